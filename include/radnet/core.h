@@ -172,6 +172,31 @@ bool rn_npy_writer_sync(RnNpyWriter *w, RnError **err);
 bool rn_npy_writer_truncate(RnNpyWriter *w, size_t nrows, RnError **err);
 bool rn_npy_writer_close(RnNpyWriter *w, RnError **err);
 
+/* ---- BLAS (every BLAS call of radnet lives in src/core/blas.c) ------- */
+
+/* Row-major C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C, with leading
+ * dimensions (row strides, in elements) lda, ldb, ldc. */
+void rn_blas_gemm_nt_f32(size_t m, size_t n, size_t k, float alpha,
+                         const float *A, size_t lda, const float *B, size_t ldb,
+                         float beta, float *C, size_t ldc);
+void rn_blas_gemm_nt_f64(size_t m, size_t n, size_t k, double alpha,
+                         const double *A, size_t lda, const double *B, size_t ldb,
+                         double beta, double *C, size_t ldc);
+/* Row-major C[m×n] = alpha · A[m×k] · B[k×n] + beta · C. */
+void rn_blas_gemm_nn_f32(size_t m, size_t n, size_t k, float alpha,
+                         const float *A, size_t lda, const float *B, size_t ldb,
+                         float beta, float *C, size_t ldc);
+void rn_blas_gemm_nn_f64(size_t m, size_t n, size_t k, double alpha,
+                         const double *A, size_t lda, const double *B, size_t ldb,
+                         double beta, double *C, size_t ldc);
+/* Row-major C[m×n] = alpha · A[k×m]ᵀ · B[k×n] + beta · C. */
+void rn_blas_gemm_tn_f64(size_t m, size_t n, size_t k, double alpha,
+                         const double *A, size_t lda, const double *B, size_t ldb,
+                         double beta, double *C, size_t ldc);
+/* Threads BLAS may use inside one call (callers that run their own
+ * threads set 1). */
+void rn_blas_set_threads(int n);
+
 #ifdef __cplusplus
 }
 #endif

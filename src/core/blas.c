@@ -1,0 +1,55 @@
+/* The one file that calls BLAS. Everything else goes through these
+ * row-major wrappers with explicit strides. */
+#include "radnet/core.h"
+
+#include <cblas.h>
+
+void rn_blas_gemm_nt_f32(size_t m, size_t n, size_t k, float alpha,
+                         const float *A, size_t lda, const float *B, size_t ldb,
+                         float beta, float *C, size_t ldc)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)n,
+                (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C,
+                (blasint)ldc);
+}
+
+void rn_blas_gemm_nt_f64(size_t m, size_t n, size_t k, double alpha,
+                         const double *A, size_t lda, const double *B, size_t ldb,
+                         double beta, double *C, size_t ldc)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)n,
+                (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C,
+                (blasint)ldc);
+}
+
+void rn_blas_gemm_nn_f32(size_t m, size_t n, size_t k, float alpha,
+                         const float *A, size_t lda, const float *B, size_t ldb,
+                         float beta, float *C, size_t ldc)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n,
+                (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C,
+                (blasint)ldc);
+}
+
+void rn_blas_gemm_nn_f64(size_t m, size_t n, size_t k, double alpha,
+                         const double *A, size_t lda, const double *B, size_t ldb,
+                         double beta, double *C, size_t ldc)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n,
+                (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C,
+                (blasint)ldc);
+}
+
+void rn_blas_gemm_tn_f64(size_t m, size_t n, size_t k, double alpha,
+                         const double *A, size_t lda, const double *B, size_t ldb,
+                         double beta, double *C, size_t ldc)
+{
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)m, (blasint)n,
+                (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C,
+                (blasint)ldc);
+}
+
+void rn_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n);
+}
