@@ -148,7 +148,8 @@ size_t rn_array_count(const RnArray *a); /* product of shape */
 bool rn_npy_read(const char *path, RnArray *out, RnError **err);
 bool rn_npy_read_memory(const uint8_t *data, size_t n, RnArray *out,
                         RnError **err);
-/* Reads a 2-D matrix as float64 or float32 (converting as needed). */
+/* Reads an array as an n×d float64 or float32 matrix (converting as needed);
+ * trailing dimensions are flattened into d (an N×S×S stack gives N×S²). */
 bool rn_npy_read_matrix_f64(const char *path, double **data, size_t *n,
                             size_t *d, RnError **err);
 bool rn_npy_read_matrix_f32(const char *path, float **data, size_t *n,

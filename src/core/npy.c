@@ -235,14 +235,16 @@ static bool read_matrix(const char *path, RnDType want, void **data, size_t *n,
     RnArray a;
     if (!rn_npy_read(path, &a, err))
         return false;
-    if (a.ndim != 2 && a.ndim != 1) {
-        rn_error_set(err, RN_ERROR_INVALID, "%s: expected a 2-D matrix, got %d-D",
-                     path, a.ndim);
+    if (a.ndim < 1) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s: expected a matrix, got a scalar", path);
         rn_array_free(&a);
         return false;
     }
+    /* Trailing dimensions flatten into rows (N×S×S thumbnails → N×S²). */
     *n = a.shape[0];
-    *d = a.ndim == 2 ? a.shape[1] : 1;
+    *d = 1;
+    for (int i = 1; i < a.ndim; i++)
+        *d *= a.shape[i];
     if (a.dtype == want) {
         *data = a.data;
         return true;

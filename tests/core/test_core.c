@@ -118,6 +118,12 @@ static void test_npy_roundtrip(const char *dir)
     CHECK_EQ_INT(back.shape[0], 3);
     CHECK_EQ_INT(((uint8_t *)back.data)[7], 8);
     rn_array_free(&back);
+    double *flat;
+    CHECK(rn_npy_read_matrix_f64(path, &flat, &n, &d, NULL));
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(d, 4);
+    CHECK_NEAR(flat[11], 8, 0);
+    free(flat);
 
     RnError *err = NULL;
     CHECK(!rn_npy_read_memory((const uint8_t *)"\x93NUMPY\x01\x00\xff\xff", 10, &back, &err));
