@@ -154,8 +154,24 @@ bool rn_npy_read_matrix_f64(const char *path, double **data, size_t *n,
                             size_t *d, RnError **err);
 bool rn_npy_read_matrix_f32(const char *path, float **data, size_t *n,
                             size_t *d, RnError **err);
+/* Reshapes to n×d (trailing dimensions flattened) and converts in place to
+ * want (RN_DTYPE_F32 or RN_DTYPE_F64). */
+bool rn_array_as_matrix(RnArray *a, RnDType want, RnError **err);
 bool rn_npy_write(const char *path, const RnArray *a, RnError **err);
 void rn_array_free(RnArray *a);
+
+/* A read-only memory mapping of a little-endian, C-order .npy (any dtype
+ * above), seen as an n×d matrix with trailing dimensions flattened: lets a
+ * mini-batch pass over data larger than RAM. */
+typedef struct RnNpyMap {
+    RnDType dtype;
+    size_t n, d;
+    const void *data; /* first element; borrowed from the mapping */
+    void *base;       /* the mapping itself */
+    size_t len;
+} RnNpyMap;
+bool rn_npy_map(const char *path, RnNpyMap *out, RnError **err);
+void rn_npy_unmap(RnNpyMap *m);
 
 /* Appending writer: rows of a fixed row shape are appended; the header's
  * leading dimension is rewritten on sync/close. Reopening an existing file

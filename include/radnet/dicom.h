@@ -81,7 +81,9 @@ bool rn_ts_is_encapsulated(RnTransferSyntax ts);
 /* ---- parse options / limits ----------------------------------------- */
 
 typedef struct RnParseOptions {
-    bool stop_before_pixels;     /* metadata path: never read PixelData */
+    /* Metadata path: stop at top-level PixelData, and leave bulk values
+     * (OB/OW/UN/...) longer than 1 KiB in the file (not loaded). */
+    bool stop_before_pixels;
     uint32_t max_element_length; /* default 1 GiB; larger is RN_ERROR_LIMIT */
     uint32_t max_depth;          /* sequence nesting, default 64 */
     uint64_t max_elements;       /* default 1,000,000 per file */
@@ -104,6 +106,10 @@ typedef struct RnWalkElement {
      * element callback returned RN_WALK_SKIP_VALUE from `want_value`. */
     const uint8_t *value;
     bool big_endian;
+    /* Offset of the first value byte (in the inflated stream for deflated
+     * files). */
+    uint64_t value_offset;
+    bool vr_implicit;      /* VR came from the dictionary, not the file */
 } RnWalkElement;
 
 typedef enum RnWalkAction {
@@ -119,9 +125,13 @@ typedef struct RnWalkCallbacks {
      * return true to stop (e.g. tag == PixelData). NULL = never. */
     bool (*stop_before)(void *user, RnTag tag, uint32_t depth);
     RnWalkAction (*element)(void *user, const RnWalkElement *el);
+    /* A sequence (SQ, or UN / implicit element of undefined length, read as
+     * an implicit VR little endian sequence as dcmtk does) at el->depth. */
     RnWalkAction (*sequence_begin)(void *user, const RnWalkElement *el);
+    /* depth = the depth of the elements inside the item. */
     RnWalkAction (*item_begin)(void *user, uint32_t depth, uint64_t offset);
     RnWalkAction (*item_end)(void *user, uint32_t depth);
+    /* depth = the depth of the sequence element itself. */
     RnWalkAction (*sequence_end)(void *user, uint32_t depth);
 } RnWalkCallbacks;
 
@@ -143,6 +153,8 @@ RnDicomFile *rn_dicom_open(const char *path, const RnParseOptions *opts,
 /* Takes ownership of io. */
 RnDicomFile *rn_dicom_open_io(RnIO *io, const RnParseOptions *opts,
                               RnError **err);
+/* Borrows data: it must outlive the returned file (frames are read from
+ * it lazily). */
 RnDicomFile *rn_dicom_open_memory(const uint8_t *data, size_t n,
                                   const RnParseOptions *opts, RnError **err);
 void rn_dicom_close(RnDicomFile *f);
@@ -229,9 +241,13 @@ bool rn_dicom_pixel_desc(const RnDicomFile *f, RnPixelDesc *out, RnError **err);
 bool rn_pixel_frame_bytes(const RnPixelDesc *d, size_t *out, RnError **err);
 
 /* Bytes of frame `index` as stored: the native frame for uncompressed
- * syntaxes, the concatenated fragments of the frame's codestream for
- * encapsulated ones. Read lazily from the file on first use. *out is
- * borrowed from f and valid until the next call on f. */
+ * syntaxes (byte-swapped to little endian for explicit VR big endian
+ * files), the concatenated fragments of the frame's codestream for
+ * encapsulated ones (frames located by the extended or basic offset table,
+ * else one per fragment when fragments == frames, else split where a
+ * fragment starts a JPEG/JPEG-LS/JPEG 2000 codestream). Read lazily from
+ * the file on each call. *out is borrowed from f and valid until the next
+ * call on f. */
 bool rn_dicom_frame_get(RnDicomFile *f, uint32_t index, const uint8_t **out,
                         size_t *n, RnError **err);
 

@@ -30,6 +30,19 @@ typedef enum RnWindowSource {
     RN_WINDOW_ROBUST,      /* no usable window: 0.5-99.5 percentile fallback */
 } RnWindowSource;
 
+/* "header" or "robust". */
+const char *rn_window_source_name(RnWindowSource s);
+
+/* One PALETTE COLOR lookup table (PS3.3 C.7.6.3.1.5-6). */
+typedef struct RnPaletteLut {
+    uint32_t entries;      /* descriptor value 1; 0 in the file means 65536 */
+    int64_t first_mapped;  /* descriptor value 2 */
+    uint16_t bits;         /* bits per entry, 8 or 16: from the data length */
+    const uint8_t *data;   /* entries; 16-bit ones in host byte order, as
+                            * rn_element_value gives them; borrowed */
+    size_t n;
+} RnPaletteLut;
+
 /* What preprocessing needs from the header, besides RnPixelDesc. */
 typedef struct RnImageAttrs {
     double rescale_slope, rescale_intercept; /* defaults 1, 0 */
@@ -37,6 +50,10 @@ typedef struct RnImageAttrs {
     double window_center, window_width;      /* first value */
     char modality[17];
     bool presentation_lut_inverse;           /* PresentationLUTShape INVERSE */
+    /* PALETTE COLOR: red, green, blue tables, borrowed from the data set
+     * (valid while its file is open). has_palette false = none usable. */
+    bool has_palette;
+    RnPaletteLut palette[3];
 } RnImageAttrs;
 
 bool rn_image_attrs_from_dataset(const RnDataSet *ds, RnImageAttrs *out,
@@ -58,20 +75,36 @@ typedef struct RnPreprocessed {
 
 /* Preprocesses one decoded frame. `decoded` describes the frame as the
  * codec left it (see rn_codec_decoded_desc); `multi_frame` selects the
- * multi-frame XA histogram threshold. */
+ * multi-frame XA histogram threshold.
+ *
+ * Exactly as the authors' code: value = stored * slope + intercept (stored
+ * values masked to bits stored at high bit, sign-extended when signed),
+ * window in float64, 255 - x when inverted, then truncation to 8 bits
+ * (numpy's uint8 cast). The drop rules are evaluated on that 8-bit image
+ * at source resolution, after inversion and before the resize. Colour
+ * becomes luminance first: RGB (and J2K YBR_RCT/ICT, which decoders return
+ * as RGB) by 0.299 R + 0.587 G + 0.114 B, YBR_FULL / YBR_FULL_422 (upsampled
+ * or as stored) by Y, PALETTE COLOR through attrs->palette. The resize is
+ * bit-identical to Pillow's Image.resize(BILINEAR) as the authors used it,
+ * padded at floor((S - n) / 2). */
 bool rn_image_preprocess_frame(const RnPixelDesc *decoded, const uint8_t *frame,
                                size_t n, const RnImageAttrs *attrs,
                                bool multi_frame,
                                const RnPreprocessOptions *opts,
                                RnPreprocessed *out, RnError **err);
-/* Decodes the first frame of f and preprocesses it. */
+/* Decodes the first frame of f and preprocesses it, with the attributes of
+ * rn_image_attrs_from_dataset (top level, else the enhanced multi-frame
+ * functional groups: shared, else the first frame's). */
 bool rn_image_preprocess_file(RnDicomFile *f, const RnPreprocessOptions *opts,
                               RnPreprocessed *out, RnError **err);
 void rn_preprocessed_free(RnPreprocessed *p);
 
-/* 8-bit grayscale PNG. */
+/* 8-bit grayscale PNG, written atomically (temp file + rename). */
 bool rn_png_write_gray8(const char *path, const uint8_t *pixels, uint32_t width,
                         uint32_t height, RnError **err);
+/* The same PNG appended to a buffer (thumbnails, HTML report). */
+bool rn_png_encode_gray8(const uint8_t *pixels, uint32_t width, uint32_t height,
+                         RnBuf *out, RnError **err);
 
 #ifdef __cplusplus
 }

@@ -10,30 +10,14 @@ bool cli_quiet;
 
 /* One row per command; each command lives in src/cli/cmd_<name>.c. */
 static const RnCommand commands[] = {
-#ifdef RN_HAVE_CMD_TAGS
     {"tags", "dump a DICOM data set (text or DICOM JSON)", cmd_tags},
-#endif
-#ifdef RN_HAVE_CMD_DECODE
     {"decode", "decoded pixel data of all frames, as gdcmraw writes it", cmd_decode},
-#endif
-#ifdef RN_HAVE_CMD_PREVIEW
     {"preview", "the preprocessed 8-bit image of the first frame as PNG", cmd_preview},
-#endif
-#ifdef RN_HAVE_CMD_SYNTH
     {"synth", "generate a synthetic hospital archive with reports and truth", cmd_synth},
-#endif
-#ifdef RN_HAVE_CMD_INGEST
     {"ingest", "scan folders into a workspace (resumable, incremental)", cmd_ingest},
-#endif
-#ifdef RN_HAVE_CMD_STATS
     {"stats", "counts per modality, region, transfer syntax; quarantine", cmd_stats},
-#endif
-#ifdef RN_HAVE_CMD_CLUSTER
     {"cluster", "cluster a matrix (k-means, k-medoids)", cmd_cluster},
-#endif
-#ifdef RN_HAVE_CMD_METRICS
     {"metrics", "clustering metrics against true labels", cmd_metrics},
-#endif
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -229,40 +230,52 @@ static double element_as_f64(const RnArray *a, size_t i)
     return 0;
 }
 
+bool rn_array_as_matrix(RnArray *a, RnDType want, RnError **err)
+{
+    if (a->ndim < 1) {
+        rn_error_set(err, RN_ERROR_INVALID, "expected a matrix, got a scalar");
+        return false;
+    }
+    if (want != RN_DTYPE_F32 && want != RN_DTYPE_F64) {
+        rn_error_set(err, RN_ERROR_INVALID, "matrices are float32 or float64");
+        return false;
+    }
+    /* Trailing dimensions flatten into rows (N×S×S thumbnails → N×S²). */
+    size_t count = rn_array_count(a), d = 1;
+    for (int i = 1; i < a->ndim; i++)
+        d *= a->shape[i];
+    if (a->dtype != want) {
+        void *conv = rn_calloc(count, rn_dtype_size(want), err);
+        if (conv == NULL)
+            return false;
+        for (size_t i = 0; i < count; i++) {
+            if (want == RN_DTYPE_F64)
+                ((double *)conv)[i] = element_as_f64(a, i);
+            else
+                ((float *)conv)[i] = (float)element_as_f64(a, i);
+        }
+        free(a->data);
+        a->data = conv;
+        a->dtype = want;
+    }
+    a->shape[1] = d;
+    a->ndim = 2;
+    return true;
+}
+
 static bool read_matrix(const char *path, RnDType want, void **data, size_t *n,
                         size_t *d, RnError **err)
 {
     RnArray a;
     if (!rn_npy_read(path, &a, err))
         return false;
-    if (a.ndim < 1) {
-        rn_error_set(err, RN_ERROR_INVALID, "%s: expected a matrix, got a scalar", path);
+    if (!rn_array_as_matrix(&a, want, err)) {
         rn_array_free(&a);
         return false;
     }
-    /* Trailing dimensions flatten into rows (N×S×S thumbnails → N×S²). */
+    *data = a.data;
     *n = a.shape[0];
-    *d = 1;
-    for (int i = 1; i < a.ndim; i++)
-        *d *= a.shape[i];
-    if (a.dtype == want) {
-        *data = a.data;
-        return true;
-    }
-    size_t count = rn_array_count(&a);
-    void *conv = rn_calloc(count, rn_dtype_size(want), err);
-    if (conv == NULL) {
-        rn_array_free(&a);
-        return false;
-    }
-    for (size_t i = 0; i < count; i++) {
-        if (want == RN_DTYPE_F64)
-            ((double *)conv)[i] = element_as_f64(&a, i);
-        else
-            ((float *)conv)[i] = (float)element_as_f64(&a, i);
-    }
-    rn_array_free(&a);
-    *data = conv;
+    *d = a.shape[1];
     return true;
 }
 
@@ -276,6 +289,74 @@ bool rn_npy_read_matrix_f32(const char *path, float **data, size_t *n, size_t *d
                             RnError **err)
 {
     return read_matrix(path, RN_DTYPE_F32, (void **)data, n, d, err);
+}
+
+/* ---- mapping ------------------------------------------------------------ */
+
+static bool map_layout(const char *path, const NpyHeader *h, uint64_t file_size,
+                       RnNpyMap *out, RnError **err)
+{
+    size_t width = rn_dtype_size(h->dtype), count = 1, bytes;
+    for (int i = 0; i < h->ndim; i++)
+        if (!rn_mul_size(count, h->shape[i], &count)) {
+            rn_error_set(err, RN_ERROR_LIMIT, "%s: npy shape overflows", path);
+            return false;
+        }
+    if (h->big_endian && width > 1) {
+        rn_error_set(err, RN_ERROR_UNSUPPORTED, "%s: big-endian .npy cannot be mapped", path);
+        return false;
+    }
+    if (h->ndim < 1 || !rn_mul_size(count, width, &bytes) ||
+        h->data_offset > file_size || bytes > file_size - h->data_offset) {
+        rn_error_set(err, RN_ERROR_PARSE, "%s: npy data truncated", path);
+        return false;
+    }
+    out->dtype = h->dtype;
+    out->n = h->shape[0];
+    out->d = 1;
+    for (int i = 1; i < h->ndim; i++)
+        out->d *= h->shape[i];
+    out->len = h->data_offset + bytes;
+    return true;
+}
+
+bool rn_npy_map(const char *path, RnNpyMap *out, RnError **err)
+{
+    memset(out, 0, sizeof *out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rn_error_set(err, RN_ERROR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    uint8_t head[NPY_MAX_HEADER + 12];
+    ssize_t got = fstat(fd, &st) == 0 ? pread(fd, head, sizeof head, 0) : -1;
+    NpyHeader h;
+    bool ok = got >= 0 && parse_header(head, (size_t)got, &h, err) &&
+              map_layout(path, &h, (uint64_t)st.st_size, out, err);
+    if (ok) {
+        out->base = mmap(NULL, out->len ? out->len : 1, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (out->base == MAP_FAILED) {
+            rn_error_set(err, RN_ERROR_IO, "%s: mmap failed: %s", path, strerror(errno));
+            out->base = NULL;
+            ok = false;
+        } else {
+            out->data = (const uint8_t *)out->base + h.data_offset;
+        }
+    } else if (got < 0) {
+        rn_error_set(err, RN_ERROR_IO, "%s: read failed", path);
+    }
+    close(fd);
+    return ok;
+}
+
+void rn_npy_unmap(RnNpyMap *m)
+{
+    if (m == NULL || m->base == NULL)
+        return;
+    munmap(m->base, m->len ? m->len : 1);
+    m->base = NULL;
+    m->data = NULL;
 }
 
 /* ---- writing ------------------------------------------------------------ */

@@ -124,6 +124,13 @@ static void test_npy_roundtrip(const char *dir)
     CHECK_EQ_INT(d, 4);
     CHECK_NEAR(flat[11], 8, 0);
     free(flat);
+    RnNpyMap map;
+    CHECK(rn_npy_map(path, &map, NULL));
+    CHECK_EQ_INT(map.n, 3);
+    CHECK_EQ_INT(map.d, 4);
+    CHECK_EQ_INT(((const uint8_t *)map.data)[11], 8);
+    rn_npy_unmap(&map);
+    rn_npy_unmap(NULL);
 
     RnError *err = NULL;
     CHECK(!rn_npy_read_memory((const uint8_t *)"\x93NUMPY\x01\x00\xff\xff", 10, &back, &err));

@@ -1,0 +1,256 @@
+/* radnet cluster: k-means, k-medoids and the choice of k.
+ *
+ * k-means follows scikit-learn 1.2 (KMeans): greedy k-means++ init, Lloyd
+ * with BLAS distances or Elkan, tol scaled by the mean per-feature variance
+ * and compared with the summed squared centre shift, stop on unchanged
+ * labels, empty clusters re-seeded with the points farthest from their
+ * centre, data centred on its mean while fitting, n_init restarts keeping
+ * the lowest inertia. Every iteration is local sums over fixed row
+ * partitions followed by a reduction in partition order, so results are the
+ * same for any thread count and the scheme maps onto MPI_Allreduce.
+ *
+ * k-medoids: PAM (BUILD + SWAP, the reference), FasterPAM (Schubert &
+ * Rousseeuw 2021), scikit-learn-extra's 'alternate' (Voronoi iteration),
+ * k-medoids++ init; CLARA-style sampling for n too large for an n×n matrix.
+ *
+ * Data are contiguous row-major n×d float32 or float64 (stride = row pitch
+ * in elements, >= d). Labels are int32 in [0, k). Conventions of core.h
+ * apply. Fits call rn_blas_set_threads(1): the library runs its own
+ * threads around single-threaded BLAS calls.
+ */
+#ifndef RADNET_CLUSTER_H
+#define RADNET_CLUSTER_H
+
+#include "radnet/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct RnClusterData {
+    RnDType dtype;      /* RN_DTYPE_F32 or RN_DTYPE_F64 */
+    size_t n, d;
+    size_t stride;      /* elements between rows; 0 means d */
+    const void *data;
+} RnClusterData;
+
+/* Hard limits checked by every entry point. */
+#define RN_CLUSTER_MAX_K 1000000u
+#define RN_CLUSTER_MAX_THREADS 256
+
+/* ---- k-means ---------------------------------------------------------- */
+
+typedef enum RnKMeansAlgorithm {
+    RN_KMEANS_ELKAN = 0,  /* exact, triangle-inequality bounds (paper's) */
+    RN_KMEANS_LLOYD,      /* BLAS Gram-matrix distances */
+    RN_KMEANS_NAIVE,      /* plain Lloyd, direct distances: the reference */
+    RN_KMEANS_HAMERLY,    /* exact, one upper + one lower bound per point */
+} RnKMeansAlgorithm;
+
+typedef enum RnKMeansInit {
+    RN_KMEANS_INIT_PLUSPLUS = 0, /* greedy k-means++ (sklearn) */
+    RN_KMEANS_INIT_RANDOM,       /* k distinct rows */
+    RN_KMEANS_INIT_GIVEN,        /* init_centers; n_init forced to 1 */
+} RnKMeansInit;
+
+typedef struct RnKMeansOptions {
+    size_t k;
+    RnKMeansAlgorithm algorithm;
+    RnKMeansInit init;
+    const void *init_centers;   /* k×d, row-major, same dtype as the data */
+    int n_init;                 /* restarts (>= 1) */
+    int max_iter;               /* >= 1 */
+    double tol;                 /* relative to the mean feature variance */
+    uint64_t seed;
+    int threads;                /* <= 0: one per online CPU */
+    int n_local_trials;         /* k-means++ candidates; 0: 2 + ln k */
+} RnKMeansOptions;
+
+/* Paper / sklearn defaults: k-means++, Elkan, n_init 10, max_iter 300,
+ * tol 1e-4, seed 1, threads 0. k is left 0 (caller sets it). */
+void rn_kmeans_options_default(RnKMeansOptions *o);
+
+typedef struct RnKMeansResult {
+    RnDType dtype;
+    size_t n, k, d;
+    void *centers;      /* k×d of dtype */
+    int32_t *labels;    /* n */
+    double inertia;     /* sum of squared distances to the assigned centre */
+    int n_iter;         /* iterations of the best run */
+    bool converged;     /* best run stopped before max_iter */
+    int best_run;       /* which restart won (0-based) */
+} RnKMeansResult;
+
+/* Needs 1 <= k <= n. */
+bool rn_kmeans_fit(const RnClusterData *X, const RnKMeansOptions *opt,
+                   RnKMeansResult *out, RnError **err);
+void rn_kmeans_result_free(RnKMeansResult *r);
+
+/* Greedy k-means++ seeding alone (centres written to centers, k×d, the
+ * data's dtype; chosen row indices to idx when not NULL). */
+bool rn_kmeans_plusplus(const RnClusterData *X, size_t k, int n_local_trials,
+                        uint64_t seed, int threads, void *centers, size_t *idx,
+                        RnError **err);
+
+/* Nearest centre (squared Euclidean) for every row; centers k×d of the
+ * data's dtype. sq_dist (optional, n) receives the squared distances;
+ * inertia (optional) their sum. */
+bool rn_kmeans_predict(const RnClusterData *X, const void *centers, size_t k,
+                       int threads, int32_t *labels, double *sq_dist,
+                       double *inertia, RnError **err);
+
+/* Mini-batch k-means (sklearn MiniBatchKMeans semantics: per-centre counts
+ * as learning rates, random reassignment of starving centres, early stop on
+ * the smoothed batch inertia). Touches only batch rows until the final
+ * labelling pass, so X may be a memory-mapped file larger than RAM. */
+typedef struct RnMiniBatchOptions {
+    size_t k;
+    size_t batch_size;          /* default 1024 */
+    int max_epochs;             /* passes over the data; default 100 */
+    int max_no_improvement;     /* default 10; 0 disables */
+    double tol;                 /* default 0 (off) */
+    double reassignment_ratio;  /* default 0.01 */
+    int n_init;                 /* default 3, each on an init subset */
+    size_t init_size;           /* default max(3·batch, 3·k) */
+    uint64_t seed;
+    int threads;
+    const void *init_centers;   /* optional k×d */
+} RnMiniBatchOptions;
+
+void rn_minibatch_options_default(RnMiniBatchOptions *o);
+bool rn_kmeans_minibatch_fit(const RnClusterData *X,
+                             const RnMiniBatchOptions *opt, RnKMeansResult *out,
+                             RnError **err);
+
+/* ---- k-medoids -------------------------------------------------------- */
+
+typedef enum RnClusterMetric {
+    RN_METRIC_EUCLIDEAN = 0,
+    RN_METRIC_MANHATTAN,
+    RN_METRIC_COSINE,   /* 1 - cos; a zero row has distance 1 to everything */
+} RnClusterMetric;
+
+bool rn_cluster_metric_parse(const char *name, RnClusterMetric *out);
+const char *rn_cluster_metric_name(RnClusterMetric m);
+
+typedef enum RnKMedoidsMethod {
+    RN_KMEDOIDS_ALTERNATE = 0,  /* sklearn-extra 'alternate' (paper's) */
+    RN_KMEDOIDS_FASTERPAM,      /* eager swaps, O(n²) per pass */
+    RN_KMEDOIDS_PAM,            /* BUILD+SWAP reference, O(k n²) per swap */
+} RnKMedoidsMethod;
+
+typedef enum RnKMedoidsInit {
+    RN_KMEDOIDS_INIT_PLUSPLUS = 0, /* k-medoids++ (sklearn-extra) */
+    RN_KMEDOIDS_INIT_BUILD,        /* PAM BUILD */
+    RN_KMEDOIDS_INIT_RANDOM,
+    RN_KMEDOIDS_INIT_GIVEN,        /* init_medoids */
+} RnKMedoidsInit;
+
+typedef struct RnKMedoidsOptions {
+    size_t k;
+    RnClusterMetric metric;
+    RnKMedoidsMethod method;
+    RnKMedoidsInit init;
+    const size_t *init_medoids; /* k distinct row indices */
+    int max_iter;               /* alternate: iterations; swap methods: passes */
+    uint64_t seed;
+    int threads;
+    /* n above this uses CLARA: n_samples subsets of sample_size rows (each
+     * later subset holds the best medoids so far, which start the method),
+     * the method on each, keep the medoids with the lowest cost over all n.
+     * No n×n matrix is built, so 10^6 rows are fine. */
+    size_t max_exact_n;         /* default 20000 */
+    size_t sample_size;         /* default 50·k, at most max_exact_n and n */
+    int n_samples;              /* default 5 */
+} RnKMedoidsOptions;
+
+/* Paper defaults: Manhattan, 'alternate', k-medoids++, max_iter 300,
+ * seed 1. */
+void rn_kmedoids_options_default(RnKMedoidsOptions *o);
+
+typedef struct RnKMedoidsResult {
+    RnDType dtype;
+    size_t n, k, d;
+    size_t *medoids;    /* k row indices */
+    void *centers;      /* k×d copies of the medoid rows */
+    int32_t *labels;    /* n */
+    double cost;        /* sum of distances to the nearest medoid */
+    int n_iter;
+    size_t n_swaps;
+    bool converged;
+    bool sampled;       /* CLARA was used */
+} RnKMedoidsResult;
+
+bool rn_kmedoids_fit(const RnClusterData *X, const RnKMedoidsOptions *opt,
+                     RnKMedoidsResult *out, RnError **err);
+void rn_kmedoids_result_free(RnKMedoidsResult *r);
+/* Nearest of k centres (rows of the data's dtype) under metric. */
+bool rn_kmedoids_predict(const RnClusterData *X, const void *centers, size_t k,
+                         RnClusterMetric metric, int threads, int32_t *labels,
+                         double *cost, RnError **err);
+
+/* On a precomputed dissimilarity matrix D (n×n, row-major, symmetric, zero
+ * diagonal): medoids[k] in/out (in: the start for GIVEN, ignored
+ * otherwise), labels[n] out. For tests and callers with their own
+ * dissimilarities. */
+bool rn_kmedoids_fit_matrix(const float *D, size_t n,
+                            const RnKMedoidsOptions *opt, size_t *medoids,
+                            int32_t *labels, double *cost, int *n_iter,
+                            size_t *n_swaps, RnError **err);
+/* Full pairwise dissimilarity matrix (n×n floats); refuses n > max_n. */
+bool rn_cluster_distance_matrix(const RnClusterData *X, RnClusterMetric metric,
+                                int threads, size_t max_n, float **out,
+                                RnError **err);
+
+/* ---- choice of k ------------------------------------------------------ */
+
+/* Kneedle (Satopää et al. 2011) on a decreasing convex curve such as
+ * inertia(k): index of the knee, or n when there is none (n < 3 or a
+ * flat/straight curve). x must increase. */
+size_t rn_kneedle(const double *x, const double *y, size_t n);
+
+typedef enum RnClusterAlgo {
+    RN_ALGO_KMEANS = 0,
+    RN_ALGO_KMEDOIDS,
+} RnClusterAlgo;
+
+typedef struct RnKSweepRow {
+    size_t k;
+    double inertia;           /* k-means inertia or k-medoids cost */
+    double silhouette;        /* exact or sampled estimate */
+    double silhouette_low, silhouette_high; /* 95 % CI (= value if exact) */
+    double davies_bouldin;    /* NAN where undefined (k = 1) */
+    double calinski_harabasz;
+} RnKSweepRow;
+
+typedef struct RnKSweepOptions {
+    size_t k_min, k_max, k_step;
+    RnClusterAlgo algo;
+    RnKMeansOptions kmeans;       /* k is overwritten per row */
+    RnKMedoidsOptions kmedoids;   /* k is overwritten per row */
+    /* n above this gets a sampled silhouette (sample_size items × repeats). */
+    size_t silhouette_exact_max;  /* default 20000 */
+    size_t silhouette_sample;     /* default 2000 */
+    size_t silhouette_repeats;    /* default 5 */
+} RnKSweepOptions;
+
+typedef struct RnKSweep {
+    size_t n_rows;
+    RnKSweepRow *rows;
+    size_t best_silhouette;   /* row index: highest silhouette */
+    size_t best_davies_bouldin; /* lowest */
+    size_t best_calinski_harabasz; /* highest */
+    size_t elbow;             /* kneedle on inertia; n_rows if none */
+} RnKSweep;
+
+void rn_ksweep_options_default(RnKSweepOptions *o);
+/* progress (optional) is called after each k with (done, total). */
+bool rn_cluster_sweep_k(const RnClusterData *X, const RnKSweepOptions *opt,
+                        void (*progress)(void *ctx, size_t done, size_t total),
+                        void *progress_ctx, RnKSweep *out, RnError **err);
+void rn_ksweep_free(RnKSweep *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

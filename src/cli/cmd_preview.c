@@ -1,0 +1,141 @@
+/* radnet preview FILE -o OUT.png [--size S] [--json]: the SPEC §3 image of
+ * the first frame as a PNG, and what was done to get it (window and its
+ * source, inversion, drop reason). A dropped image is still written and
+ * reported; dropping is a clustering decision, not an error. */
+#include "cli/cli.h"
+#include "radnet/image.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct PreviewArgs {
+    const char *input, *output;
+    uint32_t size;
+    bool json;
+} PreviewArgs;
+
+static void preview_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: radnet preview FILE -o OUT.png [--size S] [--json]\n\n"
+            "Writes the preprocessed 8-bit image of the first frame (SPEC 3):\n"
+            "rescale, VOI window (header, else 0.5-99.5 percentile), inversion\n"
+            "for MONOCHROME1 and CR/DX INVERSE, bilinear fit into S x S with\n"
+            "centred padding (default S = %u, at most %u).\n"
+            "Reports the window, its source, inversion and the drop reason on\n"
+            "stderr, or as one JSON object on stdout with --json.\n",
+            RN_IMAGE_DEFAULT_SIZE, RN_IMAGE_MAX_SIZE);
+}
+
+static bool parse_size(const char *s, uint32_t *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v == 0 || v > RN_IMAGE_MAX_SIZE)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* Returns -1 when parsed, else the exit code. */
+static int parse_args(int argc, char **argv, PreviewArgs *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        bool has_next = i + 1 < argc;
+        if ((strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) && has_next) {
+            a->output = argv[++i];
+        } else if (strcmp(arg, "--size") == 0 && has_next) {
+            if (!parse_size(argv[++i], &a->size)) {
+                cli_error(argv[i], "--size must be 1..%u", RN_IMAGE_MAX_SIZE);
+                return RN_EXIT_USAGE;
+            }
+        } else if (strcmp(arg, "--json") == 0) {
+            a->json = true;
+        } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+            /* handled globally */
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            cli_error(arg, "unknown option for preview");
+            preview_usage(stderr);
+            return RN_EXIT_USAGE;
+        } else if (a->input == NULL) {
+            a->input = arg;
+        } else {
+            cli_error(arg, "preview takes one input file");
+            return RN_EXIT_USAGE;
+        }
+    }
+    if (a->input == NULL || a->output == NULL) {
+        preview_usage(stderr);
+        return RN_EXIT_USAGE;
+    }
+    return -1;
+}
+
+static bool print_json(const PreviewArgs *a, const RnPreprocessed *p, RnError **err)
+{
+    RnBuf b = RN_BUF_INIT;
+    bool ok = rn_buf_append_str(&b, "{\"file\":", err) &&
+              rn_buf_append_json_string(&b, a->input, strlen(a->input), err) &&
+              rn_buf_append_str(&b, ",\"output\":", err) &&
+              rn_buf_append_json_string(&b, a->output, strlen(a->output), err) &&
+              rn_buf_printf(&b, err,
+                            ",\"size\":%u,\"source_rows\":%u,\"source_columns\":%u,"
+                            "\"window_center\":%.17g,\"window_width\":%.17g,"
+                            "\"window_source\":\"%s\",\"inverted\":%s,"
+                            "\"drop\":\"%s\"}\n",
+                            p->size, p->source_rows, p->source_columns,
+                            p->window_center, p->window_width,
+                            rn_window_source_name(p->window_source),
+                            p->inverted ? "true" : "false",
+                            rn_drop_reason_name(p->drop));
+    if (ok)
+        fwrite(b.data, 1, b.len, stdout);
+    rn_buf_free(&b);
+    return ok;
+}
+
+/* The result, not progress: printed under --quiet too, so a dropped image
+ * is never silent. */
+static void print_text(const PreviewArgs *a, const RnPreprocessed *p)
+{
+    fprintf(stderr, "%s: %ux%u -> %ux%u, window %.6g/%.6g (%s)%s", a->input,
+            p->source_rows, p->source_columns, p->size, p->size,
+            p->window_center, p->window_width,
+            rn_window_source_name(p->window_source),
+            p->inverted ? ", inverted" : "");
+    if (p->drop != RN_DROP_NONE)
+        fprintf(stderr, ", dropped: %s", rn_drop_reason_name(p->drop));
+    fputc('\n', stderr);
+}
+
+int cmd_preview(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        preview_usage(stdout);
+        return RN_EXIT_OK;
+    }
+    PreviewArgs a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    RnError *err = NULL;
+    RnParseOptions po;
+    rn_parse_options_init(&po);
+    RnDicomFile *f = rn_dicom_open(a.input, &po, &err);
+    RnPreprocessOptions opts = {a.size};
+    RnPreprocessed p = {0};
+    if (f == NULL || !rn_image_preprocess_file(f, &opts, &p, &err)) {
+        rn_dicom_close(f);
+        return cli_fail(a.input, err);
+    }
+    rn_dicom_close(f);
+    bool ok = rn_png_write_gray8(a.output, p.pixels, p.size, p.size, &err);
+    if (ok && a.json)
+        ok = print_json(&a, &p, &err);
+    else if (ok)
+        print_text(&a, &p);
+    rn_preprocessed_free(&p);
+    return ok ? RN_EXIT_OK : cli_fail(a.output, err);
+}

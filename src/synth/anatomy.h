@@ -1,0 +1,37 @@
+/* Anatomical scenes: one phantom builder per (view, body region). */
+#ifndef RN_SYNTH_ANATOMY_H
+#define RN_SYNTH_ANATOMY_H
+
+#include "synth/phantom.h"
+
+typedef enum Scene {
+    /* cross-sections (CT, MR, PT, US background) */
+    SC_AX_HEAD, SC_AX_NECK, SC_AX_CHEST, SC_AX_ABDOMEN, SC_AX_KIDNEYS,
+    SC_AX_PELVIS, SC_AX_BREAST, SC_SAG_CSPINE, SC_SAG_TSPINE, SC_SAG_LSPINE,
+    SC_SAG_KNEE, SC_COR_SHOULDER, SC_SAG_ANKLE, SC_COR_BODY,
+    /* projections (CR, DX, RF, MG, XA) */
+    SC_XR_CHEST, SC_XR_SKULL, SC_XR_CSPINE, SC_XR_TSPINE, SC_XR_LSPINE,
+    SC_XR_PELVIS, SC_XR_HIP, SC_XR_ABDOMEN, SC_XR_UROGRAPHY, SC_XR_BARIUM,
+    SC_XR_KNEE, SC_XR_ELBOW, SC_XR_LEG, SC_XR_ARM, SC_XR_SHOULDER,
+    SC_XR_CLAVICLE, SC_XR_HAND, SC_XR_WRIST, SC_XR_FINGER, SC_XR_FOOT,
+    SC_XR_ANKLE, SC_XR_HEEL, SC_MG_BREAST, SC_XA_CORONARY, SC_XA_CEREBRAL,
+    SC_XA_LEG, SC_XA_RENAL,
+    /* ultrasound sectors */
+    SC_US_ABDOMEN, SC_US_KIDNEY, SC_US_NECK, SC_US_BREAST, SC_US_VESSEL,
+    SC_US_PELVIS,
+    /* planar scintigraphy */
+    SC_NM_BONE, SC_NM_HEART, SC_NM_THYROID, SC_NM_RENAL,
+    SC_COUNT
+} Scene;
+
+/* Builds the scene. z in [-1, 1] is the slice position for cross-sections
+ * (and the cine phase for XA); r supplies the individual's variation. */
+void anatomy_build(Scene sc, Phantom *p, Rng *r, double z);
+
+/* True for projection scenes (attenuation adds up along the ray). */
+bool scene_is_projection(Scene sc);
+
+/* Mirrors a phantom left-right (laterality). */
+void ph_mirror(Phantom *p);
+
+#endif

@@ -1,0 +1,396 @@
+/* Each modality maps tissue to its own physical quantity: CT Hounsfield
+ * units, MR signal for a weighting, ultrasound echogenicity with speckle,
+ * radionuclide uptake blurred by the collimator, and X-ray attenuation
+ * summed along the ray for the projection modalities. */
+#include "synth/render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *photometric_term(Photometric p)
+{
+    static const char *const t[] = {"MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL"};
+    return t[p];
+}
+
+/*                              AIR    FAT   SOFT  LIVER ORGAN KIDNEY FLUID BLOOD  LUNG  BONE MARROW GREY WHITE CONTR DISC  CART GLAND LESION */
+static const float ct_hu[T_COUNT] = {-1000, -100, 45, 60, 40, 30, 8, 42, -860, 1100, 280, 40, 28, 260, 90, 110, 35, 70};
+static const float ct_hu_enh[T_COUNT] = {-1000, -100, 55, 110, 90, 160, 10, 190, -860, 1100, 280, 45, 30, 300, 90, 110, 60, 120};
+static const float mr_sig[4][T_COUNT] = {
+    {0, 900, 300, 420, 380, 330, 110, 60, 15, 20, 650, 380, 520, 800, 280, 360, 300, 240}, /* T1 */
+    {0, 600, 180, 120, 260, 480, 1400, 50, 15, 20, 420, 700, 430, 300, 900, 420, 350, 1000}, /* T2 */
+    {0, 550, 200, 150, 260, 400, 90, 50, 15, 20, 400, 720, 450, 300, 600, 400, 330, 1100}, /* FLAIR */
+    {0, 800, 450, 500, 520, 560, 900, 80, 20, 30, 700, 750, 600, 500, 700, 650, 500, 800}, /* PD */
+};
+static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240, 150, 100, 110, 120, 130, 120, 165, 60};
+static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14};
+static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f};
+static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12};
+static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8};
+
+/* ---- small image helpers --------------------------------------------- */
+
+/* Separable box blur of radius rad, repeated (≈ Gaussian). */
+static void box_blur(float *img, float *tmp, int w, int h, int rad, int passes)
+{
+    if (rad < 1)
+        return;
+    for (int p = 0; p < passes; p++) {
+        for (int y = 0; y < h; y++) {
+            const float *row = img + (size_t)y * w;
+            double s = 0;
+            int n = 0;
+            for (int x = -rad; x < w + rad; x++) {
+                if (x + rad < w) { s += row[x + rad]; n++; }
+                if (x - rad - 1 >= 0) { s -= row[x - rad - 1]; n--; }
+                if (x >= 0 && x < w)
+                    tmp[(size_t)y * w + x] = (float)(s / n);
+            }
+        }
+        for (int x = 0; x < w; x++) {
+            double s = 0;
+            int n = 0;
+            for (int y = -rad; y < h + rad; y++) {
+                if (y + rad < h) { s += tmp[(size_t)(y + rad) * w + x]; n++; }
+                if (y - rad - 1 >= 0) { s -= tmp[(size_t)(y - rad - 1) * w + x]; n--; }
+                if (y >= 0 && y < h)
+                    img[(size_t)y * w + x] = (float)(s / n);
+            }
+        }
+    }
+}
+
+static float clampf(float v, float lo, float hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+typedef struct Canvas {
+    int w, h;
+    float *v;    /* modality units */
+    float *tmp;
+    uint8_t *lab;
+    uint8_t *rgb; /* colour frames only */
+} Canvas;
+
+static void canvas_free(Canvas *c)
+{
+    free(c->v);
+    free(c->tmp);
+    free(c->lab);
+    free(c->rgb);
+}
+
+static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
+{
+    size_t n = (size_t)w * h;
+    memset(c, 0, sizeof *c);
+    c->w = w;
+    c->h = h;
+    c->v = rn_calloc(n, sizeof *c->v, err);
+    c->tmp = rn_calloc(n, sizeof *c->tmp, err);
+    c->lab = rn_calloc(n, 1, err);
+    if (colour)
+        c->rgb = rn_calloc(n, 3, err);
+    if (!c->v || !c->tmp || !c->lab || (colour && !c->rgb)) {
+        canvas_free(c);
+        return false;
+    }
+    return true;
+}
+
+/* ---- modality models ----------------------------------------------------- */
+
+static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
+{
+    const float *hu = j->contrast ? ct_hu_enh : ct_hu;
+    double r2 = 0.25 * c->w * c->w * 0.98;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            size_t i = (size_t)y * c->w + x;
+            double dx = x + 0.5 - 0.5 * c->w, dy = y + 0.5 - 0.5 * c->h;
+            if (dx * dx + dy * dy > r2) { /* outside the reconstruction circle */
+                c->v[i] = signed_pad ? -2000.0f : -1024.0f;
+                continue;
+            }
+            uint8_t t = c->lab[i];
+            double sigma = t == T_AIR ? 6 : t == T_BONE ? 60 : 12;
+            c->v[i] = (float)(hu[t] + sigma * rng_noise(nr));
+        }
+}
+
+static void model_mr(Canvas *c, const RenderJob *j, Rng *nr)
+{
+    const float *sig = mr_sig[j->contrast & 3];
+    double gx = rng_range(nr, -0.3, 0.3), gy = rng_range(nr, -0.3, 0.3);
+    double gain = rng_range(nr, 0.8, 2.5), noise = rng_range(nr, 6, 18);
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
+        c->v[i] = sig[c->lab[i]];
+    box_blur(c->v, c->tmp, c->w, c->h, c->w / 256 + 1, 1); /* partial volume */
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            size_t i = (size_t)y * c->w + x;
+            double bias = 1 + gx * (x / (double)c->w - 0.5) + gy * (y / (double)c->h - 0.5);
+            double s = c->v[i] * bias * gain, a = s + noise * rng_noise(nr),
+                   b = noise * rng_noise(nr);
+            c->v[i] = (float)sqrt(a * a + b * b); /* Rician magnitude */
+        }
+}
+
+static void model_pt(Canvas *c, Rng *nr)
+{
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
+        c->v[i] = uptake[c->lab[i]] * 5000.0f;
+    box_blur(c->v, c->tmp, c->w, c->h, c->w / 48 + 1, 3);
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
+        double v = c->v[i];
+        c->v[i] = (float)fmax(0, v + sqrt(v * 40 + 1) * rng_noise(nr));
+    }
+}
+
+static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
+                     double counts)
+{
+    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    ph_render_projection(ph, vw, nm_bone_mu, false, c->v);
+    box_blur(c->v, c->tmp, c->w, c->h, c->w / 64 + 1, 3);
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
+        double lam = fmax(0, c->v[i]) * counts;
+        c->v[i] = (float)fmax(0, round(lam + sqrt(lam + 0.5) * rng_noise(nr)));
+    }
+}
+
+/* Radiograph: log-exposure response, bright where attenuation is high. */
+static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float *mu,
+                       Rng *nr, double maxval, bool collimate)
+{
+    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    ph_render_projection(ph, vw, mu, true, c->v);
+    double k = rng_range(nr, 0.45, 0.75), noise = maxval * 0.008;
+    int cx0 = 0, cy0 = 0, cx1 = c->w, cy1 = c->h;
+    if (collimate) {
+        cx0 = (int)(c->w * rng_range(nr, 0.02, 0.12));
+        cx1 = c->w - (int)(c->w * rng_range(nr, 0.02, 0.12));
+        cy0 = (int)(c->h * rng_range(nr, 0.02, 0.1));
+        cy1 = c->h - (int)(c->h * rng_range(nr, 0.02, 0.1));
+    }
+    /* The detector response, tabulated: attenuation in steps of 1/256. */
+    enum { LUT_STEPS = 256, LUT_N = 16 * LUT_STEPS };
+    float lut[LUT_N];
+    for (int i = 0; i < LUT_N; i++)
+        lut[i] = (float)(maxval * (0.06 + 0.86 * (1 - exp(-k * i / (double)LUT_STEPS))));
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            size_t i = (size_t)y * c->w + x;
+            int a = (int)(fmax(0, c->v[i]) * LUT_STEPS);
+            double v = lut[a < LUT_N ? a : LUT_N - 1];
+            if (x < cx0 || x >= cx1 || y < cy0 || y >= cy1)
+                v = maxval * 0.93; /* unexposed: collimator shadow */
+            c->v[i] = (float)(v + noise * rng_noise(nr));
+        }
+}
+
+/* Angiography: dense (contrast) is dark on a grey field. */
+static void model_xa(Canvas *c, const Phantom *ph, const View *vw, Rng *nr)
+{
+    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    ph_render_projection(ph, vw, xr_mu, true, c->v);
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
+        c->v[i] = (float)(235 * exp(-0.35 * fmax(0, c->v[i])) + 4 * rng_noise(nr));
+    /* Circular image intensifier field. */
+    double r2 = 0.25 * fmin(c->w, c->h) * fmin(c->w, c->h);
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            double dx = x + 0.5 - 0.5 * c->w, dy = y + 0.5 - 0.5 * c->h;
+            if (dx * dx + dy * dy > r2)
+                c->v[(size_t)y * c->w + x] = 0;
+        }
+}
+
+static void model_us(Canvas *c, Rng *nr, bool doppler)
+{
+    double half = rng_range(nr, 0.55, 0.75), rmax = c->h * 0.95, rmin = c->h * 0.04;
+    double ax = 0.5 * c->w, ay = -0.02 * c->h;
+    double bx0 = c->w * 0.35, bx1 = c->w * 0.65, by0 = c->h * 0.25, by1 = c->h * 0.6;
+    for (int y = 0; y < c->h; y++) {
+        double prev = 0;
+        for (int x = 0; x < c->w; x++) {
+            size_t i = (size_t)y * c->w + x;
+            double dx = x + 0.5 - ax, dy = y + 0.5 - ay, r = hypot(dx, dy), th = atan2(dx, dy);
+            float v = 0;
+            if (r > rmin && r < rmax && fabs(th) < half) {
+                double n1 = rng_noise(nr), n2 = rng_noise(nr);
+                double sp = sqrt(n1 * n1 + n2 * n2); /* Rayleigh speckle */
+                double s = 0.5 * (sp + prev); /* lateral correlation of speckle */
+                prev = sp;
+                v = (float)(us_echo[c->lab[i]] * s * 0.8 * (1.1 - 0.4 * r / rmax));
+            }
+            c->v[i] = clampf(v, 0, 255);
+            if (c->rgb) {
+                uint8_t g = (uint8_t)c->v[i], *p = c->rgb + 3 * i;
+                p[0] = p[1] = p[2] = g;
+                bool in_box = x >= bx0 && x < bx1 && y >= by0 && y < by1;
+                if (doppler && in_box && c->lab[i] == T_BLOOD) {
+                    bool toward = (x + y / 3) % 17 < 11;
+                    p[0] = toward ? 220 : 20;
+                    p[1] = 40;
+                    p[2] = toward ? 30 : 230;
+                } else if (doppler && in_box && (x == (int)bx0 || y == (int)by0)) {
+                    p[0] = p[1] = p[2] = 200; /* colour box outline */
+                }
+            }
+        }
+    }
+    for (int k = 1; k < 10; k++) /* depth scale marks */
+        for (int d = 0; d < 2; d++) {
+            int y = (int)(k * c->h / 10.0), x = c->w - 6 + d;
+            if (y < c->h && x >= 0)
+                c->v[(size_t)y * c->w + x] = 220;
+        }
+}
+
+/* ---- stored values ----------------------------------------------------- */
+
+static void store_frame(const Canvas *c, const PixelSpec *s, uint8_t *dst)
+{
+    size_t n = (size_t)c->w * c->h;
+    if (s->samples == 3) {
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t *p = c->rgb + 3 * i;
+            if (s->photometric == PI_YBR_FULL) {
+                double r = p[0], g = p[1], b = p[2];
+                dst[3 * i] = (uint8_t)clampf((float)round(0.299 * r + 0.587 * g + 0.114 * b), 0, 255);
+                dst[3 * i + 1] = (uint8_t)clampf((float)round(-0.168736 * r - 0.331264 * g + 0.5 * b + 128), 0, 255);
+                dst[3 * i + 2] = (uint8_t)clampf((float)round(0.5 * r - 0.418688 * g - 0.081312 * b + 128), 0, 255);
+            } else {
+                memcpy(dst + 3 * i, p, 3);
+            }
+        }
+        return;
+    }
+    double lo = s->is_signed ? -(double)(1 << (s->bits_stored - 1)) : 0;
+    double hi = s->is_signed ? (double)(1 << (s->bits_stored - 1)) - 1
+                             : (double)((1u << s->bits_stored) - 1);
+    for (size_t i = 0; i < n; i++) {
+        double v = nearbyint((c->v[i] - s->intercept) / s->slope);
+        if (s->photometric == PI_MONOCHROME1)
+            v = hi - v; /* MONOCHROME1 stores the inverted value */
+        v = v < lo ? lo : v > hi ? hi : v;
+        int32_t q = (int32_t)v;
+        if (s->bits_allocated == 8) {
+            dst[i] = (uint8_t)q;
+        } else {
+            uint16_t u = (uint16_t)q;
+            dst[2 * i] = (uint8_t)u;
+            dst[2 * i + 1] = (uint8_t)(u >> 8);
+        }
+    }
+}
+
+/* Mean ± 2 SD of the foreground, as a VOI window in modality units. */
+static void auto_window(const Canvas *c, RenderOut *out)
+{
+    double s = 0, s2 = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < (size_t)c->w * c->h; i += 7) {
+        if (c->lab[i] == T_AIR && c->v[i] <= 0)
+            continue;
+        s += c->v[i];
+        s2 += (double)c->v[i] * c->v[i];
+        n++;
+    }
+    double m = n ? s / n : 0, sd = n ? sqrt(fmax(0, s2 / n - m * m)) : 1;
+    out->window_center = round(m);
+    out->window_width = fmax(2, round(4 * sd));
+}
+
+static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
+{
+    if (j->mod == M_XA && s->frames > 1)
+        return -1 + 2.0 * f / (s->frames - 1);
+    return j->z;
+}
+
+static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c,
+                         RnError **err)
+{
+    Phantom ph = {0};
+    Rng ar, nr;
+    double z = frame_phase(j, s, f);
+    rng_seed(&ar, j->anatomy_seed, (uint64_t)j->scene, 0);
+    rng_seed(&nr, j->noise_seed, f, 1);
+    anatomy_build(j->scene, &ph, &ar, z);
+    if (j->mirror)
+        ph_mirror(&ph);
+    if (ph.failed) {
+        ph_free(&ph);
+        rn_error_set(err, RN_ERROR_NOMEM, "phantom");
+        return false;
+    }
+    View vw;
+    double jitter = (j->mod == M_US || j->mod == M_XA) ? 0.01 * f : 0; /* motion */
+    double zoom = j->zoom;
+    if ((j->scene == SC_COR_BODY || j->scene == SC_NM_BONE) && c->h > c->w)
+        zoom *= 0.95 * c->h / c->w; /* whole-body views fill the tall matrix */
+    view_init(&vw, c->w, c->h, zoom, j->angle, j->shift_x + jitter, j->shift_y);
+    memset(c->lab, T_AIR, (size_t)c->w * c->h);
+    if (!scene_is_projection(j->scene) && j->mod != M_NM)
+        ph_render_labels(&ph, &vw, c->lab);
+    double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
+    switch (j->mod) {
+    case M_CT: model_ct(c, j, &nr, s->is_signed); break;
+    case M_MR: model_mr(c, j, &nr); break;
+    case M_PT: model_pt(c, &nr); break;
+    case M_US: model_us(c, &nr, j->doppler); break;
+    case M_NM: model_nm(c, &ph, &vw, &nr, rng_range(&nr, 20, 120)); break;
+    case M_XA: model_xa(c, &ph, &vw, &nr); break;
+    case M_MG: model_xray(c, &ph, &vw, mg_mu, &nr, maxval, false); break;
+    default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;
+    }
+    ph_free(&ph);
+    return true;
+}
+
+/* PET stores activity with a per-image slope that fits the signed range. */
+static void fit_pt_slope(const Canvas *c, PixelSpec *s)
+{
+    float mx = 1;
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
+        mx = c->v[i] > mx ? c->v[i] : mx;
+    s->slope = mx / 32000.0;
+    s->intercept = 0;
+}
+
+bool render_image(const RenderJob *j, PixelSpec *s, RenderOut *out, RnError **err)
+{
+    memset(out, 0, sizeof *out);
+    size_t frame_bytes = (size_t)s->rows * s->cols * s->samples * (s->bits_allocated / 8u);
+    size_t total;
+    if (!rn_mul_size(frame_bytes, s->frames, &total)) {
+        rn_error_set(err, RN_ERROR_LIMIT, "image too large");
+        return false;
+    }
+    Canvas c;
+    if (!canvas_init(&c, (int)s->cols, (int)s->rows, s->samples == 3, err))
+        return false;
+    out->pixels = rn_malloc(total, err);
+    bool ok = out->pixels != NULL;
+    for (uint32_t f = 0; ok && f < s->frames; f++) {
+        ok = render_frame(j, s, f, &c, err);
+        if (ok && f == 0) {
+            if (j->mod == M_PT)
+                fit_pt_slope(&c, s);
+            auto_window(&c, out);
+        }
+        if (ok)
+            store_frame(&c, s, out->pixels + f * frame_bytes);
+    }
+    canvas_free(&c);
+    if (!ok) {
+        free(out->pixels);
+        out->pixels = NULL;
+        return false;
+    }
+    out->len = total;
+    return true;
+}

@@ -1,0 +1,43 @@
+/* Modality intensity models: a phantom becomes stored pixel values. */
+#ifndef RN_SYNTH_RENDER_H
+#define RN_SYNTH_RENDER_H
+
+#include "synth/tables.h"
+
+typedef enum Photometric { PI_MONOCHROME1, PI_MONOCHROME2, PI_RGB, PI_YBR_FULL } Photometric;
+
+const char *photometric_term(Photometric p);
+
+typedef struct PixelSpec {
+    uint32_t rows, cols, frames;
+    uint16_t samples, bits_allocated, bits_stored;
+    bool is_signed;
+    Photometric photometric;
+    double slope, intercept;   /* stored -> modality units */
+} PixelSpec;
+
+typedef struct RenderJob {
+    Mod mod;
+    Scene scene;
+    int contrast;          /* MR: 0 T1, 1 T2, 2 FLAIR, 3 PD; CT: 1 = enhanced */
+    bool mirror;           /* left side */
+    double z;              /* slice position in [-1, 1] */
+    double zoom, angle, shift_x, shift_y;
+    uint64_t anatomy_seed; /* the individual: shared by a study's images */
+    uint64_t noise_seed;   /* this image */
+    bool doppler;          /* US colour flow (RGB) */
+    bool collimate;        /* projection: unexposed border */
+} RenderJob;
+
+typedef struct RenderOut {
+    uint8_t *pixels;       /* frames × rows × cols × samples stored values */
+    size_t len;
+    double window_center, window_width; /* a sensible VOI, modality units */
+} RenderOut;
+
+/* PixelSpec.slope/intercept must be set by the caller; PT overrides slope
+ * to fit its dynamic range (read it back from spec). */
+bool render_image(const RenderJob *job, PixelSpec *spec, RenderOut *out,
+                  RnError **err);
+
+#endif

@@ -1,0 +1,32 @@
+/* Words of the synthetic hospital: patient names, procedure descriptions,
+ * narrative reports (Croatian, some English) and character-set encoding. */
+#ifndef RN_SYNTH_TEXT_H
+#define RN_SYNTH_TEXT_H
+
+#include "synth/rng.h"
+#include "synth/tables.h"
+
+typedef struct Person {
+    char family[64], given[64]; /* UTF-8 */
+    char sex;                   /* 'M' or 'F' */
+    int birth_year, birth_month, birth_day;
+} Person;
+
+void text_person(Rng *r, Person *p);
+
+/* Appends utf8 converted to the character set (NUL-terminated; len does not
+ * count the NUL). Latin-2 keeps čćđšž; Latin-1 and ASCII transliterate. */
+bool text_encode(const char *utf8, Charset cs, RnBuf *out, RnError **err);
+
+/* "RTG desnog koljena", "CT toraksa", "Knee 2 views"... side: 0 none,
+ * 1 right, 2 left. Appends UTF-8 and NUL-terminates. */
+bool text_procedure(Rng *r, Mod m, Region g, int side, RnBuf *out, RnError **err);
+
+#define REPORT_MAX_PARTS 3
+
+/* One narrative report split into 1..3 parts (rows of reports.csv), UTF-8.
+ * Each parts[i] must be an empty RnBuf; *nparts receives the count. */
+bool text_report(Rng *r, Mod m, Region g, int side, bool english,
+                 RnBuf parts[REPORT_MAX_PARTS], int *nparts, RnError **err);
+
+#endif

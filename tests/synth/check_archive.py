@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+"""Generates a synthetic archive with $RADNET_BIN and checks it against
+independent readers: dcmtk (dcmdump, dcmftest), gdcm (gdcmconv + gdcmraw
+decode every image; lossless pixels must match truth.csv's PixelCRC32),
+pydicom (every file and its native/RLE pixels), plus determinism across
+thread counts, modality shares, the BodyPartExamined noise rate, reports.csv
+(RFC 4180, UTF-8, joins every study) and character sets.
+Usage: check_archive.py [--n N] [--full] [--seed S]"""
+import argparse
+import csv
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zlib
+
+import pydicom
+
+FAILURES = []
+CHECKS = [0]
+
+
+def check(cond, msg):
+    CHECKS[0] += 1
+    if not cond:
+        FAILURES.append(msg)
+        if len(FAILURES) <= 40:
+            print("FAIL:", msg, file=sys.stderr)
+
+
+def crc(data):
+    return "%08x" % (zlib.crc32(data) & 0xFFFFFFFF)
+
+
+def synth(out, n, seed, threads, size):
+    cmd = [os.environ["RADNET_BIN"], "--quiet", "synth", "--out", out, "-n", str(n),
+           "--seed", str(seed), "-j", str(threads), "--size", size]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    check(r.returncode == 0, "synth exit %d: %s" % (r.returncode, r.stderr[-500:]))
+
+
+def tree_digest(root):
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, root)] = hashlib.sha256(fh.read()).hexdigest()
+    return out
+
+
+def batches(items, k):
+    for i in range(0, len(items), k):
+        yield items[i:i + k]
+
+
+def check_dcmtk(root, rows):
+    paths = [os.path.join(root, r["Path"]) for r in rows]
+    for b in batches(paths, 64):
+        r = subprocess.run(["dcmdump", "-q", "-dc"] + b, capture_output=True, text=True,
+                           errors="replace")
+        check(r.returncode == 0 and "E:" not in r.stderr and "W:" not in r.stderr,
+              "dcmdump: " + r.stderr[:300])
+        r = subprocess.run(["dcmftest"] + b, capture_output=True, text=True)
+        lines = r.stdout.splitlines()
+        check(len(lines) == len(b) and all(l.startswith("yes:") for l in lines),
+              "dcmftest: " + "; ".join(l for l in lines if not l.startswith("yes:"))[:300])
+    r = subprocess.run(["dcmftest", os.path.join(root, "README.txt")], capture_output=True,
+                       text=True)
+    check(r.stdout.startswith("no:"), "README.txt must not look like DICOM")
+
+
+def frame_bytes(row):
+    return (int(row["Rows"]) * int(row["Columns"]) * int(row["Frames"]) *
+            int(row["SamplesPerPixel"]) * int(row["BitsAllocated"]) // 8)
+
+
+def check_gdcm(root, rows, tmp):
+    conv, raw = os.path.join(tmp, "c.dcm"), os.path.join(tmp, "r.raw")
+    lossless = 0
+    for row in rows:
+        if row["Modality"] == "SR":
+            continue
+        p = os.path.join(root, row["Path"])
+        r1 = subprocess.run(["gdcmconv", "--raw", p, conv], capture_output=True)
+        r2 = subprocess.run(["gdcmraw", "-i", conv, "-o", raw], capture_output=True)
+        ok = r1.returncode == 0 and r2.returncode == 0
+        check(ok, "gdcm cannot decode %s (%s)" % (row["Path"], row["TransferSyntaxUID"]))
+        if not ok:
+            continue
+        with open(raw, "rb") as fh:
+            data = fh.read()
+        n = frame_bytes(row)
+        check(len(data) in (n, n + (n & 1)), "gdcm size %d != %d for %s" % (len(data), n, row["Path"]))
+        if row["Lossy"] == "0" and not row["PhotometricInterpretation"].startswith("YBR"):
+            lossless += 1
+            check(crc(data[:n]) == row["PixelCRC32"],
+                  "gdcm pixels differ from intended: %s %s" % (row["Path"], row["TransferSyntaxUID"]))
+    check(lossless > len(rows) // 2, "too few lossless images checked: %d" % lossless)
+
+
+# SPEC §5 region rules (row order matters), to check that the procedure
+# wording gives the rules something to work with.
+RULES = [
+ ("WRIST", r"wrist|rucni", [""]),
+ ("FINGER", r"finger|prst", [""]),
+ ("ARM", r"forearm|upper extrem|gornj(i|ih|eg) ekstrem|nadlaktic|podlaktic|humerus|ruk(a|e|u)", [""]),
+ ("HAND", r"saka|sake|hand", [""]),
+ ("ELBOW", r"lakat|elbow", [""]),
+ ("ARM", r"forearm|upper extrem|gornj(i|ih|eg) ekstrem|nadlaktic|podlaktic|humerus|ruk(a|e|u)", ["EXTREMITY"]),
+ ("SKULL", r"stenvers|tm zglob", [""]),
+ ("SKULL", r"mandible", [""]),
+ ("SKULL", r"orbita", [""]),
+ ("SKULL", r"skull|schädel", [""]),
+ ("HEAD", r"glav(a|e)|sinus|nasal|head|moz(ga|ak)", ["", "SPINE"]),
+ ("GITRACT", r"ercp|gastro|jednjak|kolonografija", ["ABDOMEN", ""]),
+ ("HEEL", r"calcaneus|heel|petn(a|e)|peta", [""]),
+ ("ANKLE", r"glezanj|gleznja|ankle|skocni", [""]),
+ ("KNEE", r"knee|koljen", ["", "EXTREMITY"]),
+ ("FOOT", r"stopal|foot", ["", "EXTREMITY"]),
+ ("LEG", r"natkoljenica|potkoljenica|lower (leg|limb|extrem)|nog(a|e|u)|femoral(|ne) art|do(|lj)nj(i|ih|eg) ekstrem", ["", "EXTREMITY"]),
+ ("URINARYTRACT", r"urotract|urotrakt|urinarytract|urografija|cistograf|cystograph|anterogradna urog|uretrografija|urogram", [""]),
+ ("CAROTID", r"(k|c)arotid", [""]),
+ ("URINARYTRACT", r"kemoemboliza|kemoembolizacija|liver|kolangiografija", [""]),
+ ("URINARYTRACT", r"renal|kidney|bubre(g|zn)", [""]),
+ ("CSPINE", r"vratna_kra|vratna kra|c-spine|cervikalne kralj", ["WHOLESPINE", "SPINE", "NECK", ""]),
+ ("LSPINE", r"lumbaln(a|e)|l-spine|ls_kralj", ["", "WHOLESPINE", "SPINE"]),
+ ("TSPINE", r"torakaln(a|e) kralj|t-spine", ["", "WHOLESPINE", "SPINE"]),
+ ("SHOULDER", r"shoulder|rame", [""]),
+ ("CLAVICLE", r"kljucna kost|clavicle", [""]),
+ ("BREAST", r"dojka|dojke|grudna", [""]),
+ ("CHEST", r"thorax|lung|torax|toraks|src(a|e)|sternum|ribs|rebra|pluc(a|na)|myocardial|cardiac|subklavij|pulmonary|pulmonal|heart", ["", "NECK"]),
+ ("HIP", r"femur sa kukom|femur with hip joint|(desni|lijevi|rtg|rdg) kuk", [""]),
+ ("PELVIS", r"pelvis|zdjelic|ilijak|iliac|sacrum|si zglob", ["", "ABDOMEN"]),
+ ("NECK", r"neck|vrat", [""]),
+ ("ABDOMEN", r"abdom(en|inal)", [""]),
+ ("WHOLEBODY", r"cijelo tijelo|cijelog tijela|whole body|wholebody|total body", [""]),
+ ("TEST", r"constancy", [""]),
+]
+RULES = [(r, re.compile(x, re.I), set(f)) for r, x, f in RULES]
+
+def region_from_text(modality, texts, current=""):
+    for region, rx, frm in RULES:
+        if current in frm and any(rx.search(t or "") for t in texts):
+            current = region
+    if modality == "CR" and current == "NECK":
+        current = "CSPINE"
+    if modality == "CR" and current == "HEAD":
+        current = "SKULL"
+    return current
+
+
+RENAMES = {"EXTREM": "EXTREMITY", "EXTREMITIES": "EXTREMITY", "UP_EXM": "ARM", "LOW_EXM": "LEG",
+           "ABDOM": "ABDOMEN", "C_SPNE": "CSPINE", "L_SPNE": "LSPINE", "T_SPNE": "TSPINE",
+           "LUMBAR SPNE": "LSPINE", "Schulter": "SHOULDER", "THORAX": "CHEST", "HEART": "CHEST",
+           "KIDNEY": "URINARYTRACT", "LIVER": "URINARYTRACT", "PLUCA SJEDECI": "CHEST"}
+NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2",
+          "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5"}
+CROATIAN = set("čćđšžČĆĐŠŽ")
+
+
+def study_texts(ds):
+    texts = [str(ds.get(k, "")) for k in ("StudyDescription", "ProtocolName",
+                                           "RequestedProcedureDescription")]
+    for item in ds.get("RequestAttributesSequence", []):
+        texts.append(str(item.get("RequestedProcedureDescription", "")))
+    return texts
+
+
+def check_pydicom(root, rows):
+    bpe_bad = images = 0
+    letters = set()
+    by_text = {}
+    for row in rows:
+        ds = pydicom.dcmread(os.path.join(root, row["Path"]))
+        if row["Modality"] != "SR":
+            guess = region_from_text(row["Modality"], study_texts(ds))
+            by_text[row["StudyInstanceUID"]] = guess == row["Region"]
+        check(ds.SOPInstanceUID == row["SOPInstanceUID"], "SOP UID differs " + row["Path"])
+        check(ds.Modality == row["Modality"], "Modality differs " + row["Path"])
+        check(ds.StudyInstanceUID == row["StudyInstanceUID"], "Study UID differs")
+        check(ds.file_meta.TransferSyntaxUID == row["TransferSyntaxUID"], "syntax differs")
+        name = str(ds.PatientName)
+        letters |= set(name) & CROATIAN
+        cs = ds.get("SpecificCharacterSet", "")
+        if cs in ("", "ISO_IR 100"):
+            check(all(ord(c) < 128 for c in name), "non-ASCII name in %r: %r" % (cs, name))
+        else:
+            check(all(c.isalpha() or c in "^- " for c in name), "garbled name %r (%s)" % (name, cs))
+        if row["Modality"] == "SR":
+            check("ContentSequence" in ds and len(ds.ContentSequence[0].TextValue) > 10,
+                  "SR without text")
+            continue
+        images += 1
+        bpe = ds.get("BodyPartExamined", None)
+        written = "" if bpe is None else str(bpe)
+        check(written == row["BodyPartExamined"], "BodyPartExamined %r vs truth %r" %
+              (written, row["BodyPartExamined"]))
+        bpe_bad += RENAMES.get(written, written) != row["Region"]
+        check((RENAMES.get(written, written) == row["Region"]) == (row["BodyPartStatus"] == "ok"),
+              "BodyPartStatus %s does not fit %r / %s" % (row["BodyPartStatus"], written, row["Region"]))
+        check(ds.Rows == int(row["Rows"]) and ds.Columns == int(row["Columns"]), "matrix differs")
+        if row["TransferSyntaxUID"] in NATIVE:
+            arr = ds.pixel_array
+            check(arr.size * arr.itemsize == frame_bytes(row), "pydicom pixel size " + row["Path"])
+            le = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+            check(crc(le) == row["PixelCRC32"], "pydicom pixels differ: %s %s %s" %
+                  (row["Path"], row["TransferSyntaxUID"], row["PhotometricInterpretation"]))
+    recovered = sum(by_text.values()) / max(len(by_text), 1)
+    print("studies whose region the SPEC rules find from the wording alone: %.3f" % recovered)
+    check(recovered >= 0.7, "procedure wording recovers only %.3f of regions" % recovered)
+    rate = bpe_bad / max(images, 1)
+    print("BodyPartExamined missing or wrong: %.3f of %d images" % (rate, images))
+    check(0.05 <= rate <= 0.30, "BodyPartExamined noise rate %.3f outside [0.05, 0.30]" % rate)
+    return letters
+
+
+def check_shares(rows, n):
+    counts = {}
+    for r in rows:
+        counts[r["Modality"]] = counts.get(r["Modality"], 0) + 1
+    share = {k: v / n for k, v in counts.items()}
+    print("modality shares:", " ".join("%s %.3f" % kv for kv in sorted(share.items())))
+    tol = 0.12 if n < 1000 else 0.05
+    groups = {"CR+DX": (("CR", "DX"), 0.35), "CT": (("CT",), 0.25), "MR": (("MR",), 0.20),
+              "other": (("US", "XA", "RF", "MG", "NM", "PT"), 0.20)}
+    for name, (mods, target) in groups.items():
+        s = sum(share.get(m, 0) for m in mods)
+        check(abs(s - target) <= tol, "%s share %.3f vs %.2f" % (name, s, target))
+    want = 7 if n < 1000 else 10
+    present = len([m for m in counts if m != "SR"])
+    check(present >= want, "only %d modalities present" % present)
+
+
+def check_reports(root, rows):
+    with open(os.path.join(root, "reports.csv"), "rb") as fh:
+        raw = fh.read()
+    text = raw.decode("utf-8")  # strict: must be valid UTF-8
+    reports = list(csv.DictReader(text.splitlines(keepends=True)))
+    check(reports and list(reports[0].keys()) ==
+          ["ExamID", "AccessionNumber", "StudyInstanceUID", "ReportText"], "reports.csv header")
+    studies = {(r["ExamID"]) for r in rows}
+    by_uid = {r["StudyInstanceUID"]: r["ExamID"] for r in rows}
+    by_acc = {r["AccessionNumber"]: r["ExamID"] for r in rows}
+    joined = set()
+    for rep in reports:
+        check(rep["ReportText"].strip() != "", "empty report")
+        exam = (by_uid.get(rep["StudyInstanceUID"]) or by_acc.get(rep["AccessionNumber"]))
+        check(exam == rep["ExamID"], "report row does not join: %s" % rep["ExamID"])
+        joined.add(rep["ExamID"])
+    check(studies <= joined, "%d studies without a report" % len(studies - joined))
+    multi = len(reports) - len(joined)
+    check(multi > 0, "no exam with several report rows")
+    return set(text) & CROATIAN
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--full", action="store_true")
+    a = ap.parse_args()
+    size = "full" if a.full else "small"
+    tmp = tempfile.mkdtemp(prefix="rn_synth_")
+    try:
+        A, B, C = (os.path.join(tmp, x) for x in "ABC")
+        synth(A, a.n, a.seed, 2, size)
+        synth(B, a.n, a.seed, 1, size)
+        da, db = tree_digest(A), tree_digest(B)
+        check(da == db, "-j2 and -j1 archives differ in %d files" %
+              len(set(da.items()) ^ set(db.items())))
+        synth(C, min(a.n, 20), a.seed + 1, 2, size)
+        dc = tree_digest(C)
+        check(not (set(dc.values()) & set(v for k, v in da.items() if k.endswith("csv"))),
+              "another seed gave the same CSVs")
+        with open(os.path.join(A, "truth.csv"), encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        check(len(rows) == a.n, "truth.csv has %d rows, want %d" % (len(rows), a.n))
+        check(len({r["SOPInstanceUID"] for r in rows}) == a.n, "SOP UIDs not unique")
+        check(all(len(r["SOPInstanceUID"]) <= 64 for r in rows), "UID longer than 64")
+        dicom_files = [k for k in da if k not in ("truth.csv", "reports.csv", "README.txt")
+                       and not k.endswith("Thumbs.db")]
+        check(sorted(dicom_files) == sorted(r["Path"] for r in rows), "files and truth.csv differ")
+        check(len({r["TransferSyntaxUID"] for r in rows}) >= 8, "fewer than 8 transfer syntaxes")
+        check_shares(rows, a.n)
+        check_dcmtk(A, rows)
+        check_gdcm(A, rows, tmp)
+        letters = check_pydicom(A, rows) | check_reports(A, rows)
+        check({c.lower() for c in letters} >= set("čćđšž"), "missing Croatian letters: %s" %
+              (set("čćđšž") - {c.lower() for c in letters}))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d checks, %d failed" % (CHECKS[0], len(FAILURES)))
+    return 1 if FAILURES or CHECKS[0] == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""Contact sheet of a synthetic archive: one thumbnail per (Modality, Region)
+pair (first frame, dcmtk's rendering with the file's first VOI window or a
+min-max window), labelled, for a human to check that images look like their
+region. Usage: montage.py ARCHIVE_DIR OUT.png [per_pair]"""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+
+from PIL import Image, ImageDraw
+
+THUMB = 128
+
+
+def render(path, tmp):
+    out = os.path.join(tmp, "x.png")
+    for window in (["+Wi", "1"], ["+Wm"]):
+        r = subprocess.run(["dcmj2pnm", "-q", "+on"] + window + [path, out],
+                           capture_output=True)
+        if r.returncode == 0 and os.path.exists(out):
+            return Image.open(out).convert("L")
+    return None
+
+
+def main():
+    root, dest = sys.argv[1], sys.argv[2]
+    per_pair = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    picks = {}
+    with open(os.path.join(root, "truth.csv"), encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["Modality"] == "SR":
+                continue
+            key = (row["Modality"], row["Region"])
+            if len(picks.setdefault(key, [])) < per_pair + 6:
+                picks[key].append(row["Path"])  # spares: dcmtk has no JPEG 2000
+    tiles = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for key in sorted(picks):
+            done = 0
+            for p in picks[key]:
+                img = render(os.path.join(root, p), tmp) if done < per_pair else None
+                if img is None:
+                    continue
+                done += 1
+                img.thumbnail((THUMB, THUMB))
+                tile = Image.new("L", (THUMB, THUMB + 14))
+                tile.paste(img, ((THUMB - img.width) // 2, 14 + (THUMB - img.height) // 2))
+                ImageDraw.Draw(tile).text((2, 1), "%s %s" % key, fill=255)
+                tiles.append(tile)
+    cols = 10
+    rows = (len(tiles) + cols - 1) // cols
+    sheet = Image.new("L", (cols * THUMB, rows * (THUMB + 14)), 40)
+    for i, t in enumerate(tiles):
+        sheet.paste(t, ((i % cols) * THUMB, (i // cols) * (THUMB + 14)))
+    sheet.save(dest)
+    print("%d tiles -> %s" % (len(tiles), dest))
+
+
+if __name__ == "__main__":
+    main()
