@@ -213,6 +213,7 @@ void rn_blas_gemm_tn_f64(size_t m, size_t n, size_t k, double alpha,
 /* Threads BLAS may use inside one call (callers that run their own
  * threads set 1). */
 void rn_blas_set_threads(int n);
+int rn_blas_get_threads(void);
 
 #ifdef __cplusplus
 }

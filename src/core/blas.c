@@ -53,3 +53,8 @@ void rn_blas_set_threads(int n)
 {
     openblas_set_num_threads(n);
 }
+
+int rn_blas_get_threads(void)
+{
+    return openblas_get_num_threads();
+}

@@ -60,33 +60,45 @@ bool rn_buf_printf(RnBuf *b, RnError **err, const char *fmt, ...)
     return true;
 }
 
-bool rn_buf_append_json_string(RnBuf *b, const char *s, size_t n, RnError **err)
+static bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+}
+
+static bool append_json_escape(RnBuf *b, unsigned char c, RnError **err)
 {
     static const char hex[] = "0123456789abcdef";
-    if (!rn_buf_reserve(b, n + 2, err))
+    char esc[7] = {'\\', 0};
+    switch (c) {
+    case '"': esc[1] = '"'; break;
+    case '\\': esc[1] = '\\'; break;
+    case '\n': esc[1] = 'n'; break;
+    case '\r': esc[1] = 'r'; break;
+    case '\t': esc[1] = 't'; break;
+    case '\b': esc[1] = 'b'; break;
+    case '\f': esc[1] = 'f'; break;
+    default:
+        memcpy(esc + 1, "u00", 3);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+    }
+    return rn_buf_append_str(b, esc, err);
+}
+
+bool rn_buf_append_json_string(RnBuf *b, const char *s, size_t n, RnError **err)
+{
+    if (!rn_buf_reserve(b, n + 2, err) || !rn_buf_append(b, "\"", 1, err))
         return false;
-    b->data[b->len++] = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[7] = {0};
-        switch (c) {
-        case '"': strcpy(esc, "\\\""); break;
-        case '\\': strcpy(esc, "\\\\"); break;
-        case '\n': strcpy(esc, "\\n"); break;
-        case '\r': strcpy(esc, "\\r"); break;
-        case '\t': strcpy(esc, "\\t"); break;
-        case '\b': strcpy(esc, "\\b"); break;
-        case '\f': strcpy(esc, "\\f"); break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                esc[0] = '\\'; esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-                esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
-            }
-        }
-        bool ok = esc[0] ? rn_buf_append_str(b, esc, err)
-                         : rn_buf_append(b, &c, 1, err);
-        if (!ok)
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && json_plain((unsigned char)s[run]))
+            run++;
+        if (!rn_buf_append(b, s + i, run - i, err))
             return false;
+        if (run < n && !append_json_escape(b, (unsigned char)s[run], err))
+            return false;
+        i = run + 1;
     }
     return rn_buf_append(b, "\"", 1, err);
 }

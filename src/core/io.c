@@ -328,9 +328,27 @@ static bool write_fully(int fd, const uint8_t *p, size_t n, RnError **err)
     return true;
 }
 
+/* Devices and pipes (/dev/null, /dev/stdout, a FIFO) are written in place:
+ * renaming over them would replace the device with a regular file. */
+static bool write_in_place(const char *path, const void *data, size_t n,
+                           RnError **err)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rn_error_set(err, RN_ERROR_IO, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    bool ok = write_fully(fd, data, n, err);
+    close(fd);
+    return ok;
+}
+
 bool rn_file_write_atomic(const char *path, const void *data, size_t n,
                           RnError **err)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return write_in_place(path, data, n, err);
     size_t len = strlen(path);
     char *tmp = rn_malloc(len + 16, err);
     if (tmp == NULL)

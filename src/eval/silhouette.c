@@ -514,14 +514,15 @@ static bool run_workers(SilPlan *p, void *(*fn)(void *), size_t jobs, int thread
     if (ok) {
         atomic_store(&p->next, 0);
         work[0].reports = true;
-        rn_blas_set_threads(1);
+        int blas_threads = rn_blas_get_threads();
+        rn_blas_set_threads(1); /* our threads already fill the cores */
         int started = 1;
         while (started < nt && pthread_create(&tid[started], NULL, fn, &work[started]) == 0)
             started++; /* if a thread cannot start, the others share its blocks */
         fn(&work[0]);
         for (int t = 1; t < started; t++)
             pthread_join(tid[t], NULL);
-        rn_blas_set_threads(rn_eval_thread_count(0, SIZE_MAX));
+        rn_blas_set_threads(blas_threads);
         if (p->opt->progress) /* the other workers' share, now that it is done */
             p->opt->progress(p->opt->progress_ctx, atomic_load(&p->done), p->total);
     }

@@ -1,6 +1,7 @@
 #include "radnet/core.h"
 #include "rn_test.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +74,10 @@ static void test_file_io_large(const char *dir)
     CHECK(rn_io_read_exact(io, back, 1, NULL));
     CHECK_EQ_INT(back[0], data[12345]);
     rn_io_close(io);
+    /* A device keeps being a device. */
+    CHECK(rn_file_write_atomic("/dev/null", data, 16, NULL));
+    struct stat st;
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
     free(data);
     free(back);
 }
