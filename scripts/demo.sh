@@ -30,7 +30,8 @@ $rn stats -w "$out/ws"
 
 first=$(awk -F, 'NR == 2 {print $9}' "$out/archive/truth.csv")
 echo "== tags of $first (first lines)"
-$rn tags "$out/archive/$first" | head -n 25
+$rn tags "$out/archive/$first" > "$out/tags.txt"
+head -n 25 "$out/tags.txt"
 echo "== preview"
 $rn preview "$out/archive/$first" -o "$out/preview.png"
 
