@@ -166,6 +166,9 @@ RnTransferSyntax rn_dicom_transfer_syntax(const RnDicomFile *f);
 /* The transfer syntax UID as found (or implied), borrowed. */
 const char *rn_dicom_transfer_syntax_uid(const RnDicomFile *f);
 bool rn_dicom_has_preamble(const RnDicomFile *f);
+/* True when the data set has top-level PixelData, also on the metadata
+ * path (stop_before_pixels), which stops at it without reading it. */
+bool rn_dicom_has_pixel_data(const RnDicomFile *f);
 
 /* Data set navigation, elements in ascending tag order. */
 size_t rn_dataset_count(const RnDataSet *ds);

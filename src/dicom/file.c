@@ -90,6 +90,7 @@ typedef struct Builder {
     bool in_dataset;     /* a non-0002 element was seen at top level */
     bool failed;
     size_t pixel_index;  /* index + 1 of PixelData in level 0 */
+    bool stopped_at_pixels;
     RnFragment *frags;
     size_t nfrags, frags_cap;
 } Builder;
@@ -373,7 +374,9 @@ static bool want_value(void *user, RnTag tag, RnVR vr, uint32_t length,
 static bool stop_before(void *user, RnTag tag, uint32_t depth)
 {
     Builder *b = user;
-    return b->o->stop_before_pixels && depth == 0 && tag == RN_TAG_PIXEL_DATA;
+    b->stopped_at_pixels = b->o->stop_before_pixels && depth == 0 &&
+                           tag == RN_TAG_PIXEL_DATA;
+    return b->stopped_at_pixels;
 }
 
 static void builder_free(Builder *b)
@@ -410,6 +413,7 @@ static bool build(RnDicomFile *f, const RnParseOptions *o, RnError **err)
         RnTransferSyntax named = rn_ts_from_uid(info.ts_uid);
         f->ts = named != RN_TS_UNKNOWN ? named : info.ts;
         f->big_endian = info.ts == RN_TS_EXPLICIT_BE;
+        f->stopped_at_pixels = b.stopped_at_pixels;
         ok = finalize(&b, &b.meta, &f->meta) &&
              finalize(&b, &b.levels[0].els, &f->dataset);
     }
@@ -557,4 +561,9 @@ const uint8_t *rn_element_value(const RnElement *el, size_t *n)
 const RnDataSet *rn_element_item(const RnElement *el, size_t index)
 {
     return index < el->item_count ? el->items[index] : NULL;
+}
+
+bool rn_dicom_has_pixel_data(const RnDicomFile *f)
+{
+    return f->pixel != NULL || f->stopped_at_pixels;
 }

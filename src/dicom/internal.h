@@ -103,6 +103,7 @@ struct RnDicomFile {
     RnArena arena;
     RnDataSet meta, dataset;
     bool has_meta, preamble, big_endian;
+    bool stopped_at_pixels; /* metadata path: PixelData exists, unread */
     RnTransferSyntax ts;
     char ts_uid[68];
     /* Pixel data */

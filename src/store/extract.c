@@ -365,15 +365,6 @@ static void geometry_from_header(const RnDataSet *ds, IngestItem *it)
     it->photometric = get_string(ds, RN_TAG(0x0028, 0x0004));
 }
 
-/* The metadata path stops before PixelData, so it is not in the data set:
- * the Image Pixel module's type 1 attributes stand for it. */
-static bool pixel_module_present(const RnDataSet *ds)
-{
-    return rn_dataset_get(ds, RN_TAG(0x0028, 0x0010)) != NULL &&
-           rn_dataset_get(ds, RN_TAG(0x0028, 0x0011)) != NULL &&
-           rn_dataset_get(ds, RN_TAG(0x0028, 0x0100)) != NULL;
-}
-
 static void make_thumbnail(const ExtractConfig *cfg, RnDicomFile *f, IngestItem *it)
 {
     RnPreprocessOptions opts = {.size = cfg->thumb_size};
@@ -423,8 +414,7 @@ static void extract_object(const ExtractConfig *cfg, RnDicomFile *f, IngestItem 
         it->kind = ITEM_QUARANTINED;
         return;
     }
-    bool has_pixels = rn_dataset_get(ds, RN_TAG_PIXEL_DATA) != NULL ||
-                      (!cfg->pixels && pixel_module_present(ds));
+    bool has_pixels = rn_dicom_has_pixel_data(f);
     bool is_sr = it->field[F_SOP_CLASS] &&
                  strncmp(it->field[F_SOP_CLASS], SR_CLASS_PREFIX, strlen(SR_CLASS_PREFIX)) == 0;
     it->kind = has_pixels ? ITEM_IMAGE : is_sr ? ITEM_SR : ITEM_OBJECT;
