@@ -6,7 +6,7 @@ measurement in its own process, repetitions interleaved across peers, and
 medians reported. Run by hand (not part of the test suite):
 
     /usr/bin/python3 bench/bench_cluster.py --radnet build-rel/radnet \
-        [--quick] [--out bench/results-cluster.md]
+        [--quick] [--out FILE (a section for bench/RESULTS.md)]
 
 Per-iteration: init = sklearn kmeans_plusplus centres, tol = 0, fixed
 max_iter, time of the fit alone (radnet: fit_seconds from --json, which

@@ -2,7 +2,7 @@
 # Eval-stage benchmarks against scikit-learn 1.2 on the same data, same run.
 #   bench/bench_eval.sh [BUILD_DIR]     (a release build; default: build)
 # Prints a markdown report (medians of wall and CPU time, ratios, peak RSS,
-# callgrind counts); bench/results-eval.md holds the last one.
+# callgrind counts); its section of bench/RESULTS.md holds the last one.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$SRC/build}" && pwd)

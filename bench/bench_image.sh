@@ -5,7 +5,7 @@
 #   bench/bench_image.sh [BUILD_DIR]     (default build; a release build)
 #
 # Prints both sides' medians (JSON), the ratios, and callgrind instruction
-# counts per image for the C side. Results go in bench/results-image.md.
+# counts per image for the C side. Results: the image section of bench/RESULTS.md.
 set -eu
 build=${1:-build}
 bin="$build/tests/image/bench_image"

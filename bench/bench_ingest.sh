@@ -10,7 +10,7 @@
 #            radnet synth --out /tmp/a -n 100000 --size small
 #   RADNET   the binary (default build/radnet, a release build)
 #   CONTENDERS  subset of: cat pydicom meta-j1 meta-j2 full-j1 full-j2 rerun-noop
-# Prints a markdown section for bench/results-store.md.
+# Prints a markdown section for bench/RESULTS.md (store).
 set -euo pipefail
 ARCH=$(realpath "$1")
 RADNET=$(realpath "${2:-build/radnet}")

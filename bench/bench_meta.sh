@@ -7,14 +7,14 @@
 # Medians of RUNS hyperfine runs, plus callgrind instructions per file.
 #
 # usage: bench/bench_meta.sh   (env: RADNET_BIN, RADNET_TESTDATA, COPIES,
-#                               RUNS, OUT=bench/results-dicom.md)
+#                               RUNS, OUT=build/results-dicom.md)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RADNET=${RADNET_BIN:-$ROOT/build/radnet}
 DATA=${RADNET_TESTDATA:-$ROOT/tests/data}
 COPIES=${COPIES:-10}
 RUNS=${RUNS:-7}
-OUT=${OUT:-$ROOT/bench/results-dicom.md}
+OUT=${OUT:-$ROOT/build/results-dicom.md}  # paste into bench/RESULTS.md
 PY=/usr/bin/python3
 
 for tool in hyperfine dcmdump valgrind "$RADNET" "$PY"; do

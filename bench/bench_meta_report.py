@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes bench/results-dicom.md from hyperfine's JSON and callgrind outputs.
+"""Writes the metadata-scan section (bench/RESULTS.md) from hyperfine's JSON and callgrind outputs.
 usage: bench_meta_report.py h.json total distinct bytes cg.radnet cg.dcmdump copies runs"""
 import json
 import platform

@@ -91,7 +91,7 @@ static void shape_bounds(const Shape *sh, double *cx, double *cy, double *r)
     case SH_BOX:
         *cx = p[0], *cy = p[1], *r = hypot(p[2], p[3]);
         break;
-    case SH_CAPSULE:
+    default: /* SH_CAPSULE */
         *cx = 0.5 * (p[0] + p[2]), *cy = 0.5 * (p[1] + p[3]);
         *r = 0.5 * hypot(p[2] - p[0], p[3] - p[1]) + p[4];
         break;

@@ -271,7 +271,7 @@ static void study_identity(StudyCtx *c, Rng *r)
     snprintf(c->patient_id, sizeof c->patient_id, "%010llu", (unsigned long long)pid);
     int year = rng_int(r, 2012, 2025), month = rng_int(r, 1, 12), day = rng_int(r, 1, 28);
     int birth_year = c->person.birth_year < year ? c->person.birth_year : year - 1;
-    snprintf(c->date, sizeof c->date, "%04d%02d%02d", year, month, day);
+    snprintf(c->date, sizeof c->date, "%04d%02d%02d", year % 10000, month % 100, day % 100);
     snprintf(c->time, sizeof c->time, "%02d%02d%02d", rng_int(r, 7, 19), rng_int(r, 0, 59),
              rng_int(r, 0, 59));
     snprintf(c->birth, sizeof c->birth, "%04d%02d%02d", birth_year, c->person.birth_month,

@@ -333,8 +333,10 @@ bool text_report(Rng *r, Mod m, Region g, int side, bool english,
                  RnBuf parts[REPORT_MAX_PARTS], int *nparts, RnError **err)
 {
     const Vocab *v = &vocab[region_family(m, g)];
-    bool abnormal = rng_chance(r, 0.45), split = rng_chance(r, 0.2);
-    bool telegraphic = rng_chance(r, 0.3);
+    bool abnormal = rng_chance(r, 0.45), telegraphic = rng_chance(r, 0.3);
+    /* Only a report with a conclusion is split into findings and conclusion
+     * rows: a telegraphic one has nothing for the second row. */
+    bool split = !telegraphic && rng_chance(r, 0.2);
     RnBuf *body = &parts[0];
     bool ok = true;
     if (!telegraphic)

