@@ -28,6 +28,8 @@ void cli_error(const char *what, const char *fmt, ...)
  * errors (parse/unsupported/limit/io) -> 2, invalid -> 1, others -> 4.
  * Frees err. */
 int cli_fail(const char *what, RnError *err);
+/* Parses a whole decimal number in [min, max] (no sign, no trailing text). */
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* True when argv has --help or -h. */
 bool cli_wants_help(int argc, char **argv);
 /* Global --quiet flag (set by main before dispatch). */

@@ -4,7 +4,6 @@
 #include "cli/cli.h"
 #include "radnet/cluster.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +53,8 @@ static void usage(FILE *out)
 
 static bool parse_size(const char *s, size_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || s[0] == '\0' || s[0] == '-')
+    uint64_t v;
+    if (!cli_parse_u64(s, 0, SIZE_MAX, &v))
         return false;
     *out = (size_t)v;
     return true;
@@ -123,8 +120,8 @@ static int parse_value(Options *o, const char *a, const char *v)
         o->algo = strcmp(v, "kmedoids") == 0 ? RN_ALGO_KMEDOIDS : RN_ALGO_KMEANS;
     } else if (strcmp(a, "--metric") == 0) ok = rn_cluster_metric_parse(v, &o->metric);
     else if (strcmp(a, "--seed") == 0) {
-        size_t s;
-        ok = parse_size(v, &s);
+        uint64_t s;
+        ok = cli_parse_u64(v, 0, UINT64_MAX, &s);
         o->seed = s;
     } else if (strcmp(a, "--n-init") == 0) ok = parse_int(v, &o->n_init) && o->n_init > 0;
     else if (strcmp(a, "--max-iter") == 0) ok = parse_int(v, &o->max_iter) && o->max_iter > 0;

@@ -41,11 +41,10 @@ typedef struct IngestArgs {
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-    char *end = NULL;
-    unsigned long v = strtoul(s, &end, 10);
-    if (s[0] == 0 || s[0] == '-' || *end != 0 || v == 0 || v > max)
+    uint64_t v;
+    if (!cli_parse_u64(s, 1, max, &v))
         return false;
-    *out = v;
+    *out = (unsigned long)v;
     return true;
 }
 

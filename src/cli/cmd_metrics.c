@@ -4,7 +4,6 @@
 #include "cli/cli.h"
 #include "radnet/eval.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,10 +87,8 @@ static void usage(FILE *out)
 
 static bool parse_size(const char *s, size_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || s[0] == '\0' || s[0] == '-')
+    uint64_t v;
+    if (!cli_parse_u64(s, 0, SIZE_MAX, &v))
         return false;
     *out = (size_t)v;
     return true;

@@ -29,9 +29,8 @@ static void preview_usage(FILE *out)
 
 static bool parse_size(const char *s, uint32_t *out)
 {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v == 0 || v > RN_IMAGE_MAX_SIZE)
+    uint64_t v;
+    if (!cli_parse_u64(s, 1, RN_IMAGE_MAX_SIZE, &v))
         return false;
     *out = (uint32_t)v;
     return true;

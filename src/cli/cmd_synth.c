@@ -2,7 +2,6 @@
 #include "cli/cli.h"
 #include "radnet/synth.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,17 +22,6 @@ static void usage(FILE *out)
         "  --size full     modality-typical matrices, capped at 1024x1024 (default)\n");
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || s[0] == '\0' || s[0] == '-')
-        return false;
-    *out = v;
-    return true;
-}
-
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     (void)total;
@@ -48,7 +36,7 @@ static int parse_args(int argc, char **argv, RnSynthOptions *o)
         if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
             continue;
         if (strncmp(a, "-j", 2) == 0 && a[2] != '\0') { /* -j4 */
-            if (!parse_u64(a + 2, &v) || v < 1 || v > RN_SYNTH_MAX_THREADS) {
+            if (!cli_parse_u64(a + 2, 0, UINT64_MAX, &v) || v < 1 || v > RN_SYNTH_MAX_THREADS) {
                 cli_error(a, "bad thread count");
                 return RN_EXIT_USAGE;
             }
@@ -61,11 +49,11 @@ static int parse_args(int argc, char **argv, RnSynthOptions *o)
         }
         if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
             o->out_dir = val;
-        } else if (strcmp(a, "-n") == 0 && parse_u64(val, &v) && v > 0) {
+        } else if (strcmp(a, "-n") == 0 && cli_parse_u64(val, 0, UINT64_MAX, &v) && v > 0) {
             o->n_files = v;
-        } else if (strcmp(a, "--seed") == 0 && parse_u64(val, &v)) {
+        } else if (strcmp(a, "--seed") == 0 && cli_parse_u64(val, 0, UINT64_MAX, &v)) {
             o->seed = v;
-        } else if ((strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0) && parse_u64(val, &v) &&
+        } else if ((strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0) && cli_parse_u64(val, 0, UINT64_MAX, &v) &&
                    v >= 1 && v <= RN_SYNTH_MAX_THREADS) {
             o->threads = (int)v;
         } else if (strcmp(a, "--size") == 0 && (strcmp(val, "small") == 0 || strcmp(val, "full") == 0)) {

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,17 @@ int cli_fail(const char *what, RnError *err)
     default:
         return RN_EXIT_INTERNAL;
     }
+}
+
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || s[0] < '0' || s[0] > '9' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
 }
 
 bool cli_wants_help(int argc, char **argv)
