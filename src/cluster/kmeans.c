@@ -294,7 +294,8 @@ bool rn_kmeans_fit(const RnClusterData *X, const RnKMeansOptions *o,
     if (!cl_check_data(X, &stride, err) || !check_kmeans_options(X, o, err))
         return false;
     int threads = cl_resolve_threads(o->threads);
-    rn_blas_set_threads(1);
+    int blas_threads = rn_blas_get_threads();
+    rn_blas_set_threads(1); /* our own threads fill the cores */
     FitScratch f = {0};
     double mean_var = 0;
     f.mean = rn_malloc(X->d * sizeof *f.mean, err);
@@ -313,6 +314,7 @@ bool rn_kmeans_fit(const RnClusterData *X, const RnKMeansOptions *o,
         rn_kmeans_result_free(out);
     }
     fit_scratch_free(&f);
+    rn_blas_set_threads(blas_threads);
     return ok;
 }
 
@@ -327,15 +329,18 @@ bool rn_kmeans_plusplus(const RnClusterData *X, size_t k, int n_local_trials,
         rn_error_set(err, RN_ERROR_INVALID, "null centres");
         return false;
     }
+    int blas_threads = rn_blas_get_threads();
     rn_blas_set_threads(1);
     ClRng rng;
     cl_rng_seed(&rng, seed);
     threads = cl_resolve_threads(threads);
-    if (X->dtype == RN_DTYPE_F32)
-        return cl_kmeanspp_f32(X->data, X->n, X->d, stride, k, n_local_trials,
-                               &rng, threads, centers, idx, err);
-    return cl_kmeanspp_f64(X->data, X->n, X->d, stride, k, n_local_trials, &rng,
-                           threads, centers, idx, err);
+    bool ok = X->dtype == RN_DTYPE_F32
+                  ? cl_kmeanspp_f32(X->data, X->n, X->d, stride, k, n_local_trials,
+                                    &rng, threads, centers, idx, err)
+                  : cl_kmeanspp_f64(X->data, X->n, X->d, stride, k, n_local_trials,
+                                    &rng, threads, centers, idx, err);
+    rn_blas_set_threads(blas_threads);
+    return ok;
 }
 
 bool rn_kmeans_predict(const RnClusterData *X, const void *centers, size_t k,
@@ -349,13 +354,16 @@ bool rn_kmeans_predict(const RnClusterData *X, const void *centers, size_t k,
         rn_error_set(err, RN_ERROR_INVALID, "bad centres, labels or k");
         return false;
     }
+    int blas_threads = rn_blas_get_threads();
     rn_blas_set_threads(1);
     threads = cl_resolve_threads(threads);
-    if (X->dtype == RN_DTYPE_F32)
-        return cl_predict_f32(X->data, X->n, X->d, stride, centers, k, threads,
-                              labels, sq_dist, inertia, err);
-    return cl_predict_f64(X->data, X->n, X->d, stride, centers, k, threads,
-                          labels, sq_dist, inertia, err);
+    bool ok = X->dtype == RN_DTYPE_F32
+                  ? cl_predict_f32(X->data, X->n, X->d, stride, centers, k, threads,
+                                   labels, sq_dist, inertia, err)
+                  : cl_predict_f64(X->data, X->n, X->d, stride, centers, k, threads,
+                                   labels, sq_dist, inertia, err);
+    rn_blas_set_threads(blas_threads);
+    return ok;
 }
 
 bool rn_kmeans_minibatch_fit(const RnClusterData *X,
@@ -376,6 +384,7 @@ bool rn_kmeans_minibatch_fit(const RnClusterData *X,
     }
     if (!alloc_result(out, X, o->k, err))
         return false;
+    int blas_threads = rn_blas_get_threads();
     rn_blas_set_threads(1);
     int threads = cl_resolve_threads(o->threads);
     bool ok = X->dtype == RN_DTYPE_F32
@@ -387,5 +396,6 @@ bool rn_kmeans_minibatch_fit(const RnClusterData *X,
                                  NULL, &out->inertia, err);
     if (!ok)
         rn_kmeans_result_free(out);
+    rn_blas_set_threads(blas_threads);
     return ok;
 }

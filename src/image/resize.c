@@ -273,19 +273,28 @@ static bool resize_passes(const uint8_t *src, uint32_t rows, uint32_t cols,
     return true;
 }
 
+/* Checks the sizes and computes both passes' taps (freed by the caller
+ * with taps_free on success). */
+static bool taps_for(uint32_t rows, uint32_t cols, uint32_t out_rows,
+                     uint32_t out_cols, Taps *h, Taps *v, RnError **err)
+{
+    if (!check_sizes(rows, cols, out_rows, out_cols, err) ||
+        !taps_compute(cols, out_cols, h, err))
+        return false;
+    if (!taps_compute(rows, out_rows, v, err)) {
+        taps_free(h);
+        return false;
+    }
+    return true;
+}
+
 bool rn_image_resize_u8(const uint8_t *src, uint32_t rows, uint32_t cols,
                         uint8_t *dst, uint32_t out_rows, uint32_t out_cols,
                         RnError **err)
 {
-    if (!check_sizes(rows, cols, out_rows, out_cols, err))
-        return false;
     Taps h, v;
-    if (!taps_compute(cols, out_cols, &h, err))
+    if (!taps_for(rows, cols, out_rows, out_cols, &h, &v, err))
         return false;
-    if (!taps_compute(rows, out_rows, &v, err)) {
-        taps_free(&h);
-        return false;
-    }
     bool ok = resize_passes(src, rows, cols, dst, out_rows, out_cols, &h, &v, err);
     taps_free(&h);
     taps_free(&v);
@@ -314,15 +323,9 @@ bool rn_image_resize_u8_ref(const uint8_t *src, uint32_t rows, uint32_t cols,
                             uint8_t *dst, uint32_t out_rows, uint32_t out_cols,
                             RnError **err)
 {
-    if (!check_sizes(rows, cols, out_rows, out_cols, err))
-        return false;
     Taps h, v;
-    if (!taps_compute(cols, out_cols, &h, err))
+    if (!taps_for(rows, cols, out_rows, out_cols, &h, &v, err))
         return false;
-    if (!taps_compute(rows, out_rows, &v, err)) {
-        taps_free(&h);
-        return false;
-    }
     for (uint32_t yy = 0; yy < out_rows; yy++)
         for (uint32_t xx = 0; xx < out_cols; xx++)
             dst[(size_t)yy * out_cols + xx] = ref_pixel(src, cols, &h, &v, yy, xx);
