@@ -25,6 +25,55 @@ extern "C" {
 
 /* ---- report-text extractors (tfidf, doc2vec) ------------------------- */
 
+/* ---- the common extractor contract ------------------------------------ */
+
+typedef enum RnEmbedSource {
+    RN_EMBED_IMAGE = 0,
+    RN_EMBED_META,
+    RN_EMBED_TEXT,
+} RnEmbedSource;
+
+/* One row of the clustering set as every extractor sees it (borrowed). */
+typedef struct RnEmbedItem {
+    const char *sop_uid;
+    const char *modality;       /* archive's own Modality ("" when absent) */
+    const char *region;         /* SPEC §5 region ("" when unknown) */
+    const uint8_t *thumb;       /* thumb_size² uint8, row-major; NULL: none */
+    uint32_t thumb_size;
+    const char *elements_json;  /* the catalogue's elements object */
+    const char *report;         /* UTF-8 report of the exam; NULL: none */
+} RnEmbedItem;
+
+/* Parameters every method understands; 0 / NULL means the method default. */
+typedef struct RnEmbedParams {
+    size_t dim;                 /* output dimension */
+    uint64_t seed;
+    int threads;                /* <= 0: one per online CPU */
+    const char *options;        /* method-specific "key=value,..." or NULL */
+} RnEmbedParams;
+
+/* A fitted extractor. Its file (WS/models/<source>-<method>.model) is
+ * versioned and checksummed; a corrupt or truncated one is refused. */
+typedef struct RnEmbedModel RnEmbedModel;
+
+/* Method names of a source, in the order `--help` lists them; the first is
+ * the source's default. NULL-terminated, static. */
+const char *const *rn_embed_methods(RnEmbedSource source);
+bool rn_embed_source_parse(const char *name, RnEmbedSource *out);
+const char *rn_embed_source_name(RnEmbedSource source);
+
+/* Fits `method` of `source` on a sample of the clustering set. */
+RnEmbedModel *rn_embed_fit(RnEmbedSource source, const char *method,
+                           const RnEmbedItem *sample, size_t n,
+                           const RnEmbedParams *params, RnError **err);
+size_t rn_embed_model_dim(const RnEmbedModel *m);
+/* out: n × rn_embed_model_dim(m) float32, row-major. Deterministic. */
+bool rn_embed_transform(const RnEmbedModel *m, const RnEmbedItem *items,
+                        size_t n, float *out, RnError **err);
+bool rn_embed_model_save(const RnEmbedModel *m, const char *path, RnError **err);
+RnEmbedModel *rn_embed_model_load(const char *path, RnError **err);
+void rn_embed_model_free(RnEmbedModel *m);
+
 /* ---- the stage driver: workspace in, embeddings and models out ------- */
 
 #ifdef __cplusplus
