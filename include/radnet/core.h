@@ -230,6 +230,11 @@ static inline size_t rn_part_begin(size_t n, size_t parts, size_t p)
 {
     return parts ? (size_t)(((unsigned __int128)n * p) / parts) : 0;
 }
+/* Index of the calling thread in the pool running its task: 0 for the
+ * thread that called rn_pool_for (and outside any pool), 1..threads-1 for
+ * workers. For per-thread scratch buffers only: results must not depend
+ * on it. */
+int rn_pool_worker(void);
 /* ceil(n / grain) clamped to [1, max_parts]: a partition count that
  * depends only on n. */
 size_t rn_part_count(size_t n, size_t grain, size_t max_parts);
@@ -285,6 +290,35 @@ static inline const void *rn_matrix_row(const RnMatrix *m, size_t i)
 double rn_matrix_at(const RnMatrix *m, size_t i, size_t j);
 /* A view of a 2-D float32/float64 array (false otherwise). */
 bool rn_matrix_from_array(const RnArray *a, RnMatrix *out, RnError **err);
+
+/* ---- distances and enum names -------------------------------------- */
+
+/* Dissimilarities shared by cluster and eval. */
+typedef enum RnDistance {
+    RN_DISTANCE_EUCLIDEAN = 0,
+    RN_DISTANCE_MANHATTAN,
+    RN_DISTANCE_COSINE, /* 1 - cos, in [0, 2]; a zero row has cos 0 */
+} RnDistance;
+
+/* "euclidean" (also "l2"), "manhattan" ("l1", "cityblock"), "cosine";
+ * case-insensitive. */
+bool rn_distance_parse(const char *name, RnDistance *out);
+const char *rn_distance_name(RnDistance d);
+
+/* Name tables for enums: the first entry of a value is its canonical
+ * name, later ones are accepted spellings. */
+typedef struct RnEnumName {
+    const char *name;
+    int value;
+} RnEnumName;
+
+/* Case-insensitive lookup; false when name is NULL or unknown. */
+bool rn_enum_parse(const RnEnumName *table, size_t n, const char *name, int *out);
+/* The canonical name, or "unknown". */
+const char *rn_enum_name(const RnEnumName *table, size_t n, int value);
+/* "a|b|c": the canonical names, for usage messages (static storage is
+ * not used: writes into buf of size cap, truncating). */
+const char *rn_enum_list(const RnEnumName *table, size_t n, char *buf, size_t cap);
 
 /* ---- JSON writer ----------------------------------------------------- */
 

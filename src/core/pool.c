@@ -8,10 +8,16 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+typedef struct WorkerStart {
+    RnPool *pool;
+    int index;
+} WorkerStart;
+
 struct RnPool {
     int threads;              /* workers + the caller */
     int started;              /* workers actually running */
     pthread_t *tids;
+    WorkerStart *starts;
     pthread_mutex_t call_lock; /* one job at a time */
     pthread_mutex_t lock;     /* guards everything below */
     pthread_cond_t wake, done;
@@ -30,6 +36,13 @@ struct RnPool {
 
 /* The pool whose task this thread is running, to run nested calls inline. */
 static _Thread_local const RnPool *running_in;
+/* 0 for callers of rn_pool_for, 1.. for workers (see rn_pool_worker). */
+static _Thread_local int worker_index;
+
+int rn_pool_worker(void)
+{
+    return worker_index;
+}
 
 static void record_failure(RnPool *p, size_t part, RnError *e)
 {
@@ -72,7 +85,9 @@ static void run_parts(RnPool *p)
 
 static void *worker_main(void *arg)
 {
-    RnPool *p = arg;
+    WorkerStart *start = arg;
+    RnPool *p = start->pool;
+    worker_index = start->index;
     uint64_t seen = 0;
     pthread_mutex_lock(&p->lock);
     for (;;) {
@@ -107,7 +122,10 @@ RnPool *rn_pool_open(int threads, RnError **err)
         return NULL;
     p->threads = resolve_threads(threads);
     p->tids = rn_calloc((size_t)p->threads, sizeof *p->tids, err);
-    if (p->tids == NULL) {
+    p->starts = rn_calloc((size_t)p->threads, sizeof *p->starts, err);
+    if (p->tids == NULL || p->starts == NULL) {
+        free(p->tids);
+        free(p->starts);
         free(p);
         return NULL;
     }
@@ -119,9 +137,12 @@ RnPool *rn_pool_open(int threads, RnError **err)
     atomic_init(&p->failed, false);
     /* If the OS refuses a thread, fewer workers share the partitions:
      * results do not depend on how many run. */
-    while (p->started < p->threads - 1 &&
-           pthread_create(&p->tids[p->started], NULL, worker_main, p) == 0)
-        p->started++;
+    for (; p->started < p->threads - 1; p->started++) {
+        p->starts[p->started] = (WorkerStart){p, p->started + 1};
+        if (pthread_create(&p->tids[p->started], NULL, worker_main,
+                           &p->starts[p->started]) != 0)
+            break;
+    }
     return p;
 }
 
@@ -140,6 +161,7 @@ void rn_pool_close(RnPool *p)
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->call_lock);
     free(p->tids);
+    free(p->starts);
     free(p);
 }
 

@@ -174,8 +174,38 @@ static void test_nesting(void)
     CHECK_EQ_INT(rn_pool_threads(NULL), 1);
 }
 
+typedef struct Who {
+    int threads;
+    atomic_int bad;
+} Who;
+
+static bool who_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
+{
+    (void)part, (void)begin, (void)end, (void)err;
+    Who *w = ctx;
+    int me = rn_pool_worker();
+    if (me < 0 || me >= w->threads)
+        atomic_fetch_add(&w->bad, 1);
+    return true;
+}
+
+/* Worker indices stay in [0, threads): per-thread scratch can rely on it. */
+static void test_worker_index(void)
+{
+    CHECK_EQ_INT(rn_pool_worker(), 0);
+    for (int t = 1; t <= 4; t++) {
+        RnPool *pool = rn_pool_open(t, NULL);
+        Who w = {t, 0};
+        CHECK(rn_pool_for(pool, 1000, 100, who_part, &w, NULL));
+        CHECK_EQ_INT(atomic_load(&w.bad), 0);
+        rn_pool_close(pool);
+    }
+    CHECK_EQ_INT(rn_pool_worker(), 0);
+}
+
 int main(void)
 {
+    test_worker_index();
     test_boundaries();
     test_determinism();
     test_errors();
