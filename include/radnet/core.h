@@ -358,6 +358,9 @@ bool rn_json_kv_int(RnJsonWriter *w, const char *key, int64_t v);
 bool rn_json_kv_uint(RnJsonWriter *w, const char *key, uint64_t v);
 bool rn_json_kv_double(RnJsonWriter *w, const char *key, double v);
 bool rn_json_kv_bool(RnJsonWriter *w, const char *key, bool v);
+/* Makes the writer fail with e (an error met while producing the values,
+ * e.g. an allocation); takes ownership. The first error stays. */
+void rn_json_fail(RnJsonWriter *w, RnError *e);
 /* Shortest "%.{15,16,17}g" text of v that parses back to v (buf >= 32). */
 void rn_format_double(double v, char buf[32]);
 

@@ -47,7 +47,7 @@ double rn_matrix_at(const RnMatrix *m, size_t i, size_t j)
 bool rn_matrix_from_array(const RnArray *a, RnMatrix *out, RnError **err)
 {
     if (a->ndim != 2 || (a->dtype != RN_DTYPE_F32 && a->dtype != RN_DTYPE_F64)) {
-        rn_error_set(err, RN_ERROR_INVALID, "need a 2-D float32 or float64 array");
+        rn_error_set(err, RN_ERROR_UNSUPPORTED, "needs a 2-D float32 or float64 matrix");
         return false;
     }
     *out = (RnMatrix){a->data, a->shape[0], a->shape[1], a->shape[1], a->dtype};
