@@ -78,6 +78,9 @@ bool rn_buf_append_json_string(RnBuf *b, const char *s, size_t n, RnError **err)
 bool rn_buf_terminate(RnBuf *b, RnError **err);
 void rn_buf_free(RnBuf *b);
 
+/* CRC-32 (IEEE 802.3, as zlib's crc32): start with crc = 0, feed pieces. */
+uint32_t rn_crc32(uint32_t crc, const void *data, size_t n);
+
 /* ---- I/O method table ------------------------------------------------ */
 
 /* One reader interface for files, memory and fuzz input. Reads are buffered
