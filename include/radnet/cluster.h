@@ -259,6 +259,10 @@ bool rn_cluster_sweep_k(const RnMatrix *X, const RnKSweepOptions *opt,
                         void (*progress)(void *ctx, size_t done, size_t total),
                         void *progress_ctx, RnKSweep *out, RnError **err);
 void rn_ksweep_free(RnKSweep *s);
+/* The sweep as one JSON object (rows, best k per criterion, elbow k; null
+ * where none), or as a text table. algo names the objective column. */
+bool rn_ksweep_json(const RnKSweep *s, RnClusterAlgo algo, RnJsonWriter *w);
+bool rn_ksweep_text(const RnKSweep *s, RnClusterAlgo algo, RnBuf *out, RnError **err);
 
 /* ---- cluster model: fit, predict, save, load --------------------------- */
 
@@ -282,6 +286,16 @@ typedef struct RnClusterModelOptions {
 /* The paper's settings for algo (see the k-means / k-medoids defaults). */
 void rn_cluster_model_options_default(RnClusterModelOptions *o, RnClusterAlgo algo,
                                       size_t k);
+
+/* Sets one option by name, as a configuration file or command line gives
+ * it: "algo" (kmeans|kmedoids), "k", "seed", "method" (of the current
+ * algo), "init" (k-means++|random or k-medoids++|build|random), "n_init",
+ * "max_iter", "tol", "batch" (mini-batch size; 0: off), "metric"
+ * (k-medoids; k-means only takes euclidean), "max_exact", "sample_size",
+ * "samples" (CLARA). Set "algo" first. RN_ERROR_INVALID names the option
+ * and the value it refuses. */
+bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *name,
+                                  const char *value, RnError **err);
 
 typedef struct RnClusterModelInfo {
     RnClusterAlgo algo;
@@ -320,6 +334,11 @@ const size_t *rn_cluster_model_medoids(const RnClusterModel *m);
  * and dist (the distance to that centre) are each optional. */
 bool rn_cluster_model_predict(const RnClusterModel *m, const RnMatrix *X, RnPool *pool,
                               int32_t *labels, double *dist, RnError **err);
+
+/* The model's description as fields of the JSON object open in w: algo,
+ * method, metric, k, d, n_train, seed, inertia (k-means) or cost, n_iter,
+ * converged, and for k-medoids sampled and medoids. */
+bool rn_cluster_model_json_fields(const RnClusterModel *m, RnJsonWriter *w);
 
 #define RN_CLUSTER_MODEL_VERSION 1u
 /* Largest model file read (4 GiB). */

@@ -289,6 +289,8 @@ static inline const void *rn_matrix_row(const RnMatrix *m, size_t i)
 {
     return (const char *)m->data + i * rn_matrix_stride(m) * rn_dtype_size(m->dtype);
 }
+/* False (RN_ERROR_PARSE naming the row) when an element is NaN or ±Inf. */
+bool rn_matrix_check_finite(const RnMatrix *m, RnError **err);
 /* Element (i, j) as double. */
 double rn_matrix_at(const RnMatrix *m, size_t i, size_t j);
 /* A view of a 2-D float32/float64 array (false otherwise). */

@@ -165,6 +165,9 @@ void rn_label_file_free(RnLabelFile *f);
 bool rn_label_files_join(const RnLabelFile *a, const char *a_name,
                          const RnLabelFile *b, const char *b_name,
                          size_t *a_index, RnError **err);
+/* Appends labels as a label file: header "id,label", then "i,label[i]"
+ * (the id is the row index). */
+bool rn_labels_csv(const int32_t *labels, size_t n, RnBuf *out, RnError **err);
 /* True when every label is a base-10 int64 (then values[] receives them, so
  * labels order numerically as sklearn orders integer labels). */
 bool rn_labels_parse_integers(char *const *labels, size_t n, int64_t *values);

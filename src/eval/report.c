@@ -86,13 +86,7 @@ static bool check_data(const RnMatrix *X, size_t n, RnError **err)
         rn_error_set(err, RN_ERROR_PARSE, "has %zu rows but the labels have %zu", X->rows, n);
         return false;
     }
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t t = 0; t < X->cols; t++)
-            if (!isfinite(rn_matrix_at(X, i, t))) {
-                rn_error_set(err, RN_ERROR_PARSE, "row %zu holds NaN or infinity", i);
-                return false;
-            }
-    return true;
+    return rn_matrix_check_finite(X, err);
 }
 
 static bool data_scores(const RnEvalLabels *pred, const RnMatrix *X,
