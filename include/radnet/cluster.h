@@ -292,8 +292,9 @@ void rn_cluster_model_options_default(RnClusterModelOptions *o, RnClusterAlgo al
  * algo), "init" (k-means++|random or k-medoids++|build|random), "n_init",
  * "max_iter", "tol", "batch" (mini-batch size; 0: off), "metric"
  * (k-medoids; k-means only takes euclidean), "max_exact", "sample_size",
- * "samples" (CLARA). Set "algo" first. RN_ERROR_INVALID names the option
- * and the value it refuses. */
+ * "samples" (CLARA); '-' may stand for '_', "init-method" for "init". Set
+ * "algo" first. RN_ERROR_INVALID names the option and the value it
+ * refuses. */
 bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *name,
                                   const char *value, RnError **err);
 

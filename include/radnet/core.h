@@ -296,6 +296,19 @@ double rn_matrix_at(const RnMatrix *m, size_t i, size_t j);
 /* A view of a 2-D float32/float64 array (false otherwise). */
 bool rn_matrix_from_array(const RnArray *a, RnMatrix *out, RnError **err);
 
+/* A float matrix from a .npy as an RnMatrix: memory-mapped when `map` and
+ * the file already holds little-endian float32/float64 of the wanted type
+ * (want 0: either), else read and converted (want 0: float32 stays,
+ * anything else becomes float64). Trailing dimensions are flattened. */
+typedef struct RnMatrixFile {
+    RnMatrix m;
+    RnArray array;    /* when read */
+    RnNpyMap map;     /* when mapped */
+} RnMatrixFile;
+bool rn_matrix_file_open(const char *path, RnDType want, bool map, RnMatrixFile *out,
+                         RnError **err);
+void rn_matrix_file_close(RnMatrixFile *f);
+
 /* ---- distances and enum names -------------------------------------- */
 
 /* Dissimilarities shared by cluster and eval. */

@@ -111,23 +111,17 @@ static bool own_flag(Options *o, const char *a, const char *v, bool *ok)
     return false;
 }
 
-/* Settings in the library's names: --n-init → n_init, --init-method → init;
- * "algo" first, as the others depend on it. */
+/* The settings, "algo" first as the others depend on it. */
 static int apply_settings(Options *o)
 {
     RnError *err = NULL;
     rn_cluster_model_options_default(&o->model, RN_ALGO_KMEANS, o->k_min);
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < o->n_settings; i++) {
-            char name[64];
-            snprintf(name, sizeof name, "%s", strcmp(o->settings[i][0], "init-method") == 0
-                                                  ? "init" : o->settings[i][0]);
-            for (char *c = name; *c; c++)
-                *c = *c == '-' ? '_' : *c;
-            if ((strcmp(name, "algo") == 0) == (pass == 0) &&
-                !rn_cluster_model_options_set(&o->model, name, o->settings[i][1], &err))
+        for (size_t i = 0; i < o->n_settings; i++)
+            if ((strcmp(o->settings[i][0], "algo") == 0) == (pass == 0) &&
+                !rn_cluster_model_options_set(&o->model, o->settings[i][0], o->settings[i][1],
+                                              &err))
                 return cli_fail("cluster", err);
-        }
     o->model.kmeans.seed = o->model.kmedoids.seed = o->model.seed;
     return -1;
 }
@@ -142,7 +136,7 @@ static int parse_options(int argc, char **argv, Options *o)
             o->json |= strcmp(a, "--json") == 0;
             continue;
         }
-        if (i + 1 >= argc || strncmp(a, "--", 2) != 0) {
+        if (i + 1 >= argc || a[0] != '-') {
             cli_error(a, i + 1 >= argc ? "missing value" : "unexpected argument");
             return RN_EXIT_USAGE;
         }
@@ -167,22 +161,19 @@ static int parse_options(int argc, char **argv, Options *o)
 
 /* ---- input and output ---------------------------------------------------- */
 
-/* Reads a float matrix (stored type unless want says; N-D arrays are rows
- * with their trailing dimensions flattened). NaN or infinity would poison
- * every centre: such files are refused. k 0: any number of rows; cols 0:
- * any number of columns. */
-static int load_matrix(const char *path, RnDType want, size_t k, size_t cols, RnArray *a,
-                       RnMatrix *X)
+/* A float matrix (N-D arrays are rows with their trailing dimensions
+ * flattened; mapped when `map`), refused when it holds NaN or infinity,
+ * which would poison every centre. k, cols: the shape centres need (0:
+ * any). */
+static int load_matrix(const char *path, RnDType want, bool map, size_t k, size_t cols,
+                       RnMatrixFile *f)
 {
     RnError *err = NULL;
-    if (!rn_npy_read(path, a, &err) ||
-        !rn_array_as_matrix(a, want ? want : a->dtype == RN_DTYPE_F32 ? RN_DTYPE_F32
-                                                                     : RN_DTYPE_F64, &err) ||
-        !rn_matrix_from_array(a, X, &err) || !rn_matrix_check_finite(X, &err))
+    if (!rn_matrix_file_open(path, want, map, f, &err) || !rn_matrix_check_finite(&f->m, &err))
         return cli_fail(path, err);
-    if ((k && X->rows != k) || (cols && X->cols != cols)) {
-        cli_error(path, "centres are %zux%zu, need %zux%zu", X->rows, X->cols, k ? k : X->rows,
-                  cols);
+    if ((k && f->m.rows != k) || (cols && f->m.cols != cols)) {
+        cli_error(path, "centres are %zux%zu, need %zux%zu", f->m.rows, f->m.cols,
+                  k ? k : f->m.rows, cols);
         return RN_EXIT_INPUT;
     }
     return -1;
@@ -240,29 +231,28 @@ static RnClusterModel *get_model(const Options *o, const RnMatrix *X, int32_t *l
                                  double *objective, int *rc)
 {
     RnError *err = NULL;
-    RnArray a = {0};
-    RnMatrix C = {0};
+    RnMatrixFile cf = {0};
     const char *centres = o->predict_path ? o->predict_path : o->init_path;
     RnClusterModel *m = NULL;
     RnClusterModelOptions mo = o->model;
     *objective = -1;
     if (o->model_path)
         m = rn_cluster_model_load(o->model_path, &err);
-    else if (centres && (*rc = load_matrix(centres, X->dtype, o->predict_path ? 0 : o->k_min,
-                                           X->cols, &a, &C)) >= 0)
+    else if (centres && (*rc = load_matrix(centres, X->dtype, false,
+                                           o->predict_path ? 0 : o->k_min, X->cols, &cf)) >= 0)
         return NULL;
     else if (o->predict_path)
         m = rn_cluster_model_from_centers(mo.algo, mo.algo == RN_ALGO_KMEANS ? RN_DISTANCE_EUCLIDEAN
                                                                             : mo.kmedoids.metric,
-                                          &C, &err);
+                                          &cf.m, &err);
     else {
         mo.pool = o->pool;
         mo.kmeans.init = centres ? RN_KMEANS_INIT_GIVEN : mo.kmeans.init;
-        mo.kmeans.init_centers = mo.minibatch_options.init_centers = C.data;
+        mo.kmeans.init_centers = mo.minibatch_options.init_centers = cf.m.data;
         if ((m = rn_cluster_model_fit(X, &mo, labels, NULL, &err)) != NULL)
             *objective = rn_cluster_model_info(m)->objective;
     }
-    rn_array_free(&a);
+    rn_matrix_file_close(&cf);
     if (m == NULL)
         *rc = cli_fail(o->model_path ? o->model_path : centres && o->predict_path ? centres
                                                                                     : o->input,
@@ -362,27 +352,15 @@ int cmd_cluster(int argc, char **argv)
             usage(stderr);
         return rc;
     }
-    RnArray a = {0};
-    RnMatrix X;
-    RnNpyMap map = {0};
-    /* Mini-batch reads rows straight from a mapping of the file (float data). */
-    bool mapped = o.model.minibatch && !o.sweep && !o.dtype && rn_npy_map(o.input, &map, NULL) &&
-                  (map.dtype == RN_DTYPE_F32 || map.dtype == RN_DTYPE_F64);
-    if (mapped)
-        X = (RnMatrix){map.data, map.n, map.d, map.d, map.dtype};
-    else
-        rn_npy_unmap(&map);
+    /* Mini-batch reads rows straight from a mapping of the file. */
+    RnMatrixFile in;
+    rc = load_matrix(o.input, o.dtype, o.model.minibatch && !o.sweep, 0, 0, &in);
     RnError *err = NULL;
-    if (mapped && !rn_matrix_check_finite(&X, &err))
-        rc = cli_fail(o.input, err);
-    else if (!mapped)
-        rc = load_matrix(o.input, o.dtype, 0, 0, &a, &X);
     if (rc < 0 && (o.pool = rn_pool_open((int)o.threads, &err)) == NULL)
         rc = cli_fail("cluster", err);
     if (rc < 0)
-        rc = o.sweep ? run_sweep(&o, &X) : run_model(&o, &X);
+        rc = o.sweep ? run_sweep(&o, &in.m) : run_model(&o, &in.m);
     rn_pool_close(o.pool);
-    rn_array_free(&a);
-    rn_npy_unmap(&map);
+    rn_matrix_file_close(&in);
     return rc;
 }

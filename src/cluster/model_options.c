@@ -73,9 +73,16 @@ static bool set_number(RnClusterModelOptions *o, const char *name, const char *v
     return true;
 }
 
-bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *name,
+bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *spelled,
                                   const char *value, RnError **err)
 {
+    char name[32];
+    size_t len = 0;
+    for (; spelled[len] && len + 1 < sizeof name; len++)
+        name[len] = spelled[len] == '-' ? '_' : spelled[len];
+    name[len] = '\0';
+    if (strcmp(name, "init_method") == 0) /* the command line's spelling */
+        strcpy(name, "init");
     static const char *const numbers[] = {"k", "seed", "n_init", "max_iter", "tol", "batch",
                                           "max_exact", "sample_size", "samples"};
     bool known = false, ok = false;
@@ -91,9 +98,9 @@ bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *name,
     else if (strcmp(name, "metric") == 0)
         known = true, ok = set_metric(o, value);
     if (!known)
-        rn_error_set(err, RN_ERROR_INVALID, "%s: unknown option", name);
+        rn_error_set(err, RN_ERROR_INVALID, "%s: unknown option", spelled);
     else if (!ok)
-        rn_error_set(err, RN_ERROR_INVALID, "%s: bad value '%s'%s", name, value,
+        rn_error_set(err, RN_ERROR_INVALID, "%s: bad value '%s'%s", spelled, value,
                      strcmp(name, "metric") == 0 && o->algo == RN_ALGO_KMEANS
                          ? " (k-means is Euclidean; use algo kmedoids)" : "");
     return known && ok;
