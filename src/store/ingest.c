@@ -13,16 +13,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_BATCH_FILES 500u
 #define DEFAULT_BATCH_SECONDS 1.0
 #define SLOTS_PER_WORKER 8u
-#define SCHEMA_VERSION 1
 
 void rn_ingest_options_init(RnIngestOptions *o)
 {
     memset(o, 0, sizeof *o);
-    o->threads = 1;
+    o->threads = 0;
     o->count_first = true;
 }
 
@@ -561,17 +561,11 @@ static bool write_item(Writer *w, const IngestItem *it, RnError **err)
 static bool check_settings(RnStore *s, const RnIngestOptions *o, uint32_t *thumb_size,
                            RnError **err)
 {
-    int64_t version = 0, size = 0, pixels = 0;
-    bool has_version, has_size, has_pixels;
-    if (!rn_store_meta_get(s, "schema_version", &version, &has_version, err) ||
-        !rn_store_meta_get(s, "thumb_size", &size, &has_size, err) ||
+    int64_t size = 0, pixels = 0;
+    bool has_size, has_pixels;
+    if (!rn_store_meta_get(s, "thumb_size", &size, &has_size, err) ||
         !rn_store_meta_get(s, "pixels", &pixels, &has_pixels, err))
         return false;
-    if (has_version && version != SCHEMA_VERSION) {
-        rn_error_set(err, RN_ERROR_UNSUPPORTED, "%s: catalogue schema %lld, expected %d",
-                     rn_store_path(s), (long long)version, SCHEMA_VERSION);
-        return false;
-    }
     if (has_pixels && (pixels != 0) != !o->no_pixels) {
         rn_error_set(err, RN_ERROR_INVALID, "%s: workspace was created %s --no-pixels",
                      rn_store_path(s), pixels ? "without" : "with");
@@ -585,8 +579,8 @@ static bool check_settings(RnStore *s, const RnIngestOptions *o, uint32_t *thumb
         return false;
     }
     *thumb_size = o->no_pixels ? 0 : want;
-    return rn_store_meta_set(s, "schema_version", SCHEMA_VERSION, err) &&
-           rn_store_meta_set(s, "pixels", !o->no_pixels, err) &&
+    s->thumb_size = *thumb_size;
+    return rn_store_meta_set(s, "pixels", !o->no_pixels, err) &&
            rn_store_meta_set(s, "thumb_size", *thumb_size, err);
 }
 
@@ -622,34 +616,17 @@ static bool begin_run(Writer *w, const RnIngestOptions *o, RnError **err)
     for (size_t i = 0; ok && i < o->n_sources; i++)
         ok = rn_buf_printf(&cmd, err, " %s", o->sources[i]);
     ok = ok && rn_buf_printf(&cmd, err, " -j %d%s", o->threads, o->no_pixels ? " --no-pixels" : "") &&
-         rn_buf_terminate(&cmd, err);
-    sqlite3_stmt *st = ok ? rn_sql_prepare(w->db, "INSERT INTO runs(started, command) VALUES("
-                                                  "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)", err)
-                          : NULL;
-    if (st != NULL) {
-        sqlite3_bind_text(st, 1, (const char *)cmd.data, -1, SQLITE_STATIC);
-        ok = rn_sql_step_done(w->db, st, "runs", err);
-        w->run_id = sqlite3_last_insert_rowid(w->db);
-    }
-    sqlite3_finalize(st);
+         rn_buf_terminate(&cmd, err) &&
+         rn_store_run_begin(w->store, "ingest", (const char *)cmd.data, NULL, &w->run_id, err);
     rn_buf_free(&cmd);
-    return ok && st != NULL;
+    return ok;
 }
 
 static bool end_run(Writer *w, RnError **err)
 {
-    sqlite3_stmt *st = rn_sql_prepare(
-        w->db, "UPDATE runs SET finished = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-               "files_seen = ?, files_new = ?, quarantined = ? WHERE id = ?", err);
-    if (st == NULL)
-        return false;
-    sqlite3_bind_int64(st, 1, (int64_t)w->sum->files_seen);
-    sqlite3_bind_int64(st, 2, (int64_t)w->sum->files_new);
-    sqlite3_bind_int64(st, 3, (int64_t)w->sum->quarantined);
-    sqlite3_bind_int64(st, 4, w->run_id);
-    bool ok = rn_sql_step_done(w->db, st, "runs", err);
-    sqlite3_finalize(st);
-    return ok;
+    return rn_store_run_set_counts(w->store, w->run_id, w->sum->files_seen, w->sum->files_new,
+                                   w->sum->quarantined, err) &&
+           rn_store_run_end(w->store, w->run_id, RN_RUN_DONE, NULL, err);
 }
 
 /* ---- reports ------------------------------------------------------------ */
@@ -889,7 +866,7 @@ static bool run_pipeline(Writer *w, Pipeline *p, uint64_t total, RnError **err)
 static bool ingest_with_store(RnStore *s, const RnIngestOptions *o, RnIngestSummary *sum,
                               RnError **err)
 {
-    Writer w = {.store = s, .db = rn_store_db(s), .sum = sum};
+    Writer w = {.store = s, .db = s->db, .sum = sum};
     w.batch_files = o->batch_files ? o->batch_files : DEFAULT_BATCH_FILES;
     w.batch_seconds = o->batch_seconds > 0 ? o->batch_seconds : DEFAULT_BATCH_SECONDS;
     RnRegionRules *rules = o->regions_path ? rn_region_rules_load(o->regions_path, err)
@@ -937,11 +914,13 @@ bool rn_ingest(const char *ws, const RnIngestOptions *opts, RnIngestSummary *sum
         rn_error_set(err, RN_ERROR_INVALID, "no source folder given");
         return false;
     }
-    if (o.threads <= 0)
-        o.threads = 1;
+    if (o.threads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        o.threads = cores > 0 ? (int)cores : 1;
+    }
     if (o.threads > 256)
         o.threads = 256;
-    RnStore *s = rn_store_open(ws, true, err);
+    RnStore *s = rn_store_open_wait(ws, RN_STORE_CREATE, o.lock_wait, err);
     if (s == NULL)
         return false;
     bool ok = ingest_with_store(s, &o, summary, err);
