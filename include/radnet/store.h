@@ -10,6 +10,13 @@
  *                    when the workspace is created (default
  *                    RN_IMAGE_DEFAULT_SIZE = 128, --thumb-size).
  *   pseudonym.key    16 random bytes: the key of rn_store_pseudonym().
+ *   writer.lock      flock of the one writer (ingest and later stages).
+ *   embeddings/, models/, ...  artifacts: files committed through
+ *                    rn_store_artifact_* and recorded in the catalogue.
+ *
+ * Only src/store speaks SQL: stages read the clustering set through
+ * rn_image_cursor_*, record runs and commit artifacts through the calls
+ * below (the stage contract: DEVELOPING.md).
  *
  * Consistency: files, images, elements, quarantine rows and the thumbnail
  * row count (meta 'thumbs_committed') are committed in ONE transaction per
