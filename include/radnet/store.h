@@ -100,9 +100,12 @@ typedef bool (*RnReportSink)(void *user, const RnReportRow *row, RnError **err);
  * delimiter ',', ';' or TAB chosen from the header; header names matched
  * case-insensitively ignoring '_', ' ' and '-': AccessionNumber/Accession,
  * StudyInstanceUID/StudyUID, ExamID/Exam, and Report/ReportText/Text/
- * Diagnosis/Narrative/Findings). Encoding: UTF-8 (BOM allowed), otherwise
- * the whole file is read as ISO-8859-2 (Latin-2). A row with no key or no
- * text column value is skipped and counted in *skipped (may be NULL). */
+ * Diagnosis/Narrative/Findings). Encoding, decided row by row (files
+ * concatenated from several systems mix them): UTF-8 (BOM allowed) when the
+ * row is valid UTF-8, else Windows-1250 when it has a byte 0x80-0x9F, else
+ * ISO-8859-2 (Latin-2). A quote that is never closed is an error naming the
+ * line it opens on (it would swallow every later row). A row with no key or
+ * no text column value is skipped and counted in *skipped (may be NULL). */
 bool rn_reports_read_memory(const uint8_t *data, size_t n, RnReportSink sink,
                             void *user, uint64_t *skipped, RnError **err);
 bool rn_reports_read(const char *path, RnReportSink sink, void *user,
@@ -125,14 +128,17 @@ typedef struct RnWalkEntry {
 
 /* Regular files under each source (a file source is yielded as is), any
  * depth, directories sorted by name (bytewise) and visited depth first;
- * symlinks are not followed into directories. Memory: one directory listing
- * per level. */
+ * symlinks are followed, into folders too, except a link back to a folder
+ * being walked (a loop: counted by rn_walk_loops). Memory: one directory
+ * listing per level. */
 RnWalk *rn_walk_open(const char *const *sources, size_t n_sources,
                      RnError **err);
 /* false at the end or on error (then *err is set). */
 bool rn_walk_next(RnWalk *w, RnWalkEntry *out, RnError **err);
 /* Directories that could not be read (counted, the walk goes on). */
 uint64_t rn_walk_unreadable(const RnWalk *w);
+/* Linked folders not entered because they lead back to an ancestor. */
+uint64_t rn_walk_loops(const RnWalk *w);
 void rn_walk_close(RnWalk *w);
 /* Counts the files rn_walk would yield (names only, no stat where the
  * directory entry type is known): the progress total. */
@@ -397,6 +403,9 @@ typedef struct RnIngestSummary {
     uint64_t reports_matched;  /* workspace total after the run */
     uint64_t bytes_read;
     uint64_t dirs_unreadable;  /* folders the walk could not list */
+    uint64_t link_loops;       /* linked folders skipped: they loop back */
+    bool report_same_content;  /* the report file's content was imported
+                                * before under another name: nothing added */
 } RnIngestSummary;
 
 /* Ingests sources into the workspace ws (created when missing). Bad files

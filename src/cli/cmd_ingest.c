@@ -189,6 +189,12 @@ int cmd_ingest(int argc, char **argv)
         print_summary(&sum);
     if (sum.dirs_unreadable > 0)
         cli_error(a.ws, "%llu folder(s) could not be read", (unsigned long long)sum.dirs_unreadable);
+    if (sum.link_loops > 0)
+        cli_error(a.ws, "%llu linked folder(s) not entered: they lead back to a folder "
+                  "being scanned", (unsigned long long)sum.link_loops);
+    if (sum.report_same_content)
+        cli_error(a.opts.reports_path, "same content as a report file already imported: "
+                  "nothing added");
     if (sum.quarantined_total > 0) {
         cli_error(a.ws, "%llu file(s) quarantined; see 'radnet stats -w %s'",
                   (unsigned long long)sum.quarantined_total, a.ws);

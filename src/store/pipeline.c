@@ -28,7 +28,7 @@ struct Pipeline {
     uint64_t produced, consumed; /* windows, in order */
     bool producer_done, abort;
     RnError *walk_err;
-    uint64_t files_seen, unchanged, dirs_unreadable;
+    uint64_t files_seen, unchanged, dirs_unreadable, link_loops;
     pthread_t producer;
     bool producer_started;
     RnPool *pool;
@@ -133,6 +133,7 @@ static bool produce(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
     }
     pthread_mutex_lock(&p->mu);
     p->dirs_unreadable = rn_walk_unreadable(walk);
+    p->link_loops = rn_walk_loops(walk);
     pthread_mutex_unlock(&p->mu);
     rn_walk_close(walk);
     return ok;
@@ -266,6 +267,7 @@ bool rn_pipeline_finish(Pipeline *p, RnIngestSummary *sum, RnError **err)
         sum->files_seen = p->files_seen;
         sum->files_unchanged = p->unchanged;
         sum->dirs_unreadable = p->dirs_unreadable;
+        sum->link_loops = p->link_loops;
     }
     bool ok = p->walk_err == NULL;
     if (!ok)

@@ -173,8 +173,10 @@ static bool import_tx(sqlite3 *db, const ReportFile *f, int64_t old_id, RnIngest
               query_id(db, "SELECT id FROM report_sources WHERE content_hash = ? AND "
                            "same_as IS NULL AND id != ? ORDER BY id LIMIT 1",
                        f->hash, old_id, &original, &same_content, err);
-    if (ok && same_content)
+    if (ok && same_content) {
+        sum->report_same_content = true;
         return record_alias(db, f, original, err);
+    }
     return ok && import_rows(db, f, sum, err);
 }
 
@@ -224,21 +226,22 @@ bool rn_import_reports(RnStore *s, const char *given, RnIngestSummary *sum, RnEr
  * a row naming a StudyInstanceUID joins that study only (UIDs are unique
  * the world over); otherwise AccessionNumber, then ExamID (the study's
  * ScheduledProcedureStepID, else its AccessionNumber, else its StudyID).
- * These repeat across sources: among several studies the one with the
- * smallest StudyInstanceUID is taken, whatever their ingest order. Only
- * rows whose study changes are written. */
+ * These repeat across sources: a key that names several studies is
+ * ambiguous and joins none (-1 stops the fall-through). Only rows whose
+ * study changes are written. */
+#define WEAK_KEY(column, key)                                                        \
+    "(SELECT CASE count(*) WHEN 0 THEN NULL WHEN 1 THEN min(id) ELSE -1 END "        \
+    "FROM studies s WHERE s." column " = r." key ")"
+
 bool rn_match_reports(RnStore *s, RnError **err)
 {
     return rn_sql_exec(
         s->db,
         "UPDATE reports SET study_id = m.sid FROM (SELECT r.id AS rid, CASE "
         "WHEN r.study_uid IS NOT NULL THEN "
-        "(SELECT id FROM studies s WHERE s.study_uid = r.study_uid) ELSE coalesce("
-        "(SELECT id FROM studies s WHERE s.accession = r.accession ORDER BY s.study_uid LIMIT 1),"
-        "(SELECT id FROM studies s WHERE s.exam_id = r.exam_id ORDER BY s.study_uid LIMIT 1),"
-        "(SELECT id FROM studies s WHERE s.accession = r.exam_id ORDER BY s.study_uid LIMIT 1),"
-        "(SELECT id FROM studies s WHERE s.study_id = r.exam_id ORDER BY s.study_uid LIMIT 1)) "
+        "(SELECT id FROM studies s WHERE s.study_uid = r.study_uid) ELSE nullif(coalesce("
+        WEAK_KEY("accession", "accession") ", " WEAK_KEY("exam_id", "exam_id") ", "
+        WEAK_KEY("accession", "exam_id") ", " WEAK_KEY("study_id", "exam_id") "), -1) "
         "END AS sid FROM reports r) AS m "
         "WHERE m.rid = reports.id AND reports.study_id IS NOT m.sid", err);
 }
-

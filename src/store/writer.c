@@ -16,7 +16,9 @@ enum {
 };
 
 static const char *const writer_sql[ST_COUNT] = {
-    [ST_SEL_FILE] = "SELECT id, size, mtime_ns FROM files WHERE path = ?",
+    /* A quarantine for an I/O error is transient: such a file is read again. */
+    [ST_SEL_FILE] = "SELECT id, size, mtime_ns, EXISTS (SELECT 1 FROM quarantine q "
+                    "WHERE q.file_id = files.id AND q.code = 'io') FROM files WHERE path = ?",
     [ST_DEL_FILE] = "DELETE FROM files WHERE id = ?",
     [ST_DEL_IMAGE_ELEMENTS] =
         "DELETE FROM elements WHERE image_id IN (SELECT id FROM images WHERE file_id = ?)",
@@ -215,7 +217,8 @@ static bool forget_old_version(Writer *w, const IngestItem *it, bool *unchanged,
     if (rc == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
         *unchanged = (uint64_t)sqlite3_column_int64(st, 1) == it->size &&
-                     sqlite3_column_int64(st, 2) == it->mtime_ns;
+                     sqlite3_column_int64(st, 2) == it->mtime_ns &&
+                     sqlite3_column_int(st, 3) == 0;
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
