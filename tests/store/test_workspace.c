@@ -44,14 +44,18 @@ static void test_walk(void)
     char target[512], link[512];
     snprintf(target, sizeof target, "%s/tree/b", tmp_root);
     snprintf(link, sizeof link, "%s/tree/c_link", tmp_root);
-    CHECK(symlink(target, link) == 0); /* a folder link: not entered */
+    CHECK(symlink(target, link) == 0); /* a folder link: entered */
     snprintf(target, sizeof target, "%s/tree/z.dcm", tmp_root);
     snprintf(link, sizeof link, "%s/tree/d_filelink", tmp_root);
     CHECK(symlink(target, link) == 0); /* a file link: yielded */
+    snprintf(target, sizeof target, "%s/tree", tmp_root);
+    snprintf(link, sizeof link, "%s/tree/a/deep/loop", tmp_root);
+    CHECK(symlink(target, link) == 0); /* back to an ancestor: not entered */
 
-    static const char *const expected[] = {"a/A", "a/deep/er/x", "a/m", "b/1",
-                                           "d_filelink", "z.dcm"};
-    static const uint64_t sizes[] = {0, 3, 1, 1, 2, 2};
+    enum { N = 7 };
+    static const char *const expected[N] = {"a/A", "a/deep/er/x", "a/m", "b/1",
+                                            "c_link/1", "d_filelink", "z.dcm"};
+    static const uint64_t sizes[N] = {0, 3, 1, 1, 1, 2, 2};
     char src[512];
     snprintf(src, sizeof src, "%s/tree/", tmp_root);
     const char *sources[] = {src};
@@ -63,18 +67,19 @@ static void test_walk(void)
     char *real = realpath(src, NULL);
     while (w && rn_walk_next(w, &e, &err)) {
         char want[600];
-        snprintf(want, sizeof want, "%s/%s", real, n < 6 ? expected[n] : "?");
+        snprintf(want, sizeof want, "%s/%s", real, n < N ? expected[n] : "?");
         CHECK_MSG(strcmp(e.path, want) == 0, "%s vs %s", e.path, want);
-        CHECK_EQ_INT(e.size, n < 6 ? sizes[n] : 99);
+        CHECK_EQ_INT(e.size, n < N ? sizes[n] : 99);
         CHECK(e.mtime_ns > 0);
         n++;
     }
     CHECK(err == NULL);
-    CHECK_EQ_INT(n, 6);
+    CHECK_EQ_INT(n, N);
+    CHECK(w && rn_walk_loops(w) == 1);
     rn_walk_close(w);
     uint64_t count = 0;
     CHECK(rn_walk_count(sources, 1, &count, &err));
-    CHECK_EQ_INT(count, 6);
+    CHECK_EQ_INT(count, N);
 
     /* A file source is yielded itself; a missing one is an error. */
     char one[512];
