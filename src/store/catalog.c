@@ -243,7 +243,10 @@ static bool take_lock(RnStore *s, double wait, RnError **err)
         return false;
     s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (s->lock_fd < 0) {
-        rn_error_set(err, RN_ERROR_IO, "%s: cannot open: %s", path, strerror(errno));
+        bool ro = errno == EACCES || errno == EROFS || errno == EPERM;
+        rn_error_set(err, RN_ERROR_IO, "%s: %s%s", path,
+                     ro ? "workspace is read-only (readers such as stats still work): " : "",
+                     strerror(errno));
         free(path);
         return false;
     }

@@ -98,12 +98,28 @@ static bool step_id(Writer *w, sqlite3_stmt *st, int64_t *id, bool *found, RnErr
     return rc == SQLITE_DONE || rn_sql_fail(w->db, sqlite3_sql(st), err);
 }
 
+/* Names thumbs.npy in an error of the npy writer (which knows no path):
+ * a full disk must say which file it could not grow. */
+static bool thumbs_fail(const Writer *w, RnError *local, RnError **err)
+{
+    rn_error_set(err, rn_error_code(local), "%s/%s: %s", rn_store_path(w->store), RN_STORE_THUMBS,
+                 rn_error_message(local));
+    rn_error_free(local);
+    return false;
+}
+
+static bool thumbs_sync(Writer *w, RnError **err)
+{
+    RnError *local = NULL;
+    return rn_npy_writer_sync(w->thumbs, &local) || thumbs_fail(w, local, err);
+}
+
 /* Thumbnails and catalogue become durable together: rows first, then the
  * transaction that records how many rows to trust. */
 static bool writer_commit(Writer *w, RnError **err)
 {
     if (w->thumbs != NULL &&
-        (!rn_npy_writer_sync(w->thumbs, err) ||
+        (!thumbs_sync(w, err) ||
          !rn_store_meta_set(w->store, "thumbs_committed",
                             (int64_t)rn_npy_writer_rows(w->thumbs), err)))
         return false;
@@ -373,8 +389,9 @@ static bool write_object(Writer *w, const IngestItem *it, int64_t file_id, int64
         return false;
     if (it->thumb != NULL && w->thumbs != NULL) {
         thumb_index = (int64_t)rn_npy_writer_rows(w->thumbs);
-        if (!rn_npy_writer_append(w->thumbs, it->thumb, 1, err))
-            return false;
+        RnError *local = NULL;
+        if (!rn_npy_writer_append(w->thumbs, it->thumb, 1, &local))
+            return thumbs_fail(w, local, err);
     }
     if (!insert_image(w, it, file_id, study, series, thumb_index, image_id, err) ||
         !insert_elements_and_sr(w, it, file_id, *image_id, err))
@@ -464,11 +481,14 @@ static bool open_thumbs(Writer *w, RnError **err)
     if (path == NULL)
         return false;
     size_t shape[2] = {w->cfg.thumb_size, w->cfg.thumb_size};
-    w->thumbs = rn_npy_writer_open(path, RN_DTYPE_U8, 2, shape, err);
+    RnError *local = NULL;
+    w->thumbs = rn_npy_writer_open(path, RN_DTYPE_U8, 2, shape, &local);
     free(path);
+    if (w->thumbs == NULL)
+        return thumbs_fail(w, local, err);
     int64_t committed = 0;
     bool found;
-    if (w->thumbs == NULL || !rn_store_meta_get(w->store, "thumbs_committed", &committed, &found, err))
+    if (!rn_store_meta_get(w->store, "thumbs_committed", &committed, &found, err))
         return false;
     size_t rows = rn_npy_writer_rows(w->thumbs);
     if ((uint64_t)committed > rows) {
@@ -477,7 +497,8 @@ static bool open_thumbs(Writer *w, RnError **err)
         return false;
     }
     return rows == (size_t)committed ||
-           rn_npy_writer_truncate(w->thumbs, (size_t)committed, err);
+           rn_npy_writer_truncate(w->thumbs, (size_t)committed, &local) ||
+           thumbs_fail(w, local, err);
 }
 
 Writer *rn_writer_open(RnStore *s, const WriterConfig *cfg, RnIngestSummary *sum, RnError **err)

@@ -14,7 +14,10 @@ failed before the fix:
    unclosed quote is refused with its line; the same file under a new name
    adds nothing;
 6. linked folders are followed, a link loop is reported, not followed; an
-   object without SOPInstanceUID is quarantined, not catalogued.
+   object without SOPInstanceUID is quarantined, not catalogued;
+7. stats reads a read-only workspace; ingest into it, or onto a full disk,
+   fails naming the workspace file (no SQL text), and a rerun with room
+   finishes the job.
 """
 import fcntl
 import hashlib
@@ -282,6 +285,61 @@ def test_links_and_identity(tmp, a):
           "no image without SOP UID")
 
 
+# ---- 7. a read-only workspace, a full disk -------------------------------
+
+def as_other_user():
+    """Drops root (which ignores permissions) to nobody in the child."""
+    if os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+
+
+def set_tree_writable(root, writable):
+    for d, _, fs in os.walk(root):
+        os.chmod(d, 0o755 if writable else 0o555)
+        for f in fs:
+            os.chmod(os.path.join(d, f), 0o644 if writable else 0o444)
+
+
+def test_read_only(tmp, a):
+    ws = os.path.join(tmp, "readonly")
+    ingest(ws, a)
+    os.chmod(tmp, 0o755)
+    set_tree_writable(ws, False)
+    try:
+        r = subprocess.run([RADNET, "stats", "-w", ws], capture_output=True, text=True,
+                           preexec_fn=as_other_user)
+        check(r.returncode == 0 and "images" in r.stdout,
+              "stats on a read-only workspace: %d %s" % (r.returncode, r.stderr))
+        r = subprocess.run([RADNET, "--quiet", "ingest", a, "-w", ws, "-j", "1"],
+                           capture_output=True, text=True, preexec_fn=as_other_user)
+        check(r.returncode == 2 and ws in r.stderr and "read-only" in r.stderr,
+              "ingest into a read-only workspace names it: %d %s" % (r.returncode, r.stderr))
+    finally:
+        set_tree_writable(ws, True)
+
+
+def test_full_disk(tmp, a):
+    ws = os.path.join(tmp, "full")
+
+    def small_files():
+        import resource
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300000, 300000))
+
+    r = subprocess.run([RADNET, "--quiet", "ingest", a, "-w", ws, "-j", "1"],
+                       capture_output=True, text=True, preexec_fn=small_files)
+    check(r.returncode == 2 and ws in r.stderr and not any(
+        k in r.stderr for k in ("INSERT", "SELECT", "UPDATE", "COMMIT")),
+        "a full disk names the workspace file, no SQL: %d %s" % (r.returncode, r.stderr))
+    ingest(ws, a)  # with room again, the rerun finishes the job
+    fresh = os.path.join(tmp, "full_fresh")
+    ingest(fresh, a)
+    same_state(state(ws), state(fresh), "rerun after a full disk")
+
+
 def finish():
     print("%d checks, %d failed" % (CHECKS, len(FAILS)), file=sys.stderr)
     return 1 if FAILS or CHECKS == 0 else 0
@@ -303,6 +361,8 @@ def main():
         test_transient_retry(tmp, a)
         test_report_files(tmp, a)
         test_links_and_identity(tmp, a)
+        test_read_only(tmp, a)
+        test_full_disk(tmp, a)
     if not FAILS:
         shutil.rmtree(tmp)
     return finish()
