@@ -52,6 +52,11 @@ typedef struct RnDictEntry {
 
 const RnDictEntry *rn_dict_lookup(RnTag tag);
 const RnDictEntry *rn_dict_lookup_keyword(const char *keyword);
+/* A private data element (odd group, element 0x1000-0xFFFF) by its
+ * block's private creator (trailing spaces trimmed), from dcmtk's private
+ * dictionary (Siemens, GE, Philips, Toshiba, Agfa, Fuji, ...). The entry's
+ * tag is its dictionary key, not `tag`. NULL when unknown. */
+const RnDictEntry *rn_dict_lookup_private(RnTag tag, const char *creator);
 
 /* ---- transfer syntaxes ---------------------------------------------- */
 
