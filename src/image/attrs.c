@@ -72,7 +72,7 @@ static void read_code(const RnDataSet *ds, RnTag tag, char *out, size_t cap)
 {
     char *s = NULL;
     out[0] = '\0';
-    if (rn_dataset_get_string(ds, tag, &s, NULL) && s) {
+    if (rn_element_get_text(rn_dataset_get(ds, tag), &s, NULL) && s) {
         char *bs = strchr(s, '\\');
         if (bs)
             *bs = '\0';

@@ -929,6 +929,63 @@ static void test_zero_padding(void)
     }
 }
 
+/* rn_element_get_text: UN values take the dictionary VR (public, private
+ * by creator) and the data set's character set; bulk and SQ have no text. */
+static void test_element_text(void)
+{
+    for (int big = 0; big <= 1; big++) {
+        W w = {.big = big};
+        el_str(&w, 0x0008, 0x0005, "CS", "ISO_IR 101");
+        el_bin(&w, 0x0008, 0x1030, "UN", "Plu\xE6" "a RTG ", 10);
+        el_str(&w, 0x0008, 0x103E, "LO", "Plu\xE6" "a RTG");
+        uint8_t rows[4] = {0, 0, 0, 0};
+        if (big) rows[0] = 0x02, rows[2] = 0x01; else rows[1] = 0x02, rows[3] = 0x01;
+        el_bin(&w, 0x0028, 0x0010, "UN", rows, 4); /* US 512\256 */
+        el_bin(&w, 0x0028, 0x0011, "UN", rows, 3); /* length does not fit US */
+        el_bin(&w, 0x0029, 0x0010, "UN", "SIEMENS CSA HEADER", 18);
+        el_bin(&w, 0x0029, 0x1008, "UN", "IMAGE NUM 4 ", 12);
+        el_bin(&w, 0x0029, 0x1010, "UN", "SV10", 4);
+        el_bin(&w, 0x0031, 0x1008, "UN", "ABCD", 4); /* no creator */
+        el_bin(&w, 0x7FE0, 0x0010, "OW", "\0\0", 2);
+        RnError *err = NULL;
+        RnDicomFile *f = open_w(&w, NULL, &err);
+        CHECK(f != NULL);
+        if (f == NULL) {
+            rn_error_free(err);
+            continue;
+        }
+        const RnDataSet *ds = rn_dicom_get_dataset(f);
+        static const struct {
+            RnTag tag;
+            RnVR vr;
+            const char *text; /* NULL = no text */
+        } want[] = {
+            {RN_TAG(0x0008, 0x1030), RN_VR('L', 'O'), "Plu\xC4\x87" "a RTG"},
+            {RN_TAG(0x0008, 0x103E), RN_VR('L', 'O'), "Plu\xC4\x87" "a RTG"},
+            {RN_TAG(0x0028, 0x0010), RN_VR('U', 'S'), "512\\256"},
+            {RN_TAG(0x0028, 0x0011), RN_VR('U', 'S'), NULL},
+            {RN_TAG(0x0029, 0x0010), RN_VR('L', 'O'), "SIEMENS CSA HEADER"},
+            {RN_TAG(0x0029, 0x1008), RN_VR('C', 'S'), "IMAGE NUM 4"},
+            {RN_TAG(0x0029, 0x1010), RN_VR('O', 'B'), NULL},
+            {RN_TAG(0x0031, 0x1008), RN_VR('U', 'N'), NULL},
+        };
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            const RnElement *el = rn_dataset_get(ds, want[i].tag);
+            char *text = NULL;
+            bool ok = rn_element_get_text(el, &text, NULL);
+            CHECK_MSG(rn_element_text_vr(el) == want[i].vr, "%08X", (unsigned)want[i].tag);
+            CHECK_MSG(ok == (want[i].text != NULL) &&
+                          (!ok || strcmp(text, want[i].text) == 0),
+                      "%08X: %s", (unsigned)want[i].tag, ok ? text : "(none)");
+            free(text);
+        }
+        char *text = NULL;
+        CHECK(!rn_element_get_text(rn_dataset_get(ds, RN_TAG_PIXEL_DATA), &text, NULL));
+        CHECK(!rn_element_get_text(NULL, &text, NULL));
+        rn_dicom_close(f);
+    }
+}
+
 int main(void)
 {
     const char *root = getenv("RADNET_TESTDATA");
@@ -936,6 +993,7 @@ int main(void)
     test_private_dictionary();
     test_private_implicit();
     test_zero_padding();
+    test_element_text();
     test_all_vrs();
     test_sequences_implicit();
     test_big_endian();
