@@ -106,13 +106,18 @@ static RnVR implicit_vr(const Walker *w, RnTag tag)
     return rn_implicit_vr(tag);
 }
 
+/* Creators kept for the open data sets at once: real files reserve a few
+ * dozen; the bound keeps a hostile file's memory and lookups small (the
+ * elements of creators past it stay UN). */
+#define MAX_CREATORS 512u
+
 /* Keeps a private creator value (LO, at most 64 characters; padding
  * trimmed as dcmtk does). Longer values are no creator. */
 static bool remember_creator(Walker *w, RnTag tag, const uint8_t *v, uint32_t n)
 {
     while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == 0))
         n--;
-    if (n >= sizeof w->creators[0].name)
+    if (n >= sizeof w->creators[0].name || w->ncreators >= MAX_CREATORS)
         return true;
     if (w->ncreators == w->creators_cap) {
         size_t cap = w->creators_cap ? w->creators_cap * 2 : 16;

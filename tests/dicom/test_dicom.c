@@ -903,6 +903,26 @@ static void test_private_implicit(void)
     CHECK(rn_element_vr(rn_dataset_get(it, RN_TAG(0x0029, 0x1160))) == RN_VR('L', 'O'));
     CHECK(rn_element_vr(rn_dataset_get(it, RN_TAG(0x0029, 0x1108))) == RN_VR('U', 'N'));
     rn_dicom_close(f);
+
+    /* Past a bound on creators kept, their elements stay UN. */
+    W many = {.implicit = true};
+    el_str(&many, 0x0008, 0x0060, "CS", "MR");
+    for (uint16_t g = 0x0029; g <= 0x002D; g += 2)
+        for (uint16_t b = 0x10; b <= 0xFF; b++)
+            el_str(&many, g, b, "LO", "SIEMENS CSA HEADER");
+    head(&many, 0x0029, 0x1008, NULL, 4);
+    bytes(&many, "IMG ", 4);
+    head(&many, 0x002D, 0xFF08, NULL, 4);
+    bytes(&many, "IMG ", 4);
+    f = open_w(&many, NULL, &err);
+    CHECK(f != NULL);
+    if (f) {
+        ds = rn_dicom_get_dataset(f);
+        CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1008))) == RN_VR('C', 'S'));
+        CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x002D, 0xFF08))) == RN_VR('U', 'N'));
+    }
+    rn_error_free(err);
+    rn_dicom_close(f);
 }
 
 /* Zeros after PixelData end the data set instead of parsing as thousands
