@@ -209,6 +209,10 @@ bool rn_element_get_string_all(const RnElement *el, char **out, RnError **err);
  * element the private dictionary by its block's creator in the same data
  * set; private creators are LO). UN when the dictionary does not know it. */
 RnVR rn_element_text_vr(const RnElement *el);
+/* The element's dictionary keyword: public, or private by its block's
+ * creator (e.g. "CSAImageHeaderInfo"); "PrivateCreator" for (gggg,0010-00FF)
+ * of odd groups; "Unknown" when no dictionary knows it. Static storage. */
+const char *rn_element_keyword(const RnElement *el);
 /* The whole value as UTF-8 text, whatever its VR in the file: strings
  * decoded with the data set's Specific Character Set and trimmed (values
  * keep their backslashes), binary numbers as text joined by backslashes,

@@ -318,21 +318,33 @@ static void private_creator(const RnElement *el, char out[65])
     out[n] = 0;
 }
 
+/* The dictionary entry of an element: public, or private by its creator. */
+static const RnDictEntry *element_entry(const RnElement *el)
+{
+    if ((RN_TAG_GROUP(el->tag) & 1u) == 0)
+        return rn_dict_lookup(el->tag);
+    char creator[65];
+    private_creator(el, creator);
+    return creator[0] ? rn_dict_lookup_private(el->tag, creator) : NULL;
+}
+
+const char *rn_element_keyword(const RnElement *el)
+{
+    uint16_t g = RN_TAG_GROUP(el->tag), e = RN_TAG_ELEMENT(el->tag);
+    if ((g & 1u) && e >= 0x0010 && e <= 0x00FF)
+        return "PrivateCreator";
+    const RnDictEntry *d = element_entry(el);
+    return (d && d->keyword[0]) ? d->keyword : "Unknown";
+}
+
 RnVR rn_element_text_vr(const RnElement *el)
 {
     if (el == NULL || el->vr != RN_VR('U', 'N'))
         return el ? el->vr : 0;
     uint16_t g = RN_TAG_GROUP(el->tag), e = RN_TAG_ELEMENT(el->tag);
-    const RnDictEntry *d;
-    if (g & 1u) {
-        if (e >= 0x0010 && e <= 0x00FF)
-            return RN_VR('L', 'O');
-        char creator[65];
-        private_creator(el, creator);
-        d = creator[0] ? rn_dict_lookup_private(el->tag, creator) : NULL;
-    } else {
-        d = rn_dict_lookup(el->tag);
-    }
+    if ((g & 1u) && e >= 0x0010 && e <= 0x00FF)
+        return RN_VR('L', 'O');
+    const RnDictEntry *d = element_entry(el);
     return (d && d->vr) ? d->vr : RN_VR('U', 'N');
 }
 

@@ -897,6 +897,10 @@ static void test_private_implicit(void)
     CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1108))) == RN_VR('C', 'S'));
     CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1110))) == RN_VR('O', 'B'));
     CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1208))) == RN_VR('U', 'N'));
+    CHECK_EQ_STR(rn_element_keyword(rn_dataset_get(ds, RN_TAG(0x0029, 0x1110))), "CSAImageHeaderInfo");
+    CHECK_EQ_STR(rn_element_keyword(rn_dataset_get(ds, RN_TAG(0x0029, 0x1208))), "Unknown");
+    CHECK_EQ_STR(rn_element_keyword(rn_dataset_get(ds, RN_TAG(0x0029, 0x0011))), "PrivateCreator");
+    CHECK_EQ_STR(rn_element_keyword(rn_dataset_get(ds, RN_TAG(0x0008, 0x0060))), "Modality");
     CHECK_TAG_STR(ds, RN_TAG(0x0029, 0x1108), "IMG");
     const RnDataSet *it = rn_element_item(rn_dataset_get(ds, RN_TAG(0x0029, 0x1209)), 0);
     CHECK(it != NULL);
