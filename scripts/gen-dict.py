@@ -10,7 +10,8 @@ Exact tags become one sorted table (binary search by tag); ranges such as
 parity ('o' odd, 'u' any, default even for repeating groups), matched after
 the exact table. Tags dcmtk lists as "xs" (US or SS) are also listed
 apart. dcmtk's pseudo VRs are mapped to what dcmtk reads them as
-in implicit VR: xs -> US, ox/lt/px -> OW, up -> UL, na -> none. "RETIRED_"
+in implicit VR: xs -> US, lt/px -> OW, ox -> OB (but OverlayData, which
+dcmtk reads as OW), up -> UL, na -> none. "RETIRED_"
 is stripped from keywords (the standard's keywords have no such prefix).
 
 Private tags are keyed as dcmtk keys them: (group, "CREATOR", ee) entries
@@ -24,7 +25,7 @@ import glob
 import re
 import sys
 
-PSEUDO = {"xs": "US", "ox": "OW", "lt": "OW", "px": "OW", "up": "UL", "na": ""}
+PSEUDO = {"xs": "US", "ox": "OB", "lt": "OW", "px": "OW", "up": "UL", "na": ""}
 PART = re.compile(r"^([0-9A-F]{4})(?:-([ou])?-?([0-9A-F]{4}))?$")
 
 
@@ -92,6 +93,8 @@ def main():
         tag, vr, keyword, vm = cols[0], cols[1], cols[2], cols[3]
         pseudo = vr
         vr = PSEUDO.get(vr, vr)
+        if keyword == "OverlayData":
+            vr = "OW"
         keyword = keyword.replace("RETIRED_", "")
         group, elem = tag.strip("()").split(",")
         g = parse_part(group)

@@ -4851,7 +4851,7 @@ const RnPrivateDictEntry rn_private_dict[] = {
     {"SPI-P Release 1", 0x0029, 0x0029, 0x00CF,
      {0x002900CFu, 0xFFFFFFFFu, RN_VR('C', 'S'), "ShutterSelectStatus", "1"}},
     {"SPI-P Release 1", 0x7FE1, 0x7FE1, 0x0010,
-     {0x7FE10010u, 0xFFFFFFFFu, RN_VR('O', 'W'), "PixelData", "1"}},
+     {0x7FE10010u, 0xFFFFFFFFu, RN_VR('O', 'B'), "PixelData", "1"}},
     {"SPI-P Release 1;1", 0x0009, 0x0009, 0x00C0,
      {0x000900C0u, 0xFFFFFFFFu, RN_VR('L', 'T'), "Unknown", "1"}},
     {"SPI-P Release 1;1", 0x0009, 0x0009, 0x00C1,
