@@ -52,6 +52,17 @@ static void choose_attrs(const uint8_t *d, const uint8_t *tables, size_t n,
         a->palette[c].data = tables;
         a->palette[c].n = n;
     }
+    /* Modality and VOI LUTs over the same bytes, possibly inconsistent. */
+    RnLut lut = {d[16] + 1u, (int8_t)d[19] * 9, (uint16_t)(1u + d[22] % 17u),
+                 (uint16_t)(1u + ((d[22] >> 5) & 1u)), tables, n};
+    a->has_modality_lut = d[15] & 2u;
+    a->modality_lut = lut;
+    a->voi_lut_count = (d[15] >> 2) & 3u;
+    for (uint32_t i = 0; i < a->voi_lut_count; i++)
+        a->voi_luts[i] = lut;
+    a->more_window_count = (d[15] >> 4) & 3u;
+    for (uint32_t i = 0; i < a->more_window_count; i++)
+        a->more_windows[i] = (RnWindow){(int8_t)d[17] * 5.0 * i, (int8_t)d[18] * 2.0};
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = size - 24;
     choose_desc(data, &desc);
     choose_attrs(data, frame, n, &attrs);
-    RnPreprocessOptions opts = {1u + data[14] % 80u};
+    RnPreprocessOptions opts = {.size = 1u + data[14] % 80u,
+                                .voi_index = (uint32_t)(data[23] >> 1) % 8u};
     /* A copy of exactly n bytes, so reading past the frame is caught. */
     uint8_t *copy = malloc(n ? n : 1);
     if (copy == NULL)
