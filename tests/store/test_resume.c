@@ -315,11 +315,32 @@ static bool exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-static bool same_content(const char *a, const char *b)
+/* cksum of a file, "absent" when there is none. */
+static void file_sum(const char *path, char *out, size_t n)
 {
-    if (exists(a) != exists(b))
-        return false;
-    return !exists(a) || sh("cmp -s '%s' '%s'", a, b);
+    snprintf(out, n, "absent");
+    if (!exists(path))
+        return;
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "cksum < '%s'", path);
+    FILE *p = popen(cmd, "r");
+    if (p && fgets(out, (int)n, p))
+        out[strcspn(out, "\n")] = 0;
+    if (p)
+        pclose(p);
+}
+
+/* True the first time a workspace state (its files' sums) is seen. */
+static bool first_time(const char *state)
+{
+    static char *seen[4096];
+    static size_t n_seen;
+    for (size_t i = 0; i < n_seen; i++)
+        if (strcmp(seen[i], state) == 0)
+            return false;
+    if (n_seen < sizeof seen / sizeof seen[0])
+        seen[n_seen++] = strdup(state);
+    return true;
 }
 
 /* One recovery: workspace `crashed` with each watched file replaced by its
@@ -404,20 +425,22 @@ static void crash_at(const char *src, long at, const char *shim, const char *wan
     char names[16][64];
     int n = crash_files(out, names, 16);
     /* kill -9 (all current), power loss (all durable), and each file alone
-     * at the other version: the combinations that break an ordering. */
+     * at the other version: the combinations that break an ordering. A
+     * state already recovered from (at this or an earlier point) is not
+     * run again. */
     for (int v = -2; v < 2 * n; v++) {
         bool pick[16];
-        bool differs = v < 0;
+        char state[2048] = "";
         for (int i = 0; i < n; i++) {
             pick[i] = v == -2 || (v >= 0 && (v % 2 ? i != v / 2 : i == v / 2));
-            if (v >= 0 && i == v / 2) {
-                char a[900], b[900];
-                snprintf(a, sizeof a, "%s/current/%s", out, names[i]);
-                snprintf(b, sizeof b, "%s/durable/%s", out, names[i]);
-                differs = !same_content(a, b);
-            }
+            char path[1800], sum[64];
+            snprintf(path, sizeof path, "%.1000s/%s/%.63s", out,
+                     pick[i] ? "current" : "durable", names[i]);
+            file_sum(path, sum, sizeof sum);
+            size_t len = strlen(state);
+            snprintf(state + len, sizeof state - len, "%.63s=%.63s;", names[i], sum);
         }
-        if (!differs)
+        if (!first_time(state))
             continue;
         char what[300];
         if (v < 0)
