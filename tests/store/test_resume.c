@@ -321,8 +321,8 @@ static void file_sum(const char *path, char *out, size_t n)
     snprintf(out, n, "absent");
     if (!exists(path))
         return;
-    char cmd[1000];
-    snprintf(cmd, sizeof cmd, "cksum < '%s'", path);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cksum < '%.2000s'", path);
     FILE *p = popen(cmd, "r");
     if (p && fgets(out, (int)n, p))
         out[strcspn(out, "\n")] = 0;
