@@ -11,6 +11,7 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int fuzz_image_run(const uint8_t *data, size_t size, RnPreprocessed *out, RnError **err);
 
 static const char *const photometrics[] = {
     "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422",
@@ -65,10 +66,12 @@ static void choose_attrs(const uint8_t *d, const uint8_t *tables, size_t n,
         a->more_windows[i] = (RnWindow){(int8_t)d[17] * 5.0 * i, (int8_t)d[18] * 2.0};
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Runs one input: 1 = preprocessed (out filled), 0 = refused (*err set),
+ * -1 = too short to describe a frame. Also used by test_image_random.c. */
+int fuzz_image_run(const uint8_t *data, size_t size, RnPreprocessed *out, RnError **err)
 {
     if (size < 24)
-        return 0;
+        return -1;
     RnPixelDesc desc;
     RnImageAttrs attrs;
     const uint8_t *frame = data + 24;
@@ -80,14 +83,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* A copy of exactly n bytes, so reading past the frame is caught. */
     uint8_t *copy = malloc(n ? n : 1);
     if (copy == NULL)
-        return 0;
+        return -1;
     memcpy(copy, frame, n);
+    bool ok = rn_image_preprocess_frame(&desc, copy, n, &attrs, data[23] & 1u, &opts,
+                                        out, err);
+    free(copy);
+    return ok ? 1 : 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     RnPreprocessed out;
     RnError *err = NULL;
-    if (rn_image_preprocess_frame(&desc, copy, n, &attrs, data[23] & 1u, &opts,
-                                  &out, &err))
+    if (fuzz_image_run(data, size, &out, &err) == 1)
         rn_preprocessed_free(&out);
     rn_error_free(err);
-    free(copy);
     return 0;
 }
