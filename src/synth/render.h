@@ -19,7 +19,9 @@ typedef struct PixelSpec {
 typedef struct RenderJob {
     Mod mod;
     Scene scene;
-    int contrast;          /* MR: 0 T1, 1 T2, 2 FLAIR, 3 PD; CT: 1 = enhanced */
+    ViewKind view;
+    Lesion lesion;         /* the study's pathology */
+    int contrast;          /* MR: MrSequence; CT: 1 = enhanced */
     bool mirror;           /* left side */
     double z;              /* slice position in [-1, 1] */
     double zoom, angle, shift_x, shift_y;
