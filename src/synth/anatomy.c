@@ -791,7 +791,7 @@ static bool is_limb(Scene sc)
 
 const char *const pathology_names[P_COUNT] = {"none", "fracture", "nodule", "effusion", "mass"};
 const char *const view_names[VW_COUNT] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC",
-                                          "MLO", "ANT", "POST", "SECTOR", "LOCALIZER"};
+                                          "MLO", "ANT", "POST", "SECTOR", "LOCALIZER", "CAPTURE"};
 
 /* The shape a pathology lives in: on the lesion's side (patient right is
  * the image left) when there is one there. */

@@ -33,7 +33,7 @@ typedef enum Pathology {
  * it (ImageOrientationPatient, ViewPosition, SeriesDescription). */
 typedef enum ViewKind {
     VW_AX, VW_SAG, VW_COR, VW_PA, VW_AP, VW_LAT, VW_OBL, VW_CC, VW_MLO, VW_ANT,
-    VW_POST, VW_SECTOR, VW_LOCALIZER, VW_COUNT
+    VW_POST, VW_SECTOR, VW_LOCALIZER, VW_CAPTURE, VW_COUNT
 } ViewKind;
 
 extern const char *const pathology_names[P_COUNT];

@@ -7,11 +7,11 @@ const char *const mr_sequence_names[MR_SEQ_COUNT] = {"T1", "T2", "FLAIR", "PD", 
 
 static const char *const view_words[L_COUNT][VW_COUNT] = {
     [L_HR] = {"ax", "sag", "kor", "PA", "AP", "profil", "kosa", "CC", "MLO", "ant", "post", "",
-              "lokalizator"},
+              "lokalizator", ""},
     [L_EN] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC", "MLO", "ANT", "POST", "",
-              "Localizer"},
+              "Localizer", ""},
     [L_DE] = {"tra", "sag", "cor", "p.a.", "a.p.", "seitlich", "schräg", "CC", "MLO", "ant",
-              "post", "", "Übersicht"},
+              "post", "", "Übersicht", ""},
 };
 
 static void mr_description(Rng *r, const SeriesNaming *n, char *d, size_t nd)

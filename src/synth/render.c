@@ -4,6 +4,8 @@
  * summed along the ray for the projection modalities. */
 #include "synth/render.h"
 
+#include "synth/glyphs.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +75,7 @@ typedef struct Canvas {
     int w, h;
     float *v;    /* modality units */
     float *tmp;
+    float *tex;   /* smooth random field: tissue texture */
     uint8_t *lab;
     uint8_t *rgb; /* colour frames only */
 } Canvas;
@@ -81,6 +84,7 @@ static void canvas_free(Canvas *c)
 {
     free(c->v);
     free(c->tmp);
+    free(c->tex);
     free(c->lab);
     free(c->rgb);
 }
@@ -93,15 +97,36 @@ static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
     c->h = h;
     c->v = rn_calloc(n, sizeof *c->v, err);
     c->tmp = rn_calloc(n, sizeof *c->tmp, err);
+    c->tex = rn_calloc(n, sizeof *c->tex, err);
     c->lab = rn_calloc(n, 1, err);
     if (colour)
         c->rgb = rn_calloc(n, 3, err);
-    if (!c->v || !c->tmp || !c->lab || (colour && !c->rgb)) {
+    if (!c->v || !c->tmp || !c->tex || !c->lab || (colour && !c->rgb)) {
         canvas_free(c);
         return false;
     }
     return true;
 }
+
+/* White noise smoothed to correlation length ~rad pixels, scaled to unit
+ * standard deviation: parenchyma, trabeculae, overlapping anatomy. */
+static void smooth_field(Canvas *c, Rng *nr, int rad)
+{
+    size_t n = (size_t)c->w * c->h;
+    for (size_t i = 0; i < n; i++)
+        c->tex[i] = (float)rng_noise(nr);
+    box_blur(c->tex, c->tmp, c->w, c->h, rad, 2);
+    double s2 = 0;
+    for (size_t i = 0; i < n; i += 13)
+        s2 += (double)c->tex[i] * c->tex[i];
+    float k = (float)(1 / sqrt(s2 / ((n + 12) / 13) + 1e-12));
+    for (size_t i = 0; i < n; i++)
+        c->tex[i] *= k;
+}
+
+/* Texture amplitude per tissue in CT (HU): liver and spleen mottle, lung
+ * vessels and septa, trabecular marrow, grey/white matter variation. */
+static const float ct_texture[T_COUNT] = {0, 8, 6, 7, 8, 8, 2, 4, 60, 40, 90, 3, 3, 10, 6, 6, 10, 12, 5};
 
 /* ---- modality models ----------------------------------------------------- */
 
@@ -119,7 +144,8 @@ static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
             }
             uint8_t t = c->lab[i];
             double sigma = t == T_AIR ? 6 : t == T_BONE ? 60 : 12;
-            c->v[i] = (float)(hu[t] + sigma * rng_noise(nr));
+            double vessel = t == T_LUNG && c->tex[i] > 1.6f ? 700 : 0; /* lung vessels */
+            c->v[i] = (float)(hu[t] + ct_texture[t] * c->tex[i] + vessel + sigma * rng_noise(nr));
         }
 }
 
@@ -129,7 +155,7 @@ static void model_mr(Canvas *c, const RenderJob *j, Rng *nr)
     double gx = rng_range(nr, -0.3, 0.3), gy = rng_range(nr, -0.3, 0.3);
     double gain = rng_range(nr, 0.8, 2.5), noise = rng_range(nr, 6, 18);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++)
-        c->v[i] = sig[c->lab[i]];
+        c->v[i] = sig[c->lab[i]] * (1 + 0.1f * c->tex[i]);
     box_blur(c->v, c->tmp, c->w, c->h, c->w / 256 + 1, 1); /* partial volume */
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -168,8 +194,22 @@ static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
 static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float *mu,
                        Rng *nr, double maxval, bool collimate)
 {
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    size_t n = (size_t)c->w * c->h;
+    memset(c->v, 0, sizeof *c->v * n);
     ph_render_projection(ph, vw, mu, true, c->v);
+    /* Overlapping anatomy (soft-tissue folds, bowel gas, trabeculae) as a
+     * smooth field inside the body, stronger through bone. */
+    bool mammo = mu == mg_mu; /* fibroglandular texture throughout the breast */
+    for (size_t i = 0; i < n; i++)
+        if (c->v[i] > 0.05f)
+            c->v[i] += c->tex[i] * (mammo ? 0.3f * fminf(c->v[i], 2.0f) : c->v[i] > 1.0f ? 0.12f : 0.06f);
+    /* Scatter: a broad blur of the primary adds to it and lowers contrast
+     * (the texture buffer is free again). */
+    double scatter = rng_range(nr, 0.1, 0.3);
+    memcpy(c->tex, c->v, sizeof *c->v * n);
+    box_blur(c->tex, c->tmp, c->w, c->h, c->w / 12 + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        c->v[i] = (float)((1 - scatter) * c->v[i] + scatter * c->tex[i]);
     double k = rng_range(nr, 0.45, 0.75), noise = maxval * 0.008;
     int cx0 = 0, cy0 = 0, cx1 = c->w, cy1 = c->h;
     if (collimate) {
@@ -315,6 +355,8 @@ static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
     return j->z;
 }
 
+static void burn_in(Canvas *c, const RenderJob *j, double maxval);
+
 static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c,
                          RnError **err)
 {
@@ -341,7 +383,16 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     if (!scene_is_projection(j->scene) && j->mod != M_NM)
         ph_render_labels(&ph, &vw, c->lab);
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
-    switch (j->mod) {
+    if (j->mod == M_CT || j->mod == M_MR)
+        smooth_field(c, &nr, c->w / 96 + 1);
+    else if (j->mod == M_MG || j->mod == M_CR || j->mod == M_DX || j->mod == M_RF)
+        smooth_field(c, &nr, c->w / (j->mod == M_MG ? 90 : 40) + 1);
+    Mod model = j->mod;
+    if (j->mod == M_CT && scene_is_projection(j->scene)) { /* CT scout: a radiograph in HU-ish units */
+        model = M_DX;
+        maxval = 3000;
+    }
+    switch (model) {
     case M_CT: model_ct(c, j, &nr, s->is_signed); break;
     case M_MR: model_mr(c, j, &nr); break;
     case M_PT: model_pt(c, &nr); break;
@@ -351,8 +402,34 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     case M_MG: model_xray(c, &ph, &vw, mg_mu, &nr, maxval, false); break;
     default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;
     }
+    burn_in(c, j, maxval);
     ph_free(&ph);
     return true;
+}
+
+/* What the device writes into the pixels: the lead side marker of a
+ * radiograph, the header lines of an ultrasound screen. */
+static void burn_in(Canvas *c, const RenderJob *j, double maxval)
+{
+    if (j->marker && (j->mod == M_CR || j->mod == M_DX)) {
+        char m[2] = {j->marker, 0};
+        int sc = c->w / 128 + 1;
+        glyph_text(c->v, c->w, c->h, c->w / 8, c->h / 9, sc, m, (float)(maxval * 0.97));
+    }
+    if (j->mod != M_US || j->overlay[0][0] == 0)
+        return;
+    size_t n = (size_t)c->w * c->h;
+    memset(c->tex, 0, sizeof *c->tex * n);
+    int sc = c->w >= 480 ? 2 : 1;
+    for (int l = 0; l < 2; l++)
+        glyph_text(c->tex, c->w, c->h, 4, 3 + l * 9 * sc, sc, j->overlay[l], 225);
+    for (size_t i = 0; i < n; i++) {
+        if (c->tex[i] == 0)
+            continue;
+        c->v[i] = c->tex[i];
+        if (c->rgb)
+            c->rgb[3 * i] = c->rgb[3 * i + 1] = c->rgb[3 * i + 2] = 225;
+    }
 }
 
 /* PET stores activity with a per-image slope that fits the signed range. */

@@ -29,6 +29,8 @@ typedef struct RenderJob {
     uint64_t noise_seed;   /* this image */
     bool doppler;          /* US colour flow (RGB) */
     bool collimate;        /* projection: unexposed border */
+    char marker;           /* radiograph side marker 'R' / 'L', 0 none */
+    char overlay[2][64];   /* burned-in header lines (ultrasound), "" none */
 } RenderJob;
 
 typedef struct RenderOut {

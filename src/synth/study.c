@@ -4,6 +4,7 @@
 #include "synth/study.h"
 
 #include "synth/codecs.h"
+#include "synth/glyphs.h"
 #include "synth/naming.h"
 #include "synth/render.h"
 #include "synth/text.h"
@@ -80,16 +81,30 @@ static void plan_contents(Planner *p, Rng *r, StudyPlan *s)
     for (int i = 0; i < s->nseries; i++)
         s->images[i] = rng_int(r, lo, hi);
     s->sr = rng_chance(r, 0.03);
+    /* CT and MR studies start with a scout (CT: 1-2 images) or a
+     * three-plane localizer (MR); CT dose reports come as captures. */
+    bool tomo = s->mod == M_CT || s->mod == M_MR;
+    if (tomo && s->nseries < MAX_SERIES && rng_chance(r, 0.7)) {
+        memmove(s->images + 1, s->images, sizeof s->images[0] * (size_t)s->nseries);
+        s->images[0] = s->mod == M_CT ? rng_int(r, 1, 2) : 3;
+        s->nseries++;
+        s->localizer = true;
+    }
+    s->capture = s->mod == M_CT && rng_chance(r, 0.4);
 }
 
 /* Cuts the study down so the archive has exactly n_files files. */
 static void plan_truncate(StudyPlan *s, uint64_t room)
 {
-    int n = s->sr;
+    int n = s->sr + s->capture;
     for (int i = 0; i < s->nseries; i++)
         n += s->images[i];
     if ((uint64_t)n > room && s->sr) {
         s->sr = false;
+        n--;
+    }
+    if ((uint64_t)n > room && s->capture) {
+        s->capture = false;
         n--;
     }
     for (int i = s->nseries - 1; i >= 0 && (uint64_t)n > room; i--) {
@@ -247,6 +262,8 @@ typedef struct SeriesCtx {
     const char *bpe;     /* UTF-8 value written, NULL = absent */
     const char *bpe_status;
     Scene scene;         /* the series' scene (head planes differ by series) */
+    bool localizer;      /* scout / localizer series */
+    ViewKind plane;      /* localizer image: its plane (IOP) */
     ViewKind view;       /* of its first image */
     DcmSyntax ts;
     PixelSpec spec;
@@ -543,12 +560,44 @@ static int mr_sequence(Rng *r, Region g)
     }
 }
 
+/* The radiographic anatomy a CT scout of the region shows. */
+static Scene scout_scene(Region g)
+{
+    switch (g) {
+    case R_HEAD: case R_SKULL: return SC_XR_SKULL;
+    case R_NECK: case R_CSPINE: return SC_XR_CSPINE;
+    case R_CHEST: return SC_XR_CHEST;
+    case R_LSPINE: return SC_XR_LSPINE;
+    case R_PELVIS: case R_HIP: return SC_XR_PELVIS;
+    case R_KNEE: return SC_XR_KNEE;
+    case R_SHOULDER: return SC_XR_SHOULDER;
+    default: return SC_XR_ABDOMEN;
+    }
+}
+
+/* MR localizers step through the three planes (a head's own scenes). */
+static Scene localizer_scene(const StudyCtx *c, int inst, ViewKind *plane)
+{
+    static const Scene head[3] = {SC_SAG_HEAD, SC_AX_HEAD, SC_COR_HEAD};
+    Scene sc = c->plan->scene == SC_AX_HEAD ? head[(inst - 1) % 3] : c->plan->scene;
+    *plane = scene_plane(sc);
+    return sc;
+}
+
 /* Scene, plane and sequence of a series: heads are imaged in all three
  * planes, other cross-sections in the plane their scene is drawn in. */
 static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
 {
     Mod m = c->plan->mod;
     s->scene = c->plan->scene;
+    s->localizer = c->plan->localizer && s->index == 0;
+    if (s->localizer) {
+        s->view = VW_LOCALIZER;
+        s->job.view = VW_LOCALIZER;
+        s->job.scene = m == M_CT ? scout_scene(c->plan->region) : s->scene;
+        s->job.contrast = m == M_MR ? MR_T1 : 0;
+        return;
+    }
     if ((m == M_MR || (m == M_CT && s->index > 0)) && s->scene == SC_AX_HEAD) {
         static const Scene planes[] = {SC_AX_HEAD, SC_AX_HEAD, SC_SAG_HEAD, SC_COR_HEAD};
         s->scene = RNG_PICK(r, planes);
@@ -595,10 +644,13 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     j->mirror = c->side == 2;
     j->anatomy_seed = rng_hash3(c->seed, K_ANATOMY, c->plan->patient);
     bool tomo = j->mod == M_CT || j->mod == M_MR || j->mod == M_PT;
-    j->zoom = rng_range(&r, 0.85, 1.12);
-    j->angle = tomo ? rng_range(&r, -4, 4) : rng_range(&r, -10, 10);
-    j->shift_x = rng_range(&r, -0.08, 0.08);
-    j->shift_y = rng_range(&r, -0.08, 0.08);
+    /* Field of view, positioning and body habitus vary more on radiographs. */
+    j->zoom = tomo ? rng_range(&r, 0.85, 1.15) : rng_range(&r, 0.75, 1.3);
+    j->angle = tomo ? rng_range(&r, -4, 4) : rng_range(&r, -12, 12);
+    j->shift_x = rng_range(&r, -0.12, 0.12);
+    j->shift_y = rng_range(&r, -0.12, 0.12);
+    if ((j->mod == M_CR || j->mod == M_DX) && rng_chance(&r, 0.8))
+        j->marker = c->side == 2 ? 'L' : c->side == 1 || rng_chance(&r, 0.7) ? 'R' : 'L';
     j->contrast = j->mod == M_CT ? rng_int(&r, 0, 1) : 0;
     j->lesion = c->lesion;
     j->collimate = rng_chance(&r, 0.5);
@@ -608,12 +660,21 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     series_body_part(c, &r, s);
     series_view(c, &r, s);
     series_pixels(c, &r, s);
+    if (j->mod == M_US && rng_chance(&r, 0.85)) { /* the scanner's screen header */
+        static const char *const probes[] = {"C1-5", "L12-5", "C5-2", "9L", "PVT-375BT"};
+        snprintf(j->overlay[0], sizeof j->overlay[0], "%s %s %.1fMHZ",
+                 c->vendor->models[1], RNG_PICK(&r, probes), rng_range(&r, 2.5, 12));
+        snprintf(j->overlay[1], sizeof j->overlay[1], "%.8s GN %d D %dCM %s", c->date,
+                 rng_int(&r, 30, 80), rng_int(&r, 4, 22), j->doppler ? "CFM" : "B");
+    }
     s->ts = series_syntax(c, &r, &s->spec);
     if (dcm_syntax_encapsulated(s->ts) && s->ts != DCM_RLE)
         s->spec.is_signed = false; /* signed data in JPEG/J2K trips decoders */
     if (s->spec.samples == 3 && !dcm_syntax_encapsulated(s->ts) && rng_chance(&r, 0.3))
         s->spec.photometric = PI_YBR_FULL;
     series_windows(c, &r, s);
+    if (s->localizer)
+        s->nwin = -1; /* a scout's window fits its own values */
     series_describe(c, &r, s);
     s->spacing = j->mod == M_CT ? rng_range(&r, 0.5, 0.9) * 512.0 / s->spec.cols
                                 : rng_range(&r, 0.1, 0.2) * 1024.0 / s->spec.rows;
@@ -731,7 +792,8 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
                hh = 0.5 * s->spec.rows * sp[1];
         static const double iops[3][6] = {{1, 0, 0, 0, 1, 0}, {0, 1, 0, 0, 0, -1},
                                           {1, 0, 0, 0, 0, -1}};
-        int k = s->view == VW_SAG ? 1 : s->view == VW_COR ? 2 : 0;
+        ViewKind pl = s->localizer ? s->plane : s->view;
+        int k = pl == VW_SAG ? 1 : pl == VW_COR ? 2 : 0;
         const double *iop = iops[k];
         double ipp[3] = {-hw, -hh, z};
         if (k == 1)
@@ -950,7 +1012,7 @@ static void put_image_type(Put *p, const StudyCtx *c, const SeriesCtx *s)
     int k = (int)((c->vendor - synth_vendors) + s->number) % 5;
     if (s->job.mod == M_CT)
         k = 0;
-    put_ascii(p, T(8, 8), "CS", types[k]);
+    put_ascii(p, T(8, 8), "CS", s->localizer ? "ORIGINAL\\PRIMARY\\LOCALIZER" : types[k]);
 }
 
 /* ---- one image ---------------------------------------------------------- */
@@ -1041,6 +1103,11 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     rng_seed(&r, c->seed, K_IMAGE, key);
     RenderJob job = s->job;
     job.view = image_view(c, s, inst);
+    ViewKind plane = s->view;
+    if (s->localizer && c->plan->mod == M_MR)
+        job.scene = localizer_scene(c, inst, &plane);
+    else if (s->localizer)
+        plane = VW_COR; /* a CT scout is a frontal projection */
     job.noise_seed = rng_hash3(c->seed, K_IMAGE, key);
     job.z = s->nimages > 1 ? -0.8 + 1.6 * (inst - 1) / (s->nimages - 1) : rng_range(&r, -0.3, 0.3);
     if (job.mod == M_XA || job.mod == M_US || scene_is_projection(job.scene))
@@ -1052,6 +1119,7 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     SeriesCtx sc = *s;
     sc.spec = spec; /* PT fits its slope per image */
     sc.view = job.view;
+    sc.plane = plane;
     char sop_uid[65], path[4200], inst_time[16];
     make_uid(sop_uid, c->seed, K_UID_SOP, c->plan->index, ((uint64_t)s->index << 14) | (uint64_t)inst);
     snprintf(inst_time, sizeof inst_time, "%.4s%02d", c->time, (inst + s->number) % 60);
@@ -1157,6 +1225,89 @@ static bool generate_sr(StudyCtx *c, const char *report, StudyOutput *out, RnErr
     dcm_set_free(&name);
     dcm_set_free(&item);
     dcm_set_free(&iname);
+    return ok;
+}
+
+/* ---- secondary capture ------------------------------------------------------ */
+
+/* A CT dose report as vendors export it: a secondary capture with the
+ * table burned into the pixels, Modality CT, no body part. */
+static bool capture_pixels(const StudyCtx *c, Rng *r, uint32_t side, RnBuf *px, RnError **err)
+{
+    size_t n = (size_t)side * side;
+    float *img = rn_calloc(n, sizeof *img, err);
+    if (img == NULL)
+        return false;
+    int sc = side >= 512 ? 2 : 1, dy = 10 * sc;
+    double ctdi = rng_range(r, 4, 60), len = rng_range(r, 150, 600);
+    char line[96];
+    int y = 8;
+    glyph_text(img, (int)side, (int)side, 6, y, sc, "PATIENT PROTOCOL", 230), y += 2 * dy;
+    snprintf(line, sizeof line, "%.8s %s", c->date, c->station);
+    glyph_text(img, (int)side, (int)side, 6, y, sc, line, 200), y += dy;
+    snprintf(line, sizeof line, "TOTAL MAS %d  TOTAL DLP %.1f MGYCM", rng_int(r, 300, 9000),
+             ctdi * len / 10);
+    glyph_text(img, (int)side, (int)side, 6, y, sc, line, 200), y += 2 * dy;
+    glyph_text(img, (int)side, (int)side, 6, y, sc, "SERIES TYPE  CTDIVOL  DLP", 230), y += dy;
+    for (int i = 1; i <= c->plan->nseries && y < (int)side - dy; i++, y += dy) {
+        snprintf(line, sizeof line, "%d %s %.2f %.1f", i,
+                 i == 1 && c->plan->localizer ? "TOPOGRAM" : "HELICAL", ctdi / i, ctdi * len / 10 / i);
+        glyph_text(img, (int)side, (int)side, 6, y, sc, line, 200);
+    }
+    bool ok = rn_buf_reserve(px, n, err);
+    for (size_t i = 0; ok && i < n; i++)
+        px->data[px->len++] = (uint8_t)img[i];
+    free(img);
+    return ok;
+}
+
+static bool generate_capture(StudyCtx *c, StudyOutput *out, RnError **err)
+{
+    static const char sc_class[] = "1.2.840.10008.5.1.4.1.1.7";
+    static const char *const desc[] = {"Patient Protocol", "Dose Report", "Dose Info", "Dosisbericht"};
+    Rng r;
+    rng_seed(&r, c->seed, K_IMAGE, (c->plan->index << 20) | 0xFFFFEull);
+    char sop_uid[65], series_uid[65], path[4200];
+    make_uid(sop_uid, c->seed, K_UID_SOP, c->plan->index, 0xFFFFEull);
+    make_uid(series_uid, c->seed, K_UID_SERIES, c->plan->index, 0xFEull);
+    uint32_t side = c->size == RN_SYNTH_SMALL ? 256 : 512;
+    RnBuf px = RN_BUF_INIT;
+    DcmSet ds = DCM_SET_INIT;
+    Put p = {&ds, c->cs, RN_BUF_INIT, err, capture_pixels(c, &r, side, &px, err)};
+    put_patient_study(&p, c);
+    put_ascii(&p, T(8, 8), "CS", "DERIVED\\SECONDARY\\OTHER");
+    put_ascii(&p, T(8, 0x16), "UI", sc_class);
+    put_ascii(&p, T(8, 0x18), "UI", sop_uid);
+    put_ascii(&p, T(8, 0x23), "DA", c->date);
+    put_ascii(&p, T(8, 0x33), "TM", c->time);
+    put_ascii(&p, T(8, 0x60), "CS", "CT");
+    put_ascii(&p, T(8, 0x64), "CS", "WSD");
+    put_text(&p, T(8, 0x103E), "LO", RNG_PICK(&r, desc));
+    put_ascii(&p, T(0x20, 0xE), "UI", series_uid);
+    put_is(&p, T(0x20, 0x11), 997);
+    put_is(&p, T(0x20, 0x13), 1);
+    put_us(&p, T(0x28, 0x2), 1);
+    put_ascii(&p, T(0x28, 0x4), "CS", "MONOCHROME2");
+    put_us(&p, T(0x28, 0x10), (uint16_t)side);
+    put_us(&p, T(0x28, 0x11), (uint16_t)side);
+    put_us(&p, T(0x28, 0x100), 8);
+    put_us(&p, T(0x28, 0x101), 8);
+    put_us(&p, T(0x28, 0x102), 7);
+    put_us(&p, T(0x28, 0x103), 0);
+    p.ok = p.ok && dcm_put_bin(&ds, T(0x7FE0, 0x10), "OB", px.data, px.len, err);
+    int len = snprintf(path, sizeof path, "%s/SE997", c->dir);
+    bool ok = p.ok && len > 0 && (size_t)len < sizeof path - 16 && mkdirs(path, err);
+    if (ok) {
+        snprintf(path + len, sizeof path - (size_t)len, "/SC0001.dcm");
+        ok = write_dataset(c, path, &ds, sc_class, sop_uid, DCM_EXPLICIT_LE, out, err);
+    }
+    TruthRow t = {sop_uid, series_uid, path + c->dir_len, dcm_syntax_uid(DCM_EXPLICIT_LE),
+                  "MONOCHROME2", NULL, "missing", "CT", view_names[VW_CAPTURE], side, side, 1, 1,
+                  8, 8, 0, 0, ok ? pixel_crc(px.data, px.len) : 0, true};
+    ok = ok && truth_row(c, &t, &out->truth, err);
+    rn_buf_free(&p.tmp);
+    rn_buf_free(&px);
+    dcm_set_free(&ds);
     return ok;
 }
 
@@ -1296,6 +1447,8 @@ bool study_generate(const char *out_dir, uint64_t seed, RnSynthSize size,
         for (int i = 1; ok && i <= sc.nimages; i++)
             ok = generate_image(&c, &sc, i, out, err);
     }
+    if (ok && plan->capture)
+        ok = generate_capture(&c, out, err);
     if (ok && plan->sr)
         ok = generate_sr(&c, (const char *)report.data, out, err);
     if (ok && rng_chance(&r, 0.02))

@@ -242,7 +242,11 @@ VIEW_POSITION = {"PA": "PA", "AP": "AP", "LAT": "LL", "CC": "CC", "MLO": "MLO", 
 def check_view(ds, row):
     """The plane or view in truth.csv is the one the header states."""
     view = row["View"]
-    if row["Modality"] in ("CT", "MR", "PT"):
+    if view == "CAPTURE":  # a dose report page: secondary capture, no geometry
+        check(ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.7", "capture SOP class " + row["Path"])
+    elif view == "LOCALIZER":
+        check("LOCALIZER" in list(ds.ImageType), "localizer ImageType " + row["Path"])
+    elif row["Modality"] in ("CT", "MR", "PT"):
         iop = [float(v) for v in ds.ImageOrientationPatient]
         n = (abs(iop[1] * iop[5] - iop[2] * iop[4]), abs(iop[2] * iop[3] - iop[0] * iop[5]),
              abs(iop[0] * iop[4] - iop[1] * iop[3]))
