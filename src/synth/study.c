@@ -629,6 +629,31 @@ static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
     snprintf(s->kernel, sizeof s->kernel, "%s", n.kernel);
 }
 
+/* Regions that share a scene with a neighbour are framed on their own
+ * part of it: a hip is one side of the pelvis, a wrist the carpus of the
+ * hand, a finger one ray, a cardiac MR the heart of the chest. */
+static void frame_region(const StudyCtx *c, Rng *r, RenderJob *j)
+{
+    static const struct { Scene scene; Mod mod; double zoom, x, y; } frames[] = {
+        {SC_XR_WRIST, M_COUNT, 1.8, 0, 0.5},     {SC_XR_HIP, M_COUNT, 1.7, -0.5, 0.3},
+        {SC_XR_HEEL, M_COUNT, 1.5, 0.35, 0.35},  {SC_XR_CLAVICLE, M_COUNT, 1.2, -0.4, -0.5},
+        {SC_AX_CHEST, M_MR, 2.0, 0.1, 0},
+    };
+    double side = j->mirror ? -1 : 1;
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
+        if (frames[i].scene == j->scene && (frames[i].mod == M_COUNT || frames[i].mod == j->mod)) {
+            j->zoom *= frames[i].zoom;
+            j->shift_x -= side * frames[i].x;
+            j->shift_y -= frames[i].y;
+        }
+    if (j->scene == SC_XR_FINGER) { /* one of the long fingers */
+        j->zoom *= 2.0;
+        j->shift_x -= side * 0.2 * rng_int(r, -1, 1);
+        j->shift_y += 0.35;
+    }
+    (void)c;
+}
+
 static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
 {
     Rng r;
@@ -649,6 +674,7 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     j->angle = tomo ? rng_range(&r, -4, 4) : rng_range(&r, -12, 12);
     j->shift_x = rng_range(&r, -0.12, 0.12);
     j->shift_y = rng_range(&r, -0.12, 0.12);
+    frame_region(c, &r, j);
     if ((j->mod == M_CR || j->mod == M_DX) && rng_chance(&r, 0.8))
         j->marker = c->side == 2 ? 'L' : c->side == 1 || rng_chance(&r, 0.7) ? 'R' : 'L';
     j->contrast = j->mod == M_CT ? rng_int(&r, 0, 1) : 0;

@@ -124,7 +124,7 @@ const ModalityInfo synth_modalities[M_COUNT] = {
                {R_KNEE, 12, SC_SAG_KNEE}, {R_SHOULDER, 6, SC_COR_SHOULDER},
                {R_ABDOMEN, 6, SC_AX_ABDOMEN}, {R_PELVIS, 5, SC_AX_PELVIS},
                {R_ANKLE, 3, SC_SAG_ANKLE}, {R_NECK, 2, SC_AX_NECK},
-               {R_BREAST, 3, SC_AX_BREAST}, {R_HIP, 2, SC_AX_PELVIS}},
+               {R_BREAST, 3, SC_AX_BREAST}, {R_HIP, 2, SC_AX_PELVIS}, {R_CHEST, 3, SC_AX_CHEST}},
               {V_SIEMENS, V_GE, V_PHILIPS, END}},
     [M_US] = {"US", "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1", 0.08,
               {"UZV", "US", "Ultrazvuk", "UZV"}, 1, 1, 2, 8,
