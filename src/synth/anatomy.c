@@ -316,9 +316,14 @@ static void xr_chest(Phantom *p, Rng *r)
 {
     double s = J(r, 1, 0.05);
     ph_ellipse(p, T_SOFT, 0, 0.15, 1.05 * s, 1.05, 0);
-    ph_ellipse(p, T_LUNG, -0.4 * s, -0.05, J(r, 0.3, 0.06), J(r, 0.58, 0.05), 4);
-    ph_ellipse(p, T_LUNG, 0.4 * s, -0.05, J(r, 0.29, 0.06), J(r, 0.56, 0.05), -4);
-    ph_ellipse(p, T_ORGAN, 0.1, 0.28, J(r, 0.3, 0.12), 0.24, -15); /* heart */
+    for (int k = -1; k <= 1; k += 2) { /* lung fields: air-filled, dark */
+        double lx = k * 0.4 * s, lrx = J(r, 0.3, 0.06), lry = J(r, 0.57, 0.05);
+        ph_ellipse(p, T_LUNG, lx, -0.05, lrx, lry, -4 * k);
+        ph_ellipse(p, T_AIR, lx, -0.1, lrx * 0.8, lry * 0.8, -4 * k);
+    }
+    double hr = J(r, 0.3, 0.12); /* the heart displaces lung: it stands out of the fields */
+    ph_ellipse(p, T_SOFT, 0.1, 0.28, hr, 0.24, -15);
+    ph_ellipse(p, T_ORGAN, 0.1, 0.28, hr, 0.24, -15);
     ph_ellipse(p, T_SOFT, 0, -0.3, 0.1, 0.35, 0);                   /* mediastinum */
     ph_ellipse(p, T_LIVER, -0.35, 0.75, 0.45, 0.2, 0);             /* diaphragm dome */
     xr_spine_column(p, -1.0, 1.0, 12, 0.07);
@@ -326,7 +331,7 @@ static void xr_chest(Phantom *p, Rng *r)
         ph_bone(p, k * 0.07, -0.62, k * 0.62, -0.76, 0.035);          /* clavicle */
         for (int i = 0; i < 10; i++)
             rib_arc(p, k, -0.72 + i * 0.13, 0.55 + 0.02 * i, 0.018);
-        ph_ellipse(p, T_BONE, k * 0.78, -0.55, 0.12, 0.3, k * 15);   /* scapula */
+        ph_ellipse(p, T_CARTILAGE, k * 0.78, -0.55, 0.12, 0.3, k * 15); /* scapula, thin */
     }
 }
 
@@ -898,6 +903,24 @@ static void add_lesion(Phantom *p, Scene sc, const Lesion *les, double z)
     }
 }
 
+/* A plate along a long bone with screws across it. */
+static void add_implant(Phantom *p, Scene sc, const Lesion *les)
+{
+    const Shape *h = spine_scene(sc) ? NULL : host(p, bone_hosts, 1, les->side, SH_CAPSULE, false);
+    if (h == NULL)
+        return;
+    Shape b = *h; /* the phantom may grow: keep a copy */
+    double dx = b.p[2] - b.p[0], dy = b.p[3] - b.p[1], l = sqrt(dx * dx + dy * dy) + 1e-9;
+    double nx = -dy / l, ny = dx / l, off = 1.1 * b.p[4];
+    double x0 = b.p[0] + 0.25 * dx, y0 = b.p[1] + 0.25 * dy, x1 = b.p[0] + 0.65 * dx,
+           y1 = b.p[1] + 0.65 * dy;
+    ph_capsule(p, T_METAL, x0 + off * nx, y0 + off * ny, x1 + off * nx, y1 + off * ny, 0.012);
+    for (int k = 0; k < 4; k++) {
+        double t = (k + 0.5) / 4, sx = x0 + t * (x1 - x0), sy = y0 + t * (y1 - y0);
+        ph_capsule(p, T_METAL, sx + off * nx, sy + off * ny, sx - off * nx, sy - off * ny, 0.006);
+    }
+}
+
 static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z);
 
 void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z)
@@ -905,6 +928,21 @@ void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *
     build_view(sc, view, p, r, z);
     if (les && les->path != P_NONE)
         add_lesion(p, sc, les, z);
+    if (les && les->implant)
+        add_implant(p, sc, les);
+}
+
+bool anatomy_takes_implant(Scene sc, ViewKind view)
+{
+    if (spine_scene(sc) || sc == SC_XR_SKULL || sc == SC_AX_HEAD)
+        return false;
+    Phantom p = {0};
+    Rng r;
+    rng_seed(&r, 1, 2, 3);
+    build_view(sc, view, &p, &r, 0);
+    bool ok = !p.failed && host(&p, bone_hosts, 1, 0, SH_CAPSULE, false) != NULL;
+    ph_free(&p);
+    return ok;
 }
 
 bool anatomy_shows(Scene sc, ViewKind view, Pathology path)

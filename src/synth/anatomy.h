@@ -45,6 +45,7 @@ typedef struct Lesion {
     Pathology path;
     int side;
     double size;
+    bool implant;   /* plate and screws on a long bone (osteosynthesis) */
 } Lesion;
 
 /* Builds the scene as seen in view (projections: lateral and oblique
@@ -57,6 +58,9 @@ void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *
 /* True when the scene has the tissue that pathology lives in, so that
  * anatomy_build can draw it. */
 bool anatomy_shows(Scene sc, ViewKind view, Pathology path);
+
+/* True when the scene has a long bone an osteosynthesis plate can sit on. */
+bool anatomy_takes_implant(Scene sc, ViewKind view);
 
 /* True for projection scenes (attenuation adds up along the ray). */
 bool scene_is_projection(Scene sc);

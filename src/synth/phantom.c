@@ -211,7 +211,7 @@ void ph_render_projection(const Phantom *p, const View *v, const float *mu,
                                              : fmin(sh->p[2], sh->p[3]) * 2;
         /* Bone and contrast are thin shells or tubes: cap their path length. */
         bool dense = sh->tissue == T_BONE || sh->tissue == T_MARROW || sh->tissue == T_CONTRAST ||
-                     sh->tissue == T_GAP;
+                     sh->tissue == T_GAP || sh->tissue == T_METAL;
         if (sh->tissue == T_GAP)
             size = 0.15;
         float k = (float)(mu[sh->tissue] * (by_size ? fmin(size, dense ? 0.15 : 1.0) : 1.0));

@@ -15,24 +15,24 @@ const char *photometric_term(Photometric p)
     return t[p];
 }
 
-/*                                   AIR    FAT   SOFT  LIVER ORGAN KIDNEY FLUID BLOOD  LUNG  BONE MARROW GREY WHITE CONTR DISC  CART GLAND LESION GAP */
-static const float ct_hu[T_COUNT] = {-1000, -100, 45, 60, 40, 30, 8, 42, -860, 1100, 280, 40, 28, 260, 90, 110, 35, 70, 50};
-static const float ct_hu_enh[T_COUNT] = {-1000, -100, 55, 110, 90, 160, 10, 190, -860, 1100, 280, 45, 30, 300, 90, 110, 60, 120, 55};
+/*                                   AIR    FAT   SOFT  LIVER ORGAN KIDNEY FLUID BLOOD  LUNG  BONE MARROW GREY WHITE CONTR DISC  CART GLAND LESION GAP METAL */
+static const float ct_hu[T_COUNT] = {-1000, -100, 45, 60, 40, 30, 8, 42, -860, 1100, 280, 40, 28, 260, 90, 110, 35, 70, 50, 3000};
+static const float ct_hu_enh[T_COUNT] = {-1000, -100, 55, 110, 90, 160, 10, 190, -860, 1100, 280, 45, 30, 300, 90, 110, 60, 120, 55, 3000};
 /* Rows: MrSequence (T1, T2, FLAIR, PD, STIR, DWI). */
 static const float mr_sig[6][T_COUNT] = {
-    {0, 900, 300, 420, 380, 330, 110, 60, 15, 20, 650, 380, 520, 800, 280, 360, 300, 240, 300},
-    {0, 600, 180, 120, 260, 480, 1400, 50, 15, 20, 420, 700, 430, 300, 900, 420, 350, 1000, 900},
-    {0, 550, 200, 150, 260, 400, 90, 50, 15, 20, 400, 720, 450, 300, 600, 400, 330, 1100, 700},
-    {0, 800, 450, 500, 520, 560, 900, 80, 20, 30, 700, 750, 600, 500, 700, 650, 500, 800, 800},
-    {0, 60, 200, 150, 300, 500, 1500, 50, 15, 20, 90, 650, 420, 300, 950, 450, 380, 1200, 1100},
-    {0, 40, 120, 160, 200, 260, 90, 30, 10, 10, 60, 420, 360, 100, 150, 120, 200, 1100, 200},
+    {0, 900, 300, 420, 380, 330, 110, 60, 15, 20, 650, 380, 520, 800, 280, 360, 300, 240, 300, 0},
+    {0, 600, 180, 120, 260, 480, 1400, 50, 15, 20, 420, 700, 430, 300, 900, 420, 350, 1000, 900, 0},
+    {0, 550, 200, 150, 260, 400, 90, 50, 15, 20, 400, 720, 450, 300, 600, 400, 330, 1100, 700, 0},
+    {0, 800, 450, 500, 520, 560, 900, 80, 20, 30, 700, 750, 600, 500, 700, 650, 500, 800, 800, 0},
+    {0, 60, 200, 150, 300, 500, 1500, 50, 15, 20, 90, 650, 420, 300, 950, 450, 380, 1200, 1100, 0},
+    {0, 40, 120, 160, 200, 260, 90, 30, 10, 10, 60, 420, 360, 100, 150, 120, 200, 1100, 200, 0},
 };
-static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240, 150, 100, 110, 120, 130, 120, 165, 60, 60};
-static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14, 0.5};
+static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240, 150, 100, 110, 120, 130, 120, 165, 60, 60, 250};
+static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14, 0.5, 0};
 /* T_GAP cancels the (capped) bone path it crosses: see ph_render_projection. */
-static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f, -8};
-static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12, -11};
-static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0};
+static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f, -8, 40};
+static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12, -11, 40};
+static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
 
 /* ---- small image helpers --------------------------------------------- */
 
@@ -126,7 +126,7 @@ static void smooth_field(Canvas *c, Rng *nr, int rad)
 
 /* Texture amplitude per tissue in CT (HU): liver and spleen mottle, lung
  * vessels and septa, trabecular marrow, grey/white matter variation. */
-static const float ct_texture[T_COUNT] = {0, 8, 6, 7, 8, 8, 2, 4, 60, 40, 90, 3, 3, 10, 6, 6, 10, 12, 5};
+static const float ct_texture[T_COUNT] = {0, 8, 6, 7, 8, 8, 2, 4, 60, 40, 90, 3, 3, 10, 6, 6, 10, 12, 5, 0};
 
 /* ---- modality models ----------------------------------------------------- */
 

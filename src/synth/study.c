@@ -1356,7 +1356,8 @@ static bool study_report(StudyCtx *c, StudyOutput *out, RnBuf *full, RnError **e
     RnBuf parts[REPORT_MAX_PARTS] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
     int n = 0;
     bool reported = rng_chance(&r, 0.88) || c->plan->sr; /* an SR copy implies a report */
-    ReportFacts f = {c->plan->mod, c->plan->region, c->side, c->lesion.path, c->lesion_mm};
+    ReportFacts f = {c->plan->mod, c->plan->region, c->side, c->lesion.path, c->lesion_mm,
+                     c->lesion.implant};
     bool ok = text_report(&r, &f, rng_chance(&r, 0.15), parts, &n, err);
     for (int i = 0; ok && i < n; i++) {
         /* A few rows carry only one of the join keys. */
@@ -1386,7 +1387,7 @@ static bool orphan_report(const StudyCtx *c, StudyOutput *out, RnError **err)
     make_uid(uid, c->seed, K_ORPHAN, c->plan->index, 0);
     RnBuf parts[REPORT_MAX_PARTS] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
     int n = 0;
-    ReportFacts f = {c->plan->mod, c->plan->region, c->side, P_NONE, 0};
+    ReportFacts f = {c->plan->mod, c->plan->region, c->side, P_NONE, 0, false};
     bool ok = text_report(&r, &f, false, parts, &n, err);
     for (int i = 0; ok && i < n; i++)
         ok = report_row(out, exam, acc, uid, (const char *)parts[i].data, err);
@@ -1412,6 +1413,9 @@ static void study_lesion(StudyCtx *c, Rng *r)
     c->lesion.side = c->side ? c->side : rng_int(r, 1, 2);
     c->lesion.size = rng_range(r, 0.04, 0.11);
     c->lesion_mm = (int)(c->lesion.size * 220 + 0.5);
+    Mod m = c->plan->mod;
+    c->lesion.implant = (m == M_CR || m == M_DX || m == M_CT) && rng_chance(r, 0.08) &&
+                        anatomy_takes_implant(sc, view);
 }
 
 /* Exports carry non-DICOM debris; readers must skip it. */

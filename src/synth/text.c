@@ -403,6 +403,10 @@ bool text_report(Rng *r, const ReportFacts *f, bool english, RnBuf parts[REPORT_
                           err);
     if (ok && ab)
         ok = add_abnormal(body, english ? ab->find_en : ab->find_hr, f, english, err);
+    if (ok && f->implant)
+        ok = add_sentence(body, english ? "Status post osteosynthesis, hardware intact."
+                                        : "Stanje nakon osteosinteze, metalni materijal u dobrom položaju.",
+                          err);
     ok = ok && add_normals(r, fam, f, english, rng_int(r, 1, 3), body, err);
     RnBuf *concl = split ? &parts[1] : body;
     if (ok && !telegraphic) {
