@@ -256,18 +256,24 @@ static void model_us(Canvas *c, Rng *nr, bool doppler)
     double half = rng_range(nr, 0.55, 0.75), rmax = c->h * 0.95, rmin = c->h * 0.04;
     double ax = 0.5 * c->w, ay = -0.02 * c->h;
     double bx0 = c->w * 0.35, bx1 = c->w * 0.65, by0 = c->h * 0.25, by1 = c->h * 0.6;
+    float *shadow = c->tex; /* per column: echo left below bone or stone */
+    for (int x = 0; x < c->w; x++)
+        shadow[x] = 1;
     for (int y = 0; y < c->h; y++) {
         double prev = 0;
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
             double dx = x + 0.5 - ax, dy = y + 0.5 - ay, r = hypot(dx, dy), th = atan2(dx, dy);
             float v = 0;
+            if (c->lab[i] == T_BONE || c->lab[i] == T_METAL)
+                shadow[x] = 0.15f; /* acoustic shadow behind strong reflectors */
             if (r > rmin && r < rmax && fabs(th) < half) {
                 double n1 = rng_noise(nr), n2 = rng_noise(nr);
                 double sp = sqrt(n1 * n1 + n2 * n2); /* Rayleigh speckle */
                 double s = 0.5 * (sp + prev); /* lateral correlation of speckle */
                 prev = sp;
-                v = (float)(us_echo[c->lab[i]] * s * 0.8 * (1.1 - 0.4 * r / rmax));
+                v = (float)(us_echo[c->lab[i]] * s * 0.8 * (1.1 - 0.4 * r / rmax) *
+                            (c->lab[i] == T_BONE ? 1 : shadow[x]));
             }
             c->v[i] = clampf(v, 0, 255);
             if (c->rgb) {
@@ -376,8 +382,8 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     View vw;
     double jitter = (j->mod == M_US || j->mod == M_XA) ? 0.01 * f : 0; /* motion */
     double zoom = j->zoom;
-    if ((j->scene == SC_COR_BODY || j->scene == SC_NM_BONE) && c->h > c->w)
-        zoom *= 0.95 * c->h / c->w; /* whole-body views fill the tall matrix */
+    if ((j->scene == SC_COR_BODY || j->scene == SC_NM_BONE) && c->h > c->w) /* whole body: */
+        zoom *= fmin(0.95 * c->h / c->w, 2.1); /* fill the tall matrix, arms inside */
     view_init(&vw, c->w, c->h, zoom, j->angle, j->shift_x + jitter, j->shift_y);
     memset(c->lab, T_AIR, (size_t)c->w * c->h);
     if (!scene_is_projection(j->scene) && j->mod != M_NM)

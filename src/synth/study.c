@@ -675,6 +675,11 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     j->shift_x = rng_range(&r, -0.12, 0.12);
     j->shift_y = rng_range(&r, -0.12, 0.12);
     frame_region(c, &r, j);
+    /* Body habitus: a big adult fills more of the field than a slim one,
+     * a child much less (the field of view does not shrink as much). */
+    int age = atoi(c->age);
+    double habitus = 0.85 + 0.3 * (double)(j->anatomy_seed >> 11) * 0x1.0p-53;
+    j->zoom *= age < 12 ? 0.75 : habitus;
     if ((j->mod == M_CR || j->mod == M_DX) && rng_chance(&r, 0.8))
         j->marker = c->side == 2 ? 'L' : c->side == 1 || rng_chance(&r, 0.7) ? 'R' : 'L';
     j->contrast = j->mod == M_CT ? rng_int(&r, 0, 1) : 0;
