@@ -632,7 +632,7 @@ static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
 /* Regions that share a scene with a neighbour are framed on their own
  * part of it: a hip is one side of the pelvis, a wrist the carpus of the
  * hand, a finger one ray, a cardiac MR the heart of the chest. */
-static void frame_region(const StudyCtx *c, Rng *r, RenderJob *j)
+static void frame_region(Rng *r, RenderJob *j)
 {
     static const struct { Scene scene; Mod mod; double zoom, x, y; } frames[] = {
         {SC_XR_WRIST, M_COUNT, 1.8, 0, 0.5},     {SC_XR_HIP, M_COUNT, 1.7, -0.5, 0.3},
@@ -651,7 +651,6 @@ static void frame_region(const StudyCtx *c, Rng *r, RenderJob *j)
         j->shift_x -= side * 0.2 * rng_int(r, -1, 1);
         j->shift_y += 0.35;
     }
-    (void)c;
 }
 
 static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
@@ -674,7 +673,7 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     j->angle = tomo ? rng_range(&r, -4, 4) : rng_range(&r, -12, 12);
     j->shift_x = rng_range(&r, -0.12, 0.12);
     j->shift_y = rng_range(&r, -0.12, 0.12);
-    frame_region(c, &r, j);
+    frame_region(&r, j);
     /* Body habitus: a big adult fills more of the field than a slim one,
      * a child much less (the field of view does not shrink as much). */
     int age = atoi(c->age);
