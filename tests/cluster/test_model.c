@@ -247,6 +247,38 @@ static void test_enum_names(void)
     CHECK_EQ_STR(rn_kmeans_algorithm_name((RnKMeansAlgorithm)99), "unknown");
 }
 
+/* Options by name: algo first, then the names of that algo. */
+static void test_options_by_name(void)
+{
+    RnClusterModelOptions o;
+    rn_cluster_model_options_default(&o, RN_ALGO_KMEANS, 3);
+    CHECK(rn_cluster_model_options_set(&o, "n-init", "4", NULL) && o.kmeans.n_init == 4);
+    CHECK(rn_cluster_model_options_set(&o, "method", "lloyd", NULL) &&
+          o.kmeans.algorithm == RN_KMEANS_LLOYD);
+    CHECK(rn_cluster_model_options_set(&o, "tol", "0", NULL) && o.kmeans.tol == 0);
+    CHECK(rn_cluster_model_options_set(&o, "batch", "128", NULL) && o.minibatch &&
+          o.minibatch_options.batch_size == 128);
+    CHECK(rn_cluster_model_options_set(&o, "seed", "18446744073709551615", NULL) &&
+          o.seed == UINT64_MAX);
+    const char *bad[][2] = {{"metric", "cosine"}, {"method", "pam"}, {"n_init", "0"},
+                            {"tol", "-1"}, {"k", "x"}, {"init", "given"}, {"frob", "1"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        RnError *err = NULL;
+        CHECK_MSG(!rn_cluster_model_options_set(&o, bad[i][0], bad[i][1], &err) &&
+                      rn_error_code(err) == RN_ERROR_INVALID &&
+                      strstr(rn_error_message(err), bad[i][0]) != NULL,
+                  "%s %s", bad[i][0], bad[i][1]);
+        rn_error_free(err);
+    }
+    CHECK(rn_cluster_model_options_set(&o, "algo", "kmedoids", NULL) && o.algo == RN_ALGO_KMEDOIDS);
+    CHECK(rn_cluster_model_options_set(&o, "metric", "cosine", NULL) &&
+          o.kmedoids.metric == RN_DISTANCE_COSINE);
+    CHECK(rn_cluster_model_options_set(&o, "init-method", "build", NULL) &&
+          o.kmedoids.init == RN_KMEDOIDS_INIT_BUILD);
+    CHECK(rn_cluster_model_options_set(&o, "method", "pam", NULL) &&
+          o.kmedoids.method == RN_KMEDOIDS_PAM);
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -257,6 +289,7 @@ int main(void)
     test_kmedoids_model();
     test_given_centres();
     test_enum_names();
+    test_options_by_name();
     rmdir(tmpdir);
     TEST_DONE();
 }
