@@ -58,22 +58,15 @@ static void usage(FILE *out)
 /* "K", "A:B" or "A:B:S". */
 static bool parse_k(const char *s, Options *o)
 {
-    char *end;
     size_t v[3] = {0, 0, 1};
-    int np = 0;
-    for (const char *p = s; np < 3; p = end + 1) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v[np++] = (size_t)strtoull(p, &end, 10);
-        if (*end != ':')
-            break;
-    }
-    if (*end != '\0' || v[0] == 0 || (np > 1 && v[1] < v[0]) || v[2] == 0)
+    int used = 0, got = sscanf(s, "%zu%n:%zu%n:%zu%n", &v[0], &used, &v[1], &used, &v[2], &used);
+    if (got < 1 || s[used] || strspn(s, "0123456789:") != strlen(s) || v[0] == 0 ||
+        (got > 1 && v[1] < v[0]) || v[2] == 0)
         return false;
     o->k_min = v[0];
-    o->k_max = np > 1 ? v[1] : v[0];
+    o->k_max = got > 1 ? v[1] : v[0];
     o->k_step = v[2];
-    o->sweep = np > 1;
+    o->sweep = got > 1;
     return o->have_k = true;
 }
 
@@ -267,15 +260,11 @@ static int run_model(const Options *o, const RnMatrix *X)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int32_t *labels = rn_calloc(X->rows, sizeof *labels, &err);
-    double *dist = rn_calloc(X->rows, sizeof *dist, &err), objective = 0;
-    RnClusterModel *m = labels && dist ? get_model(o, X, labels, &objective, &rc) : NULL;
-    if (m && objective < 0) { /* predict: inertia (squared distances) or cost */
-        bool squared = rn_cluster_model_info(m)->algo == RN_ALGO_KMEANS;
-        if (!rn_cluster_model_predict(m, X, o->pool, labels, dist, &err))
-            rc = cli_fail(o->input, err);
-        for (size_t i = objective = 0; rc < 0 && i < X->rows; i++)
-            objective += squared ? dist[i] * dist[i] : dist[i];
-    }
+    double objective = 0;
+    RnClusterModel *m = labels ? get_model(o, X, labels, &objective, &rc) : NULL;
+    if (m && objective < 0 &&
+        !rn_cluster_model_predict(m, X, o->pool, labels, NULL, &objective, &err))
+        rc = cli_fail(o->input, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     RnMatrix C = m ? rn_cluster_model_centers(m) : (RnMatrix){0};
     RnArray ca = {C.dtype, 2, {C.rows, C.cols, 0, 0}, (void *)C.data};
@@ -295,7 +284,6 @@ static int run_model(const Options *o, const RnMatrix *X)
     rn_buf_free(&b);
     rn_cluster_model_close(m);
     free(labels);
-    free(dist);
     return rc < 0 ? RN_EXIT_OK : rc;
 }
 

@@ -100,7 +100,13 @@ static void check_predict_matches_fit(const RnClusterModel *m, const RnMatrix *X
     size_t n = X->rows;
     int32_t *pl = malloc(n * sizeof *pl);
     double *pd = malloc(n * sizeof *pd);
-    CHECK(rn_cluster_model_predict(m, X, test_pool(2), pl, pd, NULL));
+    double objective = -1;
+    CHECK(rn_cluster_model_predict(m, X, test_pool(2), pl, pd, &objective, NULL));
+    const RnClusterModelInfo *info = rn_cluster_model_info(m);
+    /* float32 rows sum their squared distances in float, the fit on centred rows */
+    double tol = X->dtype == RN_DTYPE_F32 ? 1e-5 : 1e-9;
+    CHECK_MSG(fabs(objective - info->objective) <= tol * info->objective, "%.17g vs %.17g",
+              objective, info->objective);
     size_t differ = 0;
     double worst = 0;
     for (size_t i = 0; i < n; i++) {
@@ -199,13 +205,13 @@ static void test_given_centres(void)
     CHECK(m != NULL);
     int32_t lab[3];
     double dist[3];
-    CHECK(m && rn_cluster_model_predict(m, &X, NULL, lab, dist, NULL));
+    CHECK(m && rn_cluster_model_predict(m, &X, NULL, lab, dist, NULL, NULL));
     CHECK(lab[0] == 0 && lab[1] == 1 && lab[2] == 0);
     CHECK_NEAR(dist[1], sqrt(5.0), 1e-6);
     CHECK_EQ_STR(rn_cluster_model_method(m), "given");
     RnMatrix wrong = {xf, 2, 3, 0, RN_DTYPE_F32};
     RnError *err = NULL;
-    CHECK(!rn_cluster_model_predict(m, &wrong, NULL, lab, NULL, &err));
+    CHECK(!rn_cluster_model_predict(m, &wrong, NULL, lab, NULL, NULL, &err));
     CHECK(rn_error_code(err) == RN_ERROR_INVALID);
     rn_error_free(err);
     check_round_trip(m, "test_model_given.rnc");
