@@ -331,10 +331,13 @@ RnMatrix rn_cluster_model_centers(const RnClusterModel *m);
 /* Row indices of the medoids in the training data, or NULL (k-means). */
 const size_t *rn_cluster_model_medoids(const RnClusterModel *m);
 
-/* Nearest centre of every row of X (any float dtype, d columns); labels
- * and dist (the distance to that centre) are each optional. */
+/* Nearest centre of every row of X (any float dtype, d columns); labels,
+ * dist (the distance to that centre) and objective (k-means: the inertia,
+ * sum of squared distances; k-medoids: the cost, sum of distances) are each
+ * optional. */
 bool rn_cluster_model_predict(const RnClusterModel *m, const RnMatrix *X, RnPool *pool,
-                              int32_t *labels, double *dist, RnError **err);
+                              int32_t *labels, double *dist, double *objective,
+                              RnError **err);
 
 /* The model's description as fields of the JSON object open in w: algo,
  * method, metric, k, d, n_train, seed, inertia (k-means) or cost, n_iter,

@@ -17,7 +17,7 @@
 
 typedef struct Options {
     const char *input, *out, *init_path, *centers_out, *predict_path, *model_path,
-        *save_model;
+        *save_model, *k, *threads_text, *sil_text, *dtype_text;
     size_t k_min, k_max, k_step;
     bool sweep, json, have_k;
     uint64_t threads, sil_sample;
@@ -58,22 +58,15 @@ static void usage(FILE *out)
 /* "K", "A:B" or "A:B:S". */
 static bool parse_k(const char *s, Options *o)
 {
-    char *end;
     size_t v[3] = {0, 0, 1};
-    int np = 0;
-    for (const char *p = s; np < 3; p = end + 1) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v[np++] = (size_t)strtoull(p, &end, 10);
-        if (*end != ':')
-            break;
-    }
-    if (*end != '\0' || v[0] == 0 || (np > 1 && v[1] < v[0]) || v[2] == 0)
+    int used = 0, got = sscanf(s, "%zu%n:%zu%n:%zu%n", &v[0], &used, &v[1], &used, &v[2], &used);
+    if (got < 1 || s[used] || strspn(s, "0123456789:") != strlen(s) || v[0] == 0 ||
+        (got > 1 && v[1] < v[0]) || v[2] == 0)
         return false;
     o->k_min = v[0];
-    o->k_max = np > 1 ? v[1] : v[0];
+    o->k_max = got > 1 ? v[1] : v[0];
     o->k_step = v[2];
-    o->sweep = np > 1;
+    o->sweep = got > 1;
     return o->have_k = true;
 }
 
@@ -81,7 +74,7 @@ static bool parse_k(const char *s, Options *o)
 static const struct {
     const char *name, *alias;
     size_t at;
-} paths[] = {
+} own[] = {
     {"--input", "-i", offsetof(Options, input)},
     {"--out", "-o", offsetof(Options, out)},
     {"--init", NULL, offsetof(Options, init_path)},
@@ -89,32 +82,26 @@ static const struct {
     {"--predict", NULL, offsetof(Options, predict_path)},
     {"--model", NULL, offsetof(Options, model_path)},
     {"--save-model", NULL, offsetof(Options, save_model)},
+    {"--k", "-k", offsetof(Options, k)},
+    {"--threads", NULL, offsetof(Options, threads_text)},
+    {"--silhouette-sample", NULL, offsetof(Options, sil_text)},
+    {"--dtype", NULL, offsetof(Options, dtype_text)},
 };
 
-static bool own_flag(Options *o, const char *a, const char *v, bool *ok)
-{
-    for (size_t f = 0; f < sizeof paths / sizeof paths[0]; f++)
-        if (strcmp(a, paths[f].name) == 0 || (paths[f].alias && strcmp(a, paths[f].alias) == 0)) {
-            *(const char **)((char *)o + paths[f].at) = v;
-            return *ok = true;
-        }
-    if (strcmp(a, "--k") == 0 || strcmp(a, "-k") == 0)
-        return *ok = parse_k(v, o), true;
-    if (strcmp(a, "--threads") == 0)
-        return *ok = cli_parse_u64(v, 0, RN_POOL_MAX_THREADS, &o->threads), true;
-    if (strcmp(a, "--silhouette-sample") == 0)
-        return *ok = cli_parse_u64(v, 0, SIZE_MAX, &o->sil_sample), true;
-    if (strcmp(a, "--dtype") == 0) {
-        o->dtype = strcmp(v, "float32") == 0 ? RN_DTYPE_F32 : RN_DTYPE_F64;
-        return *ok = strcmp(v, "float32") == 0 || strcmp(v, "float64") == 0, true;
-    }
-    return false;
-}
-
-/* The settings, "algo" first as the others depend on it. */
-static int apply_settings(Options *o)
+/* The numbers among the own flags, then the settings ("algo" first, as the
+ * others depend on it). */
+static int apply(Options *o)
 {
     RnError *err = NULL;
+    const char *d = o->dtype_text;
+    o->dtype = d && strcmp(d, "float32") == 0 ? RN_DTYPE_F32 : d ? RN_DTYPE_F64 : 0;
+    if ((o->k && !parse_k(o->k, o)) ||
+        (o->threads_text && !cli_parse_u64(o->threads_text, 0, RN_POOL_MAX_THREADS, &o->threads)) ||
+        (o->sil_text && !cli_parse_u64(o->sil_text, 0, SIZE_MAX, &o->sil_sample)) ||
+        (d && strcmp(d, "float32") != 0 && strcmp(d, "float64") != 0)) {
+        cli_error("cluster", "bad --k, --threads, --silhouette-sample or --dtype value");
+        return RN_EXIT_USAGE;
+    }
     rn_cluster_model_options_default(&o->model, RN_ALGO_KMEANS, o->k_min);
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < o->n_settings; i++)
@@ -131,32 +118,29 @@ static int parse_options(int argc, char **argv, Options *o)
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        bool ok;
         if (strcmp(a, "--json") == 0 || strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->json |= strcmp(a, "--json") == 0;
             continue;
         }
-        if (i + 1 >= argc || a[0] != '-') {
+        if (i + 1 >= argc || a[0] != '-' || o->n_settings == MAX_SETTINGS) {
             cli_error(a, i + 1 >= argc ? "missing value" : "unexpected argument");
             return RN_EXIT_USAGE;
         }
-        ok = false;
-        if (!own_flag(o, a, argv[i + 1], &ok) && o->n_settings < MAX_SETTINGS) {
+        size_t f = 0, n = sizeof own / sizeof own[0];
+        while (f < n && strcmp(a, own[f].name) != 0 && !(own[f].alias && strcmp(a, own[f].alias) == 0))
+            f++;
+        if (f < n) {
+            *(const char **)((char *)o + own[f].at) = argv[++i];
+        } else {
             o->settings[o->n_settings][0] = a + 2;
-            o->settings[o->n_settings++][1] = argv[i + 1];
-            ok = true;
+            o->settings[o->n_settings++][1] = argv[++i];
         }
-        if (!ok) {
-            cli_error(a, "bad value '%s'", argv[i + 1]);
-            return RN_EXIT_USAGE;
-        }
-        i++;
     }
-    if (o->input == NULL || (!o->have_k && !o->predict_path && !o->model_path)) {
+    if (o->input == NULL || (!o->k && !o->predict_path && !o->model_path)) {
         cli_error("cluster", "--input and --k (or --predict / --model) are required");
         return RN_EXIT_USAGE;
     }
-    return apply_settings(o);
+    return apply(o);
 }
 
 /* ---- input and output ---------------------------------------------------- */
@@ -267,15 +251,11 @@ static int run_model(const Options *o, const RnMatrix *X)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int32_t *labels = rn_calloc(X->rows, sizeof *labels, &err);
-    double *dist = rn_calloc(X->rows, sizeof *dist, &err), objective = 0;
-    RnClusterModel *m = labels && dist ? get_model(o, X, labels, &objective, &rc) : NULL;
-    if (m && objective < 0) { /* predict: inertia (squared distances) or cost */
-        bool squared = rn_cluster_model_info(m)->algo == RN_ALGO_KMEANS;
-        if (!rn_cluster_model_predict(m, X, o->pool, labels, dist, &err))
-            rc = cli_fail(o->input, err);
-        for (size_t i = objective = 0; rc < 0 && i < X->rows; i++)
-            objective += squared ? dist[i] * dist[i] : dist[i];
-    }
+    double objective = 0;
+    RnClusterModel *m = labels ? get_model(o, X, labels, &objective, &rc) : NULL;
+    if (m && objective < 0 &&
+        !rn_cluster_model_predict(m, X, o->pool, labels, NULL, &objective, &err))
+        rc = cli_fail(o->input, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     RnMatrix C = m ? rn_cluster_model_centers(m) : (RnMatrix){0};
     RnArray ca = {C.dtype, 2, {C.rows, C.cols, 0, 0}, (void *)C.data};
@@ -295,7 +275,6 @@ static int run_model(const Options *o, const RnMatrix *X)
     rn_buf_free(&b);
     rn_cluster_model_close(m);
     free(labels);
-    free(dist);
     return rc < 0 ? RN_EXIT_OK : rc;
 }
 

@@ -240,7 +240,8 @@ static void *centres_as(const RnClusterModel *m, RnDType dtype, RnError **err)
 }
 
 bool rn_cluster_model_predict(const RnClusterModel *m, const RnMatrix *X, RnPool *pool,
-                              int32_t *labels, double *dist, RnError **err)
+                              int32_t *labels, double *dist, double *objective,
+                              RnError **err)
 {
     size_t stride;
     if (!cl_check_data(X, &stride, err))
@@ -258,10 +259,10 @@ bool rn_cluster_model_predict(const RnClusterModel *m, const RnMatrix *X, RnPool
     int32_t *lab = labels ? labels : own;
     bool ok = lab != NULL;
     if (ok && m->info.algo == RN_ALGO_KMEDOIDS) {
-        ok = rn_kmedoids_predict(X, centres, m->info.k, m->info.metric, pool, lab, dist, NULL,
-                                 err);
+        ok = rn_kmedoids_predict(X, centres, m->info.k, m->info.metric, pool, lab, dist,
+                                 objective, err);
     } else if (ok) {
-        ok = rn_kmeans_predict(X, centres, m->info.k, pool, lab, dist, NULL, err);
+        ok = rn_kmeans_predict(X, centres, m->info.k, pool, lab, dist, objective, err);
         for (size_t i = 0; ok && dist && i < X->rows; i++)
             dist[i] = sqrt(dist[i]);
     }

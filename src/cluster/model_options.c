@@ -50,8 +50,10 @@ static bool set_number(RnClusterModelOptions *o, const char *name, const char *v
     if (strcmp(name, "tol") == 0) {
         char *end;
         double t = strtod(v, &end);
+        if (*end != '\0' || !(t >= 0) || !isfinite(t))
+            return false;
         o->kmeans.tol = o->minibatch_options.tol = t;
-        return *end == '\0' && t >= 0 && isfinite(t);
+        return true;
     }
     bool positive = strcmp(name, "seed") != 0 && strcmp(name, "batch") != 0 &&
                     strcmp(name, "max_exact") != 0 && strcmp(name, "sample_size") != 0;

@@ -100,7 +100,13 @@ static void check_predict_matches_fit(const RnClusterModel *m, const RnMatrix *X
     size_t n = X->rows;
     int32_t *pl = malloc(n * sizeof *pl);
     double *pd = malloc(n * sizeof *pd);
-    CHECK(rn_cluster_model_predict(m, X, test_pool(2), pl, pd, NULL));
+    double objective = -1;
+    CHECK(rn_cluster_model_predict(m, X, test_pool(2), pl, pd, &objective, NULL));
+    const RnClusterModelInfo *info = rn_cluster_model_info(m);
+    /* float32 rows sum their squared distances in float, the fit on centred rows */
+    double tol = X->dtype == RN_DTYPE_F32 ? 1e-5 : 1e-9;
+    CHECK_MSG(fabs(objective - info->objective) <= tol * info->objective, "%.17g vs %.17g",
+              objective, info->objective);
     size_t differ = 0;
     double worst = 0;
     for (size_t i = 0; i < n; i++) {
@@ -199,13 +205,13 @@ static void test_given_centres(void)
     CHECK(m != NULL);
     int32_t lab[3];
     double dist[3];
-    CHECK(m && rn_cluster_model_predict(m, &X, NULL, lab, dist, NULL));
+    CHECK(m && rn_cluster_model_predict(m, &X, NULL, lab, dist, NULL, NULL));
     CHECK(lab[0] == 0 && lab[1] == 1 && lab[2] == 0);
     CHECK_NEAR(dist[1], sqrt(5.0), 1e-6);
     CHECK_EQ_STR(rn_cluster_model_method(m), "given");
     RnMatrix wrong = {xf, 2, 3, 0, RN_DTYPE_F32};
     RnError *err = NULL;
-    CHECK(!rn_cluster_model_predict(m, &wrong, NULL, lab, NULL, &err));
+    CHECK(!rn_cluster_model_predict(m, &wrong, NULL, lab, NULL, NULL, &err));
     CHECK(rn_error_code(err) == RN_ERROR_INVALID);
     rn_error_free(err);
     check_round_trip(m, "test_model_given.rnc");
@@ -247,6 +253,38 @@ static void test_enum_names(void)
     CHECK_EQ_STR(rn_kmeans_algorithm_name((RnKMeansAlgorithm)99), "unknown");
 }
 
+/* Options by name: algo first, then the names of that algo. */
+static void test_options_by_name(void)
+{
+    RnClusterModelOptions o;
+    rn_cluster_model_options_default(&o, RN_ALGO_KMEANS, 3);
+    CHECK(rn_cluster_model_options_set(&o, "n-init", "4", NULL) && o.kmeans.n_init == 4);
+    CHECK(rn_cluster_model_options_set(&o, "method", "lloyd", NULL) &&
+          o.kmeans.algorithm == RN_KMEANS_LLOYD);
+    CHECK(rn_cluster_model_options_set(&o, "tol", "0", NULL) && o.kmeans.tol == 0);
+    CHECK(rn_cluster_model_options_set(&o, "batch", "128", NULL) && o.minibatch &&
+          o.minibatch_options.batch_size == 128);
+    CHECK(rn_cluster_model_options_set(&o, "seed", "18446744073709551615", NULL) &&
+          o.seed == UINT64_MAX);
+    const char *bad[][2] = {{"metric", "cosine"}, {"method", "pam"}, {"n_init", "0"},
+                            {"tol", "-1"}, {"k", "x"}, {"init", "given"}, {"frob", "1"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        RnError *err = NULL;
+        CHECK_MSG(!rn_cluster_model_options_set(&o, bad[i][0], bad[i][1], &err) &&
+                      rn_error_code(err) == RN_ERROR_INVALID &&
+                      strstr(rn_error_message(err), bad[i][0]) != NULL,
+                  "%s %s", bad[i][0], bad[i][1]);
+        rn_error_free(err);
+    }
+    CHECK(rn_cluster_model_options_set(&o, "algo", "kmedoids", NULL) && o.algo == RN_ALGO_KMEDOIDS);
+    CHECK(rn_cluster_model_options_set(&o, "metric", "cosine", NULL) &&
+          o.kmedoids.metric == RN_DISTANCE_COSINE);
+    CHECK(rn_cluster_model_options_set(&o, "init-method", "build", NULL) &&
+          o.kmedoids.init == RN_KMEDOIDS_INIT_BUILD);
+    CHECK(rn_cluster_model_options_set(&o, "method", "pam", NULL) &&
+          o.kmedoids.method == RN_KMEDOIDS_PAM);
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -257,6 +295,7 @@ int main(void)
     test_kmedoids_model();
     test_given_centres();
     test_enum_names();
+    test_options_by_name();
     rmdir(tmpdir);
     TEST_DONE();
 }
