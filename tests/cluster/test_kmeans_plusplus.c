@@ -36,7 +36,7 @@ int main(void)
     size_t idx[2];
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
         RnError *err = NULL;
-        if (!rn_kmeans_plusplus(&X, 2, 1, seed, 1, centers, idx, &err)) {
+        if (!rn_kmeans_plusplus(&X, 2, 1, seed, NULL, centers, idx, &err)) {
             CHECK_MSG(false, "seed %llu: %s", (unsigned long long)seed, rn_error_message(err));
             rn_error_free(err);
             return 1;

@@ -58,7 +58,7 @@ static void check_result(const uint8_t *buf, size_t n, const RnPreprocessed *p, 
               p->size);
     CHECK_MSG(p->source_rows == 1u + buf[0] % 70u && p->source_columns == 1u + buf[1] % 70u,
               "input %d: source %ux%u", i, p->source_rows, p->source_columns);
-    CHECK_MSG(p->drop <= RN_DROP_SPARSE_HISTOGRAM && p->window_source <= RN_WINDOW_ROBUST,
+    CHECK_MSG(p->drop <= RN_DROP_SPARSE_HISTOGRAM && p->window_source <= RN_WINDOW_VOI_LUT,
               "input %d: drop %d window source %d", i, (int)p->drop, (int)p->window_source);
     CHECK_MSG(p->pixels == NULL || zero_outside(p), "input %d: padding not zero", i);
     RnPreprocessed again;
@@ -99,6 +99,7 @@ int main(void)
             buf[3] = (uint8_t)(1 + buf[3] % 3);
             buf[4] = (uint8_t)(1 + buf[4] % (8u << (buf[3] - 1)) % 32);
             buf[5] = (uint8_t)(buf[4] - 1);
+            buf[23] &= 1u; /* VOI choice 0: every frame has one */
             steered++;
         }
         RnPreprocessed out;
@@ -120,7 +121,7 @@ int main(void)
     /* A steered frame is refused only for a photometric that does not fit
      * its samples per pixel (about half of the 8 choose a colour model for
      * grey or the reverse), an unusable palette or a short n: at least a
-     * quarter must be accepted (1063 of 3000 with this seed). */
+     * quarter must be accepted (1000 of 3000 with this seed). */
     CHECK_MSG(steered_accepted * 4 > steered, "only %d of %d plausible frames accepted",
               steered_accepted, steered);
     TEST_DONE();
