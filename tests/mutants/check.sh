@@ -14,13 +14,18 @@ mutants=("$@")
 status=0
 for m in "${mutants[@]}"; do
   test_name=$(sed -n "s/^| \`$m\.patch\` | \`\([a-z0-9_]*\)\`.*/\1/p" tests/mutants/README.md)
-  if [ -z "$test_name" ] || ! git apply "tests/mutants/$m.patch"; then
+  # NAME.patch, or a variant NAME.*.patch for sources since reorganised.
+  patch=
+  for p in "tests/mutants/$m.patch" tests/mutants/"$m".*.patch; do
+    if [ -f "$p" ] && git apply --check "$p" 2>/dev/null; then patch=$p; break; fi
+  done
+  if [ -z "$test_name" ] || [ -z "$patch" ] || ! git apply "$patch"; then
     echo "$m: no test named in README.md, or the patch does not apply"; status=1; continue
   fi
   ninja -C "$build" >/dev/null
   meson test -C "$build" "$test_name" >/dev/null 2>&1
   with=$?
-  git apply -R "tests/mutants/$m.patch"
+  git apply -R "$patch"
   ninja -C "$build" >/dev/null
   meson test -C "$build" "$test_name" >/dev/null 2>&1
   without=$?
