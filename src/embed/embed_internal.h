@@ -39,6 +39,8 @@ const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
  * src/embed/registry.c lists it (per source, the first row is the default). */
 /* image (embimg) */
 extern const RnEmbedMethodOps rn_embed_pca_ops;
+extern const RnEmbedMethodOps rn_embed_hog_ops;
+extern const RnEmbedMethodOps rn_embed_lbp_ops;
 /* image (cae) */
 /* metadata and text (embtxt) */
 

@@ -148,3 +148,113 @@ bool eb_pick_dim(const RnEmbedParams *p, size_t fallback, size_t max,
     }
     return true;
 }
+
+/* ---- descriptor + optional PCA ----------------------------------------- */
+
+#include "embed/pca.h"
+
+size_t eb_reduced_dim(const EbReduced *r)
+{
+    return r->reduce ? r->pca.k : r->feat_dim;
+}
+
+void eb_reduced_free(EbReduced *r)
+{
+    if (r)
+        eb_pca_free(&r->pca);
+}
+
+bool eb_reduced_fit(const void *state, EbReduced *r, EbChunkFn features,
+                    const RnEmbedItem *sample, size_t n, const RnEmbedParams *p,
+                    size_t default_dim, const char *method, size_t *dim,
+                    RnError **err)
+{
+    r->threads = p->threads;
+    if (!r->reduce) {
+        if (p->dim && p->dim != r->feat_dim) {
+            rn_error_set(err, RN_ERROR_INVALID,
+                         "%s without PCA gives %zu values, not --dim %zu", method,
+                         r->feat_dim, p->dim);
+            return false;
+        }
+        *dim = r->feat_dim;
+        return true;
+    }
+    size_t k, nf, max = n - 1 < r->feat_dim ? n - 1 : r->feat_dim;
+    float *F = NULL;
+    bool ok = eb_pick_dim(p, default_dim, max, method, &k, err) &&
+              rn_mul_size(n, r->feat_dim, &nf) &&
+              (F = rn_malloc(nf * sizeof *F, err)) &&
+              eb_for_chunks(state, features, sample, n, r->feat_dim, p->threads, F,
+                            err);
+    EbPcaOptions o = {k, 4, 10, p->seed, p->threads};
+    ok = ok && eb_pca_fit(F, n, r->feat_dim, &o, &r->pca, err);
+    free(F);
+    if (ok)
+        *dim = k;
+    return ok;
+}
+
+typedef struct ReducedJob {
+    const void *state;
+    const EbReduced *r;
+    EbChunkFn features;
+} ReducedJob;
+
+static bool reduced_chunk(const void *ctx, const RnEmbedItem *items, size_t n,
+                          float *out, RnError **err)
+{
+    const ReducedJob *job = ctx;
+    float *F = rn_malloc(n * job->r->feat_dim * sizeof *F, err);
+    bool ok = F && job->features(job->state, items, n, F, err);
+    if (ok)
+        eb_pca_project(&job->r->pca, F, n, job->r->feat_dim, out, job->r->pca.k);
+    free(F);
+    return ok;
+}
+
+bool eb_reduced_transform(const void *state, const EbReduced *r,
+                          EbChunkFn features, const RnEmbedItem *items, size_t n,
+                          float *out, RnError **err)
+{
+    uint32_t in;
+    if (!eb_thumbs_size(items, n, &in, err))
+        return false;
+    if (!r->reduce)
+        return eb_for_chunks(state, features, items, n, r->feat_dim, r->threads, out,
+                             err);
+    ReducedJob job = {state, r, features};
+    return eb_for_chunks(&job, reduced_chunk, items, n, r->pca.k, r->threads, out,
+                         err);
+}
+
+bool eb_reduced_save(const EbReduced *r, RnBuf *out, RnError **err)
+{
+    return eb_put_u64(out, r->feat_dim, err) && eb_put_u32(out, r->reduce, err) &&
+           (!r->reduce || eb_pca_save(&r->pca, out, err));
+}
+
+bool eb_reduced_load(EbReader *rd, size_t feat_dim, EbReduced *r, RnError **err)
+{
+    size_t stored;
+    uint32_t reduce;
+    memset(r, 0, sizeof *r);
+    if (!eb_get_size(rd, feat_dim, feat_dim, &stored, err) ||
+        !eb_get_u32(rd, &reduce, err))
+        return false;
+    if (reduce > 1) {
+        rn_error_set_at(err, RN_ERROR_PARSE, rd->pos, "model: bad PCA flag %u", reduce);
+        return false;
+    }
+    r->feat_dim = feat_dim;
+    r->reduce = reduce;
+    if (reduce && !eb_pca_load(rd, feat_dim, &r->pca, err))
+        return false;
+    if (reduce && r->pca.d != feat_dim) {
+        rn_error_set(err, RN_ERROR_PARSE, "model: PCA of %zu inputs for %zu features",
+                     r->pca.d, feat_dim);
+        eb_pca_free(&r->pca);
+        return false;
+    }
+    return true;
+}

@@ -3,6 +3,7 @@
 #ifndef RN_EMBED_IMAGE_COMMON_H
 #define RN_EMBED_IMAGE_COMMON_H
 
+#include "embed/blob.h"
 #include "embed/embed_internal.h"
 
 /* Largest working image side an extractor accepts (options, model files). */
@@ -45,3 +46,34 @@ bool eb_pick_dim(const RnEmbedParams *p, size_t fallback, size_t max,
                  const char *method, size_t *dim, RnError **err);
 
 #endif
+
+/* ---- descriptor + optional PCA (hog, lbp) ------------------------------ */
+
+#include "embed/pca.h"
+
+/* The part of a descriptor method's state that fit/transform/save/load
+ * share: the descriptor length and, when reduce is set, the PCA fitted on
+ * the sample's descriptors. */
+typedef struct EbReduced {
+    size_t feat_dim;
+    bool reduce;
+    EbPca pca;
+    int threads;
+} EbReduced;
+
+/* features(state, items, n, out) writes n × r->feat_dim descriptors. Fits
+ * the PCA (to params->dim, default `default_dim`) when r->reduce is set,
+ * else the output is the descriptor and params->dim must be 0 or feat_dim.
+ * Sets *dim. */
+bool eb_reduced_fit(const void *state, EbReduced *r, EbChunkFn features,
+                    const RnEmbedItem *sample, size_t n, const RnEmbedParams *p,
+                    size_t default_dim, const char *method, size_t *dim,
+                    RnError **err);
+bool eb_reduced_transform(const void *state, const EbReduced *r,
+                          EbChunkFn features, const RnEmbedItem *items, size_t n,
+                          float *out, RnError **err);
+size_t eb_reduced_dim(const EbReduced *r);
+bool eb_reduced_save(const EbReduced *r, RnBuf *out, RnError **err);
+/* feat_dim is what the method's parameters give; the payload must agree. */
+bool eb_reduced_load(EbReader *rd, size_t feat_dim, EbReduced *r, RnError **err);
+void eb_reduced_free(EbReduced *r);

@@ -8,6 +8,8 @@
 static const RnEmbedMethodOps *const method_table[] = {
     /* image */
     &rn_embed_pca_ops,
+    &rn_embed_hog_ops,
+    &rn_embed_lbp_ops,
     /* metadata */
     /* report text */
     NULL,
