@@ -8,8 +8,8 @@
 
 /* Largest working image side an extractor accepts (options, model files). */
 #define EB_SIDE_MAX 1024u
-/* Items per task of eb_for_chunks: a fixed layout, so the output never
- * depends on the thread count. */
+/* Items per task of eb_for_chunks (about: the partitions depend only on
+ * n), so the output never depends on the thread count. */
 #define EB_CHUNK 256u
 
 /* Every item must carry a thumbnail, all of one size (>= 1); sets *size. */
@@ -34,11 +34,11 @@ void eb_resample(const EbResample *r, const uint8_t *src, float *tmp, float *dst
 /* fn fills out (n × dim) for n <= EB_CHUNK items. */
 typedef bool (*EbChunkFn)(const void *state, const RnEmbedItem *items, size_t n,
                           float *out, RnError **err);
-/* Runs fn on consecutive chunks of EB_CHUNK items on up to `threads`
- * threads (<= 0: one per CPU), BLAS single-threaded meanwhile; the error
+/* Runs fn on consecutive chunks of about EB_CHUNK items on the pool's
+ * threads (NULL: the caller's), BLAS single-threaded meanwhile; the error
  * of the first failing chunk wins. */
 bool eb_for_chunks(const void *state, EbChunkFn fn, const RnEmbedItem *items,
-                   size_t n, size_t dim, int threads, float *out, RnError **err);
+                   size_t n, size_t dim, RnPool *pool, float *out, RnError **err);
 
 /* The output dimension: params->dim, else `fallback`; an explicit dim above
  * `max` is refused, the fallback is clamped to it. */

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     }
     if (argc == 7 && strcmp(argv[1], "pca") == 0) {
         float *img = load_images(argv[4], &n, &rows, &cols);
-        EbPcaOptions o = {(size_t)atoi(argv[2]), (unsigned)atoi(argv[3]), 10, 1, 0};
+        EbPcaOptions o = {(size_t)atoi(argv[2]), (unsigned)atoi(argv[3]), 10, 1, NULL};
         EbPca p;
         RnError *err = NULL;
         if (!eb_pca_fit(img, n, (size_t)rows * cols, &o, &p, &err)) {

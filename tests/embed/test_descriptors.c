@@ -7,8 +7,6 @@
 #include "embed/image_common.h"
 #include "rn_test.h"
 
-#include "cluster/cluster_internal.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,8 +14,7 @@
 /* Random image with flat patches (ties for LBP) and smooth ramps. */
 static void make_image(float *img, uint32_t rows, uint32_t cols, uint64_t seed)
 {
-    ClRng rng;
-    cl_rng_seed(&rng, seed);
+    RnRng rng = rn_rng_new(seed);
     for (uint32_t r = 0; r < rows; r++)
         for (uint32_t c = 0; c < cols; c++) {
             float v;
@@ -26,7 +23,7 @@ static void make_image(float *img, uint32_t rows, uint32_t cols, uint64_t seed)
             else if ((r / 5 + c / 7) % 3 == 1)
                 v = (float)(r * 3 + c) / (float)(rows * 3 + cols);
             else
-                v = (float)cl_rng_uniform(&rng);
+                v = (float)rn_rng_double(&rng);
             img[(size_t)r * cols + c] = v;
         }
 }
