@@ -47,6 +47,14 @@ extern const RnEmbedMethodOps rn_embed_lbp_ops;
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u
 
+/* ---- the driver's sample (driver.c) ------------------------------------ */
+
+/* Modality-balanced quotas: n groups of count[i] rows (names break ties),
+ * want rows in all: equal shares, a group smaller than its share gives the
+ * rest to the larger ones. Sum of quota = min(want, sum of count). */
+bool eb_balance_quotas(const uint64_t *count, const char *const *names, size_t n,
+                       uint64_t want, uint64_t *quota, RnError **err);
+
 /* ---- method options: "key=value,key=value" (options.c) ---------------- */
 
 /* Refuses (RN_ERROR_INVALID) keys not in the NULL-terminated `known` list
