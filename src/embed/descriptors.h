@@ -23,7 +23,19 @@ typedef struct EbHogParams {
 size_t eb_hog_dim(uint32_t rows, uint32_t cols, const EbHogParams *p);
 /* Scratch floats eb_hog needs. */
 size_t eb_hog_scratch(uint32_t rows, uint32_t cols, const EbHogParams *p);
-void eb_hog(const float *img, uint32_t rows, uint32_t cols, const EbHogParams *p,
+
+/* What eb_hog precomputes once per layout: the bin edges as unit vectors
+ * and a pseudo-angle → bin table (orientations <= 180). */
+#define EB_HOG_LUT 1024
+typedef struct EbHogPlan {
+    EbHogParams params;
+    uint32_t n;
+    double cos_[180], sin_[180];
+    uint8_t lut[EB_HOG_LUT];
+} EbHogPlan;
+
+void eb_hog_plan_init(EbHogPlan *plan, const EbHogParams *p);
+void eb_hog(const EbHogPlan *plan, const float *img, uint32_t rows, uint32_t cols,
             float *scratch, float *out);
 bool eb_hog_ref(const float *img, uint32_t rows, uint32_t cols,
                 const EbHogParams *p, float *out, RnError **err);

@@ -2,13 +2,22 @@
  *
  * Bit-level notes that the golden test relies on: gradients are central
  * differences in float32 (zero on the border rows/columns), magnitude and
- * angle in float64 (hypot, atan2 → degrees, Python-style modulo 180), a
- * pixel votes into bin i when i·w <= angle < (i+1)·w with w = 180/orient,
- * and a cell's sum is accumulated in float32 in row-major order, as
- * skimage's Cython `cdef float total` does. */
+ * angle in float64 (magnitude sqrt(gc² + gr²): the squares of floats are
+ * exact in double, so one rounding before the sqrt, as good as hypot; angle
+ * atan2 → degrees, Python-style modulo 180), a pixel votes into bin i when
+ * i·w <= angle < (i+1)·w with w = 180/orient, and a cell's sum is
+ * accumulated in float32 in row-major order, as skimage's Cython
+ * `cdef float total` does.
+ *
+ * The fast version bins without atan2: the side of each bin edge a
+ * gradient lies on is the sign of a cross product. Where a gradient is
+ * within 1e-9 (relative) of an edge — only there could atan2's rounding
+ * decide differently — it takes the exact atan2 path, so both versions bin
+ * every pixel identically. */
 #include "embed/descriptors.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +65,12 @@ static int angle_bin(double ang, uint32_t orientations)
     while (b < (long)orientations && ang >= w * (double)(b + 1))
         b++;
     return b < (long)orientations ? (int)b : -1;
+}
+
+static double magnitude(float g_row, float g_col)
+{
+    double r = g_row, c = g_col;
+    return sqrt(c * c + r * r);
 }
 
 static void gradients(const float *img, uint32_t rows, uint32_t cols, uint32_t r,
@@ -106,9 +121,79 @@ static void normalise_blocks(const float *hist, uint32_t cr, uint32_t cc,
         }
 }
 
-void eb_hog(const float *img, uint32_t rows, uint32_t cols, const EbHogParams *p,
+typedef EbHogPlan Edges;
+#define LUT_SIZE EB_HOG_LUT
+
+/* |g| sin(φ - θ_i): positive past edge i, negative before it. */
+static inline double edge_side(const Edges *e, uint32_t i, double gr, double gc)
+{
+    return gr * e->cos_[i] - gc * e->sin_[i];
+}
+
+/* The bin of a folded gradient (gr > 0) by the side of every edge; -2 when
+ * it lies within `margin` of one. */
+static int bin_by_all_edges(const Edges *e, double gr, double gc, double margin)
+{
+    int bin = 0;
+    for (uint32_t i = 0; i < e->n; i++) {
+        double side = edge_side(e, i, gr, gc);
+        if (fabs(side) <= margin)
+            return -2;
+        bin += side > 0;
+    }
+    return bin;
+}
+
+/* Pseudo-angle of a folded gradient: increasing with φ over (0°, 180°),
+ * in [0, 1). */
+static inline double pseudo_angle(double gr, double gc)
+{
+    return 0.5 - 0.5 * gc / (gr + fabs(gc));
+}
+
+void eb_hog_plan_init(EbHogPlan *e, const EbHogParams *p)
+{
+    uint32_t orientations = p->orientations;
+    e->params = *p;
+    e->n = orientations - 1;
+    for (uint32_t i = 1; i < orientations; i++) {
+        double a = M_PI * (double)i / (double)orientations;
+        e->cos_[i - 1] = cos(a);
+        e->sin_[i - 1] = sin(a);
+    }
+    for (int k = 0; k < LUT_SIZE; k++) { /* the bin at each bucket's start */
+        double slope = 1.0 - 2.0 * ((double)k + 0.5) / LUT_SIZE; /* gc / (gr + |gc|) */
+        int b = bin_by_all_edges(e, 1.0 - fabs(slope), slope, 0.0);
+        e->lut[k] = (uint8_t)(b < 0 ? 0 : b);
+    }
+}
+
+/* The bin of gradient (gr, gc) by edge sides; -2 when it lies too close to
+ * an edge to decide without atan2. */
+static int edge_bin(const Edges *e, double gr, double gc)
+{
+    if (gr < 0 || (gr == 0 && gc < 0)) { /* unsigned: fold to [0°, 180°) */
+        gr = -gr;
+        gc = -gc;
+    }
+    if (gr == 0) /* atan2 gives exactly 0° or ±180°: bin 0 */
+        return 0;
+    double margin = 1e-9 * (gr + fabs(gc));
+    if (gr <= margin) /* next to the 0°/180° edge */
+        return -2;
+    int k = (int)(pseudo_angle(gr, gc) * LUT_SIZE);
+    int b = e->lut[k < 0 ? 0 : k >= LUT_SIZE ? LUT_SIZE - 1 : k];
+    /* the guess holds when the gradient lies clearly between its edges */
+    if ((b == 0 || edge_side(e, (uint32_t)b - 1, gr, gc) > margin) &&
+        ((uint32_t)b == e->n || edge_side(e, (uint32_t)b, gr, gc) < -margin))
+        return b;
+    return bin_by_all_edges(e, gr, gc, margin);
+}
+
+void eb_hog(const EbHogPlan *plan, const float *img, uint32_t rows, uint32_t cols,
             float *scratch, float *out)
 {
+    const EbHogParams *p = &plan->params;
     uint32_t cr = rows / p->cell, cc = cols / p->cell, O = p->orientations;
     uint32_t h = cr * p->cell, w = cc * p->cell; /* pixels inside whole cells */
     float *hist = scratch;
@@ -116,17 +201,27 @@ void eb_hog(const float *img, uint32_t rows, uint32_t cols, const EbHogParams *p
     /* Pixels are visited row by row; within one cell and bin the votes thus
      * arrive in skimage's order (cell row, then cell column). */
     for (uint32_t r = 0; r < h; r++) {
+        const float *row = img + (size_t)r * cols;
+        bool edge_row = r == 0 || r + 1 == rows;
+        const float *up = edge_row ? row : row - cols, *down = edge_row ? row : row + cols;
         float *hrow = hist + (size_t)(r / p->cell) * cc * O;
-        for (uint32_t c = 0; c < w; c++) {
-            float gr, gc;
-            gradients(img, rows, cols, r, c, &gr, &gc);
-            int b = angle_bin(angle_deg(gr, gc), O);
-            if (b < 0)
-                continue;
-            float *slot = &hrow[(size_t)(c / p->cell) * O + (uint32_t)b];
-            *slot = (float)((double)*slot + hypot((double)gc, (double)gr));
+        for (uint32_t cx = 0; cx < cc; cx++) {
+            float *slots = hrow + (size_t)cx * O;
+            for (uint32_t c = cx * p->cell; c < (cx + 1) * p->cell; c++) {
+                float gr = edge_row ? 0.0f : down[c] - up[c];
+                float gc = (c == 0 || c + 1 == cols) ? 0.0f : row[c + 1] - row[c - 1];
+                if (gr == 0 && gc == 0) /* adds +0 to bin 0: nothing */
+                    continue;
+                int b = edge_bin(plan, gr, gc);
+                if (b == -2)
+                    b = angle_bin(angle_deg(gr, gc), O);
+                if (b < 0)
+                    continue;
+                slots[b] = (float)((double)slots[b] + magnitude(gr, gc));
+            }
         }
     }
+    (void)w;
     for (size_t i = 0; i < (size_t)cr * cc * O; i++)
         hist[i] = hist[i] / (float)(p->cell * p->cell);
     normalise_blocks(hist, cr, cc, p, out);
@@ -150,7 +245,7 @@ bool eb_hog_ref(const float *img, uint32_t rows, uint32_t cols,
         for (uint32_t c = 0; c < cols; c++) {
             float gr, gc;
             gradients(img, rows, cols, r, c, &gr, &gc);
-            mag[(size_t)r * cols + c] = hypot((double)gc, (double)gr);
+            mag[(size_t)r * cols + c] = magnitude(gr, gc);
             ori[(size_t)r * cols + c] = angle_deg(gr, gc);
         }
     int r0 = (int)p->cell / 2, c0 = (int)p->cell / 2;

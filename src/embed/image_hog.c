@@ -15,6 +15,7 @@
 typedef struct HogState {
     uint32_t side;
     EbHogParams hog;
+    EbHogPlan plan;
     EbReduced red;
 } HogState;
 
@@ -35,7 +36,7 @@ static bool hog_chunk(const void *state, const RnEmbedItem *items, size_t n,
                            err);
     for (size_t i = 0; img && i < n; i++) {
         eb_resample(&rs, items[i].thumb, img + px, img);
-        eb_hog(img, s->side, s->side, &s->hog, img + px, out + i * s->red.feat_dim);
+        eb_hog(&s->plan, img, s->side, s->side, img + px, out + i * s->red.feat_dim);
     }
     bool ok = img != NULL;
     free(img);
@@ -62,6 +63,7 @@ static bool hog_layout(HogState *s, RnErrorCode code, RnError **err)
                      s->hog.orientations, s->hog.cell, s->hog.block, s->side);
         return false;
     }
+    eb_hog_plan_init(&s->plan, &s->hog);
     return true;
 }
 

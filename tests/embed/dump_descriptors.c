@@ -55,8 +55,10 @@ int main(int argc, char **argv)
         size_t d = eb_hog_dim(rows, cols, &p);
         float *out = malloc(n * d * sizeof *out);
         float *scratch = malloc(eb_hog_scratch(rows, cols, &p) * sizeof *scratch);
+        EbHogPlan plan;
+        eb_hog_plan_init(&plan, &p);
         for (size_t i = 0; i < n; i++)
-            eb_hog(img + i * rows * cols, rows, cols, &p, scratch, out + i * d);
+            eb_hog(&plan, img + i * rows * cols, rows, cols, scratch, out + i * d);
         save(argv[6], RN_DTYPE_F32, 2, (size_t[]){n, d}, out);
         return 0;
     }

@@ -43,7 +43,9 @@ static void test_hog_fast_vs_ref(void)
         float *scratch = malloc(eb_hog_scratch(rows, cols, p) * sizeof *scratch);
         float *fast = malloc(dim * sizeof *fast), *ref = malloc(dim * sizeof *ref);
         make_image(img, rows, cols, t + 1);
-        eb_hog(img, rows, cols, p, scratch, fast);
+        EbHogPlan plan;
+        eb_hog_plan_init(&plan, p);
+        eb_hog(&plan, img, rows, cols, scratch, fast);
         CHECK(eb_hog_ref(img, rows, cols, p, ref, NULL));
         CHECK_MSG(memcmp(fast, ref, dim * sizeof *fast) == 0, "case %zu", t);
         /* every block is unit length (or zero) after L2-Hys */
@@ -67,17 +69,19 @@ static void test_hog_fast_vs_ref(void)
 static void test_hog_hand_cases(void)
 {
     EbHogParams p = {9, 4, 1};
+    EbHogPlan plan;
+    eb_hog_plan_init(&plan, &p);
     float img[16 * 16], scratch[2 * 256 + 16 * 9], out[16 * 9];
     for (int i = 0; i < 256; i++)
         img[i] = 0.25f;
-    eb_hog(img, 16, 16, &p, scratch, out);
+    eb_hog(&plan, img, 16, 16, scratch, out);
     for (int i = 0; i < 16 * 9; i++)
         CHECK(out[i] == 0); /* no gradient anywhere */
     /* a vertical edge: horizontal gradients, angle 0, all in bin 0 */
     for (int r = 0; r < 16; r++)
         for (int c = 0; c < 16; c++)
             img[r * 16 + c] = c < 8 ? 0.0f : 1.0f;
-    eb_hog(img, 16, 16, &p, scratch, out);
+    eb_hog(&plan, img, 16, 16, scratch, out);
     for (int cell = 0; cell < 16; cell++)
         for (int o = 0; o < 9; o++) {
             bool edge_cell = cell % 4 == 1 || cell % 4 == 2;
@@ -196,6 +200,8 @@ static void test_hog_method_is_descriptor(void)
     RnEmbedModel *m = rn_embed_fit(RN_EMBED_IMAGE, "hog", items, N, &p, NULL);
     CHECK(m != NULL);
     EbHogParams hp = {9, 8, 2};
+    EbHogPlan plan;
+    eb_hog_plan_init(&plan, &hp);
     size_t d = eb_hog_dim(32, 32, &hp);
     CHECK(m && rn_embed_model_dim(m) == d);
     float *out = malloc(N * d * sizeof *out), *want = malloc(d * sizeof *want);
@@ -204,7 +210,7 @@ static void test_hog_method_is_descriptor(void)
     for (size_t i = 0; i < N; i++) {
         for (int j = 0; j < 32 * 32; j++)
             img[j] = items[i].thumb[j] * (1.0f / 255.0f);
-        eb_hog(img, 32, 32, &hp, scratch, want);
+        eb_hog(&plan, img, 32, 32, scratch, want);
         double worst = 0;
         for (size_t j = 0; j < d; j++)
             worst = fmax(worst, fabs(want[j] - out[i * d + j]));
