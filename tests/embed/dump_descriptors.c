@@ -60,6 +60,9 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             eb_hog(&plan, img + i * rows * cols, rows, cols, scratch, out + i * d);
         save(argv[6], RN_DTYPE_F32, 2, (size_t[]){n, d}, out);
+        free(scratch);
+        free(out);
+        free(img);
         return 0;
     }
     if (argc == 6 && strcmp(argv[1], "lbp") == 0) {
@@ -69,6 +72,8 @@ int main(int argc, char **argv)
             eb_lbp_codes(img + i * rows * cols, rows, cols, (uint32_t)atoi(argv[2]),
                          atof(argv[3]), codes + i * rows * cols);
         save(argv[5], RN_DTYPE_U8, 3, (size_t[]){n, rows, cols}, codes);
+        free(codes);
+        free(img);
         return 0;
     }
     if (argc == 7 && strcmp(argv[1], "pca") == 0) {
@@ -78,10 +83,14 @@ int main(int argc, char **argv)
         RnError *err = NULL;
         if (!eb_pca_fit(img, n, (size_t)rows * cols, &o, &p, &err)) {
             fprintf(stderr, "pca: %s\n", rn_error_message(err));
+            rn_error_free(err);
+            free(img);
             return 2;
         }
         save(argv[5], RN_DTYPE_F32, 2, (size_t[]){p.k, p.d}, p.components);
         save(argv[6], RN_DTYPE_F32, 1, (size_t[]){p.k}, p.variance);
+        eb_pca_free(&p);
+        free(img);
         return 0;
     }
     fprintf(stderr, "usage: see the comment at the top of dump_descriptors.c\n");
