@@ -42,7 +42,8 @@ def main():
         check(r.returncode in (0, 3), "ingest: " + r.stderr)
 
         npy = os.path.join(ws, "embeddings", "image-pca.npy")
-        r = radnet("embed", "-w", ws, "--source", "image", "--dim", "12", "--sample", "60")
+        r = radnet("embed", "-w", ws, "--source", "image", "--method", "pca", "--dim", "12",
+                   "--sample", "60")
         check(r.returncode == 0, "embed pca: " + r.stderr)
         with open(os.path.join(ws, "embeddings", "rows.csv")) as f:
             rows = list(csv.reader(f))
@@ -56,18 +57,23 @@ def main():
         # a rerun with the same parameters does nothing; --force redoes the same
         before = digest(npy)
         mtime = os.stat(npy).st_mtime_ns
-        r = subprocess.run([BIN, "embed", "-w", ws, "--source", "image", "--dim", "12",
-                            "--sample", "60"], capture_output=True, text=True)
+        r = subprocess.run([BIN, "embed", "-w", ws, "--source", "image", "--method", "pca",
+                            "--dim", "12", "--sample", "60"], capture_output=True, text=True)
         check(r.returncode == 0 and "up to date" in r.stderr, "rerun: " + r.stderr)
         check(os.stat(npy).st_mtime_ns == mtime, "rerun rewrote the npy")
         for jobs in ("1", "2"):
-            r = radnet("embed", "-w", ws, "--source", "image", "--dim", "12",
+            r = radnet("embed", "-w", ws, "--source", "image", "--method", "pca", "--dim", "12",
                        "--sample", "60", "--force", "-j", jobs)
             check(r.returncode == 0, "embed -j %s: %s" % (jobs, r.stderr))
             check(digest(npy) == before, "embed -j %s differs" % jobs)
-        r = radnet("embed", "-w", ws, "--source", "image", "--dim", "12",
+        r = radnet("embed", "-w", ws, "--source", "image", "--method", "pca", "--dim", "12",
                    "--sample", "60", "--seed", "9")
         check(r.returncode == 0 and digest(npy) != before, "another seed, same output")
+
+        # without --method: the source's first listed method (hog)
+        r = radnet("embed", "-w", ws, "--source", "image", "--dim", "10")
+        check(r.returncode == 0 and np.load(os.path.join(ws, "embeddings", "image-hog.npy")).shape
+              == (len(rows) - 1, 10), "default method: " + r.stderr)
 
         for method, opts, dim in [("hog", "size=32,cell=8", 16), ("lbp", "size=32,grid=2", 16),
                                   ("hog", "size=32,cell=8,block=2,pca=off", 9 * 4 * 9)]:
