@@ -24,10 +24,54 @@ typedef struct RnEmbedMethodOps {
     /* Parses a payload (every length checked); sets *dim. */
     void *(*load)(const uint8_t *payload, size_t n, size_t *dim, RnError **err);
     void (*free)(void *state);
+    /* Optional (NULL: the method chooses): the threads later transforms use,
+     * <= 0 meaning one per CPU. Set from RnEmbedParams.threads after a fit
+     * and by rn_embed_model_set_threads; never stored in the model file,
+     * and never changes the output. */
+    void (*set_threads)(void *state, int threads);
 } RnEmbedMethodOps;
 
 /* The registry: NULL when source/name is unknown. */
 const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
                                              const char *name);
+
+/* Every method defines one ops row in its own file and declares it here;
+ * src/embed/registry.c lists it (per source, the first row is the default). */
+/* image (embimg) */
+extern const RnEmbedMethodOps rn_embed_pca_ops;
+extern const RnEmbedMethodOps rn_embed_hog_ops;
+extern const RnEmbedMethodOps rn_embed_lbp_ops;
+/* image (cae) */
+/* metadata and text (embtxt) */
+
+/* Longest method name a model file may carry. */
+#define RN_EMBED_METHOD_NAME_MAX 64u
+
+/* ---- the driver's sample (driver.c) ------------------------------------ */
+
+/* Modality-balanced quotas: n groups of count[i] rows (names break ties),
+ * want rows in all: equal shares, a group smaller than its share gives the
+ * rest to the larger ones. Sum of quota = min(want, sum of count). */
+bool eb_balance_quotas(const uint64_t *count, const char *const *names, size_t n,
+                       uint64_t want, uint64_t *quota, RnError **err);
+
+/* ---- method options: "key=value,key=value" (options.c) ---------------- */
+
+/* Refuses (RN_ERROR_INVALID) keys not in the NULL-terminated `known` list
+ * and keys without a value, so a typo never silently means the default. */
+bool eb_options_check(const char *options, const char *const *known,
+                      RnError **err);
+/* Each getter leaves *out untouched when the key is absent (the caller
+ * pre-sets the default); a later item overrides an earlier one. */
+bool eb_option_u64(const char *options, const char *key, uint64_t min,
+                   uint64_t max, uint64_t *out, RnError **err);
+bool eb_option_f64(const char *options, const char *key, double min,
+                   double max, double *out, RnError **err);
+/* on/off, true/false, yes/no, 1/0. */
+bool eb_option_bool(const char *options, const char *key, bool *out,
+                    RnError **err);
+/* The raw value (caller frees), NULL when absent. */
+bool eb_option_str(const char *options, const char *key, char **out,
+                   RnError **err);
 
 #endif
