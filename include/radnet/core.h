@@ -189,6 +189,45 @@ bool rn_npy_writer_sync(RnNpyWriter *w, RnError **err);
 bool rn_npy_writer_truncate(RnNpyWriter *w, size_t nrows, RnError **err);
 bool rn_npy_writer_close(RnNpyWriter *w, RnError **err);
 
+/* ---- JSON reader (src/core/json_read.c) ----------------------------- */
+
+/* A strict RFC 8259 parse of a whole document. Values are addressed by
+ * RnJsonRef handles valid while the document lives; 0 means "no value" and
+ * every accessor accepts it. Strings are UTF-8, NUL-terminated (and may hold
+ * NULs: use the length). Object members keep their order; duplicate keys
+ * are kept and rn_json_get returns the first. */
+#define RN_JSON_MAX_DEPTH 64
+
+typedef enum RnJsonType {
+    RN_JSON_NONE = 0,
+    RN_JSON_NULL,
+    RN_JSON_BOOL,
+    RN_JSON_NUMBER,
+    RN_JSON_STRING,
+    RN_JSON_ARRAY,
+    RN_JSON_OBJECT,
+} RnJsonType;
+
+typedef struct RnJson RnJson;
+typedef size_t RnJsonRef;
+
+RnJson *rn_json_parse(const char *text, size_t n, RnError **err);
+void rn_json_free(RnJson *doc);
+RnJsonRef rn_json_root(const RnJson *doc);
+RnJsonType rn_json_type(const RnJson *doc, RnJsonRef v);
+/* Elements of an array or members of an object (0 for other types). */
+size_t rn_json_count(const RnJson *doc, RnJsonRef v);
+RnJsonRef rn_json_at(const RnJson *doc, RnJsonRef v, size_t i);
+/* The key of an object member (from rn_json_at on an object), else NULL. */
+const char *rn_json_key(const RnJson *doc, RnJsonRef member, size_t *len);
+RnJsonRef rn_json_get(const RnJson *doc, RnJsonRef object, const char *key);
+/* NULL unless v is a string. */
+const char *rn_json_string(const RnJson *doc, RnJsonRef v, size_t *len);
+/* Numbers (and booleans as 0/1); 0 otherwise. */
+double rn_json_number(const RnJson *doc, RnJsonRef v);
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool rn_utf8_string_valid(const uint8_t *s, size_t n);
+
 /* ---- BLAS (every BLAS call of radnet lives in src/core/blas.c) ------- */
 
 /* Row-major C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C, with leading
