@@ -249,6 +249,12 @@ void rn_blas_gemm_nn_f64(size_t m, size_t n, size_t k, double alpha,
 void rn_blas_gemm_tn_f64(size_t m, size_t n, size_t k, double alpha,
                          const double *A, size_t lda, const double *B, size_t ldb,
                          double beta, double *C, size_t ldc);
+/* LAPACK (embtxt's block). Thin QR of a row-major m×n matrix (m >= n):
+ * A is replaced by Q. False when LAPACK fails or memory runs out. */
+bool rn_lapack_qr_thin_f64(size_t m, size_t n, double *A, size_t lda);
+/* Symmetric eigendecomposition of the row-major n×n A: eigenvalues in w
+ * ascending, A's columns become the eigenvectors. */
+bool rn_lapack_syev_f64(size_t n, double *A, size_t lda, double *w);
 /* Threads BLAS may use inside one call (callers that run their own
  * threads set 1). */
 void rn_blas_set_threads(int n);

@@ -1,0 +1,145 @@
+/* Test tool for the text and metadata extractors: dumps intermediate
+ * results for the Python oracles (scikit-learn, numpy, pandas).
+ *   embtxt_tool norm IN.txt OUT.txt [fold stem neg]   normalised lines
+ *   embtxt_tool tfidf IN.txt OUTDIR wmin wmax cmin cmax min_df max_feat sublinear k
+ *       OUTDIR/norm.txt, vocab.txt, idf.npy, X.npy (dense), comps.npy, sigma.npy
+ * IN.txt: one UTF-8 document per line. */
+#include "embed/text_norm.h"
+#include "embed/tfidf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int die(RnError *err)
+{
+    fprintf(stderr, "embtxt_tool: %s\n", err ? rn_error_message(err) : "usage");
+    return 1;
+}
+
+static char **read_lines(const char *path, size_t *n)
+{
+    uint8_t *data;
+    size_t len;
+    if (!rn_file_read_all(path, 1u << 30, &data, &len, NULL))
+        return NULL;
+    char **lines = calloc(len + 2, sizeof *lines);
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i <= len; i++)
+        if (i == len || data[i] == '\n') {
+            if (i == len && i == start)
+                break;
+            lines[k] = malloc(i - start + 1);
+            memcpy(lines[k], data + start, i - start);
+            lines[k++][i - start] = 0;
+            start = i + 1;
+        }
+    free(data);
+    *n = k;
+    return lines;
+}
+
+static char **normalize_all(char **lines, size_t n, const RnTextOptions *o, RnError **err)
+{
+    RnTextNorm *tn = rn_text_norm_new(o, err);
+    if (!tn)
+        return NULL;
+    char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        RnBuf b = RN_BUF_INIT;
+        if (!rn_text_normalize(tn, lines[i], strlen(lines[i]), &b, NULL, err))
+            return NULL;
+        out[i] = b.data ? (char *)b.data : strdup("");
+    }
+    rn_text_norm_free(tn);
+    return out;
+}
+
+static bool write_f64(const char *dir, const char *name, const double *x, size_t r, size_t c)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    RnArray a = {.dtype = RN_DTYPE_F64, .ndim = 2, .shape = {r, c}, .data = (void *)x};
+    return rn_npy_write(path, &a, NULL);
+}
+
+static int cmd_tfidf(int argc, char **argv)
+{
+    if (argc != 12)
+        return die(NULL);
+    size_t n;
+    char **lines = read_lines(argv[2], &n);
+    RnError *err = NULL;
+    RnTextOptions to = rn_text_options_default();
+    char **docs = lines ? normalize_all(lines, n, &to, &err) : NULL;
+    if (!docs)
+        return die(err);
+    const char *dir = argv[3];
+    RnTfidfOptions o = {atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]),
+                        (uint32_t)atoi(argv[8]), (uint32_t)atoi(argv[9]), atoi(argv[10]) != 0};
+    size_t k = (size_t)atoi(argv[11]);
+    RnTfidf *t = rn_tfidf_fit((const char *const *)docs, n, &o, &err);
+    RnCsr X;
+    if (!t || !rn_tfidf_transform(t, (const char *const *)docs, n, &X, &err))
+        return die(err);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/norm.txt", dir);
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s\n", docs[i]);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/vocab.txt", dir);
+    f = fopen(path, "w");
+    size_t V = rn_tfidf_features(t);
+    double *idf = calloc(V + 1, sizeof *idf);
+    for (size_t j = 0; j < V; j++)
+        fprintf(f, "%s\n", rn_tfidf_term(t, j, &idf[j]));
+    fclose(f);
+    double *dense = calloc(n * V + 1, sizeof *dense);
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = X.row_ptr[i]; p < X.row_ptr[i + 1]; p++)
+            dense[i * V + X.col[p]] = X.val[p];
+    bool ok = write_f64(dir, "idf.npy", idf, 1, V) && write_f64(dir, "X.npy", dense, n, V);
+    if (ok && k) {
+        double *comps = calloc(k * V, sizeof *comps), *sigma = calloc(k, sizeof *sigma);
+        ok = rn_sparse_randomized_svd(&X, k, n, 7, 42, comps, sigma, &err) &&
+             write_f64(dir, "comps.npy", comps, k, V) &&
+             write_f64(dir, "sigma.npy", sigma, 1, k);
+        free(comps);
+        free(sigma);
+    }
+    rn_csr_free(&X);
+    rn_tfidf_free(t);
+    return ok ? 0 : die(err);
+}
+
+static int cmd_norm(int argc, char **argv)
+{
+    if (argc < 4)
+        return die(NULL);
+    RnTextOptions o = rn_text_options_default();
+    if (argc >= 7) {
+        o.fold_diacritics = atoi(argv[4]);
+        o.stem = atoi(argv[5]);
+        o.mark_negation = atoi(argv[6]);
+    }
+    size_t n;
+    char **lines = read_lines(argv[2], &n);
+    RnError *err = NULL;
+    char **docs = lines ? normalize_all(lines, n, &o, &err) : NULL;
+    if (!docs)
+        return die(err);
+    FILE *f = fopen(argv[3], "w");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s\n", docs[i]);
+    return fclose(f) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "tfidf") == 0)
+        return cmd_tfidf(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "norm") == 0)
+        return cmd_norm(argc, argv);
+    return die(NULL);
+}
