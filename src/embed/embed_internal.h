@@ -35,6 +35,8 @@ const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
 /* image (embimg) */
 /* image (cae) */
 /* metadata and text (embtxt) */
+extern const RnEmbedMethodOps rn_embed_meta_text_tags;
+extern const RnEmbedMethodOps rn_embed_text_tfidf;
 
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u

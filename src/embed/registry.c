@@ -8,7 +8,9 @@
 static const RnEmbedMethodOps *const method_table[] = {
     /* image */
     /* metadata */
+    &rn_embed_meta_text_tags,
     /* report text */
+    &rn_embed_text_tfidf,
     NULL,
 };
 
