@@ -2,113 +2,21 @@
 #include "embed/tfidf.h"
 
 #include "embed/blob.h"
+#include "embed/strmap.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_NGRAM 16
-#define MAX_TERMS (1u << 31)
-#define MAX_TERM_BYTES 4096u
-
-/* ---- a string → index hash map (open addressing, keys in an arena) ---- */
-
-typedef struct TermMap {
-    uint32_t *slots;      /* term index + 1; 0 = empty */
-    size_t cap;           /* power of two */
-    size_t *off;          /* arena offset of term i */
-    uint32_t *len;
-    size_t n, cap_terms;
-    RnBuf arena;
-} TermMap;
-
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
-static void map_free(TermMap *m)
-{
-    free(m->slots);
-    free(m->off);
-    free(m->len);
-    rn_buf_free(&m->arena);
-    memset(m, 0, sizeof *m);
-}
-
-static const char *map_term(const TermMap *m, size_t i)
-{
-    return (const char *)m->arena.data + m->off[i];
-}
-
-static bool map_rehash(TermMap *m, size_t cap, RnError **err)
-{
-    uint32_t *slots = rn_calloc(cap, sizeof *slots, err);
-    if (!slots)
-        return false;
-    for (size_t i = 0; i < m->n; i++) {
-        size_t h = hash_bytes(map_term(m, i), m->len[i]) & (cap - 1);
-        while (slots[h])
-            h = (h + 1) & (cap - 1);
-        slots[h] = (uint32_t)(i + 1);
-    }
-    free(m->slots);
-    m->slots = slots;
-    m->cap = cap;
-    return true;
-}
-
-/* Index of s, or -1 when absent (insert false) / the new index (insert). */
-static int64_t map_find(TermMap *m, const char *s, size_t n, bool insert, RnError **err)
-{
-    if (m->cap) {
-        size_t h = hash_bytes(s, n) & (m->cap - 1);
-        for (; m->slots[h]; h = (h + 1) & (m->cap - 1)) {
-            size_t i = m->slots[h] - 1;
-            if (m->len[i] == n && memcmp(map_term(m, i), s, n) == 0)
-                return (int64_t)i;
-        }
-    }
-    if (!insert)
-        return -1;
-    if (m->n >= MAX_TERMS - 1 || n > MAX_TERM_BYTES) {
-        rn_error_set(err, RN_ERROR_LIMIT, "tfidf: too many or too long terms");
-        return -2;
-    }
-    if ((m->n + 1) * 2 > m->cap && !map_rehash(m, m->cap ? m->cap * 2 : 1024, err))
-        return -2;
-    if (m->n == m->cap_terms) {
-        size_t c = m->cap_terms ? m->cap_terms * 2 : 1024;
-        size_t *off = rn_realloc(m->off, c * sizeof *off, err);
-        if (!off)
-            return -2;
-        m->off = off;
-        uint32_t *len = rn_realloc(m->len, c * sizeof *len, err);
-        if (!len)
-            return -2;
-        m->len = len;
-        m->cap_terms = c;
-    }
-    m->off[m->n] = m->arena.len;
-    m->len[m->n] = (uint32_t)n;
-    if (!rn_buf_append(&m->arena, s, n, err) || !rn_buf_append(&m->arena, "", 1, err))
-        return -2;
-    size_t h = hash_bytes(s, n) & (m->cap - 1);
-    while (m->slots[h])
-        h = (h + 1) & (m->cap - 1);
-    m->slots[h] = (uint32_t)(m->n + 1);
-    return (int64_t)m->n++;
-}
+#define MAX_TERM_BYTES RN_STRMAP_MAX_KEY_BYTES
 
 /* ---- n-gram generation ------------------------------------------------ */
 
 typedef struct Block {
     bool chars;           /* char_wb n-grams, else word n-grams */
     int min_n, max_n;
-    TermMap terms;        /* fitted: column order */
+    RnStrMap terms;        /* fitted: column order */
     float *idf;
 } Block;
 
@@ -211,7 +119,7 @@ static bool block_ngrams(const Block *b, const char *doc, NgramFn fn, void *ctx,
 /* ---- per-document term lists ------------------------------------------ */
 
 typedef struct DocTerms {
-    TermMap *map;
+    RnStrMap *map;
     bool insert;
     uint32_t *ids;
     size_t n, cap;
@@ -220,7 +128,7 @@ typedef struct DocTerms {
 static bool collect_term(void *ctx, const char *s, size_t n, RnError **err)
 {
     DocTerms *d = ctx;
-    int64_t id = map_find(d->map, s, n, d->insert, err);
+    int64_t id = rn_strmap_find(d->map, s, n, d->insert, err);
     if (id == -2)
         return false;
     if (id < 0)
@@ -244,7 +152,7 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Term ids of doc sorted, so equal ids are runs (run length = count). */
-static bool doc_terms(const Block *b, TermMap *map, bool insert, const char *doc, DocTerms *d,
+static bool doc_terms(const Block *b, RnStrMap *map, bool insert, const char *doc, DocTerms *d,
                       RnError **err)
 {
     d->map = map;
@@ -286,7 +194,7 @@ static int cmp_term(const void *a, const void *b)
 static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs, size_t n,
                       RnError **err)
 {
-    TermMap all = {0};
+    RnStrMap all = RN_STRMAP_INIT;
     DocTerms d = {0};
     uint32_t *df = NULL;
     uint64_t *total = NULL;
@@ -296,7 +204,7 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
     for (size_t i = 0; ok && i < n; i++) {
         ok = doc_terms(b, &all, true, docs[i] ? docs[i] : "", &d, err);
         if (ok && all.n > cap) {
-            size_t c = all.cap_terms;
+            size_t c = all.cap_keys;
             uint32_t *df2 = rn_realloc(df, c * sizeof *df2, err);
             uint64_t *t2 = df2 ? rn_realloc(total, c * sizeof *t2, err) : NULL;
             if (df2)
@@ -321,7 +229,8 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
         ok = false;
     for (size_t t = 0; ok && t < all.n; t++)
         if (df[t] >= o->min_df)
-            cand[kept++] = (Candidate){map_term(&all, t), all.len[t], total[t]};
+            cand[kept++] = (Candidate){rn_strmap_key(&all, t),
+                                       (uint32_t)rn_strmap_key_len(&all, t), total[t]};
     if (ok && o->max_features && kept > o->max_features) {
         qsort(cand, kept, sizeof *cand, cmp_total_then_term);
         kept = o->max_features;
@@ -331,8 +240,8 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
     float *idf = ok ? rn_calloc(kept ? kept : 1, sizeof *idf, err) : NULL;
     ok = ok && idf;
     for (size_t j = 0; ok && j < kept; j++) {
-        int64_t id = map_find(&b->terms, cand[j].term, cand[j].len, true, err);
-        int64_t old = map_find(&all, cand[j].term, cand[j].len, false, err);
+        int64_t id = rn_strmap_find(&b->terms, cand[j].term, cand[j].len, true, err);
+        int64_t old = rn_strmap_find(&all, cand[j].term, cand[j].len, false, err);
         ok = id >= 0;
         if (ok)
             idf[j] = (float)(log((1.0 + (double)n) / (1.0 + (double)df[old])) + 1.0);
@@ -345,7 +254,7 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
     free(df);
     free(total);
     free(d.ids);
-    map_free(&all);
+    rn_strmap_free(&all);
     return ok;
 }
 
@@ -397,7 +306,7 @@ void rn_tfidf_free(RnTfidf *t)
     if (!t)
         return;
     for (size_t b = 0; b < t->n_blocks; b++) {
-        map_free(&t->blocks[b].terms);
+        rn_strmap_free(&t->blocks[b].terms);
         free(t->blocks[b].idf);
     }
     free(t);
@@ -418,7 +327,7 @@ const char *rn_tfidf_term(const RnTfidf *t, size_t j, double *idf)
         if (j < bl->terms.n) {
             if (idf)
                 *idf = bl->idf[j];
-            return map_term(&bl->terms, j);
+            return rn_strmap_key(&bl->terms, j);
         }
         j -= bl->terms.n;
     }
@@ -460,7 +369,7 @@ static bool csr_reserve(RnCsr *m, size_t *cap, size_t need, RnError **err)
 static bool transform_block(const RnTfidf *t, const Block *b, size_t col0, double scale,
                             const char *doc, DocTerms *d, RnCsr *m, size_t *cap, RnError **err)
 {
-    if (!doc_terms(b, (TermMap *)&b->terms, false, doc, d, err))
+    if (!doc_terms(b, (RnStrMap *)&b->terms, false, doc, d, err))
         return false;
     /* the row being built is m->n_rows; its end so far is row_ptr[n_rows + 1] */
     size_t start = m->row_ptr[m->n_rows + 1];
@@ -531,7 +440,7 @@ bool rn_tfidf_save(const RnTfidf *t, RnBuf *out, RnError **err)
         const Block *bl = &t->blocks[b];
         ok = eb_put_u64(out, bl->terms.n, err);
         for (size_t j = 0; ok && j < bl->terms.n; j++)
-            ok = eb_put_str(out, map_term(&bl->terms, j), err) &&
+            ok = eb_put_str(out, rn_strmap_key(&bl->terms, j), err) &&
                  eb_put_f32(out, bl->idf[j], err);
     }
     return ok;
@@ -551,7 +460,7 @@ static bool load_block(Block *b, EbReader *r, RnError **err)
         if (!term)
             return false;
         bool ok = eb_get_f32(r, &b->idf[j], err);
-        int64_t id = ok ? map_find(&b->terms, term, strlen(term), true, err) : -2;
+        int64_t id = ok ? rn_strmap_find(&b->terms, term, strlen(term), true, err) : -2;
         free(term);
         if (id != (int64_t)j) {
             rn_error_set(err, RN_ERROR_PARSE, "tfidf model: duplicate or bad term");
