@@ -260,6 +260,22 @@ bool rn_lapack_syev_f64(size_t n, double *A, size_t lda, double *w);
 void rn_blas_set_threads(int n);
 int rn_blas_get_threads(void);
 
+/* -- embed stage (randomized PCA): float Aᵀ·B, QR and SVD ------------- */
+
+/* Row-major C[m×n] = alpha · A[k×m]ᵀ · B[k×n] + beta · C. */
+void rn_blas_gemm_tn_f32(size_t m, size_t n, size_t k, float alpha,
+                         const float *A, size_t lda, const float *B, size_t ldb,
+                         float beta, float *C, size_t ldc);
+/* Replaces the row-major m×n matrix A (m >= n, row stride lda) by the Q
+ * factor of its QR decomposition (orthonormal columns). false when LAPACK
+ * reports an error. */
+bool rn_lapack_orthonormalize_f32(size_t m, size_t n, float *A, size_t lda);
+/* Thin SVD of the row-major m×n matrix A (destroyed): s[min(m,n)]
+ * descending, U[m×min] and Vt[min×n] row-major (either may be NULL only
+ * if both are). false when LAPACK reports an error or no convergence. */
+bool rn_lapack_svd_f64(size_t m, size_t n, double *A, size_t lda, double *s,
+                       double *U, double *Vt);
+
 #ifdef __cplusplus
 }
 #endif

@@ -69,6 +69,9 @@ RnEmbedModel *rn_embed_fit(RnEmbedSource source, const char *method,
                            const RnEmbedItem *sample, size_t n,
                            const RnEmbedParams *params, RnError **err);
 size_t rn_embed_model_dim(const RnEmbedModel *m);
+/* Threads of later transforms (<= 0: one per CPU; a fit uses
+ * params->threads). The output does not depend on it. */
+void rn_embed_model_set_threads(RnEmbedModel *m, int threads);
 RnEmbedSource rn_embed_model_source(const RnEmbedModel *m);
 const char *rn_embed_model_method(const RnEmbedModel *m);
 /* out: n × rn_embed_model_dim(m) float32, row-major. Deterministic. */

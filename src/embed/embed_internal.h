@@ -24,6 +24,11 @@ typedef struct RnEmbedMethodOps {
     /* Parses a payload (every length checked); sets *dim. */
     void *(*load)(const uint8_t *payload, size_t n, size_t *dim, RnError **err);
     void (*free)(void *state);
+    /* Optional (NULL: the method chooses): the threads later transforms use,
+     * <= 0 meaning one per CPU. Set from RnEmbedParams.threads after a fit
+     * and by rn_embed_model_set_threads; never stored in the model file,
+     * and never changes the output. */
+    void (*set_threads)(void *state, int threads);
 } RnEmbedMethodOps;
 
 /* The registry: NULL when source/name is unknown. */
@@ -33,6 +38,7 @@ const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
 /* Every method defines one ops row in its own file and declares it here;
  * src/embed/registry.c lists it (per source, the first row is the default). */
 /* image (embimg) */
+extern const RnEmbedMethodOps rn_embed_pca_ops;
 /* image (cae) */
 /* metadata and text (embtxt) */
 extern const RnEmbedMethodOps rn_embed_meta_text_tags;

@@ -7,6 +7,7 @@
 
 static const RnEmbedMethodOps *const method_table[] = {
     /* image */
+    &rn_embed_pca_ops,
     /* metadata */
     &rn_embed_meta_text_tags,
     /* report text */
