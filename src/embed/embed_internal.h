@@ -41,6 +41,7 @@ const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
 extern const RnEmbedMethodOps rn_embed_pca_ops;
 /* image (cae) */
 /* metadata and text (embtxt) */
+extern const RnEmbedMethodOps rn_embed_meta_authors;
 extern const RnEmbedMethodOps rn_embed_meta_text_tags;
 extern const RnEmbedMethodOps rn_embed_text_tfidf;
 

@@ -9,6 +9,7 @@ static const RnEmbedMethodOps *const method_table[] = {
     /* image */
     &rn_embed_pca_ops,
     /* metadata */
+    &rn_embed_meta_authors,
     &rn_embed_meta_text_tags,
     /* report text */
     &rn_embed_text_tfidf,

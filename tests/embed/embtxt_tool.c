@@ -3,8 +3,13 @@
  *   embtxt_tool norm IN.txt OUT.txt [fold stem neg]   normalised lines
  *   embtxt_tool tfidf IN.txt OUTDIR wmin wmax cmin cmax min_df max_feat sublinear k
  *       OUTDIR/norm.txt, vocab.txt, idf.npy, X.npy (dense), comps.npy, sigma.npy
+ *   embtxt_tool meta IN.txt OUTDIR        IN.txt: one elements object per line
+ *       OUTDIR/names.txt (feature names), raw.npy (encoded, NaN = missing),
+ *       scaled.npy (imputed and MinMax-scaled), emb.npy (the `authors` rows)
  * IN.txt: one UTF-8 document per line. */
+#include "embed/meta_pipeline.h"
 #include "embed/text_norm.h"
+#include "radnet/embed.h"
 #include "embed/tfidf.h"
 
 #include <stdio.h>
@@ -135,8 +140,51 @@ static int cmd_norm(int argc, char **argv)
     return fclose(f) == 0 ? 0 : 1;
 }
 
+static int cmd_meta(int argc, char **argv)
+{
+    if (argc != 4)
+        return die(NULL);
+    size_t n;
+    char **lines = read_lines(argv[2], &n);
+    if (!lines)
+        return die(NULL);
+    RnEmbedItem *items = calloc(n + 1, sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = (RnEmbedItem){.sop_uid = "", .modality = "", .region = "",
+                                 .elements_json = lines[i]};
+    RnError *err = NULL;
+    RnMetaPipeline *p = rn_meta_pipeline_fit(items, n, RN_META_IMPUTE_MEAN, &err);
+    if (!p)
+        return die(err);
+    size_t d = rn_meta_pipeline_features(p);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/names.txt", argv[3]);
+    FILE *f = fopen(path, "w");
+    for (size_t j = 0; j < d; j++)
+        fprintf(f, "%s\n", rn_meta_pipeline_feature_name(p, j));
+    fclose(f);
+    double *X = calloc(n * d + 1, sizeof *X);
+    bool ok = rn_meta_pipeline_encode(p, items, n, X, &err) &&
+              write_f64(argv[3], "raw.npy", X, n, d);
+    rn_meta_pipeline_finish(p, X, n);
+    ok = ok && write_f64(argv[3], "scaled.npy", X, n, d);
+    RnEmbedModel *m = ok ? rn_embed_fit(RN_EMBED_META, "authors", items, n, NULL, &err) : NULL;
+    size_t k = m ? rn_embed_model_dim(m) : 0;
+    float *E = calloc(n * k + 1, sizeof *E);
+    double *E64 = calloc(n * k + 1, sizeof *E64);
+    ok = m && rn_embed_transform(m, items, n, E, &err);
+    for (size_t i = 0; i < n * k; i++)
+        E64[i] = E[i];
+    ok = ok && write_f64(argv[3], "emb.npy", E64, n, k);
+    rn_embed_model_free(m);
+    rn_meta_pipeline_free(p);
+    return ok ? 0 : die(err);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "meta") == 0)
+        return cmd_meta(argc, argv);
     if (argc > 1 && strcmp(argv[1], "tfidf") == 0)
         return cmd_tfidf(argc, argv);
     if (argc > 1 && strcmp(argv[1], "norm") == 0)
