@@ -6,6 +6,9 @@
  *   embtxt_tool meta IN.txt OUTDIR        IN.txt: one elements object per line
  *       OUTDIR/names.txt (feature names), raw.npy (encoded, NaN = missing),
  *       scaled.npy (imputed and MinMax-scaled), emb.npy (the `authors` rows)
+ *   embtxt_tool embed SOURCE METHOD ITEMS.jsonl OUT.npy [DIM [OPTIONS [SAMPLE]]]
+ *       fits on the first SAMPLE items (default all), writes every row
+ *       (float32); ITEMS.jsonl: {"e": elements object text, "r": report|null}
  * IN.txt: one UTF-8 document per line. */
 #include "embed/meta_pipeline.h"
 #include "embed/text_norm.h"
@@ -181,8 +184,54 @@ static int cmd_meta(int argc, char **argv)
     return ok ? 0 : die(err);
 }
 
+static int cmd_embed(int argc, char **argv)
+{
+    if (argc < 6)
+        return die(NULL);
+    RnEmbedSource src;
+    if (!rn_embed_source_parse(argv[2], &src))
+        return die(NULL);
+    size_t n;
+    char **lines = read_lines(argv[4], &n);
+    if (!lines)
+        return die(NULL);
+    RnEmbedItem *items = calloc(n + 1, sizeof *items);
+    RnJson **docs = calloc(n + 1, sizeof *docs);
+    RnError *err = NULL;
+    for (size_t i = 0; i < n; i++) {
+        docs[i] = rn_json_parse(lines[i], strlen(lines[i]), &err);
+        if (!docs[i])
+            return die(err);
+        RnJsonRef root = rn_json_root(docs[i]);
+        items[i] = (RnEmbedItem){.sop_uid = "", .modality = "", .region = "",
+                                 .elements_json = rn_json_string(docs[i],
+                                     rn_json_get(docs[i], root, "e"), NULL),
+                                 .report = rn_json_string(docs[i],
+                                     rn_json_get(docs[i], root, "r"), NULL)};
+    }
+    RnEmbedParams p = {.dim = argc > 6 ? (size_t)atol(argv[6]) : 0, .seed = 1,
+                       .options = argc > 7 && argv[7][0] ? argv[7] : NULL};
+    size_t sample = argc > 8 ? (size_t)atol(argv[8]) : n;
+    if (sample > n)
+        sample = n;
+    RnEmbedModel *m = rn_embed_fit(src, argv[3], items, sample, &p, &err);
+    if (!m)
+        return die(err);
+    size_t d = rn_embed_model_dim(m);
+    float *E = calloc(n * d + 1, sizeof *E);
+    if (!rn_embed_transform(m, items, n, E, &err))
+        return die(err);
+    RnArray a = {.dtype = RN_DTYPE_F32, .ndim = 2, .shape = {n, d}, .data = E};
+    if (!rn_npy_write(argv[5], &a, &err))
+        return die(err);
+    rn_embed_model_free(m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "embed") == 0)
+        return cmd_embed(argc, argv);
     if (argc > 1 && strcmp(argv[1], "meta") == 0)
         return cmd_meta(argc, argv);
     if (argc > 1 && strcmp(argv[1], "tfidf") == 0)
