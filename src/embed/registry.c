@@ -13,6 +13,7 @@ static const RnEmbedMethodOps *const method_table[] = {
     &rn_embed_meta_text_tags,
     /* report text */
     &rn_embed_text_tfidf,
+    &rn_embed_text_doc2vec,
     NULL,
 };
 

@@ -6,10 +6,14 @@
  *   embtxt_tool meta IN.txt OUTDIR        IN.txt: one elements object per line
  *       OUTDIR/names.txt (feature names), raw.npy (encoded, NaN = missing),
  *       scaled.npy (imputed and MinMax-scaled), emb.npy (the `authors` rows)
+ *   embtxt_tool d2v IN.txt OUTDIR dim epochs negative min_count sample threads
+ *       OUTDIR/norm.txt, train.npy (trained document vectors), infer.npy
+ *       (inferred), loss.npy (mean loss per epoch)
  *   embtxt_tool embed SOURCE METHOD ITEMS.jsonl OUT.npy [DIM [OPTIONS [SAMPLE]]]
  *       fits on the first SAMPLE items (default all), writes every row
  *       (float32); ITEMS.jsonl: {"e": elements object text, "r": report|null}
  * IN.txt: one UTF-8 document per line. */
+#include "embed/doc2vec.h"
 #include "embed/meta_pipeline.h"
 #include "embed/text_norm.h"
 #include "radnet/embed.h"
@@ -184,6 +188,48 @@ static int cmd_meta(int argc, char **argv)
     return ok ? 0 : die(err);
 }
 
+static int cmd_d2v(int argc, char **argv)
+{
+    if (argc != 10)
+        return die(NULL);
+    size_t n;
+    char **lines = read_lines(argv[2], &n);
+    RnError *err = NULL;
+    RnTextOptions to = rn_text_options_default();
+    char **docs = lines ? normalize_all(lines, n, &to, &err) : NULL;
+    if (!docs)
+        return die(err);
+    const char *dir = argv[3];
+    RnD2vOptions o = rn_d2v_options_default();
+    o.dim = (size_t)atol(argv[4]);
+    o.epochs = (unsigned)atoi(argv[5]);
+    o.negative = (unsigned)atoi(argv[6]);
+    o.min_count = (unsigned)atoi(argv[7]);
+    o.sample = atof(argv[8]);
+    double *loss = calloc(o.epochs, sizeof *loss);
+    RnD2v *m = rn_d2v_train((const char *const *)docs, n, &o, loss, &err);
+    if (!m)
+        return die(err);
+    float *inf = calloc(n * o.dim + 1, sizeof *inf);
+    double *a = calloc(n * o.dim + 1, sizeof *a), *b = calloc(n * o.dim + 1, sizeof *b);
+    if (!rn_d2v_infer(m, (const char *const *)docs, n, atoi(argv[9]), inf, NULL, &err))
+        return die(err);
+    for (size_t i = 0; i < n * o.dim; i++) {
+        a[i] = rn_d2v_train_vectors(m)[i];
+        b[i] = inf[i];
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/norm.txt", dir);
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s\n", docs[i]);
+    fclose(f);
+    bool ok = write_f64(dir, "train.npy", a, n, o.dim) && write_f64(dir, "infer.npy", b, n, o.dim) &&
+              write_f64(dir, "loss.npy", loss, 1, o.epochs);
+    rn_d2v_free(m);
+    return ok ? 0 : 1;
+}
+
 static int cmd_embed(int argc, char **argv)
 {
     if (argc < 6)
@@ -230,6 +276,8 @@ static int cmd_embed(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "d2v") == 0)
+        return cmd_d2v(argc, argv);
     if (argc > 1 && strcmp(argv[1], "embed") == 0)
         return cmd_embed(argc, argv);
     if (argc > 1 && strcmp(argv[1], "meta") == 0)

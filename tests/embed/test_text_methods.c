@@ -1,4 +1,4 @@
-/* The report-text method `tfidf` and the metadata method `text-tags`
+/* The report-text methods `tfidf` and `doc2vec`, and the metadata method `text-tags`
  * through the public contract: dimension, the no-report indicator, model
  * round trip (identical bytes), determinism, refusal of bad options. */
 #include "radnet/embed.h"
@@ -89,6 +89,7 @@ int main(void)
     RnEmbedItem items[N];
     make_items(items);
     check_method(RN_EMBED_TEXT, "tfidf", items, no_report);
+    check_method(RN_EMBED_TEXT, "doc2vec", items, no_report);
     check_method(RN_EMBED_META, "text-tags", items, no_tags);
     /* a sample with no report at all still fits: every row is "no report" */
     for (size_t i = 0; i < N; i++)
