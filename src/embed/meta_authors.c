@@ -1,6 +1,8 @@
 /* Metadata method `authors`: the authors' feature pipeline
- * (meta_pipeline.h) reduced by PCA (meta_pipeline features → dim). */
+ * (meta_pipeline.h) reduced to dim by PCA (reducer=pca) or by the authors'
+ * dense autoencoder (reducer=ae, meta_ae.h). */
 #include "embed/embed_internal.h"
+#include "embed/meta_ae.h"
 #include "embed/meta_pipeline.h"
 #include "embed/pca.h"
 
@@ -10,13 +12,18 @@
 /* Default output: half the features (the authors' bottleneck), at most 64. */
 #define AUTHORS_MAX_DEFAULT_DIM 64u
 
+typedef enum Reducer { REDUCE_PCA = 0, REDUCE_AE = 1 } Reducer;
+
 typedef struct Authors {
     RnMetaPipeline *pipe;
+    Reducer reducer;
     EbPca pca;
+    RnAe *ae;
+    size_t dim;
     int threads;
 } Authors;
 
-static const char *const authors_options[] = {"imputer", "power", NULL};
+static const char *const authors_options[] = {"imputer", "reducer", "power", "epochs", NULL};
 
 static void authors_free(void *state)
 {
@@ -25,28 +32,70 @@ static void authors_free(void *state)
         return;
     rn_meta_pipeline_free(a->pipe);
     eb_pca_free(&a->pca);
+    rn_ae_free(a->ae);
     free(a);
 }
 
-/* Encoded, imputed, scaled features of items as float32 (n × d). */
-static float *features(const RnMetaPipeline *pipe, const RnEmbedItem *items, size_t n,
-                       RnError **err)
+/* Encoded, imputed, scaled features of items (n × d). */
+static double *features(const RnMetaPipeline *pipe, const RnEmbedItem *items, size_t n,
+                        RnError **err)
 {
     size_t d = rn_meta_pipeline_features(pipe);
     double *X = rn_calloc(n ? n : 1, d * sizeof *X, err);
-    float *F = X ? rn_calloc(n ? n : 1, d * sizeof *F, err) : NULL;
-    bool ok = F && rn_meta_pipeline_encode(pipe, items, n, X, err);
-    if (ok) {
-        rn_meta_pipeline_finish(pipe, X, n);
-        for (size_t i = 0; i < n * d; i++)
-            F[i] = (float)X[i];
-    }
-    free(X);
-    if (!ok) {
-        free(F);
+    if (X && !rn_meta_pipeline_encode(pipe, items, n, X, err)) {
+        free(X);
         return NULL;
     }
+    if (X)
+        rn_meta_pipeline_finish(pipe, X, n);
+    return X;
+}
+
+static float *to_float(const double *X, size_t count, RnError **err)
+{
+    float *F = rn_calloc(count ? count : 1, sizeof *F, err);
+    for (size_t i = 0; F && i < count; i++)
+        F[i] = (float)X[i];
     return F;
+}
+
+static bool read_reducer(const char *opt, Reducer *out, RnError **err)
+{
+    char *name = NULL;
+    if (!eb_option_str(opt, "reducer", &name, err))
+        return false;
+    bool ok = true;
+    if (!name || strcmp(name, "pca") == 0)
+        *out = REDUCE_PCA;
+    else if (strcmp(name, "ae") == 0)
+        *out = REDUCE_AE;
+    else {
+        rn_error_set(err, RN_ERROR_INVALID, "unknown reducer '%s' (known: pca, ae)", name);
+        ok = false;
+    }
+    free(name);
+    return ok;
+}
+
+static bool fit_reducer(Authors *a, const double *X, size_t n, size_t d, size_t k,
+                        uint64_t power, uint64_t epochs, uint64_t seed, RnError **err)
+{
+    if (a->reducer == REDUCE_AE) {
+        RnAeOptions o = rn_ae_options_default();
+        o.hidden = k;
+        o.seed = seed;
+        o.max_epochs = (unsigned)epochs;
+        a->ae = rn_ae_fit(X, n, d, &o, NULL, err);
+        a->dim = a->ae ? rn_ae_dim(a->ae) : 0;
+        return a->ae != NULL;
+    }
+    float *F = to_float(X, n * d, err);
+    EbPcaOptions po = {.k = k, .power_iters = (unsigned)power, .oversample = 10,
+                       .seed = seed, .threads = a->threads};
+    bool ok = F && eb_pca_fit(F, n, d, &po, &a->pca, err);
+    free(F);
+    a->dim = ok ? a->pca.k : 0;
+    return ok;
 }
 
 static bool read_imputer(const char *opt, RnMetaImputer *out, RnError **err)
@@ -67,15 +116,19 @@ static void *authors_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParam
 {
     const char *opt = p ? p->options : NULL;
     RnMetaImputer imputer;
-    uint64_t power = 4;
+    Reducer reducer;
+    uint64_t power = 4, epochs = rn_ae_options_default().max_epochs;
     if (!eb_options_check(opt, authors_options, err) || !read_imputer(opt, &imputer, err) ||
-        !eb_option_u64(opt, "power", 0, 50, &power, err))
+        !read_reducer(opt, &reducer, err) || !eb_option_u64(opt, "power", 0, 50, &power, err) ||
+        !eb_option_u64(opt, "epochs", 1, 100000, &epochs, err))
         return NULL;
     if (n < 2) {
         rn_error_set(err, RN_ERROR_INVALID, "metadata: need at least 2 items to fit");
         return NULL;
     }
     Authors *a = rn_calloc(1, sizeof *a, err);
+    if (a)
+        a->reducer = reducer;
     if (!a || !(a->pipe = rn_meta_pipeline_fit(sample, n, imputer, err))) {
         authors_free(a);
         return NULL;
@@ -88,16 +141,14 @@ static void *authors_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParam
     if (k > cap)
         k = cap;
     a->threads = p ? p->threads : 0;
-    float *F = features(a->pipe, sample, n, err);
-    EbPcaOptions po = {.k = k, .power_iters = (unsigned)power, .oversample = 10,
-                       .seed = p ? p->seed : 0, .threads = a->threads};
-    bool ok = F && eb_pca_fit(F, n, d, &po, &a->pca, err);
-    free(F);
+    double *X = features(a->pipe, sample, n, err);
+    bool ok = X && fit_reducer(a, X, n, d, k, power, epochs, p ? p->seed : 0, err);
+    free(X);
     if (!ok) {
         authors_free(a);
         return NULL;
     }
-    *dim = a->pca.k;
+    *dim = a->dim;
     return a;
 }
 
@@ -105,18 +156,28 @@ static bool authors_transform(const void *state, const RnEmbedItem *items, size_
                               float *out, RnError **err)
 {
     const Authors *a = state;
-    float *F = features(a->pipe, items, n, err);
-    if (!F)
+    double *X = features(a->pipe, items, n, err);
+    if (!X)
         return false;
-    eb_pca_project(&a->pca, F, n, a->pca.d, out, a->pca.k);
-    free(F);
-    return true;
+    bool ok;
+    if (a->reducer == REDUCE_AE) {
+        ok = rn_ae_encode(a->ae, X, n, out, err);
+    } else {
+        float *F = to_float(X, n * a->pca.d, err);
+        ok = F != NULL;
+        if (ok)
+            eb_pca_project(&a->pca, F, n, a->pca.d, out, a->pca.k);
+        free(F);
+    }
+    free(X);
+    return ok;
 }
 
 static bool authors_save(const void *state, RnBuf *out, RnError **err)
 {
     const Authors *a = state;
-    return rn_meta_pipeline_save(a->pipe, out, err) && eb_pca_save(&a->pca, out, err);
+    return rn_meta_pipeline_save(a->pipe, out, err) && eb_put_u32(out, a->reducer, err) &&
+           (a->reducer == REDUCE_AE ? rn_ae_save(a->ae, out, err) : eb_pca_save(&a->pca, out, err));
 }
 
 static void *authors_load(const uint8_t *payload, size_t n, size_t *dim, RnError **err)
@@ -126,10 +187,21 @@ static void *authors_load(const uint8_t *payload, size_t n, size_t *dim, RnError
         return NULL;
     EbReader r;
     eb_reader_init(&r, payload, n);
-    bool ok = (a->pipe = rn_meta_pipeline_load(&r, err)) &&
-              eb_pca_load(&r, rn_meta_pipeline_features(a->pipe), &a->pca, err) &&
-              eb_reader_done(&r, err);
-    if (ok && a->pca.d != rn_meta_pipeline_features(a->pipe)) {
+    uint32_t reducer = 0;
+    bool ok = (a->pipe = rn_meta_pipeline_load(&r, err)) && eb_get_u32(&r, &reducer, err);
+    size_t d = ok ? rn_meta_pipeline_features(a->pipe) : 0;
+    if (ok && reducer > REDUCE_AE) {
+        rn_error_set(err, RN_ERROR_PARSE, "metadata model: unknown reducer %u", reducer);
+        ok = false;
+    }
+    a->reducer = (Reducer)reducer;
+    if (ok && a->reducer == REDUCE_AE)
+        ok = (a->ae = rn_ae_load(&r, d, err)) != NULL;
+    else if (ok)
+        ok = eb_pca_load(&r, d, &a->pca, err);
+    ok = ok && eb_reader_done(&r, err);
+    size_t in = !ok ? 0 : a->reducer == REDUCE_AE ? rn_ae_input(a->ae) : a->pca.d;
+    if (ok && in != d) {
         rn_error_set(err, RN_ERROR_PARSE, "metadata model: reducer does not fit the features");
         ok = false;
     }
@@ -137,7 +209,8 @@ static void *authors_load(const uint8_t *payload, size_t n, size_t *dim, RnError
         authors_free(a);
         return NULL;
     }
-    *dim = a->pca.k;
+    a->dim = a->reducer == REDUCE_AE ? rn_ae_dim(a->ae) : a->pca.k;
+    *dim = a->dim;
     return a;
 }
 
@@ -150,7 +223,8 @@ const RnEmbedMethodOps rn_embed_meta_authors = {
     .source = RN_EMBED_META,
     .name = "authors",
     .summary = "the authors' tag pipeline (drops, splits, age, one-hot, imputation, MinMax) "
-               "reduced by PCA (options: imputer=mean, power=4)",
+               "reduced by PCA or the authors' autoencoder (options: reducer=pca|ae, "
+               "imputer=mean, power=4, epochs=200)",
     .fit = authors_fit,
     .transform = authors_transform,
     .save = authors_save,

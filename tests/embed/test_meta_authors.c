@@ -67,7 +67,7 @@ static bool contains(const uint8_t *data, size_t n, const char *s)
     return memmem(data, n, s, strlen(s)) != NULL;
 }
 
-int main(void)
+static void check_reducer(const char *options)
 {
     RnEmbedItem items[N];
     char *json[N];
@@ -77,11 +77,11 @@ int main(void)
                                  .elements_json = json[i]};
     }
     RnError *err = NULL;
-    RnEmbedParams p = {.dim = 4, .seed = 1};
+    RnEmbedParams p = {.dim = 4, .seed = 1, .options = options};
     RnEmbedModel *m = rn_embed_fit(RN_EMBED_META, "authors", items, N, &p, &err);
     CHECK_MSG(m != NULL, "%s", err ? rn_error_message(err) : "");
     if (!m)
-        TEST_DONE();
+        return;
     CHECK_EQ_INT(rn_embed_model_dim(m), 4);
     size_t n;
     uint8_t *bytes = save_bytes(m, &n);
@@ -153,5 +153,11 @@ int main(void)
     rn_embed_model_free(m3);
     for (size_t i = 0; i < N; i++)
         free(json[i]);
+}
+
+int main(void)
+{
+    check_reducer("reducer=pca");
+    check_reducer("reducer=ae");
     TEST_DONE();
 }
