@@ -255,6 +255,10 @@ bool rn_lapack_qr_thin_f64(size_t m, size_t n, double *A, size_t lda);
 /* Symmetric eigendecomposition of the row-major n×n A: eigenvalues in w
  * ascending, A's columns become the eigenvectors. */
 bool rn_lapack_syev_f64(size_t n, double *A, size_t lda, double *w);
+/* Cholesky QR: A (m×n, full column rank) := A·R⁻¹ with RᵀR = AᵀA, three
+ * BLAS-3 steps, cheaper than Householder but less orthogonal when A is ill
+ * conditioned. false (A untouched) when AᵀA is not positive definite. */
+bool rn_lapack_cholesky_qr_f64(size_t m, size_t n, double *A, size_t lda);
 /* Threads BLAS may use inside one call (callers that run their own
  * threads set 1). */
 void rn_blas_set_threads(int n);

@@ -120,3 +120,21 @@ bool rn_lapack_syev_f64(size_t n, double *A, size_t lda, double *w)
 {
     return LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)n, A, (lapack_int)lda, w) == 0;
 }
+
+bool rn_lapack_cholesky_qr_f64(size_t m, size_t n, double *A, size_t lda)
+{
+    if (n == 0)
+        return true;
+    double *G = calloc(n * n, sizeof *G);
+    if (!G)
+        return false;
+    /* G = AᵀA (upper), R = chol(G), A := A·R⁻¹ */
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)m, 1.0, A,
+                (blasint)lda, 0.0, G, (blasint)n);
+    bool ok = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)n, G, (lapack_int)n) == 0;
+    if (ok)
+        cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
+                    (blasint)m, (blasint)n, 1.0, G, (blasint)n, A, (blasint)lda);
+    free(G);
+    return ok;
+}

@@ -6,8 +6,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_COMPONENTS 4096u
+
+static int online_cpus(void)
+{
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c > 0 ? (int)c : 1;
+}
 
 struct RnTextLsa {
     RnTextOptions text;
@@ -97,7 +104,7 @@ void rn_text_lsa_free(RnTextLsa *m)
 
 /* Fits the LSA projection on the non-empty documents. */
 static bool fit_projection(RnTextLsa *m, const char *const *docs, size_t n_docs, size_t want,
-                           uint64_t iters, uint64_t seed, RnError **err)
+                           uint64_t iters, uint64_t seed, int threads, RnError **err)
 {
     RnCsr X;
     if (!rn_tfidf_transform(m->tfidf, docs, n_docs, &X, err))
@@ -112,7 +119,8 @@ static bool fit_projection(RnTextLsa *m, const char *const *docs, size_t n_docs,
         double *comps = rn_calloc(k, m->V * sizeof(double), err);
         double *sigma = comps ? rn_calloc(k, sizeof(double), err) : NULL;
         m->proj = sigma ? rn_calloc(m->V, k * sizeof(float), err) : NULL;
-        ok = m->proj && rn_sparse_randomized_svd(&X, k, 10, (int)iters, seed, comps, sigma, err);
+        ok = m->proj && rn_sparse_randomized_svd(&X, k, 10, (int)iters, seed, threads, comps,
+                                                  sigma, err);
         for (size_t i = 0; ok && i < k; i++)
             for (size_t j = 0; j < m->V; j++)
                 m->proj[j * k + i] = (float)comps[i * m->V + j];
@@ -151,7 +159,8 @@ RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t 
     bool ok = present && (m->tfidf = rn_tfidf_fit(present, n_docs, &s.tfidf, err));
     if (ok) {
         m->V = rn_tfidf_features(m->tfidf);
-        ok = fit_projection(m, present, n_docs, want - 1, s.iters, p ? p->seed : 0, err);
+        ok = fit_projection(m, present, n_docs, want - 1, s.iters, p ? p->seed : 0,
+                            p && p->threads > 0 ? p->threads : online_cpus(), err);
     }
     free(present);
     free_texts(docs, n);

@@ -52,11 +52,12 @@ RnTfidf *rn_tfidf_load(const uint8_t *p, size_t n, size_t *pos, RnError **err);
 
 /* Randomized truncated SVD of X (Halko et al.; scikit-learn's
  * randomized_svd with QR normalisation): k components, `oversamples` extra
- * columns, `iters` power iterations, Gaussian test matrix from seed.
+ * columns, `iters` power iterations, Gaussian test matrix from seed; the
+ * sparse products use `threads` workers (the result does not depend on it).
  * components: k × n_cols row-major (unit rows, sign fixed so each row's
  * largest-magnitude entry is positive); sigma: k singular values. */
 bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples,
-                              int iters, uint64_t seed, double *components,
+                              int iters, uint64_t seed, int threads, double *components,
                               double *sigma, RnError **err);
 
 #endif

@@ -5,6 +5,7 @@
 #include "embed/tfidf.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,11 +31,12 @@ static void fill_gaussian(double *x, size_t n, uint64_t seed)
     }
 }
 
-/* Y[n_rows × l] = X · B[n_cols × l] */
-static void csr_mul(const RnCsr *X, const double *B, size_t l, double *Y)
+/* Y[rows begin..end) = X · B[n_cols × l] */
+static void csr_mul_rows(const RnCsr *X, const double *B, size_t l, double *Y, size_t begin,
+                         size_t end)
 {
-    memset(Y, 0, X->n_rows * l * sizeof *Y);
-    for (size_t i = 0; i < X->n_rows; i++) {
+    memset(Y + begin * l, 0, (end - begin) * l * sizeof *Y);
+    for (size_t i = begin; i < end; i++) {
         double *y = Y + i * l;
         for (size_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
             const double *b = B + (size_t)X->col[p] * l;
@@ -45,20 +47,83 @@ static void csr_mul(const RnCsr *X, const double *B, size_t l, double *Y)
     }
 }
 
-/* Z[n_cols × l] = Xᵀ · Q[n_rows × l] */
-static void csr_mul_t(const RnCsr *X, const double *Q, size_t l, double *Z)
+typedef struct MulJob {
+    const RnCsr *X;
+    const double *B;
+    size_t l;
+    double *Y;
+    size_t begin, end;
+} MulJob;
+
+static void *mul_worker(void *arg)
 {
-    memset(Z, 0, X->n_cols * l * sizeof *Z);
-    for (size_t i = 0; i < X->n_rows; i++) {
-        const double *q = Q + i * l;
-        for (size_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
-            double *z = Z + (size_t)X->col[p] * l;
-            double v = X->val[p];
-            for (size_t c = 0; c < l; c++)
-                z[c] += v * q[c];
-        }
-    }
+    MulJob *j = arg;
+    csr_mul_rows(j->X, j->B, j->l, j->Y, j->begin, j->end);
+    return NULL;
 }
+
+/* Y[n_rows × l] = X · B, rows split over up to `threads` workers; every
+ * row is one worker's sequential sum, so the result is thread-independent. */
+static void csr_mul(const RnCsr *X, const double *B, size_t l, double *Y, int threads)
+{
+    enum { MAX_THREADS = 64 };
+    pthread_t tid[MAX_THREADS];
+    MulJob job[MAX_THREADS];
+    size_t t_n = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (size_t)threads;
+    if (X->n_rows < 1024)
+        t_n = 1;
+    bool started[MAX_THREADS] = {false};
+    for (size_t t = 0; t < t_n; t++) {
+        job[t] = (MulJob){X, B, l, Y, X->n_rows * t / t_n, X->n_rows * (t + 1) / t_n};
+        if (t > 0)
+            started[t] = pthread_create(&tid[t], NULL, mul_worker, &job[t]) == 0;
+        if (t > 0 && !started[t])
+            mul_worker(&job[t]);
+    }
+    mul_worker(&job[0]);
+    for (size_t t = 1; t < t_n; t++)
+        if (started[t])
+            pthread_join(tid[t], NULL);
+}
+
+/* The transpose of X as CSR (columns become rows; order within a row is
+ * the row order of X). */
+static bool csr_transpose(const RnCsr *X, RnCsr *T, RnError **err)
+{
+    size_t nnz = X->row_ptr[X->n_rows];
+    memset(T, 0, sizeof *T);
+    T->n_rows = X->n_cols;
+    T->n_cols = X->n_rows;
+    T->row_ptr = rn_calloc(X->n_cols + 1, sizeof *T->row_ptr, err);
+    T->col = T->row_ptr ? rn_calloc(nnz ? nnz : 1, sizeof *T->col, err) : NULL;
+    T->val = T->col ? rn_calloc(nnz ? nnz : 1, sizeof *T->val, err) : NULL;
+    if (!T->val) {
+        rn_csr_free(T);
+        return false;
+    }
+    for (size_t p = 0; p < nnz; p++)
+        T->row_ptr[X->col[p] + 1]++;
+    for (size_t j = 0; j < X->n_cols; j++)
+        T->row_ptr[j + 1] += T->row_ptr[j];
+    size_t *next = rn_calloc(X->n_cols ? X->n_cols : 1, sizeof *next, err);
+    if (!next) {
+        rn_csr_free(T);
+        return false;
+    }
+    memcpy(next, T->row_ptr, X->n_cols * sizeof *next);
+    for (size_t i = 0; i < X->n_rows; i++)
+        for (size_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
+            size_t q = next[X->col[p]]++;
+            T->col[q] = (uint32_t)i;
+            T->val[q] = X->val[p];
+        }
+    free(next);
+    return true;
+}
+
+/* Intermediate normalisation of the power iterations: Cholesky QR (as
+ * scikit-learn uses a cheap LU there), Householder when it breaks down. */
+static bool normalise(size_t m, size_t l, double *A, RnError **err);
 
 static bool qr(size_t m, size_t l, double *A, RnError **err)
 {
@@ -69,8 +134,60 @@ static bool qr(size_t m, size_t l, double *A, RnError **err)
     return true;
 }
 
+static bool normalise(size_t m, size_t l, double *A, RnError **err)
+{
+    return rn_lapack_cholesky_qr_f64(m, l, A, l) || qr(m, l, A, err);
+}
+
+/* X with its columns renumbered by decreasing number of non-zeros: the
+ * rows of the dense factor that the products touch most often then share
+ * cache lines (term frequencies are Zipfian). rank[j] = new index of j. */
+static bool csr_by_frequency(const RnCsr *X, RnCsr *P, uint32_t **rank_out, RnError **err)
+{
+    size_t V = X->n_cols, nnz = X->row_ptr[X->n_rows];
+    size_t *count = rn_calloc(V ? V : 1, sizeof *count, err);
+    uint32_t *order = count ? rn_calloc(V ? V : 1, sizeof *order, err) : NULL;
+    uint32_t *rank = order ? rn_calloc(V ? V : 1, sizeof *rank, err) : NULL;
+    memset(P, 0, sizeof *P);
+    bool ok = rank && (P->row_ptr = rn_calloc(X->n_rows + 1, sizeof *P->row_ptr, err)) &&
+              (P->col = rn_calloc(nnz ? nnz : 1, sizeof *P->col, err)) &&
+              (P->val = rn_calloc(nnz ? nnz : 1, sizeof *P->val, err));
+    if (ok) {
+        for (size_t q = 0; q < nnz; q++)
+            count[X->col[q]]++;
+        /* counting sort by decreasing count, ties by index: deterministic */
+        size_t max = 0;
+        for (size_t j = 0; j < V; j++)
+            max = count[j] > max ? count[j] : max;
+        size_t next = 0;
+        for (size_t c = max + 1; c-- > 0;)
+            for (size_t j = 0; j < V; j++)
+                if (count[j] == c)
+                    order[next++] = (uint32_t)j;
+        for (size_t r = 0; r < V; r++)
+            rank[order[r]] = (uint32_t)r;
+        P->n_rows = X->n_rows;
+        P->n_cols = V;
+        memcpy(P->row_ptr, X->row_ptr, (X->n_rows + 1) * sizeof *P->row_ptr);
+        for (size_t q = 0; q < nnz; q++) {
+            P->col[q] = rank[X->col[q]];
+            P->val[q] = X->val[q];
+        }
+    }
+    free(count);
+    free(order);
+    if (!ok) {
+        free(rank);
+        rn_csr_free(P);
+        return false;
+    }
+    *rank_out = rank;
+    return true;
+}
+
 bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples, int iters,
-                              uint64_t seed, double *components, double *sigma, RnError **err)
+                              uint64_t seed, int threads, double *components, double *sigma,
+                              RnError **err)
 {
     size_t n = X->n_rows, V = X->n_cols;
     size_t l = k + oversamples;
@@ -88,24 +205,27 @@ bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples, int 
     double *G = Z ? rn_calloc(l, l * sizeof(double), err) : NULL;
     double *w = G ? rn_calloc(l, sizeof(double), err) : NULL;
     double *W = w ? rn_calloc(l, k * sizeof(double), err) : NULL;
-    bool ok = W != NULL;
+    RnCsr Xp = {0}, Xt = {0};
+    uint32_t *rank = NULL;
+    bool ok = W && csr_by_frequency(X, &Xp, &rank, err) && csr_transpose(&Xp, &Xt, err);
+    X = &Xp; /* the products run on the renumbered matrix */
     if (ok) {
         fill_gaussian(Z, V * l, seed);
-        csr_mul(X, Z, l, Y);
+        csr_mul(X, Z, l, Y, threads);
     }
     for (int it = 0; ok && it < iters; it++) {
-        ok = qr(n, l, Y, err);
+        ok = normalise(n, l, Y, err);
         if (ok) {
-            csr_mul_t(X, Y, l, Z);
-            ok = qr(V, l, Z, err);
+            csr_mul(&Xt, Y, l, Z, threads);
+            ok = normalise(V, l, Z, err);
         }
         if (ok)
-            csr_mul(X, Z, l, Y);
+            csr_mul(X, Z, l, Y, threads);
     }
     ok = ok && qr(n, l, Y, err);
     if (ok) {
         /* B = Qᵀ X = Zᵀ; B Bᵀ = Zᵀ Z has B's left singular vectors */
-        csr_mul_t(X, Y, l, Z);
+        csr_mul(&Xt, Y, l, Z, threads);
         rn_blas_gemm_tn_f64(l, l, V, 1.0, Z, l, Z, l, 0.0, G, l);
         ok = rn_lapack_syev_f64(l, G, l, w);
         if (!ok)
@@ -133,7 +253,7 @@ bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples, int 
                 double *row = components + i * V;
                 size_t arg = 0;
                 for (size_t j = 0; j < V; j++) {
-                    row[j] = C[j * k + i];
+                    row[j] = C[(size_t)rank[j] * k + i];
                     if (fabs(row[j]) > fabs(row[arg]))
                         arg = j;
                 }
@@ -145,6 +265,9 @@ bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples, int 
                 free(C);
         }
     }
+    rn_csr_free(&Xt);
+    rn_csr_free(&Xp);
+    free(rank);
     free(Y);
     free(Z);
     free(G);

@@ -8,7 +8,8 @@
  *       scaled.npy (imputed and MinMax-scaled), emb.npy (the `authors` rows)
  *   embtxt_tool d2v IN.txt OUTDIR dim epochs negative min_count sample threads
  *       OUTDIR/norm.txt, train.npy (trained document vectors), infer.npy
- *       (inferred), loss.npy (mean loss per epoch)
+ *       (inferred; threads 0: inference skipped, zeros), loss.npy (mean loss
+ *       per epoch)
  *   embtxt_tool embed SOURCE METHOD ITEMS.jsonl OUT.npy [DIM [OPTIONS [SAMPLE]]]
  *       fits on the first SAMPLE items (default all), writes every row
  *       (float32); ITEMS.jsonl: {"e": elements object text, "r": report|null}
@@ -114,7 +115,7 @@ static int cmd_tfidf(int argc, char **argv)
     bool ok = write_f64(dir, "idf.npy", idf, 1, V) && write_f64(dir, "X.npy", dense, n, V);
     if (ok && k) {
         double *comps = calloc(k * V, sizeof *comps), *sigma = calloc(k, sizeof *sigma);
-        ok = rn_sparse_randomized_svd(&X, k, n, 7, 42, comps, sigma, &err) &&
+        ok = rn_sparse_randomized_svd(&X, k, n, 7, 42, 2, comps, sigma, &err) &&
              write_f64(dir, "comps.npy", comps, k, V) &&
              write_f64(dir, "sigma.npy", sigma, 1, k);
         free(comps);
@@ -212,7 +213,8 @@ static int cmd_d2v(int argc, char **argv)
         return die(err);
     float *inf = calloc(n * o.dim + 1, sizeof *inf);
     double *a = calloc(n * o.dim + 1, sizeof *a), *b = calloc(n * o.dim + 1, sizeof *b);
-    if (!rn_d2v_infer(m, (const char *const *)docs, n, atoi(argv[9]), inf, NULL, &err))
+    if (atoi(argv[9]) > 0 &&
+        !rn_d2v_infer(m, (const char *const *)docs, n, atoi(argv[9]), inf, NULL, &err))
         return die(err);
     for (size_t i = 0; i < n * o.dim; i++) {
         a[i] = rn_d2v_train_vectors(m)[i];
