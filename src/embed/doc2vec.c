@@ -4,10 +4,8 @@
 #include "embed/strmap.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define TABLE_DOMAIN 2147483647u /* gensim's cum_table domain, 2^31 - 1 */
 #define MAX_DIM 4096u
@@ -348,9 +346,6 @@ typedef struct InferJob {
     const char *const *docs;
     float *out;
     bool *known;
-    size_t begin, end;
-    bool ok;
-    RnError *err;
 } InferJob;
 
 static bool infer_one(const RnD2v *m, const char *doc, float *v, bool *known, uint32_t **ids,
@@ -377,62 +372,33 @@ static bool infer_one(const RnD2v *m, const char *doc, float *v, bool *known, ui
     return true;
 }
 
-static void *infer_worker(void *arg)
+static bool infer_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
-    InferJob *j = arg;
+    InferJob *j = ctx;
     size_t dim = j->m->opt.dim, cap = 0;
     uint32_t *ids = NULL;
-    float *work = rn_calloc(dim, sizeof *work, &j->err);
-    j->ok = work != NULL;
-    for (size_t i = j->begin; j->ok && i < j->end; i++) {
+    float *work = rn_calloc(dim, sizeof *work, err);
+    bool ok = work != NULL;
+    for (size_t i = begin; ok && i < end; i++) {
         bool known = false;
-        j->ok = infer_one(j->m, j->docs[i], j->out + i * dim, &known, &ids, &cap, work, &j->err);
+        ok = infer_one(j->m, j->docs[i], j->out + i * dim, &known, &ids, &cap, work, err);
         if (j->known)
             j->known[i] = known;
     }
     free(ids);
     free(work);
-    return NULL;
+    return ok;
 }
 
 bool rn_d2v_infer(const RnD2v *m, const char *const *docs, size_t n, int threads, float *out,
                   bool *known, RnError **err)
 {
-    if (threads <= 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = c > 0 ? (int)c : 1;
-    }
-    if ((size_t)threads > n)
-        threads = n ? (int)n : 1;
-    InferJob *jobs = rn_calloc((size_t)threads, sizeof *jobs, err);
-    pthread_t *tid = jobs ? rn_calloc((size_t)threads, sizeof *tid, err) : NULL;
-    if (!tid) {
-        free(jobs);
+    RnPool *pool = rn_pool_open(threads, err);
+    if (!pool)
         return false;
-    }
-    int started = 0;
-    for (int t = 0; t < threads; t++) {
-        jobs[t] = (InferJob){m, docs, out, known, n * (size_t)t / (size_t)threads,
-                             n * (size_t)(t + 1) / (size_t)threads, false, NULL};
-        if (t > 0 && pthread_create(&tid[t], NULL, infer_worker, &jobs[t]) == 0)
-            started = t;
-        else if (t > 0) /* no thread: do its share here */
-            infer_worker(&jobs[t]);
-    }
-    infer_worker(&jobs[0]);
-    for (int t = 1; t <= started; t++)
-        pthread_join(tid[t], NULL);
-    bool ok = true;
-    for (int t = 0; t < threads; t++) {
-        if (!jobs[t].ok && ok) {
-            ok = false;
-            rn_error_set(err, rn_error_code(jobs[t].err), "%s",
-                         jobs[t].err ? rn_error_message(jobs[t].err) : "doc2vec inference failed");
-        }
-        rn_error_free(jobs[t].err);
-    }
-    free(jobs);
-    free(tid);
+    InferJob job = {m, docs, out, known};
+    bool ok = rn_pool_for(pool, n, n < 256 ? (n ? n : 1) : 256, infer_part, &job, err);
+    rn_pool_close(pool);
     return ok;
 }
 

@@ -39,6 +39,8 @@ const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
  * src/embed/registry.c lists it (per source, the first row is the default). */
 /* image (embimg) */
 extern const RnEmbedMethodOps rn_embed_pca_ops;
+extern const RnEmbedMethodOps rn_embed_hog_ops;
+extern const RnEmbedMethodOps rn_embed_lbp_ops;
 /* image (cae) */
 /* metadata and text (embtxt) */
 extern const RnEmbedMethodOps rn_embed_meta_authors;
@@ -48,6 +50,14 @@ extern const RnEmbedMethodOps rn_embed_text_doc2vec;
 
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u
+
+/* ---- the driver's sample (driver.c) ------------------------------------ */
+
+/* Modality-balanced quotas: n groups of count[i] rows (names break ties),
+ * want rows in all: equal shares, a group smaller than its share gives the
+ * rest to the larger ones. Sum of quota = min(want, sum of count). */
+bool eb_balance_quotas(const uint64_t *count, const char *const *names, size_t n,
+                       uint64_t want, uint64_t *quota, RnError **err);
 
 /* ---- method options: "key=value,key=value" (options.c) ---------------- */
 

@@ -1,8 +1,6 @@
 /* Helpers shared by the image extractors (image_common.h). */
 #include "embed/image_common.h"
 
-#include "cluster/cluster_internal.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,44 +89,29 @@ typedef struct ChunkJob {
     const void *state;
     EbChunkFn fn;
     const RnEmbedItem *items;
-    size_t n, dim;
+    size_t dim;
     float *out;
-    RnError **errors; /* one slot per chunk */
 } ChunkJob;
 
-static void chunk_task(void *ctx, size_t c)
+static bool chunk_task(void *ctx, size_t part, size_t begin, size_t end,
+                       RnError **err)
 {
     ChunkJob *job = ctx;
-    size_t first = c * EB_CHUNK;
-    size_t m = job->n - first < EB_CHUNK ? job->n - first : EB_CHUNK;
-    job->fn(job->state, job->items + first, m, job->out + first * job->dim,
-            &job->errors[c]);
+    return job->fn(job->state, job->items + begin, end - begin,
+                   job->out + begin * job->dim, err);
 }
 
 bool eb_for_chunks(const void *state, EbChunkFn fn, const RnEmbedItem *items,
-                   size_t n, size_t dim, int threads, float *out, RnError **err)
+                   size_t n, size_t dim, RnPool *pool, float *out, RnError **err)
 {
-    size_t chunks = (n + EB_CHUNK - 1) / EB_CHUNK;
-    if (chunks == 0)
+    if (n == 0)
         return true;
-    ChunkJob job = {state, fn, items, n, dim, out,
-                    rn_calloc(chunks, sizeof(RnError *), err)};
-    if (!job.errors)
-        return false;
+    ChunkJob job = {state, fn, items, dim, out};
     int blas_threads = rn_blas_get_threads();
     rn_blas_set_threads(1);
-    bool ok = cl_parallel_for(chunks, cl_resolve_threads(threads), chunk_task, &job,
-                              err);
+    bool ok = rn_pool_for(pool, n, rn_part_count(n, EB_CHUNK, SIZE_MAX), chunk_task,
+                          &job, err);
     rn_blas_set_threads(blas_threads);
-    for (size_t c = 0; c < chunks; c++) {
-        if (job.errors[c] && ok) {
-            rn_error_set(err, rn_error_code(job.errors[c]), "%s",
-                         rn_error_message(job.errors[c]));
-            ok = false;
-        }
-        rn_error_free(job.errors[c]);
-    }
-    free(job.errors);
     return ok;
 }
 
@@ -144,6 +127,122 @@ bool eb_pick_dim(const RnEmbedParams *p, size_t fallback, size_t max,
     *dim = p->dim ? p->dim : fallback < max ? fallback : max;
     if (*dim == 0) {
         rn_error_set(err, RN_ERROR_INVALID, "%s: the sample allows no output", method);
+        return false;
+    }
+    return true;
+}
+
+/* ---- descriptor + optional PCA ----------------------------------------- */
+
+#include "embed/pca.h"
+
+size_t eb_reduced_dim(const EbReduced *r)
+{
+    return r->reduce ? r->pca.k : r->feat_dim;
+}
+
+void eb_reduced_free(EbReduced *r)
+{
+    if (r)
+        eb_pca_free(&r->pca);
+}
+
+bool eb_reduced_fit(const void *state, EbReduced *r, EbChunkFn features,
+                    const RnEmbedItem *sample, size_t n, const RnEmbedParams *p,
+                    size_t default_dim, const char *method, size_t *dim,
+                    RnError **err)
+{
+    r->threads = p->threads;
+    if (!r->reduce) {
+        if (p->dim && p->dim != r->feat_dim) {
+            rn_error_set(err, RN_ERROR_INVALID,
+                         "%s without PCA gives %zu values, not --dim %zu", method,
+                         r->feat_dim, p->dim);
+            return false;
+        }
+        *dim = r->feat_dim;
+        return true;
+    }
+    size_t k, nf, max = n - 1 < r->feat_dim ? n - 1 : r->feat_dim;
+    float *F = NULL;
+    RnPool *pool = NULL;
+    bool ok = eb_pick_dim(p, default_dim, max, method, &k, err) &&
+              rn_mul_size(n, r->feat_dim, &nf) &&
+              (F = rn_malloc(nf * sizeof *F, err)) &&
+              (pool = rn_pool_open(p->threads, err)) &&
+              eb_for_chunks(state, features, sample, n, r->feat_dim, pool, F, err);
+    EbPcaOptions o = {k, EB_PCA_POWER_ITERS, EB_PCA_OVERSAMPLE, p->seed, pool};
+    ok = ok && eb_pca_fit(F, n, r->feat_dim, &o, &r->pca, err);
+    rn_pool_close(pool);
+    free(F);
+    if (ok)
+        *dim = k;
+    return ok;
+}
+
+typedef struct ReducedJob {
+    const void *state;
+    const EbReduced *r;
+    EbChunkFn features;
+} ReducedJob;
+
+static bool reduced_chunk(const void *ctx, const RnEmbedItem *items, size_t n,
+                          float *out, RnError **err)
+{
+    const ReducedJob *job = ctx;
+    float *F = rn_malloc(n * job->r->feat_dim * sizeof *F, err);
+    bool ok = F && job->features(job->state, items, n, F, err);
+    if (ok)
+        eb_pca_project(&job->r->pca, F, n, job->r->feat_dim, out, job->r->pca.k);
+    free(F);
+    return ok;
+}
+
+bool eb_reduced_transform(const void *state, const EbReduced *r,
+                          EbChunkFn features, const RnEmbedItem *items, size_t n,
+                          float *out, RnError **err)
+{
+    uint32_t in;
+    if (!eb_thumbs_size(items, n, &in, err))
+        return false;
+    RnPool *pool = rn_pool_open(r->threads, err);
+    if (!pool)
+        return false;
+    ReducedJob job = {state, r, features};
+    bool ok = r->reduce ? eb_for_chunks(&job, reduced_chunk, items, n, r->pca.k, pool,
+                                        out, err)
+                        : eb_for_chunks(state, features, items, n, r->feat_dim, pool,
+                                        out, err);
+    rn_pool_close(pool);
+    return ok;
+}
+
+bool eb_reduced_save(const EbReduced *r, RnBuf *out, RnError **err)
+{
+    return eb_put_u64(out, r->feat_dim, err) && eb_put_u32(out, r->reduce, err) &&
+           (!r->reduce || eb_pca_save(&r->pca, out, err));
+}
+
+bool eb_reduced_load(EbReader *rd, size_t feat_dim, EbReduced *r, RnError **err)
+{
+    size_t stored;
+    uint32_t reduce;
+    memset(r, 0, sizeof *r);
+    if (!eb_get_size(rd, feat_dim, feat_dim, &stored, err) ||
+        !eb_get_u32(rd, &reduce, err))
+        return false;
+    if (reduce > 1) {
+        rn_error_set_at(err, RN_ERROR_PARSE, rd->pos, "model: bad PCA flag %u", reduce);
+        return false;
+    }
+    r->feat_dim = feat_dim;
+    r->reduce = reduce;
+    if (reduce && !eb_pca_load(rd, feat_dim, &r->pca, err))
+        return false;
+    if (reduce && r->pca.d != feat_dim) {
+        rn_error_set(err, RN_ERROR_PARSE, "model: PCA of %zu inputs for %zu features",
+                     r->pca.d, feat_dim);
+        eb_pca_free(&r->pca);
         return false;
     }
     return true;

@@ -11,8 +11,6 @@
 
 #define DEFAULT_SIDE 32u
 #define DEFAULT_DIM 64u
-#define DEFAULT_POWER 4u
-#define DEFAULT_OVERSAMPLE 10u
 
 typedef struct PcaState {
     uint32_t side;
@@ -65,7 +63,7 @@ static void pca_free(void *state)
 static void *pca_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p,
                      size_t *dim, RnError **err)
 {
-    uint64_t side = DEFAULT_SIDE, power = DEFAULT_POWER, over = DEFAULT_OVERSAMPLE;
+    uint64_t side = DEFAULT_SIDE, power = EB_PCA_POWER_ITERS, over = EB_PCA_OVERSAMPLE;
     uint32_t in;
     if (!eb_options_check(p->options, pca_options, err) ||
         !eb_option_u64(p->options, "size", 4, EB_SIDE_MAX, &side, err) ||
@@ -80,11 +78,14 @@ static void *pca_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
     s->threads = p->threads;
     size_t d = (size_t)side * side, k, nd;
     float *X = NULL;
+    RnPool *pool = NULL;
     bool ok = eb_pick_dim(p, DEFAULT_DIM, n - 1 < d ? n - 1 : d, "pca", &k, err) &&
               rn_mul_size(n, d, &nd) && (X = rn_malloc(nd * sizeof *X, err)) &&
-              eb_for_chunks(s, pixels_chunk, sample, n, d, p->threads, X, err);
-    EbPcaOptions o = {k, (unsigned)power, over, p->seed, p->threads};
+              (pool = rn_pool_open(p->threads, err)) &&
+              eb_for_chunks(s, pixels_chunk, sample, n, d, pool, X, err);
+    EbPcaOptions o = {k, (unsigned)power, over, p->seed, pool};
     ok = ok && eb_pca_fit(X, n, d, &o, &s->pca, err);
+    rn_pool_close(pool);
     free(X);
     if (!ok) {
         pca_free(s);
@@ -99,8 +100,12 @@ static bool pca_transform(const void *state, const RnEmbedItem *items, size_t n,
 {
     const PcaState *s = state;
     uint32_t in;
-    return eb_thumbs_size(items, n, &in, err) &&
-           eb_for_chunks(s, project_chunk, items, n, s->pca.k, s->threads, out, err);
+    if (!eb_thumbs_size(items, n, &in, err))
+        return false;
+    RnPool *pool = rn_pool_open(s->threads, err);
+    bool ok = pool && eb_for_chunks(s, project_chunk, items, n, s->pca.k, pool, out, err);
+    rn_pool_close(pool);
+    return ok;
 }
 
 static bool pca_save(const void *state, RnBuf *out, RnError **err)

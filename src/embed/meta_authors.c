@@ -90,8 +90,9 @@ static bool fit_reducer(Authors *a, const double *X, size_t n, size_t d, size_t 
         return a->ae != NULL;
     }
     float *F = to_float(X, n * d, err);
+    /* a few hundred features: the caller's thread is enough */
     EbPcaOptions po = {.k = k, .power_iters = (unsigned)power, .oversample = 10,
-                       .seed = seed, .threads = a->threads};
+                       .seed = seed, .pool = NULL};
     bool ok = F && eb_pca_fit(F, n, d, &po, &a->pca, err);
     free(F);
     a->dim = ok ? a->pca.k : 0;

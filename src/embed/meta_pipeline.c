@@ -40,7 +40,7 @@ struct RnMetaPipeline {
 static const char *element_text(const RnJson *doc, const char *keyword, size_t *len)
 {
     RnJsonRef v = rn_json_at(doc, rn_json_get(doc, rn_json_root(doc), keyword), 1);
-    const char *s = rn_json_string(doc, v, len);
+    const char *s = rn_json_str(doc, v, len);
     if (!s)
         return NULL;
     while (*len && (*s == ' ' || *s == '\t'))
@@ -218,8 +218,8 @@ static bool base_columns(const RnMetaRules *rules, RnJson *const *docs, size_t n
         RnJsonRef root = rn_json_root(docs[i]);
         for (size_t m = 0; ok && m < rn_json_count(docs[i], root); m++) {
             RnJsonRef mem = rn_json_at(docs[i], root, m);
-            const char *kw = rn_json_key(docs[i], mem, NULL);
-            const char *vr = rn_json_string(docs[i], rn_json_at(docs[i], mem, 0), NULL);
+            const char *kw = rn_json_member_key(docs[i], mem, NULL);
+            const char *vr = rn_json_str(docs[i], rn_json_at(docs[i], mem, 0), NULL);
             if (rn_meta_rules_identifying(rules, kw, vr))
                 continue;
             int64_t id = rn_strmap_find(&names, kw, strlen(kw), true, err);

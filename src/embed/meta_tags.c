@@ -27,7 +27,7 @@ static bool tags_text(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnErr
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof descriptive_tags / sizeof *descriptive_tags; i++) {
         size_t len;
-        const char *s = rn_json_string(
+        const char *s = rn_json_str(
             doc, rn_json_at(doc, rn_json_get(doc, root, descriptive_tags[i]), 1), &len);
         if (s)
             ok = rn_text_normalize(tn, s, len, out, NULL, err);

@@ -1,8 +1,6 @@
 /* Randomized PCA and its exact reference (pca.h). */
 #include "embed/pca.h"
 
-#include "cluster/cluster_internal.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,43 +96,42 @@ typedef struct Gemm {
     size_t parts;
 } Gemm;
 
-static void x_times_chunk(void *ctx, size_t c)
+static bool x_times_part(void *ctx, size_t part, size_t r0, size_t r1,
+                         RnError **err)
 {
     Gemm *g = ctx;
-    size_t r0 = c * EB_PCA_CHUNK;
-    size_t m = g->n - r0 < EB_PCA_CHUNK ? g->n - r0 : EB_PCA_CHUNK;
-    rn_blas_gemm_nn_f32(m, g->l, g->d, 1.0f, g->X + r0 * g->d, g->d, g->in, g->l,
-                        0.0f, g->out + r0 * g->l, g->l);
+    rn_blas_gemm_nn_f32(r1 - r0, g->l, g->d, 1.0f, g->X + r0 * g->d, g->d, g->in,
+                        g->l, 0.0f, g->out + r0 * g->l, g->l);
+    return true;
 }
 
-static void xt_times_part(void *ctx, size_t p)
+static bool xt_times_part(void *ctx, size_t p, size_t r0, size_t r1, RnError **err)
 {
     Gemm *g = ctx;
-    size_t r0 = (size_t)(((unsigned __int128)g->n * p) / g->parts);
-    size_t r1 = (size_t)(((unsigned __int128)g->n * (p + 1)) / g->parts);
     rn_blas_gemm_tn_f32(g->d, g->l, r1 - r0, 1.0f, g->X + r0 * g->d, g->d,
                         g->in + r0 * g->l, g->l, 0.0f, g->out + p * g->d * g->l,
                         g->l);
+    return true;
 }
 
-/* Y (n × l) = X · W (d × l). */
+/* Y (n × l) = X · W (d × l), one BLAS call per partition of about
+ * EB_PCA_CHUNK rows. */
 static bool x_times(const float *X, size_t n, size_t d, size_t l, const float *W,
-                    float *Y, int threads, RnError **err)
+                    float *Y, RnPool *pool, RnError **err)
 {
     Gemm g = {X, n, d, l, W, Y, 0};
-    return cl_parallel_for((n + EB_PCA_CHUNK - 1) / EB_PCA_CHUNK, threads,
-                           x_times_chunk, &g, err);
+    return rn_pool_for(pool, n, rn_part_count(n, EB_PCA_CHUNK, SIZE_MAX),
+                       x_times_part, &g, err);
 }
 
 /* Z (d × l) = Xᵀ · Y (n × l), partial products summed in part order.
  * partials: MAX_PARTS × d × l scratch. */
 static bool xt_times(const float *X, size_t n, size_t d, size_t l,
-                     const float *Y, float *Z, float *partials, int threads,
+                     const float *Y, float *Z, float *partials, RnPool *pool,
                      RnError **err)
 {
-    size_t chunks = (n + EB_PCA_CHUNK - 1) / EB_PCA_CHUNK;
-    Gemm g = {X, n, d, l, Y, partials, chunks < MAX_PARTS ? chunks : MAX_PARTS};
-    if (!cl_parallel_for(g.parts, threads, xt_times_part, &g, err))
+    Gemm g = {X, n, d, l, Y, partials, rn_part_count(n, EB_PCA_CHUNK, MAX_PARTS)};
+    if (!rn_pool_for(pool, n, g.parts, xt_times_part, &g, err))
         return false;
     memcpy(Z, partials, d * l * sizeof *Z);
     for (size_t p = 1; p < g.parts; p++)
@@ -152,33 +149,27 @@ static bool orthonormalize(float *A, size_t m, size_t l, RnError **err)
     return true;
 }
 
-/* Gaussian d × l test matrix (Box–Muller on the seeded stream). */
+/* Gaussian d × l test matrix from the seeded stream. */
 static void gaussian_fill(float *W, size_t count, uint64_t seed)
 {
-    ClRng rng;
-    cl_rng_seed(&rng, seed);
-    for (size_t i = 0; i < count; i += 2) {
-        double u1 = 1.0 - cl_rng_uniform(&rng), u2 = cl_rng_uniform(&rng);
-        double r = sqrt(-2.0 * log(u1));
-        W[i] = (float)(r * cos(2 * M_PI * u2));
-        if (i + 1 < count)
-            W[i + 1] = (float)(r * sin(2 * M_PI * u2));
-    }
+    RnRng rng = rn_rng_new(seed);
+    for (size_t i = 0; i < count; i++)
+        W[i] = (float)rn_rng_normal(&rng);
 }
 
 /* The range finder: Q (n × l) with orthonormal columns spanning X's top
  * singular subspace; Z (d × l) is scratch. */
 static bool range_finder(const float *X, size_t n, size_t d, size_t l,
-                         const EbPcaOptions *o, int threads, float *Q, float *Z,
+                         const EbPcaOptions *o, RnPool *pool, float *Q, float *Z,
                          float *partials, RnError **err)
 {
     gaussian_fill(Z, d * l, o->seed);
-    if (!x_times(X, n, d, l, Z, Q, threads, err) || !orthonormalize(Q, n, l, err))
+    if (!x_times(X, n, d, l, Z, Q, pool, err) || !orthonormalize(Q, n, l, err))
         return false;
     for (unsigned it = 0; it < o->power_iters; it++)
-        if (!xt_times(X, n, d, l, Q, Z, partials, threads, err) ||
+        if (!xt_times(X, n, d, l, Q, Z, partials, pool, err) ||
             !orthonormalize(Z, d, l, err) ||
-            !x_times(X, n, d, l, Z, Q, threads, err) ||
+            !x_times(X, n, d, l, Z, Q, pool, err) ||
             !orthonormalize(Q, n, l, err))
             return false;
     return true;
@@ -230,7 +221,6 @@ bool eb_pca_fit(float *X, size_t n, size_t d, const EbPcaOptions *o,
         l = n;
     if (l > d)
         l = d;
-    int threads = cl_resolve_threads(o->threads);
     float *Q = NULL, *Z = NULL, *partials = NULL;
     size_t nl, dl, pdl;
     bool ok = column_stats(X, n, d, out, err) && rn_mul_size(n, l, &nl) &&
@@ -245,8 +235,8 @@ bool eb_pca_fit(float *X, size_t n, size_t d, const EbPcaOptions *o,
     rn_blas_set_threads(1); /* our own threads; BLAS stays deterministic */
     if (ok) {
         centre(X, n, d, out->mean);
-        ok = range_finder(X, n, d, l, o, threads, Q, Z, partials, err) &&
-             xt_times(X, n, d, l, Q, Z, partials, threads, err) &&
+        ok = range_finder(X, n, d, l, o, o->pool, Q, Z, partials, err) &&
+             xt_times(X, n, d, l, Q, Z, partials, o->pool, err) &&
              small_svd(Z, d, l, n, out, err);
     }
     rn_blas_set_threads(blas_threads);

@@ -27,12 +27,20 @@ typedef struct EbPcaOptions {
     unsigned power_iters;   /* q */
     size_t oversample;      /* extra test vectors beyond k */
     uint64_t seed;
-    int threads;            /* <= 0: one per CPU */
+    RnPool *pool;           /* NULL: the caller's thread only */
 } EbPcaOptions;
 
-/* Rows per BLAS call in fits and projections: a fixed layout, so results
- * never depend on the thread count. */
+/* Rows per BLAS call in fits and projections (about; the partitions
+ * depend only on n), so results never depend on the thread count. BLAS
+ * runs single-threaded meanwhile: the pool supplies the threads. */
 #define EB_PCA_CHUNK 256u
+
+/* Power iterations and oversampling of the descriptor reductions; the
+ * `pca` method exposes them as options. 4 iterations keep the leading
+ * components within float32 rounding of the exact ones on thumbnails
+ * (tests/embed/golden_descriptors.py). */
+#define EB_PCA_POWER_ITERS 4u
+#define EB_PCA_OVERSAMPLE 10u
 
 /* Fits on X (n × d, row-major, contiguous), which is centred in place.
  * Needs n >= 2 and 1 <= k <= min(n, d). */

@@ -7,6 +7,10 @@
 
 static const RnEmbedMethodOps *const method_table[] = {
     /* image */
+    /* hog first: the best Modality and region NMI of the three on the
+     * synthetic archives, and fast (bench/RESULTS.md, embed section) */
+    &rn_embed_hog_ops,
+    &rn_embed_lbp_ops,
     &rn_embed_pca_ops,
     /* metadata */
     &rn_embed_meta_authors,

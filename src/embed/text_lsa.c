@@ -6,15 +6,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_COMPONENTS 4096u
-
-static int online_cpus(void)
-{
-    long c = sysconf(_SC_NPROCESSORS_ONLN);
-    return c > 0 ? (int)c : 1;
-}
 
 struct RnTextLsa {
     RnTextOptions text;
@@ -160,7 +153,7 @@ RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t 
     if (ok) {
         m->V = rn_tfidf_features(m->tfidf);
         ok = fit_projection(m, present, n_docs, want - 1, s.iters, p ? p->seed : 0,
-                            p && p->threads > 0 ? p->threads : online_cpus(), err);
+                            p ? p->threads : 0, err);
     }
     free(present);
     free_texts(docs, n);

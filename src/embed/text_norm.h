@@ -31,7 +31,8 @@ RnTextNorm *rn_text_norm_new(const RnTextOptions *opt, RnError **err);
 void rn_text_norm_free(RnTextNorm *tn);
 /* Appends the normalised tokens of text[0..n) to out (space-separated, a
  * space before the first token when out is not empty) and NUL-terminates.
- * Invalid UTF-8 bytes are read as Latin-2 so nothing is dropped silently.
+ * Text that is not valid UTF-8 is decoded as core's RN_TEXT_AUTO does
+ * (ISO-8859-2, or Windows-1250 when its š ž bytes occur).
  * *tokens (may be NULL) receives the number of tokens appended. */
 bool rn_text_normalize(RnTextNorm *tn, const char *text, size_t n, RnBuf *out,
                        size_t *tokens, RnError **err);

@@ -5,7 +5,6 @@
 #include "embed/tfidf.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,38 +51,23 @@ typedef struct MulJob {
     const double *B;
     size_t l;
     double *Y;
-    size_t begin, end;
 } MulJob;
 
-static void *mul_worker(void *arg)
+static bool mul_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
-    MulJob *j = arg;
-    csr_mul_rows(j->X, j->B, j->l, j->Y, j->begin, j->end);
-    return NULL;
+    MulJob *j = ctx;
+    csr_mul_rows(j->X, j->B, j->l, j->Y, begin, end);
+    return true;
 }
 
-/* Y[n_rows × l] = X · B, rows split over up to `threads` workers; every
- * row is one worker's sequential sum, so the result is thread-independent. */
-static void csr_mul(const RnCsr *X, const double *B, size_t l, double *Y, int threads)
+/* Y[n_rows × l] = X · B on the pool; every row is one task's sequential
+ * sum, so the result does not depend on the thread count. */
+static bool csr_mul(const RnCsr *X, const double *B, size_t l, double *Y, RnPool *pool,
+                    RnError **err)
 {
-    enum { MAX_THREADS = 64 };
-    pthread_t tid[MAX_THREADS];
-    MulJob job[MAX_THREADS];
-    size_t t_n = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (size_t)threads;
-    if (X->n_rows < 1024)
-        t_n = 1;
-    bool started[MAX_THREADS] = {false};
-    for (size_t t = 0; t < t_n; t++) {
-        job[t] = (MulJob){X, B, l, Y, X->n_rows * t / t_n, X->n_rows * (t + 1) / t_n};
-        if (t > 0)
-            started[t] = pthread_create(&tid[t], NULL, mul_worker, &job[t]) == 0;
-        if (t > 0 && !started[t])
-            mul_worker(&job[t]);
-    }
-    mul_worker(&job[0]);
-    for (size_t t = 1; t < t_n; t++)
-        if (started[t])
-            pthread_join(tid[t], NULL);
+    MulJob job = {X, B, l, Y};
+    size_t parts = X->n_rows < 64 ? 1 : 64;
+    return rn_pool_for(pool, X->n_rows, parts, mul_part, &job, err);
 }
 
 /* The transpose of X as CSR (columns become rows; order within a row is
@@ -207,32 +191,33 @@ bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples, int 
     double *W = w ? rn_calloc(l, k * sizeof(double), err) : NULL;
     RnCsr Xp = {0}, Xt = {0};
     uint32_t *rank = NULL;
-    bool ok = W && csr_by_frequency(X, &Xp, &rank, err) && csr_transpose(&Xp, &Xt, err);
+    RnPool *pool = NULL;
+    bool ok = W && (pool = rn_pool_open(threads, err)) &&
+              csr_by_frequency(X, &Xp, &rank, err) && csr_transpose(&Xp, &Xt, err);
     X = &Xp; /* the products run on the renumbered matrix */
     if (ok) {
         fill_gaussian(Z, V * l, seed);
-        csr_mul(X, Z, l, Y, threads);
+        ok = csr_mul(X, Z, l, Y, pool, err);
     }
     for (int it = 0; ok && it < iters; it++) {
         ok = normalise(n, l, Y, err);
-        if (ok) {
-            csr_mul(&Xt, Y, l, Z, threads);
-            ok = normalise(V, l, Z, err);
-        }
+        ok = ok && csr_mul(&Xt, Y, l, Z, pool, err) && normalise(V, l, Z, err);
         if (ok)
-            csr_mul(X, Z, l, Y, threads);
+            ok = csr_mul(X, Z, l, Y, pool, err);
     }
     ok = ok && qr(n, l, Y, err);
     if (ok) {
         /* B = Qᵀ X = Zᵀ; B Bᵀ = Zᵀ Z has B's left singular vectors */
-        csr_mul(&Xt, Y, l, Z, threads);
+        ok = csr_mul(&Xt, Y, l, Z, pool, err);
+    }
+    if (ok) {
         rn_blas_gemm_tn_f64(l, l, V, 1.0, Z, l, Z, l, 0.0, G, l);
         ok = rn_lapack_syev_f64(l, G, l, w);
         if (!ok)
             rn_error_set(err, RN_ERROR_INTERNAL, "LAPACK eigendecomposition failed");
     }
     if (ok) {
-        /* top k eigenpairs, descending; component_i = Zᵀ... = (Z W_i)ᵀ / σ_i */
+        /* top k eigenpairs, descending; component_i = (Z W_i)ᵀ / σ_i */
         for (size_t i = 0; i < k; i++) {
             size_t src = l - 1 - i;
             double lam = w[src] > 0 ? w[src] : 0;
@@ -265,6 +250,7 @@ bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples, int 
                 free(C);
         }
     }
+    rn_pool_close(pool);
     rn_csr_free(&Xt);
     rn_csr_free(&Xp);
     free(rank);

@@ -252,9 +252,9 @@ static int cmd_embed(int argc, char **argv)
             return die(err);
         RnJsonRef root = rn_json_root(docs[i]);
         items[i] = (RnEmbedItem){.sop_uid = "", .modality = "", .region = "",
-                                 .elements_json = rn_json_string(docs[i],
+                                 .elements_json = rn_json_str(docs[i],
                                      rn_json_get(docs[i], root, "e"), NULL),
-                                 .report = rn_json_string(docs[i],
+                                 .report = rn_json_str(docs[i],
                                      rn_json_get(docs[i], root, "r"), NULL)};
     }
     RnEmbedParams p = {.dim = argc > 6 ? (size_t)atol(argv[6]) : 0, .seed = 1,

@@ -18,10 +18,10 @@ static void test_elements_object(void)
     CHECK(rn_json_type(d, root) == RN_JSON_OBJECT);
     CHECK_EQ_INT(rn_json_count(d, root), 3);
     RnJsonRef mod = rn_json_get(d, root, "Modality");
-    CHECK_EQ_STR(rn_json_key(d, mod, NULL), "Modality");
-    CHECK_EQ_STR(rn_json_string(d, rn_json_at(d, mod, 1), NULL), "CT");
+    CHECK_EQ_STR(rn_json_member_key(d, mod, NULL), "Modality");
+    CHECK_EQ_STR(rn_json_str(d, rn_json_at(d, mod, 1), NULL), "CT");
     RnJsonRef ps = rn_json_get(d, root, "PixelSpacing");
-    CHECK_EQ_STR(rn_json_string(d, rn_json_at(d, ps, 1), NULL), "0.5\\0.5");
+    CHECK_EQ_STR(rn_json_str(d, rn_json_at(d, ps, 1), NULL), "0.5\\0.5");
     RnJsonRef x = rn_json_get(d, root, "x");
     CHECK_EQ_INT(rn_json_count(d, x), 5);
     CHECK_NEAR(rn_json_number(d, rn_json_at(d, x, 0)), 1.0, 0);
@@ -29,7 +29,7 @@ static void test_elements_object(void)
     CHECK(rn_json_type(d, rn_json_at(d, x, 2)) == RN_JSON_BOOL);
     CHECK(rn_json_type(d, rn_json_at(d, x, 3)) == RN_JSON_NULL);
     size_t len;
-    CHECK_EQ_STR(rn_json_string(d, rn_json_at(d, x, 4), &len), "\xc4\x8d\xf0\x9f\x98\x80\n");
+    CHECK_EQ_STR(rn_json_str(d, rn_json_at(d, x, 4), &len), "\xc4\x8d\xf0\x9f\x98\x80\n");
     CHECK_EQ_INT(len, 7);
     CHECK(rn_json_get(d, root, "missing") == 0);
     CHECK(rn_json_at(d, x, 5) == 0);

@@ -6,8 +6,6 @@
 #include "embed/pca.h"
 #include "rn_test.h"
 
-#include "cluster/cluster_internal.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,13 +15,12 @@
  * orthonormal-ish directions plus isotropic noise 0.01, offset mean. */
 static float *planted(size_t n, size_t d, size_t rank, uint64_t seed)
 {
-    ClRng rng;
-    cl_rng_seed(&rng, seed);
+    RnRng rng = rn_rng_new(seed);
     float *dirs = malloc(rank * d * sizeof *dirs), *X = malloc(n * d * sizeof *X);
     for (size_t c = 0; c < rank; c++) { /* Gram–Schmidt on random vectors */
             float *v = dirs + c * d;
             for (size_t j = 0; j < d; j++)
-                v[j] = (float)(cl_rng_uniform(&rng) - 0.5);
+                v[j] = (float)(rn_rng_double(&rng) - 0.5);
             for (size_t b = 0; b < c; b++) {
                 double dot = 0;
                 for (size_t j = 0; j < d; j++)
@@ -38,10 +35,10 @@ static float *planted(size_t n, size_t d, size_t rank, uint64_t seed)
                 v[j] /= (float)sqrt(norm);
     }
     for (size_t i = 0; i < n * d; i++)
-        X[i] = 3.0f + 0.1f * (float)(cl_rng_uniform(&rng) - 0.5);
+        X[i] = 3.0f + 0.1f * (float)(rn_rng_double(&rng) - 0.5);
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < rank; c++) {
-            float a = (float)((cl_rng_uniform(&rng) - 0.5) * sqrt(12.0) * 10.0 / (double)(c + 1));
+            float a = (float)((rn_rng_double(&rng) - 0.5) * sqrt(12.0) * 10.0 / (double)(c + 1));
             for (size_t j = 0; j < d; j++)
                 X[i * d + j] += a * dirs[c * d + j];
         }
@@ -65,7 +62,7 @@ static void test_fit_vs_reference(void)
     EbPca ref, fast;
     CHECK(eb_pca_fit_ref(X, n, d, k, &ref, NULL));
     float *Xc = copy(X, n * d);
-    EbPcaOptions o = {k, 4, 10, 5, 1};
+    EbPcaOptions o = {k, 4, 10, 5, NULL};
     CHECK(eb_pca_fit(Xc, n, d, &o, &fast, NULL));
     for (size_t c = 0; c < k; c++) {
         double diff = 0;
@@ -98,9 +95,11 @@ static void test_thread_independence(void)
     float *X = planted(n, d, 6, 3);
     EbPca a, b;
     float *X1 = copy(X, n * d), *X3 = copy(X, n * d);
-    EbPcaOptions o1 = {k, 3, 8, 9, 1}, o3 = {k, 3, 8, 9, 3};
+    RnPool *pool = rn_pool_open(3, NULL);
+    EbPcaOptions o1 = {k, 3, 8, 9, NULL}, o3 = {k, 3, 8, 9, pool};
     CHECK(eb_pca_fit(X1, n, d, &o1, &a, NULL));
     CHECK(eb_pca_fit(X3, n, d, &o3, &b, NULL));
+    rn_pool_close(pool);
     CHECK(memcmp(a.components, b.components, k * d * sizeof(float)) == 0);
     CHECK(memcmp(a.variance, b.variance, k * sizeof(float)) == 0);
 
@@ -162,18 +161,17 @@ static void test_resample(void)
  * with noise, so the leading components are meaningful. */
 static uint8_t *make_thumbs(size_t n, uint32_t S, RnEmbedItem *items)
 {
-    ClRng rng;
-    cl_rng_seed(&rng, 77);
+    RnRng rng = rn_rng_new(77);
     uint8_t *px = malloc(n * S * S);
     for (size_t i = 0; i < n; i++) {
         uint8_t *t = px + i * S * S;
-        double r0 = S * (0.2 + 0.2 * cl_rng_uniform(&rng));
+        double r0 = S * (0.2 + 0.2 * rn_rng_double(&rng));
         for (uint32_t y = 0; y < S; y++)
             for (uint32_t x = 0; x < S; x++) {
                 double v = i % 2 ? ((x - S / 2.0) * (x - S / 2.0) + (y - S / 2.0) * (y - S / 2.0) <
                                     r0 * r0) * 200.0
                                  : 255.0 * x / S;
-                v += 40 * cl_rng_uniform(&rng);
+                v += 40 * rn_rng_double(&rng);
                 t[y * S + x] = (uint8_t)(v > 255 ? 255 : v);
             }
         items[i] = (RnEmbedItem){.sop_uid = "1.2.3", .modality = i % 2 ? "CT" : "CR",

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""Cluster quality of the image extractors on an ingested synthetic archive.
+
+    bench/embed_quality.py WS TRUTH.csv [--radnet BIN] [--jobs N]
+                           [--variants METHOD/OPTIONS/DIM ...] [--seeds 1,2]
+
+For every variant, `radnet embed -w WS --source image --method METHOD
+--options OPTIONS --dim DIM --force` (timed), then k-means (`radnet cluster`,
+k-means++, n_init 10, the given seeds) with k = 50 and k = the number of true
+classes, scored by homogeneity and NMI against the true Modality and the
+true region of truth.csv (scikit-learn's definitions). The baseline "raw" is
+the thumbnail itself, area-downsampled to 32×32 (1024 values). Prints a
+Markdown table (medians over seeds)."""
+import argparse
+import csv
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from sklearn.metrics import homogeneity_score, normalized_mutual_info_score
+
+# METHOD/OPTIONS/DIM; empty fields mean the method's defaults.
+DEFAULT_VARIANTS = [
+    "pca", "pca/size=16", "pca/size=64", "pca//32", "pca//128",
+    "hog", "hog/cell=16", "hog/size=128,cell=16", "hog/size=32,cell=4",
+    "hog/block=3", "hog//128",
+    "lbp", "lbp/grid=2", "lbp/size=128", "lbp/scales=8:1",
+]
+
+
+def read_rows(ws):
+    with open(os.path.join(ws, "embeddings", "rows.csv")) as f:
+        r = csv.reader(f)
+        next(r)
+        return [sop for _, sop in r]
+
+
+def raw_baseline(ws, rows, out):
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(ws, "catalog.sqlite"), uri=True)
+    index = dict(db.execute("SELECT sop_uid, thumb_index FROM images "
+                            "WHERE thumb_index IS NOT NULL"))
+    thumbs = np.load(os.path.join(ws, "thumbs.npy"), mmap_mode="r")
+    s = thumbs.shape[1]
+    f = s // 32
+    X = np.stack([thumbs[index[sop]].reshape(32, f, 32, f).mean(axis=(1, 3))
+                  for sop in rows]).astype(np.float32) / np.float32(255)
+    np.save(out, X.reshape(len(rows), -1))
+
+
+def cluster(radnet, npy, k, seed, tmp, jobs):
+    out = os.path.join(tmp, "labels.csv")
+    subprocess.run([radnet, "--quiet", "cluster", "--input", npy, "--k", str(k),
+                    "--seed", str(seed), "--threads", str(jobs), "--out", out],
+                   check=True, capture_output=True)
+    with open(out) as f:
+        r = csv.reader(f)
+        next(r)
+        return [row[-1] for row in r]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ws")
+    ap.add_argument("truth")
+    ap.add_argument("--radnet", default="build/radnet")
+    ap.add_argument("--jobs", default="2")
+    ap.add_argument("--variants", nargs="*", default=DEFAULT_VARIANTS)
+    ap.add_argument("--seeds", default="1")
+    a = ap.parse_args()
+    seeds = [int(s) for s in a.seeds.split(",")]
+    truth = {}
+    with open(a.truth) as f:
+        for row in csv.DictReader(f):
+            truth[row["SOPInstanceUID"]] = (row["Modality"], row["Region"])
+    print("| variant | dim | embed s | k | hom. Modality | NMI Modality | hom. region | NMI region |")
+    print("|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = ["raw"] + a.variants
+        rows = None
+        for v in variants:
+            npy = os.path.join(tmp, "x.npy")
+            if v == "raw":
+                if rows is None:  # rows.csv comes from a first embed
+                    subprocess.run([a.radnet, "--quiet", "embed", "-w", a.ws, "--source",
+                                    "image", "--dim", "8"], check=True)
+                    rows = read_rows(a.ws)
+                t0 = time.perf_counter()
+                raw_baseline(a.ws, rows, npy)
+                secs = time.perf_counter() - t0
+            else:
+                method, opts, dim = (v.split("/") + ["", ""])[:3]
+                cmd = [a.radnet, "--quiet", "embed", "-w", a.ws, "--source", "image",
+                       "--method", method, "--force", "-j", a.jobs]
+                if opts:
+                    cmd += ["--options", opts]
+                if dim:
+                    cmd += ["--dim", dim]
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True)
+                secs = time.perf_counter() - t0
+                os.replace(os.path.join(a.ws, "embeddings", "image-%s.npy" % method), npy)
+                rows = read_rows(a.ws)
+            X = np.load(npy, mmap_mode="r")
+            mod = [truth[s][0] for s in rows]
+            reg = [truth[s][1] for s in rows]
+            for k in (50, len(set(mod)), len(set(reg))):
+                scores = []
+                for seed in seeds:
+                    pred = cluster(a.radnet, npy, k, seed, tmp, a.jobs)
+                    scores.append((homogeneity_score(mod, pred),
+                                   normalized_mutual_info_score(mod, pred),
+                                   homogeneity_score(reg, pred),
+                                   normalized_mutual_info_score(reg, pred)))
+                m = np.median(np.array(scores), axis=0)
+                label = ("%d (Modalities)" % k if k == len(set(mod)) else
+                         "%d (regions)" % k if k == len(set(reg)) else str(k))
+                print("| %s | %d | %.1f | %s | %.3f | %.3f | %.3f | %.3f |" % (
+                    v, X.shape[1], secs, label, *m), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
