@@ -192,6 +192,8 @@ bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples, int 
     RnCsr Xp = {0}, Xt = {0};
     uint32_t *rank = NULL;
     RnPool *pool = NULL;
+    int blas_threads = rn_blas_get_threads();
+    rn_blas_set_threads(1); /* one summation order, whatever the machine */
     bool ok = W && (pool = rn_pool_open(threads, err)) &&
               csr_by_frequency(X, &Xp, &rank, err) && csr_transpose(&Xp, &Xt, err);
     X = &Xp; /* the products run on the renumbered matrix */
@@ -250,6 +252,7 @@ bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples, int 
                 free(C);
         }
     }
+    rn_blas_set_threads(blas_threads);
     rn_pool_close(pool);
     rn_csr_free(&Xt);
     rn_csr_free(&Xp);

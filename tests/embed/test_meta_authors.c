@@ -1,6 +1,7 @@
 /* Metadata method `authors`: identifying tags never reach the model, new
  * items with unseen categories and missing values are handled, the model
  * round-trips to identical output, and fits are deterministic. */
+#include "embtxt_damage.h"
 #include "radnet/embed.h"
 #include "rn_test.h"
 
@@ -123,6 +124,7 @@ static void check_reducer(const char *options)
     CHECK(!rn_embed_transform(m, &broken, 1, out2, &err));
     rn_error_free(err);
     err = NULL;
+    check_payload_damage(m, "authors", more, 3, 400);
     /* round trip and refit: identical */
     char path[] = "/tmp/embtxt_metaXXXXXX";
     int fd = mkstemp(path);

@@ -1,6 +1,7 @@
 /* The report-text methods `tfidf` and `doc2vec`, and the metadata method `text-tags`
  * through the public contract: dimension, the no-report indicator, model
  * round trip (identical bytes), determinism, refusal of bad options. */
+#include "embtxt_damage.h"
 #include "radnet/embed.h"
 #include "rn_test.h"
 
@@ -65,6 +66,7 @@ static void check_method(RnEmbedSource src, const char *method, const RnEmbedIte
         CHECK(memcmp(a, b, N * d * sizeof *a) == 0);
     }
     unlink(path);
+    check_payload_damage(m, method, items, N, 400);
     /* refit with the same seed: identical */
     RnEmbedModel *m3 = rn_embed_fit(src, method, items, N, &p, &err);
     CHECK(m3 && rn_embed_transform(m3, items, N, b, &err));
