@@ -5,14 +5,18 @@ with typos): TF-IDF (word 1-2 + char_wb 3-5, min_df 2, 20000 features per
 block, sublinear) + randomized truncated SVD (100 components, 5 power
 iterations) vs scikit-learn's TfidfVectorizer ×2 + TruncatedSVD; PV-DBOW
 training vs gensim Doc2Vec(dm=0) at equal settings (1 and 2 workers).
-Medians of R runs; radnet's figures include its normalisation (NFC, case
-folding, stemming, diacritics, negation), scikit-learn's its lowercasing.
+Medians of R runs of wall and CPU (user + system, children included) time;
+single-threaded comparisons run radnet with -j 1 semantics (taskset to one
+core) and the Python peers with OPENBLAS_NUM_THREADS=1. radnet's figures
+include its normalisation (NFC, case folding, stemming, diacritics,
+negation), scikit-learn's its lowercasing.
 
   bench_embtxt_speed.py REPORTS.csv TOOL [N] [R]"""
 import csv
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,13 +46,23 @@ def make_reports(path, n, seed=1):
             for _ in range(n)]
 
 
+def cpu_now():
+    """CPU seconds (user + system) of this process and its finished children:
+    on a shared, loaded machine wall time measures the neighbours."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
+
+
 def timed(fn, runs):
-    times = []
+    """Median (wall seconds, CPU seconds) of runs."""
+    walls, cpus = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_now()
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - t)
+        cpus.append(cpu_now() - c)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main():
@@ -66,7 +80,7 @@ def main():
           f'median of {runs} runs')
 
     def ours_tfidf():
-        subprocess.run([tool, 'embed', 'text', 'tfidf', items, out, '101',
+        subprocess.run(['taskset', '-c', '0', tool, 'embed', 'text', 'tfidf', items, out, '101',
                         'max_features=20000'], check=True)
 
     def sklearn_tfidf():
@@ -76,10 +90,10 @@ def main():
         X = sp.hstack([w, c]).tocsr() / np.sqrt(2)
         TruncatedSVD(100, algorithm='randomized', n_iter=5, random_state=1).fit_transform(X)
 
-    t_ours = timed(ours_tfidf, runs)
-    t_sk = timed(sklearn_tfidf, runs)
-    print(f'TF-IDF + LSA (fit + transform): radnet {t_ours:.2f} s, scikit-learn {t_sk:.2f} s, '
-          f'ratio {t_sk / t_ours:.1f}x')
+    (w_ours, c_ours), (w_sk, c_sk) = timed(ours_tfidf, runs), timed(sklearn_tfidf, runs)
+    print(f'TF-IDF + LSA (fit + transform, 1 core): radnet {c_ours:.2f} s CPU ({w_ours:.1f} s '
+          f'wall), scikit-learn {c_sk:.2f} s CPU ({w_sk:.1f} s wall), CPU ratio '
+          f'{c_sk / c_ours:.2f}x')
 
     docs_path = os.path.join(tmp, 'docs.txt')
     with open(docs_path, 'w', encoding='utf-8') as f:
@@ -89,21 +103,22 @@ def main():
     dim, epochs = 100, 10
 
     def ours_d2v(threads):
-        subprocess.run([tool, 'd2v', docs_path, d2v_dir, str(dim), str(epochs), '5', '2',
+        subprocess.run(['taskset', '-c', '0'] * (threads <= 1) + [tool, 'd2v', docs_path, d2v_dir, str(dim), str(epochs), '5', '2',
                         '0.001', str(threads)], check=True)
 
-    t_train = timed(lambda: ours_d2v(0), runs)
-    t_both = timed(lambda: ours_d2v(2), runs)
+    w_train, c_train = timed(lambda: ours_d2v(0), runs)
+    w_both, _ = timed(lambda: ours_d2v(2), runs)
     norm = open(os.path.join(d2v_dir, 'norm.txt'), encoding='utf-8').read().split('\n')[:n]
     tagged = [TaggedDocument(d.split(), [i]) for i, d in enumerate(norm)]
     for workers in (1, 2):
-        t_g = timed(lambda: Doc2Vec(tagged, dm=0, vector_size=dim, negative=5, hs=0,
-                                    epochs=epochs, min_count=2, sample=1e-3, workers=workers,
-                                    seed=1), runs)
-        print(f'PV-DBOW training ({dim} dims, {epochs} epochs): radnet (1 thread, incl. '
-              f'normalisation) {t_train:.2f} s, gensim {workers} worker(s) {t_g:.2f} s, '
-              f'ratio {t_g / t_train:.2f}x')
-    print(f'radnet train + infer all {n} reports (2 threads): {t_both:.2f} s')
+        w_g, c_g = timed(lambda: Doc2Vec(tagged, dm=0, vector_size=dim, negative=5, hs=0,
+                                         epochs=epochs, min_count=2, sample=1e-3,
+                                         workers=workers, seed=1), runs)
+        print(f'PV-DBOW training ({dim} dims, {epochs} epochs): radnet 1 thread incl. '
+              f'normalisation {c_train:.2f} s CPU ({w_train:.1f} s wall), gensim {workers} '
+              f'worker(s) {c_g:.2f} s CPU ({w_g:.1f} s wall); CPU ratio {c_g / c_train:.2f}x, '
+              f'wall ratio {w_g / w_train:.2f}x')
+    print(f'radnet train + infer all {n} reports (2 threads): {w_both:.1f} s wall')
 
 
 if __name__ == '__main__':

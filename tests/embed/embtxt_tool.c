@@ -52,6 +52,13 @@ static char **read_lines(const char *path, size_t *n)
     return lines;
 }
 
+static void free_lines(char **lines, size_t n)
+{
+    for (size_t i = 0; lines && i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
 static char **normalize_all(char **lines, size_t n, const RnTextOptions *o, RnError **err)
 {
     RnTextNorm *tn = rn_text_norm_new(o, err);
@@ -123,6 +130,10 @@ static int cmd_tfidf(int argc, char **argv)
     }
     rn_csr_free(&X);
     rn_tfidf_free(t);
+    free(idf);
+    free(dense);
+    free_lines(lines, n);
+    free_lines(docs, n);
     return ok ? 0 : die(err);
 }
 
@@ -145,6 +156,8 @@ static int cmd_norm(int argc, char **argv)
     FILE *f = fopen(argv[3], "w");
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%s\n", docs[i]);
+    free_lines(lines, n);
+    free_lines(docs, n);
     return fclose(f) == 0 ? 0 : 1;
 }
 
@@ -186,6 +199,11 @@ static int cmd_meta(int argc, char **argv)
     ok = ok && write_f64(argv[3], "emb.npy", E64, n, k);
     rn_embed_model_free(m);
     rn_meta_pipeline_free(p);
+    free(X);
+    free(E);
+    free(E64);
+    free(items);
+    free_lines(lines, n);
     return ok ? 0 : die(err);
 }
 
@@ -229,6 +247,12 @@ static int cmd_d2v(int argc, char **argv)
     bool ok = write_f64(dir, "train.npy", a, n, o.dim) && write_f64(dir, "infer.npy", b, n, o.dim) &&
               write_f64(dir, "loss.npy", loss, 1, o.epochs);
     rn_d2v_free(m);
+    free(loss);
+    free(inf);
+    free(a);
+    free(b);
+    free_lines(lines, n);
+    free_lines(docs, n);
     return ok ? 0 : 1;
 }
 
@@ -273,6 +297,12 @@ static int cmd_embed(int argc, char **argv)
     if (!rn_npy_write(argv[5], &a, &err))
         return die(err);
     rn_embed_model_free(m);
+    free(E);
+    for (size_t i = 0; i < n; i++)
+        rn_json_free(docs[i]);
+    free(docs);
+    free(items);
+    free_lines(lines, n);
     return 0;
 }
 
