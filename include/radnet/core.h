@@ -464,6 +464,11 @@ void rn_blas_gemm_tn_f32(size_t m, size_t n, size_t k, float alpha,
  * factor of its QR decomposition (orthonormal columns). false when LAPACK
  * reports an error. */
 bool rn_lapack_orthonormalize_f32(size_t m, size_t n, float *A, size_t lda);
+/* Replaces the row-major m×n matrix A (m >= n) by P·L of its partial-
+ * pivoting LU factorisation A = P·L·U: the same column space as A, at a
+ * fraction of a QR's cost (the power iterations of randomized SVD).
+ * false when LAPACK reports an error (e.g. an exactly singular A). */
+bool rn_lapack_lu_normalize_f32(size_t m, size_t n, float *A, size_t lda);
 /* Thin SVD of the row-major m×n matrix A (destroyed): s[min(m,n)]
  * descending, U[m×min] and Vt[min×n] row-major (either may be NULL only
  * if both are). false when LAPACK reports an error or no convergence. */

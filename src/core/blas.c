@@ -87,6 +87,27 @@ bool rn_lapack_orthonormalize_f32(size_t m, size_t n, float *A, size_t lda)
     return info == 0;
 }
 
+bool rn_lapack_lu_normalize_f32(size_t m, size_t n, float *A, size_t lda)
+{
+    lapack_int *ipiv = malloc((n ? n : 1) * sizeof *ipiv);
+    if (!ipiv)
+        return false;
+    lapack_int info = LAPACKE_sgetrf(LAPACK_ROW_MAJOR, (lapack_int)m, (lapack_int)n,
+                                     A, (lapack_int)lda, ipiv);
+    if (info == 0) {
+        for (size_t i = 0; i < n; i++) { /* keep L: unit diagonal, no U */
+            A[i * lda + i] = 1.0f;
+            for (size_t j = i + 1; j < n; j++)
+                A[i * lda + j] = 0.0f;
+        }
+        /* P·L: undo the row interchanges, last first */
+        info = LAPACKE_slaswp(LAPACK_ROW_MAJOR, (lapack_int)n, A, (lapack_int)lda, 1,
+                              (lapack_int)n, ipiv, -1);
+    }
+    free(ipiv);
+    return info == 0;
+}
+
 bool rn_lapack_svd_f64(size_t m, size_t n, double *A, size_t lda, double *s,
                        double *U, double *Vt)
 {

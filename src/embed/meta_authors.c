@@ -1,11 +1,12 @@
 /* Metadata method `authors`: the authors' feature pipeline
- * (meta_pipeline.h) reduced to dim by PCA (reducer=pca) or by the authors'
+ * (meta_pipeline.h) reduced to dim by exact PCA (reducer=pca) or by the authors'
  * dense autoencoder (reducer=ae, meta_ae.h). */
 #include "embed/embed_internal.h"
 #include "embed/meta_ae.h"
 #include "embed/meta_pipeline.h"
 #include "embed/pca.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ typedef struct Authors {
     int threads;
 } Authors;
 
-static const char *const authors_options[] = {"imputer", "reducer", "power", "epochs", NULL};
+static const char *const authors_options[] = {"imputer", "reducer", "epochs", NULL};
 
 static void authors_free(void *state)
 {
@@ -77,8 +78,64 @@ static bool read_reducer(const char *opt, Reducer *out, RnError **err)
     return ok;
 }
 
+/* Exact PCA by the eigendecomposition of the covariance matrix (LAPACK,
+ * float64): metadata has a few hundred features at most, and its one-hot
+ * columns make the matrix rank-deficient, which an exact solver handles
+ * and a randomized range finder need not. Components are rounded to
+ * float32 (as stored); sign: largest-magnitude entry positive. */
+static bool pca_fit_exact(const double *X, size_t n, size_t d, size_t k, EbPca *out,
+                          RnError **err)
+{
+    memset(out, 0, sizeof *out);
+    double *mean = rn_calloc(d, sizeof *mean, err);
+    double *C = mean ? rn_calloc(d, d * sizeof *C, err) : NULL;
+    double *Xc = C ? rn_calloc(n, d * sizeof *Xc, err) : NULL;
+    double *w = Xc ? rn_calloc(d, sizeof *w, err) : NULL;
+    bool ok = w && (out->mean = rn_calloc(d, sizeof(float), err)) &&
+              (out->components = rn_calloc(k, d * sizeof(float), err)) &&
+              (out->variance = rn_calloc(k, sizeof(float), err));
+    if (ok) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++)
+                mean[j] += X[i * d + j] / (double)n;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++)
+                Xc[i * d + j] = X[i * d + j] - mean[j];
+        rn_blas_gemm_tn_f64(d, d, n, 1.0 / (double)(n - 1), Xc, d, Xc, d, 0.0, C, d);
+        ok = rn_lapack_syev_f64(d, C, d, w);
+        if (!ok)
+            rn_error_set(err, RN_ERROR_INTERNAL, "PCA: eigendecomposition failed");
+    }
+    if (ok) {
+        out->d = d;
+        out->k = k;
+        for (size_t j = 0; j < d; j++) {
+            out->mean[j] = (float)mean[j];
+            out->total_variance += w[j] > 0 ? w[j] : 0;
+        }
+        for (size_t c = 0; c < k; c++) {
+            size_t src = d - 1 - c; /* eigenvalues ascend */
+            size_t arg = 0;
+            for (size_t j = 0; j < d; j++)
+                if (fabs(C[j * d + src]) > fabs(C[arg * d + src]))
+                    arg = j;
+            double sign = C[arg * d + src] < 0 ? -1.0 : 1.0;
+            for (size_t j = 0; j < d; j++)
+                out->components[c * d + j] = (float)(sign * C[j * d + src]);
+            out->variance[c] = (float)(w[src] > 0 ? w[src] : 0);
+        }
+    }
+    free(mean);
+    free(C);
+    free(Xc);
+    free(w);
+    if (!ok)
+        eb_pca_free(out);
+    return ok;
+}
+
 static bool fit_reducer(Authors *a, const double *X, size_t n, size_t d, size_t k,
-                        uint64_t power, uint64_t epochs, uint64_t seed, RnError **err)
+                        uint64_t epochs, uint64_t seed, RnError **err)
 {
     if (a->reducer == REDUCE_AE) {
         RnAeOptions o = rn_ae_options_default();
@@ -89,12 +146,7 @@ static bool fit_reducer(Authors *a, const double *X, size_t n, size_t d, size_t 
         a->dim = a->ae ? rn_ae_dim(a->ae) : 0;
         return a->ae != NULL;
     }
-    float *F = to_float(X, n * d, err);
-    /* a few hundred features: the caller's thread is enough */
-    EbPcaOptions po = {.k = k, .power_iters = (unsigned)power, .oversample = 10,
-                       .seed = seed, .pool = NULL};
-    bool ok = F && eb_pca_fit(F, n, d, &po, &a->pca, err);
-    free(F);
+    bool ok = pca_fit_exact(X, n, d, k, &a->pca, err);
     a->dim = ok ? a->pca.k : 0;
     return ok;
 }
@@ -118,9 +170,9 @@ static void *authors_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParam
     const char *opt = p ? p->options : NULL;
     RnMetaImputer imputer;
     Reducer reducer;
-    uint64_t power = 4, epochs = rn_ae_options_default().max_epochs;
+    uint64_t epochs = rn_ae_options_default().max_epochs;
     if (!eb_options_check(opt, authors_options, err) || !read_imputer(opt, &imputer, err) ||
-        !read_reducer(opt, &reducer, err) || !eb_option_u64(opt, "power", 0, 50, &power, err) ||
+        !read_reducer(opt, &reducer, err) ||
         !eb_option_u64(opt, "epochs", 1, 100000, &epochs, err))
         return NULL;
     if (n < 2) {
@@ -143,7 +195,7 @@ static void *authors_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParam
         k = cap;
     a->threads = p ? p->threads : 0;
     double *X = features(a->pipe, sample, n, err);
-    bool ok = X && fit_reducer(a, X, n, d, k, power, epochs, p ? p->seed : 0, err);
+    bool ok = X && fit_reducer(a, X, n, d, k, epochs, p ? p->seed : 0, err);
     free(X);
     if (!ok) {
         authors_free(a);
@@ -225,7 +277,7 @@ const RnEmbedMethodOps rn_embed_meta_authors = {
     .name = "authors",
     .summary = "the authors' tag pipeline (drops, splits, age, one-hot, imputation, MinMax) "
                "reduced by PCA or the authors' autoencoder (options: reducer=pca|ae, "
-               "imputer=mean, power=4, epochs=200)",
+               "imputer=mean, epochs=200)",
     .fit = authors_fit,
     .transform = authors_transform,
     .save = authors_save,

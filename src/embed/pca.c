@@ -140,6 +140,17 @@ static bool xt_times(const float *X, size_t n, size_t d, size_t l,
     return true;
 }
 
+/* Cheap re-normalisation between power iterations (as scikit-learn
+ * does): P·L of an LU keeps the column space without the QR's cost. */
+static bool lu_normalize(float *A, size_t m, size_t l, RnError **err)
+{
+    if (!rn_lapack_lu_normalize_f32(m, l, A, l)) {
+        rn_error_set(err, RN_ERROR_INTERNAL, "PCA: LU factorisation failed");
+        return false;
+    }
+    return true;
+}
+
 static bool orthonormalize(float *A, size_t m, size_t l, RnError **err)
 {
     if (!rn_lapack_orthonormalize_f32(m, l, A, l)) {
@@ -164,15 +175,15 @@ static bool range_finder(const float *X, size_t n, size_t d, size_t l,
                          float *partials, RnError **err)
 {
     gaussian_fill(Z, d * l, o->seed);
-    if (!x_times(X, n, d, l, Z, Q, pool, err) || !orthonormalize(Q, n, l, err))
+    if (!x_times(X, n, d, l, Z, Q, pool, err))
         return false;
     for (unsigned it = 0; it < o->power_iters; it++)
-        if (!xt_times(X, n, d, l, Q, Z, partials, pool, err) ||
-            !orthonormalize(Z, d, l, err) ||
-            !x_times(X, n, d, l, Z, Q, pool, err) ||
-            !orthonormalize(Q, n, l, err))
+        if (!lu_normalize(Q, n, l, err) ||
+            !xt_times(X, n, d, l, Q, Z, partials, pool, err) ||
+            !lu_normalize(Z, d, l, err) ||
+            !x_times(X, n, d, l, Z, Q, pool, err))
             return false;
-    return true;
+    return orthonormalize(Q, n, l, err);
 }
 
 /* Components from the SVD of B = Qᵀ X (l × d), given Bᵀ = Xᵀ Q (d × l). */

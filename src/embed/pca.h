@@ -1,10 +1,11 @@
 /* PCA engine shared by the image extractors: the `pca` method on
  * thumbnails, and the optional reduction after HOG and LBP.
  *
- * Fast fit: randomized SVD (Halko, Martinsson, Tropp 2011, Alg. 4.4: a
- * Gaussian test matrix, q power iterations re-orthonormalised by QR each
- * time, then the SVD of the small projected matrix), float32 GEMMs on fixed
- * row chunks so the result does not depend on the thread count.
+ * Fast fit: randomized SVD (Halko, Martinsson, Tropp 2011: a Gaussian test
+ * matrix, q power iterations re-normalised by LU as scikit-learn does, a QR
+ * of the final range, then the SVD of the small projected matrix), float32
+ * GEMMs on fixed row chunks so the result does not depend on the thread
+ * count.
  * Reference fit: the exact eigendecomposition (cyclic Jacobi, float64) of
  * the covariance matrix, plain loops.
  * Sign convention (both): the largest-magnitude entry of every component is

@@ -6,7 +6,7 @@ test corpus) plus a few synthetic images:
         rounding (radnet stores float32; skimage works in float64);
   LBP   vs skimage.feature.local_binary_pattern(method='uniform'): identical
         codes (same float64 arithmetic);
-  PCA   (randomized, 4 power iterations) vs sklearn PCA(svd_solver='full'):
+  PCA   (randomized, 4 LU-normalised power iterations) vs sklearn PCA(svd_solver='full'):
         explained variance, principal angles, captured variance."""
 import glob
 import os
@@ -109,8 +109,9 @@ def golden_pca(stack, tmp):
     C, v = np.load(comps).astype(np.float64), np.load(var).astype(np.float64)
     ref = PCA(n_components=k, svd_solver="full").fit(X)
     rel = np.abs(v - ref.explained_variance_) / ref.explained_variance_
-    # leading components: randomized SVD with 4 power iterations is exact to
-    # float32 rounding; the last ones converge more slowly (small gaps)
+    # leading components: randomized SVD with 4 (LU-normalised) power
+    # iterations is exact to float32 rounding; the last ones converge more
+    # slowly (small gaps)
     check(rel[:k // 2].max() < 1e-3, "pca leading variances off by %s" % rel[:k // 2])
     check(rel.max() < 2e-2, "pca variances off by %s" % rel)
     angles = np.degrees(subspace_angles(C[:k // 2].T, ref.components_[:k // 2].T))

@@ -4,7 +4,7 @@ files: the test corpus is ingested (--no-pixels), its elements objects are
 fed to embtxt_tool, and every step is re-implemented here with pandas and
 scikit-learn from data/meta_rules.tsv: identifying drops, < 2 distinct,
 splits, PatientAge, numeric typing, > 50 categories, < 20 % fill,
-lowercase + empty category, one-hot, mean imputation, MinMax."""
+lowercase + empty category, one-hot, mean imputation, MinMax, PCA."""
 import json
 import os
 import re
@@ -15,6 +15,7 @@ import tempfile
 
 import numpy as np
 import pandas as pd
+from sklearn.decomposition import PCA
 from sklearn.preprocessing import MinMaxScaler
 
 TOOL = os.environ['EMBTXT_TOOL']
@@ -151,6 +152,16 @@ def main():
         failures += 1
     if not (np.isfinite(emb).all() and emb.shape[0] == len(lines) and emb.shape[1] >= 1):
         print('bad embedding', emb.shape)
+        failures += 1
+    # the default reducer is exact PCA: the variance along each output
+    # column is scikit-learn's explained variance (eigenvalues are defined
+    # even where eigenvectors are not); float32 storage bounds the difference
+    k = emb.shape[1]
+    ev = PCA(n_components=k, svd_solver='full').fit(scaled).explained_variance_
+    got_var = emb.astype(np.float64).var(axis=0, ddof=1)
+    rel = np.abs(got_var - ev) / (ev + 1e-6)
+    print(f'PCA: {k} components, max relative difference of explained variance {rel.max():.2e}')
+    if not np.all(rel <= 1e-3):
         failures += 1
     print('failures:', failures)
     return 1 if failures else 0
