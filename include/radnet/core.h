@@ -382,6 +382,42 @@ void rn_json_fail(RnJsonWriter *w, RnError *e);
 /* Shortest "%.{15,16,17}g" text of v that parses back to v (buf >= 32). */
 void rn_format_double(double v, char buf[32]);
 
+/* ---- JSON reader (src/core/json_read.c) ----------------------------- */
+
+/* A strict RFC 8259 parse of a whole document. Values are addressed by
+ * RnJsonRef handles valid while the document lives; 0 means "no value" and
+ * every accessor accepts it. Strings are UTF-8, NUL-terminated (and may hold
+ * NULs: use the length). Object members keep their order; duplicate keys
+ * are kept and rn_json_get returns the first. Nesting deeper than
+ * RN_JSON_MAX_DEPTH is refused. */
+typedef enum RnJsonType {
+    RN_JSON_NONE = 0,
+    RN_JSON_NULL,
+    RN_JSON_BOOL,
+    RN_JSON_NUMBER,
+    RN_JSON_STRING,
+    RN_JSON_ARRAY,
+    RN_JSON_OBJECT,
+} RnJsonType;
+
+typedef struct RnJson RnJson;
+typedef size_t RnJsonRef;
+
+RnJson *rn_json_parse(const char *text, size_t n, RnError **err);
+void rn_json_free(RnJson *doc);
+RnJsonRef rn_json_root(const RnJson *doc);
+RnJsonType rn_json_type(const RnJson *doc, RnJsonRef v);
+/* Elements of an array or members of an object (0 for other types). */
+size_t rn_json_count(const RnJson *doc, RnJsonRef v);
+RnJsonRef rn_json_at(const RnJson *doc, RnJsonRef v, size_t i);
+/* The key of an object member (from rn_json_at on an object), else NULL. */
+const char *rn_json_member_key(const RnJson *doc, RnJsonRef member, size_t *len);
+RnJsonRef rn_json_get(const RnJson *doc, RnJsonRef object, const char *key);
+/* NULL unless v is a string. */
+const char *rn_json_str(const RnJson *doc, RnJsonRef v, size_t *len);
+/* Numbers (and booleans as 0/1); 0 otherwise. */
+double rn_json_number(const RnJson *doc, RnJsonRef v);
+
 /* ---- text ------------------------------------------------------------ */
 
 /* Character sets of plain text files (reports, CSV). DICOM's Specific
@@ -459,6 +495,19 @@ bool rn_lapack_lu_normalize_f32(size_t m, size_t n, float *A, size_t lda);
  * if both are). false when LAPACK reports an error or no convergence. */
 bool rn_lapack_svd_f64(size_t m, size_t n, double *A, size_t lda, double *s,
                        double *U, double *Vt);
+
+/* -- LAPACK for the metadata and text extractors (embtxt) ------------- */
+
+/* Thin QR of a row-major m×n matrix (m >= n):
+ * A is replaced by Q. False when LAPACK fails or memory runs out. */
+bool rn_lapack_qr_thin_f64(size_t m, size_t n, double *A, size_t lda);
+/* Symmetric eigendecomposition of the row-major n×n A: eigenvalues in w
+ * ascending, A's columns become the eigenvectors. */
+bool rn_lapack_syev_f64(size_t n, double *A, size_t lda, double *w);
+/* Cholesky QR: A (m×n, full column rank) := A·R⁻¹ with RᵀR = AᵀA, three
+ * BLAS-3 steps, cheaper than Householder but less orthogonal when A is ill
+ * conditioned. false (A untouched) when AᵀA is not positive definite. */
+bool rn_lapack_cholesky_qr_f64(size_t m, size_t n, double *A, size_t lda);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,11 @@ static const RnEmbedMethodOps *const method_table[] = {
     &rn_embed_lbp_ops,
     &rn_embed_pca_ops,
     /* metadata */
+    &rn_embed_meta_authors,
+    &rn_embed_meta_text_tags,
     /* report text */
+    &rn_embed_text_tfidf,
+    &rn_embed_text_doc2vec,
     NULL,
 };
 
