@@ -210,6 +210,11 @@ void rn_blas_gemm_nn_f64(size_t m, size_t n, size_t k, double alpha,
 void rn_blas_gemm_tn_f64(size_t m, size_t n, size_t k, double alpha,
                          const double *A, size_t lda, const double *B, size_t ldb,
                          double beta, double *C, size_t ldc);
+/* Row-major C[m×n] = alpha · A[k×m]ᵀ · B[k×n] + beta · C (single
+ * precision; the CAE's weight gradients). */
+void rn_blas_gemm_tn_f32(size_t m, size_t n, size_t k, float alpha,
+                         const float *A, size_t lda, const float *B, size_t ldb,
+                         float beta, float *C, size_t ldc);
 /* Threads BLAS may use inside one call (callers that run their own
  * threads set 1). */
 void rn_blas_set_threads(int n);

@@ -58,3 +58,14 @@ int rn_blas_get_threads(void)
 {
     return openblas_get_num_threads();
 }
+
+/* ---- cae (src/embed/nn.c): single-precision transposed-A GEMM -------- */
+
+void rn_blas_gemm_tn_f32(size_t m, size_t n, size_t k, float alpha,
+                         const float *A, size_t lda, const float *B, size_t ldb,
+                         float beta, float *C, size_t ldc)
+{
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)m, (blasint)n,
+                (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C,
+                (blasint)ldc);
+}
