@@ -61,17 +61,31 @@ typedef struct RnEmbedModel RnEmbedModel;
 const char *const *rn_embed_methods(RnEmbedSource source);
 bool rn_embed_source_parse(const char *name, RnEmbedSource *out);
 const char *rn_embed_source_name(RnEmbedSource source);
+/* The method's one-line description, NULL when unknown. */
+const char *rn_embed_method_summary(RnEmbedSource source, const char *method);
 
 /* Fits `method` of `source` on a sample of the clustering set. */
 RnEmbedModel *rn_embed_fit(RnEmbedSource source, const char *method,
                            const RnEmbedItem *sample, size_t n,
                            const RnEmbedParams *params, RnError **err);
 size_t rn_embed_model_dim(const RnEmbedModel *m);
+RnEmbedSource rn_embed_model_source(const RnEmbedModel *m);
+const char *rn_embed_model_method(const RnEmbedModel *m);
 /* out: n × rn_embed_model_dim(m) float32, row-major. Deterministic. */
 bool rn_embed_transform(const RnEmbedModel *m, const RnEmbedItem *items,
                         size_t n, float *out, RnError **err);
+/* Model file (little endian): magic "RNEMBMDL", u32 format version,
+ * u32 source, u32 length + method name, u64 dim, u64 payload length, the
+ * method's payload, u32 CRC-32 (zlib) of every byte before it. Written
+ * atomically. Loading refuses a wrong magic, another format version, a bad
+ * checksum, a truncated file, an unknown method or a payload the method
+ * does not parse to the end. */
+#define RN_EMBED_MODEL_VERSION 1u
+#define RN_EMBED_MODEL_MAX_BYTES ((size_t)1 << 32)
 bool rn_embed_model_save(const RnEmbedModel *m, const char *path, RnError **err);
 RnEmbedModel *rn_embed_model_load(const char *path, RnError **err);
+RnEmbedModel *rn_embed_model_load_memory(const uint8_t *data, size_t n,
+                                         RnError **err);
 void rn_embed_model_free(RnEmbedModel *m);
 
 /* ---- the stage driver: workspace in, embeddings and models out ------- */

@@ -30,4 +30,32 @@ typedef struct RnEmbedMethodOps {
 const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
                                              const char *name);
 
+/* Every method defines one ops row in its own file and declares it here;
+ * src/embed/registry.c lists it (per source, the first row is the default). */
+/* image (embimg) */
+/* image (cae) */
+/* metadata and text (embtxt) */
+
+/* Longest method name a model file may carry. */
+#define RN_EMBED_METHOD_NAME_MAX 64u
+
+/* ---- method options: "key=value,key=value" (options.c) ---------------- */
+
+/* Refuses (RN_ERROR_INVALID) keys not in the NULL-terminated `known` list
+ * and keys without a value, so a typo never silently means the default. */
+bool eb_options_check(const char *options, const char *const *known,
+                      RnError **err);
+/* Each getter leaves *out untouched when the key is absent (the caller
+ * pre-sets the default); a later item overrides an earlier one. */
+bool eb_option_u64(const char *options, const char *key, uint64_t min,
+                   uint64_t max, uint64_t *out, RnError **err);
+bool eb_option_f64(const char *options, const char *key, double min,
+                   double max, double *out, RnError **err);
+/* on/off, true/false, yes/no, 1/0. */
+bool eb_option_bool(const char *options, const char *key, bool *out,
+                    RnError **err);
+/* The raw value (caller frees), NULL when absent. */
+bool eb_option_str(const char *options, const char *key, char **out,
+                   RnError **err);
+
 #endif
