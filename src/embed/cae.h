@@ -77,12 +77,12 @@ typedef struct CaeTrainReport {
     double best_val_loss;   /* training loss when there is no validation */
 } CaeTrainReport;
 
+/* 8-bit pixels to network input in [0, 1] (fit and transform alike). */
+void cae_pixels_to_float(const uint8_t *px, size_t n, float *out);
+
 /* Trains on n images of S×S uint8 pixels (row-major, consecutive). */
 bool cae_train(CaeNet *net, const uint8_t *pixels, size_t n,
                const CaeTrainOptions *opt, CaeTrainReport *report,
                RnError **err);
-
-/* The registry row. */
-extern const RnEmbedMethodOps rn_embed_cae_ops;
 
 #endif

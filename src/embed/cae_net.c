@@ -26,10 +26,11 @@ struct CaeNet {
     size_t n_params;
     float *params, *grads;
     /* Per-batch buffers, grown on demand to `capacity` images. */
-    size_t capacity;
+    size_t capacity, cap_layers;
     float *act[CAE_MAX_LAYERS + 1];   /* act[i+1] = output of layer i */
     float *gbuf[2];
     float *col;
+    size_t col_floats;
 };
 
 bool cae_config_check(const CaeConfig *cfg, RnError **err)
@@ -129,7 +130,7 @@ CaeNet *cae_net_new(const CaeConfig *cfg, RnError **err)
 
 static void free_buffers(CaeNet *net)
 {
-    for (size_t i = net->n_layers + 1; i-- > 0;) {
+    for (size_t i = net->cap_layers + 1; i-- > 0;) {
         if (i == 0 || net->layers[i - 1].kind != L_RELU)
             free(net->act[i]); /* a ReLU's output is its input's buffer */
         net->act[i] = NULL;
@@ -138,7 +139,7 @@ static void free_buffers(CaeNet *net)
     free(net->gbuf[1]);
     free(net->col);
     net->gbuf[0] = net->gbuf[1] = net->col = NULL;
-    net->capacity = 0;
+    net->capacity = net->cap_layers = 0;
 }
 
 void cae_net_free(CaeNet *net)
@@ -151,44 +152,60 @@ void cae_net_free(CaeNet *net)
     free(net);
 }
 
-/* Sizes the activation, gradient and im2col buffers for n images. ReLU
- * runs in place, so its output shares its input's buffer. */
-static bool ensure_capacity(CaeNet *net, size_t n, RnError **err)
+/* The im2col scratch: enough floats for one image of the widest layer,
+ * and at most this many beyond that (chunks of images fill it). */
+#define CAE_COL_BUDGET ((size_t)4 << 20)
+
+/* Sizes the buffers for n images through the first `layers` layers, with
+ * gradient buffers when training. ReLU runs in place, so its output shares
+ * its input's buffer. */
+static bool ensure_capacity(CaeNet *net, size_t n, size_t layers, bool train,
+                            RnError **err)
 {
-    if (n <= net->capacity)
+    if (n <= net->capacity && layers <= net->cap_layers &&
+        (!train || net->gbuf[0]))
         return true;
     free_buffers(net);
+    net->cap_layers = layers; /* what free_buffers releases on failure */
     size_t max_act = net->layers[0].in_size, max_col = 0;
-    for (size_t i = 0; i < net->n_layers; i++) {
+    for (size_t i = 0; i < layers; i++) {
         const Layer *l = &net->layers[i];
         if (l->out_size > max_act)
             max_act = l->out_size;
         if (l->kind == L_CONV && 9 * l->in_size > max_col)
             max_col = 9 * l->in_size;
     }
-    size_t bytes;
+    size_t count;
     bool ok = true;
-    for (size_t i = 0; i <= net->n_layers && ok; i++) {
+    for (size_t i = 0; i <= layers && ok; i++) {
         if (i > 0 && net->layers[i - 1].kind == L_RELU) {
             net->act[i] = net->act[i - 1];
             continue;
         }
         size_t per = i == 0 ? net->layers[0].in_size : net->layers[i - 1].out_size;
-        ok = rn_mul_size(per, n, &bytes) &&
-             (net->act[i] = rn_malloc(bytes * sizeof(float), err)) != NULL;
+        ok = rn_mul_size(per, n, &count) &&
+             (net->act[i] = rn_malloc(count * sizeof(float), err)) != NULL;
     }
-    for (int g = 0; g < 2 && ok; g++)
-        ok = rn_mul_size(max_act, n, &bytes) &&
-             (net->gbuf[g] = rn_malloc(bytes * sizeof(float), err)) != NULL;
-    ok = ok && rn_mul_size(max_col, n, &bytes) &&
-         (net->col = rn_malloc(bytes * sizeof(float), err)) != NULL;
+    for (int g = 0; g < 2 && ok && train; g++)
+        ok = rn_mul_size(max_act, n, &count) &&
+             (net->gbuf[g] = rn_malloc(count * sizeof(float), err)) != NULL;
+    net->col_floats = max_col > CAE_COL_BUDGET ? max_col : CAE_COL_BUDGET;
+    ok = ok && (net->col = rn_malloc(net->col_floats * sizeof(float), err)) != NULL;
     if (!ok) {
         rn_error_set(err, RN_ERROR_NOMEM, "cae: batch buffers of %zu images", n);
         free_buffers(net);
         return false;
     }
     net->capacity = n;
+    net->cap_layers = layers;
     return true;
+}
+
+/* Images per im2col chunk of a convolution layer. */
+static size_t col_chunk(const CaeNet *net, const Layer *l)
+{
+    size_t c = net->col_floats / (9 * l->in_size);
+    return c ? c : 1;
 }
 
 const CaeConfig *cae_net_config(const CaeNet *net) { return &net->cfg; }
@@ -255,7 +272,7 @@ static void layer_forward(CaeNet *net, size_t i, size_t n)
     switch (l->kind) {
     case L_CONV:
         nn_conv3_forward(x, n, l->h, l->w, l->cin, l->cout, p + l->woff,
-                         p + l->boff, y, net->col);
+                         p + l->boff, y, net->col, col_chunk(net, l));
         break;
     case L_DENSE:
         nn_dense_forward(x, n, l->cin, l->cout, p + l->woff, p + l->boff, y);
@@ -289,7 +306,8 @@ static void layer_backward(CaeNet *net, size_t i, size_t n, const float *dy,
     switch (l->kind) {
     case L_CONV:
         nn_conv3_backward(x, dy, n, l->h, l->w, l->cin, l->cout, p + l->woff,
-                          g + l->woff, g + l->boff, dx, net->col);
+                          g + l->woff, g + l->boff, dx, net->col,
+                          col_chunk(net, l));
         break;
     case L_DENSE:
         nn_dense_backward(x, dy, n, l->cin, l->cout, p + l->woff, g + l->woff,
@@ -312,7 +330,7 @@ static void layer_backward(CaeNet *net, size_t i, size_t n, const float *dy,
 bool cae_net_loss(CaeNet *net, const float *x, size_t n, bool grad,
                   double *loss, RnError **err)
 {
-    if (!ensure_capacity(net, n, err))
+    if (!ensure_capacity(net, n, net->n_layers, grad, err))
         return false;
     size_t pixels = net->layers[0].in_size;
     memcpy(net->act[0], x, n * pixels * sizeof *x);
@@ -336,7 +354,7 @@ bool cae_net_loss(CaeNet *net, const float *x, size_t n, bool grad,
 bool cae_net_encode(CaeNet *net, const float *x, size_t n, float *out,
                     RnError **err)
 {
-    if (!ensure_capacity(net, n, err))
+    if (!ensure_capacity(net, n, net->embed_layer + 1, false, err))
         return false;
     memcpy(net->act[0], x, n * net->layers[0].in_size * sizeof *x);
     for (size_t i = 0; i <= net->embed_layer; i++)

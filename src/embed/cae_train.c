@@ -26,15 +26,18 @@ static void shuffle(size_t *idx, size_t n, uint64_t seed, uint64_t purpose)
     }
 }
 
+void cae_pixels_to_float(const uint8_t *px, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)px[i] * (1.0f / 255.0f);
+}
+
 static void gather(const uint8_t *pixels, size_t pixels_per_image,
                    const size_t *idx, size_t n, float *x)
 {
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *src = pixels + idx[i] * pixels_per_image;
-        float *dst = x + i * pixels_per_image;
-        for (size_t p = 0; p < pixels_per_image; p++)
-            dst[p] = (float)src[p] * (1.0f / 255.0f);
-    }
+    for (size_t i = 0; i < n; i++)
+        cae_pixels_to_float(pixels + idx[i] * pixels_per_image, pixels_per_image,
+                            x + i * pixels_per_image);
 }
 
 /* Mean loss over a set of images, in batches (weights by image count). */

@@ -34,6 +34,7 @@ const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
  * src/embed/registry.c lists it (per source, the first row is the default). */
 /* image (embimg) */
 /* image (cae) */
+extern const RnEmbedMethodOps rn_embed_cae_ops;
 /* metadata and text (embtxt) */
 
 /* Longest method name a model file may carry. */

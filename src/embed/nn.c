@@ -87,26 +87,38 @@ static void fill_bias_rows(float *y, size_t rows, size_t cols, const float *bias
 
 void nn_conv3_forward(const float *x, size_t n, size_t h, size_t w,
                       size_t cin, size_t cout, const float *weight,
-                      const float *bias, float *y, float *col)
+                      const float *bias, float *y, float *col, size_t chunk)
 {
-    size_t rows = n * h * w, k = 9 * cin;
-    im2col3(x, n, h, w, cin, col);
-    fill_bias_rows(y, rows, cout, bias);
-    rn_blas_gemm_nt_f32(rows, cout, k, 1.0f, col, k, weight, k, 1.0f, y, cout);
+    size_t hw = h * w, k = 9 * cin;
+    fill_bias_rows(y, n * hw, cout, bias);
+    for (size_t b0 = 0; b0 < n; b0 += chunk) {
+        size_t nb = n - b0 < chunk ? n - b0 : chunk;
+        im2col3(x + b0 * hw * cin, nb, h, w, cin, col);
+        rn_blas_gemm_nt_f32(nb * hw, cout, k, 1.0f, col, k, weight, k, 1.0f,
+                            y + b0 * hw * cout, cout);
+    }
 }
 
 void nn_conv3_backward(const float *x, const float *dy, size_t n, size_t h,
                        size_t w, size_t cin, size_t cout, const float *weight,
-                       float *dweight, float *dbias, float *dx, float *col)
+                       float *dweight, float *dbias, float *dx, float *col,
+                       size_t chunk)
 {
-    size_t rows = n * h * w, k = 9 * cin;
-    im2col3(x, n, h, w, cin, col);
-    rn_blas_gemm_tn_f32(cout, k, rows, 1.0f, dy, cout, col, k, 0.0f, dweight, k);
-    column_sums(dy, rows, cout, dbias);
-    if (!dx)
-        return;
-    rn_blas_gemm_nn_f32(rows, k, cout, 1.0f, dy, cout, weight, k, 0.0f, col, k);
-    col2im3(col, n, h, w, cin, dx);
+    size_t hw = h * w, k = 9 * cin;
+    column_sums(dy, n * hw, cout, dbias);
+    for (size_t b0 = 0; b0 < n; b0 += chunk) {
+        size_t nb = n - b0 < chunk ? n - b0 : chunk;
+        const float *dyb = dy + b0 * hw * cout;
+        im2col3(x + b0 * hw * cin, nb, h, w, cin, col);
+        /* chunks add to dweight in batch order */
+        rn_blas_gemm_tn_f32(cout, k, nb * hw, 1.0f, dyb, cout, col, k,
+                            b0 ? 1.0f : 0.0f, dweight, k);
+        if (!dx)
+            continue;
+        rn_blas_gemm_nn_f32(nb * hw, k, cout, 1.0f, dyb, cout, weight, k, 0.0f,
+                            col, k);
+        col2im3(col, nb, h, w, cin, dx + b0 * hw * cin);
+    }
 }
 
 void nn_dense_forward(const float *x, size_t n, size_t in, size_t out,

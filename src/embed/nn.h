@@ -17,15 +17,18 @@
 
 /* 3×3 convolution, zero padding 1, stride 1, with bias.
  * x: n×h×w×cin, weight: cout×3×3×cin, bias: cout, y: n×h×w×cout.
- * col: scratch of n·h·w·9·cin floats. */
+ * col: scratch of chunk·h·w·9·cin floats; im2col runs `chunk` images at a
+ * time, which bounds the scratch without changing the result. */
 void nn_conv3_forward(const float *x, size_t n, size_t h, size_t w,
                       size_t cin, size_t cout, const float *weight,
-                      const float *bias, float *y, float *col);
+                      const float *bias, float *y, float *col, size_t chunk);
 /* Gradients of nn_conv3_forward: dweight and dbias are overwritten; dx
- * (NULL: not wanted) is overwritten. col: same scratch as forward. */
+ * (NULL: not wanted) is overwritten. col, chunk: as forward; dweight adds
+ * the chunks in batch order. */
 void nn_conv3_backward(const float *x, const float *dy, size_t n, size_t h,
                        size_t w, size_t cin, size_t cout, const float *weight,
-                       float *dweight, float *dbias, float *dx, float *col);
+                       float *dweight, float *dbias, float *dx, float *col,
+                       size_t chunk);
 
 /* Fully connected: y[n×out] = x[n×in] · weightᵀ + bias. */
 void nn_dense_forward(const float *x, size_t n, size_t in, size_t out,

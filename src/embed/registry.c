@@ -7,6 +7,7 @@
 
 static const RnEmbedMethodOps *const method_table[] = {
     /* image */
+    &rn_embed_cae_ops,
     /* metadata */
     /* report text */
     NULL,
