@@ -40,8 +40,8 @@ const float *cae_net_grads(const CaeNet *net);
 void cae_net_init(CaeNet *net, uint64_t seed);
 
 /* The layers, for tests that mirror the network elsewhere: one line per
- * layer ("conv H W CIN COUT", "relu", "pool", "up", "dense IN OUT",
- * "sigmoid"), in order. */
+ * layer, "dense IN OUT" or "KIND H W CIN COUT" with KIND conv, relu, pool,
+ * up or sigmoid and H×W×CIN the input map, in order. */
 bool cae_net_describe(const CaeNet *net, RnBuf *out, RnError **err);
 size_t cae_net_layer_count(const CaeNet *net);
 /* Output of layer i of the last forward pass (n × its per-image size). */

@@ -252,13 +252,11 @@ bool cae_net_describe(const CaeNet *net, RnBuf *out, RnError **err)
     bool ok = true;
     for (size_t i = 0; i < net->n_layers && ok; i++) {
         const Layer *l = &net->layers[i];
-        if (l->kind == L_CONV)
-            ok = rn_buf_printf(out, err, "conv %zu %zu %zu %zu\n", l->h, l->w,
-                               l->cin, l->cout);
-        else if (l->kind == L_DENSE)
+        if (l->kind == L_DENSE)
             ok = rn_buf_printf(out, err, "dense %zu %zu\n", l->cin, l->cout);
         else
-            ok = rn_buf_printf(out, err, "%s\n", names[l->kind]);
+            ok = rn_buf_printf(out, err, "%s %zu %zu %zu %zu\n", names[l->kind],
+                               l->h, l->w, l->cin, l->cout);
     }
     return ok;
 }
