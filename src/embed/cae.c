@@ -3,6 +3,7 @@
 #include "embed/blob.h"
 #include "embed/cae.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -165,11 +166,15 @@ static void *cae_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
         st->net = cae_net_new(&cfg, err);
     bool ok = st && px && st->net;
     if (ok) {
-        int saved = rn_blas_get_threads();
-        rn_blas_set_threads(resolve_threads(p->threads));
+        /* BLAS (dense layers) and oneDNN's OpenMP (convolutions) */
+        int saved_blas = rn_blas_get_threads(), saved_omp = omp_get_max_threads();
+        int threads = resolve_threads(p->threads);
+        rn_blas_set_threads(threads);
+        omp_set_num_threads(threads);
         cae_net_init(st->net, p->seed);
         ok = cae_train(st->net, px, n, &opt, &st->report, err);
-        rn_blas_set_threads(saved);
+        rn_blas_set_threads(saved_blas);
+        omp_set_num_threads(saved_omp);
     }
     free(px);
     if (!ok) {

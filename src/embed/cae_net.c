@@ -14,6 +14,7 @@ typedef struct Layer {
     size_t h, w, cin, cout;     /* input map h×w×cin; dense: in=cin, out=cout */
     size_t in_size, out_size;   /* floats per image */
     size_t woff, boff;          /* parameter offsets (conv, dense) */
+    NnConv *conv;               /* the convolution's oneDNN primitives */
 } Layer;
 
 #define CAE_MAX_LAYERS (8 * CAE_MAX_LEVELS + 8)
@@ -29,7 +30,7 @@ struct CaeNet {
     size_t capacity, cap_layers;
     float *act[CAE_MAX_LAYERS + 1];   /* act[i+1] = output of layer i */
     float *gbuf[2];
-    float *col;
+    float *col;                 /* im2col scratch of the weight gradients */
     size_t col_floats;
 };
 
@@ -119,8 +120,14 @@ CaeNet *cae_net_new(const CaeConfig *cfg, RnError **err)
         return NULL;
     net->cfg = *cfg;
     build_layers(net);
-    net->params = rn_calloc(net->n_params, sizeof *net->params, err);
-    net->grads = rn_calloc(net->n_params, sizeof *net->grads, err);
+    bool ok = true;
+    for (size_t i = 0; i < net->n_layers && ok; i++) {
+        Layer *l = &net->layers[i];
+        if (l->kind == L_CONV)
+            ok = (l->conv = nn_conv_new(l->h, l->w, l->cin, l->cout, err)) != NULL;
+    }
+    net->params = ok ? rn_calloc(net->n_params, sizeof *net->params, err) : NULL;
+    net->grads = ok ? rn_calloc(net->n_params, sizeof *net->grads, err) : NULL;
     if (!net->params || !net->grads) {
         cae_net_free(net);
         return NULL;
@@ -147,13 +154,15 @@ void cae_net_free(CaeNet *net)
     if (!net)
         return;
     free_buffers(net);
+    for (size_t i = 0; i < net->n_layers; i++)
+        nn_conv_free(net->layers[i].conv);
     free(net->params);
     free(net->grads);
     free(net);
 }
 
-/* The im2col scratch: enough floats for one image of the widest layer,
- * and at most this many beyond that (chunks of images fill it). */
+/* The im2col scratch: one image of the widest layer, or this many floats
+ * when more (chunks of images fill it). */
 #define CAE_COL_BUDGET ((size_t)4 << 20)
 
 /* Sizes the buffers for n images through the first `layers` layers, with
@@ -190,7 +199,8 @@ static bool ensure_capacity(CaeNet *net, size_t n, size_t layers, bool train,
         ok = rn_mul_size(max_act, n, &count) &&
              (net->gbuf[g] = rn_malloc(count * sizeof(float), err)) != NULL;
     net->col_floats = max_col > CAE_COL_BUDGET ? max_col : CAE_COL_BUDGET;
-    ok = ok && (net->col = rn_malloc(net->col_floats * sizeof(float), err)) != NULL;
+    if (ok && train)
+        ok = (net->col = rn_malloc(net->col_floats * sizeof(float), err)) != NULL;
     if (!ok) {
         rn_error_set(err, RN_ERROR_NOMEM, "cae: batch buffers of %zu images", n);
         free_buffers(net);
@@ -261,7 +271,8 @@ bool cae_net_describe(const CaeNet *net, RnBuf *out, RnError **err)
     return ok;
 }
 
-static void layer_forward(CaeNet *net, size_t i, size_t n)
+static bool layer_forward(CaeNet *net, size_t i, size_t n, bool training,
+                          RnError **err)
 {
     const Layer *l = &net->layers[i];
     const float *x = net->act[i];
@@ -269,9 +280,8 @@ static void layer_forward(CaeNet *net, size_t i, size_t n)
     const float *p = net->params;
     switch (l->kind) {
     case L_CONV:
-        nn_conv3_forward(x, n, l->h, l->w, l->cin, l->cout, p + l->woff,
-                         p + l->boff, y, net->col, col_chunk(net, l));
-        break;
+        return nn_conv_forward(l->conv, x, n, p + l->woff, p + l->boff, y,
+                               training, err);
     case L_DENSE:
         nn_dense_forward(x, n, l->cin, l->cout, p + l->woff, p + l->boff, y);
         break;
@@ -288,12 +298,13 @@ static void layer_forward(CaeNet *net, size_t i, size_t n)
         nn_sigmoid_forward(x, n * l->in_size, y);
         break;
     }
+    return true;
 }
 
 /* dy: gradient at layer i's output; writes the gradient at its input to
  * dx (unless i == 0) and the layer's parameter gradients. */
-static void layer_backward(CaeNet *net, size_t i, size_t n, const float *dy,
-                           float *dx)
+static bool layer_backward(CaeNet *net, size_t i, size_t n, const float *dy,
+                           float *dx, RnError **err)
 {
     const Layer *l = &net->layers[i];
     const float *x = net->act[i];
@@ -303,10 +314,9 @@ static void layer_backward(CaeNet *net, size_t i, size_t n, const float *dy,
         dx = NULL;
     switch (l->kind) {
     case L_CONV:
-        nn_conv3_backward(x, dy, n, l->h, l->w, l->cin, l->cout, p + l->woff,
-                          g + l->woff, g + l->boff, dx, net->col,
-                          col_chunk(net, l));
-        break;
+        nn_conv3_weight_grad(x, dy, n, l->h, l->w, l->cin, l->cout, g + l->woff,
+                             g + l->boff, net->col, col_chunk(net, l));
+        return !dx || nn_conv_backward_data(l->conv, dy, n, p + l->woff, dx, err);
     case L_DENSE:
         nn_dense_backward(x, dy, n, l->cin, l->cout, p + l->woff, g + l->woff,
                           g + l->boff, dx);
@@ -323,6 +333,7 @@ static void layer_backward(CaeNet *net, size_t i, size_t n, const float *dy,
     case L_SIGMOID:
         break; /* folded into the loss gradient */
     }
+    return true;
 }
 
 bool cae_net_loss(CaeNet *net, const float *x, size_t n, bool grad,
@@ -333,7 +344,8 @@ bool cae_net_loss(CaeNet *net, const float *x, size_t n, bool grad,
     size_t pixels = net->layers[0].in_size;
     memcpy(net->act[0], x, n * pixels * sizeof *x);
     for (size_t i = 0; i < net->n_layers; i++)
-        layer_forward(net, i, n);
+        if (!layer_forward(net, i, n, grad, err))
+            return false;
     float *dy = net->gbuf[0], *dx = net->gbuf[1];
     *loss = nn_sigmoid_mse(net->act[net->n_layers], x, n * pixels,
                            grad ? dy : NULL);
@@ -341,7 +353,8 @@ bool cae_net_loss(CaeNet *net, const float *x, size_t n, bool grad,
         return true;
     /* The last layer is the sigmoid, whose gradient the loss gave. */
     for (size_t i = net->n_layers - 1; i-- > 0;) {
-        layer_backward(net, i, n, dy, dx);
+        if (!layer_backward(net, i, n, dy, dx, err))
+            return false;
         float *t = dy;
         dy = dx;
         dx = t;
@@ -356,7 +369,8 @@ bool cae_net_encode(CaeNet *net, const float *x, size_t n, float *out,
         return false;
     memcpy(net->act[0], x, n * net->layers[0].in_size * sizeof *x);
     for (size_t i = 0; i <= net->embed_layer; i++)
-        layer_forward(net, i, n);
+        if (!layer_forward(net, i, n, false, err))
+            return false;
     memcpy(out, net->act[net->embed_layer + 1], n * net->cfg.dim * sizeof *out);
     return true;
 }

@@ -1,5 +1,6 @@
-/* CPU kernels of the convolutional autoencoder: im2col + one BLAS GEMM per
- * convolution over the whole batch (see nn.h for layouts). */
+/* CPU kernels of the convolutional autoencoder other than the convolution
+ * (nn_conv.c): dense layers through BLAS, pooling, up-sampling,
+ * activations, the loss, Adam (see nn.h for layouts). */
 #include "embed/nn.h"
 
 #include "radnet/core.h"
@@ -7,8 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-/* Column sums of an rows×cols matrix, accumulated in double in row order. */
-static void column_sums(const float *m, size_t rows, size_t cols, float *out)
+/* In double, in row order. */
+void nn_column_sums(const float *m, size_t rows, size_t cols, float *out)
 {
     enum { BLOCK = 256 };
     double acc[BLOCK];
@@ -25,100 +26,10 @@ static void column_sums(const float *m, size_t rows, size_t cols, float *out)
     }
 }
 
-/* col[(pixel) × (ky, kx, cin)] from an NHWC batch, zeros outside. */
-static void im2col3(const float *x, size_t n, size_t h, size_t w, size_t cin,
-                    float *col)
-{
-    size_t k = 9 * cin;
-    for (size_t b = 0; b < n; b++) {
-        const float *img = x + b * h * w * cin;
-        for (size_t y = 0; y < h; y++) {
-            for (size_t xx = 0; xx < w; xx++) {
-                float *row = col + ((b * h + y) * w + xx) * k;
-                for (int ky = -1; ky <= 1; ky++) {
-                    for (int kx = -1; kx <= 1; kx++, row += cin) {
-                        ptrdiff_t sy = (ptrdiff_t)y + ky, sx = (ptrdiff_t)xx + kx;
-                        if (sy < 0 || sx < 0 || sy >= (ptrdiff_t)h ||
-                            sx >= (ptrdiff_t)w)
-                            memset(row, 0, cin * sizeof *row);
-                        else
-                            memcpy(row, img + ((size_t)sy * w + (size_t)sx) * cin,
-                                   cin * sizeof *row);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/* The adjoint of im2col3: dx = sum of the column entries that read it,
- * added in pixel order. */
-static void col2im3(const float *col, size_t n, size_t h, size_t w, size_t cin,
-                    float *dx)
-{
-    size_t k = 9 * cin;
-    memset(dx, 0, n * h * w * cin * sizeof *dx);
-    for (size_t b = 0; b < n; b++) {
-        float *img = dx + b * h * w * cin;
-        for (size_t y = 0; y < h; y++) {
-            for (size_t xx = 0; xx < w; xx++) {
-                const float *row = col + ((b * h + y) * w + xx) * k;
-                for (int ky = -1; ky <= 1; ky++) {
-                    for (int kx = -1; kx <= 1; kx++, row += cin) {
-                        ptrdiff_t sy = (ptrdiff_t)y + ky, sx = (ptrdiff_t)xx + kx;
-                        if (sy < 0 || sx < 0 || sy >= (ptrdiff_t)h ||
-                            sx >= (ptrdiff_t)w)
-                            continue;
-                        float *dst = img + ((size_t)sy * w + (size_t)sx) * cin;
-                        for (size_t c = 0; c < cin; c++)
-                            dst[c] += row[c];
-                    }
-                }
-            }
-        }
-    }
-}
-
 static void fill_bias_rows(float *y, size_t rows, size_t cols, const float *bias)
 {
     for (size_t r = 0; r < rows; r++)
         memcpy(y + r * cols, bias, cols * sizeof *y);
-}
-
-void nn_conv3_forward(const float *x, size_t n, size_t h, size_t w,
-                      size_t cin, size_t cout, const float *weight,
-                      const float *bias, float *y, float *col, size_t chunk)
-{
-    size_t hw = h * w, k = 9 * cin;
-    fill_bias_rows(y, n * hw, cout, bias);
-    for (size_t b0 = 0; b0 < n; b0 += chunk) {
-        size_t nb = n - b0 < chunk ? n - b0 : chunk;
-        im2col3(x + b0 * hw * cin, nb, h, w, cin, col);
-        rn_blas_gemm_nt_f32(nb * hw, cout, k, 1.0f, col, k, weight, k, 1.0f,
-                            y + b0 * hw * cout, cout);
-    }
-}
-
-void nn_conv3_backward(const float *x, const float *dy, size_t n, size_t h,
-                       size_t w, size_t cin, size_t cout, const float *weight,
-                       float *dweight, float *dbias, float *dx, float *col,
-                       size_t chunk)
-{
-    size_t hw = h * w, k = 9 * cin;
-    column_sums(dy, n * hw, cout, dbias);
-    for (size_t b0 = 0; b0 < n; b0 += chunk) {
-        size_t nb = n - b0 < chunk ? n - b0 : chunk;
-        const float *dyb = dy + b0 * hw * cout;
-        im2col3(x + b0 * hw * cin, nb, h, w, cin, col);
-        /* chunks add to dweight in batch order */
-        rn_blas_gemm_tn_f32(cout, k, nb * hw, 1.0f, dyb, cout, col, k,
-                            b0 ? 1.0f : 0.0f, dweight, k);
-        if (!dx)
-            continue;
-        rn_blas_gemm_nn_f32(nb * hw, k, cout, 1.0f, dyb, cout, weight, k, 0.0f,
-                            col, k);
-        col2im3(col, nb, h, w, cin, dx + b0 * hw * cin);
-    }
 }
 
 void nn_dense_forward(const float *x, size_t n, size_t in, size_t out,
@@ -133,7 +44,7 @@ void nn_dense_backward(const float *x, const float *dy, size_t n, size_t in,
                        float *dbias, float *dx)
 {
     rn_blas_gemm_tn_f32(out, in, n, 1.0f, dy, out, x, in, 0.0f, dweight, in);
-    column_sums(dy, n, out, dbias);
+    nn_column_sums(dy, n, out, dbias);
     if (dx)
         rn_blas_gemm_nn_f32(n, in, out, 1.0f, dy, out, weight, in, 0.0f, dx, in);
 }
@@ -189,7 +100,8 @@ void nn_upsample2_forward(const float *x, size_t n, size_t h, size_t w,
             const float *src = x + (b * h + oy / 2) * w * c;
             float *dst = y + (b * 2 * h + oy) * ow * c;
             for (size_t ox = 0; ox < ow; ox++)
-                memcpy(dst + ox * c, src + (ox / 2) * c, c * sizeof *dst);
+                for (size_t ch = 0; ch < c; ch++) /* short runs: no memcpy */
+                    dst[ox * c + ch] = src[(ox / 2) * c + ch];
         }
 }
 

@@ -1,34 +1,31 @@
 /* Small CPU neural-network kernels for the convolutional autoencoder
- * (src/embed/cae.c). Activations are batches of NHWC float32 images
- * (b, h, w, c contiguous, c fastest), so every convolution is one GEMM over
- * the whole batch: im2col rows are pixels, columns are (ky, kx, cin).
+ * (src/embed/cae*.c). Activations are batches of NHWC float32 images
+ * (b, h, w, c contiguous, c fastest).
  *
  * Weight layouts: convolution OHWI (cout, ky, kx, cin), dense (out, in) as
- * torch.nn.Linear. Every reduction runs in a fixed order, and the GEMMs go
- * through src/core/blas.c; results depend on the BLAS thread count at most.
+ * torch.nn.Linear. Convolutions run in oneDNN, dense layers through
+ * src/core/blas.c; the other reductions run in a fixed order.
  *
- * The nn_ref_* functions (nn_ref.c) are plain loop versions of the GEMM
- * kernels, kept for the tests that hold the fast ones to them. */
+ * The nn_ref_* functions (nn_ref.c) are plain loop versions of the
+ * convolution and dense kernels, for the tests that hold the fast ones
+ * (oneDNN, im2col + GEMM, BLAS) to them. */
 #ifndef RN_EMBED_NN_H
 #define RN_EMBED_NN_H
 
-#include <stddef.h>
-#include <stdint.h>
+#include "radnet/core.h"
 
-/* 3×3 convolution, zero padding 1, stride 1, with bias.
- * x: n×h×w×cin, weight: cout×3×3×cin, bias: cout, y: n×h×w×cout.
- * col: scratch of chunk·h·w·9·cin floats; im2col runs `chunk` images at a
- * time, which bounds the scratch without changing the result. */
-void nn_conv3_forward(const float *x, size_t n, size_t h, size_t w,
-                      size_t cin, size_t cout, const float *weight,
-                      const float *bias, float *y, float *col, size_t chunk);
-/* Gradients of nn_conv3_forward: dweight and dbias are overwritten; dx
- * (NULL: not wanted) is overwritten. col, chunk: as forward; dweight adds
- * the chunks in batch order. */
-void nn_conv3_backward(const float *x, const float *dy, size_t n, size_t h,
-                       size_t w, size_t cin, size_t cout, const float *weight,
-                       float *dweight, float *dbias, float *dx, float *col,
-                       size_t chunk);
+/* 3×3 convolution, zero padding 1, stride 1, with bias, through oneDNN
+ * (nn_conv.c): x n×h×w×cin, weight cout×3×3×cin, bias cout, y n×h×w×cout.
+ * One NnConv per layer keeps the primitives of the last two batch sizes. */
+typedef struct NnConv NnConv;
+NnConv *nn_conv_new(size_t h, size_t w, size_t cin, size_t cout, RnError **err);
+void nn_conv_free(NnConv *c);
+bool nn_conv_forward(NnConv *c, const float *x, size_t n, const float *weight,
+                     const float *bias, float *y, bool training, RnError **err);
+/* The gradient at the input, dx (overwritten). Weight gradients come from
+ * nn_conv3_weight_grad: oneDNN's depend on the thread count. */
+bool nn_conv_backward_data(NnConv *c, const float *dy, size_t n,
+                           const float *weight, float *dx, RnError **err);
 
 /* Fully connected: y[n×out] = x[n×in] · weightᵀ + bias. */
 void nn_dense_forward(const float *x, size_t n, size_t in, size_t out,
@@ -68,6 +65,30 @@ typedef struct NnAdam {
     float *m, *v;       /* count each, zeroed at start */
 } NnAdam;
 void nn_adam_update(NnAdam *a, float *param, const float *grad, size_t count);
+
+/* Column sums of a rows×cols matrix, in double, in row order. */
+void nn_column_sums(const float *m, size_t rows, size_t cols, float *out);
+
+/* im2col + GEMM convolution (nn_im2col.c): x, weight, bias, y as nn_conv_*;
+ * col, a scratch of chunk·h·w·9·max(cin, cout) floats (im2col runs `chunk`
+ * images at a time; the result does not depend on it); wflip, a scratch of
+ * 9·cin·cout floats. Weight and bias gradients (overwritten), summed in a
+ * fixed order whatever the thread count: */
+void nn_conv3_weight_grad(const float *x, const float *dy, size_t n,
+                          size_t h, size_t w, size_t cin, size_t cout,
+                          float *dweight, float *dbias, float *col, size_t chunk);
+/* The forward pass and all gradients, the alternative measured against
+ * oneDNN (bench and tests). */
+void nn_conv3_forward(const float *x, size_t n, size_t h, size_t w,
+                      size_t cin, size_t cout, const float *weight,
+                      const float *bias, float *y, float *col, size_t chunk);
+/* Gradients of nn_conv3_forward: dweight and dbias are overwritten; dx
+ * (NULL: not wanted) is overwritten. col, chunk: as forward; dweight adds
+ * the chunks in batch order. wflip: scratch of 9·cin·cout floats. */
+void nn_conv3_backward(const float *x, const float *dy, size_t n, size_t h,
+                       size_t w, size_t cin, size_t cout, const float *weight,
+                       float *dweight, float *dbias, float *dx, float *col,
+                       size_t chunk, float *wflip);
 
 /* Plain loop references (nn_ref.c, tests only). */
 void nn_ref_conv3_forward(const float *x, size_t n, size_t h, size_t w,

@@ -1,5 +1,5 @@
-/* The CAE kernels: im2col+GEMM convolution and the dense layer against
- * their plain loop references, finite-difference gradients of a small
+/* The CAE kernels: the oneDNN and the im2col+GEMM convolutions and the
+ * dense layer against their plain loop references, finite-difference gradients of a small
  * network, training determinism. Tolerances: float32 GEMM sums of at most
  * a few thousand terms of magnitude <= 1 against double references
  * (relative error well under 1e-5 of the tensor's scale); central
@@ -44,23 +44,46 @@ static void test_conv_against_reference(size_t n, size_t h, size_t w,
     float *x = rand_array(xs), *wt = rand_array(ws), *bias = rand_array(cout);
     float *dy = rand_array(ys);
     float *y = malloc(ys * sizeof *y), *yr = malloc(ys * sizeof *yr);
-    float *col = malloc(n * h * w * 9 * cin * sizeof *col);
+    float *col = malloc(n * h * w * 9 * (cin > cout ? cin : cout) * sizeof *col);
     float *dw = malloc(ws * sizeof *dw), *dwr = malloc(ws * sizeof *dwr);
     float *db = malloc(cout * sizeof *db), *dbr = malloc(cout * sizeof *dbr);
     float *dx = malloc(xs * sizeof *dx), *dxr = malloc(xs * sizeof *dxr);
+    float *wflip = malloc(ws * sizeof *wflip);
     nn_ref_conv3_forward(x, n, h, w, cin, cout, wt, bias, yr);
     nn_ref_conv3_backward(x, dy, n, h, w, cin, cout, wt, dwr, dbr, dxr);
+    /* oneDNN, training and inference plans, twice (cached primitives) */
+    NnConv *conv = nn_conv_new(h, w, cin, cout, NULL);
+    CHECK(conv != NULL);
+    for (int rep = 0; conv && rep < 2; rep++) {
+        for (int training = 0; training < 2; training++) {
+            memset(y, 0, ys * sizeof *y);
+            CHECK(nn_conv_forward(conv, x, n, wt, bias, y, training, NULL));
+            CHECK_MSG(rel_err(y, yr, ys) < 1e-5, "onednn forward %g",
+                      rel_err(y, yr, ys));
+        }
+        memset(dx, 0, xs * sizeof *dx);
+        CHECK(nn_conv_backward_data(conv, dy, n, wt, dx, NULL));
+        CHECK_MSG(rel_err(dx, dxr, xs) < 1e-5, "onednn dx %g", rel_err(dx, dxr, xs));
+        /* a different batch size: the first image alone */
+        CHECK(nn_conv_backward_data(conv, dy, 1, wt, dx, NULL));
+    }
+    nn_conv_free(conv);
+    /* im2col + GEMM, the measured alternative */
     /* whole batch in one im2col, and one image at a time */
     for (size_t chunk = n; chunk >= 1; chunk = chunk == 1 ? 0 : 1) {
         nn_conv3_forward(x, n, h, w, cin, cout, wt, bias, y, col, chunk);
         CHECK_MSG(rel_err(y, yr, ys) < 1e-5, "conv forward %g", rel_err(y, yr, ys));
-        nn_conv3_backward(x, dy, n, h, w, cin, cout, wt, dw, db, dx, col, chunk);
+        memset(dw, 0, ws * sizeof *dw);
+        nn_conv3_weight_grad(x, dy, n, h, w, cin, cout, dw, db, col, chunk);
+        CHECK_MSG(rel_err(dw, dwr, ws) < 1e-5, "weight grad %g", rel_err(dw, dwr, ws));
+        nn_conv3_backward(x, dy, n, h, w, cin, cout, wt, dw, db, dx, col, chunk,
+                          wflip);
         CHECK_MSG(rel_err(dw, dwr, ws) < 1e-5, "conv dweight %g", rel_err(dw, dwr, ws));
         CHECK_MSG(rel_err(db, dbr, cout) < 1e-5, "conv dbias %g", rel_err(db, dbr, cout));
         CHECK_MSG(rel_err(dx, dxr, xs) < 1e-5, "conv dx %g", rel_err(dx, dxr, xs));
     }
     free(x); free(wt); free(bias); free(dy); free(y); free(yr); free(col);
-    free(dw); free(dwr); free(db); free(dbr); free(dx); free(dxr);
+    free(dw); free(dwr); free(db); free(dbr); free(dx); free(dxr); free(wflip);
 }
 
 static void test_dense_against_reference(size_t n, size_t in, size_t out)
@@ -208,6 +231,9 @@ int main(void)
 {
     test_conv_against_reference(2, 5, 6, 1, 3);
     test_conv_against_reference(3, 8, 4, 5, 7);
+    test_conv_against_reference(2, 6, 7, 9, 4); /* cout < cin: flipped dx */
+    test_conv_against_reference(3, 1, 1, 3, 2);
+    test_conv_against_reference(1, 2, 9, 2, 1);
     test_dense_against_reference(4, 37, 9);
     test_pool_and_upsample();
     test_finite_differences();
