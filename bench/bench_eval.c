@@ -68,12 +68,17 @@ static int bench_silhouette(const char *xp, const char *lp, int threads, int rep
     }
     size_t n;
     int32_t *lab = load_labels(lp, &n);
-    RnEvalPoints X = {a.dtype, a.shape[0], a.shape[1], a.data};
+    RnMatrix X = {a.data, a.shape[0], a.shape[1], 0, a.dtype};
+    RnPool *pool = rn_pool_open(threads, &err);
+    if (pool == NULL) {
+        fprintf(stderr, "pool: %s\n", rn_error_message(err));
+        return 4;
+    }
     double *wall = malloc((size_t)reps * sizeof *wall), score = 0;
     double *cpu = malloc((size_t)reps * sizeof *cpu);
     for (int r = 0; r < reps; r++) {
         Stamp t0 = now();
-        if (!rn_silhouette_score(&X, lab, RN_EVAL_EUCLIDEAN, threads, &score, &err)) {
+        if (!rn_silhouette_score(&X, lab, RN_DISTANCE_EUCLIDEAN, pool, &score, &err)) {
             fprintf(stderr, "silhouette: %s\n", rn_error_message(err));
             return 4;
         }
@@ -85,6 +90,7 @@ static int bench_silhouette(const char *xp, const char *lp, int threads, int rep
     free(wall);
     free(cpu);
     free(lab);
+    rn_pool_close(pool);
     rn_array_free(&a);
     return 0;
 }

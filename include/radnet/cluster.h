@@ -13,10 +13,11 @@
  * Rousseeuw 2021), scikit-learn-extra's 'alternate' (Voronoi iteration),
  * k-medoids++ init; CLARA-style sampling for n too large for an n×n matrix.
  *
- * Data are contiguous row-major n×d float32 or float64 (stride = row pitch
- * in elements, >= d). Labels are int32 in [0, k). Conventions of core.h
- * apply. Fits call rn_blas_set_threads(1): the library runs its own
- * threads around single-threaded BLAS calls.
+ * Data are RnMatrix views (row-major float32 or float64, rows = n points,
+ * cols = d features, any row stride). Labels are int32 in [0, k).
+ * Conventions of core.h apply. Work runs on the caller's RnPool (NULL: the
+ * calling thread alone); fits call rn_blas_set_threads(1) meanwhile, as
+ * the pool's threads fill the cores around single-threaded BLAS calls.
  */
 #ifndef RADNET_CLUSTER_H
 #define RADNET_CLUSTER_H
@@ -27,16 +28,8 @@
 extern "C" {
 #endif
 
-typedef struct RnClusterData {
-    RnDType dtype;      /* RN_DTYPE_F32 or RN_DTYPE_F64 */
-    size_t n, d;
-    size_t stride;      /* elements between rows; 0 means d */
-    const void *data;
-} RnClusterData;
-
-/* Hard limits checked by every entry point. */
+/* Hard limit checked by every entry point. */
 #define RN_CLUSTER_MAX_K 1000000u
-#define RN_CLUSTER_MAX_THREADS 256
 
 /* ---- k-means ---------------------------------------------------------- */
 
@@ -47,11 +40,19 @@ typedef enum RnKMeansAlgorithm {
     RN_KMEANS_HAMERLY,    /* exact, one upper + one lower bound per point */
 } RnKMeansAlgorithm;
 
+/* "elkan", "lloyd", "naive", "hamerly". */
+bool rn_kmeans_algorithm_parse(const char *name, RnKMeansAlgorithm *out);
+const char *rn_kmeans_algorithm_name(RnKMeansAlgorithm a);
+
 typedef enum RnKMeansInit {
     RN_KMEANS_INIT_PLUSPLUS = 0, /* greedy k-means++ (sklearn) */
     RN_KMEANS_INIT_RANDOM,       /* k distinct rows */
     RN_KMEANS_INIT_GIVEN,        /* init_centers; n_init forced to 1 */
 } RnKMeansInit;
+
+/* "k-means++", "random", "given". */
+bool rn_kmeans_init_parse(const char *name, RnKMeansInit *out);
+const char *rn_kmeans_init_name(RnKMeansInit i);
 
 typedef struct RnKMeansOptions {
     size_t k;
@@ -62,12 +63,12 @@ typedef struct RnKMeansOptions {
     int max_iter;               /* >= 1 */
     double tol;                 /* relative to the mean feature variance */
     uint64_t seed;
-    int threads;                /* <= 0: one per online CPU */
+    RnPool *pool;               /* NULL: the calling thread only */
     int n_local_trials;         /* k-means++ candidates; 0: 2 + ln k */
 } RnKMeansOptions;
 
 /* Paper / sklearn defaults: k-means++, Elkan, n_init 10, max_iter 300,
- * tol 1e-4, seed 1, threads 0. k is left 0 (caller sets it). */
+ * tol 1e-4, seed 1, no pool. k is left 0 (caller sets it). */
 void rn_kmeans_options_default(RnKMeansOptions *o);
 
 typedef struct RnKMeansResult {
@@ -82,21 +83,21 @@ typedef struct RnKMeansResult {
 } RnKMeansResult;
 
 /* Needs 1 <= k <= n. */
-bool rn_kmeans_fit(const RnClusterData *X, const RnKMeansOptions *opt,
+bool rn_kmeans_fit(const RnMatrix *X, const RnKMeansOptions *opt,
                    RnKMeansResult *out, RnError **err);
 void rn_kmeans_result_free(RnKMeansResult *r);
 
 /* Greedy k-means++ seeding alone (centres written to centers, k×d, the
  * data's dtype; chosen row indices to idx when not NULL). */
-bool rn_kmeans_plusplus(const RnClusterData *X, size_t k, int n_local_trials,
-                        uint64_t seed, int threads, void *centers, size_t *idx,
+bool rn_kmeans_plusplus(const RnMatrix *X, size_t k, int n_local_trials,
+                        uint64_t seed, RnPool *pool, void *centers, size_t *idx,
                         RnError **err);
 
 /* Nearest centre (squared Euclidean) for every row; centers k×d of the
  * data's dtype. sq_dist (optional, n) receives the squared distances;
  * inertia (optional) their sum. */
-bool rn_kmeans_predict(const RnClusterData *X, const void *centers, size_t k,
-                       int threads, int32_t *labels, double *sq_dist,
+bool rn_kmeans_predict(const RnMatrix *X, const void *centers, size_t k,
+                       RnPool *pool, int32_t *labels, double *sq_dist,
                        double *inertia, RnError **err);
 
 /* Mini-batch k-means (sklearn MiniBatchKMeans semantics: per-centre counts
@@ -113,31 +114,29 @@ typedef struct RnMiniBatchOptions {
     int n_init;                 /* default 3, each on an init subset */
     size_t init_size;           /* default max(3·batch, 3·k) */
     uint64_t seed;
-    int threads;
+    RnPool *pool;               /* NULL: the calling thread only */
     const void *init_centers;   /* optional k×d */
 } RnMiniBatchOptions;
 
 void rn_minibatch_options_default(RnMiniBatchOptions *o);
-bool rn_kmeans_minibatch_fit(const RnClusterData *X,
+bool rn_kmeans_minibatch_fit(const RnMatrix *X,
                              const RnMiniBatchOptions *opt, RnKMeansResult *out,
                              RnError **err);
 
 /* ---- k-medoids -------------------------------------------------------- */
 
-typedef enum RnClusterMetric {
-    RN_METRIC_EUCLIDEAN = 0,
-    RN_METRIC_MANHATTAN,
-    RN_METRIC_COSINE,   /* 1 - cos; a zero row has distance 1 to everything */
-} RnClusterMetric;
-
-bool rn_cluster_metric_parse(const char *name, RnClusterMetric *out);
-const char *rn_cluster_metric_name(RnClusterMetric m);
+/* Dissimilarities are core's RnDistance (cosine: a zero row has distance 1
+ * to everything). */
 
 typedef enum RnKMedoidsMethod {
     RN_KMEDOIDS_ALTERNATE = 0,  /* sklearn-extra 'alternate' (paper's) */
     RN_KMEDOIDS_FASTERPAM,      /* eager swaps, O(n²) per pass */
     RN_KMEDOIDS_PAM,            /* BUILD+SWAP reference, O(k n²) per swap */
 } RnKMedoidsMethod;
+
+/* "alternate", "fasterpam", "pam". */
+bool rn_kmedoids_method_parse(const char *name, RnKMedoidsMethod *out);
+const char *rn_kmedoids_method_name(RnKMedoidsMethod m);
 
 typedef enum RnKMedoidsInit {
     RN_KMEDOIDS_INIT_PLUSPLUS = 0, /* k-medoids++ (sklearn-extra) */
@@ -146,15 +145,19 @@ typedef enum RnKMedoidsInit {
     RN_KMEDOIDS_INIT_GIVEN,        /* init_medoids */
 } RnKMedoidsInit;
 
+/* "k-medoids++", "build", "random", "given". */
+bool rn_kmedoids_init_parse(const char *name, RnKMedoidsInit *out);
+const char *rn_kmedoids_init_name(RnKMedoidsInit i);
+
 typedef struct RnKMedoidsOptions {
     size_t k;
-    RnClusterMetric metric;
+    RnDistance metric;
     RnKMedoidsMethod method;
     RnKMedoidsInit init;
     const size_t *init_medoids; /* k distinct row indices */
     int max_iter;               /* alternate: iterations; swap methods: passes */
     uint64_t seed;
-    int threads;
+    RnPool *pool;               /* NULL: the calling thread only */
     /* n above this uses CLARA: n_samples subsets of sample_size rows (each
      * later subset holds the best medoids so far, which start the method),
      * the method on each, keep the medoids with the lowest cost over all n.
@@ -181,13 +184,15 @@ typedef struct RnKMedoidsResult {
     bool sampled;       /* CLARA was used */
 } RnKMedoidsResult;
 
-bool rn_kmedoids_fit(const RnClusterData *X, const RnKMedoidsOptions *opt,
+bool rn_kmedoids_fit(const RnMatrix *X, const RnKMedoidsOptions *opt,
                      RnKMedoidsResult *out, RnError **err);
 void rn_kmedoids_result_free(RnKMedoidsResult *r);
-/* Nearest of k centres (rows of the data's dtype) under metric. */
-bool rn_kmedoids_predict(const RnClusterData *X, const void *centers, size_t k,
-                         RnClusterMetric metric, int threads, int32_t *labels,
-                         double *cost, RnError **err);
+/* Nearest of k centres (rows of the data's dtype) under metric; labels,
+ * dist (each row's distance to its centre) and cost (their sum) are each
+ * optional. */
+bool rn_kmedoids_predict(const RnMatrix *X, const void *centers, size_t k,
+                         RnDistance metric, RnPool *pool, int32_t *labels,
+                         double *dist, double *cost, RnError **err);
 
 /* On a precomputed dissimilarity matrix D (n×n, row-major, symmetric, zero
  * diagonal): medoids[k] in/out (in: the start for GIVEN, ignored
@@ -198,8 +203,8 @@ bool rn_kmedoids_fit_matrix(const float *D, size_t n,
                             int32_t *labels, double *cost, int *n_iter,
                             size_t *n_swaps, RnError **err);
 /* Full pairwise dissimilarity matrix (n×n floats); refuses n > max_n. */
-bool rn_cluster_distance_matrix(const RnClusterData *X, RnClusterMetric metric,
-                                int threads, size_t max_n, float **out,
+bool rn_cluster_distance_matrix(const RnMatrix *X, RnDistance metric,
+                                RnPool *pool, size_t max_n, float **out,
                                 RnError **err);
 
 /* ---- choice of k ------------------------------------------------------ */
@@ -213,6 +218,10 @@ typedef enum RnClusterAlgo {
     RN_ALGO_KMEANS = 0,
     RN_ALGO_KMEDOIDS,
 } RnClusterAlgo;
+
+/* "kmeans", "kmedoids". */
+bool rn_cluster_algo_parse(const char *name, RnClusterAlgo *out);
+const char *rn_cluster_algo_name(RnClusterAlgo a);
 
 typedef struct RnKSweepRow {
     size_t k;
@@ -228,6 +237,7 @@ typedef struct RnKSweepOptions {
     RnClusterAlgo algo;
     RnKMeansOptions kmeans;       /* k is overwritten per row */
     RnKMedoidsOptions kmedoids;   /* k is overwritten per row */
+    RnPool *pool;                 /* fits and scores (replaces their pools) */
     /* n above this gets a sampled silhouette (sample_size items × repeats). */
     size_t silhouette_exact_max;  /* default 20000 */
     size_t silhouette_sample;     /* default 2000 */
@@ -245,7 +255,7 @@ typedef struct RnKSweep {
 
 void rn_ksweep_options_default(RnKSweepOptions *o);
 /* progress (optional) is called after each k with (done, total). */
-bool rn_cluster_sweep_k(const RnClusterData *X, const RnKSweepOptions *opt,
+bool rn_cluster_sweep_k(const RnMatrix *X, const RnKSweepOptions *opt,
                         void (*progress)(void *ctx, size_t done, size_t total),
                         void *progress_ctx, RnKSweep *out, RnError **err);
 void rn_ksweep_free(RnKSweep *s);

@@ -46,6 +46,10 @@ int64_t rn_error_offset(const RnError *err);
 const char *rn_error_code_name(RnErrorCode code);
 void rn_error_free(RnError *err);
 
+/* Moves a task's own error into *err: first error wins, so src is freed
+ * when *err is already set or err is NULL. */
+void rn_error_propagate(RnError **err, RnError *src);
+
 /* Allocation helpers that report RN_ERROR_NOMEM and refuse size overflow. */
 void *rn_malloc(size_t n, RnError **err);
 void *rn_calloc(size_t count, size_t size, RnError **err);
@@ -189,6 +193,205 @@ bool rn_npy_writer_sync(RnNpyWriter *w, RnError **err);
 bool rn_npy_writer_truncate(RnNpyWriter *w, size_t nrows, RnError **err);
 bool rn_npy_writer_close(RnNpyWriter *w, RnError **err);
 
+/* ---- thread pool ----------------------------------------------------- */
+
+/* Persistent worker threads for every parallel stage. Work is split into
+ * fixed partitions whose boundaries depend only on n and the partition
+ * count — never on the thread count — so a reduction over partitions in
+ * partition order gives the same bits whatever the number of threads (and
+ * later of MPI ranks). */
+typedef struct RnPool RnPool;
+
+#define RN_POOL_MAX_THREADS 256
+
+/* threads <= 0: one per online CPU; clamped to [1, RN_POOL_MAX_THREADS].
+ * The calling thread of rn_pool_for works too, so threads - 1 are started. */
+RnPool *rn_pool_open(int threads, RnError **err);
+void rn_pool_close(RnPool *pool);
+/* Threads that run tasks (the caller included); 1 for a NULL pool. */
+int rn_pool_threads(const RnPool *pool);
+
+/* One partition [begin, end) of [0, n); part in [0, parts). Returns false
+ * with *err set on failure (err is the task's own, never NULL). */
+typedef bool (*RnPoolTask)(void *ctx, size_t part, size_t begin, size_t end,
+                           RnError **err);
+
+/* Runs task on every partition p of [0, n) into `parts` chunks,
+ * [rn_part_begin(n, parts, p), rn_part_begin(n, parts, p + 1)), on the
+ * pool's threads (pool NULL: on the caller's thread, in order). Tasks must
+ * write disjoint memory. After a failure no further partition starts; the
+ * error of the lowest failing partition is returned. A call from inside a
+ * task of the same pool runs inline (no deadlock); calls from unrelated
+ * threads are serialised. */
+bool rn_pool_for(RnPool *pool, size_t n, size_t parts, RnPoolTask task,
+                 void *ctx, RnError **err);
+/* First index of partition p (p == parts gives n). */
+static inline size_t rn_part_begin(size_t n, size_t parts, size_t p)
+{
+    return parts ? (size_t)(((unsigned __int128)n * p) / parts) : 0;
+}
+/* Index of the calling thread in the pool running its task: 0 for the
+ * thread that called rn_pool_for (and outside any pool), 1..threads-1 for
+ * workers. For per-thread scratch buffers only: results must not depend
+ * on it. */
+int rn_pool_worker(void);
+/* ceil(n / grain) clamped to [1, max_parts]: a partition count that
+ * depends only on n. */
+size_t rn_part_count(size_t n, size_t grain, size_t max_parts);
+
+/* ---- random numbers -------------------------------------------------- */
+
+/* xoshiro256** seeded through splitmix64. Independent streams come from
+ * (seed, stream id) — e.g. one per restart, per row block or per MPI
+ * rank — so no result depends on which thread drew what. Plain value
+ * type: copy it to fork, keep it on the stack. */
+typedef struct RnRng {
+    uint64_t s[4];
+} RnRng;
+
+RnRng rn_rng_new(uint64_t seed);
+/* The generator of stream `stream` of seed (= rn_rng_new of
+ * rn_rng_stream_seed(seed, stream)). */
+RnRng rn_rng_split(uint64_t seed, uint64_t stream);
+uint64_t rn_rng_stream_seed(uint64_t seed, uint64_t stream);
+uint64_t rn_rng_u64(RnRng *r);
+/* Uniform in [0, 1) with 53 random bits. */
+double rn_rng_double(RnRng *r);
+/* Standard normal (Box–Muller; two draws, one value per call). */
+double rn_rng_normal(RnRng *r);
+/* Uniform integer in [0, n), n > 0, without modulo bias (Lemire). */
+uint64_t rn_rng_below(RnRng *r, uint64_t n);
+/* k distinct indices of [0, n) in draw order; O(k) memory when k << n. */
+bool rn_rng_sample(RnRng *r, size_t n, size_t k, size_t *out, RnError **err);
+
+/* ---- matrix view ----------------------------------------------------- */
+
+/* A borrowed row-major matrix: rows × cols elements of dtype (RN_DTYPE_F32
+ * or RN_DTYPE_F64), stride = elements between rows (0 means cols). */
+typedef struct RnMatrix {
+    const void *data;
+    size_t rows, cols;
+    size_t stride;
+    RnDType dtype;
+} RnMatrix;
+
+/* Checks dtype, sizes, stride >= cols and data; the checked stride (0
+ * resolved) goes to *stride when not NULL. */
+bool rn_matrix_check(const RnMatrix *m, size_t *stride, RnError **err);
+static inline size_t rn_matrix_stride(const RnMatrix *m)
+{
+    return m->stride ? m->stride : m->cols;
+}
+static inline const void *rn_matrix_row(const RnMatrix *m, size_t i)
+{
+    return (const char *)m->data + i * rn_matrix_stride(m) * rn_dtype_size(m->dtype);
+}
+/* Element (i, j) as double. */
+double rn_matrix_at(const RnMatrix *m, size_t i, size_t j);
+/* A view of a 2-D float32/float64 array (false otherwise). */
+bool rn_matrix_from_array(const RnArray *a, RnMatrix *out, RnError **err);
+
+/* ---- distances and enum names -------------------------------------- */
+
+/* Dissimilarities shared by cluster and eval. */
+typedef enum RnDistance {
+    RN_DISTANCE_EUCLIDEAN = 0,
+    RN_DISTANCE_MANHATTAN,
+    RN_DISTANCE_COSINE, /* 1 - cos, in [0, 2]; a zero row has cos 0 */
+} RnDistance;
+
+/* "euclidean" (also "l2"), "manhattan" ("l1", "cityblock"), "cosine";
+ * case-insensitive. */
+bool rn_distance_parse(const char *name, RnDistance *out);
+const char *rn_distance_name(RnDistance d);
+
+/* Name tables for enums: the first entry of a value is its canonical
+ * name, later ones are accepted spellings. */
+typedef struct RnEnumName {
+    const char *name;
+    int value;
+} RnEnumName;
+
+/* Case-insensitive lookup; false when name is NULL or unknown. */
+bool rn_enum_parse(const RnEnumName *table, size_t n, const char *name, int *out);
+/* The canonical name, or "unknown". */
+const char *rn_enum_name(const RnEnumName *table, size_t n, int value);
+/* "a|b|c": the canonical names, for usage messages (static storage is
+ * not used: writes into buf of size cap, truncating). */
+const char *rn_enum_list(const RnEnumName *table, size_t n, char *buf, size_t cap);
+
+/* ---- JSON writer ----------------------------------------------------- */
+
+/* Appends one JSON value to an RnBuf with checked nesting: keys only in
+ * objects, a value after every key, no trailing commas. Strings are
+ * escaped and invalid UTF-8 replaced by U+FFFD; doubles are written with
+ * the fewest digits that read back to the same bits (NaN and ±Inf, which
+ * JSON lacks, become null). Errors are sticky, like a stream's: each call
+ * returns false once the writer has failed, and rn_json_finish reports the
+ * first error — so emitters check once at the end. */
+typedef struct RnJsonWriter RnJsonWriter;
+
+#define RN_JSON_MAX_DEPTH 64
+
+/* indent 0: compact; otherwise pretty-printed with that many spaces. */
+RnJsonWriter *rn_json_open(RnBuf *out, int indent, RnError **err);
+/* True when a complete value was written and nothing failed; appends a
+ * final newline when pretty-printing. */
+bool rn_json_finish(RnJsonWriter *w, RnError **err);
+void rn_json_close(RnJsonWriter *w);
+
+bool rn_json_begin_object(RnJsonWriter *w);
+bool rn_json_end_object(RnJsonWriter *w);
+bool rn_json_begin_array(RnJsonWriter *w);
+bool rn_json_end_array(RnJsonWriter *w);
+bool rn_json_key(RnJsonWriter *w, const char *key);
+bool rn_json_string(RnJsonWriter *w, const char *s);
+bool rn_json_string_n(RnJsonWriter *w, const char *s, size_t n);
+bool rn_json_int(RnJsonWriter *w, int64_t v);
+bool rn_json_uint(RnJsonWriter *w, uint64_t v);
+bool rn_json_double(RnJsonWriter *w, double v);
+bool rn_json_bool(RnJsonWriter *w, bool v);
+bool rn_json_null(RnJsonWriter *w);
+/* key + value in one call. */
+bool rn_json_kv_string(RnJsonWriter *w, const char *key, const char *s);
+bool rn_json_kv_int(RnJsonWriter *w, const char *key, int64_t v);
+bool rn_json_kv_uint(RnJsonWriter *w, const char *key, uint64_t v);
+bool rn_json_kv_double(RnJsonWriter *w, const char *key, double v);
+bool rn_json_kv_bool(RnJsonWriter *w, const char *key, bool v);
+/* Shortest "%.{15,16,17}g" text of v that parses back to v (buf >= 32). */
+void rn_format_double(double v, char buf[32]);
+
+/* ---- text ------------------------------------------------------------ */
+
+/* Character sets of plain text files (reports, CSV). DICOM's Specific
+ * Character Set with ISO 2022 escapes is the dicom stage's business. */
+typedef enum RnTextCharset {
+    /* Valid UTF-8 as is; otherwise Windows-1250 when a byte 0x80..0x9F
+     * occurs (C1 controls in ISO-8859-2, but š ž Š Ž in Windows-1250),
+     * else ISO-8859-2. */
+    RN_TEXT_AUTO = 0,
+    RN_TEXT_UTF8,      /* invalid sequences become U+FFFD */
+    RN_TEXT_LATIN1,    /* ISO-8859-1 */
+    RN_TEXT_LATIN2,    /* ISO-8859-2 (Central European) */
+    RN_TEXT_CP1250,    /* Windows-1250 (Central European) */
+} RnTextCharset;
+
+/* Accepts the usual spellings ("utf-8", "latin2", "iso-8859-2", "cp1250",
+ * "windows-1250", "auto", ...), case-insensitively. */
+bool rn_text_charset_parse(const char *name, RnTextCharset *out);
+const char *rn_text_charset_name(RnTextCharset c);
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool rn_text_utf8_valid(const uint8_t *s, size_t n);
+/* Appends s decoded from charset as UTF-8 to out (a leading UTF-8 BOM is
+ * dropped). Never fails on content: undecodable bytes become U+FFFD. */
+bool rn_text_append_utf8(RnBuf *out, const uint8_t *s, size_t n,
+                         RnTextCharset charset, RnError **err);
+/* Same into a new NUL-terminated string (length to *len when not NULL). */
+char *rn_text_to_utf8(const uint8_t *s, size_t n, RnTextCharset charset,
+                      size_t *len, RnError **err);
+/* Appends code point cp as UTF-8 (invalid ones as U+FFFD). */
+bool rn_buf_append_utf8(RnBuf *b, uint32_t cp, RnError **err);
+
 /* ---- BLAS (every BLAS call of radnet lives in src/core/blas.c) ------- */
 
 /* Row-major C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C, with leading
@@ -210,15 +413,26 @@ void rn_blas_gemm_nn_f64(size_t m, size_t n, size_t k, double alpha,
 void rn_blas_gemm_tn_f64(size_t m, size_t n, size_t k, double alpha,
                          const double *A, size_t lda, const double *B, size_t ldb,
                          double beta, double *C, size_t ldc);
-/* Row-major C[m×n] = alpha · A[k×m]ᵀ · B[k×n] + beta · C (single
- * precision; the CAE's weight gradients). */
-void rn_blas_gemm_tn_f32(size_t m, size_t n, size_t k, float alpha,
-                         const float *A, size_t lda, const float *B, size_t ldb,
-                         float beta, float *C, size_t ldc);
 /* Threads BLAS may use inside one call (callers that run their own
  * threads set 1). */
 void rn_blas_set_threads(int n);
 int rn_blas_get_threads(void);
+
+/* -- embed stage (randomized PCA): float Aᵀ·B, QR and SVD ------------- */
+
+/* Row-major C[m×n] = alpha · A[k×m]ᵀ · B[k×n] + beta · C. */
+void rn_blas_gemm_tn_f32(size_t m, size_t n, size_t k, float alpha,
+                         const float *A, size_t lda, const float *B, size_t ldb,
+                         float beta, float *C, size_t ldc);
+/* Replaces the row-major m×n matrix A (m >= n, row stride lda) by the Q
+ * factor of its QR decomposition (orthonormal columns). false when LAPACK
+ * reports an error. */
+bool rn_lapack_orthonormalize_f32(size_t m, size_t n, float *A, size_t lda);
+/* Thin SVD of the row-major m×n matrix A (destroyed): s[min(m,n)]
+ * descending, U[m×min] and Vt[min×n] row-major (either may be NULL only
+ * if both are). false when LAPACK reports an error or no convergence. */
+bool rn_lapack_svd_f64(size_t m, size_t n, double *A, size_t lda, double *s,
+                       double *U, double *Vt);
 
 #ifdef __cplusplus
 }

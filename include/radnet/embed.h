@@ -69,6 +69,9 @@ RnEmbedModel *rn_embed_fit(RnEmbedSource source, const char *method,
                            const RnEmbedItem *sample, size_t n,
                            const RnEmbedParams *params, RnError **err);
 size_t rn_embed_model_dim(const RnEmbedModel *m);
+/* Threads of later transforms (<= 0: one per CPU; a fit uses
+ * params->threads). The output does not depend on it. */
+void rn_embed_model_set_threads(RnEmbedModel *m, int threads);
 RnEmbedSource rn_embed_model_source(const RnEmbedModel *m);
 const char *rn_embed_model_method(const RnEmbedModel *m);
 /* out: n × rn_embed_model_dim(m) float32, row-major. Deterministic. */
@@ -89,6 +92,45 @@ RnEmbedModel *rn_embed_model_load_memory(const uint8_t *data, size_t n,
 void rn_embed_model_free(RnEmbedModel *m);
 
 /* ---- the stage driver: workspace in, embeddings and models out ------- */
+
+#define RN_EMBED_DEFAULT_SAMPLE 10000u
+#define RN_EMBED_DEFAULT_BATCH 2048u
+
+typedef struct RnEmbedRunOptions {
+    RnEmbedSource source;
+    const char *method;         /* NULL: the source's default (first listed) */
+    RnEmbedParams params;       /* dim, seed, threads, method options */
+    size_t sample;              /* rows to fit on; 0: RN_EMBED_DEFAULT_SAMPLE */
+    size_t batch;               /* rows per transform batch; 0: the default */
+    double lock_wait;           /* seconds to wait for another writer */
+    const char *command;        /* recorded in the run (no identifiers) */
+    bool force;                 /* redo even when the outputs are current */
+    void (*progress)(void *user, uint64_t done, uint64_t total);
+    void *progress_user;
+} RnEmbedRunOptions;
+
+typedef struct RnEmbedRunSummary {
+    const char *method;         /* static */
+    uint64_t rows;              /* rows of the clustering set (= rows.csv) */
+    size_t dim;
+    size_t sample;              /* rows the model was fitted on */
+    bool up_to_date;            /* nothing done: outputs already current */
+    char npy_name[96];          /* WS-relative artifact names */
+    char model_name[96];
+} RnEmbedRunSummary;
+
+/* `radnet embed`: as one writer of ws, writes WS/embeddings/rows.csv, draws
+ * a modality-balanced sample of the clustering set (every Modality gets an
+ * equal share, capped by its size; the rest goes to the larger ones; rows
+ * chosen uniformly within a Modality, deterministic for params.seed), fits
+ * the method on it, saves WS/models/<source>-<method>.model, then streams
+ * every row through the model in batches into
+ * WS/embeddings/<source>-<method>.npy (float32; memory does not grow with
+ * the archive). Both files are artifacts committed through the store; the
+ * run is recorded. When both artifacts exist for the same rows and the same
+ * parameters, nothing is redone (unless force). */
+bool rn_embed_run(const char *ws, const RnEmbedRunOptions *o,
+                  RnEmbedRunSummary *summary, RnError **err);
 
 #ifdef __cplusplus
 }

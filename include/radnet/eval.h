@@ -8,7 +8,9 @@
  * Functions that take "raw" int32 labels (the convenience scores, silhouette,
  * Davies-Bouldin, Calinski-Harabasz) accept any values and encode them first.
  *
- * Data matrices are contiguous row-major n×d float32 or float64.
+ * Data are RnMatrix views (float32 or float64, any row stride); distances
+ * are core's RnDistance; work runs on the caller's RnPool (NULL: the
+ * calling thread alone).
  * Conventions of core.h apply: RnError **err last, first error wins, the
  * library never prints, aborts or exits.
  */
@@ -169,34 +171,17 @@ bool rn_labels_parse_integers(char *const *labels, size_t n, int64_t *values);
 
 /* ---- scores on data --------------------------------------------------- */
 
-typedef enum RnEvalDistance {
-    RN_EVAL_EUCLIDEAN = 0,
-    RN_EVAL_MANHATTAN,
-    RN_EVAL_COSINE, /* 1 - cos, clipped to [0, 2]; zero rows have cos 0 */
-} RnEvalDistance;
-
-/* Parses "euclidean" / "manhattan" / "cosine" (also "l2", "l1",
- * "cityblock"); false when unknown. */
-bool rn_eval_distance_parse(const char *name, RnEvalDistance *out);
-const char *rn_eval_distance_name(RnEvalDistance d);
-
-typedef struct RnEvalPoints {
-    RnDType dtype;      /* RN_DTYPE_F32 or RN_DTYPE_F64 */
-    size_t n, d;
-    const void *data;   /* n×d, row-major, contiguous */
-} RnEvalPoints;
-
 /* Exact silhouette_samples: per-item s(i) = (b - a) / max(a, b), 0 for
  * items alone in their cluster. Memory O(n·k + tiles), never n²; the
  * Euclidean distance tiles come from BLAS Gram blocks (sgemm for float32,
- * dgemm for float64). threads <= 0 means one per online CPU. Needs
+ * dgemm for float64). The same bits for any number of threads. Needs
  * 2 <= clusters <= n - 1 (RN_ERROR_INVALID otherwise, as sklearn).
  * samples has n entries. */
-bool rn_silhouette_samples(const RnEvalPoints *X, const int32_t *labels,
-                           RnEvalDistance dist, int threads, double *samples,
+bool rn_silhouette_samples(const RnMatrix *X, const int32_t *labels,
+                           RnDistance dist, RnPool *pool, double *samples,
                            RnError **err);
-bool rn_silhouette_score(const RnEvalPoints *X, const int32_t *labels,
-                         RnEvalDistance dist, int threads, double *score,
+bool rn_silhouette_score(const RnMatrix *X, const int32_t *labels,
+                         RnDistance dist, RnPool *pool, double *score,
                          RnError **err);
 
 /* Long silhouette runs report progress through this callback: called on
@@ -205,14 +190,14 @@ bool rn_silhouette_score(const RnEvalPoints *X, const int32_t *labels,
 typedef void (*RnEvalProgress)(void *ctx, uint64_t done, uint64_t total);
 
 typedef struct RnSilhouetteOptions {
-    RnEvalDistance distance;
-    int threads;              /* <= 0: one per online CPU */
+    RnDistance distance;
+    RnPool *pool;             /* NULL: the calling thread only */
     RnEvalProgress progress;  /* optional */
     void *progress_ctx;
 } RnSilhouetteOptions;
 
 /* rn_silhouette_samples with options (progress). */
-bool rn_silhouette_samples_opt(const RnEvalPoints *X, const int32_t *labels,
+bool rn_silhouette_samples_opt(const RnMatrix *X, const int32_t *labels,
                                const RnSilhouetteOptions *opt, double *samples,
                                RnError **err);
 
@@ -230,27 +215,27 @@ typedef struct RnSilhouetteEstimate {
     size_t sample_size; /* items per round (clamped to n) */
     size_t repeats;
 } RnSilhouetteEstimate;
-bool rn_silhouette_sampled(const RnEvalPoints *X, const int32_t *labels,
-                           RnEvalDistance dist, size_t sample_size,
-                           size_t repeats, uint64_t seed, int threads,
+bool rn_silhouette_sampled(const RnMatrix *X, const int32_t *labels,
+                           RnDistance dist, size_t sample_size,
+                           size_t repeats, uint64_t seed, RnPool *pool,
                            RnSilhouetteEstimate *out, RnError **err);
-bool rn_silhouette_sampled_opt(const RnEvalPoints *X, const int32_t *labels,
+bool rn_silhouette_sampled_opt(const RnMatrix *X, const int32_t *labels,
                                size_t sample_size, size_t repeats,
                                uint64_t seed, const RnSilhouetteOptions *opt,
                                RnSilhouetteEstimate *out, RnError **err);
 
 /* davies_bouldin_score and calinski_harabasz_score (Euclidean, as sklearn),
  * accumulated in double. Need 2 <= clusters <= n - 1. */
-bool rn_davies_bouldin_score(const RnEvalPoints *X, const int32_t *labels,
+bool rn_davies_bouldin_score(const RnMatrix *X, const int32_t *labels,
                              double *score, RnError **err);
-bool rn_calinski_harabasz_score(const RnEvalPoints *X, const int32_t *labels,
+bool rn_calinski_harabasz_score(const RnMatrix *X, const int32_t *labels,
                                 double *score, RnError **err);
 
 /* ---- plain reference implementations (kept to test the fast ones) ----- */
 
 /* Naive O(n²) silhouette_samples with directly computed distances. */
-bool rn_silhouette_samples_reference(const RnEvalPoints *X,
-                                     const int32_t *labels, RnEvalDistance dist,
+bool rn_silhouette_samples_reference(const RnMatrix *X,
+                                     const int32_t *labels, RnDistance dist,
                                      double *samples, RnError **err);
 /* E[MI] by the full O(R·C·n) lgamma sum, term by term as sklearn. */
 bool rn_expected_mutual_info_reference(const RnContingency *c, double *emi,

@@ -10,6 +10,13 @@
  *                    when the workspace is created (default
  *                    RN_IMAGE_DEFAULT_SIZE = 128, --thumb-size).
  *   pseudonym.key    16 random bytes: the key of rn_store_pseudonym().
+ *   writer.lock      flock of the one writer (ingest and later stages).
+ *   embeddings/, models/, ...  artifacts: files committed through
+ *                    rn_store_artifact_* and recorded in the catalogue.
+ *
+ * Only src/store speaks SQL: stages read the clustering set through
+ * rn_image_cursor_*, record runs and commit artifacts through the calls
+ * below (the stage contract: DEVELOPING.md).
  *
  * Consistency: files, images, elements, quarantine rows and the thumbnail
  * row count (meta 'thumbs_committed') are committed in ONE transaction per
@@ -93,9 +100,12 @@ typedef bool (*RnReportSink)(void *user, const RnReportRow *row, RnError **err);
  * delimiter ',', ';' or TAB chosen from the header; header names matched
  * case-insensitively ignoring '_', ' ' and '-': AccessionNumber/Accession,
  * StudyInstanceUID/StudyUID, ExamID/Exam, and Report/ReportText/Text/
- * Diagnosis/Narrative/Findings). Encoding: UTF-8 (BOM allowed), otherwise
- * the whole file is read as ISO-8859-2 (Latin-2). A row with no key or no
- * text column value is skipped and counted in *skipped (may be NULL). */
+ * Diagnosis/Narrative/Findings). Encoding, decided row by row (files
+ * concatenated from several systems mix them): UTF-8 (BOM allowed) when the
+ * row is valid UTF-8, else Windows-1250 when it has a byte 0x80-0x9F, else
+ * ISO-8859-2 (Latin-2). A quote that is never closed is an error naming the
+ * line it opens on (it would swallow every later row). A row with no key or
+ * no text column value is skipped and counted in *skipped (may be NULL). */
 bool rn_reports_read_memory(const uint8_t *data, size_t n, RnReportSink sink,
                             void *user, uint64_t *skipped, RnError **err);
 bool rn_reports_read(const char *path, RnReportSink sink, void *user,
@@ -118,14 +128,17 @@ typedef struct RnWalkEntry {
 
 /* Regular files under each source (a file source is yielded as is), any
  * depth, directories sorted by name (bytewise) and visited depth first;
- * symlinks are not followed into directories. Memory: one directory listing
- * per level. */
+ * symlinks are followed, into folders too, except a link back to a folder
+ * being walked (a loop: counted by rn_walk_loops). Memory: one directory
+ * listing per level. */
 RnWalk *rn_walk_open(const char *const *sources, size_t n_sources,
                      RnError **err);
 /* false at the end or on error (then *err is set). */
 bool rn_walk_next(RnWalk *w, RnWalkEntry *out, RnError **err);
 /* Directories that could not be read (counted, the walk goes on). */
 uint64_t rn_walk_unreadable(const RnWalk *w);
+/* Linked folders not entered because they lead back to an ancestor. */
+uint64_t rn_walk_loops(const RnWalk *w);
 void rn_walk_close(RnWalk *w);
 /* Counts the files rn_walk would yield (names only, no stat where the
  * directory entry type is known): the progress total. */
@@ -139,14 +152,190 @@ typedef struct RnStore RnStore;
 #define RN_STORE_CATALOG "catalog.sqlite"
 #define RN_STORE_THUMBS "thumbs.npy"
 #define RN_STORE_KEY "pseudonym.key"
+#define RN_STORE_LOCK "writer.lock"
+#define RN_STORE_ROWS "embeddings/rows.csv"
+/* The catalogue schema this radnet reads and writes. */
+#define RN_STORE_SCHEMA_VERSION 2
 
-/* Opens a workspace; `create` makes the folder and catalogue when missing.
- * Without `create` a missing workspace is RN_ERROR_IO. */
-RnStore *rn_store_open(const char *ws, bool create, RnError **err);
+typedef enum RnStoreMode {
+    /* Readers (stats, export, report): no lock, no write; they see the last
+     * committed state and work beside a running writer and on read-only
+     * media. */
+    RN_STORE_READ = 0,
+    /* The one writer (ingest and every later stage): holds the workspace
+     * lock (an flock on WS/writer.lock, released by the kernel when the
+     * process dies) until rn_store_close. A second writer waits up to
+     * lock_wait seconds, then fails with RN_ERROR_IO naming the workspace. */
+    RN_STORE_WRITE = 1,
+    /* RN_STORE_WRITE, creating the folder and catalogue when missing. */
+    RN_STORE_CREATE = 2,
+} RnStoreMode;
+
+/* Opens a workspace. The schema version is checked here: a newer one is
+ * refused (RN_ERROR_UNSUPPORTED); an older one is upgraded by a writer and
+ * refused by a reader (which cannot write). A writer also removes orphans
+ * (temporary files of artifacts and of the pseudonym key left by a killed
+ * process) and marks runs left 'running' as 'interrupted'. A missing
+ * workspace is RN_ERROR_IO unless mode is RN_STORE_CREATE. */
+RnStore *rn_store_open(const char *ws, RnStoreMode mode, RnError **err);
+/* The same with a lock wait in seconds for writers (0: refuse at once). */
+RnStore *rn_store_open_wait(const char *ws, RnStoreMode mode, double lock_wait,
+                            RnError **err);
 void rn_store_close(RnStore *s);
-/* The SQLite handle, for stages that read the catalogue (borrowed). */
-struct sqlite3 *rn_store_db(RnStore *s);
 const char *rn_store_path(const RnStore *s);
+bool rn_store_is_writer(const RnStore *s);
+/* Thumbnail size S of the workspace (0: metadata only, or nothing yet). */
+uint32_t rn_store_thumb_size(const RnStore *s);
+
+/* ---- the clustering set (SPEC §9) -------------------------------------- */
+
+/* One row of the clustering set: an image with pixels kept by SPEC §3
+ * (pixel data, a thumbnail, no drop reason; in a --no-pixels workspace:
+ * pixel data), one per SOPInstanceUID (duplicate files are out), in the
+ * fixed order of SOPInstanceUID (bytewise), which does not depend on the
+ * order in which sources were ingested. Field names follow RnEmbedItem
+ * (embed.h) so a stage fills its items directly. Borrowed until the next
+ * rn_image_cursor_next or _close. */
+typedef struct RnImageRow {
+    uint64_t row;               /* 0-based row in the set (rows.csv) */
+    int64_t image_id;           /* catalogue id (for cluster labels) */
+    const char *sop_uid;
+    const char *modality;       /* archive's own Modality ("" when absent) */
+    const char *region;         /* SPEC §5 region ("" when unknown) */
+    const uint8_t *thumb;       /* thumb_size² uint8 row-major; NULL unless
+                                 * RN_CURSOR_THUMBS or without a thumbnail */
+    uint32_t thumb_size;
+    int64_t thumb_index;        /* row of thumbs.npy, -1: none */
+    const char *elements_json;  /* "{}" unless RN_CURSOR_ELEMENTS */
+    const char *report;         /* UTF-8 report text of the exam (all rows of
+                                 * the study, file reports first, then SR);
+                                 * NULL: no report, or not RN_CURSOR_REPORTS */
+} RnImageRow;
+
+/* What the cursor loads beyond the identifiers (ids, SOP UID, Modality,
+ * region, thumb_index are always there). */
+enum {
+    RN_CURSOR_THUMBS = 1u << 0,
+    RN_CURSOR_ELEMENTS = 1u << 1,
+    RN_CURSOR_REPORTS = 1u << 2,
+    RN_CURSOR_ALL = 7u,
+};
+
+typedef struct RnImageCursor RnImageCursor;
+
+/* A streaming pass over the clustering set, in one consistent snapshot of
+ * the catalogue (its own read connection: a writer may commit meanwhile,
+ * and the same RnStore may record runs and artifacts during the pass).
+ * Memory: one row. */
+RnImageCursor *rn_image_cursor_open(RnStore *s, unsigned fields, RnError **err);
+/* Rows in the cursor's snapshot. */
+uint64_t rn_image_cursor_count(const RnImageCursor *c);
+/* false at the end, or on error (then *err is set). */
+bool rn_image_cursor_next(RnImageCursor *c, RnImageRow *out, RnError **err);
+void rn_image_cursor_close(RnImageCursor *c);
+
+/* Size of the clustering set now. */
+bool rn_store_clustering_count(RnStore *s, uint64_t *n, RnError **err);
+/* Reads row thumb_index of thumbs.npy into out (thumb_size² bytes). */
+bool rn_store_thumb_read(RnStore *s, int64_t thumb_index, uint8_t *out,
+                         RnError **err);
+/* Writes WS/embeddings/rows.csv (`row,sop_instance_uid`, one line per row
+ * of the set) as an artifact of run_id (0: none); *n_rows and hash (16 hex
+ * + NUL, the artifact's content hash) may be NULL. A stage whose outputs
+ * were made for this hash is up to date with the set. Writer only. */
+bool rn_store_write_rows_csv(RnStore *s, int64_t run_id, uint64_t *n_rows,
+                             char hash[17], RnError **err);
+
+/* ---- runs ---------------------------------------------------------------- */
+
+typedef enum RnRunStatus {
+    RN_RUN_RUNNING = 0,
+    RN_RUN_DONE,
+    RN_RUN_FAILED,
+    RN_RUN_INTERRUPTED, /* found 'running' by the next writer: killed */
+} RnRunStatus;
+
+const char *rn_run_status_name(RnRunStatus s);
+
+/* A run record as stored (owned strings; rn_run_clear frees them). */
+typedef struct RnRun {
+    int64_t id;
+    char *stage;        /* "ingest", "embed", "cluster", ... */
+    char *command;      /* what the user ran (no identifiers) */
+    char *params;       /* the stage's own parameter text (e.g. JSON) */
+    RnRunStatus status;
+    char *message;      /* the error of a failed run, else NULL */
+    char *started;      /* ISO 8601 UTC */
+    char *finished;     /* NULL while running */
+    double seconds;     /* wall time, 0 while running */
+} RnRun;
+
+void rn_run_clear(RnRun *r);
+
+/* Records the start of a run (committed at once); *run_id is its id.
+ * Writer only. params may be NULL. */
+bool rn_store_run_begin(RnStore *s, const char *stage, const char *command,
+                        const char *params, int64_t *run_id, RnError **err);
+/* Records the end: status RN_RUN_DONE or RN_RUN_FAILED (message: the
+ * reason, may be NULL), finish time and wall seconds. */
+bool rn_store_run_end(RnStore *s, int64_t run_id, RnRunStatus status,
+                      const char *message, RnError **err);
+bool rn_store_run_get(RnStore *s, int64_t run_id, RnRun *out, bool *found,
+                      RnError **err);
+/* The latest run of a stage (by id), optionally only with one status
+ * (status < 0: any). */
+bool rn_store_run_latest(RnStore *s, const char *stage, int status, RnRun *out,
+                         bool *found, RnError **err);
+
+/* ---- artifacts: files of WS the catalogue vouches for ------------------- */
+
+/* An artifact is a file under WS (name relative to WS, e.g.
+ * "embeddings/image-pca.npy", "models/image-pca.model"). Commit: the stage
+ * writes rn_artifact_tmp_path(), then rn_store_artifact_commit fsyncs it,
+ * hashes it, renames it over the final name, fsyncs the folder and records
+ * (name, run, params, hash, size, mtime) in one transaction. A kill at any
+ * moment leaves either the old artifact or the new one: temporary files are
+ * removed by the next writer's open, and a renamed file whose record did
+ * not commit does not match the recorded size/mtime, so lookups report no
+ * valid artifact and the stage redoes it. */
+typedef struct RnArtifact {
+    int64_t id;
+    int64_t run_id;     /* 0: none */
+    char *name;
+    char *params;       /* as given to commit ("" when NULL) */
+    char hash[17];      /* content hash: SipHash-2-4 (zero key), 16 hex */
+    uint64_t size;
+    char *created;      /* ISO 8601 UTC */
+} RnArtifact;
+
+void rn_artifact_clear(RnArtifact *a);
+
+typedef struct RnArtifactWriter RnArtifactWriter;
+
+/* Starts an artifact: makes the folders of name and a temporary file beside
+ * it. Writer only. name: relative, no "..", no leading '/'. */
+RnArtifactWriter *rn_store_artifact_begin(RnStore *s, const char *name,
+                                          RnError **err);
+/* Where the stage writes the content (closed by the stage before commit). */
+const char *rn_artifact_tmp_path(const RnArtifactWriter *a);
+/* Makes the artifact durable and recorded (see above); frees a either way.
+ * out (may be NULL) receives the record. */
+bool rn_store_artifact_commit(RnStore *s, RnArtifactWriter *a, int64_t run_id,
+                              const char *params, RnArtifact *out,
+                              RnError **err);
+/* Removes the temporary file; frees a. NULL is a no-op. */
+void rn_store_artifact_abort(RnArtifactWriter *a);
+/* begin + write data + commit, for content held in memory. */
+bool rn_store_artifact_put(RnStore *s, const char *name, const void *data,
+                           size_t n, int64_t run_id, const char *params,
+                           RnArtifact *out, RnError **err);
+/* The latest committed record of name whose file is still the committed
+ * one (same size and mtime); *found false when none (or the file changed,
+ * went missing, or a commit was cut short). */
+bool rn_store_artifact_latest(RnStore *s, const char *name, RnArtifact *out,
+                              bool *found, RnError **err);
+/* Absolute-or-WS-relative path of an artifact name (caller frees). */
+char *rn_store_artifact_path(const RnStore *s, const char *name, RnError **err);
 
 /* Keyed hash (SipHash-2-4 with the workspace key) of an identifier, as 16
  * lowercase hex digits + NUL: what every output shows instead of IDs. */
@@ -185,12 +374,14 @@ typedef struct RnIngestOptions {
     size_t n_sources;
     const char *reports_path;     /* NULL = none */
     const char *regions_path;     /* NULL = the built-in table */
-    int threads;                  /* decode workers; <= 0 means 1 */
+    int threads;                  /* decode workers; <= 0: one per online CPU */
     uint32_t thumb_size;          /* 0 = RN_IMAGE_DEFAULT_SIZE (new WS only) */
     bool no_pixels;               /* metadata only: no decode, no thumbnails */
     uint32_t batch_files;         /* commit every N files; 0 = 500 */
     double batch_seconds;         /* ... or every T seconds; 0 = 1.0 */
     bool count_first;             /* pre-count files for a progress total */
+    double lock_wait;             /* seconds to wait for the workspace lock
+                                   * held by another writer; 0 = refuse */
     void (*progress)(void *user, const RnIngestProgress *p);
     void *progress_user;
 } RnIngestOptions;
@@ -212,6 +403,9 @@ typedef struct RnIngestSummary {
     uint64_t reports_matched;  /* workspace total after the run */
     uint64_t bytes_read;
     uint64_t dirs_unreadable;  /* folders the walk could not list */
+    uint64_t link_loops;       /* linked folders skipped: they loop back */
+    bool report_same_content;  /* the report file's content was imported
+                                * before under another name: nothing added */
 } RnIngestSummary;
 
 /* Ingests sources into the workspace ws (created when missing). Bad files

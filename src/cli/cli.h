@@ -50,5 +50,6 @@ int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_embed(int argc, char **argv);
 
 #endif

@@ -17,9 +17,10 @@ typedef struct Options {
     bool sweep, json, have_k;
     RnClusterAlgo algo;
     const char *method, *init_method;
-    RnClusterMetric metric;
+    RnDistance metric;
     uint64_t seed;
     int n_init, max_iter, threads;
+    RnPool *pool;
     double tol;
     size_t batch, max_exact, sample_size, n_samples, sil_sample;
     int dtype;                  /* 0: as stored, else RN_DTYPE_F32/F64 */
@@ -118,7 +119,7 @@ static int parse_value(Options *o, const char *a, const char *v)
     else if (strcmp(a, "--algo") == 0) {
         ok = strcmp(v, "kmeans") == 0 || strcmp(v, "kmedoids") == 0;
         o->algo = strcmp(v, "kmedoids") == 0 ? RN_ALGO_KMEDOIDS : RN_ALGO_KMEANS;
-    } else if (strcmp(a, "--metric") == 0) ok = rn_cluster_metric_parse(v, &o->metric);
+    } else if (strcmp(a, "--metric") == 0) ok = rn_distance_parse(v, &o->metric);
     else if (strcmp(a, "--seed") == 0) {
         uint64_t s;
         ok = cli_parse_u64(v, 0, UINT64_MAX, &s);
@@ -150,7 +151,7 @@ static int parse_options(int argc, char **argv, Options *o)
     memset(o, 0, sizeof *o);
     o->seed = 1;
     o->tol = NAN;
-    o->metric = (RnClusterMetric)-1;
+    o->metric = (RnDistance)-1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
@@ -181,7 +182,7 @@ static int kmeans_options(const Options *o, RnKMeansOptions *ko)
     rn_kmeans_options_default(ko);
     ko->k = o->k_min;
     ko->seed = o->seed;
-    ko->threads = o->threads;
+    ko->pool = o->pool;
     if (o->n_init) ko->n_init = o->n_init;
     if (o->max_iter) ko->max_iter = o->max_iter;
     if (!isnan(o->tol)) ko->tol = o->tol;
@@ -197,7 +198,7 @@ static int kmeans_options(const Options *o, RnKMeansOptions *ko)
         else if (strcmp(o->init_method, "random") == 0) ko->init = RN_KMEANS_INIT_RANDOM;
         else return bad_value("--init-method", o->init_method);
     }
-    if ((int)o->metric != -1 && o->metric != RN_METRIC_EUCLIDEAN) {
+    if ((int)o->metric != -1 && o->metric != RN_DISTANCE_EUCLIDEAN) {
         cli_error("--metric", "k-means is Euclidean; use --algo kmedoids");
         return RN_EXIT_USAGE;
     }
@@ -209,7 +210,7 @@ static int kmedoids_options(const Options *o, RnKMedoidsOptions *mo)
     rn_kmedoids_options_default(mo);
     mo->k = o->k_min;
     mo->seed = o->seed;
-    mo->threads = o->threads;
+    mo->pool = o->pool;
     if ((int)o->metric != -1) mo->metric = o->metric;
     if (o->max_iter) mo->max_iter = o->max_iter;
     if (o->max_exact) mo->max_exact_n = o->max_exact;
@@ -234,7 +235,7 @@ static int kmedoids_options(const Options *o, RnKMedoidsOptions *mo)
 
 /* Loads X as float32 or float64 (stored type unless --dtype says); N-D
  * arrays are rows with their trailing dimensions flattened. */
-static int load_matrix(const Options *o, RnArray *a, RnClusterData *X)
+static int load_matrix(const Options *o, RnArray *a, RnMatrix *X)
 {
     RnError *err = NULL;
     if (!rn_npy_read(o->input, a, &err))
@@ -243,18 +244,18 @@ static int load_matrix(const Options *o, RnArray *a, RnClusterData *X)
                         : (a->dtype == RN_DTYPE_F32 ? RN_DTYPE_F32 : RN_DTYPE_F64);
     if (!rn_array_as_matrix(a, (RnDType)want, &err))
         return cli_fail(o->input, err);
-    *X = (RnClusterData){a->dtype, a->shape[0], a->shape[1], a->shape[1], a->data};
+    *X = (RnMatrix){a->data, a->shape[0], a->shape[1], a->shape[1], a->dtype};
     return -1;
 }
 
 /* NaN or infinity would poison every centre: refuse the file. */
-static int check_finite(const char *path, const RnClusterData *X)
+static int check_finite(const char *path, const RnMatrix *X)
 {
-    for (size_t i = 0; i < X->n * X->d; i++) {
+    for (size_t i = 0; i < X->rows * X->cols; i++) {
         double v = X->dtype == RN_DTYPE_F32 ? (double)((const float *)X->data)[i]
                                             : ((const double *)X->data)[i];
         if (!isfinite(v)) {
-            cli_error(path, "non-finite value at row %zu", i / X->d);
+            cli_error(path, "non-finite value at row %zu", i / X->cols);
             return RN_EXIT_INPUT;
         }
     }
@@ -262,7 +263,7 @@ static int check_finite(const char *path, const RnClusterData *X)
 }
 
 /* Given initial centres (--init), converted to the data's dtype. */
-static int load_init(const Options *o, const RnClusterData *X, RnArray *c)
+static int load_init(const Options *o, const RnMatrix *X, RnArray *c)
 {
     RnError *err = NULL;
     size_t n, d;
@@ -271,9 +272,9 @@ static int load_init(const Options *o, const RnClusterData *X, RnArray *c)
                   : rn_npy_read_matrix_f64(o->init_path, (double **)&c->data, &n, &d, &err);
     if (!ok)
         return cli_fail(o->init_path, err);
-    if (n != o->k_min || d != X->d) {
+    if (n != o->k_min || d != X->cols) {
         cli_error(o->init_path, "init centres are %zux%zu, need %zux%zu", n, d,
-                  o->k_min, X->d);
+                  o->k_min, X->cols);
         return RN_EXIT_INPUT;
     }
     return -1;
@@ -371,7 +372,7 @@ static int finish_labels(const Options *o, const int32_t *labels, size_t n)
     return -1;
 }
 
-static int run_kmeans(const Options *o, const RnClusterData *X)
+static int run_kmeans(const Options *o, const RnMatrix *X)
 {
     RnKMeansOptions ko;
     int rc = kmeans_options(o, &ko);
@@ -394,7 +395,7 @@ static int run_kmeans(const Options *o, const RnClusterData *X)
         mb.k = ko.k;
         mb.batch_size = o->batch;
         mb.seed = o->seed;
-        mb.threads = o->threads;
+        mb.pool = o->pool;
         mb.init_centers = ko.init_centers;
         if (o->max_iter) mb.max_epochs = o->max_iter;
         if (!isnan(o->tol)) mb.tol = o->tol;
@@ -405,9 +406,9 @@ static int run_kmeans(const Options *o, const RnClusterData *X)
     rn_array_free(&init);
     if (!ok)
         return cli_fail(o->input, err);
-    Summary s = {"kmeans", kmeans_method_name(o, ko.algorithm), X->n, X->d, ko.k,
+    Summary s = {"kmeans", kmeans_method_name(o, ko.algorithm), X->rows, X->cols, ko.k,
                  r.inertia, now_seconds() - t0, r.n_iter, r.converged, false, NULL};
-    rc = finish_labels(o, r.labels, X->n);
+    rc = finish_labels(o, r.labels, X->rows);
     if (rc < 0 && o->centers_out)
         rc = write_centers(o->centers_out, X->dtype, r.centers, r.k, r.d);
     if (rc < 0)
@@ -422,7 +423,7 @@ static const char *kmedoids_method_name(RnKMedoidsMethod m)
            : m == RN_KMEDOIDS_FASTERPAM ? "fasterpam" : "pam";
 }
 
-static int run_kmedoids(const Options *o, const RnClusterData *X)
+static int run_kmedoids(const Options *o, const RnMatrix *X)
 {
     RnKMedoidsOptions mo;
     int rc = kmedoids_options(o, &mo);
@@ -437,10 +438,10 @@ static int run_kmedoids(const Options *o, const RnClusterData *X)
     double t0 = now_seconds();
     if (!rn_kmedoids_fit(X, &mo, &r, &err))
         return cli_fail(o->input, err);
-    Summary s = {"kmedoids", kmedoids_method_name(mo.method), X->n, X->d, mo.k,
+    Summary s = {"kmedoids", kmedoids_method_name(mo.method), X->rows, X->cols, mo.k,
                  r.cost, now_seconds() - t0, r.n_iter, r.converged, r.sampled,
                  r.medoids};
-    rc = finish_labels(o, r.labels, X->n);
+    rc = finish_labels(o, r.labels, X->rows);
     if (rc < 0 && o->centers_out)
         rc = write_centers(o->centers_out, X->dtype, r.centers, r.k, r.d);
     if (rc < 0)
@@ -450,7 +451,7 @@ static int run_kmedoids(const Options *o, const RnClusterData *X)
 }
 
 /* Labels of X by given centres: the fit-on-train, predict-test protocol. */
-static int run_predict(const Options *o, const RnClusterData *X)
+static int run_predict(const Options *o, const RnMatrix *X)
 {
     RnArray c = {0};
     RnError *err = NULL;
@@ -460,13 +461,13 @@ static int run_predict(const Options *o, const RnClusterData *X)
                   : rn_npy_read_matrix_f64(o->predict_path, (double **)&c.data, &k, &d, &err);
     if (!ok)
         return cli_fail(o->predict_path, err);
-    if (d != X->d || k == 0) {
+    if (d != X->cols || k == 0) {
         cli_error(o->predict_path, "centres are %zux%zu, data has %zu columns", k, d,
-                  X->d);
+                  X->cols);
         rn_array_free(&c);
         return RN_EXIT_INPUT;
     }
-    int32_t *labels = malloc(X->n * sizeof *labels);
+    int32_t *labels = malloc(X->rows * sizeof *labels);
     double objective = 0;
     if (labels == NULL) {
         rn_array_free(&c);
@@ -475,15 +476,15 @@ static int run_predict(const Options *o, const RnClusterData *X)
     }
     if (o->algo == RN_ALGO_KMEDOIDS)
         ok = rn_kmedoids_predict(X, c.data, k,
-                                 (int)o->metric == -1 ? RN_METRIC_MANHATTAN : o->metric,
-                                 o->threads, labels, &objective, &err);
+                                 (int)o->metric == -1 ? RN_DISTANCE_MANHATTAN : o->metric,
+                                 o->pool, labels, NULL, &objective, &err);
     else
-        ok = rn_kmeans_predict(X, c.data, k, o->threads, labels, NULL, &objective,
+        ok = rn_kmeans_predict(X, c.data, k, o->pool, labels, NULL, &objective,
                                &err);
-    int rc = ok ? finish_labels(o, labels, X->n) : cli_fail(o->input, err);
+    int rc = ok ? finish_labels(o, labels, X->rows) : cli_fail(o->input, err);
     if (rc < 0) {
         Summary s = {o->algo == RN_ALGO_KMEDOIDS ? "kmedoids" : "kmeans", "predict",
-                     X->n, X->d, k, objective, 0, 0, true, false, NULL};
+                     X->rows, X->cols, k, objective, 0, 0, true, false, NULL};
         print_summary(o, &s);
     }
     free(labels);
@@ -556,7 +557,7 @@ static void print_sweep(const Options *o, const RnKSweep *s)
         printf("elbow (kneedle on %s): none\n", obj);
 }
 
-static int run_sweep(const Options *o, const RnClusterData *X)
+static int run_sweep(const Options *o, const RnMatrix *X)
 {
     if (o->init_path || o->batch || o->out || o->centers_out) {
         cli_error("--k", "a range of k cannot be combined with --init, --batch, "
@@ -574,7 +575,7 @@ static int run_sweep(const Options *o, const RnClusterData *X)
     if (rc >= 0)
         return rc;
     so.kmeans.seed = o->seed;
-    so.kmeans.threads = o->threads;
+    so.pool = o->pool;
     if (o->sil_sample) {
         so.silhouette_exact_max = o->sil_sample;
         so.silhouette_sample = o->sil_sample;
@@ -606,13 +607,13 @@ int cmd_cluster(int argc, char **argv)
         return rc;
     }
     RnArray a = {0};
-    RnClusterData X;
+    RnMatrix X;
     RnNpyMap map = {0};
     /* Mini-batch reads rows straight from a mapping of the file (float data). */
     bool mapped = o.batch && !o.sweep && o.dtype == 0 && rn_npy_map(o.input, &map, NULL) &&
                   (map.dtype == RN_DTYPE_F32 || map.dtype == RN_DTYPE_F64);
     if (mapped)
-        X = (RnClusterData){map.dtype, map.n, map.d, map.d, map.data};
+        X = (RnMatrix){map.data, map.n, map.d, map.d, map.dtype};
     else
         rn_npy_unmap(&map);
     if ((!mapped && (rc = load_matrix(&o, &a, &X)) >= 0) ||
@@ -621,7 +622,11 @@ int cmd_cluster(int argc, char **argv)
         rn_npy_unmap(&map);
         return rc;
     }
-    if (o.predict_path)
+    RnError *err = NULL;
+    o.pool = rn_pool_open(o.threads, &err);
+    if (o.pool == NULL)
+        rc = cli_fail("cluster", err);
+    else if (o.predict_path)
         rc = run_predict(&o, &X);
     else if (o.sweep)
         rc = run_sweep(&o, &X);
@@ -629,6 +634,7 @@ int cmd_cluster(int argc, char **argv)
         rc = run_kmedoids(&o, &X);
     else
         rc = run_kmeans(&o, &X);
+    rn_pool_close(o.pool);
     rn_array_free(&a);
     rn_npy_unmap(&map);
     return rc;

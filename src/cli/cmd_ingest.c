@@ -1,5 +1,5 @@
 /* radnet ingest SRC... -w WS [--reports FILE] [-j N] [--no-pixels]
- *               [--thumb-size S] [--batch N] [--regions FILE] */
+ *               [--thumb-size S] [--batch N] [--regions FILE] [--wait S] */
 #include "cli/cli.h"
 #include "radnet/store.h"
 
@@ -10,7 +10,8 @@ static void ingest_usage(FILE *out)
 {
     fprintf(out,
             "usage: radnet ingest SRC... -w WS [--reports FILE] [-j N] [--no-pixels]\n"
-            "                     [--thumb-size S] [--batch N] [--regions FILE] [--quiet]\n"
+            "                     [--thumb-size S] [--batch N] [--regions FILE] [--wait S]\n"
+            "                     [--quiet]\n"
             "\n"
             "Scans folders (any depth, any file names; DICOM is recognised by content)\n"
             "into workspace WS: catalog.sqlite (studies, series, images, every top-level\n"
@@ -21,7 +22,9 @@ static void ingest_usage(FILE *out)
             "  -w, --workspace WS  workspace folder (created when missing)\n"
             "  --reports FILE      reports: CSV (RFC 4180, UTF-8 or Latin-2) or JSONL,\n"
             "                      joined by AccessionNumber, StudyInstanceUID or ExamID\n"
-            "  -j, --jobs N        decoding threads (default 1)\n"
+            "  -j, --jobs N        decoding threads (default: one per core)\n"
+            "  --wait SECONDS      wait up to SECONDS for another writer of WS to\n"
+            "                      finish (default: refuse at once)\n"
             "  --no-pixels         metadata only: no decoding, no thumbnails\n"
             "  --thumb-size S      thumbnail size of a new workspace (default 128)\n"
             "  --batch N           files per committed transaction (default 500)\n"
@@ -66,6 +69,10 @@ static bool parse_valued(IngestArgs *a, const char *opt, const char *val)
         if (!parse_uint(val, 4096, &v))
             return false;
         a->opts.thumb_size = (uint32_t)v;
+    } else if (strcmp(opt, "--wait") == 0) {
+        if (!parse_uint(val, 1000000, &v))
+            return false;
+        a->opts.lock_wait = (double)v;
     } else if (strcmp(opt, "--batch") == 0) {
         if (!parse_uint(val, 1000000, &v))
             return false;
@@ -79,7 +86,7 @@ static bool parse_valued(IngestArgs *a, const char *opt, const char *val)
 static bool takes_value(const char *opt)
 {
     static const char *const valued[] = {"-w", "--workspace", "--reports", "--regions", "-j",
-                                         "--jobs", "--thumb-size", "--batch"};
+                                         "--jobs", "--thumb-size", "--batch", "--wait"};
     for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
         if (strcmp(opt, valued[i]) == 0)
             return true;
@@ -182,6 +189,12 @@ int cmd_ingest(int argc, char **argv)
         print_summary(&sum);
     if (sum.dirs_unreadable > 0)
         cli_error(a.ws, "%llu folder(s) could not be read", (unsigned long long)sum.dirs_unreadable);
+    if (sum.link_loops > 0)
+        cli_error(a.ws, "%llu linked folder(s) not entered: they lead back to a folder "
+                  "being scanned", (unsigned long long)sum.link_loops);
+    if (sum.report_same_content)
+        cli_error(a.opts.reports_path, "same content as a report file already imported: "
+                  "nothing added");
     if (sum.quarantined_total > 0) {
         cli_error(a.ws, "%llu file(s) quarantined; see 'radnet stats -w %s'",
                   (unsigned long long)sum.quarantined_total, a.ws);

@@ -22,7 +22,7 @@ typedef struct Options {
     const char *true_column, *pred_column;
     const char *stability[MAX_STABILITY]; /* more labelings of the same items */
     size_t n_stability;
-    RnEvalDistance distance;
+    RnDistance distance;
     size_t sample, repeats;
     uint64_t seed;
     int threads;
@@ -61,7 +61,7 @@ typedef struct Run {
     RnContingency table;
     RnSupervisedScores scores;
     RnArray array;
-    RnEvalPoints points;
+    RnMatrix points;
     DataScores data;
 } Run;
 
@@ -140,7 +140,7 @@ static int value_option(Options *o, const char *a, const char *v)
         return RN_EXIT_USAGE;
     }
     if (strcmp(a, "--metric") == 0) {
-        if (rn_eval_distance_parse(v, &o->distance))
+        if (rn_distance_parse(v, &o->distance))
             return -1;
         cli_error(v, "unknown metric (euclidean, manhattan, cosine)");
         return RN_EXIT_USAGE;
@@ -223,7 +223,7 @@ static bool encode_labeling(Labeling *l, const size_t *row_of, size_t n,
 
 /* ---- data scores --------------------------------------------------------- */
 
-static bool load_points(const char *path, size_t n, RnArray *a, RnEvalPoints *X,
+static bool load_points(const char *path, size_t n, RnArray *a, RnMatrix *X,
                         RnError **err)
 {
     if (!rn_npy_read(path, a, err))
@@ -237,18 +237,18 @@ static bool load_points(const char *path, size_t n, RnArray *a, RnEvalPoints *X,
                      a->shape[0], n);
         return false;
     }
-    *X = (RnEvalPoints){a->dtype, a->shape[0], a->shape[1], a->data};
+    *X = (RnMatrix){a->data, a->shape[0], a->shape[1], a->shape[1], a->dtype};
     return true;
 }
 
-static bool finite_points(const RnEvalPoints *X, RnError **err)
+static bool finite_points(const RnMatrix *X, RnError **err)
 {
-    size_t cells = X->n * X->d;
+    size_t cells = X->rows * X->cols;
     for (size_t i = 0; i < cells; i++) {
         double v = X->dtype == RN_DTYPE_F32 ? (double)((const float *)X->data)[i]
                                             : ((const double *)X->data)[i];
         if (!isfinite(v)) {
-            rn_error_set(err, RN_ERROR_PARSE, "row %zu holds NaN or infinity", i / X->d);
+            rn_error_set(err, RN_ERROR_PARSE, "row %zu holds NaN or infinity", i / X->cols);
             return false;
         }
     }
@@ -264,11 +264,14 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
     cli_progress_update(*bar, done);
 }
 
-static bool silhouette(const Options *o, const RnEvalPoints *X,
+static bool silhouette(const Options *o, const RnMatrix *X,
                        const int32_t *labels, DataScores *ds, RnError **err)
 {
     CliProgress *bar = NULL;
-    RnSilhouetteOptions opt = {o->distance, o->threads, on_progress, &bar};
+    RnPool *pool = rn_pool_open(o->threads, err);
+    if (pool == NULL)
+        return false;
+    RnSilhouetteOptions opt = {o->distance, pool, on_progress, &bar};
     bool ok;
     if (o->sample > 0) {
         ds->sampled = true;
@@ -276,23 +279,24 @@ static bool silhouette(const Options *o, const RnEvalPoints *X,
                                        &ds->estimate, err);
         ds->silhouette = ds->estimate.mean;
     } else {
-        double *s = rn_calloc(X->n, sizeof *s, err);
+        double *s = rn_calloc(X->rows, sizeof *s, err);
         ok = s && rn_silhouette_samples_opt(X, labels, &opt, s, err);
         double sum = 0.0;
-        for (size_t i = 0; ok && i < X->n; i++)
+        for (size_t i = 0; ok && i < X->rows; i++)
             sum += s[i];
-        ds->silhouette = sum / (double)X->n;
+        ds->silhouette = sum / (double)X->rows;
         free(s);
     }
     cli_progress_finish(bar);
+    rn_pool_close(pool);
     return ok;
 }
 
-static bool data_scores(const Options *o, const RnEvalPoints *X,
+static bool data_scores(const Options *o, const RnMatrix *X,
                         const Labeling *pred, DataScores *ds, RnError **err)
 {
     ds->have = true;
-    ds->defined = pred->k >= 2 && pred->k + 1 <= X->n;
+    ds->defined = pred->k >= 2 && pred->k + 1 <= X->rows;
     if (!ds->defined)
         return true;
     return silhouette(o, X, pred->ids, ds, err) &&
@@ -392,7 +396,7 @@ static bool json_data(RnBuf *b, const Options *o, const DataScores *d, RnError *
     double nan = NAN;
     bool ok = json_key_number(b, "silhouette_score", d->defined ? d->silhouette : nan, err) &&
               rn_buf_printf(b, err, ",\"silhouette_metric\":\"%s\"",
-                            rn_eval_distance_name(o->distance)) &&
+                            rn_distance_name(o->distance)) &&
               json_key_number(b, "davies_bouldin_score", d->defined ? d->davies_bouldin : nan, err) &&
               json_key_number(b, "calinski_harabasz_score",
                               d->defined ? d->calinski_harabasz : nan, err);
@@ -523,7 +527,7 @@ static void text_supervised(const RnSupervisedScores *s)
 static void text_data(const Options *o, const DataScores *d)
 {
     char name[64];
-    snprintf(name, sizeof name, "silhouette_score (%s)", rn_eval_distance_name(o->distance));
+    snprintf(name, sizeof name, "silhouette_score (%s)", rn_distance_name(o->distance));
     text_row(name, d->defined ? d->silhouette : NAN);
     if (d->sampled && d->defined)
         printf("  %-36s [%.6f, %.6f] (%zu items × %zu rounds)\n", "  95% interval",

@@ -41,7 +41,7 @@ int cmd_stats(int argc, char **argv)
         return RN_EXIT_USAGE;
     }
     RnError *err = NULL;
-    RnStore *s = rn_store_open(ws, false, &err);
+    RnStore *s = rn_store_open(ws, RN_STORE_READ, &err);
     RnBuf out = RN_BUF_INIT;
     bool ok = s != NULL && (json ? rn_store_stats_json(s, &out, &err)
                                  : rn_store_stats_text(s, &out, &err));

@@ -19,6 +19,7 @@ static const RnCommand commands[] = {
     {"stats", "counts per modality, region, transfer syntax; quarantine", cmd_stats},
     {"cluster", "cluster a matrix (k-means, k-medoids)", cmd_cluster},
     {"metrics", "clustering metrics against true labels", cmd_metrics},
+    {"embed", "one source's embedding of every image (pixels, metadata, text)", cmd_embed},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

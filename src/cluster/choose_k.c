@@ -35,6 +35,25 @@ size_t rn_kneedle(const double *x, const double *y, size_t n)
     return best;
 }
 
+static const RnEnumName algo_names[] = {
+    {"kmeans", RN_ALGO_KMEANS}, {"kmedoids", RN_ALGO_KMEDOIDS},
+    {"k-means", RN_ALGO_KMEANS}, {"k-medoids", RN_ALGO_KMEDOIDS},
+};
+
+bool rn_cluster_algo_parse(const char *name, RnClusterAlgo *out)
+{
+    int v;
+    bool ok = rn_enum_parse(algo_names, sizeof algo_names / sizeof algo_names[0], name, &v);
+    if (ok)
+        *out = (RnClusterAlgo)v;
+    return ok;
+}
+
+const char *rn_cluster_algo_name(RnClusterAlgo a)
+{
+    return rn_enum_name(algo_names, sizeof algo_names / sizeof algo_names[0], (int)a);
+}
+
 void rn_ksweep_options_default(RnKSweepOptions *o)
 {
     memset(o, 0, sizeof *o);
@@ -57,15 +76,9 @@ void rn_ksweep_free(RnKSweep *s)
     memset(s, 0, sizeof *s);
 }
 
-static RnEvalDistance eval_distance(const RnKSweepOptions *o)
+static RnDistance eval_distance(const RnKSweepOptions *o)
 {
-    if (o->algo == RN_ALGO_KMEANS)
-        return RN_EVAL_EUCLIDEAN;
-    switch (o->kmedoids.metric) {
-    case RN_METRIC_MANHATTAN: return RN_EVAL_MANHATTAN;
-    case RN_METRIC_COSINE: return RN_EVAL_COSINE;
-    default: return RN_EVAL_EUCLIDEAN;
-    }
+    return o->algo == RN_ALGO_KMEANS ? RN_DISTANCE_EUCLIDEAN : o->kmedoids.metric;
 }
 
 /* A metric that is undefined for this labelling (fewer than two clusters
@@ -84,24 +97,24 @@ static bool metric_or_nan(bool ok, RnError *e, double *v, RnError **err)
     return false;
 }
 
-static bool score_row(const RnClusterData *X, const RnKSweepOptions *o,
+static bool score_row(const RnMatrix *X, const RnKSweepOptions *o,
                       const int32_t *labels, RnKSweepRow *row, RnError **err)
 {
-    RnEvalPoints P = {X->dtype, X->n, X->d, X->data};
+    const RnMatrix *P = X;
     RnError *e = NULL;
     bool ok;
-    if (X->n > o->silhouette_exact_max) {
+    if (X->rows > o->silhouette_exact_max) {
         RnSilhouetteEstimate est;
-        ok = rn_silhouette_sampled(&P, labels, eval_distance(o), o->silhouette_sample,
+        ok = rn_silhouette_sampled(P, labels, eval_distance(o), o->silhouette_sample,
                                    o->silhouette_repeats, o->kmeans.seed,
-                                   o->kmeans.threads, &est, &e);
+                                   o->pool, &est, &e);
         if (ok) {
             row->silhouette = est.mean;
             row->silhouette_low = est.ci_low;
             row->silhouette_high = est.ci_high;
         }
     } else {
-        ok = rn_silhouette_score(&P, labels, eval_distance(o), o->kmeans.threads,
+        ok = rn_silhouette_score(P, labels, eval_distance(o), o->pool,
                                  &row->silhouette, &e);
         row->silhouette_low = row->silhouette_high = row->silhouette;
     }
@@ -110,15 +123,15 @@ static bool score_row(const RnClusterData *X, const RnKSweepOptions *o,
     if (isnan(row->silhouette))
         row->silhouette_low = row->silhouette_high = NAN;
     e = NULL;
-    ok = rn_davies_bouldin_score(&P, labels, &row->davies_bouldin, &e);
+    ok = rn_davies_bouldin_score(P, labels, &row->davies_bouldin, &e);
     if (!metric_or_nan(ok, e, &row->davies_bouldin, err))
         return false;
     e = NULL;
-    ok = rn_calinski_harabasz_score(&P, labels, &row->calinski_harabasz, &e);
+    ok = rn_calinski_harabasz_score(P, labels, &row->calinski_harabasz, &e);
     return metric_or_nan(ok, e, &row->calinski_harabasz, err);
 }
 
-static bool fit_row(const RnClusterData *X, const RnKSweepOptions *o, size_t k,
+static bool fit_row(const RnMatrix *X, const RnKSweepOptions *o, size_t k,
                     RnKSweepRow *row, RnError **err)
 {
     row->k = k;
@@ -126,6 +139,7 @@ static bool fit_row(const RnClusterData *X, const RnKSweepOptions *o, size_t k,
     if (o->algo == RN_ALGO_KMEANS) {
         RnKMeansOptions ko = o->kmeans;
         ko.k = k;
+        ko.pool = o->pool;
         RnKMeansResult r;
         ok = rn_kmeans_fit(X, &ko, &r, err);
         if (ok) {
@@ -136,6 +150,7 @@ static bool fit_row(const RnClusterData *X, const RnKSweepOptions *o, size_t k,
     } else {
         RnKMedoidsOptions mo = o->kmedoids;
         mo.k = k;
+        mo.pool = o->pool;
         RnKMedoidsResult r;
         ok = rn_kmedoids_fit(X, &mo, &r, err);
         if (ok) {
@@ -163,7 +178,7 @@ static size_t best_row(const RnKSweepRow *rows, size_t n, size_t offset,
     return b;
 }
 
-bool rn_cluster_sweep_k(const RnClusterData *X, const RnKSweepOptions *o,
+bool rn_cluster_sweep_k(const RnMatrix *X, const RnKSweepOptions *o,
                         void (*progress)(void *ctx, size_t done, size_t total),
                         void *progress_ctx, RnKSweep *out, RnError **err)
 {
@@ -171,14 +186,10 @@ bool rn_cluster_sweep_k(const RnClusterData *X, const RnKSweepOptions *o,
     memset(out, 0, sizeof *out);
     if (!cl_check_data(X, &stride, err))
         return false;
-    if (stride != X->d) {
-        rn_error_set(err, RN_ERROR_INVALID, "the sweep needs contiguous rows");
-        return false;
-    }
-    if (o->k_min < 1 || o->k_step < 1 || o->k_max < o->k_min || o->k_max > X->n) {
+    if (o->k_min < 1 || o->k_step < 1 || o->k_max < o->k_min || o->k_max > X->rows) {
         rn_error_set(err, RN_ERROR_INVALID,
                      "k range %zu:%zu:%zu invalid for %zu points", o->k_min,
-                     o->k_max, o->k_step, X->n);
+                     o->k_max, o->k_step, X->rows);
         return false;
     }
     size_t total = (o->k_max - o->k_min) / o->k_step + 1;

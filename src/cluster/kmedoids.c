@@ -6,10 +6,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const RnEnumName method_names[] = {
+    {"alternate", RN_KMEDOIDS_ALTERNATE},
+    {"fasterpam", RN_KMEDOIDS_FASTERPAM},
+    {"pam", RN_KMEDOIDS_PAM},
+};
+
+static const RnEnumName init_names[] = {
+    {"k-medoids++", RN_KMEDOIDS_INIT_PLUSPLUS}, {"build", RN_KMEDOIDS_INIT_BUILD},
+    {"random", RN_KMEDOIDS_INIT_RANDOM},        {"given", RN_KMEDOIDS_INIT_GIVEN},
+    {"kmedoids++", RN_KMEDOIDS_INIT_PLUSPLUS},
+};
+
+bool rn_kmedoids_method_parse(const char *name, RnKMedoidsMethod *out)
+{
+    int v;
+    bool ok = rn_enum_parse(method_names, COUNT(method_names), name, &v);
+    if (ok)
+        *out = (RnKMedoidsMethod)v;
+    return ok;
+}
+
+const char *rn_kmedoids_method_name(RnKMedoidsMethod m)
+{
+    return rn_enum_name(method_names, COUNT(method_names), (int)m);
+}
+
+bool rn_kmedoids_init_parse(const char *name, RnKMedoidsInit *out)
+{
+    int v;
+    bool ok = rn_enum_parse(init_names, COUNT(init_names), name, &v);
+    if (ok)
+        *out = (RnKMedoidsInit)v;
+    return ok;
+}
+
+const char *rn_kmedoids_init_name(RnKMedoidsInit i)
+{
+    return rn_enum_name(init_names, COUNT(init_names), (int)i);
+}
+
 void rn_kmedoids_options_default(RnKMedoidsOptions *o)
 {
     memset(o, 0, sizeof *o);
-    o->metric = RN_METRIC_MANHATTAN;
+    o->metric = RN_DISTANCE_MANHATTAN;
     o->method = RN_KMEDOIDS_ALTERNATE;
     o->init = RN_KMEDOIDS_INIT_PLUSPLUS;
     o->max_iter = 300;
@@ -35,7 +77,7 @@ static bool check_options(const RnKMedoidsOptions *o, size_t n, RnError **err)
                      "k = %zu must be in [1, n_samples = %zu]", o->k, n);
         return false;
     }
-    if ((unsigned)o->metric > RN_METRIC_COSINE ||
+    if ((unsigned)o->metric > RN_DISTANCE_COSINE ||
         (unsigned)o->method > RN_KMEDOIDS_PAM ||
         (unsigned)o->init > RN_KMEDOIDS_INIT_GIVEN || o->max_iter < 1) {
         rn_error_set(err, RN_ERROR_INVALID, "bad k-medoids options");
@@ -63,7 +105,7 @@ static bool check_options(const RnKMedoidsOptions *o, size_t n, RnError **err)
 }
 
 static bool init_medoids(const float *D, size_t n, const RnKMedoidsOptions *o,
-                         ClRng *rng, size_t *med, RnError **err)
+                         RnRng *rng, size_t *med, RnError **err)
 {
     switch (o->init) {
     case RN_KMEDOIDS_INIT_GIVEN:
@@ -72,7 +114,7 @@ static bool init_medoids(const float *D, size_t n, const RnKMedoidsOptions *o,
     case RN_KMEDOIDS_INIT_BUILD:
         return cl_pam_build(D, n, o->k, med, err);
     case RN_KMEDOIDS_INIT_RANDOM:
-        return cl_rng_sample(rng, n, o->k, med, err);
+        return rn_rng_sample(rng, n, o->k, med, err);
     case RN_KMEDOIDS_INIT_PLUSPLUS:
     default:
         return cl_kmedoids_pp(D, n, o->k, rng, med, err);
@@ -90,8 +132,7 @@ bool rn_kmedoids_fit_matrix(const float *D, size_t n,
     }
     if (!check_options(o, n, err))
         return false;
-    ClRng rng;
-    cl_rng_seed(&rng, o->seed);
+    RnRng rng = rn_rng_new(o->seed);
     if (!init_medoids(D, n, o, &rng, med, err))
         return false;
     int it = 0;
@@ -118,23 +159,25 @@ bool rn_kmedoids_fit_matrix(const float *D, size_t n,
 /* ---- assignment of all rows to given centre rows ------------------------ */
 
 typedef struct PredJob {
-    const RnClusterData *X;
+    const RnMatrix *X;
     size_t stride, P;
     const ClRows *centres;
-    RnClusterMetric metric;
+    RnDistance metric;
     int32_t *labels;
+    double *dist;
     double *part_cost;
     double *scratch;      /* P×d */
 } PredJob;
 
-static void pred_part(void *ctx, size_t p)
+static bool pred_part(void *ctx, size_t p, size_t begin, size_t end, RnError **err)
 {
+    (void)err;
     PredJob *j = ctx;
-    size_t n = j->X->n, d = j->X->d, k = j->centres->n;
+    size_t d = j->X->cols, k = j->centres->n;
     double *row = j->scratch + p * d, acc = 0;
-    for (size_t i = cl_part_begin(n, j->P, p); i < cl_part_begin(n, j->P, p + 1); i++) {
+    for (size_t i = begin; i < end; i++) {
         cl_row_double(j->X, j->stride, i, row);
-        double nr = j->metric == RN_METRIC_COSINE ? cl_norm(row, d) : 0;
+        double nr = j->metric == RN_DISTANCE_COSINE ? cl_norm(row, d) : 0;
         size_t b = 0;
         double bd = INFINITY;
         for (size_t c = 0; c < k; c++) {
@@ -147,20 +190,24 @@ static void pred_part(void *ctx, size_t p)
         }
         if (j->labels)
             j->labels[i] = (int32_t)b;
+        if (j->dist)
+            j->dist[i] = bd;
         acc += bd;
     }
     j->part_cost[p] = acc;
+    return true;
 }
 
-static bool assign_rows(const RnClusterData *X, size_t stride,
-                        const ClRows *centres, RnClusterMetric metric,
-                        int threads, int32_t *labels, double *cost, RnError **err)
+static bool assign_rows(const RnMatrix *X, size_t stride,
+                        const ClRows *centres, RnDistance metric, RnPool *pool,
+                        int32_t *labels, double *dist, double *cost, RnError **err)
 {
-    PredJob j = {X, stride, cl_part_count(X->n), centres, metric, labels, NULL, NULL};
+    PredJob j = {X, stride, cl_part_count(X->rows), centres, metric, labels, dist,
+                 NULL, NULL};
     j.part_cost = rn_calloc(j.P, sizeof(double), err);
-    j.scratch = rn_malloc(j.P * X->d * sizeof(double), err);
+    j.scratch = rn_malloc(j.P * X->cols * sizeof(double), err);
     bool ok = j.part_cost && j.scratch &&
-              cl_parallel_for(j.P, threads, pred_part, &j, err);
+              rn_pool_for(pool, X->rows, j.P, pred_part, &j, err);
     if (ok && cost) {
         *cost = 0;
         for (size_t p = 0; p < j.P; p++)
@@ -171,9 +218,9 @@ static bool assign_rows(const RnClusterData *X, size_t stride,
     return ok;
 }
 
-bool rn_kmedoids_predict(const RnClusterData *X, const void *centers, size_t k,
-                         RnClusterMetric metric, int threads, int32_t *labels,
-                         double *cost, RnError **err)
+bool rn_kmedoids_predict(const RnMatrix *X, const void *centers, size_t k,
+                         RnDistance metric, RnPool *pool, int32_t *labels,
+                         double *dist, double *cost, RnError **err)
 {
     size_t stride;
     if (!cl_check_data(X, &stride, err))
@@ -182,29 +229,28 @@ bool rn_kmedoids_predict(const RnClusterData *X, const void *centers, size_t k,
         rn_error_set(err, RN_ERROR_INVALID, "bad centres or k");
         return false;
     }
-    RnClusterData C = {X->dtype, k, X->d, X->d, centers};
+    RnMatrix C = {centers, k, X->cols, X->cols, X->dtype};
     ClRows rows;
-    if (!cl_rows_double(&C, X->d, NULL, k, &rows, err))
+    if (!cl_rows_double(&C, X->cols, NULL, k, &rows, err))
         return false;
-    bool ok = assign_rows(X, stride, &rows, metric, cl_resolve_threads(threads),
-                          labels, cost, err);
+    bool ok = assign_rows(X, stride, &rows, metric, pool, labels, dist, cost, err);
     cl_rows_free(&rows);
     return ok;
 }
 
 /* ---- fit ---------------------------------------------------------------- */
 
-static bool alloc_result(RnKMedoidsResult *r, const RnClusterData *X, size_t k,
+static bool alloc_result(RnKMedoidsResult *r, const RnMatrix *X, size_t k,
                          RnError **err)
 {
     memset(r, 0, sizeof *r);
     r->dtype = X->dtype;
-    r->n = X->n;
+    r->n = X->rows;
     r->k = k;
-    r->d = X->d;
+    r->d = X->cols;
     r->medoids = rn_malloc(k * sizeof *r->medoids, err);
-    r->centers = rn_malloc(k * X->d * rn_dtype_size(X->dtype), err);
-    r->labels = rn_malloc(X->n * sizeof *r->labels, err);
+    r->centers = rn_malloc(k * X->cols * rn_dtype_size(X->dtype), err);
+    r->labels = rn_malloc(X->rows * sizeof *r->labels, err);
     if (r->medoids && r->centers && r->labels)
         return true;
     rn_kmedoids_result_free(r);
@@ -214,9 +260,9 @@ static bool alloc_result(RnKMedoidsResult *r, const RnClusterData *X, size_t k,
 /* The method on the rows idx[0..m) (all rows when idx is NULL); medoids
  * come back as indices into X. start (optional) holds k positions in idx to
  * start from instead of the configured init. */
-static bool fit_subset(const RnClusterData *X, size_t stride, const size_t *idx,
+static bool fit_subset(const RnMatrix *X, size_t stride, const size_t *idx,
                        size_t m, const RnKMedoidsOptions *o, uint64_t seed,
-                       const size_t *start, int threads, size_t *med,
+                       const size_t *start, RnPool *pool, size_t *med,
                        int *n_iter, size_t *n_swaps, RnError **err)
 {
     ClRows rows;
@@ -235,7 +281,7 @@ static bool fit_subset(const RnClusterData *X, size_t stride, const size_t *idx,
         so.init = RN_KMEDOIDS_INIT_PLUSPLUS; /* given rows may be unsampled */
     }
     double cost;
-    bool ok = cl_distance_matrix_rows(&rows, o->metric, threads, &D, err) &&
+    bool ok = cl_distance_matrix_rows(&rows, o->metric, pool, &D, err) &&
               rn_kmedoids_fit_matrix(D, m, &so, med, lab, &cost, n_iter, n_swaps,
                                      err);
     if (ok && idx)
@@ -284,31 +330,30 @@ static void clara_keep_best(size_t *idx, size_t m, const size_t *best, size_t k,
 
 /* CLARA: the method on several random samples; the medoid set with the
  * lowest cost over all n rows wins (first wins ties). */
-static bool fit_clara(const RnClusterData *X, size_t stride,
-                      const RnKMedoidsOptions *o, int threads,
+static bool fit_clara(const RnMatrix *X, size_t stride,
+                      const RnKMedoidsOptions *o, RnPool *pool,
                       RnKMedoidsResult *r, RnError **err)
 {
-    size_t m = clara_sample_size(o, X->n), k = o->k;
+    size_t m = clara_sample_size(o, X->rows), k = o->k;
     size_t *idx = rn_malloc(m * sizeof *idx, err);
     size_t *med = rn_malloc(k * sizeof *med, err);
     size_t *start = rn_malloc(k * sizeof *start, err);
     bool ok = idx && med && start, have = false;
     int rounds = o->n_samples > 0 ? o->n_samples : 1;
     for (int s = 0; ok && s < rounds; s++) {
-        ClRng rng;
-        cl_rng_seed(&rng, cl_rng_stream_seed(o->seed, (uint64_t)s + 1000));
+        RnRng rng = rn_rng_new(rn_rng_stream_seed(o->seed, (uint64_t)s + 1000));
         int it = 0;
         size_t swaps = 0;
-        if (!(ok = cl_rng_sample(&rng, X->n, m, idx, err)))
+        if (!(ok = rn_rng_sample(&rng, X->rows, m, idx, err)))
             break;
         if (have)
             clara_keep_best(idx, m, r->medoids, k, start);
-        ok = fit_subset(X, stride, idx, m, o, cl_rng_next(&rng),
-                        have ? start : NULL, threads, med, &it, &swaps, err);
+        ok = fit_subset(X, stride, idx, m, o, rn_rng_u64(&rng),
+                        have ? start : NULL, pool, med, &it, &swaps, err);
         ClRows cen;
         double cost = 0;
         if (ok && (ok = cl_rows_double(X, stride, med, k, &cen, err))) {
-            ok = assign_rows(X, stride, &cen, o->metric, threads, NULL, &cost, err);
+            ok = assign_rows(X, stride, &cen, o->metric, pool, NULL, NULL, &cost, err);
             cl_rows_free(&cen);
         }
         if (ok && (!have || cost < r->cost)) {
@@ -325,7 +370,7 @@ static bool fit_clara(const RnClusterData *X, size_t stride,
     return ok;
 }
 
-bool rn_kmedoids_fit(const RnClusterData *X, const RnKMedoidsOptions *o,
+bool rn_kmedoids_fit(const RnMatrix *X, const RnKMedoidsOptions *o,
                      RnKMedoidsResult *out, RnError **err)
 {
     size_t stride;
@@ -334,24 +379,24 @@ bool rn_kmedoids_fit(const RnClusterData *X, const RnKMedoidsOptions *o,
         return false;
     }
     memset(out, 0, sizeof *out);
-    if (!cl_check_data(X, &stride, err) || !check_options(o, X->n, err) ||
+    if (!cl_check_data(X, &stride, err) || !check_options(o, X->rows, err) ||
         !alloc_result(out, X, o->k, err))
         return false;
-    int threads = cl_resolve_threads(o->threads);
+    RnPool *pool = o->pool;
     bool ok;
-    out->sampled = X->n > o->max_exact_n;
+    out->sampled = X->rows > o->max_exact_n;
     if (out->sampled)
-        ok = fit_clara(X, stride, o, threads, out, err);
+        ok = fit_clara(X, stride, o, pool, out, err);
     else
-        ok = fit_subset(X, stride, NULL, X->n, o, o->seed, NULL, threads,
+        ok = fit_subset(X, stride, NULL, X->rows, o, o->seed, NULL, pool,
                         out->medoids, &out->n_iter, &out->n_swaps, err);
     size_t es = rn_dtype_size(X->dtype);
     for (size_t c = 0; ok && c < o->k; c++)
-        memcpy((char *)out->centers + c * X->d * es,
-               (const char *)X->data + out->medoids[c] * stride * es, X->d * es);
+        memcpy((char *)out->centers + c * X->cols * es,
+               (const char *)X->data + out->medoids[c] * stride * es, X->cols * es);
     /* Labels and cost from the data themselves (double precision). */
-    ok = ok && rn_kmedoids_predict(X, out->centers, o->k, o->metric, threads,
-                                   out->labels, &out->cost, err);
+    ok = ok && rn_kmedoids_predict(X, out->centers, o->k, o->metric, pool,
+                                   out->labels, NULL, &out->cost, err);
     out->converged = ok && out->n_iter < o->max_iter;
     if (!ok)
         rn_kmedoids_result_free(out);

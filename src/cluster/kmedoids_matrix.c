@@ -108,7 +108,7 @@ bool cl_pam_build(const float *D, size_t n, size_t k, size_t *med, RnError **err
 }
 
 /* sklearn-extra _kpp_init: greedy k-means++ on squared dissimilarities. */
-bool cl_kmedoids_pp(const float *D, size_t n, size_t k, ClRng *rng,
+bool cl_kmedoids_pp(const float *D, size_t n, size_t k, RnRng *rng,
                     size_t *med, RnError **err)
 {
     int trials = 2 + (int)log((double)k);
@@ -119,7 +119,7 @@ bool cl_kmedoids_pp(const float *D, size_t n, size_t k, ClRng *rng,
         free(cum);
         return false;
     }
-    med[0] = cl_rng_below(rng, n);
+    med[0] = (size_t)rn_rng_below(rng, n);
     double pot = 0;
     for (size_t o = 0; o < n; o++) {
         double v = D[med[0] * n + o];
@@ -132,7 +132,7 @@ bool cl_kmedoids_pp(const float *D, size_t n, size_t k, ClRng *rng,
         size_t best = SIZE_MAX;
         double best_pot = INFINITY;
         for (int t = 0; t < trials; t++) {
-            double r = cl_rng_uniform(rng) * pot;
+            double r = rn_rng_double(rng) * pot;
             size_t lo = 0, hi = n;
             while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;

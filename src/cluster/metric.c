@@ -7,39 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool rn_cluster_metric_parse(const char *name, RnClusterMetric *out)
-{
-    static const struct { const char *name; RnClusterMetric m; } names[] = {
-        {"euclidean", RN_METRIC_EUCLIDEAN}, {"l2", RN_METRIC_EUCLIDEAN},
-        {"manhattan", RN_METRIC_MANHATTAN}, {"l1", RN_METRIC_MANHATTAN},
-        {"cityblock", RN_METRIC_MANHATTAN}, {"cosine", RN_METRIC_COSINE},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (name && strcmp(name, names[i].name) == 0) {
-            *out = names[i].m;
-            return true;
-        }
-    return false;
-}
-
-const char *rn_cluster_metric_name(RnClusterMetric m)
-{
-    switch (m) {
-    case RN_METRIC_EUCLIDEAN: return "euclidean";
-    case RN_METRIC_MANHATTAN: return "manhattan";
-    case RN_METRIC_COSINE: return "cosine";
-    }
-    return "?";
-}
-
-void cl_row_double(const RnClusterData *X, size_t stride, size_t i, double *out)
+void cl_row_double(const RnMatrix *X, size_t stride, size_t i, double *out)
 {
     if (X->dtype == RN_DTYPE_F32) {
         const float *r = (const float *)X->data + i * stride;
-        for (size_t t = 0; t < X->d; t++)
+        for (size_t t = 0; t < X->cols; t++)
             out[t] = (double)r[t];
     } else {
-        memcpy(out, (const double *)X->data + i * stride, X->d * sizeof *out);
+        memcpy(out, (const double *)X->data + i * stride, X->cols * sizeof *out);
     }
 }
 
@@ -95,33 +70,33 @@ static double dot(const double *a, const double *b, size_t d)
     return s;
 }
 
-double cl_metric_dist(RnClusterMetric m, const double *a, const double *b,
+double cl_metric_dist(RnDistance m, const double *a, const double *b,
                       size_t d, double na, double nb)
 {
     switch (m) {
-    case RN_METRIC_MANHATTAN:
+    case RN_DISTANCE_MANHATTAN:
         return manhattan(a, b, d);
-    case RN_METRIC_COSINE: {
+    case RN_DISTANCE_COSINE: {
         if (na == 0 || nb == 0)
             return 1.0;
         double c = 1.0 - dot(a, b, d) / (na * nb);
         return c < 0 ? 0 : (c > 2 ? 2 : c);
     }
-    case RN_METRIC_EUCLIDEAN:
+    case RN_DISTANCE_EUCLIDEAN:
     default:
         return sqrt(sq_euclid(a, b, d));
     }
 }
 
-bool cl_rows_double(const RnClusterData *X, size_t stride, const size_t *idx,
+bool cl_rows_double(const RnMatrix *X, size_t stride, const size_t *idx,
                     size_t m, ClRows *out, RnError **err)
 {
     size_t total;
     out->n = m;
-    out->d = X->d;
+    out->d = X->cols;
     out->x = NULL;
     out->norm = NULL;
-    if (!rn_mul_size(m, X->d, &total)) {
+    if (!rn_mul_size(m, X->cols, &total)) {
         rn_error_set(err, RN_ERROR_LIMIT, "n*d overflows");
         return false;
     }
@@ -132,8 +107,8 @@ bool cl_rows_double(const RnClusterData *X, size_t stride, const size_t *idx,
         return false;
     }
     for (size_t i = 0; i < m; i++) {
-        cl_row_double(X, stride, idx ? idx[i] : i, out->x + i * X->d);
-        out->norm[i] = cl_norm(out->x + i * X->d, X->d);
+        cl_row_double(X, stride, idx ? idx[i] : i, out->x + i * X->cols);
+        out->norm[i] = cl_norm(out->x + i * X->cols, X->cols);
     }
     return true;
 }
@@ -148,18 +123,18 @@ void cl_rows_free(ClRows *r)
 
 typedef struct DmJob {
     const ClRows *rows;
-    RnClusterMetric metric;
+    RnDistance metric;
     float *D;
     size_t block;
 } DmJob;
 
-/* Row block [task·block, …): upper triangle, mirrored. Rows are dealt in
- * blocks so both threads get similar triangle areas. */
-static void dm_task(void *ctx, size_t task)
+/* Rows [b, e): upper triangle, mirrored. Rows are dealt in small blocks so
+ * the threads get similar triangle areas. */
+static bool dm_task(void *ctx, size_t part, size_t b, size_t e, RnError **err)
 {
+    (void)part, (void)err;
     DmJob *j = ctx;
     size_t n = j->rows->n, d = j->rows->d;
-    size_t b = task * j->block, e = b + j->block < n ? b + j->block : n;
     for (size_t i = b; i < e; i++) {
         j->D[i * n + i] = 0;
         for (size_t q = i + 1; q < n; q++)
@@ -167,10 +142,11 @@ static void dm_task(void *ctx, size_t task)
                 j->metric, j->rows->x + i * d, j->rows->x + q * d, d,
                 j->rows->norm[i], j->rows->norm[q]);
     }
+    return true;
 }
 
-bool cl_distance_matrix_rows(const ClRows *rows, RnClusterMetric metric,
-                             int threads, float **out, RnError **err)
+bool cl_distance_matrix_rows(const ClRows *rows, RnDistance metric,
+                             RnPool *pool, float **out, RnError **err)
 {
     size_t n = rows->n, nn;
     if (!rn_mul_size(n, n, &nn) || !rn_mul_size(nn, sizeof(float), &nn)) {
@@ -181,8 +157,8 @@ bool cl_distance_matrix_rows(const ClRows *rows, RnClusterMetric metric,
     if (D == NULL)
         return false;
     DmJob job = {rows, metric, D, 32};
-    if (!cl_parallel_for((n + job.block - 1) / job.block, threads, dm_task, &job,
-                         err)) {
+    if (!rn_pool_for(pool, n, rn_part_count(n, job.block, SIZE_MAX), dm_task, &job,
+                     err)) {
         free(D);
         return false;
     }
@@ -193,23 +169,22 @@ bool cl_distance_matrix_rows(const ClRows *rows, RnClusterMetric metric,
     return true;
 }
 
-bool rn_cluster_distance_matrix(const RnClusterData *X, RnClusterMetric metric,
-                                int threads, size_t max_n, float **out,
+bool rn_cluster_distance_matrix(const RnMatrix *X, RnDistance metric,
+                                RnPool *pool, size_t max_n, float **out,
                                 RnError **err)
 {
     size_t stride;
     if (!cl_check_data(X, &stride, err))
         return false;
-    if (X->n > max_n) {
+    if (X->rows > max_n) {
         rn_error_set(err, RN_ERROR_LIMIT, "%zu points exceed the %zu allowed for an "
-                     "n x n matrix", X->n, max_n);
+                     "n x n matrix", X->rows, max_n);
         return false;
     }
     ClRows rows;
-    if (!cl_rows_double(X, stride, NULL, X->n, &rows, err))
+    if (!cl_rows_double(X, stride, NULL, X->rows, &rows, err))
         return false;
-    bool ok = cl_distance_matrix_rows(&rows, metric, cl_resolve_threads(threads),
-                                      out, err);
+    bool ok = cl_distance_matrix_rows(&rows, metric, pool, out, err);
     cl_rows_free(&rows);
     return ok;
 }

@@ -123,3 +123,13 @@ char *rn_strdup(const char *s, RnError **err)
         memcpy(d, s, n);
     return d;
 }
+
+void rn_error_propagate(RnError **err, RnError *src)
+{
+    if (src == NULL)
+        return;
+    if (err == NULL || *err != NULL)
+        rn_error_free(src);
+    else
+        *err = src;
+}

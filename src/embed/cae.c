@@ -4,6 +4,7 @@
 #include "embed/cae.h"
 
 #include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,9 +25,13 @@ enum {
 #define CAE_DEFAULT_VAL 0.1
 #define CAE_MAX_THUMB 4096u
 
+/* The network keeps its batch buffers between calls, so transforms of one
+ * state take turns (the lock); `threads` is not part of the model. */
 typedef struct CaeState {
     CaeNet *net;
     CaeTrainReport report;
+    int threads;
+    pthread_mutex_t lock;
 } CaeState;
 
 static const char *const cae_option_keys[] = {
@@ -137,13 +142,48 @@ static int resolve_threads(int threads)
     return n > 0 ? (int)n : 1;
 }
 
+static CaeState *state_new(RnError **err)
+{
+    CaeState *st = rn_calloc(1, sizeof *st, err);
+    if (st)
+        pthread_mutex_init(&st->lock, NULL);
+    return st;
+}
+
 static void cae_free(void *state)
 {
     CaeState *st = state;
     if (!st)
         return;
     cae_net_free(st->net);
+    pthread_mutex_destroy(&st->lock);
     free(st);
+}
+
+static void cae_set_threads(void *state, int threads)
+{
+    ((CaeState *)state)->threads = threads;
+}
+
+/* BLAS (dense layers) and oneDNN's OpenMP (convolutions) use `threads`
+ * until restore_threads. */
+typedef struct SavedThreads {
+    int blas, omp;
+} SavedThreads;
+
+static SavedThreads use_threads(int threads)
+{
+    SavedThreads saved = {rn_blas_get_threads(), omp_get_max_threads()};
+    threads = resolve_threads(threads);
+    rn_blas_set_threads(threads);
+    omp_set_num_threads(threads);
+    return saved;
+}
+
+static void restore_threads(SavedThreads saved)
+{
+    rn_blas_set_threads(saved.blas);
+    omp_set_num_threads(saved.omp);
 }
 
 static void *cae_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p,
@@ -160,21 +200,17 @@ static void *cae_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
     for (size_t i = 0; i < n; i++)
         if (!check_thumb(&sample[i], i, err))
             return NULL;
-    CaeState *st = rn_calloc(1, sizeof *st, err);
+    CaeState *st = state_new(err);
     uint8_t *px = st ? sample_pixels(sample, n, cfg.size, err) : NULL;
     if (px)
         st->net = cae_net_new(&cfg, err);
     bool ok = st && px && st->net;
     if (ok) {
-        /* BLAS (dense layers) and oneDNN's OpenMP (convolutions) */
-        int saved_blas = rn_blas_get_threads(), saved_omp = omp_get_max_threads();
-        int threads = resolve_threads(p->threads);
-        rn_blas_set_threads(threads);
-        omp_set_num_threads(threads);
+        SavedThreads saved = use_threads(p->threads);
         cae_net_init(st->net, p->seed);
         ok = cae_train(st->net, px, n, &opt, &st->report, err);
-        rn_blas_set_threads(saved_blas);
-        omp_set_num_threads(saved_omp);
+        restore_threads(saved);
+        st->threads = p->threads;
     }
     free(px);
     if (!ok) {
@@ -188,7 +224,8 @@ static void *cae_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
 static bool cae_transform(const void *state, const RnEmbedItem *items, size_t n,
                           float *out, RnError **err)
 {
-    const CaeState *st = state;
+    /* the batch buffers change, the model does not */
+    CaeState *st = (CaeState *)state;
     const CaeConfig *cfg = cae_net_config(st->net);
     size_t ppi = (size_t)cfg->size * cfg->size;
     size_t batch = n < CAE_INFER_BATCH ? n : CAE_INFER_BATCH;
@@ -200,6 +237,8 @@ static bool cae_transform(const void *state, const RnEmbedItem *items, size_t n,
     float *x = rn_malloc(batch * ppi * sizeof *x, err);
     uint8_t *px = x ? rn_malloc(ppi, err) : NULL;
     bool ok = px != NULL;
+    pthread_mutex_lock(&st->lock);
+    SavedThreads saved = use_threads(st->threads);
     for (size_t b0 = 0; b0 < n && ok; b0 += batch) {
         size_t nb = n - b0 < batch ? n - b0 : batch;
         for (size_t i = 0; i < nb; i++) {
@@ -209,6 +248,8 @@ static bool cae_transform(const void *state, const RnEmbedItem *items, size_t n,
         }
         ok = cae_net_encode(st->net, x, nb, out + b0 * cfg->dim, err);
     }
+    restore_threads(saved);
+    pthread_mutex_unlock(&st->lock);
     free(px);
     free(x);
     return ok;
@@ -254,14 +295,20 @@ static void *cae_load(const uint8_t *payload, size_t n, size_t *dim, RnError **e
         rn_error_set(err, RN_ERROR_PARSE, "cae: model has an invalid shape");
         return NULL;
     }
-    CaeState *st = rn_calloc(1, sizeof *st, err);
+    /* the weights must all be there before anything is allocated */
+    size_t want = cae_config_param_count(&cfg);
+    if (!eb_get_size(&r, want, want, &count, err))
+        return NULL;
+    if ((r.n - r.pos) / sizeof(float) < count) {
+        rn_error_set(err, RN_ERROR_PARSE, "cae: model truncated in its weights");
+        return NULL;
+    }
+    CaeState *st = state_new(err);
     if (!st)
         return NULL;
     st->report = rep;
     st->net = cae_net_new(&cfg, err);
-    size_t want = st->net ? cae_net_param_count(st->net) : 0;
-    bool ok = st->net && eb_get_size(&r, want, want, &count, err) &&
-              eb_get_f32s(&r, cae_net_params(st->net), count, err) &&
+    bool ok = st->net && eb_get_f32s(&r, cae_net_params(st->net), count, err) &&
               eb_reader_done(&r, err);
     if (!ok) {
         cae_free(st);
@@ -281,4 +328,5 @@ const RnEmbedMethodOps rn_embed_cae_ops = {
     .save = cae_save,
     .load = cae_load,
     .free = cae_free,
+    .set_threads = cae_set_threads,
 };

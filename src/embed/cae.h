@@ -26,6 +26,8 @@ typedef struct CaeNet CaeNet;
 
 /* Checks cfg against the limits above. */
 bool cae_config_check(const CaeConfig *cfg, RnError **err);
+/* Parameters of a network of shape cfg (checked), without building it. */
+size_t cae_config_param_count(const CaeConfig *cfg);
 CaeNet *cae_net_new(const CaeConfig *cfg, RnError **err);
 void cae_net_free(CaeNet *net);
 const CaeConfig *cae_net_config(const CaeNet *net);
@@ -36,7 +38,7 @@ size_t cae_net_param_count(const CaeNet *net);
 float *cae_net_params(CaeNet *net);
 const float *cae_net_grads(const CaeNet *net);
 /* Deterministic init from the seed: torch's default bounds, weights and
- * biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)) from a counter-based stream. */
+ * biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), one core RNG stream per layer. */
 void cae_net_init(CaeNet *net, uint64_t seed);
 
 /* The layers, for tests that mirror the network elsewhere: one line per

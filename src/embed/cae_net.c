@@ -111,6 +111,13 @@ static void build_layers(CaeNet *net)
     }
 }
 
+size_t cae_config_param_count(const CaeConfig *cfg)
+{
+    CaeNet shape = {.cfg = *cfg};
+    build_layers(&shape);
+    return shape.n_params;
+}
+
 CaeNet *cae_net_new(const CaeConfig *cfg, RnError **err)
 {
     if (!cae_config_check(cfg, err))
@@ -230,28 +237,19 @@ const float *cae_net_layer_output(const CaeNet *net, size_t i, size_t *per_image
     return net->act[i + 1];
 }
 
-/* A counter-based uniform in [0, 1): splitmix64 of (seed, index), so every
- * parameter's value depends only on the seed and its position. */
-static double counter_uniform(uint64_t seed, uint64_t index)
-{
-    uint64_t z = seed * 0x9e3779b97f4a7c15ull + (index + 1) * 0xd1b54a32d192ed03ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
-}
-
 void cae_net_init(CaeNet *net, uint64_t seed)
 {
     for (size_t i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         if (l->kind != L_CONV && l->kind != L_DENSE)
             continue;
+        /* one stream per layer (family 0 of the seed; training draws from
+         * family 1): a layer's values depend on the seed and its position */
+        RnRng rng = rn_rng_split(rn_rng_stream_seed(seed, 0), i);
         size_t fan_in = l->kind == L_CONV ? 9 * l->cin : l->cin;
         double bound = 1.0 / sqrt((double)fan_in);
-        size_t end = l->boff + l->cout;
-        for (size_t p = l->woff; p < end; p++)
-            net->params[p] = (float)((2.0 * counter_uniform(seed, p) - 1.0) * bound);
+        for (size_t p = l->woff; p < l->boff + l->cout; p++)
+            net->params[p] = (float)((2.0 * rn_rng_double(&rng) - 1.0) * bound);
     }
 }
 

@@ -5,21 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* Fisher–Yates with a stream keyed by (seed, purpose); modulo bias is
- * below 2^-40 for the sample sizes used here and harmless for a shuffle. */
+/* Fisher–Yates with stream `purpose` of family 1 of the seed (family 0
+ * initialises the weights: cae_net_init). */
 static void shuffle(size_t *idx, size_t n, uint64_t seed, uint64_t purpose)
 {
-    uint64_t state = seed ^ (purpose * 0xd1b54a32d192ed03ull);
+    RnRng rng = rn_rng_split(rn_rng_stream_seed(seed, 1), purpose);
     for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(splitmix64(&state) % i);
+        size_t j = (size_t)rn_rng_below(&rng, i);
         size_t t = idx[i - 1];
         idx[i - 1] = idx[j];
         idx[j] = t;

@@ -24,6 +24,11 @@ typedef struct RnEmbedMethodOps {
     /* Parses a payload (every length checked); sets *dim. */
     void *(*load)(const uint8_t *payload, size_t n, size_t *dim, RnError **err);
     void (*free)(void *state);
+    /* Optional (NULL: the method chooses): the threads later transforms use,
+     * <= 0 meaning one per CPU. Set from RnEmbedParams.threads after a fit
+     * and by rn_embed_model_set_threads; never stored in the model file,
+     * and never changes the output. */
+    void (*set_threads)(void *state, int threads);
 } RnEmbedMethodOps;
 
 /* The registry: NULL when source/name is unknown. */
@@ -33,12 +38,23 @@ const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
 /* Every method defines one ops row in its own file and declares it here;
  * src/embed/registry.c lists it (per source, the first row is the default). */
 /* image (embimg) */
+extern const RnEmbedMethodOps rn_embed_pca_ops;
+extern const RnEmbedMethodOps rn_embed_hog_ops;
+extern const RnEmbedMethodOps rn_embed_lbp_ops;
 /* image (cae) */
 extern const RnEmbedMethodOps rn_embed_cae_ops;
 /* metadata and text (embtxt) */
 
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u
+
+/* ---- the driver's sample (driver.c) ------------------------------------ */
+
+/* Modality-balanced quotas: n groups of count[i] rows (names break ties),
+ * want rows in all: equal shares, a group smaller than its share gives the
+ * rest to the larger ones. Sum of quota = min(want, sum of count). */
+bool eb_balance_quotas(const uint64_t *count, const char *const *names, size_t n,
+                       uint64_t want, uint64_t *quota, RnError **err);
 
 /* ---- method options: "key=value,key=value" (options.c) ---------------- */
 

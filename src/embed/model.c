@@ -74,7 +74,16 @@ RnEmbedModel *rn_embed_fit(RnEmbedSource source, const char *method,
         rn_error_set(err, RN_ERROR_INTERNAL, "%s: fitted dimension %zu", method, dim);
         return NULL;
     }
-    return model_wrap(ops, state, dim, err);
+    RnEmbedModel *m = model_wrap(ops, state, dim, err);
+    if (m)
+        rn_embed_model_set_threads(m, params ? params->threads : 0);
+    return m;
+}
+
+void rn_embed_model_set_threads(RnEmbedModel *m, int threads)
+{
+    if (m->ops->set_threads)
+        m->ops->set_threads(m->state, threads);
 }
 
 size_t rn_embed_model_dim(const RnEmbedModel *m)

@@ -7,6 +7,9 @@
 
 static const RnEmbedMethodOps *const method_table[] = {
     /* image */
+    &rn_embed_pca_ops,
+    &rn_embed_hog_ops,
+    &rn_embed_lbp_ops,
     &rn_embed_cae_ops,
     /* metadata */
     /* report text */

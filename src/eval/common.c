@@ -86,13 +86,14 @@ double rn_eval_sd(const double *v, size_t n)
     return sqrt(ss / (double)(n - 1));
 }
 
-void rn_eval_row_f64(const RnEvalPoints *X, size_t i, double *out)
+void rn_eval_row_f64(const RnMatrix *X, size_t i, double *out)
 {
+    const void *row = rn_matrix_row(X, i);
     if (X->dtype == RN_DTYPE_F32) {
-        const float *r = (const float *)X->data + i * X->d;
-        for (size_t t = 0; t < X->d; t++)
+        const float *r = row;
+        for (size_t t = 0; t < X->cols; t++)
             out[t] = (double)r[t];
     } else {
-        memcpy(out, (const double *)X->data + i * X->d, X->d * sizeof *out);
+        memcpy(out, row, X->cols * sizeof *out);
     }
 }

@@ -9,17 +9,17 @@
 /* np.allclose(v, 0): every |v| <= 1e-8 */
 #define RN_ALLCLOSE_ATOL 1e-8
 
-static bool check_input(const RnEvalPoints *X, const int32_t *labels,
+static bool check_input(const RnMatrix *X, const int32_t *labels,
                         RnEvalClusters *cl, RnError **err)
 {
     if (X == NULL || (X->dtype != RN_DTYPE_F32 && X->dtype != RN_DTYPE_F64) ||
-        (X->n > 0 && (X->data == NULL || X->d == 0))) {
+        (X->rows > 0 && (X->data == NULL || X->cols == 0))) {
         rn_error_set(err, RN_ERROR_INVALID, "points must be a float32/float64 n×d matrix");
         return false;
     }
-    if (!rn_eval_clusters_init(cl, labels, X->n, err))
+    if (!rn_eval_clusters_init(cl, labels, X->rows, err))
         return false;
-    if (!rn_eval_check_cluster_count(cl->k, X->n, err)) {
+    if (!rn_eval_check_cluster_count(cl->k, X->rows, err)) {
         rn_eval_clusters_free(cl);
         return false;
     }
@@ -27,15 +27,15 @@ static bool check_input(const RnEvalPoints *X, const int32_t *labels,
 }
 
 /* Cluster means (k×d) and, when `mean` is given, the overall mean (d). */
-static bool centroids_of(const RnEvalPoints *X, const RnEvalClusters *cl,
+static bool centroids_of(const RnMatrix *X, const RnEvalClusters *cl,
                          double **centroids, double *mean, double *row,
                          RnError **err)
 {
-    size_t d = X->d;
+    size_t d = X->cols;
     double *c = rn_calloc(cl->k * d, sizeof *c, err);
     if (c == NULL)
         return false;
-    for (size_t i = 0; i < X->n; i++) {
+    for (size_t i = 0; i < X->rows; i++) {
         rn_eval_row_f64(X, i, row);
         double *ci = c + (size_t)cl->ids[i] * d;
         for (size_t t = 0; t < d; t++)
@@ -46,7 +46,7 @@ static bool centroids_of(const RnEvalPoints *X, const RnEvalClusters *cl,
             for (size_t t = 0; t < d; t++)
                 mean[t] += c[k * d + t];
         for (size_t t = 0; t < d; t++)
-            mean[t] /= (double)X->n;
+            mean[t] /= (double)X->rows;
     }
     for (size_t k = 0; k < cl->k; k++)
         for (size_t t = 0; t < d; t++)
@@ -63,13 +63,13 @@ static double squared_distance(const double *a, const double *b, size_t d)
     return s;
 }
 
-bool rn_calinski_harabasz_score(const RnEvalPoints *X, const int32_t *labels,
+bool rn_calinski_harabasz_score(const RnMatrix *X, const int32_t *labels,
                                 double *score, RnError **err)
 {
     RnEvalClusters cl;
     if (!check_input(X, labels, &cl, err))
         return false;
-    size_t d = X->d;
+    size_t d = X->cols;
     double *row = rn_calloc(d, sizeof *row, err);
     double *mean = rn_calloc(d, sizeof *mean, err);
     double *centroids = NULL;
@@ -78,12 +78,12 @@ bool rn_calinski_harabasz_score(const RnEvalPoints *X, const int32_t *labels,
         double extra = 0.0, intra = 0.0;
         for (size_t k = 0; k < cl.k; k++)
             extra += (double)cl.sizes[k] * squared_distance(centroids + k * d, mean, d);
-        for (size_t i = 0; i < X->n; i++) {
+        for (size_t i = 0; i < X->rows; i++) {
             rn_eval_row_f64(X, i, row);
             intra += squared_distance(row, centroids + (size_t)cl.ids[i] * d, d);
         }
         *score = intra == 0.0 ? 1.0
-                              : extra * (double)(X->n - cl.k) /
+                              : extra * (double)(X->rows - cl.k) /
                                     (intra * ((double)cl.k - 1.0));
     }
     free(row);
@@ -94,11 +94,11 @@ bool rn_calinski_harabasz_score(const RnEvalPoints *X, const int32_t *labels,
 }
 
 /* Mean distance of each cluster's members to its centroid. */
-static void intra_distances(const RnEvalPoints *X, const RnEvalClusters *cl,
+static void intra_distances(const RnMatrix *X, const RnEvalClusters *cl,
                             const double *centroids, double *row, double *intra)
 {
-    size_t d = X->d;
-    for (size_t i = 0; i < X->n; i++) {
+    size_t d = X->cols;
+    for (size_t i = 0; i < X->rows; i++) {
         rn_eval_row_f64(X, i, row);
         intra[cl->ids[i]] += sqrt(squared_distance(row, centroids + (size_t)cl->ids[i] * d, d));
     }
@@ -141,13 +141,13 @@ static double davies_bouldin_from(const double *centroids, const double *intra,
     return total / (double)k;
 }
 
-bool rn_davies_bouldin_score(const RnEvalPoints *X, const int32_t *labels,
+bool rn_davies_bouldin_score(const RnMatrix *X, const int32_t *labels,
                              double *score, RnError **err)
 {
     RnEvalClusters cl;
     if (!check_input(X, labels, &cl, err))
         return false;
-    size_t d = X->d;
+    size_t d = X->cols;
     double *row = rn_calloc(d, sizeof *row, err);
     double *intra = rn_calloc(cl.k, sizeof *intra, err);
     double *centroids = NULL;

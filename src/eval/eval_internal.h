@@ -20,12 +20,10 @@ bool rn_eval_clusters_init(RnEvalClusters *cl, const int32_t *labels, size_t n,
 void rn_eval_clusters_free(RnEvalClusters *cl);
 /* sklearn's check_number_of_labels: 2 <= k <= n - 1. */
 bool rn_eval_check_cluster_count(size_t k, size_t n, RnError **err);
-/* threads <= 0: one per online CPU; never more than jobs (at least 1). */
-int rn_eval_thread_count(int threads, size_t jobs);
 double rn_eval_mean(const double *v, size_t n);
 /* Sample standard deviation (n - 1 in the denominator); 0 for n < 2. */
 double rn_eval_sd(const double *v, size_t n);
 /* Row i of X as double into out (d values). */
-void rn_eval_row_f64(const RnEvalPoints *X, size_t i, double *out);
+void rn_eval_row_f64(const RnMatrix *X, size_t i, double *out);
 
 #endif

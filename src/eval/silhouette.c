@@ -7,9 +7,11 @@
  * float32, dgemm for float64); Manhattan tiles are summed directly.
  *
  * The full score uses symmetry: only tiles (I, J) with I <= J are computed;
- * a tile adds its row sums to block I and its column sums to block J (under
- * J's lock). The sampled estimate scores a subset of rows against all
- * columns. Work is shared out by block to worker threads. */
+ * a tile adds its row sums to block I and its column sums to block J. The
+ * additions into a block happen in block-row order (task I waits for task
+ * I - 1 to have added its share), so the sums, and the score, are the same
+ * bits for any number of threads. The sampled estimate scores a subset of
+ * rows against all columns. Tasks are block rows on the caller's pool. */
 #include "radnet/eval.h"
 #include "eval/eval_internal.h"
 
@@ -18,43 +20,16 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #define B 256u /* tile edge: a float64 tile is 512 KB, half of a 1 MB L2 */
 /* Largest n·k for the symmetric pass's shared sums (1 GiB of doubles). */
 #define RN_SIL_SYMMETRIC_MAX_SUMS ((size_t)1 << 27)
 
-bool rn_eval_distance_parse(const char *name, RnEvalDistance *out)
-{
-    static const struct { const char *name; RnEvalDistance d; } names[] = {
-        {"euclidean", RN_EVAL_EUCLIDEAN}, {"l2", RN_EVAL_EUCLIDEAN},
-        {"manhattan", RN_EVAL_MANHATTAN}, {"l1", RN_EVAL_MANHATTAN},
-        {"cityblock", RN_EVAL_MANHATTAN}, {"cosine", RN_EVAL_COSINE},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (name != NULL && strcasecmp(name, names[i].name) == 0) {
-            *out = names[i].d;
-            return true;
-        }
-    }
-    return false;
-}
-
-const char *rn_eval_distance_name(RnEvalDistance d)
-{
-    switch (d) {
-    case RN_EVAL_MANHATTAN: return "manhattan";
-    case RN_EVAL_COSINE: return "cosine";
-    case RN_EVAL_EUCLIDEAN: default: return "euclidean";
-    }
-}
-
 /* ---- plan: the sorted copy and what the workers share ------------------ */
 
 typedef struct SilPlan {
-    const RnEvalPoints *X;
-    RnEvalDistance dist;
+    const RnMatrix *X;
+    RnDistance dist;
     const RnSilhouetteOptions *opt;
     RnEvalClusters cl;
     size_t es;               /* bytes per element */
@@ -64,19 +39,22 @@ typedef struct SilPlan {
     size_t n_blocks;
     /* full score */
     double *sums;            /* n×k per-position cluster sums */
-    pthread_mutex_t *lock;   /* one per block of sums */
+    size_t *added;           /* per block: block rows that added to it so far */
+    pthread_mutex_t order_lock;
+    pthread_cond_t order_cond;
+    bool order_ready;
     /* sampled rows */
     const size_t *rows;
     size_t n_rows;
     double *out;             /* s(i) of rows[i] */
-    atomic_size_t next;
     atomic_uint_fast64_t done; /* progress units */
     uint64_t total;
+    struct SilWork *work;    /* one per pool thread (rn_pool_worker) */
+    int n_work;
 } SilPlan;
 
 typedef struct SilWork {
     SilPlan *plan;
-    bool reports;      /* the calling thread's worker reports progress */
     void *tile;        /* B × B, dtype of X */
     void *row_buf;     /* B × d gathered rows (sampled mode) */
     double *row_norm;  /* B */
@@ -85,10 +63,10 @@ typedef struct SilWork {
     int32_t *run_cluster; /* B: cluster of each of those runs */
 } SilWork;
 
-static double squared_norm(const RnEvalPoints *X, const void *row)
+static double squared_norm(const RnMatrix *X, const void *row)
 {
     double s = 0.0;
-    for (size_t t = 0; t < X->d; t++) {
+    for (size_t t = 0; t < X->cols; t++) {
         double v = X->dtype == RN_DTYPE_F32 ? (double)((const float *)row)[t]
                                             : ((const double *)row)[t];
         s += v * v;
@@ -117,16 +95,15 @@ static void normalize_row(RnDType dtype, void *row, size_t d, double norm)
  * norm as stored (after normalisation). */
 static double copy_row(const SilPlan *p, size_t item, void *dst)
 {
-    const RnEvalPoints *X = p->X;
-    size_t row_bytes = X->d * p->es;
-    memcpy(dst, (const char *)X->data + item * row_bytes, row_bytes);
+    const RnMatrix *X = p->X;
+    memcpy(dst, rn_matrix_row(X, item), X->cols * p->es);
     double sq = squared_norm(X, dst);
-    if (p->dist == RN_EVAL_COSINE)
-        normalize_row(X->dtype, dst, X->d, sqrt(sq));
-    return p->dist == RN_EVAL_EUCLIDEAN ? sq : 0.0;
+    if (p->dist == RN_DISTANCE_COSINE)
+        normalize_row(X->dtype, dst, X->cols, sqrt(sq));
+    return p->dist == RN_DISTANCE_EUCLIDEAN ? sq : 0.0;
 }
 
-static bool plan_init(SilPlan *p, const RnEvalPoints *X, const int32_t *labels,
+static bool plan_init(SilPlan *p, const RnMatrix *X, const int32_t *labels,
                       const RnSilhouetteOptions *opt, RnError **err)
 {
     memset(p, 0, sizeof *p);
@@ -134,20 +111,20 @@ static bool plan_init(SilPlan *p, const RnEvalPoints *X, const int32_t *labels,
     p->dist = opt->distance;
     p->opt = opt;
     p->es = rn_dtype_size(X->dtype);
-    if (!rn_eval_clusters_init(&p->cl, labels, X->n, err))
+    if (!rn_eval_clusters_init(&p->cl, labels, X->rows, err))
         return false;
-    if (!rn_eval_check_cluster_count(p->cl.k, X->n, err))
+    if (!rn_eval_check_cluster_count(p->cl.k, X->rows, err))
         return false;
-    size_t n = X->n;
+    size_t n = X->rows;
     p->n_blocks = (n + B - 1) / B;
-    p->sorted = rn_calloc(n * X->d, p->es, err);
+    p->sorted = rn_calloc(n * X->cols, p->es, err);
     p->sq_norm = rn_calloc(n, sizeof *p->sq_norm, err);
     p->pos_cluster = rn_calloc(n, sizeof *p->pos_cluster, err);
     if (p->sorted == NULL || p->sq_norm == NULL || p->pos_cluster == NULL)
         return false;
     for (size_t pos = 0; pos < n; pos++) {
         size_t item = p->cl.order[pos];
-        p->sq_norm[pos] = copy_row(p, item, (char *)p->sorted + pos * X->d * p->es);
+        p->sq_norm[pos] = copy_row(p, item, (char *)p->sorted + pos * X->cols * p->es);
         p->pos_cluster[pos] = p->cl.ids[item];
     }
     return true;
@@ -159,10 +136,11 @@ static void plan_free(SilPlan *p)
     free(p->sq_norm);
     free(p->pos_cluster);
     free(p->sums);
-    if (p->lock)
-        for (size_t b = 0; b < p->n_blocks; b++)
-            pthread_mutex_destroy(&p->lock[b]);
-    free(p->lock);
+    free(p->added);
+    if (p->order_ready) {
+        pthread_mutex_destroy(&p->order_lock);
+        pthread_cond_destroy(&p->order_cond);
+    }
     rn_eval_clusters_free(&p->cl);
 }
 
@@ -194,12 +172,12 @@ static void manhattan_tile_f32(const float *A, size_t m, const float *C,
 
 /* Turns a Gram tile into distances in place: Euclidean from the squared
  * norms (clamped at 0 against rounding), cosine as 1 - cos in [0, 2]. */
-static void gram_to_dist_f64(RnEvalDistance dist, const double *rn, size_t m,
+static void gram_to_dist_f64(RnDistance dist, const double *rn, size_t m,
                              const double *cn, size_t c, double *T)
 {
     for (size_t i = 0; i < m; i++) {
         double *t = T + i * B;
-        if (dist == RN_EVAL_EUCLIDEAN) {
+        if (dist == RN_DISTANCE_EUCLIDEAN) {
             for (size_t j = 0; j < c; j++) {
                 double sq = rn[i] + cn[j] - 2.0 * t[j];
                 t[j] = sqrt(sq > 0.0 ? sq : 0.0);
@@ -213,12 +191,12 @@ static void gram_to_dist_f64(RnEvalDistance dist, const double *rn, size_t m,
     }
 }
 
-static void gram_to_dist_f32(RnEvalDistance dist, const double *rn, size_t m,
+static void gram_to_dist_f32(RnDistance dist, const double *rn, size_t m,
                              const double *cn, size_t c, float *T)
 {
     for (size_t i = 0; i < m; i++) {
         float *t = T + i * B;
-        if (dist == RN_EVAL_EUCLIDEAN) {
+        if (dist == RN_DISTANCE_EUCLIDEAN) {
             float a = (float)rn[i];
             for (size_t j = 0; j < c; j++) {
                 float sq = a + (float)cn[j] - 2.0f * t[j];
@@ -239,18 +217,18 @@ static void distance_tile(SilWork *w, const void *A, const double *an, size_t m,
                           size_t p0, size_t c)
 {
     const SilPlan *p = w->plan;
-    size_t d = p->X->d;
+    size_t d = p->X->cols;
     const void *C = (const char *)p->sorted + p0 * d * p->es;
     const double *cn = p->sq_norm + p0;
     if (p->X->dtype == RN_DTYPE_F32) {
-        if (p->dist == RN_EVAL_MANHATTAN) {
+        if (p->dist == RN_DISTANCE_MANHATTAN) {
             manhattan_tile_f32(A, m, C, c, d, w->tile);
             return;
         }
         rn_blas_gemm_nt_f32(m, c, d, 1.0f, A, d, C, d, 0.0f, w->tile, B);
         gram_to_dist_f32(p->dist, an, m, cn, c, w->tile);
     } else {
-        if (p->dist == RN_EVAL_MANHATTAN) {
+        if (p->dist == RN_DISTANCE_MANHATTAN) {
             manhattan_tile_f64(A, m, C, c, d, w->tile);
             return;
         }
@@ -347,12 +325,29 @@ static double silhouette_of(const RnEvalClusters *cl, const double *sums,
     return denom > 0.0 && isfinite(denom) ? (b - a) / denom : 0.0;
 }
 
-static void report(SilWork *w, uint64_t units)
+/* Progress goes out from the calling thread only (worker 0). */
+static void report(SilPlan *p, uint64_t units)
 {
-    SilPlan *p = w->plan;
     uint64_t done = atomic_fetch_add(&p->done, units) + units;
-    if (w->reports && p->opt->progress)
+    if (rn_pool_worker() == 0 && p->opt->progress)
         p->opt->progress(p->opt->progress_ctx, done, p->total);
+}
+
+/* Block rows add into block J in order: block row I waits for I - 1. */
+static void wait_turn(SilPlan *p, size_t J, size_t I)
+{
+    pthread_mutex_lock(&p->order_lock);
+    while (p->added[J] != I)
+        pthread_cond_wait(&p->order_cond, &p->order_lock);
+    pthread_mutex_unlock(&p->order_lock);
+}
+
+static void end_turn(SilPlan *p, size_t J)
+{
+    pthread_mutex_lock(&p->order_lock);
+    p->added[J]++;
+    pthread_cond_broadcast(&p->order_cond);
+    pthread_mutex_unlock(&p->order_lock);
 }
 
 /* ---- full score: upper-triangle tiles ---------------------------------- */
@@ -360,11 +355,11 @@ static void report(SilWork *w, uint64_t units)
 static size_t block_len(const SilPlan *p, size_t b)
 {
     size_t start = b * B;
-    return p->X->n - start < B ? p->X->n - start : B;
+    return p->X->rows - start < B ? p->X->rows - start : B;
 }
 
 /* Tile (I, J), J > I: its column sums, per cluster run of I's rows, belong
- * to J's items. They are summed first and only added under J's lock. */
+ * to J's items. They are summed first and added in J's turn order. */
 static void add_column_sums(SilWork *w, size_t pi, size_t m, size_t pj, size_t c)
 {
     SilPlan *p = w->plan;
@@ -375,48 +370,47 @@ static void add_column_sums(SilWork *w, size_t pi, size_t m, size_t pj, size_t c
         w->run_cluster[runs] = p->pos_cluster[q];
         q = e;
     }
-    pthread_mutex_lock(&p->lock[pj / B]);
+    wait_turn(p, pj / B, pi / B);
     for (size_t r = 0; r < runs; r++) {
         double *dst = p->sums + pj * k + (size_t)w->run_cluster[r];
         const double *acc = w->col_acc + r * B;
         for (size_t j = 0; j < c; j++)
             dst[j * k] += acc[j];
     }
-    pthread_mutex_unlock(&p->lock[pj / B]);
+    end_turn(p, pj / B);
 }
 
 static void full_block_row(SilWork *w, size_t I)
 {
     SilPlan *p = w->plan;
     size_t k = p->cl.k, pi = I * B, m = block_len(p, I);
-    const void *A = (const char *)p->sorted + pi * p->X->d * p->es;
+    const void *A = (const char *)p->sorted + pi * p->X->cols * p->es;
     memset(w->row_acc, 0, m * k * sizeof *w->row_acc);
     for (size_t J = I; J < p->n_blocks; J++) {
         size_t pj = J * B, c = block_len(p, J);
         distance_tile(w, A, p->sq_norm + pi, m, pj, c);
-        if (J == I && p->dist == RN_EVAL_EUCLIDEAN)
+        if (J == I && p->dist == RN_DISTANCE_EUCLIDEAN)
             for (size_t i = 0; i < m; i++)
                 zero_entry(w, i, i);
         add_row_sums(w, m, pj, c);
         if (J != I)
             add_column_sums(w, pi, m, pj, c);
     }
-    pthread_mutex_lock(&p->lock[I]);
+    wait_turn(p, I, I);
     for (size_t x = 0; x < m * k; x++)
         p->sums[pi * k + x] += w->row_acc[x];
-    pthread_mutex_unlock(&p->lock[I]);
+    end_turn(p, I);
 }
 
-static void *full_worker(void *arg)
+/* Block row I, on this thread's buffers. Block rows are handed out in
+ * increasing order, so the one a task waits for is already running. */
+static bool full_task(void *ctx, size_t I, size_t begin, size_t end, RnError **err)
 {
-    SilWork *w = arg;
-    for (;;) {
-        size_t I = atomic_fetch_add(&w->plan->next, 1);
-        if (I >= w->plan->n_blocks)
-            return NULL;
-        full_block_row(w, I);
-        report(w, w->plan->n_blocks - I);
-    }
+    (void)begin, (void)end, (void)err;
+    SilPlan *p = ctx;
+    full_block_row(&p->work[rn_pool_worker()], I);
+    report(p, p->n_blocks - I);
+    return true;
 }
 
 /* ---- sampled rows against all columns -------------------------------- */
@@ -424,7 +418,7 @@ static void *full_worker(void *arg)
 static void sample_block(SilWork *w, size_t r0, size_t m)
 {
     SilPlan *p = w->plan;
-    size_t k = p->cl.k, d = p->X->d;
+    size_t k = p->cl.k, d = p->X->cols;
     const size_t *items = p->rows + r0;
     for (size_t i = 0; i < m; i++)
         w->row_norm[i] = copy_row(p, items[i], (char *)w->row_buf + i * d * p->es);
@@ -432,7 +426,7 @@ static void sample_block(SilWork *w, size_t r0, size_t m)
     for (size_t J = 0; J < p->n_blocks; J++) {
         size_t pj = J * B, c = block_len(p, J);
         distance_tile(w, w->row_buf, w->row_norm, m, pj, c);
-        for (size_t i = 0; i < m && p->dist == RN_EVAL_EUCLIDEAN; i++) {
+        for (size_t i = 0; i < m && p->dist == RN_DISTANCE_EUCLIDEAN; i++) {
             size_t pos = p->cl.position[items[i]];
             if (pos >= pj && pos < pj + c)
                 zero_entry(w, i, pos - pj);
@@ -443,21 +437,18 @@ static void sample_block(SilWork *w, size_t r0, size_t m)
         p->out[r0 + i] = silhouette_of(&p->cl, w->row_acc + i * k, p->cl.ids[items[i]]);
 }
 
-static void *sample_worker(void *arg)
+/* Sampled rows [R·B, R·B + B), against every column. */
+static bool sample_task(void *ctx, size_t R, size_t begin, size_t end, RnError **err)
 {
-    SilWork *w = arg;
-    SilPlan *p = w->plan;
-    for (;;) {
-        size_t r0 = atomic_fetch_add(&p->next, 1) * B;
-        if (r0 >= p->n_rows)
-            return NULL;
-        size_t m = p->n_rows - r0 < B ? p->n_rows - r0 : B;
-        sample_block(w, r0, m);
-        report(w, m);
-    }
+    (void)begin, (void)end, (void)err;
+    SilPlan *p = ctx;
+    size_t r0 = R * B, m = p->n_rows - r0 < B ? p->n_rows - r0 : B;
+    sample_block(&p->work[rn_pool_worker()], r0, m);
+    report(p, m);
+    return true;
 }
 
-/* ---- threads ------------------------------------------------------------- */
+/* ---- running on the pool ------------------------------------------------ */
 
 static void work_free(SilWork *w)
 {
@@ -474,7 +465,7 @@ static bool work_init(SilWork *w, SilPlan *p, RnError **err)
     memset(w, 0, sizeof *w);
     w->plan = p;
     w->tile = rn_calloc((size_t)B * B, p->es, err);
-    w->row_buf = rn_calloc((size_t)B * p->X->d, p->es, err);
+    w->row_buf = rn_calloc((size_t)B * p->X->cols, p->es, err);
     w->row_norm = rn_calloc(B, sizeof *w->row_norm, err);
     w->row_acc = rn_calloc((size_t)B * p->cl.k, sizeof *w->row_acc, err);
     w->col_acc = rn_calloc((size_t)B * B, sizeof *w->col_acc, err);
@@ -485,66 +476,47 @@ static bool work_init(SilWork *w, SilPlan *p, RnError **err)
     return false;
 }
 
-int rn_eval_thread_count(int threads, size_t jobs)
-{
-    if (threads <= 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cpus > 0 ? (int)cpus : 1;
-    }
-    if ((size_t)threads > jobs)
-        threads = jobs > 0 ? (int)jobs : 1;
-    return threads;
-}
-
-/* Runs fn on nt workers (this thread is one of them); each owns its
+/* Runs task on `jobs` blocks on the pool, each thread with its own
  * buffers. BLAS is held to one thread meanwhile (its own threads would only
  * spin on tiles this small) and given the machine back afterwards. */
-static bool run_workers(SilPlan *p, void *(*fn)(void *), size_t jobs, int threads,
-                        RnError **err)
+static bool run_blocks(SilPlan *p, RnPoolTask task, size_t jobs, RnError **err)
 {
-    int nt = rn_eval_thread_count(threads, jobs);
-    SilWork *work = rn_calloc((size_t)nt, sizeof *work, err);
-    pthread_t *tid = rn_calloc((size_t)nt, sizeof *tid, err);
-    bool ok = work && tid;
-    int ready = 0;
-    while (ok && ready < nt) {
-        ok = work_init(&work[ready], p, err);
-        ready += ok;
+    RnPool *pool = p->opt->pool;
+    int nt = rn_pool_threads(pool);
+    p->work = rn_calloc((size_t)nt, sizeof *p->work, err);
+    bool ok = p->work != NULL;
+    while (ok && p->n_work < nt) {
+        ok = work_init(&p->work[p->n_work], p, err);
+        p->n_work += ok;
     }
     if (ok) {
-        atomic_store(&p->next, 0);
-        work[0].reports = true;
         int blas_threads = rn_blas_get_threads();
-        rn_blas_set_threads(1); /* our threads already fill the cores */
-        int started = 1;
-        while (started < nt && pthread_create(&tid[started], NULL, fn, &work[started]) == 0)
-            started++; /* if a thread cannot start, the others share its blocks */
-        fn(&work[0]);
-        for (int t = 1; t < started; t++)
-            pthread_join(tid[t], NULL);
+        if (nt > 1)
+            rn_blas_set_threads(1);
+        ok = rn_pool_for(pool, jobs, jobs, task, p, err);
         rn_blas_set_threads(blas_threads);
-        if (p->opt->progress) /* the other workers' share, now that it is done */
+        if (ok && p->opt->progress) /* the other threads' share, now done */
             p->opt->progress(p->opt->progress_ctx, atomic_load(&p->done), p->total);
     }
-    for (int t = 0; t < ready; t++)
-        work_free(&work[t]);
-    free(work);
-    free(tid);
+    for (int t = 0; t < p->n_work; t++)
+        work_free(&p->work[t]);
+    free(p->work);
+    p->work = NULL;
+    p->n_work = 0;
     return ok;
 }
 
-static bool check_points(const RnEvalPoints *X, RnError **err)
+static bool check_points(const RnMatrix *X, RnError **err)
 {
-    if (X == NULL || (X->dtype != RN_DTYPE_F32 && X->dtype != RN_DTYPE_F64)) {
-        rn_error_set(err, RN_ERROR_INVALID, "points must be float32 or float64");
+    if (X == NULL || !rn_matrix_check(X, NULL, err))
         return false;
-    }
-    if (X->n > 0 && (X->data == NULL || X->d == 0)) {
-        rn_error_set(err, RN_ERROR_INVALID, "points have no data or no columns");
+    if (X->rows > 0 && X->cols == 0) {
+        rn_error_set(err, RN_ERROR_INVALID, "points have no columns");
         return false;
     }
     size_t cells;
-    if (!rn_mul_size(X->n, X->d, &cells) || !rn_mul_size(cells, rn_dtype_size(X->dtype), &cells)) {
+    if (!rn_mul_size(X->rows, X->cols, &cells) ||
+        !rn_mul_size(cells, rn_dtype_size(X->dtype), &cells)) {
         rn_error_set(err, RN_ERROR_LIMIT, "points matrix too large");
         return false;
     }
@@ -554,19 +526,17 @@ static bool check_points(const RnEvalPoints *X, RnError **err)
 static bool full_alloc(SilPlan *p, RnError **err)
 {
     size_t cells;
-    if (!rn_mul_size(p->X->n, p->cl.k, &cells)) {
+    if (!rn_mul_size(p->X->rows, p->cl.k, &cells)) {
         rn_error_set(err, RN_ERROR_LIMIT, "n × clusters too large");
         return false;
     }
     p->sums = rn_calloc(cells, sizeof *p->sums, err);
-    p->lock = rn_calloc(p->n_blocks, sizeof *p->lock, err);
-    if (p->sums == NULL || p->lock == NULL) {
-        free(p->lock);
-        p->lock = NULL;
+    p->added = rn_calloc(p->n_blocks, sizeof *p->added, err);
+    if (p->sums == NULL || p->added == NULL)
         return false;
-    }
-    for (size_t b = 0; b < p->n_blocks; b++)
-        pthread_mutex_init(&p->lock[b], NULL);
+    pthread_mutex_init(&p->order_lock, NULL);
+    pthread_cond_init(&p->order_cond, NULL);
+    p->order_ready = true;
     return true;
 }
 
@@ -575,16 +545,16 @@ static bool full_alloc(SilPlan *p, RnError **err)
  * worker instead of n·k. */
 static bool all_rows_one_way(SilPlan *p, double *samples, RnError **err)
 {
-    size_t *rows = rn_calloc(p->X->n, sizeof *rows, err);
+    size_t *rows = rn_calloc(p->X->rows, sizeof *rows, err);
     if (rows == NULL)
         return false;
-    for (size_t i = 0; i < p->X->n; i++)
+    for (size_t i = 0; i < p->X->rows; i++)
         rows[i] = i;
     p->rows = rows;
-    p->n_rows = p->X->n;
+    p->n_rows = p->X->rows;
     p->out = samples;
-    p->total = p->X->n;
-    bool ok = run_workers(p, sample_worker, p->n_blocks, p->opt->threads, err);
+    p->total = p->X->rows;
+    bool ok = run_blocks(p, sample_task, p->n_blocks, err);
     free(rows);
     return ok;
 }
@@ -594,15 +564,15 @@ static bool all_rows_symmetric(SilPlan *p, double *samples, RnError **err)
     if (!full_alloc(p, err))
         return false;
     p->total = (uint64_t)p->n_blocks * (p->n_blocks + 1) / 2;
-    if (!run_workers(p, full_worker, p->n_blocks, p->opt->threads, err))
+    if (!run_blocks(p, full_task, p->n_blocks, err))
         return false;
-    for (size_t pos = 0; pos < p->X->n; pos++)
+    for (size_t pos = 0; pos < p->X->rows; pos++)
         samples[p->cl.order[pos]] =
             silhouette_of(&p->cl, p->sums + pos * p->cl.k, p->pos_cluster[pos]);
     return true;
 }
 
-bool rn_silhouette_samples_opt(const RnEvalPoints *X, const int32_t *labels,
+bool rn_silhouette_samples_opt(const RnMatrix *X, const int32_t *labels,
                                const RnSilhouetteOptions *opt, double *samples,
                                RnError **err)
 {
@@ -613,64 +583,44 @@ bool rn_silhouette_samples_opt(const RnEvalPoints *X, const int32_t *labels,
     if (ok) {
         /* the symmetric pass keeps n·k sums: fall back when that is large */
         size_t cells;
-        bool fits = rn_mul_size(X->n, p.cl.k, &cells) && cells <= RN_SIL_SYMMETRIC_MAX_SUMS;
+        bool fits = rn_mul_size(X->rows, p.cl.k, &cells) && cells <= RN_SIL_SYMMETRIC_MAX_SUMS;
         ok = fits ? all_rows_symmetric(&p, samples, err) : all_rows_one_way(&p, samples, err);
     }
     plan_free(&p);
     return ok;
 }
 
-bool rn_silhouette_samples(const RnEvalPoints *X, const int32_t *labels,
-                           RnEvalDistance dist, int threads, double *samples,
+bool rn_silhouette_samples(const RnMatrix *X, const int32_t *labels,
+                           RnDistance dist, RnPool *pool, double *samples,
                            RnError **err)
 {
-    RnSilhouetteOptions opt = {dist, threads, NULL, NULL};
+    RnSilhouetteOptions opt = {dist, pool, NULL, NULL};
     return rn_silhouette_samples_opt(X, labels, &opt, samples, err);
 }
 
-bool rn_silhouette_score(const RnEvalPoints *X, const int32_t *labels,
-                         RnEvalDistance dist, int threads, double *score,
+bool rn_silhouette_score(const RnMatrix *X, const int32_t *labels,
+                         RnDistance dist, RnPool *pool, double *score,
                          RnError **err)
 {
     if (!check_points(X, err))
         return false;
-    double *s = rn_calloc(X->n ? X->n : 1, sizeof *s, err);
+    double *s = rn_calloc(X->rows ? X->rows : 1, sizeof *s, err);
     if (s == NULL)
         return false;
-    bool ok = rn_silhouette_samples(X, labels, dist, threads, s, err);
+    bool ok = rn_silhouette_samples(X, labels, dist, pool, s, err);
     if (ok)
-        *score = rn_eval_mean(s, X->n);
+        *score = rn_eval_mean(s, X->rows);
     free(s);
     return ok;
 }
 
 /* ---- sampled estimate -------------------------------------------------- */
 
-/* splitmix64: a small, well-mixed, seedable generator. */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, bound) without modulo bias. */
-static uint64_t random_below(uint64_t *state, uint64_t bound)
-{
-    uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-    uint64_t r;
-    do
-        r = next_random(state);
-    while (r >= limit);
-    return r % bound;
-}
-
 /* First m entries of a partial Fisher–Yates shuffle of perm (length n). */
-static void draw_sample(size_t *perm, size_t n, size_t m, uint64_t *state)
+static void draw_sample(size_t *perm, size_t n, size_t m, RnRng *rng)
 {
     for (size_t i = 0; i < m; i++) {
-        size_t j = i + (size_t)random_below(state, n - i);
+        size_t j = i + (size_t)rn_rng_below(rng, n - i);
         size_t t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;
@@ -700,28 +650,28 @@ static void summarize_rounds(const double *round_mean, size_t r,
 static bool sample_rounds(SilPlan *p, size_t m, size_t repeats, uint64_t seed,
                           double *items, double *round_mean, RnError **err)
 {
-    size_t n = p->X->n;
+    size_t n = p->X->rows;
     size_t *perm = rn_calloc(n, sizeof *perm, err);
     if (perm == NULL)
         return false;
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
-    uint64_t state = seed;
+    RnRng rng = rn_rng_new(seed);
     bool ok = true;
     p->rows = perm;
     p->n_rows = m;
     p->out = items;
     p->total = (uint64_t)m * repeats;
     for (size_t r = 0; ok && r < repeats; r++) {
-        draw_sample(perm, n, m, &state);
-        ok = run_workers(p, sample_worker, (m + B - 1) / B, p->opt->threads, err);
+        draw_sample(perm, n, m, &rng);
+        ok = run_blocks(p, sample_task, (m + B - 1) / B, err);
         round_mean[r] = rn_eval_mean(items, m);
     }
     free(perm);
     return ok;
 }
 
-bool rn_silhouette_sampled_opt(const RnEvalPoints *X, const int32_t *labels,
+bool rn_silhouette_sampled_opt(const RnMatrix *X, const int32_t *labels,
                                size_t sample_size, size_t repeats,
                                uint64_t seed, const RnSilhouetteOptions *opt,
                                RnSilhouetteEstimate *out, RnError **err)
@@ -733,7 +683,7 @@ bool rn_silhouette_sampled_opt(const RnEvalPoints *X, const int32_t *labels,
         rn_error_set(err, RN_ERROR_INVALID, "sample size and repeats must be positive");
         return false;
     }
-    size_t m = sample_size < X->n ? sample_size : X->n;
+    size_t m = sample_size < X->rows ? sample_size : X->rows;
     SilPlan p;
     double *items = rn_calloc(m ? m : 1, sizeof *items, err);
     double *round_mean = rn_calloc(repeats, sizeof *round_mean, err);
@@ -742,7 +692,7 @@ bool rn_silhouette_sampled_opt(const RnEvalPoints *X, const int32_t *labels,
     if (ok) {
         out->sample_size = m;
         out->repeats = repeats;
-        summarize_rounds(round_mean, repeats, items, m, X->n, out);
+        summarize_rounds(round_mean, repeats, items, m, X->rows, out);
     }
     if (items && round_mean)
         plan_free(&p);
@@ -751,12 +701,12 @@ bool rn_silhouette_sampled_opt(const RnEvalPoints *X, const int32_t *labels,
     return ok;
 }
 
-bool rn_silhouette_sampled(const RnEvalPoints *X, const int32_t *labels,
-                           RnEvalDistance dist, size_t sample_size,
-                           size_t repeats, uint64_t seed, int threads,
+bool rn_silhouette_sampled(const RnMatrix *X, const int32_t *labels,
+                           RnDistance dist, size_t sample_size,
+                           size_t repeats, uint64_t seed, RnPool *pool,
                            RnSilhouetteEstimate *out, RnError **err)
 {
-    RnSilhouetteOptions opt = {dist, threads, NULL, NULL};
+    RnSilhouetteOptions opt = {dist, pool, NULL, NULL};
     return rn_silhouette_sampled_opt(X, labels, sample_size, repeats, seed, &opt,
                                      out, err);
 }

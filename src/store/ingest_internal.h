@@ -1,5 +1,6 @@
-/* Private to the ingest: one file's outcome, produced by a worker
- * (extract.c) and written by the single writer (ingest.c). */
+/* Private to the ingest (ingest.c drives it): the pipeline that walks and
+ * extracts (pipeline.c, extract.c), the single writer (writer.c), report
+ * import and join (report_import.c). */
 #ifndef RADNET_STORE_INGEST_INTERNAL_H
 #define RADNET_STORE_INGEST_INTERNAL_H
 
@@ -60,5 +61,55 @@ typedef struct ExtractConfig {
  * problems become a quarantine outcome. */
 void rn_extract_file(const ExtractConfig *cfg, IngestItem *item);
 void rn_ingest_item_clear(IngestItem *item);
+
+/* ---- pipeline.c: walk + parallel extraction, in walk order ------------- */
+
+typedef struct Pipeline Pipeline;
+
+/* Starts the walk of o->sources and the extraction on a core thread pool of
+ * o->threads. */
+Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractConfig *cfg,
+                            RnError **err);
+/* The next window of extracted items in walk order (borrowed until
+ * rn_pipeline_release). *n == 0 after 200 ms without one (commit time).
+ * false at the end, or when the pipeline failed (rn_pipeline_finish says). */
+bool rn_pipeline_next(Pipeline *p, IngestItem **items, size_t *n);
+void rn_pipeline_release(Pipeline *p);
+/* Files skipped so far because their committed version is current. */
+uint64_t rn_pipeline_unchanged(Pipeline *p);
+/* Stops and joins every thread, fills the walk counts of sum (may be
+ * NULL), frees p; false with *err when the walk failed. NULL: no-op. */
+bool rn_pipeline_finish(Pipeline *p, RnIngestSummary *sum, RnError **err);
+
+/* ---- writer.c: the one writer of the catalogue ------------------------ */
+
+typedef struct WriterConfig {
+    uint32_t thumb_size;          /* 0: no thumbnails */
+    int64_t run_id;
+    uint32_t batch_files;
+    double batch_seconds;
+    const ExtractConfig *extract; /* to read promoted duplicates again */
+} WriterConfig;
+
+typedef struct Writer Writer;
+
+/* Opens thumbs.npy (cut back to the committed rows) and the first batch. */
+Writer *rn_writer_open(RnStore *s, const WriterConfig *cfg, RnIngestSummary *sum,
+                       RnError **err);
+bool rn_writer_item(Writer *w, const IngestItem *it, RnError **err);
+/* Commits when the batch is full or old enough. */
+bool rn_writer_maybe_commit(Writer *w, RnError **err);
+/* Commits the last batch. */
+bool rn_writer_finish(Writer *w, RnError **err);
+/* Rolls back what is not committed and closes; NULL is a no-op. */
+bool rn_writer_close(Writer *w, RnError **err);
+
+/* ---- report_import.c ---------------------------------------------------- */
+
+/* Imports a report file (once per version; a content already imported
+ * under another name adds nothing). */
+bool rn_import_reports(RnStore *s, const char *path, RnIngestSummary *sum, RnError **err);
+/* Joins every report row to its study (independent of ingest order). */
+bool rn_match_reports(RnStore *s, RnError **err);
 
 #endif

@@ -148,28 +148,59 @@ static const char *trim_inplace(char *s)
 
 static bool nonempty(const char *s) { return s != NULL && s[0] != 0; }
 
+/* The character set of one row: UTF-8 when every value is valid UTF-8;
+ * otherwise the Central European 8-bit set the bytes point to (files
+ * concatenated from several systems mix them row by row). */
+static RnTextCharset row_charset(const RowValues *rv)
+{
+    RnTextCharset cs = RN_TEXT_UTF8;
+    for (int k = 1; k < 5; k++) {
+        const uint8_t *v = (const uint8_t *)rv->v[k];
+        size_t n = v ? strlen((const char *)v) : 0;
+        if (n == 0 || rn_text_utf8_valid(v, n))
+            continue;
+        cs = RN_TEXT_LATIN2;
+        for (size_t i = 0; i < n; i++)
+            if (v[i] >= 0x80 && v[i] <= 0x9F)
+                return RN_TEXT_CP1250;
+    }
+    return cs;
+}
+
 /* Delivers a row to the sink, or counts it as skipped. */
-static bool deliver(const RowValues *rv, uint64_t line, RnReportSink sink, void *user,
+static bool deliver(const RowValues *given, uint64_t line, RnReportSink sink, void *user,
                     uint64_t *skipped, RnError **err)
 {
+    RowValues rv = *given;
+    char *decoded[5] = {NULL};
+    RnTextCharset cs = row_charset(given);
+    bool ok = true;
+    for (int k = 1; ok && k < 5 && cs != RN_TEXT_UTF8; k++)
+        if (rv.v[k] != NULL)
+            ok = (rv.v[k] = decoded[k] = rn_text_to_utf8((const uint8_t *)given->v[k],
+                                                         strlen(given->v[k]), cs, NULL,
+                                                         err)) != NULL;
     RnReportRow row = {
-        .accession = nonempty(rv->v[COL_ACCESSION]) ? rv->v[COL_ACCESSION] : NULL,
-        .study_uid = nonempty(rv->v[COL_STUDY_UID]) ? rv->v[COL_STUDY_UID] : NULL,
-        .exam_id = nonempty(rv->v[COL_EXAM_ID]) ? rv->v[COL_EXAM_ID] : NULL,
-        .text = rv->v[COL_TEXT],
+        .accession = nonempty(rv.v[COL_ACCESSION]) ? rv.v[COL_ACCESSION] : NULL,
+        .study_uid = nonempty(rv.v[COL_STUDY_UID]) ? rv.v[COL_STUDY_UID] : NULL,
+        .exam_id = nonempty(rv.v[COL_EXAM_ID]) ? rv.v[COL_EXAM_ID] : NULL,
+        .text = rv.v[COL_TEXT],
         .line = line,
     };
-    if ((!row.accession && !row.study_uid && !row.exam_id) || !nonempty(row.text)) {
+    if (ok && ((!row.accession && !row.study_uid && !row.exam_id) || !nonempty(row.text)))
         (*skipped)++;
-        return true;
-    }
-    return sink(user, &row, err);
+    else if (ok)
+        ok = sink(user, &row, err);
+    for (int k = 1; k < 5; k++)
+        free(decoded[k]);
+    return ok;
 }
 
 /* ---- CSV -------------------------------------------------------------- */
 
 typedef struct CsvReader {
     const char *p, *end;
+    const char *begin;    /* of the data, for error offsets */
     char delim;
     uint64_t line;
     RnBuf fields;         /* NUL-terminated field values, back to back */
@@ -194,12 +225,21 @@ static bool csv_push_start(CsvReader *r, RnError **err)
 /* Reads one field; *row_end tells whether the record ended after it. */
 static bool csv_field(CsvReader *r, bool *row_end, RnError **err)
 {
+    const char *start = r->p;
+    uint64_t start_line = r->line;
     bool quoted = r->p < r->end && *r->p == '"';
     if (quoted)
         r->p++;
     for (;;) {
         if (r->p >= r->end) {
-            *row_end = true; /* an unterminated quote ends at the end of file */
+            *row_end = true;
+            if (quoted) {
+                /* A stray quote would swallow every row after it. */
+                rn_error_set_at(err, RN_ERROR_PARSE, (uint64_t)(start - r->begin),
+                                "line %llu: quote never closed (the rest of the file would "
+                                "be one field)", (unsigned long long)start_line);
+                return false;
+            }
             break;
         }
         char c = *r->p;
@@ -260,7 +300,8 @@ static bool csv_blank_record(const CsvReader *r)
 static int csv_try_header(const uint8_t *data, size_t n, char delim, Column **cols,
                           size_t *ncols, RnError **err)
 {
-    CsvReader r = {(const char *)data, (const char *)data + n, delim, 1, RN_BUF_INIT, NULL, 0, 0};
+    CsvReader r = {(const char *)data, (const char *)data + n, (const char *)data, delim, 1,
+                   RN_BUF_INIT, NULL, 0, 0};
     int score = -1;
     *cols = NULL;
     if (csv_record(&r, err) && (*cols = rn_calloc(r.n_fields, sizeof **cols, err)) != NULL) {
@@ -309,7 +350,8 @@ static bool read_csv(const uint8_t *data, size_t n, RnReportSink sink, void *use
     char delim = ',';
     if (!csv_choose_header(data, n, &delim, &cols, &ncols, err))
         return false;
-    CsvReader r = {(const char *)data, (const char *)data + n, delim, 1, RN_BUF_INIT, NULL, 0, 0};
+    CsvReader r = {(const char *)data, (const char *)data + n, (const char *)data, delim, 1,
+                   RN_BUF_INIT, NULL, 0, 0};
     bool ok = csv_record(&r, err); /* the header */
     while (ok && r.p < r.end) {
         uint64_t line = r.line;
@@ -586,16 +628,10 @@ bool rn_reports_read_memory(const uint8_t *data, size_t n, RnReportSink sink, vo
         skipped = &dummy;
     if (n >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
         data += 3, n -= 3;
-    RnBuf converted = RN_BUF_INIT;
-    if (!rn_utf8_valid(data, n)) {
-        if (!rn_latin2_to_utf8(data, n, &converted, err))
-            return false;
-        data = converted.data, n = converted.len;
-    }
-    bool ok = looks_like_jsonl(data, n) ? read_jsonl(data, n, sink, user, skipped, err)
-                                        : read_csv(data, n, sink, user, skipped, err);
-    rn_buf_free(&converted);
-    return ok;
+    /* Decoded row by row (deliver): the delimiters, quotes and line breaks
+     * are the same bytes in UTF-8, Latin-2 and Windows-1250. */
+    return looks_like_jsonl(data, n) ? read_jsonl(data, n, sink, user, skipped, err)
+                                     : read_csv(data, n, sink, user, skipped, err);
 }
 
 bool rn_reports_read(const char *path, RnReportSink sink, void *user, uint64_t *skipped,

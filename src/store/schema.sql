@@ -1,5 +1,7 @@
--- radnet workspace catalogue (schema version 1). Compiled into the binary by
--- embed_text.py and applied with CREATE ... IF NOT EXISTS on every open.
+-- radnet workspace catalogue (schema version 2 = RN_STORE_SCHEMA_VERSION).
+-- Compiled into the binary by embed_text.py; a writer applies it with
+-- CREATE ... IF NOT EXISTS on every open, after upgrading an older catalogue
+-- (src/store/catalog.c: schema_upgrades).
 -- Identifiers are the hospital's own data and are kept here; every output
 -- built from this catalogue pseudonymises them (rn_store_pseudonym).
 
@@ -8,7 +10,9 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 
--- One row per ingest run (timestamps: ISO 8601 UTC).
+-- One row per run of a stage (timestamps: ISO 8601 UTC). status: running,
+-- done, failed, interrupted (found running by the next writer). The file
+-- counts are the ingest's.
 CREATE TABLE IF NOT EXISTS runs (
     id          INTEGER PRIMARY KEY,
     started     TEXT NOT NULL,
@@ -16,8 +20,28 @@ CREATE TABLE IF NOT EXISTS runs (
     command     TEXT NOT NULL,
     files_seen  INTEGER,
     files_new   INTEGER,
-    quarantined INTEGER
+    quarantined INTEGER,
+    stage       TEXT NOT NULL DEFAULT 'ingest',
+    params      TEXT,
+    status      TEXT NOT NULL DEFAULT 'done',
+    message     TEXT,
+    seconds     REAL
 );
+
+-- Files of the workspace the catalogue vouches for (embeddings, models,
+-- rows.csv): the latest row of a name whose file still has this size and
+-- mtime is the valid one (store.h, artifacts).
+CREATE TABLE IF NOT EXISTS artifacts (
+    id       INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL,
+    run_id   INTEGER,
+    params   TEXT NOT NULL,
+    hash     TEXT NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    created  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS artifacts_name ON artifacts(name, id);
 
 -- Every regular file the walk met. (path, size, mtime_ns) is the resume key:
 -- a file whose key is committed is skipped without being opened.
@@ -92,14 +116,18 @@ CREATE TABLE IF NOT EXISTS elements (
     json     TEXT NOT NULL
 );
 
--- Report files imported (a changed file is re-imported whole).
+-- Report files imported (a changed file is re-imported whole). A file whose
+-- content (content_hash) is already imported under another path is recorded
+-- with same_as = that source and adds no rows.
 CREATE TABLE IF NOT EXISTS report_sources (
-    id       INTEGER PRIMARY KEY,
-    path     TEXT NOT NULL UNIQUE,
-    size     INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    rows     INTEGER NOT NULL,
-    skipped  INTEGER NOT NULL
+    id           INTEGER PRIMARY KEY,
+    path         TEXT NOT NULL UNIQUE,
+    size         INTEGER NOT NULL,
+    mtime_ns     INTEGER NOT NULL,
+    rows         INTEGER NOT NULL,
+    skipped      INTEGER NOT NULL,
+    content_hash TEXT,
+    same_as      INTEGER
 );
 
 -- One row per report row (CSV / JSONL line) or SR document (file_id set).

@@ -23,11 +23,26 @@ char *rn_str_trim_dup(const char *s, RnError **err);
 extern const unsigned char rn_store_schema_sql[];
 extern const size_t rn_store_schema_sql_len;
 
+/* Marks temporary files of artifacts ("<name>" RN_ARTIFACT_TMP "XXXXXX"):
+ * a writer's open removes them. */
+#define RN_ARTIFACT_TMP ".rn-tmp-"
+
 struct RnStore {
     char *path;
     sqlite3 *db;
     uint8_t key[16];
+    bool writer;         /* holds the workspace lock */
+    int lock_fd;         /* flock of WS/writer.lock, -1 for readers */
+    uint32_t thumb_size; /* meta thumb_size at open (0: none) */
 };
+
+/* A second, read-only connection to the catalogue (immutable on read-only
+ * media): cursors and the ingest walker read committed rows with it while
+ * the store's own connection writes. */
+bool rn_store_connect_reader(const RnStore *s, sqlite3 **db, RnError **err);
+
+/* Fails with RN_ERROR_INVALID unless s is the writer. */
+bool rn_store_require_writer(const RnStore *s, const char *what, RnError **err);
 
 /* Sets err from the connection's last error. Always returns false. */
 bool rn_sql_fail(sqlite3 *db, const char *what, RnError **err);
@@ -42,6 +57,16 @@ bool rn_sql_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, RnError *
 bool rn_store_meta_get(RnStore *s, const char *key, int64_t *value, bool *found,
                        RnError **err);
 bool rn_store_meta_set(RnStore *s, const char *key, int64_t value, RnError **err);
+
+/* The clustering set's WHERE clause over `images i` (SPEC §9). */
+#define RN_CLUSTERING_SET_WHERE                                                    \
+    "i.sop_uid IS NOT NULL AND i.has_pixels AND i.drop_reason IS NULL AND "        \
+    "(i.thumb_index IS NOT NULL OR "                                               \
+    "coalesce((SELECT value FROM meta WHERE key = 'pixels'), 1) = 0)"
+
+/* The ingest's file counts of a run. */
+bool rn_store_run_set_counts(RnStore *s, int64_t run_id, uint64_t files_seen, uint64_t files_new,
+                             uint64_t quarantined, RnError **err);
 
 /* "workspace/name" (caller frees). */
 char *rn_store_file_path(const RnStore *s, const char *name, RnError **err);

@@ -15,6 +15,8 @@ typedef struct DirFrame {
     unsigned char *types;
     size_t n, next;
     size_t path_len;   /* length of the folder's path in the path buffer */
+    dev_t dev;         /* identity of the folder, for loop detection */
+    ino_t ino;
 } DirFrame;
 
 struct RnWalk {
@@ -25,6 +27,7 @@ struct RnWalk {
     RnBuf path;
     bool stat_files;   /* false when only counting */
     uint64_t unreadable;
+    uint64_t loops;    /* linked folders that lead back to an ancestor */
 };
 
 typedef struct NameEntry {
@@ -134,6 +137,17 @@ void rn_walk_close(RnWalk *w)
 }
 
 uint64_t rn_walk_unreadable(const RnWalk *w) { return w->unreadable; }
+uint64_t rn_walk_loops(const RnWalk *w) { return w->loops; }
+
+/* True when the folder (dev, ino) is already open on the walk's stack: a
+ * link back to an ancestor would recurse forever. */
+static bool on_stack(const RnWalk *w, dev_t dev, ino_t ino)
+{
+    for (size_t i = 0; i < w->depth; i++)
+        if (w->stack[i].dev == dev && w->stack[i].ino == ino)
+            return true;
+    return false;
+}
 
 static bool set_path(RnWalk *w, size_t keep, const char *name, RnError **err)
 {
@@ -150,8 +164,19 @@ static bool push_dir(RnWalk *w, RnError **err)
         w->unreadable++;
         return true;
     }
+    struct stat st;
+    if (stat((const char *)w->path.data, &st) != 0) {
+        w->unreadable++;
+        return true;
+    }
+    if (on_stack(w, st.st_dev, st.st_ino)) {
+        w->loops++;
+        return true;
+    }
     DirFrame *f = &w->stack[w->depth];
     memset(f, 0, sizeof *f);
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
     if (!list_dir((const char *)w->path.data, f, err)) {
         if (rn_error_code(err ? *err : NULL) == RN_ERROR_NOMEM)
             return false;
@@ -172,16 +197,12 @@ static int classify(RnWalk *w, unsigned char d_type, RnWalkEntry *out)
     if (d_type == DT_DIR)
         return 2;
     struct stat st;
-    /* Symlinks: regular targets are files; linked folders are not entered. */
+    /* Symlinks are followed: regular targets are files, linked folders are
+     * entered (push_dir refuses links back to an ancestor). */
     if (stat(path, &st) != 0)
         return 0;
-    bool is_link = d_type == DT_LNK;
-    if (d_type == DT_UNKNOWN) {
-        struct stat lst;
-        is_link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
-    }
     if (S_ISDIR(st.st_mode))
-        return is_link ? 0 : 2;
+        return 2;
     if (!S_ISREG(st.st_mode))
         return 0;
     out->size = (uint64_t)st.st_size;

@@ -7,6 +7,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "radnet/core.h"
+
+/* Pools shared by a test program: NULL (the calling thread) for one
+ * thread, else one pool per thread count, kept until exit. */
+static inline RnPool *test_pool(int threads)
+{
+    static RnPool *pools[9];
+    if (threads <= 1 || threads > 8)
+        return NULL;
+    if (pools[threads] == NULL)
+        pools[threads] = rn_pool_open(threads, NULL);
+    return pools[threads];
+}
+
 typedef struct TestRng {
     uint64_t s;
 } TestRng;

@@ -21,7 +21,7 @@ static void test_sweep(void)
 {
     size_t n = 1200, d = 4, blobs = 5;
     double *x = make_blobs(n, d, blobs, 20, 1, 12, NULL);
-    RnClusterData X = {RN_DTYPE_F64, n, d, 0, x};
+    RnMatrix X = {x, n, d, 0, RN_DTYPE_F64};
     RnKSweepOptions o;
     rn_ksweep_options_default(&o);
     o.k_min = 2;

@@ -12,14 +12,14 @@ static double rel_diff(double a, double b)
     return m == 0 ? 0 : fabs(a - b) / m;
 }
 
-static bool fit(const RnClusterData *X, size_t k, RnKMeansAlgorithm algo,
+static bool fit(const RnMatrix *X, size_t k, RnKMeansAlgorithm algo,
                 const void *init, int threads, RnKMeansResult *r)
 {
     RnKMeansOptions o;
     rn_kmeans_options_default(&o);
     o.k = k;
     o.algorithm = algo;
-    o.threads = threads;
+    o.pool = test_pool(threads);
     if (init) {
         o.init = RN_KMEANS_INIT_GIVEN;
         o.init_centers = init;
@@ -56,12 +56,11 @@ static void test_fast_vs_reference(void)
         double *x = make_blobs(n, d, shapes[s][3], 10, 1.5, 100 + s, NULL);
         for (int f32 = 0; f32 < 2; f32++) {
             float *xf = f32 ? to_f32(x, n * d) : NULL;
-            RnClusterData X = {f32 ? RN_DTYPE_F32 : RN_DTYPE_F64, n, d, 0,
-                               f32 ? (void *)xf : (void *)x};
+            RnMatrix X = {f32 ? (void *)xf : (void *)x, n, d, 0, f32 ? RN_DTYPE_F32 : RN_DTYPE_F64};
             /* initial centres: k-means++ on the data */
             void *init = malloc(k * d * 8);
             RnError *err = NULL;
-            CHECK(rn_kmeans_plusplus(&X, k, 0, 7 + s, 1, init, NULL, &err));
+            CHECK(rn_kmeans_plusplus(&X, k, 0, 7 + s, NULL, init, NULL, &err));
             RnKMeansResult ref, lloyd, elkan, lloyd2, elkan2, ham, ham2;
             CHECK(fit(&X, k, RN_KMEANS_NAIVE, init, 1, &ref));
             CHECK(fit(&X, k, RN_KMEANS_LLOYD, init, 1, &lloyd));
@@ -121,7 +120,7 @@ static void test_hand_case(void)
 {
     double x[] = {0, 1, 10, 11};
     double init[] = {0, 1};
-    RnClusterData X = {RN_DTYPE_F64, 4, 1, 0, x};
+    RnMatrix X = {x, 4, 1, 0, RN_DTYPE_F64};
     for (int a = 0; a < 4; a++) {
         RnKMeansResult r;
         CHECK(fit(&X, 2, (RnKMeansAlgorithm)a, init, 1, &r));
@@ -143,7 +142,7 @@ static void test_degenerate(void)
     rn_kmeans_options_default(&o);
     /* n < k is refused, as sklearn */
     double x3[] = {1, 2, 3};
-    RnClusterData X3 = {RN_DTYPE_F64, 3, 1, 0, x3};
+    RnMatrix X3 = {x3, 3, 1, 0, RN_DTYPE_F64};
     RnKMeansResult r;
     o.k = 4;
     CHECK(!rn_kmeans_fit(&X3, &o, &r, &err));
@@ -160,7 +159,7 @@ static void test_degenerate(void)
     double c[40];
     for (int i = 0; i < 40; i++)
         c[i] = 3.25;
-    RnClusterData C = {RN_DTYPE_F64, 20, 2, 0, c};
+    RnMatrix C = {c, 20, 2, 0, RN_DTYPE_F64};
     for (int a = 0; a < 4; a++) {
         o.k = 3;
         o.algorithm = (RnKMeansAlgorithm)a;
@@ -172,7 +171,7 @@ static void test_degenerate(void)
     double dup[12];
     for (int i = 0; i < 12; i++)
         dup[i] = (double)(i % 3) * 5;
-    RnClusterData D = {RN_DTYPE_F64, 12, 1, 0, dup};
+    RnMatrix D = {dup, 12, 1, 0, RN_DTYPE_F64};
     o.algorithm = RN_KMEANS_ELKAN;
     CHECK(rn_kmeans_fit(&D, &o, &r, &err));
     CHECK_NEAR(r.inertia, 0.0, 1e-12);
@@ -185,7 +184,7 @@ static void test_degenerate(void)
     CHECK(!rn_kmeans_fit(&D, &o, &r, &err));
     rn_error_free(err);
     err = NULL;
-    RnClusterData bad = {RN_DTYPE_I32, 12, 1, 0, dup};
+    RnMatrix bad = {dup, 12, 1, 0, RN_DTYPE_I32};
     rn_kmeans_options_default(&o);
     o.k = 2;
     CHECK(!rn_kmeans_fit(&bad, &o, &r, &err));
@@ -200,7 +199,7 @@ static void test_empty_cluster(void)
     size_t n = 300, d = 2, k = 4;
     double *x = make_blobs(n, d, 3, 5, 1, 9, NULL);
     double init[8] = {x[0], x[1], x[2], x[3], x[4], x[5], 1e6, 1e6};
-    RnClusterData X = {RN_DTYPE_F64, n, d, 0, x};
+    RnMatrix X = {x, n, d, 0, RN_DTYPE_F64};
     for (int a = 0; a < 4; a++) {
         RnKMeansResult r;
         CHECK(fit(&X, k, (RnKMeansAlgorithm)a, init, 1, &r));
@@ -222,7 +221,7 @@ static void test_restarts_and_seed(void)
     size_t n = 2000, d = 8, k = 6;
     int32_t *truth = malloc(n * sizeof *truth);
     double *x = make_blobs(n, d, k, 20, 1, 33, truth);
-    RnClusterData X = {RN_DTYPE_F64, n, d, 0, x};
+    RnMatrix X = {x, n, d, 0, RN_DTYPE_F64};
     RnKMeansOptions o;
     rn_kmeans_options_default(&o);
     o.k = k;
@@ -241,7 +240,7 @@ static void test_restarts_and_seed(void)
     /* predict on the training rows gives the fitted labels */
     int32_t *pl = malloc(n * sizeof *pl);
     double inertia = 0;
-    CHECK(rn_kmeans_predict(&X, a.centers, k, 2, pl, NULL, &inertia, &err));
+    CHECK(rn_kmeans_predict(&X, a.centers, k, test_pool(2), pl, NULL, &inertia, &err));
     CHECK_EQ_INT(label_mismatches(pl, a.labels, n), 0);
     CHECK(rel_diff(inertia, a.inertia) < 1e-9);
     free(pl);
@@ -257,12 +256,12 @@ static void test_restarts_and_seed(void)
 static void test_plusplus_distinct(void)
 {
     double x[] = {0, 0, 5, 5, 0, 5, 5, 0, 9, 9};
-    RnClusterData X = {RN_DTYPE_F64, 5, 2, 0, x};
+    RnMatrix X = {x, 5, 2, 0, RN_DTYPE_F64};
     for (uint64_t seed = 0; seed < 20; seed++) {
         size_t idx[5];
         double c[10];
         RnError *err = NULL;
-        CHECK(rn_kmeans_plusplus(&X, 5, 0, seed, 1, c, idx, &err));
+        CHECK(rn_kmeans_plusplus(&X, 5, 0, seed, NULL, c, idx, &err));
         int seen[5] = {0};
         for (int j = 0; j < 5; j++)
             seen[idx[j]]++;
@@ -278,7 +277,7 @@ static void test_minibatch(void)
     int32_t *truth = malloc(n * sizeof *truth);
     double *x = make_blobs(n, d, k, 15, 1, 77, truth);
     float *xf = to_f32(x, n * d);
-    RnClusterData X = {RN_DTYPE_F32, n, d, 0, xf};
+    RnMatrix X = {xf, n, d, 0, RN_DTYPE_F32};
     RnKMeansOptions o;
     rn_kmeans_options_default(&o);
     o.k = k;
@@ -313,7 +312,7 @@ static void test_stride(void)
     for (size_t i = 0; i < n; i++)
         for (size_t t = 0; t < d; t++)
             wide[i * 5 + t] = x[i * d + t];
-    RnClusterData X = {RN_DTYPE_F64, n, d, 0, x}, W = {RN_DTYPE_F64, n, d, 5, wide};
+    RnMatrix X = {x, n, d, 0, RN_DTYPE_F64}, W = {wide, n, d, 5, RN_DTYPE_F64};
     RnKMeansOptions o;
     rn_kmeans_options_default(&o);
     o.k = k;

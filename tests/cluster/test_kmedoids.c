@@ -66,12 +66,12 @@ static void test_fasterpam_vs_pam(void)
     int cases = 0;
     for (uint64_t s = 0; s < 18; s++) {
         size_t n = 60 + 17 * s % 100, d = 1 + s % 5, k = 2 + s % 7;
-        RnClusterMetric metric = (RnClusterMetric)(s % 3);
+        RnDistance metric = (RnDistance)(s % 3);
         double *x = make_blobs(n, d, 1 + s % 6, 8, 2, 500 + s, NULL);
-        RnClusterData X = {RN_DTYPE_F64, n, d, 0, x};
+        RnMatrix X = {x, n, d, 0, RN_DTYPE_F64};
         float *D = NULL;
         RnError *err = NULL;
-        CHECK(rn_cluster_distance_matrix(&X, metric, 2, 1000, &D, &err));
+        CHECK(rn_cluster_distance_matrix(&X, metric, test_pool(2), 1000, &D, &err));
         size_t pam[16], fp[16], fpr[16];
         int32_t *lab = malloc(n * sizeof *lab);
         double c_pam, c_fp, c_fpr;
@@ -109,7 +109,7 @@ static void test_fasterpam_vs_pam(void)
 static void test_alternate_hand(void)
 {
     double x[] = {0, 1, 2, 10, 11, 12};
-    RnClusterData X = {RN_DTYPE_F64, 6, 1, 0, x};
+    RnMatrix X = {x, 6, 1, 0, RN_DTYPE_F64};
     RnKMedoidsOptions o;
     rn_kmedoids_options_default(&o);
     o.k = 2;
@@ -131,7 +131,7 @@ static void test_alternate_hand(void)
      * {0, 1, 2, 3, 100} with medoids {0, 1}: alternate keeps 100 inside
      * medoid 1's cluster ({1,2,3,100} → medoid 2), PAM splits it off. */
     double y[] = {0, 1, 2, 3, 100};
-    RnClusterData Y = {RN_DTYPE_F64, 5, 1, 0, y};
+    RnMatrix Y = {y, 5, 1, 0, RN_DTYPE_F64};
     o.init_medoids = init;
     CHECK(rn_kmedoids_fit(&Y, &o, &r, &err));
     double alt = r.cost;
@@ -146,7 +146,7 @@ static void test_alternate_hand(void)
 static void test_small_k_and_n(void)
 {
     double x[] = {0, 1, 3, 7, 20};
-    RnClusterData X = {RN_DTYPE_F64, 5, 1, 0, x};
+    RnMatrix X = {x, 5, 1, 0, RN_DTYPE_F64};
     RnKMedoidsOptions o;
     rn_kmedoids_options_default(&o);
     RnKMedoidsResult r;
@@ -173,30 +173,30 @@ static void test_small_k_and_n(void)
 static void test_metrics(void)
 {
     double x[] = {0, 0, 3, 4, 6, 8, -3, -4};
-    RnClusterData X = {RN_DTYPE_F64, 4, 2, 0, x};
+    RnMatrix X = {x, 4, 2, 0, RN_DTYPE_F64};
     float *D = NULL;
     RnError *err = NULL;
-    CHECK(rn_cluster_distance_matrix(&X, RN_METRIC_EUCLIDEAN, 1, 10, &D, &err));
+    CHECK(rn_cluster_distance_matrix(&X, RN_DISTANCE_EUCLIDEAN, NULL, 10, &D, &err));
     CHECK_NEAR(D[0 * 4 + 1], 5, 1e-6);
     CHECK_NEAR(D[1 * 4 + 3], 10, 1e-6);
     CHECK_NEAR(D[2 * 4 + 1], 5, 1e-6);
     free(D);
-    CHECK(rn_cluster_distance_matrix(&X, RN_METRIC_MANHATTAN, 1, 10, &D, &err));
+    CHECK(rn_cluster_distance_matrix(&X, RN_DISTANCE_MANHATTAN, NULL, 10, &D, &err));
     CHECK_NEAR(D[1 * 4 + 3], 14, 1e-6);
     CHECK_NEAR(D[3 * 4 + 2], 21, 1e-6);
     free(D);
-    CHECK(rn_cluster_distance_matrix(&X, RN_METRIC_COSINE, 1, 10, &D, &err));
+    CHECK(rn_cluster_distance_matrix(&X, RN_DISTANCE_COSINE, NULL, 10, &D, &err));
     CHECK_NEAR(D[1 * 4 + 2], 0, 1e-6);
     CHECK_NEAR(D[1 * 4 + 3], 2, 1e-6);
     CHECK_NEAR(D[0 * 4 + 1], 1, 1e-6);
     CHECK_NEAR(D[0], 0, 0);
     free(D);
-    CHECK(!rn_cluster_distance_matrix(&X, RN_METRIC_COSINE, 1, 3, &D, &err));
+    CHECK(!rn_cluster_distance_matrix(&X, RN_DISTANCE_COSINE, NULL, 3, &D, &err));
     CHECK_EQ_INT(rn_error_code(err), RN_ERROR_LIMIT);
     rn_error_free(err);
-    RnClusterMetric m;
-    CHECK(rn_cluster_metric_parse("cityblock", &m) && m == RN_METRIC_MANHATTAN);
-    CHECK(!rn_cluster_metric_parse("hamming", &m));
+    RnDistance m;
+    CHECK(rn_distance_parse("cityblock", &m) && m == RN_DISTANCE_MANHATTAN);
+    CHECK(!rn_distance_parse("hamming", &m));
 }
 
 /* CLARA (no n×n matrix) stays close to the exact FasterPAM optimum;
@@ -205,12 +205,12 @@ static void test_clara_and_predict(void)
 {
     size_t n = 4000, d = 6, k = 8;
     double *x = make_blobs(n, d, k, 10, 1.5, 71, NULL);
-    RnClusterData X = {RN_DTYPE_F64, n, d, 0, x};
+    RnMatrix X = {x, n, d, 0, RN_DTYPE_F64};
     RnKMedoidsOptions o;
     rn_kmedoids_options_default(&o);
     o.k = k;
     o.method = RN_KMEDOIDS_FASTERPAM;
-    o.threads = 2;
+    o.pool = test_pool(2);
     RnKMedoidsResult exact, clara, f32;
     RnError *err = NULL;
     CHECK(rn_kmedoids_fit(&X, &o, &exact, &err));
@@ -223,7 +223,7 @@ static void test_clara_and_predict(void)
               exact.cost);
     int32_t *pl = malloc(n * sizeof *pl);
     double cost;
-    CHECK(rn_kmedoids_predict(&X, exact.centers, k, o.metric, 2, pl, &cost, &err));
+    CHECK(rn_kmedoids_predict(&X, exact.centers, k, o.metric, test_pool(2), pl, NULL, &cost, &err));
     size_t mism = 0;
     for (size_t i = 0; i < n; i++)
         mism += pl[i] != exact.labels[i];
@@ -238,7 +238,7 @@ static void test_clara_and_predict(void)
     CHECK_MSG(alt.cost <= exact.cost * 1.25, "alternate %g vs %g", alt.cost,
               exact.cost);
     float *xf = to_f32(x, n * d);
-    RnClusterData Xf = {RN_DTYPE_F32, n, d, 0, xf};
+    RnMatrix Xf = {xf, n, d, 0, RN_DTYPE_F32};
     o.method = RN_KMEDOIDS_FASTERPAM;
     CHECK(rn_kmedoids_fit(&Xf, &o, &f32, &err));
     CHECK_NEAR(f32.cost, exact.cost, 1e-4 * exact.cost);

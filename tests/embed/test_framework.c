@@ -192,8 +192,31 @@ static void test_model_envelope(void)
     rn_buf_free(&b);
 }
 
+static void test_balance(void)
+{
+    static const char *const names[] = {"CT", "MR", "CR", "US", "NM"};
+    const uint64_t count[] = {5000, 3000, 40, 900, 5};
+    uint64_t quota[5];
+    CHECK(eb_balance_quotas(count, names, 5, 1000, quota, NULL));
+    /* NM and CR give their unused shares away; US and up split the rest */
+    CHECK_EQ_INT(quota[4], 5);
+    CHECK_EQ_INT(quota[2], 40);
+    CHECK_EQ_INT(quota[0] + quota[1] + quota[3], 955);
+    CHECK(quota[3] >= 318 && quota[3] <= 319 && quota[0] >= 318 && quota[1] >= 318);
+    /* asking for more than there is takes everything */
+    CHECK(eb_balance_quotas(count, names, 5, 100000, quota, NULL));
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ_INT(quota[i], count[i]);
+    /* equal counts: the remainder goes by name order, so it is deterministic */
+    const uint64_t same[] = {10, 10, 10};
+    CHECK(eb_balance_quotas(same, names, 3, 10, quota, NULL));
+    CHECK_EQ_INT(quota[0] + quota[1] + quota[2], 10);
+    CHECK_EQ_INT(quota[1], 4); /* "MR" sorts last among CR, CT, MR */
+}
+
 int main(void)
 {
+    test_balance();
     test_blob_round_trip();
     test_blob_limits();
     test_options();

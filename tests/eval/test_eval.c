@@ -5,6 +5,9 @@
 
 #include <stdint.h>
 
+/* Two worker threads, shared by the tests that run threaded. */
+static RnPool *pool2;
+
 static uint64_t rng_state = 12345;
 
 static uint64_t next_u64(void)
@@ -215,14 +218,14 @@ static void test_silhouette_vs_reference(void)
             for (size_t i = 0; i < n * d; i++)
                 xf[i] = (float)x[i];
             for (int dist = 0; dist < 3; dist++) {
-                RnEvalPoints X64 = {RN_DTYPE_F64, n, d, x}, X32 = {RN_DTYPE_F32, n, d, xf};
+                RnMatrix X64 = {x, n, d, 0, RN_DTYPE_F64}, X32 = {xf, n, d, 0, RN_DTYPE_F32};
                 CHECK(rn_silhouette_samples_reference(&X64, lab, dist, ref, NULL));
-                CHECK(rn_silhouette_samples(&X64, lab, dist, 1 + (int)(a % 2), fast, NULL));
+                CHECK(rn_silhouette_samples(&X64, lab, dist, a % 2 ? pool2 : NULL, fast, NULL));
                 double worst = 0;
                 for (size_t i = 0; i < n; i++)
                     worst = fmax(worst, fabs(fast[i] - ref[i]));
                 CHECK_MSG(worst <= 1e-9, "f64 n=%zu d=%zu dist=%d: %.3g", n, d, dist, worst);
-                CHECK(rn_silhouette_samples(&X32, lab, dist, 2, fast, NULL));
+                CHECK(rn_silhouette_samples(&X32, lab, dist, pool2, fast, NULL));
                 worst = 0;
                 for (size_t i = 0; i < n; i++)
                     worst = fmax(worst, fabs(fast[i] - ref[i]));
@@ -231,6 +234,36 @@ static void test_silhouette_vs_reference(void)
             free(x); free(xf); free(fast); free(ref); free(lab);
         }
     }
+}
+
+/* The same bits for 1..4 threads (ordered additions in the symmetric pass,
+ * one-way rows in the sampled one), and a strided view gives the same
+ * result as a contiguous copy. */
+static void test_silhouette_determinism(void)
+{
+    size_t n = 1300, d = 5, wide = 8; /* 6 blocks of 256 rows */
+    double *x = malloc(n * wide * sizeof *x), *xc = malloc(n * d * sizeof *xc);
+    double *s1 = malloc(n * sizeof *s1), *st = malloc(n * sizeof *st);
+    int32_t *lab = malloc(n * sizeof *lab);
+    fill_points(xc, lab, n, d, 7, false);
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < wide; t++)
+            x[i * wide + t] = t < d ? xc[i * d + t] : NAN;
+    RnMatrix X = {xc, n, d, 0, RN_DTYPE_F64}, W = {x, n, d, wide, RN_DTYPE_F64};
+    for (int dist = 0; dist < 3; dist++) {
+        CHECK(rn_silhouette_samples(&X, lab, dist, NULL, s1, NULL));
+        for (int t = 2; t <= 4; t++) {
+            RnPool *pool = rn_pool_open(t, NULL);
+            CHECK(rn_silhouette_samples(&W, lab, dist, pool, st, NULL));
+            CHECK_MSG(memcmp(s1, st, n * sizeof *st) == 0, "dist %d, %d threads", dist, t);
+            RnSilhouetteEstimate a, b;
+            CHECK(rn_silhouette_sampled(&X, lab, dist, 300, 3, 4, NULL, &a, NULL));
+            CHECK(rn_silhouette_sampled(&W, lab, dist, 300, 3, 4, pool, &b, NULL));
+            CHECK(memcmp(&a.mean, &b.mean, sizeof a.mean) == 0 && a.sd == b.sd);
+            rn_pool_close(pool);
+        }
+    }
+    free(x); free(xc); free(s1); free(st); free(lab);
 }
 
 typedef struct ProgressLog {
@@ -250,11 +283,11 @@ static void log_progress(void *ctx, uint64_t done, uint64_t total)
 
 /* Progress reaches the total only from the calling thread; with one thread
  * every unit is reported: 600 items = 3 blocks -> 3·4/2 = 6 tiles. */
-static void test_progress(const RnEvalPoints *X, const int32_t *lab)
+static void test_progress(const RnMatrix *X, const int32_t *lab)
 {
     ProgressLog log = {0, 0, 0, true};
-    RnSilhouetteOptions opt = {RN_EVAL_EUCLIDEAN, 1, log_progress, &log};
-    double *s = malloc(X->n * sizeof *s);
+    RnSilhouetteOptions opt = {RN_DISTANCE_EUCLIDEAN, NULL, log_progress, &log};
+    double *s = malloc(X->rows * sizeof *s);
     CHECK(rn_silhouette_samples_opt(X, lab, &opt, s, NULL));
     CHECK(log.monotonic && log.calls == 4); /* 3 block rows and the end */
     CHECK_EQ_INT(log.total, 6);
@@ -272,16 +305,16 @@ static void test_silhouette_sampled_and_errors(void)
     double *x = malloc(n * d * sizeof *x);
     int32_t *lab = malloc(n * sizeof *lab);
     fill_points(x, lab, n, d, 4, false);
-    RnEvalPoints X = {RN_DTYPE_F64, n, d, x};
+    RnMatrix X = {x, n, d, 0, RN_DTYPE_F64};
     double exact;
-    CHECK(rn_silhouette_score(&X, lab, RN_EVAL_EUCLIDEAN, 2, &exact, NULL));
+    CHECK(rn_silhouette_score(&X, lab, RN_DISTANCE_EUCLIDEAN, pool2, &exact, NULL));
     RnSilhouetteEstimate e;
     /* every item sampled in each of 3 rounds: all rounds equal the exact score */
-    CHECK(rn_silhouette_sampled(&X, lab, RN_EVAL_EUCLIDEAN, n, 3, 9, 2, &e, NULL));
+    CHECK(rn_silhouette_sampled(&X, lab, RN_DISTANCE_EUCLIDEAN, n, 3, 9, pool2, &e, NULL));
     CHECK_NEAR(e.mean, exact, 1e-12);
     CHECK_NEAR(e.sd, 0.0, 1e-12);
     CHECK(e.sample_size == n && e.repeats == 3);
-    CHECK(rn_silhouette_sampled(&X, lab, RN_EVAL_EUCLIDEAN, 100, 25, 9, 2, &e, NULL));
+    CHECK(rn_silhouette_sampled(&X, lab, RN_DISTANCE_EUCLIDEAN, 100, 25, 9, pool2, &e, NULL));
     CHECK(e.ci_low < e.mean && e.mean < e.ci_high);
     CHECK_MSG(e.ci_low <= exact && exact <= e.ci_high, "%g not in [%g, %g]", exact,
               e.ci_low, e.ci_high);
@@ -289,9 +322,9 @@ static void test_silhouette_sampled_and_errors(void)
 
     /* sklearn's label-count rule: 2 .. n-1 clusters */
     int32_t one[3] = {4, 4, 4}, all[3] = {1, 2, 3};
-    RnEvalPoints X3 = {RN_DTYPE_F64, 3, d, x};
+    RnMatrix X3 = {x, 3, d, 0, RN_DTYPE_F64};
     RnError *err = NULL;
-    CHECK(!rn_silhouette_score(&X3, one, RN_EVAL_EUCLIDEAN, 1, &exact, &err));
+    CHECK(!rn_silhouette_score(&X3, one, RN_DISTANCE_EUCLIDEAN, NULL, &exact, &err));
     CHECK(rn_error_code(err) == RN_ERROR_INVALID);
     rn_error_free(err);
     err = NULL;
@@ -307,7 +340,7 @@ static void test_dispersion_and_stability(void)
     /* two tight pairs 10 apart: CH and DB by hand */
     double x[] = {0, 0, 0, 2, 10, 0, 10, 2};
     int32_t lab[] = {0, 0, 1, 1};
-    RnEvalPoints X = {RN_DTYPE_F64, 4, 2, x};
+    RnMatrix X = {x, 4, 2, 0, RN_DTYPE_F64};
     double ch, db;
     CHECK(rn_calinski_harabasz_score(&X, lab, &ch, NULL));
     /* extra = 4·25 = 100, intra = 4·1 = 4: 100·(4-2) / (4·(2-1)) = 50 */
@@ -361,6 +394,7 @@ static void test_label_file(void)
 
 int main(void)
 {
+    pool2 = rn_pool_open(2, NULL);
     test_known_values();
     test_encoding();
     test_contingency();
@@ -368,7 +402,9 @@ int main(void)
     test_large_pairs();
     test_silhouette_vs_reference();
     test_silhouette_sampled_and_errors();
+    test_silhouette_determinism();
     test_dispersion_and_stability();
     test_label_file();
+    rn_pool_close(pool2);
     TEST_DONE();
 }

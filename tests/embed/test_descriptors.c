@@ -1,0 +1,246 @@
+/* HOG and uniform LBP: the fast versions against the literal ports of
+ * scikit-image's loops (bit-identical: same float arithmetic in the same
+ * order), hand-checked cases, and the hog/lbp methods end to end (the
+ * descriptor without PCA, fit/transform/save/reload byte-identical,
+ * damaged files refused). */
+#include "embed/descriptors.h"
+#include "embed/image_common.h"
+#include "rn_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Random image with flat patches (ties for LBP) and smooth ramps. */
+static void make_image(float *img, uint32_t rows, uint32_t cols, uint64_t seed)
+{
+    RnRng rng = rn_rng_new(seed);
+    for (uint32_t r = 0; r < rows; r++)
+        for (uint32_t c = 0; c < cols; c++) {
+            float v;
+            if ((r / 5 + c / 7) % 3 == 0)
+                v = 0.5f; /* flat */
+            else if ((r / 5 + c / 7) % 3 == 1)
+                v = (float)(r * 3 + c) / (float)(rows * 3 + cols);
+            else
+                v = (float)rn_rng_double(&rng);
+            img[(size_t)r * cols + c] = v;
+        }
+}
+
+static void test_hog_fast_vs_ref(void)
+{
+    static const struct { uint32_t rows, cols; EbHogParams p; } cases[] = {
+        {64, 64, {9, 8, 2}}, {64, 64, {9, 8, 3}}, {37, 53, {9, 8, 2}},
+        {40, 40, {12, 7, 1}}, {30, 45, {4, 5, 3}}, {16, 16, {9, 8, 2}},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        uint32_t rows = cases[t].rows, cols = cases[t].cols;
+        const EbHogParams *p = &cases[t].p;
+        size_t dim = eb_hog_dim(rows, cols, p);
+        CHECK(dim > 0);
+        float *img = malloc((size_t)rows * cols * sizeof *img);
+        float *scratch = malloc(eb_hog_scratch(rows, cols, p) * sizeof *scratch);
+        float *fast = malloc(dim * sizeof *fast), *ref = malloc(dim * sizeof *ref);
+        make_image(img, rows, cols, t + 1);
+        eb_hog(img, rows, cols, p, scratch, fast);
+        CHECK(eb_hog_ref(img, rows, cols, p, ref, NULL));
+        CHECK_MSG(memcmp(fast, ref, dim * sizeof *fast) == 0, "case %zu", t);
+        /* every block is unit length (or zero) after L2-Hys */
+        size_t len = (size_t)p->block * p->block * p->orientations;
+        for (size_t b = 0; b < dim / len; b++) {
+            double ss = 0;
+            for (size_t i = 0; i < len; i++)
+                ss += (double)fast[b * len + i] * fast[b * len + i];
+            CHECK(ss == 0 || fabs(ss - 1) < 1e-5);
+        }
+        free(img);
+        free(scratch);
+        free(fast);
+        free(ref);
+    }
+    EbHogParams p = {9, 8, 2};
+    CHECK_EQ_INT(eb_hog_dim(64, 64, &p), 7 * 7 * 2 * 2 * 9);
+    CHECK_EQ_INT(eb_hog_dim(15, 64, &p), 0); /* less than one block */
+}
+
+static void test_hog_hand_cases(void)
+{
+    EbHogParams p = {9, 4, 1};
+    float img[16 * 16], scratch[2 * 256 + 16 * 9], out[16 * 9];
+    for (int i = 0; i < 256; i++)
+        img[i] = 0.25f;
+    eb_hog(img, 16, 16, &p, scratch, out);
+    for (int i = 0; i < 16 * 9; i++)
+        CHECK(out[i] == 0); /* no gradient anywhere */
+    /* a vertical edge: horizontal gradients, angle 0, all in bin 0 */
+    for (int r = 0; r < 16; r++)
+        for (int c = 0; c < 16; c++)
+            img[r * 16 + c] = c < 8 ? 0.0f : 1.0f;
+    eb_hog(img, 16, 16, &p, scratch, out);
+    for (int cell = 0; cell < 16; cell++)
+        for (int o = 0; o < 9; o++) {
+            bool edge_cell = cell % 4 == 1 || cell % 4 == 2;
+            float want = edge_cell && o == 0 ? 1.0f : 0.0f;
+            CHECK_NEAR(out[cell * 9 + o], want, 1e-6);
+        }
+}
+
+static void test_lbp_fast_vs_ref(void)
+{
+    static const struct { uint32_t P; double R; } scales[] = {
+        {8, 1}, {16, 2}, {24, 3}, {12, 1.5}, {4, 1}, {8, 2.7},
+    };
+    static const uint32_t sizes[][2] = {{64, 64}, {33, 47}, {5, 5}};
+    for (size_t z = 0; z < 3; z++)
+        for (size_t s = 0; s < sizeof scales / sizeof scales[0]; s++) {
+            uint32_t rows = sizes[z][0], cols = sizes[z][1];
+            float *img = malloc((size_t)rows * cols * sizeof *img);
+            uint8_t *a = malloc((size_t)rows * cols), *b = malloc((size_t)rows * cols);
+            make_image(img, rows, cols, 40 + s);
+            eb_lbp_codes(img, rows, cols, scales[s].P, scales[s].R, a);
+            CHECK(eb_lbp_codes_ref(img, rows, cols, scales[s].P, scales[s].R, b, NULL));
+            CHECK_MSG(memcmp(a, b, (size_t)rows * cols) == 0, "P %u R %g size %u",
+                      scales[s].P, scales[s].R, rows);
+            for (size_t i = 0; i < (size_t)rows * cols; i++)
+                CHECK(a[i] <= scales[s].P + 1);
+            free(img);
+            free(a);
+            free(b);
+        }
+    /* a constant image: every interior pixel ties with all neighbours
+     * (code P), border pixels see zeros outside (code 0 or non-uniform) */
+    float flat[100];
+    uint8_t codes[100];
+    for (int i = 0; i < 100; i++)
+        flat[i] = 0.5f;
+    eb_lbp_codes(flat, 10, 10, 8, 1, codes);
+    CHECK_EQ_INT(codes[5 * 10 + 5], 8);
+    CHECK(codes[0] != 8);
+}
+
+static uint8_t *make_thumbs(size_t n, uint32_t S, RnEmbedItem *items)
+{
+    uint8_t *px = malloc(n * S * S);
+    for (size_t i = 0; i < n; i++) {
+        float img[64 * 64];
+        make_image(img, S, S, 1000 + i);
+        for (size_t j = 0; j < (size_t)S * S; j++) /* two families: dark or light */
+            px[i * S * S + j] = (uint8_t)(img[j] * (i % 2 ? 120 : 250));
+        items[i] = (RnEmbedItem){.sop_uid = "1.2", .modality = "CT", .region = "",
+                                 .thumb = px + i * S * S, .thumb_size = S};
+    }
+    return px;
+}
+
+/* Fit, transform, save, reload, transform again: byte-identical; damaged
+ * files refused. */
+static void round_trip(const char *method, const char *options, size_t dim)
+{
+    enum { N = 300 };
+    RnEmbedItem items[N];
+    uint8_t *px = make_thumbs(N, 48, items);
+    RnEmbedParams p = {.dim = dim, .seed = 2, .threads = 3, .options = options};
+    RnError *err = NULL;
+    RnEmbedModel *m = rn_embed_fit(RN_EMBED_IMAGE, method, items, N, &p, &err);
+    CHECK_MSG(m != NULL, "%s: %s", method, err ? rn_error_message(err) : "");
+    rn_error_free(err);
+    err = NULL;
+    if (!m) {
+        free(px);
+        return;
+    }
+    size_t d = rn_embed_model_dim(m);
+    float *a = malloc(N * d * sizeof *a), *b = malloc(N * d * sizeof *b);
+    CHECK(rn_embed_transform(m, items, N, a, NULL));
+    char path[] = "/tmp/rn_embed_desc_XXXXXX";
+    close(mkstemp(path));
+    CHECK(rn_embed_model_save(m, path, NULL));
+    RnEmbedModel *back = rn_embed_model_load(path, &err);
+    CHECK_MSG(back != NULL, "%s", err ? rn_error_message(err) : "");
+    rn_error_free(err);
+    err = NULL;
+    if (back) {
+        rn_embed_model_set_threads(back, 1);
+        CHECK(rn_embed_model_dim(back) == d);
+        CHECK(rn_embed_transform(back, items, N, b, NULL));
+        CHECK_MSG(memcmp(a, b, N * d * sizeof *a) == 0, "%s reload", method);
+    }
+    uint8_t *file;
+    size_t len;
+    CHECK(rn_file_read_all(path, 1 << 26, &file, &len, NULL));
+    for (size_t cut = 0; cut < len; cut += 1 + len / 50) {
+        CHECK(rn_embed_model_load_memory(file, cut, &err) == NULL);
+        rn_error_free(err);
+        err = NULL;
+    }
+    file[len / 2] ^= 1;
+    CHECK(rn_embed_model_load_memory(file, len, &err) == NULL);
+    rn_error_free(err);
+    free(file);
+    unlink(path);
+    rn_embed_model_free(back);
+    rn_embed_model_free(m);
+    free(a);
+    free(b);
+    free(px);
+}
+
+/* pca=off gives the descriptor of the resampled thumbnail itself. */
+static void test_hog_method_is_descriptor(void)
+{
+    enum { N = 4 };
+    RnEmbedItem items[N];
+    uint8_t *px = make_thumbs(N, 32, items);
+    RnEmbedParams p = {.options = "size=32,cell=8,block=2,pca=off"};
+    RnEmbedModel *m = rn_embed_fit(RN_EMBED_IMAGE, "hog", items, N, &p, NULL);
+    CHECK(m != NULL);
+    EbHogParams hp = {9, 8, 2};
+    size_t d = eb_hog_dim(32, 32, &hp);
+    CHECK(m && rn_embed_model_dim(m) == d);
+    float *out = malloc(N * d * sizeof *out), *want = malloc(d * sizeof *want);
+    float img[32 * 32], scratch[2 * 1024 + 16 * 9];
+    CHECK(m && rn_embed_transform(m, items, N, out, NULL));
+    for (size_t i = 0; i < N; i++) {
+        for (int j = 0; j < 32 * 32; j++)
+            img[j] = items[i].thumb[j] * (1.0f / 255.0f);
+        eb_hog(img, 32, 32, &hp, scratch, want);
+        double worst = 0;
+        for (size_t j = 0; j < d; j++)
+            worst = fmax(worst, fabs(want[j] - out[i * d + j]));
+        CHECK_MSG(worst < 1e-5, "row %zu off by %g", i, worst);
+    }
+    RnError *err = NULL;
+    p.dim = 7; /* without PCA the dimension is the descriptor's */
+    CHECK(!rn_embed_fit(RN_EMBED_IMAGE, "hog", items, N, &p, &err));
+    rn_error_free(err);
+    err = NULL;
+    p.dim = 0;
+    p.options = "size=32,cell=8,block=5";
+    CHECK(!rn_embed_fit(RN_EMBED_IMAGE, "hog", items, N, &p, &err));
+    CHECK_EQ_INT(rn_error_code(err), RN_ERROR_INVALID);
+    rn_error_free(err);
+    err = NULL;
+    p.options = "scales=8:1;0:2";
+    CHECK(!rn_embed_fit(RN_EMBED_IMAGE, "lbp", items, N, &p, &err));
+    CHECK_EQ_INT(rn_error_code(err), RN_ERROR_INVALID);
+    rn_error_free(err);
+    rn_embed_model_free(m);
+    free(out);
+    free(want);
+    free(px);
+}
+
+int main(void)
+{
+    test_hog_fast_vs_ref();
+    test_hog_hand_cases();
+    test_lbp_fast_vs_ref();
+    round_trip("hog", NULL, 16);
+    round_trip("hog", "size=32,cell=4,block=3,orientations=6,pca=off", 0);
+    round_trip("lbp", NULL, 16);
+    round_trip("lbp", "size=32,grid=2,scales=8:1;12:1.5,pca=off", 0);
+    round_trip("pca", "size=24", 10);
+    test_hog_method_is_descriptor();
+    TEST_DONE();
+}
