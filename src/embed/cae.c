@@ -321,8 +321,10 @@ static void *cae_load(const uint8_t *payload, size_t n, size_t *dim, RnError **e
 const RnEmbedMethodOps rn_embed_cae_ops = {
     .source = RN_EMBED_IMAGE,
     .name = "cae",
-    .summary = "convolutional autoencoder (authors'): conv+pool encoder, dense "
-               "bottleneck, trained on the sample",
+    .summary = "convolutional autoencoder (the authors'): conv+pool encoder, "
+               "dense bottleneck, mirrored decoder, trained on the sample "
+               "(options size=64, levels=3, channels=16, batch=32, epochs=10, "
+               "patience=2, lr=0.001, val=0.1)",
     .fit = cae_fit,
     .transform = cae_transform,
     .save = cae_save,
