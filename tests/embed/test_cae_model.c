@@ -169,13 +169,21 @@ static void test_determinism_and_sizes(void)
     rn_embed_model_free(d);
     d = fit(9, 1, "size=24,levels=3,channels=2,epochs=1");
     RnEmbedModel *e = fit(9, 1, "size=32,levels=2,channels=2,epochs=1");
-    CHECK(d && e);
-    if (d && e) {
-        float *x = embed(d), *y = embed(e);
+    /* 128² input (bilinear up from the 32² thumbnails), four levels */
+    RnEmbedModel *f = fit(9, 1, "size=128,levels=4,channels=2,epochs=1,batch=16");
+    CHECK(d && e && f);
+    if (d && e && f) {
+        float *x = embed(d), *y = embed(e), *z = embed(f);
+        bool finite = true;
+        for (size_t i = 0; i < N_ITEMS * 8; i++)
+            finite &= isfinite(x[i]) && isfinite(y[i]) && isfinite(z[i]);
+        CHECK(finite);
         free(x);
         free(y);
+        free(z);
     }
     rn_embed_model_free(e);
+    rn_embed_model_free(f);
 done:
     rn_embed_model_free(a);
     rn_embed_model_free(b);
