@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void)
@@ -59,13 +60,19 @@ int main(int argc, char **argv)
     float *out = malloc(n * dim * sizeof *out);
     bool ok = ops->transform(st, items, n, out, NULL);
     double t2 = now();
-    /* epochs run: the payload's sixth u32, little endian (cae.c) */
+    /* the training report: payload u32s 5 and 6 and the f32 after them,
+     * little endian (cae.c) */
     RnBuf b = RN_BUF_INIT;
-    uint32_t epochs = 0;
-    if (ops->save(st, &b, NULL) && b.len >= 24)
-        epochs = (uint32_t)b.data[20] | (uint32_t)b.data[21] << 8;
-    printf("fit %.2f s, %u epochs, %.2f s per 1000 images per epoch, "
-           "transform %.0f images/s%s\n", t1 - t0, epochs,
+    uint32_t epochs = 0, best_epoch = 0;
+    float best = 0.0f;
+    if (ops->save(st, &b, NULL) && b.len >= 32) {
+        memcpy(&epochs, b.data + 20, 4);
+        memcpy(&best_epoch, b.data + 24, 4);
+        memcpy(&best, b.data + 28, 4);
+    }
+    printf("fit %.2f s, %u epochs (best %u, validation MSE %.5f), %.2f s per "
+           "1000 images per epoch, transform %.0f images/s%s\n", t1 - t0,
+           epochs, best_epoch, best,
            epochs ? (t1 - t0) / epochs / ((double)n / 1000.0) : 0.0,
            (double)n / (t2 - t1), ok ? "" : " (failed)");
     rn_buf_free(&b);
