@@ -117,12 +117,62 @@ static void flip_kernel(const float *weight, size_t cin, size_t cout, float *wfl
                 wflip[(c * 9 + (8 - t)) * cout + o] = weight[(o * 9 + t) * cin + c];
 }
 
+/* Weight gradient of a layer with one input or one output channel: sums
+ * over pixels straight from x and dy (im2col would copy 9·cin floats per
+ * pixel for a product of 9·cin·cout). acc: 9·cin·cout floats, [tap][o][c],
+ * one image at a time, added to dweight in image order. */
+static void weight_grad_direct(const float *x, const float *dy, size_t n,
+                               size_t h, size_t w, size_t cin, size_t cout,
+                               float *dweight, float *acc)
+{
+    size_t kc = cin * cout;
+    for (size_t b = 0; b < n; b++) {
+        zero_floats(acc, 9 * kc);
+        const float *img = x + b * h * w * cin;
+        for (size_t y = 0; y < h; y++)
+            for (size_t xx = 0; xx < w; xx++) {
+                const float *g = dy + ((b * h + y) * w + xx) * cout;
+                for (int ky = -1; ky <= 1; ky++) {
+                    ptrdiff_t sy = (ptrdiff_t)y + ky;
+                    if (sy < 0 || sy >= (ptrdiff_t)h)
+                        continue;
+                    for (int kx = -1; kx <= 1; kx++) {
+                        ptrdiff_t sx = (ptrdiff_t)xx + kx;
+                        if (sx < 0 || sx >= (ptrdiff_t)w)
+                            continue;
+                        const float *src = img + ((size_t)sy * w + (size_t)sx) * cin;
+                        float *a = acc + (size_t)((ky + 1) * 3 + kx + 1) * kc;
+                        if (cin == 1) {
+                            for (size_t o = 0; o < cout; o++)
+                                a[o] += g[o] * src[0];
+                        } else {
+                            for (size_t o = 0; o < cout; o++)
+                                for (size_t c = 0; c < cin; c++)
+                                    a[o * cin + c] += g[o] * src[c];
+                        }
+                    }
+                }
+            }
+        for (size_t o = 0; o < cout; o++)
+            for (size_t t = 0; t < 9; t++)
+                for (size_t c = 0; c < cin; c++) {
+                    float v = acc[t * kc + o * cin + c];
+                    float *d = &dweight[(o * 9 + t) * cin + c];
+                    *d = b ? *d + v : v;
+                }
+    }
+}
+
 void nn_conv3_weight_grad(const float *x, const float *dy, size_t n,
                           size_t h, size_t w, size_t cin, size_t cout,
                           float *dweight, float *dbias, float *col, size_t chunk)
 {
     size_t hw = h * w, k = 9 * cin;
     nn_column_sums(dy, n * hw, cout, dbias);
+    if (cin == 1 || cout == 1) {
+        weight_grad_direct(x, dy, n, h, w, cin, cout, dweight, col);
+        return;
+    }
     for (size_t b0 = 0; b0 < n; b0 += chunk) {
         size_t nb = n - b0 < chunk ? n - b0 : chunk;
         im2col3(x + b0 * hw * cin, nb, h, w, cin, col);
