@@ -74,7 +74,7 @@ void nn_column_sums(const float *m, size_t rows, size_t cols, float *out);
  * images at a time; the result does not depend on it); wflip, a scratch of
  * 9·cin·cout floats. Weight and bias gradients (overwritten), summed in a
  * fixed order whatever the thread count (straight from x and dy, without
- * im2col, when cin or cout is 1; col then needs 9·cin·cout floats): */
+ * im2col, when cout is 1; col then needs 9·cin floats): */
 void nn_conv3_weight_grad(const float *x, const float *dy, size_t n,
                           size_t h, size_t w, size_t cin, size_t cout,
                           float *dweight, float *dbias, float *col, size_t chunk);

@@ -117,10 +117,11 @@ static void flip_kernel(const float *weight, size_t cin, size_t cout, float *wfl
                 wflip[(c * 9 + (8 - t)) * cout + o] = weight[(o * 9 + t) * cin + c];
 }
 
-/* Weight gradient of a layer with one input or one output channel: sums
- * over pixels straight from x and dy (im2col would copy 9·cin floats per
- * pixel for a product of 9·cin·cout). acc: 9·cin·cout floats, [tap][o][c],
- * one image at a time, added to dweight in image order. */
+/* Weight gradient of a layer with one output channel (the reconstruction):
+ * sums over pixels straight from x and dy, as im2col would copy 9·cin
+ * floats per pixel for 9·cin products (5× faster: bench/RESULTS.md). acc:
+ * 9·cin·cout floats, [tap][o][c], one image at a time, added to dweight in
+ * image order. */
 static void weight_grad_direct(const float *x, const float *dy, size_t n,
                                size_t h, size_t w, size_t cin, size_t cout,
                                float *dweight, float *acc)
@@ -142,14 +143,9 @@ static void weight_grad_direct(const float *x, const float *dy, size_t n,
                             continue;
                         const float *src = img + ((size_t)sy * w + (size_t)sx) * cin;
                         float *a = acc + (size_t)((ky + 1) * 3 + kx + 1) * kc;
-                        if (cin == 1) {
-                            for (size_t o = 0; o < cout; o++)
-                                a[o] += g[o] * src[0];
-                        } else {
-                            for (size_t o = 0; o < cout; o++)
-                                for (size_t c = 0; c < cin; c++)
-                                    a[o * cin + c] += g[o] * src[c];
-                        }
+                        for (size_t o = 0; o < cout; o++)
+                            for (size_t c = 0; c < cin; c++)
+                                a[o * cin + c] += g[o] * src[c];
                     }
                 }
             }
@@ -169,7 +165,7 @@ void nn_conv3_weight_grad(const float *x, const float *dy, size_t n,
 {
     size_t hw = h * w, k = 9 * cin;
     nn_column_sums(dy, n * hw, cout, dbias);
-    if (cin == 1 || cout == 1) {
+    if (cout == 1) {
         weight_grad_direct(x, dy, n, h, w, cin, cout, dweight, col);
         return;
     }
