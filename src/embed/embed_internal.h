@@ -42,6 +42,7 @@ extern const RnEmbedMethodOps rn_embed_pca_ops;
 extern const RnEmbedMethodOps rn_embed_hog_ops;
 extern const RnEmbedMethodOps rn_embed_lbp_ops;
 /* image (cae) */
+extern const RnEmbedMethodOps rn_embed_cae_ops;
 /* metadata and text (embtxt) */
 extern const RnEmbedMethodOps rn_embed_meta_authors;
 extern const RnEmbedMethodOps rn_embed_meta_text_tags;

@@ -12,6 +12,7 @@ static const RnEmbedMethodOps *const method_table[] = {
     &rn_embed_hog_ops,
     &rn_embed_lbp_ops,
     &rn_embed_pca_ops,
+    &rn_embed_cae_ops,
     /* metadata */
     &rn_embed_meta_authors,
     &rn_embed_meta_text_tags,
