@@ -259,6 +259,103 @@ bool rn_cluster_sweep_k(const RnMatrix *X, const RnKSweepOptions *opt,
                         void (*progress)(void *ctx, size_t done, size_t total),
                         void *progress_ctx, RnKSweep *out, RnError **err);
 void rn_ksweep_free(RnKSweep *s);
+/* The sweep as one JSON object (rows, best k per criterion, elbow k; null
+ * where none), or as a text table. algo names the objective column. */
+bool rn_ksweep_json(const RnKSweep *s, RnClusterAlgo algo, RnJsonWriter *w);
+bool rn_ksweep_text(const RnKSweep *s, RnClusterAlgo algo, RnBuf *out, RnError **err);
+
+/* ---- cluster model: fit, predict, save, load --------------------------- */
+
+/* A fitted clustering that new data can be assigned to: the centres (the
+ * medoid rows for k-medoids), how they were fitted, and the distance used.
+ * Saved as a versioned, checksummed file (`radnet assign` reloads it). */
+typedef struct RnClusterModel RnClusterModel;
+
+typedef struct RnClusterModelOptions {
+    RnClusterAlgo algo;
+    size_t k;
+    uint64_t seed;
+    RnPool *pool;                 /* NULL: the calling thread only */
+    bool minibatch;               /* k-means by mini-batches */
+    /* per algorithm; k, seed and pool above replace theirs */
+    RnKMeansOptions kmeans;
+    RnMiniBatchOptions minibatch_options;
+    RnKMedoidsOptions kmedoids;
+} RnClusterModelOptions;
+
+/* The paper's settings for algo (see the k-means / k-medoids defaults). */
+void rn_cluster_model_options_default(RnClusterModelOptions *o, RnClusterAlgo algo,
+                                      size_t k);
+
+/* Sets one option by name, as a configuration file or command line gives
+ * it: "algo" (kmeans|kmedoids), "k", "seed", "method" (of the current
+ * algo), "init" (k-means++|random or k-medoids++|build|random), "n_init",
+ * "max_iter", "tol", "batch" (mini-batch size; 0: off), "metric"
+ * (k-medoids; k-means only takes euclidean), "max_exact", "sample_size",
+ * "samples" (CLARA); '-' may stand for '_', "init-method" for "init". Set
+ * "algo" first. RN_ERROR_INVALID names the option and the value it
+ * refuses. */
+bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *name,
+                                  const char *value, RnError **err);
+
+typedef struct RnClusterModelInfo {
+    RnClusterAlgo algo;
+    int method;               /* RnKMeansAlgorithm or RnKMedoidsMethod */
+    bool minibatch;
+    RnDistance metric;        /* k-means: Euclidean */
+    RnDType dtype;            /* of the centres */
+    size_t k, d;
+    size_t n_train;           /* rows fitted on (0 for given centres) */
+    uint64_t seed;
+    double objective;         /* training inertia (k-means) or cost */
+    int n_iter;
+    bool converged, sampled;
+} RnClusterModelInfo;
+
+/* Fits on X; labels and dist (each optional, X->rows entries) receive the
+ * training labels and each row's distance to its centre (Euclidean for
+ * k-means, the metric for k-medoids). */
+RnClusterModel *rn_cluster_model_fit(const RnMatrix *X, const RnClusterModelOptions *o,
+                                     int32_t *labels, double *dist, RnError **err);
+/* A model from given centres (e.g. a train split's), for predict. */
+RnClusterModel *rn_cluster_model_from_centers(RnClusterAlgo algo, RnDistance metric,
+                                              const RnMatrix *centers, RnError **err);
+void rn_cluster_model_close(RnClusterModel *m);
+
+const RnClusterModelInfo *rn_cluster_model_info(const RnClusterModel *m);
+/* "elkan", "lloyd", "naive", "hamerly", "minibatch", "alternate",
+ * "fasterpam", "pam" or "given". */
+const char *rn_cluster_model_method(const RnClusterModel *m);
+/* The centres (k × d, borrowed). */
+RnMatrix rn_cluster_model_centers(const RnClusterModel *m);
+/* Row indices of the medoids in the training data, or NULL (k-means). */
+const size_t *rn_cluster_model_medoids(const RnClusterModel *m);
+
+/* Nearest centre of every row of X (any float dtype, d columns); labels
+ * and dist (the distance to that centre) are each optional. */
+bool rn_cluster_model_predict(const RnClusterModel *m, const RnMatrix *X, RnPool *pool,
+                              int32_t *labels, double *dist, RnError **err);
+
+/* The model's description as fields of the JSON object open in w: algo,
+ * method, metric, k, d, n_train, seed, inertia (k-means) or cost, n_iter,
+ * converged, and for k-medoids sampled and medoids. */
+bool rn_cluster_model_json_fields(const RnClusterModel *m, RnJsonWriter *w);
+
+#define RN_CLUSTER_MODEL_VERSION 1u
+/* Largest model file read (4 GiB). */
+#define RN_CLUSTER_MODEL_MAX_BYTES ((size_t)1 << 32)
+
+/* The file image: little-endian, magic "RNCLUSTM", version, fit info,
+ * medoids, centres, CRC-32 of all preceding bytes. Loading the image of a
+ * model and serialising it again gives the same bytes. */
+bool rn_cluster_model_serialize(const RnClusterModel *m, RnBuf *out, RnError **err);
+/* Refuses (RN_ERROR_PARSE, offset where known) a wrong magic, a truncated
+ * or over-long image, a checksum mismatch, bad enums or sizes, non-finite
+ * centres; RN_ERROR_UNSUPPORTED for a newer version. */
+RnClusterModel *rn_cluster_model_parse(const uint8_t *data, size_t n, RnError **err);
+/* Atomic write (temp file, fsync, rename). */
+bool rn_cluster_model_save(const RnClusterModel *m, const char *path, RnError **err);
+RnClusterModel *rn_cluster_model_load(const char *path, RnError **err);
 
 #ifdef __cplusplus
 }

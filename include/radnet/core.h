@@ -78,6 +78,9 @@ bool rn_buf_append_json_string(RnBuf *b, const char *s, size_t n, RnError **err)
 bool rn_buf_terminate(RnBuf *b, RnError **err);
 void rn_buf_free(RnBuf *b);
 
+/* CRC-32 (IEEE 802.3, as zlib's crc32): start with crc = 0, feed pieces. */
+uint32_t rn_crc32(uint32_t crc, const void *data, size_t n);
+
 /* ---- I/O method table ------------------------------------------------ */
 
 /* One reader interface for files, memory and fuzz input. Reads are buffered
@@ -286,10 +289,25 @@ static inline const void *rn_matrix_row(const RnMatrix *m, size_t i)
 {
     return (const char *)m->data + i * rn_matrix_stride(m) * rn_dtype_size(m->dtype);
 }
+/* False (RN_ERROR_PARSE naming the row) when an element is NaN or ±Inf. */
+bool rn_matrix_check_finite(const RnMatrix *m, RnError **err);
 /* Element (i, j) as double. */
 double rn_matrix_at(const RnMatrix *m, size_t i, size_t j);
 /* A view of a 2-D float32/float64 array (false otherwise). */
 bool rn_matrix_from_array(const RnArray *a, RnMatrix *out, RnError **err);
+
+/* A float matrix from a .npy as an RnMatrix: memory-mapped when `map` and
+ * the file already holds little-endian float32/float64 of the wanted type
+ * (want 0: either), else read and converted (want 0: float32 stays,
+ * anything else becomes float64). Trailing dimensions are flattened. */
+typedef struct RnMatrixFile {
+    RnMatrix m;
+    RnArray array;    /* when read */
+    RnNpyMap map;     /* when mapped */
+} RnMatrixFile;
+bool rn_matrix_file_open(const char *path, RnDType want, bool map, RnMatrixFile *out,
+                         RnError **err);
+void rn_matrix_file_close(RnMatrixFile *f);
 
 /* ---- distances and enum names -------------------------------------- */
 
@@ -358,6 +376,9 @@ bool rn_json_kv_int(RnJsonWriter *w, const char *key, int64_t v);
 bool rn_json_kv_uint(RnJsonWriter *w, const char *key, uint64_t v);
 bool rn_json_kv_double(RnJsonWriter *w, const char *key, double v);
 bool rn_json_kv_bool(RnJsonWriter *w, const char *key, bool v);
+/* Makes the writer fail with e (an error met while producing the values,
+ * e.g. an allocation); takes ownership. The first error stays. */
+void rn_json_fail(RnJsonWriter *w, RnError *e);
 /* Shortest "%.{15,16,17}g" text of v that parses back to v (buf >= 32). */
 void rn_format_double(double v, char buf[32]);
 

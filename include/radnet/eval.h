@@ -165,6 +165,9 @@ void rn_label_file_free(RnLabelFile *f);
 bool rn_label_files_join(const RnLabelFile *a, const char *a_name,
                          const RnLabelFile *b, const char *b_name,
                          size_t *a_index, RnError **err);
+/* Appends labels as a label file: header "id,label", then "i,label[i]"
+ * (the id is the row index). */
+bool rn_labels_csv(const int32_t *labels, size_t n, RnBuf *out, RnError **err);
 /* True when every label is a base-10 int64 (then values[] receives them, so
  * labels order numerically as sklearn orders integer labels). */
 bool rn_labels_parse_integers(char *const *labels, size_t n, int64_t *values);
@@ -230,6 +233,75 @@ bool rn_davies_bouldin_score(const RnMatrix *X, const int32_t *labels,
                              double *score, RnError **err);
 bool rn_calinski_harabasz_score(const RnMatrix *X, const int32_t *labels,
                                 double *score, RnError **err);
+
+/* ---- evaluation report (every metric of SPEC §6) ------------------------ */
+
+/* One labeling of n items: dense ids plus the label text of each id. */
+typedef struct RnEvalLabels {
+    size_t n, k;
+    int32_t *ids;        /* n dense ids, in the order of the label values */
+    char **names;        /* k label texts, in id order (owned copies) */
+    bool numeric;        /* every label an integer: ordered and shown as such */
+    int64_t *values;     /* k label values when numeric ("007" is 7) */
+} RnEvalLabels;
+
+/* Encodes text[row_of[j]] for j < n (row_of NULL: text[j]): integer labels
+ * in numeric order, other labels in byte order, as sklearn orders them. */
+bool rn_eval_labels_encode(char *const *text, const size_t *row_of, size_t n,
+                           RnEvalLabels *out, RnError **err);
+void rn_eval_labels_free(RnEvalLabels *l);
+
+typedef struct RnEvalReportOptions {
+    RnDistance distance;        /* silhouette distance; default Euclidean */
+    size_t silhouette_sample;   /* 0: exact silhouette; else items per round */
+    size_t silhouette_repeats;  /* rounds of the sampled silhouette; default 5 */
+    uint64_t seed;              /* of the sampled silhouette; default 1 */
+    RnPool *pool;               /* NULL: the calling thread only */
+    RnEvalProgress progress;    /* optional, silhouette progress */
+    void *progress_ctx;
+} RnEvalReportOptions;
+
+void rn_eval_report_options_default(RnEvalReportOptions *o);
+
+typedef struct RnEvalReport {
+    size_t n_samples, n_clusters;
+    const RnEvalLabels *pred, *truth;   /* borrowed; truth may be NULL */
+    /* against truth */
+    RnSupervisedScores scores;
+    RnContingency table;                /* classes × clusters */
+    /* on the data (have_data); defined needs 2 <= clusters <= n - 1 */
+    bool have_data, data_defined;
+    RnDistance distance;
+    double silhouette, davies_bouldin, calinski_harabasz;
+    bool sampled;                       /* silhouette is an estimate */
+    RnSilhouetteEstimate estimate;
+    uint64_t seed;
+    /* seed stability over pred and the other labelings */
+    size_t stability_count;             /* 0: not computed */
+    double stability_mean_ari;
+    double *stability_pairwise;         /* count × count */
+} RnEvalReport;
+
+/* Scores pred against truth (optional, aligned row by row), on data
+ * (optional, one row per item; NaN or infinity refused) and its stability
+ * against `others` (n_others labelings of the same items). Scores that are
+ * undefined for the labeling (one cluster, or one per item) are left out
+ * (data_defined false), not errors. */
+bool rn_eval_report_compute(const RnEvalLabels *pred, const RnEvalLabels *truth,
+                            const RnMatrix *data, const RnEvalLabels *const *others,
+                            size_t n_others, const RnEvalReportOptions *opt,
+                            RnEvalReport *out, RnError **err);
+void rn_eval_report_free(RnEvalReport *r);
+
+/* The report as one JSON object (sklearn's metric names as keys; the
+ * contingency table dense up to max_dense_cells, else sparse cells
+ * [row, col, count]). */
+bool rn_eval_report_json(const RnEvalReport *r, size_t max_dense_cells,
+                         RnJsonWriter *w);
+/* The report as a text table for people (contingency table up to
+ * max_rows × max_cols; label texts cut to the column width). */
+bool rn_eval_report_text(const RnEvalReport *r, size_t max_rows, size_t max_cols,
+                         RnBuf *out, RnError **err);
 
 /* ---- plain reference implementations (kept to test the fast ones) ----- */
 

@@ -25,6 +25,17 @@ bool cl_check_data(const RnMatrix *X, size_t *stride_out, RnError **err);
 int cl_blas_single(void);
 void cl_blas_restore(int saved);
 
+/* The model: info, k×d centres of info.dtype, k medoid rows or NULL. */
+struct RnClusterModel {
+    RnClusterModelInfo info;
+    void *centers;
+    size_t *medoids;
+};
+
+/* An empty model for k×d centres of dtype (medoids when asked). */
+RnClusterModel *cl_model_new(RnDType dtype, size_t k, size_t d, bool medoids,
+                             RnError **err);
+
 /* Per-dtype k-means kernels (kmeans_f32.c / kmeans_f64.c). */
 typedef struct ClKMeansRun {
     const void *X;          /* centred copy, contiguous n×d */

@@ -256,6 +256,13 @@ bool rn_json_kv_bool(RnJsonWriter *w, const char *key, bool v)
     return rn_json_key(w, key) && rn_json_bool(w, v);
 }
 
+void rn_json_fail(RnJsonWriter *w, RnError *e)
+{
+    if (e == NULL)
+        rn_error_set(&e, RN_ERROR_INTERNAL, "JSON writer: unspecified failure");
+    rn_error_propagate(&w->error, e);
+}
+
 bool rn_json_finish(RnJsonWriter *w, RnError **err)
 {
     if (w->error == NULL && (w->depth != 0 || !w->done))

@@ -2,6 +2,7 @@
  * and enum name tables. */
 #include "radnet/core.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -44,10 +45,21 @@ double rn_matrix_at(const RnMatrix *m, size_t i, size_t j)
                                     : ((const double *)row)[j];
 }
 
+bool rn_matrix_check_finite(const RnMatrix *m, RnError **err)
+{
+    for (size_t i = 0; i < m->rows; i++)
+        for (size_t j = 0; j < m->cols; j++)
+            if (!isfinite(rn_matrix_at(m, i, j))) {
+                rn_error_set(err, RN_ERROR_PARSE, "non-finite value at row %zu", i);
+                return false;
+            }
+    return true;
+}
+
 bool rn_matrix_from_array(const RnArray *a, RnMatrix *out, RnError **err)
 {
     if (a->ndim != 2 || (a->dtype != RN_DTYPE_F32 && a->dtype != RN_DTYPE_F64)) {
-        rn_error_set(err, RN_ERROR_INVALID, "need a 2-D float32 or float64 array");
+        rn_error_set(err, RN_ERROR_UNSUPPORTED, "needs a 2-D float32 or float64 matrix");
         return false;
     }
     *out = (RnMatrix){a->data, a->shape[0], a->shape[1], a->shape[1], a->dtype};

@@ -551,3 +551,32 @@ bool rn_npy_writer_close(RnNpyWriter *w, RnError **err)
     free(w);
     return ok;
 }
+
+bool rn_matrix_file_open(const char *path, RnDType want, bool map, RnMatrixFile *out,
+                         RnError **err)
+{
+    memset(out, 0, sizeof *out);
+    if (map && rn_npy_map(path, &out->map, NULL) &&
+        (out->map.dtype == RN_DTYPE_F32 || out->map.dtype == RN_DTYPE_F64) &&
+        (want == 0 || want == out->map.dtype)) {
+        out->m = (RnMatrix){out->map.data, out->map.n, out->map.d, out->map.d, out->map.dtype};
+        return true;
+    }
+    rn_npy_unmap(&out->map);
+    if (!rn_npy_read(path, &out->array, err))
+        return false;
+    RnDType as = want ? want : out->array.dtype == RN_DTYPE_F32 ? RN_DTYPE_F32 : RN_DTYPE_F64;
+    if (!rn_array_as_matrix(&out->array, as, err) ||
+        !rn_matrix_from_array(&out->array, &out->m, err)) {
+        rn_matrix_file_close(out);
+        return false;
+    }
+    return true;
+}
+
+void rn_matrix_file_close(RnMatrixFile *f)
+{
+    rn_array_free(&f->array);
+    rn_npy_unmap(&f->map);
+    memset(f, 0, sizeof *f);
+}

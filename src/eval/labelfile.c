@@ -363,3 +363,11 @@ bool rn_labels_parse_integers(char *const *labels, size_t n, int64_t *values)
     }
     return true;
 }
+
+bool rn_labels_csv(const int32_t *labels, size_t n, RnBuf *out, RnError **err)
+{
+    bool ok = rn_buf_append_str(out, "id,label\n", err);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = rn_buf_printf(out, err, "%zu,%d\n", i, labels[i]);
+    return ok;
+}
