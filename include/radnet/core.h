@@ -413,6 +413,44 @@ char *rn_text_to_utf8(const uint8_t *s, size_t n, RnTextCharset charset,
 /* Appends code point cp as UTF-8 (invalid ones as U+FFFD). */
 bool rn_buf_append_utf8(RnBuf *b, uint32_t cp, RnError **err);
 
+/* ---- JSON reader (src/core/json_read.c; RN_JSON_MAX_DEPTH above) ----------------------------- */
+
+/* A strict RFC 8259 parse of a whole document. Values are addressed by
+ * RnJsonRef handles valid while the document lives; 0 means "no value" and
+ * every accessor accepts it. Strings are UTF-8, NUL-terminated (and may hold
+ * NULs: use the length). Object members keep their order; duplicate keys
+ * are kept and rn_json_get returns the first. */
+
+typedef enum RnJsonType {
+    RN_JSON_NONE = 0,
+    RN_JSON_NULL,
+    RN_JSON_BOOL,
+    RN_JSON_NUMBER,
+    RN_JSON_STRING,
+    RN_JSON_ARRAY,
+    RN_JSON_OBJECT,
+} RnJsonType;
+
+typedef struct RnJson RnJson;
+typedef size_t RnJsonRef;
+
+RnJson *rn_json_parse(const char *text, size_t n, RnError **err);
+void rn_json_free(RnJson *doc);
+RnJsonRef rn_json_root(const RnJson *doc);
+RnJsonType rn_json_type(const RnJson *doc, RnJsonRef v);
+/* Elements of an array or members of an object (0 for other types). */
+size_t rn_json_count(const RnJson *doc, RnJsonRef v);
+RnJsonRef rn_json_at(const RnJson *doc, RnJsonRef v, size_t i);
+/* The key of an object member (from rn_json_at on an object), else NULL. */
+const char *rn_json_member_key(const RnJson *doc, RnJsonRef member, size_t *len);
+RnJsonRef rn_json_get(const RnJson *doc, RnJsonRef object, const char *key);
+/* NULL unless v is a string. */
+const char *rn_json_get_string(const RnJson *doc, RnJsonRef v, size_t *len);
+/* Numbers (and booleans as 0/1); 0 otherwise. */
+double rn_json_number(const RnJson *doc, RnJsonRef v);
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool rn_utf8_string_valid(const uint8_t *s, size_t n);
+
 /* ---- BLAS (every BLAS call of radnet lives in src/core/blas.c) ------- */
 
 /* Row-major C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C, with leading
@@ -434,6 +472,12 @@ void rn_blas_gemm_nn_f64(size_t m, size_t n, size_t k, double alpha,
 void rn_blas_gemm_tn_f64(size_t m, size_t n, size_t k, double alpha,
                          const double *A, size_t lda, const double *B, size_t ldb,
                          double beta, double *C, size_t ldc);
+/* LAPACK (embtxt's block). Thin QR of a row-major m×n matrix (m >= n):
+ * A is replaced by Q. False when LAPACK fails or memory runs out. */
+bool rn_lapack_qr_thin_f64(size_t m, size_t n, double *A, size_t lda);
+/* Symmetric eigendecomposition of the row-major n×n A: eigenvalues in w
+ * ascending, A's columns become the eigenvectors. */
+bool rn_lapack_syev_f64(size_t n, double *A, size_t lda, double *w);
 /* Threads BLAS may use inside one call (callers that run their own
  * threads set 1). */
 void rn_blas_set_threads(int n);

@@ -97,3 +97,26 @@ bool rn_lapack_svd_f64(size_t m, size_t n, double *A, size_t lda, double *s,
                                      (lapack_int)n);
     return info == 0;
 }
+
+/* ---- LAPACK for the metadata and text extractors (embtxt) ------------- */
+
+bool rn_lapack_qr_thin_f64(size_t m, size_t n, double *A, size_t lda)
+{
+    if (n == 0)
+        return true;
+    double *tau = malloc(n * sizeof *tau);
+    if (!tau)
+        return false;
+    lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)m, (lapack_int)n, A,
+                                     (lapack_int)lda, tau);
+    if (info == 0)
+        info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)m, (lapack_int)n, (lapack_int)n,
+                              A, (lapack_int)lda, tau);
+    free(tau);
+    return info == 0;
+}
+
+bool rn_lapack_syev_f64(size_t n, double *A, size_t lda, double *w)
+{
+    return LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)n, A, (lapack_int)lda, w) == 0;
+}

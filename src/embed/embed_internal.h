@@ -43,6 +43,10 @@ extern const RnEmbedMethodOps rn_embed_hog_ops;
 extern const RnEmbedMethodOps rn_embed_lbp_ops;
 /* image (cae) */
 /* metadata and text (embtxt) */
+extern const RnEmbedMethodOps rn_embed_meta_authors;
+extern const RnEmbedMethodOps rn_embed_meta_text_tags;
+extern const RnEmbedMethodOps rn_embed_text_tfidf;
+extern const RnEmbedMethodOps rn_embed_text_doc2vec;
 
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u

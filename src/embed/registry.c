@@ -11,7 +11,11 @@ static const RnEmbedMethodOps *const method_table[] = {
     &rn_embed_hog_ops,
     &rn_embed_lbp_ops,
     /* metadata */
+    &rn_embed_meta_authors,
+    &rn_embed_meta_text_tags,
     /* report text */
+    &rn_embed_text_tfidf,
+    &rn_embed_text_doc2vec,
     NULL,
 };
 

@@ -1,0 +1,502 @@
+/* PV-DBOW paragraph vectors: see doc2vec.h. */
+#include "embed/doc2vec.h"
+
+#include "embed/strmap.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TABLE_DOMAIN 2147483647u /* gensim's cum_table domain, 2^31 - 1 */
+#define MAX_DIM 4096u
+#define MAX_VOCAB (1u << 26)
+
+struct RnD2v {
+    RnD2vOptions opt;
+    RnStrMap words;        /* index = vocabulary id (count desc, then bytes) */
+    uint64_t *counts;
+    uint32_t *sample_int;  /* keep a word when sample_int >= a random u32 */
+    uint32_t *cum_table;   /* unigram^0.75 cumulative table */
+    float *syn1neg;        /* vocab × dim output weights */
+    float *docvecs;        /* training documents × dim */
+    size_t n_docs;
+};
+
+RnD2vOptions rn_d2v_options_default(void)
+{
+    return (RnD2vOptions){.dim = 64, .negative = 5, .epochs = 20, .min_count = 2,
+                          .sample = 1e-3, .alpha = 0.025, .min_alpha = 0.0001, .seed = 1};
+}
+
+/* ---- randomness (per document streams: independent of thread count) ---- */
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t next_u64(uint64_t *s)
+{
+    return mix64(*s += 0x9E3779B97F4A7C15ull);
+}
+
+static uint64_t hash_text(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+/* gensim's pseudorandom_weak_vector: uniform in [-0.5, 0.5) / dim. */
+static void weak_vector(float *v, size_t dim, uint64_t seed)
+{
+    uint64_t s = seed;
+    for (size_t i = 0; i < dim; i++)
+        v[i] = (float)(((double)(next_u64(&s) >> 11) / 9007199254740992.0 - 0.5) / (double)dim);
+}
+
+/* ---- vocabulary ------------------------------------------------------------ */
+
+/* Calls fn for every space-separated token of doc. */
+#define FOR_TOKENS(doc, tok, len, body)                                      \
+    for (const char *tok = (doc), *e_; *tok; tok = *e_ ? e_ + 1 : e_) {      \
+        e_ = strchr(tok, ' ');                                               \
+        if (!e_)                                                             \
+            e_ = tok + strlen(tok);                                          \
+        size_t len = (size_t)(e_ - tok);                                     \
+        if (len) {                                                           \
+            body                                                             \
+        }                                                                    \
+    }
+
+typedef struct WordCount {
+    const char *word;
+    uint32_t len;
+    uint64_t count;
+} WordCount;
+
+static int cmp_count(const void *a, const void *b)
+{
+    const WordCount *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->word, y->word);
+}
+
+static bool build_vocab(RnD2v *m, const char *const *docs, size_t n, RnError **err)
+{
+    RnStrMap all = RN_STRMAP_INIT;
+    uint64_t *cnt = NULL;
+    size_t cap = 0;
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        FOR_TOKENS(docs[i] ? docs[i] : "", tok, len, {
+            int64_t id = rn_strmap_find(&all, tok, len, true, err);
+            if (id < 0 || all.n > MAX_VOCAB) {
+                ok = false;
+                break;
+            }
+            if (all.n > cap) {
+                uint64_t *p = rn_realloc(cnt, all.cap_keys * sizeof *p, err);
+                if (!p) {
+                    ok = false;
+                    break;
+                }
+                memset(p + cap, 0, (all.cap_keys - cap) * sizeof *p);
+                cnt = p;
+                cap = all.cap_keys;
+            }
+            cnt[id]++;
+        })
+    }
+    if (ok && all.n > MAX_VOCAB)
+        rn_error_set(err, RN_ERROR_LIMIT, "doc2vec: more than %u distinct words", MAX_VOCAB);
+    WordCount *wc = ok ? rn_calloc(all.n ? all.n : 1, sizeof *wc, err) : NULL;
+    size_t kept = 0;
+    for (size_t w = 0; wc && w < all.n; w++)
+        if (cnt[w] >= m->opt.min_count)
+            wc[kept++] = (WordCount){rn_strmap_key(&all, w), (uint32_t)rn_strmap_key_len(&all, w),
+                                     cnt[w]};
+    ok = wc != NULL;
+    if (ok)
+        qsort(wc, kept, sizeof *wc, cmp_count);
+    ok = ok && (m->counts = rn_calloc(kept ? kept : 1, sizeof *m->counts, err));
+    for (size_t w = 0; ok && w < kept; w++) {
+        ok = rn_strmap_find(&m->words, wc[w].word, wc[w].len, true, err) == (int64_t)w;
+        m->counts[w] = wc[w].count;
+    }
+    free(wc);
+    free(cnt);
+    rn_strmap_free(&all);
+    return ok;
+}
+
+/* Downsampling thresholds and the negative-sampling table (gensim's
+ * prepare_vocab and make_cum_table), derived from the counts. */
+static bool derive_tables(RnD2v *m, RnError **err)
+{
+    size_t V = m->words.n;
+    m->sample_int = rn_calloc(V ? V : 1, sizeof *m->sample_int, err);
+    m->cum_table = m->sample_int ? rn_calloc(V ? V : 1, sizeof *m->cum_table, err) : NULL;
+    if (!m->cum_table)
+        return false;
+    double total = 0, pow_total = 0;
+    for (size_t w = 0; w < V; w++) {
+        total += (double)m->counts[w];
+        pow_total += pow((double)m->counts[w], 0.75);
+    }
+    double threshold = m->opt.sample * total;
+    double cum = 0;
+    for (size_t w = 0; w < V; w++) {
+        double c = (double)m->counts[w];
+        double p = 1.0;
+        if (m->opt.sample > 0) {
+            p = (sqrt(c / threshold) + 1.0) * (threshold / c);
+            if (p > 1.0)
+                p = 1.0;
+        }
+        double s = round(p * 4294967296.0);
+        m->sample_int[w] = s >= 4294967295.0 ? UINT32_MAX : (uint32_t)s;
+        cum += pow(c, 0.75);
+        m->cum_table[w] = (uint32_t)round(cum / pow_total * TABLE_DOMAIN);
+    }
+    return true;
+}
+
+static uint32_t draw_negative(const RnD2v *m, uint64_t *rng)
+{
+    size_t V = m->words.n;
+    uint32_t r = (uint32_t)(next_u64(rng) % m->cum_table[V - 1]);
+    size_t lo = 0, hi = V - 1; /* first index with cum_table > r */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->cum_table[mid] > r)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return (uint32_t)lo;
+}
+
+/* ---- the PV-DBOW step ---------------------------------------------------------- */
+
+static double sigmoid(double x)
+{
+    return 1.0 / (1.0 + exp(-x));
+}
+
+/* One document pass: every kept word is predicted from the document vector
+ * with negative sampling. Returns the summed loss. */
+static double dbow_document(const RnD2v *m, float *syn1neg, float *doc, const uint32_t *ids,
+                            size_t n_ids, double alpha, bool learn_hidden, uint64_t *rng,
+                            float *work)
+{
+    size_t dim = m->opt.dim;
+    double loss = 0;
+    for (size_t t = 0; t < n_ids; t++) {
+        uint32_t word = ids[t];
+        if (m->sample_int[word] < (uint32_t)next_u64(rng))
+            continue;
+        memset(work, 0, dim * sizeof *work);
+        for (unsigned d = 0; d <= m->opt.negative; d++) {
+            uint32_t target = word;
+            double label = 1.0;
+            if (d > 0) {
+                target = draw_negative(m, rng);
+                if (target == word)
+                    continue;
+                label = 0.0;
+            }
+            float *out = syn1neg + (size_t)target * dim;
+            double f = 0;
+            for (size_t i = 0; i < dim; i++)
+                f += (double)doc[i] * out[i];
+            double s = sigmoid(f);
+            loss -= log(label > 0 ? s + 1e-12 : 1.0 - s + 1e-12);
+            float g = (float)((label - s) * alpha);
+            for (size_t i = 0; i < dim; i++)
+                work[i] += g * out[i];
+            if (learn_hidden)
+                for (size_t i = 0; i < dim; i++)
+                    out[i] += g * doc[i];
+        }
+        for (size_t i = 0; i < dim; i++)
+            doc[i] += work[i];
+    }
+    return loss;
+}
+
+/* Vocabulary ids of a document's tokens (unknown words skipped). */
+static bool doc_ids(const RnD2v *m, const char *doc, uint32_t **ids, size_t *n, size_t *cap,
+                    RnError **err)
+{
+    *n = 0;
+    bool ok = true;
+    FOR_TOKENS(doc ? doc : "", tok, len, {
+        int64_t id = rn_strmap_find((RnStrMap *)&m->words, tok, len, false, NULL);
+        if (id < 0)
+            continue;
+        if (*n == *cap) {
+            size_t c = *cap ? *cap * 2 : 64;
+            uint32_t *p = rn_realloc(*ids, c * sizeof *p, err);
+            if (!p) {
+                ok = false;
+                break;
+            }
+            *ids = p;
+            *cap = c;
+        }
+        (*ids)[(*n)++] = (uint32_t)id;
+    })
+    return ok;
+}
+
+static bool train_epochs(RnD2v *m, const char *const *docs, size_t n, double *loss,
+                         RnError **err)
+{
+    size_t dim = m->opt.dim;
+    float *work = rn_calloc(dim, sizeof *work, err);
+    uint32_t *ids = NULL;
+    size_t n_ids = 0, cap = 0;
+    bool ok = work != NULL;
+    for (unsigned ep = 0; ok && ep < m->opt.epochs; ep++) {
+        double sum = 0;
+        size_t terms = 0;
+        for (size_t i = 0; ok && i < n; i++) {
+            ok = doc_ids(m, docs[i], &ids, &n_ids, &cap, err);
+            double progress = ((double)ep + (double)i / (double)n) / (double)m->opt.epochs;
+            double alpha = m->opt.alpha - (m->opt.alpha - m->opt.min_alpha) * progress;
+            uint64_t rng = mix64(m->opt.seed ^ mix64(((uint64_t)ep << 40) ^ i));
+            if (ok)
+                sum += dbow_document(m, m->syn1neg, m->docvecs + i * dim, ids, n_ids, alpha,
+                                     true, &rng, work);
+            terms += n_ids * (m->opt.negative + 1);
+        }
+        if (loss)
+            loss[ep] = terms ? sum / (double)terms : 0.0;
+    }
+    free(work);
+    free(ids);
+    return ok;
+}
+
+static bool options_valid(const RnD2vOptions *o, RnError **err)
+{
+    if (o->dim < 1 || o->dim > MAX_DIM || o->epochs < 1 || o->epochs > 1000 ||
+        o->negative < 1 || o->negative > 100 || o->min_count < 1 || !(o->sample >= 0) ||
+        !(o->alpha > 0) || !(o->min_alpha >= 0) || o->min_alpha > o->alpha) {
+        rn_error_set(err, RN_ERROR_INVALID, "doc2vec: bad options");
+        return false;
+    }
+    return true;
+}
+
+RnD2v *rn_d2v_train(const char *const *docs, size_t n, const RnD2vOptions *o, double *loss,
+                    RnError **err)
+{
+    if (!options_valid(o, err))
+        return NULL;
+    RnD2v *m = rn_calloc(1, sizeof *m, err);
+    if (!m)
+        return NULL;
+    m->opt = *o;
+    /* the model file stores these as float32: train with what a reload sees */
+    m->opt.sample = (float)o->sample;
+    m->opt.alpha = (float)o->alpha;
+    m->opt.min_alpha = (float)o->min_alpha;
+    m->n_docs = n;
+    bool ok = build_vocab(m, docs, n, err) && derive_tables(m, err) &&
+              (m->syn1neg = rn_calloc(m->words.n ? m->words.n : 1, o->dim * sizeof(float), err)) &&
+              (m->docvecs = rn_calloc(n ? n : 1, o->dim * sizeof(float), err));
+    for (size_t i = 0; ok && i < n; i++)
+        weak_vector(m->docvecs + i * o->dim, o->dim, mix64(o->seed ^ 0xD0C5ull) ^ mix64(i));
+    if (ok && m->words.n)
+        ok = train_epochs(m, docs, n, loss, err);
+    else if (ok && loss)
+        memset(loss, 0, o->epochs * sizeof *loss);
+    if (!ok) {
+        rn_d2v_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+size_t rn_d2v_dim(const RnD2v *m)
+{
+    return m->opt.dim;
+}
+
+size_t rn_d2v_vocab(const RnD2v *m)
+{
+    return m->words.n;
+}
+
+const float *rn_d2v_train_vectors(const RnD2v *m)
+{
+    return m->docvecs;
+}
+
+/* ---- inference ------------------------------------------------------------------- */
+
+typedef struct InferJob {
+    const RnD2v *m;
+    const char *const *docs;
+    float *out;
+    bool *known;
+    size_t begin, end;
+    bool ok;
+    RnError *err;
+} InferJob;
+
+static bool infer_one(const RnD2v *m, const char *doc, float *v, bool *known, uint32_t **ids,
+                      size_t *cap, float *work, RnError **err)
+{
+    size_t n_ids, dim = m->opt.dim;
+    if (!doc_ids(m, doc, ids, &n_ids, cap, err))
+        return false;
+    *known = n_ids > 0;
+    if (!n_ids) {
+        memset(v, 0, dim * sizeof *v);
+        return true;
+    }
+    uint64_t h = hash_text(doc);
+    weak_vector(v, dim, mix64(m->opt.seed ^ h));
+    uint64_t rng = mix64(h ^ 0x1F3Dull ^ m->opt.seed);
+    unsigned epochs = m->opt.epochs;
+    double alpha = m->opt.alpha;
+    double delta = (m->opt.alpha - m->opt.min_alpha) / (epochs > 1 ? epochs - 1 : 1);
+    for (unsigned ep = 0; ep < epochs; ep++) {
+        dbow_document(m, m->syn1neg, v, *ids, n_ids, alpha, false, &rng, work);
+        alpha -= delta;
+    }
+    return true;
+}
+
+static void *infer_worker(void *arg)
+{
+    InferJob *j = arg;
+    size_t dim = j->m->opt.dim, cap = 0;
+    uint32_t *ids = NULL;
+    float *work = rn_calloc(dim, sizeof *work, &j->err);
+    j->ok = work != NULL;
+    for (size_t i = j->begin; j->ok && i < j->end; i++) {
+        bool known = false;
+        j->ok = infer_one(j->m, j->docs[i], j->out + i * dim, &known, &ids, &cap, work, &j->err);
+        if (j->known)
+            j->known[i] = known;
+    }
+    free(ids);
+    free(work);
+    return NULL;
+}
+
+bool rn_d2v_infer(const RnD2v *m, const char *const *docs, size_t n, int threads, float *out,
+                  bool *known, RnError **err)
+{
+    if (threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = c > 0 ? (int)c : 1;
+    }
+    if ((size_t)threads > n)
+        threads = n ? (int)n : 1;
+    InferJob *jobs = rn_calloc((size_t)threads, sizeof *jobs, err);
+    pthread_t *tid = jobs ? rn_calloc((size_t)threads, sizeof *tid, err) : NULL;
+    if (!tid) {
+        free(jobs);
+        return false;
+    }
+    int started = 0;
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (InferJob){m, docs, out, known, n * (size_t)t / (size_t)threads,
+                             n * (size_t)(t + 1) / (size_t)threads, false, NULL};
+        if (t > 0 && pthread_create(&tid[t], NULL, infer_worker, &jobs[t]) == 0)
+            started = t;
+        else if (t > 0) /* no thread: do its share here */
+            infer_worker(&jobs[t]);
+    }
+    infer_worker(&jobs[0]);
+    for (int t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+    bool ok = true;
+    for (int t = 0; t < threads; t++) {
+        if (!jobs[t].ok && ok) {
+            ok = false;
+            rn_error_set(err, rn_error_code(jobs[t].err), "%s",
+                         jobs[t].err ? rn_error_message(jobs[t].err) : "doc2vec inference failed");
+        }
+        rn_error_free(jobs[t].err);
+    }
+    free(jobs);
+    free(tid);
+    return ok;
+}
+
+/* ---- payload ------------------------------------------------------------------------ */
+
+void rn_d2v_free(RnD2v *m)
+{
+    if (!m)
+        return;
+    rn_strmap_free(&m->words);
+    free(m->counts);
+    free(m->sample_int);
+    free(m->cum_table);
+    free(m->syn1neg);
+    free(m->docvecs);
+    free(m);
+}
+
+bool rn_d2v_save(const RnD2v *m, RnBuf *out, RnError **err)
+{
+    const RnD2vOptions *o = &m->opt;
+    bool ok = eb_put_u64(out, o->dim, err) && eb_put_u32(out, o->negative, err) &&
+              eb_put_u32(out, o->epochs, err) && eb_put_u32(out, o->min_count, err) &&
+              eb_put_f32(out, (float)o->sample, err) && eb_put_f32(out, (float)o->alpha, err) &&
+              eb_put_f32(out, (float)o->min_alpha, err) && eb_put_u64(out, o->seed, err) &&
+              eb_put_u64(out, m->words.n, err);
+    for (size_t w = 0; ok && w < m->words.n; w++)
+        ok = eb_put_str(out, rn_strmap_key(&m->words, w), err) &&
+             eb_put_u64(out, m->counts[w], err);
+    return ok && eb_put_f32s(out, m->syn1neg, m->words.n * o->dim, err);
+}
+
+RnD2v *rn_d2v_load(EbReader *r, RnError **err)
+{
+    RnD2v *m = rn_calloc(1, sizeof *m, err);
+    if (!m)
+        return NULL;
+    RnD2vOptions *o = &m->opt;
+    float sample, alpha, min_alpha;
+    size_t V;
+    bool ok = eb_get_size(r, 1, MAX_DIM, &o->dim, err) && eb_get_u32(r, &o->negative, err) &&
+              eb_get_u32(r, &o->epochs, err) && eb_get_u32(r, &o->min_count, err) &&
+              eb_get_f32(r, &sample, err) && eb_get_f32(r, &alpha, err) &&
+              eb_get_f32(r, &min_alpha, err) && eb_get_u64(r, &o->seed, err) &&
+              eb_get_size(r, 0, (r->n - r->pos) / 12, &V, err);
+    if (ok) {
+        o->sample = sample;
+        o->alpha = alpha;
+        o->min_alpha = min_alpha;
+        ok = options_valid(o, err) && (m->counts = rn_calloc(V ? V : 1, sizeof *m->counts, err));
+    }
+    for (size_t w = 0; ok && w < V; w++) {
+        char *word = eb_get_str(r, RN_STRMAP_MAX_KEY_BYTES, err);
+        ok = word && eb_get_u64(r, &m->counts[w], err) && m->counts[w] > 0 &&
+             rn_strmap_find(&m->words, word, strlen(word), true, err) == (int64_t)w;
+        if (word && !ok)
+            rn_error_set(err, RN_ERROR_PARSE, "doc2vec model: bad vocabulary");
+        free(word);
+    }
+    ok = ok && derive_tables(m, err) &&
+         (m->syn1neg = eb_get_f32s_alloc(r, V * o->dim, err)) != NULL;
+    if (!ok) {
+        rn_d2v_free(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,241 @@
+/* TF-IDF + LSA over item texts: see text_lsa.h. */
+#include "embed/text_lsa.h"
+
+#include "embed/blob.h"
+#include "embed/embed_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_COMPONENTS 4096u
+
+struct RnTextLsa {
+    RnTextOptions text;
+    RnTfidf *tfidf;
+    size_t k;            /* LSA components */
+    size_t V;            /* TF-IDF features */
+    float *proj;         /* V × k: the components, transposed */
+};
+
+static const char *const known_options[] = {
+    "fold", "stem", "negation", "words", "char_min", "char_max", "min_df", "max_features",
+    "iters", NULL,
+};
+
+typedef struct LsaSettings {
+    RnTextOptions text;
+    RnTfidfOptions tfidf;
+    uint64_t iters;
+} LsaSettings;
+
+static bool read_settings(const char *opt, LsaSettings *s, RnError **err)
+{
+    s->text = rn_text_options_default();
+    /* word unigrams + bigrams and char_wb 3–5-grams: the char block keeps
+     * typos and inflections close without a hand-made word list */
+    uint64_t words = 2, cmin = 3, cmax = 5, min_df = 2, max_feat = 20000;
+    s->iters = 5;
+    bool ok = eb_options_check(opt, known_options, err) &&
+              eb_option_bool(opt, "fold", &s->text.fold_diacritics, err) &&
+              eb_option_bool(opt, "stem", &s->text.stem, err) &&
+              eb_option_bool(opt, "negation", &s->text.mark_negation, err) &&
+              eb_option_u64(opt, "words", 0, 4, &words, err) &&
+              eb_option_u64(opt, "char_min", 0, 8, &cmin, err) &&
+              eb_option_u64(opt, "char_max", 0, 8, &cmax, err) &&
+              eb_option_u64(opt, "min_df", 1, UINT32_MAX, &min_df, err) &&
+              eb_option_u64(opt, "max_features", 0, UINT32_MAX, &max_feat, err) &&
+              eb_option_u64(opt, "iters", 0, 50, &s->iters, err);
+    if (!ok)
+        return false;
+    if (cmax == 0)
+        cmin = 0;
+    s->tfidf = (RnTfidfOptions){words ? 1 : 0, (int)words, (int)cmin, (int)cmax,
+                                (uint32_t)min_df, (uint32_t)max_feat, true};
+    return true;
+}
+
+/* Normalised text of every item; NULL entries for items without tokens. */
+static char **item_texts(RnItemTextFn text, const RnTextOptions *o, const RnEmbedItem *items,
+                         size_t n, RnError **err)
+{
+    RnTextNorm *tn = rn_text_norm_new(o, err);
+    char **docs = tn ? rn_calloc(n ? n : 1, sizeof *docs, err) : NULL;
+    bool ok = docs != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        RnBuf b = RN_BUF_INIT;
+        ok = text(&items[i], tn, &b, err);
+        if (ok && b.len)
+            docs[i] = (char *)b.data;
+        else
+            rn_buf_free(&b);
+    }
+    rn_text_norm_free(tn);
+    if (!ok && docs) {
+        for (size_t i = 0; i < n; i++)
+            free(docs[i]);
+        free(docs);
+        docs = NULL;
+    }
+    return docs;
+}
+
+static void free_texts(char **docs, size_t n)
+{
+    for (size_t i = 0; docs && i < n; i++)
+        free(docs[i]);
+    free(docs);
+}
+
+void rn_text_lsa_free(RnTextLsa *m)
+{
+    if (!m)
+        return;
+    rn_tfidf_free(m->tfidf);
+    free(m->proj);
+    free(m);
+}
+
+/* Fits the LSA projection on the non-empty documents. */
+static bool fit_projection(RnTextLsa *m, const char *const *docs, size_t n_docs, size_t want,
+                           uint64_t iters, uint64_t seed, RnError **err)
+{
+    RnCsr X;
+    if (!rn_tfidf_transform(m->tfidf, docs, n_docs, &X, err))
+        return false;
+    size_t k = want;
+    size_t cap = n_docs < m->V ? n_docs : m->V;
+    if (k > cap)
+        k = cap;
+    m->k = k;
+    bool ok = true;
+    if (k) {
+        double *comps = rn_calloc(k, m->V * sizeof(double), err);
+        double *sigma = comps ? rn_calloc(k, sizeof(double), err) : NULL;
+        m->proj = sigma ? rn_calloc(m->V, k * sizeof(float), err) : NULL;
+        ok = m->proj && rn_sparse_randomized_svd(&X, k, 10, (int)iters, seed, comps, sigma, err);
+        for (size_t i = 0; ok && i < k; i++)
+            for (size_t j = 0; j < m->V; j++)
+                m->proj[j * k + i] = (float)comps[i * m->V + j];
+        free(comps);
+        free(sigma);
+    }
+    rn_csr_free(&X);
+    return ok;
+}
+
+RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t n,
+                           const RnEmbedParams *p, size_t default_dim, size_t *dim,
+                           RnError **err)
+{
+    LsaSettings s;
+    if (!read_settings(p ? p->options : NULL, &s, err))
+        return NULL;
+    size_t want = p && p->dim ? p->dim : default_dim;
+    if (want < 1 || want > MAX_COMPONENTS + 1) {
+        rn_error_set(err, RN_ERROR_INVALID, "text dimension must be 1..%u", MAX_COMPONENTS + 1);
+        return NULL;
+    }
+    RnTextLsa *m = rn_calloc(1, sizeof *m, err);
+    char **docs = m ? item_texts(text, &s.text, sample, n, err) : NULL;
+    if (!docs) {
+        free(m);
+        return NULL;
+    }
+    m->text = s.text;
+    /* only documents with tokens define the vocabulary and the subspace */
+    const char **present = rn_calloc(n ? n : 1, sizeof *present, err);
+    size_t n_docs = 0;
+    for (size_t i = 0; present && i < n; i++)
+        if (docs[i])
+            present[n_docs++] = docs[i];
+    bool ok = present && (m->tfidf = rn_tfidf_fit(present, n_docs, &s.tfidf, err));
+    if (ok) {
+        m->V = rn_tfidf_features(m->tfidf);
+        ok = fit_projection(m, present, n_docs, want - 1, s.iters, p ? p->seed : 0, err);
+    }
+    free(present);
+    free_texts(docs, n);
+    if (!ok) {
+        rn_text_lsa_free(m);
+        return NULL;
+    }
+    *dim = m->k + 1;
+    return m;
+}
+
+bool rn_text_lsa_transform(const RnTextLsa *m, RnItemTextFn text, const RnEmbedItem *items,
+                           size_t n, float *out, RnError **err)
+{
+    char **docs = item_texts(text, &m->text, items, n, err);
+    if (!docs)
+        return false;
+    RnCsr X;
+    bool ok = rn_tfidf_transform(m->tfidf, (const char *const *)docs, n, &X, err);
+    size_t k = m->k, d = k + 1;
+    double *acc = ok ? rn_calloc(k ? k : 1, sizeof *acc, err) : NULL;
+    ok = ok && acc;
+    for (size_t i = 0; ok && i < n; i++) {
+        memset(acc, 0, (k ? k : 1) * sizeof *acc);
+        for (size_t q = X.row_ptr[i]; q < X.row_ptr[i + 1]; q++) {
+            const float *c = m->proj + (size_t)X.col[q] * k;
+            for (size_t j = 0; j < k; j++)
+                acc[j] += X.val[q] * c[j];
+        }
+        float *row = out + i * d;
+        for (size_t j = 0; j < k; j++)
+            row[j] = (float)acc[j];
+        /* no text, or no term of the fitted vocabulary: the indicator */
+        row[k] = (docs[i] == NULL || X.row_ptr[i] == X.row_ptr[i + 1]) ? 1.0f : 0.0f;
+    }
+    free(acc);
+    rn_csr_free(&X); /* zeroed by rn_tfidf_transform even when it fails */
+    free_texts(docs, n);
+    return ok;
+}
+
+bool rn_text_lsa_save(const RnTextLsa *m, RnBuf *out, RnError **err)
+{
+    return eb_put_u32(out, m->text.fold_diacritics, err) &&
+           eb_put_u32(out, m->text.stem, err) && eb_put_u32(out, m->text.mark_negation, err) &&
+           eb_put_u32(out, (uint32_t)m->text.negation_window, err) &&
+           rn_tfidf_save(m->tfidf, out, err) && eb_put_u64(out, m->k, err) &&
+           eb_put_f32s(out, m->proj, m->V * m->k, err);
+}
+
+RnTextLsa *rn_text_lsa_load(const uint8_t *p, size_t n, size_t *dim, RnError **err)
+{
+    RnTextLsa *m = rn_calloc(1, sizeof *m, err);
+    if (!m)
+        return NULL;
+    EbReader r;
+    eb_reader_init(&r, p, n);
+    uint32_t v[4];
+    bool ok = true;
+    for (int i = 0; ok && i < 4; i++)
+        ok = eb_get_u32(&r, &v[i], err);
+    if (ok && (v[0] > 1 || v[1] > 1 || v[2] > 1 || v[3] > 64)) {
+        rn_error_set(err, RN_ERROR_PARSE, "text model: bad options");
+        ok = false;
+    }
+    if (ok) {
+        m->text = (RnTextOptions){v[0] != 0, v[1] != 0, v[2] != 0, (int)v[3]};
+        m->tfidf = rn_tfidf_load(p, n, &r.pos, err);
+        ok = m->tfidf != NULL;
+    }
+    if (ok) {
+        m->V = rn_tfidf_features(m->tfidf);
+        size_t maxk = m->V < MAX_COMPONENTS ? m->V : MAX_COMPONENTS;
+        ok = eb_get_size(&r, 0, maxk, &m->k, err);
+    }
+    if (ok && m->k) {
+        m->proj = eb_get_f32s_alloc(&r, m->V * m->k, err);
+        ok = m->proj != NULL;
+    }
+    ok = ok && eb_reader_done(&r, err);
+    if (!ok) {
+        rn_text_lsa_free(m);
+        return NULL;
+    }
+    *dim = m->k + 1;
+    return m;
+}

@@ -1,0 +1,39 @@
+/* Report and descriptive-tag text normalisation shared by the text and
+ * metadata extractors: Unicode NFC + case folding (utf8proc), numbers and
+ * measurements, punctuation, optional Snowball stemming (the Serbian
+ * stemmer: Croatian and Serbian share the Latin-script morphology it
+ * strips), optional diacritic folding (č ć → c, đ → dj, š → s, ž → z), and
+ * negation scope (tokens after "bez", "nema", "nije", "no", "without", ...
+ * up to the end of the clause carry a "neg_" prefix).
+ *
+ * The result is one string of tokens joined by single spaces; tokens never
+ * contain spaces, so word n-grams split on spaces and character n-grams run
+ * over the same string (scikit-learn's char_wb convention). */
+#ifndef RN_EMBED_TEXT_NORM_H
+#define RN_EMBED_TEXT_NORM_H
+
+#include "radnet/core.h"
+
+typedef struct RnTextOptions {
+    bool fold_diacritics;
+    bool stem;
+    bool mark_negation;
+    int negation_window;    /* tokens a cue reaches; <= 0: to clause end */
+} RnTextOptions;
+
+/* The defaults the extractors use (bench/RESULTS.md measures the choices). */
+RnTextOptions rn_text_options_default(void);
+
+/* Not thread-safe (the stemmer keeps state): one per thread. */
+typedef struct RnTextNorm RnTextNorm;
+
+RnTextNorm *rn_text_norm_new(const RnTextOptions *opt, RnError **err);
+void rn_text_norm_free(RnTextNorm *tn);
+/* Appends the normalised tokens of text[0..n) to out (space-separated, a
+ * space before the first token when out is not empty) and NUL-terminates.
+ * Invalid UTF-8 bytes are read as Latin-2 so nothing is dropped silently.
+ * *tokens (may be NULL) receives the number of tokens appended. */
+bool rn_text_normalize(RnTextNorm *tn, const char *text, size_t n, RnBuf *out,
+                       size_t *tokens, RnError **err);
+
+#endif
