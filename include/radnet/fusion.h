@@ -35,6 +35,7 @@
 #define RADNET_FUSION_H
 
 #include "radnet/core.h"
+#include "radnet/store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,6 +100,28 @@ RnFusionModel *rn_fusion_model_load_memory(const uint8_t *data, size_t n,
                                            RnError **err);
 RnFusionModel *rn_fusion_model_load(const char *path, RnError **err);
 void rn_fusion_model_free(RnFusionModel *m);
+
+/* ---- the recorded choice (written by `radnet study`, read by fuse/run) - */
+
+#define RN_FUSION_CHOICE "study/choice.json"
+
+/* JSON object {"inputs": [names], "weights": [numbers > 0], "scale":
+ * "l2"|"standard", "reduce": n}; anything else in the object is ignored. */
+typedef struct RnFusionChoice {
+    size_t n_inputs;
+    char inputs[RN_FUSION_MAX_INPUTS][64];
+    double weights[RN_FUSION_MAX_INPUTS];
+    RnFusionScale scale;
+    size_t reduce;
+} RnFusionChoice;
+
+bool rn_fusion_choice_parse(const char *json, size_t n, RnFusionChoice *out,
+                            RnError **err);
+/* Appends the choice's JSON object (the keys above) to out. */
+bool rn_fusion_choice_json(const RnFusionChoice *c, RnJsonWriter *w);
+/* The latest committed WS/study/choice.json; *found false when none. */
+bool rn_fusion_choice_get(RnStore *s, RnFusionChoice *out, bool *found,
+                          RnError **err);
 
 /* ---- the stage driver: `radnet fuse` --------------------------------- */
 

@@ -51,5 +51,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
+int cmd_fuse(int argc, char **argv);
 
 #endif
