@@ -1,10 +1,11 @@
 /* radnet synth: a synthetic hospital archive (SPEC §7).
  *
- * Writes DIR/<patient>/<study>/<series>/IMnnnn[.dcm] DICOM Part 10 files
- * (CT, MR, CR, DX, XA, RF, MG, US, NM, PT and a few Basic Text SR), plus
- * DIR/reports.csv (one narrative report per exam, some split over several
- * rows), DIR/truth.csv (true Modality and region per SOPInstanceUID) and a
- * few non-DICOM files. Everything derives from (seed, index) hashes, so the
+ * Writes DIR/dicom/<patient>/<study>/<series>/IMnnnn[.dcm] DICOM Part 10
+ * files (CT, MR, CR, DX, XA, RF, MG, US, NM, PT and a few Basic Text SR)
+ * and a few non-DICOM files; beside dicom/, outside the archive proper:
+ * DIR/reports.csv (narrative reports of most exams, some split over several
+ * rows, a few orphans) and DIR/truth.csv (true Modality, region, view or
+ * plane and pathology per SOPInstanceUID). Everything derives from (seed, index) hashes, so the
  * same seed gives a byte-identical archive at any thread count; studies
  * stream through a bounded window, so memory stays flat at any n.
  */

@@ -58,9 +58,6 @@ static void ax_head(Phantom *p, Rng *r, double z)
         ph_ellipse(p, T_WHITE, 0, 0.55 * hs, 0.35, 0.2, 0); /* cerebellum */
         ph_circle(p, T_GREY, 0, 0.3 * hs, 0.1);            /* brainstem */
     }
-    if (rng_chance(r, 0.2))
-        ph_circle(p, T_LESION, rng_range(r, -0.35, 0.35), rng_range(r, -0.4, 0.4),
-                  rng_range(r, 0.04, 0.12));
 }
 
 static void ax_neck(Phantom *p, Rng *r, double z)
@@ -77,8 +74,6 @@ static void ax_neck(Phantom *p, Rng *r, double z)
         ph_ellipse(p, T_FAT, k * 0.32, 0.25, 0.08, 0.12, 0);
     }
     vertebra_axial(p, 0, 0.12 + 0.03 * z, 1.1);
-    if (rng_chance(r, 0.15))
-        ph_circle(p, T_LESION, rng_range(r, -0.3, 0.3), rng_range(r, -0.1, 0.1), 0.05);
 }
 
 static void ax_body_wall(Phantom *p, Rng *r, double rx, double ry, double fat)
@@ -114,9 +109,6 @@ static void ax_chest(Phantom *p, Rng *r, double z)
         ph_ellipse(p, T_BONE, (rx - 0.1) * cos(a), (ry - 0.09) * sin(a), 0.035, 0.02,
                    a * 57.3 + 90);
     }
-    if (rng_chance(r, 0.25))
-        ph_circle(p, T_SOFT, rng_range(r, -0.5, 0.5), rng_range(r, -0.25, 0.2),
-                  rng_range(r, 0.03, 0.08));
 }
 
 static void ax_abdomen(Phantom *p, Rng *r, double z, bool contrast_kidneys)
@@ -142,9 +134,6 @@ static void ax_abdomen(Phantom *p, Rng *r, double z, bool contrast_kidneys)
     for (int i = 0; i < loops; i++) /* bowel loops with gas or fluid */
         ph_circle(p, rng_chance(r, 0.5) ? T_AIR : T_FLUID, rng_range(r, -0.4, 0.45),
                   rng_range(r, -0.2, 0.15), rng_range(r, 0.03, 0.07));
-    if (rng_chance(r, 0.2))
-        ph_circle(p, T_LESION, -0.35 + rng_range(r, -0.15, 0.15),
-                  rng_range(r, -0.2, 0.1), rng_range(r, 0.03, 0.09));
 }
 
 static void ax_pelvis(Phantom *p, Rng *r, double z)
@@ -166,8 +155,6 @@ static void ax_pelvis(Phantom *p, Rng *r, double z)
     ph_ellipse(p, T_MARROW, 0, 0.42, 0.13, 0.05, 0);
     ph_ellipse(p, T_FLUID, 0, -0.2, J(r, 0.2, 0.2), J(r, 0.15, 0.2), 0); /* bladder */
     ph_circle(p, T_AIR, 0, 0.22, 0.05);
-    if (rng_chance(r, 0.15))
-        ph_circle(p, T_LESION, rng_range(r, -0.2, 0.2), 0.05, 0.07);
 }
 
 static void ax_breast(Phantom *p, Rng *r, double z)
@@ -183,8 +170,6 @@ static void ax_breast(Phantom *p, Rng *r, double z)
                        0.1 + rng_range(r, -0.3, 0.6) * ry, rng_range(r, 0.02, 0.07),
                        rng_range(r, 0.02, 0.06), rng_range(r, 0, 180));
     }
-    if (rng_chance(r, 0.3))
-        ph_circle(p, T_LESION, rng_range(r, -0.6, 0.6), rng_range(r, -0.1, 0.2), 0.05);
 }
 
 /* A vertebral column from y0 to y1 with nv bodies (sagittal). */
@@ -246,8 +231,7 @@ static void sag_knee(Phantom *p, Rng *r, double z)
     ph_capsule(p, T_MARROW, 0.03, 0.32, 0.03, 1.2, 0.16 * s);
     ph_ellipse(p, T_BONE, -0.42 * s, -0.2, 0.07, 0.17, 0);   /* patella */
     ph_ellipse(p, T_MARROW, -0.41 * s, -0.2, 0.05, 0.13, 0);
-    if (fabs(z) < 0.5 && rng_chance(r, 0.4))
-        ph_ellipse(p, T_FLUID, -0.25, -0.45, 0.08, 0.2, 0);  /* effusion */
+    (void)z;
 }
 
 static void cor_shoulder(Phantom *p, Rng *r, double z)
@@ -263,8 +247,6 @@ static void cor_shoulder(Phantom *p, Rng *r, double z)
     ph_ellipse(p, T_CARTILAGE, -0.2, -0.05, 0.03, 0.2, 0);
     ph_box(p, T_BONE, 0.0, -0.5, 0.45, 0.06, -10);        /* acromion */
     ph_ellipse(p, T_SOFT, 0.15, -0.35, 0.35, 0.07, 0);    /* supraspinatus */
-    if (rng_chance(r, 0.3))
-        ph_ellipse(p, T_FLUID, 0.2, -0.38, 0.1, 0.03, 0); /* tendon tear */
     (void)z;
 }
 
@@ -301,9 +283,7 @@ static void cor_body(Phantom *p, Rng *r)
     ph_ellipse(p, T_ORGAN, 0.05, -0.3, 0.07, 0.06, 0);
     ph_ellipse(p, T_LIVER, -0.09, -0.14, 0.12, 0.07, 0);
     ph_circle(p, T_FLUID, 0, 0.2, 0.04);
-    int n = rng_int(r, 0, 5);
-    for (int i = 0; i < n; i++)
-        ph_circle(p, T_LESION, rng_range(r, -0.2, 0.2), rng_range(r, -0.55, 0.15), 0.02);
+    (void)r;
 }
 
 /* ---- projections -------------------------------------------------------- */
@@ -336,9 +316,14 @@ static void xr_chest(Phantom *p, Rng *r)
 {
     double s = J(r, 1, 0.05);
     ph_ellipse(p, T_SOFT, 0, 0.15, 1.05 * s, 1.05, 0);
-    ph_ellipse(p, T_LUNG, -0.4 * s, -0.05, J(r, 0.3, 0.06), J(r, 0.58, 0.05), 4);
-    ph_ellipse(p, T_LUNG, 0.4 * s, -0.05, J(r, 0.29, 0.06), J(r, 0.56, 0.05), -4);
-    ph_ellipse(p, T_ORGAN, 0.1, 0.28, J(r, 0.3, 0.12), 0.24, -15); /* heart */
+    for (int k = -1; k <= 1; k += 2) { /* lung fields: air-filled, dark */
+        double lx = k * 0.4 * s, lrx = J(r, 0.3, 0.06), lry = J(r, 0.57, 0.05);
+        ph_ellipse(p, T_LUNG, lx, -0.05, lrx, lry, -4 * k);
+        ph_ellipse(p, T_AIR, lx, -0.1, lrx * 0.8, lry * 0.8, -4 * k);
+    }
+    double hr = J(r, 0.3, 0.12); /* the heart displaces lung: it stands out of the fields */
+    ph_ellipse(p, T_SOFT, 0.1, 0.28, hr, 0.24, -15);
+    ph_ellipse(p, T_ORGAN, 0.1, 0.28, hr, 0.24, -15);
     ph_ellipse(p, T_SOFT, 0, -0.3, 0.1, 0.35, 0);                   /* mediastinum */
     ph_ellipse(p, T_LIVER, -0.35, 0.75, 0.45, 0.2, 0);             /* diaphragm dome */
     xr_spine_column(p, -1.0, 1.0, 12, 0.07);
@@ -346,11 +331,8 @@ static void xr_chest(Phantom *p, Rng *r)
         ph_bone(p, k * 0.07, -0.62, k * 0.62, -0.76, 0.035);          /* clavicle */
         for (int i = 0; i < 10; i++)
             rib_arc(p, k, -0.72 + i * 0.13, 0.55 + 0.02 * i, 0.018);
-        ph_ellipse(p, T_BONE, k * 0.78, -0.55, 0.12, 0.3, k * 15);   /* scapula */
+        ph_ellipse(p, T_CARTILAGE, k * 0.78, -0.55, 0.12, 0.3, k * 15); /* scapula, thin */
     }
-    if (rng_chance(r, 0.25))
-        ph_circle(p, T_SOFT, rng_range(r, -0.5, 0.5), rng_range(r, -0.4, 0.3),
-                  rng_range(r, 0.04, 0.1));
 }
 
 static void xr_skull(Phantom *p, Rng *r)
@@ -481,8 +463,6 @@ static void xr_joint(Phantom *p, Rng *r, double bend, double r1, double r2,
     ph_box(p, T_BONE, lx, ly, r2 * 1.5 * s, 0.03, -bend);
     if (patella)
         ph_ellipse(p, T_BONE, 0.02, -0.12, 0.1, 0.13, 0);
-    if (rng_chance(r, 0.15)) /* fracture line: a dark gap across a shaft */
-        ph_box(p, T_AIR, 0, rng_range(r, -0.9, -0.4), r1 * 1.3, 0.008, rng_range(r, -30, 30));
 }
 
 static void xr_long(Phantom *p, Rng *r, bool paired, double rr)
@@ -582,8 +562,6 @@ static void mg_breast(Phantom *p, Rng *r)
     ph_ellipse(p, T_FAT, -1.0, 0, rx, ry, 0);
     ph_ellipse(p, T_SOFT, -1.0, 0, rx, ry, 0);
     ph_ellipse(p, T_FAT, -1.0, 0, rx - 0.03, ry - 0.03, 0);
-    if (rng_chance(r, 0.5)) /* MLO view: pectoral muscle */
-        ph_box(p, T_SOFT, -1.0, -0.9, 0.35, 0.6, 30);
     double density = rng_range(r, 0.3, 1.0);
     int blobs = (int)(40 + 80 * density);
     for (int i = 0; i < blobs; i++) {
@@ -591,8 +569,6 @@ static void mg_breast(Phantom *p, Rng *r)
         ph_ellipse(p, T_GLAND, -1.0 + d * rx * cos(a), d * ry * sin(a) * 0.9,
                    rng_range(r, 0.02, 0.09), rng_range(r, 0.01, 0.04), a * 57.3);
     }
-    if (rng_chance(r, 0.3))
-        ph_circle(p, T_LESION, rng_range(r, -0.5, 0.0), rng_range(r, -0.4, 0.4), 0.05);
     if (rng_chance(r, 0.3))
         for (int i = 0; i < 8; i++) /* microcalcifications */
             ph_circle(p, T_BONE, rng_range(r, -0.4, -0.3), rng_range(r, 0.0, 0.1), 0.006);
@@ -660,27 +636,19 @@ static void us_scene(Phantom *p, Rng *r, int kind)
     case 1: /* kidney */
         ph_ellipse(p, T_KIDNEY, 0, 0.15, 0.65, 0.35, rng_range(r, -20, 20));
         ph_ellipse(p, T_FAT, 0, 0.15, 0.4, 0.12, 0);
-        if (rng_chance(r, 0.3))
-            ph_circle(p, T_FLUID, 0.3, 0.05, 0.1);
         break;
     case 2: /* neck: thyroid lobe and carotid */
         ph_ellipse(p, T_GLAND, -0.2, -0.4, 0.45, 0.25, 0);
         ph_circle(p, T_BLOOD, 0.45, -0.3, 0.13);
         ph_circle(p, T_AIR, -0.9, -0.5, 0.2);
-        if (rng_chance(r, 0.4))
-            ph_circle(p, T_LESION, -0.2, -0.4, 0.08);
         break;
     case 3: /* breast: layered fat and gland, cyst */
         ph_box(p, T_GLAND, 0, -0.3, 1.5, 0.25, rng_range(r, -8, 8));
         ph_box(p, T_SOFT, 0, 0.6, 1.5, 0.1, 0);
-        if (rng_chance(r, 0.5))
-            ph_ellipse(p, T_FLUID, rng_range(r, -0.3, 0.3), -0.3, 0.15, 0.1, 0);
         break;
     case 4: /* vessel, longitudinal */
         ph_box(p, T_SOFT, 0, -0.2, 1.6, 0.2, 0);
         ph_box(p, T_BLOOD, 0, -0.2, 1.6, 0.14, rng_range(r, -8, 8));
-        if (rng_chance(r, 0.3))
-            ph_ellipse(p, T_LESION, 0.1, -0.3, 0.15, 0.05, 0);
         break;
     default: /* pelvis: bladder and uterus/prostate */
         ph_ellipse(p, T_FLUID, 0, -0.2, 0.6, 0.45, 0);
@@ -706,21 +674,14 @@ static void nm_scene(Phantom *p, Rng *r, int kind)
             ph_bone(p, k * 0.1, 0.62, k * 0.1, 0.97, 0.02);
         }
         ph_circle(p, T_FLUID, 0, 0.17, 0.05);
-        int hot = rng_int(r, 0, 4);
-        for (int i = 0; i < hot; i++)
-            ph_circle(p, T_LESION, rng_range(r, -0.2, 0.2), rng_range(r, -0.6, 0.3), 0.02);
     } else if (kind == 1) { /* myocardial perfusion: horseshoe */
         ph_circle(p, T_ORGAN, 0, 0, 0.45);
         ph_circle(p, T_BLOOD, 0, 0, 0.28);
         ph_box(p, T_BLOOD, 0, -0.35, 0.2, 0.15, 0);
-        if (rng_chance(r, 0.3))
-            ph_circle(p, T_AIR, 0.3, 0.2, 0.12); /* perfusion defect */
     } else if (kind == 2) { /* thyroid */
         ph_ellipse(p, T_GLAND, -0.25, 0, 0.18, 0.4, 10);
         ph_ellipse(p, T_GLAND, 0.25, 0, 0.18, 0.4, -10);
         ph_box(p, T_GLAND, 0, 0.15, 0.15, 0.07, 0);
-        if (rng_chance(r, 0.4))
-            ph_circle(p, T_LESION, rng_range(r, -0.3, 0.3), 0.0, 0.08);
     } else { /* renal */
         ph_ellipse(p, T_KIDNEY, -0.35, -0.1, 0.17, 0.3, 15);
         ph_ellipse(p, T_KIDNEY, 0.35, -0.1, 0.17, 0.3, -15);
@@ -728,13 +689,292 @@ static void nm_scene(Phantom *p, Rng *r, int kind)
     }
 }
 
+
+/* Sagittal head: face to the image left, cerebellum low right. */
+static void sag_head(Phantom *p, Rng *r, double z)
+{
+    double w = sqrt(fmax(0.05, 1 - z * z)), ax = J(r, 0.88, 0.04), ay = J(r, 0.74, 0.04) * w;
+    ph_ellipse(p, T_SOFT, -0.55, 0.55, 0.35, 0.4, 20);          /* face */
+    ph_ellipse(p, T_AIR, -0.62, 0.45, 0.1, 0.18, 10);           /* nasal cavity */
+    ph_capsule(p, T_SOFT, 0.2, 0.5, 0.25, 1.3, 0.22);           /* neck */
+    ph_ellipse(p, T_SOFT, 0, -0.1, ax, ay, 0);
+    ph_ellipse(p, T_BONE, 0, -0.1, ax - 0.04, ay - 0.04, 0);
+    ph_ellipse(p, T_GREY, 0, -0.1, ax - 0.09, ay - 0.09, 0);
+    ph_ellipse(p, T_WHITE, -0.02, -0.14, (ax - 0.09) * 0.72, (ay - 0.09) * 0.62, 0);
+    for (int i = 0; i < 12; i++) { /* sulci */
+        double a = PI * (1.05 + 0.9 * i / 11.0) + rng_range(r, -0.05, 0.05);
+        ph_capsule(p, T_FLUID, (ax - 0.09) * 0.8 * cos(a), -0.1 + (ay - 0.09) * 0.8 * sin(a),
+                   (ax - 0.09) * 0.99 * cos(a), -0.1 + (ay - 0.09) * 0.99 * sin(a), 0.012);
+    }
+    if (fabs(z) < 0.35) {
+        ph_ellipse(p, T_WHITE, 0, -0.12, 0.38, 0.08, 0);         /* corpus callosum */
+        ph_ellipse(p, T_FLUID, 0, -0.08, 0.3 * J(r, 1, 0.2), 0.05, 0); /* lateral ventricle */
+        ph_capsule(p, T_GREY, 0.05, 0.15, 0.15, 0.75, 0.07);     /* brainstem */
+        ph_ellipse(p, T_WHITE, 0.45, 0.38, 0.24, 0.16, -15);     /* cerebellum */
+        ph_ellipse(p, T_FLUID, 0.25, 0.3, 0.04, 0.06, 0);        /* fourth ventricle */
+        ph_capsule(p, T_WHITE, 0.15, 0.75, 0.22, 1.3, 0.04);     /* cord */
+    } else {
+        ph_ellipse(p, T_AIR, -0.55, 0.2, 0.1, 0.08, 0);          /* maxillary sinus */
+        ph_circle(p, T_FLUID, -0.6, -0.05, 0.08);                /* globe */
+    }
+}
+
+/* Coronal head: hemispheres, ventricles as slits, temporal lobes. */
+static void cor_head(Phantom *p, Rng *r, double z)
+{
+    double w = sqrt(fmax(0.05, 1 - 0.6 * z * z)), ax = J(r, 0.74, 0.05) * w, ay = J(r, 0.8, 0.04);
+    ph_capsule(p, T_SOFT, 0, 0.5, 0, 1.3, 0.3);                 /* neck */
+    ph_ellipse(p, T_SOFT, 0, -0.1, ax, ay, 0);
+    ph_ellipse(p, T_BONE, 0, -0.1, ax - 0.04, ay - 0.04, 0);
+    ph_ellipse(p, T_GREY, 0, -0.1, ax - 0.09, ay - 0.09, 0);
+    for (int k = -1; k <= 1; k += 2)
+        ph_ellipse(p, T_WHITE, k * 0.22, -0.2, 0.2, 0.35, k * 10);
+    ph_capsule(p, T_FLUID, 0, -0.8, 0, -0.2, 0.012);            /* interhemispheric fissure */
+    for (int i = 0; i < 10; i++) {
+        double a = PI * (1.1 + 0.8 * i / 9.0);
+        ph_capsule(p, T_FLUID, (ax - 0.09) * 0.82 * cos(a), -0.1 + (ay - 0.09) * 0.82 * sin(a),
+                   (ax - 0.09) * 0.99 * cos(a), -0.1 + (ay - 0.09) * 0.99 * sin(a), 0.012);
+    }
+    if (fabs(z) < 0.5) {
+        double v = J(r, 1, 0.25);
+        ph_ellipse(p, T_FLUID, -0.07, -0.1, 0.04 * v, 0.12 * v, -20);
+        ph_ellipse(p, T_FLUID, 0.07, -0.1, 0.04 * v, 0.12 * v, 20);
+        ph_capsule(p, T_GREY, 0, 0.05, 0, 0.7, 0.08);           /* brainstem */
+    }
+    for (int k = -1; k <= 1; k += 2) /* temporal lobes above the skull base */
+        ph_ellipse(p, T_GREY, k * 0.45, 0.35, 0.18, 0.14, 0);
+}
+
+/* Lateral chest radiograph: one lung field over both, heart in front,
+ * spine behind, sternum at the front. Anterior to the image left. */
+static void xr_chest_lat(Phantom *p, Rng *r)
+{
+    double s = J(r, 1, 0.05);
+    ph_ellipse(p, T_SOFT, 0.05, 0.15, 0.8 * s, 1.05, 0);
+    ph_ellipse(p, T_LUNG, 0.04, -0.05, J(r, 0.52, 0.05), J(r, 0.62, 0.05), 0);
+    ph_ellipse(p, T_ORGAN, -0.25, 0.3, J(r, 0.3, 0.1), 0.28, 20);   /* heart */
+    ph_ellipse(p, T_LIVER, -0.05, 0.75, 0.6, 0.2, 5);               /* diaphragm */
+    ph_capsule(p, T_AIR, -0.02, -1.0, 0.05, -0.2, 0.04);            /* trachea */
+    ph_bone(p, -0.68 * s, -0.7, -0.72 * s, 0.3, 0.035);             /* sternum */
+    double step = 1.9 / 12;
+    for (int i = 0; i < 12; i++) {
+        double y = -1.0 + (i + 0.5) * step, x = 0.52 * s + 0.05 * sin(PI * (i + 0.5) / 12);
+        ph_box(p, T_BONE, x, y, 0.09, step * 0.38, 0);
+        ph_box(p, T_MARROW, x, y, 0.07, step * 0.3, 0);
+        ph_ellipse(p, T_BONE, x + 0.16, y + step * 0.1, 0.07, 0.025, 20); /* posterior elements */
+    }
+    for (int i = 0; i < 8; i++) /* posterior ribs seen end-on */
+        ph_capsule(p, T_BONE, 0.3, -0.7 + i * 0.17, 0.7, -0.6 + i * 0.17, 0.015);
+    ph_capsule(p, T_SOFT, -0.3, -1.1, 0.3, -0.6, 0.2);              /* arms raised */
+}
+
+/* Limbs seen from the side or at an angle: the bones crowd together. */
+static void ph_squash(Phantom *p, double f)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        Shape *sh = &p->s[i];
+        sh->p[0] *= (float)f;
+        if (sh->kind == SH_CAPSULE)
+            sh->p[2] *= (float)f;
+        else
+            sh->p[2] *= (float)(0.5 + 0.5 * f);
+    }
+}
+
+static bool is_limb(Scene sc)
+{
+    switch (sc) {
+    case SC_XR_ELBOW: case SC_XR_LEG: case SC_XR_ARM: case SC_XR_HAND: case SC_XR_WRIST:
+    case SC_XR_FINGER: case SC_XR_FOOT: case SC_XR_SHOULDER: case SC_XR_CLAVICLE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- pathology ----------------------------------------------------------- */
+
+const char *const pathology_names[P_COUNT] = {"none", "fracture", "nodule", "effusion", "mass"};
+const char *const view_names[VW_COUNT] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC",
+                                          "MLO", "ANT", "POST", "SECTOR", "LOCALIZER", "CAPTURE"};
+
+/* The shape a pathology lives in: on the lesion's side (patient right is
+ * the image left) when there is one there. */
+static const Shape *host(const Phantom *p, const Tissue *tissues, int nt, int side,
+                         ShapeKind kind, bool any_kind)
+{
+    const Shape *best = NULL;
+    for (int t = 0; t < nt && !best; t++)
+        for (size_t i = 0; i < p->n; i++) {
+            const Shape *sh = &p->s[i];
+            if (sh->tissue != tissues[t] || (!any_kind && sh->kind != kind))
+                continue;
+            bool on_side = side == 0 || (side == 1) == (sh->p[0] < 0);
+            if (best == NULL || (on_side && !((side == 1) == (best->p[0] < 0))))
+                best = sh;
+        }
+    return best;
+}
+
+static const Tissue mass_hosts[] = {T_LIVER, T_WHITE, T_GLAND, T_LUNG};
+static const Tissue nodule_hosts[] = {T_LUNG, T_GLAND};
+static const Tissue effusion_hosts[] = {T_LUNG, T_CARTILAGE, T_LIVER};
+static const Tissue bone_hosts[] = {T_BONE};
+
+static bool spine_scene(Scene sc)
+{
+    return sc == SC_XR_CSPINE || sc == SC_XR_TSPINE || sc == SC_XR_LSPINE ||
+           sc == SC_SAG_CSPINE || sc == SC_SAG_TSPINE || sc == SC_SAG_LSPINE;
+}
+
+static const Shape *lesion_host(const Phantom *p, Scene sc, Pathology path, int side)
+{
+    switch (path) {
+    case P_FRACTURE:
+        if (spine_scene(sc))
+            return host(p, bone_hosts, 1, 0, SH_BOX, false);
+        if (sc == SC_AX_HEAD || sc == SC_XR_SKULL || sc == SC_SAG_HEAD || sc == SC_COR_HEAD)
+            return host(p, bone_hosts, 1, 0, SH_ELLIPSE, false);
+        return host(p, bone_hosts, 1, side, SH_CAPSULE, false);
+    case P_NODULE: return host(p, nodule_hosts, 2, side, SH_ELLIPSE, true);
+    case P_EFFUSION:
+        return sc == SC_XR_ABDOMEN || sc == SC_XR_UROGRAPHY ? NULL
+                                                            : host(p, effusion_hosts, 3, side, SH_ELLIPSE, true);
+    case P_MASS:
+        if (sc == SC_NM_BONE)
+            return host(p, bone_hosts, 1, side, SH_CAPSULE, false);
+        return host(p, mass_hosts, 4, side, SH_ELLIPSE, true);
+    default: return NULL;
+    }
+}
+
+static void add_fracture(Phantom *p, Scene sc, const Shape *h, Rng *lr)
+{
+    if (spine_scene(sc)) { /* compression: the vertebral body loses height */
+        Shape *b = (Shape *)h;
+        b->p[3] *= 0.6f;
+        return;
+    }
+    if (h->kind == SH_CAPSULE) { /* a gap across the shaft */
+        double t = rng_range(lr, 0.3, 0.7), x = h->p[0] + t * (h->p[2] - h->p[0]),
+               y = h->p[1] + t * (h->p[3] - h->p[1]);
+        double dx = h->p[2] - h->p[0], dy = h->p[3] - h->p[1], l = sqrt(dx * dx + dy * dy) + 1e-9;
+        double nx = -dy / l, ny = dx / l, w = 1.3 * h->p[4], tilt = rng_range(lr, -0.4, 0.4);
+        ph_capsule(p, T_GAP, x - w * (nx + tilt * dx / l), y - w * (ny + tilt * dy / l),
+                   x + w * (nx + tilt * dx / l), y + w * (ny + tilt * dy / l), 0.006);
+        return;
+    }
+    double a = rng_range(lr, -2.4, -0.7); /* through the skull vault */
+    double x = h->p[0] + h->p[2] * cos(a), y = h->p[1] + h->p[3] * sin(a);
+    ph_capsule(p, T_GAP, x * 0.9, y * 0.9, x * 1.06, y * 1.06, 0.007);
+}
+
+static void add_lesion(Phantom *p, Scene sc, const Lesion *les, double z)
+{
+    const Shape *h = lesion_host(p, sc, les->path, les->side);
+    if (h == NULL)
+        return;
+    Rng lr;
+    rng_seed(&lr, 0x1E5, (uint64_t)les->path, (uint64_t)(les->size * 1e6));
+    double rx = h->kind == SH_CAPSULE ? h->p[4] : h->p[2], ry = h->kind == SH_CAPSULE ? h->p[4] : h->p[3];
+    double cx = h->kind == SH_CAPSULE ? 0.5 * (h->p[0] + h->p[2]) : h->p[0];
+    double cy = h->kind == SH_CAPSULE ? 0.5 * (h->p[1] + h->p[3]) : h->p[1];
+    bool tomo = !scene_is_projection(sc);
+    switch (les->path) {
+    case P_FRACTURE:
+        add_fracture(p, sc, h, &lr);
+        break;
+    case P_NODULE: case P_MASS:
+        if (tomo && fabs(z) > 0.55)
+            break;
+        ph_circle(p, T_LESION, cx + rng_range(&lr, -0.4, 0.4) * rx,
+                  cy + rng_range(&lr, -0.4, 0.4) * ry, fmin(les->size, 0.6 * fmin(rx, ry)));
+        break;
+    case P_EFFUSION: /* fluid gathers at the bottom of the space */
+        if (h->tissue == T_CARTILAGE)
+            ph_ellipse(p, T_FLUID, cx - 0.3, cy - 0.45, 0.08 + les->size * 0.3, 0.2, 0);
+        else if (h->tissue == T_LIVER)
+            ph_ellipse(p, T_FLUID, cx - 0.8 * rx, cy, les->size, 0.7 * ry, 0);
+        else
+            ph_ellipse(p, T_FLUID, cx, cy + 0.75 * ry, 0.85 * rx, les->size + 0.05, 0);
+        break;
+    default:
+        break;
+    }
+}
+
+/* A plate along a long bone with screws across it. */
+static void add_implant(Phantom *p, Scene sc, const Lesion *les)
+{
+    const Shape *h = spine_scene(sc) ? NULL : host(p, bone_hosts, 1, les->side, SH_CAPSULE, false);
+    if (h == NULL)
+        return;
+    Shape b = *h; /* the phantom may grow: keep a copy */
+    double dx = b.p[2] - b.p[0], dy = b.p[3] - b.p[1], l = sqrt(dx * dx + dy * dy) + 1e-9;
+    double nx = -dy / l, ny = dx / l, off = 1.1 * b.p[4];
+    double x0 = b.p[0] + 0.25 * dx, y0 = b.p[1] + 0.25 * dy, x1 = b.p[0] + 0.65 * dx,
+           y1 = b.p[1] + 0.65 * dy;
+    ph_capsule(p, T_METAL, x0 + off * nx, y0 + off * ny, x1 + off * nx, y1 + off * ny, 0.012);
+    for (int k = 0; k < 4; k++) {
+        double t = (k + 0.5) / 4, sx = x0 + t * (x1 - x0), sy = y0 + t * (y1 - y0);
+        ph_capsule(p, T_METAL, sx + off * nx, sy + off * ny, sx - off * nx, sy - off * ny, 0.006);
+    }
+}
+
+static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z);
+
+void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z)
+{
+    build_view(sc, view, p, r, z);
+    if (les && les->path != P_NONE)
+        add_lesion(p, sc, les, z);
+    if (les && les->implant)
+        add_implant(p, sc, les);
+}
+
+bool anatomy_takes_implant(Scene sc, ViewKind view)
+{
+    if (spine_scene(sc) || sc == SC_XR_SKULL || sc == SC_AX_HEAD)
+        return false;
+    Phantom p = {0};
+    Rng r;
+    rng_seed(&r, 1, 2, 3);
+    build_view(sc, view, &p, &r, 0);
+    bool ok = !p.failed && host(&p, bone_hosts, 1, 0, SH_CAPSULE, false) != NULL;
+    ph_free(&p);
+    return ok;
+}
+
+bool anatomy_shows(Scene sc, ViewKind view, Pathology path)
+{
+    if (path == P_NONE)
+        return true;
+    Phantom p = {0};
+    Rng r;
+    rng_seed(&r, 1, 2, 3);
+    build_view(sc, view, &p, &r, 0);
+    bool ok = !p.failed && lesion_host(&p, sc, path, 1) != NULL;
+    ph_free(&p);
+    return ok;
+}
+
 bool scene_is_projection(Scene sc)
 {
     return sc >= SC_XR_CHEST && sc <= SC_XA_RENAL;
 }
 
-void anatomy_build(Scene sc, Phantom *p, Rng *r, double z)
+static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z)
 {
+    if (view == VW_LAT) { /* lateral projections have their own anatomy */
+        switch (sc) {
+        case SC_XR_CHEST: xr_chest_lat(p, r); return;
+        case SC_XR_CSPINE: sag_spine(p, r, 0); return;
+        case SC_XR_TSPINE: sag_spine(p, r, 1); return;
+        case SC_XR_LSPINE: sag_spine(p, r, 2); return;
+        case SC_XR_KNEE: sag_knee(p, r, 0); return;
+        default: break;
+        }
+    }
     switch (sc) {
     case SC_AX_HEAD: ax_head(p, r, z); break;
     case SC_AX_NECK: ax_neck(p, r, z); break;
@@ -750,6 +990,9 @@ void anatomy_build(Scene sc, Phantom *p, Rng *r, double z)
     case SC_COR_SHOULDER: cor_shoulder(p, r, z); break;
     case SC_SAG_ANKLE: sag_ankle(p, r, z); break;
     case SC_COR_BODY: cor_body(p, r); break;
+    case SC_SAG_HEAD: sag_head(p, r, z); break;
+    case SC_COR_HEAD: cor_head(p, r, z); break;
+    case SC_XR_CHEST_LAT: xr_chest_lat(p, r); break;
     case SC_XR_CHEST: xr_chest(p, r); break;
     case SC_XR_SKULL: xr_skull(p, r); break;
     case SC_XR_CSPINE: xr_spine(p, r, 0); break;
@@ -772,7 +1015,11 @@ void anatomy_build(Scene sc, Phantom *p, Rng *r, double z)
     case SC_XR_FOOT: xr_foot(p, r, false); break;
     case SC_XR_ANKLE: xr_foot(p, r, true); break;
     case SC_XR_HEEL: xr_foot(p, r, true); break;
-    case SC_MG_BREAST: mg_breast(p, r); break;
+    case SC_MG_BREAST:
+        mg_breast(p, r);
+        if (view == VW_MLO) /* pectoral muscle along the chest wall, upper corner */
+            ph_box(p, T_SOFT, -1.0, -0.95, J(r, 0.32, 0.15), 0.75, 28);
+        break;
     case SC_XA_CORONARY: xa(p, r, z, 0); break;
     case SC_XA_CEREBRAL: xa(p, r, z, 1); break;
     case SC_XA_LEG: xa(p, r, z, 2); break;
@@ -789,6 +1036,8 @@ void anatomy_build(Scene sc, Phantom *p, Rng *r, double z)
     case SC_NM_RENAL: nm_scene(p, r, 3); break;
     case SC_COUNT: break;
     }
+    if (is_limb(sc) && (view == VW_LAT || view == VW_OBL))
+        ph_squash(p, view == VW_LAT ? 0.4 : 0.7);
 }
 
 void ph_mirror(Phantom *p)

@@ -8,9 +8,9 @@ typedef enum Scene {
     /* cross-sections (CT, MR, PT, US background) */
     SC_AX_HEAD, SC_AX_NECK, SC_AX_CHEST, SC_AX_ABDOMEN, SC_AX_KIDNEYS,
     SC_AX_PELVIS, SC_AX_BREAST, SC_SAG_CSPINE, SC_SAG_TSPINE, SC_SAG_LSPINE,
-    SC_SAG_KNEE, SC_COR_SHOULDER, SC_SAG_ANKLE, SC_COR_BODY,
+    SC_SAG_KNEE, SC_COR_SHOULDER, SC_SAG_ANKLE, SC_COR_BODY, SC_SAG_HEAD, SC_COR_HEAD,
     /* projections (CR, DX, RF, MG, XA) */
-    SC_XR_CHEST, SC_XR_SKULL, SC_XR_CSPINE, SC_XR_TSPINE, SC_XR_LSPINE,
+    SC_XR_CHEST, SC_XR_CHEST_LAT, SC_XR_SKULL, SC_XR_CSPINE, SC_XR_TSPINE, SC_XR_LSPINE,
     SC_XR_PELVIS, SC_XR_HIP, SC_XR_ABDOMEN, SC_XR_UROGRAPHY, SC_XR_BARIUM,
     SC_XR_KNEE, SC_XR_ELBOW, SC_XR_LEG, SC_XR_ARM, SC_XR_SHOULDER,
     SC_XR_CLAVICLE, SC_XR_HAND, SC_XR_WRIST, SC_XR_FINGER, SC_XR_FOOT,
@@ -24,9 +24,43 @@ typedef enum Scene {
     SC_COUNT
 } Scene;
 
-/* Builds the scene. z in [-1, 1] is the slice position for cross-sections
- * (and the cine phase for XA); r supplies the individual's variation. */
-void anatomy_build(Scene sc, Phantom *p, Rng *r, double z);
+/* What an exam shows besides normal anatomy; the report says the same. */
+typedef enum Pathology {
+    P_NONE, P_FRACTURE, P_NODULE, P_EFFUSION, P_MASS, P_COUNT
+} Pathology;
+
+/* Plane of a cross-section or view of a projection, as the metadata states
+ * it (ImageOrientationPatient, ViewPosition, SeriesDescription). */
+typedef enum ViewKind {
+    VW_AX, VW_SAG, VW_COR, VW_PA, VW_AP, VW_LAT, VW_OBL, VW_CC, VW_MLO, VW_ANT,
+    VW_POST, VW_SECTOR, VW_LOCALIZER, VW_CAPTURE, VW_COUNT
+} ViewKind;
+
+extern const char *const pathology_names[P_COUNT];
+extern const char *const view_names[VW_COUNT];
+
+/* A pathology placed in the phantom: on the patient's side (1 right,
+ * 2 left), size in phantom units (the field of view spans about 2). */
+typedef struct Lesion {
+    Pathology path;
+    int side;
+    double size;
+    bool implant;   /* plate and screws on a long bone (osteosynthesis) */
+} Lesion;
+
+/* Builds the scene as seen in view (projections: lateral and oblique
+ * views of limbs, spine and chest; mammography CC/MLO), with the lesion
+ * (NULL or P_NONE: none). z in [-1, 1] is the slice position for
+ * cross-sections (and the cine phase for XA); r supplies the individual's
+ * variation. */
+void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z);
+
+/* True when the scene has the tissue that pathology lives in, so that
+ * anatomy_build can draw it. */
+bool anatomy_shows(Scene sc, ViewKind view, Pathology path);
+
+/* True when the scene has a long bone an osteosynthesis plate can sit on. */
+bool anatomy_takes_implant(Scene sc, ViewKind view);
 
 /* True for projection scenes (attenuation adds up along the ray). */
 bool scene_is_projection(Scene sc);

@@ -142,11 +142,15 @@ static bool writer_loop(Shared *sh, Sinks *k, RnSynthProgressFn progress, void *
 static const char readme[] =
     "Synthetic hospital archive written by radnet synth.\n"
     "Every person, report and image here is invented.\n"
-    "DICOM files: <PatientID>/<date>_<modality>_<n>/SE<series>/...\n"
+    "dicom/: the archive, <PatientID>/<date>_<modality>_<n>/SE<series>/... (ingest this folder;\n"
+    "  the answer key below stays outside it).\n"
     "reports.csv: ExamID,AccessionNumber,StudyInstanceUID,ReportText (UTF-8, RFC 4180);\n"
-    "  an exam may have several rows, to be concatenated in order.\n"
-    "truth.csv: true Modality and Region per SOPInstanceUID, with PixelCRC32\n"
-    "  (zlib CRC-32 of the stored pixel bytes of all frames before compression).\n";
+    "  an exam may have several rows, to be concatenated in order; most exams have a\n"
+    "  report, some none, and a few rows belong to exams that are not in the archive.\n"
+    "truth.csv: true Modality, Region, View (plane or projection) and Pathology per\n"
+    "  SOPInstanceUID, with PixelCRC32 (zlib CRC-32 of the stored pixel bytes of all\n"
+    "  frames before compression) and CharsetStatus (undeclared: non-ASCII text with\n"
+    "  no SpecificCharacterSet).\n";
 
 static FILE *open_out(const char *dir, const char *name, RnError **err)
 {

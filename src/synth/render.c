@@ -4,6 +4,8 @@
  * summed along the ray for the projection modalities. */
 #include "synth/render.h"
 
+#include "synth/glyphs.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,20 +15,24 @@ const char *photometric_term(Photometric p)
     return t[p];
 }
 
-/*                              AIR    FAT   SOFT  LIVER ORGAN KIDNEY FLUID BLOOD  LUNG  BONE MARROW GREY WHITE CONTR DISC  CART GLAND LESION */
-static const float ct_hu[T_COUNT] = {-1000, -100, 45, 60, 40, 30, 8, 42, -860, 1100, 280, 40, 28, 260, 90, 110, 35, 70};
-static const float ct_hu_enh[T_COUNT] = {-1000, -100, 55, 110, 90, 160, 10, 190, -860, 1100, 280, 45, 30, 300, 90, 110, 60, 120};
-static const float mr_sig[4][T_COUNT] = {
-    {0, 900, 300, 420, 380, 330, 110, 60, 15, 20, 650, 380, 520, 800, 280, 360, 300, 240}, /* T1 */
-    {0, 600, 180, 120, 260, 480, 1400, 50, 15, 20, 420, 700, 430, 300, 900, 420, 350, 1000}, /* T2 */
-    {0, 550, 200, 150, 260, 400, 90, 50, 15, 20, 400, 720, 450, 300, 600, 400, 330, 1100}, /* FLAIR */
-    {0, 800, 450, 500, 520, 560, 900, 80, 20, 30, 700, 750, 600, 500, 700, 650, 500, 800}, /* PD */
+/*                                   AIR    FAT   SOFT  LIVER ORGAN KIDNEY FLUID BLOOD  LUNG  BONE MARROW GREY WHITE CONTR DISC  CART GLAND LESION GAP METAL */
+static const float ct_hu[T_COUNT] = {-1000, -100, 45, 60, 40, 30, 8, 42, -860, 1100, 280, 40, 28, 260, 90, 110, 35, 70, 50, 3000};
+static const float ct_hu_enh[T_COUNT] = {-1000, -100, 55, 110, 90, 160, 10, 190, -860, 1100, 280, 45, 30, 300, 90, 110, 60, 120, 55, 3000};
+/* Rows: MrSequence (T1, T2, FLAIR, PD, STIR, DWI). */
+static const float mr_sig[6][T_COUNT] = {
+    {0, 900, 300, 420, 380, 330, 110, 60, 15, 20, 650, 380, 520, 800, 280, 360, 300, 240, 300, 0},
+    {0, 600, 180, 120, 260, 480, 1400, 50, 15, 20, 420, 700, 430, 300, 900, 420, 350, 1000, 900, 0},
+    {0, 550, 200, 150, 260, 400, 90, 50, 15, 20, 400, 720, 450, 300, 600, 400, 330, 1100, 700, 0},
+    {0, 800, 450, 500, 520, 560, 900, 80, 20, 30, 700, 750, 600, 500, 700, 650, 500, 800, 800, 0},
+    {0, 60, 200, 150, 300, 500, 1500, 50, 15, 20, 90, 650, 420, 300, 950, 450, 380, 1200, 1100, 0},
+    {0, 40, 120, 160, 200, 260, 90, 30, 10, 10, 60, 420, 360, 100, 150, 120, 200, 1100, 200, 0},
 };
-static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240, 150, 100, 110, 120, 130, 120, 165, 60};
-static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14};
-static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f};
-static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12};
-static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8};
+static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240, 150, 100, 110, 120, 130, 120, 165, 60, 60, 250};
+static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14, 0.5, 0};
+/* T_GAP cancels the (capped) bone path it crosses: see ph_render_projection. */
+static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f, -8, 40};
+static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12, -11, 40};
+static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
 
 /* ---- small image helpers --------------------------------------------- */
 
@@ -69,6 +75,7 @@ typedef struct Canvas {
     int w, h;
     float *v;    /* modality units */
     float *tmp;
+    float *tex;   /* smooth random field: tissue texture */
     uint8_t *lab;
     uint8_t *rgb; /* colour frames only */
 } Canvas;
@@ -77,6 +84,7 @@ static void canvas_free(Canvas *c)
 {
     free(c->v);
     free(c->tmp);
+    free(c->tex);
     free(c->lab);
     free(c->rgb);
 }
@@ -89,15 +97,36 @@ static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
     c->h = h;
     c->v = rn_calloc(n, sizeof *c->v, err);
     c->tmp = rn_calloc(n, sizeof *c->tmp, err);
+    c->tex = rn_calloc(n, sizeof *c->tex, err);
     c->lab = rn_calloc(n, 1, err);
     if (colour)
         c->rgb = rn_calloc(n, 3, err);
-    if (!c->v || !c->tmp || !c->lab || (colour && !c->rgb)) {
+    if (!c->v || !c->tmp || !c->tex || !c->lab || (colour && !c->rgb)) {
         canvas_free(c);
         return false;
     }
     return true;
 }
+
+/* White noise smoothed to correlation length ~rad pixels, scaled to unit
+ * standard deviation: parenchyma, trabeculae, overlapping anatomy. */
+static void smooth_field(Canvas *c, Rng *nr, int rad)
+{
+    size_t n = (size_t)c->w * c->h;
+    for (size_t i = 0; i < n; i++)
+        c->tex[i] = (float)rng_noise(nr);
+    box_blur(c->tex, c->tmp, c->w, c->h, rad, 2);
+    double s2 = 0;
+    for (size_t i = 0; i < n; i += 13)
+        s2 += (double)c->tex[i] * c->tex[i];
+    float k = (float)(1 / sqrt(s2 / ((n + 12) / 13) + 1e-12));
+    for (size_t i = 0; i < n; i++)
+        c->tex[i] *= k;
+}
+
+/* Texture amplitude per tissue in CT (HU): liver and spleen mottle, lung
+ * vessels and septa, trabecular marrow, grey/white matter variation. */
+static const float ct_texture[T_COUNT] = {0, 8, 6, 7, 8, 8, 2, 4, 60, 40, 90, 3, 3, 10, 6, 6, 10, 12, 5, 0};
 
 /* ---- modality models ----------------------------------------------------- */
 
@@ -115,17 +144,18 @@ static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
             }
             uint8_t t = c->lab[i];
             double sigma = t == T_AIR ? 6 : t == T_BONE ? 60 : 12;
-            c->v[i] = (float)(hu[t] + sigma * rng_noise(nr));
+            double vessel = t == T_LUNG && c->tex[i] > 1.6f ? 700 : 0; /* lung vessels */
+            c->v[i] = (float)(hu[t] + ct_texture[t] * c->tex[i] + vessel + sigma * rng_noise(nr));
         }
 }
 
 static void model_mr(Canvas *c, const RenderJob *j, Rng *nr)
 {
-    const float *sig = mr_sig[j->contrast & 3];
+    const float *sig = mr_sig[j->contrast % 6];
     double gx = rng_range(nr, -0.3, 0.3), gy = rng_range(nr, -0.3, 0.3);
     double gain = rng_range(nr, 0.8, 2.5), noise = rng_range(nr, 6, 18);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++)
-        c->v[i] = sig[c->lab[i]];
+        c->v[i] = sig[c->lab[i]] * (1 + 0.1f * c->tex[i]);
     box_blur(c->v, c->tmp, c->w, c->h, c->w / 256 + 1, 1); /* partial volume */
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -164,8 +194,22 @@ static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
 static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float *mu,
                        Rng *nr, double maxval, bool collimate)
 {
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    size_t n = (size_t)c->w * c->h;
+    memset(c->v, 0, sizeof *c->v * n);
     ph_render_projection(ph, vw, mu, true, c->v);
+    /* Overlapping anatomy (soft-tissue folds, bowel gas, trabeculae) as a
+     * smooth field inside the body, stronger through bone. */
+    bool mammo = mu == mg_mu; /* fibroglandular texture throughout the breast */
+    for (size_t i = 0; i < n; i++)
+        if (c->v[i] > 0.05f)
+            c->v[i] += c->tex[i] * (mammo ? 0.3f * fminf(c->v[i], 2.0f) : c->v[i] > 1.0f ? 0.12f : 0.06f);
+    /* Scatter: a broad blur of the primary adds to it and lowers contrast
+     * (the texture buffer is free again). */
+    double scatter = rng_range(nr, 0.1, 0.3);
+    memcpy(c->tex, c->v, sizeof *c->v * n);
+    box_blur(c->tex, c->tmp, c->w, c->h, c->w / 12 + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        c->v[i] = (float)((1 - scatter) * c->v[i] + scatter * c->tex[i]);
     double k = rng_range(nr, 0.45, 0.75), noise = maxval * 0.008;
     int cx0 = 0, cy0 = 0, cx1 = c->w, cy1 = c->h;
     if (collimate) {
@@ -212,18 +256,24 @@ static void model_us(Canvas *c, Rng *nr, bool doppler)
     double half = rng_range(nr, 0.55, 0.75), rmax = c->h * 0.95, rmin = c->h * 0.04;
     double ax = 0.5 * c->w, ay = -0.02 * c->h;
     double bx0 = c->w * 0.35, bx1 = c->w * 0.65, by0 = c->h * 0.25, by1 = c->h * 0.6;
+    float *shadow = c->tex; /* per column: echo left below bone or stone */
+    for (int x = 0; x < c->w; x++)
+        shadow[x] = 1;
     for (int y = 0; y < c->h; y++) {
         double prev = 0;
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
             double dx = x + 0.5 - ax, dy = y + 0.5 - ay, r = hypot(dx, dy), th = atan2(dx, dy);
             float v = 0;
+            if (c->lab[i] == T_BONE || c->lab[i] == T_METAL)
+                shadow[x] = 0.15f; /* acoustic shadow behind strong reflectors */
             if (r > rmin && r < rmax && fabs(th) < half) {
                 double n1 = rng_noise(nr), n2 = rng_noise(nr);
                 double sp = sqrt(n1 * n1 + n2 * n2); /* Rayleigh speckle */
                 double s = 0.5 * (sp + prev); /* lateral correlation of speckle */
                 prev = sp;
-                v = (float)(us_echo[c->lab[i]] * s * 0.8 * (1.1 - 0.4 * r / rmax));
+                v = (float)(us_echo[c->lab[i]] * s * 0.8 * (1.1 - 0.4 * r / rmax) *
+                            (c->lab[i] == T_BONE ? 1 : shadow[x]));
             }
             c->v[i] = clampf(v, 0, 255);
             if (c->rgb) {
@@ -311,6 +361,8 @@ static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
     return j->z;
 }
 
+static void burn_in(Canvas *c, const RenderJob *j, double maxval);
+
 static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c,
                          RnError **err)
 {
@@ -319,7 +371,7 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     double z = frame_phase(j, s, f);
     rng_seed(&ar, j->anatomy_seed, (uint64_t)j->scene, 0);
     rng_seed(&nr, j->noise_seed, f, 1);
-    anatomy_build(j->scene, &ph, &ar, z);
+    anatomy_build(j->scene, j->view, &j->lesion, &ph, &ar, z);
     if (j->mirror)
         ph_mirror(&ph);
     if (ph.failed) {
@@ -330,14 +382,23 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     View vw;
     double jitter = (j->mod == M_US || j->mod == M_XA) ? 0.01 * f : 0; /* motion */
     double zoom = j->zoom;
-    if ((j->scene == SC_COR_BODY || j->scene == SC_NM_BONE) && c->h > c->w)
-        zoom *= 0.95 * c->h / c->w; /* whole-body views fill the tall matrix */
+    if ((j->scene == SC_COR_BODY || j->scene == SC_NM_BONE) && c->h > c->w) /* whole body: */
+        zoom *= fmin(0.95 * c->h / c->w, 2.1); /* fill the tall matrix, arms inside */
     view_init(&vw, c->w, c->h, zoom, j->angle, j->shift_x + jitter, j->shift_y);
     memset(c->lab, T_AIR, (size_t)c->w * c->h);
     if (!scene_is_projection(j->scene) && j->mod != M_NM)
         ph_render_labels(&ph, &vw, c->lab);
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
-    switch (j->mod) {
+    if (j->mod == M_CT || j->mod == M_MR)
+        smooth_field(c, &nr, c->w / 96 + 1);
+    else if (j->mod == M_MG || j->mod == M_CR || j->mod == M_DX || j->mod == M_RF)
+        smooth_field(c, &nr, c->w / (j->mod == M_MG ? 90 : 40) + 1);
+    Mod model = j->mod;
+    if (j->mod == M_CT && scene_is_projection(j->scene)) { /* CT scout: a radiograph in HU-ish units */
+        model = M_DX;
+        maxval = 3000;
+    }
+    switch (model) {
     case M_CT: model_ct(c, j, &nr, s->is_signed); break;
     case M_MR: model_mr(c, j, &nr); break;
     case M_PT: model_pt(c, &nr); break;
@@ -347,8 +408,34 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     case M_MG: model_xray(c, &ph, &vw, mg_mu, &nr, maxval, false); break;
     default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;
     }
+    burn_in(c, j, maxval);
     ph_free(&ph);
     return true;
+}
+
+/* What the device writes into the pixels: the lead side marker of a
+ * radiograph, the header lines of an ultrasound screen. */
+static void burn_in(Canvas *c, const RenderJob *j, double maxval)
+{
+    if (j->marker && (j->mod == M_CR || j->mod == M_DX)) {
+        char m[2] = {j->marker, 0};
+        int sc = c->w / 128 + 1;
+        glyph_text(c->v, c->w, c->h, c->w / 8, c->h / 9, sc, m, (float)(maxval * 0.97));
+    }
+    if (j->mod != M_US || j->overlay[0][0] == 0)
+        return;
+    size_t n = (size_t)c->w * c->h;
+    memset(c->tex, 0, sizeof *c->tex * n);
+    int sc = c->w >= 480 ? 2 : 1;
+    for (int l = 0; l < 2; l++)
+        glyph_text(c->tex, c->w, c->h, 4, 3 + l * 9 * sc, sc, j->overlay[l], 225);
+    for (size_t i = 0; i < n; i++) {
+        if (c->tex[i] == 0)
+            continue;
+        c->v[i] = c->tex[i];
+        if (c->rgb)
+            c->rgb[3 * i] = c->rgb[3 * i + 1] = c->rgb[3 * i + 2] = 225;
+    }
 }
 
 /* PET stores activity with a per-image slope that fits the signed range. */

@@ -19,7 +19,9 @@ typedef struct PixelSpec {
 typedef struct RenderJob {
     Mod mod;
     Scene scene;
-    int contrast;          /* MR: 0 T1, 1 T2, 2 FLAIR, 3 PD; CT: 1 = enhanced */
+    ViewKind view;
+    Lesion lesion;         /* the study's pathology */
+    int contrast;          /* MR: MrSequence; CT: 1 = enhanced */
     bool mirror;           /* left side */
     double z;              /* slice position in [-1, 1] */
     double zoom, angle, shift_x, shift_y;
@@ -27,6 +29,8 @@ typedef struct RenderJob {
     uint64_t noise_seed;   /* this image */
     bool doppler;          /* US colour flow (RGB) */
     bool collimate;        /* projection: unexposed border */
+    char marker;           /* radiograph side marker 'R' / 'L', 0 none */
+    char overlay[2][64];   /* burned-in header lines (ultrasound), "" none */
 } RenderJob;
 
 typedef struct RenderOut {

@@ -4,6 +4,8 @@
 #include "synth/study.h"
 
 #include "synth/codecs.h"
+#include "synth/glyphs.h"
+#include "synth/naming.h"
 #include "synth/render.h"
 #include "synth/text.h"
 
@@ -18,14 +20,14 @@
 enum {
     K_PLAN = 1, K_PATIENT_PLAN, K_PATIENT, K_STUDY, K_SERIES, K_IMAGE,
     K_UID_STUDY, K_UID_SERIES, K_UID_SOP, K_UID_FOR, K_REPORT, K_PATIENT_ID,
-    K_ACCESSION, K_ANATOMY
+    K_ACCESSION, K_ANATOMY, K_LESION, K_ORPHAN, K_STATION
 };
 
 const char synth_truth_header[] =
     "SOPInstanceUID,Modality,Region,StudyInstanceUID,SeriesInstanceUID,AccessionNumber,"
     "ExamID,PatientID,Path,TransferSyntaxUID,Rows,Columns,Frames,SamplesPerPixel,"
     "BitsAllocated,BitsStored,PixelRepresentation,PhotometricInterpretation,Lossy,"
-    "PixelCRC32,BodyPartExamined,BodyPartStatus,Manufacturer\r\n";
+    "PixelCRC32,BodyPartExamined,BodyPartStatus,Manufacturer,View,Pathology,CharsetStatus\r\n";
 const char synth_reports_header[] = "ExamID,AccessionNumber,StudyInstanceUID,ReportText\r\n";
 
 /* ---- planning ---------------------------------------------------------- */
@@ -79,16 +81,30 @@ static void plan_contents(Planner *p, Rng *r, StudyPlan *s)
     for (int i = 0; i < s->nseries; i++)
         s->images[i] = rng_int(r, lo, hi);
     s->sr = rng_chance(r, 0.03);
+    /* CT and MR studies start with a scout (CT: 1-2 images) or a
+     * three-plane localizer (MR); CT dose reports come as captures. */
+    bool tomo = s->mod == M_CT || s->mod == M_MR;
+    if (tomo && s->nseries < MAX_SERIES && rng_chance(r, 0.7)) {
+        memmove(s->images + 1, s->images, sizeof s->images[0] * (size_t)s->nseries);
+        s->images[0] = s->mod == M_CT ? rng_int(r, 1, 2) : 3;
+        s->nseries++;
+        s->localizer = true;
+    }
+    s->capture = s->mod == M_CT && rng_chance(r, 0.4);
 }
 
 /* Cuts the study down so the archive has exactly n_files files. */
 static void plan_truncate(StudyPlan *s, uint64_t room)
 {
-    int n = s->sr;
+    int n = s->sr + s->capture;
     for (int i = 0; i < s->nseries; i++)
         n += s->images[i];
     if ((uint64_t)n > room && s->sr) {
         s->sr = false;
+        n--;
+    }
+    if ((uint64_t)n > room && s->capture) {
+        s->capture = false;
         n--;
     }
     for (int i = s->nseries - 1; i >= 0 && (uint64_t)n > room; i--) {
@@ -230,7 +246,11 @@ typedef struct StudyCtx {
     char date[16], time[16], study_id[24], age[16], birth[16];
     char station[32], institution[64], referring[64];
     RnBuf description, requested; /* UTF-8 */
-    int side;
+    int side, station_no;
+    Lang lang;                /* of the hospital's RIS and protocols */
+    Lesion lesion;            /* what the images show; the report says it */
+    int lesion_mm;
+    bool charset_undeclared;  /* text in cs, (0008,0005) left out */
     bool accession_in_dicom, undefined_sq;
     char dir[4096]; /* DIR/<patient>/<study> */
     size_t dir_len;
@@ -238,9 +258,13 @@ typedef struct StudyCtx {
 
 typedef struct SeriesCtx {
     int index, number, nimages;
-    char uid[65], desc[64], protocol[64];
+    char uid[65], desc[64], protocol[64], kernel[8];
     const char *bpe;     /* UTF-8 value written, NULL = absent */
     const char *bpe_status;
+    Scene scene;         /* the series' scene (head planes differ by series) */
+    bool localizer;      /* scout / localizer series */
+    ViewKind plane;      /* localizer image: its plane (IOP) */
+    ViewKind view;       /* of its first image */
     DcmSyntax ts;
     PixelSpec spec;
     RenderJob job;
@@ -287,6 +311,8 @@ static void study_identity(StudyCtx *c, Rng *r)
     snprintf(c->institution, sizeof c->institution, "%s", RNG_PICK(r, institutions));
     snprintf(c->referring, sizeof c->referring, "%s", RNG_PICK(r, doctors));
     c->accession_in_dicom = rng_chance(r, 0.95);
+    static const double lang_w[L_COUNT] = {0.7, 0.2, 0.1};
+    c->lang = (Lang)rng_weighted(r, lang_w, L_COUNT);
 }
 
 static void study_vendor(StudyCtx *c, Rng *r)
@@ -296,34 +322,42 @@ static void study_vendor(StudyCtx *c, Rng *r)
         nv++;
     c->vendor = &synth_vendors[c->mi->vendors[rng_int(r, 0, nv - 1)]];
     c->cs = (Charset)rng_weighted(r, c->vendor->charset_w, CS_COUNT);
+    /* Old gateways drop the character set of non-ASCII data. */
+    c->charset_undeclared = c->cs != CS_ASCII && rng_chance(r, 0.04);
+    c->station_no = rng_int(r, 1, 4);
     snprintf(c->station, sizeof c->station, "%s%s%02d", c->vendor->station_stem,
-             c->mi->code, rng_int(r, 1, 12));
+             c->mi->code, c->station_no);
     c->undefined_sq = rng_chance(r, 0.5);
 }
 
-/* BodyPartExamined per series: ~85 % right, the rest missing, vague or
- * belonging to another region (copied protocols, wrong presets). */
+/* BodyPartExamined per series. Errors follow the station: each (station,
+ * region) protocol has a habit, fixed for the archive: most write the
+ * region, some leave it empty, some a vaguer value, some a neighbouring
+ * region (a copied preset: HIP as PELVIS, KNEE as LEG). A little per-series
+ * noise on top (technologists' edits). */
 static void series_body_part(const StudyCtx *c, Rng *r, SeriesCtx *s)
 {
     const RegionInfo *ri = c->ri;
-    double u = rng_unit(r), missing = c->vendor->bpe_missing;
     int nb = 0;
     while (nb < 3 && ri->bpe[nb])
         nb++;
+    uint64_t habit = rng_hash3(rng_hash3(c->seed, K_STATION, (uint64_t)(c->vendor - synth_vendors)),
+                               (uint64_t)c->station_no * 64 + (uint64_t)c->plan->mod,
+                               (uint64_t)c->plan->region);
+    double u = (double)(habit >> 11) * 0x1.0p-53, missing = c->vendor->bpe_missing;
+    if (rng_chance(r, 0.03)) /* a technologist's edit, either way */
+        u = rng_unit(r);
     if (u < missing) {
-        s->bpe = rng_chance(r, 0.5) ? NULL : "";
+        s->bpe = (habit & 1) ? NULL : "";
         s->bpe_status = "missing";
-    } else if (u < missing + 0.03 && ri->coarse) {
+    } else if (u < missing + 0.04 && ri->coarse) {
         s->bpe = ri->coarse;
         s->bpe_status = "coarse";
-    } else if (u < missing + 0.07) {
-        Region other = (Region)rng_int(r, 0, R_COUNT - 1);
-        if (other == c->plan->region)
-            other = (Region)((other + 1) % R_COUNT);
-        s->bpe = synth_regions[other].bpe[0];
+    } else if (u < missing + 0.10) {
+        s->bpe = synth_regions[ri->neighbour].bpe[0];
         s->bpe_status = "wrong";
     } else {
-        s->bpe = ri->bpe[rng_int(r, 0, nb - 1)];
+        s->bpe = ri->bpe[(habit >> 8) % (uint64_t)nb];
         s->bpe_status = "ok";
     }
 }
@@ -434,11 +468,10 @@ static void series_pixels(const StudyCtx *c, Rng *r, SeriesCtx *s)
 static DcmSyntax series_syntax(const StudyCtx *c, Rng *r, const PixelSpec *p)
 {
     double w[DCM_SYNTAX_COUNT];
-    memcpy(w, c->vendor->syntax_w, sizeof w);
+    for (int i = 0; i < DCM_SYNTAX_COUNT; i++)
+        w[i] = c->vendor->syntax_w[i] * synth_modality_syntax_w[c->plan->mod][i];
     if (p->bits_allocated != 8)
         w[DCM_JPEG_BASELINE] = 0;
-    else if (c->plan->mod == M_US || c->plan->mod == M_XA)
-        w[DCM_JPEG_BASELINE] *= 4; /* what ultrasound and cine really use */
     if (p->samples != 1)
         w[DCM_JPEG_LOSSLESS_SV1] = 0;
     return (DcmSyntax)rng_weighted(r, w, DCM_SYNTAX_COUNT);
@@ -471,28 +504,154 @@ static void series_windows(const StudyCtx *c, Rng *r, SeriesCtx *s)
     }
 }
 
-static const char *const mr_names[4] = {"T1", "T2", "FLAIR", "PD"};
+/* The plane a cross-sectional scene is drawn in. */
+static ViewKind scene_plane(Scene sc)
+{
+    switch (sc) {
+    case SC_SAG_CSPINE: case SC_SAG_TSPINE: case SC_SAG_LSPINE: case SC_SAG_KNEE:
+    case SC_SAG_ANKLE: case SC_SAG_HEAD:
+        return VW_SAG;
+    case SC_COR_SHOULDER: case SC_COR_BODY: case SC_COR_HEAD:
+        return VW_COR;
+    default:
+        return VW_AX;
+    }
+}
+
+/* Radiographic views of a region, in the order a technologist takes them. */
+static int xr_views(Scene sc, ViewKind v[3])
+{
+    switch (sc) {
+    case SC_XR_CHEST: v[0] = VW_PA, v[1] = VW_LAT; return 2;
+    case SC_XR_SKULL: v[0] = VW_LAT; return 1;
+    case SC_XR_CSPINE: case SC_XR_TSPINE: case SC_XR_LSPINE: case SC_XR_KNEE:
+    case SC_XR_ELBOW: case SC_XR_ARM: case SC_XR_LEG: case SC_XR_WRIST: case SC_XR_FINGER:
+        v[0] = VW_AP, v[1] = VW_LAT; return 2;
+    case SC_XR_HAND: case SC_XR_FOOT: v[0] = VW_PA, v[1] = VW_OBL, v[2] = VW_LAT; return 3;
+    case SC_XR_ANKLE: case SC_XR_HEEL: v[0] = VW_LAT; return 1;
+    case SC_MG_BREAST: v[0] = VW_CC, v[1] = VW_MLO; return 2;
+    default: v[0] = VW_AP; return 1;
+    }
+}
+
+/* The view of image inst of a series: radiographs step through the views. */
+static ViewKind image_view(const StudyCtx *c, const SeriesCtx *s, int inst)
+{
+    Mod m = c->plan->mod;
+    if (m != M_CR && m != M_DX && m != M_MG)
+        return s->view;
+    ViewKind v[3];
+    int n = xr_views(c->plan->scene, v);
+    ViewKind k = v[(s->index + inst - 1) % n];
+    if (k == VW_PA && c->plan->scene == SC_XR_CHEST && c->plan->index % 9 == 0)
+        k = VW_AP; /* bedside */
+    return k;
+}
+
+static int mr_sequence(Rng *r, Region g)
+{
+    static const int head[] = {MR_T1, MR_T2, MR_FLAIR, MR_DWI}, spine[] = {MR_T1, MR_T2, MR_STIR},
+                     joint[] = {MR_PD, MR_T1, MR_STIR, MR_T2}, body[] = {MR_T1, MR_T2, MR_DWI};
+    switch (g) {
+    case R_HEAD: return RNG_PICK(r, head);
+    case R_CSPINE: case R_TSPINE: case R_LSPINE: case R_BREAST: return RNG_PICK(r, spine);
+    case R_KNEE: case R_SHOULDER: case R_ANKLE: case R_HIP: return RNG_PICK(r, joint);
+    default: return RNG_PICK(r, body);
+    }
+}
+
+/* The radiographic anatomy a CT scout of the region shows. */
+static Scene scout_scene(Region g)
+{
+    switch (g) {
+    case R_HEAD: case R_SKULL: return SC_XR_SKULL;
+    case R_NECK: case R_CSPINE: return SC_XR_CSPINE;
+    case R_CHEST: return SC_XR_CHEST;
+    case R_LSPINE: return SC_XR_LSPINE;
+    case R_PELVIS: case R_HIP: return SC_XR_PELVIS;
+    case R_KNEE: return SC_XR_KNEE;
+    case R_SHOULDER: return SC_XR_SHOULDER;
+    default: return SC_XR_ABDOMEN;
+    }
+}
+
+/* MR localizers step through the three planes (a head's own scenes). */
+static Scene localizer_scene(const StudyCtx *c, int inst, ViewKind *plane)
+{
+    static const Scene head[3] = {SC_SAG_HEAD, SC_AX_HEAD, SC_COR_HEAD};
+    Scene sc = c->plan->scene == SC_AX_HEAD ? head[(inst - 1) % 3] : c->plan->scene;
+    *plane = scene_plane(sc);
+    return sc;
+}
+
+/* Scene, plane and sequence of a series: heads are imaged in all three
+ * planes, other cross-sections in the plane their scene is drawn in. */
+static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
+{
+    Mod m = c->plan->mod;
+    s->scene = c->plan->scene;
+    s->localizer = c->plan->localizer && s->index == 0;
+    if (s->localizer) {
+        s->view = VW_LOCALIZER;
+        s->job.view = VW_LOCALIZER;
+        s->job.scene = m == M_CT ? scout_scene(c->plan->region) : s->scene;
+        s->job.contrast = m == M_MR ? MR_T1 : 0;
+        return;
+    }
+    if ((m == M_MR || (m == M_CT && s->index > 0)) && s->scene == SC_AX_HEAD) {
+        static const Scene planes[] = {SC_AX_HEAD, SC_AX_HEAD, SC_SAG_HEAD, SC_COR_HEAD};
+        s->scene = RNG_PICK(r, planes);
+    }
+    if (m == M_CT || m == M_MR || m == M_PT)
+        s->view = scene_plane(s->scene);
+    else if (m == M_US)
+        s->view = VW_SECTOR;
+    else if (m == M_NM)
+        s->view = VW_ANT;
+    else if (m == M_XA || m == M_RF)
+        s->view = VW_AP;
+    else
+        s->view = image_view(c, s, 1);
+    s->job.scene = s->scene;
+    s->job.view = s->view;
+    if (m == M_MR)
+        s->job.contrast = mr_sequence(r, c->plan->region);
+}
 
 static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
 {
-    static const char *const planes[] = {"TRA", "SAG", "COR"};
-    static const char *const views[] = {"PA", "AP", "LAT", "AP/LAT", "OBL", "CC", "MLO"};
-    Mod m = c->plan->mod;
-    if (m == M_MR) {
-        snprintf(s->desc, sizeof s->desc, "%s_%s_%s", mr_names[s->job.contrast],
-                 rng_chance(r, 0.5) ? "TSE" : "SE", RNG_PICK(r, planes));
-    } else if (m == M_CT) {
-        snprintf(s->desc, sizeof s->desc, "%s %.1f %s", s->job.contrast ? "KM" : "Nativ",
-                 s->thickness, rng_chance(r, 0.5) ? "B30f" : "STANDARD");
-    } else if (m == M_MG) {
-        snprintf(s->desc, sizeof s->desc, "%s %s", c->side == 2 ? "L" : "R",
-                 rng_chance(r, 0.5) ? "CC" : "MLO");
-    } else {
-        snprintf(s->desc, sizeof s->desc, "%s %s", c->ri->protocol,
-                 views[rng_int(r, 0, m == M_CR || m == M_DX ? 4 : 3)]);
+    static const char *const kernels[][3] = {{"B30f", "H30s", "B70f"}, {"STND", "BONE", "LUNG"},
+                                             {"B", "C", "YA"}, {"FC03", "FC18", "FC52"}};
+    Vendor v = (Vendor)(c->vendor - synth_vendors);
+    SeriesNaming n = {v, c->plan->mod, c->plan->region, s->view, s->job.contrast, s->thickness,
+                      kernels[v <= V_TOSHIBA ? v : 0][rng_int(r, 0, 2)], c->side, c->lang};
+    naming_series(r, &n, s->desc, sizeof s->desc, s->protocol, sizeof s->protocol);
+    snprintf(s->kernel, sizeof s->kernel, "%s", n.kernel);
+}
+
+/* Regions that share a scene with a neighbour are framed on their own
+ * part of it: a hip is one side of the pelvis, a wrist the carpus of the
+ * hand, a finger one ray, a cardiac MR the heart of the chest. */
+static void frame_region(const StudyCtx *c, Rng *r, RenderJob *j)
+{
+    static const struct { Scene scene; Mod mod; double zoom, x, y; } frames[] = {
+        {SC_XR_WRIST, M_COUNT, 1.8, 0, 0.5},     {SC_XR_HIP, M_COUNT, 1.7, -0.5, 0.3},
+        {SC_XR_HEEL, M_COUNT, 1.5, 0.35, 0.35},  {SC_XR_CLAVICLE, M_COUNT, 1.2, -0.4, -0.5},
+        {SC_AX_CHEST, M_MR, 2.0, 0.1, 0},
+    };
+    double side = j->mirror ? -1 : 1;
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
+        if (frames[i].scene == j->scene && (frames[i].mod == M_COUNT || frames[i].mod == j->mod)) {
+            j->zoom *= frames[i].zoom;
+            j->shift_x -= side * frames[i].x;
+            j->shift_y -= frames[i].y;
+        }
+    if (j->scene == SC_XR_FINGER) { /* one of the long fingers */
+        j->zoom *= 2.0;
+        j->shift_x -= side * 0.2 * rng_int(r, -1, 1);
+        j->shift_y += 0.35;
     }
-    snprintf(s->protocol, sizeof s->protocol, "%s_%s", c->ri->protocol,
-             m == M_MR ? mr_names[s->job.contrast] : c->mi->code);
+    (void)c;
 }
 
 static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
@@ -510,23 +669,43 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     j->mirror = c->side == 2;
     j->anatomy_seed = rng_hash3(c->seed, K_ANATOMY, c->plan->patient);
     bool tomo = j->mod == M_CT || j->mod == M_MR || j->mod == M_PT;
-    j->zoom = rng_range(&r, 0.85, 1.12);
-    j->angle = tomo ? rng_range(&r, -4, 4) : rng_range(&r, -10, 10);
-    j->shift_x = rng_range(&r, -0.08, 0.08);
-    j->shift_y = rng_range(&r, -0.08, 0.08);
-    j->contrast = j->mod == M_MR ? rng_int(&r, 0, 3) : j->mod == M_CT ? rng_int(&r, 0, 1) : 0;
+    /* Field of view, positioning and body habitus vary more on radiographs. */
+    j->zoom = tomo ? rng_range(&r, 0.85, 1.15) : rng_range(&r, 0.75, 1.3);
+    j->angle = tomo ? rng_range(&r, -4, 4) : rng_range(&r, -12, 12);
+    j->shift_x = rng_range(&r, -0.12, 0.12);
+    j->shift_y = rng_range(&r, -0.12, 0.12);
+    frame_region(c, &r, j);
+    /* Body habitus: a big adult fills more of the field than a slim one,
+     * a child much less (the field of view does not shrink as much). */
+    int age = atoi(c->age);
+    double habitus = 0.85 + 0.3 * (double)(j->anatomy_seed >> 11) * 0x1.0p-53;
+    j->zoom *= age < 12 ? 0.75 : habitus;
+    if ((j->mod == M_CR || j->mod == M_DX) && rng_chance(&r, 0.8))
+        j->marker = c->side == 2 ? 'L' : c->side == 1 || rng_chance(&r, 0.7) ? 'R' : 'L';
+    j->contrast = j->mod == M_CT ? rng_int(&r, 0, 1) : 0;
+    j->lesion = c->lesion;
     j->collimate = rng_chance(&r, 0.5);
     s->thickness = j->mod == M_CT ? RNG_PICK(&r, ((const double[]){1.0, 2.5, 5.0}))
                                   : rng_range(&r, 3, 6);
     s->kvp = rng_int(&r, 60, 130);
     series_body_part(c, &r, s);
+    series_view(c, &r, s);
     series_pixels(c, &r, s);
+    if (j->mod == M_US && rng_chance(&r, 0.85)) { /* the scanner's screen header */
+        static const char *const probes[] = {"C1-5", "L12-5", "C5-2", "9L", "PVT-375BT"};
+        snprintf(j->overlay[0], sizeof j->overlay[0], "%s %s %.1fMHZ",
+                 c->vendor->models[1], RNG_PICK(&r, probes), rng_range(&r, 2.5, 12));
+        snprintf(j->overlay[1], sizeof j->overlay[1], "%.8s GN %d D %dCM %s", c->date,
+                 rng_int(&r, 30, 80), rng_int(&r, 4, 22), j->doppler ? "CFM" : "B");
+    }
     s->ts = series_syntax(c, &r, &s->spec);
     if (dcm_syntax_encapsulated(s->ts) && s->ts != DCM_RLE)
         s->spec.is_signed = false; /* signed data in JPEG/J2K trips decoders */
     if (s->spec.samples == 3 && !dcm_syntax_encapsulated(s->ts) && rng_chance(&r, 0.3))
         s->spec.photometric = PI_YBR_FULL;
     series_windows(c, &r, s);
+    if (s->localizer)
+        s->nwin = -1; /* a scout's window fits its own values */
     series_describe(c, &r, s);
     s->spacing = j->mod == M_CT ? rng_range(&r, 0.5, 0.9) * 512.0 / s->spec.cols
                                 : rng_range(&r, 0.1, 0.2) * 1024.0 / s->spec.rows;
@@ -578,7 +757,7 @@ static void put_is(Put *p, uint32_t tag, long v)
 static void put_patient_study(Put *p, const StudyCtx *c)
 {
     const char *cs = charset_term(c->cs);
-    if (cs)
+    if (cs && !c->charset_undeclared)
         put_ascii(p, T(8, 5), "CS", cs);
     char name[160];
     snprintf(name, sizeof name, "%s^%s", c->person.family, c->person.given);
@@ -633,14 +812,25 @@ static void put_private(Put *p, const StudyCtx *c, const SeriesCtx *s)
     p->ok = p->ok && dcm_put_bin(p->ds, T(g, 0x1020), "OB", blob, sizeof blob, p->err);
 }
 
+/* Cross-sections: ImageOrientationPatient and ImagePositionPatient of the
+ * series' plane, stepping along its normal. */
 static void put_geometry(Put *p, const SeriesCtx *s, int inst)
 {
     double sp[2] = {s->spacing, s->spacing};
     Mod m = s->job.mod;
     if (m == M_CT || m == M_MR || m == M_PT) {
-        double z = -100 + inst * s->thickness;
-        double ipp[3] = {-0.5 * s->spec.cols * sp[0], -0.5 * s->spec.rows * sp[1], z};
-        double iop[6] = {1, 0, 0, 0, 1, 0};
+        double z = -100 + inst * s->thickness, hw = 0.5 * s->spec.cols * sp[0],
+               hh = 0.5 * s->spec.rows * sp[1];
+        static const double iops[3][6] = {{1, 0, 0, 0, 1, 0}, {0, 1, 0, 0, 0, -1},
+                                          {1, 0, 0, 0, 0, -1}};
+        ViewKind pl = s->localizer ? s->plane : s->view;
+        int k = pl == VW_SAG ? 1 : pl == VW_COR ? 2 : 0;
+        const double *iop = iops[k];
+        double ipp[3] = {-hw, -hh, z};
+        if (k == 1)
+            ipp[0] = z, ipp[1] = -hw, ipp[2] = hh;
+        else if (k == 2)
+            ipp[0] = -hw, ipp[1] = z, ipp[2] = hh;
         put_ds(p, T(0x20, 0x32), ipp, 3);
         put_ds(p, T(0x20, 0x37), iop, 6);
         put_ds(p, T(0x20, 0x1041), &z, 1);
@@ -654,6 +844,19 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
     }
 }
 
+/* (0018,5101) ViewPosition defined terms; oblique views are often blank. */
+static const char *view_position(ViewKind v)
+{
+    switch (v) {
+    case VW_PA: return "PA";
+    case VW_AP: return "AP";
+    case VW_LAT: return "LL";
+    case VW_CC: return "CC";
+    case VW_MLO: return "MLO";
+    default: return "";
+    }
+}
+
 static void put_modality_specific(Put *p, const StudyCtx *c, const SeriesCtx *s)
 {
     Mod m = s->job.mod;
@@ -661,12 +864,13 @@ static void put_modality_specific(Put *p, const StudyCtx *c, const SeriesCtx *s)
         double kvp = 120, ma = 200 + s->number;
         put_ds(p, T(0x18, 0x60), &kvp, 1);
         put_is(p, T(0x18, 0x1151), (long)ma);
-        put_ascii(p, T(0x18, 0x1210), "SH", "B30f");
+        put_ascii(p, T(0x18, 0x1210), "SH", s->kernel);
         put_ascii(p, T(0x28, 0x1054), "LO", "HU");
     } else if (m == M_MR) {
-        static const double tr[4] = {500, 4000, 9000, 3000}, te[4] = {12, 100, 120, 30};
+        static const double tr[MR_SEQ_COUNT] = {500, 4000, 9000, 3000, 5000, 6000},
+                            te[MR_SEQ_COUNT] = {12, 100, 120, 30, 60, 90};
         int k = s->job.contrast;
-        put_ascii(p, T(0x18, 0x20), "CS", k == 2 ? "SE\\IR" : "SE");
+        put_ascii(p, T(0x18, 0x20), "CS", k == MR_FLAIR || k == MR_STIR ? "SE\\IR" : k == MR_DWI ? "EP" : "SE");
         put_ascii(p, T(0x18, 0x21), "CS", "SK\\SP\\OSP");
         put_ds(p, T(0x18, 0x80), &tr[k], 1);
         put_ds(p, T(0x18, 0x81), &te[k], 1);
@@ -680,9 +884,9 @@ static void put_modality_specific(Put *p, const StudyCtx *c, const SeriesCtx *s)
         put_ascii(p, T(8, 0x68), "CS", "FOR PRESENTATION");
         put_ascii(p, T(0x2050, 0x20), "CS",
                   s->spec.photometric == PI_MONOCHROME1 ? "INVERSE" : "IDENTITY");
-        put_ascii(p, T(0x18, 0x5101), "CS", m == M_MG ? (s->number % 2 ? "CC" : "MLO") : "PA");
+        put_ascii(p, T(0x18, 0x5101), "CS", view_position(s->view));
     } else if (m == M_CR) {
-        put_ascii(p, T(0x18, 0x5101), "CS", s->number % 2 ? "PA" : "AP");
+        put_ascii(p, T(0x18, 0x5101), "CS", view_position(s->view));
     } else if (m == M_PT) {
         put_ascii(p, T(0x54, 0x1001), "CS", "BQML");
         put_ascii(p, T(0x54, 0x1002), "CS", "EMISSION");
@@ -839,7 +1043,7 @@ static void put_image_type(Put *p, const StudyCtx *c, const SeriesCtx *s)
     int k = (int)((c->vendor - synth_vendors) + s->number) % 5;
     if (s->job.mod == M_CT)
         k = 0;
-    put_ascii(p, T(8, 8), "CS", types[k]);
+    put_ascii(p, T(8, 8), "CS", s->localizer ? "ORIGINAL\\PRIMARY\\LOCALIZER" : types[k]);
 }
 
 /* ---- one image ---------------------------------------------------------- */
@@ -870,7 +1074,8 @@ static bool image_path(StudyCtx *c, const SeriesCtx *s, int inst, char *path, si
 }
 
 typedef struct TruthRow {
-    const char *sop_uid, *series_uid, *path, *ts_uid, *photometric, *bpe, *bpe_status, *modality;
+    const char *sop_uid, *series_uid, *path, *ts_uid, *photometric, *bpe, *bpe_status, *modality,
+        *view;
     uint32_t rows, cols, frames;
     int samples, bits_alloc, bits_stored, pixel_rep, lossy;
     uint64_t hash;
@@ -895,7 +1100,9 @@ static bool truth_row(const StudyCtx *c, const TruthRow *t, RnBuf *b, RnError **
                        t->has_pixels ? num[4] : "", t->has_pixels ? num[5] : "",
                        t->has_pixels ? num[6] : "", t->photometric,
                        t->lossy ? "1" : "0", t->has_pixels ? num[7] : "",
-                       t->bpe ? t->bpe : "", t->bpe_status, c->vendor->manufacturer};
+                       t->bpe ? t->bpe : "", t->bpe_status, c->vendor->manufacturer, t->view,
+                       pathology_names[c->lesion.path],
+                       c->charset_undeclared ? "undeclared" : "ok"};
     size_t nf = sizeof f / sizeof f[0];
     bool ok = true;
     for (size_t i = 0; ok && i < nf; i++)
@@ -926,6 +1133,12 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     uint64_t key = (c->plan->index << 20) | ((uint64_t)s->index << 14) | (uint64_t)inst;
     rng_seed(&r, c->seed, K_IMAGE, key);
     RenderJob job = s->job;
+    job.view = image_view(c, s, inst);
+    ViewKind plane = s->view;
+    if (s->localizer && c->plan->mod == M_MR)
+        job.scene = localizer_scene(c, inst, &plane);
+    else if (s->localizer)
+        plane = VW_COR; /* a CT scout is a frontal projection */
     job.noise_seed = rng_hash3(c->seed, K_IMAGE, key);
     job.z = s->nimages > 1 ? -0.8 + 1.6 * (inst - 1) / (s->nimages - 1) : rng_range(&r, -0.3, 0.3);
     if (job.mod == M_XA || job.mod == M_US || scene_is_projection(job.scene))
@@ -936,6 +1149,8 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
         return false;
     SeriesCtx sc = *s;
     sc.spec = spec; /* PT fits its slope per image */
+    sc.view = job.view;
+    sc.plane = plane;
     char sop_uid[65], path[4200], inst_time[16];
     make_uid(sop_uid, c->seed, K_UID_SOP, c->plan->index, ((uint64_t)s->index << 14) | (uint64_t)inst);
     snprintf(inst_time, sizeof inst_time, "%.4s%02d", c->time, (inst + s->number) % 60);
@@ -974,6 +1189,7 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
               write_dataset(c, path, &ds, cls, sop_uid, sc.ts, out, err);
     TruthRow t = {sop_uid, sc.uid, path + c->dir_len, dcm_syntax_uid(sc.ts),
                   written_photometric(&sc), sc.bpe, sc.bpe_status, c->mi->code,
+                  view_names[sc.view],
                   spec.rows, spec.cols, spec.frames, spec.samples, spec.bits_allocated,
                   spec.bits_stored, spec.is_signed, dcm_syntax_lossy(sc.ts),
                   pixel_crc(img.pixels, img.len), true};
@@ -1031,7 +1247,7 @@ static bool generate_sr(StudyCtx *c, const char *report, StudyOutput *out, RnErr
         ok = write_dataset(c, path, &ds, sr_class, sop_uid, DCM_EXPLICIT_LE, out, err);
     }
     TruthRow t = {sop_uid, series_uid, path + c->dir_len,
-                  dcm_syntax_uid(DCM_EXPLICIT_LE), "", NULL, "missing", "SR",
+                  dcm_syntax_uid(DCM_EXPLICIT_LE), "", NULL, "missing", "SR", "",
                   0, 0, 0, 0, 0, 0, 0, 0, 0, false};
     ok = ok && truth_row(c, &t, &out->truth, err);
     rn_buf_free(&p.tmp);
@@ -1043,31 +1259,168 @@ static bool generate_sr(StudyCtx *c, const char *report, StudyOutput *out, RnErr
     return ok;
 }
 
+/* ---- secondary capture ------------------------------------------------------ */
+
+/* A CT dose report as vendors export it: a secondary capture with the
+ * table burned into the pixels, Modality CT, no body part. */
+static bool capture_pixels(const StudyCtx *c, Rng *r, uint32_t side, RnBuf *px, RnError **err)
+{
+    size_t n = (size_t)side * side;
+    float *img = rn_calloc(n, sizeof *img, err);
+    if (img == NULL)
+        return false;
+    int sc = side >= 512 ? 2 : 1, dy = 10 * sc;
+    double ctdi = rng_range(r, 4, 60), len = rng_range(r, 150, 600);
+    char line[96];
+    int y = 8;
+    glyph_text(img, (int)side, (int)side, 6, y, sc, "PATIENT PROTOCOL", 230), y += 2 * dy;
+    snprintf(line, sizeof line, "%.8s %s", c->date, c->station);
+    glyph_text(img, (int)side, (int)side, 6, y, sc, line, 200), y += dy;
+    snprintf(line, sizeof line, "TOTAL MAS %d  TOTAL DLP %.1f MGYCM", rng_int(r, 300, 9000),
+             ctdi * len / 10);
+    glyph_text(img, (int)side, (int)side, 6, y, sc, line, 200), y += 2 * dy;
+    glyph_text(img, (int)side, (int)side, 6, y, sc, "SERIES TYPE  CTDIVOL  DLP", 230), y += dy;
+    for (int i = 1; i <= c->plan->nseries && y < (int)side - dy; i++, y += dy) {
+        snprintf(line, sizeof line, "%d %s %.2f %.1f", i,
+                 i == 1 && c->plan->localizer ? "TOPOGRAM" : "HELICAL", ctdi / i, ctdi * len / 10 / i);
+        glyph_text(img, (int)side, (int)side, 6, y, sc, line, 200);
+    }
+    bool ok = rn_buf_reserve(px, n, err);
+    for (size_t i = 0; ok && i < n; i++)
+        px->data[px->len++] = (uint8_t)img[i];
+    free(img);
+    return ok;
+}
+
+static bool generate_capture(StudyCtx *c, StudyOutput *out, RnError **err)
+{
+    static const char sc_class[] = "1.2.840.10008.5.1.4.1.1.7";
+    static const char *const desc[] = {"Patient Protocol", "Dose Report", "Dose Info", "Dosisbericht"};
+    Rng r;
+    rng_seed(&r, c->seed, K_IMAGE, (c->plan->index << 20) | 0xFFFFEull);
+    char sop_uid[65], series_uid[65], path[4200];
+    make_uid(sop_uid, c->seed, K_UID_SOP, c->plan->index, 0xFFFFEull);
+    make_uid(series_uid, c->seed, K_UID_SERIES, c->plan->index, 0xFEull);
+    uint32_t side = c->size == RN_SYNTH_SMALL ? 256 : 512;
+    RnBuf px = RN_BUF_INIT;
+    DcmSet ds = DCM_SET_INIT;
+    Put p = {&ds, c->cs, RN_BUF_INIT, err, capture_pixels(c, &r, side, &px, err)};
+    put_patient_study(&p, c);
+    put_ascii(&p, T(8, 8), "CS", "DERIVED\\SECONDARY\\OTHER");
+    put_ascii(&p, T(8, 0x16), "UI", sc_class);
+    put_ascii(&p, T(8, 0x18), "UI", sop_uid);
+    put_ascii(&p, T(8, 0x23), "DA", c->date);
+    put_ascii(&p, T(8, 0x33), "TM", c->time);
+    put_ascii(&p, T(8, 0x60), "CS", "CT");
+    put_ascii(&p, T(8, 0x64), "CS", "WSD");
+    put_text(&p, T(8, 0x103E), "LO", RNG_PICK(&r, desc));
+    put_ascii(&p, T(0x20, 0xE), "UI", series_uid);
+    put_is(&p, T(0x20, 0x11), 997);
+    put_is(&p, T(0x20, 0x13), 1);
+    put_us(&p, T(0x28, 0x2), 1);
+    put_ascii(&p, T(0x28, 0x4), "CS", "MONOCHROME2");
+    put_us(&p, T(0x28, 0x10), (uint16_t)side);
+    put_us(&p, T(0x28, 0x11), (uint16_t)side);
+    put_us(&p, T(0x28, 0x100), 8);
+    put_us(&p, T(0x28, 0x101), 8);
+    put_us(&p, T(0x28, 0x102), 7);
+    put_us(&p, T(0x28, 0x103), 0);
+    p.ok = p.ok && dcm_put_bin(&ds, T(0x7FE0, 0x10), "OB", px.data, px.len, err);
+    int len = snprintf(path, sizeof path, "%s/SE997", c->dir);
+    bool ok = p.ok && len > 0 && (size_t)len < sizeof path - 16 && mkdirs(path, err);
+    if (ok) {
+        snprintf(path + len, sizeof path - (size_t)len, "/SC0001.dcm");
+        ok = write_dataset(c, path, &ds, sc_class, sop_uid, DCM_EXPLICIT_LE, out, err);
+    }
+    TruthRow t = {sop_uid, series_uid, path + c->dir_len, dcm_syntax_uid(DCM_EXPLICIT_LE),
+                  "MONOCHROME2", NULL, "missing", "CT", view_names[VW_CAPTURE], side, side, 1, 1,
+                  8, 8, 0, 0, ok ? pixel_crc(px.data, px.len) : 0, true};
+    ok = ok && truth_row(c, &t, &out->truth, err);
+    rn_buf_free(&p.tmp);
+    rn_buf_free(&px);
+    dcm_set_free(&ds);
+    return ok;
+}
+
 /* ---- the study ----------------------------------------------------------- */
 
+static bool report_row(StudyOutput *out, const char *exam, const char *acc, const char *uid,
+                       const char *text, RnError **err)
+{
+    out->report_rows++;
+    return csv_field(&out->reports, exam, false, err) && csv_field(&out->reports, acc, false, err) &&
+           csv_field(&out->reports, uid, false, err) && csv_field(&out->reports, text, true, err);
+}
+
+/* The exam's report (rows of reports.csv when it was written: most exams,
+ * not all) and its full text in `full` for an SR copy. */
 static bool study_report(StudyCtx *c, StudyOutput *out, RnBuf *full, RnError **err)
 {
     Rng r;
     rng_seed(&r, c->seed, K_REPORT, c->plan->index);
     RnBuf parts[REPORT_MAX_PARTS] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
     int n = 0;
-    bool ok = text_report(&r, c->plan->mod, c->plan->region, c->side, rng_chance(&r, 0.15),
-                          parts, &n, err);
+    bool reported = rng_chance(&r, 0.88) || c->plan->sr; /* an SR copy implies a report */
+    ReportFacts f = {c->plan->mod, c->plan->region, c->side, c->lesion.path, c->lesion_mm,
+                     c->lesion.implant};
+    bool ok = text_report(&r, &f, rng_chance(&r, 0.15), parts, &n, err);
     for (int i = 0; ok && i < n; i++) {
         /* A few rows carry only one of the join keys. */
         bool no_uid = rng_chance(&r, 0.03), no_acc = !no_uid && rng_chance(&r, 0.03);
-        ok = csv_field(&out->reports, c->exam_id, false, err) &&
-             csv_field(&out->reports, no_acc ? "" : c->accession, false, err) &&
-             csv_field(&out->reports, no_uid ? "" : c->study_uid, false, err) &&
-             csv_field(&out->reports, (const char *)parts[i].data, true, err) &&
+        ok = (!reported || report_row(out, c->exam_id, no_acc ? "" : c->accession,
+                                      no_uid ? "" : c->study_uid, (const char *)parts[i].data, err)) &&
              (full->len == 0 || rn_buf_append(full, " ", 1, err)) &&
              rn_buf_append(full, parts[i].data, parts[i].len, err);
-        out->report_rows++;
     }
     ok = ok && rn_buf_terminate(full, err);
     for (int i = 0; i < REPORT_MAX_PARTS; i++)
         rn_buf_free(&parts[i]);
+    if (!reported)
+        full->len = 0;
     return ok;
+}
+
+/* A report whose exam is not in the archive (images deleted, exam sent
+ * elsewhere): keys that join nothing. */
+static bool orphan_report(const StudyCtx *c, StudyOutput *out, RnError **err)
+{
+    Rng r;
+    rng_seed(&r, c->seed, K_ORPHAN, c->plan->index);
+    char exam[24], acc[24], uid[65];
+    snprintf(exam, sizeof exam, "EX9%08llu", (unsigned long long)(c->plan->index % 100000000ull));
+    snprintf(acc, sizeof acc, "B%011llu", (unsigned long long)(rng_next(&r) % 100000000000ull));
+    make_uid(uid, c->seed, K_ORPHAN, c->plan->index, 0);
+    RnBuf parts[REPORT_MAX_PARTS] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
+    int n = 0;
+    ReportFacts f = {c->plan->mod, c->plan->region, c->side, P_NONE, 0, false};
+    bool ok = text_report(&r, &f, false, parts, &n, err);
+    for (int i = 0; ok && i < n; i++)
+        ok = report_row(out, exam, acc, uid, (const char *)parts[i].data, err);
+    for (int i = 0; i < REPORT_MAX_PARTS; i++)
+        rn_buf_free(&parts[i]);
+    return ok;
+}
+
+/* The study's pathology, one of those its report words and its first
+ * view can show; about a third of exams have one. */
+static void study_lesion(StudyCtx *c, Rng *r)
+{
+    Scene sc = c->plan->scene;
+    ViewKind v[3];
+    ViewKind view = scene_is_projection(sc) ? (xr_views(sc, v), v[0]) : scene_plane(sc);
+    Pathology cand[P_COUNT];
+    int n = 0;
+    for (int p = P_NONE + 1; p < P_COUNT; p++)
+        if (text_pathology_possible(c->plan->mod, c->plan->region, (Pathology)p) &&
+            anatomy_shows(sc, view, (Pathology)p))
+            cand[n++] = (Pathology)p;
+    c->lesion.path = n > 0 && rng_chance(r, 0.35) ? cand[rng_int(r, 0, n - 1)] : P_NONE;
+    c->lesion.side = c->side ? c->side : rng_int(r, 1, 2);
+    c->lesion.size = rng_range(r, 0.04, 0.11);
+    c->lesion_mm = (int)(c->lesion.size * 220 + 0.5);
+    Mod m = c->plan->mod;
+    c->lesion.implant = (m == M_CR || m == M_DX || m == M_CT) && rng_chance(r, 0.08) &&
+                        anatomy_takes_implant(sc, view);
 }
 
 /* Exports carry non-DICOM debris; readers must skip it. */
@@ -1093,7 +1446,7 @@ static bool junk_file(const StudyCtx *c, RnError **err)
 static bool study_dir(StudyCtx *c, const char *out_dir, RnError **err)
 {
     c->dir_len = strlen(out_dir) + 1; /* paths in truth.csv are relative */
-    int n = snprintf(c->dir, sizeof c->dir, "%s/%s/%s_%s_%llu", out_dir, c->patient_id,
+    int n = snprintf(c->dir, sizeof c->dir, "%s/dicom/%s/%s_%s_%llu", out_dir, c->patient_id,
                      c->date, c->mi->code, (unsigned long long)c->plan->index + 1);
     if (n < 0 || (size_t)n >= sizeof c->dir - 64) {
         rn_error_set(err, RN_ERROR_LIMIT, "output path too long");
@@ -1117,16 +1470,20 @@ bool study_generate(const char *out_dir, uint64_t seed, RnSynthSize size,
     study_identity(&c, &r);
     study_vendor(&c, &r);
     c.side = c.ri->lateral ? rng_int(&r, 1, 2) : 0;
+    study_lesion(&c, &r);
     RnBuf report = RN_BUF_INIT;
-    bool ok = text_procedure(&r, plan->mod, plan->region, c.side, &c.description, err) &&
-              text_procedure(&r, plan->mod, plan->region, c.side, &c.requested, err) &&
-              study_dir(&c, out_dir, err) && study_report(&c, out, &report, err);
+    bool ok = text_procedure(&r, c.lang, plan->mod, plan->region, c.side, &c.description, err) &&
+              text_procedure(&r, c.lang, plan->mod, plan->region, c.side, &c.requested, err) &&
+              study_dir(&c, out_dir, err) && study_report(&c, out, &report, err) &&
+              (!rng_chance(&r, 0.03) || orphan_report(&c, out, err));
     for (int s = 0; ok && s < plan->nseries; s++) {
         SeriesCtx sc;
         series_setup(&c, s, &sc);
         for (int i = 1; ok && i <= sc.nimages; i++)
             ok = generate_image(&c, &sc, i, out, err);
     }
+    if (ok && plan->capture)
+        ok = generate_capture(&c, out, err);
     if (ok && plan->sr)
         ok = generate_sr(&c, (const char *)report.data, out, err);
     if (ok && rng_chance(&r, 0.02))

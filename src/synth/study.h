@@ -20,6 +20,8 @@ typedef struct StudyPlan {
     int nseries;
     int images[MAX_SERIES]; /* files per image series */
     bool sr;                /* plus one Basic Text SR file */
+    bool localizer;         /* series 0 is a scout / localizer */
+    bool capture;           /* plus one secondary-capture dose report (CT) */
     int nfiles;             /* total files of the study */
 } StudyPlan;
 

@@ -4,94 +4,86 @@
  * proper Croatian ("pluća") and English; most forms hit the region rules of
  * SPEC §5, some (like real archives) do not. */
 const RegionInfo synth_regions[R_COUNT] = {
-    [R_SKULL] = {"SKULL", {"SKULL"}, "HEAD",
+    [R_SKULL] = {"SKULL", R_HEAD, {"lubanja", "Skull", "Schädel"}, {"SKULL"}, "HEAD",
                  {"lubanje", "lubanja 2 smjera", "Skull AP/LAT", "orbita", "po Stenversu",
                   "TM zglob", "sinusa", "mandible"}, "SKULL", false},
-    [R_HEAD] = {"HEAD", {"HEAD"}, NULL,
+    [R_HEAD] = {"HEAD", R_SKULL, {"glava", "Head", "Kopf"}, {"HEAD"}, NULL,
                 {"glave", "mozga", "Head", "glave nativno", "mozga s kontrastom",
                  "Brain routine", "glave i sinusa", "neurokranija"}, "HEAD", false},
-    [R_NECK] = {"NECK", {"NECK"}, NULL,
+    [R_NECK] = {"NECK", R_CSPINE, {"vrat", "Neck", "Hals"}, {"NECK"}, NULL,
                 {"vrata", "Neck", "mekih tkiva vrata", "stitnjace i vrata", "štitnjače",
                  "Neck soft tissue"}, "NECK", false},
-    [R_CHEST] = {"CHEST", {"CHEST", "THORAX"}, NULL,
+    [R_CHEST] = {"CHEST", R_ABDOMEN, {"toraks", "Chest", "Thorax"}, {"CHEST", "THORAX"}, NULL,
                  {"pluca", "toraksa", "Thorax PA", "Chest 2 views", "srca", "pluća i srca",
                   "toraksa s kontrastom", "Cardiac"}, "CHEST", false},
-    [R_ABDOMEN] = {"ABDOMEN", {"ABDOMEN", "ABDOM"}, NULL,
+    [R_ABDOMEN] = {"ABDOMEN", R_PELVIS, {"abdomen", "Abdomen", "Abdomen"}, {"ABDOMEN", "ABDOM"}, NULL,
                    {"abdomena", "Abdomen", "nativna snimka abdomena", "trbuha",
                     "abdomena i zdjelice", "Abdominal routine", "gornjeg abdomena"},
                    "ABDOMEN", false},
-    [R_PELVIS] = {"PELVIS", {"PELVIS"}, NULL,
+    [R_PELVIS] = {"PELVIS", R_HIP, {"zdjelica", "Pelvis", "Becken"}, {"PELVIS"}, NULL,
                   {"zdjelice", "Pelvis", "SI zglobova", "zdjelice AP", "male zdjelice",
                    "Pelvis AP"}, "PELVIS", false},
-    [R_CSPINE] = {"CSPINE", {"CSPINE", "C_SPNE"}, "SPINE",
+    [R_CSPINE] = {"CSPINE", R_NECK, {"VK", "C-spine", "HWS"}, {"CSPINE", "C_SPNE"}, "SPINE",
                   {"vratna kralježnica", "C-spine", "cervikalne kralj.", "vratne kralježnice",
                    "vratna kralj. 2 smjera", "VK"}, "C_SPINE", false},
-    [R_TSPINE] = {"TSPINE", {"TSPINE", "T_SPNE"}, "SPINE",
+    [R_TSPINE] = {"TSPINE", R_CHEST, {"TK", "T-spine", "BWS"}, {"TSPINE", "T_SPNE"}, "SPINE",
                   {"torakalna kralježnica", "T-spine", "torakalne kralj.", "Th kralježnice",
                    "torakalne kralježnice"}, "T_SPINE", false},
-    [R_LSPINE] = {"LSPINE", {"LSPINE", "L_SPNE", "LUMBAR SPNE"}, "SPINE",
+    [R_LSPINE] = {"LSPINE", R_PELVIS, {"LS", "L-spine", "LWS"}, {"LSPINE", "L_SPNE", "LUMBAR SPNE"}, "SPINE",
                   {"lumbalna kralježnica", "L-spine", "LS kralježnice", "lumbalne kralježnice",
                    "Lumbalna kralj. 2 smjera", "slabinske kralježnice"}, "L_SPINE", false},
-    [R_SHOULDER] = {"SHOULDER", {"SHOULDER", "Schulter"}, "EXTREMITY",
+    [R_SHOULDER] = {"SHOULDER", R_CLAVICLE, {"rame", "Shoulder", "Schulter"}, {"SHOULDER", "Schulter"}, "EXTREMITY",
                     {"ramena", "Shoulder", "desnog ramena", "lijevog ramena", "rame",
                      "Shoulder AP/axial"}, "SHOULDER", true},
-    [R_CLAVICLE] = {"CLAVICLE", {"CLAVICLE"}, "EXTREMITY",
+    [R_CLAVICLE] = {"CLAVICLE", R_SHOULDER, {"klavikula", "Clavicle", "Klavikula"}, {"CLAVICLE"}, "EXTREMITY",
                     {"kljucna kost", "ključne kosti", "Clavicle", "klavikule"}, "CLAVICLE", true},
-    [R_ELBOW] = {"ELBOW", {"ELBOW"}, "EXTREMITY",
+    [R_ELBOW] = {"ELBOW", R_ARM, {"lakat", "Elbow", "Ellenbogen"}, {"ELBOW"}, "EXTREMITY",
                  {"lakat", "lakta", "Elbow 2 views", "desnog lakta", "lakatnog zgloba"},
                  "ELBOW", true},
-    [R_ARM] = {"ARM", {"ARM", "UP_EXM"}, "EXTREMITY",
+    [R_ARM] = {"ARM", R_ELBOW, {"podlaktica", "Forearm", "Unterarm"}, {"ARM", "UP_EXM"}, "EXTREMITY",
                {"podlaktice", "nadlaktice", "humerus", "Forearm", "ruke", "Upper extremity"},
                "ARM", true},
-    [R_WRIST] = {"WRIST", {"WRIST"}, "EXTREMITY",
+    [R_WRIST] = {"WRIST", R_HAND, {"rucni zglob", "Wrist", "Handgelenk"}, {"WRIST"}, "EXTREMITY",
                  {"rucni zglob", "ručnog zgloba", "Wrist 2 views", "rucnog zgloba", "Wrist"},
                  "WRIST", true},
-    [R_HAND] = {"HAND", {"HAND"}, "EXTREMITY",
+    [R_HAND] = {"HAND", R_WRIST, {"saka", "Hand", "Hand"}, {"HAND"}, "EXTREMITY",
                 {"sake", "šake", "Hand", "obje šake", "sake 2 smjera", "Hand PA/oblique"},
                 "HAND", true},
-    [R_FINGER] = {"FINGER", {"FINGER"}, "EXTREMITY",
+    [R_FINGER] = {"FINGER", R_HAND, {"prst", "Finger", "Finger"}, {"FINGER"}, "EXTREMITY",
                   {"prsta", "Finger", "prstiju šake", "III. prsta"}, "FINGER", true},
-    [R_HIP] = {"HIP", {"HIP"}, NULL,
+    [R_HIP] = {"HIP", R_PELVIS, {"kuk", "Hip", "Hüfte"}, {"HIP"}, NULL,
                {"desni kuk", "lijevi kuk", "Hip", "kukova", "RTG kuk", "femur sa kukom"},
                "HIP", true},
-    [R_LEG] = {"LEG", {"LEG", "LOW_EXM"}, "EXTREMITY",
+    [R_LEG] = {"LEG", R_KNEE, {"potkoljenica", "Lower leg", "Unterschenkel"}, {"LEG", "LOW_EXM"}, "EXTREMITY",
                {"potkoljenice", "natkoljenice", "Lower leg", "noge", "femoralne arterije",
                 "donjih ekstremiteta"}, "LEG", true},
-    [R_KNEE] = {"KNEE", {"KNEE"}, "EXTREMITY",
+    [R_KNEE] = {"KNEE", R_LEG, {"koljeno", "Knee", "Knie"}, {"KNEE"}, "EXTREMITY",
                 {"koljena", "Knee 2 views", "desnog koljena", "lijevog koljena", "Knee",
                  "koljeno"}, "KNEE", true},
-    [R_ANKLE] = {"ANKLE", {"ANKLE"}, "EXTREMITY",
+    [R_ANKLE] = {"ANKLE", R_FOOT, {"gležanj", "Ankle", "OSG"}, {"ANKLE"}, "EXTREMITY",
                  {"gleznja", "gležnja", "Ankle", "skocnog zgloba", "skocni zglob",
                   "Ankle 2 views"}, "ANKLE", true},
-    [R_FOOT] = {"FOOT", {"FOOT"}, "EXTREMITY",
+    [R_FOOT] = {"FOOT", R_ANKLE, {"stopalo", "Foot", "Fuß"}, {"FOOT"}, "EXTREMITY",
                 {"stopala", "Foot", "obaju stopala", "stopalo 2 smjera"}, "FOOT", true},
-    [R_HEEL] = {"HEEL", {"HEEL"}, "EXTREMITY",
+    [R_HEEL] = {"HEEL", R_FOOT, {"peta", "Heel", "Ferse"}, {"HEEL"}, "EXTREMITY",
                 {"petne kosti", "calcaneus", "pete", "Heel"}, "HEEL", true},
-    [R_BREAST] = {"BREAST", {"BREAST"}, NULL,
+    [R_BREAST] = {"BREAST", R_CHEST, {"dojka", "Breast", "Mamma"}, {"BREAST"}, NULL,
                   {"dojke", "obje dojke", "Mammography", "dojka", "dojki", "Breast"},
                   "BREAST", true},
-    [R_URINARYTRACT] = {"URINARYTRACT", {"KIDNEY", "URINARYTRACT"}, "ABDOMEN",
+    [R_URINARYTRACT] = {"URINARYTRACT", R_ABDOMEN, {"bubrezi", "Kidneys", "Nieren"}, {"KIDNEY", "URINARYTRACT"}, "ABDOMEN",
                         {"urografija", "bubrega", "Renal", "cistografija", "urotrakta",
                          "Kidneys", "bubrezi"}, "KIDNEY", false},
-    [R_GITRACT] = {"GITRACT", {"GITRACT"}, "ABDOMEN",
+    [R_GITRACT] = {"GITRACT", R_ABDOMEN, {"jednjak", "Oesophagus", "Ösophagus"}, {"GITRACT"}, "ABDOMEN",
                    {"jednjaka", "gastroduodenografija", "irigografija", "ERCP",
                     "pasaža jednjaka", "Barium swallow"}, "GI", false},
-    [R_CAROTID] = {"CAROTID", {"CAROTID"}, "NECK",
+    [R_CAROTID] = {"CAROTID", R_NECK, {"karotide", "Carotids", "Karotiden"}, {"CAROTID"}, "NECK",
                    {"karotida", "Carotid doppler", "karotidnih arterija", "vratnih krvnih žila"},
                    "CAROTID", false},
-    [R_WHOLEBODY] = {"WHOLEBODY", {"WHOLEBODY"}, NULL,
+    [R_WHOLEBODY] = {"WHOLEBODY", R_CHEST, {"cijelo tijelo", "Whole body", "Ganzkörper"}, {"WHOLEBODY"}, NULL,
                      {"cijelog tijela", "Whole body", "cijelo tijelo", "skeleta",
                       "Whole body bone scan"}, "WB", false},
 };
 
-#define V_SIEMENS 0
-#define V_GE 1
-#define V_PHILIPS 2
-#define V_TOSHIBA 3
-#define V_AGFA 4
-#define V_FUJI 5
-#define V_CARESTREAM 6
-#define V_HOLOGIC 7
 #define END -1
 
 /* Shares follow a general hospital: CR/DX ~35 %, CT ~25 %, MR ~20 %,
@@ -132,7 +124,7 @@ const ModalityInfo synth_modalities[M_COUNT] = {
                {R_KNEE, 12, SC_SAG_KNEE}, {R_SHOULDER, 6, SC_COR_SHOULDER},
                {R_ABDOMEN, 6, SC_AX_ABDOMEN}, {R_PELVIS, 5, SC_AX_PELVIS},
                {R_ANKLE, 3, SC_SAG_ANKLE}, {R_NECK, 2, SC_AX_NECK},
-               {R_BREAST, 3, SC_AX_BREAST}, {R_HIP, 2, SC_AX_PELVIS}},
+               {R_BREAST, 3, SC_AX_BREAST}, {R_HIP, 2, SC_AX_PELVIS}, {R_CHEST, 3, SC_AX_CHEST}},
               {V_SIEMENS, V_GE, V_PHILIPS, END}},
     [M_US] = {"US", "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1", 0.08,
               {"UZV", "US", "Ultrazvuk", "UZV"}, 1, 1, 2, 8,
@@ -203,3 +195,22 @@ const char *charset_term(Charset cs)
                                                 "ISO_IR 192"};
     return terms[cs];
 }
+
+/* What PACS exports hold per modality: CT, MR, NM and PT mostly native
+ * (implicit from older modalities), CR/DX and MG lossless compressed
+ * (JPEG lossless, J2K), US and XA/RF JPEG baseline or lossless. Rare
+ * syntaxes keep small non-zero weights so readers meet them. Order as
+ * DcmSyntax: implicit, explicit LE, explicit BE, deflated, RLE, JPEG
+ * baseline, JPEG lossless SV1, JPEG-LS, J2K lossless, J2K lossy. */
+const double synth_modality_syntax_w[M_COUNT][DCM_SYNTAX_COUNT] = {
+    [M_CR] = {0.6, 1.5, 0.1, 0.05, 0.4, 1, 3, 1, 2.5, 0.3},
+    [M_DX] = {0.6, 1.5, 0.1, 0.05, 0.4, 1, 3, 1, 2.5, 0.3},
+    [M_CT] = {3, 4, 0.15, 0.1, 0.3, 1, 0.6, 0.3, 0.5, 0.05},
+    [M_MR] = {3, 4, 0.15, 0.1, 0.3, 1, 0.5, 0.3, 0.4, 0.05},
+    [M_US] = {0.4, 1.2, 0.02, 0.05, 1.2, 6, 0.3, 0.2, 0.3, 0.1},
+    [M_XA] = {0.4, 1.5, 0.02, 0.02, 1, 4, 3, 0.2, 0.3, 0.1},
+    [M_RF] = {0.4, 1.5, 0.02, 0.02, 1, 4, 3, 0.2, 0.3, 0.1},
+    [M_MG] = {0.4, 2, 0.02, 0.05, 0.2, 1, 1.5, 0.5, 3, 0.2},
+    [M_NM] = {3, 4, 0.05, 0.05, 0.5, 1, 0.2, 0.1, 0.2, 0.02},
+    [M_PT] = {3, 4, 0.05, 0.05, 0.5, 1, 0.2, 0.1, 0.2, 0.02},
+};

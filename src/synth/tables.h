@@ -22,6 +22,8 @@ typedef enum Mod {
 
 typedef struct RegionInfo {
     const char *name;                 /* truth label (SPEC §5 names) */
+    Region neighbour;                 /* what a copied preset writes instead */
+    const char *word[3];              /* short names: hr, en, de */
     const char *bpe[3];               /* correct BodyPartExamined spellings */
     const char *coarse;               /* a vaguer value some devices write */
     const char *phrases[MAX_PHRASES]; /* procedure wording, hr (ASCII or not) and en */
@@ -52,6 +54,14 @@ typedef struct ModalityInfo {
 
 typedef enum Charset { CS_ASCII, CS_LATIN1, CS_LATIN2, CS_UTF8, CS_COUNT } Charset;
 
+/* Vendors, in the order of synth_vendors: header and naming styles. */
+typedef enum Vendor {
+    V_SIEMENS, V_GE, V_PHILIPS, V_TOSHIBA, V_AGFA, V_FUJI, V_CARESTREAM, V_HOLOGIC
+} Vendor;
+
+/* Languages of descriptions and reports. */
+typedef enum Lang { L_HR, L_EN, L_DE, L_COUNT } Lang;
+
 typedef struct VendorInfo {
     const char *manufacturer;
     const char *models[3];
@@ -66,6 +76,8 @@ typedef struct VendorInfo {
 } VendorInfo;
 
 extern const RegionInfo synth_regions[R_COUNT];
+/* Transfer syntax preferences per modality (multiply the vendor's). */
+extern const double synth_modality_syntax_w[M_COUNT][DCM_SYNTAX_COUNT];
 extern const ModalityInfo synth_modalities[M_COUNT];
 extern const VendorInfo synth_vendors[];
 extern const size_t synth_vendor_count;

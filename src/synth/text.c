@@ -89,20 +89,47 @@ bool text_encode(const char *s, Charset cs, RnBuf *out, RnError **err)
 
 /* ---- procedures ---------------------------------------------------------- */
 
-bool text_procedure(Rng *r, Mod m, Region g, int side, RnBuf *out, RnError **err)
+static const char *const prefix_en[M_COUNT] = {"XR", "DX", "CT", "MRI", "US", "Angiography",
+                                            "Fluoroscopy", "Mammography", "NM", "PET/CT"};
+static const char *const prefix_de[M_COUNT] = {"Röntgen", "Röntgen", "CT", "MRT", "Sonographie",
+                                            "Angiographie", "Durchleuchtung", "Mammographie",
+                                            "Szintigraphie", "PET-CT"};
+/* Orders that name no body part at all: real RIS lists are full of them. */
+static const char *const generic[L_COUNT][4] = {
+    {"pregled", "hitni pregled", "kontrolni pregled", "po uputnici"},
+    {"examination", "emergency", "follow-up", "routine"},
+    {"Untersuchung", "Notfall", "Kontrolle", "Routine"},
+};
+static const char *const side_words[L_COUNT][2][3] = {
+    {{"desno", "desni", "dex."}, {"lijevo", "lijevi", "sin."}},
+    {{"right", "R", "rt"}, {"left", "L", "lt"}},
+    {{"re.", "rechts", "re"}, {"li.", "links", "li"}},
+};
+
+/* A phrase whose own side word contradicts the exam's side is not used. */
+static bool phrase_fits_side(const char *phrase, int side)
+{
+    bool right = strstr(phrase, "desn") != NULL, left = strstr(phrase, "lijev") != NULL;
+    return !(right || left) || (right && side == 1) || (left && side == 2);
+}
+
+bool text_procedure(Rng *r, Lang lang, Mod m, Region g, int side, RnBuf *out, RnError **err)
 {
     const ModalityInfo *mi = &synth_modalities[m];
     const RegionInfo *ri = &synth_regions[g];
+    const char *phrases[MAX_PHRASES];
     int np = 0;
-    while (np < MAX_PHRASES && ri->phrases[np])
-        np++;
-    const char *phrase = ri->phrases[rng_int(r, 0, np - 1)];
-    const char *prefix = mi->prefixes[rng_int(r, 0, 3)];
-    static const char *const right[] = {"desno", "desni", "dex.", "right"};
-    static const char *const left[] = {"lijevo", "lijevi", "sin.", "left"};
-    bool ok = rn_buf_printf(out, err, "%s %s", prefix, phrase);
-    if (ok && side && !strstr(phrase, "desn") && !strstr(phrase, "lijev") && rng_chance(r, 0.6))
-        ok = rn_buf_printf(out, err, " %s", side == 1 ? RNG_PICK(r, right) : RNG_PICK(r, left));
+    for (int i = 0; i < MAX_PHRASES && ri->phrases[i]; i++)
+        if (phrase_fits_side(ri->phrases[i], side))
+            phrases[np++] = ri->phrases[i];
+    const char *prefix = lang == L_EN ? prefix_en[m] : lang == L_DE ? prefix_de[m]
+                                                                     : mi->prefixes[rng_int(r, 0, 3)];
+    const char *body = rng_chance(r, 0.15) ? generic[lang][rng_int(r, 0, 3)]
+                       : lang == L_HR      ? phrases[rng_int(r, 0, np - 1)]
+                                           : ri->word[lang];
+    bool ok = rn_buf_printf(out, err, "%s %s", prefix, body);
+    if (ok && side && phrase_fits_side(body, 0) && rng_chance(r, 0.6))
+        ok = rn_buf_printf(out, err, " %s", side_words[lang][side - 1][rng_int(r, 0, 2)]);
     if (ok && rng_chance(r, 0.35)) { /* many modalities type in capitals */
         for (size_t i = 0; i < out->len; i++)
             if (out->data[i] >= 'a' && out->data[i] <= 'z')
@@ -117,117 +144,118 @@ typedef enum Family {
     F_CHEST, F_HEAD, F_SPINE, F_JOINT, F_ABDOMEN, F_NECK, F_BREAST, F_BODY, F_VESSEL, F_COUNT
 } Family;
 
-typedef struct Vocab {
-    const char *normal_hr[6], *abnormal_hr[6], *normal_en[4], *abnormal_en[4];
-} Vocab;
+/* A normal finding; `negates` is the pathology it would deny (P_COUNT:
+ * every pathology), so it is left out of a report that has that one. */
+typedef struct Normal {
+    const char *hr, *en;
+    Pathology negates;
+} Normal;
 
-static const Vocab vocab[F_COUNT] = {
-    [F_CHEST] = {{"Plućni parenhim bez svježih infiltrativnih promjena.",
-                  "Srce uredne veličine i oblika.", "Kostofrenični sinusi slobodni.",
-                  "Hilusi uredni.", "Nema znakova pneumotoraksa.", "Srce i pluća b.o."},
-                 {"Infiltrat u donjem desnom plućnom polju, suspektno pneumonija.",
-                  "Manji pleuralni izljev lijevo.", "Kardiomegalija.",
-                  "Okrugla sjena promjera 2 cm u gornjem režnju, preporuča se CT.",
-                  "Fibrozne promjene apikalno obostrano.", "Zastojne promjene u plućima."},
-                 {"Lungs are clear.", "Normal heart size.", "No pleural effusion.",
-                  "No pneumothorax."},
-                 {"Right lower lobe consolidation, likely pneumonia.", "Small left pleural effusion.",
-                  "Cardiomegaly.", "Pulmonary nodule 2 cm, CT advised."}},
-    [F_HEAD] = {{"Nema znakova intrakranijalnog krvarenja.",
-                 "Ventrikularni sustav uredne širine, središnje položen.",
-                 "Bez znakova svježe ishemije.", "Paranazalni sinusi prozračni.",
-                 "Koštane strukture neurokranija bez traumatskih lezija.",
-                 "Središnje strukture nisu pomaknute."},
-                {"Hipodenzna zona frontalno lijevo, u sklopu subakutne ishemije.",
-                 "Manji subduralni hematom desno.",
-                 "Ekspanzivna tvorba temporalno, potrebna daljnja obrada.",
-                 "Periventrikularne leukoaraiotične promjene.",
-                 "Zadebljana sluznica maksilarnih sinusa.", "Linija frakture okcipitalno."},
-                {"No intracranial haemorrhage.", "Ventricles normal in size.",
-                 "No acute infarct.", "Sinuses clear."},
-                {"Subacute infarct in the left frontal lobe.", "Small right subdural haematoma.",
-                 "Temporal mass lesion, further work-up advised.", "Chronic small vessel disease."}},
-    [F_SPINE] = {{"Kralješci uredne visine i strukture.", "Intervertebralni prostori očuvani.",
-                  "Bez znakova frakture.", "Fiziološka lordoza očuvana.",
-                  "Spinalni kanal normalne širine.", "Nema patoloških promjena."},
-                 {"Degenerativne promjene s osteofitima.",
-                  "Protruzija diska L4-L5 s kompresijom korijena.",
-                  "Snižen intervertebralni prostor C5-C6.", "Kompresivna fraktura Th12 kralješka.",
-                  "Skolioza konveksno desno.", "Spondilolisteza L5 I. stupnja."},
-                 {"Vertebral bodies of normal height.", "Disc spaces preserved.",
-                  "No fracture.", "Normal alignment."},
-                 {"Degenerative changes with osteophytes.", "L4-L5 disc protrusion.",
-                  "Compression fracture of T12.", "Reduced C5-C6 disc space."}},
-    [F_JOINT] = {{"Bez znakova frakture.", "Zglobna pukotina uredne širine.",
-                  "Koštana struktura uredna.", "Nema patoloških promjena mekih tkiva.",
-                  "Zglobne plohe glatke.", "Ne vidi se luksacija."},
-                 {"Fraktura distalne metafize bez pomaka ulomaka.",
-                  "Degenerativne promjene, suženje zglobne pukotine.", "Izljev u zglobu.",
-                  "Ruptura prednjeg križnog ligamenta.", "Osteopenija.",
-                  "Kalcifikat uz hvatište tetive."},
-                 {"No fracture.", "Joint space preserved.", "Normal bone density.",
-                  "No dislocation."},
-                 {"Undisplaced distal metaphyseal fracture.", "Joint space narrowing, arthrosis.",
-                  "Joint effusion.", "Anterior cruciate ligament tear."}},
-    [F_ABDOMEN] = {{"Jetra uredne veličine, homogene strukture.", "Žučnjak bez konkremenata.",
-                    "Gušterača i slezena uredne.", "Bubrezi uredne veličine, bez opstrukcije.",
-                    "Ne vidi se slobodna tekućina.", "Mokraćni mjehur glatkih stijenki."},
-                   {"Hepatomegalija sa steatozom.", "Konkrement u žučnjaku promjera 12 mm.",
-                    "Hidronefroza II. stupnja desno.", "Cista lijevog bubrega 3 cm.",
-                    "Distendirane vijuge s razinama, ileus.", "Divertikuli sigme."},
-                   {"Liver normal in size.", "No gallstones.", "Kidneys unremarkable.",
-                    "No free fluid."},
-                   {"Hepatomegaly with steatosis.", "Gallstone 12 mm.", "Right hydronephrosis.",
-                    "Left renal cyst 3 cm."}},
-    [F_NECK] = {{"Štitnjača uredne veličine i ehostrukture.",
-                 "Bez patološki povećanih limfnih čvorova.",
-                 "Karotidne arterije prohodne, bez stenoza.", "Meka tkiva vrata uredna.",
-                 "Traheja u središnjoj liniji.", "Nema patoloških promjena."},
-                {"Čvor u desnom režnju štitnjače 15 mm.",
-                 "Aterosklerotski plak na bifurkaciji, stenoza oko 50 %.",
-                 "Povećani limfni čvorovi lijevo.", "Difuzno povećana štitnjača.",
-                 "Hladni čvor u lijevom režnju.", "Okluzija unutarnje karotide desno."},
-                {"Thyroid normal.", "No enlarged lymph nodes.", "Carotids patent.",
-                 "Unremarkable soft tissues."},
-                {"Right thyroid nodule 15 mm.", "Carotid bifurcation plaque, 50 % stenosis.",
-                 "Enlarged left cervical nodes.", "Goitre."}},
-    [F_BREAST] = {{"Obostrano fibroglandularni parenhim bez suspektnih masa.",
-                   "Nema suspektnih mikrokalcifikata.", "BI-RADS 1.",
-                   "Koža i bradavice uredne.", "Aksile bez povećanih limfnih čvorova.",
-                   "Involutivne promjene."},
-                  {"Spikulirana tvorba u gornjem vanjskom kvadrantu, BI-RADS 4.",
-                   "Grupirani mikrokalcifikati, preporuča se biopsija.",
-                   "Jednostavna cista, BI-RADS 2.", "Fibroadenom, BI-RADS 3.",
-                   "Asimetrična gustoća, kontrola za 6 mjeseci.", "Povećan aksilarni čvor."},
-                  {"No suspicious mass.", "No microcalcifications.", "BI-RADS 1.",
-                   "Scattered fibroglandular tissue."},
-                  {"Spiculated mass upper outer quadrant, BI-RADS 4.",
-                   "Grouped microcalcifications, biopsy advised.", "Simple cyst, BI-RADS 2.",
-                   "Fibroadenoma, BI-RADS 3."}},
-    [F_BODY] = {{"Fiziološka distribucija radiofarmaka.",
-                 "Bez žarišta patološkog nakupljanja.", "Simetričan prikaz skeleta.",
-                 "Nema znakova metastatske bolesti.", "Uredna funkcija bubrega.",
-                 "Fiziološko nakupljanje u mozgu i miokardu."},
-                {"Žarište pojačanog nakupljanja u rebrima, suspektno metastaze.",
-                 "Hipermetabolička lezija u plućima, SUVmax 8.",
-                 "Multipla žarišta u kralješnici.", "Smanjena perfuzija inferiornog zida.",
-                 "Hipermetabolični limfni čvorovi medijastinuma.", "Usporena drenaža lijevo."},
-                {"Physiological tracer distribution.", "No abnormal uptake.",
-                 "No evidence of metastases.", "Normal renal function."},
-                {"Focal uptake in ribs, suspicious for metastases.",
-                 "Hypermetabolic lung lesion, SUVmax 8.", "Multiple spinal foci.",
-                 "Inferior wall perfusion defect."}},
-    [F_VESSEL] = {{"Uredan prikaz krvnih žila.", "Bez hemodinamski značajnih stenoza.",
-                   "Koronarne arterije bez značajnih suženja.", "Uredan protok kontrasta.",
-                   "Ne prikazuje se aneurizma.", "Nema znakova disekcije."},
-                  {"Stenoza 70 % proksimalnog segmenta LAD.", "Okluzija desne koronarne arterije.",
-                   "Aneurizma srednje moždane arterije 5 mm.",
-                   "Stenoza femoralne arterije, učinjena PTA.",
-                   "Stenoza renalne arterije.", "Kolateralna cirkulacija."},
-                  {"Vessels patent.", "No significant stenosis.", "No aneurysm.",
-                   "Normal contrast flow."},
-                  {"70 % proximal LAD stenosis.", "Occluded right coronary artery.",
-                   "5 mm MCA aneurysm.", "Femoral artery stenosis, PTA performed."}},
+/* A pathology in words: finding ("%d" = size in mm, then "%s" = side, in
+ * that order when present) and conclusion. */
+typedef struct Abnormal {
+    Family family;
+    Pathology path;
+    const char *find_hr, *find_en, *concl_hr, *concl_en;
+} Abnormal;
+
+#define NORMALS 6
+
+static const Normal normals[F_COUNT][NORMALS] = {
+    [F_CHEST] = {{"Plućni parenhim bez svježih infiltrativnih promjena.", "Lungs are clear.", P_NODULE},
+                 {"Srce uredne veličine i oblika.", "Normal heart size.", P_NONE},
+                 {"Kostofrenični sinusi slobodni.", "No pleural effusion.", P_EFFUSION},
+                 {"Hilusi uredni.", "Hila unremarkable.", P_NONE},
+                 {"Nema znakova pneumotoraksa.", "No pneumothorax.", P_NONE},
+                 {"Bez žarišnih promjena u plućima.", "No focal lung lesion.", P_NODULE}},
+    [F_HEAD] = {{"Nema znakova intrakranijalnog krvarenja.", "No intracranial haemorrhage.", P_NONE},
+                {"Ventrikularni sustav uredne širine, središnje položen.",
+                 "Ventricles normal in size and midline.", P_MASS},
+                {"Bez znakova svježe ishemije.", "No acute infarct.", P_NONE},
+                {"Paranazalni sinusi prozračni.", "Sinuses clear.", P_NONE},
+                {"Koštane strukture neurokranija bez traumatskih lezija.", "No skull fracture.",
+                 P_FRACTURE},
+                {"Ne prikazuju se ekspanzivne tvorbe.", "No mass lesion.", P_MASS}},
+    [F_SPINE] = {{"Kralješci uredne visine i strukture.", "Vertebral bodies of normal height.",
+                  P_FRACTURE},
+                 {"Intervertebralni prostori očuvani.", "Disc spaces preserved.", P_NONE},
+                 {"Bez znakova frakture.", "No fracture.", P_FRACTURE},
+                 {"Fiziološka lordoza očuvana.", "Normal alignment.", P_NONE},
+                 {"Spinalni kanal normalne širine.", "Spinal canal of normal width.", P_NONE},
+                 {"Paravertebralna meka tkiva uredna.", "Paravertebral soft tissues normal.",
+                  P_NONE}},
+    [F_JOINT] = {{"Bez znakova frakture.", "No fracture.", P_FRACTURE},
+                 {"Zglobna pukotina uredne širine.", "Joint space preserved.", P_NONE},
+                 {"Koštana struktura uredna.", "Normal bone structure.", P_FRACTURE},
+                 {"Nema izljeva u zglobu.", "No joint effusion.", P_EFFUSION},
+                 {"Zglobne plohe glatke.", "Smooth articular surfaces.", P_NONE},
+                 {"Ne vidi se luksacija.", "No dislocation.", P_NONE}},
+    [F_ABDOMEN] = {{"Jetra uredne veličine, homogene strukture.", "Liver normal in size and texture.",
+                    P_MASS},
+                   {"Žučnjak bez konkremenata.", "No gallstones.", P_NONE},
+                   {"Gušterača i slezena uredne.", "Pancreas and spleen unremarkable.", P_NONE},
+                   {"Bubrezi uredne veličine, bez opstrukcije.", "Kidneys unremarkable.", P_NONE},
+                   {"Ne vidi se slobodna tekućina.", "No free fluid.", P_EFFUSION},
+                   {"Mokraćni mjehur glatkih stijenki.", "Bladder wall smooth.", P_NONE}},
+    [F_NECK] = {{"Štitnjača uredne veličine i ehostrukture.", "Thyroid normal.", P_NODULE},
+                {"Bez patološki povećanih limfnih čvorova.", "No enlarged lymph nodes.", P_NONE},
+                {"Karotidne arterije prohodne, bez stenoza.", "Carotids patent.", P_NONE},
+                {"Meka tkiva vrata uredna.", "Unremarkable soft tissues.", P_NODULE},
+                {"Traheja u središnjoj liniji.", "Trachea midline.", P_NONE},
+                {"Nema patoloških promjena.", "No abnormality.", P_COUNT}},
+    [F_BREAST] = {{"Obostrano fibroglandularni parenhim bez suspektnih masa.", "No suspicious mass.",
+                   P_MASS},
+                  {"Nema suspektnih mikrokalcifikata.", "No microcalcifications.", P_NONE},
+                  {"Koža i bradavice uredne.", "Skin and nipples normal.", P_NONE},
+                  {"Aksile bez povećanih limfnih čvorova.", "No axillary nodes.", P_NONE},
+                  {"Involutivne promjene.", "Involutional changes.", P_NONE},
+                  {"Raspršeni fibroglandularni parenhim.", "Scattered fibroglandular tissue.",
+                   P_NONE}},
+    [F_BODY] = {{"Fiziološka distribucija radiofarmaka.", "Physiological tracer distribution.",
+                 P_MASS},
+                {"Bez žarišta patološkog nakupljanja.", "No abnormal uptake.", P_MASS},
+                {"Simetričan prikaz.", "Symmetrical appearance.", P_NONE},
+                {"Nema znakova metastatske bolesti.", "No evidence of metastases.", P_MASS},
+                {"Uredna funkcija bubrega.", "Normal renal function.", P_NONE},
+                {"Fiziološko nakupljanje u mokraćnom mjehuru.", "Physiological bladder activity.",
+                 P_NONE}},
+    [F_VESSEL] = {{"Uredan prikaz krvnih žila.", "Vessels patent.", P_NONE},
+                  {"Bez hemodinamski značajnih stenoza.", "No significant stenosis.", P_NONE},
+                  {"Uredan protok kontrasta.", "Normal contrast flow.", P_NONE},
+                  {"Ne prikazuje se aneurizma.", "No aneurysm.", P_NONE},
+                  {"Nema znakova disekcije.", "No dissection.", P_NONE},
+                  {"Uredna kolateralna cirkulacija.", "Normal collateral flow.", P_NONE}},
+};
+
+static const Abnormal abnormals[] = {
+    {F_CHEST, P_NODULE, "Okrugla sjena promjera %d mm u plućnom polju %s.",
+     "%d mm nodule in the %s lung.", "Nodus u plućima, preporuča se CT kontrola.",
+     "Pulmonary nodule, CT follow-up advised."},
+    {F_CHEST, P_EFFUSION, "Pleuralni izljev visine oko %d mm %s.", "Pleural effusion, %d mm, %s.",
+     "Pleuralni izljev.", "Pleural effusion."},
+    {F_HEAD, P_MASS, "Ekspanzivna tvorba promjera %d mm %s, s perifokalnim edemom.",
+     "Mass lesion of %d mm on the %s with oedema.", "Ekspanzivni proces, potrebna daljnja obrada.",
+     "Intracranial mass, further work-up advised."},
+    {F_HEAD, P_FRACTURE, "Linija frakture kalote dužine oko %d mm %s, bez pomaka.",
+     "Undisplaced skull fracture, %d mm, %s.", "Fraktura kalote.", "Skull fracture."},
+    {F_SPINE, P_FRACTURE, "Kompresivna fraktura trupa kralješka, snižen za %d mm.",
+     "Vertebral compression fracture, height loss %d mm.", "Kompresivna fraktura kralješka.",
+     "Vertebral compression fracture."},
+    {F_JOINT, P_FRACTURE, "Fraktura bez značajnijeg pomaka ulomaka, pukotina dužine oko %d mm.",
+     "Undisplaced fracture line, about %d mm long.", "Fraktura.", "Fracture."},
+    {F_JOINT, P_EFFUSION, "Izljev u zglobu, sloj tekućine do %d mm.", "Joint effusion, up to %d mm.",
+     "Izljev u zglobu.", "Joint effusion."},
+    {F_ABDOMEN, P_MASS, "Žarišna lezija promjera %d mm %s.", "%d mm focal lesion on the %s.",
+     "Žarišna lezija, preporuča se MR.", "Focal lesion, MRI advised."},
+    {F_ABDOMEN, P_EFFUSION, "Slobodna tekućina, sloj do %d mm.", "Free fluid, up to %d mm.",
+     "Slobodna tekućina u trbuhu.", "Free fluid."},
+    {F_NECK, P_NODULE, "Čvor promjera %d mm %s.", "%d mm nodule on the %s.",
+     "Čvor, preporuča se punkcija.", "Nodule, FNA advised."},
+    {F_BREAST, P_MASS, "Spikulirana tvorba promjera %d mm u dojci %s.",
+     "Spiculated mass of %d mm in the %s breast.", "BI-RADS 4, preporuča se biopsija.",
+     "BI-RADS 4, biopsy advised."},
+    {F_BODY, P_MASS, "Žarište pojačanog nakupljanja promjera %d mm %s.",
+     "Focal uptake of %d mm on the %s.", "Suspektno metastaza.", "Suspicious for metastasis."},
 };
 
 static Family region_family(Mod m, Region g)
@@ -248,6 +276,19 @@ static Family region_family(Mod m, Region g)
     }
 }
 
+static const Abnormal *abnormal_of(Family f, Pathology p)
+{
+    for (size_t i = 0; i < N(abnormals); i++)
+        if (abnormals[i].family == f && abnormals[i].path == p)
+            return &abnormals[i];
+    return NULL;
+}
+
+bool text_pathology_possible(Mod m, Region g, Pathology p)
+{
+    return p == P_NONE || abnormal_of(region_family(m, g), p) != NULL;
+}
+
 static const char *const technique_hr[M_COUNT] = {
     [M_CR] = "RTG snimka u dva smjera.", [M_DX] = "Digitalna snimka u standardnim projekcijama.",
     [M_CT] = "MSCT nativno i nakon i.v. aplikacije kontrasta.",
@@ -265,11 +306,6 @@ static const char *const technique_en[M_COUNT] = {
     [M_RF] = "Contrast fluoroscopy.", [M_MG] = "Bilateral CC and MLO views.",
     [M_NM] = "Tc-99m scintigraphy.", [M_PT] = "18F-FDG PET/CT.",
 };
-
-static const char *const negations[] = {
-    "Bez znakova frakture.", "Nema patoloških promjena.", "Ne vidi se slobodna tekućina.",
-    "Bez svježih patoloških promjena.", "Ne prikazuju se patološke tvorbe.",
-    "Nema znakova upale.", "Bez značajnije progresije u odnosu na prethodni nalaz."};
 
 /* Drops diacritics: what many report writers type. */
 static void strip_diacritics(RnBuf *b)
@@ -312,45 +348,71 @@ static bool add_sentence(RnBuf *b, const char *s, RnError **err)
     return (b->len == 0 || rn_buf_append(b, " ", 1, err)) && rn_buf_append_str(b, s, err);
 }
 
-static bool findings(Rng *r, const Vocab *v, bool english, bool abnormal, RnBuf *b,
-                     RnError **err)
+/* The pathology sentence, size and side filled in. */
+static bool add_abnormal(RnBuf *b, const char *fmt, const ReportFacts *f, bool english,
+                         RnError **err)
 {
-    const char *const *norm = english ? v->normal_en : v->normal_hr;
-    const char *const *abn = english ? v->abnormal_en : v->abnormal_hr;
-    int nn = english ? 4 : 6, na = english ? 4 : 6;
-    int k = rng_int(r, 1, 3), start = rng_int(r, 0, nn - 1);
+    static const char *const sides[2][3] = {{"", "desno", "lijevo"}, {"", "right", "left"}};
+    const char *side = sides[english][f->side >= 1 && f->side <= 2 ? f->side : 1];
+    char s[256];
+    const char *pct_s = strstr(fmt, "%s"), *pct_d = strstr(fmt, "%d");
+    if (pct_d && pct_s)
+        snprintf(s, sizeof s, fmt, f->size_mm, side);
+    else if (pct_d)
+        snprintf(s, sizeof s, fmt, f->size_mm);
+    else
+        snprintf(s, sizeof s, "%s", fmt);
+    if (s[0] >= 'a' && s[0] <= 'z') /* "%d mm ..." starts with a digit; others capitalised */
+        s[0] = (char)(s[0] - 32);
+    return add_sentence(b, s, err);
+}
+
+/* Normal findings that do not deny the pathology, from a random start. */
+static bool add_normals(Rng *r, Family fam, const ReportFacts *f, bool english, int k, RnBuf *b,
+                        RnError **err)
+{
+    int start = rng_int(r, 0, NORMALS - 1);
     bool ok = true;
-    if (abnormal)
-        ok = add_sentence(b, abn[rng_int(r, 0, na - 1)], err);
-    for (int i = 0; ok && i < k; i++)
-        ok = add_sentence(b, norm[(start + i) % nn], err);
-    if (ok && !english && rng_chance(r, 0.5))
-        ok = add_sentence(b, RNG_PICK(r, negations), err);
+    for (int i = 0; ok && i < NORMALS && k > 0; i++) {
+        const Normal *n = &normals[fam][(start + i) % NORMALS];
+        bool denies = f->path != P_NONE && (n->negates == f->path || n->negates == P_COUNT);
+        if (denies)
+            continue;
+        ok = add_sentence(b, english ? n->en : n->hr, err);
+        k--;
+    }
     return ok;
 }
 
-bool text_report(Rng *r, Mod m, Region g, int side, bool english,
-                 RnBuf parts[REPORT_MAX_PARTS], int *nparts, RnError **err)
+bool text_report(Rng *r, const ReportFacts *f, bool english, RnBuf parts[REPORT_MAX_PARTS],
+                 int *nparts, RnError **err)
 {
-    const Vocab *v = &vocab[region_family(m, g)];
-    bool abnormal = rng_chance(r, 0.45), telegraphic = rng_chance(r, 0.3);
+    Family fam = region_family(f->mod, f->region);
+    const Abnormal *ab = f->path == P_NONE ? NULL : abnormal_of(fam, f->path);
+    bool telegraphic = rng_chance(r, 0.3);
     /* Only a report with a conclusion is split into findings and conclusion
      * rows: a telegraphic one has nothing for the second row. */
     bool split = !telegraphic && rng_chance(r, 0.2);
     RnBuf *body = &parts[0];
     bool ok = true;
     if (!telegraphic)
-        ok = add_sentence(body, english ? technique_en[m] : technique_hr[m], err);
-    if (ok && side)
-        ok = add_sentence(body, english ? (side == 1 ? "Right side." : "Left side.")
-                                        : (side == 1 ? "Desna strana." : "Lijeva strana."),
+        ok = add_sentence(body, english ? technique_en[f->mod] : technique_hr[f->mod], err);
+    if (ok && f->side && !telegraphic)
+        ok = add_sentence(body, english ? (f->side == 1 ? "Right side." : "Left side.")
+                                        : (f->side == 1 ? "Desna strana." : "Lijeva strana."),
                           err);
-    ok = ok && findings(r, v, english, abnormal, body, err);
+    if (ok && ab)
+        ok = add_abnormal(body, english ? ab->find_en : ab->find_hr, f, english, err);
+    if (ok && f->implant)
+        ok = add_sentence(body, english ? "Status post osteosynthesis, hardware intact."
+                                        : "Stanje nakon osteosinteze, metalni materijal u dobrom položaju.",
+                          err);
+    ok = ok && add_normals(r, fam, f, english, rng_int(r, 1, 3), body, err);
     RnBuf *concl = split ? &parts[1] : body;
     if (ok && !telegraphic) {
         const char *head = english ? "Conclusion:" : "Zaključak:";
-        const char *text = abnormal ? (english ? v->abnormal_en[0] : v->abnormal_hr[rng_int(r, 0, 5)])
-                                    : (english ? "Normal study." : "Uredan nalaz.");
+        const char *normal = fam == F_BREAST ? "BI-RADS 1." : english ? "Normal study." : "Uredan nalaz.";
+        const char *text = ab ? (english ? ab->concl_en : ab->concl_hr) : normal;
         ok = add_sentence(concl, head, err) && add_sentence(concl, text, err);
     }
     *nparts = split ? 2 : 1;

@@ -20,13 +20,28 @@ bool text_encode(const char *utf8, Charset cs, RnBuf *out, RnError **err);
 
 /* "RTG desnog koljena", "CT toraksa", "Knee 2 views"... side: 0 none,
  * 1 right, 2 left. Appends UTF-8 and NUL-terminates. */
-bool text_procedure(Rng *r, Mod m, Region g, int side, RnBuf *out, RnError **err);
+bool text_procedure(Rng *r, Lang lang, Mod m, Region g, int side, RnBuf *out, RnError **err);
 
 #define REPORT_MAX_PARTS 3
 
-/* One narrative report split into 1..3 parts (rows of reports.csv), UTF-8.
- * Each parts[i] must be an empty RnBuf; *nparts receives the count. */
-bool text_report(Rng *r, Mod m, Region g, int side, bool english,
-                 RnBuf parts[REPORT_MAX_PARTS], int *nparts, RnError **err);
+/* What the report is about: the exam and what its images show. */
+typedef struct ReportFacts {
+    Mod mod;
+    Region region;
+    int side;          /* 0 none, 1 right, 2 left */
+    Pathology path;
+    int size_mm;       /* of the pathology */
+    bool implant;      /* osteosynthesis material in the images */
+} ReportFacts;
+
+/* True when reports of (m, g) have words for pathology p. */
+bool text_pathology_possible(Mod m, Region g, Pathology p);
+
+/* One narrative report split into 1..3 parts (rows of reports.csv), UTF-8:
+ * the pathology as a finding with its size and side and as the conclusion,
+ * normal findings that do not deny it. Each parts[i] must be an empty
+ * RnBuf; *nparts receives the count. */
+bool text_report(Rng *r, const ReportFacts *f, bool english, RnBuf parts[REPORT_MAX_PARTS],
+                 int *nparts, RnError **err);
 
 #endif

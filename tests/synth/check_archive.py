@@ -3,8 +3,11 @@
 independent readers: dcmtk (dcmdump, dcmftest), gdcm (gdcmconv + gdcmraw
 decode every image; lossless pixels must match truth.csv's PixelCRC32),
 pydicom (every file and its native/RLE pixels), plus determinism across
-thread counts, modality shares, the BodyPartExamined noise rate, reports.csv
-(RFC 4180, UTF-8, joins every study) and character sets.
+thread counts, modality shares, the BodyPartExamined noise rate (systematic:
+per station and protocol), reports.csv (RFC 4180, UTF-8; most exams reported,
+orphan rows join nothing; reports name the pathology truth.csv gives), views
+and planes that agree with ImageOrientationPatient / ViewPosition, the
+answer key outside the DICOM folder, and character sets.
 Usage: check_archive.py [--n N] [--full] [--seed S]"""
 import argparse
 import csv
@@ -172,6 +175,7 @@ def study_texts(ds):
 
 def check_pydicom(root, rows):
     bpe_bad = images = 0
+    habits = {}
     letters = set()
     by_text = {}
     for row in rows:
@@ -184,8 +188,11 @@ def check_pydicom(root, rows):
         check(ds.StudyInstanceUID == row["StudyInstanceUID"], "Study UID differs")
         check(ds.file_meta.TransferSyntaxUID == row["TransferSyntaxUID"], "syntax differs")
         name = str(ds.PatientName)
-        letters |= set(name) & CROATIAN
         cs = ds.get("SpecificCharacterSet", "")
+        if row["CharsetStatus"] == "undeclared":  # bytes of another set, none declared
+            check(cs == "", "undeclared character set written: %r" % cs)
+            continue
+        letters |= set(name) & CROATIAN
         if cs in ("", "ISO_IR 100"):
             check(all(ord(c) < 128 for c in name), "non-ASCII name in %r: %r" % (cs, name))
         else:
@@ -200,9 +207,12 @@ def check_pydicom(root, rows):
         check(written == row["BodyPartExamined"], "BodyPartExamined %r vs truth %r" %
               (written, row["BodyPartExamined"]))
         bpe_bad += RENAMES.get(written, written) != row["Region"]
+        habits.setdefault((str(ds.get("StationName", "")), row["Modality"], row["Region"]),
+                          set()).add(row["BodyPartStatus"])
         check((RENAMES.get(written, written) == row["Region"]) == (row["BodyPartStatus"] == "ok"),
               "BodyPartStatus %s does not fit %r / %s" % (row["BodyPartStatus"], written, row["Region"]))
         check(ds.Rows == int(row["Rows"]) and ds.Columns == int(row["Columns"]), "matrix differs")
+        check_view(ds, row)
         if row["TransferSyntaxUID"] in NATIVE:
             arr = ds.pixel_array
             check(arr.size * arr.itemsize == frame_bytes(row), "pydicom pixel size " + row["Path"])
@@ -211,11 +221,40 @@ def check_pydicom(root, rows):
                   (row["Path"], row["TransferSyntaxUID"], row["PhotometricInterpretation"]))
     recovered = sum(by_text.values()) / max(len(by_text), 1)
     print("studies whose region the SPEC rules find from the wording alone: %.3f" % recovered)
-    check(recovered >= 0.7, "procedure wording recovers only %.3f of regions" % recovered)
+    # Real RIS wording often names the region in Croatian, sometimes not at all.
+    check(0.2 <= recovered <= 0.8, "procedure wording recovers %.3f of regions" % recovered)
+    # Errors follow the station's protocol: most (station, modality, region)
+    # groups are consistently right or consistently wrong.
+    mixed = sum(len(v) > 1 for v in habits.values())
+    print("BodyPartExamined: %d of %d station protocols mixed" % (mixed, len(habits)))
+    check(mixed <= 0.2 * len(habits), "BodyPartExamined errors look random: %d of %d mixed" %
+          (mixed, len(habits)))
     rate = bpe_bad / max(images, 1)
     print("BodyPartExamined missing or wrong: %.3f of %d images" % (rate, images))
     check(0.05 <= rate <= 0.30, "BodyPartExamined noise rate %.3f outside [0.05, 0.30]" % rate)
     return letters
+
+
+NORMALS = {"AX": (0, 0, 1), "SAG": (1, 0, 0), "COR": (0, 1, 0)}
+VIEW_POSITION = {"PA": "PA", "AP": "AP", "LAT": "LL", "CC": "CC", "MLO": "MLO", "OBL": ""}
+
+
+def check_view(ds, row):
+    """The plane or view in truth.csv is the one the header states."""
+    view = row["View"]
+    if view == "CAPTURE":  # a dose report page: secondary capture, no geometry
+        check(ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.7", "capture SOP class " + row["Path"])
+    elif view == "LOCALIZER":
+        check("LOCALIZER" in list(ds.ImageType), "localizer ImageType " + row["Path"])
+    elif row["Modality"] in ("CT", "MR", "PT"):
+        iop = [float(v) for v in ds.ImageOrientationPatient]
+        n = (abs(iop[1] * iop[5] - iop[2] * iop[4]), abs(iop[2] * iop[3] - iop[0] * iop[5]),
+             abs(iop[0] * iop[4] - iop[1] * iop[3]))
+        check(NORMALS.get(view) == tuple(round(x) for x in n),
+              "%s: plane %s vs orientation %s" % (row["Path"], view, iop))
+    elif row["Modality"] in ("CR", "DX", "MG"):
+        check(str(ds.get("ViewPosition", "")) == VIEW_POSITION.get(view, "?"),
+              "%s: view %s vs ViewPosition %r" % (row["Path"], view, ds.get("ViewPosition")))
 
 
 def check_shares(rows, n, full):
@@ -248,15 +287,31 @@ def check_reports(root, rows):
     studies = {(r["ExamID"]) for r in rows}
     by_uid = {r["StudyInstanceUID"]: r["ExamID"] for r in rows}
     by_acc = {r["AccessionNumber"]: r["ExamID"] for r in rows}
-    joined = set()
+    path_of = {r["ExamID"]: r["Pathology"] for r in rows}
+    joined, text_of, orphans = set(), {}, 0
     for rep in reports:
         check(rep["ReportText"].strip() != "", "empty report")
         exam = (by_uid.get(rep["StudyInstanceUID"]) or by_acc.get(rep["AccessionNumber"]))
+        if rep["ExamID"] not in studies:  # an orphan: its keys join nothing
+            orphans += 1
+            check(exam is None, "orphan report row joins %s" % exam)
+            continue
         check(exam == rep["ExamID"], "report row does not join: %s" % rep["ExamID"])
         joined.add(rep["ExamID"])
-    check(studies <= joined, "%d studies without a report" % len(studies - joined))
-    multi = len(reports) - len(joined)
+        text_of[exam] = text_of.get(exam, "") + " " + rep["ReportText"]
+    share = len(joined) / max(len(studies), 1)
+    print("studies with a report: %.3f; orphan report rows: %d" % (share, orphans))
+    check(0.7 <= share < 1.0, "share of reported studies %.3f" % share)
+    multi = len(reports) - orphans - len(joined)
     check(multi > 0, "no exam with several report rows")
+    words = {"fracture": "fraktur|fracture", "nodule": "nodus|čvor|cvor|nodule",
+             "effusion": "izljev|effusion|tekućin|tekucin|fluid",
+             "mass": "tvorba|lezija|nakupljanja|mass|lesion|uptake"}
+    abnormal = [e for e in joined if path_of[e] != "none"]
+    named = sum(bool(re.search(words[path_of[e]], text_of[e], re.I)) for e in abnormal)
+    print("reports naming their exam's pathology: %d of %d" % (named, len(abnormal)))
+    check(abnormal and named >= 0.85 * len(abnormal), "reports name the pathology in %d of %d" %
+          (named, len(abnormal)))
     return set(text) & CROATIAN
 
 
@@ -286,9 +341,17 @@ def main():
         check(all(len(r["SOPInstanceUID"]) <= 64 for r in rows), "UID longer than 64")
         dicom_files = [k for k in da if k not in ("truth.csv", "reports.csv", "README.txt")
                        and not k.endswith("Thumbs.db")]
+        check(all(k.startswith("dicom/") for k in dicom_files), "DICOM files outside dicom/")
+        check(not any(k.endswith(".csv") for k in dicom_files), "answer key inside dicom/")
         check(sorted(dicom_files) == sorted(r["Path"] for r in rows), "files and truth.csv differ")
-        check(len({r["TransferSyntaxUID"] for r in rows}) >= 8, "fewer than 8 transfer syntaxes")
+        # Syntaxes follow modality and vendor (mostly explicit LE, lossless
+        # JPEG for radiographs, baseline JPEG for US/XA); rare ones need volume.
+        want_ts = 8 if a.n >= 3000 else 6
+        check(len({r["TransferSyntaxUID"] for r in rows}) >= want_ts,
+              "fewer than %d transfer syntaxes" % want_ts)
         check_shares(rows, a.n, a.full)
+        check({r["View"] for r in rows if r["Modality"] == "MR"} >= {"AX", "SAG"} or a.n < 1000,
+              "MR planes: %s" % {r["View"] for r in rows if r["Modality"] == "MR"})
         check_dcmtk(A, rows)
         check_gdcm(A, rows, tmp)
         letters = check_pydicom(A, rows) | check_reports(A, rows)

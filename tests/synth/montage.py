@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Contact sheet of a synthetic archive: one thumbnail per (Modality, Region)
-pair (first frame, dcmtk's rendering with the file's first VOI window or a
-min-max window), labelled, for a human to check that images look like their
-region. Usage: montage.py ARCHIVE_DIR OUT.png [per_pair]"""
+"""Contact sheet of a synthetic archive: one thumbnail per (Modality, Region,
+View) (first frame of an image from the middle of its series, dcmtk's
+rendering with the file's first VOI window or a min-max window), labelled,
+for a human to check that images look like their region and view.
+Usage: montage.py ARCHIVE_DIR OUT.png [per_key]
+Prints the number of tiles; exits non-zero when no tile could be drawn."""
 import csv
 import os
 import subprocess
@@ -11,7 +13,7 @@ import tempfile
 
 from PIL import Image, ImageDraw
 
-THUMB = 128
+THUMB = 96
 
 
 def render(path, tmp):
@@ -32,9 +34,12 @@ def main():
         for row in csv.DictReader(f):
             if row["Modality"] == "SR":
                 continue
-            key = (row["Modality"], row["Region"])
-            if len(picks.setdefault(key, [])) < per_pair + 6:
+            key = (row["Modality"], row["Region"], row["View"])
+            if len(picks.setdefault(key, [])) < per_pair + 12:
                 picks[key].append(row["Path"])  # spares: dcmtk has no JPEG 2000
+    for key, paths in picks.items():  # middle of a series first, not its edge slice
+        mid = len(paths) // 2
+        picks[key] = paths[mid:] + paths[:mid]
     tiles = []
     with tempfile.TemporaryDirectory() as tmp:
         for key in sorted(picks):
@@ -47,16 +52,20 @@ def main():
                 img.thumbnail((THUMB, THUMB))
                 tile = Image.new("L", (THUMB, THUMB + 14))
                 tile.paste(img, ((THUMB - img.width) // 2, 14 + (THUMB - img.height) // 2))
-                ImageDraw.Draw(tile).text((2, 1), "%s %s" % key, fill=255)
+                ImageDraw.Draw(tile).text((2, 1), "%s %s %s" % key, fill=255)
                 tiles.append(tile)
-    cols = 10
+    if not tiles:
+        print("no tile drawn", file=sys.stderr)
+        return 1
+    cols = 14
     rows = (len(tiles) + cols - 1) // cols
     sheet = Image.new("L", (cols * THUMB, rows * (THUMB + 14)), 40)
     for i, t in enumerate(tiles):
         sheet.paste(t, ((i % cols) * THUMB, (i // cols) * (THUMB + 14)))
-    sheet.save(dest)
+    sheet.save(dest, optimize=True)
     print("%d tiles -> %s" % (len(tiles), dest))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
