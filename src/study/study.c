@@ -225,6 +225,7 @@ static bool prepare_split(StStudy *st, RnError **err)
         ok = read_truth_column(st->o->truth_path, "Modality", &r, &r.tmod, &tm, err) &&
              read_truth_column(st->o->truth_path, "Region", &r, &r.treg, &tr, err);
     st->have_truth = ok && st->o->truth_path;
+    st->n_rows = r.n;
     RnEvalLabels mod = {0};
     ok = ok && rn_eval_labels_encode(r.mod, NULL, r.n, &mod, err) &&
          choose_subset(st, mod.ids, mod.k, r.n, err) && encode_ref(st, REF_MOD, r.mod, err) &&
@@ -253,14 +254,13 @@ static bool load_single(StStudy *st, StExtractor *e, const char *npy, RnError **
     char *path = rn_store_artifact_path(st->store, npy, err);
     RnMatrixFile f = {0};
     bool ok = path && rn_matrix_file_open(path, 0, true, &f, err);
-    bool opened = ok;
     free(path);
-    for (size_t i = 0; ok && i < st->n_train; i++)
-        ok = st->train_rows[i] < f.m.rows;
-    for (size_t i = 0; ok && i < st->n_test; i++)
-        ok = st->test_rows[i] < f.m.rows;
-    if (opened && !ok)
-        rn_error_set(err, RN_ERROR_INVALID, "%s: fewer rows than the clustering set", npy);
+    if (ok && f.m.rows != st->n_rows) {
+        rn_error_set(err, RN_ERROR_INVALID,
+                     "%s has %zu rows, the clustering set %zu: rerun radnet embed", npy,
+                     f.m.rows, st->n_rows);
+        ok = false;
+    }
     e->d = f.m.cols;
     e->train = ok ? rn_calloc(st->n_train * e->d, sizeof *e->train, err) : NULL;
     e->test = e->train ? rn_calloc(st->n_test * e->d, sizeof *e->test, err) : NULL;

@@ -47,6 +47,7 @@ typedef struct StStudy {
     int64_t run;
     bool have_truth;
     /* the split */
+    size_t n_rows;              /* of the clustering set */
     size_t n_train, n_test;
     size_t *train_rows, *test_rows;
     int32_t *ref_test[N_REFS];  /* test labels per reference */
