@@ -1,8 +1,9 @@
 /* radnet study: the paper's extractor-selection experiment (SPEC §9).
  *
  * On a modality-balanced subset of the clustering set, split into train and
- * test, every extractor (every method of every source, embedded first with
- * rn_embed_run when its embedding is missing or stale) × {k-means (k-means++,
+ * test, every extractor (every method of every source; rn_embed_run with the
+ * method's defaults embeds those the workspace has none of; existing ones
+ * are used as they are) × {k-means (k-means++,
  * Elkan), k-medoids (Manhattan, alternate, k-medoids++)} × the k grid ×
  * the seeds is fitted on train and predicted on test; the test labels are
  * scored by homogeneity, completeness and NMI against the archive's own
@@ -49,7 +50,7 @@ typedef struct RnStudyOptions {
     size_t n_seeds;             /* 0: 3 (seeds 1..n) */
     uint64_t seed;              /* subset and split; 0: 1 */
     bool kmedoids;              /* also k-medoids (the paper's protocol) */
-    bool embed;                 /* embed missing extractors first */
+    bool embed;                 /* embed the missing extractors first */
     size_t max_cells;           /* stop after this many new cells (0: all);
                                  * the study is then left to resume */
     int threads;

@@ -556,11 +556,34 @@ static bool choose_fusion(StStudy *st, RnError **err)
 
 /* ---- the run ------------------------------------------------------------------ */
 
+/* True when WS has a current embedding of source-method (then the study
+ * uses it as it is, whatever parameters it was made with). */
+static bool have_embedding(const char *ws, RnEmbedSource s, const char *method, bool *have,
+                           RnError **err)
+{
+    RnStore *st = rn_store_open(ws, RN_STORE_READ, err);
+    if (!st)
+        return false;
+    char npy[160];
+    snprintf(npy, sizeof npy, "embeddings/%s-%s.npy", rn_embed_source_name(s), method);
+    RnArtifact a = {0};
+    bool ok = rn_store_artifact_latest(st, npy, &a, have, err);
+    rn_artifact_clear(&a);
+    rn_store_close(st);
+    return ok;
+}
+
+/* Embeds every method the workspace has no embedding of yet. */
 static bool embed_all(const RnStudyOptions *o, const char *ws, RnError **err)
 {
     for (int s = RN_EMBED_IMAGE; s <= RN_EMBED_TEXT; s++) {
         const char *const *methods = rn_embed_methods((RnEmbedSource)s);
         for (size_t i = 0; methods[i]; i++) {
+            bool have = false;
+            if (!have_embedding(ws, (RnEmbedSource)s, methods[i], &have, err))
+                return false;
+            if (have)
+                continue;
             RnEmbedRunOptions eo = {.source = (RnEmbedSource)s, .method = methods[i],
                                     .params = {.seed = 1, .threads = o->threads},
                                     .lock_wait = o->lock_wait,
