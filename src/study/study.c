@@ -444,9 +444,10 @@ static void best_per_source(const StStudy *st, long best[3])
     }
 }
 
-/* A fused candidate of the chosen extractors with weights w, fitted on the
- * train rows. */
-static bool add_fused(StStudy *st, const long best[3], const double w[3], RnError **err)
+/* A fused candidate: single extractors members[0..n) with weights w,
+ * fitted on the train rows (l2 scaling). */
+static bool add_fused(StStudy *st, const size_t *members, const double *w, size_t n,
+                     RnError **err)
 {
     if (st->n_ex == ST_MAX_EXTRACTORS) {
         rn_error_set(err, RN_ERROR_LIMIT, "too many study candidates");
@@ -455,33 +456,32 @@ static bool add_fused(StStudy *st, const long best[3], const double w[3], RnErro
     StExtractor *f = &st->ex[st->n_ex];
     memset(f, 0, sizeof *f);
     f->source = -1;
-    RnFusionInput tr[3], te[3];
-    double ws[3];
-    size_t n = 0;
+    f->n_members = n;
+    RnFusionInput tr[ST_MAX_MEMBERS], te[ST_MAX_MEMBERS];
     int len = snprintf(f->name, sizeof f->name, "fused:");
     int klen = snprintf(f->key, sizeof f->key, "fused");
-    for (int s = 0; s < 3; s++) {
-        if (best[s] < 0)
-            continue;
-        const StExtractor *e = &st->ex[best[s]];
-        char method[ST_NAME_MAX], hash[sizeof e->key];
-        snprintf(method, sizeof method, "%s", e->name);
+    for (size_t i = 0; i < n; i++) {
+        const StExtractor *e = &st->ex[members[i]];
+        char hash[sizeof e->key], name[ST_NAME_MAX]; /* copies: f and e share st */
         snprintf(hash, sizeof hash, "%s", strchr(e->key, '@') ? strchr(e->key, '@') + 1 : e->key);
-        RnFusionMissing miss = s == RN_EMBED_TEXT ? RN_FUSION_INDICATOR_LAST
-                                                  : RN_FUSION_MISSING_NAN;
-        tr[n] = (RnFusionInput){.name = e->name, .missing = miss,
+        memcpy(name, e->name, sizeof name);
+        RnFusionMissing miss = e->source == RN_EMBED_TEXT ? RN_FUSION_INDICATOR_LAST
+                                                          : RN_FUSION_MISSING_NAN;
+        tr[i] = (RnFusionInput){.name = e->name, .missing = miss,
                                 .x = {.data = e->train, .rows = st->n_train, .cols = e->d,
                                       .dtype = RN_DTYPE_F32}};
-        te[n] = tr[n];
-        te[n].x.data = e->test;
-        te[n].x.rows = st->n_test;
-        ws[n++] = w[s];
-        f->weights[s] = w[s];
-        len += snprintf(f->name + len, sizeof f->name - (size_t)len, "%s%s*%g",
-                        n > 1 ? "+" : "", method, w[s]);
-        klen += snprintf(f->key + klen, sizeof f->key - (size_t)klen, "|%s*%g", hash, w[s]);
+        te[i] = tr[i];
+        te[i].x.data = e->test;
+        te[i].x.rows = st->n_test;
+        f->members[i] = members[i];
+        f->weights[i] = w[i];
+        if (len < (int)sizeof f->name)
+            len += snprintf(f->name + len, sizeof f->name - (size_t)len, "%s%s*%g",
+                            i ? "+" : "", name, w[i]);
+        if (klen < (int)sizeof f->key)
+            klen += snprintf(f->key + klen, sizeof f->key - (size_t)klen, "|%s*%g", hash, w[i]);
     }
-    RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = ws};
+    RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w};
     RnFusionModel *m = rn_fusion_fit(tr, n, &fo, err);
     f->d = m ? rn_fusion_dim(m) : 0;
     f->train = m ? rn_calloc(st->n_train * f->d, sizeof *f->train, err) : NULL;
@@ -498,59 +498,106 @@ static bool add_fused(StStudy *st, const long best[3], const double w[3], RnErro
     return true;
 }
 
-/* Weights of the first chosen source 1, the others from the grid; every
- * combination scored by k-means cells, the best kept. */
+/* Scores the candidates added since from_ex with k-means cells; the index
+ * of the best one that beats *score (updated), else -1. */
+static bool best_new(StStudy *st, size_t from_ex, double *score, long *best, RnError **err)
+{
+    size_t from_cell = st->n_cells;
+    *best = -1;
+    if (!plan_cells(st, from_ex, false, err) || !run_cells(st, from_cell, err))
+        return false;
+    for (size_t e = from_ex; !st->stopped && e < st->n_ex; e++) {
+        double v = st_criterion(st, e);
+        if (v > *score + 1e-12) {
+            *score = v;
+            *best = (long)e;
+        }
+    }
+    return true;
+}
+
+/* 1. The best extractor of each source; the first source's weight 1, the
+ *    others' from the grid: every combination scored.
+ * 2. Forward selection: each remaining single extractor (weight 1) added
+ *    to the winner in turn; the best addition is kept when it raises the
+ *    criterion; at most ST_MAX_ADDED rounds.
+ * A fusion must beat the best single extractor to be chosen. */
 static bool choose_fusion(StStudy *st, RnError **err)
 {
     long best[3];
     best_per_source(st, best);
-    long others[3];
-    size_t n_others = 0, first = 3;
+    size_t members[ST_MAX_MEMBERS], n = 0, others[3], n_others = 0;
     for (int s = 0; s < 3; s++)
         if (best[s] >= 0) {
-            if (first == 3)
-                first = (size_t)s;
-            else
-                others[n_others++] = s;
+            if (n > 0)
+                others[n_others++] = n;
+            members[n++] = (size_t)best[s];
         }
-    size_t combos = 1, g = sizeof weight_grid / sizeof *weight_grid;
+    long win = -1;
+    size_t first_single = members[0];
+    double score = st_criterion(st, first_single);
+    for (size_t i = 1; i < n; i++)
+        if (st_criterion(st, members[i]) > score) {
+            score = st_criterion(st, members[i]);
+            first_single = members[i];
+        }
+    size_t g = sizeof weight_grid / sizeof *weight_grid, combos = 1;
     for (size_t i = 0; i < n_others; i++)
         combos *= g;
-    size_t from_ex = st->n_ex, from_cell = st->n_cells;
+    size_t from_ex = st->n_ex;
     for (size_t c = 0; n_others > 0 && c < combos; c++) {
-        double w[3] = {1, 1, 1};
+        double w[ST_MAX_MEMBERS] = {1, 1, 1};
         for (size_t i = 0, r = c; i < n_others; i++, r /= g)
             w[others[i]] = weight_grid[r % g];
-        if (!add_fused(st, best, w, err))
+        if (!add_fused(st, members, w, n, err))
             return false;
     }
-    if (!plan_cells(st, from_ex, false, err) || !run_cells(st, from_cell, err))
+    if (n_others > 0 && !best_new(st, from_ex, &score, &win, err))
         return false;
-    /* Candidates: the fused ones, and the best single extractor (a fusion
-     * that does not beat it is not chosen). */
-    long win = best[first];
-    double win_score = st_criterion(st, (size_t)win);
-    for (size_t e = from_ex; !st->stopped && e < st->n_ex; e++) {
-        double v = st_criterion(st, e);
-        if (v > win_score + 1e-12) {
-            win_score = v;
-            win = (long)e;
+    for (int round = 0; win >= 0 && round < ST_MAX_ADDED && !st->stopped; round++) {
+        const StExtractor *cur = &st->ex[win];
+        size_t m[ST_MAX_MEMBERS];
+        double w[ST_MAX_MEMBERS];
+        memcpy(m, cur->members, sizeof m);
+        memcpy(w, cur->weights, sizeof w);
+        size_t k = cur->n_members;
+        if (k == ST_MAX_MEMBERS)
+            break;
+        from_ex = st->n_ex;
+        for (size_t e = 0; e < st->n_single; e++) {
+            bool in = false;
+            for (size_t i = 0; i < k; i++)
+                in |= m[i] == e;
+            if (in)
+                continue;
+            m[k] = e;
+            w[k] = 1.0;
+            if (!add_fused(st, m, w, k + 1, err))
+                return false;
         }
+        long added = -1;
+        if (!best_new(st, from_ex, &score, &added, err))
+            return false;
+        if (added < 0)
+            break;
+        win = added;
     }
     RnFusionChoice *ch = &st->choice;
     memset(ch, 0, sizeof *ch);
     ch->scale = RN_FUSION_SCALE_L2;
-    for (int s = 0; s < 3; s++) {
-        bool in = st->ex[win].source < 0 ? best[s] >= 0 : s == st->ex[win].source;
-        if (!in)
-            continue;
-        size_t len = strlen(st->ex[best[s]].name);
-        if (len >= sizeof ch->inputs[0])
-            continue; /* not a name fuse accepts */
-        memcpy(ch->inputs[ch->n_inputs], st->ex[best[s]].name, len + 1);
-        ch->weights[ch->n_inputs++] = st->ex[win].source < 0 ? st->ex[win].weights[s] : 1.0;
+    if (win < 0) { /* no fusion beats the best single extractor */
+        snprintf(ch->inputs[0], sizeof ch->inputs[0], "%s", st->ex[first_single].name);
+        ch->weights[0] = 1.0;
+        ch->n_inputs = 1;
     }
-    st->choice_score = win_score;
+    for (size_t i = 0; win >= 0 && i < st->ex[win].n_members; i++) {
+        const char *name = st->ex[st->ex[win].members[i]].name;
+        if (strlen(name) >= sizeof ch->inputs[0])
+            continue; /* not a name fuse accepts */
+        strcpy(ch->inputs[ch->n_inputs], name);
+        ch->weights[ch->n_inputs++] = st->ex[win].weights[i];
+    }
+    st->choice_score = score;
     return true;
 }
 

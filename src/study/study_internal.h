@@ -19,7 +19,9 @@ extern const char *const st_ref_names[N_REFS];
 extern const char *const st_metric_names[M_PER_REF];
 
 #define ST_NAME_MAX 96u
-#define ST_MAX_EXTRACTORS 64u
+#define ST_MAX_EXTRACTORS 96u
+#define ST_MAX_MEMBERS 6u       /* inputs of a fused candidate */
+#define ST_MAX_ADDED 2          /* forward-selection rounds */
 
 typedef struct StExtractor {
     char name[ST_NAME_MAX];     /* "image-pca", or "fused:1,0.5,2" */
@@ -27,7 +29,9 @@ typedef struct StExtractor {
     char key[160];              /* name + content hashes: a cell's identity */
     float *train, *test;        /* rows × d */
     size_t d;
-    double weights[3];          /* fused: per source */
+    size_t members[ST_MAX_MEMBERS]; /* fused: single extractors ... */
+    double weights[ST_MAX_MEMBERS]; /* ... and their weights */
+    size_t n_members;
 } StExtractor;
 
 typedef struct StCell {

@@ -85,8 +85,12 @@ def main():
                             if r["extractor"] == e and r["algo"] == algo)
                 check(ks == [3, 5], f"{e} {algo} k grid {ks}")
         fused = [r for r in table if r["extractor"].startswith("fused")]
-        check(len(fused) == 9 * 2 and all(r["algo"] == "kmeans" for r in fused),
-              f"9 weight combinations x 2 k, k-means: {len(fused)}")
+        three = [r for r in fused if r["extractor"].count("+") == 2]
+        check(len(three) == 9 * 2 and all(r["algo"] == "kmeans" for r in fused),
+              f"9 weight combinations x 2 k, k-means: {len(three)}")
+        more = {r["extractor"] for r in fused if r["extractor"].count("+") > 2}
+        check(len(more) in (0, 4, 4 + 3),
+              f"forward selection adds each of the 4 other extractors: {sorted(more)}")
         for r in table:
             v = float(r["nmi_modality_mean"])
             check(0 <= v <= 1 and r["seeds"] == "2", f"row {r['extractor']} {r['k']}")
@@ -102,8 +106,8 @@ def main():
         choice = json.loads(out_a["choice.json"])
         check(1 <= len(choice["inputs"]) <= 3 and len(choice["weights"]) == len(choice["inputs"]),
               f"choice {choice}")
-        sources = [n.split("-")[0] for n in choice["inputs"]]
-        check(len(set(sources)) == len(sources), "one extractor per source")
+        check(len(set(choice["inputs"])) == len(choice["inputs"]) and
+              set(choice["inputs"]) <= singles, "the choice names distinct extractors")
 
         # fuse now takes the study's choice
         p = run("fuse", "-w", a)
