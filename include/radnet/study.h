@@ -15,7 +15,9 @@
  * (NMI vs Modality + NMI vs region) / 2 on test. The best extractor per
  * source is kept; then fusion weights (the first source 1, the others in
  * {0.5, 1, 2}) are searched on the fused embedding (rn_fusion_fit on the
- * train rows, l2 scaling) by the same criterion, and the winner is written
+ * train rows, l2 scaling) by the same criterion; then forward selection
+ * adds any other extractor (weight 1, up to two rounds) while the criterion
+ * rises. A fusion must beat the best single extractor. The winner is written
  * as WS/study/choice.json (read by rn_fuse_workspace and `radnet run`
  * through rn_fusion_choice_get, include/radnet/fusion.h).
  *
