@@ -51,5 +51,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
+int cmd_fuse(int argc, char **argv);
+int cmd_study(int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ static const RnCommand commands[] = {
     {"cluster", "cluster a matrix (k-means, k-medoids)", cmd_cluster},
     {"metrics", "clustering metrics against true labels", cmd_metrics},
     {"embed", "one source's embedding of every image (pixels, metadata, text)", cmd_embed},
+    {"fuse", "fuse the embeddings into WS/embeddings/fused.npy", cmd_fuse},
+    {"study", "the extractor-selection study; records the fusion choice", cmd_study},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

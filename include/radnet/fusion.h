@@ -1,0 +1,167 @@
+/* radnet fusion: single-source embeddings (image, metadata, report text)
+ * scaled, weighted, concatenated and optionally PCA-reduced into one fused
+ * embedding per row of the clustering set (SPEC §9).
+ *
+ * Per source s with weight w_s and d_s columns, a row x becomes
+ *   l2:       w_s · (x - mean_s) / ||x - mean_s||      (unit length)
+ *   standard: w_s · ((x - mean_s) / std_s) / sqrt(d_s) (expected unit length)
+ * so every source contributes w_s² to a row's squared length whatever its
+ * dimension or units: weights say how much each source counts, nothing
+ * else does. Columns with std 0 (constant on the fit rows) are kept at 0.
+ *
+ * Missing rows. A source marks row i missing by writing the whole row as
+ * NaN (the convention of every embedding file). Text sources additionally
+ * mark an exam without a report with their explicit "no report" row — every
+ * column 0 except the last, which is 1 (text-tfidf, text-doc2vec) — and the
+ * fusion treats that row as missing too (RN_FUSION_INDICATOR_LAST). A
+ * missing source never contributes a silent zero row: its block is 0 and
+ * the weights of the sources present are renormalised so that the row's
+ * squared length stays sum_s w_s² (the row is judged by what it has).
+ * A row with every source missing is an error. Any other NaN or ±Inf is
+ * an error naming the source and row.
+ *
+ * Reduction (optional): PCA of the fused rows to `reduce` columns
+ * (covariance eigenvectors, sign fixed so the largest-|.| loading of each
+ * component is positive: deterministic).
+ *
+ * Model file (WS/models/fusion.model, little endian): magic "RNFUSMDL",
+ * u32 format version, u64 payload length, payload, u32 CRC-32 of every byte
+ * before it. Loading refuses a wrong magic, another version, a bad
+ * checksum, a truncated file or a payload that does not parse to its end.
+ *
+ * Conventions of core.h apply.
+ */
+#ifndef RADNET_FUSION_H
+#define RADNET_FUSION_H
+
+#include "radnet/core.h"
+#include "radnet/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum RnFusionScale {
+    RN_FUSION_SCALE_L2 = 0,     /* centre, then unit length per row (default) */
+    RN_FUSION_SCALE_STANDARD,   /* standardise per column, / sqrt(d) */
+} RnFusionScale;
+
+bool rn_fusion_scale_parse(const char *name, RnFusionScale *out);
+const char *rn_fusion_scale_name(RnFusionScale s);
+
+/* How a source marks a row missing beyond the all-NaN row. */
+typedef enum RnFusionMissing {
+    RN_FUSION_MISSING_NAN = 0,     /* only all-NaN rows */
+    RN_FUSION_INDICATOR_LAST,      /* also: last column 1, the others 0 */
+} RnFusionMissing;
+
+#define RN_FUSION_MAX_INPUTS 16u
+#define RN_FUSION_MAX_DIM 65536u
+#define RN_FUSION_MODEL_VERSION 1u
+#define RN_FUSION_MODEL_MAX_BYTES ((size_t)1 << 30)
+
+/* One source: its name (e.g. "image-pca") and its rows (borrowed; every
+ * input of a fit or transform has the same number of rows). */
+typedef struct RnFusionInput {
+    const char *name;
+    RnMatrix x;
+    RnFusionMissing missing;
+} RnFusionInput;
+
+/* Default weights when none are given and no study chose them: 1 per
+ * source (equal contributions, see above). */
+typedef struct RnFusionOptions {
+    RnFusionScale scale;
+    const double *weights;      /* n_inputs weights > 0; NULL: all 1 */
+    size_t reduce;              /* PCA to this many columns; 0: none */
+} RnFusionOptions;
+
+typedef struct RnFusionModel RnFusionModel;
+
+/* Fits means/scales (over the rows where the source is present) and the
+ * optional PCA. */
+RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
+                             const RnFusionOptions *o, RnError **err);
+size_t rn_fusion_dim(const RnFusionModel *m);
+size_t rn_fusion_input_count(const RnFusionModel *m);
+const char *rn_fusion_input_name(const RnFusionModel *m, size_t i);
+size_t rn_fusion_input_dim(const RnFusionModel *m, size_t i);
+double rn_fusion_input_weight(const RnFusionModel *m, size_t i);
+RnFusionScale rn_fusion_model_scale(const RnFusionModel *m);
+/* inputs in the model's order and dimensions (names are checked); out:
+ * rows × rn_fusion_dim(m) float32; *missing_rows (may be NULL) receives the
+ * number of (row, source) pairs found missing. */
+bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
+                         size_t n_inputs, float *out, uint64_t *missing_rows,
+                         RnError **err);
+bool rn_fusion_model_save_memory(const RnFusionModel *m, RnBuf *out, RnError **err);
+bool rn_fusion_model_save(const RnFusionModel *m, const char *path, RnError **err);
+RnFusionModel *rn_fusion_model_load_memory(const uint8_t *data, size_t n,
+                                           RnError **err);
+RnFusionModel *rn_fusion_model_load(const char *path, RnError **err);
+void rn_fusion_model_free(RnFusionModel *m);
+
+/* ---- the recorded choice (written by `radnet study`, read by fuse/run) - */
+
+#define RN_FUSION_CHOICE "study/choice.json"
+
+/* JSON object {"inputs": [names], "weights": [numbers > 0], "scale":
+ * "l2"|"standard", "reduce": n}; anything else in the object is ignored. */
+typedef struct RnFusionChoice {
+    size_t n_inputs;
+    char inputs[RN_FUSION_MAX_INPUTS][64];
+    double weights[RN_FUSION_MAX_INPUTS];
+    RnFusionScale scale;
+    size_t reduce;
+} RnFusionChoice;
+
+bool rn_fusion_choice_parse(const char *json, size_t n, RnFusionChoice *out,
+                            RnError **err);
+/* Appends the choice's JSON object (the keys above) to out. */
+bool rn_fusion_choice_json(const RnFusionChoice *c, RnJsonWriter *w);
+/* The latest committed WS/study/choice.json; *found false when none. */
+bool rn_fusion_choice_get(RnStore *s, RnFusionChoice *out, bool *found,
+                          RnError **err);
+
+/* ---- the stage driver: `radnet fuse` --------------------------------- */
+
+#define RN_FUSION_NPY "embeddings/fused.npy"
+#define RN_FUSION_MODEL "models/fusion.model"
+
+typedef struct RnFuseRunOptions {
+    /* Embedding names (files WS/embeddings/<name>.npy); NULL: the choice
+     * recorded by `radnet study` (WS/study/choice.json) when there is one,
+     * else every source's default method present in the workspace (the
+     * first of rn_embed_methods per source). */
+    const char *const *inputs;
+    size_t n_inputs;
+    const double *weights;      /* NULL: the study's, else all 1 */
+    RnFusionScale scale;
+    size_t reduce;
+    double lock_wait;
+    const char *command;        /* recorded in the run */
+    bool force;
+} RnFuseRunOptions;
+
+typedef struct RnFuseSummary {
+    uint64_t rows;
+    size_t dim;
+    size_t n_inputs;
+    char inputs[RN_FUSION_MAX_INPUTS][64];
+    double weights[RN_FUSION_MAX_INPUTS];
+    uint64_t missing;           /* (row, source) pairs missing */
+    bool from_study;            /* inputs / weights came from the study */
+    bool up_to_date;
+} RnFuseSummary;
+
+/* As the workspace writer: reads WS/embeddings/<input>.npy (rows must match
+ * WS/embeddings/rows.csv), fits the fusion on all rows, commits
+ * WS/models/fusion.model and WS/embeddings/fused.npy as artifacts of a
+ * "fuse" run. Unchanged inputs (hashes) and options: nothing redone. */
+bool rn_fuse_workspace(const char *ws, const RnFuseRunOptions *o,
+                       RnFuseSummary *summary, RnError **err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

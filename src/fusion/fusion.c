@@ -1,0 +1,427 @@
+/* Fusion: per-source scaling, weights, missing rows, concatenation, PCA
+ * (the contract is in include/radnet/fusion.h). Single-threaded and
+ * sequential: every sum runs in row order, so the output bits depend on
+ * the inputs only. */
+#include "fusion_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const RnEnumName scale_names[] = {
+    {"l2", RN_FUSION_SCALE_L2},
+    {"standard", RN_FUSION_SCALE_STANDARD},
+    {"zscore", RN_FUSION_SCALE_STANDARD},
+};
+
+bool rn_fusion_scale_parse(const char *name, RnFusionScale *out)
+{
+    int v;
+    if (!rn_enum_parse(scale_names, sizeof scale_names / sizeof *scale_names, name, &v))
+        return false;
+    *out = (RnFusionScale)v;
+    return true;
+}
+
+const char *rn_fusion_scale_name(RnFusionScale s)
+{
+    return rn_enum_name(scale_names, sizeof scale_names / sizeof *scale_names, (int)s);
+}
+
+void rn_fusion_model_free(RnFusionModel *m)
+{
+    if (!m)
+        return;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        free(m->src[s].mean);
+        free(m->src[s].inv_std);
+    }
+    free(m->pca_mean);
+    free(m->pca_components);
+    free(m);
+}
+
+size_t rn_fusion_dim(const RnFusionModel *m)
+{
+    return m->reduce ? m->reduce : m->concat_dim;
+}
+size_t rn_fusion_input_count(const RnFusionModel *m) { return m->n_sources; }
+const char *rn_fusion_input_name(const RnFusionModel *m, size_t i) { return m->src[i].name; }
+size_t rn_fusion_input_dim(const RnFusionModel *m, size_t i) { return m->src[i].dim; }
+double rn_fusion_input_weight(const RnFusionModel *m, size_t i) { return m->src[i].weight; }
+RnFusionScale rn_fusion_model_scale(const RnFusionModel *m) { return m->scale; }
+
+/* ---- missing rows ------------------------------------------------------ */
+
+/* *missing for row i of input s; false (naming source and row) for a
+ * non-finite value in a row that is not entirely NaN. */
+bool fu_row_missing(const RnFusionInput *in, size_t i, bool *missing, RnError **err)
+{
+    const RnMatrix *x = &in->x;
+    size_t d = x->cols;
+    if (isnan(rn_matrix_at(x, i, 0))) {
+        for (size_t j = 1; j < d; j++)
+            if (!isnan(rn_matrix_at(x, i, j))) {
+                rn_error_set(err, RN_ERROR_PARSE,
+                             "%s: row %zu is partly NaN (a missing row is NaN throughout)",
+                             in->name, i);
+                return false;
+            }
+        *missing = true;
+        return true;
+    }
+    bool indicator = in->missing == RN_FUSION_INDICATOR_LAST && d >= 2 &&
+                     rn_matrix_at(x, i, d - 1) == 1.0;
+    for (size_t j = 0; j < d; j++) {
+        double v = rn_matrix_at(x, i, j);
+        if (!isfinite(v)) {
+            rn_error_set(err, RN_ERROR_PARSE, "%s: row %zu column %zu is not finite",
+                         in->name, i, j);
+            return false;
+        }
+        if (j + 1 < d && v != 0.0)
+            indicator = false;
+    }
+    *missing = indicator;
+    return true;
+}
+
+/* ---- the fused row ------------------------------------------------------ */
+
+/* Writes the concatenated, scaled, weighted row i into out[concat_dim]
+ * (double). missing[s] tells which sources are absent (filled by the
+ * caller through fu_row_missing). */
+static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t i,
+                     const bool *missing, double *out)
+{
+    double all = 0, present = 0;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        double w2 = m->src[s].weight * m->src[s].weight;
+        all += w2;
+        present += missing[s] ? 0 : w2;
+    }
+    /* Renormalise: the sources present carry the whole squared length. */
+    double renorm = sqrt(all / present);
+    size_t off = 0;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        const FuSource *src = &m->src[s];
+        double *o = out + off;
+        off += src->dim;
+        if (missing[s]) {
+            memset(o, 0, src->dim * sizeof *o);
+            continue;
+        }
+        double norm2 = 0;
+        for (size_t j = 0; j < src->dim; j++) {
+            double v = rn_matrix_at(&inputs[s].x, i, j) - src->mean[j];
+            if (m->scale == RN_FUSION_SCALE_STANDARD)
+                v *= src->inv_std[j];
+            o[j] = v;
+            norm2 += v * v;
+        }
+        double f = src->weight * renorm;
+        if (m->scale == RN_FUSION_SCALE_L2)
+            f = norm2 > 0 ? f / sqrt(norm2) : 0; /* the row at the mean: 0 */
+        else
+            f /= sqrt((double)src->dim);
+        for (size_t j = 0; j < src->dim; j++)
+            o[j] *= f;
+    }
+}
+
+/* ---- fit ---------------------------------------------------------------- */
+
+static bool check_inputs(const RnFusionInput *inputs, size_t n_inputs, RnError **err)
+{
+    if (n_inputs == 0 || n_inputs > RN_FUSION_MAX_INPUTS) {
+        rn_error_set(err, RN_ERROR_INVALID, "fusion needs 1 to %u inputs, got %zu",
+                     RN_FUSION_MAX_INPUTS, n_inputs);
+        return false;
+    }
+    size_t total = 0;
+    for (size_t s = 0; s < n_inputs; s++) {
+        const RnFusionInput *in = &inputs[s];
+        if (!in->name || !*in->name || strlen(in->name) >= FU_NAME_MAX) {
+            rn_error_set(err, RN_ERROR_INVALID, "fusion input %zu: bad name", s);
+            return false;
+        }
+        if (!rn_matrix_check(&in->x, NULL, err))
+            return false;
+        if (in->x.rows != inputs[0].x.rows) {
+            rn_error_set(err, RN_ERROR_INVALID, "%s has %zu rows, %s has %zu",
+                         in->name, in->x.rows, inputs[0].name, inputs[0].x.rows);
+            return false;
+        }
+        if (in->x.cols == 0) {
+            rn_error_set(err, RN_ERROR_INVALID, "%s has no columns", in->name);
+            return false;
+        }
+        total += in->x.cols;
+    }
+    if (total > RN_FUSION_MAX_DIM) {
+        rn_error_set(err, RN_ERROR_LIMIT, "fused dimension %zu exceeds %u", total,
+                     RN_FUSION_MAX_DIM);
+        return false;
+    }
+    if (inputs[0].x.rows == 0) {
+        rn_error_set(err, RN_ERROR_INVALID, "fusion needs at least one row");
+        return false;
+    }
+    return true;
+}
+
+/* Means (and inverse standard deviations) of source s over its present
+ * rows; a source missing everywhere keeps mean 0, scale 0. */
+static bool fit_source(FuSource *src, const RnFusionInput *in, RnFusionScale scale,
+                       const bool *missing, size_t n_inputs, size_t s, RnError **err)
+{
+    size_t n = in->x.rows, d = in->x.cols;
+    double *sum = rn_calloc(2 * d, sizeof *sum, err);
+    src->mean = rn_calloc(d, sizeof *src->mean, err);
+    if (scale == RN_FUSION_SCALE_STANDARD)
+        src->inv_std = rn_calloc(d, sizeof *src->inv_std, err);
+    if (!sum || !src->mean || (scale == RN_FUSION_SCALE_STANDARD && !src->inv_std)) {
+        free(sum);
+        return false;
+    }
+    double *sq = sum + d;
+    size_t present = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (missing[i * n_inputs + s])
+            continue;
+        present++;
+        for (size_t j = 0; j < d; j++)
+            sum[j] += rn_matrix_at(&in->x, i, j);
+    }
+    for (size_t j = 0; j < d && present; j++)
+        src->mean[j] = (float)(sum[j] / (double)present);
+    if (scale == RN_FUSION_SCALE_STANDARD) {
+        for (size_t i = 0; i < n; i++) {
+            if (missing[i * n_inputs + s])
+                continue;
+            for (size_t j = 0; j < d; j++) {
+                double v = rn_matrix_at(&in->x, i, j) - src->mean[j];
+                sq[j] += v * v;
+            }
+        }
+        for (size_t j = 0; j < d && present; j++) {
+            double sd = sqrt(sq[j] / (double)present);
+            /* Constant columns carry nothing: kept at 0 rather than blown up. */
+            src->inv_std[j] = sd > 1e-12 ? (float)(1.0 / sd) : 0.0f;
+        }
+    }
+    free(sum);
+    return true;
+}
+
+/* missing[i * n_inputs + s] for every row; false on bad values or a row
+ * with every source missing. */
+bool fu_missing_table(const RnFusionInput *inputs, size_t n_inputs, bool **out,
+                      uint64_t *count, RnError **err)
+{
+    size_t n = inputs[0].x.rows;
+    bool *missing = rn_calloc(n, n_inputs * sizeof *missing, err);
+    if (!missing)
+        return false;
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t absent = 0;
+        for (size_t s = 0; s < n_inputs; s++) {
+            if (!fu_row_missing(&inputs[s], i, &missing[i * n_inputs + s], err)) {
+                free(missing);
+                return false;
+            }
+            absent += missing[i * n_inputs + s];
+        }
+        if (absent == n_inputs) {
+            rn_error_set(err, RN_ERROR_PARSE, "row %zu is missing from every input", i);
+            free(missing);
+            return false;
+        }
+        c += absent;
+    }
+    *out = missing;
+    if (count)
+        *count = c;
+    return true;
+}
+
+/* Rows of the fused matrix per chunk of the PCA fit and of transforms. */
+#define FU_CHUNK 512u
+
+/* Covariance of the fused rows, eigenvectors by LAPACK's syev; the
+ * components are the `reduce` largest, each with its largest-|.| loading
+ * positive. */
+static bool fit_pca(RnFusionModel *m, const RnFusionInput *inputs, const bool *missing,
+                    RnError **err)
+{
+    size_t n = inputs[0].x.rows, D = m->concat_dim, r = m->reduce;
+    double *chunk = rn_calloc(FU_CHUNK * D, sizeof *chunk, err);
+    double *cov = rn_calloc(D * D, sizeof *cov, err);
+    double *mean = rn_calloc(D, sizeof *mean, err);
+    double *w = rn_calloc(D, sizeof *w, err);
+    m->pca_mean = rn_calloc(D, sizeof *m->pca_mean, err);
+    m->pca_components = rn_calloc(D * r, sizeof *m->pca_components, err);
+    bool ok = chunk && cov && mean && w && m->pca_mean && m->pca_components;
+    for (size_t pass = 0; ok && pass < 2; pass++) {
+        for (size_t b = 0; b < n; b += FU_CHUNK) {
+            size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
+            for (size_t i = 0; i < rows; i++) {
+                fuse_row(m, inputs, b + i, missing + (b + i) * m->n_sources, chunk + i * D);
+                for (size_t j = 0; pass == 1 && j < D; j++)
+                    chunk[i * D + j] -= mean[j];
+            }
+            if (pass == 0) {
+                for (size_t i = 0; i < rows; i++)
+                    for (size_t j = 0; j < D; j++)
+                        mean[j] += chunk[i * D + j];
+            } else {
+                rn_blas_gemm_tn_f64(D, D, rows, 1.0, chunk, D, chunk, D, 1.0, cov, D);
+            }
+        }
+        for (size_t j = 0; pass == 0 && j < D; j++)
+            mean[j] /= (double)n;
+    }
+    if (ok && !rn_lapack_syev_f64(D, cov, D, w)) {
+        rn_error_set(err, RN_ERROR_INTERNAL, "fusion PCA: eigendecomposition failed");
+        ok = false;
+    }
+    for (size_t c = 0; ok && c < r; c++) {
+        size_t col = D - 1 - c; /* eigenvalues ascend */
+        size_t big = 0;
+        for (size_t j = 1; j < D; j++)
+            if (fabs(cov[j * D + col]) > fabs(cov[big * D + col]))
+                big = j;
+        double sign = cov[big * D + col] < 0 ? -1.0 : 1.0;
+        for (size_t j = 0; j < D; j++)
+            m->pca_components[j * r + c] = (float)(sign * cov[j * D + col]);
+    }
+    for (size_t j = 0; ok && j < D; j++)
+        m->pca_mean[j] = (float)mean[j];
+    free(chunk);
+    free(cov);
+    free(mean);
+    free(w);
+    return ok;
+}
+
+RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
+                             const RnFusionOptions *o, RnError **err)
+{
+    if (!check_inputs(inputs, n_inputs, err))
+        return NULL;
+    if (o->scale != RN_FUSION_SCALE_L2 && o->scale != RN_FUSION_SCALE_STANDARD) {
+        rn_error_set(err, RN_ERROR_INVALID, "unknown fusion scaling %d", (int)o->scale);
+        return NULL;
+    }
+    RnFusionModel *m = rn_calloc(1, sizeof *m, err);
+    if (!m)
+        return NULL;
+    m->scale = o->scale;
+    m->n_sources = n_inputs;
+    for (size_t s = 0; s < n_inputs; s++) {
+        double w = o->weights ? o->weights[s] : 1.0;
+        if (!(w > 0) || !isfinite(w)) {
+            rn_error_set(err, RN_ERROR_INVALID, "weight of %s must be > 0", inputs[s].name);
+            rn_fusion_model_free(m);
+            return NULL;
+        }
+        FuSource *src = &m->src[s];
+        strcpy(src->name, inputs[s].name);
+        src->dim = inputs[s].x.cols;
+        src->missing = inputs[s].missing;
+        src->weight = w;
+        m->concat_dim += src->dim;
+    }
+    if (o->reduce > m->concat_dim) {
+        rn_error_set(err, RN_ERROR_INVALID, "--reduce %zu exceeds the fused dimension %zu",
+                     o->reduce, m->concat_dim);
+        rn_fusion_model_free(m);
+        return NULL;
+    }
+    m->reduce = o->reduce;
+    bool *missing = NULL;
+    bool ok = fu_missing_table(inputs, n_inputs, &missing, NULL, err);
+    for (size_t s = 0; ok && s < n_inputs; s++)
+        ok = fit_source(&m->src[s], &inputs[s], m->scale, missing, n_inputs, s, err);
+    if (ok && m->reduce)
+        ok = fit_pca(m, inputs, missing, err);
+    free(missing);
+    if (!ok) {
+        rn_fusion_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* ---- transform ---------------------------------------------------------- */
+
+static bool match_inputs(const RnFusionModel *m, const RnFusionInput *inputs,
+                         size_t n_inputs, RnError **err)
+{
+    if (!check_inputs(inputs, n_inputs, err))
+        return false;
+    if (n_inputs != m->n_sources) {
+        rn_error_set(err, RN_ERROR_INVALID, "the fusion model has %zu inputs, got %zu",
+                     m->n_sources, n_inputs);
+        return false;
+    }
+    for (size_t s = 0; s < n_inputs; s++)
+        if (strcmp(inputs[s].name, m->src[s].name) != 0 ||
+            inputs[s].x.cols != m->src[s].dim) {
+            rn_error_set(err, RN_ERROR_INVALID,
+                         "input %zu is %s with %zu columns; the model expects %s with %zu",
+                         s, inputs[s].name, inputs[s].x.cols, m->src[s].name, m->src[s].dim);
+            return false;
+        }
+    return true;
+}
+
+bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
+                         size_t n_inputs, float *out, uint64_t *missing_rows,
+                         RnError **err)
+{
+    if (!match_inputs(m, inputs, n_inputs, err))
+        return false;
+    /* The model's missing conventions, not the caller's, decide. */
+    RnFusionInput in[RN_FUSION_MAX_INPUTS];
+    for (size_t s = 0; s < n_inputs; s++) {
+        in[s] = inputs[s];
+        in[s].missing = m->src[s].missing;
+    }
+    bool *missing = NULL;
+    if (!fu_missing_table(in, n_inputs, &missing, missing_rows, err))
+        return false;
+    size_t n = in[0].x.rows, D = m->concat_dim, r = m->reduce;
+    double *row = rn_calloc(D, sizeof *row, err);
+    double *chunk = r ? rn_calloc(FU_CHUNK * D, sizeof *chunk, err) : NULL;
+    double *comp = r ? rn_calloc(D * r, sizeof *comp, err) : NULL;
+    double *proj = r ? rn_calloc(FU_CHUNK * r, sizeof *proj, err) : NULL;
+    bool ok = row && (!r || (chunk && comp && proj));
+    for (size_t j = 0; ok && j < D * r; j++)
+        comp[j] = m->pca_components[j];
+    for (size_t b = 0; ok && b < n; b += FU_CHUNK) {
+        size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
+        for (size_t i = 0; i < rows; i++) {
+            fuse_row(m, in, b + i, missing + (b + i) * n_inputs, row);
+            if (!r) {
+                for (size_t j = 0; j < D; j++)
+                    out[(b + i) * D + j] = (float)row[j];
+                continue;
+            }
+            for (size_t j = 0; j < D; j++)
+                chunk[i * D + j] = row[j] - m->pca_mean[j];
+        }
+        if (r) {
+            rn_blas_gemm_nn_f64(rows, r, D, 1.0, chunk, D, comp, r, 0.0, proj, r);
+            for (size_t i = 0; i < rows * r; i++)
+                out[b * r + i] = (float)proj[i];
+        }
+    }
+    free(row);
+    free(chunk);
+    free(comp);
+    free(proj);
+    free(missing);
+    return ok;
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""radnet study and radnet fuse on a tiny synthetic archive: the structure
+of every output file, determinism for a seed, resume after a stop
+(--max-cells) and after kill -9, fuse taking the study's choice."""
+import csv, json, os, shutil, signal, subprocess, sys, tempfile, time
+
+import numpy as np
+
+RADNET = os.environ["RADNET_BIN"]
+failures = 0
+checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(*args, ok=True):
+    p = subprocess.run([RADNET, *args], capture_output=True, text=True)
+    if ok and p.returncode != 0:
+        print(p.stdout, p.stderr, file=sys.stderr)
+        raise SystemExit(f"radnet {' '.join(args)} failed")
+    return p
+
+
+STUDY = ["--subset", "70", "--k", "3,5", "--seeds", "2", "-j", "2", "--quiet"]
+OUTPUTS = ["results.csv", "results.json", "results.md", "choice.json"]
+
+
+def outputs(ws):
+    return {n: open(f"{ws}/study/{n}", "rb").read() for n in OUTPUTS}
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="rn_study_")
+    try:
+        arch, base = f"{tmp}/arch", f"{tmp}/base"
+        run("synth", "--out", arch, "-n", "90", "--seed", "5", "--quiet")
+        run("ingest", arch, "-w", base, "--reports", f"{arch}/reports.csv", "--quiet")
+        for s in ("image", "meta", "text"):
+            run("embed", "-w", base, "--source", s, "-q")
+        truth = f"{arch}/truth.csv"
+
+        # fuse before any study: each source's default, weights 1
+        p = run("fuse", "-w", base)
+        check("image-pca x1 + meta-authors x1 + text-tfidf x1" in p.stderr, p.stderr)
+        rows = sum(1 for _ in open(f"{base}/embeddings/rows.csv")) - 1
+        x = np.load(f"{base}/embeddings/fused.npy")
+        check(x.shape[0] == rows and x.dtype == np.float32 and np.isfinite(x).all(),
+              f"fused.npy {x.shape} {x.dtype}")
+        norms = (x.astype(np.float64) ** 2).sum(1)
+        check(np.allclose(norms, 3.0, atol=1e-4), "every fused row has squared length 3")
+        check("up to date" in run("fuse", "-w", base).stderr, "second fuse does nothing")
+        check(run("fuse", "-w", base, "--weights", "1,2", ok=False).returncode == 1,
+              "weights count mismatch is a usage error")
+        check(run("fuse", "-w", base, "--inputs", "image-nope", ok=False).returncode != 0,
+              "unknown input refused")
+
+        a, b, c = f"{tmp}/a", f"{tmp}/b", f"{tmp}/c"
+        for w in (a, b, c):
+            shutil.copytree(base, w)
+
+        # A: one uninterrupted study
+        p = run("study", "-w", a, "--truth", truth, *STUDY)
+        check("chosen:" in p.stdout and max(map(len, p.stdout.splitlines())) <= 80,
+              "summary printed in 80 columns")
+        out_a = outputs(a)
+        with open(f"{a}/study/results.csv") as f:
+            table = list(csv.DictReader(f))
+        head = table[0].keys()
+        for col in ("extractor", "algo", "k", "seeds", "nmi_modality_mean",
+                    "homogeneity_region_sd", "nmi_true_region_mean", "silhouette_mean",
+                    "seed_ari"):
+            check(col in head, f"results.csv has {col}")
+        singles = {r["extractor"] for r in table if not r["extractor"].startswith("fused")}
+        check({"image-pca", "image-hog", "image-lbp", "meta-authors", "text-tfidf"} <= singles,
+              f"every extractor studied: {singles}")
+        for e in singles:
+            for algo in ("kmeans", "kmedoids"):
+                ks = sorted(int(r["k"]) for r in table
+                            if r["extractor"] == e and r["algo"] == algo)
+                check(ks == [3, 5], f"{e} {algo} k grid {ks}")
+        fused = [r for r in table if r["extractor"].startswith("fused")]
+        three = [r for r in fused if r["extractor"].count("+") == 2]
+        check(len(three) == 9 * 2 and all(r["algo"] == "kmeans" for r in fused),
+              f"9 weight combinations x 2 k, k-means: {len(three)}")
+        more = {r["extractor"] for r in fused if r["extractor"].count("+") > 2}
+        check(len(more) in (0, 4, 4 + 3),
+              f"forward selection adds each of the 4 other extractors: {sorted(more)}")
+        for r in table:
+            v = float(r["nmi_modality_mean"])
+            check(0 <= v <= 1 and r["seeds"] == "2", f"row {r['extractor']} {r['k']}")
+            check(-1 <= float(r["seed_ari"]) <= 1, "seed ARI in [-1, 1]")
+        js = json.loads(out_a["results.json"])
+        check(js["train"] + js["test"] == 70 and js["truth"] is True, "json split")
+        check(len(js["results"]) == len(table), "json rows = csv rows")
+        check(set(js["criterion"]) >= singles, "criterion per extractor")
+        md = out_a["results.md"].decode()
+        for h in ("## Against modality", "## Against region", "## Against true_modality",
+                  "## Against true_region", "## Silhouette and seed stability", "## Choice"):
+            check(h in md, f"results.md has {h}")
+        choice = json.loads(out_a["choice.json"])
+        check(1 <= len(choice["inputs"]) <= 3 and len(choice["weights"]) == len(choice["inputs"]),
+              f"choice {choice}")
+        check(len(set(choice["inputs"])) == len(choice["inputs"]) and
+              set(choice["inputs"]) <= singles, "the choice names distinct extractors")
+
+        # fuse now takes the study's choice
+        p = run("fuse", "-w", a)
+        check("study's choice" in p.stderr and choice["inputs"][0] in p.stderr, p.stderr)
+
+        # B: stopped after 7 cells, then resumed: the same bytes as A
+        p = run("study", "-w", b, "--truth", truth, *STUDY, "--max-cells", "7")
+        check("stopped after" in p.stderr, p.stderr)
+        check(not os.path.exists(f"{b}/study/results.md"), "no tables before the end")
+        lines = open(f"{b}/study/cells.tsv").read().splitlines()
+        check(len(lines) == 7, f"7 cells checkpointed, got {len(lines)}")
+        p = run("study", "-w", b, "--truth", truth, *STUDY.__add__([]))
+        check("(7 resumed)" in p.stdout, p.stdout)
+        check(outputs(b) == out_a, "resumed study equals the uninterrupted one")
+
+        # C: killed (-9) once cells are committed, then rerun: the same bytes
+        proc = subprocess.Popen([RADNET, "study", "-w", c, "--truth", truth, *STUDY],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            if os.path.exists(f"{c}/study/cells.tsv"):
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.02)
+        proc.wait()
+        run("study", "-w", c, "--truth", truth, *STUDY)
+        check(outputs(c) == out_a, "study after kill -9 equals the uninterrupted one")
+
+        # another seed, another subset: a fresh study, not a resume
+        p = run("study", "-w", c, *STUDY, "--seed", "2")
+        check("(0 resumed)" in p.stdout, "new seed starts afresh")
+        check(run("study", "-w", c, "--k", "1", ok=False).returncode == 1, "k 1 refused")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{checks} checks, {failures} failed", file=sys.stderr)
+    return 1 if failures or checks == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
