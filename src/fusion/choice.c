@@ -31,7 +31,7 @@ bool rn_fusion_choice_parse(const char *json, size_t n, RnFusionChoice *out,
                   : bad(err, "needs arrays inputs and weights of equal length 1..16");
     for (size_t i = 0; ok && i < k; i++) {
         size_t len = 0;
-        const char *name = rn_json_get_string(doc, rn_json_at(doc, inputs, i), &len);
+        const char *name = rn_json_str(doc, rn_json_at(doc, inputs, i), &len);
         RnJsonRef w = rn_json_at(doc, weights, i);
         double v = rn_json_number(doc, w);
         if (!name || len == 0 || len >= sizeof out->inputs[i] || strlen(name) != len ||
@@ -42,7 +42,7 @@ bool rn_fusion_choice_parse(const char *json, size_t n, RnFusionChoice *out,
             out->weights[i] = v;
         }
     }
-    const char *sc = rn_json_get_string(doc, scale, NULL);
+    const char *sc = rn_json_str(doc, scale, NULL);
     if (ok && sc && !rn_fusion_scale_parse(sc, &out->scale))
         ok = bad(err, "unknown scale");
     double r = rn_json_number(doc, reduce);

@@ -339,7 +339,7 @@ static bool run_cell(StStudy *st, StCell *c, RnError **err)
     co.pool = st->pool;
     RnClusterModel *m = rn_cluster_model_fit(&train, &co, NULL, NULL, err);
     c->labels = m ? rn_calloc(st->n_test, sizeof *c->labels, err) : NULL;
-    bool ok = c->labels && rn_cluster_model_predict(m, &test, st->pool, c->labels, NULL, err);
+    bool ok = c->labels && rn_cluster_model_predict(m, &test, st->pool, c->labels, NULL, NULL, err);
     rn_cluster_model_close(m);
     if (!ok)
         return false;
