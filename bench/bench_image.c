@@ -75,7 +75,7 @@ typedef struct Case {
 static double time_preprocess(const Case *c, const uint8_t *buf, int runs, int iters)
 {
     double t[64];
-    RnPreprocessOptions o = {OUT};
+    RnPreprocessOptions o = {.size = OUT};
     for (int r = 0; r < runs; r++) {
         double t0 = now();
         for (int i = 0; i < iters; i++) {
@@ -107,7 +107,7 @@ static double time_resize(const uint8_t *img, int runs, int iters)
 /* The 8-bit windowed source image: preprocess at full size. */
 static uint8_t *windowed(const Case *c, const uint8_t *buf)
 {
-    RnPreprocessOptions o = {ROWS};
+    RnPreprocessOptions o = {.size = ROWS};
     RnPreprocessed p;
     if (!rn_image_preprocess_frame(&c->desc, buf, (size_t)ROWS * COLS * 2,
                                    &c->attrs, false, &o, &p, NULL))

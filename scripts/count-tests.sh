@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Prints "N passed, N failed" for a meson build dir, from its test log.
+# Prints "N passed, N failed" for a meson build dir, from its test log
+# (meson-logs/testlog.json, or LOGBASE.json for `meson test --logbase`).
+#   scripts/count-tests.sh BUILD_DIR [LOGBASE]
 set -euo pipefail
-log="$1/meson-logs/testlog.json"
+log="$1/meson-logs/${2:-testlog}.json"
 [ -f "$log" ] || { echo "0 passed, 1 failed"; exit 0; }
 /usr/bin/python3 - "$log" <<'PY'
 import json, sys

@@ -52,6 +52,11 @@ typedef struct RnDictEntry {
 
 const RnDictEntry *rn_dict_lookup(RnTag tag);
 const RnDictEntry *rn_dict_lookup_keyword(const char *keyword);
+/* A private data element (odd group, element 0x1000-0xFFFF) by its
+ * block's private creator (trailing spaces trimmed), from dcmtk's private
+ * dictionary (Siemens, GE, Philips, Toshiba, Agfa, Fuji, ...). The entry's
+ * tag is its dictionary key, not `tag`. NULL when unknown. */
+const RnDictEntry *rn_dict_lookup_private(RnTag tag, const char *creator);
 
 /* ---- transfer syntaxes ---------------------------------------------- */
 
@@ -199,6 +204,23 @@ bool rn_element_get_string(const RnElement *el, size_t index, char **out,
 /* Whole value decoded to UTF-8 (multi-valued strings keep backslashes).
  * Caller frees. */
 bool rn_element_get_string_all(const RnElement *el, char **out, RnError **err);
+/* The VR a value is read as for its text: the file's VR, except that UN
+ * takes the dictionary VR (the public dictionary, or for a private data
+ * element the private dictionary by its block's creator in the same data
+ * set; private creators are LO). UN when the dictionary does not know it. */
+RnVR rn_element_text_vr(const RnElement *el);
+/* The element's dictionary keyword: public, or private by its block's
+ * creator (e.g. "CSAImageHeaderInfo"); "PrivateCreator" for (gggg,0010-00FF)
+ * of odd groups; "Unknown" when no dictionary knows it. Static storage. */
+const char *rn_element_keyword(const RnElement *el);
+/* The whole value as UTF-8 text, whatever its VR in the file: strings
+ * decoded with the data set's Specific Character Set and trimmed (values
+ * keep their backslashes), binary numbers as text joined by backslashes,
+ * UN read as rn_element_text_vr says (bytes in the file's byte order).
+ * False without an error when the value has no text: SQ, bulk VRs, UN of
+ * unknown type or whose length does not fit that VR, values not loaded.
+ * Caller frees *out. */
+bool rn_element_get_text(const RnElement *el, char **out, RnError **err);
 /* Numeric access for IS/DS/US/SS/UL/SL/UV/SV/FL/FD/AT; false when absent or
  * not numeric. */
 bool rn_element_get_double(const RnElement *el, size_t index, double *out);

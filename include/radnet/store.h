@@ -111,10 +111,8 @@ bool rn_reports_read_memory(const uint8_t *data, size_t n, RnReportSink sink,
 bool rn_reports_read(const char *path, RnReportSink sink, void *user,
                      uint64_t *skipped, RnError **err);
 
-/* True when data is valid UTF-8. */
+/* True when data is valid UTF-8 (rn_text_utf8_valid of core.h). */
 bool rn_utf8_valid(const uint8_t *s, size_t n);
-/* Converts ISO-8859-2 bytes to UTF-8 (appends to out). */
-bool rn_latin2_to_utf8(const uint8_t *s, size_t n, RnBuf *out, RnError **err);
 
 /* ---- folder walk ------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* radnet preview FILE -o OUT.png [--size S] [--json]: the SPEC §3 image of
+/* radnet preview FILE -o OUT.png [--size S] [--voi I] [--json]: the SPEC §3 image of
  * the first frame as a PNG, and what was done to get it (window and its
  * source, inversion, drop reason). A dropped image is still written and
  * reported; dropping is a clustering decision, not an error. */
@@ -10,18 +10,20 @@
 
 typedef struct PreviewArgs {
     const char *input, *output;
-    uint32_t size;
+    uint32_t size, voi;
     bool json;
 } PreviewArgs;
 
 static void preview_usage(FILE *out)
 {
     fprintf(out,
-            "usage: radnet preview FILE -o OUT.png [--size S] [--json]\n\n"
+            "usage: radnet preview FILE -o OUT.png [--size S] [--voi I] [--json]\n\n"
             "Writes the preprocessed 8-bit image of the first frame (SPEC 3):\n"
-            "rescale, VOI window (header, else 0.5-99.5 percentile), inversion\n"
-            "for MONOCHROME1 and CR/DX INVERSE, bilinear fit into S x S with\n"
-            "centred padding (default S = %u, at most %u).\n"
+            "rescale or Modality LUT, VOI window (header, else VOI LUT, else\n"
+            "0.5-99.5 percentile), inversion for MONOCHROME1 and CR/DX INVERSE,\n"
+            "bilinear fit into S x S with centred padding (default S = %u, at\n"
+            "most %u). --voi I picks VOI transform I (default 0): the window\n"
+            "pairs in file order, then the VOI LUT Sequence items.\n"
             "Reports the window, its source, inversion and the drop reason on\n"
             "stderr, or as one JSON object on stdout with --json.\n",
             RN_IMAGE_DEFAULT_SIZE, RN_IMAGE_MAX_SIZE);
@@ -50,6 +52,13 @@ static int parse_args(int argc, char **argv, PreviewArgs *a)
                 cli_error(argv[i], "--size must be 1..%u", RN_IMAGE_MAX_SIZE);
                 return RN_EXIT_USAGE;
             }
+        } else if (strcmp(arg, "--voi") == 0 && has_next) {
+            uint64_t v;
+            if (!cli_parse_u64(argv[++i], 0, UINT32_MAX, &v)) {
+                cli_error(argv[i], "--voi must be a number >= 0");
+                return RN_EXIT_USAGE;
+            }
+            a->voi = (uint32_t)v;
         } else if (strcmp(arg, "--json") == 0) {
             a->json = true;
         } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
@@ -82,11 +91,14 @@ static bool print_json(const PreviewArgs *a, const RnPreprocessed *p, RnError **
               rn_buf_printf(&b, err,
                             ",\"size\":%u,\"source_rows\":%u,\"source_columns\":%u,"
                             "\"window_center\":%.17g,\"window_width\":%.17g,"
-                            "\"window_source\":\"%s\",\"inverted\":%s,"
+                            "\"window_source\":\"%s\",\"voi_index\":%u,\"voi_count\":%u,"
+                            "\"modality_lut\":%s,\"inverted\":%s,"
                             "\"drop\":\"%s\"}\n",
                             p->size, p->source_rows, p->source_columns,
                             p->window_center, p->window_width,
                             rn_window_source_name(p->window_source),
+                            p->voi_index, p->voi_count,
+                            p->modality_lut ? "true" : "false",
                             p->inverted ? "true" : "false",
                             rn_drop_reason_name(p->drop));
     if (ok)
@@ -123,7 +135,7 @@ int cmd_preview(int argc, char **argv)
     RnParseOptions po;
     rn_parse_options_init(&po);
     RnDicomFile *f = rn_dicom_open(a.input, &po, &err);
-    RnPreprocessOptions opts = {a.size};
+    RnPreprocessOptions opts = {.size = a.size, .voi_index = a.voi};
     RnPreprocessed p = {0};
     if (f == NULL || !rn_image_preprocess_file(f, &opts, &p, &err)) {
         rn_dicom_close(f);

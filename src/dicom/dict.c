@@ -78,3 +78,50 @@ bool rn_dict_is_us_or_ss(RnTag tag)
     }
     return false;
 }
+
+/* ---- private tags ------------------------------------------------------- */
+
+static int private_compare(const RnPrivateDictEntry *e, const char *creator,
+                           uint16_t group, uint16_t element)
+{
+    int c = strcmp(e->creator, creator);
+    if (c != 0)
+        return c;
+    if (e->group_lo != group)
+        return e->group_lo < group ? -1 : 1;
+    return e->element < element ? -1 : e->element > element;
+}
+
+static const RnDictEntry *private_find(const char *creator, uint16_t group,
+                                       uint16_t element)
+{
+    size_t lo = 0, hi = rn_private_dict_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = private_compare(&rn_private_dict[mid], creator, group, element);
+        if (c == 0)
+            return &rn_private_dict[mid].entry;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = 0; i < rn_private_dict_ranges_count; i++) {
+        const RnPrivateDictEntry *r = &rn_private_dict_ranges[i];
+        if (group >= r->group_lo && group <= r->group_hi && (group & 1u) &&
+            r->element == element && strcmp(r->creator, creator) == 0)
+            return &r->entry;
+    }
+    return NULL;
+}
+
+/* As dcmtk: an entry for this very element first, then one for its low
+ * byte in whatever block the creator reserved. */
+const RnDictEntry *rn_dict_lookup_private(RnTag tag, const char *creator)
+{
+    uint16_t g = RN_TAG_GROUP(tag), e = RN_TAG_ELEMENT(tag);
+    if (creator == NULL || (g & 1u) == 0 || e < 0x1000)
+        return NULL;
+    const RnDictEntry *d = private_find(creator, g, e);
+    return d ? d : private_find(creator, g, e & 0xFFu);
+}

@@ -26,4 +26,21 @@ extern const size_t rn_dict_xs_count;
 
 bool rn_dict_is_us_or_ss(RnTag tag);
 
+/* A private tag of dcmtk's private.dic (dict_private.c, made by
+ * scripts/gen-dict.py --private). element is 0x00ee for entries that match
+ * element ee of any block the creator reserved, the full element for
+ * fixed ones; group_lo < group_hi for odd group ranges. */
+typedef struct RnPrivateDictEntry {
+    const char *creator;
+    uint16_t group_lo, group_hi, element;
+    RnDictEntry entry;
+} RnPrivateDictEntry;
+
+/* Sorted by (creator in strcmp order, group, element). */
+extern const RnPrivateDictEntry rn_private_dict[];
+extern const size_t rn_private_dict_count;
+/* Odd group ranges, e.g. (6001-o-60ff,"PAPYRUS 3.0",10). */
+extern const RnPrivateDictEntry rn_private_dict_ranges[];
+extern const size_t rn_private_dict_ranges_count;
+
 #endif

@@ -192,6 +192,7 @@ static RnWalkAction on_element(void *user, const RnWalkElement *el)
     e->value_offset = el->value_offset;
     e->encapsulated = el->length == RN_UNDEFINED_LENGTH;
     e->vr_implicit = el->vr_implicit;
+    e->big_endian = el->big_endian;
     if (el->value && !keep_value(b, e, el))
         return fail(b);
     if (el->depth == 0 && el->tag == RN_TAG_PIXEL_DATA && vec != &b->meta)

@@ -78,6 +78,7 @@ struct RnElement {
     bool loaded;
     bool encapsulated;
     bool vr_implicit;      /* VR from the dictionary (implicit VR) */
+    bool big_endian;       /* read from an explicit VR big endian stream */
     uint64_t value_offset; /* where the value starts in the (inflated) stream */
     const RnDataSet *owner;
     RnDataSet **items;

@@ -462,7 +462,6 @@ static bool text_element(Json *j, const RnElement *el, int depth)
     RnBuf line = RN_BUF_INIT;
     char vr[3];
     rn_vr_str(el->vr, vr);
-    const RnDictEntry *d = rn_dict_lookup(el->tag);
     bool ok = rn_buf_printf(&line, j->err, "%*s(%04x,%04x) %s ", depth * 2, "",
                             RN_TAG_GROUP(el->tag), RN_TAG_ELEMENT(el->tag), vr) &&
               text_value(j, el, &line);
@@ -472,11 +471,7 @@ static bool text_element(Json *j, const RnElement *el, int depth)
                            el->length == RN_UNDEFINED_LENGTH ? 0u : el->length,
                            el->vr == RN_VR('S', 'Q') || el->encapsulated ? (size_t)1
                                                                         : rn_element_vm(el),
-                           (d && !(RN_TAG_GROUP(el->tag) & 1u)) ? d->keyword
-                           : (RN_TAG_GROUP(el->tag) & 1u) && RN_TAG_ELEMENT(el->tag) >= 0x10 &&
-                                   RN_TAG_ELEMENT(el->tag) <= 0xFF
-                               ? "PrivateCreator"
-                               : "Unknown") &&
+                           rn_element_keyword(el)) &&
              rn_buf_append(j->out, line.data, line.len, j->err);
     }
     rn_buf_free(&line);

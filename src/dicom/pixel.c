@@ -115,6 +115,23 @@ static void swap_to_little(uint8_t *p, size_t n, unsigned unit)
         }
 }
 
+/* Byte order follows the value's VR, not the pixel size: OW is a stream of
+ * 16-bit words (so 32-bit pixels in OW are swapped per half, as dcmtk and
+ * gdcm write and read them), OB a stream of bytes, OL/OF 32-bit and OD
+ * 64-bit words. Any other VR (UN from a broken file) falls back to the
+ * pixel size. */
+static unsigned big_endian_unit(RnVR vr, const RnPixelDesc *d)
+{
+    static const struct { RnVR vr; unsigned unit; } units[] = {
+        {RN_VR('O', 'B'), 1}, {RN_VR('O', 'W'), 2}, {RN_VR('O', 'L'), 4},
+        {RN_VR('O', 'F'), 4}, {RN_VR('O', 'D'), 8},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (units[i].vr == vr)
+            return units[i].unit;
+    return d->bits_allocated >= 16 ? d->bits_allocated / 8u : 1u;
+}
+
 static bool native_frame(RnDicomFile *f, const RnPixelDesc *d, uint32_t index,
                          const uint8_t **out, size_t *n, RnError **err)
 {
@@ -134,13 +151,20 @@ static bool native_frame(RnDicomFile *f, const RnPixelDesc *d, uint32_t index,
                      f->pixel->length, index, (unsigned long long)(start + size));
         return false;
     }
-    if (!ensure_buf(f, size, err) ||
-        !read_at(f, f->pixel->value_offset + start, f->frame_buf, size, err))
+    /* Big endian: swap whole words of the value, so widen the read to word
+     * boundaries counted from the value's start (an odd-sized 8-bit frame
+     * in OW shares a word with its neighbour or the pad byte). */
+    unsigned unit = f->big_endian ? big_endian_unit(f->pixel->vr, d) : 1u;
+    uint64_t lo = start - start % unit;
+    uint64_t hi = start + size + (unit - (start + size) % unit) % unit;
+    if (hi > f->pixel->length)
+        hi = f->pixel->length;
+    if (!ensure_buf(f, (size_t)(hi - lo), err) ||
+        !read_at(f, f->pixel->value_offset + lo, f->frame_buf, (size_t)(hi - lo), err))
         return false;
     if (f->big_endian) {
-        unsigned unit = d->bits_allocated >= 16 ? d->bits_allocated / 8u
-                        : f->pixel->vr == RN_VR('O', 'W') ? 2u : 1u;
-        swap_to_little(f->frame_buf, size, unit);
+        swap_to_little(f->frame_buf, (size_t)(hi - lo), unit);
+        memmove(f->frame_buf, f->frame_buf + (start - lo), size);
     }
     *out = f->frame_buf;
     *n = size;

@@ -1,5 +1,6 @@
 /* Typed access to element values: strings decoded to UTF-8 and split into
  * values, numbers from text (IS/DS) or binary VRs. */
+#include "dicom/dict.h"
 #include "dicom/internal.h"
 
 #include <errno.h>
@@ -297,4 +298,84 @@ bool rn_dataset_get_double(const RnDataSet *ds, RnTag tag, size_t index, double 
 bool rn_dataset_get_int64(const RnDataSet *ds, RnTag tag, size_t index, int64_t *out)
 {
     return rn_element_get_int64(rn_dataset_get(ds, tag), index, out);
+}
+
+/* ---- text of any element -------------------------------------------------- */
+
+/* The creator that reserved a private element's block, trimmed; "" when
+ * the data set has none. */
+static void private_creator(const RnElement *el, char out[65])
+{
+    RnTag tag = RN_TAG(RN_TAG_GROUP(el->tag), RN_TAG_ELEMENT(el->tag) >> 8);
+    const RnElement *c = rn_dataset_get(el->owner, tag);
+    size_t n = (c && c->value) ? c->value_len : 0;
+    while (n > 0 && (c->value[n - 1] == ' ' || c->value[n - 1] == 0))
+        n--;
+    if (n > 64)
+        n = 0;
+    if (n)
+        memcpy(out, c->value, n);
+    out[n] = 0;
+}
+
+/* The dictionary entry of an element: public, or private by its creator. */
+static const RnDictEntry *element_entry(const RnElement *el)
+{
+    if ((RN_TAG_GROUP(el->tag) & 1u) == 0)
+        return rn_dict_lookup(el->tag);
+    char creator[65];
+    private_creator(el, creator);
+    return creator[0] ? rn_dict_lookup_private(el->tag, creator) : NULL;
+}
+
+const char *rn_element_keyword(const RnElement *el)
+{
+    uint16_t g = RN_TAG_GROUP(el->tag), e = RN_TAG_ELEMENT(el->tag);
+    if ((g & 1u) && e >= 0x0010 && e <= 0x00FF)
+        return "PrivateCreator";
+    const RnDictEntry *d = element_entry(el);
+    return (d && d->keyword[0]) ? d->keyword : "Unknown";
+}
+
+RnVR rn_element_text_vr(const RnElement *el)
+{
+    if (el == NULL || el->vr != RN_VR('U', 'N'))
+        return el ? el->vr : 0;
+    uint16_t g = RN_TAG_GROUP(el->tag), e = RN_TAG_ELEMENT(el->tag);
+    if ((g & 1u) && e >= 0x0010 && e <= 0x00FF)
+        return RN_VR('L', 'O');
+    const RnDictEntry *d = element_entry(el);
+    return (d && d->vr) ? d->vr : RN_VR('U', 'N');
+}
+
+bool rn_element_get_text(const RnElement *el, char **out, RnError **err)
+{
+    if (el == NULL || !el->loaded)
+        return false;
+    RnVR vr = rn_element_text_vr(el);
+    if (vr == 0 || vr == RN_VR('S', 'Q') || rn_vr_is_bulk(vr))
+        return false;
+    if (vr == el->vr)
+        return rn_element_get_string_all(el, out, err);
+    /* UN bytes read as vr: a copy with that VR, in native byte order. */
+    unsigned unit = vr == RN_VR('A', 'T') ? 4u : rn_vr_unit_size(vr);
+    if (!rn_vr_is_string(vr) && (unit == 0 || el->value_len % unit != 0))
+        return false;
+    RnElement as = *el;
+    as.vr = vr;
+    as.length = el->value_len;
+    uint8_t *swapped = NULL;
+    if (el->big_endian && !rn_vr_is_string(vr) && unit > 1) {
+        swapped = rn_malloc(el->value_len ? el->value_len : 1, err);
+        if (swapped == NULL)
+            return false;
+        unsigned size = vr == RN_VR('A', 'T') ? 2u : unit;
+        for (size_t i = 0; i + size <= el->value_len; i += size)
+            for (unsigned k = 0; k < size; k++)
+                swapped[i + k] = el->value[i + size - 1 - k];
+        as.value = swapped;
+    }
+    bool ok = rn_element_get_string_all(&as, out, err);
+    free(swapped);
+    return ok;
 }

@@ -18,6 +18,15 @@ typedef struct Frame {
     bool implicit, big;
 } Frame;
 
+/* A private creator (gggg,00bb) of the data set open at stack depth
+ * `level`: implicit VR private elements (gggg,bbxx) are typed by it. */
+typedef struct Creator {
+    size_t level;
+    uint16_t group;
+    uint8_t block;
+    char name[65];
+} Creator;
+
 typedef struct Walker {
     RnIO *io;
     const RnParseOptions *o;
@@ -34,6 +43,9 @@ typedef struct Walker {
     RnWalkInfo *meta_info; /* set while walking the meta group */
     uint8_t *scratch;     /* values larger than the I/O window */
     size_t scratch_cap;
+    Creator *creators;    /* of the open data sets, innermost last */
+    size_t ncreators, creators_cap;
+    bool after_pixels;    /* top-level PixelData has been passed */
 } Walker;
 
 /* Header of one element as read. */
@@ -62,11 +74,73 @@ static bool is_vr_letters(const uint8_t *p)
     return p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z';
 }
 
+/* ---- private creators ---------------------------------------------------- */
+
+static bool is_private_creator(RnTag tag)
+{
+    uint16_t e = RN_TAG_ELEMENT(tag);
+    return (RN_TAG_GROUP(tag) & 1u) && e >= 0x0010 && e <= 0x00FF;
+}
+
+/* The creator of a private element's block in the current data set, as
+ * dcmtk keeps it per item (the latest reservation wins). */
+static const char *creator_of(const Walker *w, RnTag tag)
+{
+    uint16_t g = RN_TAG_GROUP(tag);
+    uint8_t block = (uint8_t)(RN_TAG_ELEMENT(tag) >> 8);
+    for (size_t i = w->ncreators; i-- > 0 && w->creators[i].level == w->depth;)
+        if (w->creators[i].group == g && w->creators[i].block == block)
+            return w->creators[i].name;
+    return NULL;
+}
+
+/* Dictionary VR for an implicitly encoded element: the private dictionary
+ * for private data elements whose creator it knows, as dcmtk reads them. */
+static RnVR implicit_vr(const Walker *w, RnTag tag)
+{
+    if ((RN_TAG_GROUP(tag) & 1u) && RN_TAG_ELEMENT(tag) >= 0x1000) {
+        const RnDictEntry *d = rn_dict_lookup_private(tag, creator_of(w, tag));
+        if (d != NULL && d->vr != 0)
+            return d->vr;
+    }
+    return rn_implicit_vr(tag);
+}
+
+/* Creators kept for the open data sets at once: real files reserve a few
+ * dozen; the bound keeps a hostile file's memory and lookups small (the
+ * elements of creators past it stay UN). */
+#define MAX_CREATORS 512u
+
+/* Keeps a private creator value (LO, at most 64 characters; padding
+ * trimmed as dcmtk does). Longer values are no creator. */
+static bool remember_creator(Walker *w, RnTag tag, const uint8_t *v, uint32_t n)
+{
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == 0))
+        n--;
+    if (n >= sizeof w->creators[0].name || w->ncreators >= MAX_CREATORS)
+        return true;
+    if (w->ncreators == w->creators_cap) {
+        size_t cap = w->creators_cap ? w->creators_cap * 2 : 16;
+        Creator *c = rn_realloc(w->creators, cap * sizeof *c, w->err);
+        if (c == NULL)
+            return false;
+        w->creators = c;
+        w->creators_cap = cap;
+    }
+    Creator *c = &w->creators[w->ncreators++];
+    c->level = w->depth;
+    c->group = RN_TAG_GROUP(tag);
+    c->block = (uint8_t)RN_TAG_ELEMENT(tag);
+    memcpy(c->name, v, n);
+    c->name[n] = 0;
+    return true;
+}
+
 /* ---- element headers --------------------------------------------------- */
 
 /* Reads the header at the current position without consuming it. Returns
  * 1 on success, 0 at a clean end of stream, -1 on error. */
-static int read_header(Walker *w, bool implicit, bool big, Header *h)
+static int read_header(const Walker *w, bool implicit, bool big, Header *h)
 {
     const uint8_t *p;
     h->offset = rn_io_tell(w->io);
@@ -93,7 +167,7 @@ static int read_header(Walker *w, bool implicit, bool big, Header *h)
      * under an explicit transfer syntax, which dcm2json reads the same). */
     h->vr_implicit = implicit || !is_vr_letters(p + 4);
     if (h->vr_implicit) {
-        h->vr = rn_implicit_vr(h->tag);
+        h->vr = implicit_vr(w, h->tag);
         h->length = rd32(p + 4, big);
         h->header_len = 8;
         return 1;
@@ -211,6 +285,8 @@ static bool act(Walker *w, RnWalkAction a)
 static bool pop(Walker *w)
 {
     Frame f = w->stack[--w->depth];
+    while (w->ncreators > 0 && w->creators[w->ncreators - 1].level > w->depth)
+        w->ncreators--;
     if (f.kind == FRAME_SEQ) {
         w->seq_depth--;
         if (w->cb->sequence_end)
@@ -290,10 +366,13 @@ static bool plain_element(Walker *w, const Header *h, bool big)
 {
     RnWalkElement el;
     fill_element(&el, h, w->seq_depth, big);
-    bool want = w->cb->want_value == NULL ||
+    bool creator = is_private_creator(h->tag);
+    bool want = creator || w->cb->want_value == NULL ||
                 w->cb->want_value(w->user, h->tag, h->vr, h->length, w->seq_depth);
     bool in_window = (size_t)h->header_len + h->length <= RN_IO_BUFFER;
     if (want && !read_value(w, h, &el.value))
+        return false;
+    if (creator && !remember_creator(w, h->tag, el.value, h->length))
         return false;
     if (w->meta_info && h->tag == RN_TAG(0x0002, 0x0010) && el.value)
         keep_ts_uid(w->meta_info, el.value, h->length);
@@ -381,6 +460,8 @@ static bool element(Walker *w, const Header *h, bool implicit, bool big)
     if (!count_element(w, h->offset) ||
         !check_length(w, h, is_sequence(h, implicit)))
         return false;
+    if (w->depth == 0 && h->tag == RN_TAG_PIXEL_DATA)
+        w->after_pixels = true;
     if (is_sequence(h, implicit))
         return begin_sequence(w, h, implicit, big);
     if (h->length == RN_UNDEFINED_LENGTH) {
@@ -479,6 +560,15 @@ static bool end_of_stream(Walker *w, uint64_t offset)
     return true;
 }
 
+/* Zero bytes after the top-level PixelData read as empty (0000,0000)
+ * elements: some writers pad files so, and walking the padding 8 bytes at a
+ * time would turn a megabyte of zeros into 128 k elements. They end the
+ * data set. */
+static bool is_zero_padding(const Walker *w, const Header *h)
+{
+    return w->depth == 0 && w->after_pixels && h->tag == 0 && h->length == 0;
+}
+
 /* Walks until the end of the stream; in meta mode only while the next
  * element is in group 0002. */
 static bool walk_stream(Walker *w, bool implicit, bool big, bool meta_only)
@@ -497,6 +587,8 @@ static bool walk_stream(Walker *w, bool implicit, bool big, bool meta_only)
         if (r == 0)
             return end_of_stream(w, h.offset);
         if (meta_only && w->depth == 0 && RN_TAG_GROUP(h.tag) != 0x0002)
+            return true;
+        if (is_zero_padding(w, &h))
             return true;
         bool ok = (f && f->kind == FRAME_SEQ) ? in_sequence(w, &h, f)
                                               : in_dataset(w, &h, f, imp, be);
@@ -681,6 +773,7 @@ bool rn_dicom_walk_info(RnIO *io, const RnParseOptions *opts,
         ok = walk_dataset(&w, info);
     free(w.stack);
     free(w.scratch);
+    free(w.creators);
     if (!ok) {
         free(info->inflated);
         info->inflated = NULL;

@@ -18,6 +18,11 @@
 #define TAG_PER_FRAME_GROUPS RN_TAG(0x5200, 0x9230)
 #define TAG_PIXEL_VALUE_TRANSFORM_SEQ RN_TAG(0x0028, 0x9145)
 #define TAG_FRAME_VOI_LUT_SEQ RN_TAG(0x0028, 0x9132)
+#define TAG_PIXEL_REPRESENTATION RN_TAG(0x0028, 0x0103)
+#define TAG_MODALITY_LUT_SEQ RN_TAG(0x0028, 0x3000)
+#define TAG_VOI_LUT_SEQ RN_TAG(0x0028, 0x3010)
+#define TAG_LUT_DESCRIPTOR RN_TAG(0x0028, 0x3002)
+#define TAG_LUT_DATA RN_TAG(0x0028, 0x3006)
 /* Red, green, blue: descriptor 0028,1101+c and data 0028,1201+c. */
 #define TAG_PALETTE_DESCRIPTOR(c) RN_TAG(0x0028, 0x1101 + (c))
 #define TAG_PALETTE_DATA(c) RN_TAG(0x0028, 0x1201 + (c))
@@ -55,6 +60,19 @@ static void read_rescale(const RnDataSet *ds, RnImageAttrs *a)
     finite_value(src, TAG_RESCALE_INTERCEPT, &a->rescale_intercept);
 }
 
+/* Window pair i, NaN where a value is missing or not a number (such a
+ * pair is not usable and falls back to the robust window). */
+static RnWindow window_pair(const RnDataSet *src, size_t i)
+{
+    RnWindow w = {NAN, NAN};
+    double v;
+    if (rn_element_get_double(rn_dataset_get(src, TAG_WINDOW_CENTER), i, &v) && isfinite(v))
+        w.center = v;
+    if (rn_element_get_double(rn_dataset_get(src, TAG_WINDOW_WIDTH), i, &v) && isfinite(v))
+        w.width = v;
+    return w;
+}
+
 static void read_window(const RnDataSet *ds, RnImageAttrs *a)
 {
     const RnDataSet *src = ds;
@@ -62,8 +80,98 @@ static void read_window(const RnDataSet *ds, RnImageAttrs *a)
         src = group_macro(ds, TAG_FRAME_VOI_LUT_SEQ);
     a->has_window = finite_value(src, TAG_WINDOW_CENTER, &a->window_center) &&
                     finite_value(src, TAG_WINDOW_WIDTH, &a->window_width);
-    if (!a->has_window)
+    if (!a->has_window) {
         a->window_center = a->window_width = 0;
+        return;
+    }
+    size_t nc = rn_element_vm(rn_dataset_get(src, TAG_WINDOW_CENTER));
+    size_t nw = rn_element_vm(rn_dataset_get(src, TAG_WINDOW_WIDTH));
+    size_t pairs = nc < nw ? nc : nw;
+    if (pairs > RN_IMAGE_MAX_WINDOWS)
+        pairs = RN_IMAGE_MAX_WINDOWS;
+    for (size_t i = 1; i < pairs; i++)
+        a->more_windows[a->more_window_count++] = window_pair(src, i);
+}
+
+/* Bit length of v (0 for 0). */
+static uint16_t bit_length(uint32_t v)
+{
+    uint16_t n = 0;
+    for (; v; v >>= 1)
+        n++;
+    return n;
+}
+
+static uint32_t lut_entry(const RnLut *lut, size_t i)
+{
+    if (lut->stride == 1)
+        return lut->data[i];
+    uint16_t v;
+    memcpy(&v, lut->data + 2 * i, 2);
+    return v;
+}
+
+/* Bits per entry: the descriptor's when it is 8-16 and holds every entry;
+ * else the bit length of the largest entry (dcmtk corrects such tables the
+ * same way). */
+static uint16_t lut_bits(const RnLut *lut, int64_t declared)
+{
+    uint32_t max = 0;
+    for (size_t i = 0; i < lut->entries; i++) {
+        uint32_t v = lut_entry(lut, i);
+        max = v > max ? v : max;
+    }
+    if (declared >= 8 && declared <= 16 && max < (1u << declared))
+        return (uint16_t)declared;
+    uint16_t bits = bit_length(max);
+    return bits ? bits : 1;
+}
+
+/* One Modality or VOI LUT item; false when absent or inconsistent. The
+ * descriptor is US or SS as Pixel Representation says: a first mapped
+ * value read as US from signed data is negative. Entries are 16-bit words;
+ * 8-bit tables that are packed two per word are recognised by length. */
+static bool read_lut(const RnDataSet *item, bool signed_pixels, RnLut *lut)
+{
+    const RnElement *desc = rn_dataset_get(item, TAG_LUT_DESCRIPTOR);
+    const RnElement *data = rn_dataset_get(item, TAG_LUT_DATA);
+    int64_t entries, first, bits;
+    if (!desc || !data || !rn_element_get_int64(desc, 0, &entries) ||
+        !rn_element_get_int64(desc, 1, &first) || !rn_element_get_int64(desc, 2, &bits))
+        return false;
+    entries = entries & 0xFFFF ? entries & 0xFFFF : 65536;
+    if (signed_pixels && rn_element_vr(desc) == RN_VR('U', 'S') && first > 32767)
+        first -= 65536;
+    size_t n = 0;
+    const uint8_t *bytes = rn_element_value(data, &n);
+    if (bytes == NULL)
+        return false;
+    memset(lut, 0, sizeof *lut);
+    if (n >= (size_t)entries * 2)
+        lut->stride = 2;
+    else if (n >= (size_t)entries && bits <= 8)
+        lut->stride = 1;
+    else
+        return false;
+    lut->entries = (uint32_t)entries;
+    lut->first_mapped = first;
+    lut->data = bytes;
+    lut->n = n;
+    lut->bits = lut_bits(lut, bits);
+    return true;
+}
+
+static void read_luts(const RnDataSet *ds, RnImageAttrs *a)
+{
+    int64_t pr = 0;
+    bool signed_pixels = rn_dataset_get_int64(ds, TAG_PIXEL_REPRESENTATION, 0, &pr) && pr == 1;
+    const RnDataSet *mod = first_item(ds, TAG_MODALITY_LUT_SEQ);
+    a->has_modality_lut = mod && read_lut(mod, signed_pixels, &a->modality_lut);
+    const RnElement *voi = rn_dataset_get(ds, TAG_VOI_LUT_SEQ);
+    size_t items = voi ? rn_element_item_count(voi) : 0;
+    for (size_t i = 0; i < items && a->voi_lut_count < RN_IMAGE_MAX_VOI_LUTS; i++)
+        if (read_lut(rn_element_item(voi, i), signed_pixels, &a->voi_luts[a->voi_lut_count]))
+            a->voi_lut_count++;
 }
 
 /* A string attribute's first value, or "" (also when it does not decode:
@@ -72,7 +180,7 @@ static void read_code(const RnDataSet *ds, RnTag tag, char *out, size_t cap)
 {
     char *s = NULL;
     out[0] = '\0';
-    if (rn_dataset_get_string(ds, tag, &s, NULL) && s) {
+    if (rn_element_get_text(rn_dataset_get(ds, tag), &s, NULL) && s) {
         char *bs = strchr(s, '\\');
         if (bs)
             *bs = '\0';
@@ -124,6 +232,7 @@ bool rn_image_attrs_from_dataset(const RnDataSet *ds, RnImageAttrs *out,
     out->rescale_intercept = 0;
     read_rescale(ds, out);
     read_window(ds, out);
+    read_luts(ds, out);
     read_code(ds, TAG_MODALITY, out->modality, sizeof out->modality);
     char shape[17];
     read_code(ds, TAG_PRESENTATION_LUT_SHAPE, shape, sizeof shape);
@@ -132,6 +241,11 @@ bool rn_image_attrs_from_dataset(const RnDataSet *ds, RnImageAttrs *out,
                        read_palette_lut(ds, 1, &out->palette[1]) &&
                        read_palette_lut(ds, 2, &out->palette[2]);
     return true;
+}
+
+uint32_t rn_image_voi_count(const RnImageAttrs *a)
+{
+    return (a->has_window ? 1u + a->more_window_count : 0u) + a->voi_lut_count;
 }
 
 bool rn_image_preprocess_file(RnDicomFile *f, const RnPreprocessOptions *opts,

@@ -34,7 +34,12 @@ const char *rn_drop_reason_name(RnDropReason r)
 
 const char *rn_window_source_name(RnWindowSource s)
 {
-    return s == RN_WINDOW_HEADER ? "header" : "robust";
+    switch (s) {
+    case RN_WINDOW_HEADER: return "header";
+    case RN_WINDOW_ROBUST: return "robust";
+    case RN_WINDOW_VOI_LUT: return "voi_lut";
+    }
+    return "unknown";
 }
 
 /* malloc(count * size) refusing overflow, without calloc's zeroing. */
@@ -273,6 +278,31 @@ static double palette_value(const RnPaletteLut *lut, int64_t stored)
     return v;
 }
 
+/* ---- Modality and VOI LUTs ---------------------------------------------- */
+
+/* Entry for input value v: below first_mapped reads entry 0, beyond the
+ * table its last entry; a fractional input is truncated (pydicom casts
+ * v - first_mapped to an unsigned integer). */
+static uint32_t lut_lookup(const RnLut *lut, double v)
+{
+    double i = v - (double)lut->first_mapped;
+    size_t k = !(i > 0) ? 0 : i >= (double)lut->entries ? lut->entries - 1 : (size_t)i;
+    if (lut->stride == 1)
+        return lut->data[k];
+    uint16_t e;
+    memcpy(&e, lut->data + 2 * k, 2);
+    return e;
+}
+
+/* The modality value of a grayscale stored value: the Modality LUT when
+ * there is one, else the rescale. */
+static inline double modality_value(const RnImageAttrs *a, int64_t stored)
+{
+    if (a->has_modality_lut)
+        return (double)lut_lookup(&a->modality_lut, (double)stored);
+    return (double)stored * a->rescale_slope + a->rescale_intercept;
+}
+
 /* Float path (colour, palette, 32-bit): rescaled values. */
 static void extract_rescaled(const Frame *f, const RnImageAttrs *a, double *out)
 {
@@ -280,7 +310,8 @@ static void extract_rescaled(const Frame *f, const RnImageAttrs *a, double *out)
     for (size_t i = 0; i < f->npix; i++) {
         double v;
         if (f->colour == COLOUR_MONO) {
-            v = (double)stored_value(read_le(f->data + i * b, b), f);
+            out[i] = modality_value(a, stored_value(read_le(f->data + i * b, b), f));
+            continue;
         } else if (f->colour == COLOUR_PALETTE) {
             int64_t s = stored_value(read_le(f->data + i * b, b), f);
             v = 0.299 * palette_value(&f->palette[0], s) +
@@ -415,6 +446,28 @@ static void robust_window_from(double lo, double hi, double *c, double *w)
     *w = hi - lo;
 }
 
+/* A histogram of stored values (counts over vmin .. vmin + range - 1)
+ * turned into one of their Modality LUT outputs (0 .. 65535): the order
+ * statistics of a table lookup, which need not be monotonic. Frees the
+ * input histogram. */
+static bool lut_histogram(const RnLut *lut, size_t **counts, size_t *range,
+                          int32_t *vmin, RnError **err)
+{
+    size_t *out = rn_calloc(65536, sizeof *out, err);
+    if (out == NULL) {
+        free(*counts);
+        return false;
+    }
+    for (size_t s = 0; s < *range; s++)
+        if ((*counts)[s])
+            out[lut_lookup(lut, (double)((int32_t)s + *vmin))] += (*counts)[s];
+    free(*counts);
+    *counts = out;
+    *range = 65536;
+    *vmin = 0;
+    return true;
+}
+
 static bool robust_window_small(const int32_t *stored, size_t n, int32_t vmin,
                                 int32_t vmax, const RnImageAttrs *a, double *c,
                                 double *w, RnError **err)
@@ -425,7 +478,11 @@ static bool robust_window_small(const int32_t *stored, size_t n, int32_t vmin,
         return false;
     for (size_t i = 0; i < n; i++)
         counts[stored[i] - vmin]++;
-    HistCtx h = {counts, range, n, vmin, a->rescale_slope, a->rescale_intercept};
+    if (a->has_modality_lut && !lut_histogram(&a->modality_lut, &counts, &range, &vmin, err))
+        return false;
+    double slope = a->has_modality_lut ? 1.0 : a->rescale_slope;
+    double intercept = a->has_modality_lut ? 0.0 : a->rescale_intercept;
+    HistCtx h = {counts, range, n, vmin, slope, intercept};
     double lo = percentile_by_rank(n, ROBUST_LOW, rank_hist, &h);
     double hi = percentile_by_rank(n, ROBUST_HIGH, rank_hist, &h);
     free(counts);
@@ -452,11 +509,14 @@ static bool robust_window_float(const double *values, size_t n, double *c,
 typedef struct Mapping {
     double c, w;
     bool invert;
+    const RnLut *voi;   /* replaces the window when set */
+    double voi_max;     /* 2^bits - 1 of the VOI LUT */
 } Mapping;
 
 static inline uint8_t map_value(double x, const Mapping *m)
 {
-    double y = rn_image_window(x, m->c, m->w);
+    double y = m->voi ? (double)lut_lookup(m->voi, x) / m->voi_max * 255.0
+                      : rn_image_window(x, m->c, m->w);
     if (m->invert)
         y = 255.0 - y;
     /* np.uint8() truncates; the clamp only guards the ends (and NaN). */
@@ -470,16 +530,14 @@ static bool map_small(const int32_t *stored, size_t n, int32_t vmin, int32_t vma
     size_t range = (size_t)((int64_t)vmax - vmin) + 1;
     if (range > n) { /* a table would cost more than it saves */
         for (size_t i = 0; i < n; i++)
-            out[i] = map_value((double)stored[i] * a->rescale_slope +
-                                   a->rescale_intercept, m);
+            out[i] = map_value(modality_value(a, stored[i]), m);
         return true;
     }
     uint8_t *lut = rn_malloc(range, err);
     if (lut == NULL)
         return false;
     for (size_t s = 0; s < range; s++)
-        lut[s] = map_value((double)((int32_t)s + vmin) * a->rescale_slope +
-                               a->rescale_intercept, m);
+        lut[s] = map_value(modality_value(a, (int32_t)s + vmin), m);
     for (size_t i = 0; i < n; i++)
         out[i] = lut[stored[i] - vmin];
     free(lut);
@@ -544,10 +602,40 @@ static bool fit_and_pad(const uint8_t *img, uint32_t rows, uint32_t cols,
 
 /* ---- driver ------------------------------------------------------------- */
 
-static bool header_window_usable(const RnImageAttrs *a)
+static bool window_usable(double c, double w)
 {
-    return a->has_window && isfinite(a->window_center) &&
-           isfinite(a->window_width) && a->window_width > 0;
+    return isfinite(c) && isfinite(w) && w > 0;
+}
+
+/* Sets up the VOI transform `index` (see rn_image_voi_count): a window
+ * pair, a VOI LUT, or the robust window when there is none or the pair is
+ * not usable. */
+static bool choose_voi(const RnImageAttrs *a, uint32_t index, Mapping *m,
+                       RnWindowSource *src, RnError **err)
+{
+    uint32_t count = rn_image_voi_count(a);
+    if (index >= count && !(index == 0 && count == 0)) {
+        rn_error_set(err, RN_ERROR_INVALID, "VOI index %u: the header offers %u", index, count);
+        return false;
+    }
+    uint32_t windows = a->has_window ? 1u + a->more_window_count : 0u;
+    *src = RN_WINDOW_ROBUST;
+    if (index < windows) {
+        RnWindow w = index == 0 ? (RnWindow){a->window_center, a->window_width}
+                                : a->more_windows[index - 1];
+        if (window_usable(w.center, w.width)) {
+            m->c = w.center;
+            m->w = w.width;
+            *src = RN_WINDOW_HEADER;
+        }
+    } else if (index < count) {
+        m->voi = &a->voi_luts[index - windows];
+        m->voi_max = (double)((1u << m->voi->bits) - 1u);
+        m->c = (double)m->voi->first_mapped + m->voi->entries / 2.0;
+        m->w = m->voi->entries;
+        *src = RN_WINDOW_VOI_LUT;
+    }
+    return true;
 }
 
 static bool should_invert(const RnPixelDesc *d, const RnImageAttrs *a)
@@ -593,6 +681,27 @@ static bool window_float(const Frame *f, const RnImageAttrs *a, Mapping *m,
     return ok;
 }
 
+/* Tables the caller built by hand are checked like the file's. */
+static bool lut_usable(const RnLut *l)
+{
+    return l->data != NULL && l->entries >= 1 && l->entries <= 65536 &&
+           (l->stride == 1 || l->stride == 2) && l->bits >= 1 && l->bits <= 16 &&
+           l->n >= (size_t)l->entries * l->stride;
+}
+
+static bool luts_usable(const RnImageAttrs *a)
+{
+    if (a->has_modality_lut && !lut_usable(&a->modality_lut))
+        return false;
+    if (a->voi_lut_count > RN_IMAGE_MAX_VOI_LUTS ||
+        a->more_window_count > RN_IMAGE_MAX_WINDOWS - 1)
+        return false;
+    for (uint32_t i = 0; i < a->voi_lut_count; i++)
+        if (!lut_usable(&a->voi_luts[i]))
+            return false;
+    return true;
+}
+
 static bool check_args(const RnPixelDesc *d, const uint8_t *frame,
                        const RnImageAttrs *a, const RnPreprocessOptions *opts,
                        RnPreprocessed *out, uint32_t *size, RnError **err)
@@ -604,6 +713,10 @@ static bool check_args(const RnPixelDesc *d, const uint8_t *frame,
     if (!isfinite(a->rescale_slope) || !isfinite(a->rescale_intercept)) {
         /* NaN would poison the window, the percentiles and the selection */
         rn_error_set(err, RN_ERROR_INVALID, "preprocess: non-finite rescale");
+        return false;
+    }
+    if (!luts_usable(a)) {
+        rn_error_set(err, RN_ERROR_INVALID, "preprocess: inconsistent lookup table");
         return false;
     }
     *size = (opts && opts->size) ? opts->size : RN_IMAGE_DEFAULT_SIZE;
@@ -626,10 +739,11 @@ bool rn_image_preprocess_frame(const RnPixelDesc *decoded, const uint8_t *frame,
         !frame_init(decoded, attrs, frame, n, &f, err))
         return false;
     memset(out, 0, sizeof *out);
-    Mapping m = {attrs->window_center, attrs->window_width,
-                 should_invert(decoded, attrs)};
-    RnWindowSource src = header_window_usable(attrs) ? RN_WINDOW_HEADER
-                                                     : RN_WINDOW_ROBUST;
+    Mapping m = {0, 0, should_invert(decoded, attrs), NULL, 0};
+    RnWindowSource src;
+    uint32_t voi_index = opts ? opts->voi_index : 0;
+    if (!choose_voi(attrs, voi_index, &m, &src, err))
+        return false;
     uint8_t *img = rn_malloc(f.npix, err);
     uint8_t *pixels = rn_malloc((size_t)size * size, err);
     bool small = f.colour == COLOUR_MONO && f.bits_alloc <= 16;
@@ -647,6 +761,9 @@ bool rn_image_preprocess_frame(const RnPixelDesc *decoded, const uint8_t *frame,
         out->window_source = src;
         out->window_center = m.c;
         out->window_width = m.w;
+        out->voi_index = voi_index;
+        out->voi_count = rn_image_voi_count(attrs);
+        out->modality_lut = attrs->has_modality_lut && f.colour == COLOUR_MONO;
         out->inverted = m.invert;
     } else {
         free(pixels);

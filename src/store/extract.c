@@ -94,132 +94,6 @@ static bool sniff(IngestItem *it, bool *is_dicom)
     return true;
 }
 
-/* ---- UN values of known tags -------------------------------------------- */
-
-/* The VR to read an element with: UN values of known tags are read with the
- * dictionary VR, private creators as LO (what pydicom and dcmtk's
- * dictionary-aware readers do). */
-static RnVR effective_vr(const RnElement *el)
-{
-    RnVR vr = rn_element_vr(el);
-    if (vr != RN_VR('U', 'N'))
-        return vr;
-    RnTag tag = rn_element_tag(el);
-    uint16_t elem = RN_TAG_ELEMENT(tag);
-    if ((RN_TAG_GROUP(tag) & 1u) && elem >= 0x10 && elem <= 0xFF)
-        return RN_VR('L', 'O');
-    const RnDictEntry *d = rn_dict_lookup(tag);
-    return d != NULL && d->vr != 0 ? d->vr : vr;
-}
-
-static bool binary_unit(RnVR vr, size_t *unit)
-{
-    static const struct { RnVR vr; size_t size; } units[] = {
-        {RN_VR('U', 'S'), 2}, {RN_VR('S', 'S'), 2}, {RN_VR('U', 'L'), 4}, {RN_VR('S', 'L'), 4},
-        {RN_VR('F', 'L'), 4}, {RN_VR('F', 'D'), 8}, {RN_VR('U', 'V'), 8}, {RN_VR('S', 'V'), 8},
-        {RN_VR('A', 'T'), 4},
-    };
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (units[i].vr == vr) {
-            *unit = units[i].size;
-            return true;
-        }
-    return false;
-}
-
-static uint64_t load_le(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = n; i > 0; i--)
-        v = (v << 8) | p[i - 1];
-    return v;
-}
-
-/* One little-endian binary value as text, formatted like rn_element_get_string. */
-static void format_binary(RnVR vr, const uint8_t *p, char *out, size_t cap)
-{
-    uint64_t u = load_le(p, vr == RN_VR('F', 'D') || vr == RN_VR('U', 'V') || vr == RN_VR('S', 'V') ? 8
-                            : vr == RN_VR('U', 'S') || vr == RN_VR('S', 'S') ? 2 : 4);
-    if (vr == RN_VR('A', 'T'))
-        snprintf(out, cap, "%04X%04X", (unsigned)(u & 0xFFFF), (unsigned)(u >> 16));
-    else if (vr == RN_VR('F', 'L')) {
-        uint32_t b = (uint32_t)u;
-        float f;
-        memcpy(&f, &b, 4);
-        snprintf(out, cap, "%.9g", (double)f);
-    } else if (vr == RN_VR('F', 'D')) {
-        double d;
-        memcpy(&d, &u, 8);
-        snprintf(out, cap, "%.17g", d);
-    } else if (vr == RN_VR('S', 'S'))
-        snprintf(out, cap, "%d", (int)(int16_t)u);
-    else if (vr == RN_VR('S', 'L'))
-        snprintf(out, cap, "%d", (int)(int32_t)u);
-    else if (vr == RN_VR('S', 'V'))
-        snprintf(out, cap, "%lld", (long long)(int64_t)u);
-    else
-        snprintf(out, cap, "%llu", (unsigned long long)u);
-}
-
-static bool un_binary_text(RnVR vr, size_t unit, const uint8_t *v, size_t n, RnBuf *b,
-                           RnError **err)
-{
-    if (n % unit != 0)
-        return false;
-    for (size_t i = 0; i < n; i += unit) {
-        char tmp[40];
-        format_binary(vr, v + i, tmp, sizeof tmp);
-        if (!rn_buf_append_str(b, i ? "\\" : "", err) || !rn_buf_append_str(b, tmp, err))
-            return false;
-    }
-    return true;
-}
-
-/* Text VR bytes: UTF-8 kept, anything else read as Latin-1; padding trimmed. */
-static bool un_string_text(const uint8_t *v, size_t n, RnBuf *b, RnError **err)
-{
-    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == 0))
-        n--;
-    while (n > 0 && v[0] == ' ')
-        v++, n--;
-    if (rn_utf8_valid(v, n))
-        return rn_buf_append(b, v, n, err);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t two[2] = {(uint8_t)(0xC0 | (v[i] >> 6)), (uint8_t)(0x80 | (v[i] & 0x3F))};
-        if (!(v[i] < 0x80 ? rn_buf_append(b, &v[i], 1, err) : rn_buf_append(b, two, 2, err)))
-            return false;
-    }
-    return true;
-}
-
-/* The value of a UN element read as vr; false when it does not fit. */
-static bool un_value_text(const RnElement *el, RnVR vr, char **out, RnError **err)
-{
-    size_t n = 0, unit;
-    const uint8_t *v = rn_element_value(el, &n);
-    if (v == NULL && n > 0)
-        return false;
-    RnBuf b = RN_BUF_INIT;
-    bool ok = binary_unit(vr, &unit) ? un_binary_text(vr, unit, v, n, &b, err)
-              : rn_vr_is_string(vr)   ? un_string_text(v, n, &b, err)
-                                      : false;
-    if (ok && rn_buf_append(&b, "", 1, err)) {
-        *out = (char *)b.data;
-        return true;
-    }
-    rn_buf_free(&b);
-    return false;
-}
-
-/* Whole value as UTF-8 text, whatever the VR in the file. */
-static bool element_text(const RnElement *el, char **out, RnError **err)
-{
-    RnVR vr = effective_vr(el);
-    if (rn_element_vr(el) == RN_VR('U', 'N'))
-        return vr != RN_VR('U', 'N') && un_value_text(el, vr, out, err);
-    return rn_element_get_string_all(el, out, err);
-}
-
 /* ---- header values -------------------------------------------------- */
 
 static char *get_string(const RnDataSet *ds, RnTag tag)
@@ -227,7 +101,7 @@ static char *get_string(const RnDataSet *ds, RnTag tag)
     const RnElement *el = rn_dataset_get(ds, tag);
     char *s = NULL;
     RnError *err = NULL;
-    if (el == NULL || !element_text(el, &s, &err)) {
+    if (el == NULL || !rn_element_get_text(el, &s, &err)) {
         rn_error_free(err);
         return NULL;
     }
@@ -284,12 +158,12 @@ static void element_key(RnTag tag, char key[16], const char **name)
 
 static bool append_element(RnBuf *b, const RnElement *el, bool *first, RnError **err)
 {
-    RnVR vr = effective_vr(el);
+    RnVR vr = rn_element_text_vr(el);
     if (vr == RN_VR('S', 'Q') || rn_element_item_count(el) > 0 || rn_vr_is_bulk(vr))
         return true;
     char *value = NULL;
     RnError *local = NULL;
-    if (rn_element_length(el) > 0 && !element_text(el, &value, &local)) {
+    if (rn_element_length(el) > 0 && !rn_element_get_text(el, &value, &local)) {
         rn_error_free(local); /* undecodable value: left out, not fatal */
         return true;
     }
@@ -378,7 +252,7 @@ static void make_thumbnail(const ExtractConfig *cfg, RnDicomFile *f, IngestItem 
     it->thumb = pre.pixels; /* size² bytes, size == cfg->thumb_size */
     pre.pixels = NULL;
     it->drop_reason = pre.drop != RN_DROP_NONE ? rn_drop_reason_name(pre.drop) : NULL;
-    it->window_source = pre.window_source == RN_WINDOW_HEADER ? "header" : "robust";
+    it->window_source = rn_window_source_name(pre.window_source);
     it->window_center = pre.window_center;
     it->window_width = pre.window_width;
     rn_preprocessed_free(&pre);

@@ -53,7 +53,9 @@ static bool begin_run(RnStore *s, const RnIngestOptions *o, int64_t *run_id, RnE
     bool ok = rn_buf_append_str(&cmd, "ingest", err);
     for (size_t i = 0; ok && i < o->n_sources; i++)
         ok = rn_buf_printf(&cmd, err, " %s", o->sources[i]);
-    ok = ok && rn_buf_printf(&cmd, err, " -j %d%s", o->threads, o->no_pixels ? " --no-pixels" : "") &&
+    if (o->threads > 0)
+        ok = ok && rn_buf_printf(&cmd, err, " -j %d", o->threads);
+    ok = ok && rn_buf_append_str(&cmd, o->no_pixels ? " --no-pixels" : "", err) &&
          rn_buf_terminate(&cmd, err) &&
          rn_store_run_begin(s, "ingest", (const char *)cmd.data, NULL, run_id, err);
     rn_buf_free(&cmd);

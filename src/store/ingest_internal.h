@@ -67,10 +67,10 @@ void rn_ingest_item_clear(IngestItem *item);
 typedef struct Pipeline Pipeline;
 
 /* Starts the walk of o->sources and the extraction on a core thread pool of
- * o->threads. */
+ * o->threads (0: one per core). */
 Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractConfig *cfg,
                             RnError **err);
-/* The next window of extracted items in walk order (borrowed until
+/* The next extracted item(s) in walk order (borrowed until
  * rn_pipeline_release). *n == 0 after 200 ms without one (commit time).
  * false at the end, or when the pipeline failed (rn_pipeline_finish says). */
 bool rn_pipeline_next(Pipeline *p, IngestItem **items, size_t *n);

@@ -1,9 +1,9 @@
-/* The ingest pipeline: a producer thread walks the sources (skipping files
- * whose (path, size, mtime) is committed), gathers the others into windows
- * and extracts each window in parallel on the core thread pool; the writer
- * (ingest.c) takes the windows in walk order. Two windows are in flight, so
- * the writer stores one while the pool extracts the next, and memory is
- * bounded by the window size, not by the archive. */
+/* The ingest pipeline: a walker thread streams the sources (skipping files
+ * whose (path, size, mtime) is committed) into a bounded ring of slots; the
+ * core thread pool's threads extract the slots in parallel, each taking the
+ * next one as soon as it is free (one long task per thread, so a slow file
+ * holds up nobody); the writer (ingest.c) takes the items in walk order.
+ * The ring bounds memory, whatever the archive's size. */
 #include "store/ingest_internal.h"
 
 #include <errno.h>
@@ -12,37 +12,49 @@
 #include <string.h>
 #include <time.h>
 
-#define FILES_PER_THREAD 16u  /* window = this × threads: evens out slow files */
-#define WINDOWS 2u
+#define SLOTS_PER_THREAD 8u
 
-typedef struct Window {
-    IngestItem *items;
-    size_t n;
-} Window;
+typedef enum SlotState { SLOT_EMPTY = 0, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE } SlotState;
+
+typedef struct Slot {
+    SlotState state;
+    IngestItem item;
+} Slot;
 
 struct Pipeline {
     pthread_mutex_t mu;
-    pthread_cond_t filled_cv, free_cv;
-    Window win[WINDOWS];
+    pthread_cond_t job_cv, done_cv, space_cv;
+    Slot *slots;
     size_t cap;
-    uint64_t produced, consumed; /* windows, in order */
-    bool producer_done, abort;
+    uint64_t issued, claimed, consumed; /* sequence numbers */
+    bool walk_done, abort;
     RnError *walk_err;
     uint64_t files_seen, unchanged, dirs_unreadable, link_loops;
-    pthread_t producer;
-    bool producer_started;
+    pthread_t walker, runner;
+    bool walker_started, runner_started;
     RnPool *pool;
+    int threads;
     RnStore *store;
     const RnIngestOptions *opts;
     ExtractConfig cfg;
 };
 
-/* ---- producer ----------------------------------------------------------- */
+static void pipeline_abort(Pipeline *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->abort = true;
+    pthread_cond_broadcast(&p->job_cv);
+    pthread_cond_broadcast(&p->space_cv);
+    pthread_cond_broadcast(&p->done_cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- the walker ------------------------------------------------------- */
 
 typedef enum FileState { FILE_NEW = 0, FILE_UNCHANGED, FILE_RETRY } FileState;
 
 /* A committed file is skipped, unless its quarantine was transient (the OS
- * refused the read: I/O error, permission): such files are tried again. */
+ * refused the read: an I/O error): such files are tried again. */
 static const char lookup_sql[] =
     "SELECT size, mtime_ns, EXISTS (SELECT 1 FROM quarantine q "
     "WHERE q.file_id = files.id AND q.code = 'io') "
@@ -59,87 +71,58 @@ static FileState file_state(sqlite3_stmt *st, const RnWalkEntry *e)
     return s;
 }
 
-/* Waits for a free window (false on abort). */
-static Window *claim_window(Pipeline *p)
+/* Hands one file to the extractors, waiting while the ring is full. */
+static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
 {
-    pthread_mutex_lock(&p->mu);
-    while (p->produced - p->consumed >= WINDOWS && !p->abort)
-        pthread_cond_wait(&p->free_cv, &p->mu);
-    Window *w = p->abort ? NULL : &p->win[p->produced % WINDOWS];
-    pthread_mutex_unlock(&p->mu);
-    return w;
-}
-
-static void publish_window(Pipeline *p)
-{
-    pthread_mutex_lock(&p->mu);
-    p->produced++;
-    pthread_cond_broadcast(&p->filled_cv);
-    pthread_mutex_unlock(&p->mu);
-}
-
-static bool add_entry(Window *w, const RnWalkEntry *e, RnError **err)
-{
-    IngestItem *it = &w->items[w->n];
-    memset(it, 0, sizeof *it);
-    it->path = rn_strdup(e->path, err);
-    if (it->path == NULL)
+    char *path = rn_strdup(e->path, err);
+    if (path == NULL)
         return false;
-    it->size = e->size;
-    it->mtime_ns = e->mtime_ns;
-    w->n++;
-    return true;
-}
-
-static bool extract_task(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
-{
-    (void)part;
-    (void)err;
-    void **args = ctx;
-    const ExtractConfig *cfg = args[0];
-    Window *w = args[1];
-    for (size_t i = begin; i < end; i++)
-        rn_extract_file(cfg, &w->items[i]);
-    return true;
-}
-
-/* Fills windows from the walk and extracts them until the walk ends. */
-static bool produce(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
-{
-    RnWalk *walk = rn_walk_open(p->opts->sources, p->opts->n_sources, err);
-    if (walk == NULL)
-        return false;
-    bool ok = true, more = true;
-    while (ok && more) {
-        Window *w = claim_window(p);
-        if (w == NULL)
-            break;
-        w->n = 0;
-        RnWalkEntry e;
-        while (ok && w->n < p->cap && (more = rn_walk_next(walk, &e, err))) {
-            FileState state = file_state(lookup, &e);
-            pthread_mutex_lock(&p->mu);
-            p->files_seen++;
-            p->unchanged += state == FILE_UNCHANGED;
-            pthread_mutex_unlock(&p->mu);
-            if (state != FILE_UNCHANGED)
-                ok = add_entry(w, &e, err);
-        }
-        ok = ok && !(err && *err);
-        void *args[2] = {&p->cfg, w};
-        ok = ok && rn_pool_for(p->pool, w->n, w->n, extract_task, args, err);
-        if (ok && w->n > 0)
-            publish_window(p);
+    pthread_mutex_lock(&p->mu);
+    while (p->issued >= p->consumed + p->cap && !p->abort)
+        pthread_cond_wait(&p->space_cv, &p->mu);
+    bool ok = !p->abort;
+    if (ok) {
+        Slot *s = &p->slots[p->issued % p->cap];
+        memset(&s->item, 0, sizeof s->item);
+        s->item.path = path;
+        s->item.size = e->size;
+        s->item.mtime_ns = e->mtime_ns;
+        s->state = SLOT_QUEUED;
+        p->issued++;
+        pthread_cond_signal(&p->job_cv);
+    } else {
+        free(path);
     }
-    pthread_mutex_lock(&p->mu);
-    p->dirs_unreadable = rn_walk_unreadable(walk);
-    p->link_loops = rn_walk_loops(walk);
     pthread_mutex_unlock(&p->mu);
-    rn_walk_close(walk);
     return ok;
 }
 
-static void *producer_main(void *arg)
+static bool walk_all(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
+{
+    RnWalk *w = rn_walk_open(p->opts->sources, p->opts->n_sources, err);
+    if (w == NULL)
+        return false;
+    RnWalkEntry e;
+    bool ok = true;
+    while (ok && rn_walk_next(w, &e, err)) {
+        FileState state = file_state(lookup, &e);
+        pthread_mutex_lock(&p->mu);
+        p->files_seen++;
+        p->unchanged += state == FILE_UNCHANGED;
+        pthread_mutex_unlock(&p->mu);
+        if (state != FILE_UNCHANGED)
+            ok = issue(p, &e, err);
+    }
+    ok = ok && !(err && *err);
+    pthread_mutex_lock(&p->mu);
+    p->dirs_unreadable = rn_walk_unreadable(w);
+    p->link_loops = rn_walk_loops(w);
+    pthread_mutex_unlock(&p->mu);
+    rn_walk_close(w);
+    return ok;
+}
+
+static void *walker_main(void *arg)
 {
     Pipeline *p = arg;
     RnError *err = NULL;
@@ -148,11 +131,11 @@ static void *producer_main(void *arg)
     /* Its own connection: in WAL mode it reads committed rows while the
      * writer keeps its transaction open. */
     bool ok = rn_store_connect_reader(p->store, &db, &err) &&
-              (lookup = rn_sql_prepare(db, lookup_sql, &err)) != NULL && produce(p, lookup, &err);
+              (lookup = rn_sql_prepare(db, lookup_sql, &err)) != NULL && walk_all(p, lookup, &err);
     sqlite3_finalize(lookup);
     sqlite3_close_v2(db);
     pthread_mutex_lock(&p->mu);
-    p->producer_done = true;
+    p->walk_done = true;
     if (!ok && !p->abort) {
         if (err == NULL)
             rn_error_set(&err, RN_ERROR_INTERNAL, "walk stopped");
@@ -160,14 +143,49 @@ static void *producer_main(void *arg)
         err = NULL;
         p->abort = true;
     }
-    pthread_cond_broadcast(&p->filled_cv);
-    pthread_cond_broadcast(&p->free_cv);
+    pthread_cond_broadcast(&p->job_cv);
+    pthread_cond_broadcast(&p->done_cv);
+    pthread_cond_broadcast(&p->space_cv);
     pthread_mutex_unlock(&p->mu);
     rn_error_free(err);
     return NULL;
 }
 
-/* ---- consumer side ------------------------------------------------------ */
+/* ---- the extractors: one long task per pool thread --------------------- */
+
+static bool extract_loop(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
+{
+    (void)part, (void)begin, (void)end, (void)err;
+    Pipeline *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->claimed == p->issued && !p->walk_done && !p->abort)
+            pthread_cond_wait(&p->job_cv, &p->mu);
+        if (p->abort || p->claimed == p->issued)
+            break;
+        Slot *s = &p->slots[p->claimed++ % p->cap];
+        s->state = SLOT_WORKING;
+        pthread_mutex_unlock(&p->mu);
+        rn_extract_file(&p->cfg, &s->item);
+        pthread_mutex_lock(&p->mu);
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&p->done_cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return true;
+}
+
+/* Runs the extractors on the pool (its calling thread works too). */
+static void *runner_main(void *arg)
+{
+    Pipeline *p = arg;
+    RnError *err = NULL;
+    rn_pool_for(p->pool, (size_t)p->threads, (size_t)p->threads, extract_loop, p, &err);
+    rn_error_free(err); /* the loop never fails: file problems are items */
+    return NULL;
+}
+
+/* ---- the consumer side ------------------------------------------------- */
 
 Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractConfig *cfg,
                             RnError **err)
@@ -179,45 +197,46 @@ Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractC
     p->opts = o;
     p->cfg = *cfg;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->filled_cv, NULL);
-    pthread_cond_init(&p->free_cv, NULL);
+    pthread_cond_init(&p->job_cv, NULL);
+    pthread_cond_init(&p->done_cv, NULL);
+    pthread_cond_init(&p->space_cv, NULL);
     p->pool = rn_pool_open(o->threads, err);
     bool ok = p->pool != NULL;
     if (ok) {
-        p->cap = FILES_PER_THREAD * (size_t)rn_pool_threads(p->pool);
-        for (size_t i = 0; ok && i < WINDOWS; i++)
-            ok = (p->win[i].items = rn_calloc(p->cap, sizeof *p->win[i].items, err)) != NULL;
+        p->threads = rn_pool_threads(p->pool);
+        p->cap = SLOTS_PER_THREAD * (size_t)p->threads + 8;
+        ok = (p->slots = rn_calloc(p->cap, sizeof *p->slots, err)) != NULL;
     }
-    if (ok && pthread_create(&p->producer, NULL, producer_main, p) != 0) {
-        rn_error_set(err, RN_ERROR_INTERNAL, "cannot start the walk thread");
-        ok = false;
-    }
-    p->producer_started = ok;
+    ok = ok && (p->walker_started = pthread_create(&p->walker, NULL, walker_main, p) == 0) &&
+         (p->runner_started = pthread_create(&p->runner, NULL, runner_main, p) == 0);
     if (!ok) {
+        if (p->pool != NULL && p->slots != NULL)
+            rn_error_set(err, RN_ERROR_INTERNAL, "cannot start the ingest threads");
         rn_pipeline_finish(p, NULL, NULL);
         return NULL;
     }
     return p;
 }
 
+/* One item at a time, in walk order; wakes up at least every 200 ms so the
+ * writer commits its batches on time. */
 bool rn_pipeline_next(Pipeline *p, IngestItem **items, size_t *n)
 {
     pthread_mutex_lock(&p->mu);
     *items = NULL;
     *n = 0;
     for (;;) {
-        if (p->abort || (p->producer_done && p->consumed == p->produced)) {
+        Slot *s = &p->slots[p->consumed % p->cap];
+        if (p->abort || (p->walk_done && p->consumed == p->issued)) {
             pthread_mutex_unlock(&p->mu);
             return false;
         }
-        if (p->consumed < p->produced) {
-            Window *w = &p->win[p->consumed % WINDOWS];
-            *items = w->items;
-            *n = w->n;
+        if (p->consumed < p->issued && s->state == SLOT_DONE) {
+            *items = &s->item;
+            *n = 1;
             pthread_mutex_unlock(&p->mu);
             return true;
         }
-        /* Wake up at least every 200 ms so batches commit on time. */
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += 200 * 1000000L;
@@ -225,7 +244,7 @@ bool rn_pipeline_next(Pipeline *p, IngestItem **items, size_t *n)
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        if (pthread_cond_timedwait(&p->filled_cv, &p->mu, &until) == ETIMEDOUT) {
+        if (pthread_cond_timedwait(&p->done_cv, &p->mu, &until) == ETIMEDOUT) {
             pthread_mutex_unlock(&p->mu);
             return true;
         }
@@ -235,12 +254,11 @@ bool rn_pipeline_next(Pipeline *p, IngestItem **items, size_t *n)
 void rn_pipeline_release(Pipeline *p)
 {
     pthread_mutex_lock(&p->mu);
-    Window *w = &p->win[p->consumed % WINDOWS];
-    for (size_t i = 0; i < w->n; i++)
-        rn_ingest_item_clear(&w->items[i]);
-    w->n = 0;
+    Slot *s = &p->slots[p->consumed % p->cap];
+    rn_ingest_item_clear(&s->item);
+    s->state = SLOT_EMPTY;
     p->consumed++;
-    pthread_cond_broadcast(&p->free_cv);
+    pthread_cond_broadcast(&p->space_cv);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -256,12 +274,11 @@ bool rn_pipeline_finish(Pipeline *p, RnIngestSummary *sum, RnError **err)
 {
     if (p == NULL)
         return true;
-    pthread_mutex_lock(&p->mu);
-    p->abort = true; /* no-op after a clean finish: everything is consumed */
-    pthread_cond_broadcast(&p->free_cv);
-    pthread_mutex_unlock(&p->mu);
-    if (p->producer_started)
-        pthread_join(p->producer, NULL);
+    pipeline_abort(p); /* no-op after a clean finish: everything is consumed */
+    if (p->runner_started)
+        pthread_join(p->runner, NULL);
+    if (p->walker_started)
+        pthread_join(p->walker, NULL);
     rn_pool_close(p->pool);
     if (sum != NULL) {
         sum->files_seen = p->files_seen;
@@ -272,15 +289,14 @@ bool rn_pipeline_finish(Pipeline *p, RnIngestSummary *sum, RnError **err)
     bool ok = p->walk_err == NULL;
     if (!ok)
         rn_error_set(err, rn_error_code(p->walk_err), "%s", rn_error_message(p->walk_err));
-    for (size_t i = 0; i < WINDOWS; i++) {
-        for (size_t j = 0; p->win[i].items && j < p->cap; j++)
-            rn_ingest_item_clear(&p->win[i].items[j]);
-        free(p->win[i].items);
-    }
+    for (size_t i = 0; p->slots != NULL && i < p->cap; i++)
+        rn_ingest_item_clear(&p->slots[i].item);
+    free(p->slots);
     rn_error_free(p->walk_err);
     pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->filled_cv);
-    pthread_cond_destroy(&p->free_cv);
+    pthread_cond_destroy(&p->job_cv);
+    pthread_cond_destroy(&p->done_cv);
+    pthread_cond_destroy(&p->space_cv);
     free(p);
     return ok;
 }

@@ -1,5 +1,6 @@
-/* Report files: CSV (RFC 4180) or JSON Lines, UTF-8 or Latin-2, one row per
- * report (several rows per exam allowed; the catalogue concatenates them). */
+/* Report files: CSV (RFC 4180) or JSON Lines, UTF-8, Latin-2 or
+ * Windows-1250 row by row, one row per report (several rows per exam
+ * allowed; the catalogue concatenates them). */
 #include "store/store_internal.h"
 
 #include <errno.h>
@@ -12,86 +13,8 @@
 
 /* ---- encodings -------------------------------------------------------- */
 
-bool rn_utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t len;
-        uint32_t min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        uint32_t cp = c & (0x7Fu >> len);
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
-/* ISO-8859-2 0xA0..0xFF to Unicode (0x80..0x9F map to themselves). */
-static const uint16_t latin2_high[96] = {
-    0x00A0, 0x0104, 0x02D8, 0x0141, 0x00A4, 0x013D, 0x015A, 0x00A7,
-    0x00A8, 0x0160, 0x015E, 0x0164, 0x0179, 0x00AD, 0x017D, 0x017B,
-    0x00B0, 0x0105, 0x02DB, 0x0142, 0x00B4, 0x013E, 0x015B, 0x02C7,
-    0x00B8, 0x0161, 0x015F, 0x0165, 0x017A, 0x02DD, 0x017E, 0x017C,
-    0x0154, 0x00C1, 0x00C2, 0x0102, 0x00C4, 0x0139, 0x0106, 0x00C7,
-    0x010C, 0x00C9, 0x0118, 0x00CB, 0x011A, 0x00CD, 0x00CE, 0x010E,
-    0x0110, 0x0143, 0x0147, 0x00D3, 0x00D4, 0x0150, 0x00D6, 0x00D7,
-    0x0158, 0x016E, 0x00DA, 0x0170, 0x00DC, 0x00DD, 0x0162, 0x00DF,
-    0x0155, 0x00E1, 0x00E2, 0x0103, 0x00E4, 0x013A, 0x0107, 0x00E7,
-    0x010D, 0x00E9, 0x0119, 0x00EB, 0x011B, 0x00ED, 0x00EE, 0x010F,
-    0x0111, 0x0144, 0x0148, 0x00F3, 0x00F4, 0x0151, 0x00F6, 0x00F7,
-    0x0159, 0x016F, 0x00FA, 0x0171, 0x00FC, 0x00FD, 0x0163, 0x02D9,
-};
-
-static bool append_utf8(RnBuf *out, uint32_t cp, RnError **err)
-{
-    uint8_t b[4];
-    size_t n;
-    if (cp < 0x80) {
-        b[0] = (uint8_t)cp, n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (uint8_t)(0xC0 | (cp >> 6)), b[1] = (uint8_t)(0x80 | (cp & 0x3F)), n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (uint8_t)(0xE0 | (cp >> 12)), b[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (uint8_t)(0x80 | (cp & 0x3F)), n = 3;
-    } else {
-        b[0] = (uint8_t)(0xF0 | (cp >> 18)), b[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return rn_buf_append(out, b, n, err);
-}
-
-bool rn_latin2_to_utf8(const uint8_t *s, size_t n, RnBuf *out, RnError **err)
-{
-    if (!rn_buf_reserve(out, n + n / 4, err))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t cp = s[i] >= 0xA0 ? latin2_high[s[i] - 0xA0] : s[i];
-        if (!append_utf8(out, cp, err))
-            return false;
-    }
-    return true;
-}
+/* Kept for the callers of store.h; the decoding itself is core's. */
+bool rn_utf8_valid(const uint8_t *s, size_t n) { return rn_text_utf8_valid(s, n); }
 
 /* ---- columns ---------------------------------------------------------- */
 
@@ -436,7 +359,7 @@ static bool json_escape(JsonCursor *c, RnBuf *out, bool *bad, RnError **err)
         *bad = true;
         return true;
     }
-    return append_utf8(out, cp, err);
+    return rn_buf_append_utf8(out, cp, err);
 }
 
 /* Parses a string literal at c->p (the opening quote) into out + NUL. */

@@ -99,7 +99,20 @@ static bool emit_group(RnStore *s, const StatGroup *g, bool json, RnBuf *out, Rn
     return ok && (!json || rn_buf_append_str(out, "}", err));
 }
 
+static bool emit_counts(RnStore *s, bool json, RnBuf *out, RnError **err);
+
 static bool emit_stats(RnStore *s, bool json, RnBuf *out, RnError **err)
+{
+    /* One read transaction: every count from the same committed state,
+     * while a writer may be committing beside us. */
+    if (!rn_sql_exec(s->db, "BEGIN", err))
+        return false;
+    bool ok = emit_counts(s, json, out, err);
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return ok;
+}
+
+static bool emit_counts(RnStore *s, bool json, RnBuf *out, RnError **err)
 {
     bool ok = !json || rn_buf_append_str(out, "{", err);
     for (size_t i = 0; ok && i < N_COUNTS; i++) {
@@ -247,8 +260,11 @@ bool rn_store_dump_canonical(RnStore *s, RnBuf *out, RnError **err)
     ok = ok && (sqlite3_create_function(s->db, "thumb_hash", 1, SQLITE_UTF8, &r,
                                         sql_thumb_hash, NULL, NULL) == SQLITE_OK ||
                 rn_sql_fail(s->db, "thumb_hash", err));
+    ok = ok && rn_sql_exec(s->db, "BEGIN", err); /* one snapshot */
     for (size_t i = 0; ok && i < sizeof dump_queries / sizeof dump_queries[0]; i++)
         ok = dump_query(s, dump_queries[i], out, err);
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     sqlite3_create_function(s->db, "thumb_hash", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
     thumb_reader_close(&r);
     return ok;

@@ -62,7 +62,7 @@ bool rn_store_meta_set(RnStore *s, const char *key, int64_t value, RnError **err
 #define RN_CLUSTERING_SET_WHERE                                                    \
     "i.sop_uid IS NOT NULL AND i.has_pixels AND i.drop_reason IS NULL AND "        \
     "(i.thumb_index IS NOT NULL OR "                                               \
-    "coalesce((SELECT value FROM meta WHERE key = 'pixels'), 1) = 0)"
+    "CAST(coalesce((SELECT value FROM meta WHERE key = 'pixels'), 1) AS INTEGER) = 0)"
 
 /* The ingest's file counts of a run. */
 bool rn_store_run_set_counts(RnStore *s, int64_t run_id, uint64_t files_seen, uint64_t files_new,

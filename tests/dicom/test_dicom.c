@@ -2,6 +2,7 @@
  * built byte by byte, sequences, transfer syntaxes (incl. deflate), limits,
  * offset tables and frames, dictionary, character sets (expected UTF-8
  * strings from pydicom's own reading of the charset_files). */
+#include "dicom/dict.h"
 #include "dicom/internal.h"
 #include "radnet/dicom.h"
 #include "rn_test.h"
@@ -827,10 +828,196 @@ static void test_walker(const char *root)
     CHECK_EQ_INT(seen.elements, 132); /* 133 dcmdump lines less the SQ */
 }
 
+/* The private dictionary, keyed as dcmtk keys it. */
+static void test_private_dictionary(void)
+{
+    /* (0029,"SIEMENS CSA HEADER",10) matches element 10 of any block. */
+    const RnDictEntry *e = rn_dict_lookup_private(RN_TAG(0x0029, 0x1010), "SIEMENS CSA HEADER");
+    CHECK(e && e->vr == RN_VR('O', 'B') && strcmp(e->keyword, "CSAImageHeaderInfo") == 0);
+    e = rn_dict_lookup_private(RN_TAG(0x0029, 0x1108), "SIEMENS CSA HEADER");
+    CHECK(e && e->vr == RN_VR('C', 'S'));
+    e = rn_dict_lookup_private(RN_TAG(0x0029, 0x1060), "SIEMENS MEDCOM HEADER2");
+    CHECK(e && e->vr == RN_VR('L', 'O'));
+    e = rn_dict_lookup_private(RN_TAG(0x0019, 0x1011), "GEMS_ACQU_01");
+    CHECK(e && e->vr == RN_VR('S', 'S') && strcmp(e->keyword, "SeriesContrast") == 0);
+    /* Fixed element form: (0019,"PHILIPS MR/PART",1005) is that element only. */
+    e = rn_dict_lookup_private(RN_TAG(0x0019, 0x1005), "PHILIPS MR/PART");
+    CHECK(e && e->vr == RN_VR('D', 'S') && strcmp(e->keyword, "CCAngulation") == 0);
+    /* Odd group range (6001-o-60ff,"PAPYRUS 3.0",10). */
+    e = rn_dict_lookup_private(RN_TAG(0x6003, 0x1010), "PAPYRUS 3.0");
+    CHECK(e && e->vr == RN_VR('U', 'S'));
+    CHECK(rn_dict_lookup_private(RN_TAG(0x6002, 0x1010), "PAPYRUS 3.0") == NULL);
+    CHECK(rn_dict_lookup_private(RN_TAG(0x0029, 0x1010), "NOBODY") == NULL);
+    CHECK(rn_dict_lookup_private(RN_TAG(0x0029, 0x1010), NULL) == NULL);
+    CHECK(rn_dict_lookup_private(RN_TAG(0x0029, 0x0010), "SIEMENS CSA HEADER") == NULL);
+    /* The table is sorted for the binary search. */
+    for (size_t i = 1; i < rn_private_dict_count; i++) {
+        const RnPrivateDictEntry *a = &rn_private_dict[i - 1], *b = &rn_private_dict[i];
+        int c = strcmp(a->creator, b->creator);
+        CHECK_MSG(c < 0 || (c == 0 && (a->group_lo < b->group_lo ||
+                                       (a->group_lo == b->group_lo && a->element < b->element))),
+                  "%s (%04X,%04X)", b->creator, b->group_lo, b->element);
+    }
+}
+
+/* Implicit VR private elements are typed by their block's creator in the
+ * same data set; an item's own reservation of the block wins inside it. */
+static void test_private_implicit(void)
+{
+    W w = {.implicit = true};
+    el_str(&w, 0x0008, 0x0060, "CS", "MR");
+    el_str(&w, 0x0029, 0x0011, "LO", "SIEMENS CSA HEADER ");
+    el_str(&w, 0x0029, 0x0012, "LO", "NOBODY");
+    head(&w, 0x0029, 0x1008, NULL, 4);
+    bytes(&w, "IMG ", 4);
+    head(&w, 0x0029, 0x1108, NULL, 4);
+    bytes(&w, "IMG ", 4);
+    head(&w, 0x0029, 0x1110, NULL, 4);
+    bytes(&w, "SV10", 4);
+    head(&w, 0x0029, 0x1208, NULL, 4);
+    bytes(&w, "IMG ", 4);
+    head(&w, 0x0029, 0x1209, NULL, 0xFFFFFFFF);
+    item(&w, 0xFFFFFFFF);
+    el_str(&w, 0x0029, 0x0011, "LO", "SIEMENS MEDCOM HEADER2");
+    head(&w, 0x0029, 0x1160, NULL, 4);
+    bytes(&w, "com ", 4);
+    head(&w, 0x0029, 0x1108, NULL, 4);
+    bytes(&w, "IMG ", 4);
+    item_end(&w);
+    seq_end(&w);
+    RnError *err = NULL;
+    RnDicomFile *f = open_w(&w, NULL, &err);
+    CHECK(f != NULL);
+    if (f == NULL) {
+        rn_error_free(err);
+        return;
+    }
+    const RnDataSet *ds = rn_dicom_get_dataset(f);
+    CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1008))) == RN_VR('U', 'N'));
+    CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1108))) == RN_VR('C', 'S'));
+    CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1110))) == RN_VR('O', 'B'));
+    CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1208))) == RN_VR('U', 'N'));
+    CHECK_EQ_STR(rn_element_keyword(rn_dataset_get(ds, RN_TAG(0x0029, 0x1110))), "CSAImageHeaderInfo");
+    CHECK_EQ_STR(rn_element_keyword(rn_dataset_get(ds, RN_TAG(0x0029, 0x1208))), "Unknown");
+    CHECK_EQ_STR(rn_element_keyword(rn_dataset_get(ds, RN_TAG(0x0029, 0x0011))), "PrivateCreator");
+    CHECK_EQ_STR(rn_element_keyword(rn_dataset_get(ds, RN_TAG(0x0008, 0x0060))), "Modality");
+    CHECK_TAG_STR(ds, RN_TAG(0x0029, 0x1108), "IMG");
+    const RnDataSet *it = rn_element_item(rn_dataset_get(ds, RN_TAG(0x0029, 0x1209)), 0);
+    CHECK(it != NULL);
+    CHECK(rn_element_vr(rn_dataset_get(it, RN_TAG(0x0029, 0x1160))) == RN_VR('L', 'O'));
+    CHECK(rn_element_vr(rn_dataset_get(it, RN_TAG(0x0029, 0x1108))) == RN_VR('U', 'N'));
+    rn_dicom_close(f);
+
+    /* Past a bound on creators kept, their elements stay UN. */
+    W many = {.implicit = true};
+    el_str(&many, 0x0008, 0x0060, "CS", "MR");
+    for (uint16_t g = 0x0029; g <= 0x002D; g += 2)
+        for (uint16_t b = 0x10; b <= 0xFF; b++)
+            el_str(&many, g, b, "LO", "SIEMENS CSA HEADER");
+    head(&many, 0x0029, 0x1008, NULL, 4);
+    bytes(&many, "IMG ", 4);
+    head(&many, 0x002D, 0xFF08, NULL, 4);
+    bytes(&many, "IMG ", 4);
+    f = open_w(&many, NULL, &err);
+    CHECK(f != NULL);
+    if (f) {
+        ds = rn_dicom_get_dataset(f);
+        CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x0029, 0x1008))) == RN_VR('C', 'S'));
+        CHECK(rn_element_vr(rn_dataset_get(ds, RN_TAG(0x002D, 0xFF08))) == RN_VR('U', 'N'));
+    }
+    rn_error_free(err);
+    rn_dicom_close(f);
+}
+
+/* Zeros after PixelData end the data set instead of parsing as thousands
+ * of empty (0000,0000) elements. */
+static void test_zero_padding(void)
+{
+    for (int implicit = 0; implicit <= 1; implicit++) {
+        W w = {.implicit = implicit};
+        part10(&w, implicit ? "1.2.840.10008.1.2" : "1.2.840.10008.1.2.1");
+        el_str(&w, 0x0008, 0x0060, "CS", "OT");
+        el_us(&w, 0x0028, 0x0010, 2);
+        el_us(&w, 0x0028, 0x0011, 2);
+        el_bin(&w, 0x7FE0, 0x0010, "OW", "\1\0\2\0\3\0\4\0", 8);
+        memset(w.b + w.n, 0, 32768);
+        w.n += 32768;
+        RnError *err = NULL;
+        RnDicomFile *f = open_w(&w, NULL, &err);
+        CHECK_MSG(f != NULL, "%s", err ? rn_error_message(err) : "");
+        rn_error_free(err);
+        if (f == NULL)
+            continue;
+        CHECK_EQ_INT(rn_dataset_count(rn_dicom_get_dataset(f)), 4);
+        rn_dicom_close(f);
+    }
+}
+
+/* rn_element_get_text: UN values take the dictionary VR (public, private
+ * by creator) and the data set's character set; bulk and SQ have no text. */
+static void test_element_text(void)
+{
+    for (int big = 0; big <= 1; big++) {
+        W w = {.big = big};
+        el_str(&w, 0x0008, 0x0005, "CS", "ISO_IR 101");
+        el_bin(&w, 0x0008, 0x1030, "UN", "Plu\xE6" "a RTG ", 10);
+        el_str(&w, 0x0008, 0x103E, "LO", "Plu\xE6" "a RTG");
+        uint8_t rows[4] = {0, 0, 0, 0};
+        if (big) rows[0] = 0x02, rows[2] = 0x01; else rows[1] = 0x02, rows[3] = 0x01;
+        el_bin(&w, 0x0028, 0x0010, "UN", rows, 4); /* US 512\256 */
+        el_bin(&w, 0x0028, 0x0011, "UN", rows, 3); /* length does not fit US */
+        el_bin(&w, 0x0029, 0x0010, "UN", "SIEMENS CSA HEADER", 18);
+        el_bin(&w, 0x0029, 0x1008, "UN", "IMAGE NUM 4 ", 12);
+        el_bin(&w, 0x0029, 0x1010, "UN", "SV10", 4);
+        el_bin(&w, 0x0031, 0x1008, "UN", "ABCD", 4); /* no creator */
+        el_bin(&w, 0x7FE0, 0x0010, "OW", "\0\0", 2);
+        RnError *err = NULL;
+        RnDicomFile *f = open_w(&w, NULL, &err);
+        CHECK(f != NULL);
+        if (f == NULL) {
+            rn_error_free(err);
+            continue;
+        }
+        const RnDataSet *ds = rn_dicom_get_dataset(f);
+        static const struct {
+            RnTag tag;
+            RnVR vr;
+            const char *text; /* NULL = no text */
+        } want[] = {
+            {RN_TAG(0x0008, 0x1030), RN_VR('L', 'O'), "Plu\xC4\x87" "a RTG"},
+            {RN_TAG(0x0008, 0x103E), RN_VR('L', 'O'), "Plu\xC4\x87" "a RTG"},
+            {RN_TAG(0x0028, 0x0010), RN_VR('U', 'S'), "512\\256"},
+            {RN_TAG(0x0028, 0x0011), RN_VR('U', 'S'), NULL},
+            {RN_TAG(0x0029, 0x0010), RN_VR('L', 'O'), "SIEMENS CSA HEADER"},
+            {RN_TAG(0x0029, 0x1008), RN_VR('C', 'S'), "IMAGE NUM 4"},
+            {RN_TAG(0x0029, 0x1010), RN_VR('O', 'B'), NULL},
+            {RN_TAG(0x0031, 0x1008), RN_VR('U', 'N'), NULL},
+        };
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            const RnElement *el = rn_dataset_get(ds, want[i].tag);
+            char *text = NULL;
+            bool ok = rn_element_get_text(el, &text, NULL);
+            CHECK_MSG(rn_element_text_vr(el) == want[i].vr, "%08X", (unsigned)want[i].tag);
+            CHECK_MSG(ok == (want[i].text != NULL) &&
+                          (!ok || strcmp(text, want[i].text) == 0),
+                      "%08X: %s", (unsigned)want[i].tag, ok ? text : "(none)");
+            free(text);
+        }
+        char *text = NULL;
+        CHECK(!rn_element_get_text(rn_dataset_get(ds, RN_TAG_PIXEL_DATA), &text, NULL));
+        CHECK(!rn_element_get_text(NULL, &text, NULL));
+        rn_dicom_close(f);
+    }
+}
+
 int main(void)
 {
     const char *root = getenv("RADNET_TESTDATA");
     test_dictionary();
+    test_private_dictionary();
+    test_private_implicit();
+    test_zero_padding();
+    test_element_text();
     test_all_vrs();
     test_sequences_implicit();
     test_big_endian();

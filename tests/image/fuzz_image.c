@@ -11,6 +11,7 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int fuzz_image_run(const uint8_t *data, size_t size, RnPreprocessed *out, RnError **err);
 
 static const char *const photometrics[] = {
     "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422",
@@ -52,30 +53,50 @@ static void choose_attrs(const uint8_t *d, const uint8_t *tables, size_t n,
         a->palette[c].data = tables;
         a->palette[c].n = n;
     }
+    /* Modality and VOI LUTs over the same bytes, possibly inconsistent. */
+    RnLut lut = {d[16] + 1u, (int8_t)d[19] * 9, (uint16_t)(1u + d[22] % 17u),
+                 (uint16_t)(1u + ((d[22] >> 5) & 1u)), tables, n};
+    a->has_modality_lut = d[15] & 2u;
+    a->modality_lut = lut;
+    a->voi_lut_count = (d[15] >> 2) & 3u;
+    for (uint32_t i = 0; i < a->voi_lut_count; i++)
+        a->voi_luts[i] = lut;
+    a->more_window_count = (d[15] >> 4) & 3u;
+    for (uint32_t i = 0; i < a->more_window_count; i++)
+        a->more_windows[i] = (RnWindow){(int8_t)d[17] * 5.0 * i, (int8_t)d[18] * 2.0};
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Runs one input: 1 = preprocessed (out filled), 0 = refused (*err set),
+ * -1 = too short to describe a frame. Also used by test_image_random.c. */
+int fuzz_image_run(const uint8_t *data, size_t size, RnPreprocessed *out, RnError **err)
 {
     if (size < 24)
-        return 0;
+        return -1;
     RnPixelDesc desc;
     RnImageAttrs attrs;
     const uint8_t *frame = data + 24;
     size_t n = size - 24;
     choose_desc(data, &desc);
     choose_attrs(data, frame, n, &attrs);
-    RnPreprocessOptions opts = {1u + data[14] % 80u};
+    RnPreprocessOptions opts = {.size = 1u + data[14] % 80u,
+                                .voi_index = (uint32_t)(data[23] >> 1) % 8u};
     /* A copy of exactly n bytes, so reading past the frame is caught. */
     uint8_t *copy = malloc(n ? n : 1);
     if (copy == NULL)
-        return 0;
+        return -1;
     memcpy(copy, frame, n);
+    bool ok = rn_image_preprocess_frame(&desc, copy, n, &attrs, data[23] & 1u, &opts,
+                                        out, err);
+    free(copy);
+    return ok ? 1 : 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     RnPreprocessed out;
     RnError *err = NULL;
-    if (rn_image_preprocess_frame(&desc, copy, n, &attrs, data[23] & 1u, &opts,
-                                  &out, &err))
+    if (fuzz_image_run(data, size, &out, &err) == 1)
         rn_preprocessed_free(&out);
     rn_error_free(err);
-    free(copy);
     return 0;
 }

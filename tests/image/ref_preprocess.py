@@ -38,15 +38,23 @@ class Skip(Exception):
     """Not an image the reference handles (no pixels, compressed...)."""
 
 
-def fix_big_endian_ow8(ds, ts):
-    """8-bit samples in OW under explicit big endian are 16-bit words in
-    big-endian order; pydicom 2.3 returns the bytes unswapped, gdcm and
-    dcmtk swap them. Swap here so the reference sees the real samples."""
+def fix_big_endian_ow(ds, ts):
+    """OW under explicit big endian is a stream of 16-bit words, whatever the
+    pixel size (gdcm and dcmtk read and write it so); pydicom 2.3 instead
+    reads 8-bit samples unswapped and 32-bit samples as whole big-endian
+    words, exchanging their halves. Rewrite the value into the layout pydicom
+    expects (big-endian words of BitsAllocated bits) so the reference sees
+    the real samples."""
     elem = ds["PixelData"]
-    if ts == "1.2.840.10008.1.2.2" and int(ds.BitsAllocated) == 8 and elem.VR == "OW":
-        raw = np.frombuffer(elem.value, dtype=np.uint8)
-        if raw.size % 2 == 0:
-            elem.value = raw.reshape(-1, 2)[:, ::-1].tobytes()
+    bits = int(ds.BitsAllocated)
+    if ts != "1.2.840.10008.1.2.2" or elem.VR != "OW" or bits not in (8, 32):
+        return
+    raw = np.frombuffer(elem.value, dtype=np.uint8)
+    if raw.size % 4:
+        raw = np.concatenate([raw, np.zeros(4 - raw.size % 4, dtype=np.uint8)])
+    little = raw.reshape(-1, 2)[:, ::-1].reshape(-1)
+    unit = bits // 8
+    elem.value = little.reshape(-1, unit)[:, ::-1].tobytes()[:len(elem.value)]
 
 
 WITH_COMPRESSED = False
@@ -66,7 +74,7 @@ def decoded_by_gdcm(path, ds):
         raw = pydicom.dcmread(out, force=True)
         if str(raw.file_meta.TransferSyntaxUID) not in NATIVE:
             raise Skip("gdcm left it encapsulated")
-        fix_big_endian_ow8(raw, str(raw.file_meta.TransferSyntaxUID))
+        fix_big_endian_ow(raw, str(raw.file_meta.TransferSyntaxUID))
         ds.PhotometricInterpretation = raw.PhotometricInterpretation
         return raw.pixel_array
 
@@ -196,7 +204,7 @@ def preprocess(path, size=DEFAULT_SIZE):
         ts = str(getattr(ds, "file_meta", {}).get("TransferSyntaxUID", "")) \
             if hasattr(ds, "file_meta") else ""
         if ts in NATIVE:
-            fix_big_endian_ow8(ds, ts)
+            fix_big_endian_ow(ds, ts)
             arr = ds.pixel_array
         elif WITH_COMPRESSED and ts == RLE:
             # pydicom's own RLE decoder; gdcm 3.0.21 swaps the byte

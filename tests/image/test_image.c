@@ -50,7 +50,7 @@ static void put16(uint8_t *p, size_t i, uint16_t v)
 static bool run(const RnPixelDesc *d, const uint8_t *data, size_t n,
                 const RnImageAttrs *a, bool multi, uint32_t size, RnPreprocessed *out)
 {
-    RnPreprocessOptions o = {size};
+    RnPreprocessOptions o = {.size = size};
     RnError *err = NULL;
     bool ok = rn_image_preprocess_frame(d, data, n, a, multi, &o, out, &err);
     if (!ok)
@@ -538,6 +538,74 @@ static void test_palette(void)
     CHECK(!rn_image_preprocess_frame(&d, idx, 4, &a, false, NULL, &p, NULL));
 }
 
+/* Modality and VOI LUTs built by hand: clamping at both ends of the table,
+ * 8-bit entries packed in bytes, scaling by 2^bits - 1, the choice of VOI
+ * transform and its bounds. */
+static void test_luts(void)
+{
+    uint16_t vals[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    uint8_t buf[32];
+    for (size_t i = 0; i < 16; i++)
+        put16(buf, i, vals[i]);
+    RnPixelDesc d = mono(4, 4, 16, 16, false, "MONOCHROME2");
+    RnImageAttrs a = attrs_window("CR", 0, 0);
+    /* Modality LUT: stored 2..5 -> 10, 20, 30, 40 (below 2 -> 10, above -> 40). */
+    uint8_t mod[8];
+    for (size_t i = 0; i < 4; i++)
+        put16(mod, i, (uint16_t)(10 * (i + 1)));
+    a.has_modality_lut = true;
+    a.modality_lut = (RnLut){4, 2, 16, 2, mod, sizeof mod};
+    /* VOI LUT, 8-bit entries packed in bytes: 20 -> 0, 30 -> 51, 40 -> 255. */
+    static const uint8_t voi[21] = {[0] = 0, [10] = 51, [20] = 255};
+    a.voi_lut_count = 1;
+    a.voi_luts[0] = (RnLut){21, 20, 8, 1, voi, sizeof voi};
+    CHECK_EQ_INT(rn_image_voi_count(&a), 1);
+    RnPreprocessed p;
+    CHECK(run(&d, buf, sizeof buf, &a, false, 4, &p));
+    CHECK(p.window_source == RN_WINDOW_VOI_LUT && p.modality_lut && p.voi_count == 1);
+    CHECK_EQ_STR(rn_window_source_name(p.window_source), "voi_lut");
+    static const uint8_t want[16] = {0, 0, 0, 0, 51, 255, 255, 255,
+                                     255, 255, 255, 255, 255, 255, 255, 255};
+    CHECK(memcmp(p.pixels, want, 16) == 0);
+    rn_preprocessed_free(&p);
+    /* A window pair comes first; the LUT becomes transform 1. Window
+     * 25/10 on 10, 20, 30, 40: 0, 0, 255, 255. */
+    a.has_window = true;
+    a.window_center = 25;
+    a.window_width = 10;
+    a.more_window_count = 1;
+    a.more_windows[0] = (RnWindow){20, 40};
+    CHECK_EQ_INT(rn_image_voi_count(&a), 3);
+    CHECK(run(&d, buf, sizeof buf, &a, false, 4, &p));
+    CHECK(p.window_source == RN_WINDOW_HEADER && p.pixels[2] == 0 && p.pixels[4] == 255);
+    rn_preprocessed_free(&p);
+    RnPreprocessOptions o = {.size = 4, .voi_index = 1};
+    CHECK(rn_image_preprocess_frame(&d, buf, sizeof buf, &a, false, &o, &p, NULL));
+    /* 20/40 (0 < x <= 40): 10 -> 63.75, 20 -> 127.5, 30 -> 191.25, 40 -> 255. */
+    CHECK(p.window_source == RN_WINDOW_HEADER && p.voi_index == 1);
+    CHECK(p.pixels[0] == 63 && p.pixels[3] == 127 && p.pixels[4] == 191 && p.pixels[5] == 255);
+    rn_preprocessed_free(&p);
+    o.voi_index = 2;
+    CHECK(rn_image_preprocess_frame(&d, buf, sizeof buf, &a, false, &o, &p, NULL));
+    CHECK(p.window_source == RN_WINDOW_VOI_LUT && memcmp(p.pixels, want, 16) == 0);
+    rn_preprocessed_free(&p);
+    o.voi_index = 3;
+    RnError *err = NULL;
+    CHECK(!rn_image_preprocess_frame(&d, buf, sizeof buf, &a, false, &o, &p, &err));
+    CHECK_EQ_INT(rn_error_code(err), RN_ERROR_INVALID);
+    rn_error_free(err);
+    /* Robust window over the Modality LUT's output: 10 x3, 20, 30, 40 x11,
+     * so the 0.5 and 99.5 percentiles are 10 and 40. */
+    a.has_window = false;
+    a.more_window_count = 0;
+    a.voi_lut_count = 0;
+    CHECK(run(&d, buf, sizeof buf, &a, false, 4, &p));
+    CHECK(p.window_source == RN_WINDOW_ROBUST);
+    CHECK_NEAR(p.window_center, 25, 1e-9);
+    CHECK_NEAR(p.window_width, 30, 1e-9);
+    rn_preprocessed_free(&p);
+}
+
 static void test_errors(void)
 {
     uint8_t buf[32] = {0};
@@ -555,7 +623,7 @@ static void test_errors(void)
     rn_error_free(err);
     err = NULL;
     snprintf(d.photometric, sizeof d.photometric, "MONOCHROME2");
-    RnPreprocessOptions big = {RN_IMAGE_MAX_SIZE + 1};
+    RnPreprocessOptions big = {.size = RN_IMAGE_MAX_SIZE + 1};
     CHECK(!rn_image_preprocess_frame(&d, buf, 32, &a, false, &big, &p, &err));
     CHECK_EQ_INT(rn_error_code(err), RN_ERROR_INVALID);
     rn_error_free(err);
@@ -630,6 +698,7 @@ int main(void)
     test_robust_window();
     test_colour();
     test_palette();
+    test_luts();
     test_errors();
     test_png();
     TEST_DONE();

@@ -50,20 +50,27 @@ static void test_attrs(void)
     }
     rn_dicom_close(f);
 
-    /* Multi-valued window: the first pair (40/100 of 40\40\40, 100\100\200). */
+    /* Multi-valued window: the first pair (40/100 of 40\40\40, 100\100\200),
+     * then the other two. */
     f = open_file("pydicom/test_files/J2K_pixelrep_mismatch.dcm");
     if (f) {
         CHECK(rn_image_attrs_from_dataset(rn_dicom_get_dataset(f), &a, NULL));
         CHECK(a.has_window);
         CHECK_NEAR(a.window_center, 40, 0);
         CHECK_NEAR(a.window_width, 100, 0);
+        CHECK_EQ_INT(a.more_window_count, 2);
+        CHECK_NEAR(a.more_windows[0].width, 100, 0);
+        CHECK_NEAR(a.more_windows[1].center, 40, 0);
+        CHECK_NEAR(a.more_windows[1].width, 200, 0);
+        CHECK_EQ_INT(rn_image_voi_count(&a), 3);
+        CHECK(!a.has_modality_lut && a.voi_lut_count == 0);
     }
     rn_dicom_close(f);
 }
 
 static void test_preprocess_file(void)
 {
-    RnPreprocessOptions o = {64};
+    RnPreprocessOptions o = {.size = 64};
     RnPreprocessed p;
     RnError *err = NULL;
     RnDicomFile *f = open_file("pydicom/test_files/MR_small.dcm");

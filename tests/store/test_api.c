@@ -323,10 +323,11 @@ static void write_reports(const char *ws, const char *csv)
     }
 }
 
-static bool ingest(const char *ws, const char *src, const char *reports)
+static bool ingest_opts(const char *ws, const char *src, const char *reports, bool no_pixels)
 {
     RnIngestOptions o;
     rn_ingest_options_init(&o);
+    o.no_pixels = no_pixels;
     o.sources = &src;
     o.n_sources = 1;
     o.reports_path = reports;
@@ -339,6 +340,40 @@ static bool ingest(const char *ws, const char *src, const char *reports)
     return ok;
 }
 
+static bool ingest(const char *ws, const char *src, const char *reports)
+{
+    return ingest_opts(ws, src, reports, false);
+}
+
+/* Metadata-only workspaces: the set is every object with pixel data (no
+ * drop policy can run), without thumbnails. */
+static void test_cursor_no_pixels(const char *src)
+{
+    char ws[512], db[600];
+    snprintf(ws, sizeof ws, "%s/nopix", tmp_root);
+    path_in(db, sizeof db, ws, RN_STORE_CATALOG);
+    if (!ingest_opts(ws, src, NULL, true))
+        return;
+    int64_t want = query_int(db, "SELECT count(*) FROM images WHERE has_pixels = 1 AND "
+                                 "sop_uid IS NOT NULL AND drop_reason IS NULL");
+    RnError *err = NULL;
+    RnStore *s = rn_store_open(ws, RN_STORE_READ, &err);
+    RnImageCursor *c = s ? rn_image_cursor_open(s, RN_CURSOR_ALL, &err) : NULL;
+    CHECK(c != NULL && want > 20);
+    CHECK_EQ_INT(c ? rn_image_cursor_count(c) : 0, want);
+    RnImageRow r;
+    int64_t n = 0;
+    while (c && rn_image_cursor_next(c, &r, &err)) {
+        CHECK(r.thumb == NULL && r.thumb_index == -1 && r.thumb_size == 0);
+        n++;
+    }
+    CHECK(err == NULL);
+    CHECK_EQ_INT(n, want);
+    rn_image_cursor_close(c);
+    rn_store_close(s);
+    rn_error_free(err);
+}
+
 static void test_cursor(void)
 {
     const char *data = getenv("RADNET_TESTDATA");
@@ -348,6 +383,7 @@ static void test_cursor(void)
     snprintf(csv, sizeof csv, "%s/reports.csv", tmp_root);
     path_in(db, sizeof db, ws, RN_STORE_CATALOG);
     path_in(thumbs, sizeof thumbs, ws, RN_STORE_THUMBS);
+    test_cursor_no_pixels(src);
     if (!ingest(ws, src, NULL))
         return;
     write_reports(ws, csv);

@@ -73,7 +73,10 @@ def state(ws):
     thumbs = np.load(os.path.join(ws, "thumbs.npy"), mmap_mode="r")
     images = {}
     for sop, idx, drop in query(ws, "SELECT sop_uid, thumb_index, drop_reason FROM images"):
-        digest = None if idx is None else hashlib.sha1(bytes(thumbs[idx])).hexdigest()
+        if idx is None or idx >= thumbs.shape[0]:
+            digest = None if idx is None else "row %d past the end of thumbs.npy" % idx
+        else:
+            digest = hashlib.sha1(bytes(thumbs[idx])).hexdigest()
         images[sop] = (digest, drop)
     reports = {}
     for uid, text in query(ws, "SELECT s.study_uid, r.text FROM reports r "
@@ -100,22 +103,29 @@ def synth(out, seed):
 # ---- 1. one writer at a time; readers beside it ---------------------------
 
 def test_concurrent(tmp, a, b):
-    ref = os.path.join(tmp, "ref")
-    ingest(ref, a, "--reports", os.path.join(a, "reports.csv"))
-    ingest(ref, b, "--reports", os.path.join(b, "reports.csv"))
-    want = state(ref)
-    for n in (2, 3):
+    refs = {}
+    for srcs in ((a,), (a, b)):
+        ref = os.path.join(tmp, "ref" if len(srcs) == 2 else "ref_a")
+        for src in srcs:
+            ingest(ref, src, "--reports", os.path.join(src, "reports.csv"))
+        refs[srcs] = state(ref)
+    # (sources in start order, seconds between starts): at once, staggered,
+    # the same source twice at once.
+    cases = [((a, b), 0.0), ((a, b, a), 0.1), ((a, b), 0.3), ((a, a), 0.0)]
+    for n, (jobs, stagger) in enumerate(cases):
         ws = os.path.join(tmp, "concurrent%d" % n)
-        jobs = [(a, "a"), (b, "b"), (a, "a")][:n]
+        what = "%d ingests %.1f s apart%s" % (len(jobs), stagger,
+                                              " (same source)" if len(set(jobs)) == 1 else "")
         procs = []
-        for src, _ in jobs:
+        for src in jobs:
+            # A commit per file: many commits, so unlocked writers interleave.
             procs.append(start("ingest", src, "-w", ws, "-j", "1", "--wait", "300",
-                               "--reports", os.path.join(src, "reports.csv")))
-            time.sleep(0.3)
+                               "--batch", "1", "--reports", os.path.join(src, "reports.csv")))
+            time.sleep(stagger)
         for p in procs:
             err = p.communicate()[1]
-            check(p.returncode in (0, 3), "concurrent ingest exit %d: %s" % (p.returncode, err))
-        same_state(state(ws), want, "%d concurrent ingests" % n)
+            check(p.returncode in (0, 3), "%s: exit %d: %s" % (what, p.returncode, err))
+        same_state(state(ws), refs[tuple(sorted(set(jobs)))], what)
         # The catalogue agrees with thumbs.npy: every row it names exists.
         rows = np.load(os.path.join(ws, "thumbs.npy"), mmap_mode="r").shape[0]
         top = query(ws, "SELECT coalesce(max(thumb_index), -1) FROM images")[0][0]

