@@ -448,8 +448,6 @@ RnJsonRef rn_json_get(const RnJson *doc, RnJsonRef object, const char *key);
 const char *rn_json_get_string(const RnJson *doc, RnJsonRef v, size_t *len);
 /* Numbers (and booleans as 0/1); 0 otherwise. */
 double rn_json_number(const RnJson *doc, RnJsonRef v);
-/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
-bool rn_utf8_string_valid(const uint8_t *s, size_t n);
 
 /* ---- BLAS (every BLAS call of radnet lives in src/core/blas.c) ------- */
 

@@ -186,7 +186,7 @@ static bool string_lit(Parser *p, size_t *off, size_t *len)
         }
     }
     *len = a->len - *off;
-    if (!rn_utf8_string_valid(a->data + *off, *len))
+    if (!rn_text_utf8_valid(a->data + *off, *len))
         return fail(p, "invalid UTF-8 in string");
     /* NUL-terminate in the arena so callers get C strings */
     return rn_buf_append(a, "", 1, p->err);
@@ -345,38 +345,6 @@ static bool value(Parser *p, int depth, size_t *idx)
     return true;
 }
 
-bool rn_utf8_string_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t k;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            k = 1, cp = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            k = 2, cp = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            k = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
 
 RnJson *rn_json_parse(const char *text, size_t n, RnError **err)
 {

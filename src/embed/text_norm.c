@@ -211,9 +211,9 @@ bool rn_text_normalize(RnTextNorm *tn, const char *text, size_t n, RnBuf *out,
                        size_t *tokens, RnError **err)
 {
     const uint8_t *in = (const uint8_t *)text;
-    if (!rn_utf8_string_valid(in, n)) {
+    if (!rn_text_utf8_valid(in, n)) {
         tn->scratch.len = 0;
-        if (!rn_latin2_to_utf8(in, n, &tn->scratch, err))
+        if (!rn_text_append_utf8(&tn->scratch, in, n, RN_TEXT_AUTO, err))
             return false;
         in = tn->scratch.data;
         n = tn->scratch.len;

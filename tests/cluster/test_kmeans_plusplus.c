@@ -30,7 +30,7 @@ static double chi2_quantile(double df, double z)
 
 int main(void)
 {
-    RnClusterData X = {.dtype = RN_DTYPE_F64, .n = N, .d = 1, .data = points};
+    RnMatrix X = {.data = points, .rows = N, .cols = 1, .dtype = RN_DTYPE_F64};
     static long count[N][N];
     double centers[2];
     size_t idx[2];
