@@ -119,6 +119,7 @@ void rn_run_options_init(RnRunOptions *o);
 typedef struct RnRunSummary {
     uint64_t images;            /* rows clustered */
     size_t k;
+    bool k_auto;                /* k was chosen by the sweep */
     bool step_skipped[RN_STEP_COUNT]; /* up to date: nothing redone */
     size_t n_inputs;
     char inputs[16][64];
@@ -184,12 +185,11 @@ typedef struct RnExportOptions {
     bool json;                  /* JSON array of objects instead of CSV */
     bool reveal_uids;           /* id = SOPInstanceUID, ExamID as found
                                  * (IDENTIFYING) */
-    bool with_paths;            /* add the file path (IDENTIFYING) */
 } RnExportOptions;
 
 /* Columns id,ExamID,Modality,BodyPartExamined,Cluster,region,distance,
- * silhouette,outlier,name[,path]: one line per image of the last finished
- * run (rows.csv order), then the assigned ones. id and ExamID are
+ * silhouette,outlier,name: one line per image of the last finished
+ * run and of the images assigned since, in SOPInstanceUID order. id and ExamID are
  * rn_store_pseudonym of the SOPInstanceUID and the ExamID unless
  * reveal_uids. Written atomically to path. */
 bool rn_run_export(RnStore *s, const char *path, const RnExportOptions *o,

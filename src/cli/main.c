@@ -22,6 +22,9 @@ static const RnCommand commands[] = {
     {"embed", "one source's embedding of every image (pixels, metadata, text)", cmd_embed},
     {"fuse", "fuse the embeddings into WS/embeddings/fused.npy", cmd_fuse},
     {"study", "the extractor-selection study; records the fusion choice", cmd_study},
+    {"run", "the whole pipeline: ingest, embed, fuse, cluster, evaluate, export", cmd_run},
+    {"export", "labels of the last run as CSV or JSON (pseudonymised)", cmd_export},
+    {"names", "import the curators' cluster names (names import -w WS FILE)", cmd_names},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
