@@ -56,5 +56,6 @@ int cmd_study(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_names(int argc, char **argv);
+int cmd_assign(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const RnCommand commands[] = {
     {"study", "the extractor-selection study; records the fusion choice", cmd_study},
     {"run", "the whole pipeline: ingest, embed, fuse, cluster, evaluate, export", cmd_run},
     {"export", "labels of the last run as CSV or JSON (pseudonymised)", cmd_export},
+    {"assign", "label new images with the last run's frozen models", cmd_assign},
     {"names", "import the curators' cluster names (names import -w WS FILE)", cmd_names},
 };
 

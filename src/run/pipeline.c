@@ -234,6 +234,16 @@ static bool run_params(RuRun *r, RnBuf *out, RnError **err)
         ok = ru_artifact_hash(r->s, names[i], h, err);
         rn_json_kv_string(w, names[i], h);
     }
+    /* the frozen models assign uses */
+    for (size_t i = 0; ok && i <= r->sum->n_inputs; i++) {
+        char name[96], h[17];
+        if (i < r->sum->n_inputs)
+            snprintf(name, sizeof name, "models/%s.model", r->sum->inputs[i]);
+        else
+            snprintf(name, sizeof name, "models/fusion.model");
+        ok = ru_artifact_hash(r->s, name, h, err);
+        rn_json_kv_string(w, name, h);
+    }
     rn_json_end_object(w);
     rn_json_end_object(w);
     ok = ok && rn_json_finish(w, err);

@@ -418,7 +418,7 @@ void rn_run_results_assigned(const RnRunResults *r, size_t i, RnRunRow *out)
     *out = (RnRunRow){r->a_sop[i], r->a_cluster[i], r->a_dist[i], NAN, r->a_outlier[i]};
 }
 
-bool rn_run_results_find(const RnRunResults *r, const char *sop_uid, RnRunRow *out)
+static bool find_in_run(const RnRunResults *r, const char *sop_uid, size_t *at)
 {
     /* rows.csv is in SOPInstanceUID byte order (SPEC §9) */
     size_t lo = 0, hi = r->n;
@@ -426,13 +426,32 @@ bool rn_run_results_find(const RnRunResults *r, const char *sop_uid, RnRunRow *o
         size_t mid = lo + (hi - lo) / 2;
         int c = strcmp(r->sop[mid], sop_uid);
         if (c == 0) {
-            rn_run_results_row(r, mid, out);
+            *at = mid;
             return true;
         }
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
+    }
+    return false;
+}
+
+bool ru_results_in_run(const RnRunResults *r, const char *sop_uid, int32_t *cluster)
+{
+    size_t at;
+    if (!find_in_run(r, sop_uid, &at))
+        return false;
+    *cluster = r->cluster[at];
+    return true;
+}
+
+bool rn_run_results_find(const RnRunResults *r, const char *sop_uid, RnRunRow *out)
+{
+    size_t at;
+    if (find_in_run(r, sop_uid, &at)) {
+        rn_run_results_row(r, at, out);
+        return true;
     }
     for (size_t i = r->n_assigned; i-- > 0;)
         if (strcmp(r->a_sop[i], sop_uid) == 0) {

@@ -32,6 +32,9 @@ bool ru_artifact_current(RnStore *s, const char *name, const char *params, bool 
 bool ru_put(RnStore *s, const char *name, const RnBuf *data, int64_t run, const char *params,
             RnError **err);
 
+/* True when the run itself labelled sop_uid (*cluster: its label). */
+bool ru_results_in_run(const RnRunResults *r, const char *sop_uid, int32_t *cluster);
+
 #endif
 
 /* ---- the run's working state (pipeline.c, steps.c) ---------------------- */
