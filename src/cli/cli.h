@@ -53,5 +53,6 @@ int cmd_metrics(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_fuse(int argc, char **argv);
 int cmd_study(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const RnCommand commands[] = {
     {"embed", "one source's embedding of every image (pixels, metadata, text)", cmd_embed},
     {"fuse", "fuse the embeddings into WS/embeddings/fused.npy", cmd_fuse},
     {"study", "the extractor-selection study; records the fusion choice", cmd_study},
+    {"report", "static HTML report of the clusters, with cluster naming", cmd_report},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
