@@ -57,5 +57,6 @@ int cmd_run(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_names(int argc, char **argv);
 int cmd_assign(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

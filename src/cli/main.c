@@ -26,6 +26,7 @@ static const RnCommand commands[] = {
     {"export", "labels of the last run as CSV or JSON (pseudonymised)", cmd_export},
     {"assign", "label new images with the last run's frozen models", cmd_assign},
     {"names", "import the curators' cluster names (names import -w WS FILE)", cmd_names},
+    {"report", "static HTML report of the clusters, with cluster naming", cmd_report},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
