@@ -1,5 +1,5 @@
 /* radnet run: the whole pipeline on a workspace (SPEC §1, §2, §8, §9) —
- * ingest → embed → fuse → cluster → evaluate → export — its results, the
+ * ingest → embed → fuse → cluster → evaluate → report → export — its results, the
  * curators' cluster names, and `assign` for images added later.
  *
  * ARTIFACTS A FINISHED RUN LEAVES (all committed through the store; read
@@ -47,6 +47,10 @@
  *                                  outlier` for images labelled with the
  *                                  frozen models (not rows of rows.csv).
  *
+ *   report/                        the HTML report (rn_report_render of
+ *                                  report.h, written by `radnet run`);
+ *   report/params.json             artifact: the hashes it was made from.
+ *
  * Stage "run" records one run per `radnet run`; its params JSON holds the
  * hashes of every artifact above, and a finished run (status done) is what
  * export, report and assign read.
@@ -90,6 +94,7 @@ typedef enum RnRunStep {
     RN_STEP_FUSE,
     RN_STEP_CLUSTER,
     RN_STEP_EVALUATE,
+    RN_STEP_REPORT,
     RN_STEP_EXPORT,
     RN_STEP_COUNT,
 } RnRunStep;
@@ -110,6 +115,7 @@ typedef struct RnRunOptions {
     double lock_wait;
     const char *command;        /* recorded in the run (no identifiers) */
     const char *labels_path;    /* export target; NULL: WS/labels.csv */
+    const char *report_dir;     /* HTML report; NULL: WS/report */
     RnRunProgress progress;
     void *progress_user;
 } RnRunOptions;

@@ -18,7 +18,8 @@ static void run_usage(FILE *out)
             "image (the extractors 'radnet study' chose, else image-pca, meta-authors\n"
             "and text-tfidf), fuse, cluster with k-means (k = 50 as in the paper;\n"
             "'auto' sweeps k and takes the elbow), evaluate against the archive's own\n"
-            "Modality and region, and export the labels. Every step is checkpointed in\n"
+            "Modality and region, write the HTML report (WS/report/index.html) and\n"
+            "export the labels. Every step is checkpointed in\n"
             "WS: a rerun skips what is done, a killed run resumes, a changed option\n"
             "redoes only the steps that depend on it.\n"
             "\n"
@@ -127,6 +128,7 @@ static void print_summary(const char *ws, const char *labels, const RnRunSummary
     rn_run_results_close(r);
     rn_store_close(st);
     printf("\nWritten:\n");
+    printf("  report       %s/report/index.html (open in a browser)\n", ws);
     printf("  labels       %s\n", labels);
     printf("  per image    %s/%s\n", ws, RN_RUN_LABELS);
     printf("  per cluster  %s/%s\n", ws, RN_RUN_CLUSTERS);

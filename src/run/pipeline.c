@@ -1,4 +1,4 @@
-/* `radnet run`: ingest → embed → fuse → cluster → evaluate → export, each
+/* `radnet run`: ingest → embed → fuse → cluster → evaluate → report → export, each
  * step skipped when its artifacts are current (contract: run.h). */
 #include "run_internal.h"
 #include "radnet/embed.h"
@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const step_names[RN_STEP_COUNT] = {
-    "ingest", "embed", "fuse", "cluster", "evaluate", "export",
+    "ingest", "embed", "fuse", "cluster", "evaluate", "report", "export",
 };
 
 const char *rn_run_step_name(RnRunStep s)
@@ -284,7 +284,7 @@ static bool run_all(RuRun *r, RnError **err)
         return false;
     r->sum->images = r->n;
     return ru_step_cluster(r, err) && ru_step_evaluate(r, err) && record_run(r, err) &&
-           step_export(r, err);
+           ru_step_report(r, err) && step_export(r, err);
 }
 
 bool rn_run(const char *ws, const RnRunOptions *o, RnRunSummary *summary, RnError **err)

@@ -60,6 +60,9 @@ typedef struct RuRun {
 bool ru_step_cluster(RuRun *r, RnError **err);
 /* Evaluate step: run/evaluation.json; fills the summary's figures. */
 bool ru_step_evaluate(RuRun *r, RnError **err);
+/* Report step: the HTML report of the recorded run (skipped when made from
+ * the same artifacts). */
+bool ru_step_report(RuRun *r, RnError **err);
 /* Reads run/labels.csv (n rows) into the arrays (each may be NULL). */
 bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double *sil,
                     bool *outlier, RnError **err);

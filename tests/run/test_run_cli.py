@@ -30,7 +30,8 @@ def run(*args, ok=True):
 
 K = "12"
 RESULTS = ["run/labels.csv", "run/clusters.csv", "run/evaluation.json",
-           "models/cluster.rnc", "embeddings/fused.npy", "models/fusion.model", "labels.csv"]
+           "models/cluster.rnc", "embeddings/fused.npy", "models/fusion.model", "labels.csv",
+           "report/index.html"]
 
 
 def digests(ws):
@@ -71,6 +72,8 @@ def check_outputs(ws, arch):
     check(ev["baseline"]["input"] == "image-pca", "baseline is the image input alone")
     x = np.load(f"{ws}/embeddings/fused.npy")
     check(x.shape[0] == n and np.isfinite(x).all(), "fused rows")
+    check(os.path.getsize(f"{ws}/report/index.html") > 0 and
+          len(glob.glob(f"{ws}/report/cluster-*.html")) == int(K), "report pages")
     export = read_csv(f"{ws}/labels.csv")
     check(len(export) == n, "WS/labels.csv: every image")
     check(list(export[0].keys()) == ["id", "ExamID", "Modality", "BodyPartExamined",
@@ -167,13 +170,13 @@ def main():
         check(digests(ref) == before, "rerun leaves every output byte-identical")
         # a changed k redoes cluster and evaluate only
         p = run("run", *args[:-4], "-k", "5", "-j", "2")
-        check("Steps redone: cluster evaluate" in p.stdout, "-k 5: " + p.stdout)
+        check("Steps redone: cluster evaluate report\n" in p.stdout, "-k 5: " + p.stdout)
         run("run", *args)
         check(digests(ref) == before, "back to k 12: the same outputs")
 
         # resume after kill -9 in each step gives the uninterrupted labels
         for line in ("embed:", "fuse:", "cluster: k-means", "evaluate: metrics",
-                     "export:"):
+                     "report:", "export:"):
             ws = f"{tmp}/kill"
             shutil.rmtree(ws, ignore_errors=True)
             run_killed_at(ws, arch, line)
