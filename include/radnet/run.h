@@ -41,11 +41,14 @@
  *                                  header `cluster,name` (UTF-8, RFC 4180).
  *                                  The report's "save names" writes this
  *                                  same format; a cluster not listed has no
- *                                  name.
+ *                                  name. Names belong to the clustering they
+ *                                  were given for: a run that refits
+ *                                  models/cluster.rnc leaves them unused.
  *   run/assigned.csv               only after `radnet assign`: header
  *                                  `sop_instance_uid,cluster,distance,
  *                                  outlier` for images labelled with the
- *                                  frozen models (not rows of rows.csv).
+ *                                  frozen models (not rows of rows.csv);
+ *                                  unused once a run refits the model.
  *
  *   report/                        the HTML report (rn_report_render of
  *                                  report.h, written by `radnet run`);
@@ -214,6 +217,8 @@ typedef struct RnAssignSummary {
  * frozen extractors, fuses with its fusion model, predicts with its
  * cluster model, flags distances above the cluster's threshold as
  * outliers, and commits run/assigned.csv (earlier assignments kept).
+ * The images stay in the catalogue: a later `radnet run` clusters them
+ * with the rest.
  * verify: also recomputes every row of the run through the frozen models
  * and counts those that get the run's label (checked, agreed). Refuses
  * (RN_ERROR_INVALID) when there is no finished run, or a model artifact is

@@ -187,6 +187,7 @@ static bool assign_store(Assign *a, RnError **err)
     a->res = rn_run_results_open(a->s, err);
     if (!a->res || !load_models(a, err))
         return false;
+    char params[40];
     bool ok = rn_buf_append_str(&a->out, "sop_instance_uid,cluster,distance,outlier\n", err);
     for (size_t i = 0; ok && i < rn_run_results_assigned_count(a->res); i++) {
         RnRunRow r;
@@ -197,7 +198,8 @@ static bool assign_store(Assign *a, RnError **err)
     }
     ok = ok && assign_rows(a, err);
     if (ok && a->sum->new_images)
-        ok = ru_put(a->s, RN_RUN_ASSIGNED, &a->out, rn_run_results_run_id(a->res), NULL, err);
+        ok = ru_model_params(a->s, params, err) &&
+             ru_put(a->s, RN_RUN_ASSIGNED, &a->out, rn_run_results_run_id(a->res), params, err);
     return ok;
 }
 

@@ -239,12 +239,26 @@ static bool set_name(void *user, size_t cl, const char *name, RnError **err)
     return (r->clusters[cl].name = keep(r, 3 * cl + 2, name, err)) != NULL;
 }
 
+/* Names and assignments belong to one clustering: their files are
+ * committed with the cluster model's hash as params and ignored once the
+ * model changed. */
+bool ru_model_params(RnStore *s, char out[40], RnError **err)
+{
+    char h[17];
+    if (!ru_artifact_hash(s, RN_RUN_CLUSTER_MODEL, h, err))
+        return false;
+    snprintf(out, 40, "{\"model\":\"%s\"}", h);
+    return true;
+}
+
 static bool read_names(RnRunResults *r, RnStore *s, RnError **err)
 {
-    char *text = NULL;
+    char *text = NULL, params[40];
     size_t len = 0;
-    bool found = false;
-    bool ok = ru_read_artifact(s, RN_RUN_NAMES, &text, &len, &found, err) &&
+    bool found = false, same = false;
+    bool ok = ru_model_params(s, params, err) &&
+              ru_artifact_current(s, RN_RUN_NAMES, params, &same, err) &&
+              (!same || ru_read_artifact(s, RN_RUN_NAMES, &text, &len, &found, err)) &&
               (!found || parse_names(text, len, RN_RUN_NAMES, r->k, set_name, r, err));
     free(text);
     return ok;
@@ -252,10 +266,13 @@ static bool read_names(RnRunResults *r, RnStore *s, RnError **err)
 
 static bool read_assigned(RnRunResults *r, RnStore *s, RnError **err)
 {
-    char *text = NULL;
+    char *text = NULL, params[40];
     size_t len = 0, cap = 0;
-    bool found = false;
-    if (!ru_read_artifact(s, RN_RUN_ASSIGNED, &text, &len, &found, err))
+    bool found = false, same = false;
+    /* assignments belong to the clustering they were made with */
+    if (!ru_model_params(s, params, err) ||
+        !ru_artifact_current(s, RN_RUN_ASSIGNED, params, &same, err) ||
+        (same && !ru_read_artifact(s, RN_RUN_ASSIGNED, &text, &len, &found, err)))
         return false;
     if (!found)
         return true;
@@ -488,7 +505,9 @@ bool rn_run_names_import(RnStore *s, const char *path, size_t *n_names, RnError 
             ok = rn_buf_printf(&out, err, "%zu,", c) &&
                  ru_csv_field(&out, r->clusters[c].name, err) &&
                  rn_buf_append_str(&out, "\n", err);
-    ok = ok && ru_put(s, RN_RUN_NAMES, &out, r->run_id, NULL, err);
+    char params[40];
+    ok = ok && ru_model_params(s, params, err) &&
+         ru_put(s, RN_RUN_NAMES, &out, r->run_id, params, err);
     if (ok && n_names)
         *n_names = count;
     rn_buf_free(&out);

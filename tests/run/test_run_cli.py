@@ -248,6 +248,10 @@ def main():
         check(len(read_csv(out2)) == len(ex) + len(assigned), "assigned images are exported")
         p = run("assign", "-w", ref)
         check(p.stdout.startswith("0 new images"), "assign again: nothing new")
+        # a new clustering leaves the old names unused (and exports still work)
+        run("run", *args[:-4], "-k", "5", "-j", "2", "--quiet")
+        run("export", "-w", ref, "--out", out)
+        check(all(e["name"] == "" for e in read_csv(out)), "names of another clustering unused")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{checks} checks, {failures} failures")
