@@ -69,7 +69,7 @@ static bool label_rows(RnStore *s, const RnReportOptions *o, RnReportData *d,
     double *dist = labels ? rn_malloc((d->n_rows + 1) * sizeof *dist, err) : NULL;
     d->labels = labels;
     d->distance = dist;
-    return dist && rn_cluster_model_predict(*model, &fused->m, NULL, labels, dist, err);
+    return dist && rn_cluster_model_predict(*model, &fused->m, NULL, labels, dist, NULL, err);
 }
 
 bool rn_report_write(const char *ws, const char *out_dir, const RnReportOptions *o,

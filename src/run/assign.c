@@ -130,7 +130,7 @@ static bool flush(Assign *a, RnError **err)
     RnMatrix X = {.data = fused, .rows = n, .cols = rn_fusion_dim(a->fusion),
                   .dtype = RN_DTYPE_F32};
     ok = ok && rn_fusion_transform(a->fusion, in, ni, fused, NULL, err) &&
-         rn_cluster_model_predict(a->cluster, &X, a->pool, labels, dist, err);
+         rn_cluster_model_predict(a->cluster, &X, a->pool, labels, dist, NULL, err);
     for (size_t i = 0; ok && i < n; i++) {
         Item *it = &a->items[i];
         if (it->known >= 0) {
