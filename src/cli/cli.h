@@ -53,6 +53,10 @@ int cmd_metrics(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_fuse(int argc, char **argv);
 int cmd_study(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_names(int argc, char **argv);
+int cmd_assign(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 #endif

@@ -22,6 +22,10 @@ static const RnCommand commands[] = {
     {"embed", "one source's embedding of every image (pixels, metadata, text)", cmd_embed},
     {"fuse", "fuse the embeddings into WS/embeddings/fused.npy", cmd_fuse},
     {"study", "the extractor-selection study; records the fusion choice", cmd_study},
+    {"run", "the whole pipeline: ingest, embed, fuse, cluster, evaluate, report", cmd_run},
+    {"export", "labels of the last run as CSV or JSON (pseudonymised)", cmd_export},
+    {"assign", "label new images with the last run's frozen models", cmd_assign},
+    {"names", "import the curators' cluster names (names import -w WS FILE)", cmd_names},
     {"report", "static HTML report of the clusters, with cluster naming", cmd_report},
 };
 

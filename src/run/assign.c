@@ -1,0 +1,233 @@
+/* `radnet assign`: labels images added after the last finished run with
+ * its frozen extractors, fusion and centres (contract: run.h). */
+#include "run_internal.h"
+#include "radnet/cluster.h"
+#include "radnet/embed.h"
+#include "radnet/fusion.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 256u
+
+/* One row copied out of the cursor (its fields are borrowed). */
+typedef struct Item {
+    char *sop, *modality, *region, *elements, *report;
+    uint8_t *thumb;
+    uint32_t thumb_size;
+    int32_t known;      /* the run's label (verify), -1: a new image */
+} Item;
+
+typedef struct Assign {
+    RnStore *s;
+    RnRunResults *res;
+    RnFusionModel *fusion;
+    RnEmbedModel *embed[RN_FUSION_MAX_INPUTS];
+    RnClusterModel *cluster;
+    RnPool *pool;
+    bool verify;
+    RnAssignSummary *sum;
+    Item items[BATCH];
+    size_t n_items;
+    RnBuf out;          /* assigned.csv being built */
+} Assign;
+
+static void item_clear(Item *it)
+{
+    free(it->sop);
+    free(it->modality);
+    free(it->region);
+    free(it->elements);
+    free(it->report);
+    free(it->thumb);
+    memset(it, 0, sizeof *it);
+}
+
+static bool load_model(Assign *a, const char *name, void **out, int kind, RnError **err)
+{
+    char *path = rn_store_artifact_path(a->s, name, err);
+    if (!path)
+        return false;
+    *out = kind == 0   ? (void *)rn_fusion_model_load(path, err)
+           : kind == 1 ? (void *)rn_embed_model_load(path, err)
+                       : (void *)rn_cluster_model_load(path, err);
+    free(path);
+    return *out != NULL;
+}
+
+/* The frozen models; rn_run_results_open has checked they are the run's. */
+static bool load_models(Assign *a, RnError **err)
+{
+    if (!load_model(a, "models/fusion.model", (void **)&a->fusion, 0, err) ||
+        !load_model(a, RN_RUN_CLUSTER_MODEL, (void **)&a->cluster, 2, err))
+        return false;
+    for (size_t i = 0; i < rn_fusion_input_count(a->fusion); i++) {
+        char name[96];
+        snprintf(name, sizeof name, "models/%s.model", rn_fusion_input_name(a->fusion, i));
+        if (!load_model(a, name, (void **)&a->embed[i], 1, err))
+            return false;
+        if (rn_embed_model_dim(a->embed[i]) != rn_fusion_input_dim(a->fusion, i)) {
+            rn_error_set(err, RN_ERROR_INVALID, "%s does not match the fusion model", name);
+            return false;
+        }
+        rn_embed_model_set_threads(a->embed[i], 1);
+    }
+    if (rn_cluster_model_info(a->cluster)->d != rn_fusion_dim(a->fusion)) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s does not match the fusion model",
+                     RN_RUN_CLUSTER_MODEL);
+        return false;
+    }
+    return true;
+}
+
+static bool copy_item(Item *it, const RnImageRow *row, int32_t known, RnError **err)
+{
+    it->known = known;
+    it->thumb_size = row->thumb ? row->thumb_size : 0;
+    size_t tn = (size_t)it->thumb_size * it->thumb_size;
+    it->sop = rn_strdup(row->sop_uid, err);
+    it->modality = rn_strdup(row->modality, err);
+    it->region = rn_strdup(row->region, err);
+    it->elements = rn_strdup(row->elements_json, err);
+    it->report = row->report ? rn_strdup(row->report, err) : NULL;
+    it->thumb = tn ? rn_malloc(tn, err) : NULL;
+    if (it->thumb)
+        memcpy(it->thumb, row->thumb, tn);
+    return it->sop && it->modality && it->region && it->elements &&
+           (!row->report || it->report) && (!tn || it->thumb);
+}
+
+/* Embeds, fuses and predicts the batch; appends new rows to a->out. */
+static bool flush(Assign *a, RnError **err)
+{
+    size_t n = a->n_items, ni = rn_fusion_input_count(a->fusion);
+    if (n == 0)
+        return true;
+    RnEmbedItem ei[BATCH];
+    for (size_t i = 0; i < n; i++) {
+        Item *it = &a->items[i];
+        ei[i] = (RnEmbedItem){it->sop, it->modality, it->region, it->thumb, it->thumb_size,
+                              it->elements, it->report};
+    }
+    float *x[RN_FUSION_MAX_INPUTS] = {0};
+    RnFusionInput in[RN_FUSION_MAX_INPUTS];
+    float *fused = rn_malloc(n * rn_fusion_dim(a->fusion) * sizeof *fused + 1, err);
+    int32_t labels[BATCH];
+    double dist[BATCH];
+    bool ok = fused != NULL;
+    for (size_t j = 0; ok && j < ni; j++) {
+        size_t d = rn_fusion_input_dim(a->fusion, j);
+        const char *name = rn_fusion_input_name(a->fusion, j);
+        ok = (x[j] = rn_malloc(n * d * sizeof *x[j] + 1, err)) &&
+             rn_embed_transform(a->embed[j], ei, n, x[j], err);
+        in[j] = (RnFusionInput){.name = name,
+                                .x = {.data = x[j], .rows = n, .cols = d, .dtype = RN_DTYPE_F32},
+                                .missing = strncmp(name, "text-", 5) == 0
+                                               ? RN_FUSION_INDICATOR_LAST
+                                               : RN_FUSION_MISSING_NAN};
+    }
+    RnMatrix X = {.data = fused, .rows = n, .cols = rn_fusion_dim(a->fusion),
+                  .dtype = RN_DTYPE_F32};
+    ok = ok && rn_fusion_transform(a->fusion, in, ni, fused, NULL, err) &&
+         rn_cluster_model_predict(a->cluster, &X, a->pool, labels, dist, err);
+    for (size_t i = 0; ok && i < n; i++) {
+        Item *it = &a->items[i];
+        if (it->known >= 0) {
+            a->sum->checked++;
+            a->sum->agreed += labels[i] == it->known;
+            continue;
+        }
+        RnRunCluster c;
+        rn_run_results_cluster(a->res, (size_t)labels[i], &c);
+        bool outlier = dist[i] > c.threshold;
+        a->sum->new_images++;
+        a->sum->outliers += outlier;
+        ok = ru_csv_field(&a->out, it->sop, err) &&
+             rn_buf_printf(&a->out, err, ",%d,%.9g,%d\n", labels[i], dist[i], outlier ? 1 : 0);
+    }
+    for (size_t j = 0; j < ni; j++)
+        free(x[j]);
+    free(fused);
+    for (size_t i = 0; i < n; i++)
+        item_clear(&a->items[i]);
+    a->n_items = 0;
+    return ok;
+}
+
+/* Every image of the catalogue the run did not label (and, to verify,
+ * every one it did). */
+static bool assign_rows(Assign *a, RnError **err)
+{
+    RnImageCursor *c = rn_image_cursor_open(a->s, RN_CURSOR_ALL, err);
+    if (!c)
+        return false;
+    RnImageRow row;
+    RnError *e = NULL;
+    bool ok = true;
+    while (ok && rn_image_cursor_next(c, &row, &e)) {
+        int32_t known = -1;
+        RnRunRow seen;
+        if (ru_results_in_run(a->res, row.sop_uid, &known) ? !a->verify
+                                                           : rn_run_results_find(a->res, row.sop_uid, &seen))
+            continue;   /* labelled by the run (not verifying) or assigned before */
+        ok = copy_item(&a->items[a->n_items++], &row, known, err) &&
+             (a->n_items < BATCH || flush(a, err));
+    }
+    rn_image_cursor_close(c);
+    if (e) {
+        rn_error_propagate(err, e);
+        return false;
+    }
+    return ok && flush(a, err);
+}
+
+static bool assign_store(Assign *a, RnError **err)
+{
+    a->res = rn_run_results_open(a->s, err);
+    if (!a->res || !load_models(a, err))
+        return false;
+    bool ok = rn_buf_append_str(&a->out, "sop_instance_uid,cluster,distance,outlier\n", err);
+    for (size_t i = 0; ok && i < rn_run_results_assigned_count(a->res); i++) {
+        RnRunRow r;
+        rn_run_results_assigned(a->res, i, &r);
+        ok = ru_csv_field(&a->out, r.sop_uid, err) &&
+             rn_buf_printf(&a->out, err, ",%d,%.9g,%d\n", r.cluster, r.distance,
+                           r.outlier ? 1 : 0);
+    }
+    ok = ok && assign_rows(a, err);
+    if (ok && a->sum->new_images)
+        ok = ru_put(a->s, RN_RUN_ASSIGNED, &a->out, rn_run_results_run_id(a->res), NULL, err);
+    return ok;
+}
+
+bool rn_assign(const char *ws, const char *const *sources, size_t n_sources, int threads,
+               bool verify, RnAssignSummary *summary, RnError **err)
+{
+    memset(summary, 0, sizeof *summary);
+    if (n_sources) {
+        RnIngestOptions io;
+        rn_ingest_options_init(&io);
+        io.sources = sources;
+        io.n_sources = n_sources;
+        io.threads = threads;
+        RnIngestSummary is;
+        if (!rn_ingest(ws, &io, &is, err))
+            return false;
+    }
+    Assign a = {.verify = verify, .sum = summary};
+    a.s = rn_store_open(ws, RN_STORE_WRITE, err);
+    a.pool = a.s ? rn_pool_open(threads, err) : NULL;
+    bool ok = a.pool && assign_store(&a, err);
+    for (size_t i = 0; i < a.n_items; i++)
+        item_clear(&a.items[i]);
+    for (size_t i = 0; i < RN_FUSION_MAX_INPUTS; i++)
+        rn_embed_model_free(a.embed[i]);
+    rn_fusion_model_free(a.fusion);
+    rn_cluster_model_close(a.cluster);
+    rn_run_results_close(a.res);
+    rn_buf_free(&a.out);
+    rn_pool_close(a.pool);
+    rn_store_close(a.s);
+    return ok;
+}

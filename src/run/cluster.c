@@ -1,0 +1,255 @@
+/* The cluster step of `radnet run`: k-means on the fused rows (the paper's
+ * settings), per-row distance, silhouette and outlier flag, per-cluster
+ * dominant Modality / region and outlier threshold (contract: run.h). */
+#include "run_internal.h"
+#include "radnet/cluster.h"
+#include "radnet/eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
+{
+    return rn_buf_printf(out, err, "{\"fused\":\"%s\",\"k\":%zu,\"seed\":%llu,\"algo\":\"kmeans\"}",
+                         r->fused_hash, r->o->k, (unsigned long long)r->o->seed) &&
+           rn_buf_terminate(out, err);
+}
+
+static void sweep_progress(void *ctx, size_t done, size_t total)
+{
+    ru_progress(ctx, RN_STEP_CLUSTER, "k sweep", done, total);
+}
+
+/* k = auto: the kneedle elbow of the inertia curve, else the best
+ * silhouette; the sweep is committed as run/choose_k.json. */
+static bool choose_k(RuRun *r, int64_t run, const char *params, RnError **err)
+{
+    RnKSweepOptions so;
+    rn_ksweep_options_default(&so);
+    so.k_min = 2;
+    so.k_max = r->n - 1 < 60 ? r->n - 1 : 60;
+    so.k_step = 2;
+    so.kmeans.seed = r->o->seed;
+    so.pool = r->pool;
+    RnKSweep sw = {0};
+    if (r->n < 4 || !rn_cluster_sweep_k(&r->fused.m, &so, sweep_progress, r, &sw, err)) {
+        if (r->n < 4)
+            rn_error_set(err, RN_ERROR_INVALID, "k auto needs at least 4 images");
+        return false;
+    }
+    size_t best = sw.elbow < sw.n_rows ? sw.elbow : sw.best_silhouette;
+    r->k = sw.rows[best].k;
+    RnBuf b = RN_BUF_INIT;
+    RnJsonWriter *w = rn_json_open(&b, 1, err);
+    bool ok = w && rn_ksweep_json(&sw, RN_ALGO_KMEANS, w) && rn_json_finish(w, err) &&
+              ru_put(r->s, RN_RUN_CHOOSE_K, &b, run, params, err);
+    rn_json_close(w);
+    rn_buf_free(&b);
+    rn_ksweep_free(&sw);
+    return ok;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The most frequent value of v[0..n) (sorted in place) and its share. */
+static const char *dominant(char **v, size_t n, double *share)
+{
+    qsort(v, n, sizeof *v, cmp_str);
+    const char *best = "";
+    size_t best_n = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i; j < n && strcmp(v[j], v[i]) == 0; j++)
+            ;
+        if (j - i > best_n) {
+            best_n = j - i;
+            best = v[i];
+        }
+    }
+    *share = n ? (double)best_n / (double)n : 0;
+    return best;
+}
+
+/* Quantile q of sorted x[0..n) (linear interpolation, numpy's default). */
+static double quantile(const double *x, size_t n, double q)
+{
+    if (n == 0)
+        return INFINITY;
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)pos;
+    return lo + 1 < n ? x[lo] + (pos - (double)lo) * (x[lo + 1] - x[lo]) : x[n - 1];
+}
+
+/* Per cluster: threshold, dominant values (clusters.csv); outlier flags. */
+static bool cluster_table(RuRun *r, RnBuf *out, RnError **err)
+{
+    char **vals = rn_calloc(r->n + 1, sizeof *vals, err);
+    double *d = rn_calloc(r->n + 1, sizeof *d, err);
+    double *thr = rn_calloc(r->k + 1, sizeof *thr, err);
+    bool ok = vals && d && thr &&
+              rn_buf_append_str(out, "cluster,size,threshold,modality,modality_share,"
+                                     "region,region_share\n", err);
+    for (size_t c = 0; ok && c < r->k; c++) {
+        size_t m = 0;
+        for (size_t i = 0; i < r->n; i++)
+            if ((size_t)r->labels[i] == c)
+                d[m++] = r->dist[i];
+        qsort(d, m, sizeof *d, cmp_double);
+        thr[c] = quantile(d, m, RN_RUN_OUTLIER_QUANTILE);
+        double ms, rs;
+        for (size_t i = 0, j = 0; i < r->n; i++)
+            if ((size_t)r->labels[i] == c)
+                vals[j++] = r->modality[i];
+        const char *mod = dominant(vals, m, &ms);
+        ok = rn_buf_printf(out, err, "%zu,%zu,%.17g,", c, m, thr[c]) &&
+             ru_csv_field(out, mod, err) && rn_buf_printf(out, err, ",%.4f,", ms);
+        for (size_t i = 0, j = 0; i < r->n; i++)
+            if ((size_t)r->labels[i] == c)
+                vals[j++] = r->region[i];
+        const char *reg = dominant(vals, m, &rs);
+        ok = ok && ru_csv_field(out, reg, err) && rn_buf_printf(out, err, ",%.4f\n", rs);
+    }
+    r->sum->outliers = 0;
+    for (size_t i = 0; ok && i < r->n; i++) {
+        r->outlier[i] = r->dist[i] > thr[r->labels[i]];
+        r->sum->outliers += r->outlier[i];
+    }
+    free(vals);
+    free(d);
+    free(thr);
+    return ok;
+}
+
+static bool labels_table(RuRun *r, RnBuf *out, RnError **err)
+{
+    bool ok = rn_buf_append_str(out, "row,cluster,distance,silhouette,outlier\n", err);
+    for (size_t i = 0; ok && i < r->n; i++) {
+        ok = rn_buf_printf(out, err, "%zu,%d,%.9g,", i, r->labels[i], r->dist[i]) &&
+             (isnan(r->sil[i]) || rn_buf_printf(out, err, "%.6f", r->sil[i])) &&
+             rn_buf_printf(out, err, ",%d\n", r->outlier[i] ? 1 : 0);
+    }
+    return ok;
+}
+
+static bool commit_model(RuRun *r, const RnClusterModel *m, int64_t run, const char *params,
+                         RnError **err)
+{
+    RnArtifactWriter *a = rn_store_artifact_begin(r->s, RN_RUN_CLUSTER_MODEL, err);
+    if (!a)
+        return false;
+    if (!rn_cluster_model_save(m, rn_artifact_tmp_path(a), err)) {
+        rn_store_artifact_abort(a);
+        return false;
+    }
+    return rn_store_artifact_commit(r->s, a, run, params, NULL, err);
+}
+
+static bool fit_and_commit(RuRun *r, int64_t run, const char *params, RnError **err)
+{
+    if (r->o->k == 0 && !choose_k(r, run, params, err))
+        return false;
+    if (r->k < 2 || r->k >= r->n) {
+        rn_error_set(err, RN_ERROR_INVALID,
+                     "k = %zu needs at least %zu images; the workspace has %zu (use -k)",
+                     r->k, r->k + 1, r->n);
+        return false;
+    }
+    ru_progress(r, RN_STEP_CLUSTER, "k-means", 0, 0);
+    RnClusterModelOptions co;
+    rn_cluster_model_options_default(&co, RN_ALGO_KMEANS, r->k);
+    co.seed = r->o->seed;
+    co.pool = r->pool;
+    RnClusterModel *m = rn_cluster_model_fit(&r->fused.m, &co, r->labels, r->dist, err);
+    if (!m)
+        return false;
+    bool ok = true;
+    if (r->n <= RN_RUN_SILHOUETTE_EXACT_MAX) {
+        ru_progress(r, RN_STEP_CLUSTER, "silhouette", 0, 0);
+        ok = rn_silhouette_samples(&r->fused.m, r->labels, RN_DISTANCE_EUCLIDEAN, r->pool,
+                                   r->sil, err);
+    }
+    RnBuf lab = RN_BUF_INIT, cl = RN_BUF_INIT;
+    ok = ok && cluster_table(r, &cl, err) && labels_table(r, &lab, err) &&
+         commit_model(r, m, run, params, err) &&
+         ru_put(r->s, RN_RUN_LABELS, &lab, run, params, err) &&
+         ru_put(r->s, RN_RUN_CLUSTERS, &cl, run, params, err);
+    rn_buf_free(&lab);
+    rn_buf_free(&cl);
+    rn_cluster_model_close(m);
+    return ok;
+}
+
+static bool cluster_current(RuRun *r, const char *params, bool *same, RnError **err)
+{
+    const char *names[] = {RN_RUN_CLUSTER_MODEL, RN_RUN_LABELS, RN_RUN_CLUSTERS,
+                           r->o->k == 0 ? RN_RUN_CHOOSE_K : NULL};
+    *same = true;
+    for (size_t i = 0; i < 4 && names[i] && *same; i++)
+        if (!ru_artifact_current(r->s, names[i], params, same, err))
+            return false;
+    return true;
+}
+
+/* Loads what an up-to-date cluster step left. */
+static bool load_current(RuRun *r, RnError **err)
+{
+    char *path = rn_store_artifact_path(r->s, RN_RUN_CLUSTER_MODEL, err);
+    RnClusterModel *m = path ? rn_cluster_model_load(path, err) : NULL;
+    free(path);
+    if (!m)
+        return false;
+    r->k = rn_cluster_model_info(m)->k;
+    rn_cluster_model_close(m);
+    if (!ru_labels_read(r->s, r->n, r->labels, r->dist, r->sil, r->outlier, err))
+        return false;
+    r->sum->outliers = 0;
+    for (size_t i = 0; i < r->n; i++)
+        r->sum->outliers += r->outlier[i];
+    return true;
+}
+
+bool ru_step_cluster(RuRun *r, RnError **err)
+{
+    r->labels = rn_calloc(r->n + 1, sizeof *r->labels, err);
+    r->dist = rn_calloc(r->n + 1, sizeof *r->dist, err);
+    r->sil = rn_calloc(r->n + 1, sizeof *r->sil, err);
+    r->outlier = rn_calloc(r->n + 1, sizeof *r->outlier, err);
+    if (!r->labels || !r->dist || !r->sil || !r->outlier)
+        return false;
+    for (size_t i = 0; i < r->n; i++)
+        r->sil[i] = NAN;
+    r->k = r->o->k;
+    RnBuf params = RN_BUF_INIT;
+    bool same = false;
+    bool ok = cluster_params(r, &params, err) &&
+              cluster_current(r, (char *)params.data, &same, err);
+    if (ok && same) {
+        r->sum->step_skipped[RN_STEP_CLUSTER] = true;
+        ok = load_current(r, err);
+    } else if (ok) {
+        int64_t run = 0;
+        ok = rn_store_run_begin(r->s, "cluster", "run (cluster)", (char *)params.data, &run,
+                                err);
+        if (ok) {
+            RnError *e = NULL;
+            ok = fit_and_commit(r, run, (char *)params.data, &e);
+            rn_store_run_end(r->s, run, ok ? RN_RUN_DONE : RN_RUN_FAILED,
+                             ok ? NULL : rn_error_message(e), NULL);
+            if (!ok)
+                rn_error_propagate(err, e);
+        }
+    }
+    r->sum->k = r->k;
+    r->sum->k_auto = r->o->k == 0;
+    rn_buf_free(&params);
+    return ok;
+}

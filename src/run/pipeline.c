@@ -1,0 +1,297 @@
+/* `radnet run`: ingest → embed → fuse → cluster → evaluate → report → export, each
+ * step skipped when its artifacts are current (contract: run.h). */
+#include "run_internal.h"
+#include "radnet/embed.h"
+#include "radnet/fusion.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const step_names[RN_STEP_COUNT] = {
+    "ingest", "embed", "fuse", "cluster", "evaluate", "report", "export",
+};
+
+const char *rn_run_step_name(RnRunStep s)
+{
+    return (unsigned)s < RN_STEP_COUNT ? step_names[s] : "?";
+}
+
+void rn_run_options_init(RnRunOptions *o)
+{
+    memset(o, 0, sizeof *o);
+    o->k = RN_RUN_DEFAULT_K;
+    o->seed = RN_RUN_DEFAULT_SEED;
+}
+
+void ru_progress(const RuRun *r, RnRunStep step, const char *what, uint64_t done,
+                 uint64_t total)
+{
+    if (r->o->progress)
+        r->o->progress(r->o->progress_user, step, what, done, total);
+}
+
+/* ---- ingest ----------------------------------------------------------------- */
+
+static void ingest_progress(void *user, const RnIngestProgress *p)
+{
+    ru_progress(user, RN_STEP_INGEST, "files", p->done, p->total);
+}
+
+static bool step_ingest(RuRun *r, RnError **err)
+{
+    if (r->o->n_sources == 0) {
+        r->sum->step_skipped[RN_STEP_INGEST] = true;
+        return true;
+    }
+    RnIngestOptions io;
+    rn_ingest_options_init(&io);
+    io.sources = r->o->sources;
+    io.n_sources = r->o->n_sources;
+    io.reports_path = r->o->reports_path;
+    io.threads = r->o->threads;
+    io.count_first = true;
+    io.lock_wait = r->o->lock_wait;
+    io.progress = ingest_progress;
+    io.progress_user = r;
+    RnIngestSummary is;
+    if (!rn_ingest(r->ws, &io, &is, err))
+        return false;
+    r->sum->step_skipped[RN_STEP_INGEST] = is.files_new == 0 && is.report_rows == 0;
+    return true;
+}
+
+/* ---- embed and fuse ------------------------------------------------------------ */
+
+typedef struct EmbedCtx {
+    RuRun *r;
+    const char *input;
+} EmbedCtx;
+
+static void embed_progress(void *user, uint64_t done, uint64_t total)
+{
+    EmbedCtx *e = user;
+    ru_progress(e->r, RN_STEP_EMBED, e->input, done, total);
+}
+
+/* The inputs: the study's choice, else each source's default method. */
+static bool choose_inputs(RuRun *r, RnError **err)
+{
+    RnStore *s = rn_store_open_wait(r->ws, RN_STORE_WRITE, r->o->lock_wait, err);
+    if (!s)
+        return false;
+    RnFusionChoice c;
+    bool found = false;
+    bool ok = rn_fusion_choice_get(s, &c, &found, err);
+    rn_store_close(s);
+    if (!ok)
+        return false;
+    RnRunSummary *sum = r->sum;
+    if (found) {
+        for (size_t i = 0; i < c.n_inputs && i < 16; i++)
+            memcpy(sum->inputs[i], c.inputs[i], 64);
+        sum->n_inputs = c.n_inputs < 16 ? c.n_inputs : 16;
+        return true;
+    }
+    for (int src = RN_EMBED_IMAGE; src <= RN_EMBED_TEXT; src++)
+        snprintf(sum->inputs[sum->n_inputs++], 64, "%s-%s",
+                 rn_embed_source_name((RnEmbedSource)src),
+                 rn_embed_methods((RnEmbedSource)src)[0]);
+    return true;
+}
+
+static bool embed_input(RuRun *r, const char *input, bool *skipped, RnError **err)
+{
+    char src[64];
+    const char *dash = strchr(input, '-');
+    RnEmbedSource source;
+    size_t len = dash ? (size_t)(dash - input) : 0;
+    if (!dash || len >= sizeof src) {
+        rn_error_set(err, RN_ERROR_INVALID, "bad input name '%s'", input);
+        return false;
+    }
+    memcpy(src, input, len);
+    src[len] = '\0';
+    if (!rn_embed_source_parse(src, &source)) {
+        rn_error_set(err, RN_ERROR_INVALID, "bad input source in '%s'", input);
+        return false;
+    }
+    EmbedCtx ctx = {r, input};
+    /* seed 1: the embed command's and the study's, so their files are reused */
+    RnEmbedRunOptions eo = {.source = source, .method = dash + 1,
+                            .params = {.seed = 1, .threads = r->o->threads},
+                            .lock_wait = r->o->lock_wait, .command = "run (embed)",
+                            .progress = embed_progress, .progress_user = &ctx};
+    RnEmbedRunSummary es;
+    if (!rn_embed_run(r->ws, &eo, &es, err))
+        return false;
+    *skipped = *skipped && es.up_to_date;
+    return true;
+}
+
+static bool step_embed_fuse(RuRun *r, RnError **err)
+{
+    if (!choose_inputs(r, err))
+        return false;
+    bool skipped = true;
+    for (size_t i = 0; i < r->sum->n_inputs; i++)
+        if (!embed_input(r, r->sum->inputs[i], &skipped, err))
+            return false;
+    r->sum->step_skipped[RN_STEP_EMBED] = skipped;
+    ru_progress(r, RN_STEP_FUSE, "fused rows", 0, 0);
+    RnFuseRunOptions fo = {.lock_wait = r->o->lock_wait, .command = "run (fuse)"};
+    RnFuseSummary fs;
+    if (!rn_fuse_workspace(r->ws, &fo, &fs, err))
+        return false;
+    r->sum->step_skipped[RN_STEP_FUSE] = fs.up_to_date;
+    r->sum->n_inputs = fs.n_inputs < 16 ? fs.n_inputs : 16;
+    for (size_t i = 0; i < r->sum->n_inputs; i++)
+        memcpy(r->sum->inputs[i], fs.inputs[i], 64);
+    return true;
+}
+
+/* ---- the catalogue's labels and the fused rows ---------------------------------- */
+
+static bool load_rows(RuRun *r, RnError **err)
+{
+    char *path = rn_store_artifact_path(r->s, RN_FUSION_NPY, err);
+    bool ok = path && ru_artifact_hash(r->s, RN_FUSION_NPY, r->fused_hash, err) &&
+              rn_matrix_file_open(path, RN_DTYPE_F32, true, &r->fused, err);
+    free(path);
+    if (!ok)
+        return false;
+    r->n = r->fused.m.rows;
+    RnImageCursor *c = rn_image_cursor_open(r->s, 0, err);
+    if (!c)
+        return false;
+    if (rn_image_cursor_count(c) != r->n) {
+        rn_error_set(err, RN_ERROR_INVALID,
+                     "the catalogue has %llu images but %s has %zu rows",
+                     (unsigned long long)rn_image_cursor_count(c), RN_FUSION_NPY, r->n);
+        rn_image_cursor_close(c);
+        return false;
+    }
+    r->modality = rn_calloc(r->n + 1, sizeof *r->modality, err);
+    r->region = rn_calloc(r->n + 1, sizeof *r->region, err);
+    ok = r->modality && r->region;
+    RnImageRow row;
+    RnError *e = NULL;
+    for (size_t i = 0; ok && i < r->n && rn_image_cursor_next(c, &row, &e); i++) {
+        r->modality[i] = rn_strdup(row.modality, err);
+        r->region[i] = rn_strdup(row.region, err);
+        ok = r->modality[i] && r->region[i];
+    }
+    rn_image_cursor_close(c);
+    if (e) {
+        rn_error_propagate(err, e);
+        return false;
+    }
+    return ok;
+}
+
+static void run_free(RuRun *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->modality)
+            free(r->modality[i]);
+        if (r->region)
+            free(r->region[i]);
+    }
+    free(r->modality);
+    free(r->region);
+    free(r->labels);
+    free(r->dist);
+    free(r->sil);
+    free(r->outlier);
+    rn_matrix_file_close(&r->fused);
+    rn_pool_close(r->pool);
+    rn_store_close(r->s);
+}
+
+/* ---- the run record ----------------------------------------------------------- */
+
+static bool run_params(RuRun *r, RnBuf *out, RnError **err)
+{
+    static const char *const names[] = {RN_STORE_ROWS, "embeddings/fused.npy",
+                                        RN_RUN_CLUSTER_MODEL, RN_RUN_LABELS,
+                                        RN_RUN_CLUSTERS, RN_RUN_EVALUATION};
+    RnJsonWriter *w = rn_json_open(out, 0, err);
+    if (!w)
+        return false;
+    rn_json_begin_object(w);
+    rn_json_kv_uint(w, "k", r->k);
+    rn_json_kv_uint(w, "seed", r->o->seed);
+    rn_json_key(w, "inputs");
+    rn_json_begin_array(w);
+    for (size_t i = 0; i < r->sum->n_inputs; i++)
+        rn_json_string(w, r->sum->inputs[i]);
+    rn_json_end_array(w);
+    rn_json_key(w, "artifacts");
+    rn_json_begin_object(w);
+    bool ok = true;
+    for (size_t i = 0; ok && i < sizeof names / sizeof names[0]; i++) {
+        char h[17];
+        ok = ru_artifact_hash(r->s, names[i], h, err);
+        rn_json_kv_string(w, names[i], h);
+    }
+    /* the frozen models assign uses */
+    for (size_t i = 0; ok && i <= r->sum->n_inputs; i++) {
+        char name[96], h[17];
+        if (i < r->sum->n_inputs)
+            snprintf(name, sizeof name, "models/%s.model", r->sum->inputs[i]);
+        else
+            snprintf(name, sizeof name, "models/fusion.model");
+        ok = ru_artifact_hash(r->s, name, h, err);
+        rn_json_kv_string(w, name, h);
+    }
+    rn_json_end_object(w);
+    rn_json_end_object(w);
+    ok = ok && rn_json_finish(w, err);
+    rn_json_close(w);
+    return ok && rn_buf_terminate(out, err);
+}
+
+static bool record_run(RuRun *r, RnError **err)
+{
+    RnBuf params = RN_BUF_INIT;
+    int64_t id = 0;
+    bool ok = run_params(r, &params, err) &&
+              rn_store_run_begin(r->s, "run", r->o->command, (char *)params.data, &id, err) &&
+              rn_store_run_end(r->s, id, RN_RUN_DONE, NULL, err);
+    rn_buf_free(&params);
+    return ok;
+}
+
+static bool step_export(RuRun *r, RnError **err)
+{
+    char *path = r->o->labels_path ? rn_strdup(r->o->labels_path, err)
+                                   : rn_store_artifact_path(r->s, "labels.csv", err);
+    RnExportOptions eo = {0};
+    uint64_t rows = 0;
+    ru_progress(r, RN_STEP_EXPORT, "labels", 0, 0);
+    bool ok = path && rn_run_export(r->s, path, &eo, &rows, err);
+    free(path);
+    return ok;
+}
+
+static bool run_all(RuRun *r, RnError **err)
+{
+    if (!step_ingest(r, err) || !step_embed_fuse(r, err))
+        return false;
+    r->s = rn_store_open_wait(r->ws, RN_STORE_WRITE, r->o->lock_wait, err);
+    r->pool = r->s ? rn_pool_open(r->o->threads, err) : NULL;
+    if (!r->pool || !load_rows(r, err))
+        return false;
+    r->sum->images = r->n;
+    return ru_step_cluster(r, err) && ru_step_evaluate(r, err) && record_run(r, err) &&
+           ru_step_report(r, err) && step_export(r, err);
+}
+
+bool rn_run(const char *ws, const RnRunOptions *o, RnRunSummary *summary, RnError **err)
+{
+    memset(summary, 0, sizeof *summary);
+    RuRun r = {.ws = ws, .o = o, .sum = summary};
+    bool ok = run_all(&r, err);
+    run_free(&r);
+    return ok;
+}

@@ -1,0 +1,75 @@
+/* Shared helpers of the run stage (src/run). */
+#ifndef RADNET_RUN_INTERNAL_H
+#define RADNET_RUN_INTERNAL_H
+
+#include "radnet/run.h"
+
+#include <stdio.h>
+
+/* Appends s as one CSV field (RFC 4180: quoted when it holds , " CR LF or
+ * starts with a character a spreadsheet would run as a formula). */
+bool ru_csv_field(RnBuf *b, const char *s, RnError **err);
+
+/* A small RFC 4180 reader over a whole file held in memory. */
+typedef struct RuCsv {
+    const char *p, *end;
+    uint64_t line;
+    RnBuf field;
+} RuCsv;
+
+/* Reads the next record's fields into fields[] (at most cap; each a
+ * pointer into the reader's buffer, valid until the next call, stored as
+ * NUL-separated text). Returns false at the end or on error (*err set). */
+bool ru_csv_next(RuCsv *c, char **fields, size_t cap, size_t *n, RnError **err);
+void ru_csv_free(RuCsv *c);
+
+/* The hash of the current artifact `name` ("" when none). */
+bool ru_artifact_hash(RnStore *s, const char *name, char hash[17], RnError **err);
+/* True when artifact `name` is current and was committed with params. */
+bool ru_artifact_current(RnStore *s, const char *name, const char *params, bool *same,
+                         RnError **err);
+/* Commits data held in memory as artifact `name` of run. */
+bool ru_put(RnStore *s, const char *name, const RnBuf *data, int64_t run, const char *params,
+            RnError **err);
+
+/* True when the run itself labelled sop_uid (*cluster: its label). */
+bool ru_results_in_run(const RnRunResults *r, const char *sop_uid, int32_t *cluster);
+
+#endif
+
+/* ---- the run's working state (pipeline.c, steps.c) ---------------------- */
+
+typedef struct RuRun {
+    const char *ws;
+    const RnRunOptions *o;
+    RnRunSummary *sum;
+    RnStore *s;
+    RnPool *pool;
+    int64_t run_id;
+    RnMatrixFile fused;
+    char fused_hash[17];
+    size_t n, k;
+    char **modality, **region;  /* per row, from the catalogue */
+    int32_t *labels;
+    double *dist, *sil;
+    bool *outlier;
+} RuRun;
+
+/* Cluster step: models/cluster.rnc, run/labels.csv, run/clusters.csv
+ * (+ run/choose_k.json); loads labels when up to date. */
+bool ru_step_cluster(RuRun *r, RnError **err);
+/* Evaluate step: run/evaluation.json; fills the summary's figures. */
+bool ru_step_evaluate(RuRun *r, RnError **err);
+/* Report step: the HTML report of the recorded run (skipped when made from
+ * the same artifacts). */
+bool ru_step_report(RuRun *r, RnError **err);
+/* Reads run/labels.csv (n rows) into the arrays (each may be NULL). */
+bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double *sil,
+                    bool *outlier, RnError **err);
+/* Progress helper. */
+void ru_progress(const RuRun *r, RnRunStep step, const char *what, uint64_t done,
+                 uint64_t total);
+/* Reads the current artifact `name` (NUL-terminated); *found false (and
+ * *data NULL) when there is none. */
+bool ru_read_artifact(RnStore *s, const char *name, char **data, size_t *n, bool *found,
+                      RnError **err);
