@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""radnet report end to end on a small synthetic workspace whose
+"""radnet run + radnet report end to end on a small synthetic archive whose
 StudyDescription and reports carry markup and script: no unescaped markup
 in any page, no patient name, ID, birth date or SOPInstanceUID in any output
 file (HTML, PNG bytes and chunks), only local references, and headless
@@ -153,23 +153,35 @@ def main():
         run("synth", "--out", arch, "-n", "80", "--seed", "5", "--quiet")
         phi = inject(arch)
         check(len(phi) > 20, f"PHI values collected: {len(phi)}")
-        run("ingest", arch, "-w", ws, "--reports", f"{arch}/reports.csv", "--quiet")
-        for s in ("image", "meta", "text"):
-            run("embed", "-w", ws, "--source", s, "-q")
-        run("fuse", "-w", ws, "-q")
-        run("cluster", "--input", f"{ws}/embeddings/fused.npy", "--k", "5",
-            "--save-model", f"{ws}/models/cluster.model", "--out", os.devnull)
+        run("run", arch, "-w", ws, "--reports", f"{arch}/reports.csv", "-k", "auto", "-j", "2",
+            "--quiet")
+        # A name as the page's "save names" writes it (RFC 4180 quoting), with markup.
+        with open(f"{tmp}/names.csv", "w", encoding="utf-8") as f:
+            f.write('cluster,name\n0,"Chest, ""PA"" <script>alert(5)</script>"\n')
+        run("names", "import", "-w", ws, f"{tmp}/names.csv")
         run("report", "-w", ws, "--out", out, "-q")
+        k = len(glob.glob(f"{out}/cluster-*.html"))
+        check(k >= 2, f"{k} cluster pages")
+        # The report `radnet run` wrote itself passes the same checks.
+        for p in sorted(glob.glob(f"{ws}/report/*.html")):
+            check_page(p, f"{ws}/report")
 
         pages = sorted(glob.glob(f"{out}/*.html"))
         check([os.path.basename(p) for p in pages] ==
-              ["cluster-%03d.html" % c for c in range(5)] + ["index.html"], f"pages {pages}")
+              ["cluster-%03d.html" % c for c in range(k)] + ["index.html"], f"pages {pages}")
         texts = {os.path.basename(p): check_page(p, out) for p in pages}
         joined = "".join(texts.values())
         check("&lt;script&gt;alert(1)&lt;/script&gt;&lt;b onmouseover=x&gt;&amp;amp;" in joined,
               "injected StudyDescription shown escaped")
         check("<span>script</span>" in joined or "<span>alert</span>" in joined,
               "report terms listed")
+        check("Cluster 0: Chest, &quot;PA&quot; &lt;script&gt;alert(5)&lt;/script&gt;</h1>" in
+              texts["cluster-000.html"], "imported name shown escaped")
+        check("\\u003cscript\\u003ealert(5)" in texts["index.html"], "name in the page data")
+        check("Choice of k" in texts["index.html"] and "<polyline" in texts["index.html"],
+              "choice-of-k curves (k = auto)")
+        check("<circle" in texts["index.html"], "2-D map drawn")
+        check("homogeneity" in texts["index.html"], "evaluation shown")
         # Privacy: no identifier in any byte of any output file.
         for f in sorted(glob.glob(f"{out}/*")):
             data = open(f, "rb").read()
