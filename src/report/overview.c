@@ -23,7 +23,9 @@ static bool counts_section(RnBuf *b, const RpContext *x, RnError **err)
                          x->d->n_rows, g->clustered, x->d->k, g->docs_total, g->outliers);
 }
 
-/* Numeric leaves of a JSON value, one table row each ("a.b[2]": value). */
+/* Numbers of a JSON object and of the objects in it, one table row each
+ * ("modality.nmi": value); arrays (contingency tables, per-seed lists) are
+ * left out: the page shows figures, not tables of numbers. */
 static bool flatten(RnBuf *b, const RnJson *doc, RnJsonRef v, char *path, size_t plen,
                     size_t *rows, RnError **err)
 {
@@ -31,24 +33,18 @@ static bool flatten(RnBuf *b, const RnJson *doc, RnJsonRef v, char *path, size_t
     if (t == RN_JSON_NUMBER) {
         if ((*rows)++ >= METRICS_MAX_ROWS)
             return true;
-        char num[32];
-        rn_format_double(rn_json_number(doc, v), num);
         return rn_buf_append_str(b, "<tr><th>", err) && rp_esc(b, path, err) &&
-               rn_buf_printf(b, err, "</th><td class=\"n\">%s</td></tr>", num);
+               rn_buf_printf(b, err, "</th><td class=\"n\">%.4g</td></tr>",
+                             rn_json_number(doc, v));
     }
-    if (t != RN_JSON_OBJECT && t != RN_JSON_ARRAY)
+    if (t != RN_JSON_OBJECT)
         return true;
     for (size_t i = 0; i < rn_json_count(doc, v); i++) {
         RnJsonRef m = rn_json_at(doc, v, i);
-        char *end = path + plen;
-        size_t room = 256 - plen;
-        if (t == RN_JSON_OBJECT)
-            snprintf(end, room, "%s%s", plen ? "." : "", rn_json_member_key(doc, m, NULL));
-        else
-            snprintf(end, room, "[%zu]", i);
+        snprintf(path + plen, 256 - plen, "%s%s", plen ? "." : "", rn_json_member_key(doc, m, NULL));
         if (!flatten(b, doc, m, path, strlen(path), rows, err))
             return false;
-        *end = 0;
+        path[plen] = 0;
     }
     return true;
 }
