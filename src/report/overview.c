@@ -253,7 +253,9 @@ static bool naming_script(RnBuf *b, const RpContext *x, RnError **err)
     if (!w)
         return false;
     char ws[17];
-    rn_store_pseudonym(x->s, rn_store_path(x->s), ws);
+    /* The workspace's keyed hash of a constant: the same for every path
+     * the workspace is opened by, different between workspaces. */
+    rn_store_pseudonym(x->s, "radnet report names", ws);
     rn_json_begin_object(w);
     rn_json_kv_string(w, "workspace", ws);
     rn_json_kv_uint(w, "k", x->d->k);
