@@ -21,6 +21,8 @@
  * Report terms are words found in at least RN_REPORT_MIN_TERM_DOCS distinct
  * reports, never text. Every string from a file is HTML-escaped.
  *
+ * Silhouettes may be NaN (not computed): they are left out of the means.
+ *
  * Conventions of core.h apply. */
 #ifndef RADNET_REPORT_H
 #define RADNET_REPORT_H
@@ -68,9 +70,6 @@ typedef struct RnReportOptions {
     size_t montage_random;       /* 0: 16 */
     size_t map_sample;           /* rows in the 2-D map; 0: 3000 */
     uint64_t seed;               /* random members and map sample */
-    /* rn_report_write only: the cluster model to label the fused rows with
-     * (NULL: WS/models/cluster.model). */
-    const char *model_path;
 } RnReportOptions;
 
 void rn_report_options_init(RnReportOptions *o);
@@ -80,8 +79,11 @@ void rn_report_options_init(RnReportOptions *o);
 bool rn_report_render(RnStore *s, const RnReportData *data, const char *out_dir,
                       const RnReportOptions *o, RnError **err);
 
-/* Opens ws as a reader, labels WS/embeddings/fused.npy with the cluster
- * model and renders the report into out_dir. */
+/* The report of the last finished `radnet run` of ws (opened as a reader):
+ * its labels, distances, silhouettes, outliers, names, evaluation and
+ * choice of k (run.h), WS/embeddings/fused.npy and the run's cluster model.
+ * Defined in the report library but reads the run stage's results: link
+ * run_dep too (the CLI does). */
 bool rn_report_write(const char *ws, const char *out_dir,
                      const RnReportOptions *o, RnError **err);
 

@@ -1,4 +1,4 @@
-/* radnet report -w WS --out DIR [--show-phi] [--model M] [--seed N] */
+/* radnet report -w WS --out DIR [--show-phi] [--seed N] */
 #include "cli/cli.h"
 #include "radnet/report.h"
 
@@ -7,21 +7,21 @@
 static void report_usage(FILE *out)
 {
     fprintf(out,
-            "usage: radnet report -w WS --out DIR [--show-phi] [--model FILE] [--seed N]\n"
+            "usage: radnet report -w WS --out DIR [--show-phi] [--seed N]\n"
             "\n"
-            "Writes a static HTML report of the clustering of WS into DIR: index.html\n"
-            "(counts, quality, choice of k, cluster x Modality and x region heat maps,\n"
-            "a 2-D map of the fused embedding, a form to name the clusters and save\n"
-            "names.csv) and cluster-NNN.html per cluster (montages of central and random\n"
-            "members, dominant tag values, distinctive report terms, nearest clusters).\n"
+            "Writes a static HTML report of the last finished 'radnet run' of WS into\n"
+            "DIR: index.html (counts, quality, choice of k, cluster x Modality and x\n"
+            "region heat maps, a 2-D map of the fused embedding, a form to name the\n"
+            "clusters and save names.csv for 'radnet names import') and cluster-NNN.html\n"
+            "per cluster (montages of central and random members, dominant tag values,\n"
+            "distinctive report terms, nearest clusters).\n"
             "It opens from file:// without a server or network.\n"
             "\n"
             "  -w, --workspace WS  workspace folder (read only)\n"
             "  --out DIR           report folder (created)\n"
             "  --show-phi          IDENTIFYING: show SOPInstanceUIDs and report text\n"
             "                      (default: pseudonyms and report terms only)\n"
-            "  --model FILE        cluster model labelling WS/embeddings/fused.npy\n"
-            "                      (default: WS/models/cluster.model)\n"
+
             "  --seed N            random members and map sample (default 1)\n");
 }
 
@@ -45,8 +45,6 @@ int cmd_report(int argc, char **argv)
             ws = val, i++;
         } else if (val && strcmp(arg, "--out") == 0) {
             out = val, i++;
-        } else if (val && strcmp(arg, "--model") == 0) {
-            o.model_path = val, i++;
         } else if (val && strcmp(arg, "--seed") == 0) {
             uint64_t seed;
             if (!cli_parse_u64(val, 0, UINT64_MAX, &seed)) {

@@ -97,9 +97,9 @@ static bool quality_section(RnBuf *b, const RpContext *x, size_t c, RnError **er
     if (ok && x->d->distance && k->n)
         ok = rn_buf_printf(b, err, "<tr><th>mean distance to the centre</th><td class=\"n\">%.4g</td></tr>",
                            k->dist_sum / (double)k->n);
-    if (ok && x->d->silhouette && k->n)
+    if (ok && k->sil_n)
         ok = rn_buf_printf(b, err, "<tr><th>mean silhouette</th><td class=\"n\">%.3f</td></tr>",
-                           k->sil_sum / (double)k->n);
+                           k->sil_sum / (double)k->sil_n);
     if (ok && x->d->outlier)
         ok = rn_buf_printf(b, err, "<tr><th>outliers</th><td class=\"n\">%zu</td></tr>", k->outliers);
     return ok && rn_buf_append_str(b, "</table>\n", err);

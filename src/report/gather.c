@@ -3,6 +3,7 @@
 #include "gather.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,8 +179,8 @@ static bool cluster_stats(RpGather *g, const RnReportData *d, RnError **err)
         g->clustered++;
         if (d->distance)
             k->dist_sum += d->distance[i];
-        if (d->silhouette)
-            k->sil_sum += d->silhouette[i];
+        if (d->silhouette && isfinite(d->silhouette[i]))
+            k->sil_sum += d->silhouette[i], k->sil_n++;
         if (d->outlier && d->outlier[i])
             k->outliers++, g->outliers++;
     }

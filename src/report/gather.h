@@ -18,6 +18,7 @@ typedef struct RpCluster {
     size_t n;             /* members */
     size_t first;         /* their start in RpGather.members */
     double dist_sum, sil_sum;
+    size_t sil_n;         /* members with a finite silhouette */
     size_t outliers;
     size_t docs;          /* distinct reports */
     char *sample_report;  /* show_phi only */

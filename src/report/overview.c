@@ -23,7 +23,9 @@ static bool counts_section(RnBuf *b, const RpContext *x, RnError **err)
                          x->d->n_rows, g->clustered, x->d->k, g->docs_total, g->outliers);
 }
 
-/* Numeric leaves of a JSON value, one table row each ("a.b[2]": value). */
+/* Numbers of a JSON object and of the objects in it, one table row each
+ * ("modality.nmi": value); arrays (contingency tables, per-seed lists) are
+ * left out: the page shows figures, not tables of numbers. */
 static bool flatten(RnBuf *b, const RnJson *doc, RnJsonRef v, char *path, size_t plen,
                     size_t *rows, RnError **err)
 {
@@ -31,24 +33,18 @@ static bool flatten(RnBuf *b, const RnJson *doc, RnJsonRef v, char *path, size_t
     if (t == RN_JSON_NUMBER) {
         if ((*rows)++ >= METRICS_MAX_ROWS)
             return true;
-        char num[32];
-        rn_format_double(rn_json_number(doc, v), num);
         return rn_buf_append_str(b, "<tr><th>", err) && rp_esc(b, path, err) &&
-               rn_buf_printf(b, err, "</th><td class=\"n\">%s</td></tr>", num);
+               rn_buf_printf(b, err, "</th><td class=\"n\">%.4g</td></tr>",
+                             rn_json_number(doc, v));
     }
-    if (t != RN_JSON_OBJECT && t != RN_JSON_ARRAY)
+    if (t != RN_JSON_OBJECT)
         return true;
     for (size_t i = 0; i < rn_json_count(doc, v); i++) {
         RnJsonRef m = rn_json_at(doc, v, i);
-        char *end = path + plen;
-        size_t room = 256 - plen;
-        if (t == RN_JSON_OBJECT)
-            snprintf(end, room, "%s%s", plen ? "." : "", rn_json_member_key(doc, m, NULL));
-        else
-            snprintf(end, room, "[%zu]", i);
+        snprintf(path + plen, 256 - plen, "%s%s", plen ? "." : "", rn_json_member_key(doc, m, NULL));
         if (!flatten(b, doc, m, path, strlen(path), rows, err))
             return false;
-        *end = 0;
+        path[plen] = 0;
     }
     return true;
 }
@@ -230,20 +226,22 @@ static const char NAMING_JS[] =
     "function field(s){return /[\",\\r\\n]/.test(s)?'\"'+s.replace(/\"/g,'\"\"')+'\"':s;}\n"
     "function csv(){var lines=['cluster,name'];inputs().forEach(function(el){var v=el.value.trim();\n"
     " if(v)lines.push(el.dataset.cluster+','+field(v));});return lines.join('\\n')+'\\n';}\n"
-    "function save(){var blob=new Blob([csv()],{type:'text/csv'});var a=document.createElement('a');\n"
+    "var testing=location.hash==='#selftest',last=null;\n"
+    "function save(){var blob=new Blob([csv()],{type:'text/csv'});last=blob;if(testing)return blob;\n"
+    " var a=document.createElement('a');\n"
     " a.href=URL.createObjectURL(blob);a.download='names.csv';document.body.appendChild(a);a.click();\n"
     " setTimeout(function(){URL.revokeObjectURL(a.href);a.remove();},0);return blob;}\n"
     "var s=saved();inputs().forEach(function(el){var c=el.dataset.cluster;\n"
     " if(s[c]!==undefined)el.value=s[c];else if(data.names[c])el.value=data.names[c];});\n"
     "document.addEventListener('input',function(e){if(e.target.classList.contains('rn-name'))remember();});\n"
     "document.getElementById('rn-save').addEventListener('click',save);\n"
-    "if(location.hash==='#selftest'){var out=document.getElementById('selftest');\n"
+    "if(testing){var out=document.getElementById('selftest');\n"
     " try{var el=inputs()[0];el.value='Chest, \"PA\" <b>x</b>';\n"
     "  el.dispatchEvent(new Event('input',{bubbles:true}));\n"
     "  var line=el.dataset.cluster+',\"Chest, \"\"PA\"\" <b>x</b>\"';var text=csv();\n"
-    "  var blob=save();var kept=saved()[el.dataset.cluster];\n"
+    "  document.getElementById('rn-save').click();var blob=last;var kept=saved()[el.dataset.cluster];\n"
     "  var good=text.indexOf('cluster,name\\n')===0&&text.split('\\n').indexOf(line)>0&&\n"
-    "   blob.size===new Blob([text]).size&&kept===el.value;\n"
+    "   blob!==null&&blob.size===new Blob([text]).size&&kept===el.value;\n"
     "  out.textContent=good?'SELFTEST PASS':'SELFTEST FAIL '+JSON.stringify([text,kept]);\n"
     " }catch(e){out.textContent='SELFTEST FAIL '+e;}}\n"
     "})();\n";
@@ -255,7 +253,9 @@ static bool naming_script(RnBuf *b, const RpContext *x, RnError **err)
     if (!w)
         return false;
     char ws[17];
-    rn_store_pseudonym(x->s, rn_store_path(x->s), ws);
+    /* The workspace's keyed hash of a constant: the same for every path
+     * the workspace is opened by, different between workspaces. */
+    rn_store_pseudonym(x->s, "radnet report names", ws);
     rn_json_begin_object(w);
     rn_json_kv_string(w, "workspace", ws);
     rn_json_kv_uint(w, "k", x->d->k);

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 void rp_cluster_colour(size_t c, char out[32])
 {
@@ -24,7 +25,14 @@ bool rp_svg_heatmap(RnBuf *b, const char *title, size_t rows, const char *const 
                     size_t cols, const char *const *col_names, const uint64_t *counts,
                     RnError **err)
 {
-    const double cell = 18, left = 110, top = 110;
+    /* Margins fit the longest labels (rotated column labels above). */
+    size_t longest_col = 0, longest_row = 0;
+    for (size_t j = 0; j < cols; j++)
+        longest_col = strlen(col_names[j]) > longest_col ? strlen(col_names[j]) : longest_col;
+    for (size_t i = 0; i < rows; i++)
+        longest_row = strlen(row_names[i]) > longest_row ? strlen(row_names[i]) : longest_row;
+    const double cell = 18, left = fmin(200, 16 + 6.5 * (double)longest_row),
+                 top = fmin(140, 16 + 5.8 * (double)longest_col);
     double w = left + cell * (double)cols + 20, h = top + cell * (double)rows + 20;
     if (!rn_buf_printf(b, err, "<svg class=\"plot\" role=\"img\" width=\"%.0f\" height=\"%.0f\" "
                        "viewBox=\"0 0 %.0f %.0f\" xmlns=\"http://www.w3.org/2000/svg\"><title>",
