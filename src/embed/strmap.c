@@ -49,7 +49,7 @@ int64_t rn_strmap_find(RnStrMap *m, const char *s, size_t n, bool insert, RnErro
         size_t h = hash_bytes(s, n) & (m->cap - 1);
         for (; m->slots[h]; h = (h + 1) & (m->cap - 1)) {
             size_t i = m->slots[h] - 1;
-            if (m->len[i] == n && memcmp(rn_strmap_key(m, i), s, n) == 0)
+            if (m->len[i] == n && (n == 0 || memcmp(rn_strmap_key(m, i), s, n) == 0))
                 return (int64_t)i;
         }
     }

@@ -160,7 +160,8 @@ static bool doc_terms(const Block *b, RnStrMap *map, bool insert, const char *do
     d->n = 0;
     if (!block_ngrams(b, doc, collect_term, d, err))
         return false;
-    qsort(d->ids, d->n, sizeof *d->ids, cmp_u32);
+    if (d->n) /* an empty document may have no id array at all */
+        qsort(d->ids, d->n, sizeof *d->ids, cmp_u32);
     return true;
 }
 
@@ -235,7 +236,7 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
         qsort(cand, kept, sizeof *cand, cmp_total_then_term);
         kept = o->max_features;
     }
-    if (ok)
+    if (ok && kept)
         qsort(cand, kept, sizeof *cand, cmp_term);
     float *idf = ok ? rn_calloc(kept ? kept : 1, sizeof *idf, err) : NULL;
     ok = ok && idf;
