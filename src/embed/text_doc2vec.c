@@ -165,9 +165,7 @@ static bool d2v_transform(const void *state, const RnEmbedItem *items, size_t n,
 static bool d2v_save(const void *state, RnBuf *out, RnError **err)
 {
     const TextD2v *t = state;
-    return eb_put_u32(out, t->text.fold_diacritics, err) &&
-           eb_put_u32(out, t->text.stem, err) && eb_put_u32(out, t->text.mark_negation, err) &&
-           eb_put_u32(out, (uint32_t)t->text.negation_window, err) &&
+    return rn_text_options_put(&t->text, out, err) &&
            rn_d2v_save(t->model, out, err);
 }
 
@@ -178,16 +176,8 @@ static void *d2v_load(const uint8_t *payload, size_t n, size_t *dim, RnError **e
         return NULL;
     EbReader r;
     eb_reader_init(&r, payload, n);
-    uint32_t v[4];
-    bool ok = true;
-    for (int i = 0; ok && i < 4; i++)
-        ok = eb_get_u32(&r, &v[i], err);
-    if (ok && (v[0] > 1 || v[1] > 1 || v[2] > 1 || v[3] > 64)) {
-        rn_error_set(err, RN_ERROR_PARSE, "doc2vec model: bad text options");
-        ok = false;
-    }
+    bool ok = rn_text_options_get(&r, &t->text, err);
     if (ok) {
-        t->text = (RnTextOptions){v[0] != 0, v[1] != 0, v[2] != 0, (int)v[3]};
         t->model = rn_d2v_load(&r, err);
         ok = t->model && eb_reader_done(&r, err);
     }

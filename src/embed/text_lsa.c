@@ -197,9 +197,7 @@ bool rn_text_lsa_transform(const RnTextLsa *m, RnItemTextFn text, const RnEmbedI
 
 bool rn_text_lsa_save(const RnTextLsa *m, RnBuf *out, RnError **err)
 {
-    return eb_put_u32(out, m->text.fold_diacritics, err) &&
-           eb_put_u32(out, m->text.stem, err) && eb_put_u32(out, m->text.mark_negation, err) &&
-           eb_put_u32(out, (uint32_t)m->text.negation_window, err) &&
+    return rn_text_options_put(&m->text, out, err) &&
            rn_tfidf_save(m->tfidf, out, err) && eb_put_u64(out, m->k, err) &&
            eb_put_f32s(out, m->proj, m->V * m->k, err);
 }
@@ -211,16 +209,8 @@ RnTextLsa *rn_text_lsa_load(const uint8_t *p, size_t n, size_t *dim, RnError **e
         return NULL;
     EbReader r;
     eb_reader_init(&r, p, n);
-    uint32_t v[4];
-    bool ok = true;
-    for (int i = 0; ok && i < 4; i++)
-        ok = eb_get_u32(&r, &v[i], err);
-    if (ok && (v[0] > 1 || v[1] > 1 || v[2] > 1 || v[3] > 64)) {
-        rn_error_set(err, RN_ERROR_PARSE, "text model: bad options");
-        ok = false;
-    }
+    bool ok = rn_text_options_get(&r, &m->text, err);
     if (ok) {
-        m->text = (RnTextOptions){v[0] != 0, v[1] != 0, v[2] != 0, (int)v[3]};
         m->tfidf = rn_tfidf_load(p, n, &r.pos, err);
         ok = m->tfidf != NULL;
     }

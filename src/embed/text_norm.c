@@ -29,6 +29,27 @@ RnTextOptions rn_text_options_default(void)
                            .mark_negation = true, .negation_window = 4};
 }
 
+bool rn_text_options_put(const RnTextOptions *o, RnBuf *out, RnError **err)
+{
+    uint32_t window = o->negation_window > 0 ? (uint32_t)o->negation_window : 0;
+    return eb_put_u32(out, o->fold_diacritics, err) && eb_put_u32(out, o->stem, err) &&
+           eb_put_u32(out, o->mark_negation, err) && eb_put_u32(out, window, err);
+}
+
+bool rn_text_options_get(EbReader *r, RnTextOptions *o, RnError **err)
+{
+    uint32_t v[4];
+    for (int i = 0; i < 4; i++)
+        if (!eb_get_u32(r, &v[i], err))
+            return false;
+    if (v[0] > 1 || v[1] > 1 || v[2] > 1 || v[3] > 64) {
+        rn_error_set(err, RN_ERROR_PARSE, "text model: bad text options");
+        return false;
+    }
+    *o = (RnTextOptions){v[0] != 0, v[1] != 0, v[2] != 0, (int)v[3]};
+    return true;
+}
+
 RnTextNorm *rn_text_norm_new(const RnTextOptions *opt, RnError **err)
 {
     RnTextNorm *tn = rn_calloc(1, sizeof *tn, err);

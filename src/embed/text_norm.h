@@ -12,6 +12,7 @@
 #ifndef RN_EMBED_TEXT_NORM_H
 #define RN_EMBED_TEXT_NORM_H
 
+#include "embed/blob.h"
 #include "radnet/core.h"
 
 typedef struct RnTextOptions {
@@ -23,6 +24,11 @@ typedef struct RnTextOptions {
 
 /* The defaults the extractors use (bench/RESULTS.md measures the choices). */
 RnTextOptions rn_text_options_default(void);
+
+/* The options as four u32 in a model payload (a window <= 0 is stored as 0:
+ * both mean "to the clause end"); the reader refuses values out of range. */
+bool rn_text_options_put(const RnTextOptions *o, RnBuf *out, RnError **err);
+bool rn_text_options_get(EbReader *r, RnTextOptions *o, RnError **err);
 
 /* Not thread-safe (the stemmer keeps state): one per thread. */
 typedef struct RnTextNorm RnTextNorm;
