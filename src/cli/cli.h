@@ -40,6 +40,14 @@ typedef struct CliProgress CliProgress;
 CliProgress *cli_progress_start(const char *label, uint64_t total);
 void cli_progress_update(CliProgress *p, uint64_t done);
 void cli_progress_finish(CliProgress *p);
+/* A bar that starts on the library's first report (which knows the total):
+ * pass cli_progress_report as the callback and &lazy as its user pointer,
+ * then cli_progress_finish(lazy.bar). */
+typedef struct CliLazyProgress {
+    const char *label;
+    CliProgress *bar;
+} CliLazyProgress;
+void cli_progress_report(void *lazy, uint64_t done, uint64_t total);
 
 /* Command entry points (src/cli/cmd_*.c). */
 int cmd_tags(int argc, char **argv);

@@ -128,14 +128,6 @@ static int parse_args(int argc, char **argv, EmbedArgs *a)
     return RN_EXIT_OK;
 }
 
-static void on_progress(void *user, uint64_t done, uint64_t total)
-{
-    CliProgress **bar = user;
-    if (*bar == NULL)
-        *bar = cli_progress_start("embed", total);
-    cli_progress_update(*bar, done);
-}
-
 int cmd_embed(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -151,16 +143,15 @@ int cmd_embed(int argc, char **argv)
              a.o.method ? a.o.method : rn_embed_methods(a.o.source)[0]
                               ? rn_embed_methods(a.o.source)[0] : "-");
     a.o.command = command;
-    CliProgress *bar = NULL;
+    CliLazyProgress bar = {"embed", NULL};
     if (!cli_quiet) {
-        a.o.progress = on_progress;
+        a.o.progress = cli_progress_report;
         a.o.progress_user = &bar;
     }
     RnEmbedRunSummary sum;
     RnError *err = NULL;
     bool ok = rn_embed_run(a.ws, &a.o, &sum, &err);
-    if (bar)
-        cli_progress_finish(bar);
+    cli_progress_finish(bar.bar);
     if (!ok)
         return cli_fail(a.ws, err);
     if (!cli_quiet) {

@@ -197,15 +197,6 @@ static void inputs_free(Inputs *in)
     rn_array_free(&in->array);
 }
 
-/* The progress bar starts on the library's first report (it knows the total). */
-static void on_progress(void *ctx, uint64_t done, uint64_t total)
-{
-    CliProgress **bar = ctx;
-    if (*bar == NULL)
-        *bar = cli_progress_start("silhouette", total);
-    cli_progress_update(*bar, done);
-}
-
 static bool render(const Options *o, const RnEvalReport *r, RnBuf *out, RnError **err)
 {
     if (!o->json)
@@ -223,8 +214,8 @@ static int report(const Options *o, const Inputs *in)
 {
     RnError *err = NULL;
     RnEvalReportOptions ro = o->report;
-    CliProgress *bar = NULL;
-    ro.progress = on_progress;
+    CliLazyProgress bar = {"silhouette", NULL};
+    ro.progress = cli_progress_report;
     ro.progress_ctx = &bar;
     ro.pool = o->data_path ? rn_pool_open((int)o->threads, &err) : NULL;
     if (o->data_path && ro.pool == NULL)
@@ -236,7 +227,7 @@ static int report(const Options *o, const Inputs *in)
     bool ok = rn_eval_report_compute(&in->pred, o->true_path ? &in->truth : NULL,
                                      o->data_path ? &in->data : NULL, others,
                                      o->n_stability, &ro, &r, &err);
-    cli_progress_finish(bar);
+    cli_progress_finish(bar.bar);
     rn_pool_close(ro.pool);
     if (!ok)
         return cli_fail(o->data_path ? o->data_path : "metrics", err);

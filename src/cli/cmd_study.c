@@ -134,14 +134,6 @@ static int parse_args(int argc, char **argv, StudyArgs *a)
     return RN_EXIT_OK;
 }
 
-static void on_progress(void *user, uint64_t done, uint64_t total)
-{
-    CliProgress **bar = user;
-    if (*bar == NULL)
-        *bar = cli_progress_start("study", total);
-    cli_progress_update(*bar, done);
-}
-
 int cmd_study(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -155,16 +147,15 @@ int cmd_study(int argc, char **argv)
     if (rc != RN_EXIT_OK)
         return rc;
     a.o.command = "study";
-    CliProgress *bar = NULL;
+    CliLazyProgress bar = {"study", NULL};
     if (!cli_quiet) {
-        a.o.progress = on_progress;
+        a.o.progress = cli_progress_report;
         a.o.progress_user = &bar;
     }
     RnStudySummary sum;
     RnError *err = NULL;
     bool ok = rn_study_run(a.ws, &a.o, &sum, &err);
-    if (bar)
-        cli_progress_finish(bar);
+    cli_progress_finish(bar.bar);
     if (!ok)
         return cli_fail(a.ws, err);
     if (!sum.finished)

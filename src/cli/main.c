@@ -162,6 +162,14 @@ void cli_progress_finish(CliProgress *p)
     free(p);
 }
 
+void cli_progress_report(void *lazy, uint64_t done, uint64_t total)
+{
+    CliLazyProgress *l = lazy;
+    if (l->bar == NULL)
+        l->bar = cli_progress_start(l->label, total);
+    cli_progress_update(l->bar, done);
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
