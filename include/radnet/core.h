@@ -362,10 +362,20 @@ bool rn_json_begin_object(RnJsonWriter *w);
 bool rn_json_end_object(RnJsonWriter *w);
 bool rn_json_begin_array(RnJsonWriter *w);
 bool rn_json_end_array(RnJsonWriter *w);
+/* Flat containers keep their members on one line without spaces
+ * ({"vr":"CS","Value":["A","B"]}) inside a pretty-printed document; a
+ * container opened inside one is pretty-printed again, indented as if the
+ * flat levels were not there (dcm2json's layout). Same as the plain ones
+ * when indent is 0. */
+bool rn_json_begin_object_flat(RnJsonWriter *w);
+bool rn_json_begin_array_flat(RnJsonWriter *w);
 bool rn_json_key(RnJsonWriter *w, const char *key);
 bool rn_json_string(RnJsonWriter *w, const char *s);
 bool rn_json_string_n(RnJsonWriter *w, const char *s, size_t n);
 bool rn_json_int(RnJsonWriter *w, int64_t v);
+/* A number the caller formatted (e.g. a DICOM DS kept as stored); text that
+ * is not a JSON number makes the writer fail. */
+bool rn_json_number_text(RnJsonWriter *w, const char *text, size_t n);
 bool rn_json_uint(RnJsonWriter *w, uint64_t v);
 bool rn_json_double(RnJsonWriter *w, double v);
 bool rn_json_bool(RnJsonWriter *w, bool v);

@@ -16,8 +16,10 @@ struct RnJsonWriter {
     RnBuf *out;
     int indent;
     int depth;
+    int indented;   /* open containers that are not flat */
     char open[RN_JSON_MAX_DEPTH];   /* '{' or '[' per level */
     bool empty[RN_JSON_MAX_DEPTH];  /* nothing written at this level yet */
+    bool flat[RN_JSON_MAX_DEPTH];   /* members on one line, no spaces */
     bool after_key;
     bool done;
     bool finished;  /* rn_json_finish ran */
@@ -61,13 +63,21 @@ static Expect expecting(const RnJsonWriter *w)
     return EXPECT_VALUE;
 }
 
+static bool in_flat(const RnJsonWriter *w)
+{
+    return w->depth > 0 && w->flat[w->depth - 1];
+}
+
+/* Indentation counts the open containers that are not flat, so that a
+ * container opened inside a flat one is laid out like its flat parent's
+ * neighbours' children (the DICOM JSON layout of dcm2json). */
 static bool newline(RnJsonWriter *w)
 {
     if (w->indent == 0)
         return true;
     if (!rn_buf_append(w->out, "\n", 1, &w->error))
         return false;
-    for (int i = 0; i < w->depth * w->indent; i++)
+    for (int i = 0; i < w->indented * w->indent; i++)
         if (!rn_buf_append(w->out, " ", 1, &w->error))
             return false;
     return true;
@@ -82,7 +92,7 @@ static bool begin_item(RnJsonWriter *w)
     w->empty[w->depth - 1] = false;
     if (!first && !rn_buf_append(w->out, ",", 1, &w->error))
         return false;
-    return newline(w);
+    return in_flat(w) || newline(w);
 }
 
 /* Everything a value needs before its text; false if one is not allowed. */
@@ -115,7 +125,7 @@ static bool scalar(RnJsonWriter *w, const char *text)
            end_value(w);
 }
 
-static bool open_container(RnJsonWriter *w, char c)
+static bool open_container(RnJsonWriter *w, char c, bool flat)
 {
     if (!begin_value(w))
         return false;
@@ -125,7 +135,9 @@ static bool open_container(RnJsonWriter *w, char c)
         return false;
     w->open[w->depth] = c;
     w->empty[w->depth] = true;
+    w->flat[w->depth] = flat;
     w->depth++;
+    w->indented += !flat;
     return true;
 }
 
@@ -138,17 +150,20 @@ static bool close_container(RnJsonWriter *w, char c)
                                   : "end_array without an open array");
     if (w->after_key)
         return misuse(w, "key without a value");
-    bool was_empty = w->empty[w->depth - 1];
+    bool was_empty = w->empty[w->depth - 1], flat = w->flat[w->depth - 1];
     w->depth--;
-    if (!was_empty && !newline(w))
+    w->indented -= !flat;
+    if (!was_empty && !flat && !newline(w))
         return false;
     char close = c == '{' ? '}' : ']';
     return rn_buf_append(w->out, &close, 1, &w->error) && end_value(w);
 }
 
-bool rn_json_begin_object(RnJsonWriter *w) { return open_container(w, '{'); }
+bool rn_json_begin_object(RnJsonWriter *w) { return open_container(w, '{', false); }
+bool rn_json_begin_object_flat(RnJsonWriter *w) { return open_container(w, '{', true); }
 bool rn_json_end_object(RnJsonWriter *w) { return close_container(w, '{'); }
-bool rn_json_begin_array(RnJsonWriter *w) { return open_container(w, '['); }
+bool rn_json_begin_array(RnJsonWriter *w) { return open_container(w, '[', false); }
+bool rn_json_begin_array_flat(RnJsonWriter *w) { return open_container(w, '[', true); }
 bool rn_json_end_array(RnJsonWriter *w) { return close_container(w, '['); }
 
 /* A JSON string of s: escapes, and U+FFFD for bytes that are not UTF-8. */
@@ -175,7 +190,7 @@ bool rn_json_key(RnJsonWriter *w, const char *key)
     if (expecting(w) != EXPECT_KEY)
         return misuse(w, "key outside an object or twice");
     if (!begin_item(w) || !append_string(w, key, strlen(key)) ||
-        !rn_buf_append_str(w->out, w->indent ? ": " : ":", &w->error))
+        !rn_buf_append_str(w->out, w->indent && !in_flat(w) ? ": " : ":", &w->error))
         return false;
     w->after_key = true;
     return true;
@@ -191,6 +206,47 @@ bool rn_json_string(RnJsonWriter *w, const char *s)
     if (s == NULL)
         return rn_json_null(w);
     return rn_json_string_n(w, s, strlen(s));
+}
+
+/* JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool json_number_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && s[i] == '.') {
+        size_t start = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == start)
+            return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == start)
+            return false;
+    }
+    return i == n;
+}
+
+bool rn_json_number_text(RnJsonWriter *w, const char *text, size_t n)
+{
+    if (w->error)
+        return false;
+    if (!json_number_valid(text, n))
+        return misuse(w, "number text is not a JSON number");
+    return begin_value(w) && rn_buf_append(w->out, text, n, &w->error) && end_value(w);
 }
 
 bool rn_json_int(RnJsonWriter *w, int64_t v)

@@ -14,29 +14,16 @@
 typedef struct Json {
     RnDicomFile *f;
     const RnJsonOptions *o;
-    RnBuf *out;
-    RnError **err;
-    RnBuf text;  /* decoded value scratch */
-    int indent;
+    RnJsonWriter *w;
+    RnBuf text;    /* decoded value scratch */
+    RnBuf base64;  /* InlineBinary scratch */
 } Json;
 
-static bool put(Json *j, const char *s) { return rn_buf_append_str(j->out, s, j->err); }
-
-static bool newline(Json *j)
+/* Makes the writer fail with an error met outside it (decoding, I/O). */
+static bool fail(Json *j, RnError *e)
 {
-    if (!j->o->pretty)
-        return true;
-    if (!put(j, "\n"))
-        return false;
-    for (int i = 0; i < j->indent; i++)
-        if (!put(j, "  "))
-            return false;
-    return true;
-}
-
-static bool put_string(Json *j, const char *s, size_t n)
-{
-    return rn_buf_append_json_string(j->out, s, n, j->err);
+    rn_json_fail(j->w, e);
+    return false;
 }
 
 /* ---- numbers ---------------------------------------------------------------- */
@@ -101,19 +88,14 @@ static bool put_number_text(Json *j, const char *s, size_t n)
 {
     char num[96];
     if (json_number_text(s, n, num, sizeof num))
-        return put(j, num);
-    return put_string(j, s, n);
+        return rn_json_number_text(j->w, num, strlen(num));
+    return rn_json_string_n(j->w, s, n);
 }
 
-/* The shortest text that reads back as the same double (dcm2json prints
- * 0.1 as 0.1, not 0.10000000000000001). */
-static void format_double(double v, char *dst, size_t cap)
+/* FL/FD values JSON has no number for, as dcm2json writes them. */
+static bool put_non_finite(Json *j, double v)
 {
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(dst, cap, "%.*g", precision, v);
-        if (strtod(dst, NULL) == v)
-            return;
-    }
+    return rn_json_string(j->w, isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
 }
 
 static bool put_binary_number(Json *j, const RnElement *el, size_t index)
@@ -121,39 +103,43 @@ static bool put_binary_number(Json *j, const RnElement *el, size_t index)
     const uint8_t *p = el->value + index * rn_vr_unit_size(el->vr);
     char tmp[48];
     switch (el->vr) {
-    case RN_VR('U', 'S'): { uint16_t v; memcpy(&v, p, 2); snprintf(tmp, sizeof tmp, "%u", v); break; }
-    case RN_VR('S', 'S'): { int16_t v; memcpy(&v, p, 2); snprintf(tmp, sizeof tmp, "%d", v); break; }
-    case RN_VR('U', 'L'): { uint32_t v; memcpy(&v, p, 4); snprintf(tmp, sizeof tmp, "%u", v); break; }
-    case RN_VR('S', 'L'): { int32_t v; memcpy(&v, p, 4); snprintf(tmp, sizeof tmp, "%d", v); break; }
-    case RN_VR('U', 'V'): { uint64_t v; memcpy(&v, p, 8); snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v); break; }
-    case RN_VR('S', 'V'): { int64_t v; memcpy(&v, p, 8); snprintf(tmp, sizeof tmp, "%lld", (long long)v); break; }
+    case RN_VR('U', 'S'): { uint16_t v; memcpy(&v, p, 2); return rn_json_uint(j->w, v); }
+    case RN_VR('S', 'S'): { int16_t v; memcpy(&v, p, 2); return rn_json_int(j->w, v); }
+    case RN_VR('U', 'L'): { uint32_t v; memcpy(&v, p, 4); return rn_json_uint(j->w, v); }
+    case RN_VR('S', 'L'): { int32_t v; memcpy(&v, p, 4); return rn_json_int(j->w, v); }
+    case RN_VR('U', 'V'): { uint64_t v; memcpy(&v, p, 8); return rn_json_uint(j->w, v); }
+    case RN_VR('S', 'V'): { int64_t v; memcpy(&v, p, 8); return rn_json_int(j->w, v); }
     case RN_VR('F', 'L'): {
         float v;
         memcpy(&v, p, 4);
         if (!isfinite(v))
-            return put(j, isnan(v) ? "\"NaN\"" : v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+            return put_non_finite(j, v);
         snprintf(tmp, sizeof tmp, "%.9g", (double)v);
-        break;
+        return rn_json_number_text(j->w, tmp, strlen(tmp));
     }
     case RN_VR('F', 'D'): {
         double v;
         memcpy(&v, p, 8);
         if (!isfinite(v))
-            return put(j, isnan(v) ? "\"NaN\"" : v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-        format_double(v, tmp, sizeof tmp);
-        break;
+            return put_non_finite(j, v);
+        /* The shortest text that reads back as the same double, as
+         * dcm2json (0.1, not 0.10000000000000001, and no ".0"). */
+        rn_format_double(v, tmp);
+        return rn_json_number_text(j->w, tmp, strlen(tmp));
     }
     case RN_VR('A', 'T'): {
         uint16_t g, e;
         memcpy(&g, p, 2);
         memcpy(&e, p + 2, 2);
-        snprintf(tmp, sizeof tmp, "\"%04X%04X\"", g, e);
-        break;
+        snprintf(tmp, sizeof tmp, "%04X%04X", g, e);
+        return rn_json_string(j->w, tmp);
     }
-    default:
-        return false;
+    default: {
+        RnError *e = NULL;
+        rn_error_set(&e, RN_ERROR_INTERNAL, "no JSON number for this VR");
+        return fail(j, e);
     }
-    return put(j, tmp);
+    }
 }
 
 /* ---- values ----------------------------------------------------------------- */
@@ -184,43 +170,39 @@ static void trim_group(const char **s, size_t *n)
  * groups left out; a name with no group at all is null. */
 static bool put_person_name(Json *j, const char *s, size_t n)
 {
-    static const char *const groups[] = {"Alphabetic", "Ideographic", "Phonetic"};
-    size_t mark = j->out->len, begin = 0, g = 0;
-    bool first = true;
-    if (!put(j, "{"))
-        return false;
-    for (size_t i = 0; i <= n && g < 3; i++) {
+    static const char *const names[] = {"Alphabetic", "Ideographic", "Phonetic"};
+    const char *group[3];
+    size_t len[3], groups = 0, begin = 0;
+    bool any = false;
+    for (size_t i = 0; i <= n && groups < 3; i++) {
         if (i < n && s[i] != '=')
             continue;
-        const char *c = s + begin;
-        size_t len = i - begin;
-        trim_group(&c, &len);
-        if (len > 0) {
-            if ((!first && !put(j, ",")) || !put(j, "\"") || !put(j, groups[g]) ||
-                !put(j, "\":") || !put_string(j, c, len))
-                return false;
-            first = false;
-        }
-        g++;
+        group[groups] = s + begin;
+        len[groups] = i - begin;
+        trim_group(&group[groups], &len[groups]);
+        any = any || len[groups] > 0;
+        groups++;
         begin = i + 1;
     }
-    if (first) {
-        j->out->len = mark;
-        return put(j, "null");
-    }
-    return put(j, "}");
+    if (!any)
+        return rn_json_null(j->w);
+    rn_json_begin_object_flat(j->w);
+    for (size_t g = 0; g < groups; g++)
+        if (len[g] > 0 && rn_json_key(j->w, names[g]))
+            rn_json_string_n(j->w, group[g], len[g]);
+    return rn_json_end_object(j->w);
 }
 
 static bool put_string_value(Json *j, RnVR vr, const char *s, size_t n)
 {
     trim_range(vr, &s, &n);
     if (n == 0)
-        return put(j, "null");
+        return rn_json_null(j->w);
     if (vr == RN_VR('P', 'N'))
         return put_person_name(j, s, n);
     if (vr == RN_VR('I', 'S') || vr == RN_VR('D', 'S'))
         return put_number_text(j, s, n);
-    return put_string(j, s, n);
+    return rn_json_string_n(j->w, s, n);
 }
 
 /* True when the value holds nothing but padding (and, for PN, separators):
@@ -237,11 +219,13 @@ static bool blank(RnVR vr, const char *s, size_t n)
 
 static bool decode(Json *j, const RnElement *el)
 {
+    RnError *e = NULL;
     j->text.len = 0;
-    if (!rn_vr_uses_charset(el->vr))
-        return rn_buf_append(&j->text, el->value, el->value_len, j->err);
-    return rn_charset_decode(rn_dataset_charset(el->owner), el->value, el->value_len,
-                             el->vr == RN_VR('P', 'N'), &j->text, j->err);
+    bool ok = rn_vr_uses_charset(el->vr)
+                  ? rn_charset_decode(rn_dataset_charset(el->owner), el->value,
+                                      el->value_len, el->vr == RN_VR('P', 'N'), &j->text, &e)
+                  : rn_buf_append(&j->text, el->value, el->value_len, &e);
+    return ok || fail(j, e);
 }
 
 static bool put_strings(Json *j, const RnElement *el)
@@ -252,31 +236,29 @@ static bool put_strings(Json *j, const RnElement *el)
     size_t n = j->text.len;
     if (blank(el->vr, s, n))
         return true;
-    if (!put(j, ",\"Value\":["))
-        return false;
+    rn_json_key(j->w, "Value");
+    rn_json_begin_array_flat(j->w);
     bool multi = rn_vr_is_multivalued_string(el->vr);
     size_t begin = 0;
-    bool first = true;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && !(multi && s[i] == '\\'))
             continue;
-        if ((!first && !put(j, ",")) || !put_string_value(j, el->vr, s + begin, i - begin))
-            return false;
-        first = false;
+        put_string_value(j, el->vr, s + begin, i - begin);
         begin = i + 1;
     }
-    return put(j, "]");
+    return rn_json_end_array(j->w);
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static bool put_base64(Json *j, const uint8_t *p, size_t n)
 {
-    if (!rn_buf_reserve(j->out, (n + 2) / 3 * 4 + 2, j->err))
-        return false;
-    char *o = (char *)j->out->data + j->out->len;
+    RnError *e = NULL;
+    j->base64.len = 0;
+    if (!rn_buf_reserve(&j->base64, (n + 2) / 3 * 4, &e))
+        return fail(j, e);
+    char *o = (char *)j->base64.data;
     size_t k = 0;
-    o[k++] = '"';
     for (size_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
                      (i + 2 < n ? p[i + 2] : 0);
@@ -285,19 +267,18 @@ static bool put_base64(Json *j, const uint8_t *p, size_t n)
         o[k++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
         o[k++] = i + 2 < n ? b64[v & 63] : '=';
     }
-    o[k++] = '"';
-    j->out->len += k;
-    return true;
+    return rn_json_key(j->w, "InlineBinary") && rn_json_string_n(j->w, o, k);
 }
 
 /* Bulk values not kept in memory are read from the file now. */
 static bool put_inline_binary(Json *j, const RnElement *el)
 {
     if (el->loaded)
-        return put(j, ",\"InlineBinary\":") && put_base64(j, el->value, el->value_len);
-    uint8_t *tmp = rn_malloc(el->length ? el->length : 1, j->err);
-    bool ok = tmp && rn_io_seek(j->f->io, el->value_offset, j->err) &&
-              rn_io_read_exact(j->f->io, tmp, el->length, j->err);
+        return put_base64(j, el->value, el->value_len);
+    RnError *e = NULL;
+    uint8_t *tmp = rn_malloc(el->length ? el->length : 1, &e);
+    bool ok = tmp && rn_io_seek(j->f->io, el->value_offset, &e) &&
+              rn_io_read_exact(j->f->io, tmp, el->length, &e);
     if (ok && j->f->big_endian && rn_vr_unit_size(el->vr) > 1) {
         unsigned unit = rn_vr_unit_size(el->vr);
         for (size_t i = 0; i + unit <= el->length; i += unit)
@@ -307,31 +288,36 @@ static bool put_inline_binary(Json *j, const RnElement *el)
                 tmp[i + unit - 1 - k] = t;
             }
     }
-    ok = ok && put(j, ",\"InlineBinary\":") && put_base64(j, tmp, el->length);
+    ok = ok ? put_base64(j, tmp, el->length) : fail(j, e);
     free(tmp);
     return ok;
 }
 
-static bool put_dataset(Json *j, const RnDataSet *ds, bool *first);
+static bool put_dataset(Json *j, const RnDataSet *ds);
 
 static bool put_items(Json *j, const RnElement *el)
 {
-    if (!put(j, ",\"Value\":["))
-        return false;
-    j->indent++;
+    rn_json_key(j->w, "Value");
+    rn_json_begin_array(j->w);
     for (uint32_t i = 0; i < el->item_count; i++) {
-        bool first = true;
-        if ((i && !put(j, ",")) || !newline(j) || !put(j, "{"))
-            return false;
-        j->indent++;
-        if (!put_dataset(j, el->items[i], &first))
-            return false;
-        j->indent--;
-        if (!newline(j) || !put(j, "}"))
-            return false;
+        rn_json_begin_object(j->w);
+        put_dataset(j, el->items[i]);
+        rn_json_end_object(j->w);
     }
-    j->indent--;
-    return newline(j) && put(j, "]");
+    return rn_json_end_array(j->w);
+}
+
+static bool put_numbers(Json *j, const RnElement *el)
+{
+    unsigned unit = rn_vr_unit_size(el->vr);
+    bool at = el->vr == RN_VR('A', 'T');
+    size_t count = at ? el->value_len / 4 : unit ? el->value_len / unit : 0;
+    rn_json_key(j->w, "Value");
+    rn_json_begin_array_flat(j->w);
+    for (size_t i = 0; i < count; i++)
+        if (!put_binary_number(j, el, at ? i * 2 : i))
+            return false;
+    return rn_json_end_array(j->w);
 }
 
 static bool put_value(Json *j, const RnElement *el)
@@ -344,18 +330,7 @@ static bool put_value(Json *j, const RnElement *el)
         return true;
     if (rn_vr_is_string(el->vr))
         return put_strings(j, el);
-    if (!put(j, ",\"Value\":["))
-        return false;
-    bool ok = true;
-    {
-        unsigned unit = rn_vr_unit_size(el->vr);
-        size_t count = unit == 2 && el->vr == RN_VR('A', 'T') ? el->value_len / 4
-                       : unit ? el->value_len / unit : 0;
-        for (size_t i = 0; ok && i < count; i++)
-            ok = (!i || put(j, ",")) &&
-                 put_binary_number(j, el, el->vr == RN_VR('A', 'T') ? i * 2 : i);
-    }
-    return ok && put(j, "]");
+    return put_numbers(j, el);
 }
 
 static bool skip_element(Json *j, const RnElement *el)
@@ -369,24 +344,25 @@ static bool skip_element(Json *j, const RnElement *el)
     return el->encapsulated;
 }
 
-static bool put_element(Json *j, const RnElement *el, bool *first)
+/* "GGGGEEEE": {"vr":"XX", "Value" or "InlineBinary"}, the object flat. */
+static bool put_element(Json *j, const RnElement *el)
 {
     if (skip_element(j, el))
         return true;
-    char head[40], vr[3];
+    char key[9], vr[3];
+    snprintf(key, sizeof key, "%04X%04X", RN_TAG_GROUP(el->tag), RN_TAG_ELEMENT(el->tag));
     rn_vr_str(el->vr ? el->vr : RN_VR('U', 'N'), vr);
-    snprintf(head, sizeof head, "\"%04X%04X\":%s{\"vr\":\"%s\"",
-             RN_TAG_GROUP(el->tag), RN_TAG_ELEMENT(el->tag), j->o->pretty ? " " : "", vr);
-    if ((!*first && !put(j, ",")) || !newline(j) || !put(j, head))
-        return false;
-    *first = false;
-    return put_value(j, el) && put(j, "}");
+    rn_json_key(j->w, key);
+    rn_json_begin_object_flat(j->w);
+    rn_json_kv_string(j->w, "vr", vr);
+    put_value(j, el);
+    return rn_json_end_object(j->w);
 }
 
-static bool put_dataset(Json *j, const RnDataSet *ds, bool *first)
+static bool put_dataset(Json *j, const RnDataSet *ds)
 {
     for (size_t i = 0; i < ds->count; i++)
-        if (!put_element(j, &ds->elements[i], first))
+        if (!put_element(j, &ds->elements[i]))
             return false;
     return true;
 }
@@ -395,17 +371,19 @@ bool rn_dicom_to_json(const RnDicomFile *f, const RnJsonOptions *opts, RnBuf *ou
                       RnError **err)
 {
     RnJsonOptions defaults = {0};
-    Json j = {(RnDicomFile *)f, opts ? opts : &defaults, out, err, RN_BUF_INIT, 0};
-    bool first = true;
-    bool ok = put(&j, "{");
-    j.indent++;
-    if (ok && j.o->include_meta && f->has_meta)
-        ok = put_dataset(&j, &f->meta, &first);
-    ok = ok && put_dataset(&j, &f->dataset, &first);
-    j.indent--;
-    ok = ok && newline(&j) && put(&j, "}") && (!j.o->pretty || put(&j, "\n")) &&
-         rn_buf_terminate(out, err);
+    Json j = {(RnDicomFile *)f, opts ? opts : &defaults, NULL, RN_BUF_INIT, RN_BUF_INIT};
+    j.w = rn_json_open(out, j.o->pretty ? 2 : 0, err);
+    if (j.w == NULL)
+        return false;
+    rn_json_begin_object(j.w);
+    if (j.o->include_meta && f->has_meta)
+        put_dataset(&j, &f->meta);
+    put_dataset(&j, &f->dataset);
+    rn_json_end_object(j.w);
+    bool ok = rn_json_finish(j.w, err) && rn_buf_terminate(out, err);
+    rn_json_close(j.w);
     rn_buf_free(&j.text);
+    rn_buf_free(&j.base64);
     return ok;
 }
 
@@ -413,7 +391,12 @@ bool rn_dicom_to_json(const RnDicomFile *f, const RnJsonOptions *opts, RnBuf *ou
 
 #define TEXT_MAX_VALUE 64
 
-static bool text_value(Json *j, const RnElement *el, RnBuf *line)
+typedef struct Dump {
+    RnBuf *out;
+    RnError **err;
+} Dump;
+
+static bool text_value(Dump *j, const RnElement *el, RnBuf *line)
 {
     if (el->vr == RN_VR('S', 'Q'))
         return rn_buf_printf(line, j->err, "(Sequence, %u item%s)", el->item_count,
@@ -455,9 +438,9 @@ static bool text_value(Json *j, const RnElement *el, RnBuf *line)
     return ok;
 }
 
-static bool text_dataset(Json *j, const RnDataSet *ds, int depth);
+static bool text_dataset(Dump *j, const RnDataSet *ds, int depth);
 
-static bool text_element(Json *j, const RnElement *el, int depth)
+static bool text_element(Dump *j, const RnElement *el, int depth)
 {
     RnBuf line = RN_BUF_INIT;
     char vr[3];
@@ -483,7 +466,7 @@ static bool text_element(Json *j, const RnElement *el, int depth)
     return ok;
 }
 
-static bool text_dataset(Json *j, const RnDataSet *ds, int depth)
+static bool text_dataset(Dump *j, const RnDataSet *ds, int depth)
 {
     for (size_t i = 0; i < ds->count; i++)
         if (!text_element(j, &ds->elements[i], depth))
@@ -493,14 +476,12 @@ static bool text_dataset(Json *j, const RnDataSet *ds, int depth)
 
 bool rn_dicom_to_text(const RnDicomFile *f, RnBuf *out, RnError **err)
 {
-    RnJsonOptions o = {0};
-    Json j = {(RnDicomFile *)f, &o, out, err, RN_BUF_INIT, 0};
+    Dump j = {out, err};
     bool ok = true;
     if (f->has_meta)
         ok = rn_buf_append_str(out, "# File meta information\n", err) &&
              text_dataset(&j, &f->meta, 0);
     ok = ok && rn_buf_printf(out, err, "# Data set (%s)\n", rn_ts_name(f->ts)) &&
          text_dataset(&j, &f->dataset, 0) && rn_buf_terminate(out, err);
-    rn_buf_free(&j.text);
     return ok;
 }

@@ -61,6 +61,86 @@ static void test_compact_and_pretty(void)
     free(s);
 }
 
+/* dcm2json's layout: one element per line, its object flat, a sequence's
+ * items pretty again at the depth of the non-flat levels. */
+static bool build_flat(RnJsonWriter *w)
+{
+    rn_json_begin_object(w);
+    rn_json_key(w, "00080005");
+    rn_json_begin_object_flat(w);
+    rn_json_kv_string(w, "vr", "CS");
+    rn_json_key(w, "Value");
+    rn_json_begin_array_flat(w);
+    rn_json_string(w, "A");
+    rn_json_number_text(w, "-1.5e+3", 7);
+    rn_json_end_array(w);
+    rn_json_end_object(w);
+    rn_json_key(w, "00081140");
+    rn_json_begin_object_flat(w);
+    rn_json_kv_string(w, "vr", "SQ");
+    rn_json_key(w, "Value");
+    rn_json_begin_array(w);
+    rn_json_begin_object(w);
+    rn_json_key(w, "00081150");
+    rn_json_begin_object_flat(w);
+    rn_json_kv_string(w, "vr", "UI");
+    rn_json_end_object(w);
+    rn_json_end_object(w);
+    rn_json_end_array(w);
+    rn_json_end_object(w);
+    return rn_json_end_object(w);
+}
+
+static void test_flat(void)
+{
+    char *s = render(2, build_flat, NULL);
+    CHECK(s != NULL);
+    if (s)
+        CHECK_EQ_STR(s, "{\n"
+                        "  \"00080005\": {\"vr\":\"CS\",\"Value\":[\"A\",-1.5e+3]},\n"
+                        "  \"00081140\": {\"vr\":\"SQ\",\"Value\":[\n"
+                        "    {\n"
+                        "      \"00081150\": {\"vr\":\"UI\"}\n"
+                        "    }\n"
+                        "  ]}\n"
+                        "}\n");
+    free(s);
+    s = render(0, build_flat, NULL);
+    CHECK(s != NULL);
+    if (s)
+        CHECK_EQ_STR(s, "{\"00080005\":{\"vr\":\"CS\",\"Value\":[\"A\",-1.5e+3]},"
+                        "\"00081140\":{\"vr\":\"SQ\",\"Value\":[{\"00081150\":"
+                        "{\"vr\":\"UI\"}}]}}");
+    free(s);
+}
+
+static void test_number_text(void)
+{
+    const char *good[] = {"0", "-0", "12", "1.25", "-0.5e-7", "3E+2", "10e5"};
+    const char *bad[] = {"", "-", "01", "1.", ".5", "+1", "1e", "1e+", "NaN", "1 ", "0x10"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        RnBuf b = RN_BUF_INIT;
+        RnJsonWriter *w = rn_json_open(&b, 0, NULL);
+        CHECK_MSG(rn_json_number_text(w, good[i], strlen(good[i])) &&
+                      rn_json_finish(w, NULL) && b.len == strlen(good[i]) &&
+                      memcmp(b.data, good[i], b.len) == 0,
+                  "%s", good[i]);
+        rn_json_close(w);
+        rn_buf_free(&b);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        RnBuf b = RN_BUF_INIT;
+        RnError *err = NULL;
+        RnJsonWriter *w = rn_json_open(&b, 0, NULL);
+        CHECK_MSG(!rn_json_number_text(w, bad[i], strlen(bad[i])) &&
+                      !rn_json_finish(w, &err) && rn_error_code(err) == RN_ERROR_INTERNAL,
+                  "'%s'", bad[i]);
+        rn_error_free(err);
+        rn_json_close(w);
+        rn_buf_free(&b);
+    }
+}
+
 static bool key_in_array(RnJsonWriter *w)
 {
     return rn_json_begin_array(w) && rn_json_key(w, "k") && rn_json_end_array(w);
@@ -169,6 +249,8 @@ int main(int argc, char **argv)
     if (argc == 2)
         return write_roundtrip(argv[1]);
     test_compact_and_pretty();
+    test_flat();
+    test_number_text();
     test_misuse();
     test_format_double();
     TEST_DONE();
