@@ -84,25 +84,28 @@ static int parse_args(int argc, char **argv, PreviewArgs *a)
 static bool print_json(const PreviewArgs *a, const RnPreprocessed *p, RnError **err)
 {
     RnBuf b = RN_BUF_INIT;
-    bool ok = rn_buf_append_str(&b, "{\"file\":", err) &&
-              rn_buf_append_json_string(&b, a->input, strlen(a->input), err) &&
-              rn_buf_append_str(&b, ",\"output\":", err) &&
-              rn_buf_append_json_string(&b, a->output, strlen(a->output), err) &&
-              rn_buf_printf(&b, err,
-                            ",\"size\":%u,\"source_rows\":%u,\"source_columns\":%u,"
-                            "\"window_center\":%.17g,\"window_width\":%.17g,"
-                            "\"window_source\":\"%s\",\"voi_index\":%u,\"voi_count\":%u,"
-                            "\"modality_lut\":%s,\"inverted\":%s,"
-                            "\"drop\":\"%s\"}\n",
-                            p->size, p->source_rows, p->source_columns,
-                            p->window_center, p->window_width,
-                            rn_window_source_name(p->window_source),
-                            p->voi_index, p->voi_count,
-                            p->modality_lut ? "true" : "false",
-                            p->inverted ? "true" : "false",
-                            rn_drop_reason_name(p->drop));
+    RnJsonWriter *w = rn_json_open(&b, 0, err);
+    if (w == NULL)
+        return false;
+    rn_json_begin_object(w);
+    rn_json_kv_string(w, "file", a->input);
+    rn_json_kv_string(w, "output", a->output);
+    rn_json_kv_uint(w, "size", p->size);
+    rn_json_kv_uint(w, "source_rows", p->source_rows);
+    rn_json_kv_uint(w, "source_columns", p->source_columns);
+    rn_json_kv_double(w, "window_center", p->window_center);
+    rn_json_kv_double(w, "window_width", p->window_width);
+    rn_json_kv_string(w, "window_source", rn_window_source_name(p->window_source));
+    rn_json_kv_uint(w, "voi_index", p->voi_index);
+    rn_json_kv_uint(w, "voi_count", p->voi_count);
+    rn_json_kv_bool(w, "modality_lut", p->modality_lut);
+    rn_json_kv_bool(w, "inverted", p->inverted);
+    rn_json_kv_string(w, "drop", rn_drop_reason_name(p->drop));
+    rn_json_end_object(w);
+    bool ok = rn_json_finish(w, err) && rn_buf_append(&b, "\n", 1, err);
     if (ok)
         fwrite(b.data, 1, b.len, stdout);
+    rn_json_close(w);
     rn_buf_free(&b);
     return ok;
 }

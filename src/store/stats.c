@@ -72,70 +72,100 @@ static bool query_count(RnStore *s, const char *sql, int64_t *out, RnError **err
     return rc == SQLITE_ROW || rn_sql_fail(s->db, sql, err);
 }
 
-/* Emits one group, as JSON object members or as indented text lines. */
-static bool emit_group(RnStore *s, const StatGroup *g, bool json, RnBuf *out, RnError **err)
+/* Statistics go out as JSON (through the writer) or as text lines. */
+typedef struct StatOut {
+    RnJsonWriter *json; /* NULL: text */
+    RnBuf *text;
+    RnError **err;
+} StatOut;
+
+static bool out_count(StatOut *o, const char *name, int64_t v)
 {
-    sqlite3_stmt *st = rn_sql_prepare(s->db, g->sql, err);
+    if (o->json)
+        return rn_json_kv_int(o->json, name, v);
+    return rn_buf_printf(o->text, o->err, "%-24s %lld\n", name, (long long)v);
+}
+
+static bool out_group_begin(StatOut *o, const char *name)
+{
+    if (o->json)
+        return rn_json_key(o->json, name) && rn_json_begin_object_flat(o->json);
+    return rn_buf_printf(o->text, o->err, "%s:\n", name);
+}
+
+static bool out_group_row(StatOut *o, const char *key, int64_t count)
+{
+    if (o->json)
+        return rn_json_kv_int(o->json, key, count);
+    return rn_buf_printf(o->text, o->err, "  %10lld  %s\n", (long long)count,
+                         key[0] ? key : "(empty)");
+}
+
+static bool out_group_end(StatOut *o)
+{
+    return o->json == NULL || rn_json_end_object(o->json);
+}
+
+/* Emits one group: its (key, count) rows. */
+static bool emit_group(RnStore *s, const StatGroup *g, StatOut *o)
+{
+    sqlite3_stmt *st = rn_sql_prepare(s->db, g->sql, o->err);
     if (st == NULL)
         return false;
-    bool ok = json ? rn_buf_printf(out, err, ",\n  \"%s\": {", g->name)
-                   : rn_buf_printf(out, err, "%s:\n", g->name);
-    int rc, n = 0;
+    bool ok = out_group_begin(o, g->name);
+    int rc;
     while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(st, 0);
-        int64_t count = sqlite3_column_int64(st, 1);
-        key = key ? key : "";
-        if (json)
-            ok = rn_buf_append_str(out, n++ ? ", " : "", err) &&
-                 rn_buf_append_json_string(out, key, strlen(key), err) &&
-                 rn_buf_printf(out, err, ": %lld", (long long)count);
-        else
-            ok = rn_buf_printf(out, err, "  %10lld  %s\n", (long long)count,
-                               key[0] ? key : "(empty)");
+        ok = out_group_row(o, key ? key : "", sqlite3_column_int64(st, 1));
     }
     sqlite3_finalize(st);
     if (ok && rc != SQLITE_DONE)
-        return rn_sql_fail(s->db, g->sql, err);
-    return ok && (!json || rn_buf_append_str(out, "}", err));
+        return rn_sql_fail(s->db, g->sql, o->err);
+    return ok && out_group_end(o);
 }
 
-static bool emit_counts(RnStore *s, bool json, RnBuf *out, RnError **err);
+static bool emit_counts(RnStore *s, StatOut *o)
+{
+    bool ok = o->json == NULL || rn_json_begin_object(o->json);
+    for (size_t i = 0; ok && i < N_COUNTS; i++) {
+        int64_t v = 0;
+        ok = query_count(s, stat_counts[i].sql, &v, o->err) &&
+             out_count(o, stat_counts[i].name, v);
+    }
+    for (size_t i = 0; ok && i < N_GROUPS; i++)
+        ok = emit_group(s, &stat_groups[i], o);
+    return ok && (o->json == NULL || rn_json_end_object(o->json));
+}
 
-static bool emit_stats(RnStore *s, bool json, RnBuf *out, RnError **err)
+static bool emit_stats(RnStore *s, StatOut *o)
 {
     /* One read transaction: every count from the same committed state,
      * while a writer may be committing beside us. */
-    if (!rn_sql_exec(s->db, "BEGIN", err))
+    if (!rn_sql_exec(s->db, "BEGIN", o->err))
         return false;
-    bool ok = emit_counts(s, json, out, err);
+    bool ok = emit_counts(s, o);
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     return ok;
 }
 
-static bool emit_counts(RnStore *s, bool json, RnBuf *out, RnError **err)
-{
-    bool ok = !json || rn_buf_append_str(out, "{", err);
-    for (size_t i = 0; ok && i < N_COUNTS; i++) {
-        int64_t v = 0;
-        ok = query_count(s, stat_counts[i].sql, &v, err) &&
-             (json ? rn_buf_printf(out, err, "%s\n  \"%s\": %lld", i ? "," : "",
-                                   stat_counts[i].name, (long long)v)
-                   : rn_buf_printf(out, err, "%-24s %lld\n", stat_counts[i].name,
-                                   (long long)v));
-    }
-    for (size_t i = 0; ok && i < N_GROUPS; i++)
-        ok = emit_group(s, &stat_groups[i], json, out, err);
-    return ok && (!json || rn_buf_append_str(out, "\n}\n", err));
-}
-
 bool rn_store_stats_json(RnStore *s, RnBuf *out, RnError **err)
 {
-    return emit_stats(s, true, out, err);
+    RnError *query_error = NULL;
+    StatOut o = {rn_json_open(out, 2, err), NULL, &query_error};
+    if (o.json == NULL)
+        return false;
+    /* The writer reports the first error, a query's or its own. */
+    if (!emit_stats(s, &o) && query_error)
+        rn_json_fail(o.json, query_error);
+    bool ok = rn_json_finish(o.json, err);
+    rn_json_close(o.json);
+    return ok;
 }
 
 bool rn_store_stats_text(RnStore *s, RnBuf *out, RnError **err)
 {
-    return emit_stats(s, false, out, err);
+    StatOut o = {NULL, out, err};
+    return emit_stats(s, &o);
 }
 
 /* ---- canonical dump --------------------------------------------------- */
