@@ -453,6 +453,10 @@ bool rn_text_utf8_valid(const uint8_t *s, size_t n);
  * dropped). Never fails on content: undecodable bytes become U+FFFD. */
 bool rn_text_append_utf8(RnBuf *out, const uint8_t *s, size_t n,
                          RnTextCharset charset, RnError **err);
+/* Same for bytes that are a value, not a file: a leading BOM is text
+ * (U+FEFF in UTF-8, "ï»¿" in Latin-1) and is kept. */
+bool rn_text_append_exact(RnBuf *out, const uint8_t *s, size_t n,
+                          RnTextCharset charset, RnError **err);
 /* Same into a new NUL-terminated string (length to *len when not NULL). */
 char *rn_text_to_utf8(const uint8_t *s, size_t n, RnTextCharset charset,
                       size_t *len, RnError **err);

@@ -172,7 +172,7 @@ static bool append_string(RnJsonWriter *w, const char *s, size_t n)
     RnBuf clean = RN_BUF_INIT;
     const uint8_t *u = (const uint8_t *)s;
     if (!rn_text_utf8_valid(u, n)) {
-        if (!rn_text_append_utf8(&clean, u, n, RN_TEXT_UTF8, &w->error)) {
+        if (!rn_text_append_exact(&clean, u, n, RN_TEXT_UTF8, &w->error)) {
             rn_buf_free(&clean);
             return false;
         }

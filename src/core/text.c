@@ -171,11 +171,9 @@ static RnTextCharset guess_single_byte(const uint8_t *s, size_t n)
     return RN_TEXT_LATIN2;
 }
 
-bool rn_text_append_utf8(RnBuf *out, const uint8_t *s, size_t n,
-                         RnTextCharset charset, RnError **err)
+bool rn_text_append_exact(RnBuf *out, const uint8_t *s, size_t n,
+                          RnTextCharset charset, RnError **err)
 {
-    if (n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
-        s += 3, n -= 3;
     if (charset == RN_TEXT_AUTO)
         charset = rn_text_utf8_valid(s, n) ? RN_TEXT_UTF8 : guess_single_byte(s, n);
     if (charset == RN_TEXT_UTF8)
@@ -191,6 +189,14 @@ bool rn_text_append_utf8(RnBuf *out, const uint8_t *s, size_t n,
         if (!rn_buf_append_utf8(out, decode_byte(s[i], charset), err))
             return false;
     return true;
+}
+
+bool rn_text_append_utf8(RnBuf *out, const uint8_t *s, size_t n,
+                         RnTextCharset charset, RnError **err)
+{
+    if (n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+        s += 3, n -= 3;
+    return rn_text_append_exact(out, s, n, charset, err);
 }
 
 char *rn_text_to_utf8(const uint8_t *s, size_t n, RnTextCharset charset,

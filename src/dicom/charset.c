@@ -189,18 +189,7 @@ static void converter_close(Converter *c)
 
 static bool append_replacement(RnBuf *out, RnError **err)
 {
-    return rn_buf_append(out, "\xEF\xBF\xBD", 3, err);
-}
-
-static bool append_latin1(RnBuf *out, const uint8_t *s, size_t n, RnError **err)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        uint8_t u[2] = {(uint8_t)(0xC0 | (c >> 6)), (uint8_t)(0x80 | (c & 0x3F))};
-        if (!(c < 0x80 ? rn_buf_append(out, &c, 1, err) : rn_buf_append(out, u, 2, err)))
-            return false;
-    }
-    return true;
+    return rn_buf_append_utf8(out, 0xFFFD, err);
 }
 
 /* Converts with iconv; unconvertible bytes become U+FFFD. */
@@ -209,7 +198,7 @@ static bool convert(Converter *c, const char *name, const uint8_t *s, size_t n,
 {
     iconv_t cd = converter_get(c, name);
     if (cd == (iconv_t)-1)
-        return append_latin1(out, s, n, err);
+        return rn_text_append_exact(out, s, n, RN_TEXT_LATIN1, err);
     iconv(cd, NULL, NULL, NULL, NULL);
     char *in = (char *)s;
     size_t left = n;
@@ -228,25 +217,6 @@ static bool convert(Converter *c, const char *name, const uint8_t *s, size_t n,
             left--;
             iconv(cd, NULL, NULL, NULL, NULL);
         }
-    }
-    return true;
-}
-
-/* UTF-8 passes through after validation. */
-static bool append_utf8(RnBuf *out, const uint8_t *s, size_t n, RnError **err)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = len > 0 && i + len <= n;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = (s[i + k] & 0xC0) == 0x80;
-        if (ok && len == 2)
-            ok = c >= 0xC2;
-        if (!(ok ? rn_buf_append(out, s + i, len, err) : append_replacement(out, err)))
-            return false;
-        i += ok ? len : 1;
     }
     return true;
 }
@@ -300,7 +270,8 @@ static bool flush(Run *run, Converter *c, RnBuf *out, RnError **err)
     if (run->bytes.len) {
         const char *name = elements[run->el].iconv;
         ok = name ? convert(c, name, run->bytes.data, run->bytes.len, out, err)
-                  : append_latin1(out, run->bytes.data, run->bytes.len, err);
+                  : rn_text_append_exact(out, run->bytes.data, run->bytes.len,
+                                         RN_TEXT_LATIN1, err);
     }
     run->bytes.len = 0;
     return ok;
@@ -342,7 +313,7 @@ static bool decode_2022(const RnCharset *cs, const uint8_t *s, size_t n, bool pn
         size_t width = el ? elements[el].width : 1;
         if (el == EL_ASCII || el == EL_NONE || b < 0x20 || (b < 0x80 && width == 2 && b == 0x20)) {
             ok = flush(&run, &c, out, err) &&
-                 (b < 0x80 ? rn_buf_append(out, &b, 1, err) : append_latin1(out, &b, 1, err));
+                 rn_text_append_exact(out, &b, 1, RN_TEXT_LATIN1, err);
             if (b < 0x80 && width == 1 && is_delimiter(b, pn))
                 st = (State){cs->g0, cs->g1};
             i++;
@@ -371,9 +342,9 @@ bool rn_charset_decode(const RnCharset *cs, const uint8_t *in, size_t n,
     if (is_ascii(in, n)) {
         ok = rn_buf_append(out, in, n, err);
     } else if (cs == NULL) {
-        ok = append_latin1(out, in, n, err);
+        ok = rn_text_append_exact(out, in, n, RN_TEXT_LATIN1, err);
     } else if (cs->whole && strcmp(cs->whole, "UTF-8") == 0) {
-        ok = append_utf8(out, in, n, err);
+        ok = rn_text_append_exact(out, in, n, RN_TEXT_UTF8, err);
     } else if (cs->whole) {
         Converter c = {0};
         ok = convert(&c, cs->whole, in, n, out, err);

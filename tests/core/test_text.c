@@ -82,8 +82,31 @@ static void test_append_utf8(void)
     rn_buf_free(&b);
 }
 
+/* A value's bytes keep a leading BOM: U+FEFF in UTF-8, three letters in
+ * Latin-1 (DICOM text goes through this path). */
+static void test_append_exact(void)
+{
+    const uint8_t bom_ok[] = {0xEF, 0xBB, 0xBF, 'o', 'k', 0xFF};
+    RnBuf b = RN_BUF_INIT;
+    CHECK(rn_text_append_exact(&b, bom_ok, sizeof bom_ok, RN_TEXT_UTF8, NULL) &&
+          rn_buf_terminate(&b, NULL));
+    if (b.data)
+        CHECK_EQ_STR((char *)b.data, "\xEF\xBB\xBFok\xEF\xBF\xBD");
+    b.len = 0;
+    CHECK(rn_text_append_exact(&b, bom_ok, sizeof bom_ok, RN_TEXT_LATIN1, NULL) &&
+          rn_buf_terminate(&b, NULL));
+    if (b.data)
+        CHECK_EQ_STR((char *)b.data, "\xC3\xAF\xC2\xBB\xC2\xBFok\xC3\xBF");
+    RnError *err = NULL;
+    CHECK(!rn_text_append_exact(&b, bom_ok, 1, (RnTextCharset)99, &err) &&
+          rn_error_code(err) == RN_ERROR_INVALID);
+    rn_error_free(err);
+    rn_buf_free(&b);
+}
+
 int main(void)
 {
+    test_append_exact();
     test_single_byte();
     test_utf8();
     test_names();
