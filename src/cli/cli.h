@@ -49,6 +49,63 @@ typedef struct CliLazyProgress {
 } CliLazyProgress;
 void cli_progress_report(void *lazy, uint64_t done, uint64_t total);
 
+/* ---- options (src/cli/cli_options.c) ------------------------------------
+ * A command's options are one table: the parser, its error messages and
+ * the option part of --help all come from it. --quiet/-q (handled by main)
+ * and --help/-h (cli_wants_help) are accepted everywhere. A short option
+ * takes its value as the next argument or attached (-j4). */
+typedef enum CliOptKind {
+    CLI_FLAG,        /* bool: set to true */
+    CLI_FLAG_OFF,    /* bool: set to false (--no-...) */
+    CLI_INT,         /* int in [min, max] */
+    CLI_SIZE,        /* size_t in [min, max] */
+    CLI_U64,         /* uint64_t in [min, max] */
+    CLI_SECONDS,     /* double from a whole number in [min, max] */
+    CLI_DOUBLE,      /* finite double strictly between min and max */
+    CLI_STRING,      /* const char * (borrowed from argv) */
+    CLI_SIZE_LIST,   /* CliList of size_t, comma-separated, each in [min, max] */
+    CLI_DOUBLE_LIST, /* CliList of double, each strictly between min and max */
+    CLI_NAME_LIST,   /* CliList of const char *, comma-separated */
+    CLI_REPEAT,      /* CliList of const char *, one per occurrence */
+    CLI_CUSTOM,      /* parse(value, dest) */
+} CliOptKind;
+
+/* Destination of the list kinds: items is an array of cap elements of the
+ * kind's type; n counts them (a repeated list option replaces the list,
+ * CLI_REPEAT appends). Names point into `text`, a copy freed by
+ * cli_list_free. */
+typedef struct CliList {
+    void *items;
+    size_t cap, n;
+    char *text;
+} CliList;
+void cli_list_free(CliList *l);
+
+/* Tables are static data: each row names its destination by its offset in
+ * the command's argument struct (base). */
+typedef struct CliOption {
+    const char *name;   /* "--workspace" */
+    char short_name;    /* 'w', or 0 */
+    CliOptKind kind;
+    size_t at;          /* offsetof(the command's struct, destination) */
+    const char *value;  /* the value's name in --help ("WS"); NULL for flags */
+    const char *help;   /* may hold '\n' for more lines */
+    double min, max;    /* numbers: the accepted range */
+    bool (*parse)(const char *value, void *dest); /* CLI_CUSTOM */
+} CliOption;
+
+/* Called for a "--name VALUE" pair the table does not hold (NULL: such an
+ * option is an error); returns false with the error printed. */
+typedef bool (*CliOtherOption)(void *ctx, const char *name, const char *value);
+
+/* Parses argv[1..argc) by the table (n rows) into base. Returns -1 to go
+ * on, or RN_EXIT_USAGE after printing "radnet: OPTION: what is wrong". */
+int cli_options_parse(const CliOption *table, size_t n, void *base, int argc, char **argv,
+                      CliOtherOption other, void *ctx);
+/* The option lines of --help: "  -w, --workspace WS  help", aligned. */
+void cli_options_help(FILE *out, const CliOption *table, size_t n);
+#define CLI_COUNT(table) (sizeof(table) / sizeof((table)[0]))
+
 /* Command entry points (src/cli/cmd_*.c). */
 int cmd_tags(int argc, char **argv);
 int cmd_decode(int argc, char **argv);

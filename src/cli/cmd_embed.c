@@ -3,8 +3,41 @@
 #include "cli/cli.h"
 #include "radnet/embed.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef struct EmbedArgs {
+    const char *ws;
+    const char *source;
+    RnEmbedRunOptions o;
+} EmbedArgs;
+
+#define AT(field) offsetof(EmbedArgs, field)
+_Static_assert(RN_EMBED_DEFAULT_SAMPLE == 10000, "the --sample help names the default");
+
+static const CliOption embed_options[] = {
+    {"--workspace", 'w', CLI_STRING, AT(ws), "WS", "workspace folder (made by 'radnet ingest')",
+     0, 0, NULL},
+    {"--source", 0, CLI_STRING, AT(source), "S",
+     "image (pixels), meta (DICOM metadata) or text (reports)", 0, 0, NULL},
+    {"--method", 0, CLI_STRING, AT(o.method), "M",
+     "extractor (default: the source's first below)", 0, 0, NULL},
+    {"--dim", 0, CLI_SIZE, AT(o.params.dim), "D", "output dimension (default: the method's)",
+     1, 1u << 20, NULL},
+    {"--seed", 0, CLI_U64, AT(o.params.seed), "S", "sample and fit seed (default 1)", 0, 0x1p64,
+     NULL},
+    {"--sample", 0, CLI_SIZE, AT(o.sample), "N", "rows to fit on (default 10000)", 2, 100000000,
+     NULL},
+    {"--options", 0, CLI_STRING, AT(o.params.options), "K=V,...",
+     "method options (listed below)", 0, 0, NULL},
+    {"--jobs", 'j', CLI_INT, AT(o.params.threads), "N", "threads (default: one per core)", 1,
+     256, NULL},
+    {"--wait", 0, CLI_SECONDS, AT(o.lock_wait), "SECONDS",
+     "wait for another writer of WS (default: refuse)", 0, 1000000, NULL},
+    {"--force", 0, CLI_FLAG, AT(o.force), NULL, "recompute even when the outputs are current",
+     0, 0, NULL},
+};
 
 static void list_methods(FILE *out, RnEmbedSource source)
 {
@@ -28,94 +61,20 @@ static void embed_usage(FILE *out)
             "(float32, one row per line of WS/embeddings/rows.csv). Same inputs and\n"
             "seed give byte-identical files whatever -j; a rerun with the same\n"
             "parameters on an unchanged workspace does nothing.\n"
-            "\n"
-            "  -w, --workspace WS  workspace folder (made by 'radnet ingest')\n"
-            "  --source S          image (pixels), meta (DICOM metadata) or text (reports)\n"
-            "  --method M          extractor (default: the source's first below)\n"
-            "  --dim D             output dimension (default: the method's)\n"
-            "  --seed S            sample and fit seed (default 1)\n"
-            "  --sample N          rows to fit on (default %u)\n"
-            "  --options K=V,...   method options (listed below)\n"
-            "  -j, --jobs N        threads (default: one per core)\n"
-            "  --wait SECONDS      wait for another writer of WS (default: refuse)\n"
-            "  --force             recompute even when the outputs are current\n"
-            "\n"
-            "methods:\n",
-            RN_EMBED_DEFAULT_SAMPLE);
+            "\n");
+    cli_options_help(out, embed_options, CLI_COUNT(embed_options));
+    fprintf(out, "\nmethods:\n");
     for (int s = RN_EMBED_IMAGE; s <= RN_EMBED_TEXT; s++)
         list_methods(out, (RnEmbedSource)s);
-}
-
-typedef struct EmbedArgs {
-    const char *ws;
-    const char *source;
-    RnEmbedRunOptions o;
-} EmbedArgs;
-
-/* Options taking a value; false on a usage error. */
-static bool parse_valued(EmbedArgs *a, const char *opt, const char *val)
-{
-    uint64_t v;
-    if (strcmp(opt, "-w") == 0 || strcmp(opt, "--workspace") == 0)
-        a->ws = val;
-    else if (strcmp(opt, "--source") == 0)
-        a->source = val;
-    else if (strcmp(opt, "--method") == 0)
-        a->o.method = val;
-    else if (strcmp(opt, "--options") == 0)
-        a->o.params.options = val;
-    else if (strcmp(opt, "--dim") == 0 && cli_parse_u64(val, 1, 1u << 20, &v))
-        a->o.params.dim = (size_t)v;
-    else if (strcmp(opt, "--seed") == 0 && cli_parse_u64(val, 0, UINT64_MAX, &v))
-        a->o.params.seed = v;
-    else if (strcmp(opt, "--sample") == 0 && cli_parse_u64(val, 2, 100000000, &v))
-        a->o.sample = (size_t)v;
-    else if ((strcmp(opt, "-j") == 0 || strcmp(opt, "--jobs") == 0) &&
-             cli_parse_u64(val, 1, 256, &v))
-        a->o.params.threads = (int)v;
-    else if (strcmp(opt, "--wait") == 0 && cli_parse_u64(val, 0, 1000000, &v))
-        a->o.lock_wait = (double)v;
-    else
-        return false;
-    return true;
-}
-
-static bool takes_value(const char *opt)
-{
-    static const char *const valued[] = {"-w", "--workspace", "--source", "--method",
-                                         "--options", "--dim", "--seed", "--sample",
-                                         "-j", "--jobs", "--wait"};
-    for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
-        if (strcmp(opt, valued[i]) == 0)
-            return true;
-    return false;
 }
 
 static int parse_args(int argc, char **argv, EmbedArgs *a)
 {
     a->o.params.seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)
-            continue;
-        if (strcmp(arg, "--force") == 0) {
-            a->o.force = true;
-        } else if (strncmp(arg, "-j", 2) == 0 && arg[2] != 0) { /* -j2 */
-            if (!parse_valued(a, "-j", arg + 2)) {
-                cli_error(arg, "needs a valid value");
-                return RN_EXIT_USAGE;
-            }
-        } else if (takes_value(arg)) {
-            if (i + 1 >= argc || !parse_valued(a, arg, argv[i + 1])) {
-                cli_error(arg, "needs a valid value");
-                return RN_EXIT_USAGE;
-            }
-            i++;
-        } else {
-            cli_error(arg, arg[0] == '-' ? "unknown option" : "unexpected argument");
-            return RN_EXIT_USAGE;
-        }
-    }
+    int rc = cli_options_parse(embed_options, CLI_COUNT(embed_options), a, argc, argv, NULL,
+                               NULL);
+    if (rc >= 0)
+        return rc;
     if (a->ws == NULL || a->source == NULL) {
         cli_error("embed", "needs -w WS and --source image|meta|text");
         embed_usage(stderr);

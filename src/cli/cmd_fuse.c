@@ -3,10 +3,45 @@
 #include "cli/cli.h"
 #include "radnet/fusion.h"
 
-#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define MAX_LIST RN_FUSION_MAX_INPUTS
+
+typedef struct FuseArgs {
+    const char *ws;
+    const char *inputs[MAX_LIST];
+    double weights[MAX_LIST];
+    CliList input_list, weight_list;
+    RnFuseRunOptions o;
+} FuseArgs;
+
+static bool parse_scale(const char *value, void *dest)
+{
+    return rn_fusion_scale_parse(value, dest);
+}
+
+#define AT(field) offsetof(FuseArgs, field)
+
+static const CliOption fuse_options[] = {
+    {"--workspace", 'w', CLI_STRING, AT(ws), "WS", "workspace folder", 0, 0, NULL},
+    {"--inputs", 0, CLI_NAME_LIST, AT(input_list), "N,...",
+     "embeddings WS/embeddings/N.npy (default: the choice\n"
+     "of 'radnet study', else image-pca, meta-authors and\n"
+     "text-tfidf where present)", 0, 0, NULL},
+    {"--weights", 0, CLI_DOUBLE_LIST, AT(weight_list), "W,...",
+     "one weight > 0 per input (default: the study's, else 1)", 0, INFINITY, NULL},
+    {"--scale", 0, CLI_CUSTOM, AT(o.scale), "S",
+     "l2 (centre, unit rows; default) or standard (z-score)", 0, 0, parse_scale},
+    {"--reduce", 0, CLI_SIZE, AT(o.reduce), "D", "PCA of the fused rows to D columns (default: none)",
+     1, RN_FUSION_MAX_DIM, NULL},
+    {"--wait", 0, CLI_SECONDS, AT(o.lock_wait), "SECONDS",
+     "wait for another writer of WS (default: refuse)", 0, 1000000, NULL},
+    {"--force", 0, CLI_FLAG, AT(o.force), NULL, "recompute even when the outputs are current",
+     0, 0, NULL},
+};
 
 static void fuse_usage(FILE *out)
 {
@@ -20,120 +55,35 @@ static void fuse_usage(FILE *out)
             "centred and scaled so that it contributes weight^2 to every row's squared\n"
             "length; a row an input marks missing (all NaN, or a text source's 'no\n"
             "report' row) gets the other inputs' weights renormalised.\n"
-            "\n"
-            "  -w, --workspace WS  workspace folder\n"
-            "  --inputs N,...      embeddings WS/embeddings/N.npy (default: the choice\n"
-            "                      of 'radnet study', else image-pca, meta-authors and\n"
-            "                      text-tfidf where present)\n"
-            "  --weights W,...     one weight > 0 per input (default: the study's, else 1)\n"
-            "  --scale S           l2 (centre, unit rows; default) or standard (z-score)\n"
-            "  --reduce D          PCA of the fused rows to D columns (default: none)\n"
-            "  --wait SECONDS      wait for another writer of WS (default: refuse)\n"
-            "  --force             recompute even when the outputs are current\n");
-}
-
-#define MAX_LIST RN_FUSION_MAX_INPUTS
-
-typedef struct FuseArgs {
-    const char *ws;
-    char *inputs_text;
-    const char *inputs[MAX_LIST];
-    double weights[MAX_LIST];
-    size_t n_weights;
-    RnFuseRunOptions o;
-} FuseArgs;
-
-static bool split_names(FuseArgs *a, const char *text)
-{
-    free(a->inputs_text);
-    a->inputs_text = strdup(text);
-    if (!a->inputs_text)
-        return false;
-    a->o.n_inputs = 0;
-    for (char *save = NULL, *t = strtok_r(a->inputs_text, ",", &save); t;
-         t = strtok_r(NULL, ",", &save)) {
-        if (a->o.n_inputs == MAX_LIST)
-            return false;
-        a->inputs[a->o.n_inputs++] = t;
-    }
-    a->o.inputs = a->inputs;
-    return a->o.n_inputs > 0;
-}
-
-static bool split_weights(FuseArgs *a, const char *text)
-{
-    a->n_weights = 0;
-    const char *p = text;
-    while (*p) {
-        char *end = NULL;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno || !(v > 0) || !isfinite(v) || a->n_weights == MAX_LIST ||
-            (*end != ',' && *end != 0))
-            return false;
-        a->weights[a->n_weights++] = v;
-        p = *end ? end + 1 : end;
-    }
-    return a->n_weights > 0;
-}
-
-static bool parse_valued(FuseArgs *a, const char *opt, const char *val)
-{
-    uint64_t v;
-    if (strcmp(opt, "-w") == 0 || strcmp(opt, "--workspace") == 0)
-        a->ws = val;
-    else if (strcmp(opt, "--inputs") == 0)
-        return split_names(a, val);
-    else if (strcmp(opt, "--weights") == 0)
-        return split_weights(a, val);
-    else if (strcmp(opt, "--scale") == 0)
-        return rn_fusion_scale_parse(val, &a->o.scale);
-    else if (strcmp(opt, "--reduce") == 0 && cli_parse_u64(val, 1, RN_FUSION_MAX_DIM, &v))
-        a->o.reduce = (size_t)v;
-    else if (strcmp(opt, "--wait") == 0 && cli_parse_u64(val, 0, 1000000, &v))
-        a->o.lock_wait = (double)v;
-    else
-        return false;
-    return true;
+            "\n");
+    cli_options_help(out, fuse_options, CLI_COUNT(fuse_options));
 }
 
 static int parse_args(int argc, char **argv, FuseArgs *a)
 {
-    static const char *const valued[] = {"-w", "--workspace", "--inputs", "--weights",
-                                         "--scale", "--reduce", "--wait"};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        bool takes = false;
-        for (size_t k = 0; k < sizeof valued / sizeof *valued; k++)
-            takes |= strcmp(arg, valued[k]) == 0;
-        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)
-            continue;
-        if (strcmp(arg, "--force") == 0) {
-            a->o.force = true;
-        } else if (takes) {
-            if (i + 1 >= argc || !parse_valued(a, arg, argv[i + 1])) {
-                cli_error(arg, "needs a valid value");
-                return RN_EXIT_USAGE;
-            }
-            i++;
-        } else {
-            cli_error(arg, arg[0] == '-' ? "unknown option" : "unexpected argument");
-            return RN_EXIT_USAGE;
-        }
-    }
+    a->input_list = (CliList){a->inputs, MAX_LIST, 0, NULL};
+    a->weight_list = (CliList){a->weights, MAX_LIST, 0, NULL};
+    int rc = cli_options_parse(fuse_options, CLI_COUNT(fuse_options), a, argc, argv, NULL, NULL);
+    if (rc >= 0)
+        return rc;
     if (!a->ws) {
         cli_error("fuse", "needs -w WS");
         fuse_usage(stderr);
         return RN_EXIT_USAGE;
     }
-    if (a->n_weights && a->o.inputs && a->n_weights != a->o.n_inputs) {
-        cli_error("--weights", "%zu weights for %zu inputs", a->n_weights, a->o.n_inputs);
+    size_t n_inputs = a->input_list.n, n_weights = a->weight_list.n;
+    if (n_weights && n_inputs && n_weights != n_inputs) {
+        cli_error("--weights", "%zu weights for %zu inputs", n_weights, n_inputs);
         return RN_EXIT_USAGE;
     }
-    if (a->n_weights) {
+    if (n_inputs) {
+        a->o.inputs = a->inputs;
+        a->o.n_inputs = n_inputs;
+    }
+    if (n_weights) {
         a->o.weights = a->weights;
-        if (!a->o.inputs)
-            a->o.n_inputs = a->n_weights; /* checked against the inputs found */
+        if (!n_inputs)
+            a->o.n_inputs = n_weights; /* checked against the inputs found */
     }
     return RN_EXIT_OK;
 }
@@ -147,14 +97,14 @@ int cmd_fuse(int argc, char **argv)
     FuseArgs a = {0};
     int rc = parse_args(argc, argv, &a);
     if (rc != RN_EXIT_OK) {
-        free(a.inputs_text);
+        cli_list_free(&a.input_list);
         return rc;
     }
     a.o.command = "fuse";
     RnFuseSummary sum;
     RnError *err = NULL;
     bool ok = rn_fuse_workspace(a.ws, &a.o, &sum, &err);
-    free(a.inputs_text);
+    cli_list_free(&a.input_list);
     if (!ok)
         return cli_fail(a.ws, err);
     if (!cli_quiet) {

@@ -5,6 +5,8 @@
 #include "cli/cli.h"
 #include "radnet/eval.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,7 @@ typedef struct Options {
     const char *true_path, *pred_path, *data_path;
     const char *true_column, *pred_column;
     const char *stability[MAX_STABILITY]; /* more labelings of the same items */
+    CliList stability_list;
     size_t n_stability;
     RnEvalReportOptions report;
     uint64_t threads;
@@ -34,6 +37,36 @@ typedef struct Inputs {
     RnArray array;
     RnMatrix data;
 } Inputs;
+
+static bool parse_metric(const char *value, void *dest)
+{
+    return rn_distance_parse(value, dest);
+}
+
+#define AT(field) offsetof(Options, field)
+
+static const CliOption metrics_options[] = {
+    {"--pred", 0, CLI_STRING, AT(pred_path), "P.csv", "the predicted labels", 0, 0, NULL},
+    {"--true", 0, CLI_STRING, AT(true_path), "T.csv", "the true labels", 0, 0, NULL},
+    {"--data", 0, CLI_STRING, AT(data_path), "X.npy", "the data, rows in the order of P.csv",
+     0, 0, NULL},
+    {"--metric", 0, CLI_CUSTOM, AT(report.distance), "M",
+     "euclidean, manhattan or cosine (default euclidean)", 0, 0, parse_metric},
+    {"--sample", 0, CLI_SIZE, AT(report.silhouette_sample), "N",
+     "silhouette on samples of N rows, with a 95% interval", 1, SIZE_MAX, NULL},
+    {"--repeats", 0, CLI_SIZE, AT(report.silhouette_repeats), "R",
+     "samples drawn for the silhouette (default 5)", 1, SIZE_MAX, NULL},
+    {"--seed", 0, CLI_U64, AT(report.seed), "S", "seed of the samples (default 1)", 0, 0x1p64, NULL},
+    {"--threads", 0, CLI_U64, AT(threads), "N", "threads (default: one per core)", 1, 0x1p64,
+     NULL},
+    {"--true-column", 0, CLI_STRING, AT(true_column), "NAME",
+     "the column of T.csv that holds the labels", 0, 0, NULL},
+    {"--pred-column", 0, CLI_STRING, AT(pred_column), "NAME",
+     "the column of P.csv (and the --stability files)", 0, 0, NULL},
+    {"--stability", 0, CLI_REPEAT, AT(stability_list), "P2.csv",
+     "another labeling of the same items (repeatable)", 0, 0, NULL},
+    {"--json", 0, CLI_FLAG, AT(json), NULL, "JSON instead of text", 0, 0, NULL},
+};
 
 static void usage(FILE *out)
 {
@@ -52,60 +85,9 @@ static void usage(FILE *out)
         "(exact; sampled with a 95%% interval when --sample N is given),\n"
         "Davies-Bouldin and Calinski-Harabasz. Each\n"
         "--stability file is another labeling of the same items (e.g. another\n"
-        "seed); seed_stability is the mean pairwise ARI over P.csv and those.\n");
-}
-
-/* --seed (>= 0), --sample / --repeats / --threads (> 0). */
-static int number_option(Options *o, const char *a, const char *v)
-{
-    bool is_seed = strcmp(a, "--seed") == 0;
-    uint64_t num;
-    if (!cli_parse_u64(v, is_seed ? 0 : 1, is_seed ? UINT64_MAX : SIZE_MAX, &num)) {
-        cli_error(a, "needs a %s integer, not \"%s\"", is_seed ? "non-negative" : "positive", v);
-        return RN_EXIT_USAGE;
-    }
-    if (is_seed)
-        o->report.seed = num;
-    else if (strcmp(a, "--sample") == 0)
-        o->report.silhouette_sample = (size_t)num;
-    else if (strcmp(a, "--repeats") == 0)
-        o->report.silhouette_repeats = (size_t)num;
-    else
-        o->threads = num < RN_POOL_MAX_THREADS ? num : RN_POOL_MAX_THREADS;
-    return -1;
-}
-
-/* One option that takes a value; -1 to go on, else an exit code. */
-static int value_option(Options *o, const char *a, const char *v)
-{
-    static const char *const paths[] = {"--true", "--pred", "--data", "--true-column",
-                                        "--pred-column"};
-    const char **slot[] = {&o->true_path, &o->pred_path, &o->data_path, &o->true_column,
-                           &o->pred_column};
-    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-        if (strcmp(a, paths[i]) == 0) {
-            *slot[i] = v;
-            return -1;
-        }
-    if (strcmp(a, "--seed") == 0 || strcmp(a, "--sample") == 0 ||
-        strcmp(a, "--repeats") == 0 || strcmp(a, "--threads") == 0)
-        return number_option(o, a, v);
-    if (strcmp(a, "--stability") == 0) {
-        if (o->n_stability < MAX_STABILITY) {
-            o->stability[o->n_stability++] = v;
-            return -1;
-        }
-        cli_error(a, "at most %d files", MAX_STABILITY);
-        return RN_EXIT_USAGE;
-    }
-    if (strcmp(a, "--metric") == 0) {
-        if (rn_distance_parse(v, &o->report.distance))
-            return -1;
-        cli_error(v, "unknown metric (euclidean, manhattan, cosine)");
-        return RN_EXIT_USAGE;
-    }
-    cli_error(a, "unknown option");
-    return RN_EXIT_USAGE;
+        "seed); seed_stability is the mean pairwise ARI over P.csv and those.\n"
+        "\n");
+    cli_options_help(out, metrics_options, CLI_COUNT(metrics_options));
 }
 
 /* Returns -1 to go on, else an exit code. */
@@ -113,20 +95,14 @@ static int parse_options(int argc, char **argv, Options *o)
 {
     memset(o, 0, sizeof *o);
     rn_eval_report_options_default(&o->report);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            o->json = true;
-        } else if (strcmp(argv[i], "--quiet") != 0) {
-            if (i + 1 >= argc) {
-                cli_error(argv[i], "unknown option or missing value");
-                return RN_EXIT_USAGE;
-            }
-            int rc = value_option(o, argv[i], argv[i + 1]);
-            if (rc >= 0)
-                return rc;
-            i++;
-        }
-    }
+    o->stability_list = (CliList){o->stability, MAX_STABILITY, 0, NULL};
+    int rc = cli_options_parse(metrics_options, CLI_COUNT(metrics_options), o, argc, argv,
+                               NULL, NULL);
+    if (rc >= 0)
+        return rc;
+    o->n_stability = o->stability_list.n;
+    if (o->threads > RN_POOL_MAX_THREADS)
+        o->threads = RN_POOL_MAX_THREADS;
     if (o->pred_path == NULL ||
         (o->true_path == NULL && o->data_path == NULL && o->n_stability == 0)) {
         cli_error("metrics", "needs --pred and at least one of --true, --data, --stability");
