@@ -297,6 +297,21 @@ void rn_cluster_model_options_default(RnClusterModelOptions *o, RnClusterAlgo al
  * refuses. */
 bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *name,
                                   const char *value, RnError **err);
+/* Sets n options by name, "algo" first whatever their order (the others
+ * depend on it); the per-algorithm seeds then follow "seed". */
+bool rn_cluster_model_options_set_all(RnClusterModelOptions *o, const char *const *names,
+                                      const char *const *values, size_t n, RnError **err);
+
+/* One k or a range of them, as "K", "A:B" or "A:B:S" (1 <= A <= B, S >= 1;
+ * range is true for the last two forms, even when A == B). */
+typedef struct RnKRange {
+    size_t min, max, step;
+    bool range;
+} RnKRange;
+bool rn_k_range_parse(const char *s, RnKRange *out);
+/* Sweep options over the range k for the algorithm and settings of o. */
+void rn_ksweep_options_from_model(RnKSweepOptions *so, const RnClusterModelOptions *o,
+                                  const RnKRange *k);
 
 typedef struct RnClusterModelInfo {
     RnClusterAlgo algo;

@@ -12,21 +12,62 @@
 #include <string.h>
 #include <time.h>
 
-/* Flags of the clustering itself, handed to rn_cluster_model_options_set. */
+/* Flags of the clustering itself, handed to rn_cluster_model_options_set_all. */
 #define MAX_SETTINGS 32
 
 typedef struct Options {
     const char *input, *out, *init_path, *centers_out, *predict_path, *model_path,
-        *save_model, *k, *threads_text, *sil_text, *dtype_text;
-    size_t k_min, k_max, k_step;
-    bool sweep, json, have_k;
+        *save_model;
+    RnKRange k;
+    bool json, have_k;
     uint64_t threads, sil_sample;
     RnDType dtype;              /* 0: as stored */
     RnPool *pool;
-    const char *settings[MAX_SETTINGS][2]; /* name (without "--"), value */
+    const char *setting_names[MAX_SETTINGS]; /* without "--" */
+    const char *setting_values[MAX_SETTINGS];
     size_t n_settings;
     RnClusterModelOptions model;
 } Options;
+
+static bool parse_k(const char *value, void *dest)
+{
+    return rn_k_range_parse(value, dest);
+}
+
+static bool parse_dtype(const char *value, void *dest)
+{
+    bool f32 = strcmp(value, "float32") == 0;
+    *(RnDType *)dest = f32 ? RN_DTYPE_F32 : RN_DTYPE_F64;
+    return f32 || strcmp(value, "float64") == 0;
+}
+
+#define AT(field) offsetof(Options, field)
+
+/* The command's own options; every other --name VALUE is a setting. */
+static const CliOption cluster_options[] = {
+    {"--input", 'i', CLI_STRING, AT(input), "X.npy", "the rows to cluster (float32/64)", 0, 0,
+     NULL},
+    {"--k", 'k', CLI_CUSTOM, AT(k), "K|A:B[:S]", "k, or a range of k to sweep", 0, 0, parse_k},
+    {"--out", 'o', CLI_STRING, AT(out), "CSV", "the labels (default: stdout)", 0, 0, NULL},
+    {"--json", 0, CLI_FLAG, AT(json), NULL, "a JSON summary (or the sweep) on stdout", 0, 0,
+     NULL},
+    {"--centers-out", 0, CLI_STRING, AT(centers_out), "C", "the centres", 0, 0, NULL},
+    {"--save-model", 0, CLI_STRING, AT(save_model), "M.rnc", "the model, for --model", 0, 0,
+     NULL},
+    {"--init", 0, CLI_STRING, AT(init_path), "C.npy", "k-means: start from these centres", 0, 0,
+     NULL},
+    {"--model", 0, CLI_STRING, AT(model_path), "M.rnc", "predict with a saved model", 0, 0,
+     NULL},
+    {"--predict", 0, CLI_STRING, AT(predict_path), "C.npy",
+     "predict with these centres (squared Euclidean for\n"
+     "k-means, --metric for k-medoids), e.g. a test split", 0, 0, NULL},
+    {"--threads", 0, CLI_U64, AT(threads), "N", "threads (default: one per core)", 0,
+     RN_POOL_MAX_THREADS, NULL},
+    {"--dtype", 0, CLI_CUSTOM, AT(dtype), "T",
+     "float32 or float64 (default: as stored)", 0, 0, parse_dtype},
+    {"--silhouette-sample", 0, CLI_U64, AT(sil_sample), "N",
+     "sweep: silhouette sampled above this n", 0, 0x1p64, NULL},
+};
 
 static void usage(FILE *out)
 {
@@ -35,112 +76,58 @@ static void usage(FILE *out)
         "                      [--metric euclidean|manhattan|cosine] [--seed S]\n"
         "                      [--out labels.csv] [--json] [--centers-out C.npy]\n"
         "                      [--save-model M.rnc]\n"
-        "  k-means:   [--method elkan|lloyd|hamerly|naive] [--init-method k-means++|random]\n"
-        "             [--init C.npy] [--n-init N] [--max-iter N] [--tol T]\n"
-        "             [--batch B (mini-batch k-means)]\n"
-        "  k-medoids: [--method alternate|fasterpam|pam]\n"
-        "             [--init-method k-medoids++|build|random] [--max-iter N]\n"
-        "             [--max-exact N] [--sample-size N] [--samples N] (CLARA)\n"
-        "  predict:   --model M.rnc (a saved model) or --predict C.npy (centres;\n"
-        "             squared Euclidean for k-means, --metric for k-medoids): label\n"
-        "             rows by the nearest centre, e.g. a test split\n"
-        "  common:    [--threads N] [--dtype float32|float64]\n"
-        "             [--silhouette-sample N (sweep: sampled above this n)]\n"
+        "       radnet cluster --input X.npy --model M.rnc|--predict C.npy [--out labels.csv]\n"
         "\n"
         "Defaults (RadiologyNET): k-means++ init, Elkan, n_init 10, max_iter 300,\n"
         "tol 1e-4, seed 1; k-medoids: Manhattan, 'alternate', k-medoids++,\n"
         "max_iter 300. A range A:B:S sweeps k and reports silhouette (sampled\n"
         "with a 95%% interval for large n), Davies-Bouldin, Calinski-Harabasz\n"
         "and the kneedle elbow of the inertia. Without --out and --json the\n"
-        "labels CSV goes to stdout.\n");
+        "labels CSV goes to stdout.\n"
+        "\n");
+    cli_options_help(out, cluster_options, CLI_COUNT(cluster_options));
+    fprintf(out,
+        "\nsettings of the clustering:\n"
+        "  --algo kmeans|kmedoids  --seed S\n"
+        "  k-means:   [--method elkan|lloyd|hamerly|naive] [--init-method k-means++|random]\n"
+        "             [--n-init N] [--max-iter N] [--tol T]\n"
+        "             [--batch B (mini-batch k-means)]\n"
+        "  k-medoids: [--method alternate|fasterpam|pam] [--metric euclidean|manhattan|cosine]\n"
+        "             [--init-method k-medoids++|build|random] [--max-iter N]\n"
+        "             [--max-exact N] [--sample-size N] [--samples N] (CLARA)\n");
 }
 
-/* "K", "A:B" or "A:B:S". */
-static bool parse_k(const char *s, Options *o)
+/* A --name VALUE that is not the command's own: a clustering setting. */
+static bool collect_setting(void *ctx, const char *name, const char *value)
 {
-    size_t v[3] = {0, 0, 1};
-    int used = 0, got = sscanf(s, "%zu%n:%zu%n:%zu%n", &v[0], &used, &v[1], &used, &v[2], &used);
-    if (got < 1 || s[used] || strspn(s, "0123456789:") != strlen(s) || v[0] == 0 ||
-        (got > 1 && v[1] < v[0]) || v[2] == 0)
+    Options *o = ctx;
+    if (o->n_settings == MAX_SETTINGS) {
+        cli_error(name, "more than %d settings", MAX_SETTINGS);
         return false;
-    o->k_min = v[0];
-    o->k_max = got > 1 ? v[1] : v[0];
-    o->k_step = v[2];
-    o->sweep = got > 1;
-    return o->have_k = true;
-}
-
-/* The flags of this command; every other --flag VALUE is a setting. */
-static const struct {
-    const char *name, *alias;
-    size_t at;
-} own[] = {
-    {"--input", "-i", offsetof(Options, input)},
-    {"--out", "-o", offsetof(Options, out)},
-    {"--init", NULL, offsetof(Options, init_path)},
-    {"--centers-out", NULL, offsetof(Options, centers_out)},
-    {"--predict", NULL, offsetof(Options, predict_path)},
-    {"--model", NULL, offsetof(Options, model_path)},
-    {"--save-model", NULL, offsetof(Options, save_model)},
-    {"--k", "-k", offsetof(Options, k)},
-    {"--threads", NULL, offsetof(Options, threads_text)},
-    {"--silhouette-sample", NULL, offsetof(Options, sil_text)},
-    {"--dtype", NULL, offsetof(Options, dtype_text)},
-};
-
-/* The numbers among the own flags, then the settings ("algo" first, as the
- * others depend on it). */
-static int apply(Options *o)
-{
-    RnError *err = NULL;
-    const char *d = o->dtype_text;
-    o->dtype = d && strcmp(d, "float32") == 0 ? RN_DTYPE_F32 : d ? RN_DTYPE_F64 : 0;
-    if ((o->k && !parse_k(o->k, o)) ||
-        (o->threads_text && !cli_parse_u64(o->threads_text, 0, RN_POOL_MAX_THREADS, &o->threads)) ||
-        (o->sil_text && !cli_parse_u64(o->sil_text, 0, SIZE_MAX, &o->sil_sample)) ||
-        (d && strcmp(d, "float32") != 0 && strcmp(d, "float64") != 0)) {
-        cli_error("cluster", "bad --k, --threads, --silhouette-sample or --dtype value");
-        return RN_EXIT_USAGE;
     }
-    rn_cluster_model_options_default(&o->model, RN_ALGO_KMEANS, o->k_min);
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < o->n_settings; i++)
-            if ((strcmp(o->settings[i][0], "algo") == 0) == (pass == 0) &&
-                !rn_cluster_model_options_set(&o->model, o->settings[i][0], o->settings[i][1],
-                                              &err))
-                return cli_fail("cluster", err);
-    o->model.kmeans.seed = o->model.kmedoids.seed = o->model.seed;
-    return -1;
+    o->setting_names[o->n_settings] = name + 2;
+    o->setting_values[o->n_settings++] = value;
+    return true;
 }
 
 static int parse_options(int argc, char **argv, Options *o)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0 || strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->json |= strcmp(a, "--json") == 0;
-            continue;
-        }
-        if (i + 1 >= argc || a[0] != '-' || o->n_settings == MAX_SETTINGS) {
-            cli_error(a, i + 1 >= argc ? "missing value" : "unexpected argument");
-            return RN_EXIT_USAGE;
-        }
-        size_t f = 0, n = sizeof own / sizeof own[0];
-        while (f < n && strcmp(a, own[f].name) != 0 && !(own[f].alias && strcmp(a, own[f].alias) == 0))
-            f++;
-        if (f < n) {
-            *(const char **)((char *)o + own[f].at) = argv[++i];
-        } else {
-            o->settings[o->n_settings][0] = a + 2;
-            o->settings[o->n_settings++][1] = argv[++i];
-        }
-    }
-    if (o->input == NULL || (!o->k && !o->predict_path && !o->model_path)) {
+    int rc = cli_options_parse(cluster_options, CLI_COUNT(cluster_options), o, argc, argv,
+                               collect_setting, o);
+    if (rc >= 0)
+        return rc;
+    o->have_k = o->k.min > 0;
+    if (o->input == NULL || (!o->have_k && !o->predict_path && !o->model_path)) {
         cli_error("cluster", "--input and --k (or --predict / --model) are required");
         return RN_EXIT_USAGE;
     }
-    return apply(o);
+    RnError *err = NULL;
+    rn_cluster_model_options_default(&o->model, RN_ALGO_KMEANS, o->k.min);
+    if (!rn_cluster_model_options_set_all(&o->model, o->setting_names, o->setting_values,
+                                          o->n_settings, &err))
+        return cli_fail("cluster", err);
+    return -1;
 }
 
 /* ---- input and output ---------------------------------------------------- */
@@ -223,7 +210,7 @@ static RnClusterModel *get_model(const Options *o, const RnMatrix *X, int32_t *l
     if (o->model_path)
         m = rn_cluster_model_load(o->model_path, &err);
     else if (centres && (*rc = load_matrix(centres, X->dtype, false,
-                                           o->predict_path ? 0 : o->k_min, X->cols, &cf)) >= 0)
+                                           o->predict_path ? 0 : o->k.min, X->cols, &cf)) >= 0)
         return NULL;
     else if (o->predict_path)
         m = rn_cluster_model_from_centers(mo.algo, mo.algo == RN_ALGO_KMEANS ? RN_DISTANCE_EUCLIDEAN
@@ -286,14 +273,13 @@ static void sweep_progress(void *ctx, size_t done, size_t total)
 
 static int run_sweep(const Options *o, const RnMatrix *X)
 {
+    RnClusterModelOptions mo = o->model;
+    mo.pool = o->pool;
     RnKSweepOptions so;
-    rn_ksweep_options_default(&so);
-    so.k_min = o->k_min, so.k_max = o->k_max, so.k_step = o->k_step;
-    so.algo = o->model.algo, so.kmeans = o->model.kmeans, so.kmedoids = o->model.kmedoids;
-    so.pool = o->pool;
+    rn_ksweep_options_from_model(&so, &mo, &o->k);
     if (o->sil_sample)
         so.silhouette_exact_max = so.silhouette_sample = o->sil_sample;
-    CliProgress *p = cli_progress_start("cluster --k", (o->k_max - o->k_min) / o->k_step + 1);
+    CliProgress *p = cli_progress_start("cluster --k", (o->k.max - o->k.min) / o->k.step + 1);
     RnKSweep s;
     RnError *err = NULL;
     bool ok = rn_cluster_sweep_k(X, &so, sweep_progress, p, &s, &err);
@@ -320,7 +306,7 @@ int cmd_cluster(int argc, char **argv)
     }
     Options o;
     int rc = parse_options(argc, argv, &o);
-    if (rc < 0 && o.sweep &&
+    if (rc < 0 && o.k.range &&
         (o.init_path || o.model.minibatch || o.out || o.centers_out || o.save_model)) {
         cli_error("--k", "a range of k cannot be combined with --init, --batch, --out, "
                   "--centers-out or --save-model");
@@ -333,12 +319,12 @@ int cmd_cluster(int argc, char **argv)
     }
     /* Mini-batch reads rows straight from a mapping of the file. */
     RnMatrixFile in;
-    rc = load_matrix(o.input, o.dtype, o.model.minibatch && !o.sweep, 0, 0, &in);
+    rc = load_matrix(o.input, o.dtype, o.model.minibatch && !o.k.range, 0, 0, &in);
     RnError *err = NULL;
     if (rc < 0 && (o.pool = rn_pool_open((int)o.threads, &err)) == NULL)
         rc = cli_fail("cluster", err);
     if (rc < 0)
-        rc = o.sweep ? run_sweep(&o, &in.m) : run_model(&o, &in.m);
+        rc = o.k.range ? run_sweep(&o, &in.m) : run_model(&o, &in.m);
     rn_pool_close(o.pool);
     rn_matrix_file_close(&in);
     return rc;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,4 +107,53 @@ bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *spelled,
                      strcmp(name, "metric") == 0 && o->algo == RN_ALGO_KMEANS
                          ? " (k-means is Euclidean; use algo kmedoids)" : "");
     return known && ok;
+}
+
+bool rn_cluster_model_options_set_all(RnClusterModelOptions *o, const char *const *names,
+                                      const char *const *values, size_t n, RnError **err)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++)
+            if ((strcmp(names[i], "algo") == 0) == (pass == 0) &&
+                !rn_cluster_model_options_set(o, names[i], values[i], err))
+                return false;
+    o->kmeans.seed = o->kmedoids.seed = o->seed;
+    return true;
+}
+
+bool rn_k_range_parse(const char *s, RnKRange *out)
+{
+    uint64_t v[3] = {0, 0, 1};
+    size_t parts = 0;
+    for (const char *p = s;; ) {
+        size_t len = strcspn(p, ":");
+        char text[24];
+        if (parts == 3 || len == 0 || len >= sizeof text)
+            return false;
+        memcpy(text, p, len);
+        text[len] = '\0';
+        if (!parse_count(text, 1, SIZE_MAX, &v[parts++]))
+            return false;
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    if (parts > 1 && v[1] < v[0])
+        return false;
+    *out = (RnKRange){(size_t)v[0], parts > 1 ? (size_t)v[1] : (size_t)v[0], (size_t)v[2],
+                      parts > 1};
+    return true;
+}
+
+void rn_ksweep_options_from_model(RnKSweepOptions *so, const RnClusterModelOptions *o,
+                                  const RnKRange *k)
+{
+    rn_ksweep_options_default(so);
+    so->k_min = k->min;
+    so->k_max = k->max;
+    so->k_step = k->step;
+    so->algo = o->algo;
+    so->kmeans = o->kmeans;
+    so->kmedoids = o->kmedoids;
+    so->pool = o->pool;
 }

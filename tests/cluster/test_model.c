@@ -285,6 +285,48 @@ static void test_options_by_name(void)
           o.kmedoids.method == RN_KMEDOIDS_PAM);
 }
 
+/* Many settings at once: "algo" applies first whatever the order, so a
+ * k-medoids method given before it is accepted; the seeds follow. */
+static void test_options_set_all(void)
+{
+    RnClusterModelOptions o;
+    rn_cluster_model_options_default(&o, RN_ALGO_KMEANS, 3);
+    const char *names[] = {"method", "metric", "seed", "algo"};
+    const char *values[] = {"pam", "cosine", "7", "kmedoids"};
+    CHECK(rn_cluster_model_options_set_all(&o, names, values, 4, NULL) &&
+          o.algo == RN_ALGO_KMEDOIDS && o.kmedoids.method == RN_KMEDOIDS_PAM &&
+          o.kmedoids.metric == RN_DISTANCE_COSINE && o.seed == 7 && o.kmeans.seed == 7 &&
+          o.kmedoids.seed == 7);
+    RnError *err = NULL;
+    rn_cluster_model_options_default(&o, RN_ALGO_KMEANS, 3);
+    CHECK(!rn_cluster_model_options_set_all(&o, names, values, 3, &err) &&
+          rn_error_code(err) == RN_ERROR_INVALID); /* pam is no k-means method */
+    rn_error_free(err);
+}
+
+/* "K", "A:B", "A:B:S"; anything else refused. */
+static void test_k_range(void)
+{
+    const struct {
+        const char *text;
+        RnKRange want;
+    } good[] = {{"50", {50, 50, 1, false}}, {"2:10", {2, 10, 1, true}},
+                {"5:5", {5, 5, 1, true}}, {"10:60:5", {10, 60, 5, true}}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        RnKRange r;
+        CHECK_MSG(rn_k_range_parse(good[i].text, &r) && r.min == good[i].want.min &&
+                      r.max == good[i].want.max && r.step == good[i].want.step &&
+                      r.range == good[i].want.range,
+                  "%s", good[i].text);
+    }
+    const char *bad[] = {"", "0", "5:4", "2:10:0", "1:2:3:4", ":5", "5:", "a", "-3", "+3",
+                         "2::3", "3 ", "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        RnKRange r;
+        CHECK_MSG(!rn_k_range_parse(bad[i], &r), "'%s'", bad[i]);
+    }
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -296,6 +338,8 @@ int main(void)
     test_given_centres();
     test_enum_names();
     test_options_by_name();
+    test_options_set_all();
+    test_k_range();
     rmdir(tmpdir);
     TEST_DONE();
 }
