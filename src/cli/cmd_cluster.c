@@ -88,7 +88,7 @@ static void usage(FILE *out)
     cli_options_help(out, cluster_options, CLI_COUNT(cluster_options));
     fprintf(out,
         "\nsettings of the clustering:\n"
-        "  --algo kmeans|kmedoids  --seed S\n"
+        "  common:    [--algo kmeans|kmedoids] [--seed S]\n"
         "  k-means:   [--method elkan|lloyd|hamerly|naive] [--init-method k-means++|random]\n"
         "             [--n-init N] [--max-iter N] [--tol T]\n"
         "             [--batch B (mini-batch k-means)]\n"
