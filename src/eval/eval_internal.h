@@ -26,4 +26,15 @@ double rn_eval_sd(const double *v, size_t n);
 /* Row i of X as double into out (d values). */
 void rn_eval_row_f64(const RnMatrix *X, size_t i, double *out);
 
+/* The supervised scores of the report by name, in the order both the JSON
+ * and the text show them; in_text: the text table shows it too. */
+typedef struct RnEvalScoreRow {
+    const char *name;
+    double value;
+    bool in_text;
+} RnEvalScoreRow;
+#define RN_EVAL_SUPERVISED_ROWS 13
+void rn_eval_supervised_rows(const RnSupervisedScores *s,
+                             RnEvalScoreRow rows[RN_EVAL_SUPERVISED_ROWS]);
+
 #endif

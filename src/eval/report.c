@@ -1,6 +1,6 @@
 /* The evaluation report: every metric of SPEC §6 for one labeling, and
  * its JSON form. */
-#include "radnet/eval.h"
+#include "eval_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -243,29 +243,34 @@ static bool json_by_average(RnJsonWriter *w, const char *key, const double v[4])
     return rn_json_end_object(w);
 }
 
+void rn_eval_supervised_rows(const RnSupervisedScores *s,
+                             RnEvalScoreRow rows[RN_EVAL_SUPERVISED_ROWS])
+{
+    const RnEvalScoreRow table[RN_EVAL_SUPERVISED_ROWS] = {
+        {"homogeneity_score", s->homogeneity, true},
+        {"completeness_score", s->completeness, true},
+        {"v_measure_score", s->v_measure, true},
+        {"mutual_info_score", s->mutual_info, true},
+        {"normalized_mutual_info_score", s->nmi[RN_AVERAGE_ARITHMETIC], true},
+        {"adjusted_mutual_info_score", s->ami[RN_AVERAGE_ARITHMETIC], true},
+        {"expected_mutual_info", s->expected_mutual_info, false},
+        {"adjusted_rand_score", s->adjusted_rand, true},
+        {"rand_score", s->rand, true},
+        {"fowlkes_mallows_score", s->fowlkes_mallows, true},
+        {"purity", s->purity, true},
+        {"entropy_true", s->entropy_true, false},
+        {"entropy_pred", s->entropy_pred, false},
+    };
+    memcpy(rows, table, sizeof table);
+}
+
 static bool json_supervised(RnJsonWriter *w, const RnSupervisedScores *s)
 {
-    const struct {
-        const char *key;
-        double v;
-    } rows[] = {
-        {"homogeneity_score", s->homogeneity},
-        {"completeness_score", s->completeness},
-        {"v_measure_score", s->v_measure},
-        {"mutual_info_score", s->mutual_info},
-        {"normalized_mutual_info_score", s->nmi[RN_AVERAGE_ARITHMETIC]},
-        {"adjusted_mutual_info_score", s->ami[RN_AVERAGE_ARITHMETIC]},
-        {"expected_mutual_info", s->expected_mutual_info},
-        {"adjusted_rand_score", s->adjusted_rand},
-        {"rand_score", s->rand},
-        {"fowlkes_mallows_score", s->fowlkes_mallows},
-        {"purity", s->purity},
-        {"entropy_true", s->entropy_true},
-        {"entropy_pred", s->entropy_pred},
-    };
+    RnEvalScoreRow rows[RN_EVAL_SUPERVISED_ROWS];
+    rn_eval_supervised_rows(s, rows);
     rn_json_kv_uint(w, "n_classes", s->n_classes);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        rn_json_kv_double(w, rows[i].key, rows[i].v);
+    for (size_t i = 0; i < RN_EVAL_SUPERVISED_ROWS; i++)
+        rn_json_kv_double(w, rows[i].name, rows[i].value);
     json_by_average(w, "normalized_mutual_info_score_by_average", s->nmi);
     return json_by_average(w, "adjusted_mutual_info_score_by_average", s->ami);
 }

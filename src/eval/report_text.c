@@ -1,5 +1,5 @@
 /* The evaluation report as a text table for people. */
-#include "radnet/eval.h"
+#include "eval_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -66,24 +66,11 @@ static bool contingency(RnBuf *b, const RnEvalReport *r, size_t max_rows,
 
 static bool supervised(RnBuf *b, const RnSupervisedScores *s, RnError **err)
 {
-    const struct {
-        const char *name;
-        double v;
-    } rows[] = {
-        {"homogeneity_score", s->homogeneity},
-        {"completeness_score", s->completeness},
-        {"v_measure_score", s->v_measure},
-        {"mutual_info_score", s->mutual_info},
-        {"normalized_mutual_info_score", s->nmi[RN_AVERAGE_ARITHMETIC]},
-        {"adjusted_mutual_info_score", s->ami[RN_AVERAGE_ARITHMETIC]},
-        {"adjusted_rand_score", s->adjusted_rand},
-        {"rand_score", s->rand},
-        {"fowlkes_mallows_score", s->fowlkes_mallows},
-        {"purity", s->purity},
-    };
+    RnEvalScoreRow rows[RN_EVAL_SUPERVISED_ROWS];
+    rn_eval_supervised_rows(s, rows);
     bool ok = true;
-    for (size_t i = 0; ok && i < sizeof rows / sizeof rows[0]; i++)
-        ok = text_row(b, rows[i].name, rows[i].v, err);
+    for (size_t i = 0; ok && i < RN_EVAL_SUPERVISED_ROWS; i++)
+        ok = !rows[i].in_text || text_row(b, rows[i].name, rows[i].value, err);
     return ok;
 }
 

@@ -104,8 +104,28 @@ static void test_append_exact(void)
     rn_buf_free(&b);
 }
 
-int main(void)
+/* With an argument: bytes 0x80..0xFF decoded from each single-byte
+ * charset, one line each, for text_codecs.py to compare with Python. */
+static int dump_tables(const char *path)
 {
+    static const RnTextCharset sets[] = {RN_TEXT_LATIN1, RN_TEXT_LATIN2, RN_TEXT_CP1250};
+    uint8_t high[128];
+    for (int i = 0; i < 128; i++)
+        high[i] = (uint8_t)(0x80 + i);
+    RnBuf b = RN_BUF_INIT;
+    bool ok = true;
+    for (size_t s = 0; ok && s < 3; s++)
+        ok = rn_text_append_exact(&b, high, sizeof high, sets[s], NULL) &&
+             rn_buf_append(&b, "\n", 1, NULL);
+    ok = ok && rn_file_write_atomic(path, b.data, b.len, NULL);
+    rn_buf_free(&b);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2)
+        return dump_tables(argv[1]);
     test_append_exact();
     test_single_byte();
     test_utf8();
