@@ -84,7 +84,7 @@ void cli_list_free(CliList *l);
 /* Tables are static data: each row names its destination by its offset in
  * the command's argument struct (base). */
 typedef struct CliOption {
-    const char *name;   /* "--workspace" */
+    const char *name;   /* "--workspace"; NULL: the next positional argument */
     char short_name;    /* 'w', or 0 */
     CliOptKind kind;
     size_t at;          /* offsetof(the command's struct, destination) */

@@ -141,7 +141,7 @@ static void describe(const CliOption *o, void *base, char *buf, size_t cap)
 static const CliOption *find_long(const CliOption *table, size_t n, const char *arg)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(table[i].name, arg) == 0)
+        if (table[i].name && strcmp(table[i].name, arg) == 0)
             return &table[i];
     return NULL;
 }
@@ -158,17 +158,34 @@ static int bad_value(const CliOption *o, void *base, const char *v)
 {
     char want[160];
     describe(o, base, want, sizeof want);
-    cli_error(o->name, "needs a valid value (%s), not \"%s\"", want, v);
+    cli_error(o->name ? o->name : o->value, "needs a valid value (%s), not \"%s\"", want, v);
     return RN_EXIT_USAGE;
+}
+
+/* The positional row after the `filled` ones already given, or NULL. */
+static const CliOption *find_positional(const CliOption *table, size_t n, size_t filled)
+{
+    for (size_t i = 0; i < n; i++)
+        if (table[i].name == NULL && filled-- == 0)
+            return &table[i];
+    return NULL;
 }
 
 /* Applies argv[*i] (and its value); -1 to go on, else an exit code. */
 static int parse_one(const CliOption *table, size_t n, void *base, int argc, char **argv,
-                     int *i, CliOtherOption other, void *ctx)
+                     int *i, size_t *positionals, CliOtherOption other, void *ctx)
 {
     const char *arg = argv[*i];
     const CliOption *o = NULL;
     const char *attached = NULL;
+    if (arg[0] != '-' || arg[1] == '\0') { /* "-" is a name too (stdin) */
+        if ((o = find_positional(table, n, *positionals)) == NULL) {
+            cli_error(arg, "unexpected argument");
+            return RN_EXIT_USAGE;
+        }
+        ++*positionals;
+        return store_value(o, base, arg) ? -1 : bad_value(o, base, arg);
+    }
     if (arg[0] == '-' && arg[1] == '-') {
         o = find_long(table, n, arg);
     } else if (arg[0] == '-' && arg[1]) {
@@ -185,7 +202,7 @@ static int parse_one(const CliOption *table, size_t n, void *base, int argc, cha
         return other(ctx, arg, argv[*i]) ? -1 : RN_EXIT_USAGE;
     }
     if (o == NULL) {
-        cli_error(arg, arg[0] == '-' ? "unknown option" : "unexpected argument");
+        cli_error(arg, "unknown option");
         return RN_EXIT_USAGE;
     }
     if (!takes_value(o->kind)) {
@@ -206,10 +223,11 @@ static int parse_one(const CliOption *table, size_t n, void *base, int argc, cha
 int cli_options_parse(const CliOption *table, size_t n, void *base, int argc, char **argv,
                       CliOtherOption other, void *ctx)
 {
+    size_t positionals = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)
             continue;
-        int rc = parse_one(table, n, base, argc, argv, &i, other, ctx);
+        int rc = parse_one(table, n, base, argc, argv, &i, &positionals, other, ctx);
         if (rc >= 0)
             return rc;
     }
@@ -223,9 +241,10 @@ void cli_options_help(FILE *out, const CliOption *table, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const CliOption *o = &table[i];
-        int len = o->short_name ? fprintf(out, "  -%c, %s", o->short_name, o->name)
-                                : fprintf(out, "  %s", o->name);
-        if (o->value)
+        int len = o->name == NULL  ? fprintf(out, "  %s", o->value)
+                  : o->short_name ? fprintf(out, "  -%c, %s", o->short_name, o->name)
+                                  : fprintf(out, "  %s", o->name);
+        if (o->value && o->name)
             len += fprintf(out, " %s", o->value);
         int col = len;
         if (len + 2 > HELP_COLUMN) {

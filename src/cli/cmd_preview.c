@@ -5,14 +5,27 @@
 #include "cli/cli.h"
 #include "radnet/image.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct PreviewArgs {
     const char *input, *output;
-    uint32_t size, voi;
+    uint64_t size, voi;
     bool json;
 } PreviewArgs;
+
+#define AT(field) offsetof(PreviewArgs, field)
+
+static const CliOption preview_options[] = {
+    {NULL, 0, CLI_STRING, AT(input), "FILE", "the DICOM file", 0, 0, NULL},
+    {"--output", 'o', CLI_STRING, AT(output), "OUT.png", "the PNG to write", 0, 0, NULL},
+    {"--size", 0, CLI_U64, AT(size), "S", "the side of the square image", 1, RN_IMAGE_MAX_SIZE,
+     NULL},
+    {"--voi", 0, CLI_U64, AT(voi), "I", "the VOI transform (default 0)", 0, UINT32_MAX, NULL},
+    {"--json", 0, CLI_FLAG, AT(json), NULL, "the report as JSON on stdout", 0, 0, NULL},
+};
 
 static void preview_usage(FILE *out)
 {
@@ -25,56 +38,21 @@ static void preview_usage(FILE *out)
             "most %u). --voi I picks VOI transform I (default 0): the window\n"
             "pairs in file order, then the VOI LUT Sequence items.\n"
             "Reports the window, its source, inversion and the drop reason on\n"
-            "stderr, or as one JSON object on stdout with --json.\n",
+            "stderr, or as one JSON object on stdout with --json.\n\n",
             RN_IMAGE_DEFAULT_SIZE, RN_IMAGE_MAX_SIZE);
-}
-
-static bool parse_size(const char *s, uint32_t *out)
-{
-    uint64_t v;
-    if (!cli_parse_u64(s, 1, RN_IMAGE_MAX_SIZE, &v))
-        return false;
-    *out = (uint32_t)v;
-    return true;
+    cli_options_help(out, preview_options, CLI_COUNT(preview_options));
 }
 
 /* Returns -1 when parsed, else the exit code. */
 static int parse_args(int argc, char **argv, PreviewArgs *a)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        bool has_next = i + 1 < argc;
-        if ((strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) && has_next) {
-            a->output = argv[++i];
-        } else if (strcmp(arg, "--size") == 0 && has_next) {
-            if (!parse_size(argv[++i], &a->size)) {
-                cli_error(argv[i], "--size must be 1..%u", RN_IMAGE_MAX_SIZE);
-                return RN_EXIT_USAGE;
-            }
-        } else if (strcmp(arg, "--voi") == 0 && has_next) {
-            uint64_t v;
-            if (!cli_parse_u64(argv[++i], 0, UINT32_MAX, &v)) {
-                cli_error(argv[i], "--voi must be a number >= 0");
-                return RN_EXIT_USAGE;
-            }
-            a->voi = (uint32_t)v;
-        } else if (strcmp(arg, "--json") == 0) {
-            a->json = true;
-        } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
-            /* handled globally */
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            cli_error(arg, "unknown option for preview");
-            preview_usage(stderr);
-            return RN_EXIT_USAGE;
-        } else if (a->input == NULL) {
-            a->input = arg;
-        } else {
-            cli_error(arg, "preview takes one input file");
-            return RN_EXIT_USAGE;
-        }
-    }
+    int rc = cli_options_parse(preview_options, CLI_COUNT(preview_options), a, argc, argv,
+                               NULL, NULL);
+    if (rc >= 0)
+        return rc;
     if (a->input == NULL || a->output == NULL) {
+        cli_error("preview", "needs FILE and -o OUT.png");
         preview_usage(stderr);
         return RN_EXIT_USAGE;
     }
@@ -138,7 +116,7 @@ int cmd_preview(int argc, char **argv)
     RnParseOptions po;
     rn_parse_options_init(&po);
     RnDicomFile *f = rn_dicom_open(a.input, &po, &err);
-    RnPreprocessOptions opts = {.size = a.size, .voi_index = a.voi};
+    RnPreprocessOptions opts = {.size = (uint32_t)a.size, .voi_index = (uint32_t)a.voi};
     RnPreprocessed p = {0};
     if (f == NULL || !rn_image_preprocess_file(f, &opts, &p, &err)) {
         rn_dicom_close(f);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The shared option parser (src/cli/cli_options.c) through the commands
-that use it: every command reports an unknown option, a bad or missing
+that use it (embed, fuse, study, metrics, cluster, preview): every command reports an unknown option, a bad or missing
 value and a stray argument the same way (exit 1, "radnet: OPTION: ..."),
 takes a short option's value attached (-j2), and lists in --help every
 option its synopsis names. Nothing here needs a workspace: a parse that
@@ -64,6 +64,11 @@ def main():
             usage_error([cmd, *base, "stray"], "stray: unexpected argument")
             help_lists_synopsis(cmd)
         help_lists_synopsis("cluster")
+        help_lists_synopsis("preview")
+        png = os.path.join(tmp, "out.png")
+        usage_error(["preview", csv, "-o", png, "--bogus", "1"], "--bogus: unknown option")
+        usage_error(["preview", csv, "-o", png, "stray"], "stray: unexpected argument")
+        usage_error(["preview", csv], "needs FILE and -o")
         # Unknown --name VALUE pairs of cluster are clustering settings.
         usage_error(["cluster", "--input", npy, "--k", "3", "--bogus", "1"], "unknown option")
         usage_error(["cluster", "--input", npy, "--k", "3", "stray"], "unexpected argument")
@@ -88,6 +93,8 @@ def main():
             ["cluster", "--input", npy, "--k", "5:4"],
             ["cluster", "--input", npy, "--k", "3", "--threads", "100000"],
             ["cluster", "--input", npy, "--k", "3", "--dtype", "int8"],
+            ["preview", csv, "-o", png, "--voi", "-1"],
+            ["preview", csv, "-o", png, "--size", "4097"],
         ]
         for args in bad_values:
             usage_error(args, "needs a valid value")
@@ -105,7 +112,8 @@ def main():
                      ["metrics", "--pred", csv, "--stability", csv, "--stability", csv,
                       "--json", "--threads", "100000"],
                      ["cluster", "-i", npy, "-k", "2:6:2", "--algo", "kmedoids",
-                      "--metric", "cosine", "--json"]]:
+                      "--metric", "cosine", "--json"],
+                     ["preview", "-o" + png, "--size", "64", "--voi", "1", "--json", csv]]:
             parsed(args)
     print("%d failures" % len(failures))
     return 1 if failures else 0
