@@ -156,7 +156,9 @@ static void element_key(RnTag tag, char key[16], const char **name)
     *name = key;
 }
 
-static bool append_element(RnBuf *b, const RnElement *el, bool *first, RnError **err)
+/* One member "Keyword": ["VR", "text"]; sequences, bulk values and
+ * undecodable text are left out. */
+static bool append_element(RnJsonWriter *w, const RnElement *el)
 {
     RnVR vr = rn_element_text_vr(el);
     if (vr == RN_VR('S', 'Q') || rn_element_item_count(el) > 0 || rn_vr_is_bulk(vr))
@@ -171,27 +173,28 @@ static bool append_element(RnBuf *b, const RnElement *el, bool *first, RnError *
     const char *name;
     element_key(rn_element_tag(el), key, &name);
     rn_vr_str(vr, vrs);
-    const char *v = value ? value : "";
-    bool ok = rn_buf_append_str(b, *first ? "{" : ",", err) &&
-              rn_buf_append_json_string(b, name, strlen(name), err) &&
-              rn_buf_append_str(b, ":[", err) &&
-              rn_buf_append_json_string(b, vrs, strlen(vrs), err) &&
-              rn_buf_append_str(b, ",", err) &&
-              rn_buf_append_json_string(b, v, strlen(v), err) &&
-              rn_buf_append_str(b, "]", err);
-    *first = false;
+    rn_json_key(w, name);
+    rn_json_begin_array(w);
+    rn_json_string(w, vrs);
+    rn_json_string(w, value ? value : "");
     free(value);
-    return ok;
+    return rn_json_end_array(w);
 }
 
 static bool build_elements(const RnDataSet *ds, RnBuf *b, RnError **err)
 {
-    bool first = true;
+    RnJsonWriter *w = rn_json_open(b, 0, err);
+    if (w == NULL)
+        return false;
+    rn_json_begin_object(w);
     size_t n = rn_dataset_count(ds);
     for (size_t i = 0; i < n; i++)
-        if (!append_element(b, rn_dataset_at(ds, i), &first, err))
-            return false;
-    return rn_buf_append_str(b, first ? "{}" : "}", err) && rn_buf_terminate(b, err);
+        if (!append_element(w, rn_dataset_at(ds, i)))
+            break;
+    rn_json_end_object(w);
+    bool ok = rn_json_finish(w, err) && rn_buf_terminate(b, err);
+    rn_json_close(w);
+    return ok;
 }
 
 /* ---- SR text ---------------------------------------------------------- */
