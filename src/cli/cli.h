@@ -72,8 +72,8 @@ typedef enum CliOptKind {
 
 /* Destination of the list kinds: items is an array of cap elements of the
  * kind's type; n counts them (a repeated list option replaces the list,
- * CLI_REPEAT appends). Names point into `text`, a copy freed by
- * cli_list_free. */
+ * CLI_REPEAT appends). A CLI_NAME_LIST's names point into `text`, a copy
+ * that cli_list_free frees; the other kinds hold nothing to free. */
 typedef struct CliList {
     void *items;
     size_t cap, n;

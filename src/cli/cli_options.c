@@ -41,20 +41,16 @@ static bool parse_real(const CliOption *o, const char *v, double *out)
     return true;
 }
 
-/* Splits a comma-separated value into the list: no empty items, at most
- * cap of them. */
-static bool parse_list(const CliOption *o, void *dest, const char *v)
+/* Splits text (a writable copy) at commas into the list: at most cap
+ * items, each valid for the kind. */
+static bool split_list(const CliOption *o, CliList *l, char *text)
 {
-    CliList *l = dest;
-    cli_list_free(l);
-    if ((l->text = strdup(v)) == NULL)
-        return false;
     char *save = NULL;
-    for (char *t = strtok_r(l->text, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (l->n == l->cap)
-            return false;
+    for (char *t = strtok_r(text, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         uint64_t u;
         double d;
+        if (l->n == l->cap)
+            return false;
         if (o->kind == CLI_NAME_LIST)
             ((const char **)l->items)[l->n] = t;
         else if (o->kind == CLI_SIZE_LIST && parse_integer(o, t, &u))
@@ -65,8 +61,24 @@ static bool parse_list(const CliOption *o, void *dest, const char *v)
             return false;
         l->n++;
     }
-    /* Only commas, or a leading, trailing or doubled one. */
-    return l->n > 0 && v[0] != ',' && v[strlen(v) - 1] != ',' && strstr(v, ",,") == NULL;
+    return l->n > 0;
+}
+
+/* A comma-separated value into the list; no empty item (a leading,
+ * trailing or doubled comma). Only names keep the copy they point into. */
+static bool parse_list(const CliOption *o, void *dest, const char *v)
+{
+    CliList *l = dest;
+    cli_list_free(l);
+    if ((l->text = strdup(v)) == NULL)
+        return false;
+    bool ok = split_list(o, l, l->text) && v[0] != ',' && v[strlen(v) - 1] != ',' &&
+              strstr(v, ",,") == NULL;
+    if (o->kind != CLI_NAME_LIST) {
+        free(l->text);
+        l->text = NULL;
+    }
+    return ok;
 }
 
 static bool store_value(const CliOption *o, void *base, const char *v)
