@@ -198,14 +198,15 @@ static int parse_one(const CliOption *table, size_t n, void *base, int argc, cha
         ++*positionals;
         return store_value(o, base, arg) ? -1 : bad_value(o, base, arg);
     }
-    if (arg[0] == '-' && arg[1] == '-') {
+    if (arg[1] == '-') {
         o = find_long(table, n, arg);
-    } else if (arg[0] == '-' && arg[1]) {
-        o = find_short(table, n, arg[1]);
-        if (o && arg[2]) /* "-j4": only an option with a value has one attached */
-            attached = takes_value(o->kind) ? arg + 2 : (o = NULL, NULL);
+    } else if ((o = find_short(table, n, arg[1])) != NULL && arg[2]) {
+        if (takes_value(o->kind))
+            attached = arg + 2; /* "-j4" */
+        else
+            o = NULL; /* a flag has no value to attach */
     }
-    if (o == NULL && arg[0] == '-' && arg[1] == '-' && arg[2] && other) {
+    if (o == NULL && arg[1] == '-' && arg[2] && other) {
         if (*i + 1 >= argc) {
             cli_error(arg, "missing value");
             return RN_EXIT_USAGE;

@@ -12,7 +12,6 @@ typedef struct StudyArgs {
     const char *ws;
     size_t k[RN_STUDY_MAX_K];
     CliList k_list;
-    bool no_kmedoids, no_embed;
     RnStudyOptions o;
 } StudyArgs;
 
@@ -32,8 +31,8 @@ static const CliOption study_options[] = {
     {"--seed", 0, CLI_U64, AT(o.seed), "S", "subset and split seed (default 1)", 0, 0x1p64, NULL},
     {"--test-fraction", 0, CLI_DOUBLE, AT(o.test_fraction), "F",
      "test share of the subset (default 0.2)", 0, 1, NULL},
-    {"--no-kmedoids", 0, CLI_FLAG, AT(no_kmedoids), NULL, "k-means only", 0, 0, NULL},
-    {"--no-embed", 0, CLI_FLAG, AT(no_embed), NULL, "score only the embeddings already in WS", 0,
+    {"--no-kmedoids", 0, CLI_FLAG_OFF, AT(o.kmedoids), NULL, "k-means only", 0, 0, NULL},
+    {"--no-embed", 0, CLI_FLAG_OFF, AT(o.embed), NULL, "score only the embeddings already in WS", 0,
      0, NULL},
     {"--max-cells", 0, CLI_SIZE, AT(o.max_cells), "N", "stop after N new cells (resume later)", 1,
      1000000000, NULL},
@@ -77,8 +76,6 @@ static int parse_args(int argc, char **argv, StudyArgs *a)
         a->o.k = a->k;
         a->o.n_k = a->k_list.n;
     }
-    a->o.kmedoids = a->o.kmedoids && !a->no_kmedoids;
-    a->o.embed = a->o.embed && !a->no_embed;
     return RN_EXIT_OK;
 }
 
