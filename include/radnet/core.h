@@ -377,6 +377,8 @@ bool rn_json_int(RnJsonWriter *w, int64_t v);
  * is not a JSON number makes the writer fail. */
 bool rn_json_number_text(RnJsonWriter *w, const char *text, size_t n);
 bool rn_json_uint(RnJsonWriter *w, uint64_t v);
+/* Bytes as a base64 string (RFC 4648, padded): DICOM JSON's InlineBinary. */
+bool rn_json_base64(RnJsonWriter *w, const uint8_t *p, size_t n);
 bool rn_json_double(RnJsonWriter *w, double v);
 bool rn_json_bool(RnJsonWriter *w, bool v);
 bool rn_json_null(RnJsonWriter *w);

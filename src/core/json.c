@@ -249,6 +249,29 @@ bool rn_json_number_text(RnJsonWriter *w, const char *text, size_t n)
     return begin_value(w) && rn_buf_append(w->out, text, n, &w->error) && end_value(w);
 }
 
+/* RFC 4648 base64, with padding, straight into the output. */
+bool rn_json_base64(RnJsonWriter *w, const uint8_t *p, size_t n)
+{
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (!begin_value(w) || !rn_buf_reserve(w->out, (n + 2) / 3 * 4 + 2, &w->error))
+        return false;
+    char *o = (char *)w->out->data + w->out->len;
+    size_t k = 0;
+    o[k++] = '"';
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        o[k++] = digits[v >> 18 & 63];
+        o[k++] = digits[v >> 12 & 63];
+        o[k++] = i + 1 < n ? digits[v >> 6 & 63] : '=';
+        o[k++] = i + 2 < n ? digits[v & 63] : '=';
+    }
+    o[k++] = '"';
+    w->out->len += k;
+    return end_value(w);
+}
+
 bool rn_json_int(RnJsonWriter *w, int64_t v)
 {
     char text[24];

@@ -16,7 +16,6 @@ typedef struct Json {
     const RnJsonOptions *o;
     RnJsonWriter *w;
     RnBuf text;    /* decoded value scratch */
-    RnBuf base64;  /* InlineBinary scratch */
 } Json;
 
 /* Makes the writer fail with an error met outside it (decoding, I/O). */
@@ -249,25 +248,9 @@ static bool put_strings(Json *j, const RnElement *el)
     return rn_json_end_array(j->w);
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static bool put_base64(Json *j, const uint8_t *p, size_t n)
 {
-    RnError *e = NULL;
-    j->base64.len = 0;
-    if (!rn_buf_reserve(&j->base64, (n + 2) / 3 * 4, &e))
-        return fail(j, e);
-    char *o = (char *)j->base64.data;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
-        o[k++] = b64[v >> 18 & 63];
-        o[k++] = b64[v >> 12 & 63];
-        o[k++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-        o[k++] = i + 2 < n ? b64[v & 63] : '=';
-    }
-    return rn_json_key(j->w, "InlineBinary") && rn_json_string_n(j->w, o, k);
+    return rn_json_key(j->w, "InlineBinary") && rn_json_base64(j->w, p, n);
 }
 
 /* Bulk values not kept in memory are read from the file now. */
@@ -371,7 +354,7 @@ bool rn_dicom_to_json(const RnDicomFile *f, const RnJsonOptions *opts, RnBuf *ou
                       RnError **err)
 {
     RnJsonOptions defaults = {0};
-    Json j = {(RnDicomFile *)f, opts ? opts : &defaults, NULL, RN_BUF_INIT, RN_BUF_INIT};
+    Json j = {(RnDicomFile *)f, opts ? opts : &defaults, NULL, RN_BUF_INIT};
     j.w = rn_json_open(out, j.o->pretty ? 2 : 0, err);
     if (j.w == NULL)
         return false;
@@ -383,7 +366,6 @@ bool rn_dicom_to_json(const RnDicomFile *f, const RnJsonOptions *opts, RnBuf *ou
     bool ok = rn_json_finish(j.w, err) && rn_buf_terminate(out, err);
     rn_json_close(j.w);
     rn_buf_free(&j.text);
-    rn_buf_free(&j.base64);
     return ok;
 }
 

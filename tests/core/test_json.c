@@ -141,6 +141,26 @@ static void test_number_text(void)
     }
 }
 
+/* RFC 4648's test vectors. */
+static void test_base64(void)
+{
+    const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xff\xfe\x00"};
+    const char *want[] = {"\"\"", "\"Zg==\"", "\"Zm8=\"", "\"Zm9v\"", "\"Zm9vYg==\"",
+                          "\"Zm9vYmE=\"", "\"Zm9vYmFy\"", "\"//4A\""};
+    const size_t len[] = {0, 1, 2, 3, 4, 5, 6, 3};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        RnBuf b = RN_BUF_INIT;
+        RnJsonWriter *w = rn_json_open(&b, 0, NULL);
+        bool ok = rn_json_base64(w, (const uint8_t *)in[i], len[i]) &&
+                  rn_json_finish(w, NULL) && rn_buf_terminate(&b, NULL);
+        CHECK_MSG(ok, "base64 %zu", i);
+        if (ok)
+            CHECK_EQ_STR((char *)b.data, want[i]);
+        rn_json_close(w);
+        rn_buf_free(&b);
+    }
+}
+
 static bool key_in_array(RnJsonWriter *w)
 {
     return rn_json_begin_array(w) && rn_json_key(w, "k") && rn_json_end_array(w);
@@ -251,6 +271,7 @@ int main(int argc, char **argv)
     test_compact_and_pretty();
     test_flat();
     test_number_text();
+    test_base64();
     test_misuse();
     test_format_double();
     TEST_DONE();
