@@ -4,6 +4,8 @@
  * is jittered per individual so no two patients are identical. */
 #include "synth/anatomy.h"
 
+#include "synth/body3d.h"
+
 #define PI 3.14159265358979323846
 
 /* a jittered by a relative standard deviation f (clipped at 2.5 sigma). */
@@ -934,6 +936,8 @@ void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *
 
 bool anatomy_takes_implant(Scene sc, ViewKind view)
 {
+    if (body3_has(sc))
+        return body3_takes_implant(sc);
     if (spine_scene(sc) || sc == SC_XR_SKULL || sc == SC_AX_HEAD)
         return false;
     Phantom p = {0};
@@ -949,6 +953,8 @@ bool anatomy_shows(Scene sc, ViewKind view, Pathology path)
 {
     if (path == P_NONE)
         return true;
+    if (body3_has(sc))
+        return body3_shows(sc, view, path);
     Phantom p = {0};
     Rng r;
     rng_seed(&r, 1, 2, 3);

@@ -32,6 +32,13 @@ static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2,
 /* T_GAP cancels the (capped) bone path it crosses: see ph_render_projection. */
 static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f, -8, 40};
 static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12, -11, 40};
+/* X-ray attenuation per millimetre for the 3-D bodies (relative to soft
+ * tissue's 0.01/mm, about water at 70 keV divided by 20, so that a
+ * 250 mm abdomen has the same log-exposure as the 2-D scenes' thickest
+ * parts). */
+static const float xr3_mu[T_COUNT] = {0, 0.0085f, 0.01f, 0.0105f, 0.0102f, 0.0102f, 0.0099f,
+                                      0.0104f, 0.0022f, 0.042f, 0.0135f, 0.0102f, 0.0101f, 0.06f,
+                                      0.0108f, 0.0108f, 0.011f, 0.0112f, 0.01f, 0.35f};
 static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
 
 /* ---- small image helpers --------------------------------------------- */
@@ -191,15 +198,13 @@ static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
 }
 
 /* Radiograph: log-exposure response, bright where attenuation is high. */
-static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float *mu,
-                       Rng *nr, double maxval, bool collimate)
+/* The detector: c->v holds the attenuation line integral per pixel. */
+static void xray_detector(Canvas *c, bool mammo, Rng *nr, double maxval, bool collimate)
 {
     size_t n = (size_t)c->w * c->h;
-    memset(c->v, 0, sizeof *c->v * n);
-    ph_render_projection(ph, vw, mu, true, c->v);
     /* Overlapping anatomy (soft-tissue folds, bowel gas, trabeculae) as a
-     * smooth field inside the body, stronger through bone. */
-    bool mammo = mu == mg_mu; /* fibroglandular texture throughout the breast */
+     * smooth field inside the body, stronger through bone; in mammograms
+     * fibroglandular texture throughout the breast. */
     for (size_t i = 0; i < n; i++)
         if (c->v[i] > 0.05f)
             c->v[i] += c->tex[i] * (mammo ? 0.3f * fminf(c->v[i], 2.0f) : c->v[i] > 1.0f ? 0.12f : 0.06f);
@@ -232,6 +237,14 @@ static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float
                 v = maxval * 0.93; /* unexposed: collimator shadow */
             c->v[i] = (float)(v + noise * rng_noise(nr));
         }
+}
+
+static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float *mu,
+                       Rng *nr, double maxval, bool collimate)
+{
+    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    ph_render_projection(ph, vw, mu, true, c->v);
+    xray_detector(c, mu == mg_mu, nr, maxval, collimate);
 }
 
 /* Angiography: dense (contrast) is dark on a grey field. */
@@ -363,9 +376,56 @@ static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 
 static void burn_in(Canvas *c, const RenderJob *j, double maxval);
 
+/* Modality models on the labels / line integrals of a 3-D body. */
+static bool render_frame3(const RenderJob *j, PixelSpec *s, Canvas *c, Rng *nr, RnError **err)
+{
+    Body3 body = {0};
+    Rng ar;
+    /* One individual per patient and model, whatever the scene or view:
+     * a chest LAT is the same body as its PA and as the CT's scout. */
+    rng_seed(&ar, j->anatomy_seed, 0x3D, j->scene == SC_SAG_KNEE || j->scene == SC_XR_KNEE);
+    body3_build(j->scene, &j->lesion, j->mirror, &ar, &body);
+    if (body.failed) {
+        body3_free(&body);
+        rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
+        return false;
+    }
+    size_t n = (size_t)c->w * c->h;
+    double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
+    memset(c->lab, T_AIR, n);
+    if (!j->frame.projection)
+        body3_slice(&body, &j->frame, c->lab);
+    if (j->mod == M_CT || j->mod == M_MR)
+        smooth_field(c, nr, c->w / 96 + 1);
+    else if (j->frame.projection)
+        smooth_field(c, nr, c->w / 40 + 1);
+    if (j->frame.projection) {
+        memset(c->v, 0, sizeof *c->v * n);
+        body3_project(&body, &j->frame, xr3_mu, c->v);
+        if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
+            maxval = 3000;
+        xray_detector(c, false, nr, maxval, j->collimate && j->mod != M_CT);
+    } else {
+        if (j->mod == M_MR)
+            model_mr(c, j, nr);
+        else if (j->mod == M_PT)
+            model_pt(c, nr);
+        else
+            model_ct(c, j, nr, s->is_signed);
+    }
+    burn_in(c, j, maxval);
+    body3_free(&body);
+    return true;
+}
+
 static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c,
                          RnError **err)
 {
+    if (j->frame.valid) {
+        Rng nr;
+        rng_seed(&nr, j->noise_seed, f, 1);
+        return render_frame3(j, s, c, &nr, err);
+    }
     Phantom ph = {0};
     Rng ar, nr;
     double z = frame_phase(j, s, f);

@@ -2,6 +2,7 @@
 #ifndef RN_SYNTH_RENDER_H
 #define RN_SYNTH_RENDER_H
 
+#include "synth/body3d.h"
 #include "synth/tables.h"
 
 typedef enum Photometric { PI_MONOCHROME1, PI_MONOCHROME2, PI_RGB, PI_YBR_FULL } Photometric;
@@ -31,6 +32,7 @@ typedef struct RenderJob {
     bool collimate;        /* projection: unexposed border */
     char marker;           /* radiograph side marker 'R' / 'L', 0 none */
     char overlay[2][64];   /* burned-in header lines (ultrasound), "" none */
+    Frame3 frame;          /* valid: the scene's 3-D body, sliced or projected here */
 } RenderJob;
 
 typedef struct RenderOut {

@@ -817,7 +817,18 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
 {
     double sp[2] = {s->spacing, s->spacing};
     Mod m = s->job.mod;
-    if (m == M_CT || m == M_MR || m == M_PT) {
+    const Frame3 *f = &s->job.frame;
+    if (f->valid && (m == M_CT || m == M_MR || m == M_PT)) {
+        /* The plane the pixels were sliced (or the scout projected) in. */
+        double iop[6] = {f->row[0], f->row[1], f->row[2], f->col[0], f->col[1], f->col[2]};
+        double loc = f->origin[0] * f->normal[0] + f->origin[1] * f->normal[1] +
+                     f->origin[2] * f->normal[2], spacing[2] = {f->dr, f->dc};
+        put_ds(p, T(0x20, 0x32), f->origin, 3);
+        put_ds(p, T(0x20, 0x37), iop, 6);
+        put_ds(p, T(0x20, 0x1041), &loc, 1);
+        put_ds(p, T(0x18, 0x50), &s->thickness, 1);
+        put_ds(p, T(0x28, 0x30), spacing, 2);
+    } else if (m == M_CT || m == M_MR || m == M_PT) {
         double z = -100 + inst * s->thickness, hw = 0.5 * s->spec.cols * sp[0],
                hh = 0.5 * s->spec.rows * sp[1];
         static const double iops[3][6] = {{1, 0, 0, 0, 1, 0}, {0, 1, 0, 0, 0, -1},
@@ -836,6 +847,8 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
         put_ds(p, T(0x18, 0x50), &s->thickness, 1);
         put_ds(p, T(0x28, 0x30), sp, 2);
     } else if (m != M_US && m != M_NM) {
+        if (f->valid)
+            sp[0] = f->dr, sp[1] = f->dc;
         put_ds(p, T(0x18, 0x1164), sp, 2);
         put_ascii(p, T(0x20, 0x20), "CS", "A\\F");
         double kvp = s->kvp;
@@ -1125,6 +1138,12 @@ static bool write_dataset(const StudyCtx *c, const char *path, const DcmSet *ds,
     return ok;
 }
 
+/* Modalities whose 3-D scenes are sliced or projected from a body. */
+static bool uses_body3(Mod m)
+{
+    return m == M_CT || m == M_MR || m == M_PT || m == M_CR || m == M_DX || m == M_RF;
+}
+
 static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out,
                            RnError **err)
 {
@@ -1143,11 +1162,16 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     if (job.mod == M_XA || job.mod == M_US || scene_is_projection(job.scene))
         job.angle += rng_range(&r, -3, 3);
     PixelSpec spec = s->spec;
+    if (uses_body3(job.mod))
+        body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane, job.z, job.zoom,
+                    job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
+                    &job.frame);
     RenderOut img;
     if (!render_image(&job, &spec, &img, err))
         return false;
     SeriesCtx sc = *s;
     sc.spec = spec; /* PT fits its slope per image */
+    sc.job.frame = job.frame;
     sc.view = job.view;
     sc.plane = plane;
     char sop_uid[65], path[4200], inst_time[16];
