@@ -55,6 +55,8 @@ static void bounds(const Prim3 *p, double c[3], double *r)
 static int inside(const Prim3 *p, const double x[3])
 {
     double d[3] = {x[0] - p->c[0], x[1] - p->c[1], x[2] - p->c[2]};
+    if (x[2] < p->zlo || x[2] > p->zhi)
+        return 0;
     switch (p->kind) {
     case P3_ELLIPSOID: {
         double a = d[0] / p->r[0], b = d[1] / p->r[1], c = d[2] / p->r[2];
@@ -154,11 +156,12 @@ static bool sphere_interval(const double o[3], const double n[3], const double c
 
 /* A capsule is convex: its chord is the hull of the chords of its
  * cylinder (clipped to the segment's slab) and of its end spheres. */
-static double capsule_chord(const Prim3 *p, const double o[3], const double n[3], double radius)
+static bool capsule_interval(const Prim3 *p, const double o[3], const double n[3], double radius,
+                             double *lo, double *hi)
 {
     double a[3] = {p->r[0] - p->c[0], p->r[1] - p->c[1], p->r[2] - p->c[2]};
-    double len = sqrt(dot3(a, a));
-    double lo = INFINITY, hi = -INFINITY, t0, t1;
+    double len = sqrt(dot3(a, a)), t0 = -INFINITY, t1 = INFINITY;
+    *lo = INFINITY, *hi = -INFINITY;
     if (len > 0) {
         double u[3] = {a[0] / len, a[1] / len, a[2] / len};
         double w[3] = {o[0] - p->c[0], o[1] - p->c[1], o[2] - p->c[2]};
@@ -168,44 +171,59 @@ static double capsule_chord(const Prim3 *p, const double o[3], const double n[3]
         if (quad_interval(dot3(np, np), 2 * dot3(wp, np), dot3(wp, wp) - radius * radius, &t0,
                           &t1) &&
             slab(wa, na, 0, len, &t0, &t1))
-            lo = fmin(lo, t0), hi = fmax(hi, t1);
+            *lo = fmin(*lo, t0), *hi = fmax(*hi, t1);
     }
     if (sphere_interval(o, n, p->c, radius, &t0, &t1))
-        lo = fmin(lo, t0), hi = fmax(hi, t1);
+        *lo = fmin(*lo, t0), *hi = fmax(*hi, t1);
     if (sphere_interval(o, n, p->r, radius, &t0, &t1))
-        lo = fmin(lo, t0), hi = fmax(hi, t1);
-    return hi > lo ? hi - lo : 0;
+        *lo = fmin(*lo, t0), *hi = fmax(*hi, t1);
+    return *hi > *lo;
 }
 
-static double chord(const Prim3 *p, const double o[3], const double n[3])
+/* The interval [t0, t1] of the ray o + t·n inside the primitive (every
+ * primitive is convex), before the height clip. */
+static bool interval(const Prim3 *p, const double o[3], const double n[3], double *t0,
+                     double *t1)
 {
     double d[3] = {o[0] - p->c[0], o[1] - p->c[1], o[2] - p->c[2]};
-    double t0 = -INFINITY, t1 = INFINITY;
+    *t0 = -INFINITY, *t1 = INFINITY;
     switch (p->kind) {
     case P3_ELLIPSOID: {
         double e[3] = {d[0] / p->r[0], d[1] / p->r[1], d[2] / p->r[2]};
         double m[3] = {n[0] / p->r[0], n[1] / p->r[1], n[2] / p->r[2]};
-        return quad_interval(dot3(m, m), 2 * dot3(e, m), dot3(e, e) - 1, &t0, &t1) ? t1 - t0 : 0;
+        return quad_interval(dot3(m, m), 2 * dot3(e, m), dot3(e, e) - 1, t0, t1);
     }
     case P3_ECYL: {
         double ex = d[0] / p->r[0], ey = d[1] / p->r[1], mx = n[0] / p->r[0], my = n[1] / p->r[1];
         double a = mx * mx + my * my;
         if (a < 1e-18) { /* ray along the axis */
             if (ex * ex + ey * ey > 1)
-                return 0;
-        } else if (!quad_interval(a, 2 * (ex * mx + ey * my), ex * ex + ey * ey - 1, &t0, &t1)) {
-            return 0;
+                return false;
+        } else if (!quad_interval(a, 2 * (ex * mx + ey * my), ex * ex + ey * ey - 1, t0, t1)) {
+            return false;
         }
-        return slab(d[2], n[2], -p->r[2], p->r[2], &t0, &t1) ? fmin(t1 - t0, 1e4) : 0;
+        return slab(d[2], n[2], -p->r[2], p->r[2], t0, t1);
     }
     case P3_BOX:
         for (int k = 0; k < 3; k++)
-            if (!slab(d[k], n[k], -p->r[k], p->r[k], &t0, &t1))
-                return 0;
-        return t1 - t0;
+            if (!slab(d[k], n[k], -p->r[k], p->r[k], t0, t1))
+                return false;
+        return true;
     default:
-        return capsule_chord(p, o, n, p->radius);
+        return capsule_interval(p, o, n, p->radius, t0, t1);
     }
+}
+
+/* Chord length (mm) of the ray in the primitive's clipped part; a tube's
+ * marrow core when core is set. */
+static double chord(const Prim3 *p, const double o[3], const double n[3], bool core)
+{
+    double t0, t1;
+    bool hit = core ? capsule_interval(p, o, n, 0.6 * p->radius, &t0, &t1)
+                    : interval(p, o, n, &t0, &t1);
+    if (!hit || !slab(o[2], n[2], p->zlo, p->zhi, &t0, &t1))
+        return 0;
+    return fmin(t1 - t0, 1e4);
 }
 
 void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
@@ -224,12 +242,12 @@ void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
                 double o[3];
                 for (int q = 0; q < 3; q++)
                     o[q] = f->origin[q] + x * f->dc * f->row[q] + y * f->dr * f->col[q];
-                double len = chord(p, o, f->normal);
+                double len = chord(p, o, f->normal, false);
                 if (len <= 0)
                     continue;
                 double v = k * len;
                 if (k_marrow != 0)
-                    v += k_marrow * capsule_chord(p, o, f->normal, 0.6 * p->radius);
+                    v += k_marrow * chord(p, o, f->normal, true);
                 acc[(size_t)y * f->w + x] += (float)v;
             }
     }

@@ -24,6 +24,7 @@ typedef struct Prim3 {
     double c[3];    /* centre; capsule: first end */
     double r[3];    /* semi-axes; ecyl: rx, ry, half height; capsule: second end */
     double radius;  /* capsule radius */
+    double zlo, zhi; /* the part between these heights (domes, half shapes) */
 } Prim3;
 
 typedef struct Body3 {
@@ -52,9 +53,10 @@ typedef struct Frame3 {
 bool body3_frame(Scene sc, ViewKind view, double z, double zoom, double angle_deg,
                  double shift_x, double shift_y, int w, int h, Frame3 *f);
 
-/* Builds the individual (r) with the lesion and implant (les may be NULL);
- * mirror puts a limb on the patient's left. */
-void body3_build(Scene sc, const Lesion *les, bool mirror, Rng *r, Body3 *b);
+/* Builds the individual (r) with the lesion and implant (les may be NULL),
+ * posed for the view (arms raised for a lateral chest or spine); mirror
+ * puts a limb on the patient's left. */
+void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r, Body3 *b);
 void body3_free(Body3 *b);
 
 /* True when the scene has a 3-D model, and when that model can show the

@@ -34,13 +34,26 @@ static Prim3 scaled(const Body3 *b, Prim3Kind kind, Tissue t, Tissue parent, dou
 {
     const double *s = b->scale;
     return (Prim3){kind, t, parent, false, {x * s[0], y * s[1], z * s[2]},
-                   {rx * s[0], ry * s[1], rz * s[2]}, 0};
+                   {rx * s[0], ry * s[1], rz * s[2]}, 0, -INFINITY, INFINITY};
 }
 
 static void ell(Body3 *b, Tissue t, Tissue parent, double x, double y, double z, double rx,
                 double ry, double rz)
 {
     push(b, scaled(b, P3_ELLIPSOID, t, parent, x, y, z, rx, ry, rz));
+}
+
+/* The part of an ellipsoid above (up) or below its centre: a dome that
+ * closes a cylinder of the same cross-section without overlapping it. */
+static void dome(Body3 *b, Tissue t, Tissue parent, double x, double y, double z, double rx,
+                 double ry, double rz, bool up)
+{
+    Prim3 p = scaled(b, P3_ELLIPSOID, t, parent, x, y, z, rx, ry, rz);
+    if (up)
+        p.zlo = p.c[2];
+    else
+        p.zhi = p.c[2];
+    push(b, p);
 }
 
 static void ecyl(Body3 *b, Tissue t, Tissue parent, double x, double y, double z, double rx,
@@ -61,7 +74,7 @@ static void cap(Body3 *b, Tissue t, Tissue parent, const double p1[3], const dou
     const double *s = b->scale;
     push(b, (Prim3){P3_CAPSULE, t, parent, tube, {p1[0] * s[0], p1[1] * s[1], p1[2] * s[2]},
                     {p2[0] * s[0], p2[1] * s[1], p2[2] * s[2]},
-                    radius * 0.5 * (s[0] + s[1])});
+                    radius * 0.5 * (s[0] + s[1]), -INFINITY, INFINITY});
 }
 
 #define V3(x, y, z) ((const double[3]){(x), (y), (z)})
@@ -120,7 +133,7 @@ static void head(Body3 *b, Rng *r)
     }
     ell(b, T_FLUID, T_WHITE, 0, 4, 380, 2, 10, 8);           /* third ventricle */
     ell(b, T_WHITE, T_FLUID, 0, 28, 318, 13, 12, 32);        /* brainstem */
-    box(b, T_BONE, T_GREY, 0, -52, 316, 42, 28, 3);          /* anterior skull base */
+    ell(b, T_BONE, T_GREY, 0, -52, 314, 42, 30, 2.5);        /* anterior skull base */
     box(b, T_AIR, T_SOFT, 0, -78, 322, 6, 24, 20);           /* nasal cavity */
     ell(b, T_AIR, T_GREY, 0, -28, 328, 11, 9, 9);            /* sphenoid sinus */
     box(b, T_BONE, T_SOFT, 0, -62, 292, 30, 10, 6);          /* maxillary alveolus */
@@ -221,7 +234,7 @@ static void rib_point(int k, int s, double th, double out[3])
     double rx = 150 - 92 * exp(-k / 2.2), ry = 0.62 * rx + 22, z0 = 190 - 24 * k;
     out[0] = s * rx * sin(th);
     out[1] = 18 + ry * cos(th);
-    out[2] = z0 - 55 * pow(th / PI, 1.3) * (k < 2 ? 0.5 : 1);
+    out[2] = z0 + 12 * sin(th) - (k < 2 ? 45 : 95) * pow(th / PI, 1.6);
 }
 
 static void ribs(Body3 *b, const Lesion *les)
@@ -235,7 +248,7 @@ static void ribs(Body3 *b, const Lesion *les)
             rib_point(k, s, 0.22, a);
             for (int q = 1; q <= 7; q++) {
                 rib_point(k, s, 0.22 + (end - 0.22) * q / 7, c);
-                bone(b, T_SOFT, a, c, k < 1 ? 4.5 : 5.5);
+                bone(b, T_SOFT, a, c, k < 1 ? 4 : 4.6);
                 if (k == broken_k && s == broken_s && q == 3) /* a displaced fracture line */
                     ell(b, T_GAP, T_BONE, c[0], c[1], c[2], 2.2, 2.2, 6.5);
                 for (int w = 0; w < 3; w++)
@@ -244,18 +257,22 @@ static void ribs(Body3 *b, const Lesion *les)
         }
 }
 
-static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant)
+static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant, bool arms_up)
 {
     int side = les && les->side == 2 ? 1 : -1; /* +x is the patient's left */
     for (int s = -1; s <= 1; s += 2) {
-        ell(b, T_SOFT, T_AIR, s * 165, 15, 180, 50, 55, 50);             /* shoulder */
-        ecyl(b, T_SOFT, T_AIR, s * 190, 18, 100, 38, 40, 90);            /* upper arm */
-        bone_ell(b, T_SOFT, s * 168, 18, 182, 24, 24, 24);               /* humeral head */
-        bone(b, T_SOFT, V3(s * 176, 18, 170), V3(s * 192, 22, 20), 11);  /* humerus */
+        /* Arms by the side, or raised out of the way for a lateral. */
+        ell(b, T_SOFT, T_AIR, s * 198, 16, arms_up ? 215 : 140, 36, 44, 80); /* upper arm */
+        bone_ell(b, T_SOFT, s * 184, 18, 178, 23, 23, 23);                   /* humeral head */
+        bone(b, T_SOFT, V3(s * 190, 18, 170), V3(s * 200, arms_up ? 8 : 22, arms_up ? 280 : 80), 11);
         double ry = s > 0 ? 75 : 85;
-        ell(b, T_LUNG, T_SOFT, s * 80, 14, ry, 63, 78, s > 0 ? 132 : 122); /* lung */
-        ell(b, T_BONE, T_SOFT, s * 108, 88, 120, 42, 7, 68);             /* scapula */
-        ell(b, T_MARROW, T_BONE, s * 108, 88, 120, 38, 3, 64);
+        ell(b, T_LUNG, T_SOFT, s * 80, 12, ry, 68, 84, s > 0 ? 132 : 122); /* lung */
+        /* Scapula: a thin blade (mostly seen end-on laterally, so kept
+         * light) framed by its borders and spine. */
+        ell(b, T_MARROW, T_SOFT, s * 105, 86, 118, 40, 3, 62);
+        bone(b, T_SOFT, V3(s * 72, 94, 165), V3(s * 84, 90, 60), 3.5);    /* medial border */
+        bone(b, T_SOFT, V3(s * 142, 66, 165), V3(s * 96, 84, 62), 4.5);   /* lateral border */
+        bone(b, T_SOFT, V3(s * 70, 96, 150), V3(s * 160, 50, 188), 5);    /* spine, acromion */
         bone(b, T_SOFT, V3(s * 18, -62, 198), V3(s * 82, -62, 208), 7);  /* clavicle */
         bone(b, T_SOFT, V3(s * 82, -62, 208), V3(s * 150, -12, 214), 6.5);
         double hilum[3] = {s * 42, 2, 98};
@@ -265,8 +282,7 @@ static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant)
         cap(b, T_AIR, T_SOFT, V3(0, -8, 128), V3(s * 40, 0, 102), 6, false); /* bronchus */
     }
     cap(b, T_AIR, T_SOFT, V3(0, -14, 215), V3(0, -8, 128), 9, false);     /* trachea */
-    box(b, T_BONE, T_SOFT, 0, -88, 110, 14, 6, 72);                        /* sternum */
-    box(b, T_MARROW, T_BONE, 0, -88, 110, 11, 3, 69);
+    bone_ell(b, T_SOFT, 0, -86, 110, 15, 7, 72);                          /* sternum */
     ell(b, T_SOFT, T_LUNG, 18, -26, 40, 54, 46, 56);                       /* heart */
     ell(b, T_BLOOD, T_SOFT, 22, -28, 42, 40, 32, 42);                      /* chambers */
     cap(b, T_BLOOD, T_SOFT, V3(8, -24, 60), V3(4, -18, 128), 15, false);  /* ascending aorta */
@@ -293,7 +309,7 @@ static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant)
 
 static void abdomen(Body3 *b, Rng *r, const Lesion *les)
 {
-    ell(b, T_FAT, T_SOFT, 0, -5, -300, 118, 72, 130);                 /* mesenteric fat */
+    ell(b, T_FAT, T_SOFT, 0, -10, -290, 100, 58, 110);                /* mesenteric fat */
     ell(b, T_LIVER, T_SOFT, -55, 5, -125, 100, 85, 82);               /* liver */
     ell(b, T_FLUID, T_LIVER, -62, -48, -165, 14, 14, 24);             /* gallbladder */
     cap(b, T_BLOOD, T_LIVER, V3(-40, 10, -110), V3(-90, -20, -100), 5, false); /* portal veins */
@@ -335,7 +351,7 @@ static void pelvis(Body3 *b, Rng *r, const Lesion *les, bool implant)
     (void)r;
     int side = les && les->side == 2 ? 1 : -1;
     for (int s = -1; s <= 1; s += 2) {
-        ecyl(b, T_SOFT, T_AIR, s * 95, 8, -610, 82, 82, 100);            /* thigh */
+        ecyl(b, T_SOFT, T_AIR, s * 95, 8, -640, 74, 76, 110);            /* thigh */
         ell(b, T_BONE, T_SOFT, s * 95, 34, -330, 48, 11, 62);            /* iliac wing */
         ell(b, T_MARROW, T_BONE, s * 95, 34, -330, 45, 8, 59);
         bone_ell(b, T_SOFT, s * 92, 4, -440, 33, 33, 30);                /* acetabulum */
@@ -367,10 +383,16 @@ static void pelvis(Body3 *b, Rng *r, const Lesion *les, bool implant)
     }
 }
 
-static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc)
+static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up)
 {
-    ecyl(b, T_FAT, T_AIR, 0, 8, -160, 168, 108, 370);               /* skin, subcutaneous fat */
-    ecyl(b, T_SOFT, T_FAT, 0, 8, -160, 156, 96, 370);               /* muscle wall */
+    /* Trunk: an elliptic cylinder (skin and fat over the muscle wall)
+     * rounded off by the shoulder girdle above and the buttocks below. */
+    ecyl(b, T_FAT, T_AIR, 0, 8, -140, 168, 108, 280);
+    ecyl(b, T_SOFT, T_FAT, 0, 8, -140, 156, 96, 280);
+    dome(b, T_FAT, T_AIR, 0, 8, 140, 168, 108, 62, true);
+    dome(b, T_SOFT, T_FAT, 0, 8, 140, 156, 96, 52, true);
+    dome(b, T_FAT, T_AIR, 0, 8, -420, 168, 108, 112, false);
+    dome(b, T_SOFT, T_FAT, 0, 8, -420, 156, 96, 100, false);
     bool head_scene = sc == SC_AX_HEAD || sc == SC_SAG_HEAD || sc == SC_COR_HEAD ||
                       sc == SC_XR_SKULL;
     bool chest_scene = sc == SC_AX_CHEST || sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT;
@@ -384,7 +406,7 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc)
             rng_range(r, 385, 420), les->size * 110, les->size * 110, les->size * 110);
     if (head_scene && les && les->path == P_FRACTURE)
         box(b, T_GAP, T_BONE, (les->side == 2 ? 1 : -1) * 66, -10, 420, 8, 40, 1.2);
-    chest(b, r, chest_scene ? les : NULL, chest_scene && implant);
+    chest(b, r, chest_scene ? les : NULL, chest_scene && implant, arms_up);
     abdomen(b, r, abd_scene ? les : NULL);
     pelvis(b, r, pelvis_scene ? les : NULL, pelvis_scene && implant);
     spine(b, spine_scene ? les : NULL, spine_scene && implant);
@@ -409,9 +431,8 @@ static void knee(Body3 *b, Rng *r, const Lesion *les, bool implant, int lat)
     bone_ell(b, T_SOFT, 0, 6, 36, 30, 22, 16);                          /* metaphysis */
     ell(b, T_CARTILAGE, T_SOFT, 0, -42, 44, 21, 11, 23);
     bone_ell(b, T_CARTILAGE, 0, -44, 44, 19, 9, 21);                    /* patella */
-    ecyl(b, T_CARTILAGE, T_SOFT, 0, 8, -4, 40, 31, 2);
-    ecyl(b, T_BONE, T_SOFT, 0, 8, -17, 40, 30, 11);                     /* tibial plateau */
-    ecyl(b, T_MARROW, T_BONE, 0, 8, -17, 37.5, 27.5, 9);
+    ell(b, T_CARTILAGE, T_SOFT, 0, 8, -14, 41, 31, 12);
+    bone_ell(b, T_CARTILAGE, 0, 8, -18, 40, 30, 13);                    /* tibial plateau */
     bone(b, T_SOFT, V3(0, 9, -25), V3(0, 13, -200), 16);               /* tibia */
     bone_ell(b, T_SOFT, lat * 34, 22, -38, 11, 11, 11);                 /* fibular head */
     bone(b, T_SOFT, V3(lat * 34, 22, -45), V3(lat * 30, 22, -200), 7);  /* fibula */
@@ -465,7 +486,7 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
     }
 }
 
-void body3_build(Scene sc, const Lesion *les, bool mirror, Rng *r, Body3 *b)
+void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r, Body3 *b)
 {
     /* The build: width, depth and height of this individual. */
     b->scale[0] = rng_range(r, 0.88, 1.14);
@@ -473,8 +494,10 @@ void body3_build(Scene sc, const Lesion *les, bool mirror, Rng *r, Body3 *b)
     b->scale[2] = rng_range(r, 0.94, 1.06);
     const Lesion *l = les && les->path != P_NONE ? les : NULL;
     bool implant = les && les->implant;
+    bool arms_up = view == VW_LAT && (sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT ||
+                                      sc == SC_XR_LSPINE);
     if (sc == SC_SAG_KNEE || sc == SC_XR_KNEE)
         knee(b, r, l, implant, mirror ? 1 : -1);
     else
-        trunk(b, r, l, implant, sc);
+        trunk(b, r, l, implant, sc, arms_up);
 }

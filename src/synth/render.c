@@ -384,7 +384,7 @@ static bool render_frame3(const RenderJob *j, PixelSpec *s, Canvas *c, Rng *nr, 
     /* One individual per patient and model, whatever the scene or view:
      * a chest LAT is the same body as its PA and as the CT's scout. */
     rng_seed(&ar, j->anatomy_seed, 0x3D, j->scene == SC_SAG_KNEE || j->scene == SC_XR_KNEE);
-    body3_build(j->scene, &j->lesion, j->mirror, &ar, &body);
+    body3_build(j->scene, j->view, &j->lesion, j->mirror, &ar, &body);
     if (body.failed) {
         body3_free(&body);
         rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
