@@ -934,10 +934,14 @@ void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *
         add_implant(p, sc, les);
 }
 
+const char *const implant_names[IMP_COUNT] = {"",          "OSTEOSYNTHESIS",
+                                              "PACEMAKER", "HIP_PROSTHESIS",
+                                              "KNEE_PROSTHESIS", "SPINAL_FIXATION"};
+
 bool anatomy_takes_implant(Scene sc, ViewKind view)
 {
     if (body3_has(sc))
-        return body3_takes_implant(sc);
+        return body3_implant(sc) != IMP_NONE;
     if (spine_scene(sc) || sc == SC_XR_SKULL || sc == SC_AX_HEAD)
         return false;
     Phantom p = {0};

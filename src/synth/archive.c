@@ -95,8 +95,9 @@ static const char readme[] =
     "  report, some none, and a few rows belong to exams that are not in the archive.\n"
     "truth.csv: true Modality, Region, View (plane or projection) and Pathology per\n"
     "  SOPInstanceUID, with PixelCRC32 (zlib CRC-32 of the stored pixel bytes of all\n"
-    "  frames before compression) and CharsetStatus (undeclared: non-ASCII text with\n"
-    "  no SpecificCharacterSet).\n";
+    "  frames before compression), CharsetStatus (undeclared: non-ASCII text with\n"
+    "  no SpecificCharacterSet) and Implant (metal in the exam: OSTEOSYNTHESIS,\n"
+    "  PACEMAKER, HIP_PROSTHESIS, KNEE_PROSTHESIS, SPINAL_FIXATION; empty: none).\n";
 
 static FILE *open_out(const char *dir, const char *name, RnError **err)
 {

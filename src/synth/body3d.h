@@ -63,10 +63,9 @@ void body3_free(Body3 *b);
  * pathology (or carry an implant). */
 bool body3_has(Scene sc);
 bool body3_shows(Scene sc, ViewKind view, Pathology path);
-bool body3_takes_implant(Scene sc);
 
-/* The implant an exam of the scene carries, as truth.csv names it. */
-const char *body3_implant_name(Scene sc);
+/* The implant an exam of the scene carries (IMP_NONE: none fits). */
+Implant body3_implant(Scene sc);
 
 /* Tissue labels of the frame's pixels (w×h, caller fills the background). */
 void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels);

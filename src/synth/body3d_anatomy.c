@@ -450,21 +450,14 @@ static void knee(Body3 *b, Rng *r, const Lesion *les, bool implant, int lat)
 
 /* ---- the scene table -------------------------------------------------------------- */
 
-bool body3_takes_implant(Scene sc)
-{
-    return sc == SC_AX_CHEST || sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT ||
-           sc == SC_AX_PELVIS || sc == SC_XR_PELVIS || sc == SC_SAG_LSPINE ||
-           sc == SC_XR_LSPINE || sc == SC_SAG_KNEE || sc == SC_XR_KNEE;
-}
-
-const char *body3_implant_name(Scene sc)
+Implant body3_implant(Scene sc)
 {
     switch (sc) {
-    case SC_AX_CHEST: case SC_XR_CHEST: case SC_XR_CHEST_LAT: return "PACEMAKER";
-    case SC_AX_PELVIS: case SC_XR_PELVIS: return "HIP_PROSTHESIS";
-    case SC_SAG_LSPINE: case SC_XR_LSPINE: return "SPINAL_FIXATION";
-    case SC_SAG_KNEE: case SC_XR_KNEE: return "KNEE_PROSTHESIS";
-    default: return "";
+    case SC_AX_CHEST: case SC_XR_CHEST: case SC_XR_CHEST_LAT: return IMP_PACEMAKER;
+    case SC_AX_PELVIS: case SC_XR_PELVIS: return IMP_HIP_PROSTHESIS;
+    case SC_SAG_LSPINE: case SC_XR_LSPINE: return IMP_SPINAL_FIXATION;
+    case SC_SAG_KNEE: case SC_XR_KNEE: return IMP_KNEE_PROSTHESIS;
+    default: return IMP_NONE;
     }
 }
 
@@ -493,7 +486,7 @@ void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r
     b->scale[1] = b->scale[0] * rng_range(r, 0.88, 1.15);
     b->scale[2] = rng_range(r, 0.94, 1.06);
     const Lesion *l = les && les->path != P_NONE ? les : NULL;
-    bool implant = les && les->implant;
+    bool implant = les && les->implant != IMP_NONE;
     bool arms_up = view == VW_LAT && (sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT ||
                                       sc == SC_XR_LSPINE);
     if (sc == SC_SAG_KNEE || sc == SC_XR_KNEE)

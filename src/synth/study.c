@@ -27,7 +27,8 @@ const char synth_truth_header[] =
     "SOPInstanceUID,Modality,Region,StudyInstanceUID,SeriesInstanceUID,AccessionNumber,"
     "ExamID,PatientID,Path,TransferSyntaxUID,Rows,Columns,Frames,SamplesPerPixel,"
     "BitsAllocated,BitsStored,PixelRepresentation,PhotometricInterpretation,Lossy,"
-    "PixelCRC32,BodyPartExamined,BodyPartStatus,Manufacturer,View,Pathology,CharsetStatus\r\n";
+    "PixelCRC32,BodyPartExamined,BodyPartStatus,Manufacturer,View,Pathology,CharsetStatus,"
+    "Implant\r\n";
 const char synth_reports_header[] = "ExamID,AccessionNumber,StudyInstanceUID,ReportText\r\n";
 
 /* ---- planning ---------------------------------------------------------- */
@@ -1114,7 +1115,8 @@ static bool truth_row(const StudyCtx *c, const TruthRow *t, RnBuf *b, RnError **
                        t->lossy ? "1" : "0", t->has_pixels ? num[7] : "",
                        t->bpe ? t->bpe : "", t->bpe_status, c->vendor->manufacturer, t->view,
                        pathology_names[c->lesion.path],
-                       c->charset_undeclared ? "undeclared" : "ok"};
+                       c->charset_undeclared ? "undeclared" : "ok",
+                       implant_names[c->lesion.implant]};
     size_t nf = sizeof f / sizeof f[0];
     bool ok = true;
     for (size_t i = 0; ok && i < nf; i++)
@@ -1442,8 +1444,9 @@ static void study_lesion(StudyCtx *c, Rng *r)
     c->lesion.size = rng_range(r, 0.04, 0.11);
     c->lesion_mm = (int)(c->lesion.size * 220 + 0.5);
     Mod m = c->plan->mod;
-    c->lesion.implant = (m == M_CR || m == M_DX || m == M_CT) && rng_chance(r, 0.08) &&
-                        anatomy_takes_implant(sc, view);
+    bool implant = (m == M_CR || m == M_DX || m == M_CT) && rng_chance(r, 0.08) &&
+                   anatomy_takes_implant(sc, view);
+    c->lesion.implant = !implant ? IMP_NONE : body3_has(sc) ? body3_implant(sc) : IMP_OSTEOSYNTHESIS;
 }
 
 /* Exports carry non-DICOM debris; readers must skip it. */

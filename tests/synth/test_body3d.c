@@ -151,7 +151,7 @@ static void test_same_body_any_view(void)
     rng_seed(&r1, 9, 0x3D, 0);
     rng_seed(&r2, 9, 0x3D, 0);
     Body3 a = {0}, c = {0};
-    Lesion les = {P_NODULE, 1, 0.08, true};
+    Lesion les = {P_NODULE, 1, 0.08, IMP_PACEMAKER};
     body3_build(SC_XR_CHEST, VW_PA, &les, false, &r1, &a);
     body3_build(SC_XR_CHEST, VW_OBL, &les, false, &r2, &c);
     CHECK(!a.failed && a.n == c.n && a.n > 200);
