@@ -264,24 +264,26 @@ typedef struct Region3 {
     double centre[3];
     double fov_tomo, fov_xr;
     double half[3];
+    bool spect_only; /* only SPECT slices of the scene come from the body */
 } Region3;
 
 static const Region3 regions3[] = {
-    {SC_AX_HEAD, {0, 0, 390}, 240, 300, {65, 85, 90}},
-    {SC_SAG_HEAD, {0, 0, 390}, 250, 300, {65, 85, 90}},
-    {SC_COR_HEAD, {0, 0, 390}, 240, 300, {65, 85, 90}},
-    {SC_XR_SKULL, {0, 0, 385}, 240, 300, {65, 85, 90}},
-    {SC_AX_CHEST, {0, 0, 80}, 380, 420, {140, 90, 120}},
-    {SC_XR_CHEST, {0, 0, 85}, 380, 430, {140, 90, 120}},
-    {SC_XR_CHEST_LAT, {0, 0, 85}, 380, 430, {140, 90, 120}},
-    {SC_AX_ABDOMEN, {0, 0, -170}, 380, 420, {140, 90, 120}},
-    {SC_XR_ABDOMEN, {0, 0, -230}, 380, 430, {140, 90, 120}},
-    {SC_AX_PELVIS, {0, 0, -420}, 380, 400, {140, 90, 80}},
-    {SC_XR_PELVIS, {0, 0, -420}, 380, 400, {140, 90, 80}},
-    {SC_SAG_LSPINE, {0, 40, -190}, 300, 320, {25, 60, 110}},
-    {SC_XR_LSPINE, {0, 40, -190}, 300, 320, {25, 60, 110}},
-    {SC_SAG_KNEE, {0, 8, 0}, 160, 240, {45, 45, 60}},
-    {SC_XR_KNEE, {0, 8, 0}, 160, 240, {45, 45, 60}},
+    {SC_AX_HEAD, {0, 0, 390}, 240, 300, {65, 85, 90}, false},
+    {SC_SAG_HEAD, {0, 0, 390}, 250, 300, {65, 85, 90}, false},
+    {SC_COR_HEAD, {0, 0, 390}, 240, 300, {65, 85, 90}, false},
+    {SC_XR_SKULL, {0, 0, 385}, 240, 300, {65, 85, 90}, false},
+    {SC_AX_CHEST, {0, 0, 80}, 380, 420, {140, 90, 120}, false},
+    {SC_XR_CHEST, {0, 0, 85}, 380, 430, {140, 90, 120}, false},
+    {SC_XR_CHEST_LAT, {0, 0, 85}, 380, 430, {140, 90, 120}, false},
+    {SC_AX_ABDOMEN, {0, 0, -170}, 380, 420, {140, 90, 120}, false},
+    {SC_XR_ABDOMEN, {0, 0, -230}, 380, 430, {140, 90, 120}, false},
+    {SC_AX_PELVIS, {0, 0, -420}, 380, 400, {140, 90, 80}, false},
+    {SC_XR_PELVIS, {0, 0, -420}, 380, 400, {140, 90, 80}, false},
+    {SC_SAG_LSPINE, {0, 40, -190}, 300, 320, {25, 60, 110}, false},
+    {SC_XR_LSPINE, {0, 40, -190}, 300, 320, {25, 60, 110}, false},
+    {SC_SAG_KNEE, {0, 8, 0}, 160, 240, {45, 45, 60}, false},
+    {SC_XR_KNEE, {0, 8, 0}, 160, 240, {45, 45, 60}, false},
+    {SC_NM_HEART, {18, -26, 40}, 400, 400, {60, 60, 62}, true},
 };
 
 static const Region3 *region3(Scene sc)
@@ -294,7 +296,8 @@ static const Region3 *region3(Scene sc)
 
 bool body3_has(Scene sc)
 {
-    return region3(sc) != NULL;
+    const Region3 *g = region3(sc);
+    return g != NULL && !g->spect_only;
 }
 
 /* Row and column directions of a view before rotation (the

@@ -283,8 +283,8 @@ static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant, bool arms_u
     }
     cap(b, T_AIR, T_SOFT, V3(0, -14, 215), V3(0, -8, 128), 9, false);     /* trachea */
     bone_ell(b, T_SOFT, 0, -86, 110, 15, 7, 72);                          /* sternum */
-    ell(b, T_SOFT, T_LUNG, 18, -26, 40, 54, 46, 56);                       /* heart */
-    ell(b, T_BLOOD, T_SOFT, 22, -28, 42, 40, 32, 42);                      /* chambers */
+    ell(b, T_ORGAN, T_LUNG, 18, -26, 40, 54, 46, 56);                      /* myocardium */
+    ell(b, T_BLOOD, T_ORGAN, 22, -28, 42, 40, 32, 42);                     /* chambers */
     cap(b, T_BLOOD, T_SOFT, V3(8, -24, 60), V3(4, -18, 128), 15, false);  /* ascending aorta */
     cap(b, T_BLOOD, T_SOFT, V3(4, -18, 128), V3(20, 22, 132), 13, false); /* arch */
     cap(b, T_BLOOD, T_SOFT, V3(20, 22, 132), V3(22, 42, -60), 12, false); /* descending */
@@ -333,11 +333,14 @@ static void abdomen(Body3 *b, Rng *r, const Lesion *les)
         cap(b, T_SOFT, T_FAT, colon[i], colon[i + 1], 22, false);
         cap(b, T_AIR, T_SOFT, colon[i], colon[i + 1], rng_range(r, 5, 13), false);
     }
-    for (int i = 0; i < 14; i++) {
-        double x = rng_range(r, -65, 65), y = rng_range(r, -55, 10), z = rng_range(r, -330, -200);
-        ell(b, T_SOFT, T_FAT, x, y, z, 14, 14, 14);
-        if (rng_chance(r, 0.4))
-            ell(b, T_AIR, T_SOFT, x, y - 4, z, 7, 6, 7);
+    /* Small bowel: loops packed in the mesenteric fat, with fluid or gas. */
+    for (int i = 0; i < 30; i++) {
+        double x = rng_range(r, -80, 80), y = rng_range(r, -50, 20), z = rng_range(r, -370, -200);
+        double rr = rng_range(r, 9, 15);
+        ell(b, T_SOFT, T_FAT, x, y, z, rr, rr, rr * rng_range(r, 0.8, 1.6));
+        if (rng_chance(r, 0.5))
+            ell(b, rng_chance(r, 0.5) ? T_AIR : T_FLUID, T_SOFT, x, y - 2, z, 0.55 * rr,
+                0.5 * rr, 0.6 * rr);
     }
     cap(b, T_BLOOD, T_SOFT, V3(22, 42, -60), V3(6, 36, -280), 11, false);   /* aorta */
     cap(b, T_BLOOD, T_SOFT, V3(-22, 28, -290), V3(-26, 12, -20), 11, false); /* IVC */

@@ -41,6 +41,10 @@ static const float xr3_mu[T_COUNT] = {0, 0.0085f, 0.01f, 0.0105f, 0.0102f, 0.010
                                       0.0108f, 0.0108f, 0.011f, 0.0112f, 0.01f, 0.35f};
 static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
 
+/* SPECT (sestamibi-like) uptake per tissue: myocardium, liver, kidneys. */
+static const float spect_uptake[T_COUNT] = {0, 0.1f, 0.5f, 4, 10, 3, 0.2f, 1, 0.2f, 0.3f, 0.3f,
+                                            0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 1, 2, 0.5f, 0};
+
 /* ---- small image helpers --------------------------------------------- */
 
 /* Separable box blur of radius rad, repeated (≈ Gaussian). */
@@ -137,9 +141,36 @@ static const float ct_texture[T_COUNT] = {0, 8, 6, 7, 8, 8, 2, 4, 60, 40, 90, 3,
 
 /* ---- modality models ----------------------------------------------------- */
 
+/* CT: Hounsfield units of the labels with tissue texture, then the
+ * reconstruction kernel: a soft kernel smooths edges and leaves blotchy,
+ * correlated noise of lower SD; a sharp (bone, lung) kernel overshoots at
+ * edges and leaves fine-grained noise of about twice the SD. */
 static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
 {
     const float *hu = j->contrast ? ct_hu_enh : ct_hu;
+    size_t n = (size_t)c->w * c->h;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t t = c->lab[i];
+        double vessel = t == T_LUNG && c->tex[i] > 1.6f ? 700 : 0; /* lung vessels */
+        c->v[i] = (float)(hu[t] + ct_texture[t] * c->tex[i] + vessel);
+    }
+    if (j->kernel == CT_KERNEL_SOFT) {
+        box_blur(c->v, c->tmp, c->w, c->h, 1, 1);
+    } else if (j->kernel == CT_KERNEL_SHARP) {
+        memcpy(c->tex, c->v, sizeof *c->v * n);
+        box_blur(c->tex, c->tmp, c->w, c->h, 1, 1);
+        for (size_t i = 0; i < n; i++)
+            c->v[i] += 0.9f * (c->v[i] - c->tex[i]);
+    }
+    double gain = 1;
+    if (j->kernel == CT_KERNEL_SOFT) { /* correlated noise */
+        smooth_field(c, nr, 1);
+        gain = 0.6;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            c->tex[i] = (float)rng_noise(nr);
+        gain = j->kernel == CT_KERNEL_SHARP ? 2.2 : 1;
+    }
     double r2 = 0.25 * c->w * c->w * 0.98;
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -151,8 +182,7 @@ static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
             }
             uint8_t t = c->lab[i];
             double sigma = t == T_AIR ? 6 : t == T_BONE ? 60 : 12;
-            double vessel = t == T_LUNG && c->tex[i] > 1.6f ? 700 : 0; /* lung vessels */
-            c->v[i] = (float)(hu[t] + ct_texture[t] * c->tex[i] + vessel + sigma * rng_noise(nr));
+            c->v[i] += (float)(gain * sigma * c->tex[i]);
         }
 }
 
@@ -182,6 +212,20 @@ static void model_pt(Canvas *c, Rng *nr)
     for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
         double v = c->v[i];
         c->v[i] = (float)fmax(0, v + sqrt(v * 40 + 1) * rng_noise(nr));
+    }
+}
+
+/* SPECT slice: uptake blurred to the collimator's resolution (about two
+ * 6 mm pixels), then Poisson-like noise at a few counts per pixel. */
+static void model_spect(Canvas *c, Rng *nr, double counts)
+{
+    size_t n = (size_t)c->w * c->h;
+    for (size_t i = 0; i < n; i++)
+        c->v[i] = spect_uptake[c->lab[i]];
+    box_blur(c->v, c->tmp, c->w, c->h, c->w / 48 + 1, 3);
+    for (size_t i = 0; i < n; i++) {
+        double lam = fmax(0, c->v[i]) * counts;
+        c->v[i] = (float)fmax(0, round(lam + sqrt(lam + 0.5) * rng_noise(nr)));
     }
 }
 
@@ -369,7 +413,7 @@ static void auto_window(const Canvas *c, RenderOut *out)
 
 static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 {
-    if (j->mod == M_XA && s->frames > 1)
+    if ((j->mod == M_XA || j->spect) && s->frames > 1)
         return -1 + 2.0 * f / (s->frames - 1);
     return j->z;
 }
@@ -377,7 +421,8 @@ static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 static void burn_in(Canvas *c, const RenderJob *j, double maxval);
 
 /* Modality models on the labels / line integrals of a 3-D body. */
-static bool render_frame3(const RenderJob *j, PixelSpec *s, Canvas *c, Rng *nr, RnError **err)
+static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Canvas *c, Rng *nr,
+                          RnError **err)
 {
     Body3 body = {0};
     Rng ar;
@@ -393,20 +438,22 @@ static bool render_frame3(const RenderJob *j, PixelSpec *s, Canvas *c, Rng *nr, 
     size_t n = (size_t)c->w * c->h;
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
     memset(c->lab, T_AIR, n);
-    if (!j->frame.projection)
-        body3_slice(&body, &j->frame, c->lab);
+    if (!fr->projection)
+        body3_slice(&body, fr, c->lab);
     if (j->mod == M_CT || j->mod == M_MR)
         smooth_field(c, nr, c->w / 96 + 1);
-    else if (j->frame.projection)
+    else if (fr->projection)
         smooth_field(c, nr, c->w / 40 + 1);
-    if (j->frame.projection) {
+    if (fr->projection) {
         memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, &j->frame, xr3_mu, c->v);
+        body3_project(&body, fr, xr3_mu, c->v);
         if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
             maxval = 3000;
         xray_detector(c, false, nr, maxval, j->collimate && j->mod != M_CT);
     } else {
-        if (j->mod == M_MR)
+        if (j->mod == M_NM)
+            model_spect(c, nr, 6 + 14 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per acquisition */
+        else if (j->mod == M_MR)
             model_mr(c, j, nr);
         else if (j->mod == M_PT)
             model_pt(c, nr);
@@ -421,10 +468,14 @@ static bool render_frame3(const RenderJob *j, PixelSpec *s, Canvas *c, Rng *nr, 
 static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c,
                          RnError **err)
 {
-    if (j->frame.valid) {
+    if (j->spect || j->frame.valid) {
         Rng nr;
         rng_seed(&nr, j->noise_seed, f, 1);
-        return render_frame3(j, s, c, &nr, err);
+        Frame3 slice = j->frame;
+        if (j->spect) /* frame f is the slice at its own height */
+            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->zoom, j->angle, j->shift_x,
+                        j->shift_y, c->w, c->h, &slice);
+        return render_frame3(j, &slice, s, c, &nr, err);
     }
     Phantom ph = {0};
     Rng ar, nr;

@@ -17,12 +17,16 @@ typedef struct PixelSpec {
     double slope, intercept;   /* stored -> modality units */
 } PixelSpec;
 
+/* How a CT reconstruction kernel renders noise and edges. */
+typedef enum CtKernel { CT_KERNEL_STANDARD, CT_KERNEL_SOFT, CT_KERNEL_SHARP } CtKernel;
+
 typedef struct RenderJob {
     Mod mod;
     Scene scene;
     ViewKind view;
     Lesion lesion;         /* the study's pathology */
     int contrast;          /* MR: MrSequence; CT: 1 = enhanced */
+    CtKernel kernel;       /* CT: recorded in ConvolutionKernel */
     bool mirror;           /* left side */
     double z;              /* slice position in [-1, 1] */
     double zoom, angle, shift_x, shift_y;
@@ -33,6 +37,7 @@ typedef struct RenderJob {
     char marker;           /* radiograph side marker 'R' / 'L', 0 none */
     char overlay[2][64];   /* burned-in header lines (ultrasound), "" none */
     Frame3 frame;          /* valid: the scene's 3-D body, sliced or projected here */
+    bool spect;            /* NM: reconstructed axial slices, one per frame */
 } RenderJob;
 
 typedef struct RenderOut {

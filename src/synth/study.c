@@ -445,6 +445,12 @@ static void series_pixels(const StudyCtx *c, Rng *r, SeriesCtx *s)
             p->rows = small ? 256 : 1024;
             p->cols = small ? 64 : 256;
             p->frames = 2; /* anterior and posterior */
+        } else if (c->plan->scene == SC_NM_HEART && rng_chance(r, 0.6)) {
+            /* Myocardial perfusion SPECT: reconstructed axial slices. */
+            s->job.spect = true;
+            s->view = s->job.view = VW_AX;
+            p->rows = p->cols = small ? 64 : 128;
+            p->frames = (uint32_t)(small ? 12 : 48);
         } else {
             p->rows = p->cols = small ? 64 : 128;
             p->frames = (uint32_t)rng_int(r, 1, small ? 4 : 12);
@@ -621,11 +627,17 @@ static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
 
 static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
 {
-    static const char *const kernels[][3] = {{"B30f", "H30s", "B70f"}, {"STND", "BONE", "LUNG"},
-                                             {"B", "C", "YA"}, {"FC03", "FC18", "FC52"}};
+    /* Reconstruction kernels per vendor and how sharp each is (RenderJob). */
+    static const struct { const char *name; CtKernel sharpness; } kernels[][3] = {
+        {{"B30f", CT_KERNEL_STANDARD}, {"H30s", CT_KERNEL_SOFT}, {"B70f", CT_KERNEL_SHARP}},
+        {{"STND", CT_KERNEL_STANDARD}, {"BONE", CT_KERNEL_SHARP}, {"LUNG", CT_KERNEL_SHARP}},
+        {{"B", CT_KERNEL_STANDARD}, {"C", CT_KERNEL_SHARP}, {"YA", CT_KERNEL_SHARP}},
+        {{"FC03", CT_KERNEL_SOFT}, {"FC18", CT_KERNEL_STANDARD}, {"FC52", CT_KERNEL_SHARP}}};
     Vendor v = (Vendor)(c->vendor - synth_vendors);
+    int k = rng_int(r, 0, 2), row = v <= V_TOSHIBA ? (int)v : 0;
+    s->job.kernel = kernels[row][k].sharpness;
     SeriesNaming n = {v, c->plan->mod, c->plan->region, s->view, s->job.contrast, s->thickness,
-                      kernels[v <= V_TOSHIBA ? v : 0][rng_int(r, 0, 2)], c->side, c->lang};
+                      kernels[row][k].name, c->side, c->lang};
     naming_series(r, &n, s->desc, sizeof s->desc, s->protocol, sizeof s->protocol);
     snprintf(s->kernel, sizeof s->kernel, "%s", n.kernel);
 }
@@ -819,7 +831,7 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
     double sp[2] = {s->spacing, s->spacing};
     Mod m = s->job.mod;
     const Frame3 *f = &s->job.frame;
-    if (f->valid && (m == M_CT || m == M_MR || m == M_PT)) {
+    if (f->valid && (m == M_CT || m == M_MR || m == M_PT || s->job.spect)) {
         /* The plane the pixels were sliced (or the scout projected) in. */
         double iop[6] = {f->row[0], f->row[1], f->row[2], f->col[0], f->col[1], f->col[2]};
         double loc = f->origin[0] * f->normal[0] + f->origin[1] * f->normal[1] +
@@ -928,7 +940,15 @@ static void put_frames(Put *p, const StudyCtx *c, const SeriesCtx *s)
     if (!mf_class)
         return;
     put_is(p, T(0x28, 0x8), (long)s->spec.frames);
-    if (m == M_NM) {
+    if (m == M_NM && s->job.spect) { /* reconstructed slices */
+        uint8_t v[2 * 64];
+        uint32_t n = s->spec.frames > 64 ? 64 : s->spec.frames;
+        for (uint32_t i = 0; i < n; i++)
+            v[2 * i] = (uint8_t)(i + 1), v[2 * i + 1] = 0;
+        p->ok = p->ok && dcm_put_at(p->ds, T(0x28, 0x9), T(0x54, 0x80), p->err) &&
+                dcm_put_bin(p->ds, T(0x54, 0x80), "US", v, 2 * n, p->err);
+        put_us(p, T(0x54, 0x81), (uint16_t)n);
+    } else if (m == M_NM) {
         uint8_t v[2 * 64];
         uint32_t n = s->spec.frames > 64 ? 64 : s->spec.frames;
         for (uint32_t i = 0; i < n; i++)
@@ -1056,6 +1076,10 @@ static void put_image_type(Put *p, const StudyCtx *c, const SeriesCtx *s)
     int k = (int)((c->vendor - synth_vendors) + s->number) % 5;
     if (s->job.mod == M_CT)
         k = 0;
+    if (s->job.spect) {
+        put_ascii(p, T(8, 8), "CS", "ORIGINAL\\PRIMARY\\RECON TOMO\\EMISSION");
+        return;
+    }
     put_ascii(p, T(8, 8), "CS", s->localizer ? "ORIGINAL\\PRIMARY\\LOCALIZER" : types[k]);
 }
 
@@ -1164,8 +1188,9 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     if (job.mod == M_XA || job.mod == M_US || scene_is_projection(job.scene))
         job.angle += rng_range(&r, -3, 3);
     PixelSpec spec = s->spec;
-    if (uses_body3(job.mod))
-        body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane, job.z, job.zoom,
+    if (uses_body3(job.mod) || job.spect) /* SPECT: the header's frame is the first slice */
+        body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane,
+                    job.spect ? -1 : job.z, job.zoom,
                     job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
                     &job.frame);
     RenderOut img;
