@@ -95,27 +95,16 @@ static bool pixel_rect(const Frame3 *f, const double c[3], double rad, int box[4
     return box[0] <= box[2] && box[1] <= box[3];
 }
 
-void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels)
+/* The reference labelling: the last primitive containing the point. */
+uint8_t body3_label_at(const Body3 *b, const double x[3])
 {
+    uint8_t label = T_AIR;
     for (size_t i = 0; i < b->n; i++) {
-        const Prim3 *p = &b->p[i];
-        double c[3], r;
-        bounds(p, c, &r);
-        double d[3] = {c[0] - f->origin[0], c[1] - f->origin[1], c[2] - f->origin[2]};
-        double off = dot3(d, f->normal);
-        int box[4];
-        if (fabs(off) > r || !pixel_rect(f, c, sqrt(r * r - off * off), box))
-            continue;
-        for (int y = box[1]; y <= box[3]; y++)
-            for (int x = box[0]; x <= box[2]; x++) {
-                double pt[3];
-                for (int k = 0; k < 3; k++)
-                    pt[k] = f->origin[k] + x * f->dc * f->row[k] + y * f->dr * f->col[k];
-                int in = inside(p, pt);
-                if (in)
-                    labels[(size_t)y * f->w + x] = in == 2 ? (uint8_t)T_MARROW : (uint8_t)p->tissue;
-            }
+        int in = inside(&b->p[i], x);
+        if (in)
+            label = in == 2 ? (uint8_t)T_MARROW : (uint8_t)b->p[i].tissue;
     }
+    return label;
 }
 
 /* ---- projections: chord lengths ------------------------------------------- */
@@ -226,6 +215,120 @@ static double chord(const Prim3 *p, const double o[3], const double n[3], bool c
     return fmin(t1 - t0, 1e4);
 }
 
+/* Pixels x0..x1 of a row whose centres o + x·dc·row lie in [t0, t1]. */
+static bool row_span(const Frame3 *f, double t0, double t1, int *x0, int *x1)
+{
+    *x0 = (int)fmax(0, ceil(t0 / f->dc));
+    *x1 = (int)fmin(f->w - 1, floor(t1 / f->dc));
+    return *x0 <= *x1;
+}
+
+/* Every primitive is convex, so a pixel row meets it in one interval: the
+ * slice paints spans found with the projections' interval solver instead
+ * of testing pixels (body3_label_at is the per-point reference). */
+void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const Prim3 *p = &b->p[i];
+        double c[3], r;
+        bounds(p, c, &r);
+        double d[3] = {c[0] - f->origin[0], c[1] - f->origin[1], c[2] - f->origin[2]};
+        double off = dot3(d, f->normal);
+        int box[4];
+        if (fabs(off) > r || !pixel_rect(f, c, sqrt(r * r - off * off), box))
+            continue;
+        for (int y = box[1]; y <= box[3]; y++) {
+            double o[3], t0, t1;
+            for (int k = 0; k < 3; k++)
+                o[k] = f->origin[k] + y * f->dr * f->col[k];
+            int x0, x1;
+            uint8_t *row = labels + (size_t)y * f->w;
+            if (!interval(p, o, f->row, &t0, &t1) || !slab(o[2], f->row[2], p->zlo, p->zhi, &t0, &t1) ||
+                !row_span(f, t0, t1, &x0, &x1))
+                continue;
+            memset(row + x0, p->tissue, (size_t)(x1 - x0 + 1));
+            if (p->tube && capsule_interval(p, o, f->row, 0.6 * p->radius, &t0, &t1) &&
+                slab(o[2], f->row[2], p->zlo, p->zhi, &t0, &t1) && row_span(f, t0, t1, &x0, &x1))
+                memset(row + x0, T_MARROW, (size_t)(x1 - x0 + 1));
+        }
+    }
+}
+
+/* U interval (mm along the row) where the line V = v of the detector plane
+ * meets the 2-D capsule of the segment (u1,v1)-(u2,v2) and radius R: the
+ * orthographic shadow of a 3-D capsule. False when it misses. */
+static bool shadow_span(double u1, double v1, double u2, double v2, double R, double v,
+                        double *lo, double *hi)
+{
+    *lo = INFINITY, *hi = -INFINITY;
+    const double ends[2][2] = {{u1, v1}, {u2, v2}};
+    for (int e = 0; e < 2; e++) {
+        double dv = v - ends[e][1], h2 = R * R - dv * dv;
+        if (h2 > 0)
+            *lo = fmin(*lo, ends[e][0] - sqrt(h2)), *hi = fmax(*hi, ends[e][0] + sqrt(h2));
+    }
+    /* The band: 0 <= (q - P1)·d <= |d|² and |d × (q - P1)| <= R |d|. */
+    double dx = u2 - u1, dy = v2 - v1, l2 = dx * dx + dy * dy, t0 = -INFINITY, t1 = INFINITY;
+    if (l2 > 0 && slab((v - v1) * dy, dx, 0, l2, &t0, &t1) &&
+        slab(dx * (v - v1), -dy, -R * sqrt(l2), R * sqrt(l2), &t0, &t1))
+        *lo = fmin(*lo, u1 + t0), *hi = fmax(*hi, u1 + t1);
+    return *hi >= *lo;
+}
+
+/* Adds k × chord over one pixel row span, plus a tube's marrow. */
+static void project_span(const Prim3 *p, const Frame3 *f, int y, int x0, int x1, double k,
+                         double k_marrow, float *acc)
+{
+    for (int x = x0; x <= x1; x++) {
+        double o[3];
+        for (int q = 0; q < 3; q++)
+            o[q] = f->origin[q] + x * f->dc * f->row[q] + y * f->dr * f->col[q];
+        double len = chord(p, o, f->normal, false);
+        if (len <= 0)
+            continue;
+        double v = k * len;
+        if (k_marrow != 0)
+            v += k_marrow * chord(p, o, f->normal, true);
+        acc[(size_t)y * f->w + x] += (float)v;
+    }
+}
+
+/* An unclipped ellipsoid: along a row the squared chord is a quadratic in
+ * the pixel index, so the row's span and every chord come from it. */
+static void project_ellipsoid(const Prim3 *p, const Frame3 *f, const int box[4], double k,
+                              float *acc)
+{
+    double ir[3] = {1 / p->r[0], 1 / p->r[1], 1 / p->r[2]}, m[3], ex[3];
+    for (int q = 0; q < 3; q++) {
+        m[q] = f->normal[q] * ir[q];
+        ex[q] = f->dc * f->row[q] * ir[q];
+    }
+    double a = dot3(m, m), b1 = 2 * dot3(ex, m), alpha = b1 * b1 - 4 * a * dot3(ex, ex);
+    if (!(alpha < 0)) { /* degenerate: the general path */
+        for (int y = box[1]; y <= box[3]; y++)
+            project_span(p, f, y, box[0], box[2], k, 0, acc);
+        return;
+    }
+    for (int y = box[1]; y <= box[3]; y++) {
+        double e0[3];
+        for (int q = 0; q < 3; q++)
+            e0[q] = (f->origin[q] + y * f->dr * f->col[q] - p->c[q]) * ir[q];
+        double b0 = 2 * dot3(e0, m), c0 = dot3(e0, e0) - 1;
+        double beta = 2 * b0 * b1 - 8 * a * dot3(e0, ex), gamma = b0 * b0 - 4 * a * c0;
+        double dx = beta * beta - 4 * alpha * gamma;
+        if (dx <= 0)
+            continue;
+        double sq = sqrt(dx), lo = (-beta + sq) / (2 * alpha), hi = (-beta - sq) / (2 * alpha);
+        int x0 = (int)fmax(box[0], ceil(lo)), x1 = (int)fmin(box[2], floor(hi));
+        float *row = acc + (size_t)y * f->w;
+        for (int x = x0; x <= x1; x++) {
+            double d = (alpha * x + beta) * x + gamma;
+            if (d > 0)
+                row[x] += (float)(k * sqrt(d) / a);
+        }
+    }
+}
+
 void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
 {
     for (size_t i = 0; i < b->n; i++) {
@@ -237,19 +340,26 @@ void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
         bounds(p, c, &r);
         if ((k == 0 && k_marrow == 0) || !pixel_rect(f, c, r, box))
             continue;
-        for (int y = box[1]; y <= box[3]; y++)
-            for (int x = box[0]; x <= box[2]; x++) {
-                double o[3];
-                for (int q = 0; q < 3; q++)
-                    o[q] = f->origin[q] + x * f->dc * f->row[q] + y * f->dr * f->col[q];
-                double len = chord(p, o, f->normal, false);
-                if (len <= 0)
-                    continue;
-                double v = k * len;
-                if (k_marrow != 0)
-                    v += k_marrow * chord(p, o, f->normal, true);
-                acc[(size_t)y * f->w + x] += (float)v;
-            }
+        if (p->kind == P3_ELLIPSOID && p->zlo == -INFINITY && p->zhi == INFINITY) {
+            project_ellipsoid(p, f, box, k, acc);
+            continue;
+        }
+        double u[2], v[2];
+        const double *ends[2] = {p->c, p->r};
+        for (int e = 0; e < 2; e++) {
+            double d[3] = {ends[e][0] - f->origin[0], ends[e][1] - f->origin[1],
+                           ends[e][2] - f->origin[2]};
+            u[e] = dot3(d, f->row), v[e] = dot3(d, f->col);
+        }
+        for (int y = box[1]; y <= box[3]; y++) {
+            int x0 = box[0], x1 = box[2];
+            double lo, hi;
+            if (p->kind == P3_CAPSULE &&
+                (!shadow_span(u[0], v[0], u[1], v[1], p->radius + 1e-6, y * f->dr, &lo, &hi) ||
+                 !row_span(f, lo, hi, &x0, &x1)))
+                continue;
+            project_span(p, f, y, (int)fmax(x0, box[0]), (int)fmin(x1, box[2]), k, k_marrow, acc);
+        }
     }
 }
 

@@ -68,8 +68,12 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path);
 /* The implant an exam of the scene carries (IMP_NONE: none fits). */
 Implant body3_implant(Scene sc);
 
-/* Tissue labels of the frame's pixels (w×h, caller fills the background). */
+/* Tissue labels of the frame's pixels (w×h, caller fills the background),
+ * painted row span by row span. */
 void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels);
+/* The label of one point (AIR outside the body): the reference the spans
+ * are held to. */
+uint8_t body3_label_at(const Body3 *b, const double x[3]);
 /* Adds Σ (mu[tissue] − mu[parent]) × chord (mm) per pixel to acc (w×h). */
 void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc);
 

@@ -35,17 +35,6 @@ static void nested_body(Body3 *b, Prim3 *store)
     b->n = b->cap = (size_t)n;
 }
 
-/* The label of one point: a one-pixel slice through it. */
-static uint8_t label_at(const Body3 *b, const double x[3], const Frame3 *like)
-{
-    Frame3 f = *like;
-    f.w = f.h = 1;
-    memcpy(f.origin, x, sizeof f.origin);
-    uint8_t l = T_AIR;
-    body3_slice(b, &f, &l);
-    return l;
-}
-
 static void make_frame(Frame3 *f, const double row[3], const double col[3], int w, int h,
                        double spacing, const double centre[3])
 {
@@ -88,7 +77,7 @@ static void test_projection_matches_marching(void)
                 for (double t = -reach + 0.5 * h; t < reach; t += h) {
                     double pt[3] = {o[0] + t * f.normal[0], o[1] + t * f.normal[1],
                                     o[2] + t * f.normal[2]};
-                    uint8_t l = label_at(&b, pt, &f);
+                    uint8_t l = body3_label_at(&b, pt);
                     crossings += l != prev;
                     prev = l;
                     sum += mu[l] * h;
@@ -102,6 +91,45 @@ static void test_projection_matches_marching(void)
                           acc[y * W + x], sum, tol);
             }
         CHECK(hits > 20);
+    }
+}
+
+/* The span painter labels every pixel as the per-point reference does,
+ * in all three planes through the trunk and the knee. */
+static void test_slice_matches_reference(void)
+{
+    const Scene scenes[3] = {SC_AX_CHEST, SC_SAG_HEAD, SC_SAG_KNEE};
+    const ViewKind planes[3] = {VW_AX, VW_SAG, VW_COR};
+    enum { W = 72, H = 64 };
+    for (int s = 0; s < 3; s++) {
+        Rng r;
+        rng_seed(&r, 5, 0x3D, (uint64_t)s);
+        Body3 b = {0};
+        Lesion les = {P_FRACTURE, 2, 0.06, IMP_NONE};
+        body3_build(scenes[s], VW_AX, &les, s == 2, &r, &b);
+        CHECK(!b.failed && b.n > 20);
+        for (int v = 0; v < 3; v++)
+            for (double z = -0.7; z <= 0.71; z += 0.35) {
+                Frame3 f;
+                CHECK(body3_frame(scenes[s], planes[v], z, 1.05, 5.0, 0.03, -0.02, W, H, &f));
+                uint8_t lab[W * H];
+                memset(lab, T_AIR, sizeof lab);
+                body3_slice(&b, &f, lab);
+                int differ = 0, body = 0;
+                for (int y = 0; y < H; y++)
+                    for (int x = 0; x < W; x++) {
+                        double pt[3];
+                        for (int k = 0; k < 3; k++)
+                            pt[k] = f.origin[k] + x * f.dc * f.row[k] + y * f.dr * f.col[k];
+                        uint8_t want = body3_label_at(&b, pt);
+                        differ += lab[y * W + x] != want;
+                        body += want != T_AIR;
+                    }
+                CHECK_MSG(differ == 0, "scene %d plane %d z %.2f: %d pixels differ", s, v, z,
+                          differ);
+                CHECK(body > 0);
+            }
+        body3_free(&b);
     }
 }
 
@@ -190,6 +218,7 @@ static void test_same_body_any_view(void)
 int main(void)
 {
     test_projection_matches_marching();
+    test_slice_matches_reference();
     test_geometry_agrees_with_pixels();
     test_same_body_any_view();
     TEST_DONE();
