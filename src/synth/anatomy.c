@@ -4,6 +4,8 @@
  * is jittered per individual so no two patients are identical. */
 #include "synth/anatomy.h"
 
+#include "synth/body3d.h"
+
 #define PI 3.14159265358979323846
 
 /* a jittered by a relative standard deviation f (clipped at 2.5 sigma). */
@@ -932,8 +934,14 @@ void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *
         add_implant(p, sc, les);
 }
 
+const char *const implant_names[IMP_COUNT] = {"",          "OSTEOSYNTHESIS",
+                                              "PACEMAKER", "HIP_PROSTHESIS",
+                                              "KNEE_PROSTHESIS", "SPINAL_FIXATION"};
+
 bool anatomy_takes_implant(Scene sc, ViewKind view)
 {
+    if (body3_has(sc))
+        return body3_implant(sc) != IMP_NONE;
     if (spine_scene(sc) || sc == SC_XR_SKULL || sc == SC_AX_HEAD)
         return false;
     Phantom p = {0};
@@ -949,6 +957,8 @@ bool anatomy_shows(Scene sc, ViewKind view, Pathology path)
 {
     if (path == P_NONE)
         return true;
+    if (body3_has(sc))
+        return body3_shows(sc, view, path);
     Phantom p = {0};
     Rng r;
     rng_seed(&r, 1, 2, 3);

@@ -39,13 +39,21 @@ typedef enum ViewKind {
 extern const char *const pathology_names[P_COUNT];
 extern const char *const view_names[VW_COUNT];
 
+/* Metal in the patient, as truth.csv names it (implant_names). */
+typedef enum Implant {
+    IMP_NONE, IMP_OSTEOSYNTHESIS, IMP_PACEMAKER, IMP_HIP_PROSTHESIS, IMP_KNEE_PROSTHESIS,
+    IMP_SPINAL_FIXATION, IMP_COUNT
+} Implant;
+
+extern const char *const implant_names[IMP_COUNT];
+
 /* A pathology placed in the phantom: on the patient's side (1 right,
  * 2 left), size in phantom units (the field of view spans about 2). */
 typedef struct Lesion {
     Pathology path;
     int side;
     double size;
-    bool implant;   /* plate and screws on a long bone (osteosynthesis) */
+    Implant implant; /* 2-D scenes: plate and screws on a long bone */
 } Lesion;
 
 /* Builds the scene as seen in view (projections: lateral and oblique

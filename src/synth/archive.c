@@ -1,35 +1,23 @@
-/* The archive driver: workers take studies from the sequential planner,
- * generate them in parallel, and park their CSV rows in a ring of
- * `window` slots; the calling thread writes the rows in study order. A
- * worker may not run further than `window` studies ahead of the writer, so
- * memory stays flat and the CSVs are identical at any thread count. */
+/* The archive driver: the sequential planner hands out batches of
+ * `window` studies, core's thread pool generates a batch (one partition per
+ * study, any order), and the calling thread writes its CSV rows in study
+ * order. A batch bounds what is in flight, so memory stays flat and the
+ * CSVs are identical at any thread count. */
 #include "radnet/synth.h"
 
 #include "synth/study.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-typedef struct Slot {
-    StudyOutput out;
-    bool done;
-} Slot;
-
-typedef struct Shared {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+typedef struct Batch {
     const RnSynthOptions *opt;
-    Planner planner;
-    bool planning_done, failed;
-    RnError *err;
-    uint64_t next_to_write;
-    Slot *slots;
-    size_t window;
-} Shared;
+    StudyPlan *plans;
+    StudyOutput *outs;
+} Batch;
 
 static void output_free(StudyOutput *o)
 {
@@ -38,53 +26,15 @@ static void output_free(StudyOutput *o)
     memset(o, 0, sizeof *o);
 }
 
-/* Takes the next plan, waiting while the ring is full. False at the end. */
-static bool take_plan(Shared *sh, StudyPlan *plan)
+static bool generate_task(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
-    bool got = false;
-    pthread_mutex_lock(&sh->mu);
-    while (!sh->failed && !sh->planning_done &&
-           sh->planner.next_study >= sh->next_to_write + sh->window)
-        pthread_cond_wait(&sh->cv, &sh->mu);
-    if (!sh->failed && !sh->planning_done) {
-        got = planner_next(&sh->planner, plan);
-        if (!got) {
-            sh->planning_done = true;
-            pthread_cond_broadcast(&sh->cv);
-        }
-    }
-    pthread_mutex_unlock(&sh->mu);
-    return got;
-}
-
-static void *worker(void *arg)
-{
-    Shared *sh = arg;
-    StudyPlan plan;
-    while (take_plan(sh, &plan)) {
-        StudyOutput out;
-        memset(&out, 0, sizeof out);
-        RnError *e = NULL;
-        bool ok = study_generate(sh->opt->out_dir, sh->opt->seed, sh->opt->size, &plan,
-                                 &out, &e);
-        pthread_mutex_lock(&sh->mu);
-        if (ok) {
-            Slot *s = &sh->slots[plan.index % sh->window];
-            s->out = out;
-            s->done = true;
-        } else {
-            output_free(&out);
-            if (!sh->failed) {
-                sh->failed = true;
-                sh->err = e;
-                e = NULL;
-            }
-        }
-        pthread_cond_broadcast(&sh->cv);
-        pthread_mutex_unlock(&sh->mu);
-        rn_error_free(e);
-    }
-    return NULL;
+    (void)part;
+    Batch *b = ctx;
+    for (size_t i = begin; i < end; i++)
+        if (!study_generate(b->opt->out_dir, b->opt->seed, b->opt->size, &b->plans[i],
+                            &b->outs[i], err))
+            return false;
+    return true;
 }
 
 static bool fwrite_all(FILE *f, const void *p, size_t n, const char *what, RnError **err)
@@ -100,43 +50,39 @@ typedef struct Sinks {
     FILE *truth, *reports;
 } Sinks;
 
-/* Writes finished studies in order until all are written or one failed. */
-static bool writer_loop(Shared *sh, Sinks *k, RnSynthProgressFn progress, void *ctx,
-                        RnSynthStats *st, RnError **err)
+static bool write_output(const StudyOutput *out, Sinks *k, RnSynthStats *st, RnError **err)
 {
-    bool ok = true;
-    pthread_mutex_lock(&sh->mu);
+    if (!fwrite_all(k->truth, out->truth.data, out->truth.len, "truth.csv", err) ||
+        !fwrite_all(k->reports, out->reports.data, out->reports.len, "reports.csv", err))
+        return false;
+    st->files += out->files;
+    st->bytes += out->bytes;
+    st->studies++;
+    st->report_rows += out->report_rows;
+    return true;
+}
+
+/* Plans, generates and writes batch after batch until the planner is done. */
+static bool run_batches(RnPool *pool, Batch *b, size_t window, Planner *planner, Sinks *k,
+                        RnSynthProgressFn progress, void *ctx, RnSynthStats *st,
+                        RnError **err)
+{
     for (;;) {
-        Slot *s = &sh->slots[sh->next_to_write % sh->window];
-        while (!s->done && !sh->failed &&
-               !(sh->planning_done && sh->next_to_write >= sh->planner.next_study))
-            pthread_cond_wait(&sh->cv, &sh->mu);
-        if (sh->failed || !s->done)
-            break;
-        StudyOutput out = s->out;
-        memset(&s->out, 0, sizeof s->out);
-        s->done = false;
-        sh->next_to_write++;
-        pthread_cond_broadcast(&sh->cv);
-        pthread_mutex_unlock(&sh->mu);
-        ok = fwrite_all(k->truth, out.truth.data, out.truth.len, "truth.csv", err) &&
-             fwrite_all(k->reports, out.reports.data, out.reports.len, "reports.csv", err);
-        st->files += out.files;
-        st->bytes += out.bytes;
-        st->studies++;
-        st->report_rows += out.report_rows;
-        output_free(&out);
-        if (ok && progress)
-            progress(ctx, st->files, sh->opt->n_files);
-        pthread_mutex_lock(&sh->mu);
-        if (!ok) {
-            sh->failed = true;
-            pthread_cond_broadcast(&sh->cv);
-            break;
+        size_t n = 0;
+        while (n < window && planner_next(planner, &b->plans[n]))
+            n++;
+        if (n == 0)
+            return true;
+        bool ok = rn_pool_for(pool, n, n, generate_task, b, err);
+        for (size_t i = 0; i < n; i++) {
+            ok = ok && write_output(&b->outs[i], k, st, err);
+            output_free(&b->outs[i]);
         }
+        if (!ok)
+            return false;
+        if (progress)
+            progress(ctx, st->files, b->opt->n_files);
     }
-    pthread_mutex_unlock(&sh->mu);
-    return ok;
 }
 
 static const char readme[] =
@@ -149,8 +95,9 @@ static const char readme[] =
     "  report, some none, and a few rows belong to exams that are not in the archive.\n"
     "truth.csv: true Modality, Region, View (plane or projection) and Pathology per\n"
     "  SOPInstanceUID, with PixelCRC32 (zlib CRC-32 of the stored pixel bytes of all\n"
-    "  frames before compression) and CharsetStatus (undeclared: non-ASCII text with\n"
-    "  no SpecificCharacterSet).\n";
+    "  frames before compression), CharsetStatus (undeclared: non-ASCII text with\n"
+    "  no SpecificCharacterSet) and Implant (metal in the exam: OSTEOSYNTHESIS,\n"
+    "  PACEMAKER, HIP_PROSTHESIS, KNEE_PROSTHESIS, SPINAL_FIXATION; empty: none).\n";
 
 static FILE *open_out(const char *dir, const char *name, RnError **err)
 {
@@ -182,37 +129,6 @@ static bool check_options(const RnSynthOptions *o, RnError **err)
     return true;
 }
 
-static bool run_threads(Shared *sh, Sinks *k, RnSynthProgressFn progress, void *ctx,
-                        RnSynthStats *st, RnError **err)
-{
-    int n = sh->opt->threads, started = 0;
-    pthread_t tid[RN_SYNTH_MAX_THREADS];
-    for (; started < n; started++)
-        if (pthread_create(&tid[started], NULL, worker, sh) != 0)
-            break;
-    bool ok = started > 0;
-    if (!ok)
-        rn_error_set(err, RN_ERROR_INTERNAL, "synth: cannot start threads");
-    ok = ok && writer_loop(sh, k, progress, ctx, st, err);
-    if (!ok) { /* wake workers so they stop */
-        pthread_mutex_lock(&sh->mu);
-        sh->failed = true;
-        pthread_cond_broadcast(&sh->cv);
-        pthread_mutex_unlock(&sh->mu);
-    }
-    for (int i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    if (sh->err) {
-        ok = false;
-        if (err && *err == NULL)
-            *err = sh->err;
-        else
-            rn_error_free(sh->err);
-        sh->err = NULL;
-    }
-    return ok;
-}
-
 bool rn_synth_run(const RnSynthOptions *opt, RnSynthProgressFn progress, void *ctx,
                   RnSynthStats *stats, RnError **err)
 {
@@ -222,29 +138,29 @@ bool rn_synth_run(const RnSynthOptions *opt, RnSynthProgressFn progress, void *c
     Sinks k = {open_out(opt->out_dir, "truth.csv", err), NULL};
     k.reports = k.truth ? open_out(opt->out_dir, "reports.csv", err) : NULL;
     FILE *rd = k.reports ? open_out(opt->out_dir, "README.txt", err) : NULL;
-    Shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.opt = opt;
-    sh.window = 4 * (size_t)opt->threads;
+    /* Outputs are only CSV rows: a wide batch keeps every thread busy
+     * despite uneven studies (a CT of 60 slices beside a chest X-ray). */
+    size_t window = 16 * (size_t)opt->threads;
     bool ok = rd && fwrite_all(rd, readme, sizeof readme - 1, "README.txt", err) &&
               fwrite_all(k.truth, synth_truth_header, strlen(synth_truth_header), "truth.csv", err) &&
               fwrite_all(k.reports, synth_reports_header, strlen(synth_reports_header),
                          "reports.csv", err);
-    sh.slots = ok ? rn_calloc(sh.window, sizeof *sh.slots, err) : NULL;
-    if (sh.slots) {
-        planner_init(&sh.planner, opt->seed, opt->size, opt->n_files);
-        pthread_mutex_init(&sh.mu, NULL);
-        pthread_cond_init(&sh.cv, NULL);
-        ok = run_threads(&sh, &k, progress, ctx, &st, err);
-        pthread_cond_destroy(&sh.cv);
-        pthread_mutex_destroy(&sh.mu);
-        st.patients = sh.planner.next_patient;
-        for (size_t i = 0; i < sh.window; i++)
-            output_free(&sh.slots[i].out);
-        free(sh.slots);
+    Batch b = {opt, ok ? rn_calloc(window, sizeof *b.plans, err) : NULL,
+               ok ? rn_calloc(window, sizeof *b.outs, err) : NULL};
+    RnPool *pool = b.plans && b.outs ? rn_pool_open(opt->threads, err) : NULL;
+    if (pool) {
+        Planner planner;
+        planner_init(&planner, opt->seed, opt->size, opt->n_files);
+        ok = run_batches(pool, &b, window, &planner, &k, progress, ctx, &st, err);
+        st.patients = planner.next_patient;
+        for (size_t i = 0; i < window; i++)
+            output_free(&b.outs[i]);
     } else {
         ok = false;
     }
+    rn_pool_close(pool);
+    free(b.plans);
+    free(b.outs);
     FILE *files[3] = {k.truth, k.reports, rd};
     for (int i = 0; i < 3; i++)
         if (files[i] && fclose(files[i]) != 0 && ok) {

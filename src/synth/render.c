@@ -32,7 +32,18 @@ static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2,
 /* T_GAP cancels the (capped) bone path it crosses: see ph_render_projection. */
 static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f, -8, 40};
 static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12, -11, 40};
+/* X-ray attenuation per millimetre for the 3-D bodies (relative to soft
+ * tissue's 0.01/mm, about water at 70 keV divided by 20, so that a
+ * 250 mm abdomen has the same log-exposure as the 2-D scenes' thickest
+ * parts). */
+static const float xr3_mu[T_COUNT] = {0, 0.0085f, 0.01f, 0.0105f, 0.0102f, 0.0102f, 0.0099f,
+                                      0.0104f, 0.0022f, 0.042f, 0.0135f, 0.0102f, 0.0101f, 0.06f,
+                                      0.0108f, 0.0108f, 0.011f, 0.0112f, 0.01f, 0.35f};
 static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
+
+/* SPECT (sestamibi-like) uptake per tissue: myocardium, liver, kidneys. */
+static const float spect_uptake[T_COUNT] = {0, 0.1f, 0.5f, 4, 10, 3, 0.2f, 1, 0.2f, 0.3f, 0.3f,
+                                            0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 1, 2, 0.5f, 0};
 
 /* ---- small image helpers --------------------------------------------- */
 
@@ -130,9 +141,36 @@ static const float ct_texture[T_COUNT] = {0, 8, 6, 7, 8, 8, 2, 4, 60, 40, 90, 3,
 
 /* ---- modality models ----------------------------------------------------- */
 
+/* CT: Hounsfield units of the labels with tissue texture, then the
+ * reconstruction kernel: a soft kernel smooths edges and leaves blotchy,
+ * correlated noise of lower SD; a sharp (bone, lung) kernel overshoots at
+ * edges and leaves fine-grained noise of about twice the SD. */
 static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
 {
     const float *hu = j->contrast ? ct_hu_enh : ct_hu;
+    size_t n = (size_t)c->w * c->h;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t t = c->lab[i];
+        double vessel = t == T_LUNG && c->tex[i] > 1.6f ? 700 : 0; /* lung vessels */
+        c->v[i] = (float)(hu[t] + ct_texture[t] * c->tex[i] + vessel);
+    }
+    if (j->kernel == CT_KERNEL_SOFT) {
+        box_blur(c->v, c->tmp, c->w, c->h, 1, 1);
+    } else if (j->kernel == CT_KERNEL_SHARP) {
+        memcpy(c->tex, c->v, sizeof *c->v * n);
+        box_blur(c->tex, c->tmp, c->w, c->h, 1, 1);
+        for (size_t i = 0; i < n; i++)
+            c->v[i] += 0.9f * (c->v[i] - c->tex[i]);
+    }
+    double gain = 1;
+    if (j->kernel == CT_KERNEL_SOFT) { /* correlated noise */
+        smooth_field(c, nr, 1);
+        gain = 0.6;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            c->tex[i] = (float)rng_noise(nr);
+        gain = j->kernel == CT_KERNEL_SHARP ? 2.2 : 1;
+    }
     double r2 = 0.25 * c->w * c->w * 0.98;
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -144,8 +182,7 @@ static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
             }
             uint8_t t = c->lab[i];
             double sigma = t == T_AIR ? 6 : t == T_BONE ? 60 : 12;
-            double vessel = t == T_LUNG && c->tex[i] > 1.6f ? 700 : 0; /* lung vessels */
-            c->v[i] = (float)(hu[t] + ct_texture[t] * c->tex[i] + vessel + sigma * rng_noise(nr));
+            c->v[i] += (float)(gain * sigma * c->tex[i]);
         }
 }
 
@@ -178,6 +215,20 @@ static void model_pt(Canvas *c, Rng *nr)
     }
 }
 
+/* SPECT slice: uptake blurred to the collimator's resolution (about two
+ * 6 mm pixels), then Poisson-like noise at a few counts per pixel. */
+static void model_spect(Canvas *c, Rng *nr, double counts)
+{
+    size_t n = (size_t)c->w * c->h;
+    for (size_t i = 0; i < n; i++)
+        c->v[i] = spect_uptake[c->lab[i]];
+    box_blur(c->v, c->tmp, c->w, c->h, c->w / 48 + 1, 3);
+    for (size_t i = 0; i < n; i++) {
+        double lam = fmax(0, c->v[i]) * counts;
+        c->v[i] = (float)fmax(0, round(lam + sqrt(lam + 0.5) * rng_noise(nr)));
+    }
+}
+
 static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
                      double counts)
 {
@@ -191,15 +242,13 @@ static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
 }
 
 /* Radiograph: log-exposure response, bright where attenuation is high. */
-static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float *mu,
-                       Rng *nr, double maxval, bool collimate)
+/* The detector: c->v holds the attenuation line integral per pixel. */
+static void xray_detector(Canvas *c, bool mammo, Rng *nr, double maxval, bool collimate)
 {
     size_t n = (size_t)c->w * c->h;
-    memset(c->v, 0, sizeof *c->v * n);
-    ph_render_projection(ph, vw, mu, true, c->v);
     /* Overlapping anatomy (soft-tissue folds, bowel gas, trabeculae) as a
-     * smooth field inside the body, stronger through bone. */
-    bool mammo = mu == mg_mu; /* fibroglandular texture throughout the breast */
+     * smooth field inside the body, stronger through bone; in mammograms
+     * fibroglandular texture throughout the breast. */
     for (size_t i = 0; i < n; i++)
         if (c->v[i] > 0.05f)
             c->v[i] += c->tex[i] * (mammo ? 0.3f * fminf(c->v[i], 2.0f) : c->v[i] > 1.0f ? 0.12f : 0.06f);
@@ -232,6 +281,14 @@ static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float
                 v = maxval * 0.93; /* unexposed: collimator shadow */
             c->v[i] = (float)(v + noise * rng_noise(nr));
         }
+}
+
+static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float *mu,
+                       Rng *nr, double maxval, bool collimate)
+{
+    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    ph_render_projection(ph, vw, mu, true, c->v);
+    xray_detector(c, mu == mg_mu, nr, maxval, collimate);
 }
 
 /* Angiography: dense (contrast) is dark on a grey field. */
@@ -356,16 +413,70 @@ static void auto_window(const Canvas *c, RenderOut *out)
 
 static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 {
-    if (j->mod == M_XA && s->frames > 1)
+    if ((j->mod == M_XA || j->spect) && s->frames > 1)
         return -1 + 2.0 * f / (s->frames - 1);
     return j->z;
 }
 
 static void burn_in(Canvas *c, const RenderJob *j, double maxval);
 
+/* Modality models on the labels / line integrals of a 3-D body. */
+static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Canvas *c, Rng *nr,
+                          RnError **err)
+{
+    Body3 body = {0};
+    Rng ar;
+    /* One individual per patient and model, whatever the scene or view:
+     * a chest LAT is the same body as its PA and as the CT's scout. */
+    rng_seed(&ar, j->anatomy_seed, 0x3D, j->scene == SC_SAG_KNEE || j->scene == SC_XR_KNEE);
+    body3_build(j->scene, j->view, &j->lesion, j->mirror, &ar, &body);
+    if (body.failed) {
+        body3_free(&body);
+        rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
+        return false;
+    }
+    size_t n = (size_t)c->w * c->h;
+    double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
+    memset(c->lab, T_AIR, n);
+    if (!fr->projection)
+        body3_slice(&body, fr, c->lab);
+    if (j->mod == M_CT || j->mod == M_MR)
+        smooth_field(c, nr, c->w / 96 + 1);
+    else if (fr->projection)
+        smooth_field(c, nr, c->w / 40 + 1);
+    if (fr->projection) {
+        memset(c->v, 0, sizeof *c->v * n);
+        body3_project(&body, fr, xr3_mu, c->v);
+        if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
+            maxval = 3000;
+        xray_detector(c, false, nr, maxval, j->collimate && j->mod != M_CT);
+    } else {
+        if (j->mod == M_NM)
+            model_spect(c, nr, 6 + 14 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per acquisition */
+        else if (j->mod == M_MR)
+            model_mr(c, j, nr);
+        else if (j->mod == M_PT)
+            model_pt(c, nr);
+        else
+            model_ct(c, j, nr, s->is_signed);
+    }
+    burn_in(c, j, maxval);
+    body3_free(&body);
+    return true;
+}
+
 static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c,
                          RnError **err)
 {
+    if (j->spect || j->frame.valid) {
+        Rng nr;
+        rng_seed(&nr, j->noise_seed, f, 1);
+        Frame3 slice = j->frame;
+        if (j->spect) /* frame f is the slice at its own height */
+            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->zoom, j->angle, j->shift_x,
+                        j->shift_y, c->w, c->h, &slice);
+        return render_frame3(j, &slice, s, c, &nr, err);
+    }
     Phantom ph = {0};
     Rng ar, nr;
     double z = frame_phase(j, s, f);

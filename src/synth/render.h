@@ -2,6 +2,7 @@
 #ifndef RN_SYNTH_RENDER_H
 #define RN_SYNTH_RENDER_H
 
+#include "synth/body3d.h"
 #include "synth/tables.h"
 
 typedef enum Photometric { PI_MONOCHROME1, PI_MONOCHROME2, PI_RGB, PI_YBR_FULL } Photometric;
@@ -16,12 +17,16 @@ typedef struct PixelSpec {
     double slope, intercept;   /* stored -> modality units */
 } PixelSpec;
 
+/* How a CT reconstruction kernel renders noise and edges. */
+typedef enum CtKernel { CT_KERNEL_STANDARD, CT_KERNEL_SOFT, CT_KERNEL_SHARP } CtKernel;
+
 typedef struct RenderJob {
     Mod mod;
     Scene scene;
     ViewKind view;
     Lesion lesion;         /* the study's pathology */
     int contrast;          /* MR: MrSequence; CT: 1 = enhanced */
+    CtKernel kernel;       /* CT: recorded in ConvolutionKernel */
     bool mirror;           /* left side */
     double z;              /* slice position in [-1, 1] */
     double zoom, angle, shift_x, shift_y;
@@ -31,6 +36,8 @@ typedef struct RenderJob {
     bool collimate;        /* projection: unexposed border */
     char marker;           /* radiograph side marker 'R' / 'L', 0 none */
     char overlay[2][64];   /* burned-in header lines (ultrasound), "" none */
+    Frame3 frame;          /* valid: the scene's 3-D body, sliced or projected here */
+    bool spect;            /* NM: reconstructed axial slices, one per frame */
 } RenderJob;
 
 typedef struct RenderOut {

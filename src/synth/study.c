@@ -27,7 +27,8 @@ const char synth_truth_header[] =
     "SOPInstanceUID,Modality,Region,StudyInstanceUID,SeriesInstanceUID,AccessionNumber,"
     "ExamID,PatientID,Path,TransferSyntaxUID,Rows,Columns,Frames,SamplesPerPixel,"
     "BitsAllocated,BitsStored,PixelRepresentation,PhotometricInterpretation,Lossy,"
-    "PixelCRC32,BodyPartExamined,BodyPartStatus,Manufacturer,View,Pathology,CharsetStatus\r\n";
+    "PixelCRC32,BodyPartExamined,BodyPartStatus,Manufacturer,View,Pathology,CharsetStatus,"
+    "Implant\r\n";
 const char synth_reports_header[] = "ExamID,AccessionNumber,StudyInstanceUID,ReportText\r\n";
 
 /* ---- planning ---------------------------------------------------------- */
@@ -444,6 +445,12 @@ static void series_pixels(const StudyCtx *c, Rng *r, SeriesCtx *s)
             p->rows = small ? 256 : 1024;
             p->cols = small ? 64 : 256;
             p->frames = 2; /* anterior and posterior */
+        } else if (c->plan->scene == SC_NM_HEART && rng_chance(r, 0.6)) {
+            /* Myocardial perfusion SPECT: reconstructed axial slices. */
+            s->job.spect = true;
+            s->view = s->job.view = VW_AX;
+            p->rows = p->cols = small ? 64 : 128;
+            p->frames = (uint32_t)(small ? 12 : 48);
         } else {
             p->rows = p->cols = small ? 64 : 128;
             p->frames = (uint32_t)rng_int(r, 1, small ? 4 : 12);
@@ -620,11 +627,17 @@ static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
 
 static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
 {
-    static const char *const kernels[][3] = {{"B30f", "H30s", "B70f"}, {"STND", "BONE", "LUNG"},
-                                             {"B", "C", "YA"}, {"FC03", "FC18", "FC52"}};
+    /* Reconstruction kernels per vendor and how sharp each is (RenderJob). */
+    static const struct { const char *name; CtKernel sharpness; } kernels[][3] = {
+        {{"B30f", CT_KERNEL_STANDARD}, {"H30s", CT_KERNEL_SOFT}, {"B70f", CT_KERNEL_SHARP}},
+        {{"STND", CT_KERNEL_STANDARD}, {"BONE", CT_KERNEL_SHARP}, {"LUNG", CT_KERNEL_SHARP}},
+        {{"B", CT_KERNEL_STANDARD}, {"C", CT_KERNEL_SHARP}, {"YA", CT_KERNEL_SHARP}},
+        {{"FC03", CT_KERNEL_SOFT}, {"FC18", CT_KERNEL_STANDARD}, {"FC52", CT_KERNEL_SHARP}}};
     Vendor v = (Vendor)(c->vendor - synth_vendors);
+    int k = rng_int(r, 0, 2), row = v <= V_TOSHIBA ? (int)v : 0;
+    s->job.kernel = kernels[row][k].sharpness;
     SeriesNaming n = {v, c->plan->mod, c->plan->region, s->view, s->job.contrast, s->thickness,
-                      kernels[v <= V_TOSHIBA ? v : 0][rng_int(r, 0, 2)], c->side, c->lang};
+                      kernels[row][k].name, c->side, c->lang};
     naming_series(r, &n, s->desc, sizeof s->desc, s->protocol, sizeof s->protocol);
     snprintf(s->kernel, sizeof s->kernel, "%s", n.kernel);
 }
@@ -817,7 +830,18 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
 {
     double sp[2] = {s->spacing, s->spacing};
     Mod m = s->job.mod;
-    if (m == M_CT || m == M_MR || m == M_PT) {
+    const Frame3 *f = &s->job.frame;
+    if (f->valid && (m == M_CT || m == M_MR || m == M_PT || s->job.spect)) {
+        /* The plane the pixels were sliced (or the scout projected) in. */
+        double iop[6] = {f->row[0], f->row[1], f->row[2], f->col[0], f->col[1], f->col[2]};
+        double loc = f->origin[0] * f->normal[0] + f->origin[1] * f->normal[1] +
+                     f->origin[2] * f->normal[2], spacing[2] = {f->dr, f->dc};
+        put_ds(p, T(0x20, 0x32), f->origin, 3);
+        put_ds(p, T(0x20, 0x37), iop, 6);
+        put_ds(p, T(0x20, 0x1041), &loc, 1);
+        put_ds(p, T(0x18, 0x50), &s->thickness, 1);
+        put_ds(p, T(0x28, 0x30), spacing, 2);
+    } else if (m == M_CT || m == M_MR || m == M_PT) {
         double z = -100 + inst * s->thickness, hw = 0.5 * s->spec.cols * sp[0],
                hh = 0.5 * s->spec.rows * sp[1];
         static const double iops[3][6] = {{1, 0, 0, 0, 1, 0}, {0, 1, 0, 0, 0, -1},
@@ -836,6 +860,8 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
         put_ds(p, T(0x18, 0x50), &s->thickness, 1);
         put_ds(p, T(0x28, 0x30), sp, 2);
     } else if (m != M_US && m != M_NM) {
+        if (f->valid)
+            sp[0] = f->dr, sp[1] = f->dc;
         put_ds(p, T(0x18, 0x1164), sp, 2);
         put_ascii(p, T(0x20, 0x20), "CS", "A\\F");
         double kvp = s->kvp;
@@ -914,7 +940,15 @@ static void put_frames(Put *p, const StudyCtx *c, const SeriesCtx *s)
     if (!mf_class)
         return;
     put_is(p, T(0x28, 0x8), (long)s->spec.frames);
-    if (m == M_NM) {
+    if (m == M_NM && s->job.spect) { /* reconstructed slices */
+        uint8_t v[2 * 64];
+        uint32_t n = s->spec.frames > 64 ? 64 : s->spec.frames;
+        for (uint32_t i = 0; i < n; i++)
+            v[2 * i] = (uint8_t)(i + 1), v[2 * i + 1] = 0;
+        p->ok = p->ok && dcm_put_at(p->ds, T(0x28, 0x9), T(0x54, 0x80), p->err) &&
+                dcm_put_bin(p->ds, T(0x54, 0x80), "US", v, 2 * n, p->err);
+        put_us(p, T(0x54, 0x81), (uint16_t)n);
+    } else if (m == M_NM) {
         uint8_t v[2 * 64];
         uint32_t n = s->spec.frames > 64 ? 64 : s->spec.frames;
         for (uint32_t i = 0; i < n; i++)
@@ -1042,6 +1076,10 @@ static void put_image_type(Put *p, const StudyCtx *c, const SeriesCtx *s)
     int k = (int)((c->vendor - synth_vendors) + s->number) % 5;
     if (s->job.mod == M_CT)
         k = 0;
+    if (s->job.spect) {
+        put_ascii(p, T(8, 8), "CS", "ORIGINAL\\PRIMARY\\RECON TOMO\\EMISSION");
+        return;
+    }
     put_ascii(p, T(8, 8), "CS", s->localizer ? "ORIGINAL\\PRIMARY\\LOCALIZER" : types[k]);
 }
 
@@ -1101,7 +1139,8 @@ static bool truth_row(const StudyCtx *c, const TruthRow *t, RnBuf *b, RnError **
                        t->lossy ? "1" : "0", t->has_pixels ? num[7] : "",
                        t->bpe ? t->bpe : "", t->bpe_status, c->vendor->manufacturer, t->view,
                        pathology_names[c->lesion.path],
-                       c->charset_undeclared ? "undeclared" : "ok"};
+                       c->charset_undeclared ? "undeclared" : "ok",
+                       implant_names[c->lesion.implant]};
     size_t nf = sizeof f / sizeof f[0];
     bool ok = true;
     for (size_t i = 0; ok && i < nf; i++)
@@ -1125,6 +1164,12 @@ static bool write_dataset(const StudyCtx *c, const char *path, const DcmSet *ds,
     return ok;
 }
 
+/* Modalities whose 3-D scenes are sliced or projected from a body. */
+static bool uses_body3(Mod m)
+{
+    return m == M_CT || m == M_MR || m == M_PT || m == M_CR || m == M_DX || m == M_RF;
+}
+
 static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out,
                            RnError **err)
 {
@@ -1143,11 +1188,17 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     if (job.mod == M_XA || job.mod == M_US || scene_is_projection(job.scene))
         job.angle += rng_range(&r, -3, 3);
     PixelSpec spec = s->spec;
+    if (uses_body3(job.mod) || job.spect) /* SPECT: the header's frame is the first slice */
+        body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane,
+                    job.spect ? -1 : job.z, job.zoom,
+                    job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
+                    &job.frame);
     RenderOut img;
     if (!render_image(&job, &spec, &img, err))
         return false;
     SeriesCtx sc = *s;
     sc.spec = spec; /* PT fits its slope per image */
+    sc.job.frame = job.frame;
     sc.view = job.view;
     sc.plane = plane;
     char sop_uid[65], path[4200], inst_time[16];
@@ -1418,8 +1469,9 @@ static void study_lesion(StudyCtx *c, Rng *r)
     c->lesion.size = rng_range(r, 0.04, 0.11);
     c->lesion_mm = (int)(c->lesion.size * 220 + 0.5);
     Mod m = c->plan->mod;
-    c->lesion.implant = (m == M_CR || m == M_DX || m == M_CT) && rng_chance(r, 0.08) &&
-                        anatomy_takes_implant(sc, view);
+    bool implant = (m == M_CR || m == M_DX || m == M_CT) && rng_chance(r, 0.08) &&
+                   anatomy_takes_implant(sc, view);
+    c->lesion.implant = !implant ? IMP_NONE : body3_has(sc) ? body3_implant(sc) : IMP_OSTEOSYNTHESIS;
 }
 
 /* Exports carry non-DICOM debris; readers must skip it. */

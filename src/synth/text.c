@@ -384,6 +384,20 @@ static bool add_normals(Rng *r, Family fam, const ReportFacts *f, bool english, 
     return ok;
 }
 
+/* What the report says about metal in the images, per Implant. */
+static const char *const implant_en[IMP_COUNT] = {
+    "", "Status post osteosynthesis, hardware intact.",
+    "Cardiac pacemaker in the left chest wall, lead tip in the right ventricle.",
+    "Total hip arthroplasty, components in good position, no loosening.",
+    "Total knee arthroplasty, components in good position.",
+    "Status post posterior spinal fusion, pedicle screws and rods intact."};
+static const char *const implant_hr[IMP_COUNT] = {
+    "", "Stanje nakon osteosinteze, metalni materijal u dobrom položaju.",
+    "Elektrostimulator srca u lijevoj strani prsnog koša, vrh elektrode u desnom ventrikulu.",
+    "Totalna endoproteza kuka, komponente u dobrom položaju, bez znakova razlabavljenja.",
+    "Totalna endoproteza koljena, komponente u dobrom položaju.",
+    "Stanje nakon stražnje spondilodeze, transpedikularni vijci i šipke intaktni."};
+
 bool text_report(Rng *r, const ReportFacts *f, bool english, RnBuf parts[REPORT_MAX_PARTS],
                  int *nparts, RnError **err)
 {
@@ -403,10 +417,8 @@ bool text_report(Rng *r, const ReportFacts *f, bool english, RnBuf parts[REPORT_
                           err);
     if (ok && ab)
         ok = add_abnormal(body, english ? ab->find_en : ab->find_hr, f, english, err);
-    if (ok && f->implant)
-        ok = add_sentence(body, english ? "Status post osteosynthesis, hardware intact."
-                                        : "Stanje nakon osteosinteze, metalni materijal u dobrom položaju.",
-                          err);
+    if (ok && f->implant != IMP_NONE)
+        ok = add_sentence(body, english ? implant_en[f->implant] : implant_hr[f->implant], err);
     ok = ok && add_normals(r, fam, f, english, rng_int(r, 1, 3), body, err);
     RnBuf *concl = split ? &parts[1] : body;
     if (ok && !telegraphic) {

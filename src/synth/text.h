@@ -31,7 +31,7 @@ typedef struct ReportFacts {
     int side;          /* 0 none, 1 right, 2 left */
     Pathology path;
     int size_mm;       /* of the pathology */
-    bool implant;      /* osteosynthesis material in the images */
+    Implant implant;   /* metal in the images */
 } ReportFacts;
 
 /* True when reports of (m, g) have words for pathology p. */

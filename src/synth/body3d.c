@@ -1,0 +1,465 @@
+/* The 3-D phantom engine: primitives, point tests for slices and chord
+ * lengths for projections (see body3d.h). The anatomy itself is in
+ * body3d_anatomy.c. */
+#include "synth/body3d.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEG (3.14159265358979323846 / 180.0)
+
+void body3_free(Body3 *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}
+
+static double dot3(const double a[3], const double b[3])
+{
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static void cross3(const double a[3], const double b[3], double out[3])
+{
+    out[0] = a[1] * b[2] - a[2] * b[1];
+    out[1] = a[2] * b[0] - a[0] * b[2];
+    out[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+/* Centre and radius of a sphere holding the primitive. */
+static void bounds(const Prim3 *p, double c[3], double *r)
+{
+    switch (p->kind) {
+    case P3_CAPSULE:
+        for (int k = 0; k < 3; k++)
+            c[k] = 0.5 * (p->c[k] + p->r[k]);
+        *r = 0.5 * sqrt((p->r[0] - p->c[0]) * (p->r[0] - p->c[0]) +
+                        (p->r[1] - p->c[1]) * (p->r[1] - p->c[1]) +
+                        (p->r[2] - p->c[2]) * (p->r[2] - p->c[2])) + p->radius;
+        return;
+    case P3_ELLIPSOID:
+        memcpy(c, p->c, sizeof p->c);
+        *r = fmax(p->r[0], fmax(p->r[1], p->r[2]));
+        return;
+    default: /* boxes and elliptic cylinders */
+        memcpy(c, p->c, sizeof p->c);
+        *r = sqrt(p->r[0] * p->r[0] + p->r[1] * p->r[1] + p->r[2] * p->r[2]);
+        return;
+    }
+}
+
+/* ---- slices: is a point inside? ------------------------------------------ */
+
+/* 0 outside, 1 inside, 2 inside a tube's marrow. */
+static int inside(const Prim3 *p, const double x[3])
+{
+    double d[3] = {x[0] - p->c[0], x[1] - p->c[1], x[2] - p->c[2]};
+    if (x[2] < p->zlo || x[2] > p->zhi)
+        return 0;
+    switch (p->kind) {
+    case P3_ELLIPSOID: {
+        double a = d[0] / p->r[0], b = d[1] / p->r[1], c = d[2] / p->r[2];
+        return a * a + b * b + c * c <= 1;
+    }
+    case P3_ECYL: {
+        double a = d[0] / p->r[0], b = d[1] / p->r[1];
+        return a * a + b * b <= 1 && fabs(d[2]) <= p->r[2];
+    }
+    case P3_BOX:
+        return fabs(d[0]) <= p->r[0] && fabs(d[1]) <= p->r[1] && fabs(d[2]) <= p->r[2];
+    default: {
+        double a[3] = {p->r[0] - p->c[0], p->r[1] - p->c[1], p->r[2] - p->c[2]};
+        double l2 = dot3(a, a), t = l2 > 0 ? dot3(d, a) / l2 : 0;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        double e[3] = {d[0] - t * a[0], d[1] - t * a[1], d[2] - t * a[2]};
+        double q = dot3(e, e), r2 = p->radius * p->radius;
+        if (q > r2)
+            return 0;
+        return p->tube && q < 0.36 * r2 ? 2 : 1;
+    }
+    }
+}
+
+/* Pixel rectangle [x0, x1] × [y0, y1] holding the disc of radius rad
+ * around point c seen in the frame; false when it misses the image. */
+static bool pixel_rect(const Frame3 *f, const double c[3], double rad, int box[4])
+{
+    double d[3] = {c[0] - f->origin[0], c[1] - f->origin[1], c[2] - f->origin[2]};
+    double u = dot3(d, f->row) / f->dc, v = dot3(d, f->col) / f->dr;
+    double ru = rad / f->dc + 1, rv = rad / f->dr + 1;
+    box[0] = (int)fmax(0, floor(u - ru));
+    box[1] = (int)fmax(0, floor(v - rv));
+    box[2] = (int)fmin(f->w - 1, ceil(u + ru));
+    box[3] = (int)fmin(f->h - 1, ceil(v + rv));
+    return box[0] <= box[2] && box[1] <= box[3];
+}
+
+/* The reference labelling: the last primitive containing the point. */
+uint8_t body3_label_at(const Body3 *b, const double x[3])
+{
+    uint8_t label = T_AIR;
+    for (size_t i = 0; i < b->n; i++) {
+        int in = inside(&b->p[i], x);
+        if (in)
+            label = in == 2 ? (uint8_t)T_MARROW : (uint8_t)b->p[i].tissue;
+    }
+    return label;
+}
+
+/* ---- projections: chord lengths ------------------------------------------- */
+
+/* Interval [t0, t1] of o + t·n inside the sphere/ellipsoid given in scaled
+ * coordinates (centre subtracted, divided by the semi-axes). */
+static bool quad_interval(double a, double b, double c, double *t0, double *t1)
+{
+    double disc = b * b - 4 * a * c;
+    if (a <= 0 || disc <= 0)
+        return false;
+    double s = sqrt(disc);
+    *t0 = (-b - s) / (2 * a);
+    *t1 = (-b + s) / (2 * a);
+    return true;
+}
+
+static bool slab(double o, double n, double lo, double hi, double *t0, double *t1)
+{
+    if (fabs(n) < 1e-12)
+        return o >= lo && o <= hi;
+    double a = (lo - o) / n, b = (hi - o) / n;
+    if (a > b) {
+        double t = a;
+        a = b, b = t;
+    }
+    *t0 = fmax(*t0, a);
+    *t1 = fmin(*t1, b);
+    return *t0 < *t1;
+}
+
+static bool sphere_interval(const double o[3], const double n[3], const double c[3], double r,
+                            double *t0, double *t1)
+{
+    double d[3] = {o[0] - c[0], o[1] - c[1], o[2] - c[2]};
+    return quad_interval(1, 2 * dot3(d, n), dot3(d, d) - r * r, t0, t1);
+}
+
+/* A capsule is convex: its chord is the hull of the chords of its
+ * cylinder (clipped to the segment's slab) and of its end spheres. */
+static bool capsule_interval(const Prim3 *p, const double o[3], const double n[3], double radius,
+                             double *lo, double *hi)
+{
+    double a[3] = {p->r[0] - p->c[0], p->r[1] - p->c[1], p->r[2] - p->c[2]};
+    double len = sqrt(dot3(a, a)), t0 = -INFINITY, t1 = INFINITY;
+    *lo = INFINITY, *hi = -INFINITY;
+    if (len > 0) {
+        double u[3] = {a[0] / len, a[1] / len, a[2] / len};
+        double w[3] = {o[0] - p->c[0], o[1] - p->c[1], o[2] - p->c[2]};
+        double wa = dot3(w, u), na = dot3(n, u);
+        double wp[3] = {w[0] - wa * u[0], w[1] - wa * u[1], w[2] - wa * u[2]};
+        double np[3] = {n[0] - na * u[0], n[1] - na * u[1], n[2] - na * u[2]};
+        if (quad_interval(dot3(np, np), 2 * dot3(wp, np), dot3(wp, wp) - radius * radius, &t0,
+                          &t1) &&
+            slab(wa, na, 0, len, &t0, &t1))
+            *lo = fmin(*lo, t0), *hi = fmax(*hi, t1);
+    }
+    if (sphere_interval(o, n, p->c, radius, &t0, &t1))
+        *lo = fmin(*lo, t0), *hi = fmax(*hi, t1);
+    if (sphere_interval(o, n, p->r, radius, &t0, &t1))
+        *lo = fmin(*lo, t0), *hi = fmax(*hi, t1);
+    return *hi > *lo;
+}
+
+/* The interval [t0, t1] of the ray o + t·n inside the primitive (every
+ * primitive is convex), before the height clip. */
+static bool interval(const Prim3 *p, const double o[3], const double n[3], double *t0,
+                     double *t1)
+{
+    double d[3] = {o[0] - p->c[0], o[1] - p->c[1], o[2] - p->c[2]};
+    *t0 = -INFINITY, *t1 = INFINITY;
+    switch (p->kind) {
+    case P3_ELLIPSOID: {
+        double e[3] = {d[0] / p->r[0], d[1] / p->r[1], d[2] / p->r[2]};
+        double m[3] = {n[0] / p->r[0], n[1] / p->r[1], n[2] / p->r[2]};
+        return quad_interval(dot3(m, m), 2 * dot3(e, m), dot3(e, e) - 1, t0, t1);
+    }
+    case P3_ECYL: {
+        double ex = d[0] / p->r[0], ey = d[1] / p->r[1], mx = n[0] / p->r[0], my = n[1] / p->r[1];
+        double a = mx * mx + my * my;
+        if (a < 1e-18) { /* ray along the axis */
+            if (ex * ex + ey * ey > 1)
+                return false;
+        } else if (!quad_interval(a, 2 * (ex * mx + ey * my), ex * ex + ey * ey - 1, t0, t1)) {
+            return false;
+        }
+        return slab(d[2], n[2], -p->r[2], p->r[2], t0, t1);
+    }
+    case P3_BOX:
+        for (int k = 0; k < 3; k++)
+            if (!slab(d[k], n[k], -p->r[k], p->r[k], t0, t1))
+                return false;
+        return true;
+    default:
+        return capsule_interval(p, o, n, p->radius, t0, t1);
+    }
+}
+
+/* Chord length (mm) of the ray in the primitive's clipped part; a tube's
+ * marrow core when core is set. */
+static double chord(const Prim3 *p, const double o[3], const double n[3], bool core)
+{
+    double t0, t1;
+    bool hit = core ? capsule_interval(p, o, n, 0.6 * p->radius, &t0, &t1)
+                    : interval(p, o, n, &t0, &t1);
+    if (!hit || !slab(o[2], n[2], p->zlo, p->zhi, &t0, &t1))
+        return 0;
+    return fmin(t1 - t0, 1e4);
+}
+
+/* Pixels x0..x1 of a row whose centres o + x·dc·row lie in [t0, t1]. */
+static bool row_span(const Frame3 *f, double t0, double t1, int *x0, int *x1)
+{
+    *x0 = (int)fmax(0, ceil(t0 / f->dc));
+    *x1 = (int)fmin(f->w - 1, floor(t1 / f->dc));
+    return *x0 <= *x1;
+}
+
+/* Every primitive is convex, so a pixel row meets it in one interval: the
+ * slice paints spans found with the projections' interval solver instead
+ * of testing pixels (body3_label_at is the per-point reference). */
+void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const Prim3 *p = &b->p[i];
+        double c[3], r;
+        bounds(p, c, &r);
+        double d[3] = {c[0] - f->origin[0], c[1] - f->origin[1], c[2] - f->origin[2]};
+        double off = dot3(d, f->normal);
+        int box[4];
+        if (fabs(off) > r || !pixel_rect(f, c, sqrt(r * r - off * off), box))
+            continue;
+        for (int y = box[1]; y <= box[3]; y++) {
+            double o[3], t0, t1;
+            for (int k = 0; k < 3; k++)
+                o[k] = f->origin[k] + y * f->dr * f->col[k];
+            int x0, x1;
+            uint8_t *row = labels + (size_t)y * f->w;
+            if (!interval(p, o, f->row, &t0, &t1) || !slab(o[2], f->row[2], p->zlo, p->zhi, &t0, &t1) ||
+                !row_span(f, t0, t1, &x0, &x1))
+                continue;
+            memset(row + x0, p->tissue, (size_t)(x1 - x0 + 1));
+            if (p->tube && capsule_interval(p, o, f->row, 0.6 * p->radius, &t0, &t1) &&
+                slab(o[2], f->row[2], p->zlo, p->zhi, &t0, &t1) && row_span(f, t0, t1, &x0, &x1))
+                memset(row + x0, T_MARROW, (size_t)(x1 - x0 + 1));
+        }
+    }
+}
+
+/* U interval (mm along the row) where the line V = v of the detector plane
+ * meets the 2-D capsule of the segment (u1,v1)-(u2,v2) and radius R: the
+ * orthographic shadow of a 3-D capsule. False when it misses. */
+static bool shadow_span(double u1, double v1, double u2, double v2, double R, double v,
+                        double *lo, double *hi)
+{
+    *lo = INFINITY, *hi = -INFINITY;
+    const double ends[2][2] = {{u1, v1}, {u2, v2}};
+    for (int e = 0; e < 2; e++) {
+        double dv = v - ends[e][1], h2 = R * R - dv * dv;
+        if (h2 > 0)
+            *lo = fmin(*lo, ends[e][0] - sqrt(h2)), *hi = fmax(*hi, ends[e][0] + sqrt(h2));
+    }
+    /* The band: 0 <= (q - P1)·d <= |d|² and |d × (q - P1)| <= R |d|. */
+    double dx = u2 - u1, dy = v2 - v1, l2 = dx * dx + dy * dy, t0 = -INFINITY, t1 = INFINITY;
+    if (l2 > 0 && slab((v - v1) * dy, dx, 0, l2, &t0, &t1) &&
+        slab(dx * (v - v1), -dy, -R * sqrt(l2), R * sqrt(l2), &t0, &t1))
+        *lo = fmin(*lo, u1 + t0), *hi = fmax(*hi, u1 + t1);
+    return *hi >= *lo;
+}
+
+/* Adds k × chord over one pixel row span, plus a tube's marrow. */
+static void project_span(const Prim3 *p, const Frame3 *f, int y, int x0, int x1, double k,
+                         double k_marrow, float *acc)
+{
+    for (int x = x0; x <= x1; x++) {
+        double o[3];
+        for (int q = 0; q < 3; q++)
+            o[q] = f->origin[q] + x * f->dc * f->row[q] + y * f->dr * f->col[q];
+        double len = chord(p, o, f->normal, false);
+        if (len <= 0)
+            continue;
+        double v = k * len;
+        if (k_marrow != 0)
+            v += k_marrow * chord(p, o, f->normal, true);
+        acc[(size_t)y * f->w + x] += (float)v;
+    }
+}
+
+/* An unclipped ellipsoid: along a row the squared chord is a quadratic in
+ * the pixel index, so the row's span and every chord come from it. */
+static void project_ellipsoid(const Prim3 *p, const Frame3 *f, const int box[4], double k,
+                              float *acc)
+{
+    double ir[3] = {1 / p->r[0], 1 / p->r[1], 1 / p->r[2]}, m[3], ex[3];
+    for (int q = 0; q < 3; q++) {
+        m[q] = f->normal[q] * ir[q];
+        ex[q] = f->dc * f->row[q] * ir[q];
+    }
+    double a = dot3(m, m), b1 = 2 * dot3(ex, m), alpha = b1 * b1 - 4 * a * dot3(ex, ex);
+    if (!(alpha < 0)) { /* degenerate: the general path */
+        for (int y = box[1]; y <= box[3]; y++)
+            project_span(p, f, y, box[0], box[2], k, 0, acc);
+        return;
+    }
+    for (int y = box[1]; y <= box[3]; y++) {
+        double e0[3];
+        for (int q = 0; q < 3; q++)
+            e0[q] = (f->origin[q] + y * f->dr * f->col[q] - p->c[q]) * ir[q];
+        double b0 = 2 * dot3(e0, m), c0 = dot3(e0, e0) - 1;
+        double beta = 2 * b0 * b1 - 8 * a * dot3(e0, ex), gamma = b0 * b0 - 4 * a * c0;
+        double dx = beta * beta - 4 * alpha * gamma;
+        if (dx <= 0)
+            continue;
+        double sq = sqrt(dx), lo = (-beta + sq) / (2 * alpha), hi = (-beta - sq) / (2 * alpha);
+        int x0 = (int)fmax(box[0], ceil(lo)), x1 = (int)fmin(box[2], floor(hi));
+        float *row = acc + (size_t)y * f->w;
+        for (int x = x0; x <= x1; x++) {
+            double d = (alpha * x + beta) * x + gamma;
+            if (d > 0)
+                row[x] += (float)(k * sqrt(d) / a);
+        }
+    }
+}
+
+void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const Prim3 *p = &b->p[i];
+        double k = (double)mu[p->tissue] - mu[p->parent];
+        double k_marrow = p->tube ? (double)mu[T_MARROW] - mu[p->tissue] : 0;
+        double c[3], r;
+        int box[4];
+        bounds(p, c, &r);
+        if ((k == 0 && k_marrow == 0) || !pixel_rect(f, c, r, box))
+            continue;
+        if (p->kind == P3_ELLIPSOID && p->zlo == -INFINITY && p->zhi == INFINITY) {
+            project_ellipsoid(p, f, box, k, acc);
+            continue;
+        }
+        double u[2], v[2];
+        const double *ends[2] = {p->c, p->r};
+        for (int e = 0; e < 2; e++) {
+            double d[3] = {ends[e][0] - f->origin[0], ends[e][1] - f->origin[1],
+                           ends[e][2] - f->origin[2]};
+            u[e] = dot3(d, f->row), v[e] = dot3(d, f->col);
+        }
+        for (int y = box[1]; y <= box[3]; y++) {
+            int x0 = box[0], x1 = box[2];
+            double lo, hi;
+            if (p->kind == P3_CAPSULE &&
+                (!shadow_span(u[0], v[0], u[1], v[1], p->radius + 1e-6, y * f->dr, &lo, &hi) ||
+                 !row_span(f, lo, hi, &x0, &x1)))
+                continue;
+            project_span(p, f, y, (int)fmax(x0, box[0]), (int)fmin(x1, box[2]), k, k_marrow, acc);
+        }
+    }
+}
+
+/* ---- frames ---------------------------------------------------------------- */
+
+/* Where each 3-D scene sits in its model and how much a field of view
+ * holds: the region's centre (mm), the field of view of a cross-section
+ * and of a radiograph, and the half extents a slice stack steps through
+ * (along x, y, z). */
+typedef struct Region3 {
+    Scene scene;
+    double centre[3];
+    double fov_tomo, fov_xr;
+    double half[3];
+    bool spect_only; /* only SPECT slices of the scene come from the body */
+} Region3;
+
+static const Region3 regions3[] = {
+    {SC_AX_HEAD, {0, 0, 390}, 240, 300, {65, 85, 90}, false},
+    {SC_SAG_HEAD, {0, 0, 390}, 250, 300, {65, 85, 90}, false},
+    {SC_COR_HEAD, {0, 0, 390}, 240, 300, {65, 85, 90}, false},
+    {SC_XR_SKULL, {0, 0, 385}, 240, 300, {65, 85, 90}, false},
+    {SC_AX_CHEST, {0, 0, 80}, 380, 420, {140, 90, 120}, false},
+    {SC_XR_CHEST, {0, 0, 85}, 380, 430, {140, 90, 120}, false},
+    {SC_XR_CHEST_LAT, {0, 0, 85}, 380, 430, {140, 90, 120}, false},
+    {SC_AX_ABDOMEN, {0, 0, -170}, 380, 420, {140, 90, 120}, false},
+    {SC_XR_ABDOMEN, {0, 0, -230}, 380, 430, {140, 90, 120}, false},
+    {SC_AX_PELVIS, {0, 0, -420}, 380, 400, {140, 90, 80}, false},
+    {SC_XR_PELVIS, {0, 0, -420}, 380, 400, {140, 90, 80}, false},
+    {SC_SAG_LSPINE, {0, 40, -190}, 300, 320, {25, 60, 110}, false},
+    {SC_XR_LSPINE, {0, 40, -190}, 300, 320, {25, 60, 110}, false},
+    {SC_SAG_KNEE, {0, 8, 0}, 160, 240, {45, 45, 60}, false},
+    {SC_XR_KNEE, {0, 8, 0}, 160, 240, {45, 45, 60}, false},
+    {SC_NM_HEART, {18, -26, 40}, 400, 400, {60, 60, 62}, true},
+};
+
+static const Region3 *region3(Scene sc)
+{
+    for (size_t i = 0; i < sizeof regions3 / sizeof regions3[0]; i++)
+        if (regions3[i].scene == sc)
+            return &regions3[i];
+    return NULL;
+}
+
+bool body3_has(Scene sc)
+{
+    const Region3 *g = region3(sc);
+    return g != NULL && !g->spect_only;
+}
+
+/* Row and column directions of a view before rotation (the
+ * ImageOrientationPatient of axial, sagittal and coronal images; for
+ * radiographs the display convention: PA/AP with the patient's right on
+ * the left, LAT facing left, head up). */
+static int view_axes(ViewKind v, bool projection, double row[3], double col[3])
+{
+    static const double ax[2][3] = {{1, 0, 0}, {0, 1, 0}}, sag[2][3] = {{0, 1, 0}, {0, 0, -1}},
+                        cor[2][3] = {{1, 0, 0}, {0, 0, -1}},
+                        obl[2][3] = {{0.70710678118654752, 0.70710678118654752, 0}, {0, 0, -1}};
+    const double (*a)[3] = cor;
+    int axis = 1; /* the slice normal's coordinate */
+    if (v == VW_AX && !projection)
+        a = ax, axis = 2;
+    else if (v == VW_SAG || v == VW_LAT)
+        a = sag, axis = 0;
+    else if (v == VW_OBL)
+        a = obl;
+    memcpy(row, a[0], sizeof a[0]);
+    memcpy(col, a[1], sizeof a[1]);
+    return axis;
+}
+
+bool body3_frame(Scene sc, ViewKind view, double z, double zoom, double angle_deg,
+                 double shift_x, double shift_y, int w, int h, Frame3 *f)
+{
+    const Region3 *g = region3(sc);
+    memset(f, 0, sizeof *f);
+    if (g == NULL || w < 1 || h < 1 || zoom <= 0)
+        return false;
+    f->projection = scene_is_projection(sc);
+    double r0[3], c0[3];
+    int axis = view_axes(view, f->projection, r0, c0);
+    double ca = cos(angle_deg * DEG), sa = sin(angle_deg * DEG);
+    for (int k = 0; k < 3; k++) {
+        f->row[k] = ca * r0[k] + sa * c0[k];
+        f->col[k] = -sa * r0[k] + ca * c0[k];
+    }
+    cross3(f->row, f->col, f->normal);
+    double fov = (f->projection ? g->fov_xr : g->fov_tomo) / zoom;
+    f->dr = f->dc = fov / (w < h ? w : h);
+    double off = f->projection ? 0 : z * g->half[axis];
+    double centre[3];
+    for (int k = 0; k < 3; k++)
+        centre[k] = g->centre[k] + off * f->normal[k] -
+                    0.5 * fov * (shift_x * f->row[k] + shift_y * f->col[k]);
+    for (int k = 0; k < 3; k++)
+        f->origin[k] = centre[k] - 0.5 * (w - 1) * f->dc * f->row[k] -
+                       0.5 * (h - 1) * f->dr * f->col[k];
+    f->w = w;
+    f->h = h;
+    f->valid = true;
+    return true;
+}

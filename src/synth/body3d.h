@@ -1,0 +1,80 @@
+/* Analytic 3-D anatomy in millimetres, in DICOM patient coordinates (LPS:
+ * x towards the patient's left, y posterior, z superior). A body is a list
+ * of primitives (axis-aligned ellipsoids, elliptic cylinders and boxes;
+ * capsules at any angle, long bones as capsules with a cortical shell),
+ * each made of one tissue and placed inside a parent tissue.
+ *
+ * Cross-sections (CT, MR, PT) are SLICES: every pixel is a point of the
+ * image plane, labelled by the last primitive containing it. Radiographs
+ * are PROJECTIONS: every pixel sums, along the ray through it, each
+ * primitive's chord length times its attenuation minus its parent's, the
+ * exact line integral when every primitive lies inside its parent. The
+ * same body seen PA and LAT is the same individual. */
+#ifndef RN_SYNTH_BODY3D_H
+#define RN_SYNTH_BODY3D_H
+
+#include "synth/anatomy.h"
+
+typedef enum Prim3Kind { P3_ELLIPSOID, P3_ECYL, P3_BOX, P3_CAPSULE } Prim3Kind;
+
+typedef struct Prim3 {
+    Prim3Kind kind;
+    Tissue tissue, parent;
+    bool tube;      /* capsule: marrow inside 60 % of the radius */
+    double c[3];    /* centre; capsule: first end */
+    double r[3];    /* semi-axes; ecyl: rx, ry, half height; capsule: second end */
+    double radius;  /* capsule radius */
+    double zlo, zhi; /* the part between these heights (domes, half shapes) */
+} Prim3;
+
+typedef struct Body3 {
+    Prim3 *p;
+    size_t n, cap;
+    double scale[3]; /* the individual's build, applied by the builders */
+    bool failed;     /* an allocation failed: the body is incomplete */
+} Body3;
+
+/* An image plane: pixel (col i, row j) has its centre at
+ * origin + i·dc·row + j·dr·col (origin = ImagePositionPatient, row/col =
+ * ImageOrientationPatient, dr/dc = PixelSpacing). Projections cast
+ * parallel rays along row × col through those points. */
+typedef struct Frame3 {
+    bool valid;
+    bool projection;
+    int w, h;
+    double origin[3], row[3], col[3], normal[3];
+    double dr, dc;
+} Frame3;
+
+/* The frame of an image of scene sc in view (AX/SAG/COR planes; PA/AP,
+ * LAT, OBL, LOCALIZER projections): z in [-1, 1] steps the slice through
+ * the region, zoom/angle/shift frame it as on the 2-D scenes. False when
+ * the scene has no 3-D model. */
+bool body3_frame(Scene sc, ViewKind view, double z, double zoom, double angle_deg,
+                 double shift_x, double shift_y, int w, int h, Frame3 *f);
+
+/* Builds the individual (r) with the lesion and implant (les may be NULL),
+ * posed for the view (arms raised for a lateral chest or spine); mirror
+ * puts a limb on the patient's left. */
+void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r, Body3 *b);
+void body3_free(Body3 *b);
+
+/* True when the scene's images come from a 3-D model (SC_NM_HEART: only
+ * its SPECT slices, which body3_frame frames), and when that model can show the
+ * pathology (or carry an implant). */
+bool body3_has(Scene sc);
+bool body3_shows(Scene sc, ViewKind view, Pathology path);
+
+/* The implant an exam of the scene carries (IMP_NONE: none fits). */
+Implant body3_implant(Scene sc);
+
+/* Tissue labels of the frame's pixels (w×h, caller fills the background),
+ * painted row span by row span. */
+void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels);
+/* The label of one point (AIR outside the body): the reference the spans
+ * are held to. */
+uint8_t body3_label_at(const Body3 *b, const double x[3]);
+/* Adds Σ (mu[tissue] − mu[parent]) × chord (mm) per pixel to acc (w×h). */
+void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc);
+
+#endif
