@@ -9,15 +9,18 @@
  * type="application/dicom") and handed to the ingest as an object
  * (store.h's RnIngestFeed): the same extraction and quarantine as a file.
  * Its catalogue name (files.path) is the instance's URL, never with
- * credentials. Order: studies as the server pages them, series and
- * instances by UID (bytewise), so reruns and resumed runs visit the same
- * sequence.
+ * credentials. Order: studies page by page as the server pages them, each
+ * page, series and instance list sorted by UID (bytewise) and each UID
+ * once, so reruns and resumed runs visit the same sequence.
  *
  * Requests: up to `parallel` WADO transfers at once (libcurl multi), handed
  * over in listing order. 5xx, 429, time-outs and broken connections are
  * retried `retries` times with doubling back-off from `backoff_ms`; other
- * 4xx fail at once with the status and URL; a response larger than its
- * limit fails (RN_ERROR_LIMIT).
+ * 4xx fail at once with the status and URL, except 404/410 on one
+ * instance (gone since the listing, or its UIDs ambiguous on the server):
+ * that instance is quarantined like an unreadable file (stage read, code
+ * io: tried again next run) and the ingest goes on. A response larger than
+ * its limit fails (RN_ERROR_LIMIT).
  *
  * Credentials, read at open and kept only in memory: RADNET_DICOMWEB_TOKEN
  * (Authorization: Bearer), else RADNET_DICOMWEB_USER and
@@ -101,7 +104,7 @@ RnIngestFeed rn_dicomweb_feed(RnDicomweb *d);
 
 typedef struct RnDicomwebStats {
     uint64_t studies, series, instances; /* listed */
-    uint64_t fetched, skipped;           /* instances */
+    uint64_t fetched, skipped, missing;  /* instances (missing: 404/410) */
     uint64_t bytes, requests, retries;
 } RnDicomwebStats;
 

@@ -383,11 +383,15 @@ bool rn_instance_lookup_known(RnInstanceLookup *l, const char *sop_uid, const ch
 
 /* One object handed to the ingest: extracted exactly as a file with these
  * bytes would be (same quarantine rules); the catalogue's files.path is
- * name, its mtime 0. Both buffers are malloc'd and pass to the ingest. */
+ * name, its mtime 0. An object that could not be fetched carries the
+ * reason in error instead of data: it is quarantined as a file the OS
+ * refused to read (stage 'read', code 'io'), so the next run tries it
+ * again. The buffers are malloc'd and pass to the ingest. */
 typedef struct RnIngestObject {
     char *name;
     uint8_t *data;
     size_t size;
+    char *error;
 } RnIngestObject;
 
 /* A source of objects instead of sources[] folders. next() is called from

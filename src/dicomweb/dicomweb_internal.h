@@ -27,6 +27,9 @@ bool rn_http_finished(const Request *r);
  * NUL-terminated, *more when the server warned of more results) or the
  * WADO part. *data passes to the caller. */
 bool rn_http_take(Request *r, uint8_t **data, size_t *n, bool *more, RnError **err);
+/* The request failed with 404 or 410: the resource is not (or no longer)
+ * there. */
+bool rn_http_missing(const Request *r);
 /* Cancels when unfinished; NULL is a no-op. */
 void rn_http_free(Request *r);
 

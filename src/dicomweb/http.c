@@ -34,7 +34,7 @@ struct Request {
     size_t limit;
     int attempt;
     double retry_at;  /* > 0: waiting to be sent again */
-    bool in_multi, finished, more;
+    bool in_multi, finished, more, missing;
     RnError *err;     /* the final error */
     RnError *abort;   /* why a write callback stopped the transfer */
     RnBuf body;       /* QIDO body, or the error text of a non-2xx answer */
@@ -343,6 +343,11 @@ void rn_http_free(Request *r)
     free(r);
 }
 
+bool rn_http_missing(const Request *r)
+{
+    return r->finished && r->missing;
+}
+
 bool rn_http_finished(const Request *r)
 {
     return r->finished;
@@ -413,6 +418,7 @@ static const char *judge(Request *r, CURLcode rc, char *why, size_t cap, bool *r
         snprintf(why, cap, "HTTP %ld%s%s%s", status, text[0] ? ": " : "", text,
                  status == 401 || status == 403 ? credentials_hint : "");
         *retry = transient_status(status);
+        r->missing = status == 404 || status == 410;
         return why;
     }
     if (r->kind != REQ_WADO)

@@ -1,6 +1,8 @@
 /* The DICOMweb source: QIDO-RS listing (studies paged, then each study's
  * series and each series' instances), a window of up to `parallel` WADO-RS
- * fetches handed to the ingest in listing order, and rn_dicomweb_ingest. */
+ * fetches handed to the ingest in listing order, and rn_dicomweb_ingest.
+ * Studies are visited page by page (each page sorted), a study's series and
+ * a series' instances sorted by UID. */
 #include "dicomweb/dicomweb_internal.h"
 
 #include <curl/curl.h>
@@ -188,6 +190,23 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Sorted, each UID once: a server lists a study UID twice when two
+ * patients share it (and then its series and instances twice). */
+static void sort_unique(UidList *l)
+{
+    if (l->n == 0)
+        return;
+    qsort(l->v, l->n, sizeof *l->v, compare_strings);
+    size_t k = 1;
+    for (size_t i = 1; i < l->n; i++) {
+        if (strcmp(l->v[i], l->v[k - 1]) == 0)
+            free(l->v[i]);
+        else
+            l->v[k++] = l->v[i];
+    }
+    l->n = k;
+}
+
 /* One QIDO page: values of tag, the number of objects, whether the server
  * says there are more. */
 static bool qido_page(RnDicomweb *d, const char *url, const char *tag, UidList *out,
@@ -244,7 +263,7 @@ static bool qido_all(RnDicomweb *d, const char *resource, const char *tag, UidLi
         if (objects == 0 || (objects < d->opts.page && !more))
             break;
     }
-    qsort(out->v, out->n, sizeof *out->v, compare_strings);
+    sort_unique(out);
     out->next = 0;
     return true;
 }
@@ -262,6 +281,7 @@ static bool next_study_page(RnDicomweb *d, RnError **err)
     uids_clear(&d->studies);
     ok = ok && qido_page(d, (const char *)b.data, TAG_STUDY_UID, &d->studies, &objects, &more, err);
     rn_buf_free(&b);
+    sort_unique(&d->studies);
     d->study_offset += objects;
     d->studies_last_page = objects == 0 || (objects < d->opts.page && !more);
     d->stats.studies += d->studies.n;
@@ -359,6 +379,33 @@ static bool fill_window(RnDicomweb *d, RnInstanceLookup *lookup, RnError **err)
     return true;
 }
 
+/* A listed instance the server cannot find (404, 410: deleted since the
+ * listing, or its UIDs are ambiguous on the server) becomes a quarantined
+ * object, tried again next run; any other failure stops the ingest. */
+static bool take_object(RnDicomweb *d, Request *r, char *name, RnIngestObject *out,
+                        RnError **err)
+{
+    RnError *local = NULL;
+    if (!rn_http_take(r, &out->data, &out->size, NULL, &local)) {
+        if (!rn_http_missing(r)) {
+            rn_error_propagate(err, local);
+            free(name);
+            return false;
+        }
+        out->error = rn_strdup(rn_error_message(local), err);
+        rn_error_free(local);
+        if (out->error == NULL) {
+            free(name);
+            return false;
+        }
+        d->stats.missing++;
+    } else {
+        d->stats.fetched++;
+    }
+    out->name = name;
+    return true;
+}
+
 static bool feed_next(void *user, RnInstanceLookup *lookup, RnIngestObject *out, RnError **err)
 {
     RnDicomweb *d = user;
@@ -373,24 +420,14 @@ static bool feed_next(void *user, RnInstanceLookup *lookup, RnIngestObject *out,
                 return false;
             continue;
         }
-        uint8_t *data;
-        size_t n;
-        bool ok = rn_http_take(r, &data, &n, NULL, err);
-        rn_http_free(r);
         char *name = d->names[d->head];
         d->window[d->head] = NULL;
         d->names[d->head] = NULL;
         d->head = (d->head + 1) % MAX_PARALLEL;
         d->count--;
-        if (!ok) {
-            free(name);
-            return false;
-        }
-        out->name = name;
-        out->data = data;
-        out->size = n;
-        d->stats.fetched++;
-        return true;
+        bool ok = take_object(d, r, name, out, err);
+        rn_http_free(r);
+        return ok;
     }
 }
 

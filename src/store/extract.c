@@ -43,6 +43,7 @@ void rn_ingest_item_clear(IngestItem *it)
 {
     free(it->path);
     free(it->data);
+    free(it->fetch_error);
     free(it->q_reason);
     for (int i = 0; i < F_COUNT; i++)
         free(it->field[i]);
@@ -71,6 +72,12 @@ static void quarantine(IngestItem *it, const char *stage, RnError *err)
 /* Reads the first bytes to decide whether the file is DICOM at all. */
 static bool sniff(IngestItem *it, bool *is_dicom)
 {
+    if (it->fetch_error != NULL) { /* from a feed that could not fetch it */
+        RnError *err = NULL;
+        rn_error_set(&err, RN_ERROR_IO, "%s", it->fetch_error);
+        quarantine(it, "read", err);
+        return false;
+    }
     if (it->data != NULL) { /* from a feed: the bytes are here */
         *is_dicom = rn_dicom_sniff(it->data, it->size < SNIFF_BYTES ? it->size : SNIFF_BYTES);
         return true;

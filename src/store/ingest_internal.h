@@ -29,6 +29,7 @@ typedef struct IngestItem {
     char *path;
     uint8_t *data;           /* the object's bytes when it came from a feed
                               * (freed once extracted), else NULL: read path */
+    char *fetch_error;       /* a feed's object that could not be fetched */
     uint64_t size;
     int64_t mtime_ns;
     ItemKind kind;

@@ -73,7 +73,8 @@ static FileState file_state(sqlite3_stmt *st, const RnWalkEntry *e)
 
 /* Hands one file (path owned; data owned, NULL: read the path) to the
  * extractors, waiting while the ring is full. */
-static bool issue_owned(Pipeline *p, char *path, uint8_t *data, uint64_t size, int64_t mtime_ns)
+static bool issue_owned(Pipeline *p, char *path, uint8_t *data, char *fetch_error, uint64_t size,
+                        int64_t mtime_ns)
 {
     pthread_mutex_lock(&p->mu);
     while (p->issued >= p->consumed + p->cap && !p->abort)
@@ -84,6 +85,7 @@ static bool issue_owned(Pipeline *p, char *path, uint8_t *data, uint64_t size, i
         memset(&s->item, 0, sizeof s->item);
         s->item.path = path;
         s->item.data = data;
+        s->item.fetch_error = fetch_error;
         s->item.size = size;
         s->item.mtime_ns = mtime_ns;
         s->state = SLOT_QUEUED;
@@ -92,6 +94,7 @@ static bool issue_owned(Pipeline *p, char *path, uint8_t *data, uint64_t size, i
     } else {
         free(path);
         free(data);
+        free(fetch_error);
     }
     pthread_mutex_unlock(&p->mu);
     return ok;
@@ -100,7 +103,7 @@ static bool issue_owned(Pipeline *p, char *path, uint8_t *data, uint64_t size, i
 static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
 {
     char *path = rn_strdup(e->path, err);
-    return path != NULL && issue_owned(p, path, NULL, e->size, e->mtime_ns);
+    return path != NULL && issue_owned(p, path, NULL, NULL, e->size, e->mtime_ns);
 }
 
 /* Objects from a feed instead of a walk: the feed skips what the lookup
@@ -120,7 +123,7 @@ static bool feed_all(Pipeline *p, sqlite3 *db, RnError **err)
         pthread_mutex_lock(&p->mu);
         p->files_seen++;
         pthread_mutex_unlock(&p->mu);
-        if (!issue_owned(p, obj.name, obj.data, obj.size, 0)) {
+        if (!issue_owned(p, obj.name, obj.data, obj.error, obj.size, 0)) {
             ok = false; /* aborted by the consumer: its error explains */
             break;
         }
