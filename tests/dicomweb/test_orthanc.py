@@ -442,15 +442,17 @@ def main():
         skip("the Orthanc DICOMweb plugin is not installed (Debian package orthanc-dicomweb)")
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         skip("unshare or ip is missing (util-linux, iproute2)")
-    probe = run("unshare", "-n", "-p", "-f", "true")
+    probe = run("unshare", "-n", "-p", "-f", "--mount-proc", "true")
     if probe.returncode != 0:
         skip("cannot create a private network namespace (unshare -n: %s)" % probe.stderr.strip())
     tmp = tempfile.mkdtemp(prefix="rn_dicomweb_")
     try:
         # -p -f: the test is PID 1 of its namespace; when it ends, the kernel
-        # kills every process left in it (Orthanc included).
-        r = subprocess.run(["unshare", "-n", "-p", "-f", "--kill-child", sys.executable,
-                            os.path.abspath(__file__), "--inside", tmp, subs], timeout=600)
+        # kills every process left in it (Orthanc included). --mount-proc: /proc
+        # of the namespace (LeakSanitizer reads it under ASan).
+        r = subprocess.run(["unshare", "-n", "-p", "-f", "--mount-proc", "--kill-child",
+                            sys.executable, os.path.abspath(__file__), "--inside", tmp, subs],
+                           timeout=600)
         return r.returncode
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
