@@ -155,7 +155,8 @@ def main():
     parallel = sys.argv[6] if len(sys.argv) > 6 else "4"
     tmp = tempfile.mkdtemp(prefix="rn_bench_dicomweb_", dir=os.environ.get("TMPDIR"))
     try:
-        return subprocess.run(["unshare", "-n", "-p", "-f", "--kill-child", sys.executable,
+        return subprocess.run(["unshare", "-n", "-p", "-f", "--mount-proc", "--kill-child",
+                               sys.executable,
                                os.path.abspath(__file__), "--inside", radnet, n, runs, size,
                                jobs, parallel, tmp]).returncode
     finally:

@@ -217,6 +217,18 @@ static void print_summary(const RnIngestSummary *s)
            (unsigned long long)s->reports_matched, (unsigned long long)s->quarantined_total);
 }
 
+static void print_web_summary(const RnDicomwebStats *s)
+{
+    fprintf(stderr, "dicomweb: listed %llu studies, %llu series, %llu instances; fetched %llu "
+            "(%.1f MB), skipped %llu already in the workspace, %llu not found; %llu requests, "
+            "%llu retries\n",
+            (unsigned long long)s->studies, (unsigned long long)s->series,
+            (unsigned long long)s->instances, (unsigned long long)s->fetched,
+            (double)s->bytes / 1e6, (unsigned long long)s->skipped,
+            (unsigned long long)s->missing, (unsigned long long)s->requests,
+            (unsigned long long)s->retries);
+}
+
 int cmd_ingest(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -235,10 +247,13 @@ int cmd_ingest(int argc, char **argv)
     a.opts.progress_user = &ps;
     a.opts.count_first = !cli_quiet;
     RnIngestSummary sum;
+    RnDicomwebStats web;
     RnError *err = NULL;
-    bool ok = rn_dicomweb_is_source(a.sources[0])
-                  ? rn_dicomweb_ingest(a.ws, a.sources[0], &a.web, &a.opts, &sum, NULL, &err)
-                  : rn_ingest(a.ws, &a.opts, &sum, &err);
+    bool is_web = rn_dicomweb_is_source(a.sources[0]);
+    bool ok = is_web ? rn_dicomweb_ingest(a.ws, a.sources[0], &a.web, &a.opts, &sum, &web, &err)
+                     : rn_ingest(a.ws, &a.opts, &sum, &err);
+    if (is_web && !cli_quiet)
+        print_web_summary(&web);
     cli_progress_finish(ps.bar);
     free(a.sources);
     if (!ok)

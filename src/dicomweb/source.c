@@ -28,6 +28,7 @@ struct RnDicomweb {
     UidList studies, series, instances;
     uint64_t study_offset;
     bool studies_last_page, listing_done;
+    char prev_study[128]; /* first UID of the last study page, server order */
     Request *window[MAX_PARALLEL]; /* in listing order */
     char *names[MAX_PARALLEL];
     size_t head, count;
@@ -226,12 +227,26 @@ static bool qido_page(RnDicomweb *d, const char *url, const char *tag, UidList *
     return ok;
 }
 
+/* Whether a QIDO page was the last: empty, short without the server's
+ * "more results" warning, or paging ignored (more objects than the limit,
+ * or the same first value as the page before: offset not honoured). first
+ * is the page's first value in server order; *prev keeps it. */
+static bool last_page(const RnDicomweb *d, size_t objects, bool more, const char *first,
+                      char prev[static 128])
+{
+    bool repeated = first != NULL && prev[0] != 0 && strncmp(first, prev, 127) == 0;
+    snprintf(prev, 128, "%s", first ? first : "");
+    return objects == 0 || objects > d->opts.page || (objects < d->opts.page && !more) ||
+           repeated;
+}
+
 /* Every value over all pages of resource (sorted): series of a study,
  * instances of a series. */
 static bool qido_all(RnDicomweb *d, const char *resource, const char *tag, UidList *out,
                      RnError **err)
 {
     uids_clear(out);
+    char prev[128] = "";
     for (uint64_t offset = 0;;) {
         char *url = NULL;
         RnBuf b = RN_BUF_INIT;
@@ -244,6 +259,7 @@ static bool qido_all(RnDicomweb *d, const char *resource, const char *tag, UidLi
         bool more = false;
         ok = ok && qido_page(d, url, tag, &page, &objects, &more, err);
         free(url);
+        bool last = ok && last_page(d, objects, more, page.n ? page.v[0] : NULL, prev);
         if (ok && page.n > 0) {
             char **grown = rn_realloc(out->v, (out->n + page.n) * sizeof *grown, err);
             ok = grown != NULL;
@@ -260,7 +276,7 @@ static bool qido_all(RnDicomweb *d, const char *resource, const char *tag, UidLi
         if (!ok)
             return false;
         offset += objects;
-        if (objects == 0 || (objects < d->opts.page && !more))
+        if (last)
             break;
     }
     sort_unique(out);
@@ -281,9 +297,10 @@ static bool next_study_page(RnDicomweb *d, RnError **err)
     uids_clear(&d->studies);
     ok = ok && qido_page(d, (const char *)b.data, TAG_STUDY_UID, &d->studies, &objects, &more, err);
     rn_buf_free(&b);
+    d->studies_last_page =
+        !ok || last_page(d, objects, more, d->studies.n ? d->studies.v[0] : NULL, d->prev_study);
     sort_unique(&d->studies);
     d->study_offset += objects;
-    d->studies_last_page = objects == 0 || (objects < d->opts.page && !more);
     d->stats.studies += d->studies.n;
     return ok;
 }
