@@ -51,11 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data, size);
     text[size] = 0;
+    static const char *const tags[] = {"0020000E", "00080018"};
     char **values = NULL;
     size_t n = 0, objects = 0;
-    if (rn_qido_values(text, size, "0020000D", &values, &n, &objects, &err) && n > objects)
+    if (rn_qido_rows(text, size, tags, 2, &values, &n, &objects, &err) && n > objects)
         abort();
-    rn_dicomweb_strings_free(values, n);
+    rn_dicomweb_strings_free(values, 2 * n);
     rn_error_free(err);
     err = NULL;
     char boundary[80];

@@ -3,7 +3,8 @@
  *   radnet ingest dicomweb+http://HOST:PORT/dicom-web -w WS [--study-filter Q]
  *
  * QIDO-RS lists studies (paged with limit/offset, the filter appended to the
- * query), then each study's series and each series' instances; every
+ * query), then each study's instances with their series (one paged query
+ * per study, /studies/{uid}/instances); every
  * instance not in the workspace yet (rn_instance_lookup_known: by
  * SOPInstanceUID) is fetched with WADO-RS (multipart/related;
  * type="application/dicom") and handed to the ingest as an object
@@ -72,12 +73,13 @@ void rn_multipart_close(RnMultipart *m);
 
 /* ---- QIDO-RS responses ------------------------------------------------ */
 
-/* The string values of attribute tag (8 hex digits, e.g. "0020000D") of
- * each object of a QIDO-RS JSON array, in order (objects without it are
- * left out). *values is an array of malloc'd strings; free with
- * rn_dicomweb_strings_free. An empty body is an empty list. */
-bool rn_qido_values(const char *json, size_t n, const char *tag, char ***values,
-                    size_t *count, size_t *objects, RnError **err);
+/* The first string value of each of tags (8 hex digits, e.g. "0020000D")
+ * of each object of a QIDO-RS JSON array, in order: *values holds *count
+ * rows of n_tags malloc'd strings (objects lacking one of the tags are left
+ * out; *objects counts them all). Free with rn_dicomweb_strings_free(values,
+ * count * n_tags). An empty body is no rows. */
+bool rn_qido_rows(const char *json, size_t n, const char *const *tags, size_t n_tags,
+                  char ***values, size_t *count, size_t *objects, RnError **err);
 void rn_dicomweb_strings_free(char **values, size_t count);
 
 /* ---- the source -------------------------------------------------------- */

@@ -29,13 +29,13 @@ static const char *first_value(const RnJson *doc, RnJsonRef obj, const char *tag
     return rn_json_str(doc, rn_json_at(doc, value, 0), len);
 }
 
-bool rn_qido_values(const char *json, size_t n, const char *tag, char ***values,
-                    size_t *count, size_t *objects, RnError **err)
+bool rn_qido_rows(const char *json, size_t n, const char *const *tags, size_t n_tags,
+                  char ***values, size_t *count, size_t *objects, RnError **err)
 {
     *values = NULL;
     *count = 0;
     *objects = 0;
-    if (only_space(json, n)) /* 204 No Content, or an empty body */
+    if (n_tags == 0 || only_space(json, n)) /* 204 No Content, or an empty body */
         return true;
     RnJson *doc = rn_json_parse(json, n, err);
     if (doc == NULL)
@@ -44,10 +44,15 @@ bool rn_qido_values(const char *json, size_t n, const char *tag, char ***values,
     bool ok = rn_json_type(doc, root) == RN_JSON_ARRAY;
     if (!ok)
         rn_error_set(err, RN_ERROR_PARSE, "QIDO-RS response is not a JSON array");
-    size_t total = ok ? rn_json_count(doc, root) : 0;
-    char **out = total ? rn_calloc(total, sizeof *out, err) : NULL;
-    ok = ok && (total == 0 || out != NULL);
-    size_t k = 0;
+    size_t total = ok ? rn_json_count(doc, root) : 0, cells = 0;
+    char **out = NULL;
+    if (ok && total > 0) {
+        ok = rn_mul_size(total, n_tags, &cells) &&
+             (out = rn_calloc(cells, sizeof *out, err)) != NULL;
+        if (cells == 0)
+            rn_error_set(err, RN_ERROR_LIMIT, "QIDO-RS response too large");
+    }
+    size_t k = 0; /* cells filled */
     for (size_t i = 0; ok && i < total; i++) {
         RnJsonRef obj = rn_json_at(doc, root, i);
         if (rn_json_type(doc, obj) != RN_JSON_OBJECT) {
@@ -55,14 +60,19 @@ bool rn_qido_values(const char *json, size_t n, const char *tag, char ***values,
             ok = false;
             break;
         }
-        size_t len = 0;
-        const char *v = first_value(doc, obj, tag, &len);
-        if (v == NULL || len == 0 || memchr(v, 0, len) != NULL)
-            continue;
-        ok = (out[k] = rn_malloc(len + 1, err)) != NULL;
-        if (ok) {
-            memcpy(out[k], v, len + 1);
-            k++;
+        size_t row = k;
+        for (size_t t = 0; ok && t < n_tags; t++) {
+            size_t len = 0;
+            const char *v = first_value(doc, obj, tags[t], &len);
+            if (v == NULL || len == 0 || memchr(v, 0, len) != NULL)
+                break; /* a row needs every tag */
+            ok = (out[k] = rn_malloc(len + 1, err)) != NULL;
+            if (ok)
+                memcpy(out[k++], v, len + 1);
+        }
+        if (ok && k - row < n_tags) { /* incomplete: left out */
+            while (k > row)
+                free(out[--k]);
         }
     }
     rn_json_free(doc);
@@ -71,7 +81,7 @@ bool rn_qido_values(const char *json, size_t n, const char *tag, char ***values,
         return false;
     }
     *values = out;
-    *count = k;
+    *count = k / n_tags;
     *objects = total;
     return true;
 }

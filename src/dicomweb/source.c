@@ -1,8 +1,8 @@
 /* The DICOMweb source: QIDO-RS listing (studies paged, then each study's
- * series and each series' instances), a window of up to `parallel` WADO-RS
+ * instances with their series), a window of up to `parallel` WADO-RS
  * fetches handed to the ingest in listing order, and rn_dicomweb_ingest.
- * Studies are visited page by page (each page sorted), a study's series and
- * a series' instances sorted by UID. */
+ * Studies are visited page by page (each page sorted), a study's instances
+ * sorted by (series, SOP) UID. */
 #include "dicomweb/dicomweb_internal.h"
 
 #include <curl/curl.h>
@@ -15,9 +15,10 @@
 #define QIDO_MAX_BODY (256u << 20) /* one page of JSON */
 #define MAX_PARALLEL 64
 
+/* Rows of width UIDs (study: 1; instance: series, SOP). */
 typedef struct UidList {
     char **v;
-    size_t n, next;
+    size_t n, next, width;
 } UidList;
 
 struct RnDicomweb {
@@ -25,10 +26,10 @@ struct RnDicomweb {
     Http *http;
     char *base;   /* http(s)://host/path, no trailing slash */
     char *source; /* dicomweb+ form: the prefix of every catalogue name */
-    UidList studies, series, instances;
+    UidList studies, instances;
     uint64_t study_offset;
     bool studies_last_page, listing_done;
-    char prev_study[128]; /* first UID of the last study page, server order */
+    char prev_study[256]; /* first UID of the last study page, server order */
     Request *window[MAX_PARALLEL]; /* in listing order */
     char *names[MAX_PARALLEL];
     size_t head, count;
@@ -67,8 +68,10 @@ static void normalise(RnDicomwebOptions *o)
 
 static void uids_clear(UidList *l)
 {
-    rn_dicomweb_strings_free(l->v, l->n);
+    size_t width = l->width;
+    rn_dicomweb_strings_free(l->v, l->n * width);
     memset(l, 0, sizeof *l);
+    l->width = width;
 }
 
 /* The URL must not carry credentials (they would be recorded as catalogue
@@ -148,7 +151,6 @@ void rn_dicomweb_close(RnDicomweb *d)
     }
     rn_http_close(d->http);
     uids_clear(&d->studies);
-    uids_clear(&d->series);
     uids_clear(&d->instances);
     free(d->base);
     free(d->source);
@@ -186,38 +188,53 @@ static char *resource_url(const char *base, const char *const *parts, RnError **
     return (char *)b.data;
 }
 
-static int compare_strings(const void *a, const void *b)
+static int compare_rows1(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted, each UID once: a server lists a study UID twice when two
- * patients share it (and then its series and instances twice). */
-static void sort_unique(UidList *l)
+static int compare_rows2(const void *a, const void *b)
 {
-    if (l->n == 0)
-        return;
-    qsort(l->v, l->n, sizeof *l->v, compare_strings);
-    size_t k = 1;
-    for (size_t i = 1; i < l->n; i++) {
-        if (strcmp(l->v[i], l->v[k - 1]) == 0)
-            free(l->v[i]);
-        else
-            l->v[k++] = l->v[i];
-    }
-    l->n = k;
+    const char *const *x = a, *const *y = b;
+    int c = strcmp(x[0], y[0]);
+    return c != 0 ? c : strcmp(x[1], y[1]);
 }
 
-/* One QIDO page: values of tag, the number of objects, whether the server
- * says there are more. */
-static bool qido_page(RnDicomweb *d, const char *url, const char *tag, UidList *out,
+/* Sorted, each row once: a server lists a study UID twice when two
+ * patients share it (and then its instances twice). Returns the number of
+ * distinct first values (series of a study's instances). */
+static size_t sort_unique(UidList *l)
+{
+    if (l->n == 0)
+        return 0;
+    size_t w = l->width, row = w * sizeof *l->v, k = 1, firsts = 1;
+    qsort(l->v, l->n, row, w == 1 ? compare_rows1 : compare_rows2);
+    for (size_t i = 1; i < l->n; i++) {
+        char **cur = l->v + i * w, **last = l->v + (k - 1) * w;
+        if ((w == 1 ? compare_rows1 : compare_rows2)(cur, last) == 0) {
+            for (size_t j = 0; j < w; j++)
+                free(cur[j]);
+            continue;
+        }
+        firsts += strcmp(cur[0], last[0]) != 0;
+        memmove(l->v + k * w, cur, row);
+        k++;
+    }
+    l->n = k;
+    return firsts;
+}
+
+/* One QIDO page: rows of tags (l->width of them), the number of objects,
+ * whether the server says there are more. */
+static bool qido_page(RnDicomweb *d, const char *url, const char *const *tags, UidList *out,
                       size_t *objects, bool *more, RnError **err)
 {
     uint8_t *body = NULL;
     size_t n = 0;
     bool ok = rn_http_get(d->http, url, QIDO_MAX_BODY, &body, &n, more, err);
     RnError *local = NULL;
-    if (ok && !rn_qido_values((const char *)body, n, tag, &out->v, &out->n, objects, &local)) {
+    if (ok && !rn_qido_rows((const char *)body, n, tags, out->width, &out->v, &out->n, objects,
+                            &local)) {
         rn_error_set(err, rn_error_code(local), "%s: %s", url, rn_error_message(local));
         rn_error_free(local);
         ok = false;
@@ -229,43 +246,44 @@ static bool qido_page(RnDicomweb *d, const char *url, const char *tag, UidList *
 
 /* Whether a QIDO page was the last: empty, short without the server's
  * "more results" warning, or paging ignored (more objects than the limit,
- * or the same first value as the page before: offset not honoured). first
- * is the page's first value in server order; *prev keeps it. */
-static bool last_page(const RnDicomweb *d, size_t objects, bool more, const char *first,
-                      char prev[static 128])
+ * or the same first row as the page before: offset not honoured). first
+ * is the page's first row in server order; *prev keeps it. */
+static bool last_page(const RnDicomweb *d, size_t objects, bool more, char *const *first,
+                      size_t width, char prev[static 256])
 {
-    bool repeated = first != NULL && prev[0] != 0 && strncmp(first, prev, 127) == 0;
-    snprintf(prev, 128, "%s", first ? first : "");
+    char now[256] = "";
+    if (first != NULL)
+        snprintf(now, sizeof now, "%s|%s", first[0], width > 1 ? first[1] : "");
+    bool repeated = first != NULL && prev[0] != 0 && strcmp(now, prev) == 0;
+    memcpy(prev, now, sizeof now);
     return objects == 0 || objects > d->opts.page || (objects < d->opts.page && !more) ||
            repeated;
 }
 
-/* Every value over all pages of resource (sorted): series of a study,
- * instances of a series. */
-static bool qido_all(RnDicomweb *d, const char *resource, const char *tag, UidList *out,
+/* Every row over all pages of resource, sorted and unique. */
+static bool qido_all(RnDicomweb *d, const char *resource, const char *const *tags, UidList *out,
                      RnError **err)
 {
     uids_clear(out);
-    char prev[128] = "";
+    char prev[256] = "";
     for (uint64_t offset = 0;;) {
-        char *url = NULL;
         RnBuf b = RN_BUF_INIT;
         bool ok = rn_buf_printf(&b, err, "%s?limit=%u&offset=%llu", resource, d->opts.page,
                                 (unsigned long long)offset) &&
                   rn_buf_terminate(&b, err);
-        url = (char *)b.data;
-        UidList page = {0};
+        UidList page = {.width = out->width};
         size_t objects = 0;
         bool more = false;
-        ok = ok && qido_page(d, url, tag, &page, &objects, &more, err);
-        free(url);
-        bool last = ok && last_page(d, objects, more, page.n ? page.v[0] : NULL, prev);
+        ok = ok && qido_page(d, (const char *)b.data, tags, &page, &objects, &more, err);
+        rn_buf_free(&b);
+        bool last = ok && last_page(d, objects, more, page.n ? page.v : NULL, page.width, prev);
+        size_t cells = page.n * page.width, have = out->n * out->width;
         if (ok && page.n > 0) {
-            char **grown = rn_realloc(out->v, (out->n + page.n) * sizeof *grown, err);
+            char **grown = rn_realloc(out->v, (have + cells) * sizeof *grown, err);
             ok = grown != NULL;
             if (ok) {
                 out->v = grown;
-                memcpy(out->v + out->n, page.v, page.n * sizeof *page.v);
+                memcpy(out->v + have, page.v, cells * sizeof *page.v);
                 out->n += page.n;
                 free(page.v);
                 page.v = NULL;
@@ -279,13 +297,12 @@ static bool qido_all(RnDicomweb *d, const char *resource, const char *tag, UidLi
         if (last)
             break;
     }
-    sort_unique(out);
-    out->next = 0;
     return true;
 }
 
 static bool next_study_page(RnDicomweb *d, RnError **err)
 {
+    static const char *const tags[] = {TAG_STUDY_UID};
     RnBuf b = RN_BUF_INIT;
     const char *f = d->opts.study_filter;
     bool ok = rn_buf_printf(&b, err, "%s/studies?limit=%u&offset=%llu%s%s", d->base,
@@ -295,37 +312,42 @@ static bool next_study_page(RnDicomweb *d, RnError **err)
     size_t objects = 0;
     bool more = false;
     uids_clear(&d->studies);
-    ok = ok && qido_page(d, (const char *)b.data, TAG_STUDY_UID, &d->studies, &objects, &more, err);
+    d->studies.width = 1;
+    ok = ok && qido_page(d, (const char *)b.data, tags, &d->studies, &objects, &more, err);
     rn_buf_free(&b);
-    d->studies_last_page =
-        !ok || last_page(d, objects, more, d->studies.n ? d->studies.v[0] : NULL, d->prev_study);
+    d->studies_last_page = !ok || last_page(d, objects, more, d->studies.n ? d->studies.v : NULL,
+                                            1, d->prev_study);
     sort_unique(&d->studies);
     d->study_offset += objects;
     d->stats.studies += d->studies.n;
     return ok;
 }
 
-/* The next study with a current series list; false at the end or error. */
-static bool advance_series(RnDicomweb *d, RnError **err)
+/* The instances of the next study: one paged query per study (not one per
+ * series: the listing of an archive of small series costs half the
+ * requests). false at the end (*err unset) or on error. */
+static bool next_study(RnDicomweb *d, RnError **err)
 {
+    static const char *const tags[] = {TAG_SERIES_UID, TAG_SOP_UID};
     for (;;) {
-        if (d->series.next < d->series.n)
-            return true;
         if (d->studies.next == d->studies.n) {
-            if (d->studies_last_page)
-                return false;
-            if (!next_study_page(d, err))
+            if (d->studies_last_page || !next_study_page(d, err))
                 return false;
             continue;
         }
         const char *study = d->studies.v[d->studies.next++];
-        const char *parts[] = {"studies", study, "series", NULL, NULL};
+        const char *parts[] = {"studies", study, "instances", NULL, NULL};
         char *res = resource_url(d->base, parts, err);
-        bool ok = res != NULL && qido_all(d, res, TAG_SERIES_UID, &d->series, err);
+        d->instances.width = 2;
+        bool ok = res != NULL && qido_all(d, res, tags, &d->instances, err);
         free(res);
         if (!ok)
             return false;
-        d->stats.series += d->series.n;
+        d->stats.series += sort_unique(&d->instances);
+        d->stats.instances += d->instances.n;
+        d->instances.next = 0;
+        if (d->instances.n > 0)
+            return true;
     }
 }
 
@@ -334,22 +356,12 @@ static bool advance_series(RnDicomweb *d, RnError **err)
 static bool list_next(RnDicomweb *d, const char **study, const char **series, const char **sop,
                       RnError **err)
 {
-    while (d->instances.next == d->instances.n) {
-        if (!advance_series(d, err))
-            return false;
-        const char *st = d->studies.v[d->studies.next - 1];
-        const char *se = d->series.v[d->series.next++];
-        const char *parts[] = {"studies", st, "series", se, "instances", NULL, NULL};
-        char *res = resource_url(d->base, parts, err);
-        bool ok = res != NULL && qido_all(d, res, TAG_SOP_UID, &d->instances, err);
-        free(res);
-        if (!ok)
-            return false;
-        d->stats.instances += d->instances.n;
-    }
+    if (d->instances.next == d->instances.n && !next_study(d, err))
+        return false;
+    char **row = d->instances.v + 2 * d->instances.next++;
     *study = d->studies.v[d->studies.next - 1];
-    *series = d->series.v[d->series.next - 1];
-    *sop = d->instances.v[d->instances.next++];
+    *series = row[0];
+    *sop = row[1];
     return true;
 }
 

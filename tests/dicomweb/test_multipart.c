@@ -286,26 +286,42 @@ static void test_random_against_reference(void)
 static void test_qido(void)
 {
     const char json[] =
-        "[{\"0020000D\":{\"vr\":\"UI\",\"Value\":[\"1.2.3\"]},\"00080020\":{\"vr\":\"DA\"}},"
+        "[{\"0020000D\":{\"vr\":\"UI\",\"Value\":[\"1.2.3\"]},\"00080020\":{\"vr\":\"DA\"},"
+        "  \"00080018\":{\"vr\":\"UI\",\"Value\":[\"9.1\"]}},"
         " {\"00080020\":{\"vr\":\"DA\",\"Value\":[\"20200101\"]}},"
-        " {\"0020000D\":{\"vr\":\"UI\",\"Value\":[\"1.2.4\",\"x\"]}}]";
+        " {\"0020000D\":{\"vr\":\"UI\",\"Value\":[\"1.2.4\",\"x\"]}},"
+        " {\"0020000D\":{\"vr\":\"UI\",\"Value\":[\"1.2.5\"]},"
+        "  \"00080018\":{\"vr\":\"UI\",\"Value\":[\"9.2\"]}}]";
+    static const char *const one[] = {"0020000D"};
+    static const char *const two[] = {"0020000D", "00080018"};
     char **v = NULL;
     size_t n = 0, objects = 0;
     RnError *err = NULL;
-    CHECK(rn_qido_values(json, sizeof json - 1, "0020000D", &v, &n, &objects, &err));
-    CHECK_EQ_INT(n, 2);
-    CHECK_EQ_INT(objects, 3);
-    if (n == 2) {
+    CHECK(rn_qido_rows(json, sizeof json - 1, one, 1, &v, &n, &objects, &err));
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(objects, 4);
+    if (n == 3) {
         CHECK_EQ_STR(v[0], "1.2.3");
         CHECK_EQ_STR(v[1], "1.2.4");
+        CHECK_EQ_STR(v[2], "1.2.5");
     }
     rn_dicomweb_strings_free(v, n);
-    CHECK(rn_qido_values(" \r\n", 3, "0020000D", &v, &n, &objects, &err));
+    /* rows need every tag: the third object has no SOP UID */
+    CHECK(rn_qido_rows(json, sizeof json - 1, two, 2, &v, &n, &objects, &err));
+    CHECK_EQ_INT(n, 2);
+    if (n == 2) {
+        CHECK_EQ_STR(v[0], "1.2.3");
+        CHECK_EQ_STR(v[1], "9.1");
+        CHECK_EQ_STR(v[2], "1.2.5");
+        CHECK_EQ_STR(v[3], "9.2");
+    }
+    rn_dicomweb_strings_free(v, 2 * n);
+    CHECK(rn_qido_rows(" \r\n", 3, one, 1, &v, &n, &objects, &err));
     CHECK_EQ_INT(n, 0);
     CHECK_EQ_INT(objects, 0);
     const char *bad[] = {"{}", "[1]", "[{\"0020000D\":", "[{}]x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        CHECK_MSG(!rn_qido_values(bad[i], strlen(bad[i]), "0020000D", &v, &n, &objects, &err),
+        CHECK_MSG(!rn_qido_rows(bad[i], strlen(bad[i]), two, 2, &v, &n, &objects, &err),
                   "case %zu", i);
         CHECK(v == NULL && n == 0);
         rn_error_free(err);
