@@ -9,7 +9,8 @@ namespace dies with the test, so no server is left running).
    ingested from the same files on disk, row by row by SOPInstanceUID
    (image columns, every element, thumbnails, studies, series, quarantine),
    and `radnet stats --json` agrees on every per-value count.
-2. A rerun fetches nothing (every instance skipped by SOPInstanceUID).
+2. A rerun fetches nothing (every instance skipped by SOPInstanceUID);
+   --study-filter ModalitiesInStudy=M ingests exactly the studies with M.
 3. 4xx: a wrong base path fails at once with the status in the message.
 4. The server is killed (SIGKILL) mid-ingest: radnet fails cleanly after
    committing a part; the server comes back, now with authentication: no
@@ -277,6 +278,24 @@ def same_catalogue(disk, web, what):
           "%s: files rows %r for %d objects (doubled or lost)" % (what, w_files, len(w_img)))
 
 
+def check_study_filter(radnet, tmp, url, reference):
+    """--study-filter ModalitiesInStudy=M: exactly the images of the
+    studies with a series of modality M."""
+    images = reference[0]
+    modalities = sorted({r[1] for r in images.values() if r[1]})
+    mod = "MR" if "MR" in modalities else modalities[0]
+    studies = {r[16] for r in images.values() if r[1] == mod}
+    want = {sop for sop, r in images.items() if r[16] in studies}
+    ws = os.path.join(tmp, "ws-filter")
+    r = run(radnet, "--quiet", "ingest", url, "-w", ws, "--study-filter",
+            "ModalitiesInStudy=" + mod)
+    check(r.returncode in (0, 3), "filtered ingest: %s" % r.stderr)
+    got = catalogue(ws)[0]
+    check(set(got) == want and 0 < len(want) < len(images),
+          "--study-filter ModalitiesInStudy=%s: %d images, want %d of %d" %
+          (mod, len(got), len(want), len(images)))
+
+
 def check_missing_instance(radnet, tmp, url, stored, reference):
     """A listed instance the server cannot deliver (404: here one SOP UID
     under two patients, which Orthanc refuses to resolve) is quarantined,
@@ -366,6 +385,7 @@ def inside(tmp, subs):
               "rerun fetched again: %s %s" % (r.stdout, r.stderr))
 
         log("rerun")
+        check_study_filter(radnet, tmp, url, reference)
         check_missing_instance(radnet, tmp, url, stored, reference)
         log("404")
 
