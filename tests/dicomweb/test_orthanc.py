@@ -11,7 +11,8 @@ namespace dies with the test, so no server is left running).
    and `radnet stats --json` agrees on every per-value count.
 2. A rerun fetches nothing (every instance skipped by SOPInstanceUID);
    --study-filter ModalitiesInStudy=M ingests exactly the studies with M.
-3. 4xx: a wrong base path fails at once with the status in the message.
+3. 4xx: a wrong base path fails at once with the status in the message;
+   503 is retried with back-off, a 400 after it ends the ingest at once.
 4. The server is killed (SIGKILL) mid-ingest: radnet fails cleanly after
    committing a part; the server comes back, now with authentication: no
    credentials is a clear 401, a netrc file resumes the ingest to a
@@ -296,6 +297,36 @@ def check_study_filter(radnet, tmp, url, reference):
           (mod, len(got), len(want), len(images)))
 
 
+def check_retries(radnet, tmp):
+    """5xx is retried with back-off, then a 4xx ends it at once: a server
+    that answers 503, 503, then 400 costs exactly 3 requests and 2 retries."""
+    import http.server
+    answers = [503, 503, 400, 400, 400]
+    seen = []
+
+    class Flaky(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            code = answers[min(len(seen), len(answers) - 1)]
+            seen.append(self.path)
+            body = b"flaky %d" % code
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT + 2), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    r = run(radnet, "ingest", "dicomweb+http://127.0.0.1:%d/dw" % (PORT + 2), "-w",
+            os.path.join(tmp, "ws-flaky"), "--retries", "5", "--backoff-ms", "20")
+    server.shutdown()
+    check(r.returncode != 0 and "HTTP 400: flaky 400" in r.stderr and
+          "3 requests, 2 retries" in r.stderr and len(seen) == 3,
+          "503, 503, 400: %d requests, exit %d: %s" % (len(seen), r.returncode, r.stderr))
+
+
 def check_missing_instance(radnet, tmp, url, stored, reference):
     """A listed instance the server cannot deliver (404: here one SOP UID
     under two patients, which Orthanc refuses to resolve) is quarantined,
@@ -386,6 +417,7 @@ def inside(tmp, subs):
 
         log("rerun")
         check_study_filter(radnet, tmp, url, reference)
+        check_retries(radnet, tmp)
         check_missing_instance(radnet, tmp, url, stored, reference)
         log("404")
 
