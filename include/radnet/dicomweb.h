@@ -27,7 +27,9 @@
  * (Authorization: Bearer), else RADNET_DICOMWEB_USER and
  * RADNET_DICOMWEB_PASSWORD (basic), else the netrc file (RADNET_DICOMWEB_NETRC,
  * else ~/.netrc) when it has the host. A URL with user info is refused:
- * it would be recorded in the workspace.
+ * it would be recorded in the workspace. https certificates are always
+ * verified, against RADNET_DICOMWEB_CA (a PEM bundle) when set, else the
+ * system's CAs.
  */
 #ifndef RADNET_DICOMWEB_H
 #define RADNET_DICOMWEB_H

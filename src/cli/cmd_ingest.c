@@ -41,6 +41,7 @@ static void ingest_usage(FILE *out)
             "not in WS yet (by SOPInstanceUID). Credentials: RADNET_DICOMWEB_TOKEN\n"
             "(bearer), else RADNET_DICOMWEB_USER and RADNET_DICOMWEB_PASSWORD, else\n"
             "netrc (RADNET_DICOMWEB_NETRC or ~/.netrc); never logged or stored.\n"
+            "https certificates are verified (RADNET_DICOMWEB_CA: a PEM CA bundle).\n"
             "  --study-filter Q    QIDO-RS query terms for the study search, e.g.\n"
             "                      'ModalitiesInStudy=CT&StudyDate=20200101-'\n"
             "  --parallel N        instance downloads at once (default 4, max 64)\n"

@@ -21,6 +21,7 @@ struct Http {
     char *token;    /* bearer */
     char *user, *password;
     char *netrc;    /* netrc file name, NULL: libcurl's default */
+    char *ca;       /* CA bundle for https, NULL: the system's */
     Request *live[MAX_LIVE];
     size_t n_live;
     uint64_t requests, retries, bytes;
@@ -86,6 +87,7 @@ Http *rn_http_open(const RnDicomwebOptions *o, RnError **err)
     h->user = env_dup("RADNET_DICOMWEB_USER", err, &ok);
     h->password = env_dup("RADNET_DICOMWEB_PASSWORD", err, &ok);
     h->netrc = env_dup("RADNET_DICOMWEB_NETRC", err, &ok);
+    h->ca = env_dup("RADNET_DICOMWEB_CA", err, &ok);
     if (ok && (h->user != NULL) != (h->password != NULL)) {
         rn_error_set(err, RN_ERROR_INVALID,
                      "RADNET_DICOMWEB_USER and RADNET_DICOMWEB_PASSWORD go together");
@@ -126,6 +128,7 @@ void rn_http_close(Http *h)
     wipe_free(h->user);
     wipe_free(h->password);
     free(h->netrc);
+    free(h->ca);
     free(h);
 }
 
@@ -265,6 +268,8 @@ static bool configure(Request *r, RnError **err)
     curl_easy_setopt(e, CURLOPT_USERAGENT, "radnet");
     /* Redirects are not followed: credentials must not go to another host. */
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    if (h->ca != NULL) /* a hospital's own CA; certificates are always verified */
+        curl_easy_setopt(e, CURLOPT_CAINFO, h->ca);
     if (h->token != NULL) {
         curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
         curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, h->token);

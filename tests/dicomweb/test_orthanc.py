@@ -17,8 +17,9 @@ namespace dies with the test, so no server is left running).
    committing a part; the server comes back, now with authentication: no
    credentials is a clear 401, a netrc file resumes the ingest to a
    catalogue equal to the disk one (nothing lost, nothing doubled), and
-   RADNET_DICOMWEB_USER/_PASSWORD work too. The password is found in no
-   output and nowhere in the workspace.
+   RADNET_DICOMWEB_USER/_PASSWORD work too; so does https (through a TLS
+   relay with a self-signed certificate: refused at once without
+   RADNET_DICOMWEB_CA, accepted with it). The password is found in no output and nowhere in the workspace.
 Argument: the corpora of $RADNET_TESTDATA to load (comma-separated; default
 all three; the default suite loads pydicom, the slow suite all).
 Exit 77 (skip) only when Orthanc, its DICOMweb plugin or unshare is missing.
@@ -31,6 +32,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import sqlite3
 import subprocess
 import sys
@@ -167,8 +169,9 @@ class SlowRelay:
     for `delay` seconds: the ingest then lasts long enough to kill the
     server in the middle of it."""
 
-    def __init__(self, port, delay):
+    def __init__(self, port, delay, tls=None):
         self.delay = delay
+        self.tls = tls  # an ssl.SSLContext: terminate TLS here
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port))
@@ -181,13 +184,18 @@ class SlowRelay:
                 c, _ = self.sock.accept()
             except OSError:
                 return
-            try:
-                u = socket.create_connection(("127.0.0.1", PORT), timeout=5)
-            except OSError:
-                c.close()
-                continue
-            threading.Thread(target=self.pipe, args=(c, u, self.delay), daemon=True).start()
-            threading.Thread(target=self.pipe, args=(u, c, 0), daemon=True).start()
+            threading.Thread(target=self.connect, args=(c,), daemon=True).start()
+
+    def connect(self, c):
+        try:
+            if self.tls is not None:
+                c = self.tls.wrap_socket(c, server_side=True)
+            u = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+        except OSError:  # refused handshake, or no server
+            c.close()
+            return
+        threading.Thread(target=self.pipe, args=(c, u, self.delay), daemon=True).start()
+        threading.Thread(target=self.pipe, args=(u, c, 0), daemon=True).start()
 
     @staticmethod
     def pipe(a, b, delay):
@@ -325,6 +333,36 @@ def check_retries(radnet, tmp):
     check(r.returncode != 0 and "HTTP 400: flaky 400" in r.stderr and
           "3 requests, 2 retries" in r.stderr and len(seen) == 3,
           "503, 503, 400: %d requests, exit %d: %s" % (len(seen), r.returncode, r.stderr))
+
+
+def check_https(radnet, tmp, ws, netrc):
+    """https (a TLS relay with a self-signed certificate in front of the
+    server: Debian's Orthanc 1.10.1 crashes on its own HTTPS connections):
+    accepted with RADNET_DICOMWEB_CA, refused at once without it; every
+    instance already in the workspace is skipped by SOPInstanceUID even
+    though its URL is now https."""
+    if shutil.which("openssl") is None:
+        print("note: openssl missing, https not checked")
+        return
+    key, crt = os.path.join(tmp, "tls-key.pem"), os.path.join(tmp, "tls-cert.pem")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", crt], capture_output=True)
+    if not check(r.returncode == 0, "openssl: %s" % r.stderr):
+        return
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    SlowRelay(PORT + 3, 0, tls=ctx)
+    url = "dicomweb+https://127.0.0.1:%d/dicom-web" % (PORT + 3)
+    env = dict(os.environ, RADNET_DICOMWEB_NETRC=netrc, RADNET_DICOMWEB_CA=crt)
+    r = run(radnet, "ingest", url, "-w", ws, env=env)
+    s = summary(r.stdout)
+    check(r.returncode in (0, 3) and s is not None and s[2] == 0 and s[1] > 0,
+          "https with the CA: %d %s %s" % (r.returncode, r.stdout, r.stderr))
+    del env["RADNET_DICOMWEB_CA"]
+    r = run(radnet, "ingest", url, "-w", ws, "--retries", "3", env=env)
+    check(r.returncode != 0 and "certificate" in r.stderr.lower() and
+          "0 retries" in r.stderr, "https without the CA: %d %s" % (r.returncode, r.stderr))
 
 
 def check_missing_instance(radnet, tmp, url, stored, reference):
@@ -481,6 +519,7 @@ def inside(tmp, subs):
               "user/password rerun: %d %s %s" % (r2.returncode, r2.stdout, r2.stderr))
         for text in (r.stdout, r.stderr, r2.stdout, r2.stderr):
             check(PASSWORD not in text, "the password was printed")
+        check_https(radnet, tmp, ws_kill, netrc)
         for d, _, fs in os.walk(ws_kill):
             for f in fs:
                 with open(os.path.join(d, f), "rb") as fh:
