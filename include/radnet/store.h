@@ -367,6 +367,42 @@ typedef struct RnIngestProgress {
     uint64_t bytes;   /* bytes of the files read this run */
 } RnIngestProgress;
 
+/* ---- objects from elsewhere than folders (a PACS: src/dicomweb) -------- */
+
+/* The typed "already catalogued?" lookup a feed asks before it fetches an
+ * object (src/store/lookup.c). Lives on the ingest's reader connection, so
+ * it sees what earlier batches committed. */
+typedef struct RnInstanceLookup RnInstanceLookup;
+
+/* *known: the workspace has an object with this SOPInstanceUID, or a file
+ * row named name whose read did not fail transiently (an object that was
+ * quarantined stays skipped, as an unchanged file does). Either key may be
+ * NULL. Every known answer counts as one unchanged file of the run. */
+bool rn_instance_lookup_known(RnInstanceLookup *l, const char *sop_uid, const char *name,
+                              bool *known, RnError **err);
+
+/* One object handed to the ingest: extracted exactly as a file with these
+ * bytes would be (same quarantine rules); the catalogue's files.path is
+ * name, its mtime 0. An object that could not be fetched carries the
+ * reason in error instead of data: it is quarantined as a file the OS
+ * refused to read (stage 'read', code 'io'), so the next run tries it
+ * again. The buffers are malloc'd and pass to the ingest. */
+typedef struct RnIngestObject {
+    char *name;
+    uint8_t *data;
+    size_t size;
+    char *error;
+} RnIngestObject;
+
+/* A source of objects instead of sources[] folders. next() is called from
+ * one thread, in order, until it returns false: at the end with *err unset,
+ * or on failure (the ingest then fails with that error after committing
+ * what it had). lookup lets it skip objects already in the workspace. */
+typedef struct RnIngestFeed {
+    bool (*next)(void *user, RnInstanceLookup *lookup, RnIngestObject *out, RnError **err);
+    void *user;
+} RnIngestFeed;
+
 typedef struct RnIngestOptions {
     const char *const *sources;
     size_t n_sources;
@@ -382,6 +418,9 @@ typedef struct RnIngestOptions {
                                    * held by another writer; 0 = refuse */
     void (*progress)(void *user, const RnIngestProgress *p);
     void *progress_user;
+    /* Objects from a feed instead of walking sources (which then only name
+     * the source in the run record; count_first is ignored). NULL: walk. */
+    const RnIngestFeed *feed;
 } RnIngestOptions;
 
 void rn_ingest_options_init(RnIngestOptions *o);

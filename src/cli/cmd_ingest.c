@@ -1,6 +1,8 @@
 /* radnet ingest SRC... -w WS [--reports FILE] [-j N] [--no-pixels]
- *               [--thumb-size S] [--batch N] [--regions FILE] [--wait S] */
+ *               [--thumb-size S] [--batch N] [--regions FILE] [--wait S]
+ * radnet ingest dicomweb+http(s)://HOST/PATH -w WS [--study-filter Q] ... */
 #include "cli/cli.h"
+#include "radnet/dicomweb.h"
 #include "radnet/store.h"
 
 #include <stdlib.h>
@@ -34,6 +36,19 @@ static void ingest_usage(FILE *out)
             "  --regions FILE      region rule table instead of the built-in\n"
             "                      data/regions.tsv\n"
             "\n"
+            "A PACS as the source: SRC = dicomweb+http://HOST:PORT/dicom-web (or https).\n"
+            "QIDO-RS lists studies, series, instances; WADO-RS fetches each instance\n"
+            "not in WS yet (by SOPInstanceUID). Credentials: RADNET_DICOMWEB_TOKEN\n"
+            "(bearer), else RADNET_DICOMWEB_USER and RADNET_DICOMWEB_PASSWORD, else\n"
+            "netrc (RADNET_DICOMWEB_NETRC or ~/.netrc); never logged or stored.\n"
+            "https certificates are verified (RADNET_DICOMWEB_CA: a PEM CA bundle).\n"
+            "  --study-filter Q    QIDO-RS query terms for the study search, e.g.\n"
+            "                      'ModalitiesInStudy=CT&StudyDate=20200101-'\n"
+            "  --parallel N        instance downloads at once (default 4, max 64)\n"
+            "  --retries N         retries per request on 5xx and time-outs (default 5)\n"
+            "  --backoff-ms MS     first retry delay, doubled each retry (default 500)\n"
+            "  --timeout S         seconds per request (default 300)\n"
+            "\n"
             "Exit status: 0 done, 3 done but some files are quarantined (see\n"
             "'radnet stats'), 1 usage, 2 unusable input, 4 internal error.\n");
 }
@@ -43,6 +58,8 @@ typedef struct IngestArgs {
     size_t n_sources;
     const char *ws;
     RnIngestOptions opts;
+    RnDicomwebOptions web;
+    bool web_options; /* a DICOMweb option was given */
 } IngestArgs;
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -53,6 +70,8 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
     *out = (unsigned long)v;
     return true;
 }
+
+static bool parse_web(IngestArgs *a, const char *opt, const char *val);
 
 /* Options taking a value; returns false on a usage error. */
 static bool parse_valued(IngestArgs *a, const char *opt, const char *val)
@@ -81,6 +100,26 @@ static bool parse_valued(IngestArgs *a, const char *opt, const char *val)
             return false;
         a->opts.batch_files = (uint32_t)v;
     } else {
+        return parse_web(a, opt, val);
+    }
+    return true;
+}
+
+static bool parse_web(IngestArgs *a, const char *opt, const char *val)
+{
+    uint64_t v;
+    a->web_options = true;
+    if (strcmp(opt, "--study-filter") == 0)
+        a->web.study_filter = val;
+    else if (strcmp(opt, "--parallel") == 0 && cli_parse_u64(val, 1, 64, &v))
+        a->web.parallel = (int)v;
+    else if (strcmp(opt, "--retries") == 0 && cli_parse_u64(val, 0, 100, &v))
+        a->web.retries = (int)v;
+    else if (strcmp(opt, "--backoff-ms") == 0 && cli_parse_u64(val, 1, 600000, &v))
+        a->web.backoff_ms = (int)v;
+    else if (strcmp(opt, "--timeout") == 0 && cli_parse_u64(val, 1, 86400, &v))
+        a->web.timeout_s = (int)v;
+    else {
         return false;
     }
     return true;
@@ -89,7 +128,9 @@ static bool parse_valued(IngestArgs *a, const char *opt, const char *val)
 static bool takes_value(const char *opt)
 {
     static const char *const valued[] = {"-w", "--workspace", "--reports", "--regions", "-j",
-                                         "--jobs", "--thumb-size", "--batch", "--wait"};
+                                         "--jobs", "--thumb-size", "--batch", "--wait",
+                                         "--study-filter", "--parallel", "--retries",
+                                         "--backoff-ms", "--timeout"};
     for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++)
         if (strcmp(opt, valued[i]) == 0)
             return true;
@@ -102,6 +143,7 @@ static int parse_args(int argc, char **argv, IngestArgs *a)
     if (a->sources == NULL)
         return RN_EXIT_INTERNAL;
     rn_ingest_options_init(&a->opts);
+    rn_dicomweb_options_init(&a->web);
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
@@ -129,6 +171,18 @@ static int parse_args(int argc, char **argv, IngestArgs *a)
     if (a->ws == NULL || a->n_sources == 0) {
         cli_error("ingest", "needs at least one SRC and -w WS");
         ingest_usage(stderr);
+        return RN_EXIT_USAGE;
+    }
+    bool web = false;
+    for (size_t i = 0; i < a->n_sources; i++)
+        web = web || rn_dicomweb_is_source(a->sources[i]);
+    if (web && a->n_sources > 1) {
+        cli_error("ingest", "a dicomweb+http(s) source is ingested on its own");
+        return RN_EXIT_USAGE;
+    }
+    if (!web && a->web_options) {
+        cli_error("ingest", "--study-filter, --parallel, --retries, --backoff-ms and --timeout "
+                  "need a dicomweb+http(s):// source");
         return RN_EXIT_USAGE;
     }
     a->opts.sources = a->sources;
@@ -164,6 +218,18 @@ static void print_summary(const RnIngestSummary *s)
            (unsigned long long)s->reports_matched, (unsigned long long)s->quarantined_total);
 }
 
+static void print_web_summary(const RnDicomwebStats *s)
+{
+    fprintf(stderr, "dicomweb: listed %llu studies, %llu series, %llu instances; fetched %llu "
+            "(%.1f MB), skipped %llu already in the workspace, %llu not found; %llu requests, "
+            "%llu retries\n",
+            (unsigned long long)s->studies, (unsigned long long)s->series,
+            (unsigned long long)s->instances, (unsigned long long)s->fetched,
+            (double)s->bytes / 1e6, (unsigned long long)s->skipped,
+            (unsigned long long)s->missing, (unsigned long long)s->requests,
+            (unsigned long long)s->retries);
+}
+
 int cmd_ingest(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -182,8 +248,13 @@ int cmd_ingest(int argc, char **argv)
     a.opts.progress_user = &ps;
     a.opts.count_first = !cli_quiet;
     RnIngestSummary sum;
+    RnDicomwebStats web;
     RnError *err = NULL;
-    bool ok = rn_ingest(a.ws, &a.opts, &sum, &err);
+    bool is_web = rn_dicomweb_is_source(a.sources[0]);
+    bool ok = is_web ? rn_dicomweb_ingest(a.ws, a.sources[0], &a.web, &a.opts, &sum, &web, &err)
+                     : rn_ingest(a.ws, &a.opts, &sum, &err);
+    if (is_web && !cli_quiet)
+        print_web_summary(&web);
     cli_progress_finish(ps.bar);
     free(a.sources);
     if (!ok)

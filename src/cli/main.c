@@ -132,6 +132,9 @@ static void progress_print(CliProgress *p, struct timespec now, bool final)
                 filled, "##############################", width - filled, "",
                 (unsigned long long)p->done, (unsigned long long)p->total, rate,
                 eta, final ? "\n" : "");
+    } else if (p->total == 0) { /* total unknown (e.g. a DICOMweb listing) */
+        fprintf(stderr, "%s: %llu done, %.0f/s, %.1fs\n", p->label, (unsigned long long)p->done,
+                rate, el);
     } else {
         fprintf(stderr, "%s: %llu/%llu done, %.0f/s, %.1fs\n", p->label,
                 (unsigned long long)p->done, (unsigned long long)p->total, rate, el);

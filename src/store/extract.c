@@ -42,6 +42,8 @@ const char *rn_item_kind_status(ItemKind k)
 void rn_ingest_item_clear(IngestItem *it)
 {
     free(it->path);
+    free(it->data);
+    free(it->fetch_error);
     free(it->q_reason);
     for (int i = 0; i < F_COUNT; i++)
         free(it->field[i]);
@@ -70,6 +72,16 @@ static void quarantine(IngestItem *it, const char *stage, RnError *err)
 /* Reads the first bytes to decide whether the file is DICOM at all. */
 static bool sniff(IngestItem *it, bool *is_dicom)
 {
+    if (it->fetch_error != NULL) { /* from a feed that could not fetch it */
+        RnError *err = NULL;
+        rn_error_set(&err, RN_ERROR_IO, "%s", it->fetch_error);
+        quarantine(it, "read", err);
+        return false;
+    }
+    if (it->data != NULL) { /* from a feed: the bytes are here */
+        *is_dicom = rn_dicom_sniff(it->data, it->size < SNIFF_BYTES ? it->size : SNIFF_BYTES);
+        return true;
+    }
     uint8_t head[SNIFF_BYTES];
     int fd = open(it->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -301,22 +313,14 @@ static void extract_object(const ExtractConfig *cfg, RnDicomFile *f, IngestItem 
         make_thumbnail(cfg, f, it);
 }
 
-void rn_extract_file(const ExtractConfig *cfg, IngestItem *it)
+static void extract_dicom(const ExtractConfig *cfg, IngestItem *it)
 {
-    bool is_dicom = false;
-    if (!sniff(it, &is_dicom)) {
-        it->kind = ITEM_QUARANTINED;
-        return;
-    }
-    if (!is_dicom) {
-        it->kind = ITEM_NOTDICOM;
-        return;
-    }
     RnParseOptions opts;
     rn_parse_options_init(&opts);
     opts.stop_before_pixels = !cfg->pixels; /* nothing after PixelData is read */
     RnError *err = NULL;
-    RnDicomFile *f = rn_dicom_open(it->path, &opts, &err);
+    RnDicomFile *f = it->data != NULL ? rn_dicom_open_memory(it->data, it->size, &opts, &err)
+                                      : rn_dicom_open(it->path, &opts, &err);
     if (f == NULL) {
         quarantine(it, "header", err);
         it->kind = ITEM_QUARANTINED;
@@ -324,4 +328,19 @@ void rn_extract_file(const ExtractConfig *cfg, IngestItem *it)
     }
     extract_object(cfg, f, it);
     rn_dicom_close(f);
+}
+
+void rn_extract_file(const ExtractConfig *cfg, IngestItem *it)
+{
+    bool is_dicom = false;
+    if (!sniff(it, &is_dicom))
+        it->kind = ITEM_QUARANTINED;
+    else if (!is_dicom)
+        it->kind = ITEM_NOTDICOM;
+    else
+        extract_dicom(cfg, it);
+    /* A fed object's bytes are not needed once extracted: free them now so
+     * that items waiting for the writer hold no more than their thumbnail. */
+    free(it->data);
+    it->data = NULL;
 }

@@ -146,7 +146,8 @@ static bool ingest_with_store(RnStore *s, const RnIngestOptions *o, RnIngestSumm
     bool ok = rules != NULL && check_settings(s, o, &thumb_size, err) &&
               begin_run(s, o, &run_id, err) &&
               (o->reports_path == NULL || rn_import_reports(s, o->reports_path, sum, err)) &&
-              (!o->count_first || rn_walk_count(o->sources, o->n_sources, &total, err));
+              (!o->count_first || o->feed != NULL ||
+               rn_walk_count(o->sources, o->n_sources, &total, err));
     ExtractConfig ec = {rules, thumb_size, !o->no_pixels};
     WriterConfig wc = {thumb_size, run_id,
                        o->batch_files ? o->batch_files : DEFAULT_BATCH_FILES,

@@ -27,6 +27,9 @@ typedef enum ItemField {
 
 typedef struct IngestItem {
     char *path;
+    uint8_t *data;           /* the object's bytes when it came from a feed
+                              * (freed once extracted), else NULL: read path */
+    char *fetch_error;       /* a feed's object that could not be fetched */
     uint64_t size;
     int64_t mtime_ns;
     ItemKind kind;
@@ -61,6 +64,14 @@ typedef struct ExtractConfig {
  * problems become a quarantine outcome. */
 void rn_extract_file(const ExtractConfig *cfg, IngestItem *item);
 void rn_ingest_item_clear(IngestItem *item);
+
+/* ---- lookup.c: has the workspace this object? (feeds) ------------------ */
+
+/* On a reader connection db (borrowed; must outlive the lookup). */
+RnInstanceLookup *rn_instance_lookup_open(sqlite3 *db, RnError **err);
+void rn_instance_lookup_close(RnInstanceLookup *l);
+/* Known answers so far: the feed's unchanged objects. */
+uint64_t rn_instance_lookup_hits(const RnInstanceLookup *l);
 
 /* ---- pipeline.c: walk + parallel extraction, in walk order ------------- */
 

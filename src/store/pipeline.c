@@ -71,12 +71,11 @@ static FileState file_state(sqlite3_stmt *st, const RnWalkEntry *e)
     return s;
 }
 
-/* Hands one file to the extractors, waiting while the ring is full. */
-static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
+/* Hands one file (path owned; data owned, NULL: read the path) to the
+ * extractors, waiting while the ring is full. */
+static bool issue_owned(Pipeline *p, char *path, uint8_t *data, char *fetch_error, uint64_t size,
+                        int64_t mtime_ns)
 {
-    char *path = rn_strdup(e->path, err);
-    if (path == NULL)
-        return false;
     pthread_mutex_lock(&p->mu);
     while (p->issued >= p->consumed + p->cap && !p->abort)
         pthread_cond_wait(&p->space_cv, &p->mu);
@@ -85,15 +84,57 @@ static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
         Slot *s = &p->slots[p->issued % p->cap];
         memset(&s->item, 0, sizeof s->item);
         s->item.path = path;
-        s->item.size = e->size;
-        s->item.mtime_ns = e->mtime_ns;
+        s->item.data = data;
+        s->item.fetch_error = fetch_error;
+        s->item.size = size;
+        s->item.mtime_ns = mtime_ns;
         s->state = SLOT_QUEUED;
         p->issued++;
         pthread_cond_signal(&p->job_cv);
     } else {
         free(path);
+        free(data);
+        free(fetch_error);
     }
     pthread_mutex_unlock(&p->mu);
+    return ok;
+}
+
+static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
+{
+    char *path = rn_strdup(e->path, err);
+    return path != NULL && issue_owned(p, path, NULL, NULL, e->size, e->mtime_ns);
+}
+
+/* Objects from a feed instead of a walk: the feed skips what the lookup
+ * knows, every object it hands over is new. */
+static bool feed_all(Pipeline *p, sqlite3 *db, RnError **err)
+{
+    RnInstanceLookup *lookup = rn_instance_lookup_open(db, err);
+    if (lookup == NULL)
+        return false;
+    const RnIngestFeed *feed = p->opts->feed;
+    RnIngestObject obj;
+    bool ok = true;
+    for (;;) {
+        memset(&obj, 0, sizeof obj);
+        if (!feed->next(feed->user, lookup, &obj, err))
+            break;
+        pthread_mutex_lock(&p->mu);
+        p->files_seen++;
+        pthread_mutex_unlock(&p->mu);
+        if (!issue_owned(p, obj.name, obj.data, obj.error, obj.size, 0)) {
+            ok = false; /* aborted by the consumer: its error explains */
+            break;
+        }
+    }
+    ok = ok && !(err && *err);
+    uint64_t known = rn_instance_lookup_hits(lookup);
+    pthread_mutex_lock(&p->mu);
+    p->files_seen += known;
+    p->unchanged += known;
+    pthread_mutex_unlock(&p->mu);
+    rn_instance_lookup_close(lookup);
     return ok;
 }
 
@@ -131,7 +172,10 @@ static void *walker_main(void *arg)
     /* Its own connection: in WAL mode it reads committed rows while the
      * writer keeps its transaction open. */
     bool ok = rn_store_connect_reader(p->store, &db, &err) &&
-              (lookup = rn_sql_prepare(db, lookup_sql, &err)) != NULL && walk_all(p, lookup, &err);
+              (p->opts->feed != NULL
+                   ? feed_all(p, db, &err)
+                   : (lookup = rn_sql_prepare(db, lookup_sql, &err)) != NULL &&
+                         walk_all(p, lookup, &err));
     sqlite3_finalize(lookup);
     sqlite3_close_v2(db);
     pthread_mutex_lock(&p->mu);
