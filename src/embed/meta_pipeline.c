@@ -466,15 +466,17 @@ bool rn_meta_pipeline_encode(const RnMetaPipeline *p, const RnEmbedItem *items, 
     return ok;
 }
 
-void rn_meta_pipeline_finish(const RnMetaPipeline *p, double *rows, size_t n)
+bool rn_meta_pipeline_finish(const RnMetaPipeline *p, double *rows, size_t n, RnError **err)
 {
-    rn_meta_impute_apply(&p->imputer, rows, n);
+    if (!rn_meta_impute_apply(&p->imputer, rows, n, err))
+        return false;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p->d; j++) {
             double range = p->hi[j] - p->lo[j];
             double x = range > 0 ? (rows[i * p->d + j] - p->lo[j]) / range : 0.0;
             rows[i * p->d + j] = x < 0 ? 0 : x > 1 ? 1 : x;
         }
+    return true;
 }
 
 /* ---- fit, accessors, payload ------------------------------------------------- */
@@ -520,7 +522,7 @@ static bool fit_scaler(RnMetaPipeline *p, const double *X, size_t n, RnError **e
 }
 
 RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
-                                     RnMetaImputer imputer, RnError **err)
+                                     const RnMetaImputeOptions *imputer, RnError **err)
 {
     RnMetaPipeline *p = rn_calloc(1, sizeof *p, err);
     if (!p)
