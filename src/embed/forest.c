@@ -7,6 +7,7 @@
 
 #define FOREST_MAX_TREES 10000u
 #define FOREST_MAX_DEPTH 40u
+#define FOREST_MAX_SAMPLES ((size_t)UINT32_MAX)
 
 RnForestOptions rn_forest_options_default(void)
 {
@@ -14,71 +15,71 @@ RnForestOptions rn_forest_options_default(void)
                              .max_features = 0};
 }
 
-/* ---- growing one tree ---------------------------------------------------- */
+size_t rn_forest_mtry(const RnForestOptions *o, size_t d)
+{
+    size_t p = d - 1;
+    return o->max_features && o->max_features < p ? o->max_features : p;
+}
 
-typedef struct Pair {
-    double x, y;
-} Pair;
+/* ---- growing one tree on presorted predictors -------------------------------
+ * The bootstrap sample is s slots (a row drawn twice is two slots). For
+ * every predictor k, order[k·s ..] lists the slots by increasing value (ties
+ * by slot); a node is a range [lo, hi) of every such list, and splitting it
+ * partitions each list's range stably, so no node sorts. */
 
 typedef struct Grower {
-    const double *X;
-    size_t d, target;
+    const RnForestData *data;
     const RnForestOptions *o;
-    size_t mtry;
+    size_t mtry, min_leaf, s, p;
     RnRng rng;
-    size_t *idx;          /* the bootstrap sample, partitioned node by node */
-    Pair *pairs;          /* scratch: one node's (x, y) */
-    size_t *features;     /* the predictors, shuffled at every node */
-    size_t n_features;
+    size_t *row;          /* slot → row of X */
+    double *y;            /* slot → target */
+    size_t *column;       /* predictor k → column of X */
+    size_t *pick;         /* predictors, shuffled at every node */
+    uint32_t *order;      /* p × s */
+    uint32_t *scratch;    /* s */
+    uint8_t *left;        /* slot → goes left */
     RnForestTree *tree;
     size_t cap;
 } Grower;
 
 typedef struct Split {
-    size_t feature;
+    size_t k;             /* predictor */
     double threshold;
     double score;         /* sum_L^2 / n_L + sum_R^2 / n_R; larger is better */
 } Split;
 
-static int pair_cmp(const void *a, const void *b)
+static double value_of(const Grower *g, size_t k, uint32_t slot)
 {
-    double x = ((const Pair *)a)->x, y = ((const Pair *)b)->x;
-    return (x > y) - (x < y);
+    return g->data->X[g->row[slot] * g->data->d + g->column[k]];
 }
 
-static double target_of(const Grower *g, size_t row)
-{
-    return g->X[row * g->d + g->target];
-}
-
-/* The best split of idx[0..n) on feature j, if any beats best->score. */
-static void best_split_on(Grower *g, const size_t *idx, size_t n, size_t j, double total,
+/* The best split of [lo, hi) on predictor k, if any beats best->score. */
+static void best_split_on(const Grower *g, size_t k, size_t lo, size_t hi, double total,
                           Split *best)
 {
-    for (size_t i = 0; i < n; i++)
-        g->pairs[i] = (Pair){g->X[idx[i] * g->d + j], target_of(g, idx[i])};
-    qsort(g->pairs, n, sizeof *g->pairs, pair_cmp);
-    if (g->pairs[0].x == g->pairs[n - 1].x)
+    const uint32_t *ord = g->order + k * g->s;
+    size_t n = hi - lo;
+    if (value_of(g, k, ord[lo]) == value_of(g, k, ord[hi - 1]))
         return;
-    double left = 0;
-    size_t min_leaf = g->o->min_leaf ? g->o->min_leaf : 1;
-    for (size_t k = 0; k + 1 < n; k++) {
-        left += g->pairs[k].y;
-        size_t nl = k + 1, nr = n - nl;
-        if (nl < min_leaf)
-            continue;
-        if (nr < min_leaf)
+    double left = 0, x = value_of(g, k, ord[lo]);
+    for (size_t i = lo; i + 1 < hi; i++) {
+        double next = value_of(g, k, ord[i + 1]);
+        left += g->y[ord[i]];
+        size_t nl = i - lo + 1, nr = n - nl;
+        if (nr < g->min_leaf)
             break;
-        if (g->pairs[k].x == g->pairs[k + 1].x)
-            continue;
-        double right = total - left;
-        double score = left * left / (double)nl + right * right / (double)nr;
-        if (score > best->score) {
-            double mid = g->pairs[k].x + (g->pairs[k + 1].x - g->pairs[k].x) / 2;
-            best->feature = j;
-            best->threshold = mid < g->pairs[k + 1].x ? mid : g->pairs[k].x;
-            best->score = score;
+        if (nl >= g->min_leaf && x != next) {
+            double right = total - left;
+            double score = left * left / (double)nl + right * right / (double)nr;
+            if (score > best->score) {
+                double mid = x + (next - x) / 2;
+                best->k = k;
+                best->threshold = mid < next ? mid : x;
+                best->score = score;
+            }
         }
+        x = next;
     }
 }
 
@@ -98,112 +99,168 @@ static bool push_node(Grower *g, RnForestNode node, size_t *at, RnError **err)
     return true;
 }
 
-static bool grow(Grower *g, size_t *idx, size_t n, unsigned depth, RnError **err)
+/* Stable partition of every predictor's [lo, hi) by g->left; returns n_L. */
+static size_t partition(Grower *g, size_t lo, size_t hi)
 {
+    size_t nl = 0;
+    for (size_t k = 0; k < g->p; k++) {
+        uint32_t *ord = g->order + k * g->s;
+        size_t a = lo, b = 0;
+        for (size_t i = lo; i < hi; i++) {
+            if (g->left[ord[i]])
+                ord[a++] = ord[i];
+            else
+                g->scratch[b++] = ord[i];
+        }
+        memcpy(ord + a, g->scratch, b * sizeof *ord);
+        nl = a - lo;
+    }
+    return nl;
+}
+
+static bool grow(Grower *g, size_t lo, size_t hi, unsigned depth, RnError **err)
+{
+    size_t n = hi - lo;
+    const uint32_t *slots = g->order; /* predictor 0's order: the node's slots */
     double total = 0, squares = 0;
-    for (size_t i = 0; i < n; i++) {
-        double y = target_of(g, idx[i]);
-        total += y;
-        squares += y * y;
+    for (size_t i = lo; i < hi; i++) {
+        total += g->y[slots[i]];
+        squares += g->y[slots[i]] * g->y[slots[i]];
     }
     double mean = total / (double)n;
-    size_t min_leaf = g->o->min_leaf ? g->o->min_leaf : 1;
     Split best = {.score = total * total / (double)n};
     /* a pure node (no variance left, up to rounding) is a leaf */
-    bool splittable = depth < g->o->max_depth && n >= 2 * min_leaf &&
+    bool splittable = depth < g->o->max_depth && n >= 2 * g->min_leaf &&
                       squares - total * mean > 1e-12 * (squares + 1e-300);
     if (splittable) {
         double parent = best.score;
         /* mtry distinct predictors by a partial Fisher–Yates shuffle */
         for (size_t k = 0; k < g->mtry; k++) {
-            size_t r = k + (size_t)rn_rng_below(&g->rng, g->n_features - k);
-            size_t tmp = g->features[k];
-            g->features[k] = g->features[r];
-            g->features[r] = tmp;
-            best_split_on(g, idx, n, g->features[k], total, &best);
+            size_t r = k + (size_t)rn_rng_below(&g->rng, g->p - k);
+            size_t tmp = g->pick[k];
+            g->pick[k] = g->pick[r];
+            g->pick[r] = tmp;
+            best_split_on(g, g->pick[k], lo, hi, total, &best);
         }
         splittable = best.score > parent * (1 + 1e-12);
     }
     size_t at;
     if (!splittable)
         return push_node(g, (RnForestNode){.feature = -1, .value = mean}, &at, err);
-    size_t nl = 0;
-    for (size_t i = 0; i < n; i++)
-        if (g->X[idx[i] * g->d + best.feature] <= best.threshold) {
-            size_t tmp = idx[nl];
-            idx[nl++] = idx[i];
-            idx[i] = tmp;
-        }
-    if (!push_node(g, (RnForestNode){.feature = (int32_t)best.feature, .value = best.threshold},
-                   &at, err) ||
-        !grow(g, idx, nl, depth + 1, err))
+    for (size_t i = lo; i < hi; i++)
+        g->left[slots[i]] = value_of(g, best.k, slots[i]) <= best.threshold;
+    size_t nl = partition(g, lo, hi);
+    if (!push_node(g, (RnForestNode){.feature = (int32_t)g->column[best.k],
+                                     .value = best.threshold}, &at, err) ||
+        !grow(g, lo, lo + nl, depth + 1, err))
         return false;
     g->tree->nodes[at].right = (uint32_t)g->tree->n;
-    return grow(g, idx + nl, n - nl, depth + 1, err);
+    return grow(g, lo + nl, hi, depth + 1, err);
+}
+
+typedef struct Keyed {
+    double x;
+    uint32_t slot;
+} Keyed;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const Keyed *u = a, *v = b;
+    if (u->x != v->x)
+        return u->x < v->x ? -1 : 1;
+    return (u->slot > v->slot) - (u->slot < v->slot);
+}
+
+static bool presort(Grower *g, RnError **err)
+{
+    Keyed *keys = rn_calloc(g->s, sizeof *keys, err);
+    if (!keys)
+        return false;
+    for (size_t k = 0; k < g->p; k++) {
+        for (size_t i = 0; i < g->s; i++)
+            keys[i] = (Keyed){value_of(g, k, (uint32_t)i), (uint32_t)i};
+        qsort(keys, g->s, sizeof *keys, keyed_cmp);
+        for (size_t i = 0; i < g->s; i++)
+            g->order[k * g->s + i] = keys[i].slot;
+    }
+    free(keys);
+    return true;
+}
+
+static void grower_free(Grower *g)
+{
+    free(g->row);
+    free(g->y);
+    free(g->column);
+    free(g->pick);
+    free(g->order);
+    free(g->scratch);
+    free(g->left);
+}
+
+bool rn_forest_grow(RnForestTree *tree, const RnForestData *data, const RnForestOptions *o,
+                    uint64_t seed, size_t t, RnError **err)
+{
+    memset(tree, 0, sizeof *tree);
+    Grower g = {.data = data, .o = o, .mtry = rn_forest_mtry(o, data->d),
+                .min_leaf = o->min_leaf ? o->min_leaf : 1, .p = data->d - 1,
+                .rng = rn_rng_split(seed, t), .tree = tree};
+    g.s = o->max_samples && o->max_samples < data->n_rows ? o->max_samples : data->n_rows;
+    bool ok = (g.row = rn_calloc(g.s, sizeof *g.row, err)) &&
+              (g.y = rn_calloc(g.s, sizeof *g.y, err)) &&
+              (g.column = rn_calloc(g.p, sizeof *g.column, err)) &&
+              (g.pick = rn_calloc(g.p, sizeof *g.pick, err)) &&
+              (g.order = rn_calloc(g.p, g.s * sizeof *g.order, err)) &&
+              (g.scratch = rn_calloc(g.s, sizeof *g.scratch, err)) &&
+              (g.left = rn_calloc(g.s, 1, err));
+    for (size_t j = 0, k = 0; ok && j < data->d; j++)
+        if (j != data->target) {
+            g.column[k] = j;
+            g.pick[k] = k;
+            k++;
+        }
+    for (size_t i = 0; ok && i < g.s; i++) { /* bootstrap: with replacement */
+        g.row[i] = data->rows[rn_rng_below(&g.rng, data->n_rows)];
+        g.y[i] = data->X[g.row[i] * data->d + data->target];
+    }
+    ok = ok && presort(&g, err) && grow(&g, 0, g.s, 0, err);
+    grower_free(&g);
+    return ok;
 }
 
 /* ---- the forest ------------------------------------------------------------ */
 
 typedef struct FitJob {
     RnForest *forest;
-    const double *X;
-    size_t d, target;
-    const size_t *rows;
-    size_t n_rows;
+    const RnForestData *data;
     const RnForestOptions *o;
     uint64_t seed;
 } FitJob;
 
-static bool grow_tree(const FitJob *job, size_t t, RnError **err)
-{
-    const RnForestOptions *o = job->o;
-    size_t s = o->max_samples && o->max_samples < job->n_rows ? o->max_samples : job->n_rows;
-    size_t p = job->d - 1;
-    Grower g = {.X = job->X, .d = job->d, .target = job->target, .o = o,
-                .mtry = o->max_features ? o->max_features : (p / 3 ? p / 3 : 1),
-                .rng = rn_rng_split(job->seed, t), .n_features = p,
-                .tree = &job->forest->trees[t]};
-    if (g.mtry > p)
-        g.mtry = p;
-    g.idx = rn_calloc(s, sizeof *g.idx, err);
-    g.pairs = g.idx ? rn_calloc(s, sizeof *g.pairs, err) : NULL;
-    g.features = g.pairs ? rn_calloc(p, sizeof *g.features, err) : NULL;
-    bool ok = g.features != NULL;
-    for (size_t j = 0, k = 0; ok && j < job->d; j++)
-        if (j != job->target)
-            g.features[k++] = j;
-    for (size_t i = 0; ok && i < s; i++) /* bootstrap: with replacement */
-        g.idx[i] = job->rows[rn_rng_below(&g.rng, job->n_rows)];
-    ok = ok && grow(&g, g.idx, s, 0, err);
-    free(g.idx);
-    free(g.pairs);
-    free(g.features);
-    return ok;
-}
-
 static bool fit_task(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
     (void)part;
+    const FitJob *job = ctx;
     for (size_t t = begin; t < end; t++)
-        if (!grow_tree(ctx, t, err))
+        if (!rn_forest_grow(&job->forest->trees[t], job->data, job->o, job->seed, t, err))
             return false;
     return true;
 }
 
-bool rn_forest_fit(RnForest *f, const double *X, size_t d, size_t target, const size_t *rows,
-                   size_t n_rows, const RnForestOptions *o, uint64_t seed, RnPool *pool,
-                   RnError **err)
+bool rn_forest_fit(RnForest *f, const RnForestData *data, const RnForestOptions *o,
+                   uint64_t seed, RnPool *pool, RnError **err)
 {
     memset(f, 0, sizeof *f);
-    if (d < 2 || target >= d || n_rows == 0 || o->trees == 0 || o->trees > FOREST_MAX_TREES ||
-        o->max_depth > FOREST_MAX_DEPTH) {
+    if (data->d < 2 || data->target >= data->d || data->n_rows == 0 || o->trees == 0 ||
+        o->trees > FOREST_MAX_TREES || o->max_depth > FOREST_MAX_DEPTH ||
+        data->n_rows > FOREST_MAX_SAMPLES || o->max_samples > FOREST_MAX_SAMPLES) {
         rn_error_set(err, RN_ERROR_INVALID, "forest: bad size or options");
         return false;
     }
     if (!(f->trees = rn_calloc(o->trees, sizeof *f->trees, err)))
         return false;
     f->n_trees = o->trees;
-    FitJob job = {f, X, d, target, rows, n_rows, o, seed};
+    FitJob job = {f, data, o, seed};
     if (!rn_pool_for(pool, o->trees, o->trees, fit_task, &job, err)) {
         rn_forest_free(f);
         return false;

@@ -19,7 +19,7 @@ typedef struct RnForestOptions {
     size_t max_samples;   /* bootstrap sample per tree (fewer rows: all) */
     unsigned max_depth;
     size_t min_leaf;      /* fewest samples in a leaf */
-    size_t max_features;  /* predictors tried per node; 0: a third of them */
+    size_t max_features;  /* predictors tried per node; 0: all (as missingpy) */
 } RnForestOptions;
 
 RnForestOptions rn_forest_options_default(void);
@@ -40,11 +40,28 @@ typedef struct RnForest {
     size_t n_trees;
 } RnForest;
 
-/* Predicts column `target` of X (n × d, row stride d, no NaN) from its other
- * columns, trained on the rows listed in rows[0..n_rows). */
-bool rn_forest_fit(RnForest *f, const double *X, size_t d, size_t target, const size_t *rows,
-                   size_t n_rows, const RnForestOptions *o, uint64_t seed, RnPool *pool,
-                   RnError **err);
+/* What a forest learns from: column `target` of X (row stride d, no NaN)
+ * predicted from its other columns, on the rows listed in rows[0..n_rows). */
+typedef struct RnForestData {
+    const double *X;
+    size_t d, target;
+    const size_t *rows;
+    size_t n_rows;
+} RnForestData;
+
+bool rn_forest_fit(RnForest *f, const RnForestData *data, const RnForestOptions *o,
+                   uint64_t seed, RnPool *pool, RnError **err);
+/* Grows tree t of the forest of seed (rn_forest_fit runs it for every t):
+ * CART on presorted predictors. rn_forest_grow_ref (forest_ref.c, tests
+ * only) is the plain version that sorts at every node; both draw the same
+ * random numbers and, where sums of the target are exact, grow the same
+ * tree. */
+bool rn_forest_grow(RnForestTree *tree, const RnForestData *data, const RnForestOptions *o,
+                    uint64_t seed, size_t t, RnError **err);
+bool rn_forest_grow_ref(RnForestTree *tree, const RnForestData *data,
+                        const RnForestOptions *o, uint64_t seed, size_t t, RnError **err);
+/* Predictors tried per node for d columns. */
+size_t rn_forest_mtry(const RnForestOptions *o, size_t d);
 double rn_forest_predict(const RnForest *f, const double *row);
 void rn_forest_free(RnForest *f);
 bool rn_forest_save(const RnForest *f, RnBuf *out, RnError **err);

@@ -125,8 +125,8 @@ static bool missforest_pass(const MissForest *mf, unsigned pass, RnForest *fores
     for (size_t t = 0; t < mf->n_targets; t++) {
         const Target *c = &mf->targets[t];
         uint64_t seed = rn_rng_stream_seed(mf->o->seed, (uint64_t)pass * mf->d + c->column);
-        if (!rn_forest_fit(&forests[t], mf->X, mf->d, c->column, c->observed, c->n_observed,
-                           &mf->o->forest, seed, mf->pool, err))
+        RnForestData data = {mf->X, mf->d, c->column, c->observed, c->n_observed};
+        if (!rn_forest_fit(&forests[t], &data, &mf->o->forest, seed, mf->pool, err))
             return false;
         for (size_t i = 0; i < c->n_missing; i++) {
             double *row = mf->X + c->missing[i] * mf->d;
