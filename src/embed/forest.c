@@ -25,7 +25,9 @@ size_t rn_forest_mtry(const RnForestOptions *o, size_t d)
  * The bootstrap sample is s slots (a row drawn twice is two slots). For
  * every predictor k, order[k·s ..] lists the slots by increasing value (ties
  * by slot); a node is a range [lo, hi) of every such list, and splitting it
- * partitions each list's range stably, so no node sorts. */
+ * partitions each list's range stably, so no node sorts. A predictor
+ * constant in a node stays so below it: it is neither scanned nor
+ * partitioned there (one-hot columns mostly are, a few splits down). */
 
 typedef struct Grower {
     const RnForestData *data;
@@ -37,6 +39,9 @@ typedef struct Grower {
     size_t *column;       /* predictor k → column of X */
     size_t *pick;         /* predictors, shuffled at every node */
     uint32_t *order;      /* p × s */
+    uint32_t *slots;      /* s: the slots by node, in bootstrap order within one */
+    uint8_t *live;        /* (max_depth + 1) × p: predictor not constant in the node
+                             at that depth (a constant one's order is not kept) */
     uint32_t *scratch;    /* s */
     uint8_t *left;        /* slot → goes left */
     RnForestTree *tree;
@@ -99,12 +104,14 @@ static bool push_node(Grower *g, RnForestNode node, size_t *at, RnError **err)
     return true;
 }
 
-/* Stable partition of every predictor's [lo, hi) by g->left; returns n_L. */
-static size_t partition(Grower *g, size_t lo, size_t hi)
+/* Stable partition by g->left of the range [lo, hi) of the slots and of
+ * every predictor live at the node. */
+static void partition(Grower *g, const uint8_t *live, size_t lo, size_t hi)
 {
-    size_t nl = 0;
-    for (size_t k = 0; k < g->p; k++) {
-        uint32_t *ord = g->order + k * g->s;
+    for (size_t k = 0; k <= g->p; k++) {
+        if (k < g->p && !live[k])
+            continue;
+        uint32_t *ord = k < g->p ? g->order + k * g->s : g->slots;
         size_t a = lo, b = 0;
         for (size_t i = lo; i < hi; i++) {
             if (g->left[ord[i]])
@@ -113,15 +120,23 @@ static size_t partition(Grower *g, size_t lo, size_t hi)
                 g->scratch[b++] = ord[i];
         }
         memcpy(ord + a, g->scratch, b * sizeof *ord);
-        nl = a - lo;
     }
-    return nl;
+}
+
+/* live[k] at the next depth: predictor k varies in [lo, hi). */
+static void mark_live(Grower *g, const uint8_t *live, uint8_t *next, size_t lo, size_t hi)
+{
+    for (size_t k = 0; k < g->p; k++) {
+        const uint32_t *ord = g->order + k * g->s;
+        next[k] = live[k] && value_of(g, k, ord[lo]) != value_of(g, k, ord[hi - 1]);
+    }
 }
 
 static bool grow(Grower *g, size_t lo, size_t hi, unsigned depth, RnError **err)
 {
     size_t n = hi - lo;
-    const uint32_t *slots = g->order; /* predictor 0's order: the node's slots */
+    const uint8_t *live = g->live + (size_t)depth * g->p;
+    const uint32_t *slots = g->slots;
     double total = 0, squares = 0;
     for (size_t i = lo; i < hi; i++) {
         total += g->y[slots[i]];
@@ -140,21 +155,27 @@ static bool grow(Grower *g, size_t lo, size_t hi, unsigned depth, RnError **err)
             size_t tmp = g->pick[k];
             g->pick[k] = g->pick[r];
             g->pick[r] = tmp;
-            best_split_on(g, g->pick[k], lo, hi, total, &best);
+            if (live[g->pick[k]])
+                best_split_on(g, g->pick[k], lo, hi, total, &best);
         }
         splittable = best.score > parent * (1 + 1e-12);
     }
     size_t at;
     if (!splittable)
         return push_node(g, (RnForestNode){.feature = -1, .value = mean}, &at, err);
+    size_t nl = 0;
     for (size_t i = lo; i < hi; i++)
-        g->left[slots[i]] = value_of(g, best.k, slots[i]) <= best.threshold;
-    size_t nl = partition(g, lo, hi);
+        nl += g->left[slots[i]] = value_of(g, best.k, slots[i]) <= best.threshold;
+    partition(g, live, lo, hi);
+    uint8_t *next = g->live + (size_t)(depth + 1) * g->p;
     if (!push_node(g, (RnForestNode){.feature = (int32_t)g->column[best.k],
-                                     .value = best.threshold}, &at, err) ||
-        !grow(g, lo, lo + nl, depth + 1, err))
+                                     .value = best.threshold}, &at, err))
+        return false;
+    mark_live(g, live, next, lo, lo + nl);
+    if (!grow(g, lo, lo + nl, depth + 1, err))
         return false;
     g->tree->nodes[at].right = (uint32_t)g->tree->n;
+    mark_live(g, live, next, lo + nl, hi);
     return grow(g, lo + nl, hi, depth + 1, err);
 }
 
@@ -171,17 +192,41 @@ static int keyed_cmp(const void *a, const void *b)
     return (u->slot > v->slot) - (u->slot < v->slot);
 }
 
+/* Predictor k takes only the values 0 and 1 in the sample (one-hot). */
+static bool is_binary(const Grower *g, size_t k)
+{
+    for (uint32_t i = 0; i < g->s; i++) {
+        double x = value_of(g, k, i);
+        if (x != 0 && x != 1)
+            return false;
+    }
+    return true;
+}
+
+/* Orders every predictor's slots and marks the root's live predictors. */
 static bool presort(Grower *g, RnError **err)
 {
     Keyed *keys = rn_calloc(g->s, sizeof *keys, err);
     if (!keys)
         return false;
     for (size_t k = 0; k < g->p; k++) {
-        for (size_t i = 0; i < g->s; i++)
-            keys[i] = (Keyed){value_of(g, k, (uint32_t)i), (uint32_t)i};
-        qsort(keys, g->s, sizeof *keys, keyed_cmp);
-        for (size_t i = 0; i < g->s; i++)
-            g->order[k * g->s + i] = keys[i].slot;
+        uint32_t *ord = g->order + k * g->s;
+        if (is_binary(g, k)) { /* slots in order: zeros, then ones */
+            size_t a = 0;
+            for (uint32_t i = 0; i < g->s; i++)
+                if (value_of(g, k, i) == 0)
+                    ord[a++] = i;
+            for (uint32_t i = 0; i < g->s; i++)
+                if (value_of(g, k, i) != 0)
+                    ord[a++] = i;
+        } else {
+            for (uint32_t i = 0; i < g->s; i++)
+                keys[i] = (Keyed){value_of(g, k, i), i};
+            qsort(keys, g->s, sizeof *keys, keyed_cmp);
+            for (size_t i = 0; i < g->s; i++)
+                ord[i] = keys[i].slot;
+        }
+        g->live[k] = value_of(g, k, ord[0]) != value_of(g, k, ord[g->s - 1]);
     }
     free(keys);
     return true;
@@ -194,6 +239,8 @@ static void grower_free(Grower *g)
     free(g->column);
     free(g->pick);
     free(g->order);
+    free(g->slots);
+    free(g->live);
     free(g->scratch);
     free(g->left);
 }
@@ -211,6 +258,8 @@ bool rn_forest_grow(RnForestTree *tree, const RnForestData *data, const RnForest
               (g.column = rn_calloc(g.p, sizeof *g.column, err)) &&
               (g.pick = rn_calloc(g.p, sizeof *g.pick, err)) &&
               (g.order = rn_calloc(g.p, g.s * sizeof *g.order, err)) &&
+              (g.slots = rn_calloc(g.s, sizeof *g.slots, err)) &&
+              (g.live = rn_calloc(o->max_depth + 1, g.p, err)) &&
               (g.scratch = rn_calloc(g.s, sizeof *g.scratch, err)) &&
               (g.left = rn_calloc(g.s, 1, err));
     for (size_t j = 0, k = 0; ok && j < data->d; j++)
@@ -222,6 +271,7 @@ bool rn_forest_grow(RnForestTree *tree, const RnForestData *data, const RnForest
     for (size_t i = 0; ok && i < g.s; i++) { /* bootstrap: with replacement */
         g.row[i] = data->rows[rn_rng_below(&g.rng, data->n_rows)];
         g.y[i] = data->X[g.row[i] * data->d + data->target];
+        g.slots[i] = (uint32_t)i;
     }
     ok = ok && presort(&g, err) && grow(&g, 0, g.s, 0, err);
     grower_free(&g);
