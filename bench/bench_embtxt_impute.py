@@ -11,13 +11,13 @@ rows imputed again as new rows by the stored forests); the peers are
 scikit-learn's SimpleImputer, KNNImputer and IterativeImputer with
 RandomForestRegressor / ExtraTreesRegressor (the usual MissForest stand-ins).
 
-  bench_embtxt_impute.py RAW.npy NAMES.txt TOOL [REPEATS [ROWS [TREES]]]"""
+  bench_embtxt_impute.py RAW.npy NAMES.txt TOOL [REPEATS [ROWS (0: all) [TREES]]]"""
 import numpy as np, os, resource, subprocess, sys, tempfile
 from sklearn.experimental import enable_iterative_imputer  # noqa
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 
-raw = np.load(sys.argv[1])[:int(sys.argv[5]) if len(sys.argv) > 5 else None]
+raw = np.load(sys.argv[1])[:int(sys.argv[5]) if len(sys.argv) > 5 and int(sys.argv[5]) > 0 else None]
 names_path = sys.argv[2]
 names = open(names_path).read().split('\n')[:-1]
 tool = sys.argv[3]

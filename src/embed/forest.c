@@ -11,7 +11,7 @@
 
 RnForestOptions rn_forest_options_default(void)
 {
-    return (RnForestOptions){.trees = 20, .max_samples = 2048, .max_depth = 16, .min_leaf = 3,
+    return (RnForestOptions){.trees = 10, .max_samples = 1024, .max_depth = 16, .min_leaf = 3,
                              .max_features = 0};
 }
 
@@ -36,6 +36,8 @@ typedef struct Grower {
     RnRng rng;
     size_t *row;          /* slot → row of X */
     double *y;            /* slot → target */
+    double *values;       /* p × s: predictor k of slot i at k·s + i (a gather of X,
+                             so that nodes read a column's few KB, not rows of X) */
     size_t *column;       /* predictor k → column of X */
     size_t *pick;         /* predictors, shuffled at every node */
     uint32_t *order;      /* p × s */
@@ -56,7 +58,7 @@ typedef struct Split {
 
 static double value_of(const Grower *g, size_t k, uint32_t slot)
 {
-    return g->data->X[g->row[slot] * g->data->d + g->column[k]];
+    return g->values[k * g->s + slot];
 }
 
 /* The best split of [lo, hi) on predictor k, if any beats best->score. */
@@ -238,6 +240,7 @@ static void grower_free(Grower *g)
     free(g->y);
     free(g->column);
     free(g->pick);
+    free(g->values);
     free(g->order);
     free(g->slots);
     free(g->live);
@@ -257,6 +260,7 @@ bool rn_forest_grow(RnForestTree *tree, const RnForestData *data, const RnForest
               (g.y = rn_calloc(g.s, sizeof *g.y, err)) &&
               (g.column = rn_calloc(g.p, sizeof *g.column, err)) &&
               (g.pick = rn_calloc(g.p, sizeof *g.pick, err)) &&
+              (g.values = rn_calloc(g.p, g.s * sizeof *g.values, err)) &&
               (g.order = rn_calloc(g.p, g.s * sizeof *g.order, err)) &&
               (g.slots = rn_calloc(g.s, sizeof *g.slots, err)) &&
               (g.live = rn_calloc(o->max_depth + 1, g.p, err)) &&
@@ -270,8 +274,11 @@ bool rn_forest_grow(RnForestTree *tree, const RnForestData *data, const RnForest
         }
     for (size_t i = 0; ok && i < g.s; i++) { /* bootstrap: with replacement */
         g.row[i] = data->rows[rn_rng_below(&g.rng, data->n_rows)];
-        g.y[i] = data->X[g.row[i] * data->d + data->target];
+        const double *x = data->X + g.row[i] * data->d;
+        g.y[i] = x[data->target];
         g.slots[i] = (uint32_t)i;
+        for (size_t k = 0; k < g.p; k++)
+            g.values[k * g.s + i] = x[g.column[k]];
     }
     ok = ok && presort(&g, err) && grow(&g, 0, g.s, 0, err);
     grower_free(&g);

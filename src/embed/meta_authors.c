@@ -289,7 +289,7 @@ const RnEmbedMethodOps rn_embed_meta_authors = {
     .name = "authors",
     .summary = "the authors' tag pipeline (drops, splits, age, one-hot, imputation, MinMax) "
                "reduced by PCA or the authors' autoencoder (options: reducer=pca|ae, "
-               "imputer=missforest|mean, trees=20, epochs=200)",
+               "imputer=missforest|mean, trees=10, epochs=200)",
     .fit = authors_fit,
     .transform = authors_transform,
     .save = authors_save,

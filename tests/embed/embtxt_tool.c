@@ -243,6 +243,7 @@ static int cmd_impute(int argc, char **argv)
     bool ok = rn_meta_impute_fit(&m, &o, X, n, d, numeric, &err) &&
               rn_npy_write(argv[4], &a, &err) && rn_meta_impute_apply(&m, Y, n, &err) &&
               rn_npy_write(applied, &b, &err);
+    fprintf(stderr, "%zu columns imputed by forests, %u passes kept\n", m.n_targets, m.passes);
     rn_meta_impute_free(&m);
     free(X);
     free(Y);
