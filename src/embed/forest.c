@@ -90,19 +90,19 @@ static void best_split_on(const Grower *g, size_t k, size_t lo, size_t hi, doubl
     }
 }
 
-static bool push_node(Grower *g, RnForestNode node, size_t *at, RnError **err)
+bool rn_forest_push(RnForestTree *tree, size_t *cap, RnForestNode node, size_t *at,
+                    RnError **err)
 {
-    RnForestTree *t = g->tree;
-    if (t->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 64;
-        RnForestNode *nodes = rn_realloc(t->nodes, cap * sizeof *nodes, err);
+    if (tree->n == *cap) {
+        size_t grown = *cap ? 2 * *cap : 64;
+        RnForestNode *nodes = rn_realloc(tree->nodes, grown * sizeof *nodes, err);
         if (!nodes)
             return false;
-        t->nodes = nodes;
-        g->cap = cap;
+        tree->nodes = nodes;
+        *cap = grown;
     }
-    *at = t->n;
-    t->nodes[t->n++] = node;
+    *at = tree->n;
+    tree->nodes[tree->n++] = node;
     return true;
 }
 
@@ -164,13 +164,13 @@ static bool grow(Grower *g, size_t lo, size_t hi, unsigned depth, RnError **err)
     }
     size_t at;
     if (!splittable)
-        return push_node(g, (RnForestNode){.feature = -1, .value = mean}, &at, err);
+        return rn_forest_push(g->tree, &g->cap, (RnForestNode){.feature = -1, .value = mean}, &at, err);
     size_t nl = 0;
     for (size_t i = lo; i < hi; i++)
         nl += g->left[slots[i]] = value_of(g, best.k, slots[i]) <= best.threshold;
     partition(g, live, lo, hi);
     uint8_t *next = g->live + (size_t)(depth + 1) * g->p;
-    if (!push_node(g, (RnForestNode){.feature = (int32_t)g->column[best.k],
+    if (!rn_forest_push(g->tree, &g->cap, (RnForestNode){.feature = (int32_t)g->column[best.k],
                                      .value = best.threshold}, &at, err))
         return false;
     mark_live(g, live, next, lo, lo + nl);

@@ -60,6 +60,9 @@ bool rn_forest_grow(RnForestTree *tree, const RnForestData *data, const RnForest
                     uint64_t seed, size_t t, RnError **err);
 bool rn_forest_grow_ref(RnForestTree *tree, const RnForestData *data,
                         const RnForestOptions *o, uint64_t seed, size_t t, RnError **err);
+/* Appends a node to a tree of capacity *cap (grown as needed); *at: its index. */
+bool rn_forest_push(RnForestTree *tree, size_t *cap, RnForestNode node, size_t *at,
+                    RnError **err);
 /* Predictors tried per node for d columns. */
 size_t rn_forest_mtry(const RnForestOptions *o, size_t d);
 double rn_forest_predict(const RnForest *f, const double *row);

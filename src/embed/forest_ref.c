@@ -74,22 +74,6 @@ static void best_split_on(Grower *g, const size_t *idx, size_t n, size_t j, doub
     }
 }
 
-static bool push_node(Grower *g, RnForestNode node, size_t *at, RnError **err)
-{
-    RnForestTree *t = g->tree;
-    if (t->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 64;
-        RnForestNode *nodes = rn_realloc(t->nodes, cap * sizeof *nodes, err);
-        if (!nodes)
-            return false;
-        t->nodes = nodes;
-        g->cap = cap;
-    }
-    *at = t->n;
-    t->nodes[t->n++] = node;
-    return true;
-}
-
 static bool grow(Grower *g, size_t *idx, size_t n, unsigned depth, RnError **err)
 {
     double total = 0, squares = 0;
@@ -118,7 +102,7 @@ static bool grow(Grower *g, size_t *idx, size_t n, unsigned depth, RnError **err
     }
     size_t at;
     if (!splittable)
-        return push_node(g, (RnForestNode){.feature = -1, .value = mean}, &at, err);
+        return rn_forest_push(g->tree, &g->cap, (RnForestNode){.feature = -1, .value = mean}, &at, err);
     size_t nl = 0;
     for (size_t i = 0; i < n; i++)
         if (g->X[idx[i] * g->d + best.feature] <= best.threshold) {
@@ -126,7 +110,7 @@ static bool grow(Grower *g, size_t *idx, size_t n, unsigned depth, RnError **err
             idx[nl++] = idx[i];
             idx[i] = tmp;
         }
-    if (!push_node(g, (RnForestNode){.feature = (int32_t)best.feature, .value = best.threshold},
+    if (!rn_forest_push(g->tree, &g->cap, (RnForestNode){.feature = (int32_t)best.feature, .value = best.threshold},
                    &at, err) ||
         !grow(g, idx, nl, depth + 1, err))
         return false;
