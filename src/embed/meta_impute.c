@@ -244,8 +244,10 @@ bool rn_meta_impute_fit(RnMetaImpute *m, const RnMetaImputeOptions *o, double *X
     ok = ok && (mf.pool = rn_pool_open(o->threads, err)) && missforest_fit(m, &mf, numeric, err);
     rn_pool_close(mf.pool);
     targets_free(mf.targets, mf.n_targets);
-    if (ok && m->passes == 0) /* nothing to impute by forests */
+    if (ok && (m->passes == 0 || m->n_targets == 0)) { /* nothing imputed by forests */
         m->n_targets = 0;
+        m->passes = 0;
+    }
     return ok;
 }
 
