@@ -252,6 +252,35 @@ static int cmd_impute(int argc, char **argv)
     return ok ? 0 : die(err);
 }
 
+/* metafit IN.txt N OPTIONS: the method `authors` (one thread, the given
+ * options) fitted on N items, the lines of IN repeated, and applied to them. */
+static int cmd_metafit(int argc, char **argv)
+{
+    if (argc != 5)
+        return die(NULL);
+    size_t n_lines, n = (size_t)atol(argv[3]);
+    char **lines = read_lines(argv[2], &n_lines);
+    if (!lines || n_lines == 0)
+        return die(NULL);
+    RnEmbedItem *items = calloc(n + 1, sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = (RnEmbedItem){.sop_uid = "", .modality = "", .region = "",
+                                 .elements_json = lines[i % n_lines]};
+    RnError *err = NULL;
+    RnEmbedParams params = {.threads = 1, .options = argv[4]};
+    RnEmbedModel *m = rn_embed_fit(RN_EMBED_META, "authors", items, n, &params, &err);
+    size_t k = m ? rn_embed_model_dim(m) : 0;
+    float *E = calloc(n * k + 1, sizeof *E);
+    bool ok = m && rn_embed_transform(m, items, n, E, &err);
+    if (ok)
+        printf("%zu items, %zu dimensions\n", n, k);
+    rn_embed_model_free(m);
+    free(E);
+    free(items);
+    free_lines(lines, n_lines);
+    return ok ? 0 : die(err);
+}
+
 static int cmd_d2v(int argc, char **argv)
 {
     if (argc != 10)
@@ -357,6 +386,8 @@ int main(int argc, char **argv)
         return cmd_d2v(argc, argv);
     if (argc > 1 && strcmp(argv[1], "embed") == 0)
         return cmd_embed(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "metafit") == 0)
+        return cmd_metafit(argc, argv);
     if (argc > 1 && strcmp(argv[1], "impute") == 0)
         return cmd_impute(argc, argv);
     if (argc > 1 && strcmp(argv[1], "meta") == 0)
