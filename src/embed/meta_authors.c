@@ -24,7 +24,7 @@ typedef struct Authors {
     int threads;
 } Authors;
 
-static const char *const authors_options[] = {"imputer", "reducer", "epochs", NULL};
+static const char *const authors_options[] = {"imputer", "trees", "reducer", "epochs", NULL};
 
 static void authors_free(void *state)
 {
@@ -43,12 +43,11 @@ static double *features(const RnMetaPipeline *pipe, const RnEmbedItem *items, si
 {
     size_t d = rn_meta_pipeline_features(pipe);
     double *X = rn_calloc(n ? n : 1, d * sizeof *X, err);
-    if (X && !rn_meta_pipeline_encode(pipe, items, n, X, err)) {
+    if (X && !(rn_meta_pipeline_encode(pipe, items, n, X, err) &&
+               rn_meta_pipeline_finish(pipe, X, n, err))) {
         free(X);
         return NULL;
     }
-    if (X)
-        rn_meta_pipeline_finish(pipe, X, n);
     return X;
 }
 
@@ -151,15 +150,28 @@ static bool fit_reducer(Authors *a, const double *X, size_t n, size_t d, size_t 
     return ok;
 }
 
-static bool read_imputer(const char *opt, RnMetaImputer *out, RnError **err)
+/* imputer=missforest|mean (default missforest, bench/RESULTS.md), trees=N. */
+static bool read_imputer(const char *opt, const RnEmbedParams *p, RnMetaImputeOptions *out,
+                         RnError **err)
 {
+    *out = rn_meta_impute_options_default();
+    out->kind = RN_META_IMPUTE_MISSFOREST;
+    out->seed = p ? p->seed : 0;
+    out->threads = p ? p->threads : 0;
     char *name = NULL;
-    if (!eb_option_str(opt, "imputer", &name, err))
+    uint64_t trees = out->forest.trees;
+    if (!eb_option_str(opt, "imputer", &name, err) ||
+        !eb_option_u64(opt, "trees", 1, 1000, &trees, err))
         return false;
-    *out = RN_META_IMPUTE_MEAN;
-    bool ok = !name || strcmp(name, "mean") == 0;
-    if (!ok)
-        rn_error_set(err, RN_ERROR_INVALID, "unknown imputer '%s' (known: mean)", name);
+    out->forest.trees = (unsigned)trees;
+    bool ok = true;
+    if (name && strcmp(name, "mean") == 0)
+        out->kind = RN_META_IMPUTE_MEAN;
+    else if (name && strcmp(name, "missforest") != 0) {
+        rn_error_set(err, RN_ERROR_INVALID, "unknown imputer '%s' (known: missforest, mean)",
+                     name);
+        ok = false;
+    }
     free(name);
     return ok;
 }
@@ -168,10 +180,10 @@ static void *authors_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParam
                          size_t *dim, RnError **err)
 {
     const char *opt = p ? p->options : NULL;
-    RnMetaImputer imputer;
+    RnMetaImputeOptions imputer;
     Reducer reducer;
     uint64_t epochs = rn_ae_options_default().max_epochs;
-    if (!eb_options_check(opt, authors_options, err) || !read_imputer(opt, &imputer, err) ||
+    if (!eb_options_check(opt, authors_options, err) || !read_imputer(opt, p, &imputer, err) ||
         !read_reducer(opt, &reducer, err) ||
         !eb_option_u64(opt, "epochs", 1, 100000, &epochs, err))
         return NULL;
@@ -182,7 +194,7 @@ static void *authors_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParam
     Authors *a = rn_calloc(1, sizeof *a, err);
     if (a)
         a->reducer = reducer;
-    if (!a || !(a->pipe = rn_meta_pipeline_fit(sample, n, imputer, err))) {
+    if (!a || !(a->pipe = rn_meta_pipeline_fit(sample, n, &imputer, err))) {
         authors_free(a);
         return NULL;
     }
@@ -277,7 +289,7 @@ const RnEmbedMethodOps rn_embed_meta_authors = {
     .name = "authors",
     .summary = "the authors' tag pipeline (drops, splits, age, one-hot, imputation, MinMax) "
                "reduced by PCA or the authors' autoencoder (options: reducer=pca|ae, "
-               "imputer=mean, epochs=200)",
+               "imputer=missforest|mean, trees=10, epochs=200)",
     .fit = authors_fit,
     .transform = authors_transform,
     .save = authors_save,

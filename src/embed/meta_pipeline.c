@@ -22,6 +22,7 @@ typedef struct Column {
     bool numeric;
     RnStrMap categories;  /* categoricals: lowercased values, byte order */
     size_t first;         /* index of its first feature */
+    size_t kw;            /* its keyword in the pipeline's keyword map */
 } Column;
 
 struct RnMetaPipeline {
@@ -32,14 +33,17 @@ struct RnMetaPipeline {
     char **names;         /* feature names */
     RnMetaImpute imputer;
     double *lo, *hi;      /* MinMax range per feature */
+    RnStrMap keywords;    /* the columns' keywords: a document's members are found
+                             in one pass over it, not one search per column */
 };
 
 /* ---- reading one item's elements ---------------------------------------- */
 
-/* The trimmed text of element `keyword`, or NULL when absent. */
-static const char *element_text(const RnJson *doc, const char *keyword, size_t *len)
+/* The trimmed text of an element (a member [VR, value] of the elements
+ * object; 0: absent), or NULL. */
+static const char *member_text(const RnJson *doc, RnJsonRef member, size_t *len)
 {
-    RnJsonRef v = rn_json_at(doc, rn_json_get(doc, rn_json_root(doc), keyword), 1);
+    RnJsonRef v = rn_json_at(doc, member, 1);
     const char *s = rn_json_str(doc, v, len);
     if (!s)
         return NULL;
@@ -132,11 +136,29 @@ static bool parse_number(const char *s, size_t n, double *out)
 
 /* The cell of column c for one item: text (after split), or an age in
  * years as text. *len 0 = empty. scratch holds the age text. */
-static const char *cell(const RnJson *doc, const Column *c, char *scratch, size_t scratch_n,
-                        size_t *len)
+/* Finds the members of doc named by keywords: member[k] for keyword k (the
+ * first of duplicates, 0 when absent). */
+static void index_doc(const RnJson *doc, const RnStrMap *keywords, RnJsonRef *member)
+{
+    memset(member, 0, keywords->n * sizeof *member);
+    RnJsonRef root = rn_json_root(doc);
+    size_t count = rn_json_count(doc, root);
+    for (size_t m = 0; m < count; m++) {
+        RnJsonRef mem = rn_json_at(doc, root, m);
+        size_t len;
+        const char *kw = rn_json_member_key(doc, mem, &len);
+        int64_t k = rn_strmap_find((RnStrMap *)keywords, kw, len, false, NULL);
+        if (k >= 0 && !member[k])
+            member[k] = mem;
+    }
+}
+
+/* Column c's value in a document whose members index_doc found. */
+static const char *cell(const RnJson *doc, const RnJsonRef *member, const Column *c,
+                        char *scratch, size_t scratch_n, size_t *len)
 {
     size_t n;
-    const char *s = element_text(doc, c->keyword, &n);
+    const char *s = member_text(doc, member[c->kw], &n);
     if (!s) {
         *len = 0;
         return "";
@@ -237,7 +259,7 @@ static bool base_columns(const RnMetaRules *rules, RnJson *const *docs, size_t n
                 }
             }
             size_t len;
-            const char *v = ok ? element_text(docs[i], kw, &len) : NULL;
+            const char *v = ok ? member_text(docs[i], mem, &len) : NULL;
             if (ok && v)
                 ok = stats_add(&st[id], v, len, err);
         }
@@ -325,48 +347,93 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Step 4–5 for one candidate: statistics over the sample, keep or drop,
- * numeric or categorical with its sorted categories. */
-static bool judge_column(Column *col, RnJson *const *docs, size_t n, bool *keep, RnError **err)
+/* Step 4–5 for one candidate: statistics over the sample, then keep or
+ * drop, numeric or categorical with its sorted categories. */
+typedef struct Judge {
+    ColStats st;
+    RnStrMap lower;       /* lowercased values, up to one past the limit */
+    bool empty_seen;
+} Judge;
+
+static bool judge_add(Judge *j, const char *v, size_t len, RnBuf *buf, RnError **err)
 {
-    ColStats st = {.all_numeric = true};
-    RnStrMap lower = RN_STRMAP_INIT;
+    if (!stats_add(&j->st, v, len, err))
+        return false;
+    if (len == 0) {
+        j->empty_seen = true;
+        return true;
+    }
+    if (j->lower.n > RN_META_MAX_CATEGORIES)
+        return true;
+    buf->len = 0;
+    return lowercase(v, len, buf, err) &&
+           rn_strmap_find(&j->lower, (const char *)buf->data, buf->len, true, err) >= 0;
+}
+
+static bool judge_finish(Column *col, const Judge *j, size_t n, bool *keep, RnError **err)
+{
+    col->numeric = j->st.all_numeric;
+    *keep = j->st.values.n >= 2 && (double)j->st.filled >= RN_META_MIN_FILL * (double)n &&
+            (col->numeric || j->st.values.n <= RN_META_MAX_CATEGORIES);
+    if (!*keep || col->numeric)
+        return true;
+    size_t k = j->lower.n + (j->empty_seen ? 1 : 0);
+    const char **cats = rn_calloc(k, sizeof *cats, err);
+    bool ok = cats != NULL;
+    for (size_t i = 0; ok && i < j->lower.n; i++)
+        cats[i] = rn_strmap_key(&j->lower, i);
+    if (ok && j->empty_seen)
+        cats[j->lower.n] = "";
+    if (ok)
+        qsort(cats, k, sizeof *cats, cmp_str);
+    for (size_t i = 0; ok && i < k; i++)
+        ok = rn_strmap_find(&col->categories, cats[i], strlen(cats[i]), true, err) >= 0;
+    free(cats);
+    return ok;
+}
+
+/* Judges every candidate in one pass over the documents; keep[c] set. */
+static bool judge_columns(const RnMetaPipeline *p, Column *cand, size_t n_cand,
+                          RnJson *const *docs, size_t n, bool *keep, RnError **err)
+{
+    Judge *judges = rn_calloc(n_cand ? n_cand : 1, sizeof *judges, err);
+    RnJsonRef *member = judges ? rn_calloc(p->keywords.n + 1, sizeof *member, err) : NULL;
     RnBuf buf = RN_BUF_INIT;
     char scratch[64];
-    bool ok = true, empty_seen = false;
+    bool ok = member != NULL;
+    for (size_t c = 0; ok && c < n_cand; c++)
+        judges[c].st.all_numeric = true;
     for (size_t i = 0; ok && i < n; i++) {
-        size_t len;
-        const char *v = cell(docs[i], col, scratch, sizeof scratch, &len);
-        ok = stats_add(&st, v, len, err);
-        if (len == 0)
-            empty_seen = true;
-        else if (ok && lower.n <= RN_META_MAX_CATEGORIES) {
-            buf.len = 0;
-            ok = lowercase(v, len, &buf, err) &&
-                 rn_strmap_find(&lower, (const char *)buf.data, buf.len, true, err) >= 0;
+        index_doc(docs[i], &p->keywords, member);
+        for (size_t c = 0; ok && c < n_cand; c++) {
+            size_t len;
+            const char *v = cell(docs[i], member, &cand[c], scratch, sizeof scratch, &len);
+            ok = judge_add(&judges[c], v, len, &buf, err);
         }
     }
-    col->numeric = st.all_numeric;
-    *keep = ok && st.values.n >= 2 && (double)st.filled >= RN_META_MIN_FILL * (double)n &&
-            (col->numeric || st.values.n <= RN_META_MAX_CATEGORIES);
-    if (ok && *keep && !col->numeric) {
-        size_t k = lower.n + (empty_seen ? 1 : 0);
-        const char **cats = rn_calloc(k, sizeof *cats, err);
-        ok = cats != NULL;
-        for (size_t j = 0; ok && j < lower.n; j++)
-            cats[j] = rn_strmap_key(&lower, j);
-        if (ok && empty_seen)
-            cats[lower.n] = "";
-        if (ok)
-            qsort(cats, k, sizeof *cats, cmp_str);
-        for (size_t j = 0; ok && j < k; j++)
-            ok = rn_strmap_find(&col->categories, cats[j], strlen(cats[j]), true, err) >= 0;
-        free(cats);
+    for (size_t c = 0; ok && c < n_cand; c++)
+        ok = judge_finish(&cand[c], &judges[c], n, &keep[c], err);
+    for (size_t c = 0; judges && c < n_cand; c++) {
+        rn_strmap_free(&judges[c].st.values);
+        rn_strmap_free(&judges[c].lower);
     }
-    rn_strmap_free(&st.values);
-    rn_strmap_free(&lower);
+    free(judges);
+    free(member);
     rn_buf_free(&buf);
     return ok;
+}
+
+/* Fills p->keywords with the columns' keywords and each column's kw. */
+static bool index_keywords(RnMetaPipeline *p, Column *cols, size_t n_cols, RnError **err)
+{
+    for (size_t c = 0; c < n_cols; c++) {
+        int64_t k = rn_strmap_find(&p->keywords, cols[c].keyword, strlen(cols[c].keyword), true,
+                                   err);
+        if (k < 0)
+            return false;
+        cols[c].kw = (size_t)k;
+    }
+    return true;
 }
 
 static bool name_features(RnMetaPipeline *p, RnError **err)
@@ -408,14 +475,17 @@ static bool choose_columns(RnMetaPipeline *p, RnJson *const *docs, size_t n, RnE
     if (ok)
         qsort(cand, n_cand, sizeof *cand, cmp_column);
     p->cols = cand;
+    /* the candidates' keywords index the kept columns too */
+    bool *keep = ok ? rn_calloc(n_cand ? n_cand : 1, sizeof *keep, err) : NULL;
+    ok = keep && index_keywords(p, cand, n_cand, err) &&
+         judge_columns(p, cand, n_cand, docs, n, keep, err);
     for (size_t c = 0; ok && c < n_cand; c++) {
-        bool keep;
-        ok = judge_column(&cand[c], docs, n, &keep, err);
-        if (ok && keep)
+        if (keep[c])
             cand[p->n_cols++] = cand[c];
         else
             column_free(&cand[c]);
     }
+    free(keep);
     if (!ok) {
         for (size_t c = p->n_cols; c < n_cand; c++)
             if (cand[c].name || cand[c].keyword)
@@ -426,15 +496,17 @@ static bool choose_columns(RnMetaPipeline *p, RnJson *const *docs, size_t n, RnE
 
 /* ---- encoding --------------------------------------------------------------- */
 
+/* member: scratch of p->keywords.n refs. */
 static bool encode_doc(const RnMetaPipeline *p, const RnJson *doc, double *row, RnBuf *buf,
-                       RnError **err)
+                       RnJsonRef *member, RnError **err)
 {
     char scratch[64];
     memset(row, 0, p->d * sizeof *row);
+    index_doc(doc, &p->keywords, member);
     for (size_t c = 0; c < p->n_cols; c++) {
         const Column *col = &p->cols[c];
         size_t len;
-        const char *v = cell(doc, col, scratch, sizeof scratch, &len);
+        const char *v = cell(doc, member, col, scratch, sizeof scratch, &len);
         if (col->numeric) {
             double x;
             row[col->first] = parse_number(v, len, &x) ? x : NAN;
@@ -455,26 +527,30 @@ bool rn_meta_pipeline_encode(const RnMetaPipeline *p, const RnEmbedItem *items, 
                              double *out, RnError **err)
 {
     RnBuf buf = RN_BUF_INIT;
-    bool ok = true;
+    RnJsonRef *member = rn_calloc(p->keywords.n + 1, sizeof *member, err);
+    bool ok = member != NULL;
     for (size_t i = 0; ok && i < n; i++) {
         const char *s = items[i].elements_json ? items[i].elements_json : "{}";
         RnJson *doc = rn_json_parse(s, strlen(s), err);
-        ok = doc && encode_doc(p, doc, out + i * p->d, &buf, err);
+        ok = doc && encode_doc(p, doc, out + i * p->d, &buf, member, err);
         rn_json_free(doc);
     }
+    free(member);
     rn_buf_free(&buf);
     return ok;
 }
 
-void rn_meta_pipeline_finish(const RnMetaPipeline *p, double *rows, size_t n)
+bool rn_meta_pipeline_finish(const RnMetaPipeline *p, double *rows, size_t n, RnError **err)
 {
-    rn_meta_impute_apply(&p->imputer, rows, n);
+    if (!rn_meta_impute_apply(&p->imputer, rows, n, err))
+        return false;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p->d; j++) {
             double range = p->hi[j] - p->lo[j];
             double x = range > 0 ? (rows[i * p->d + j] - p->lo[j]) / range : 0.0;
             rows[i * p->d + j] = x < 0 ? 0 : x > 1 ? 1 : x;
         }
+    return true;
 }
 
 /* ---- fit, accessors, payload ------------------------------------------------- */
@@ -491,6 +567,7 @@ void rn_meta_pipeline_free(RnMetaPipeline *p)
         free(p->names[j]);
     free(p->names);
     rn_meta_impute_free(&p->imputer);
+    rn_strmap_free(&p->keywords);
     free(p->lo);
     free(p->hi);
     free(p);
@@ -520,7 +597,7 @@ static bool fit_scaler(RnMetaPipeline *p, const double *X, size_t n, RnError **e
 }
 
 RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
-                                     RnMetaImputer imputer, RnError **err)
+                                     const RnMetaImputeOptions *imputer, RnError **err)
 {
     RnMetaPipeline *p = rn_calloc(1, sizeof *p, err);
     if (!p)
@@ -536,8 +613,11 @@ RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
     }
     ok = ok && (X = rn_calloc(n, p->d * sizeof *X, err));
     RnBuf buf = RN_BUF_INIT;
+    RnJsonRef *member = ok ? rn_calloc(p->keywords.n + 1, sizeof *member, err) : NULL;
+    ok = ok && member;
     for (size_t i = 0; ok && i < n; i++)
-        ok = encode_doc(p, docs[i], X + i * p->d, &buf, err);
+        ok = encode_doc(p, docs[i], X + i * p->d, &buf, member, err);
+    free(member);
     rn_buf_free(&buf);
     if (ok) {
         bool *numeric = rn_calloc(p->d, sizeof *numeric, err);
@@ -630,7 +710,8 @@ RnMetaPipeline *rn_meta_pipeline_load(EbReader *r, RnError **err)
         p->n_cols++;
         ok = load_column(&p->cols[c], r, err);
     }
-    ok = ok && name_features(p, err) && (p->lo = rn_calloc(p->d, sizeof *p->lo, err)) &&
+    ok = ok && index_keywords(p, p->cols, p->n_cols, err) && name_features(p, err) &&
+         (p->lo = rn_calloc(p->d, sizeof *p->lo, err)) &&
          (p->hi = rn_calloc(p->d, sizeof *p->hi, err));
     for (size_t j = 0; ok && j < p->d; j++) {
         float lo, hi;

@@ -29,7 +29,7 @@
 typedef struct RnMetaPipeline RnMetaPipeline;
 
 RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
-                                     RnMetaImputer imputer, RnError **err);
+                                     const RnMetaImputeOptions *imputer, RnError **err);
 size_t rn_meta_pipeline_features(const RnMetaPipeline *p);
 /* Name of feature j: "Keyword", "Keyword[i]" or "Keyword=category". */
 const char *rn_meta_pipeline_feature_name(const RnMetaPipeline *p, size_t j);
@@ -37,7 +37,7 @@ const char *rn_meta_pipeline_feature_name(const RnMetaPipeline *p, size_t j);
 bool rn_meta_pipeline_encode(const RnMetaPipeline *p, const RnEmbedItem *items, size_t n,
                              double *out, RnError **err);
 /* Step 6 in place on encoded rows. */
-void rn_meta_pipeline_finish(const RnMetaPipeline *p, double *rows, size_t n);
+bool rn_meta_pipeline_finish(const RnMetaPipeline *p, double *rows, size_t n, RnError **err);
 bool rn_meta_pipeline_save(const RnMetaPipeline *p, RnBuf *out, RnError **err);
 RnMetaPipeline *rn_meta_pipeline_load(EbReader *r, RnError **err);
 void rn_meta_pipeline_free(RnMetaPipeline *p);

@@ -21,7 +21,7 @@ typedef struct TextD2v {
 } TextD2v;
 
 static const char *const d2v_options[] = {
-    "fold", "stem", "negation", "epochs", "negative", "min_count", "sample", NULL,
+    RN_TEXT_OPTION_KEYS, "epochs", "negative", "min_count", "sample", NULL,
 };
 
 static void d2v_free(void *state)
@@ -33,49 +33,12 @@ static void d2v_free(void *state)
     free(t);
 }
 
-/* Normalised reports; NULL for items without report or tokens. */
-static char **normalise(const RnTextOptions *o, const RnEmbedItem *items, size_t n,
-                        RnError **err)
-{
-    RnTextNorm *tn = rn_text_norm_new(o, err);
-    char **docs = tn ? rn_calloc(n ? n : 1, sizeof *docs, err) : NULL;
-    bool ok = docs != NULL;
-    for (size_t i = 0; ok && i < n; i++) {
-        if (!items[i].report)
-            continue;
-        RnBuf b = RN_BUF_INIT;
-        ok = rn_text_normalize(tn, items[i].report, strlen(items[i].report), &b, NULL, err);
-        if (ok && b.len)
-            docs[i] = (char *)b.data;
-        else
-            rn_buf_free(&b);
-    }
-    rn_text_norm_free(tn);
-    if (!ok && docs) {
-        for (size_t i = 0; i < n; i++)
-            free(docs[i]);
-        free(docs);
-        return NULL;
-    }
-    return docs;
-}
-
-static void free_docs(char **docs, size_t n)
-{
-    for (size_t i = 0; docs && i < n; i++)
-        free(docs[i]);
-    free(docs);
-}
-
 static bool read_options(const char *opt, RnTextOptions *text, RnD2vOptions *d,
                          RnError **err)
 {
-    *text = rn_text_options_default();
     uint64_t epochs = d->epochs, negative = d->negative, min_count = d->min_count;
     bool ok = eb_options_check(opt, d2v_options, err) &&
-              eb_option_bool(opt, "fold", &text->fold_diacritics, err) &&
-              eb_option_bool(opt, "stem", &text->stem, err) &&
-              eb_option_bool(opt, "negation", &text->mark_negation, err) &&
+              rn_text_options_read(opt, text, err) &&
               eb_option_u64(opt, "epochs", 1, 1000, &epochs, err) &&
               eb_option_u64(opt, "negative", 1, 100, &negative, err) &&
               eb_option_u64(opt, "min_count", 1, UINT32_MAX, &min_count, err) &&
@@ -104,7 +67,7 @@ static void *d2v_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
     o.dim = want - 1;
     o.seed = p ? p->seed : 0;
     t->threads = p ? p->threads : 0;
-    char **docs = normalise(&t->text, sample, n, err);
+    char **docs = rn_text_items(rn_text_item_report, &t->text, sample, n, err);
     const char **present = docs ? rn_calloc(n ? n : 1, sizeof *present, err) : NULL;
     size_t k = 0;
     for (size_t i = 0; present && i < n; i++)
@@ -112,7 +75,7 @@ static void *d2v_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
             present[k++] = docs[i];
     t->model = present ? rn_d2v_train(present, k, &o, NULL, err) : NULL;
     free(present);
-    free_docs(docs, n);
+    rn_text_items_free(docs, n);
     if (!t->model) {
         d2v_free(t);
         return NULL;
@@ -126,7 +89,7 @@ static bool d2v_transform(const void *state, const RnEmbedItem *items, size_t n,
 {
     const TextD2v *t = state;
     size_t vd = rn_d2v_dim(t->model), d = vd + 1;
-    char **docs = normalise(&t->text, items, n, err);
+    char **docs = rn_text_items(rn_text_item_report, &t->text, items, n, err);
     if (!docs)
         return false;
     /* distinct texts of the batch: an exam's images share one report */
@@ -158,7 +121,7 @@ static bool d2v_transform(const void *state, const RnEmbedItem *items, size_t n,
     free(texts);
     free(slot);
     rn_strmap_free(&uniq);
-    free_docs(docs, n);
+    rn_text_items_free(docs, n);
     return ok;
 }
 

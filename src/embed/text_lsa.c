@@ -18,7 +18,7 @@ struct RnTextLsa {
 };
 
 static const char *const known_options[] = {
-    "fold", "stem", "negation", "words", "char_min", "char_max", "min_df", "max_features",
+    RN_TEXT_OPTION_KEYS, "words", "char_min", "char_max", "min_df", "max_features",
     "iters", NULL,
 };
 
@@ -30,15 +30,12 @@ typedef struct LsaSettings {
 
 static bool read_settings(const char *opt, LsaSettings *s, RnError **err)
 {
-    s->text = rn_text_options_default();
     /* word unigrams + bigrams and char_wb 3–5-grams: the char block keeps
      * typos and inflections close without a hand-made word list */
     uint64_t words = 2, cmin = 3, cmax = 5, min_df = 2, max_feat = 20000;
     s->iters = 5;
     bool ok = eb_options_check(opt, known_options, err) &&
-              eb_option_bool(opt, "fold", &s->text.fold_diacritics, err) &&
-              eb_option_bool(opt, "stem", &s->text.stem, err) &&
-              eb_option_bool(opt, "negation", &s->text.mark_negation, err) &&
+              rn_text_options_read(opt, &s->text, err) &&
               eb_option_u64(opt, "words", 0, 4, &words, err) &&
               eb_option_u64(opt, "char_min", 0, 8, &cmin, err) &&
               eb_option_u64(opt, "char_max", 0, 8, &cmax, err) &&
@@ -52,38 +49,6 @@ static bool read_settings(const char *opt, LsaSettings *s, RnError **err)
     s->tfidf = (RnTfidfOptions){words ? 1 : 0, (int)words, (int)cmin, (int)cmax,
                                 (uint32_t)min_df, (uint32_t)max_feat, true};
     return true;
-}
-
-/* Normalised text of every item; NULL entries for items without tokens. */
-static char **item_texts(RnItemTextFn text, const RnTextOptions *o, const RnEmbedItem *items,
-                         size_t n, RnError **err)
-{
-    RnTextNorm *tn = rn_text_norm_new(o, err);
-    char **docs = tn ? rn_calloc(n ? n : 1, sizeof *docs, err) : NULL;
-    bool ok = docs != NULL;
-    for (size_t i = 0; ok && i < n; i++) {
-        RnBuf b = RN_BUF_INIT;
-        ok = text(&items[i], tn, &b, err);
-        if (ok && b.len)
-            docs[i] = (char *)b.data;
-        else
-            rn_buf_free(&b);
-    }
-    rn_text_norm_free(tn);
-    if (!ok && docs) {
-        for (size_t i = 0; i < n; i++)
-            free(docs[i]);
-        free(docs);
-        docs = NULL;
-    }
-    return docs;
-}
-
-static void free_texts(char **docs, size_t n)
-{
-    for (size_t i = 0; docs && i < n; i++)
-        free(docs[i]);
-    free(docs);
 }
 
 void rn_text_lsa_free(RnTextLsa *m)
@@ -137,7 +102,7 @@ RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t 
         return NULL;
     }
     RnTextLsa *m = rn_calloc(1, sizeof *m, err);
-    char **docs = m ? item_texts(text, &s.text, sample, n, err) : NULL;
+    char **docs = m ? rn_text_items(text, &s.text, sample, n, err) : NULL;
     if (!docs) {
         free(m);
         return NULL;
@@ -156,7 +121,7 @@ RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t 
                             p ? p->threads : 0, err);
     }
     free(present);
-    free_texts(docs, n);
+    rn_text_items_free(docs, n);
     if (!ok) {
         rn_text_lsa_free(m);
         return NULL;
@@ -168,7 +133,7 @@ RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t 
 bool rn_text_lsa_transform(const RnTextLsa *m, RnItemTextFn text, const RnEmbedItem *items,
                            size_t n, float *out, RnError **err)
 {
-    char **docs = item_texts(text, &m->text, items, n, err);
+    char **docs = rn_text_items(text, &m->text, items, n, err);
     if (!docs)
         return false;
     RnCsr X;
@@ -191,7 +156,7 @@ bool rn_text_lsa_transform(const RnTextLsa *m, RnItemTextFn text, const RnEmbedI
     }
     free(acc);
     rn_csr_free(&X); /* zeroed by rn_tfidf_transform even when it fails */
-    free_texts(docs, n);
+    rn_text_items_free(docs, n);
     return ok;
 }
 

@@ -10,10 +10,6 @@
 #include "embed/tfidf.h"
 #include "radnet/embed.h"
 
-/* Appends the normalised text of an item to out (nothing when it has none). */
-typedef bool (*RnItemTextFn)(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out,
-                             RnError **err);
-
 typedef struct RnTextLsa RnTextLsa;
 
 /* Options (p->options): fold, stem, negation (on/off), words (max word

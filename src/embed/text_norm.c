@@ -1,6 +1,8 @@
 /* Text normalisation: see text_norm.h. */
 #include "embed/text_norm.h"
 
+#include "embed/embed_internal.h"
+
 #include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,50 @@ bool rn_text_options_get(EbReader *r, RnTextOptions *o, RnError **err)
     }
     *o = (RnTextOptions){v[0] != 0, v[1] != 0, v[2] != 0, (int)v[3]};
     return true;
+}
+
+bool rn_text_options_read(const char *options, RnTextOptions *o, RnError **err)
+{
+    *o = rn_text_options_default();
+    return eb_option_bool(options, "fold", &o->fold_diacritics, err) &&
+           eb_option_bool(options, "stem", &o->stem, err) &&
+           eb_option_bool(options, "negation", &o->mark_negation, err);
+}
+
+bool rn_text_item_report(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err)
+{
+    if (!item->report)
+        return true;
+    return rn_text_normalize(tn, item->report, strlen(item->report), out, NULL, err);
+}
+
+void rn_text_items_free(char **docs, size_t n)
+{
+    for (size_t i = 0; docs && i < n; i++)
+        free(docs[i]);
+    free(docs);
+}
+
+char **rn_text_items(RnItemTextFn text, const RnTextOptions *o, const RnEmbedItem *items,
+                     size_t n, RnError **err)
+{
+    RnTextNorm *tn = rn_text_norm_new(o, err);
+    char **docs = tn ? rn_calloc(n ? n : 1, sizeof *docs, err) : NULL;
+    bool ok = docs != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        RnBuf b = RN_BUF_INIT;
+        ok = text(&items[i], tn, &b, err);
+        if (ok && b.len)
+            docs[i] = (char *)b.data;
+        else
+            rn_buf_free(&b);
+    }
+    rn_text_norm_free(tn);
+    if (!ok) {
+        rn_text_items_free(docs, n);
+        docs = NULL;
+    }
+    return docs;
 }
 
 RnTextNorm *rn_text_norm_new(const RnTextOptions *opt, RnError **err)

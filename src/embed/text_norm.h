@@ -14,6 +14,7 @@
 
 #include "embed/blob.h"
 #include "radnet/core.h"
+#include "radnet/embed.h"
 
 typedef struct RnTextOptions {
     bool fold_diacritics;
@@ -30,6 +31,12 @@ RnTextOptions rn_text_options_default(void);
 bool rn_text_options_put(const RnTextOptions *o, RnBuf *out, RnError **err);
 bool rn_text_options_get(EbReader *r, RnTextOptions *o, RnError **err);
 
+/* The method option keys of the normalisation (on/off each), for a method's
+ * list of known options, and their reader: the defaults, then fold, stem
+ * and negation from "key=value,..." options. */
+#define RN_TEXT_OPTION_KEYS "fold", "stem", "negation"
+bool rn_text_options_read(const char *options, RnTextOptions *o, RnError **err);
+
 /* Not thread-safe (the stemmer keeps state): one per thread. */
 typedef struct RnTextNorm RnTextNorm;
 
@@ -42,5 +49,16 @@ void rn_text_norm_free(RnTextNorm *tn);
  * *tokens (may be NULL) receives the number of tokens appended. */
 bool rn_text_normalize(RnTextNorm *tn, const char *text, size_t n, RnBuf *out,
                        size_t *tokens, RnError **err);
+
+/* Appends the normalised text of an item to out (nothing when it has none). */
+typedef bool (*RnItemTextFn)(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out,
+                             RnError **err);
+/* The item's report (the report-text methods' text). */
+bool rn_text_item_report(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err);
+/* The normalised text of every item, NULL for items without a token;
+ * free with rn_text_items_free. */
+char **rn_text_items(RnItemTextFn text, const RnTextOptions *o, const RnEmbedItem *items,
+                     size_t n, RnError **err);
+void rn_text_items_free(char **docs, size_t n);
 
 #endif

@@ -4,28 +4,20 @@
 #include "embed/embed_internal.h"
 #include "embed/text_lsa.h"
 
-#include <string.h>
 
 /* Default output: 63 LSA components + the no-report indicator. */
 #define TFIDF_DEFAULT_DIM 64
 
-static bool report_text(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err)
-{
-    if (!item->report)
-        return true;
-    return rn_text_normalize(tn, item->report, strlen(item->report), out, NULL, err);
-}
-
 static void *tfidf_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p,
                        size_t *dim, RnError **err)
 {
-    return rn_text_lsa_fit(report_text, sample, n, p, TFIDF_DEFAULT_DIM, dim, err);
+    return rn_text_lsa_fit(rn_text_item_report, sample, n, p, TFIDF_DEFAULT_DIM, dim, err);
 }
 
 static bool tfidf_transform(const void *state, const RnEmbedItem *items, size_t n, float *out,
                             RnError **err)
 {
-    return rn_text_lsa_transform(state, report_text, items, n, out, err);
+    return rn_text_lsa_transform(state, rn_text_item_report, items, n, out, err);
 }
 
 static bool tfidf_save(const void *state, RnBuf *out, RnError **err)

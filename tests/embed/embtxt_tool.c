@@ -174,7 +174,8 @@ static int cmd_meta(int argc, char **argv)
         items[i] = (RnEmbedItem){.sop_uid = "", .modality = "", .region = "",
                                  .elements_json = lines[i]};
     RnError *err = NULL;
-    RnMetaPipeline *p = rn_meta_pipeline_fit(items, n, RN_META_IMPUTE_MEAN, &err);
+    RnMetaImputeOptions mean = rn_meta_impute_options_default();
+    RnMetaPipeline *p = rn_meta_pipeline_fit(items, n, &mean, &err);
     if (!p)
         return die(err);
     size_t d = rn_meta_pipeline_features(p);
@@ -187,9 +188,10 @@ static int cmd_meta(int argc, char **argv)
     double *X = calloc(n * d + 1, sizeof *X);
     bool ok = rn_meta_pipeline_encode(p, items, n, X, &err) &&
               write_f64(argv[3], "raw.npy", X, n, d);
-    rn_meta_pipeline_finish(p, X, n);
-    ok = ok && write_f64(argv[3], "scaled.npy", X, n, d);
-    RnEmbedModel *m = ok ? rn_embed_fit(RN_EMBED_META, "authors", items, n, NULL, &err) : NULL;
+    ok = ok && rn_meta_pipeline_finish(p, X, n, &err) &&
+         write_f64(argv[3], "scaled.npy", X, n, d);
+    RnEmbedParams params = {.threads = 1, .options = "imputer=mean"};
+    RnEmbedModel *m = ok ? rn_embed_fit(RN_EMBED_META, "authors", items, n, &params, &err) : NULL;
     size_t k = m ? rn_embed_model_dim(m) : 0;
     float *E = calloc(n * k + 1, sizeof *E);
     double *E64 = calloc(n * k + 1, sizeof *E64);
@@ -204,6 +206,78 @@ static int cmd_meta(int argc, char **argv)
     free(E64);
     free(items);
     free_lines(lines, n);
+    return ok ? 0 : die(err);
+}
+
+/* impute IN.npy NAMES.txt OUT.npy mean|missforest TREES THREADS SEED: fits the
+ * imputer on IN (NaN = missing; features named without '=' are numeric) and
+ * writes the imputed matrix; OUT.npy.applied gets IN imputed by the fitted
+ * model as new rows. */
+static int cmd_impute(int argc, char **argv)
+{
+    if (argc != 9)
+        return die(NULL);
+    RnError *err = NULL;
+    double *X, *Y;
+    size_t n, d, n_names;
+    if (!rn_npy_read_matrix_f64(argv[2], &X, &n, &d, &err))
+        return die(err);
+    char **names = read_lines(argv[3], &n_names);
+    if (!names || n_names != d)
+        return die(NULL);
+    bool *numeric = calloc(d + 1, sizeof *numeric);
+    for (size_t j = 0; j < d; j++)
+        numeric[j] = strchr(names[j], '=') == NULL;
+    RnMetaImputeOptions o = rn_meta_impute_options_default();
+    o.kind = strcmp(argv[5], "missforest") == 0 ? RN_META_IMPUTE_MISSFOREST : RN_META_IMPUTE_MEAN;
+    o.forest.trees = (unsigned)atoi(argv[6]);
+    o.threads = atoi(argv[7]);
+    o.seed = (uint64_t)atoll(argv[8]);
+    Y = malloc((n * d + 1) * sizeof *Y);
+    memcpy(Y, X, n * d * sizeof *Y);
+    RnMetaImpute m = {0};
+    char applied[4096];
+    snprintf(applied, sizeof applied, "%s.applied", argv[4]);
+    RnArray a = {.dtype = RN_DTYPE_F64, .ndim = 2, .shape = {n, d}, .data = X};
+    RnArray b = {.dtype = RN_DTYPE_F64, .ndim = 2, .shape = {n, d}, .data = Y};
+    bool ok = rn_meta_impute_fit(&m, &o, X, n, d, numeric, &err) &&
+              rn_npy_write(argv[4], &a, &err) && rn_meta_impute_apply(&m, Y, n, &err) &&
+              rn_npy_write(applied, &b, &err);
+    fprintf(stderr, "%zu columns imputed by forests, %u passes kept\n", m.n_targets, m.passes);
+    rn_meta_impute_free(&m);
+    free(X);
+    free(Y);
+    free(numeric);
+    free_lines(names, n_names);
+    return ok ? 0 : die(err);
+}
+
+/* metafit IN.txt N OPTIONS: the method `authors` (one thread, the given
+ * options) fitted on N items, the lines of IN repeated, and applied to them. */
+static int cmd_metafit(int argc, char **argv)
+{
+    if (argc != 5)
+        return die(NULL);
+    size_t n_lines, n = (size_t)atol(argv[3]);
+    char **lines = read_lines(argv[2], &n_lines);
+    if (!lines || n_lines == 0)
+        return die(NULL);
+    RnEmbedItem *items = calloc(n + 1, sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = (RnEmbedItem){.sop_uid = "", .modality = "", .region = "",
+                                 .elements_json = lines[i % n_lines]};
+    RnError *err = NULL;
+    RnEmbedParams params = {.threads = 1, .options = argv[4]};
+    RnEmbedModel *m = rn_embed_fit(RN_EMBED_META, "authors", items, n, &params, &err);
+    size_t k = m ? rn_embed_model_dim(m) : 0;
+    float *E = calloc(n * k + 1, sizeof *E);
+    bool ok = m && rn_embed_transform(m, items, n, E, &err);
+    if (ok)
+        printf("%zu items, %zu dimensions\n", n, k);
+    rn_embed_model_free(m);
+    free(E);
+    free(items);
+    free_lines(lines, n_lines);
     return ok ? 0 : die(err);
 }
 
@@ -312,6 +386,10 @@ int main(int argc, char **argv)
         return cmd_d2v(argc, argv);
     if (argc > 1 && strcmp(argv[1], "embed") == 0)
         return cmd_embed(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "metafit") == 0)
+        return cmd_metafit(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "impute") == 0)
+        return cmd_impute(argc, argv);
     if (argc > 1 && strcmp(argv[1], "meta") == 0)
         return cmd_meta(argc, argv);
     if (argc > 1 && strcmp(argv[1], "tfidf") == 0)

@@ -132,7 +132,7 @@ static void check_reducer(const char *options)
     CHECK(rn_embed_model_save(m, path, &err));
     RnEmbedModel *m2 = rn_embed_model_load(path, &err);
     unlink(path);
-    CHECK(m2 && rn_embed_transform(m2, more, 3, out2, &err));
+    CHECK_MSG(m2 && rn_embed_transform(m2, more, 3, out2, &err), "%s", err ? rn_error_message(err) : "");
     CHECK(memcmp(out, out2, sizeof out) == 0);
     RnEmbedModel *m3 = rn_embed_fit(RN_EMBED_META, "authors", items, N, &p, &err);
     CHECK(m3 && rn_embed_transform(m3, more, 3, out2, &err));
