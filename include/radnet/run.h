@@ -13,14 +13,26 @@
  *   models/fusion.model            the fusion model.
  *   models/cluster.rnc             RnClusterModel (k-means, the paper's
  *                                  settings), fitted on fused.npy.
+ *   models/novelty.json            the pixel novelty model: per cell of a
+ *                                  4×4 grid over the thumbnail its mean,
+ *                                  standard deviation and mean absolute
+ *                                  neighbour difference, standardised
+ *                                  ("mean", "scale"); "reference": up to
+ *                                  2000 sampled rows' descriptors; an
+ *                                  image's score is its mean distance to
+ *                                  the "k" nearest of them; "threshold" the
+ *                                  RN_RUN_OUTLIER_QUANTILE quantile of the
+ *                                  archive's scores (leave-one-out).
  *   run/labels.csv                 header `row,cluster,distance,silhouette,
- *                                  outlier`, one line per rows.csv row in
- *                                  its order: cluster 0..k-1, Euclidean
- *                                  distance to the centre, the row's
- *                                  silhouette s(i) (exact below
+ *                                  novelty,outlier`, one line per rows.csv
+ *                                  row in its order: cluster 0..k-1,
+ *                                  Euclidean distance to the centre, the
+ *                                  row's silhouette s(i) (exact below
  *                                  RN_RUN_SILHOUETTE_EXACT_MAX rows, else
- *                                  empty), outlier 0/1 (distance above the
- *                                  cluster's threshold).
+ *                                  empty), the pixel novelty score (empty
+ *                                  without a thumbnail), outlier 0/1
+ *                                  (distance above the cluster's threshold
+ *                                  or novelty above the model's).
  *   run/clusters.csv               header `cluster,size,threshold,modality,
  *                                  modality_share,region,region_share`:
  *                                  per cluster its size, the outlier
@@ -82,6 +94,7 @@ extern "C" {
 #define RN_RUN_NAMES "run/names.csv"
 #define RN_RUN_ASSIGNED "run/assigned.csv"
 #define RN_RUN_CLUSTER_MODEL "models/cluster.rnc"
+#define RN_RUN_NOVELTY "models/novelty.json"
 
 #define RN_RUN_DEFAULT_K 50u
 #define RN_RUN_DEFAULT_SEED 42u
@@ -215,8 +228,8 @@ typedef struct RnAssignSummary {
 /* Ingests sources into ws, then labels every image of the clustering set
  * that the last finished run did not cluster: embeds it with the run's
  * frozen extractors, fuses with its fusion model, predicts with its
- * cluster model, flags distances above the cluster's threshold as
- * outliers, and commits run/assigned.csv (earlier assignments kept).
+ * cluster model, flags as outliers distances above the cluster's
+ * threshold and pixel novelty above the run's (models/novelty.json), and commits run/assigned.csv (earlier assignments kept).
  * The images stay in the catalogue: a later `radnet run` clusters them
  * with the rest.
  * verify: also recomputes every row of the run through the frozen models

@@ -68,7 +68,7 @@ static bool csv_begin(RuCsv *c, const char *text, size_t n, const char *name,
 }
 
 bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double *sil,
-                    bool *outlier, RnError **err)
+                    double *novelty, bool *outlier, RnError **err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -87,18 +87,21 @@ bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double 
     RnError *e = NULL;
     while (ok && ru_csv_next(&c, f, 8, &nf, &e)) {
         size_t row, cl;
-        double d, si = NAN;
-        if (nf != 5 || !parse_index(f[0], n, &row) || row != i ||
+        double d, si = NAN, nov = NAN;
+        if (nf != 6 || !parse_index(f[0], n, &row) || row != i ||
             !parse_index(f[1], INT32_MAX, &cl) || !parse_double(f[2], &d) ||
-            (f[3][0] && !parse_double(f[3], &si)) || (strcmp(f[4], "0") && strcmp(f[4], "1")))
+            (f[3][0] && !parse_double(f[3], &si)) || (f[4][0] && !parse_double(f[4], &nov)) ||
+            (strcmp(f[5], "0") && strcmp(f[5], "1")))
             ok = bad(err, RN_RUN_LABELS, c.line, "bad row");
         else {
             labels[i] = (int32_t)cl;
             dist[i] = d;
             if (sil)
                 sil[i] = si;
+            if (novelty)
+                novelty[i] = nov;
             if (outlier)
-                outlier[i] = f[4][0] == '1';
+                outlier[i] = f[5][0] == '1';
             i++;
         }
     }
@@ -371,7 +374,7 @@ static bool results_load(RnRunResults *r, RnStore *s, RnError **err)
     r->outlier = rn_calloc(r->n + 1, sizeof *r->outlier, err);
     size_t len;
     return r->cluster && r->dist && r->sil && r->outlier &&
-           ru_labels_read(s, r->n, r->cluster, r->dist, r->sil, r->outlier, err) &&
+           ru_labels_read(s, r->n, r->cluster, r->dist, r->sil, NULL, r->outlier, err) &&
            read_clusters(r, s, err) && read_names(r, s, err) && read_assigned(r, s, err) &&
            ru_read_artifact(s, RN_RUN_EVALUATION, &r->evaluation, &len, &found, err) &&
            ru_read_artifact(s, RN_RUN_CHOOSE_K, &r->choose_k, &len, &found, err);
