@@ -225,19 +225,31 @@ typedef struct RnAssignSummary {
     uint64_t checked, agreed;   /* verify: run rows recomputed / same label */
 } RnAssignSummary;
 
-/* Ingests sources into ws, then labels every image of the clustering set
- * that the last finished run did not cluster: embeds it with the run's
- * frozen extractors, fuses with its fusion model, predicts with its
- * cluster model, flags as outliers distances above the cluster's
- * threshold and pixel novelty above the run's (models/novelty.json), and commits run/assigned.csv (earlier assignments kept).
+typedef struct RnAssignOptions {
+    const char *const *sources;  /* folders/files to ingest first (may be 0) */
+    size_t n_sources;
+    const char *reports_path;    /* reports of the new images, imported as
+                                  * `radnet ingest --reports` does (needs
+                                  * sources); NULL: none */
+    int threads;                 /* <= 0: one per CPU */
+    bool verify;
+} RnAssignOptions;
+
+/* Ingests the sources (and reports) into ws, then labels every image of
+ * the clustering set that the last finished run did not cluster: embeds it
+ * with the run's frozen extractors (the text extractor reads the report
+ * the catalogue joined to it), fuses with its fusion model, predicts with
+ * its cluster model, flags as outliers distances above the cluster's
+ * threshold and pixel novelty above the run's (models/novelty.json), and
+ * commits run/assigned.csv (earlier assignments kept).
  * The images stay in the catalogue: a later `radnet run` clusters them
  * with the rest.
  * verify: also recomputes every row of the run through the frozen models
  * and counts those that get the run's label (checked, agreed). Refuses
  * (RN_ERROR_INVALID) when there is no finished run, or a model artifact is
  * not the one the run recorded. */
-bool rn_assign(const char *ws, const char *const *sources, size_t n_sources,
-               int threads, bool verify, RnAssignSummary *summary, RnError **err);
+bool rn_assign(const char *ws, const RnAssignOptions *o, RnAssignSummary *summary,
+               RnError **err);
 
 #ifdef __cplusplus
 }

@@ -116,7 +116,7 @@ static void print_summary(const char *ws, const char *labels, const RnRunSummary
     if (s->baseline[0])
         printf("  %-22s Modality %.3f   region %.3f   (baseline)\n",
                s->baseline, s->baseline_nmi_modality, s->baseline_nmi_region);
-    printf("Outliers: %llu images far from their cluster's centre.\n",
+    printf("Outliers: %llu images far from their cluster's centre or unlike the rest.\n",
            (unsigned long long)s->outliers);
     RnError *err = NULL;
     RnStore *st = rn_store_open(ws, RN_STORE_READ, &err);

@@ -207,20 +207,27 @@ static bool assign_store(Assign *a, RnError **err)
     return ok;
 }
 
-bool rn_assign(const char *ws, const char *const *sources, size_t n_sources, int threads,
-               bool verify, RnAssignSummary *summary, RnError **err)
+bool rn_assign(const char *ws, const RnAssignOptions *o, RnAssignSummary *summary,
+               RnError **err)
 {
     memset(summary, 0, sizeof *summary);
-    if (n_sources) {
+    if (o->reports_path && !o->n_sources) {
+        rn_error_set(err, RN_ERROR_INVALID, "--reports needs the images they belong to");
+        return false;
+    }
+    if (o->n_sources) {
         RnIngestOptions io;
         rn_ingest_options_init(&io);
-        io.sources = sources;
-        io.n_sources = n_sources;
-        io.threads = threads;
+        io.sources = o->sources;
+        io.n_sources = o->n_sources;
+        io.reports_path = o->reports_path;
+        io.threads = o->threads;
         RnIngestSummary is;
         if (!rn_ingest(ws, &io, &is, err))
             return false;
     }
+    int threads = o->threads;
+    bool verify = o->verify;
     Assign a = {.verify = verify, .sum = summary};
     a.s = rn_store_open(ws, RN_STORE_WRITE, err);
     a.pool = a.s ? rn_pool_open(threads, err) : NULL;

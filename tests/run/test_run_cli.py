@@ -175,6 +175,31 @@ def noise_image(path):
     ds.save_as(path, write_like_original=False)
 
 
+def split_study(arch, out_dir, out_reports):
+    """Moves the first study with a report and >= 2 images out of the
+    archive, and its report rows out of reports.csv into out_reports."""
+    import pydicom
+    with open(f"{arch}/reports.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    col = header.index("StudyInstanceUID")
+    reported = {r[col] for r in body}
+    for study in sorted(glob.glob(f"{arch}/dicom/*/*")):
+        files = [f for f in glob.glob(f"{study}/**/*", recursive=True) if os.path.isfile(f)]
+        if len(files) < 2:
+            continue
+        uid = str(pydicom.dcmread(files[0], stop_before_pixels=True).StudyInstanceUID)
+        if uid in reported:
+            break
+    else:
+        raise SystemExit("no study with a report")
+    shutil.move(study, out_dir)
+    for path, keep in ((f"{arch}/reports.csv", lambda r: r[col] != uid),
+                       (out_reports, lambda r: r[col] == uid)):
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header] + [r for r in body if keep(r)])
+
+
 def identifiers(arch):
     """Patient names / IDs and SOP UIDs of the archive (pydicom)."""
     import pydicom
@@ -197,6 +222,9 @@ def main():
     try:
         arch = f"{tmp}/arch"
         run("synth", "--out", arch, "-n", "160", "--seed", "11", "--size", "small", "--quiet")
+        # hold out one whole study and its report for assign --reports
+        held_study, held_reports = f"{tmp}/held_study", f"{tmp}/held_reports.csv"
+        split_study(arch, held_study, held_reports)
         # hold out one image of several series (another folder) for assign;
         # its series mates stay in the run
         held = f"{tmp}/held"
@@ -273,6 +301,26 @@ def main():
         p = run("assign", "-w", ref, "--verify")
         n = len(read_csv(f"{ref}/run/labels.csv"))
         check(f"{n} of {n} images of the run" in p.stdout, "verify: " + p.stdout)
+        # assign --reports: the held-out study's report reaches the frozen
+        # text model (the same images get other fused rows without it)
+        check(run("assign", "-w", ref, "--reports", held_reports, ok=False).returncode == 1,
+              "--reports without images is a usage error")
+        with_rep, without = f"{tmp}/with_reports", f"{tmp}/without_reports"
+        shutil.copytree(ref, with_rep)
+        shutil.copytree(ref, without)
+        run("assign", "-w", with_rep, held_study, "--reports", held_reports)
+        run("assign", "-w", without, held_study)
+        a_with = {a["sop_instance_uid"]: a for a in read_csv(f"{with_rep}/run/assigned.csv")}
+        a_without = {a["sop_instance_uid"]: a for a in read_csv(f"{without}/run/assigned.csv")}
+        check(a_with and a_with.keys() == a_without.keys(), "assign --reports: same images")
+        check(all(a_with[u]["distance"] != a_without[u]["distance"] for u in a_with),
+              "assign --reports: the reports change every image's fused row")
+        st = json.loads(run("stats", "-w", with_rep, "--json").stdout)
+        st0 = json.loads(run("stats", "-w", without, "--json").stdout)
+        check(json.dumps(st) != json.dumps(st0), "assign --reports: the reports are catalogued")
+        shutil.rmtree(with_rep)
+        shutil.rmtree(without)
+
         # held-out files and a noise image
         os.makedirs(f"{tmp}/odd")
         noise_image(f"{tmp}/odd/noise.dcm")
