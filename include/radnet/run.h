@@ -207,10 +207,12 @@ typedef struct RnExportOptions {
     bool json;                  /* JSON array of objects instead of CSV */
     bool reveal_uids;           /* id = SOPInstanceUID, ExamID as found
                                  * (IDENTIFYING) */
+    bool with_paths;            /* a last column `path`: the file the image
+                                 * was read from (IDENTIFYING) */
 } RnExportOptions;
 
 /* Columns id,ExamID,Modality,BodyPartExamined,Cluster,region,distance,
- * silhouette,outlier,name: one line per image of the last finished
+ * silhouette,outlier,name (+ path with with_paths): one line per image of the last finished
  * run and of the images assigned since, in SOPInstanceUID order. id and ExamID are
  * rn_store_pseudonym of the SOPInstanceUID and the ExamID unless
  * reveal_uids. Written atomically to path. */

@@ -293,6 +293,18 @@ def main():
         run("export", "-w", ref, "--out", rev, "--reveal-uids")
         uids = {r["id"] for r in read_csv(rev)}
         check(len(uids & ids) == len(ex), "--reveal-uids writes the SOPInstanceUIDs")
+        # --with-paths: the file each image came from (identifying, said in --help)
+        wp = f"{tmp}/paths.csv"
+        run("export", "-w", ref, "--out", wp, "--with-paths", "--reveal-uids")
+        wrows = read_csv(wp)
+        check(list(wrows[0].keys())[-1] == "path" and len(wrows) == len(ex), "path column")
+        import pydicom
+        check(all(os.path.isfile(r["path"]) and
+                  str(pydicom.dcmread(r["path"], stop_before_pixels=True).SOPInstanceUID) == r["id"]
+                  for r in wrows), "--with-paths: each path is the image's file")
+        check("path" not in read_csv(out)[0], "no path column by default")
+        h = run("export", "--help").stdout
+        check("--with-paths        IDENTIFYING" in h, "--help says --with-paths identifies")
 
         # assign: refuses without a run
         p = run("assign", "-w", f"{tmp}/none", held, ok=False)
