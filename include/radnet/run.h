@@ -81,6 +81,7 @@
 #define RADNET_RUN_H
 
 #include "radnet/core.h"
+#include "radnet/report.h"
 #include "radnet/store.h"
 
 #ifdef __cplusplus
@@ -192,6 +193,15 @@ bool rn_run_results_find(const RnRunResults *r, const char *sop_uid, RnRunRow *o
 /* run/evaluation.json and run/choose_k.json texts (NULL when absent). */
 const char *rn_run_results_evaluation_json(const RnRunResults *r);
 const char *rn_run_results_choose_k_json(const RnRunResults *r);
+
+/* ---- report ---------------------------------------------------------------- */
+
+/* The HTML report (report.h) of the last finished run of ws (opened as a
+ * reader): its labels, distances, silhouettes, outliers, names, evaluation
+ * and choice of k, WS/embeddings/fused.npy and the run's cluster model.
+ * o NULL: rn_report_options_init's. `radnet report` calls this. */
+bool rn_run_report_write(const char *ws, const char *out_dir, const RnReportOptions *o,
+                         RnError **err);
 
 /* ---- names ---------------------------------------------------------------- */
 
