@@ -19,6 +19,9 @@ import argparse, csv, json, os, shutil, subprocess, sys, threading, time
 
 
 def du(path):
+    """Bytes allocated under path (a file or a folder)."""
+    if os.path.isfile(path):
+        return os.lstat(path).st_blocks * 512
     total = 0
     for root, _, files in os.walk(path):
         for f in files:
@@ -167,15 +170,16 @@ def main():
         print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |")
     print(f"| **all** | {total_w:.1f} | {total_c:.1f} | {peak / 2**20:.0f} (VmHWM) |")
     m, r = ev["modality"], ev["region"]
-    summ = out.split("Agreement", 1)[1].split("Clusters", 1)[0] if "Agreement" in out else ""
+    summ = ("Agreement" + out.split("Agreement", 1)[1].split("Clusters", 1)[0]
+            if "Agreement" in out else "")
     print(f"\nimages clustered: {ev['rows']}, k = {ev['k']}, inputs {', '.join(ev['inputs'])}")
     print("\nQuality (radnet run's own summary, against the archive's Modality / region):\n")
-    print("```" + summ.rstrip() + "\n```")
+    print("```\n" + summ.rstrip() + "\n```")
     print(f"\nNMI against the generator's truth ({n_eval} images): Modality {t_mod:.3f}, "
           f"region {t_reg:.3f}")
     print(f"\ndisk: archive {du(arch) / 2**20:.0f} MiB, workspace {du(ws) / 2**20:.0f} MiB "
           f"(thumbs.npy {os.path.getsize(f'{ws}/thumbs.npy') / 2**20:.0f} MiB, "
-          f"catalog.sqlite {du(f'{ws}/catalog.sqlite') / 2**20:.0f} MiB, "
+          f"catalog.sqlite {sum(du(f'{ws}/catalog.sqlite' + x) for x in ('', '-wal')) / 2**20:.0f} MiB, "
           f"embeddings {du(f'{ws}/embeddings') / 2**20:.0f} MiB, "
           f"models {du(f'{ws}/models') / 2**20:.0f} MiB, report {du(f'{ws}/report') / 2**20:.0f} MiB)")
     if not a.keep:

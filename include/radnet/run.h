@@ -36,8 +36,10 @@
  *   run/clusters.csv               header `cluster,size,threshold,modality,
  *                                  modality_share,region,region_share`:
  *                                  per cluster its size, the outlier
- *                                  threshold (quantile RN_RUN_OUTLIER_QUANTILE
- *                                  of its members' distances), the dominant
+ *                                  threshold (its members' median distance
+ *                                  × the RN_RUN_OUTLIER_QUANTILE quantile
+ *                                  over all rows of distance / their
+ *                                  cluster's median), the dominant
  *                                  archive Modality and SPEC §5 region and
  *                                  their shares (0..1). Strings CSV-quoted.
  *   run/evaluation.json            {"k", "rows", "inputs": [names],

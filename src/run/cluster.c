@@ -73,23 +73,53 @@ static const char *dominant(char **v, size_t n, double *share)
     return best;
 }
 
-/* Per cluster: threshold, dominant values (clusters.csv); outlier flags
- * (far from the centre, or pixels unlike the archive's). */
-static bool cluster_table(RuRun *r, double novelty_threshold, RnBuf *out, RnError **err)
+/* The distance above which a member of cluster c is far from its centre:
+ * median_c × R, where median_c is the median distance of c's members and R
+ * the RN_RUN_OUTLIER_QUANTILE quantile of distance / median over every row.
+ * Why not a quantile per cluster: in a cluster of m < 100 members the 0.99
+ * quantile lies below its farthest member, which is flagged whatever it
+ * looks like; k = 50 on a few hundred images then flags one image in seven.
+ * Scaled by each cluster's own spread, the quantile is taken once over the
+ * archive. A cluster with median 0 (identical members) gets threshold 0. */
+static bool centre_thresholds(RuRun *r, double *thr, RnError **err)
 {
-    char **vals = rn_calloc(r->n + 1, sizeof *vals, err);
     double *d = rn_calloc(r->n + 1, sizeof *d, err);
-    double *thr = rn_calloc(r->k + 1, sizeof *thr, err);
-    bool ok = vals && d && thr &&
-              rn_buf_append_str(out, "cluster,size,threshold,modality,modality_share,"
-                                     "region,region_share\n", err);
+    double *med = rn_calloc(r->k + 1, sizeof *med, err);
+    bool ok = d && med;
     for (size_t c = 0; ok && c < r->k; c++) {
         size_t m = 0;
         for (size_t i = 0; i < r->n; i++)
             if ((size_t)r->labels[i] == c)
                 d[m++] = r->dist[i];
         qsort(d, m, sizeof *d, ru_cmp_double);
-        thr[c] = ru_quantile_sorted(d, m, RN_RUN_OUTLIER_QUANTILE);
+        med[c] = m ? ru_quantile_sorted(d, m, 0.5) : 0;
+    }
+    size_t nr = 0;
+    for (size_t i = 0; ok && i < r->n; i++)
+        if (med[r->labels[i]] > 0)
+            d[nr++] = r->dist[i] / med[r->labels[i]];
+    qsort(d, nr, sizeof *d, ru_cmp_double);
+    double ratio = ru_quantile_sorted(d, nr, RN_RUN_OUTLIER_QUANTILE);
+    for (size_t c = 0; ok && c < r->k; c++)
+        thr[c] = med[c] > 0 ? med[c] * ratio : 0;
+    free(d);
+    free(med);
+    return ok;
+}
+
+/* Per cluster: threshold, dominant values (clusters.csv); outlier flags
+ * (far from the centre, or pixels unlike the archive's). */
+static bool cluster_table(RuRun *r, double novelty_threshold, RnBuf *out, RnError **err)
+{
+    char **vals = rn_calloc(r->n + 1, sizeof *vals, err);
+    double *thr = rn_calloc(r->k + 1, sizeof *thr, err);
+    bool ok = vals && thr && centre_thresholds(r, thr, err) &&
+              rn_buf_append_str(out, "cluster,size,threshold,modality,modality_share,"
+                                     "region,region_share\n", err);
+    for (size_t c = 0; ok && c < r->k; c++) {
+        size_t m = 0;
+        for (size_t i = 0; i < r->n; i++)
+            m += (size_t)r->labels[i] == c;
         double ms, rs;
         for (size_t i = 0, j = 0; i < r->n; i++)
             if ((size_t)r->labels[i] == c)
@@ -109,7 +139,6 @@ static bool cluster_table(RuRun *r, double novelty_threshold, RnBuf *out, RnErro
         r->sum->outliers += r->outlier[i];
     }
     free(vals);
-    free(d);
     free(thr);
     return ok;
 }

@@ -66,6 +66,9 @@ def check_outputs(ws, arch):
               sum(r["outlier"] == "1" for r in members) == len(over),
               "outlier = distance above the cluster's threshold or novelty above the model's")
     check_novelty(ws, labels, nov)
+    # each criterion flags about 1 % of the archive, not one image per cluster
+    flagged = sum(r["outlier"] == "1" for r in labels)
+    check(flagged <= 0.02 * n + 2, f"{flagged} outliers of {n} images")
     ev = json.load(open(f"{ws}/run/evaluation.json"))
     check(ev["k"] == int(K) and ev["rows"] == n, "evaluation k and rows")
     m = ev["modality"]
