@@ -11,7 +11,11 @@
 
 static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
 {
-    return rn_buf_printf(out, err, "{\"fused\":\"%s\",\"k\":%zu,\"seed\":%llu,\"algo\":\"kmeans\"}",
+    /* outliers: the version of the outlier rule (2: cluster-scaled centre
+     * distance and pixel novelty), so a workspace made before redoes it */
+    return rn_buf_printf(out, err,
+                         "{\"fused\":\"%s\",\"k\":%zu,\"seed\":%llu,\"algo\":\"kmeans\","
+                         "\"outliers\":2}",
                          r->fused_hash, r->o->k, (unsigned long long)r->o->seed) &&
            rn_buf_terminate(out, err);
 }
