@@ -79,7 +79,7 @@ bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double 
         rn_error_set(err, RN_ERROR_INVALID, "no %s", RN_RUN_LABELS);
         return false;
     }
-    RuCsv c;
+    RuCsv c = {0};
     bool ok = csv_begin(&c, text, len, RN_RUN_LABELS, "row", err);
     size_t i = 0;
     char *f[8];
@@ -124,7 +124,7 @@ static bool read_rows(RnRunResults *r, RnStore *s, RnError **err)
     bool found = false;
     if (!ru_read_artifact(s, RN_STORE_ROWS, &text, &len, &found, err))
         return false;
-    RuCsv c;
+    RuCsv c = {0};
     bool ok = found ? csv_begin(&c, text, len, RN_STORE_ROWS, "row", err)
                     : bad(err, RN_STORE_ROWS, 0, "missing");
     char *f[4];
@@ -167,7 +167,7 @@ static bool read_clusters(RnRunResults *r, RnStore *s, RnError **err)
         return false;
     r->clusters = rn_calloc(r->k + 1, sizeof *r->clusters, err);
     r->strings = rn_calloc(3 * r->k + 1, sizeof *r->strings, err);
-    RuCsv c;
+    RuCsv c = {0};
     bool ok = r->clusters && r->strings &&
               (found ? csv_begin(&c, text, len, RN_RUN_CLUSTERS, "cluster", err)
                      : bad(err, RN_RUN_CLUSTERS, 0, "missing"));
@@ -209,9 +209,11 @@ static bool parse_names(const char *text, size_t len, const char *what, size_t k
                         bool (*sink)(void *, size_t, const char *, RnError **), void *user,
                         RnError **err)
 {
-    RuCsv c;
-    if (!csv_begin(&c, text, len, what, "cluster", err))
+    RuCsv c = {0};
+    if (!csv_begin(&c, text, len, what, "cluster", err)) {
+        ru_csv_free(&c);
         return false;
+    }
     char *f[4];
     size_t nf, cl;
     bool ok = true;
@@ -279,7 +281,7 @@ static bool read_assigned(RnRunResults *r, RnStore *s, RnError **err)
         return false;
     if (!found)
         return true;
-    RuCsv c;
+    RuCsv c = {0};
     bool ok = csv_begin(&c, text, len, RN_RUN_ASSIGNED, "sop_instance_uid", err);
     char *f[8];
     size_t nf, cl;
