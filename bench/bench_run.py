@@ -6,16 +6,18 @@ usage: bench/bench_run.py RADNET N DIR [--seed S] [-j J] [-k K] [--keep]
 
 Makes DIR/arch with `radnet synth -n N --size small` (timed apart), then runs
 `radnet run DIR/arch/dicom --reports DIR/arch/reports.csv -w DIR/ws` once,
-reading its one-line progress on stderr: a stage lasts from its first line
-to the next stage's first line. The resident set size of the process is
+reading its one-line progress on stderr: a stage ends when its last bar
+prints its final line (or, when its last line is a one-liner, when the next
+stage's first line says it began). The resident set size of the process is
 sampled every 0.2 s (/proc/PID/status VmRSS) and attributed to the stage
 running then; the process peak (VmHWM) is reported too. CPU time per stage
-is user+sys of the process (/proc/PID/stat) at the stage boundaries.
+is user+sys of the process (/proc/PID/stat) at the stage boundaries (0.2 s
+sampling; the last sample before exit closes the last stage).
 Quality: the run's own figures (run/evaluation.json, against the archive's
 Modality and region) and NMI against the generator's truth.csv (scikit-learn)
 from `radnet export --reveal-uids`. Prints a Markdown table.
 """
-import argparse, csv, json, os, shutil, subprocess, sys, threading, time
+import argparse, csv, json, os, re, shutil, subprocess, sys, threading, time
 
 
 def du(path):
@@ -52,65 +54,75 @@ def proc_cpu(pid):
         return None
 
 
-class Stages:
-    def __init__(self, pid):
-        self.pid, self.order, self.start, self.cpu, self.rss = pid, [], {}, {}, {}
-        self.current, self.lock, self.peak = None, threading.Lock(), 0
-
-    def enter(self, stage):
-        with self.lock:
-            if stage == self.current or stage in self.start:
-                return
-            now, cpu = time.monotonic(), proc_cpu(self.pid)
-            self.order.append(stage)
-            self.start[stage], self.cpu[stage] = now, cpu
-            self.rss[stage] = proc_status(self.pid, "VmRSS")
-            self.current = stage
-
-    def sample(self):
-        with self.lock:
-            if self.current:
-                self.rss[self.current] = max(self.rss[self.current],
-                                             proc_status(self.pid, "VmRSS"))
-            self.peak = max(self.peak, proc_status(self.pid, "VmHWM"))
+ELAPSED = re.compile(r", ([0-9.]+)s$")
 
 
 def run_timed(cmd, stderr_log):
+    """Runs cmd; returns (rc, [(stage, wall, cpu, peak rss)], VmHWM, stdout).
+    A progress bar prints its line when it ends (and every few seconds),
+    with its own elapsed time: a stage starts at the earliest of its lines'
+    arrival minus that time (one-line steps print when they start)."""
+    t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    st = Stages(p.pid)
-    st.enter("start")
-    done = threading.Event()
+    samples, peak, done = [], [0], threading.Event()
 
     def sampler():
-        while not done.wait(0.2):
-            st.sample()
+        while True:
+            cpu = proc_cpu(p.pid)
+            if cpu is not None:
+                samples.append((time.monotonic(), proc_status(p.pid, "VmRSS"), cpu))
+                peak[0] = max(peak[0], proc_status(p.pid, "VmHWM"))
+            if done.wait(0.2):
+                return
     t = threading.Thread(target=sampler, daemon=True)
     t.start()
     out_lines = []
     t_out = threading.Thread(target=lambda: out_lines.extend(p.stdout), daemon=True)
     t_out.start()
+    lines = {}   # stage -> [(arrival, elapsed or None)]
     with open(stderr_log, "w") as log:
         for line in p.stderr:
-            log.write(line)
+            now = time.monotonic()
+            log.write(f"{now - t0:9.2f} {line}")
             stage = line.split(":", 1)[0].strip()
-            if stage and " " not in stage:
-                st.enter(stage)
-            st.sample()
-    # last samples before the process is reaped
-    st.sample()
-    cpu_end = proc_cpu(p.pid)
-    p.wait()
-    done.set()
-    t_out.join()
+            if not stage or " " in stage:
+                continue
+            m = ELAPSED.search(line.rstrip())
+            lines.setdefault(stage, []).append((now, float(m.group(1)) if m else None))
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
     end = time.monotonic()
+    done.set()
+    t.join()
+    t_out.join()
+    # A stage ends when its last bar prints its final line; a stage whose
+    # last line is a one-liner ends when the next starts: at its first line
+    # (a one-liner prints as its step begins; a bar's first line, minus the
+    # bar's own elapsed time).
+    order = list(lines)
+    start = {}
+    for i, st in enumerate(order):
+        prev = lines[order[i - 1]][-1] if i else None
+        first_at, first_el = lines[st][0]
+        if i == 0:
+            start[st] = t0
+        elif prev[1] is not None:
+            start[st] = prev[0]
+        else:
+            start[st] = first_at - (first_el or 0.0)
+    cpu_end = usage.ru_utime + usage.ru_stime
+
+    def cpu_at(when):
+        before = [c for ts, _, c in samples if ts <= when]
+        return before[-1] if before else 0.0
     rows = []
-    for i, s in enumerate(st.order):
-        nxt = st.order[i + 1] if i + 1 < len(st.order) else None
-        wall = (st.start[nxt] if nxt else end) - st.start[s]
-        c0, c1 = st.cpu[s], (st.cpu[nxt] if nxt else cpu_end)
-        cpu = c1 - c0 if c0 is not None and c1 is not None else float("nan")
-        rows.append((s, wall, cpu, st.rss[s]))
-    return p.returncode, rows, st.peak, "".join(out_lines)
+    for i, st in enumerate(order):
+        b = start[st]
+        e = start[order[i + 1]] if i + 1 < len(order) else end
+        cpu = (cpu_at(e) if i + 1 < len(order) else cpu_end) - cpu_at(b)
+        rss = max([r for ts, r, _ in samples if b <= ts < e] or [0])
+        rows.append((st, e - b, cpu, rss))
+    return p.returncode, rows, peak[0], "".join(out_lines)
 
 
 def truth_nmi(radnet, ws, arch, tmp):
@@ -163,8 +175,6 @@ def main():
     print("|---|---:|---:|---:|")
     total_w = total_c = 0
     for s, w, c, r in rows:
-        if s == "start":
-            continue
         total_w += w
         total_c += c
         print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |")
