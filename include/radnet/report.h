@@ -23,6 +23,10 @@
  *
  * Silhouettes may be NaN (not computed): they are left out of the means.
  *
+ * The report knows nothing of `radnet run`: it draws the data it is given.
+ * The run stage (run.h: rn_run_report_write) reads a finished run and
+ * calls rn_report_render.
+ *
  * Conventions of core.h apply. */
 #ifndef RADNET_REPORT_H
 #define RADNET_REPORT_H
@@ -78,14 +82,6 @@ void rn_report_options_init(RnReportOptions *o);
  * Reads the clustering set (tags, reports, thumbnails) through s. */
 bool rn_report_render(RnStore *s, const RnReportData *data, const char *out_dir,
                       const RnReportOptions *o, RnError **err);
-
-/* The report of the last finished `radnet run` of ws (opened as a reader):
- * its labels, distances, silhouettes, outliers, names, evaluation and
- * choice of k (run.h), WS/embeddings/fused.npy and the run's cluster model.
- * Defined in the report library but reads the run stage's results: link
- * run_dep too (the CLI does). */
-bool rn_report_write(const char *ws, const char *out_dir,
-                     const RnReportOptions *o, RnError **err);
 
 #ifdef __cplusplus
 }

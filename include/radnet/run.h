@@ -13,19 +13,33 @@
  *   models/fusion.model            the fusion model.
  *   models/cluster.rnc             RnClusterModel (k-means, the paper's
  *                                  settings), fitted on fused.npy.
+ *   models/novelty.json            the pixel novelty model: per cell of a
+ *                                  4×4 grid over the thumbnail its mean,
+ *                                  standard deviation and mean absolute
+ *                                  neighbour difference, standardised
+ *                                  ("mean", "scale"); "reference": up to
+ *                                  2000 sampled rows' descriptors; an
+ *                                  image's score is its mean distance to
+ *                                  the "k" nearest of them; "threshold" the
+ *                                  RN_RUN_OUTLIER_QUANTILE quantile of the
+ *                                  archive's scores (leave-one-out).
  *   run/labels.csv                 header `row,cluster,distance,silhouette,
- *                                  outlier`, one line per rows.csv row in
- *                                  its order: cluster 0..k-1, Euclidean
- *                                  distance to the centre, the row's
- *                                  silhouette s(i) (exact below
+ *                                  novelty,outlier`, one line per rows.csv
+ *                                  row in its order: cluster 0..k-1,
+ *                                  Euclidean distance to the centre, the
+ *                                  row's silhouette s(i) (exact below
  *                                  RN_RUN_SILHOUETTE_EXACT_MAX rows, else
- *                                  empty), outlier 0/1 (distance above the
- *                                  cluster's threshold).
+ *                                  empty), the pixel novelty score (empty
+ *                                  without a thumbnail), outlier 0/1
+ *                                  (distance above the cluster's threshold
+ *                                  or novelty above the model's).
  *   run/clusters.csv               header `cluster,size,threshold,modality,
  *                                  modality_share,region,region_share`:
  *                                  per cluster its size, the outlier
- *                                  threshold (quantile RN_RUN_OUTLIER_QUANTILE
- *                                  of its members' distances), the dominant
+ *                                  threshold (its members' median distance
+ *                                  × the RN_RUN_OUTLIER_QUANTILE quantile
+ *                                  over all rows of distance / their
+ *                                  cluster's median), the dominant
  *                                  archive Modality and SPEC §5 region and
  *                                  their shares (0..1). Strings CSV-quoted.
  *   run/evaluation.json            {"k", "rows", "inputs": [names],
@@ -69,6 +83,7 @@
 #define RADNET_RUN_H
 
 #include "radnet/core.h"
+#include "radnet/report.h"
 #include "radnet/store.h"
 
 #ifdef __cplusplus
@@ -82,6 +97,7 @@ extern "C" {
 #define RN_RUN_NAMES "run/names.csv"
 #define RN_RUN_ASSIGNED "run/assigned.csv"
 #define RN_RUN_CLUSTER_MODEL "models/cluster.rnc"
+#define RN_RUN_NOVELTY "models/novelty.json"
 
 #define RN_RUN_DEFAULT_K 50u
 #define RN_RUN_DEFAULT_SEED 42u
@@ -180,6 +196,15 @@ bool rn_run_results_find(const RnRunResults *r, const char *sop_uid, RnRunRow *o
 const char *rn_run_results_evaluation_json(const RnRunResults *r);
 const char *rn_run_results_choose_k_json(const RnRunResults *r);
 
+/* ---- report ---------------------------------------------------------------- */
+
+/* The HTML report (report.h) of the last finished run of ws (opened as a
+ * reader): its labels, distances, silhouettes, outliers, names, evaluation
+ * and choice of k, WS/embeddings/fused.npy and the run's cluster model.
+ * o NULL: rn_report_options_init's. `radnet report` calls this. */
+bool rn_run_report_write(const char *ws, const char *out_dir, const RnReportOptions *o,
+                         RnError **err);
+
 /* ---- names ---------------------------------------------------------------- */
 
 /* Reads a names file (CSV `cluster,name` with that header; UTF-8) and
@@ -194,10 +219,12 @@ typedef struct RnExportOptions {
     bool json;                  /* JSON array of objects instead of CSV */
     bool reveal_uids;           /* id = SOPInstanceUID, ExamID as found
                                  * (IDENTIFYING) */
+    bool with_paths;            /* a last column `path`: the file the image
+                                 * was read from (IDENTIFYING) */
 } RnExportOptions;
 
 /* Columns id,ExamID,Modality,BodyPartExamined,Cluster,region,distance,
- * silhouette,outlier,name: one line per image of the last finished
+ * silhouette,outlier,name (+ path with with_paths): one line per image of the last finished
  * run and of the images assigned since, in SOPInstanceUID order. id and ExamID are
  * rn_store_pseudonym of the SOPInstanceUID and the ExamID unless
  * reveal_uids. Written atomically to path. */
@@ -212,19 +239,31 @@ typedef struct RnAssignSummary {
     uint64_t checked, agreed;   /* verify: run rows recomputed / same label */
 } RnAssignSummary;
 
-/* Ingests sources into ws, then labels every image of the clustering set
- * that the last finished run did not cluster: embeds it with the run's
- * frozen extractors, fuses with its fusion model, predicts with its
- * cluster model, flags distances above the cluster's threshold as
- * outliers, and commits run/assigned.csv (earlier assignments kept).
+typedef struct RnAssignOptions {
+    const char *const *sources;  /* folders/files to ingest first (may be 0) */
+    size_t n_sources;
+    const char *reports_path;    /* reports of the new images, imported as
+                                  * `radnet ingest --reports` does (needs
+                                  * sources); NULL: none */
+    int threads;                 /* <= 0: one per CPU */
+    bool verify;
+} RnAssignOptions;
+
+/* Ingests the sources (and reports) into ws, then labels every image of
+ * the clustering set that the last finished run did not cluster: embeds it
+ * with the run's frozen extractors (the text extractor reads the report
+ * the catalogue joined to it), fuses with its fusion model, predicts with
+ * its cluster model, flags as outliers distances above the cluster's
+ * threshold and pixel novelty above the run's (models/novelty.json), and
+ * commits run/assigned.csv (earlier assignments kept).
  * The images stay in the catalogue: a later `radnet run` clusters them
  * with the rest.
  * verify: also recomputes every row of the run through the frozen models
  * and counts those that get the run's label (checked, agreed). Refuses
  * (RN_ERROR_INVALID) when there is no finished run, or a model artifact is
  * not the one the run recorded. */
-bool rn_assign(const char *ws, const char *const *sources, size_t n_sources,
-               int threads, bool verify, RnAssignSummary *summary, RnError **err);
+bool rn_assign(const char *ws, const RnAssignOptions *o, RnAssignSummary *summary,
+               RnError **err);
 
 #ifdef __cplusplus
 }

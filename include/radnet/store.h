@@ -232,6 +232,10 @@ uint64_t rn_image_cursor_count(const RnImageCursor *c);
 bool rn_image_cursor_next(RnImageCursor *c, RnImageRow *out, RnError **err);
 void rn_image_cursor_close(RnImageCursor *c);
 
+/* The path of the file image_id (RnImageRow.image_id) was read from, as
+ * ingest recorded it (absolute); caller frees. IDENTIFYING: for the
+ * archive's owner only. */
+bool rn_store_image_path(RnStore *s, int64_t image_id, char **path, RnError **err);
 /* Size of the clustering set now. */
 bool rn_store_clustering_count(RnStore *s, uint64_t *n, RnError **err);
 /* Reads row thumb_index of thumbs.npy into out (thumb_size² bytes). */

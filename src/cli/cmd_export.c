@@ -1,4 +1,4 @@
-/* radnet export -w WS --out FILE [--json] [--reveal-uids] */
+/* radnet export -w WS --out FILE [--json] [--reveal-uids] [--with-paths] */
 #include "cli/cli.h"
 #include "radnet/run.h"
 
@@ -8,6 +8,7 @@ static void export_usage(FILE *out)
 {
     fprintf(out,
             "usage: radnet export -w WS --out FILE [--json] [--reveal-uids]\n"
+            "                     [--with-paths]\n"
             "\n"
             "Writes the labels of the last finished 'radnet run' (and of images added\n"
             "by 'radnet assign' since) with the columns\n"
@@ -20,7 +21,10 @@ static void export_usage(FILE *out)
             "  --out FILE          where to write (replaced atomically)\n"
             "  --json              a JSON array of objects instead of CSV\n"
             "  --reveal-uids       IDENTIFYING: id is the SOPInstanceUID and ExamID the\n"
-            "                      exam identifier as found; only for the archive's owner\n");
+            "                      exam identifier as found; only for the archive's owner\n"
+            "  --with-paths        IDENTIFYING: adds a last column 'path', the file each\n"
+            "                      image was read from (folder names often hold patient\n"
+            "                      names or IDs); only for the archive's owner\n");
 }
 
 int cmd_export(int argc, char **argv)
@@ -37,6 +41,8 @@ int cmd_export(int argc, char **argv)
             o.json = true;
         else if (strcmp(arg, "--reveal-uids") == 0)
             o.reveal_uids = true;
+        else if (strcmp(arg, "--with-paths") == 0)
+            o.with_paths = true;
         else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)
             continue;
         else if (i + 1 < argc && (strcmp(arg, "-w") == 0 || strcmp(arg, "--workspace") == 0))
@@ -63,6 +69,6 @@ int cmd_export(int argc, char **argv)
         return cli_fail(ws, err);
     if (!cli_quiet)
         printf("%llu images written to %s%s\n", (unsigned long long)rows, out,
-               o.reveal_uids ? " (with identifiers)" : "");
+               o.reveal_uids || o.with_paths ? " (with identifiers)" : "");
     return RN_EXIT_OK;
 }

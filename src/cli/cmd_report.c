@@ -1,6 +1,7 @@
 /* radnet report -w WS --out DIR [--show-phi] [--seed N] */
 #include "cli/cli.h"
 #include "radnet/report.h"
+#include "radnet/run.h"
 
 #include <string.h>
 
@@ -63,7 +64,7 @@ int cmd_report(int argc, char **argv)
         return RN_EXIT_USAGE;
     }
     RnError *err = NULL;
-    if (!rn_report_write(ws, out, &o, &err))
+    if (!rn_run_report_write(ws, out, &o, &err))
         return cli_fail(ws, err);
     if (!cli_quiet)
         fprintf(stderr, "report: %s/index.html\n", out);

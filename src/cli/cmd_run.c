@@ -15,13 +15,15 @@ static void run_usage(FILE *out)
             "                  [--seed S] [--out LABELS.csv] [--wait S] [--quiet]\n"
             "\n"
             "The whole pipeline: ingest SRC (folders or files) into WS, embed every\n"
-            "image (the extractors 'radnet study' chose, else image-pca, meta-authors\n"
-            "and text-tfidf), fuse, cluster with k-means (k = 50 as in the paper;\n"
-            "'auto' sweeps k and takes the elbow), evaluate against the archive's own\n"
-            "Modality and region, write the HTML report (WS/report/index.html) and\n"
-            "export the labels. Every step is checkpointed in\n"
-            "WS: a rerun skips what is done, a killed run resumes, a changed option\n"
-            "redoes only the steps that depend on it.\n"
+            "image (the extractors 'radnet study' chose, else each source's default,\n"
+            "see 'radnet embed --help'), fuse, cluster with k-means (k = 50 as in the\n"
+            "paper; 'auto' sweeps k and takes the elbow), evaluate against the\n"
+            "archive's own Modality and region, write the HTML report\n"
+            "(WS/report/index.html) and export the labels. An image is flagged as an\n"
+            "outlier when it is far from its cluster's centre or its pixels are unlike\n"
+            "every other image's. Every step is checkpointed in WS: a rerun skips what\n"
+            "is done, a killed run resumes, a changed option redoes only the steps\n"
+            "that depend on it.\n"
             "\n"
             "  -w, --workspace WS  workspace folder (created when missing)\n"
             "  --reports FILE      report texts (CSV or JSONL, see radnet ingest)\n"
@@ -116,7 +118,7 @@ static void print_summary(const char *ws, const char *labels, const RnRunSummary
     if (s->baseline[0])
         printf("  %-22s Modality %.3f   region %.3f   (baseline)\n",
                s->baseline, s->baseline_nmi_modality, s->baseline_nmi_region);
-    printf("Outliers: %llu images far from their cluster's centre.\n",
+    printf("Outliers: %llu images far from their cluster's centre or unlike the rest.\n",
            (unsigned long long)s->outliers);
     RnError *err = NULL;
     RnStore *st = rn_store_open(ws, RN_STORE_READ, &err);

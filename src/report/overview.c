@@ -18,7 +18,7 @@ static bool counts_section(RnBuf *b, const RpContext *x, RnError **err)
                          "<tr><th>images with a cluster</th><td class=\"n\">%zu</td></tr>"
                          "<tr><th>clusters (k)</th><td class=\"n\">%zu</td></tr>"
                          "<tr><th>distinct reports</th><td class=\"n\">%zu</td></tr>"
-                         "<tr><th>outliers (far from every centre)</th><td class=\"n\">%zu</td></tr>"
+                         "<tr><th>outliers (far from their centre or unlike the rest)</th><td class=\"n\">%zu</td></tr>"
                          "</table>\n",
                          x->d->n_rows, g->clustered, x->d->k, g->docs_total, g->outliers);
 }

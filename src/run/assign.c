@@ -25,6 +25,7 @@ typedef struct Assign {
     RnFusionModel *fusion;
     RnEmbedModel *embed[RN_FUSION_MAX_INPUTS];
     RnClusterModel *cluster;
+    RuNovelty novelty;
     RnPool *pool;
     bool verify;
     RnAssignSummary *sum;
@@ -60,7 +61,8 @@ static bool load_model(Assign *a, const char *name, void **out, int kind, RnErro
 static bool load_models(Assign *a, RnError **err)
 {
     if (!load_model(a, "models/fusion.model", (void **)&a->fusion, 0, err) ||
-        !load_model(a, RN_RUN_CLUSTER_MODEL, (void **)&a->cluster, 2, err))
+        !load_model(a, RN_RUN_CLUSTER_MODEL, (void **)&a->cluster, 2, err) ||
+        !ru_novelty_load(a->s, &a->novelty, err))
         return false;
     for (size_t i = 0; i < rn_fusion_input_count(a->fusion); i++) {
         char name[96];
@@ -140,7 +142,9 @@ static bool flush(Assign *a, RnError **err)
         }
         RnRunCluster c;
         rn_run_results_cluster(a->res, (size_t)labels[i], &c);
-        bool outlier = dist[i] > c.threshold;
+        bool outlier = dist[i] > c.threshold ||
+                       ru_novelty_score(&a->novelty, it->thumb, it->thumb_size) >
+                           a->novelty.threshold;
         a->sum->new_images++;
         a->sum->outliers += outlier;
         ok = ru_csv_field(&a->out, it->sop, err) &&
@@ -203,20 +207,27 @@ static bool assign_store(Assign *a, RnError **err)
     return ok;
 }
 
-bool rn_assign(const char *ws, const char *const *sources, size_t n_sources, int threads,
-               bool verify, RnAssignSummary *summary, RnError **err)
+bool rn_assign(const char *ws, const RnAssignOptions *o, RnAssignSummary *summary,
+               RnError **err)
 {
     memset(summary, 0, sizeof *summary);
-    if (n_sources) {
+    if (o->reports_path && !o->n_sources) {
+        rn_error_set(err, RN_ERROR_INVALID, "--reports needs the images they belong to");
+        return false;
+    }
+    if (o->n_sources) {
         RnIngestOptions io;
         rn_ingest_options_init(&io);
-        io.sources = sources;
-        io.n_sources = n_sources;
-        io.threads = threads;
+        io.sources = o->sources;
+        io.n_sources = o->n_sources;
+        io.reports_path = o->reports_path;
+        io.threads = o->threads;
         RnIngestSummary is;
         if (!rn_ingest(ws, &io, &is, err))
             return false;
     }
+    int threads = o->threads;
+    bool verify = o->verify;
     Assign a = {.verify = verify, .sum = summary};
     a.s = rn_store_open(ws, RN_STORE_WRITE, err);
     a.pool = a.s ? rn_pool_open(threads, err) : NULL;
@@ -227,6 +238,7 @@ bool rn_assign(const char *ws, const char *const *sources, size_t n_sources, int
         rn_embed_model_free(a.embed[i]);
     rn_fusion_model_free(a.fusion);
     rn_cluster_model_close(a.cluster);
+    ru_novelty_free(&a.novelty);
     rn_run_results_close(a.res);
     rn_buf_free(&a.out);
     rn_pool_close(a.pool);

@@ -11,7 +11,11 @@
 
 static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
 {
-    return rn_buf_printf(out, err, "{\"fused\":\"%s\",\"k\":%zu,\"seed\":%llu,\"algo\":\"kmeans\"}",
+    /* outliers: the version of the outlier rule (2: cluster-scaled centre
+     * distance and pixel novelty), so a workspace made before redoes it */
+    return rn_buf_printf(out, err,
+                         "{\"fused\":\"%s\",\"k\":%zu,\"seed\":%llu,\"algo\":\"kmeans\","
+                         "\"outliers\":2}",
                          r->fused_hash, r->o->k, (unsigned long long)r->o->seed) &&
            rn_buf_terminate(out, err);
 }
@@ -55,12 +59,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The most frequent value of v[0..n) (sorted in place) and its share. */
 static const char *dominant(char **v, size_t n, double *share)
 {
@@ -79,32 +77,53 @@ static const char *dominant(char **v, size_t n, double *share)
     return best;
 }
 
-/* Quantile q of sorted x[0..n) (linear interpolation, numpy's default). */
-static double quantile(const double *x, size_t n, double q)
+/* The distance above which a member of cluster c is far from its centre:
+ * median_c × R, where median_c is the median distance of c's members and R
+ * the RN_RUN_OUTLIER_QUANTILE quantile of distance / median over every row.
+ * Why not a quantile per cluster: in a cluster of m < 100 members the 0.99
+ * quantile lies below its farthest member, which is flagged whatever it
+ * looks like; k = 50 on a few hundred images then flags one image in seven.
+ * Scaled by each cluster's own spread, the quantile is taken once over the
+ * archive. A cluster with median 0 (identical members) gets threshold 0. */
+static bool centre_thresholds(RuRun *r, double *thr, RnError **err)
 {
-    if (n == 0)
-        return INFINITY;
-    double pos = q * (double)(n - 1);
-    size_t lo = (size_t)pos;
-    return lo + 1 < n ? x[lo] + (pos - (double)lo) * (x[lo + 1] - x[lo]) : x[n - 1];
-}
-
-/* Per cluster: threshold, dominant values (clusters.csv); outlier flags. */
-static bool cluster_table(RuRun *r, RnBuf *out, RnError **err)
-{
-    char **vals = rn_calloc(r->n + 1, sizeof *vals, err);
     double *d = rn_calloc(r->n + 1, sizeof *d, err);
-    double *thr = rn_calloc(r->k + 1, sizeof *thr, err);
-    bool ok = vals && d && thr &&
-              rn_buf_append_str(out, "cluster,size,threshold,modality,modality_share,"
-                                     "region,region_share\n", err);
+    double *med = rn_calloc(r->k + 1, sizeof *med, err);
+    bool ok = d && med;
     for (size_t c = 0; ok && c < r->k; c++) {
         size_t m = 0;
         for (size_t i = 0; i < r->n; i++)
             if ((size_t)r->labels[i] == c)
                 d[m++] = r->dist[i];
-        qsort(d, m, sizeof *d, cmp_double);
-        thr[c] = quantile(d, m, RN_RUN_OUTLIER_QUANTILE);
+        qsort(d, m, sizeof *d, ru_cmp_double);
+        med[c] = m ? ru_quantile_sorted(d, m, 0.5) : 0;
+    }
+    size_t nr = 0;
+    for (size_t i = 0; ok && i < r->n; i++)
+        if (med[r->labels[i]] > 0)
+            d[nr++] = r->dist[i] / med[r->labels[i]];
+    qsort(d, nr, sizeof *d, ru_cmp_double);
+    double ratio = ru_quantile_sorted(d, nr, RN_RUN_OUTLIER_QUANTILE);
+    for (size_t c = 0; ok && c < r->k; c++)
+        thr[c] = med[c] > 0 ? med[c] * ratio : 0;
+    free(d);
+    free(med);
+    return ok;
+}
+
+/* Per cluster: threshold, dominant values (clusters.csv); outlier flags
+ * (far from the centre, or pixels unlike the archive's). */
+static bool cluster_table(RuRun *r, double novelty_threshold, RnBuf *out, RnError **err)
+{
+    char **vals = rn_calloc(r->n + 1, sizeof *vals, err);
+    double *thr = rn_calloc(r->k + 1, sizeof *thr, err);
+    bool ok = vals && thr && centre_thresholds(r, thr, err) &&
+              rn_buf_append_str(out, "cluster,size,threshold,modality,modality_share,"
+                                     "region,region_share\n", err);
+    for (size_t c = 0; ok && c < r->k; c++) {
+        size_t m = 0;
+        for (size_t i = 0; i < r->n; i++)
+            m += (size_t)r->labels[i] == c;
         double ms, rs;
         for (size_t i = 0, j = 0; i < r->n; i++)
             if ((size_t)r->labels[i] == c)
@@ -120,21 +139,22 @@ static bool cluster_table(RuRun *r, RnBuf *out, RnError **err)
     }
     r->sum->outliers = 0;
     for (size_t i = 0; ok && i < r->n; i++) {
-        r->outlier[i] = r->dist[i] > thr[r->labels[i]];
+        r->outlier[i] = r->dist[i] > thr[r->labels[i]] || r->novelty[i] > novelty_threshold;
         r->sum->outliers += r->outlier[i];
     }
     free(vals);
-    free(d);
     free(thr);
     return ok;
 }
 
 static bool labels_table(RuRun *r, RnBuf *out, RnError **err)
 {
-    bool ok = rn_buf_append_str(out, "row,cluster,distance,silhouette,outlier\n", err);
+    bool ok = rn_buf_append_str(out, "row,cluster,distance,silhouette,novelty,outlier\n", err);
     for (size_t i = 0; ok && i < r->n; i++) {
         ok = rn_buf_printf(out, err, "%zu,%d,%.9g,", i, r->labels[i], r->dist[i]) &&
              (isnan(r->sil[i]) || rn_buf_printf(out, err, "%.6f", r->sil[i])) &&
+             rn_buf_append_str(out, ",", err) &&
+             (isnan(r->novelty[i]) || rn_buf_printf(out, err, "%.9g", r->novelty[i])) &&
              rn_buf_printf(out, err, ",%d\n", r->outlier[i] ? 1 : 0);
     }
     return ok;
@@ -177,11 +197,18 @@ static bool fit_and_commit(RuRun *r, int64_t run, const char *params, RnError **
         ok = rn_silhouette_samples(&r->fused.m, r->labels, RN_DISTANCE_EUCLIDEAN, r->pool,
                                    r->sil, err);
     }
-    RnBuf lab = RN_BUF_INIT, cl = RN_BUF_INIT;
-    ok = ok && cluster_table(r, &cl, err) && labels_table(r, &lab, err) &&
+    ru_progress(r, RN_STEP_CLUSTER, "pixel novelty", 0, 0);
+    RuNovelty nov = {0};
+    RnBuf lab = RN_BUF_INIT, cl = RN_BUF_INIT, nj = RN_BUF_INIT;
+    ok = ok && ru_novelty_fit(r->s, r->n, r->o->seed, r->pool, &nov, r->novelty, err) &&
+         ru_novelty_json(&nov, &nj, err) &&
+         cluster_table(r, nov.threshold, &cl, err) && labels_table(r, &lab, err) &&
          commit_model(r, m, run, params, err) &&
+         ru_put(r->s, RN_RUN_NOVELTY, &nj, run, params, err) &&
          ru_put(r->s, RN_RUN_LABELS, &lab, run, params, err) &&
          ru_put(r->s, RN_RUN_CLUSTERS, &cl, run, params, err);
+    ru_novelty_free(&nov);
+    rn_buf_free(&nj);
     rn_buf_free(&lab);
     rn_buf_free(&cl);
     rn_cluster_model_close(m);
@@ -190,10 +217,10 @@ static bool fit_and_commit(RuRun *r, int64_t run, const char *params, RnError **
 
 static bool cluster_current(RuRun *r, const char *params, bool *same, RnError **err)
 {
-    const char *names[] = {RN_RUN_CLUSTER_MODEL, RN_RUN_LABELS, RN_RUN_CLUSTERS,
-                           r->o->k == 0 ? RN_RUN_CHOOSE_K : NULL};
+    const char *names[] = {RN_RUN_CLUSTER_MODEL, RN_RUN_NOVELTY, RN_RUN_LABELS,
+                           RN_RUN_CLUSTERS, r->o->k == 0 ? RN_RUN_CHOOSE_K : NULL};
     *same = true;
-    for (size_t i = 0; i < 4 && names[i] && *same; i++)
+    for (size_t i = 0; i < 5 && names[i] && *same; i++)
         if (!ru_artifact_current(r->s, names[i], params, same, err))
             return false;
     return true;
@@ -209,7 +236,8 @@ static bool load_current(RuRun *r, RnError **err)
         return false;
     r->k = rn_cluster_model_info(m)->k;
     rn_cluster_model_close(m);
-    if (!ru_labels_read(r->s, r->n, r->labels, r->dist, r->sil, r->outlier, err))
+    if (!ru_labels_read(r->s, r->n, r->labels, r->dist, r->sil, r->novelty, r->outlier,
+                        err))
         return false;
     r->sum->outliers = 0;
     for (size_t i = 0; i < r->n; i++)
@@ -222,11 +250,12 @@ bool ru_step_cluster(RuRun *r, RnError **err)
     r->labels = rn_calloc(r->n + 1, sizeof *r->labels, err);
     r->dist = rn_calloc(r->n + 1, sizeof *r->dist, err);
     r->sil = rn_calloc(r->n + 1, sizeof *r->sil, err);
+    r->novelty = rn_calloc(r->n + 1, sizeof *r->novelty, err);
     r->outlier = rn_calloc(r->n + 1, sizeof *r->outlier, err);
-    if (!r->labels || !r->dist || !r->sil || !r->outlier)
+    if (!r->labels || !r->dist || !r->sil || !r->novelty || !r->outlier)
         return false;
     for (size_t i = 0; i < r->n; i++)
-        r->sil[i] = NAN;
+        r->sil[i] = r->novelty[i] = NAN;
     r->k = r->o->k;
     RnBuf params = RN_BUF_INIT;
     bool same = false;

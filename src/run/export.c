@@ -8,6 +8,7 @@
 
 typedef struct ExportRow {
     const char *id, *exam_id, *modality, *body_part, *region, *name;
+    char *path;                 /* with_paths, else NULL */
     RnRunRow row;
 } ExportRow;
 
@@ -32,7 +33,8 @@ static const char *exam_id(const RnJson *doc)
 
 static const char *const columns[] = {"id", "ExamID", "Modality", "BodyPartExamined",
                                       "Cluster", "region", "distance", "silhouette",
-                                      "outlier", "name"};
+                                      "outlier", "name", "path"};
+#define N_COLUMNS(o) (sizeof columns / sizeof columns[0] - !(o)->with_paths)
 
 static bool csv_row(RnBuf *b, const ExportRow *e, RnError **err)
 {
@@ -45,7 +47,8 @@ static bool csv_row(RnBuf *b, const ExportRow *e, RnError **err)
               rn_buf_printf(b, err, ",%.6g,", e->row.distance) &&
               (isnan(e->row.silhouette) || rn_buf_printf(b, err, "%.4f", e->row.silhouette)) &&
               rn_buf_printf(b, err, ",%d,", e->row.outlier ? 1 : 0) &&
-              ru_csv_field(b, e->name, err);
+              ru_csv_field(b, e->name, err) &&
+              (!e->path || (rn_buf_append_str(b, ",", err) && ru_csv_field(b, e->path, err)));
     return ok && rn_buf_append_str(b, "\n", err);
 }
 
@@ -66,6 +69,8 @@ static void json_row(RnJsonWriter *w, const ExportRow *e)
         rn_json_string(w, e->name);
     else
         rn_json_null(w);
+    if (e->path)
+        rn_json_kv_string(w, columns[10], e->path);
     rn_json_end_object(w);
 }
 
@@ -101,12 +106,13 @@ static bool export_image(Export *x, const RnImageRow *img, RnError **err)
     RnRunCluster c;
     rn_run_results_cluster(x->res, (size_t)e.row.cluster, &c);
     e.name = c.name;
-    bool ok = true;
-    if (x->w)
+    bool ok = !x->o->with_paths || rn_store_image_path(x->s, img->image_id, &e.path, err);
+    if (ok && x->w)
         json_row(x->w, &e);
-    else
+    else if (ok)
         ok = csv_row(&x->out, &e, err);
     x->rows++;
+    free(e.path);
     rn_json_free(doc);
     return ok;
 }
@@ -118,7 +124,7 @@ static bool export_all(Export *x, RnError **err)
             return false;
         rn_json_begin_array(x->w);
     } else {
-        for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
+        for (size_t i = 0; i < N_COLUMNS(x->o); i++)
             if (!rn_buf_printf(&x->out, err, "%s%s", i ? "," : "", columns[i]))
                 return false;
         if (!rn_buf_append_str(&x->out, "\n", err))

@@ -202,6 +202,7 @@ static void run_free(RuRun *r)
     free(r->labels);
     free(r->dist);
     free(r->sil);
+    free(r->novelty);
     free(r->outlier);
     rn_matrix_file_close(&r->fused);
     rn_pool_close(r->pool);
@@ -213,7 +214,7 @@ static void run_free(RuRun *r)
 static bool run_params(RuRun *r, RnBuf *out, RnError **err)
 {
     static const char *const names[] = {RN_STORE_ROWS, "embeddings/fused.npy",
-                                        RN_RUN_CLUSTER_MODEL, RN_RUN_LABELS,
+                                        RN_RUN_CLUSTER_MODEL, RN_RUN_NOVELTY, RN_RUN_LABELS,
                                         RN_RUN_CLUSTERS, RN_RUN_EVALUATION};
     RnJsonWriter *w = rn_json_open(out, 0, err);
     if (!w)

@@ -2,6 +2,7 @@
  * run just recorded (contract: run.h, report.h). */
 #include "run_internal.h"
 #include "radnet/cluster.h"
+#include "radnet/fusion.h"
 #include "radnet/report.h"
 
 #include <stdlib.h>
@@ -24,38 +25,104 @@ static bool report_params(RuRun *r, RnBuf *out, RnError **err)
            rn_buf_terminate(out, err);
 }
 
-static bool render(RuRun *r, const char *dir, RnError **err)
+/* The last finished run's results as report data (arrays owned by the
+ * caller, freed by free_run_data). */
+typedef struct RunData {
+    RnReportData d;
+    int32_t *labels;
+    double *distance, *silhouette;
+    uint8_t *outlier;
+    const char **names;
+    RnMatrixFile fused;
+    RnClusterModel *model;
+} RunData;
+
+static bool fill_rows(RunData *x, const RnRunResults *res, RnError **err)
 {
-    RnRunResults *res = rn_run_results_open(r->s, err);
-    char *model_path = res ? rn_store_artifact_path(r->s, RN_RUN_CLUSTER_MODEL, err) : NULL;
-    RnClusterModel *m = model_path ? rn_cluster_model_load(model_path, err) : NULL;
-    free(model_path);
-    const char **names = m ? rn_calloc(r->k + 1, sizeof *names, err) : NULL;
-    uint8_t *outlier = names ? rn_calloc(r->n + 1, 1, err) : NULL;
-    bool ok = outlier != NULL;
-    if (ok) {
-        for (size_t c = 0; c < r->k; c++) {
-            RnRunCluster cl;
-            rn_run_results_cluster(res, c, &cl);
-            names[c] = cl.name;
-        }
-        for (size_t i = 0; i < r->n; i++)
-            outlier[i] = r->outlier[i];
-        RnReportData d = {.n_rows = r->n, .k = r->k, .labels = r->labels, .distance = r->dist,
-                          .silhouette = r->sil, .outlier = outlier, .embedding = r->fused.m,
-                          .centers = rn_cluster_model_centers(m),
-                          .eval_json = rn_run_results_evaluation_json(res),
-                          .choose_k_json = rn_run_results_choose_k_json(res), .names = names};
-        RnReportOptions ro;
-        rn_report_options_init(&ro);
-        ro.seed = r->o->seed;
-        ru_progress(r, RN_STEP_REPORT, "pages", 0, 0);
-        ok = rn_report_render(r->s, &d, dir, &ro, err);
+    size_t n = x->d.n_rows;
+    x->labels = rn_malloc((n + 1) * sizeof *x->labels, err);
+    x->distance = x->labels ? rn_malloc((n + 1) * sizeof *x->distance, err) : NULL;
+    x->silhouette = x->distance ? rn_malloc((n + 1) * sizeof *x->silhouette, err) : NULL;
+    x->outlier = x->silhouette ? rn_malloc(n + 1, err) : NULL;
+    x->names = x->outlier ? rn_calloc(x->d.k + 1, sizeof *x->names, err) : NULL;
+    if (!x->names)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        RnRunRow row;
+        rn_run_results_row(res, i, &row);
+        x->labels[i] = row.cluster;
+        x->distance[i] = row.distance;
+        x->silhouette[i] = row.silhouette;
+        x->outlier[i] = row.outlier;
     }
-    free(outlier);
-    free(names);
-    rn_cluster_model_close(m);
+    for (size_t c = 0; c < x->d.k; c++) {
+        RnRunCluster cl;
+        rn_run_results_cluster(res, c, &cl);
+        x->names[c] = cl.name;
+    }
+    x->d.labels = x->labels;
+    x->d.distance = x->distance;
+    x->d.silhouette = x->silhouette;
+    x->d.outlier = x->outlier;
+    x->d.names = x->names;
+    return true;
+}
+
+/* The fused rows (the 2-D map) and the run's centres (nearest clusters). */
+static bool load_models(RunData *x, RnStore *s, RnError **err)
+{
+    char *fused_path = rn_store_artifact_path(s, RN_FUSION_NPY, err);
+    char *model_path = fused_path ? rn_store_artifact_path(s, RN_RUN_CLUSTER_MODEL, err) : NULL;
+    bool ok = model_path && rn_matrix_file_open(fused_path, RN_DTYPE_F32, true, &x->fused, err) &&
+              (x->model = rn_cluster_model_load(model_path, err)) != NULL;
+    free(fused_path);
+    free(model_path);
+    if (ok && (x->fused.m.rows != x->d.n_rows || rn_cluster_model_info(x->model)->k != x->d.k)) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s or %s does not match the last run: rerun "
+                     "'radnet run'", RN_FUSION_NPY, RN_RUN_CLUSTER_MODEL);
+        ok = false;
+    }
+    if (ok) {
+        x->d.embedding = x->fused.m;
+        x->d.centers = rn_cluster_model_centers(x->model);
+    }
+    return ok;
+}
+
+static void free_run_data(RunData *x)
+{
+    free(x->labels);
+    free(x->distance);
+    free(x->silhouette);
+    free(x->outlier);
+    free(x->names);
+    rn_cluster_model_close(x->model);
+    rn_matrix_file_close(&x->fused);
+}
+
+/* Renders the last finished run recorded in s. */
+static bool render_last_run(RnStore *s, const char *out_dir, const RnReportOptions *o,
+                            RnError **err)
+{
+    RnRunResults *res = rn_run_results_open(s, err);
+    if (!res)
+        return false;
+    RunData x = {.d = {.n_rows = rn_run_results_count(res), .k = rn_run_results_k(res),
+                       .eval_json = rn_run_results_evaluation_json(res),
+                       .choose_k_json = rn_run_results_choose_k_json(res)}};
+    bool ok = fill_rows(&x, res, err) && load_models(&x, s, err) &&
+              rn_report_render(s, &x.d, out_dir, o, err);
+    free_run_data(&x);
     rn_run_results_close(res);
+    return ok;
+}
+
+bool rn_run_report_write(const char *ws, const char *out_dir, const RnReportOptions *o,
+                         RnError **err)
+{
+    RnStore *s = rn_store_open(ws, RN_STORE_READ, err);
+    bool ok = s && render_last_run(s, out_dir, o, err);
+    rn_store_close(s);
     return ok;
 }
 
@@ -73,7 +140,11 @@ bool ru_step_report(RuRun *r, RnError **err)
     r->sum->step_skipped[RN_STEP_REPORT] = same;
     if (ok && !same) {
         RnBuf content = RN_BUF_INIT;
-        ok = render(r, dir, err) && rn_buf_append(&content, params.data, params.len, err) &&
+        RnReportOptions ro;
+        rn_report_options_init(&ro);
+        ro.seed = r->o->seed;
+        ru_progress(r, RN_STEP_REPORT, "pages", 0, 0);
+        ok = render_last_run(r->s, dir, &ro, err) && rn_buf_append(&content, params.data, params.len, err) &&
              ru_put(r->s, REPORT_PARAMS, &content, 0, (char *)params.data, err);
         rn_buf_free(&content);
     }

@@ -68,7 +68,7 @@ static bool csv_begin(RuCsv *c, const char *text, size_t n, const char *name,
 }
 
 bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double *sil,
-                    bool *outlier, RnError **err)
+                    double *novelty, bool *outlier, RnError **err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -79,7 +79,7 @@ bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double 
         rn_error_set(err, RN_ERROR_INVALID, "no %s", RN_RUN_LABELS);
         return false;
     }
-    RuCsv c;
+    RuCsv c = {0};
     bool ok = csv_begin(&c, text, len, RN_RUN_LABELS, "row", err);
     size_t i = 0;
     char *f[8];
@@ -87,18 +87,21 @@ bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double 
     RnError *e = NULL;
     while (ok && ru_csv_next(&c, f, 8, &nf, &e)) {
         size_t row, cl;
-        double d, si = NAN;
-        if (nf != 5 || !parse_index(f[0], n, &row) || row != i ||
+        double d, si = NAN, nov = NAN;
+        if (nf != 6 || !parse_index(f[0], n, &row) || row != i ||
             !parse_index(f[1], INT32_MAX, &cl) || !parse_double(f[2], &d) ||
-            (f[3][0] && !parse_double(f[3], &si)) || (strcmp(f[4], "0") && strcmp(f[4], "1")))
+            (f[3][0] && !parse_double(f[3], &si)) || (f[4][0] && !parse_double(f[4], &nov)) ||
+            (strcmp(f[5], "0") && strcmp(f[5], "1")))
             ok = bad(err, RN_RUN_LABELS, c.line, "bad row");
         else {
             labels[i] = (int32_t)cl;
             dist[i] = d;
             if (sil)
                 sil[i] = si;
+            if (novelty)
+                novelty[i] = nov;
             if (outlier)
-                outlier[i] = f[4][0] == '1';
+                outlier[i] = f[5][0] == '1';
             i++;
         }
     }
@@ -121,7 +124,7 @@ static bool read_rows(RnRunResults *r, RnStore *s, RnError **err)
     bool found = false;
     if (!ru_read_artifact(s, RN_STORE_ROWS, &text, &len, &found, err))
         return false;
-    RuCsv c;
+    RuCsv c = {0};
     bool ok = found ? csv_begin(&c, text, len, RN_STORE_ROWS, "row", err)
                     : bad(err, RN_STORE_ROWS, 0, "missing");
     char *f[4];
@@ -164,7 +167,7 @@ static bool read_clusters(RnRunResults *r, RnStore *s, RnError **err)
         return false;
     r->clusters = rn_calloc(r->k + 1, sizeof *r->clusters, err);
     r->strings = rn_calloc(3 * r->k + 1, sizeof *r->strings, err);
-    RuCsv c;
+    RuCsv c = {0};
     bool ok = r->clusters && r->strings &&
               (found ? csv_begin(&c, text, len, RN_RUN_CLUSTERS, "cluster", err)
                      : bad(err, RN_RUN_CLUSTERS, 0, "missing"));
@@ -206,9 +209,11 @@ static bool parse_names(const char *text, size_t len, const char *what, size_t k
                         bool (*sink)(void *, size_t, const char *, RnError **), void *user,
                         RnError **err)
 {
-    RuCsv c;
-    if (!csv_begin(&c, text, len, what, "cluster", err))
+    RuCsv c = {0};
+    if (!csv_begin(&c, text, len, what, "cluster", err)) {
+        ru_csv_free(&c);
         return false;
+    }
     char *f[4];
     size_t nf, cl;
     bool ok = true;
@@ -276,7 +281,7 @@ static bool read_assigned(RnRunResults *r, RnStore *s, RnError **err)
         return false;
     if (!found)
         return true;
-    RuCsv c;
+    RuCsv c = {0};
     bool ok = csv_begin(&c, text, len, RN_RUN_ASSIGNED, "sop_instance_uid", err);
     char *f[8];
     size_t nf, cl;
@@ -371,7 +376,7 @@ static bool results_load(RnRunResults *r, RnStore *s, RnError **err)
     r->outlier = rn_calloc(r->n + 1, sizeof *r->outlier, err);
     size_t len;
     return r->cluster && r->dist && r->sil && r->outlier &&
-           ru_labels_read(s, r->n, r->cluster, r->dist, r->sil, r->outlier, err) &&
+           ru_labels_read(s, r->n, r->cluster, r->dist, r->sil, NULL, r->outlier, err) &&
            read_clusters(r, s, err) && read_names(r, s, err) && read_assigned(r, s, err) &&
            ru_read_artifact(s, RN_RUN_EVALUATION, &r->evaluation, &len, &found, err) &&
            ru_read_artifact(s, RN_RUN_CHOOSE_K, &r->choose_k, &len, &found, err);

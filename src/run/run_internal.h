@@ -39,7 +39,43 @@ bool ru_results_in_run(const RnRunResults *r, const char *sop_uid, int32_t *clus
  * run/assigned.csv. */
 bool ru_model_params(RnStore *s, char out[40], RnError **err);
 
-#endif
+/* ---- numbers ------------------------------------------------------------- */
+
+int ru_cmp_double(const void *a, const void *b);   /* qsort of doubles */
+/* Quantile q of sorted x[0..n) (linear interpolation, numpy's default);
+ * +inf when n is 0. */
+double ru_quantile_sorted(const double *x, size_t n, double q);
+
+/* ---- the pixel novelty model (novelty.c, RN_RUN_NOVELTY) ------------------- */
+
+#define RU_NOVELTY_GRID 4u
+#define RU_NOVELTY_DIM (3u * RU_NOVELTY_GRID * RU_NOVELTY_GRID)
+#define RU_NOVELTY_K 10u
+#define RU_NOVELTY_REFERENCE 2000u
+
+typedef struct RuNovelty {
+    uint32_t thumb_size;         /* thumbnails it was fitted on */
+    size_t m;                    /* reference rows */
+    double mean[RU_NOVELTY_DIM], scale[RU_NOVELTY_DIM];
+    double *ref;                 /* m × DIM, standardised */
+    double threshold;            /* +inf: nothing to compare with */
+} RuNovelty;
+
+/* Per grid cell of a size × size thumbnail: mean, standard deviation and
+ * mean absolute neighbour difference, pixels scaled to [0, 1]. */
+void ru_novelty_descriptor(const uint8_t *thumb, uint32_t size, double out[RU_NOVELTY_DIM]);
+/* Fits on the thumbnails of the n rows of the clustering set (one cursor
+ * pass) and scores each (NAN: no thumbnail). */
+bool ru_novelty_fit(RnStore *s, size_t n, uint64_t seed, RnPool *pool, RuNovelty *m,
+                    double *scores, RnError **err);
+/* The score of an image not in the reference (NAN: no thumbnail). */
+double ru_novelty_score(const RuNovelty *m, const uint8_t *thumb, uint32_t size);
+bool ru_novelty_json(const RuNovelty *m, RnBuf *out, RnError **err);
+/* Parses what ru_novelty_json wrote; anything else is refused. */
+bool ru_novelty_parse(const char *text, size_t n, RuNovelty *m, RnError **err);
+/* Reads the current RN_RUN_NOVELTY artifact. */
+bool ru_novelty_load(RnStore *s, RuNovelty *m, RnError **err);
+void ru_novelty_free(RuNovelty *m);
 
 /* ---- the run's working state (pipeline.c, steps.c) ---------------------- */
 
@@ -55,7 +91,7 @@ typedef struct RuRun {
     size_t n, k;
     char **modality, **region;  /* per row, from the catalogue */
     int32_t *labels;
-    double *dist, *sil;
+    double *dist, *sil, *novelty;
     bool *outlier;
 } RuRun;
 
@@ -69,7 +105,7 @@ bool ru_step_evaluate(RuRun *r, RnError **err);
 bool ru_step_report(RuRun *r, RnError **err);
 /* Reads run/labels.csv (n rows) into the arrays (each may be NULL). */
 bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double *sil,
-                    bool *outlier, RnError **err);
+                    double *novelty, bool *outlier, RnError **err);
 /* Progress helper. */
 void ru_progress(const RuRun *r, RnRunStep step, const char *what, uint64_t done,
                  uint64_t total);
@@ -77,3 +113,5 @@ void ru_progress(const RuRun *r, RnRunStep step, const char *what, uint64_t done
  * *data NULL) when there is none. */
 bool ru_read_artifact(RnStore *s, const char *name, char **data, size_t *n, bool *found,
                       RnError **err);
+
+#endif

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""`radnet run` end to end on a synthetic archive: wall time, CPU time and
+peak RSS per stage, the quality figures, disk used.
+
+usage: bench/bench_run.py RADNET N DIR [--seed S] [-j J] [-k K] [--keep]
+
+Makes DIR/arch with `radnet synth -n N --size small` (timed apart), then runs
+`radnet run DIR/arch/dicom --reports DIR/arch/reports.csv -w DIR/ws` once,
+reading its one-line progress on stderr: a stage ends when its last bar
+prints its final line (or, when its last line is a one-liner, when the next
+stage's first line says it began). The resident set size of the process is
+sampled every 0.2 s (/proc/PID/status VmRSS) and attributed to the stage
+running then; the process peak (VmHWM) is reported too. CPU time per stage
+is user+sys of the process (/proc/PID/stat) at the stage boundaries (0.2 s
+sampling; the last sample before exit closes the last stage).
+Quality: the run's own figures (run/evaluation.json, against the archive's
+Modality and region) and NMI against the generator's truth.csv (scikit-learn)
+from `radnet export --reveal-uids`. Prints a Markdown table.
+"""
+import argparse, csv, json, os, re, shutil, subprocess, sys, threading, time
+
+
+def du(path):
+    """Bytes allocated under path (a file or a folder)."""
+    if os.path.isfile(path):
+        return os.lstat(path).st_blocks * 512
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(root, f)).st_blocks * 512
+            except FileNotFoundError:
+                pass
+    return total
+
+
+def proc_status(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
+
+
+def proc_cpu(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+ELAPSED = re.compile(r", ([0-9.]+)s$")
+
+
+def run_timed(cmd, stderr_log):
+    """Runs cmd; returns (rc, [(stage, wall, cpu, peak rss)], VmHWM, stdout).
+    A progress bar prints its line when it ends (and every few seconds),
+    with its own elapsed time: a stage starts at the earliest of its lines'
+    arrival minus that time (one-line steps print when they start)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    samples, peak, done = [], [0], threading.Event()
+
+    def sampler():
+        while True:
+            cpu = proc_cpu(p.pid)
+            if cpu is not None:
+                samples.append((time.monotonic(), proc_status(p.pid, "VmRSS"), cpu))
+                peak[0] = max(peak[0], proc_status(p.pid, "VmHWM"))
+            if done.wait(0.2):
+                return
+    t = threading.Thread(target=sampler, daemon=True)
+    t.start()
+    out_lines = []
+    t_out = threading.Thread(target=lambda: out_lines.extend(p.stdout), daemon=True)
+    t_out.start()
+    lines = {}   # stage -> [(arrival, elapsed or None)]
+    with open(stderr_log, "w") as log:
+        for line in p.stderr:
+            now = time.monotonic()
+            log.write(f"{now - t0:9.2f} {line}")
+            stage = line.split(":", 1)[0].strip()
+            if not stage or " " in stage:
+                continue
+            m = ELAPSED.search(line.rstrip())
+            lines.setdefault(stage, []).append((now, float(m.group(1)) if m else None))
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    end = time.monotonic()
+    done.set()
+    t.join()
+    t_out.join()
+    # A stage ends when its last bar prints its final line; a stage whose
+    # last line is a one-liner ends when the next starts: at its first line
+    # (a one-liner prints as its step begins; a bar's first line, minus the
+    # bar's own elapsed time).
+    order = list(lines)
+    start = {}
+    for i, st in enumerate(order):
+        prev = lines[order[i - 1]][-1] if i else None
+        first_at, first_el = lines[st][0]
+        if i == 0:
+            start[st] = t0
+        elif prev[1] is not None:
+            start[st] = prev[0]
+        else:
+            start[st] = first_at - (first_el or 0.0)
+    cpu_end = usage.ru_utime + usage.ru_stime
+
+    def cpu_at(when):
+        before = [c for ts, _, c in samples if ts <= when]
+        return before[-1] if before else 0.0
+    rows = []
+    for i, st in enumerate(order):
+        b = start[st]
+        e = start[order[i + 1]] if i + 1 < len(order) else end
+        cpu = (cpu_at(e) if i + 1 < len(order) else cpu_end) - cpu_at(b)
+        rss = max([r for ts, r, _ in samples if b <= ts < e] or [0])
+        rows.append((st, e - b, cpu, rss))
+    return p.returncode, rows, peak[0], "".join(out_lines)
+
+
+def truth_nmi(radnet, ws, arch, tmp):
+    from sklearn.metrics import normalized_mutual_info_score as nmi
+    exp = f"{tmp}/export.csv"
+    subprocess.run([radnet, "export", "-w", ws, "--out", exp, "--reveal-uids", "--quiet"],
+                   check=True)
+    with open(exp, newline="") as f:
+        label = {r["id"]: r["Cluster"] for r in csv.DictReader(f)}
+    with open(f"{arch}/truth.csv", newline="") as f:
+        truth = {r["SOPInstanceUID"]: r for r in csv.DictReader(f)}
+    uids = [u for u in label if u in truth]
+    pred = [label[u] for u in uids]
+    return (len(uids), nmi([truth[u]["Modality"] for u in uids], pred),
+            nmi([truth[u]["Region"] for u in uids], pred))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("radnet")
+    ap.add_argument("n", type=int)
+    ap.add_argument("dir")
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("-k", default="50")
+    ap.add_argument("--keep", action="store_true", help="keep the archive and workspace")
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    arch, ws = f"{a.dir}/arch", f"{a.dir}/ws"
+    shutil.rmtree(ws, ignore_errors=True)
+    if not os.path.isdir(f"{arch}/dicom"):
+        t0, c0 = time.monotonic(), os.times()
+        subprocess.run([a.radnet, "synth", "--out", arch, "-n", str(a.n), "--seed",
+                        str(a.seed), "--size", "small", "-j", str(a.j), "--quiet"], check=True)
+        c1 = os.times()
+        print(f"synth: {a.n} files in {time.monotonic() - t0:.1f} s wall, "
+              f"{c1.children_user + c1.children_system - c0.children_user - c0.children_system:.1f} s CPU")
+    load0 = os.getloadavg()[0]
+    rc, rows, peak, out = run_timed(
+        [a.radnet, "run", f"{arch}/dicom", "--reports", f"{arch}/reports.csv", "-w", ws,
+         "-k", a.k, "-j", str(a.j)], f"{a.dir}/run.stderr")
+    load1 = os.getloadavg()[0]
+    if rc != 0:
+        sys.exit(f"radnet run failed ({rc}); see {a.dir}/run.stderr")
+    ev = json.load(open(f"{ws}/run/evaluation.json"))
+    n_eval, t_mod, t_reg = truth_nmi(a.radnet, ws, arch, a.dir)
+    print(f"\n`bench/bench_run.py {a.radnet} {a.n} DIR --seed {a.seed} -j {a.j} -k {a.k}`, "
+          f"load average {load0:.1f} at start, {load1:.1f} at end\n")
+    print("| stage | wall s | CPU s | peak RSS MiB (sampled) |")
+    print("|---|---:|---:|---:|")
+    total_w = total_c = 0
+    for s, w, c, r in rows:
+        total_w += w
+        total_c += c
+        print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |")
+    print(f"| **all** | {total_w:.1f} | {total_c:.1f} | {peak / 2**20:.0f} (VmHWM) |")
+    m, r = ev["modality"], ev["region"]
+    summ = ("Agreement" + out.split("Agreement", 1)[1].split("Clusters", 1)[0]
+            if "Agreement" in out else "")
+    print(f"\nimages clustered: {ev['rows']}, k = {ev['k']}, inputs {', '.join(ev['inputs'])}")
+    print("\nQuality (radnet run's own summary, against the archive's Modality / region):\n")
+    print("```\n" + summ.rstrip() + "\n```")
+    print(f"\nNMI against the generator's truth ({n_eval} images): Modality {t_mod:.3f}, "
+          f"region {t_reg:.3f}")
+    print(f"\ndisk: archive {du(arch) / 2**20:.0f} MiB, workspace {du(ws) / 2**20:.0f} MiB "
+          f"(thumbs.npy {os.path.getsize(f'{ws}/thumbs.npy') / 2**20:.0f} MiB, "
+          f"catalog.sqlite {sum(du(f'{ws}/catalog.sqlite' + x) for x in ('', '-wal')) / 2**20:.0f} MiB, "
+          f"embeddings {du(f'{ws}/embeddings') / 2**20:.0f} MiB, "
+          f"models {du(f'{ws}/models') / 2**20:.0f} MiB, report {du(f'{ws}/report') / 2**20:.0f} MiB)")
+    if not a.keep:
+        shutil.rmtree(ws, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,367 @@
+/* The pixel novelty model of `radnet run` (contract: run.h, models/novelty.json).
+ *
+ * Why: distance to the cluster centre in the fused space misses images that
+ * are unlike anything in the archive. A non-radiology picture (noise, a
+ * scanned form) gets a pixel embedding that the extractor's PCA maps near
+ * the middle of the training cloud, and its metadata and text look normal,
+ * so it sits well inside a cluster. Simple pixel statistics tell it apart:
+ * per cell of a grid over the thumbnail, the mean (layout), the standard
+ * deviation (contrast) and the mean absolute difference of neighbouring
+ * pixels (fine texture: low in band-limited radiographs, scans and
+ * ultrasound speckle, high in noise). Standardised per column over the
+ * archive, the mean distance to the RU_NOVELTY_K nearest images of a frozen
+ * reference sample is the score; the threshold is its
+ * RN_RUN_OUTLIER_QUANTILE quantile over the archive (leave-one-out for the
+ * reference images themselves). */
+#include "run_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ru_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double ru_quantile_sorted(const double *x, size_t n, double q)
+{
+    if (n == 0)
+        return INFINITY;
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)pos;
+    return lo + 1 < n ? x[lo] + (pos - (double)lo) * (x[lo + 1] - x[lo]) : x[n - 1];
+}
+
+/* ---- the descriptor ---------------------------------------------------------- */
+
+void ru_novelty_descriptor(const uint8_t *thumb, uint32_t size, double out[RU_NOVELTY_DIM])
+{
+    const size_t g = RU_NOVELTY_GRID, cells = g * g;
+    for (size_t cy = 0; cy < g; cy++)
+        for (size_t cx = 0; cx < g; cx++) {
+            size_t y0 = cy * size / g, y1 = (cy + 1) * size / g;
+            size_t x0 = cx * size / g, x1 = (cx + 1) * size / g;
+            double sum = 0, sq = 0, diff = 0;
+            size_t pairs = 0, px = (y1 - y0) * (x1 - x0);
+            for (size_t y = y0; y < y1; y++)
+                for (size_t x = x0; x < x1; x++)
+                    sum += thumb[y * size + x] / 255.0;
+            double mean = px ? sum / (double)px : 0;
+            for (size_t y = y0; y < y1; y++)
+                for (size_t x = x0; x < x1; x++) {
+                    double v = thumb[y * size + x] / 255.0;
+                    sq += (v - mean) * (v - mean);
+                    if (x + 1 < size) {
+                        diff += fabs(thumb[y * size + x + 1] / 255.0 - v);
+                        pairs++;
+                    }
+                    if (y + 1 < size) {
+                        diff += fabs(thumb[(y + 1) * size + x] / 255.0 - v);
+                        pairs++;
+                    }
+                }
+            size_t c = cy * g + cx;
+            out[c] = mean;
+            out[cells + c] = px ? sqrt(sq / (double)px) : 0;
+            out[2 * cells + c] = pairs ? diff / (double)pairs : 0;
+        }
+}
+
+/* ---- scoring ------------------------------------------------------------------- */
+
+/* Mean distance from the standardised descriptor z to its RU_NOVELTY_K
+ * nearest reference rows, reference row `self` left out (SIZE_MAX: none). */
+static double knn_score(const RuNovelty *m, const double *z, size_t self)
+{
+    double best[RU_NOVELTY_K];
+    size_t nb = 0;
+    for (size_t j = 0; j < m->m; j++) {
+        if (j == self)
+            continue;
+        const double *r = m->ref + j * RU_NOVELTY_DIM;
+        double d2 = 0;
+        for (size_t t = 0; t < RU_NOVELTY_DIM; t++)
+            d2 += (z[t] - r[t]) * (z[t] - r[t]);
+        if (nb == RU_NOVELTY_K && d2 >= best[nb - 1])
+            continue;
+        size_t at = nb < RU_NOVELTY_K ? nb++ : nb - 1;
+        for (; at > 0 && best[at - 1] > d2; at--)
+            best[at] = best[at - 1];
+        best[at] = d2;
+    }
+    if (nb == 0)
+        return NAN;
+    double s = 0;
+    for (size_t i = 0; i < nb; i++)
+        s += sqrt(best[i]);
+    return s / (double)nb;
+}
+
+static void standardise(const RuNovelty *m, const double *desc, double *z)
+{
+    for (size_t t = 0; t < RU_NOVELTY_DIM; t++)
+        z[t] = (desc[t] - m->mean[t]) / m->scale[t];
+}
+
+double ru_novelty_score(const RuNovelty *m, const uint8_t *thumb, uint32_t size)
+{
+    if (!thumb || size != m->thumb_size)
+        return NAN;
+    double d[RU_NOVELTY_DIM], z[RU_NOVELTY_DIM];
+    ru_novelty_descriptor(thumb, size, d);
+    standardise(m, d, z);
+    return knn_score(m, z, SIZE_MAX);
+}
+
+/* ---- fitting ------------------------------------------------------------------- */
+
+typedef struct FitCtx {
+    const RuNovelty *m;
+    const float *desc;           /* n × DIM */
+    const bool *has;
+    const size_t *ref_of;        /* row → reference index, SIZE_MAX: none */
+    double *scores;
+} FitCtx;
+
+static bool score_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
+{
+    (void)part;
+    (void)err;
+    FitCtx *c = ctx;
+    double d[RU_NOVELTY_DIM], z[RU_NOVELTY_DIM];
+    for (size_t i = begin; i < end; i++) {
+        if (!c->has[i]) {
+            c->scores[i] = NAN;
+            continue;
+        }
+        for (size_t t = 0; t < RU_NOVELTY_DIM; t++)
+            d[t] = c->desc[i * RU_NOVELTY_DIM + t];
+        standardise(c->m, d, z);
+        c->scores[i] = knn_score(c->m, z, c->ref_of[i]);
+    }
+    return true;
+}
+
+/* Column means and standard deviations (floored at one grey level: a
+ * column constant over the archive must not make any change infinite). */
+static void fit_scale(RuNovelty *m, const float *desc, const bool *has, size_t n, size_t n_has)
+{
+    for (size_t t = 0; t < RU_NOVELTY_DIM; t++) {
+        double s = 0, sq = 0;
+        for (size_t i = 0; i < n; i++)
+            if (has[i]) {
+                s += desc[i * RU_NOVELTY_DIM + t];
+                sq += (double)desc[i * RU_NOVELTY_DIM + t] * desc[i * RU_NOVELTY_DIM + t];
+            }
+        double mean = n_has ? s / (double)n_has : 0, var = n_has ? sq / (double)n_has - mean * mean : 0;
+        double sd = sqrt(var > 0 ? var : 0);
+        m->mean[t] = mean;
+        m->scale[t] = sd > 1.0 / 255 ? sd : 1.0 / 255;
+    }
+}
+
+/* The reference: a seeded sample of the rows that have a thumbnail. */
+static bool fit_reference(RuNovelty *m, const float *desc, const bool *has, size_t n,
+                          size_t n_has, uint64_t seed, size_t *ref_of, RnError **err)
+{
+    size_t *with = rn_calloc(n_has + 1, sizeof *with, err);
+    m->m = n_has < RU_NOVELTY_REFERENCE ? n_has : RU_NOVELTY_REFERENCE;
+    size_t *pick = with ? rn_calloc(m->m + 1, sizeof *pick, err) : NULL;
+    m->ref = pick ? rn_calloc(m->m * RU_NOVELTY_DIM + 1, sizeof *m->ref, err) : NULL;
+    RnRng rng = rn_rng_split(seed, 0x6e6f76656c747931ull);
+    bool ok = m->ref && rn_rng_sample(&rng, n_has, m->m, pick, err);
+    for (size_t i = 0, j = 0; ok && i < n; i++) {
+        ref_of[i] = SIZE_MAX;
+        if (has[i])
+            with[j++] = i;
+    }
+    for (size_t j = 0; ok && j < m->m; j++) {
+        size_t row = with[pick[j]];
+        ref_of[row] = j;
+        double d[RU_NOVELTY_DIM];
+        for (size_t t = 0; t < RU_NOVELTY_DIM; t++)
+            d[t] = desc[row * RU_NOVELTY_DIM + t];
+        standardise(m, d, m->ref + j * RU_NOVELTY_DIM);
+    }
+    free(with);
+    free(pick);
+    return ok;
+}
+
+/* One cursor pass: the descriptor of every row of the clustering set. */
+static bool read_descriptors(RnStore *s, size_t n, float *desc, bool *has, size_t *n_has,
+                             RnError **err)
+{
+    RnImageCursor *c = rn_image_cursor_open(s, RN_CURSOR_THUMBS, err);
+    if (!c)
+        return false;
+    bool ok = rn_image_cursor_count(c) == n;
+    if (!ok)
+        rn_error_set(err, RN_ERROR_INVALID, "the catalogue changed during the run");
+    RnImageRow row;
+    RnError *e = NULL;
+    size_t i = 0;
+    *n_has = 0;
+    while (ok && i < n && rn_image_cursor_next(c, &row, &e)) {
+        has[i] = row.thumb != NULL;
+        if (has[i]) {
+            double d[RU_NOVELTY_DIM];
+            ru_novelty_descriptor(row.thumb, row.thumb_size, d);
+            for (size_t t = 0; t < RU_NOVELTY_DIM; t++)
+                desc[i * RU_NOVELTY_DIM + t] = (float)d[t];
+            ++*n_has;
+        }
+        i++;
+    }
+    rn_image_cursor_close(c);
+    if (e) {
+        rn_error_propagate(err, e);
+        return false;
+    }
+    return ok;
+}
+
+bool ru_novelty_fit(RnStore *s, size_t n, uint64_t seed, RnPool *pool, RuNovelty *m,
+                    double *scores, RnError **err)
+{
+    memset(m, 0, sizeof *m);
+    m->thumb_size = rn_store_thumb_size(s);
+    float *desc = rn_calloc(n * RU_NOVELTY_DIM + 1, sizeof *desc, err);
+    bool *has = rn_calloc(n + 1, sizeof *has, err);
+    size_t *ref_of = rn_calloc(n + 1, sizeof *ref_of, err);
+    double *sorted = rn_calloc(n + 1, sizeof *sorted, err);
+    size_t n_has = 0;
+    bool ok = desc && has && ref_of && sorted &&
+              read_descriptors(s, n, desc, has, &n_has, err);
+    if (ok)
+        fit_scale(m, desc, has, n, n_has);
+    ok = ok && fit_reference(m, desc, has, n, n_has, seed, ref_of, err);
+    FitCtx ctx = {m, desc, has, ref_of, scores};
+    ok = ok && rn_pool_for(pool, n, rn_part_count(n, 256, 256), score_part, &ctx, err);
+    size_t ns = 0;
+    for (size_t i = 0; ok && i < n; i++)
+        if (!isnan(scores[i]))
+            sorted[ns++] = scores[i];
+    qsort(sorted, ns, sizeof *sorted, ru_cmp_double);
+    m->threshold = ru_quantile_sorted(sorted, ns, RN_RUN_OUTLIER_QUANTILE);
+    free(desc);
+    free(has);
+    free(ref_of);
+    free(sorted);
+    return ok;
+}
+
+void ru_novelty_free(RuNovelty *m)
+{
+    if (m) {
+        free(m->ref);
+        m->ref = NULL;
+    }
+}
+
+/* ---- models/novelty.json --------------------------------------------------------- */
+
+static void put_array(RnJsonWriter *w, const char *key, const double *x, size_t n)
+{
+    rn_json_key(w, key);
+    rn_json_begin_array(w);
+    for (size_t i = 0; i < n; i++)
+        rn_json_double(w, x[i]);
+    rn_json_end_array(w);
+}
+
+bool ru_novelty_json(const RuNovelty *m, RnBuf *out, RnError **err)
+{
+    RnJsonWriter *w = rn_json_open(out, 0, err);
+    if (!w)
+        return false;
+    rn_json_begin_object(w);
+    rn_json_kv_uint(w, "version", 1);
+    rn_json_kv_uint(w, "thumb_size", m->thumb_size);
+    rn_json_kv_uint(w, "grid", RU_NOVELTY_GRID);
+    rn_json_kv_uint(w, "k", RU_NOVELTY_K);
+    rn_json_kv_double(w, "threshold", m->threshold);
+    rn_json_kv_uint(w, "reference_rows", m->m);
+    put_array(w, "mean", m->mean, RU_NOVELTY_DIM);
+    put_array(w, "scale", m->scale, RU_NOVELTY_DIM);
+    put_array(w, "reference", m->ref, m->m * RU_NOVELTY_DIM);
+    rn_json_end_object(w);
+    bool ok = rn_json_finish(w, err);
+    rn_json_close(w);
+    return ok;
+}
+
+/* n finite numbers of array `key` into x; false when absent or another length. */
+static bool get_array(const RnJson *doc, RnJsonRef root, const char *key, double *x, size_t n)
+{
+    RnJsonRef a = rn_json_get(doc, root, key);
+    if (rn_json_type(doc, a) != RN_JSON_ARRAY || rn_json_count(doc, a) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        RnJsonRef v = rn_json_at(doc, a, i);
+        x[i] = rn_json_number(doc, v);
+        if (rn_json_type(doc, v) != RN_JSON_NUMBER || !isfinite(x[i]))
+            return false;
+    }
+    return true;
+}
+
+static bool get_uint(const RnJson *doc, RnJsonRef root, const char *key, double max, size_t *out)
+{
+    RnJsonRef v = rn_json_get(doc, root, key);
+    double x = rn_json_number(doc, v);
+    if (rn_json_type(doc, v) != RN_JSON_NUMBER || !(x >= 0 && x <= max) || x != floor(x))
+        return false;
+    *out = (size_t)x;
+    return true;
+}
+
+bool ru_novelty_parse(const char *text, size_t n, RuNovelty *m, RnError **err)
+{
+    memset(m, 0, sizeof *m);
+    RnJson *doc = rn_json_parse(text, n, err);
+    if (!doc)
+        return false;
+    RnJsonRef root = rn_json_root(doc), thr = rn_json_get(doc, root, "threshold");
+    size_t version = 0, size = 0, grid = 0, k = 0;
+    bool ok = get_uint(doc, root, "version", 1, &version) && version == 1 &&
+              get_uint(doc, root, "thumb_size", 1 << 16, &size) &&
+              get_uint(doc, root, "grid", 64, &grid) && grid == RU_NOVELTY_GRID &&
+              get_uint(doc, root, "k", 1e6, &k) && k == RU_NOVELTY_K &&
+              get_uint(doc, root, "reference_rows", RU_NOVELTY_REFERENCE, &m->m) &&
+              get_array(doc, root, "mean", m->mean, RU_NOVELTY_DIM) &&
+              get_array(doc, root, "scale", m->scale, RU_NOVELTY_DIM);
+    for (size_t t = 0; ok && t < RU_NOVELTY_DIM; t++)
+        ok = m->scale[t] > 0;
+    /* null: no image had a thumbnail (infinite threshold) */
+    m->threshold = rn_json_type(doc, thr) == RN_JSON_NULL ? INFINITY : rn_json_number(doc, thr);
+    ok = ok && (rn_json_type(doc, thr) == RN_JSON_NUMBER || rn_json_type(doc, thr) == RN_JSON_NULL);
+    m->thumb_size = (uint32_t)size;
+    m->ref = ok ? rn_calloc(m->m * RU_NOVELTY_DIM + 1, sizeof *m->ref, err) : NULL;
+    ok = ok && m->ref && get_array(doc, root, "reference", m->ref, m->m * RU_NOVELTY_DIM);
+    if (!ok && err && !*err)
+        rn_error_set(err, RN_ERROR_PARSE, "%s: not a novelty model this version wrote",
+                     RN_RUN_NOVELTY);
+    if (!ok)
+        ru_novelty_free(m);
+    rn_json_free(doc);
+    return ok;
+}
+
+bool ru_novelty_load(RnStore *s, RuNovelty *m, RnError **err)
+{
+    char *text = NULL;
+    size_t n = 0;
+    bool found = false;
+    memset(m, 0, sizeof *m);
+    bool ok = ru_read_artifact(s, RN_RUN_NOVELTY, &text, &n, &found, err);
+    if (ok && !found) {
+        rn_error_set(err, RN_ERROR_INVALID, "no %s: rerun radnet run", RN_RUN_NOVELTY);
+        ok = false;
+    }
+    ok = ok && ru_novelty_parse(text, n, m, err);
+    free(text);
+    return ok;
+}
