@@ -23,6 +23,7 @@
 #define RADNET_CLUSTER_H
 
 #include "radnet/core.h"
+#include "radnet/dist.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,11 @@ typedef struct RnKMeansOptions {
     uint64_t seed;
     RnPool *pool;               /* NULL: the calling thread only */
     int n_local_trials;         /* k-means++ candidates; 0: 2 + ln k */
+    /* MPI ranks (NULL: this process alone). Every rank calls the fit with
+     * the same data; each computes its share of the row partitions, and
+     * all get the same result as one process: labels, centres, inertia
+     * identical bits. */
+    RnDist *dist;
 } RnKMeansOptions;
 
 /* Paper / sklearn defaults: k-means++, Elkan, n_init 10, max_iter 300,
@@ -276,6 +282,7 @@ typedef struct RnClusterModelOptions {
     size_t k;
     uint64_t seed;
     RnPool *pool;                 /* NULL: the calling thread only */
+    RnDist *dist;                 /* k-means over MPI ranks (NULL: alone) */
     bool minibatch;               /* k-means by mini-batches */
     /* per algorithm; k, seed and pool above replace theirs */
     RnKMeansOptions kmeans;

@@ -231,6 +231,7 @@ static RnClusterModel *get_model(const Options *o, const RnMatrix *X, int32_t *l
                                           &cf.m, &err);
     else {
         mo.pool = o->pool;
+        mo.dist = cli_dist();
         mo.kmeans.init = centres ? RN_KMEANS_INIT_GIVEN : mo.kmeans.init;
         mo.kmeans.init_centers = mo.minibatch_options.init_centers = cf.m.data;
         if ((m = rn_cluster_model_fit(X, &mo, labels, NULL, &err)) != NULL)
@@ -262,6 +263,9 @@ static int run_model(const Options *o, const RnMatrix *X)
     RnBuf b = RN_BUF_INIT;
     if (m == NULL && rc < 0)
         rc = cli_fail("cluster", err);
+    /* Under mpirun every rank has the same result; rank 0 writes it. */
+    if (rc < 0 && !cli_is_root())
+        rc = RN_EXIT_OK;
     if (rc < 0 && (o->out || !o->json) &&
         (!rn_labels_csv(labels, X->rows, &b, &err) || !emit(o->out, &b, &err)))
         rc = cli_fail(o->out ? o->out : "stdout", err);

@@ -148,6 +148,7 @@ static RnClusterModel *fit_kmeans(const RnMatrix *X, const RnClusterModelOptions
         ko.k = o->k;
         ko.seed = o->seed;
         ko.pool = o->pool;
+        ko.dist = o->dist;
         ok = rn_kmeans_fit(X, &ko, &r, err);
     }
     if (!ok)
