@@ -183,7 +183,7 @@ int cmd_ingest(int argc, char **argv)
     a.opts.count_first = !cli_quiet;
     RnIngestSummary sum;
     RnError *err = NULL;
-    bool ok = rn_ingest(a.ws, &a.opts, &sum, &err);
+    bool ok = rn_ingest_dist(a.ws, &a.opts, cli_dist(), &sum, &err);
     cli_progress_finish(ps.bar);
     free(a.sources);
     if (!ok)

@@ -37,6 +37,7 @@ struct Pipeline {
     RnStore *store;
     const RnIngestOptions *opts;
     ExtractConfig cfg;
+    PipelineShards shards;
 };
 
 static void pipeline_abort(Pipeline *p)
@@ -71,30 +72,47 @@ static FileState file_state(sqlite3_stmt *st, const RnWalkEntry *e)
     return s;
 }
 
-/* Hands one file to the extractors, waiting while the ring is full. */
+/* Hands one file to the extractors, waiting while the ring is full. A
+ * file another rank extracted comes ready from its shard. */
 static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
 {
-    char *path = rn_strdup(e->path, err);
-    if (path == NULL)
+    IngestItem item = {0};
+    bool found = false;
+    if (p->shards.from != NULL &&
+        !rn_shards_take(p->shards.from, e->path, e->size, e->mtime_ns, &item, &found, err))
         return false;
+    if (!found) {
+        item.path = rn_strdup(e->path, err);
+        if (item.path == NULL)
+            return false;
+        item.size = e->size;
+        item.mtime_ns = e->mtime_ns;
+    }
     pthread_mutex_lock(&p->mu);
     while (p->issued >= p->consumed + p->cap && !p->abort)
         pthread_cond_wait(&p->space_cv, &p->mu);
     bool ok = !p->abort;
     if (ok) {
         Slot *s = &p->slots[p->issued % p->cap];
-        memset(&s->item, 0, sizeof s->item);
-        s->item.path = path;
-        s->item.size = e->size;
-        s->item.mtime_ns = e->mtime_ns;
-        s->state = SLOT_QUEUED;
+        s->item = item;
+        s->state = found ? SLOT_DONE : SLOT_QUEUED;
         p->issued++;
         pthread_cond_signal(&p->job_cv);
+        if (found)
+            pthread_cond_broadcast(&p->done_cv);
     } else {
-        free(path);
+        rn_ingest_item_clear(&item);
     }
     pthread_mutex_unlock(&p->mu);
     return ok;
+}
+
+/* Over MPI ranks each rank extracts the files it owns (a hash of the
+ * path); rank 0 then takes the others' items from their shards. */
+static bool mine(const Pipeline *p, const char *path)
+{
+    return p->shards.own == NULL ||
+           rn_dist_owner(p->shards.own, path) == rn_dist_rank(p->shards.own);
 }
 
 static bool walk_all(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
@@ -110,7 +128,7 @@ static bool walk_all(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
         p->files_seen++;
         p->unchanged += state == FILE_UNCHANGED;
         pthread_mutex_unlock(&p->mu);
-        if (state != FILE_UNCHANGED)
+        if (state != FILE_UNCHANGED && mine(p, e.path))
             ok = issue(p, &e, err);
     }
     ok = ok && !(err && *err);
@@ -164,6 +182,8 @@ static bool extract_loop(void *ctx, size_t part, size_t begin, size_t end, RnErr
         if (p->abort || p->claimed == p->issued)
             break;
         Slot *s = &p->slots[p->claimed++ % p->cap];
+        if (s->state == SLOT_DONE) /* taken from a shard */
+            continue;
         s->state = SLOT_WORKING;
         pthread_mutex_unlock(&p->mu);
         rn_extract_file(&p->cfg, &s->item);
@@ -188,7 +208,7 @@ static void *runner_main(void *arg)
 /* ---- the consumer side ------------------------------------------------- */
 
 Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractConfig *cfg,
-                            RnError **err)
+                            const PipelineShards *shards, RnError **err)
 {
     Pipeline *p = rn_calloc(1, sizeof *p, err);
     if (p == NULL)
@@ -196,6 +216,8 @@ Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractC
     p->store = s;
     p->opts = o;
     p->cfg = *cfg;
+    if (shards != NULL)
+        p->shards = *shards;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->job_cv, NULL);
     pthread_cond_init(&p->done_cv, NULL);
