@@ -18,6 +18,7 @@ typedef enum SlotState { SLOT_EMPTY = 0, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE } 
 
 typedef struct Slot {
     SlotState state;
+    uint64_t seq;     /* sequence number of the item it holds */
     IngestItem item;
 } Slot;
 
@@ -94,6 +95,7 @@ static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
     bool ok = !p->abort;
     if (ok) {
         Slot *s = &p->slots[p->issued % p->cap];
+        s->seq = p->issued;
         s->item = item;
         s->state = found ? SLOT_DONE : SLOT_QUEUED;
         p->issued++;
@@ -181,8 +183,11 @@ static bool extract_loop(void *ctx, size_t part, size_t begin, size_t end, RnErr
             pthread_cond_wait(&p->job_cv, &p->mu);
         if (p->abort || p->claimed == p->issued)
             break;
-        Slot *s = &p->slots[p->claimed++ % p->cap];
-        if (s->state == SLOT_DONE) /* taken from a shard */
+        uint64_t seq = p->claimed++;
+        Slot *s = &p->slots[seq % p->cap];
+        /* An item taken from a shard came done: the writer may even have
+         * consumed it and the walker reused its slot for a later item. */
+        if (s->seq != seq || s->state != SLOT_QUEUED)
             continue;
         s->state = SLOT_WORKING;
         pthread_mutex_unlock(&p->mu);

@@ -21,6 +21,7 @@ BIN = os.environ["RADNET_BIN"]
 DUMP = sys.argv[1]
 CORPUS = os.path.join(os.environ.get("RADNET_TESTDATA", ""), "pydicom", "test_files")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+HANG = "(mpirun did not end: a hang)"
 failures = 0
 checks = 0
 
@@ -44,6 +45,20 @@ def ingest_cmd(tmp, ws):
         srcs.append(CORPUS)  # real files, broken ones and duplicates included
     return [BIN, "--quiet", "ingest"] + srcs + [
         "-w", ws, "--reports", os.path.join(tmp, "A", "reports.csv"), "-j", "1", "--batch", "20"]
+
+
+def first_difference(a, b):
+    x, y = a.split(b"\n"), b.split(b"\n")
+    only_a = [l[:200] for l in x if l not in set(y)][:4]
+    only_b = [l[:200] for l in y if l not in set(x)][:4]
+    return f"only here {only_a!r}; only in one process {only_b!r}"
+
+
+def same_outputs(ws, want, what):
+    got = snapshot(ws)
+    check(got[1] == want[1], f"{what}: catalogue differs from one process: "
+          + first_difference(got[1], want[1]))
+    check(got[2] == want[2], f"{what}: thumbs.npy differs from one process")
 
 
 def snapshot(ws):
@@ -91,7 +106,7 @@ def interrupted_ingest(tmp, ws, sig, env):
     except subprocess.TimeoutExpired:
         p.kill()
         _, err = p.communicate()
-        err += "\n(mpirun did not end: a hang)"
+        err += "\n" + HANG
     if pid and sig == signal.SIGSTOP:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -112,13 +127,11 @@ def test_ingest(tmp):
         ws = os.path.join(tmp, f"W{ranks}")
         r = run(ingest_cmd(tmp, ws), ranks)
         check(r.returncode == ref.returncode, f"{ranks} ranks: exit {r.returncode}: {r.stderr}")
-        got = snapshot(ws)
-        check(got[1] == want[1], f"{ranks} ranks: catalogue differs from one process")
-        check(got[2] == want[2], f"{ranks} ranks: thumbs.npy differs from one process")
+        same_outputs(ws, want, f"{ranks} ranks")
         check(not os.listdir(os.path.join(ws, "shards")), f"{ranks} ranks: shards left")
         again = run(ingest_cmd(tmp, ws), ranks)
-        check(again.returncode == ref.returncode and snapshot(ws)[1] == want[1],
-              f"{ranks} ranks: rerun changed the catalogue")
+        check(again.returncode == ref.returncode, f"{ranks} ranks: rerun exit {again.returncode}")
+        same_outputs(ws, want, f"{ranks} ranks, rerun")
     env = dict(os.environ, RADNET_DIST_TIMEOUT="4")
     for name, sig in (("killed", signal.SIGKILL), ("stopped", signal.SIGSTOP)):
         ws = os.path.join(tmp, "W-" + name)
@@ -126,12 +139,15 @@ def test_ingest(tmp):
         check(pid is not None, f"{name}: rank 1 was never seen")
         check(rc not in (0, 3, None), f"{name}: mpirun exit {rc} after losing a rank")
         check(seconds < 90, f"{name}: mpirun took {seconds:.0f} s to fail")
-        check("hang" not in err, f"{name}: {err}")
+        check(HANG not in err, f"{name}: {err}")
         if sig == signal.SIGSTOP:
             check("no answer from the other ranks" in err, f"stopped: no timeout error: {err}")
+        before = subprocess.run([DUMP, ws], capture_output=True).stdout.count(b"\n")
+        print(f"{name}: rank 1 got signal {sig}; mpirun exit {rc} {seconds:.1f} s later; "
+              f"{before} dump lines before the rerun", file=sys.stderr)
         r = run(ingest_cmd(tmp, ws), 2)
         check(r.returncode == ref.returncode, f"{name}: rerun exit {r.returncode}: {r.stderr}")
-        check(snapshot(ws)[1:] == want[1:], f"{name}: rerun catalogue or thumbnails differ")
+        same_outputs(ws, want, f"{name}, rerun")
 
 
 def test_cluster(tmp):
