@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """The same inputs through 1 (no mpirun), 2 and 3 MPI ranks give the same
 outputs: `radnet ingest` (canonical catalogue dump and thumbs.npy, byte for
-byte) and `radnet cluster` (labels, centres, JSON summary). A rank killed
+byte), the embed stage (rn_embed_run_dist: model and .npy, byte for byte,
+one extractor per source) and `radnet cluster` (labels, centres, inertia). A rank killed
 (SIGKILL) or hung (SIGSTOP) mid-ingest makes mpirun fail in bounded time,
 never hang, and a rerun gives the same catalogue.
 
-usage: test_ranks.py DUMP_WS   (env: RADNET_BIN, RADNET_TESTDATA)
+usage: test_ranks.py DUMP_WS EMBED_WS   (env: RADNET_BIN, RADNET_TESTDATA)
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import numpy as np
 
 BIN = os.environ["RADNET_BIN"]
 DUMP = sys.argv[1]
+EMBED = sys.argv[2]
 CORPUS = os.path.join(os.environ.get("RADNET_TESTDATA", ""), "pydicom", "test_files")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
 HANG = "(mpirun did not end: a hang)"
@@ -150,6 +153,30 @@ def test_ingest(tmp):
         same_outputs(ws, want, f"{name}, rerun")
 
 
+def test_embed(tmp):
+    """Batches of 64 rows: the ~450 rows split into whole batches per rank."""
+    for source, method in (("image", "hog"), ("meta", "authors"), ("text", "tfidf")):
+        outs = {}
+        for ranks in (1, 2, 3):
+            ws = os.path.join(tmp, f"E{ranks}")
+            shutil.rmtree(ws, ignore_errors=True)
+            shutil.copytree(os.path.join(tmp, "W1"), ws)
+            r = run([EMBED, ws, source, method, "64"], ranks)
+            check(r.returncode == 0, f"embed {source} {ranks} ranks: {r.stderr}")
+            name = f"{source}-{method}"
+            try:
+                with open(os.path.join(ws, "embeddings", name + ".npy"), "rb") as f, \
+                        open(os.path.join(ws, "models", name + ".model"), "rb") as g:
+                    outs[ranks] = (f.read(), g.read())
+            except OSError as e:
+                check(False, f"embed {source} {ranks} ranks: {e}")
+            left = [n for n in os.listdir(os.path.join(ws, "embeddings")) if ".rank-" in n]
+            check(not left, f"embed {source} {ranks} ranks: shards left: {left}")
+        check(len(outs.get(1, (b"",))[0]) > 64 * 4 * 5, f"embed {source}: output written")
+        for ranks in (2, 3):
+            check(outs.get(ranks) == outs.get(1), f"embed {source}: {ranks} ranks differ")
+
+
 def test_cluster(tmp):
     rng = np.random.default_rng(3)
     centres = rng.uniform(0, 10, (6, 8))
@@ -177,6 +204,7 @@ def main():
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
         test_cluster(tmp)
         test_ingest(tmp)
+        test_embed(tmp)
     print(f"{checks} checks, {failures} failed", file=sys.stderr)
     return 1 if failures or not checks else 0
 
