@@ -119,7 +119,7 @@ def interrupted_ingest(tmp, ws, sig, env):
 
 
 def test_ingest(tmp):
-    subprocess.run([BIN, "--quiet", "synth", "--out", os.path.join(tmp, "A"), "-n", "400",
+    subprocess.run([BIN, "--quiet", "synth", "--out", os.path.join(tmp, "A"), "-n", "250",
                     "--seed", "5", "--size", "small"], check=True, capture_output=True)
     ref_ws = os.path.join(tmp, "W1")
     ref = run(ingest_cmd(tmp, ref_ws), 1)
