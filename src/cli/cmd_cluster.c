@@ -330,6 +330,10 @@ int cmd_cluster(int argc, char **argv)
                   "--centers-out or --save-model");
         rc = RN_EXIT_USAGE;
     }
+    if (rc < 0 && o.sweep && rn_dist_size(cli_dist()) > 1) {
+        cli_error("--k", "a range of k runs on one process: start it without mpirun");
+        rc = RN_EXIT_USAGE;
+    }
     if (rc >= 0) {
         if (rc == RN_EXIT_USAGE)
             usage(stderr);

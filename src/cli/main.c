@@ -191,6 +191,18 @@ static double dist_timeout(void)
     return s && *end == '\0' && t > 0 ? t : RN_DIST_TIMEOUT_DEFAULT;
 }
 
+/* Commands that split their work over MPI ranks; under mpirun the others
+ * would only repeat theirs on every rank (and compete for the workspace). */
+static const char *const over_ranks[] = {"ingest", "embed", "cluster"};
+
+static bool runs_over_ranks(const char *name)
+{
+    for (size_t i = 0; i < sizeof over_ranks / sizeof over_ranks[0]; i++)
+        if (strcmp(name, over_ranks[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Under mpirun every rank runs the command; a rank that fails ends the
  * whole job (MPI_Abort) so that none waits for it. */
 static int run_command(const RnCommand *c, int argc, char **argv)
@@ -200,7 +212,14 @@ static int run_command(const RnCommand *c, int argc, char **argv)
         return cli_fail("mpi", err);
     if (!cli_is_root())
         cli_quiet = true;
-    int rc = c->run(argc, argv);
+    int rc = RN_EXIT_OK; /* the others wait for rank 0 to say why it stops */
+    if (rn_dist_size(world) == 1 || runs_over_ranks(c->name) || cli_wants_help(argc, argv))
+        rc = c->run(argc, argv);
+    else if (cli_is_root()) {
+        cli_error(c->name, "runs on one process: start it without mpirun "
+                  "(over MPI ranks: ingest, embed, cluster)");
+        rc = RN_EXIT_USAGE;
+    }
     if (rc != RN_EXIT_OK && rc != RN_EXIT_PARTIAL && rn_dist_size(world) > 1) {
         rn_dist_abort(world, rc);
         return rc;

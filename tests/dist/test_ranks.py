@@ -198,6 +198,11 @@ def test_cluster(tmp):
     check(len(outs) == 3 and outs[1][0].count("\n") == 4001, "labels written")
     for ranks in (2, 3):
         check(outs.get(ranks) == outs.get(1), f"cluster, {ranks} ranks differ from one")
+    # A command that does not split its work refuses to run on several ranks.
+    r = run([BIN, "metrics", "--true", os.path.join(tmp, "labels1.csv"),
+             "--pred", os.path.join(tmp, "labels1.csv")], 2)
+    check(r.returncode == 1 and "start it without mpirun" in r.stderr,
+          f"metrics under mpirun: {r.returncode} {r.stderr}")
 
 
 def main():
