@@ -248,6 +248,9 @@ typedef struct RnKSweepOptions {
     size_t silhouette_exact_max;  /* default 20000 */
     size_t silhouette_sample;     /* default 2000 */
     size_t silhouette_repeats;    /* default 5 */
+    /* MPI ranks (NULL: alone): k-means fits and sampled silhouettes split
+     * over the ranks, every rank gets the same sweep as one process. */
+    RnDist *dist;
 } RnKSweepOptions;
 
 typedef struct RnKSweep {

@@ -75,6 +75,10 @@ bool rn_dist_allgather_parts(RnDist *d, void *buf, size_t parts, size_t bytes,
 bool rn_dist_allgather_rows(RnDist *d, void *buf, size_t n, size_t parts,
                             size_t bytes, RnError **err);
 
+/* The general form: rank r's bytes are buf[offset[r], offset[r + 1])
+ * (offset has size + 1 entries, non-decreasing). */
+bool rn_dist_allgatherv(RnDist *d, void *buf, const size_t *offset, RnError **err);
+
 typedef enum RnDistOp { RN_DIST_MIN = 0, RN_DIST_MAX, RN_DIST_SUM } RnDistOp;
 /* Element-wise reduction of count values over the ranks, result on all.
  * Integer operations: the result does not depend on the order. */

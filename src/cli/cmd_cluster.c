@@ -295,6 +295,7 @@ static int run_sweep(const Options *o, const RnMatrix *X)
     so.k_min = o->k_min, so.k_max = o->k_max, so.k_step = o->k_step;
     so.algo = o->model.algo, so.kmeans = o->model.kmeans, so.kmedoids = o->model.kmedoids;
     so.pool = o->pool;
+    so.dist = cli_dist();
     if (o->sil_sample)
         so.silhouette_exact_max = so.silhouette_sample = o->sil_sample;
     CliProgress *p = cli_progress_start("cluster --k", (o->k_max - o->k_min) / o->k_step + 1);
@@ -304,6 +305,10 @@ static int run_sweep(const Options *o, const RnMatrix *X)
     cli_progress_finish(p);
     if (!ok)
         return cli_fail(o->input, err);
+    if (!cli_is_root()) { /* the same sweep on every rank: rank 0 prints it */
+        rn_ksweep_free(&s);
+        return RN_EXIT_OK;
+    }
     RnBuf b = RN_BUF_INIT;
     RnJsonWriter *w = o->json ? rn_json_open(&b, 0, &err) : NULL;
     ok = o->json ? w && rn_ksweep_json(&s, so.algo, w) && rn_json_finish(w, &err) &&
@@ -328,10 +333,6 @@ int cmd_cluster(int argc, char **argv)
         (o.init_path || o.model.minibatch || o.out || o.centers_out || o.save_model)) {
         cli_error("--k", "a range of k cannot be combined with --init, --batch, --out, "
                   "--centers-out or --save-model");
-        rc = RN_EXIT_USAGE;
-    }
-    if (rc < 0 && o.sweep && rn_dist_size(cli_dist()) > 1) {
-        cli_error("--k", "a range of k runs on one process: start it without mpirun");
         rc = RN_EXIT_USAGE;
     }
     if (rc >= 0) {

@@ -115,6 +115,11 @@ static bool gather_blocks(RnDist *d, void *buf, size_t n, size_t parts, size_t b
     return ok;
 }
 
+bool rn_dist_allgatherv(RnDist *d, void *buf, const size_t *offset, RnError **err)
+{
+    return d == NULL || dist_impl_allgatherv(d, buf, offset, "allgather", err);
+}
+
 bool rn_dist_allgather_parts(RnDist *d, void *buf, size_t parts, size_t bytes,
                              RnError **err)
 {

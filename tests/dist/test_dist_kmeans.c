@@ -1,7 +1,8 @@
 /* k-means over MPI ranks equals one process with the same seed: labels,
  * centres and inertia the same bits, for every algorithm, both dtypes,
  * k-means++ and an empty cluster to relocate. Run plainly (a world of
- * one) and under `mpirun -n 2` / `-n 3` (suite mpi); each rank compares
+ * one) and under `mpirun -n 2` / `-n 3` (suite mpi), also the choice of k
+ * with sampled silhouettes; each rank compares
  * the distributed fit with its own undistributed one. */
 #include "radnet/cluster.h"
 #include "radnet/dist.h"
@@ -51,6 +52,39 @@ static void compare(RnDist *d, const RnMatrix *X, RnKMeansOptions o, const char 
     rn_kmeans_result_free(&many);
 }
 
+/* The choice of k with sampled silhouettes: k-means fits and silhouette
+ * rows split over the ranks, every row the same bits as one process. */
+static void compare_sweep(RnDist *d, const RnMatrix *X)
+{
+    RnKSweepOptions o;
+    rn_ksweep_options_default(&o);
+    o.k_min = 2, o.k_max = 6, o.k_step = 2;
+    o.kmeans.n_init = 2;
+    o.silhouette_exact_max = 500; /* sampled: the one-way pass */
+    o.silhouette_sample = 700;    /* three blocks of rows and a part */
+    o.silhouette_repeats = 2;
+    RnKSweep one, many;
+    RnError *err = NULL;
+    bool ok1 = rn_cluster_sweep_k(X, &o, NULL, NULL, &one, &err);
+    o.dist = d;
+    bool ok2 = ok1 && rn_cluster_sweep_k(X, &o, NULL, NULL, &many, &err);
+    CHECK_MSG(ok1 && ok2, "sweep: %s", err ? rn_error_message(err) : "");
+    rn_error_free(err);
+    if (!(ok1 && ok2)) {
+        if (ok1)
+            rn_ksweep_free(&one);
+        return;
+    }
+    CHECK_EQ_INT(one.n_rows, 3);
+    CHECK(one.n_rows == many.n_rows &&
+          memcmp(one.rows, many.rows, one.n_rows * sizeof *one.rows) == 0);
+    for (size_t i = 0; i < one.n_rows; i++)
+        CHECK_MSG(one.rows[i].silhouette > 0 && one.rows[i].silhouette < 1,
+                  "k = %zu: silhouette %g", one.rows[i].k, one.rows[i].silhouette);
+    rn_ksweep_free(&one);
+    rn_ksweep_free(&many);
+}
+
 int main(void)
 {
     RnError *err = NULL;
@@ -94,6 +128,7 @@ int main(void)
     compare(d, &X64, o, "elkan f64, empty cluster");
     o.algorithm = RN_KMEANS_LLOYD;
     compare(d, &X64, o, "lloyd f64, empty cluster");
+    compare_sweep(d, &X32);
     /* Fewer rows than ranks' share of partitions: some ranks own none. */
     RnMatrix small = {x64, 40, dim, dim, RN_DTYPE_F64};
     rn_kmeans_options_default(&o);
