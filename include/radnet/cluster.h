@@ -171,6 +171,11 @@ typedef struct RnKMedoidsOptions {
     size_t max_exact_n;         /* default 20000 */
     size_t sample_size;         /* default 50·k, at most max_exact_n and n */
     int n_samples;              /* default 5 */
+    /* MPI ranks (NULL: alone): the sample fits run whole on every rank
+     * (small, the same for all); the passes over all n rows — CLARA's cost
+     * of each medoid set, the final labels and cost — split over the
+     * ranks. The same result as one process. */
+    RnDist *dist;
 } RnKMedoidsOptions;
 
 /* Paper defaults: Manhattan, 'alternate', k-medoids++, max_iter 300,

@@ -152,6 +152,7 @@ static bool fit_row(const RnMatrix *X, const RnKSweepOptions *o, size_t k,
         RnKMedoidsOptions mo = o->kmedoids;
         mo.k = k;
         mo.pool = o->pool;
+        mo.dist = o->dist;
         RnKMedoidsResult r;
         ok = rn_kmedoids_fit(X, &mo, &r, err);
         if (ok) {

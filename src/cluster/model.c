@@ -167,6 +167,7 @@ static RnClusterModel *fit_kmedoids(const RnMatrix *X, const RnClusterModelOptio
     mo.k = o->k;
     mo.seed = o->seed;
     mo.pool = o->pool;
+    mo.dist = o->dist;
     RnKMedoidsResult r;
     if (!rn_kmedoids_fit(X, &mo, &r, err))
         return NULL;

@@ -2,7 +2,7 @@
  * centres and inertia the same bits, for every algorithm, both dtypes,
  * k-means++ and an empty cluster to relocate. Run plainly (a world of
  * one) and under `mpirun -n 2` / `-n 3` (suite mpi), also the choice of k
- * with sampled silhouettes; each rank compares
+ * with sampled silhouettes and CLARA k-medoids; each rank compares
  * the distributed fit with its own undistributed one. */
 #include "radnet/cluster.h"
 #include "radnet/dist.h"
@@ -50,6 +50,36 @@ static void compare(RnDist *d, const RnMatrix *X, RnKMeansOptions o, const char 
     CHECK_EQ_INT(one.best_run, many.best_run);
     rn_kmeans_result_free(&one);
     rn_kmeans_result_free(&many);
+}
+
+/* k-medoids by CLARA samples: every medoid set's cost over all rows and
+ * the final labels split over the ranks; the same medoids, labels, cost. */
+static void compare_kmedoids(RnDist *d, const RnMatrix *X)
+{
+    RnKMedoidsOptions o;
+    rn_kmedoids_options_default(&o);
+    o.k = 5;
+    o.max_exact_n = 400; /* CLARA on 3000 rows */
+    o.sample_size = 300;
+    o.n_samples = 3;
+    RnKMedoidsResult one, many;
+    RnError *err = NULL;
+    bool ok1 = rn_kmedoids_fit(X, &o, &one, &err);
+    o.dist = d;
+    bool ok2 = ok1 && rn_kmedoids_fit(X, &o, &many, &err);
+    CHECK_MSG(ok1 && ok2, "k-medoids: %s", err ? rn_error_message(err) : "");
+    rn_error_free(err);
+    if (!(ok1 && ok2)) {
+        if (ok1)
+            rn_kmedoids_result_free(&one);
+        return;
+    }
+    CHECK(one.sampled && many.sampled);
+    CHECK(memcmp(one.medoids, many.medoids, o.k * sizeof *one.medoids) == 0);
+    CHECK(memcmp(one.labels, many.labels, X->rows * sizeof *one.labels) == 0);
+    CHECK_MSG(one.cost == many.cost, "cost %.17g vs %.17g", one.cost, many.cost);
+    rn_kmedoids_result_free(&one);
+    rn_kmedoids_result_free(&many);
 }
 
 /* The choice of k with sampled silhouettes: k-means fits and silhouette
@@ -129,6 +159,7 @@ int main(void)
     o.algorithm = RN_KMEANS_LLOYD;
     compare(d, &X64, o, "lloyd f64, empty cluster");
     compare_sweep(d, &X32);
+    compare_kmedoids(d, &X64);
     /* Fewer rows than ranks' share of partitions: some ranks own none. */
     RnMatrix small = {x64, 40, dim, dim, RN_DTYPE_F64};
     rn_kmeans_options_default(&o);
