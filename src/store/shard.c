@@ -418,9 +418,10 @@ static bool merge(const char *ws, const RnIngestOptions *o, const RnDist *d,
                   RnIngestSummary *sum, RnError **err)
 {
     RnStore *s = rn_store_open(ws, RN_STORE_READ, err);
-    uint32_t ts = s ? s->thumb_size : 0;
+    bool opened = s != NULL;
+    uint32_t ts = opened ? s->thumb_size : 0;
     rn_store_close(s);
-    Shards *sh = s ? shards_open(ws, d, ts, err) : NULL;
+    Shards *sh = opened ? shards_open(ws, d, ts, err) : NULL;
     PipelineShards from = {NULL, sh};
     bool ok = sh != NULL && rn_ingest_with(ws, o, &from, sum, err);
     shards_close(sh);
