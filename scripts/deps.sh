@@ -4,7 +4,8 @@
 set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc libjpeg62-turbo-dev libopenjp2-7-dev
   libcharls-dev libopenblas-dev liblapacke-dev libsqlite3-dev libpng-dev zlib1g-dev
-  libgdcm-dev libutf8proc-dev libstemmer-dev libdnnl-dev libcurl4-openssl-dev python3)
+  libgdcm-dev libutf8proc-dev libstemmer-dev libdnnl-dev libcurl4-openssl-dev python3
+  libopenmpi-dev openmpi-bin)  # MPI is optional (-Dmpi=auto); without it radnet runs alone
 test_pkgs=(clang libclang-rt-14-dev dcmtk libgdcm-tools python3-pydicom python3-numpy
   python3-sklearn python3-pandas python3-gensim python3-faiss python3-pil python3-skimage
   python3-torch chromium valgrind sqlite3 hyperfine g++

@@ -23,6 +23,7 @@
 #define RADNET_CLUSTER_H
 
 #include "radnet/core.h"
+#include "radnet/dist.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,11 @@ typedef struct RnKMeansOptions {
     uint64_t seed;
     RnPool *pool;               /* NULL: the calling thread only */
     int n_local_trials;         /* k-means++ candidates; 0: 2 + ln k */
+    /* MPI ranks (NULL: this process alone). Every rank calls the fit with
+     * the same data; each computes its share of the row partitions, and
+     * all get the same result as one process: labels, centres, inertia
+     * identical bits. */
+    RnDist *dist;
 } RnKMeansOptions;
 
 /* Paper / sklearn defaults: k-means++, Elkan, n_init 10, max_iter 300,
@@ -165,6 +171,11 @@ typedef struct RnKMedoidsOptions {
     size_t max_exact_n;         /* default 20000 */
     size_t sample_size;         /* default 50·k, at most max_exact_n and n */
     int n_samples;              /* default 5 */
+    /* MPI ranks (NULL: alone): the sample fits run whole on every rank
+     * (small, the same for all); the passes over all n rows — CLARA's cost
+     * of each medoid set, the final labels and cost — split over the
+     * ranks. The same result as one process. */
+    RnDist *dist;
 } RnKMedoidsOptions;
 
 /* Paper defaults: Manhattan, 'alternate', k-medoids++, max_iter 300,
@@ -242,6 +253,9 @@ typedef struct RnKSweepOptions {
     size_t silhouette_exact_max;  /* default 20000 */
     size_t silhouette_sample;     /* default 2000 */
     size_t silhouette_repeats;    /* default 5 */
+    /* MPI ranks (NULL: alone): k-means fits and sampled silhouettes split
+     * over the ranks, every rank gets the same sweep as one process. */
+    RnDist *dist;
 } RnKSweepOptions;
 
 typedef struct RnKSweep {
@@ -276,6 +290,7 @@ typedef struct RnClusterModelOptions {
     size_t k;
     uint64_t seed;
     RnPool *pool;                 /* NULL: the calling thread only */
+    RnDist *dist;                 /* k-means over MPI ranks (NULL: alone) */
     bool minibatch;               /* k-means by mini-batches */
     /* per algorithm; k, seed and pool above replace theirs */
     RnKMeansOptions kmeans;

@@ -14,6 +14,7 @@
 #define RADNET_EMBED_H
 
 #include "radnet/core.h"
+#include "radnet/dist.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -131,6 +132,16 @@ typedef struct RnEmbedRunSummary {
  * parameters, nothing is redone (unless force). */
 bool rn_embed_run(const char *ws, const RnEmbedRunOptions *o,
                   RnEmbedRunSummary *summary, RnError **err);
+
+/* rn_embed_run over MPI ranks (every rank calls it with the same options):
+ * rank 0 holds the workspace, writes rows.csv and fits the model on its
+ * balanced sample exactly as rn_embed_run does; then every rank transforms
+ * a contiguous block of whole batches (rows.csv order) from the committed
+ * model into WS/embeddings/<name>.npy.rank-R, and rank 0 appends the blocks
+ * in rank order into the artifact: the same bytes as one process. WS must
+ * be on a file system every rank sees. d NULL or of size 1: rn_embed_run. */
+bool rn_embed_run_dist(const char *ws, const RnEmbedRunOptions *o, RnDist *d,
+                       RnEmbedRunSummary *summary, RnError **err);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #define RADNET_EVAL_H
 
 #include "radnet/core.h"
+#include "radnet/dist.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -197,6 +198,12 @@ typedef struct RnSilhouetteOptions {
     RnPool *pool;             /* NULL: the calling thread only */
     RnEvalProgress progress;  /* optional */
     void *progress_ctx;
+    /* MPI ranks (NULL: alone): every rank calls with the same data; the
+     * one-way passes (the sampled estimate, an exact silhouette too large
+     * for the symmetric pass) split their row blocks over the ranks and
+     * give every rank the same bits as one process. The symmetric exact
+     * pass runs whole on every rank. */
+    RnDist *dist;
 } RnSilhouetteOptions;
 
 /* rn_silhouette_samples with options (progress). */

@@ -52,6 +52,7 @@
 #define RADNET_STORE_H
 
 #include "radnet/core.h"
+#include "radnet/dist.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -454,6 +455,17 @@ typedef struct RnIngestSummary {
  * report file cannot be used. */
 bool rn_ingest(const char *ws, const RnIngestOptions *opts,
                RnIngestSummary *summary, RnError **err);
+
+/* The ingest over MPI ranks (`mpirun -n R radnet ingest`): every rank calls
+ * it with the same arguments. Each rank extracts (parses, decodes,
+ * preprocesses) the files it owns — rn_dist_owner of the path — into its
+ * shard WS/shards/rank-R.bin; rank 0 then writes the catalogue and the
+ * thumbnails from the shards in walk order, so they equal a single-process
+ * ingest row for row, and removes the shards. WS must be on a file system
+ * every rank sees. A killed run resumes like rn_ingest. summary is filled
+ * on rank 0. d NULL or of size 1: rn_ingest. */
+bool rn_ingest_dist(const char *ws, const RnIngestOptions *opts, RnDist *d,
+                    RnIngestSummary *summary, RnError **err);
 
 #ifdef __cplusplus
 }

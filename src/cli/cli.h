@@ -4,6 +4,7 @@
 #define RADNET_CLI_H
 
 #include "radnet/core.h"
+#include "radnet/dist.h"
 
 #include <stdio.h>
 
@@ -32,8 +33,14 @@ int cli_fail(const char *what, RnError *err);
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* True when argv has --help or -h. */
 bool cli_wants_help(int argc, char **argv);
-/* Global --quiet flag (set by main before dispatch). */
+/* Global --quiet flag (set by main before dispatch; set on every MPI rank
+ * but 0, so that one rank reports). */
 extern bool cli_quiet;
+/* The MPI world of this process (a world of one without mpirun), opened
+ * by main before dispatch. */
+RnDist *cli_dist(void);
+/* True on the rank that writes the command's outputs (rank 0). */
+bool cli_is_root(void);
 
 /* Progress: a bar on a TTY, one line every few seconds otherwise. */
 typedef struct CliProgress CliProgress;

@@ -218,6 +218,7 @@ static RnClusterModel *get_model(const Options *o, const RnMatrix *X, int32_t *l
                                           &cf.m, &err);
     else {
         mo.pool = o->pool;
+        mo.dist = cli_dist();
         mo.kmeans.init = centres ? RN_KMEANS_INIT_GIVEN : mo.kmeans.init;
         mo.kmeans.init_centers = mo.minibatch_options.init_centers = cf.m.data;
         if ((m = rn_cluster_model_fit(X, &mo, labels, NULL, &err)) != NULL)
@@ -249,6 +250,9 @@ static int run_model(const Options *o, const RnMatrix *X)
     RnBuf b = RN_BUF_INIT;
     if (m == NULL && rc < 0)
         rc = cli_fail("cluster", err);
+    /* Under mpirun every rank has the same result; rank 0 writes it. */
+    if (rc < 0 && !cli_is_root())
+        rc = RN_EXIT_OK;
     if (rc < 0 && (o->out || !o->json) &&
         (!rn_labels_csv(labels, X->rows, &b, &err) || !emit(o->out, &b, &err)))
         rc = cli_fail(o->out ? o->out : "stdout", err);
@@ -277,6 +281,7 @@ static int run_sweep(const Options *o, const RnMatrix *X)
     mo.pool = o->pool;
     RnKSweepOptions so;
     rn_ksweep_options_from_model(&so, &mo, &o->k);
+    so.dist = cli_dist();
     if (o->sil_sample)
         so.silhouette_exact_max = so.silhouette_sample = o->sil_sample;
     CliProgress *p = cli_progress_start("cluster --k", (o->k.max - o->k.min) / o->k.step + 1);
@@ -286,6 +291,10 @@ static int run_sweep(const Options *o, const RnMatrix *X)
     cli_progress_finish(p);
     if (!ok)
         return cli_fail(o->input, err);
+    if (!cli_is_root()) { /* the same sweep on every rank: rank 0 prints it */
+        rn_ksweep_free(&s);
+        return RN_EXIT_OK;
+    }
     RnBuf b = RN_BUF_INIT;
     RnJsonWriter *w = o->json ? rn_json_open(&b, 0, &err) : NULL;
     ok = o->json ? w && rn_ksweep_json(&s, so.algo, w) && rn_json_finish(w, &err) &&

@@ -109,7 +109,7 @@ int cmd_embed(int argc, char **argv)
     }
     RnEmbedRunSummary sum;
     RnError *err = NULL;
-    bool ok = rn_embed_run(a.ws, &a.o, &sum, &err);
+    bool ok = rn_embed_run_dist(a.ws, &a.o, cli_dist(), &sum, &err);
     cli_progress_finish(bar.bar);
     if (!ok)
         return cli_fail(a.ws, err);

@@ -251,8 +251,13 @@ int cmd_ingest(int argc, char **argv)
     RnDicomwebStats web;
     RnError *err = NULL;
     bool is_web = rn_dicomweb_is_source(a.sources[0]);
+    if (is_web && rn_dist_size(cli_dist()) > 1) {
+        cli_error("ingest", "a DICOMweb source is read by one process: start it without mpirun");
+        free(a.sources);
+        return RN_EXIT_USAGE;
+    }
     bool ok = is_web ? rn_dicomweb_ingest(a.ws, a.sources[0], &a.web, &a.opts, &sum, &web, &err)
-                     : rn_ingest(a.ws, &a.opts, &sum, &err);
+                     : rn_ingest_dist(a.ws, &a.opts, cli_dist(), &sum, &err);
     if (is_web && !cli_quiet)
         print_web_summary(&web);
     cli_progress_finish(ps.bar);

@@ -8,6 +8,17 @@
 #include <unistd.h>
 
 bool cli_quiet;
+static RnDist *world;
+
+RnDist *cli_dist(void)
+{
+    return world;
+}
+
+bool cli_is_root(void)
+{
+    return rn_dist_rank(world) == 0;
+}
 
 /* One row per command; each command lives in src/cli/cmd_<name>.c. */
 static const RnCommand commands[] = {
@@ -173,6 +184,55 @@ void cli_progress_report(void *lazy, uint64_t done, uint64_t total)
     cli_progress_update(l->bar, done);
 }
 
+/* RADNET_DIST_TIMEOUT: seconds a rank waits for the others in a
+ * collective before the run fails (default RN_DIST_TIMEOUT_DEFAULT). */
+static double dist_timeout(void)
+{
+    const char *s = getenv("RADNET_DIST_TIMEOUT");
+    char *end;
+    double t = s ? strtod(s, &end) : 0;
+    return s && *end == '\0' && t > 0 ? t : RN_DIST_TIMEOUT_DEFAULT;
+}
+
+/* Commands that split their work over MPI ranks; under mpirun the others
+ * would only repeat theirs on every rank (and compete for the workspace). */
+static const char *const over_ranks[] = {"ingest", "embed", "cluster"};
+
+static bool runs_over_ranks(const char *name)
+{
+    for (size_t i = 0; i < sizeof over_ranks / sizeof over_ranks[0]; i++)
+        if (strcmp(name, over_ranks[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Under mpirun every rank runs the command; a rank that fails ends the
+ * whole job (MPI_Abort) so that none waits for it. */
+static int run_command(const RnCommand *c, int argc, char **argv)
+{
+    RnError *err = NULL;
+    if ((world = rn_dist_open(dist_timeout(), &err)) == NULL)
+        return cli_fail("mpi", err);
+    if (!cli_is_root())
+        cli_quiet = true;
+    int rc = RN_EXIT_OK; /* the others wait for rank 0 to say why it stops */
+    if (rn_dist_size(world) == 1 || runs_over_ranks(c->name) || cli_wants_help(argc, argv))
+        rc = c->run(argc, argv);
+    else if (cli_is_root()) {
+        cli_error(c->name, "runs on one process: start it without mpirun "
+                  "(over MPI ranks: ingest, embed, cluster)");
+        rc = RN_EXIT_USAGE;
+    }
+    if (rc != RN_EXIT_OK && rc != RN_EXIT_PARTIAL && rn_dist_size(world) > 1) {
+        rn_dist_abort(world, rc);
+        return rc;
+    }
+    if (!rn_dist_close(world, &err))
+        rc = cli_fail("mpi", err);
+    world = NULL;
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -201,7 +261,7 @@ int main(int argc, char **argv)
             cli_quiet = true;
     for (size_t c = 0; c < N_COMMANDS; c++)
         if (strcmp(argv[i], commands[c].name) == 0)
-            return commands[c].run(argc - i, argv + i);
+            return run_command(&commands[c], argc - i, argv + i);
     cli_error(argv[i], "unknown command");
     usage(stderr);
     return RN_EXIT_USAGE;

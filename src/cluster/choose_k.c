@@ -105,9 +105,9 @@ static bool score_row(const RnMatrix *X, const RnKSweepOptions *o,
     bool ok;
     if (X->rows > o->silhouette_exact_max) {
         RnSilhouetteEstimate est;
-        ok = rn_silhouette_sampled(P, labels, eval_distance(o), o->silhouette_sample,
-                                   o->silhouette_repeats, o->kmeans.seed,
-                                   o->pool, &est, &e);
+        RnSilhouetteOptions so = {eval_distance(o), o->pool, NULL, NULL, o->dist};
+        ok = rn_silhouette_sampled_opt(P, labels, o->silhouette_sample,
+                                       o->silhouette_repeats, o->kmeans.seed, &so, &est, &e);
         if (ok) {
             row->silhouette = est.mean;
             row->silhouette_low = est.ci_low;
@@ -140,6 +140,7 @@ static bool fit_row(const RnMatrix *X, const RnKSweepOptions *o, size_t k,
         RnKMeansOptions ko = o->kmeans;
         ko.k = k;
         ko.pool = o->pool;
+        ko.dist = o->dist;
         RnKMeansResult r;
         ok = rn_kmeans_fit(X, &ko, &r, err);
         if (ok) {
@@ -151,6 +152,7 @@ static bool fit_row(const RnMatrix *X, const RnKSweepOptions *o, size_t k,
         RnKMedoidsOptions mo = o->kmedoids;
         mo.k = k;
         mo.pool = o->pool;
+        mo.dist = o->dist;
         RnKMedoidsResult r;
         ok = rn_kmedoids_fit(X, &mo, &r, err);
         if (ok) {

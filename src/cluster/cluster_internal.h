@@ -4,6 +4,7 @@
 #define RN_CLUSTER_INTERNAL_H
 
 #include "radnet/cluster.h"
+#include "radnet/dist.h"
 
 /* Rows handled per BLAS call: the Gram block (CHUNK_ROWS × k) stays in L2. */
 #define CHUNK_ROWS 256u
@@ -44,6 +45,7 @@ typedef struct ClKMeansRun {
     int max_iter;
     double tol;             /* already scaled */
     RnPool *pool;
+    RnDist *dist;           /* NULL: one process */
     void *centers;          /* in: initial, out: final (k×d) */
     int32_t *labels;        /* out */
     double inertia;
@@ -54,11 +56,11 @@ typedef struct ClKMeansRun {
 bool cl_kmeans_single_f32(ClKMeansRun *run, RnError **err);
 bool cl_kmeans_single_f64(ClKMeansRun *run, RnError **err);
 bool cl_kmeanspp_f32(const float *X, size_t n, size_t d, size_t ldx, size_t k,
-                     int trials, RnRng *rng, RnPool *pool, float *centers,
-                     size_t *idx, RnError **err);
+                     int trials, RnRng *rng, RnPool *pool, RnDist *dist,
+                     float *centers, size_t *idx, RnError **err);
 bool cl_kmeanspp_f64(const double *X, size_t n, size_t d, size_t ldx, size_t k,
-                     int trials, RnRng *rng, RnPool *pool, double *centers,
-                     size_t *idx, RnError **err);
+                     int trials, RnRng *rng, RnPool *pool, RnDist *dist,
+                     double *centers, size_t *idx, RnError **err);
 bool cl_predict_f32(const float *X, size_t n, size_t d, size_t ldx,
                     const float *centers, size_t k, RnPool *pool, int32_t *labels,
                     double *sq_dist, double *inertia, RnError **err);

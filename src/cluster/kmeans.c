@@ -216,9 +216,9 @@ static bool seed_centres(const RnMatrix *Xc, const RnKMeansOptions *o,
     }
     if (Xc->dtype == RN_DTYPE_F32)
         return cl_kmeanspp_f32(Xc->data, Xc->rows, d, d, k, o->n_local_trials, rng,
-                               pool, centers, NULL, err);
+                               pool, o->dist, centers, NULL, err);
     return cl_kmeanspp_f64(Xc->data, Xc->rows, d, d, k, o->n_local_trials, rng,
-                           pool, centers, NULL, err);
+                           pool, o->dist, centers, NULL, err);
 }
 
 static bool check_kmeans_options(const RnMatrix *X, const RnKMeansOptions *o,
@@ -302,7 +302,7 @@ static bool run_restarts(const RnMatrix *X, const RnKMeansOptions *o,
         if (!seed_centres(&Xc, o, f->mean, &rng, pool, f->centers, err))
             return false;
         ClKMeansRun run = {f->Xc, X->rows, X->cols, o->k, o->algorithm, o->max_iter,
-                           tol, pool, f->centers, f->labels, 0, 0, false};
+                           tol, pool, o->dist, f->centers, f->labels, 0, 0, false};
         bool ok = X->dtype == RN_DTYPE_F32 ? cl_kmeans_single_f32(&run, err)
                                            : cl_kmeans_single_f64(&run, err);
         if (!ok)
@@ -370,9 +370,9 @@ bool rn_kmeans_plusplus(const RnMatrix *X, size_t k, int n_local_trials,
     RnRng rng = rn_rng_new(seed);
     bool ok = X->dtype == RN_DTYPE_F32
                   ? cl_kmeanspp_f32(X->data, X->rows, X->cols, stride, k, n_local_trials,
-                                    &rng, pool, centers, idx, err)
+                                    &rng, pool, NULL, centers, idx, err)
                   : cl_kmeanspp_f64(X->data, X->rows, X->cols, stride, k, n_local_trials,
-                                    &rng, pool, centers, idx, err);
+                                    &rng, pool, NULL, centers, idx, err);
     cl_blas_restore(blas);
     return ok;
 }

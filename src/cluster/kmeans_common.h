@@ -114,6 +114,7 @@ INLINE void SFX(acc_row)(double *sum, const REAL *x, size_t d)
 typedef struct SFX(Km) {
     const REAL *X;
     size_t n, d, k, P;
+    RnDist *dist;             /* this rank computes its partitions only */
     RnKMeansAlgorithm algo;
     bool update;              /* accumulate sums (M-step) this pass */
     REAL *centers;            /* k×d, used for assignment */

@@ -46,7 +46,7 @@ static bool SFX(mb_init)(const REAL *X, size_t n, size_t d, size_t ldx,
             idx[i] = (size_t)rn_rng_below(rng, n);
         SFX(gather)(X, d, ldx, idx, init_size, sub);
         double in = 0;
-        ok = SFX(cl_kmeanspp)(sub, init_size, d, d, k, 0, rng, pool, cand,
+        ok = SFX(cl_kmeanspp)(sub, init_size, d, d, k, 0, rng, pool, NULL, cand,
                               NULL, err) &&
              SFX(cl_predict)(valid, init_size, d, d, cand, k, pool, lab, NULL,
                              &in, err);

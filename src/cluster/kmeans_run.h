@@ -17,6 +17,31 @@ CLONES static bool SFX(inertia_part)(void *ctx, size_t p, size_t b, size_t e,
 
 /* ---- M-step: reduction, empty clusters, new centres ------------------- */
 
+/* Over MPI ranks each rank computed its own partitions' sums; all ranks get
+ * every partition's and reduce them in partition order below, so the
+ * centres are the same bits for any number of ranks (and threads). */
+static bool SFX(gather_sums)(SFX(Km) *s, RnError **err)
+{
+    return rn_dist_allgather_parts(s->dist, s->sums, s->P,
+                                   s->k * s->d * sizeof *s->sums, err) &&
+           rn_dist_allgather_parts(s->dist, s->counts, s->P, s->k * sizeof *s->counts, err);
+}
+
+/* Whether any row of this rank's partitions changed label, over all
+ * ranks. */
+static bool SFX(labels_changed)(SFX(Km) *s, const int32_t *old, bool *changed,
+                                RnError **err)
+{
+    size_t lo, hi;
+    rn_dist_parts(s->dist, s->P, &lo, &hi);
+    size_t b = rn_part_begin(s->n, s->P, lo), e = rn_part_begin(s->n, s->P, hi);
+    uint64_t any = e > b && memcmp(s->labels + b, old + b, (e - b) * sizeof *old) != 0;
+    if (!rn_dist_allreduce_u64(s->dist, &any, 1, RN_DIST_MAX, err))
+        return false;
+    *changed = any != 0;
+    return true;
+}
+
 static void SFX(reduce)(SFX(Km) *s)
 {
     size_t kd = s->k * s->d;
@@ -39,6 +64,9 @@ static bool SFX(relocate_empty)(SFX(Km) *s, RnError **err)
         n_empty += s->counts[j] == 0;
     if (n_empty == 0)
         return true;
+    /* Rare: every rank needs every label to find the farthest points. */
+    if (!rn_dist_allgather_rows(s->dist, s->labels, s->n, s->P, sizeof *s->labels, err))
+        return false;
     double *dist = rn_malloc(s->n * sizeof *dist, err);
     size_t *far = rn_malloc(n_empty * sizeof *far, err);
     if (dist == NULL || far == NULL) {
@@ -107,19 +135,21 @@ static bool SFX(step)(SFX(Km) *s, RnPool *pool, RnError **err)
     } else if (s->algo == RN_KMEANS_HAMERLY) {
         fn = SFX(hamerly_part);
     }
-    if (!rn_pool_for(pool, s->n, s->P, fn, s, err))
+    if (!rn_dist_pool_for(s->dist, pool, s->n, s->P, fn, s, err))
         return false;
     if (!s->update)
         return true;
+    if (!SFX(gather_sums)(s, err))
+        return false;
     SFX(reduce)(s);
     if (!SFX(relocate_empty)(s, err))
         return false;
     SFX(new_centers)(s);
     if (s->algo == RN_KMEANS_ELKAN)
-        return rn_pool_for(pool, s->n, s->P, SFX(elkan_shift_part), s, err);
+        return rn_dist_pool_for(s->dist, pool, s->n, s->P, SFX(elkan_shift_part), s, err);
     if (s->algo == RN_KMEANS_HAMERLY) {
         SFX(largest_shifts)(s);
-        return rn_pool_for(pool, s->n, s->P, SFX(hamerly_shift_part), s, err);
+        return rn_dist_pool_for(s->dist, pool, s->n, s->P, SFX(hamerly_shift_part), s, err);
     }
     return true;
 }
@@ -134,6 +164,7 @@ bool SFX(cl_kmeans_single)(ClKMeansRun *run, RnError **err)
     s.P = cl_part_count(run->n);
     s.algo = run->algorithm;
     s.labels = run->labels;
+    s.dist = run->dist;
     /* The reference runs on one thread. */
     RnPool *pool = s.algo == RN_KMEANS_NAIVE ? NULL : run->pool;
     int32_t *labels_old = rn_malloc(s.n * sizeof *labels_old, err);
@@ -146,7 +177,7 @@ bool SFX(cl_kmeans_single)(ClKMeansRun *run, RnError **err)
     bool bounded = s.algo == RN_KMEANS_ELKAN || s.algo == RN_KMEANS_HAMERLY;
     if (bounded) {
         SFX(elkan_center_distances)(&s);
-        ok = rn_pool_for(pool, s.n, s.P,
+        ok = rn_dist_pool_for(s.dist, pool, s.n, s.P,
                              s.algo == RN_KMEANS_ELKAN ? SFX(elkan_init_part)
                                                        : SFX(hamerly_init_part),
                              &s, err);
@@ -160,7 +191,10 @@ bool SFX(cl_kmeans_single)(ClKMeansRun *run, RnError **err)
         SFX(swap_centers)(&s);
         if (bounded)
             SFX(elkan_center_distances)(&s);
-        if (memcmp(s.labels, labels_old, s.n * sizeof *labels_old) == 0) {
+        bool changed = true;
+        if (!(ok = SFX(labels_changed)(&s, labels_old, &changed, err)))
+            break;
+        if (!changed) {
             strict = stopped = true;
             break;
         }
@@ -179,7 +213,10 @@ bool SFX(cl_kmeans_single)(ClKMeansRun *run, RnError **err)
         ok = SFX(step)(&s, pool, err);
     }
     if (ok)
-        ok = rn_pool_for(pool, s.n, s.P, SFX(inertia_part), &s, err);
+        ok = rn_dist_pool_for(s.dist, pool, s.n, s.P, SFX(inertia_part), &s, err) &&
+             rn_dist_allgather_parts(s.dist, s.part_inertia, s.P, sizeof *s.part_inertia,
+                                     err) &&
+             rn_dist_allgather_rows(s.dist, s.labels, s.n, s.P, sizeof *s.labels, err);
     if (ok) {
         run->inertia = 0;
         for (size_t p = 0; p < s.P; p++)

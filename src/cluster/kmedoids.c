@@ -198,16 +198,23 @@ static bool pred_part(void *ctx, size_t p, size_t begin, size_t end, RnError **e
     return true;
 }
 
+/* Over MPI ranks (d not NULL) each rank assigns its partitions' rows and
+ * all exchange the partition costs (summed in partition order) and the
+ * labels / distances asked for: the same bits as one process. */
 static bool assign_rows(const RnMatrix *X, size_t stride,
                         const ClRows *centres, RnDistance metric, RnPool *pool,
-                        int32_t *labels, double *dist, double *cost, RnError **err)
+                        RnDist *d, int32_t *labels, double *dist, double *cost,
+                        RnError **err)
 {
     PredJob j = {X, stride, cl_part_count(X->rows), centres, metric, labels, dist,
                  NULL, NULL};
     j.part_cost = rn_calloc(j.P, sizeof(double), err);
     j.scratch = rn_malloc(j.P * X->cols * sizeof(double), err);
     bool ok = j.part_cost && j.scratch &&
-              rn_pool_for(pool, X->rows, j.P, pred_part, &j, err);
+              rn_dist_pool_for(d, pool, X->rows, j.P, pred_part, &j, err) &&
+              rn_dist_allgather_parts(d, j.part_cost, j.P, sizeof *j.part_cost, err) &&
+              (!labels || rn_dist_allgather_rows(d, labels, X->rows, j.P, sizeof *labels, err)) &&
+              (!dist || rn_dist_allgather_rows(d, dist, X->rows, j.P, sizeof *dist, err));
     if (ok && cost) {
         *cost = 0;
         for (size_t p = 0; p < j.P; p++)
@@ -233,7 +240,7 @@ bool rn_kmedoids_predict(const RnMatrix *X, const void *centers, size_t k,
     ClRows rows;
     if (!cl_rows_double(&C, X->cols, NULL, k, &rows, err))
         return false;
-    bool ok = assign_rows(X, stride, &rows, metric, pool, labels, dist, cost, err);
+    bool ok = assign_rows(X, stride, &rows, metric, pool, NULL, labels, dist, cost, err);
     cl_rows_free(&rows);
     return ok;
 }
@@ -353,7 +360,8 @@ static bool fit_clara(const RnMatrix *X, size_t stride,
         ClRows cen;
         double cost = 0;
         if (ok && (ok = cl_rows_double(X, stride, med, k, &cen, err))) {
-            ok = assign_rows(X, stride, &cen, o->metric, pool, NULL, NULL, &cost, err);
+            ok = assign_rows(X, stride, &cen, o->metric, pool, o->dist, NULL, NULL, &cost,
+                             err);
             cl_rows_free(&cen);
         }
         if (ok && (!have || cost < r->cost)) {
@@ -395,8 +403,13 @@ bool rn_kmedoids_fit(const RnMatrix *X, const RnKMedoidsOptions *o,
         memcpy((char *)out->centers + c * X->cols * es,
                (const char *)X->data + out->medoids[c] * stride * es, X->cols * es);
     /* Labels and cost from the data themselves (double precision). */
-    ok = ok && rn_kmedoids_predict(X, out->centers, o->k, o->metric, pool,
-                                   out->labels, NULL, &out->cost, err);
+    RnMatrix C = {out->centers, o->k, X->cols, X->cols, X->dtype};
+    ClRows rows;
+    if (ok && (ok = cl_rows_double(&C, X->cols, NULL, o->k, &rows, err))) {
+        ok = assign_rows(X, stride, &rows, o->metric, pool, o->dist, out->labels, NULL,
+                         &out->cost, err);
+        cl_rows_free(&rows);
+    }
     out->converged = ok && out->n_iter < o->max_iter;
     if (!ok)
         rn_kmedoids_result_free(out);

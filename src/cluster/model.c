@@ -148,6 +148,7 @@ static RnClusterModel *fit_kmeans(const RnMatrix *X, const RnClusterModelOptions
         ko.k = o->k;
         ko.seed = o->seed;
         ko.pool = o->pool;
+        ko.dist = o->dist;
         ok = rn_kmeans_fit(X, &ko, &r, err);
     }
     if (!ok)
@@ -166,6 +167,7 @@ static RnClusterModel *fit_kmedoids(const RnMatrix *X, const RnClusterModelOptio
     mo.k = o->k;
     mo.seed = o->seed;
     mo.pool = o->pool;
+    mo.dist = o->dist;
     RnKMedoidsResult r;
     if (!rn_kmedoids_fit(X, &mo, &r, err))
         return NULL;

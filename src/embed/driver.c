@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Distinct Modality values an archive may carry (the rest is refused as
  * a broken catalogue: DICOM defines a few dozen). */
@@ -290,47 +291,60 @@ static bool draw_sample(Run *r, Modalities *m, Batch *sample, RnError **err)
     return ok;
 }
 
-static bool write_embeddings(Run *r, const RnEmbedModel *model, const char *path,
-                             RnError **err)
+/* Streams rows [begin, end) of the clustering set through the model into
+ * w, in batches of cap rows counted from row 0 (begin is a multiple of
+ * cap), so every batch holds the same rows however the set is split. */
+static bool write_rows(Run *r, const RnEmbedModel *model, RnNpyWriter *w, uint64_t begin,
+                       uint64_t end, RnError **err)
 {
     size_t dim = rn_embed_model_dim(model);
     size_t cap = r->o->batch ? r->o->batch : RN_EMBED_DEFAULT_BATCH;
     Batch b;
     float *out = NULL;
-    RnNpyWriter *w = NULL;
     RnImageCursor *c = NULL;
     bool ok = batch_init(&b, cap, r->thumb_size, err) &&
               (out = rn_malloc(cap * dim * sizeof *out, err)) &&
-              (w = rn_npy_writer_open(path, RN_DTYPE_F32, 1, (size_t[]){dim}, err)) &&
               (c = rn_image_cursor_open(r->store, r->fields, err));
-    uint64_t done = 0;
+    uint64_t seen = 0, done = begin;
     RnImageRow row;
-    while (ok) {
+    while (ok && done < end) {
         bool more = rn_image_cursor_next(c, &row, err);
-        if (more)
-            ok = row_in_order(&row, done + b.n, err) && batch_add(&b, &row, err);
-        else
+        if (more) {
+            ok = row_in_order(&row, seen++, err);
+            if (ok && row.row >= begin)
+                ok = batch_add(&b, &row, err);
+        } else {
             ok = *err == NULL;
-        if (ok && b.n > 0 && (b.n == cap || !more)) {
+        }
+        if (ok && b.n > 0 && (b.n == cap || !more || done + b.n == end)) {
             ok = rn_embed_transform(model, b.items, b.n, out, err) &&
                  rn_npy_writer_append(w, out, b.n, err);
             done += b.n;
             batch_reset(&b);
             if (ok && r->o->progress)
-                r->o->progress(r->o->progress_user, done, r->rows);
+                r->o->progress(r->o->progress_user, done - begin, end - begin);
         }
         if (!more)
             break;
     }
-    if (ok && done != r->rows) {
+    if (ok && done != end) {
         rn_error_set(err, RN_ERROR_INTERNAL, "wrote %llu of %llu rows",
-                     (unsigned long long)done, (unsigned long long)r->rows);
+                     (unsigned long long)(done - begin), (unsigned long long)(end - begin));
         ok = false;
     }
     rn_image_cursor_close(c);
-    bool closed = !w || rn_npy_writer_close(w, ok ? err : NULL);
     free(out);
     batch_free(&b);
+    return ok;
+}
+
+static bool write_embeddings(Run *r, const RnEmbedModel *model, const char *path,
+                             RnError **err)
+{
+    size_t dim = rn_embed_model_dim(model);
+    RnNpyWriter *w = rn_npy_writer_open(path, RN_DTYPE_F32, 1, (size_t[]){dim}, err);
+    bool ok = w != NULL && write_rows(r, model, w, 0, r->rows, err);
+    bool closed = !w || rn_npy_writer_close(w, ok ? err : NULL);
     return ok && closed;
 }
 
@@ -482,6 +496,228 @@ bool rn_embed_run(const char *ws, const RnEmbedRunOptions *o,
                          failure ? rn_error_message(failure) : NULL, NULL);
         rn_error_propagate(err, failure);
     }
+    rn_store_close(s);
+    return ok;
+}
+
+/* ---- over MPI ranks ------------------------------------------------------ */
+
+/* Rank 0 fits (on its balanced sample, as one process would: the sample is
+ * a few thousand rows, its fit is cheap next to transforming millions, and
+ * training data-parallel would make the model depend on the number of
+ * ranks), every rank transforms its block of whole batches, rank 0 appends
+ * the other blocks in rank order and commits the .npy. */
+
+enum { PLAN_FAILED = 0, PLAN_UP_TO_DATE, PLAN_TRANSFORM };
+
+typedef struct Plan {
+    uint64_t status, rows;
+} Plan;
+
+/* Rows of rank's block: whole batches of cap, split as rn_part_begin does. */
+static void block_of(const RnDist *d, int rank, uint64_t rows, size_t cap, uint64_t *b,
+                     uint64_t *e)
+{
+    uint64_t batches = (rows + cap - 1) / cap, size = (uint64_t)rn_dist_size(d);
+    uint64_t lo = rn_part_begin(batches, size, (size_t)rank);
+    uint64_t hi = rn_part_begin(batches, size, (size_t)rank + 1);
+    *b = lo * cap;
+    *e = hi * cap < rows ? hi * cap : rows;
+}
+
+static bool shard_name(const char *ws, const RnEmbedRunSummary *sum, int rank, char *out,
+                       size_t n, RnError **err)
+{
+    if ((size_t)snprintf(out, n, "%s/%s.rank-%d", ws, sum->npy_name, rank) >= n) {
+        rn_error_set(err, RN_ERROR_LIMIT, "%s: path too long", ws);
+        return false;
+    }
+    return true;
+}
+
+static bool all_ok(RnDist *d, bool ok, RnError **err)
+{
+    uint64_t v = ok;
+    if (!rn_dist_allreduce_u64(d, &v, 1, RN_DIST_MIN, ok ? err : NULL))
+        return false;
+    if (ok && v == 0)
+        rn_error_set(err, RN_ERROR_IO, "embed: another rank failed");
+    return ok && v != 0;
+}
+
+/* This rank's block into its shard file (ranks > 0). */
+static bool transform_shard(Run *r, RnDist *d, const RnEmbedRunSummary *sum,
+                            const char *ws, RnError **err)
+{
+    char path[4096];
+    RnEmbedModel *model = NULL;
+    RnNpyWriter *w = NULL;
+    bool ok = shard_name(ws, sum, rn_dist_rank(d), path, sizeof path, err);
+    char model_path[4096];
+    if (ok && (size_t)snprintf(model_path, sizeof model_path, "%s/%s", ws, sum->model_name) >=
+                  sizeof model_path) {
+        rn_error_set(err, RN_ERROR_LIMIT, "%s: path too long", ws);
+        ok = false;
+    }
+    ok = ok && (model = rn_embed_model_load(model_path, err)) != NULL;
+    uint64_t b, e;
+    block_of(d, rn_dist_rank(d), r->rows, r->o->batch ? r->o->batch : RN_EMBED_DEFAULT_BATCH,
+             &b, &e);
+    if (ok) {
+        rn_embed_model_set_threads(model, r->o->params.threads);
+        size_t dim = rn_embed_model_dim(model);
+        ok = (w = rn_npy_writer_open(path, RN_DTYPE_F32, 1, (size_t[]){dim}, err)) != NULL &&
+             write_rows(r, model, w, b, e, err);
+    }
+    bool closed = !w || rn_npy_writer_close(w, ok ? err : NULL);
+    rn_embed_model_free(model);
+    return ok && closed;
+}
+
+/* Rank 0: its own block, then the other ranks' shards in rank order (tmp
+ * NULL: rank 0 failed; the others still learn it). */
+static bool gather_shards(Run *r, RnDist *d, const RnEmbedModel *model,
+                          const RnEmbedRunSummary *sum, const char *ws, const char *tmp,
+                          RnError **err)
+{
+    size_t cap = r->o->batch ? r->o->batch : RN_EMBED_DEFAULT_BATCH;
+    size_t dim = rn_embed_model_dim(model);
+    uint64_t b, e;
+    block_of(d, 0, r->rows, cap, &b, &e);
+    RnNpyWriter *w = tmp ? rn_npy_writer_open(tmp, RN_DTYPE_F32, 1, (size_t[]){dim}, err)
+                         : NULL;
+    bool ok = w != NULL && write_rows(r, model, w, b, e, err);
+    ok = all_ok(d, ok, err);
+    for (int rank = 1; ok && rank < rn_dist_size(d); rank++) {
+        char path[4096];
+        RnMatrixFile f = {0};
+        block_of(d, rank, r->rows, cap, &b, &e);
+        ok = shard_name(ws, sum, rank, path, sizeof path, err) &&
+             rn_matrix_file_open(path, RN_DTYPE_F32, true, &f, err);
+        if (ok && (f.m.rows != e - b || f.m.cols != dim)) {
+            rn_error_set(err, RN_ERROR_PARSE, "%s: %zu x %zu where %llu x %zu were due", path,
+                         f.m.rows, f.m.cols, (unsigned long long)(e - b), dim);
+            ok = false;
+        }
+        ok = ok && (f.m.rows == 0 || rn_npy_writer_append(w, f.m.data, f.m.rows, err));
+        rn_matrix_file_close(&f);
+        if (ok)
+            unlink(path);
+    }
+    bool closed = !w || rn_npy_writer_close(w, ok ? err : NULL);
+    return ok && closed;
+}
+
+/* Rank 0's part: rn_embed_run's stage with the transform spread. */
+static bool root_stage(Run *r, RnDist *d, int64_t run_id, RnEmbedRunSummary *sum,
+                       const char *ws, RnError **err)
+{
+    RnBuf params = RN_BUF_INIT;
+    Plan plan = {PLAN_FAILED, 0};
+    bool ok = rn_store_write_rows_csv(r->store, run_id, &r->rows, r->rows_hash, err) &&
+              params_json(r, &params, err);
+    sum->rows = plan.rows = r->rows;
+    if (ok && r->rows == 0) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s: the clustering set is empty", ws);
+        ok = false;
+    }
+    bool current = ok && !r->o->force &&
+                   artifact_current(r->store, sum->npy_name, (const char *)params.data, err) &&
+                   artifact_current(r->store, sum->model_name, (const char *)params.data, err);
+    ok = ok && *err == NULL;
+    RnEmbedModel *model = ok && !current
+                              ? fit_and_save(r, run_id, (const char *)params.data, sum, err)
+                              : NULL;
+    plan.status = current ? PLAN_UP_TO_DATE : model ? PLAN_TRANSFORM : PLAN_FAILED;
+    sum->up_to_date = current;
+    ok = rn_dist_bcast(d, &plan, sizeof plan, 0, err) && plan.status != PLAN_FAILED;
+    RnArtifactWriter *a = ok && model ? rn_store_artifact_begin(r->store, sum->npy_name, err)
+                                      : NULL;
+    if (plan.status == PLAN_TRANSFORM) {
+        rn_embed_model_set_threads(model, r->o->params.threads);
+        if (model)
+            sum->dim = rn_embed_model_dim(model);
+        ok = gather_shards(r, d, model, sum, ws, a ? rn_artifact_tmp_path(a) : NULL, err) &&
+             a != NULL;
+        if (ok)
+            ok = rn_store_artifact_commit(r->store, a, run_id, (const char *)params.data,
+                                          NULL, err);
+        else if (a)
+            rn_store_artifact_abort(a);
+    }
+    rn_embed_model_free(model);
+    rn_buf_free(&params);
+    return ok;
+}
+
+/* Ranks > 0: wait for the plan, transform this block from the committed
+ * model, read the catalogue beside rank 0 (the writer). */
+static bool rank_stage(const RnEmbedRunOptions *o, RnDist *d, RnEmbedRunSummary *sum,
+                       const char *method, const char *ws, RnError **err)
+{
+    Plan plan = {PLAN_FAILED, 0};
+    if (!rn_dist_bcast(d, &plan, sizeof plan, 0, err))
+        return false;
+    if (plan.status == PLAN_FAILED) {
+        rn_error_set(err, RN_ERROR_IO, "embed: rank 0 failed");
+        return false;
+    }
+    sum->rows = plan.rows;
+    sum->up_to_date = plan.status == PLAN_UP_TO_DATE;
+    if (sum->up_to_date)
+        return true;
+    RnStore *s = rn_store_open(ws, RN_STORE_READ, err);
+    Run r = {s, o, method, source_fields[o->source], s ? rn_store_thumb_size(s) : 0,
+             plan.rows, ""};
+    bool ok = all_ok(d, s != NULL && transform_shard(&r, d, sum, ws, err), err);
+    rn_store_close(s);
+    return ok;
+}
+
+bool rn_embed_run_dist(const char *ws, const RnEmbedRunOptions *o, RnDist *d,
+                       RnEmbedRunSummary *summary, RnError **err)
+{
+    if (rn_dist_size(d) == 1)
+        return rn_embed_run(ws, o, summary, err);
+    RnEmbedRunSummary local;
+    RnEmbedRunSummary *sum = summary ? summary : &local;
+    memset(sum, 0, sizeof *sum);
+    const char *const *methods = rn_embed_methods(o->source);
+    const char *method = o->method ? o->method : methods[0];
+    const RnEmbedMethodOps *ops = rn_embed_method_find(o->source, method);
+    if (!ops) {
+        rn_error_set(err, RN_ERROR_INVALID, "unknown %s method '%s'",
+                     rn_embed_source_name(o->source), method ? method : "(none)");
+        return false;
+    }
+    sum->method = ops->name;
+    snprintf(sum->npy_name, sizeof sum->npy_name, "embeddings/%s-%s.npy",
+             rn_embed_source_name(o->source), ops->name);
+    snprintf(sum->model_name, sizeof sum->model_name, "models/%s-%s.model",
+             rn_embed_source_name(o->source), ops->name);
+    if (rn_dist_rank(d) != 0)
+        return rank_stage(o, d, sum, ops->name, ws, err);
+    RnStore *s = rn_store_open_wait(ws, RN_STORE_WRITE, o->lock_wait, err);
+    Run r = {s, o, ops->name, source_fields[o->source], s ? rn_store_thumb_size(s) : 0, 0, ""};
+    int64_t run_id = 0;
+    RnError *failure = NULL;
+    bool ok = s != NULL;
+    if (ok && o->source == RN_EMBED_IMAGE && r.thumb_size == 0) {
+        rn_error_set(&failure, RN_ERROR_INVALID,
+                     "%s: no thumbnails (a --no-pixels workspace): no image embedding", ws);
+        ok = false;
+    }
+    ok = ok && rn_store_run_begin(s, "embed", o->command ? o->command : "embed", NULL,
+                                  &run_id, &failure);
+    if (ok) {
+        ok = root_stage(&r, d, run_id, sum, ws, &failure);
+        rn_store_run_end(s, run_id, ok ? RN_RUN_DONE : RN_RUN_FAILED,
+                         failure ? rn_error_message(failure) : NULL, NULL);
+    } else {
+        Plan none = {PLAN_FAILED, 0}; /* the other ranks wait for a plan */
+        rn_dist_bcast(d, &none, sizeof none, 0, NULL);
+    }
+    rn_error_propagate(err, failure);
     rn_store_close(s);
     return ok;
 }

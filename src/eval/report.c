@@ -98,7 +98,7 @@ static bool data_scores(const RnEvalLabels *pred, const RnMatrix *X,
     r->data_defined = pred->k >= 2 && pred->k + 1 <= pred->n;
     if (!r->data_defined)
         return true;
-    RnSilhouetteOptions so = {o->distance, o->pool, o->progress, o->progress_ctx};
+    RnSilhouetteOptions so = {o->distance, o->pool, o->progress, o->progress_ctx, NULL};
     bool ok;
     if (o->silhouette_sample > 0) {
         r->sampled = true;

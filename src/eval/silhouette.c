@@ -450,6 +450,29 @@ static bool sample_task(void *ctx, size_t R, size_t begin, size_t end, RnError *
 
 /* ---- running on the pool ------------------------------------------------ */
 
+/* The one-way blocks over MPI ranks: each rank scores its blocks of rows,
+ * then all exchange the scores (each row's s(i) is computed alone, so the
+ * bits do not depend on who computed it). */
+static bool split_rows(SilPlan *p, size_t jobs, RnError **err)
+{
+    RnDist *d = p->opt->dist;
+    if (!rn_dist_pool_for(d, p->opt->pool, jobs, jobs, sample_task, p, err))
+        return false;
+    if (rn_dist_size(d) == 1)
+        return true;
+    size_t size = (size_t)rn_dist_size(d);
+    size_t *offset = rn_malloc((size + 1) * sizeof *offset, err);
+    if (offset == NULL)
+        return false;
+    for (size_t r = 0; r <= size; r++) {
+        size_t row = rn_part_begin(jobs, size, r) * B;
+        offset[r] = (row < p->n_rows ? row : p->n_rows) * sizeof *p->out;
+    }
+    bool ok = rn_dist_allgatherv(d, p->out, offset, err);
+    free(offset);
+    return ok;
+}
+
 static void work_free(SilWork *w)
 {
     free(w->tile);
@@ -493,7 +516,8 @@ static bool run_blocks(SilPlan *p, RnPoolTask task, size_t jobs, RnError **err)
         int blas_threads = rn_blas_get_threads();
         if (nt > 1)
             rn_blas_set_threads(1);
-        ok = rn_pool_for(pool, jobs, jobs, task, p, err);
+        ok = task == sample_task ? split_rows(p, jobs, err)
+                                 : rn_pool_for(pool, jobs, jobs, task, p, err);
         rn_blas_set_threads(blas_threads);
         if (ok && p->opt->progress) /* the other threads' share, now done */
             p->opt->progress(p->opt->progress_ctx, atomic_load(&p->done), p->total);
@@ -594,7 +618,7 @@ bool rn_silhouette_samples(const RnMatrix *X, const int32_t *labels,
                            RnDistance dist, RnPool *pool, double *samples,
                            RnError **err)
 {
-    RnSilhouetteOptions opt = {dist, pool, NULL, NULL};
+    RnSilhouetteOptions opt = {dist, pool, NULL, NULL, NULL};
     return rn_silhouette_samples_opt(X, labels, &opt, samples, err);
 }
 
@@ -706,7 +730,7 @@ bool rn_silhouette_sampled(const RnMatrix *X, const int32_t *labels,
                            size_t repeats, uint64_t seed, RnPool *pool,
                            RnSilhouetteEstimate *out, RnError **err)
 {
-    RnSilhouetteOptions opt = {dist, pool, NULL, NULL};
+    RnSilhouetteOptions opt = {dist, pool, NULL, NULL, NULL};
     return rn_silhouette_sampled_opt(X, labels, sample_size, repeats, seed, &opt,
                                      out, err);
 }

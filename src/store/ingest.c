@@ -21,8 +21,8 @@ void rn_ingest_options_init(RnIngestOptions *o)
 
 /* ---- workspace settings and the run record ----------------------------- */
 
-static bool check_settings(RnStore *s, const RnIngestOptions *o, uint32_t *thumb_size,
-                           RnError **err)
+bool rn_ingest_settings(RnStore *s, const RnIngestOptions *o, uint32_t *thumb_size,
+                        RnError **err)
 {
     int64_t size = 0, pixels = 0;
     bool has_size, has_pixels;
@@ -120,11 +120,12 @@ static bool write_all(Writer *w, Pipeline *p, Progress *pr, RnError **err)
 }
 
 static bool run_files(RnStore *s, const RnIngestOptions *o, const WriterConfig *wc,
-                      RnIngestSummary *sum, uint64_t total, RnError **err)
+                      const PipelineShards *sh, RnIngestSummary *sum, uint64_t total,
+                      RnError **err)
 {
     Progress pr = {o, total, 0, 0, 0};
     Writer *w = rn_writer_open(s, wc, sum, err);
-    Pipeline *p = w ? rn_pipeline_start(s, o, wc->extract, err) : NULL;
+    Pipeline *p = w ? rn_pipeline_start(s, o, wc->extract, sh, err) : NULL;
     bool ok = p != NULL && write_all(w, p, &pr, err);
     /* The pipeline's own failure (the walk) comes first: it explains why
      * the writer saw the end early. */
@@ -135,15 +136,15 @@ static bool run_files(RnStore *s, const RnIngestOptions *o, const WriterConfig *
     return ok;
 }
 
-static bool ingest_with_store(RnStore *s, const RnIngestOptions *o, RnIngestSummary *sum,
-                              RnError **err)
+static bool ingest_with_store(RnStore *s, const RnIngestOptions *o, const PipelineShards *sh,
+                              RnIngestSummary *sum, RnError **err)
 {
     RnRegionRules *rules = o->regions_path ? rn_region_rules_load(o->regions_path, err)
                                            : rn_region_rules_builtin(err);
     uint64_t total = 0;
     uint32_t thumb_size = 0;
     int64_t run_id = 0;
-    bool ok = rules != NULL && check_settings(s, o, &thumb_size, err) &&
+    bool ok = rules != NULL && rn_ingest_settings(s, o, &thumb_size, err) &&
               begin_run(s, o, &run_id, err) &&
               (o->reports_path == NULL || rn_import_reports(s, o->reports_path, sum, err)) &&
               (!o->count_first || o->feed != NULL ||
@@ -152,7 +153,7 @@ static bool ingest_with_store(RnStore *s, const RnIngestOptions *o, RnIngestSumm
     WriterConfig wc = {thumb_size, run_id,
                        o->batch_files ? o->batch_files : DEFAULT_BATCH_FILES,
                        o->batch_seconds > 0 ? o->batch_seconds : DEFAULT_BATCH_SECONDS, &ec};
-    ok = ok && run_files(s, o, &wc, sum, total, err) && rn_match_reports(s, err) &&
+    ok = ok && run_files(s, o, &wc, sh, sum, total, err) && rn_match_reports(s, err) &&
          rn_store_run_set_counts(s, run_id, sum->files_seen, sum->files_new, sum->quarantined,
                                  err) &&
          query_int(s->db, "SELECT count(DISTINCT file_id) FROM quarantine",
@@ -171,6 +172,12 @@ static bool ingest_with_store(RnStore *s, const RnIngestOptions *o, RnIngestSumm
 bool rn_ingest(const char *ws, const RnIngestOptions *opts, RnIngestSummary *summary,
                RnError **err)
 {
+    return rn_ingest_with(ws, opts, NULL, summary, err);
+}
+
+bool rn_ingest_with(const char *ws, const RnIngestOptions *opts, const PipelineShards *sh,
+                    RnIngestSummary *summary, RnError **err)
+{
     RnIngestSummary local;
     RnIngestOptions o = *opts;
     if (summary == NULL)
@@ -185,7 +192,7 @@ bool rn_ingest(const char *ws, const RnIngestOptions *opts, RnIngestSummary *sum
     RnStore *s = rn_store_open_wait(ws, RN_STORE_CREATE, o.lock_wait, err);
     if (s == NULL)
         return false;
-    bool ok = ingest_with_store(s, &o, summary, err);
+    bool ok = ingest_with_store(s, &o, sh, summary, err);
     rn_store_close(s);
     return ok;
 }

@@ -6,6 +6,8 @@
 
 #include "store/store_internal.h"
 
+#include "radnet/dist.h"
+
 typedef enum ItemKind {
     ITEM_IMAGE = 0,    /* DICOM object with pixel data */
     ITEM_OBJECT,       /* DICOM object without pixel data */
@@ -72,6 +74,22 @@ RnInstanceLookup *rn_instance_lookup_open(sqlite3 *db, RnError **err);
 void rn_instance_lookup_close(RnInstanceLookup *l);
 /* Known answers so far: the feed's unchanged objects. */
 uint64_t rn_instance_lookup_hits(const RnInstanceLookup *l);
+/* ---- shard.c: ingest over MPI ranks ------------------------------------ */
+
+/* The items the ranks extracted, one shard file per rank, read in walk
+ * order by rank 0's walker. */
+typedef struct Shards Shards;
+
+/* Fills *it (path, size, mtime given) from its owner's shard when the
+ * shard holds that version of the file; *found false: extract it here. */
+bool rn_shards_take(Shards *sh, const char *path, uint64_t size, int64_t mtime_ns,
+                    IngestItem *it, bool *found, RnError **err);
+
+/* How the pipeline splits work with other ranks (NULL: it does all). */
+typedef struct PipelineShards {
+    const RnDist *own;  /* extract only the files this rank owns */
+    Shards *from;       /* take extracted items from the ranks' shards */
+} PipelineShards;
 
 /* ---- pipeline.c: walk + parallel extraction, in walk order ------------- */
 
@@ -80,7 +98,7 @@ typedef struct Pipeline Pipeline;
 /* Starts the walk of o->sources and the extraction on a core thread pool of
  * o->threads (0: one per core). */
 Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractConfig *cfg,
-                            RnError **err);
+                            const PipelineShards *shards, RnError **err);
 /* The next extracted item(s) in walk order (borrowed until
  * rn_pipeline_release). *n == 0 after 200 ms without one (commit time).
  * false at the end, or when the pipeline failed (rn_pipeline_finish says). */
@@ -114,6 +132,15 @@ bool rn_writer_maybe_commit(Writer *w, RnError **err);
 bool rn_writer_finish(Writer *w, RnError **err);
 /* Rolls back what is not committed and closes; NULL is a no-op. */
 bool rn_writer_close(Writer *w, RnError **err);
+
+/* ---- ingest.c ------------------------------------------------------------ */
+
+/* Checks and records the workspace settings (pixels, thumbnail size). */
+bool rn_ingest_settings(RnStore *s, const RnIngestOptions *o, uint32_t *thumb_size,
+                        RnError **err);
+/* rn_ingest with the pipeline split as shards says (NULL: alone). */
+bool rn_ingest_with(const char *ws, const RnIngestOptions *o, const PipelineShards *shards,
+                    RnIngestSummary *summary, RnError **err);
 
 /* ---- report_import.c ---------------------------------------------------- */
 

@@ -18,6 +18,7 @@ typedef enum SlotState { SLOT_EMPTY = 0, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE } 
 
 typedef struct Slot {
     SlotState state;
+    uint64_t seq;     /* sequence number of the item it holds */
     IngestItem item;
 } Slot;
 
@@ -37,6 +38,7 @@ struct Pipeline {
     RnStore *store;
     const RnIngestOptions *opts;
     ExtractConfig cfg;
+    PipelineShards shards;
 };
 
 static void pipeline_abort(Pipeline *p)
@@ -71,10 +73,9 @@ static FileState file_state(sqlite3_stmt *st, const RnWalkEntry *e)
     return s;
 }
 
-/* Hands one file (path owned; data owned, NULL: read the path) to the
- * extractors, waiting while the ring is full. */
-static bool issue_owned(Pipeline *p, char *path, uint8_t *data, char *fetch_error, uint64_t size,
-                        int64_t mtime_ns)
+/* Hands one item (owned) to the extractors, waiting while the ring is
+ * full. done: extracted already (another rank's shard). */
+static bool issue_item(Pipeline *p, IngestItem item, bool done)
 {
     pthread_mutex_lock(&p->mu);
     while (p->issued >= p->consumed + p->cap && !p->abort)
@@ -82,28 +83,37 @@ static bool issue_owned(Pipeline *p, char *path, uint8_t *data, char *fetch_erro
     bool ok = !p->abort;
     if (ok) {
         Slot *s = &p->slots[p->issued % p->cap];
-        memset(&s->item, 0, sizeof s->item);
-        s->item.path = path;
-        s->item.data = data;
-        s->item.fetch_error = fetch_error;
-        s->item.size = size;
-        s->item.mtime_ns = mtime_ns;
-        s->state = SLOT_QUEUED;
+        s->seq = p->issued;
+        s->item = item;
+        s->state = done ? SLOT_DONE : SLOT_QUEUED;
         p->issued++;
         pthread_cond_signal(&p->job_cv);
+        if (done)
+            pthread_cond_broadcast(&p->done_cv);
     } else {
-        free(path);
-        free(data);
-        free(fetch_error);
+        rn_ingest_item_clear(&item);
     }
     pthread_mutex_unlock(&p->mu);
     return ok;
 }
 
+/* One walked file. A file another rank extracted comes ready from its
+ * shard. */
 static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
 {
-    char *path = rn_strdup(e->path, err);
-    return path != NULL && issue_owned(p, path, NULL, NULL, e->size, e->mtime_ns);
+    IngestItem item = {0};
+    bool found = false;
+    if (p->shards.from != NULL &&
+        !rn_shards_take(p->shards.from, e->path, e->size, e->mtime_ns, &item, &found, err))
+        return false;
+    if (!found) {
+        item.path = rn_strdup(e->path, err);
+        if (item.path == NULL)
+            return false;
+        item.size = e->size;
+        item.mtime_ns = e->mtime_ns;
+    }
+    return issue_item(p, item, found);
 }
 
 /* Objects from a feed instead of a walk: the feed skips what the lookup
@@ -123,7 +133,9 @@ static bool feed_all(Pipeline *p, sqlite3 *db, RnError **err)
         pthread_mutex_lock(&p->mu);
         p->files_seen++;
         pthread_mutex_unlock(&p->mu);
-        if (!issue_owned(p, obj.name, obj.data, obj.error, obj.size, 0)) {
+        IngestItem item = {.path = obj.name, .data = obj.data, .fetch_error = obj.error,
+                           .size = obj.size};
+        if (!issue_item(p, item, false)) {
             ok = false; /* aborted by the consumer: its error explains */
             break;
         }
@@ -136,6 +148,14 @@ static bool feed_all(Pipeline *p, sqlite3 *db, RnError **err)
     pthread_mutex_unlock(&p->mu);
     rn_instance_lookup_close(lookup);
     return ok;
+}
+
+/* Over MPI ranks each rank extracts the files it owns (a hash of the
+ * path); rank 0 then takes the others' items from their shards. */
+static bool mine(const Pipeline *p, const char *path)
+{
+    return p->shards.own == NULL ||
+           rn_dist_owner(p->shards.own, path) == rn_dist_rank(p->shards.own);
 }
 
 static bool walk_all(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
@@ -151,7 +171,7 @@ static bool walk_all(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
         p->files_seen++;
         p->unchanged += state == FILE_UNCHANGED;
         pthread_mutex_unlock(&p->mu);
-        if (state != FILE_UNCHANGED)
+        if (state != FILE_UNCHANGED && mine(p, e.path))
             ok = issue(p, &e, err);
     }
     ok = ok && !(err && *err);
@@ -207,7 +227,12 @@ static bool extract_loop(void *ctx, size_t part, size_t begin, size_t end, RnErr
             pthread_cond_wait(&p->job_cv, &p->mu);
         if (p->abort || p->claimed == p->issued)
             break;
-        Slot *s = &p->slots[p->claimed++ % p->cap];
+        uint64_t seq = p->claimed++;
+        Slot *s = &p->slots[seq % p->cap];
+        /* An item taken from a shard came done: the writer may even have
+         * consumed it and the walker reused its slot for a later item. */
+        if (s->seq != seq || s->state != SLOT_QUEUED)
+            continue;
         s->state = SLOT_WORKING;
         pthread_mutex_unlock(&p->mu);
         rn_extract_file(&p->cfg, &s->item);
@@ -232,7 +257,7 @@ static void *runner_main(void *arg)
 /* ---- the consumer side ------------------------------------------------- */
 
 Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractConfig *cfg,
-                            RnError **err)
+                            const PipelineShards *shards, RnError **err)
 {
     Pipeline *p = rn_calloc(1, sizeof *p, err);
     if (p == NULL)
@@ -240,6 +265,8 @@ Pipeline *rn_pipeline_start(RnStore *s, const RnIngestOptions *o, const ExtractC
     p->store = s;
     p->opts = o;
     p->cfg = *cfg;
+    if (shards != NULL)
+        p->shards = *shards;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->job_cv, NULL);
     pthread_cond_init(&p->done_cv, NULL);

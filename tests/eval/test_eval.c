@@ -286,7 +286,7 @@ static void log_progress(void *ctx, uint64_t done, uint64_t total)
 static void test_progress(const RnMatrix *X, const int32_t *lab)
 {
     ProgressLog log = {0, 0, 0, true};
-    RnSilhouetteOptions opt = {RN_DISTANCE_EUCLIDEAN, NULL, log_progress, &log};
+    RnSilhouetteOptions opt = {RN_DISTANCE_EUCLIDEAN, NULL, log_progress, &log, NULL};
     double *s = malloc(X->rows * sizeof *s);
     CHECK(rn_silhouette_samples_opt(X, lab, &opt, s, NULL));
     CHECK(log.monotonic && log.calls == 4); /* 3 block rows and the end */

@@ -1,0 +1,218 @@
+#!/usr/bin/python3
+"""The same inputs through 1 (no mpirun), 2 and 3 MPI ranks give the same
+outputs: `radnet ingest` (canonical catalogue dump and thumbs.npy, byte for
+byte), the embed stage (rn_embed_run_dist: model and .npy, byte for byte,
+one extractor per source) and `radnet cluster` (labels, centres, inertia). A rank killed
+(SIGKILL) or hung (SIGSTOP) mid-ingest makes mpirun fail in bounded time,
+never hang, and a rerun gives the same catalogue.
+
+usage: test_ranks.py DUMP_WS EMBED_WS   (env: RADNET_BIN, RADNET_TESTDATA)
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+BIN = os.environ["RADNET_BIN"]
+DUMP = sys.argv[1]
+EMBED = sys.argv[2]
+CORPUS = os.path.join(os.environ.get("RADNET_TESTDATA", ""), "pydicom", "test_files")
+MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+HANG = "(mpirun did not end: a hang)"
+failures = 0
+checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(cmd, ranks, env=None, timeout=300):
+    full = cmd if ranks == 1 else MPIRUN + ["-n", str(ranks)] + cmd
+    return subprocess.run(full, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def ingest_cmd(tmp, ws):
+    srcs = [os.path.join(tmp, "A", "dicom")]
+    if os.path.isdir(CORPUS):
+        srcs.append(CORPUS)  # real files, broken ones and duplicates included
+    return [BIN, "--quiet", "ingest"] + srcs + [
+        "-w", ws, "--reports", os.path.join(tmp, "A", "reports.csv"), "-j", "1", "--batch", "20"]
+
+
+def first_difference(a, b):
+    x, y = a.split(b"\n"), b.split(b"\n")
+    only_a = [l[:200] for l in x if l not in set(y)][:4]
+    only_b = [l[:200] for l in y if l not in set(x)][:4]
+    return f"only here {only_a!r}; only in one process {only_b!r}"
+
+
+def same_outputs(ws, want, what):
+    got = snapshot(ws)
+    check(got[1] == want[1], f"{what}: catalogue differs from one process: "
+          + first_difference(got[1], want[1]))
+    check(got[2] == want[2], f"{what}: thumbs.npy differs from one process")
+
+
+def snapshot(ws):
+    dump = subprocess.run([DUMP, ws], capture_output=True, timeout=120)
+    with open(os.path.join(ws, "thumbs.npy"), "rb") as f:
+        thumbs = f.read()
+    return dump.returncode, dump.stdout, thumbs
+
+
+def rank_pid(rank, marker):
+    """pid of the MPI rank `rank` whose command line contains marker."""
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmdline = f.read()
+            with open(f"/proc/{d}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if marker.encode() in cmdline and f"OMPI_COMM_WORLD_RANK={rank}".encode() in env \
+                and cmdline.startswith(BIN.encode()):
+            return int(d)
+    return None
+
+
+def interrupted_ingest(tmp, ws, sig, env):
+    """mpirun -n 2 ingest; once rank 1 has started its shard, send it sig.
+    Returns (exit code, seconds until mpirun ended, stderr)."""
+    p = subprocess.Popen(MPIRUN + ["-n", "2", "-x", "RADNET_DIST_TIMEOUT"] + ingest_cmd(tmp, ws),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    shard = os.path.join(ws, "shards", "rank-1.bin")
+    pid = None
+    t0 = time.monotonic()
+    while p.poll() is None and time.monotonic() - t0 < 120:
+        pid = rank_pid(1, ws)
+        if pid and os.path.exists(shard):
+            os.kill(pid, sig)
+            break
+        time.sleep(0.005)
+    t_sig = time.monotonic()
+    try:
+        _, err = p.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        err += "\n" + HANG
+    if pid and sig == signal.SIGSTOP:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return pid, p.returncode, time.monotonic() - t_sig, err
+
+
+def test_ingest(tmp):
+    subprocess.run([BIN, "--quiet", "synth", "--out", os.path.join(tmp, "A"), "-n", "250",
+                    "--seed", "5", "--size", "small"], check=True, capture_output=True)
+    ref_ws = os.path.join(tmp, "W1")
+    ref = run(ingest_cmd(tmp, ref_ws), 1)
+    check(ref.returncode in (0, 3), f"plain ingest: {ref.returncode} {ref.stderr}")
+    want = snapshot(ref_ws)
+    check(want[0] == 0 and len(want[1]) > 1000, "dump of the plain ingest")
+    for ranks in (2, 3):
+        ws = os.path.join(tmp, f"W{ranks}")
+        r = run(ingest_cmd(tmp, ws), ranks)
+        check(r.returncode == ref.returncode, f"{ranks} ranks: exit {r.returncode}: {r.stderr}")
+        same_outputs(ws, want, f"{ranks} ranks")
+        check(not os.listdir(os.path.join(ws, "shards")), f"{ranks} ranks: shards left")
+        again = run(ingest_cmd(tmp, ws), ranks)
+        check(again.returncode == ref.returncode, f"{ranks} ranks: rerun exit {again.returncode}")
+        same_outputs(ws, want, f"{ranks} ranks, rerun")
+    env = dict(os.environ, RADNET_DIST_TIMEOUT="4")
+    for name, sig in (("killed", signal.SIGKILL), ("stopped", signal.SIGSTOP)):
+        ws = os.path.join(tmp, "W-" + name)
+        pid, rc, seconds, err = interrupted_ingest(tmp, ws, sig, env)
+        check(pid is not None, f"{name}: rank 1 was never seen")
+        check(rc not in (0, 3, None), f"{name}: mpirun exit {rc} after losing a rank")
+        check(seconds < 90, f"{name}: mpirun took {seconds:.0f} s to fail")
+        check(HANG not in err, f"{name}: {err}")
+        if sig == signal.SIGSTOP:
+            check("no answer from the other ranks" in err, f"stopped: no timeout error: {err}")
+        before = subprocess.run([DUMP, ws], capture_output=True).stdout.count(b"\n")
+        print(f"{name}: rank 1 got signal {sig}; mpirun exit {rc} {seconds:.1f} s later; "
+              f"{before} dump lines before the rerun", file=sys.stderr)
+        r = run(ingest_cmd(tmp, ws), 2)
+        check(r.returncode == ref.returncode, f"{name}: rerun exit {r.returncode}: {r.stderr}")
+        same_outputs(ws, want, f"{name}, rerun")
+
+
+def test_embed(tmp):
+    """Batches of 64 rows: the ~450 rows split into whole batches per rank."""
+    for source, method in (("image", "hog"), ("meta", "authors"), ("text", "tfidf")):
+        outs = {}
+        for ranks in (1, 2, 3):
+            ws = os.path.join(tmp, f"E{ranks}")
+            shutil.rmtree(ws, ignore_errors=True)
+            shutil.copytree(os.path.join(tmp, "W1"), ws)
+            r = run([EMBED, ws, source, method, "64"], ranks)
+            check(r.returncode == 0, f"embed {source} {ranks} ranks: {r.stderr}")
+            name = f"{source}-{method}"
+            try:
+                with open(os.path.join(ws, "embeddings", name + ".npy"), "rb") as f, \
+                        open(os.path.join(ws, "models", name + ".model"), "rb") as g:
+                    outs[ranks] = (f.read(), g.read())
+            except OSError as e:
+                check(False, f"embed {source} {ranks} ranks: {e}")
+            left = [n for n in os.listdir(os.path.join(ws, "embeddings")) if ".rank-" in n]
+            check(not left, f"embed {source} {ranks} ranks: shards left: {left}")
+        check(len(outs.get(1, (b"",))[0]) > 64 * 4 * 5, f"embed {source}: output written")
+        for ranks in (2, 3):
+            check(outs.get(ranks) == outs.get(1), f"embed {source}: {ranks} ranks differ")
+
+
+def test_cluster(tmp):
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(0, 10, (6, 8))
+    x = (centres[rng.integers(0, 6, 4000)] + rng.normal(0, 1, (4000, 8))).astype(np.float32)
+    path = os.path.join(tmp, "X.npy")
+    np.save(path, x)
+    outs = {}
+    for ranks in (1, 2, 3):
+        lab = os.path.join(tmp, f"labels{ranks}.csv")
+        cen = os.path.join(tmp, f"centres{ranks}.npy")
+        r = run([BIN, "cluster", "--input", path, "--k", "6", "--seed", "4", "--out", lab,
+                 "--centers-out", cen, "--json"], ranks)
+        check(r.returncode == 0, f"cluster, {ranks} ranks: {r.returncode} {r.stderr}")
+        if r.returncode != 0:
+            continue
+        summary = json.loads(r.stdout)
+        with open(lab) as f, open(cen, "rb") as g:
+            outs[ranks] = (f.read(), g.read(), summary.get("inertia"))
+    check(len(outs) == 3 and outs[1][0].count("\n") == 4001, "labels written")
+    for ranks in (2, 3):
+        check(outs.get(ranks) == outs.get(1), f"cluster, {ranks} ranks differ from one")
+    # A command that does not split its work refuses to run on several ranks.
+    r = run([BIN, "metrics", "--true", os.path.join(tmp, "labels1.csv"),
+             "--pred", os.path.join(tmp, "labels1.csv")], 2)
+    check(r.returncode == 1 and "start it without mpirun" in r.stderr,
+          f"metrics under mpirun: {r.returncode} {r.stderr}")
+
+
+def main():
+    with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
+        test_cluster(tmp)
+        test_ingest(tmp)
+        test_embed(tmp)
+    print(f"{checks} checks, {failures} failed", file=sys.stderr)
+    return 1 if failures or not checks else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
