@@ -11,13 +11,21 @@
 
 static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
 {
+    RnJsonWriter *w = rn_json_open(out, 0, err);
+    if (w == NULL)
+        return false;
+    rn_json_begin_object(w);
+    rn_json_kv_string(w, "fused", r->fused_hash);
+    rn_json_kv_uint(w, "k", r->o->k);
+    rn_json_kv_uint(w, "seed", r->o->seed);
+    rn_json_kv_string(w, "algo", "kmeans");
     /* outliers: the version of the outlier rule (2: cluster-scaled centre
      * distance and pixel novelty), so a workspace made before redoes it */
-    return rn_buf_printf(out, err,
-                         "{\"fused\":\"%s\",\"k\":%zu,\"seed\":%llu,\"algo\":\"kmeans\","
-                         "\"outliers\":2}",
-                         r->fused_hash, r->o->k, (unsigned long long)r->o->seed) &&
-           rn_buf_terminate(out, err);
+    rn_json_kv_int(w, "outliers", 2);
+    rn_json_end_object(w);
+    bool ok = rn_json_finish(w, err) && rn_buf_terminate(out, err);
+    rn_json_close(w);
+    return ok;
 }
 
 static void sweep_progress(void *ctx, size_t done, size_t total)

@@ -12,10 +12,18 @@
 static bool eval_params(RuRun *r, RnBuf *out, RnError **err)
 {
     char lh[17];
-    return ru_artifact_hash(r->s, RN_RUN_LABELS, lh, err) &&
-           rn_buf_printf(out, err, "{\"labels\":\"%s\",\"fused\":\"%s\",\"seed\":%llu}", lh,
-                         r->fused_hash, (unsigned long long)r->o->seed) &&
-           rn_buf_terminate(out, err);
+    RnJsonWriter *w = ru_artifact_hash(r->s, RN_RUN_LABELS, lh, err) ? rn_json_open(out, 0, err)
+                                                                     : NULL;
+    if (w == NULL)
+        return false;
+    rn_json_begin_object(w);
+    rn_json_kv_string(w, "labels", lh);
+    rn_json_kv_string(w, "fused", r->fused_hash);
+    rn_json_kv_uint(w, "seed", r->o->seed);
+    rn_json_end_object(w);
+    bool ok = rn_json_finish(w, err) && rn_buf_terminate(out, err);
+    rn_json_close(w);
+    return ok;
 }
 
 /* Labels as text ("0".."k-1") for rn_eval_labels_encode. */

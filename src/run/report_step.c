@@ -15,14 +15,23 @@ static bool report_params(RuRun *r, RnBuf *out, RnError **err)
 {
     const char *names[] = {RN_RUN_LABELS, RN_RUN_CLUSTERS, RN_RUN_EVALUATION, RN_RUN_CHOOSE_K,
                            RN_RUN_NAMES, RN_RUN_CLUSTER_MODEL, "embeddings/fused.npy"};
-    bool ok = rn_buf_append_str(out, "{", err);
-    for (size_t i = 0; ok && i < sizeof names / sizeof names[0]; i++) {
+    RnJsonWriter *w = rn_json_open(out, 0, err);
+    if (w == NULL)
+        return false;
+    rn_json_begin_object(w);
+    bool hashed = true;
+    for (size_t i = 0; hashed && i < sizeof names / sizeof names[0]; i++) {
         char h[17];
-        ok = ru_artifact_hash(r->s, names[i], h, err) &&
-             rn_buf_printf(out, err, "%s\"%s\":\"%s\"", i ? "," : "", names[i], h);
+        hashed = ru_artifact_hash(r->s, names[i], h, err);
+        if (hashed)
+            rn_json_kv_string(w, names[i], h);
     }
-    return ok && rn_buf_printf(out, err, ",\"seed\":%llu}", (unsigned long long)r->o->seed) &&
-           rn_buf_terminate(out, err);
+    rn_json_kv_uint(w, "seed", r->o->seed);
+    rn_json_end_object(w);
+    /* the writer's errors are sticky: rn_json_finish reports them */
+    bool ok = hashed && rn_json_finish(w, err) && rn_buf_terminate(out, err);
+    rn_json_close(w);
+    return ok;
 }
 
 /* The last finished run's results as report data (arrays owned by the
