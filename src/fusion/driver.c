@@ -1,7 +1,6 @@
 /* `radnet fuse`: the workspace's embeddings in, WS/embeddings/fused.npy and
  * WS/models/fusion.model out (the stage contract: DEVELOPING.md). */
 #include "fusion_internal.h"
-#include "radnet/embed.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +52,8 @@ static bool add_input(Fuse *f, const char *input, double weight, RnError **err)
     return true;
 }
 
-/* Inputs and weights: the options', else the study's, else each source's
- * default method that the workspace has. */
+/* Inputs and weights: the options', else the study's, else the defaults
+ * that the workspace has. */
 static bool choose_inputs(Fuse *f, RnError **err)
 {
     const RnFuseRunOptions *o = f->o;
@@ -81,16 +80,15 @@ static bool choose_inputs(Fuse *f, RnError **err)
                (rn_error_set(err, RN_ERROR_INVALID, "%zu weights for %zu inputs",
                              o->n_inputs, c.n_inputs), false);
     }
-    const RnEmbedSource sources[] = {RN_EMBED_IMAGE, RN_EMBED_META, RN_EMBED_TEXT};
-    size_t k = 0;
-    for (size_t i = 0; i < 3; i++) {
-        char input[64], name[96], hash[17];
-        snprintf(input, sizeof input, "%s-%s", rn_embed_source_name(sources[i]),
-                 rn_embed_methods(sources[i])[0]);
-        snprintf(name, sizeof name, "embeddings/%s.npy", input);
+    size_t n_defaults, k = 0;
+    const RnFusionDefault *d = rn_fusion_defaults(&n_defaults);
+    for (size_t i = 0; i < n_defaults; i++) {
+        char name[96], hash[17];
+        snprintf(name, sizeof name, "embeddings/%s.npy", d[i].input);
         if (!current_hash(f->store, name, hash, &found, err))
             return false;
-        if (found && !add_input(f, input, o->weights && k < o->n_inputs ? o->weights[k] : 1.0, err))
+        double w = o->weights && k < o->n_inputs ? o->weights[k] : d[i].weight;
+        if (found && !add_input(f, d[i].input, w, err))
             return false;
         k += found;
     }
