@@ -23,13 +23,21 @@ static void fuse_usage(FILE *out)
             "\n"
             "  -w, --workspace WS  workspace folder\n"
             "  --inputs N,...      embeddings WS/embeddings/N.npy (default: the choice\n"
-            "                      of 'radnet study', else image-pca, meta-authors and\n"
-            "                      text-tfidf where present)\n"
-            "  --weights W,...     one weight > 0 per input (default: the study's, else 1)\n"
+            "                      of 'radnet study', else the defaults below that\n"
+            "                      WS has)\n"
+            "  --weights W,...     one weight > 0 per input (default: the study's, else\n"
+            "                      the defaults')\n"
             "  --scale S           l2 (centre, unit rows; default) or standard (z-score)\n"
             "  --reduce D          PCA of the fused rows to D columns (default: none)\n"
             "  --wait SECONDS      wait for another writer of WS (default: refuse)\n"
-            "  --force             recompute even when the outputs are current\n");
+            "  --force             recompute even when the outputs are current\n"
+            "\n"
+            "default inputs:");
+    size_t n;
+    const RnFusionDefault *d = rn_fusion_defaults(&n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, " %s x%g", d[i].input, d[i].weight);
+    fprintf(out, "\n");
 }
 
 #define MAX_LIST RN_FUSION_MAX_INPUTS
