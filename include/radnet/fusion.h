@@ -106,8 +106,8 @@ void rn_fusion_model_free(RnFusionModel *m);
  * study chose them (bench/RESULTS.md, "Fusion defaults"): the Modality
  * tag one-hot with a weight that keeps modalities apart, then pixels,
  * the descriptive tags' text and the report text, which split each
- * modality by region. A default input the workspace lacks is left out
- * (the others keep their weights). */
+ * modality by region; then PCA. A default input the workspace lacks is
+ * left out (the others keep their weights). */
 typedef struct RnFusionDefault {
     const char *input;          /* embedding name, "<source>-<method>" */
     double weight;
@@ -115,6 +115,9 @@ typedef struct RnFusionDefault {
 
 /* The table, in fusion order; *n receives its length. */
 const RnFusionDefault *rn_fusion_defaults(size_t *n);
+/* The PCA the defaults reduce the fused rows to (columns; RnFuseRunOptions
+ * .reduce overrides it when > 0). */
+size_t rn_fusion_default_reduce(void);
 
 /* ---- the recorded choice (written by `radnet study`, read by fuse/run) - */
 

@@ -28,7 +28,8 @@ static void fuse_usage(FILE *out)
             "  --weights W,...     one weight > 0 per input (default: the study's, else\n"
             "                      the defaults')\n"
             "  --scale S           l2 (centre, unit rows; default) or standard (z-score)\n"
-            "  --reduce D          PCA of the fused rows to D columns (default: none)\n"
+            "  --reduce D          PCA of the fused rows to D columns (default: the\n"
+            "                      study's, else none with --inputs, else the defaults')\n"
             "  --wait SECONDS      wait for another writer of WS (default: refuse)\n"
             "  --force             recompute even when the outputs are current\n"
             "\n"
@@ -37,7 +38,7 @@ static void fuse_usage(FILE *out)
     const RnFusionDefault *d = rn_fusion_defaults(&n);
     for (size_t i = 0; i < n; i++)
         fprintf(out, " %s x%g", d[i].input, d[i].weight);
-    fprintf(out, "\n");
+    fprintf(out, "; PCA to %zu columns\n", rn_fusion_default_reduce());
 }
 
 #define MAX_LIST RN_FUSION_MAX_INPUTS

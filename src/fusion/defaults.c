@@ -24,3 +24,14 @@ const RnFusionDefault *rn_fusion_defaults(size_t *n)
     *n = sizeof fusion_defaults / sizeof *fusion_defaults;
     return fusion_defaults;
 }
+
+/* PCA of the fused rows to 32 columns: the same region figures as no
+ * reduction and k-means seeds that agree more (mean pairwise ARI at
+ * k = 50 0.78-0.83 against 0.68-0.69 on the tuning archives); 16 lost
+ * region, 24 and 32 were within noise of each other. */
+#define FUSION_DEFAULT_REDUCE 32u
+
+size_t rn_fusion_default_reduce(void)
+{
+    return FUSION_DEFAULT_REDUCE;
+}

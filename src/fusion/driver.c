@@ -15,6 +15,7 @@ typedef struct Fuse {
     char hashes[RN_FUSION_MAX_INPUTS][17];
     char rows_hash[17];
     RnMatrixFile files[RN_FUSION_MAX_INPUTS];
+    bool reduce_is_default;     /* capped at the fused dimension */
 } Fuse;
 
 static bool npy_name(const char *input, char *out, size_t cap, RnError **err)
@@ -82,6 +83,10 @@ static bool choose_inputs(Fuse *f, RnError **err)
     }
     size_t n_defaults, k = 0;
     const RnFusionDefault *d = rn_fusion_defaults(&n_defaults);
+    if (!f->reduce) {
+        f->reduce = rn_fusion_default_reduce();
+        f->reduce_is_default = true;
+    }
     for (size_t i = 0; i < n_defaults; i++) {
         char name[96], hash[17];
         snprintf(name, sizeof name, "embeddings/%s.npy", d[i].input);
@@ -218,6 +223,11 @@ static bool fuse_and_commit(Fuse *f, int64_t run, const char *params, RnError **
     double w[RN_FUSION_MAX_INPUTS];
     memcpy(w, f->sum->weights, sizeof w);
     bool ok = open_inputs(f, in, err);
+    size_t dim = 0;
+    for (size_t i = 0; ok && i < f->sum->n_inputs; i++)
+        dim += in[i].x.cols;
+    if (ok && f->reduce_is_default && f->reduce > dim)
+        f->reduce = dim;
     RnFusionOptions fo = {.scale = f->scale, .weights = w, .reduce = f->reduce};
     RnFusionModel *m = ok ? rn_fusion_fit(in, f->sum->n_inputs, &fo, err) : NULL;
     size_t n = ok ? in[0].x.rows : 0, count = 0;

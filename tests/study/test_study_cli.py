@@ -12,12 +12,15 @@ checks = 0
 
 
 def fusion_defaults():
-    """(input, weight) pairs `radnet fuse --help` lists as its defaults."""
+    """(input, weight) pairs and the PCA columns `radnet fuse --help` lists
+    as its defaults."""
     text = subprocess.run([os.environ["RADNET_BIN"], "fuse", "--help"],
                           capture_output=True, text=True).stdout
     line = next(l for l in text.splitlines() if l.startswith("default inputs:"))
-    words = line.split(":", 1)[1].split()
-    return [(n, float(w[1:])) for n, w in zip(words[::2], words[1::2])]
+    inputs, pca = line.split(":", 1)[1].split(";")
+    words = inputs.split()
+    return ([(n, float(w[1:])) for n, w in zip(words[::2], words[1::2])],
+            int(pca.split()[2]))
 
 
 def check(cond, what):
@@ -54,9 +57,11 @@ def main():
             run("embed", "-w", base, "--source", s, "-q")
         truth = f"{arch}/truth.csv"
 
-        # fuse before any study: the defaults table's inputs that exist
-        fused = fusion_defaults()
-        check(len(fused) >= 2 and all(w > 0 for _, w in fused), f"defaults {fused}")
+        # fuse before any study: the defaults table's inputs that exist, then
+        # all of them, PCA-reduced; the same inputs and weights without PCA
+        fused, reduce = fusion_defaults()
+        check(len(fused) >= 2 and all(w > 0 for _, w in fused) and reduce > 0,
+              f"defaults {fused} {reduce}")
         rows = sum(1 for _ in open(f"{base}/embeddings/rows.csv")) - 1
         have = [(n, w) for n, w in fused
                 if os.path.exists(f"{base}/embeddings/{n}.npy")]
@@ -69,11 +74,17 @@ def main():
             want = " + ".join("%s x%g" % (n, w) for n, w in expect)
             check("fuse: " + want + " ->" in p.stderr, "%s in %s" % (want, p.stderr))
             x = np.load(f"{base}/embeddings/fused.npy")
-            check(x.shape[0] == rows and x.dtype == np.float32 and np.isfinite(x).all(),
-                  f"fused.npy {x.shape} {x.dtype}")
-            norms = (x.astype(np.float64) ** 2).sum(1)
-            sq = sum(w * w for _, w in expect)
-            check(np.allclose(norms, sq, rtol=1e-5), f"every fused row has squared length {sq}")
+            dim = sum(np.load(f"{base}/embeddings/{n}.npy", mmap_mode="r").shape[1]
+                      for n, _ in expect)
+            check(x.shape == (rows, min(reduce, dim)) and x.dtype == np.float32 and
+                  np.isfinite(x).all(), f"fused.npy {x.shape} {x.dtype}")
+        p = run("fuse", "-w", base, "--inputs", ",".join(n for n, _ in fused),
+                "--weights", ",".join("%g" % w for _, w in fused))
+        x = np.load(f"{base}/embeddings/fused.npy")
+        norms = (x.astype(np.float64) ** 2).sum(1)
+        sq = sum(w * w for _, w in fused)
+        check(np.allclose(norms, sq, rtol=1e-5), f"every fused row has squared length {sq}")
+        run("fuse", "-w", base)
         check("up to date" in run("fuse", "-w", base).stderr, "second fuse does nothing")
         check(run("fuse", "-w", base, "--weights", "1,2", ok=False).returncode == 1,
               "weights count mismatch is a usage error")
