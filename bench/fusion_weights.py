@@ -30,22 +30,8 @@ def truth_labels(ws, truth):
     return (np.array([t[s][0] for s in sops]), np.array([t[s][1] for s in sops]))
 
 
-def modality_onehot(ws):
-    """The catalogue's Modality tag per row, one-hot (the "modality" input)."""
-    import sqlite3
-    with open(f"{ws}/embeddings/rows.csv") as f:
-        sops = [r["sop_instance_uid"] for r in csv.DictReader(f)]
-    db = sqlite3.connect(f"file:{ws}/catalog.sqlite?mode=ro", uri=True)
-    m = dict(db.execute("select sop_uid, coalesce(modality, '') from images"))
-    values = sorted(set(m[s] for s in sops))
-    x = np.zeros((len(sops), len(values)))
-    x[np.arange(len(sops)), [values.index(m[s]) for s in sops]] = 1
-    return x
-
-
 def block(ws, name):
-    x = (modality_onehot(ws) if name == "modality"
-         else np.load(f"{ws}/embeddings/{name}.npy").astype(np.float64))
+    x = np.load(f"{ws}/embeddings/{name}.npy").astype(np.float64)
     missing = np.isnan(x).all(axis=1)
     if name.startswith("text-"):
         rest = np.abs(x[:, :-1]).sum(axis=1) == 0
