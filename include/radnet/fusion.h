@@ -68,8 +68,7 @@ typedef struct RnFusionInput {
     RnFusionMissing missing;
 } RnFusionInput;
 
-/* Default weights when none are given and no study chose them: 1 per
- * source (equal contributions, see above). */
+/* Weights NULL: 1 per source (equal contributions, see above). */
 typedef struct RnFusionOptions {
     RnFusionScale scale;
     const double *weights;      /* n_inputs weights > 0; NULL: all 1 */
@@ -101,6 +100,25 @@ RnFusionModel *rn_fusion_model_load_memory(const uint8_t *data, size_t n,
 RnFusionModel *rn_fusion_model_load(const char *path, RnError **err);
 void rn_fusion_model_free(RnFusionModel *m);
 
+/* ---- the defaults (no study run) ------------------------------------ */
+
+/* The inputs and weights `radnet fuse` and `radnet run` use when no
+ * study chose them (bench/RESULTS.md, "Fusion defaults"): the Modality
+ * tag one-hot with a weight that keeps modalities apart, then pixels,
+ * the descriptive tags' text and the report text, which split each
+ * modality by region; then PCA. A default input the workspace lacks is
+ * left out (the others keep their weights). */
+typedef struct RnFusionDefault {
+    const char *input;          /* embedding name, "<source>-<method>" */
+    double weight;
+} RnFusionDefault;
+
+/* The table, in fusion order; *n receives its length. */
+const RnFusionDefault *rn_fusion_defaults(size_t *n);
+/* The PCA the defaults reduce the fused rows to (columns; RnFuseRunOptions
+ * .reduce overrides it when > 0). */
+size_t rn_fusion_default_reduce(void);
+
 /* ---- the recorded choice (written by `radnet study`, read by fuse/run) - */
 
 #define RN_FUSION_CHOICE "study/choice.json"
@@ -131,11 +149,10 @@ bool rn_fusion_choice_get(RnStore *s, RnFusionChoice *out, bool *found,
 typedef struct RnFuseRunOptions {
     /* Embedding names (files WS/embeddings/<name>.npy); NULL: the choice
      * recorded by `radnet study` (WS/study/choice.json) when there is one,
-     * else every source's default method present in the workspace (the
-     * first of rn_embed_methods per source). */
+     * else the inputs of rn_fusion_defaults present in the workspace. */
     const char *const *inputs;
     size_t n_inputs;
-    const double *weights;      /* NULL: the study's, else all 1 */
+    const double *weights;      /* NULL: the study's, else the defaults' */
     RnFusionScale scale;
     size_t reduce;
     double lock_wait;

@@ -29,14 +29,16 @@ static const CliOption fuse_options[] = {
     {"--workspace", 'w', CLI_STRING, AT(ws), "WS", "workspace folder", 0, 0, NULL},
     {"--inputs", 0, CLI_NAME_LIST, AT(input_list), "N,...",
      "embeddings WS/embeddings/N.npy (default: the choice\n"
-     "of 'radnet study', else image-pca, meta-authors and\n"
-     "text-tfidf where present)", 0, 0, NULL},
+     "of 'radnet study', else the defaults below that WS\n"
+     "has)", 0, 0, NULL},
     {"--weights", 0, CLI_DOUBLE_LIST, AT(weight_list), "W,...",
-     "one weight > 0 per input (default: the study's, else 1)", 0, INFINITY, NULL},
+     "one weight > 0 per input (default: the study's, else\n"
+     "the defaults')", 0, INFINITY, NULL},
     {"--scale", 0, CLI_CUSTOM, AT(o.scale), "S",
      "l2 (centre, unit rows; default) or standard (z-score)", 0, 0, parse_scale},
     {"--reduce", 0, CLI_SIZE, AT(o.reduce), "D",
-     "PCA of the fused rows to D columns (default: none)",
+     "PCA of the fused rows to D columns (default: the\n"
+     "study's, else none with --inputs, else the defaults')",
      1, RN_FUSION_MAX_DIM, NULL},
     {"--wait", 0, CLI_SECONDS, AT(o.lock_wait), "SECONDS",
      "wait for another writer of WS (default: refuse)", 0, 1000000, NULL},
@@ -58,6 +60,12 @@ static void fuse_usage(FILE *out)
             "report' row) gets the other inputs' weights renormalised.\n"
             "\n");
     cli_options_help(out, fuse_options, CLI_COUNT(fuse_options));
+    fprintf(out, "\ndefault inputs:");
+    size_t n;
+    const RnFusionDefault *d = rn_fusion_defaults(&n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, " %s x%g", d[i].input, d[i].weight);
+    fprintf(out, "; PCA to %zu columns\n", rn_fusion_default_reduce());
 }
 
 static int parse_args(int argc, char **argv, FuseArgs *a)

@@ -48,6 +48,8 @@ extern const RnEmbedMethodOps rn_embed_meta_authors;
 extern const RnEmbedMethodOps rn_embed_meta_text_tags;
 extern const RnEmbedMethodOps rn_embed_text_tfidf;
 extern const RnEmbedMethodOps rn_embed_text_doc2vec;
+/* metadata (quality: the fusion defaults) */
+extern const RnEmbedMethodOps rn_embed_meta_modality;
 
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u

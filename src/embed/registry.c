@@ -16,6 +16,7 @@ static const RnEmbedMethodOps *const method_table[] = {
     /* metadata */
     &rn_embed_meta_authors,
     &rn_embed_meta_text_tags,
+    &rn_embed_meta_modality,
     /* report text */
     &rn_embed_text_tfidf,
     &rn_embed_text_doc2vec,

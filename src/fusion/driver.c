@@ -1,7 +1,6 @@
 /* `radnet fuse`: the workspace's embeddings in, WS/embeddings/fused.npy and
  * WS/models/fusion.model out (the stage contract: DEVELOPING.md). */
 #include "fusion_internal.h"
-#include "radnet/embed.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@ typedef struct Fuse {
     char hashes[RN_FUSION_MAX_INPUTS][17];
     char rows_hash[17];
     RnMatrixFile files[RN_FUSION_MAX_INPUTS];
+    bool reduce_is_default;     /* capped at the fused dimension */
 } Fuse;
 
 static bool npy_name(const char *input, char *out, size_t cap, RnError **err)
@@ -53,8 +53,8 @@ static bool add_input(Fuse *f, const char *input, double weight, RnError **err)
     return true;
 }
 
-/* Inputs and weights: the options', else the study's, else each source's
- * default method that the workspace has. */
+/* Inputs and weights: the options', else the study's, else the defaults
+ * that the workspace has. */
 static bool choose_inputs(Fuse *f, RnError **err)
 {
     const RnFuseRunOptions *o = f->o;
@@ -81,16 +81,19 @@ static bool choose_inputs(Fuse *f, RnError **err)
                (rn_error_set(err, RN_ERROR_INVALID, "%zu weights for %zu inputs",
                              o->n_inputs, c.n_inputs), false);
     }
-    const RnEmbedSource sources[] = {RN_EMBED_IMAGE, RN_EMBED_META, RN_EMBED_TEXT};
-    size_t k = 0;
-    for (size_t i = 0; i < 3; i++) {
-        char input[64], name[96], hash[17];
-        snprintf(input, sizeof input, "%s-%s", rn_embed_source_name(sources[i]),
-                 rn_embed_methods(sources[i])[0]);
-        snprintf(name, sizeof name, "embeddings/%s.npy", input);
+    size_t n_defaults, k = 0;
+    const RnFusionDefault *d = rn_fusion_defaults(&n_defaults);
+    if (!f->reduce) {
+        f->reduce = rn_fusion_default_reduce();
+        f->reduce_is_default = true;
+    }
+    for (size_t i = 0; i < n_defaults; i++) {
+        char name[96], hash[17];
+        snprintf(name, sizeof name, "embeddings/%s.npy", d[i].input);
         if (!current_hash(f->store, name, hash, &found, err))
             return false;
-        if (found && !add_input(f, input, o->weights && k < o->n_inputs ? o->weights[k] : 1.0, err))
+        double w = o->weights && k < o->n_inputs ? o->weights[k] : d[i].weight;
+        if (found && !add_input(f, d[i].input, w, err))
             return false;
         k += found;
     }
@@ -220,6 +223,11 @@ static bool fuse_and_commit(Fuse *f, int64_t run, const char *params, RnError **
     double w[RN_FUSION_MAX_INPUTS];
     memcpy(w, f->sum->weights, sizeof w);
     bool ok = open_inputs(f, in, err);
+    size_t dim = 0;
+    for (size_t i = 0; ok && i < f->sum->n_inputs; i++)
+        dim += in[i].x.cols;
+    if (ok && f->reduce_is_default && f->reduce > dim)
+        f->reduce = dim;
     RnFusionOptions fo = {.scale = f->scale, .weights = w, .reduce = f->reduce};
     RnFusionModel *m = ok ? rn_fusion_fit(in, f->sum->n_inputs, &fo, err) : NULL;
     size_t n = ok ? in[0].x.rows : 0, count = 0;

@@ -159,7 +159,8 @@ static bool labels_table(RuRun *r, RnBuf *out, RnError **err)
 {
     bool ok = rn_buf_append_str(out, "row,cluster,distance,silhouette,novelty,outlier\n", err);
     for (size_t i = 0; ok && i < r->n; i++) {
-        ok = rn_buf_printf(out, err, "%zu,%d,%.9g,", i, r->labels[i], r->dist[i]) &&
+        /* every digit: the outlier flag is distance > threshold (%.17g too) */
+        ok = rn_buf_printf(out, err, "%zu,%d,%.17g,", i, r->labels[i], r->dist[i]) &&
              (isnan(r->sil[i]) || rn_buf_printf(out, err, "%.6f", r->sil[i])) &&
              rn_buf_append_str(out, ",", err) &&
              (isnan(r->novelty[i]) || rn_buf_printf(out, err, "%.9g", r->novelty[i])) &&

@@ -74,7 +74,7 @@ static void embed_progress(void *user, uint64_t done, uint64_t total)
     ru_progress(e->r, RN_STEP_EMBED, e->input, done, total);
 }
 
-/* The inputs: the study's choice, else each source's default method. */
+/* The inputs: the study's choice, else the fusion defaults. */
 static bool choose_inputs(RuRun *r, RnError **err)
 {
     RnStore *s = rn_store_open_wait(r->ws, RN_STORE_WRITE, r->o->lock_wait, err);
@@ -93,10 +93,11 @@ static bool choose_inputs(RuRun *r, RnError **err)
         sum->n_inputs = c.n_inputs < 16 ? c.n_inputs : 16;
         return true;
     }
-    for (int src = RN_EMBED_IMAGE; src <= RN_EMBED_TEXT; src++)
-        snprintf(sum->inputs[sum->n_inputs++], 64, "%s-%s",
-                 rn_embed_source_name((RnEmbedSource)src),
-                 rn_embed_methods((RnEmbedSource)src)[0]);
+    /* the fusion's defaults table (fusion.h): run embeds every one of them */
+    size_t n_defaults;
+    const RnFusionDefault *d = rn_fusion_defaults(&n_defaults);
+    for (size_t i = 0; i < n_defaults && i < 16; i++)
+        snprintf(sum->inputs[sum->n_inputs++], 64, "%s", d[i].input);
     return true;
 }
 

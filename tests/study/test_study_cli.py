@@ -11,17 +11,17 @@ failures = 0
 checks = 0
 
 
-def default_methods():
-    """Each source's default method, as `radnet embed --help` marks it."""
-    text = subprocess.run([os.environ["RADNET_BIN"], "embed", "--help"],
+def fusion_defaults():
+    """(input, weight) pairs and the PCA columns `radnet fuse --help` lists
+    as its defaults."""
+    text = subprocess.run([os.environ["RADNET_BIN"], "fuse", "--help"],
                           capture_output=True, text=True).stdout
-    out, source = {}, None
-    for line in text.splitlines():
-        if line.strip().rstrip(":") in ("image", "meta", "text") and line.rstrip().endswith(":"):
-            source = line.strip().rstrip(":")
-        elif source and line.rstrip().endswith("[default]"):
-            out[source] = line.split()[0]
-    return out
+    line = next(l for l in text.splitlines() if l.startswith("default inputs:"))
+    inputs, pca = line.split(":", 1)[1].split(";")
+    words = inputs.split()
+    return ([(n, float(w[1:])) for n, w in zip(words[::2], words[1::2])],
+            int(pca.split()[2]))
+
 
 def check(cond, what):
     global failures, checks
@@ -57,17 +57,34 @@ def main():
             run("embed", "-w", base, "--source", s, "-q")
         truth = f"{arch}/truth.csv"
 
-        # fuse before any study: each source's default, weights 1
-        defaults = default_methods()
-        p = run("fuse", "-w", base)
-        want = " + ".join("%s-%s x1" % (s, defaults[s]) for s in ("image", "meta", "text"))
-        check(want in p.stderr, "%s in %s" % (want, p.stderr))
+        # fuse before any study: the defaults table's inputs that exist, then
+        # all of them, PCA-reduced; the same inputs and weights without PCA
+        fused, reduce = fusion_defaults()
+        check(len(fused) >= 2 and all(w > 0 for _, w in fused) and reduce > 0,
+              f"defaults {fused} {reduce}")
         rows = sum(1 for _ in open(f"{base}/embeddings/rows.csv")) - 1
+        have = [(n, w) for n, w in fused
+                if os.path.exists(f"{base}/embeddings/{n}.npy")]
+        for expect in (have, fused):
+            if expect is fused:    # now every default input
+                for n, _ in fused:
+                    s, m = n.split("-", 1)
+                    run("embed", "-w", base, "--source", s, "--method", m, "-q")
+            p = run("fuse", "-w", base)
+            want = " + ".join("%s x%g" % (n, w) for n, w in expect)
+            check("fuse: " + want + " ->" in p.stderr, "%s in %s" % (want, p.stderr))
+            x = np.load(f"{base}/embeddings/fused.npy")
+            dim = sum(np.load(f"{base}/embeddings/{n}.npy", mmap_mode="r").shape[1]
+                      for n, _ in expect)
+            check(x.shape == (rows, min(reduce, dim)) and x.dtype == np.float32 and
+                  np.isfinite(x).all(), f"fused.npy {x.shape} {x.dtype}")
+        p = run("fuse", "-w", base, "--inputs", ",".join(n for n, _ in fused),
+                "--weights", ",".join("%g" % w for _, w in fused))
         x = np.load(f"{base}/embeddings/fused.npy")
-        check(x.shape[0] == rows and x.dtype == np.float32 and np.isfinite(x).all(),
-              f"fused.npy {x.shape} {x.dtype}")
         norms = (x.astype(np.float64) ** 2).sum(1)
-        check(np.allclose(norms, 3.0, atol=1e-4), "every fused row has squared length 3")
+        sq = sum(w * w for _, w in fused)
+        check(np.allclose(norms, sq, rtol=1e-5), f"every fused row has squared length {sq}")
+        run("fuse", "-w", base)
         check("up to date" in run("fuse", "-w", base).stderr, "second fuse does nothing")
         check(run("fuse", "-w", base, "--weights", "1,2", ok=False).returncode == 1,
               "weights count mismatch is a usage error")

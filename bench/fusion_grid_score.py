@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""Scores bench/fusion_grid.sh's label files against truth (one Markdown row):
+H mod / H reg at k = 50 (seed 1), NMI mod at k = #modalities, NMI reg at
+k = #regions, mean pairwise ARI of seeds 1..3 at k = 50.
+usage: fusion_grid_score.py WS TRUTH DIR NAME | --ks WS TRUTH"""
+import csv, itertools, sys
+from sklearn.metrics import adjusted_rand_score, homogeneity_score, normalized_mutual_info_score
+
+
+def truth(ws, path):
+    sops = [r["sop_instance_uid"] for r in csv.DictReader(open(f"{ws}/embeddings/rows.csv"))]
+    t = {r["SOPInstanceUID"]: (r["Modality"], r["Region"]) for r in csv.DictReader(open(path))}
+    return [t[s][0] for s in sops], [t[s][1] for s in sops]
+
+
+def labels(path):
+    rows = list(csv.reader(open(path)))
+    return [r[-1] for r in rows[1:]]
+
+
+def main():
+    if sys.argv[1] == "--ks":
+        mod, reg = truth(sys.argv[2], sys.argv[3])
+        print(len(set(mod)), len(set(reg)))
+        return
+    ws, tp, d, name = sys.argv[1:5]
+    mod, reg = truth(ws, tp)
+    km, kr = len(set(mod)), len(set(reg))
+    k50 = [labels(f"{d}/k50-{s}.csv") for s in (1, 2, 3)]
+    ari = sum(adjusted_rand_score(a, b) for a, b in itertools.combinations(k50, 2)) / 3
+    print(f"| {name} | {homogeneity_score(mod, k50[0]):.3f} | {homogeneity_score(reg, k50[0]):.3f} "
+          f"| {normalized_mutual_info_score(mod, labels(f'{d}/k{km}.csv')):.3f} "
+          f"| {normalized_mutual_info_score(reg, labels(f'{d}/k{kr}.csv')):.3f} | {ari:.3f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
