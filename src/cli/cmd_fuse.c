@@ -60,12 +60,12 @@ static void fuse_usage(FILE *out)
             "report' row) gets the other inputs' weights renormalised.\n"
             "\n");
     cli_options_help(out, fuse_options, CLI_COUNT(fuse_options));
-    fprintf(out, "\ndefault inputs:");
+    fprintf(out, "\ndefault inputs (weight), then a PCA to %zu columns:\n",
+            rn_fusion_default_reduce());
     size_t n;
     const RnFusionDefault *d = rn_fusion_defaults(&n);
     for (size_t i = 0; i < n; i++)
-        fprintf(out, " %s x%g", d[i].input, d[i].weight);
-    fprintf(out, "; PCA to %zu columns\n", rn_fusion_default_reduce());
+        fprintf(out, "  %-18s %g\n", d[i].input, d[i].weight);
 }
 
 static int parse_args(int argc, char **argv, FuseArgs *a)
