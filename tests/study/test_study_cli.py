@@ -16,11 +16,17 @@ def fusion_defaults():
     as its defaults."""
     text = subprocess.run([os.environ["RADNET_BIN"], "fuse", "--help"],
                           capture_output=True, text=True).stdout
-    line = next(l for l in text.splitlines() if l.startswith("default inputs:"))
-    inputs, pca = line.split(":", 1)[1].split(";")
-    words = inputs.split()
-    return ([(n, float(w[1:])) for n, w in zip(words[::2], words[1::2])],
-            int(pca.split()[2]))
+    lines = text.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith("default inputs"))
+    # "default inputs (weight), then a PCA to D columns:", then "  NAME W" lines
+    pca = int(lines[head].split("PCA to")[1].split()[0])
+    pairs = []
+    for l in lines[head + 1:]:
+        if not l.startswith("  "):
+            break
+        name, weight = l.split()
+        pairs.append((name, float(weight)))
+    return pairs, pca
 
 
 def check(cond, what):
