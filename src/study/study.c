@@ -664,15 +664,36 @@ static void study_free(StStudy *st)
     rn_pool_close(st->pool);
 }
 
-static bool study_params(StStudy *st)
+/* The checkpoint's parameters: a resumed study must match them. */
+static bool study_params(StStudy *st, RnError **err)
 {
     const RnStudyOptions *o = st->o;
-    int len = snprintf(st->params, sizeof st->params,
-                       "{\"subset\":%zu,\"test_fraction\":%g,\"seed\":%llu,\"seeds\":%zu,"
-                       "\"truth\":%s,\"train\":%zu,\"test\":%zu}",
-                       o->subset, o->test_fraction, (unsigned long long)o->seed, o->n_seeds,
-                       st->have_truth ? "true" : "false", st->n_train, st->n_test);
-    return len > 0 && (size_t)len < sizeof st->params;
+    RnBuf b = {0};
+    RnJsonWriter *w = rn_json_open(&b, 0, err);
+    if (w == NULL)
+        return false;
+    rn_json_begin_object(w);
+    rn_json_kv_uint(w, "subset", o->subset);
+    rn_json_kv_double(w, "test_fraction", o->test_fraction);
+    rn_json_kv_uint(w, "seed", o->seed);
+    rn_json_kv_uint(w, "seeds", o->n_seeds);
+    rn_json_kv_bool(w, "truth", st->have_truth);
+    rn_json_kv_uint(w, "train", st->n_train);
+    rn_json_kv_uint(w, "test", st->n_test);
+    rn_json_end_object(w);
+    bool ok = rn_json_finish(w, err);
+    rn_json_close(w);
+    if (ok && b.len >= sizeof st->params) {
+        rn_error_set(err, RN_ERROR_INTERNAL, "study parameters longer than %zu bytes",
+                     sizeof st->params - 1);
+        ok = false;
+    }
+    if (ok) {
+        memcpy(st->params, b.data, b.len);
+        st->params[b.len] = 0;
+    }
+    rn_buf_free(&b);
+    return ok;
 }
 
 /* Cells of the whole study: the single extractors', then 3^(sources - 1)
@@ -694,7 +715,7 @@ static void expect_cells(StStudy *st)
 
 static bool study_store(StStudy *st, RnStudySummary *sum, RnError **err)
 {
-    bool ok = prepare_split(st, err) && study_params(st) && st_checkpoint_load(st, err) &&
+    bool ok = prepare_split(st, err) && study_params(st, err) && st_checkpoint_load(st, err) &&
               find_extractors(st, err) && plan_cells(st, 0, st->o->kmedoids, err);
     if (ok)
         expect_cells(st);
