@@ -86,6 +86,7 @@ int main(int argc, char **argv)
     float *scratch = malloc(eb_hog_scratch(64, 64, &hp) * sizeof *scratch);
     float *hout = malloc(hd * sizeof *hout);
     uint8_t *codes = malloc(64 * 64);
+    double *lbp_scratch = malloc(eb_lbp_scratch(64, 24) * sizeof *lbp_scratch);
     double *t = malloc((size_t)runs * sizeof *t);
 
     for (int r = 0; r < runs; r++) {
@@ -98,9 +99,9 @@ int main(int argc, char **argv)
     for (int r = 0; r < runs; r++) {
         double t0 = cpu();
         for (size_t i = 0; i < hog_n / 4; i++) {
-            eb_lbp_codes(img64 + i * 4096, 64, 64, 8, 1, codes);
-            eb_lbp_codes(img64 + i * 4096, 64, 64, 16, 2, codes);
-            eb_lbp_codes(img64 + i * 4096, 64, 64, 24, 3, codes);
+            eb_lbp_codes(img64 + i * 4096, 64, 64, 8, 1, lbp_scratch, codes);
+            eb_lbp_codes(img64 + i * 4096, 64, 64, 16, 2, lbp_scratch, codes);
+            eb_lbp_codes(img64 + i * 4096, 64, 64, 24, 3, lbp_scratch, codes);
         }
         t[r] = (cpu() - t0) / (double)(hog_n / 4);
     }

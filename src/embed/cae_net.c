@@ -118,6 +118,14 @@ size_t cae_config_param_count(const CaeConfig *cfg)
     return shape.n_params;
 }
 
+/* A ReLU right after a convolution runs inside it (the convolution's
+ * output buffer is the ReLU's, as every ReLU runs in place). */
+static bool relu_fused(const CaeNet *net, size_t i)
+{
+    return net->layers[i].kind == L_RELU && i > 0 &&
+           net->layers[i - 1].kind == L_CONV;
+}
+
 CaeNet *cae_net_new(const CaeConfig *cfg, RnError **err)
 {
     if (!cae_config_check(cfg, err))
@@ -131,7 +139,8 @@ CaeNet *cae_net_new(const CaeConfig *cfg, RnError **err)
     for (size_t i = 0; i < net->n_layers && ok; i++) {
         Layer *l = &net->layers[i];
         if (l->kind == L_CONV)
-            ok = (l->conv = nn_conv_new(l->h, l->w, l->cin, l->cout, err)) != NULL;
+            ok = (l->conv = nn_conv_new(l->h, l->w, l->cin, l->cout,
+                                        relu_fused(net, i + 1), err)) != NULL;
     }
     net->params = ok ? rn_calloc(net->n_params, sizeof *net->params, err) : NULL;
     net->grads = ok ? rn_calloc(net->n_params, sizeof *net->grads, err) : NULL;
@@ -284,7 +293,8 @@ static bool layer_forward(CaeNet *net, size_t i, size_t n, bool training,
         nn_dense_forward(x, n, l->cin, l->cout, p + l->woff, p + l->boff, y);
         break;
     case L_RELU:
-        nn_relu_forward(x, n * l->in_size, y);
+        if (!relu_fused(net, i))
+            nn_relu_forward(x, n * l->in_size, y);
         break;
     case L_POOL:
         nn_maxpool2_forward(x, n, l->h, l->w, l->cin, y);

@@ -47,8 +47,10 @@ bool eb_hog_ref(const float *img, uint32_t rows, uint32_t cols,
  * counts the P-1 transitions between consecutive neighbours, as skimage
  * does). Computed in float64 on the float image. */
 #define EB_LBP_MAX_P 64u
+/* Scratch doubles eb_lbp_codes needs for images of `cols` columns. */
+size_t eb_lbp_scratch(uint32_t cols, uint32_t P);
 void eb_lbp_codes(const float *img, uint32_t rows, uint32_t cols, uint32_t P,
-                  double R, uint8_t *codes);
+                  double R, double *scratch, uint8_t *codes);
 bool eb_lbp_codes_ref(const float *img, uint32_t rows, uint32_t cols,
                       uint32_t P, double R, uint8_t *codes, RnError **err);
 

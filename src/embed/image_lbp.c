@@ -70,17 +70,22 @@ static bool lbp_chunk(const void *state, const RnEmbedItem *items, size_t n,
         return false;
     size_t px = (size_t)s->side * s->side;
     float *img = rn_malloc((px + (size_t)s->side * in) * sizeof *img, err);
-    uint8_t *codes = img ? rn_malloc(px, err) : NULL;
+    double *scratch = img ? rn_malloc(eb_lbp_scratch(s->side, EB_LBP_MAX_P) *
+                                          sizeof *scratch, err)
+                          : NULL;
+    uint8_t *codes = scratch ? rn_malloc(px, err) : NULL;
     for (size_t i = 0; codes && i < n; i++) {
         eb_resample(&rs, items[i].thumb, img + px, img);
         float *o = out + i * s->red.feat_dim;
         for (uint32_t k = 0; k < s->n_scales; k++) {
-            eb_lbp_codes(img, s->side, s->side, s->scales[k].P, s->scales[k].R, codes);
+            eb_lbp_codes(img, s->side, s->side, s->scales[k].P, s->scales[k].R,
+                         scratch, codes);
             o = grid_histograms(codes, s->side, s->grid, s->scales[k].P + 2, o);
         }
     }
     bool ok = codes != NULL;
     free(codes);
+    free(scratch);
     free(img);
     eb_resample_free(&rs);
     return ok;

@@ -49,24 +49,30 @@ void nn_dense_backward(const float *x, const float *dy, size_t n, size_t in,
         rn_blas_gemm_nn_f32(n, in, out, 1.0f, dy, out, weight, in, 0.0f, dx, in);
 }
 
+/* One output row: the window maxima of input rows p and q (w·c floats
+ * each), channel by channel; restrict lets the compiler vectorise across
+ * the whole row instead of versioning each window's short channel loop. */
+static void maxpool2_row(const float *restrict p, const float *restrict q,
+                         size_t ow, size_t c, float *restrict y)
+{
+    for (size_t ox = 0; ox < ow; ox++, p += 2 * c, q += 2 * c, y += c)
+        for (size_t ch = 0; ch < c; ch++) {
+            /* the first maximum in scan order, as the backward pass */
+            float a = p[c + ch] > p[ch] ? p[c + ch] : p[ch];
+            float b = q[c + ch] > q[ch] ? q[c + ch] : q[ch];
+            y[ch] = b > a ? b : a;
+        }
+}
+
 void nn_maxpool2_forward(const float *x, size_t n, size_t h, size_t w,
                          size_t c, float *y)
 {
     size_t oh = h / 2, ow = w / 2;
     for (size_t b = 0; b < n; b++)
-        for (size_t oy = 0; oy < oh; oy++)
-            for (size_t ox = 0; ox < ow; ox++) {
-                const float *p = x + ((b * h + 2 * oy) * w + 2 * ox) * c;
-                const float *q = p + w * c;
-                float *dst = y + ((b * oh + oy) * ow + ox) * c;
-                for (size_t ch = 0; ch < c; ch++) {
-                    float m = p[ch];
-                    if (p[c + ch] > m) m = p[c + ch];
-                    if (q[ch] > m) m = q[ch];
-                    if (q[c + ch] > m) m = q[c + ch];
-                    dst[ch] = m;
-                }
-            }
+        for (size_t oy = 0; oy < oh; oy++) {
+            const float *p = x + (b * h + 2 * oy) * w * c;
+            maxpool2_row(p, p + w * c, ow, c, y + (b * oh + oy) * ow * c);
+        }
 }
 
 void nn_maxpool2_backward(const float *x, const float *dy, size_t n, size_t h,

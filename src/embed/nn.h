@@ -15,10 +15,12 @@
 #include "radnet/core.h"
 
 /* 3×3 convolution, zero padding 1, stride 1, with bias, through oneDNN
- * (nn_conv.c): x n×h×w×cin, weight cout×3×3×cin, bias cout, y n×h×w×cout.
+ * (nn_conv.c): x n×h×w×cin, weight cout×3×3×cin, bias cout, y n×h×w×cout;
+ * with `relu`, the forward pass writes max(y, 0) (a ReLU fused into it).
  * One NnConv per layer keeps the primitives of the last two batch sizes. */
 typedef struct NnConv NnConv;
-NnConv *nn_conv_new(size_t h, size_t w, size_t cin, size_t cout, RnError **err);
+NnConv *nn_conv_new(size_t h, size_t w, size_t cin, size_t cout, bool relu,
+                    RnError **err);
 void nn_conv_free(NnConv *c);
 bool nn_conv_forward(NnConv *c, const float *x, size_t n, const float *weight,
                      const float *bias, float *y, bool training, RnError **err);

@@ -3,7 +3,9 @@
  * network, and independent of the thread count: bench/RESULTS.md). The
  * activations stay NHWC and the weights OHWI in radnet's own buffers;
  * oneDNN's preferred weight layouts are reached by reorders, every call,
- * since training changes the weights every step. */
+ * since training changes the weights every step. A convolution followed by
+ * a ReLU applies it as oneDNN's post-op, in the same pass over the output
+ * (max(z, 0) either way, so the values are those of a separate ReLU). */
 #include "embed/nn.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -21,6 +23,7 @@ typedef struct ConvPlan {
 
 struct NnConv {
     size_t h, w, cin, cout;
+    bool relu;                  /* the forward output is max(z, 0) */
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     ConvPlan plans[2];          /* the full batch and the last partial one */
@@ -41,12 +44,13 @@ static void plan_clear(ConvPlan *p)
     *p = (ConvPlan){0};
 }
 
-NnConv *nn_conv_new(size_t h, size_t w, size_t cin, size_t cout, RnError **err)
+NnConv *nn_conv_new(size_t h, size_t w, size_t cin, size_t cout, bool relu,
+                    RnError **err)
 {
     NnConv *c = rn_calloc(1, sizeof *c, err);
     if (!c)
         return NULL;
-    *c = (NnConv){.h = h, .w = w, .cin = cin, .cout = cout};
+    *c = (NnConv){.h = h, .w = w, .cin = cin, .cout = cout, .relu = relu};
     if (dnnl_engine_create(&c->engine, dnnl_cpu, 0) != dnnl_success ||
         dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags) !=
             dnnl_success) {
@@ -99,17 +103,36 @@ static bool make_reorder(dnnl_memory_t user_mem, const dnnl_memory_desc_t *md,
 }
 
 static bool make_primitive(dnnl_primitive_t *p, const_dnnl_op_desc_t op,
-                           dnnl_engine_t e, const_dnnl_primitive_desc_t hint,
+                           const_dnnl_primitive_attr_t attr, dnnl_engine_t e,
+                           const_dnnl_primitive_desc_t hint,
                            dnnl_primitive_desc_t *pd_out)
 {
     dnnl_primitive_desc_t pd;
-    if (dnnl_primitive_desc_create(&pd, op, NULL, e, hint) != dnnl_success)
+    if (dnnl_primitive_desc_create(&pd, op, attr, e, hint) != dnnl_success)
         return false;
     bool ok = dnnl_primitive_create(p, pd) == dnnl_success;
     if (ok && pd_out)
         *pd_out = pd;
     else
         dnnl_primitive_desc_destroy(pd);
+    return ok;
+}
+
+/* The forward primitive's attributes: a ReLU post-op when c->relu, else
+ * none (*attr stays NULL). */
+static bool make_attr(const NnConv *c, dnnl_primitive_attr_t *attr)
+{
+    *attr = NULL;
+    if (!c->relu)
+        return true;
+    dnnl_post_ops_t ops = NULL;
+    bool ok = dnnl_post_ops_create(&ops) == dnnl_success &&
+              dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f,
+                                           0.0f) == dnnl_success &&
+              dnnl_primitive_attr_create(attr) == dnnl_success &&
+              dnnl_primitive_attr_set_post_ops(*attr, ops) == dnnl_success;
+    if (ops)
+        dnnl_post_ops_destroy(ops);
     return ok;
 }
 
@@ -122,9 +145,10 @@ static bool plan_build(NnConv *c, ConvPlan *p, size_t n, bool training)
     dnnl_memory_desc_t x_md, y_md, w_md, w_any, b_md;
     dnnl_convolution_desc_t fd, dd;
     dnnl_primitive_desc_t fpd = NULL;
+    dnnl_primitive_attr_t attr = NULL;
     p->n = n;
     p->training = training;
-    bool ok =
+    bool ok = make_attr(c, &attr) &&
         dnnl_memory_desc_init_by_tag(&x_md, 4, xd, dnnl_f32, dnnl_nhwc) == dnnl_success &&
         dnnl_memory_desc_init_by_tag(&y_md, 4, yd, dnnl_f32, dnnl_nhwc) == dnnl_success &&
         dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_ohwi) == dnnl_success &&
@@ -134,7 +158,7 @@ static bool plan_build(NnConv *c, ConvPlan *p, size_t n, bool training)
                                                          : dnnl_forward_inference,
                                            dnnl_convolution_direct, &x_md, &w_any,
                                            &b_md, &y_md, strides, pad, pad) == dnnl_success &&
-        make_primitive(&p->fwd, &fd, c->engine, NULL, &fpd) &&
+        make_primitive(&p->fwd, &fd, attr, c->engine, NULL, &fpd) &&
         make_memory(&p->x, &x_md, c->engine, false) &&
         make_memory(&p->y, &y_md, c->engine, false) &&
         make_memory(&p->w_user, &w_md, c->engine, false) &&
@@ -145,7 +169,7 @@ static bool plan_build(NnConv *c, ConvPlan *p, size_t n, bool training)
         dnnl_primitive_desc_t dpd = NULL;
         ok = dnnl_convolution_backward_data_desc_init(&dd, dnnl_convolution_direct,
                  &x_md, &w_any, &y_md, strides, pad, pad) == dnnl_success &&
-             make_primitive(&p->bwd_data, &dd, c->engine, fpd, &dpd) &&
+             make_primitive(&p->bwd_data, &dd, NULL, c->engine, fpd, &dpd) &&
              make_memory(&p->dy, &y_md, c->engine, false) &&
              make_memory(&p->dx, &x_md, c->engine, false) &&
              make_reorder(p->w_user, dnnl_primitive_desc_query_md(dpd, dnnl_query_weights_md, 0),
@@ -155,6 +179,8 @@ static bool plan_build(NnConv *c, ConvPlan *p, size_t n, bool training)
     }
     if (fpd)
         dnnl_primitive_desc_destroy(fpd);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
     if (!ok)
         plan_clear(p);
     return ok;

@@ -68,9 +68,12 @@ int main(int argc, char **argv)
     if (argc == 6 && strcmp(argv[1], "lbp") == 0) {
         float *img = load_images(argv[4], &n, &rows, &cols);
         uint8_t *codes = malloc(n * rows * cols);
+        uint32_t P = (uint32_t)atoi(argv[2]);
+        double *scratch = malloc(eb_lbp_scratch(cols, P) * sizeof *scratch);
         for (size_t i = 0; i < n; i++)
-            eb_lbp_codes(img + i * rows * cols, rows, cols, (uint32_t)atoi(argv[2]),
-                         atof(argv[3]), codes + i * rows * cols);
+            eb_lbp_codes(img + i * rows * cols, rows, cols, P, atof(argv[3]),
+                         scratch, codes + i * rows * cols);
+        free(scratch);
         save(argv[5], RN_DTYPE_U8, 3, (size_t[]){n, rows, cols}, codes);
         free(codes);
         free(img);

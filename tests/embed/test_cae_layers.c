@@ -52,7 +52,7 @@ static void test_conv_against_reference(size_t n, size_t h, size_t w,
     nn_ref_conv3_forward(x, n, h, w, cin, cout, wt, bias, yr);
     nn_ref_conv3_backward(x, dy, n, h, w, cin, cout, wt, dwr, dbr, dxr);
     /* oneDNN, training and inference plans, twice (cached primitives) */
-    NnConv *conv = nn_conv_new(h, w, cin, cout, NULL);
+    NnConv *conv = nn_conv_new(h, w, cin, cout, false, NULL);
     CHECK(conv != NULL);
     for (int rep = 0; conv && rep < 2; rep++) {
         for (int training = 0; training < 2; training++) {
@@ -84,6 +84,36 @@ static void test_conv_against_reference(size_t n, size_t h, size_t w,
     }
     free(x); free(wt); free(bias); free(dy); free(y); free(yr); free(col);
     free(dw); free(dwr); free(db); free(dbr); free(dx); free(dxr); free(wflip);
+}
+
+/* A convolution with its ReLU fused (oneDNN post-op) gives max(z, 0) of
+ * the reference, training and inference plans alike; zero where z < 0. */
+static void test_conv_relu_fused(size_t n, size_t h, size_t w, size_t cin,
+                                 size_t cout)
+{
+    size_t xs = n * h * w * cin, ys = n * h * w * cout, ws = cout * 9 * cin;
+    float *x = rand_array(xs), *wt = rand_array(ws), *bias = rand_array(cout);
+    float *y = malloc(ys * sizeof *y), *yr = malloc(ys * sizeof *yr);
+    nn_ref_conv3_forward(x, n, h, w, cin, cout, wt, bias, yr);
+    size_t negative = 0;
+    for (size_t i = 0; i < ys; i++) {
+        negative += yr[i] < 0;
+        yr[i] = yr[i] > 0 ? yr[i] : 0;
+    }
+    CHECK(negative > 0 && negative < ys); /* the ReLU has work to do */
+    NnConv *conv = nn_conv_new(h, w, cin, cout, true, NULL);
+    CHECK(conv != NULL);
+    for (int training = 0; conv && training < 2; training++) {
+        memset(y, 0xff, ys * sizeof *y); /* NaN unless written */
+        CHECK(nn_conv_forward(conv, x, n, wt, bias, y, training, NULL));
+        CHECK_MSG(rel_err(y, yr, ys) < 1e-5, "fused relu %g", rel_err(y, yr, ys));
+        size_t wrong_zero = 0;
+        for (size_t i = 0; i < ys; i++)
+            wrong_zero += (yr[i] == 0) != (y[i] <= 0) && fabsf(y[i] - yr[i]) > 1e-5f;
+        CHECK(wrong_zero == 0);
+    }
+    nn_conv_free(conv);
+    free(x); free(wt); free(bias); free(y); free(yr);
 }
 
 static void test_dense_against_reference(size_t n, size_t in, size_t out)
@@ -239,5 +269,8 @@ int main(void)
     test_finite_differences();
     test_training_determinism();
     test_bad_config();
+    /* last: the random inputs of the tests above stay what they were */
+    test_conv_relu_fused(3, 8, 4, 5, 7);
+    test_conv_relu_fused(2, 16, 16, 16, 32);
     TEST_DONE();
 }

@@ -102,13 +102,15 @@ static void test_lbp_fast_vs_ref(void)
             uint32_t rows = sizes[z][0], cols = sizes[z][1];
             float *img = malloc((size_t)rows * cols * sizeof *img);
             uint8_t *a = malloc((size_t)rows * cols), *b = malloc((size_t)rows * cols);
+            double *scratch = malloc(eb_lbp_scratch(cols, scales[s].P) * sizeof *scratch);
             make_image(img, rows, cols, 40 + s);
-            eb_lbp_codes(img, rows, cols, scales[s].P, scales[s].R, a);
+            eb_lbp_codes(img, rows, cols, scales[s].P, scales[s].R, scratch, a);
             CHECK(eb_lbp_codes_ref(img, rows, cols, scales[s].P, scales[s].R, b, NULL));
             CHECK_MSG(memcmp(a, b, (size_t)rows * cols) == 0, "P %u R %g size %u",
                       scales[s].P, scales[s].R, rows);
             for (size_t i = 0; i < (size_t)rows * cols; i++)
                 CHECK(a[i] <= scales[s].P + 1);
+            free(scratch);
             free(img);
             free(a);
             free(b);
@@ -119,7 +121,9 @@ static void test_lbp_fast_vs_ref(void)
     uint8_t codes[100];
     for (int i = 0; i < 100; i++)
         flat[i] = 0.5f;
-    eb_lbp_codes(flat, 10, 10, 8, 1, codes);
+    double scratch[17 * 10];
+    CHECK(eb_lbp_scratch(10, 8) <= sizeof scratch / sizeof *scratch);
+    eb_lbp_codes(flat, 10, 10, 8, 1, scratch, codes);
     CHECK_EQ_INT(codes[5 * 10 + 5], 8);
     CHECK(codes[0] != 8);
 }
