@@ -9,6 +9,8 @@
 #include "embed/nn.h"
 #include "rn_test.h"
 
+#include <float.h>
+
 static uint64_t rng_state = 12345;
 
 static float urand(void)
@@ -155,9 +157,13 @@ static void test_pool_and_upsample(void)
 }
 
 /* Central differences of the loss for a spread of parameters of every
- * layer, against the analytic gradient. */
+ * layer, against the analytic gradient. ReLU and max-pool make the loss
+ * piecewise smooth: a parameter whose ±h step crosses a kink has one-sided
+ * slopes that disagree by far more than curvature and float32 rounding
+ * explain, and its central difference means nothing, so it is skipped. */
 static void test_finite_differences(void)
 {
+    rng_state = 4242; /* its own inputs, whichever tests ran before */
     CaeConfig cfg = {.size = 8, .levels = 2, .channels = 3, .dim = 5};
     CaeNet *net = cae_net_new(&cfg, NULL);
     CHECK(net != NULL);
@@ -176,7 +182,17 @@ static void test_finite_differences(void)
     double num = 0.0, den = 0.0;
     size_t checked = 0;
     const float h = 1e-3f;
-    for (size_t i = 0; i < np; i += 7, checked++) {
+    double l0;
+    CHECK(cae_net_loss(net, x, n, false, &l0, NULL));
+    /* Where the loss is smooth, the one-sided slopes over h = 1e-3 agree
+     * to well under 1 % (curvature and float32 rounding); a jump of more
+     * than 5 % is a kink. The floor keeps near-zero slopes, whose rounding
+     * is relatively large, from counting as kinks. */
+    double grad_sq = 0.0;
+    for (size_t i = 0; i < np; i++)
+        grad_sq += (double)grad[i] * grad[i];
+    const double slope_floor = 1e-3 * sqrt(grad_sq / (double)np);
+    for (size_t i = 0; i < np; i += 7) {
         float keep = p[i];
         double lp, lm;
         p[i] = keep + h;
@@ -184,6 +200,10 @@ static void test_finite_differences(void)
         p[i] = keep - h;
         cae_net_loss(net, x, n, false, &lm, NULL);
         p[i] = keep;
+        double fwd = (lp - l0) / h, bwd = (l0 - lm) / h;
+        if (fabs(fwd - bwd) > 0.05 * (fabs(fwd) + fabs(bwd)) + slope_floor)
+            continue; /* a kink within ±h */
+        checked++;
         double fd = (lp - lm) / (2.0 * h);
         num += (fd - grad[i]) * (fd - grad[i]);
         den += (double)grad[i] * grad[i];
