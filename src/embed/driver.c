@@ -456,11 +456,11 @@ static bool run_stage(Run *r, int64_t run_id, RnEmbedRunSummary *sum, RnError **
     return ok;
 }
 
-bool rn_embed_run(const char *ws, const RnEmbedRunOptions *o,
-                  RnEmbedRunSummary *summary, RnError **err)
+/* The method o names (else its source's default) and the summary's
+ * names of what it writes; NULL: an unknown method. */
+static const RnEmbedMethodOps *resolve_method(const RnEmbedRunOptions *o,
+                                              RnEmbedRunSummary *sum, RnError **err)
 {
-    RnEmbedRunSummary local;
-    RnEmbedRunSummary *sum = summary ? summary : &local;
     memset(sum, 0, sizeof *sum);
     const char *const *methods = rn_embed_methods(o->source);
     const char *method = o->method ? o->method : methods[0];
@@ -468,13 +468,24 @@ bool rn_embed_run(const char *ws, const RnEmbedRunOptions *o,
     if (!ops) {
         rn_error_set(err, RN_ERROR_INVALID, "unknown %s method '%s'",
                      rn_embed_source_name(o->source), method ? method : "(none)");
-        return false;
+        return NULL;
     }
     sum->method = ops->name;
     snprintf(sum->npy_name, sizeof sum->npy_name, "embeddings/%s-%s.npy",
              rn_embed_source_name(o->source), ops->name);
     snprintf(sum->model_name, sizeof sum->model_name, "models/%s-%s.model",
              rn_embed_source_name(o->source), ops->name);
+    return ops;
+}
+
+bool rn_embed_run(const char *ws, const RnEmbedRunOptions *o,
+                  RnEmbedRunSummary *summary, RnError **err)
+{
+    RnEmbedRunSummary local;
+    RnEmbedRunSummary *sum = summary ? summary : &local;
+    const RnEmbedMethodOps *ops = resolve_method(o, sum, err);
+    if (!ops)
+        return false;
     RnStore *s = rn_store_open_wait(ws, RN_STORE_WRITE, o->lock_wait, err);
     if (!s)
         return false;
@@ -681,20 +692,9 @@ bool rn_embed_run_dist(const char *ws, const RnEmbedRunOptions *o, RnDist *d,
         return rn_embed_run(ws, o, summary, err);
     RnEmbedRunSummary local;
     RnEmbedRunSummary *sum = summary ? summary : &local;
-    memset(sum, 0, sizeof *sum);
-    const char *const *methods = rn_embed_methods(o->source);
-    const char *method = o->method ? o->method : methods[0];
-    const RnEmbedMethodOps *ops = rn_embed_method_find(o->source, method);
-    if (!ops) {
-        rn_error_set(err, RN_ERROR_INVALID, "unknown %s method '%s'",
-                     rn_embed_source_name(o->source), method ? method : "(none)");
+    const RnEmbedMethodOps *ops = resolve_method(o, sum, err);
+    if (!ops)
         return false;
-    }
-    sum->method = ops->name;
-    snprintf(sum->npy_name, sizeof sum->npy_name, "embeddings/%s-%s.npy",
-             rn_embed_source_name(o->source), ops->name);
-    snprintf(sum->model_name, sizeof sum->model_name, "models/%s-%s.model",
-             rn_embed_source_name(o->source), ops->name);
     if (rn_dist_rank(d) != 0)
         return rank_stage(o, d, sum, ops->name, ws, err);
     RnStore *s = rn_store_open_wait(ws, RN_STORE_WRITE, o->lock_wait, err);
