@@ -83,6 +83,7 @@
 #define RADNET_RUN_H
 
 #include "radnet/core.h"
+#include "radnet/dist.h"
 #include "radnet/report.h"
 #include "radnet/store.h"
 
@@ -137,6 +138,14 @@ typedef struct RnRunOptions {
     const char *report_dir;     /* HTML report; NULL: WS/report */
     RnRunProgress progress;
     void *progress_user;
+    /* MPI ranks (NULL: this process alone): every rank calls rn_run with
+     * the same options. Ingest (rn_ingest_dist), embed (rn_embed_run_dist)
+     * and the k-means fit (with its k sweep) are split over the ranks;
+     * fuse, silhouettes, novelty, evaluation, report and export run on
+     * rank 0 while the others wait at a collective (the world's timeout).
+     * Rank 0 alone writes the workspace and fills the summary; the
+     * artifacts are the same bytes as one process's. */
+    RnDist *dist;
 } RnRunOptions;
 
 void rn_run_options_init(RnRunOptions *o);

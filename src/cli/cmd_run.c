@@ -223,6 +223,7 @@ int cmd_run(int argc, char **argv)
     a.o.command = "radnet run";
     a.o.progress = on_progress;
     a.o.progress_user = &ui;
+    a.o.dist = cli_dist(); /* under mpirun: every rank runs, rank 0 writes and prints */
     RnRunSummary s;
     RnError *err = NULL;
     bool ok = rn_run(a.ws, &a.o, &s, &err);
