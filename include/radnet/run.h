@@ -161,6 +161,8 @@ typedef struct RnRunSummary {
     char baseline[64];
     double baseline_nmi_modality, baseline_nmi_region;
     uint64_t outliers;
+    bool rank0_failed;          /* ranks > 0 of RnRunOptions.dist: rn_run failed
+                                 * because rank 0 did (whose error says why) */
 } RnRunSummary;
 
 /* The whole pipeline as one writer of ws (created when missing). */

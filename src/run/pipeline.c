@@ -320,6 +320,7 @@ static bool hear_rank0(RuRun *r, RuRanksMsg *m, RnError **err)
     if (!rn_dist_bcast(r->o->dist, m, sizeof *m, 0, err))
         return false;
     if (m->status == RU_RANKS_FAILED || m->n_inputs > 16) {
+        r->sum->rank0_failed = true;
         rn_error_set(err, RN_ERROR_IO, "run: rank 0 failed");
         return false;
     }

@@ -247,6 +247,20 @@ def test_run(tmp):
     check(len(outs.get(1, {})) > len(RUN_RESULTS) + 4, "run: embeddings and models written")
     for name, data in outs.get(1, {}).items():
         check(outs.get(2, {}).get(name) == data, f"run, 2 ranks: {name} differs from one")
+    # k = auto redoes the cluster step only: the k sweep over ranks.
+    sweeps = {}
+    for ranks in (1, 2):
+        ws = os.path.join(tmp, f"R{ranks}")
+        r = run([BIN, "--quiet", "run", "-w", ws, "-k", "auto", "-j", "1"], ranks, timeout=600)
+        check(r.returncode == 0, f"run -k auto, {ranks} ranks: {r.returncode} {r.stderr}")
+        sweeps[ranks] = [open(os.path.join(ws, n), "rb").read() if r.returncode == 0 else None
+                         for n in ("run/choose_k.json", "run/labels.csv", "models/cluster.rnc")]
+    check(sweeps[1][0] is not None and sweeps[2] == sweeps[1], "run -k auto: 2 ranks differ")
+    # Rank 0 failing after the fit (its export) fails the job with its own error, at once.
+    r = run([BIN, "--quiet", "run", "-w", os.path.join(tmp, "R2"), "-k", "6", "-j", "1",
+             "--out", os.path.join(tmp, "no-such-dir", "labels.csv")], 2, timeout=120)
+    check(r.returncode not in (0, 3) and "no-such-dir" in r.stderr,
+          f"run, rank 0 fails: {r.returncode} {r.stderr}")
 
 
 def main():
