@@ -258,6 +258,12 @@ typedef struct RnAssignOptions {
                                   * sources); NULL: none */
     int threads;                 /* <= 0: one per CPU */
     bool verify;
+    /* MPI ranks (NULL: this process alone): every rank calls rn_assign with
+     * the same options; the ingest is rn_ingest_dist, batch b of the images
+     * to label is rank b mod R's, rank 0 commits the rows in catalogue
+     * order (the same bytes as one process) and the summary is the total
+     * on every rank. */
+    RnDist *dist;
 } RnAssignOptions;
 
 /* Ingests the sources (and reports) into ws, then labels every image of
