@@ -3,7 +3,8 @@
 outputs: `radnet ingest` (canonical catalogue dump and thumbs.npy, byte for
 byte), the embed stage (rn_embed_run_dist: model and .npy, byte for byte,
 one extractor per source), `radnet cluster` (labels, centres, inertia) and
-`radnet run` (every result file, byte for byte; a rerun redoes nothing). A rank killed
+`radnet run` (every result file, byte for byte; a rerun redoes nothing) and
+`radnet assign` (run/assigned.csv). A rank killed
 (SIGKILL) or hung (SIGSTOP) mid-ingest makes mpirun fail in bounded time,
 never hang, and a rerun gives the same catalogue.
 
@@ -247,7 +248,22 @@ def test_run(tmp):
     check(len(outs.get(1, {})) > len(RUN_RESULTS) + 4, "run: embeddings and models written")
     for name, data in outs.get(1, {}).items():
         check(outs.get(2, {}).get(name) == data, f"run, 2 ranks: {name} differs from one")
-    # k = auto redoes the cluster step only: the k sweep over ranks.
+    # assign: new images (three batches of the frozen models with --verify) through
+    # 1 and 2 ranks label the same.
+    subprocess.run([BIN, "--quiet", "synth", "--out", os.path.join(tmp, "B"), "-n", "300",
+                    "--seed", "6", "--size", "small"], check=True, capture_output=True)
+    assigned = {}
+    for ranks in (1, 2):
+        ws = os.path.join(tmp, f"R{ranks}")
+        r = run([BIN, "assign", "-w", ws, os.path.join(tmp, "B", "dicom"), "--verify",
+                 "-j", "1"], ranks, timeout=600)
+        check(r.returncode == 0 and r.stdout.count("new images labelled") == 1,
+              f"assign, {ranks} ranks: {r.returncode} {r.stdout} {r.stderr}")
+        if r.returncode == 0:
+            assigned[ranks] = (r.stdout, open(os.path.join(ws, "run/assigned.csv"), "rb").read())
+    check(assigned.get(1, ("", b""))[1].count(b"\n") > 257, "assign: more than a batch")
+    check(assigned.get(2) == assigned.get(1), "assign, 2 ranks: labels or summary differ")
+    # k = auto on the grown catalogue: embed, fuse and the k sweep over ranks.
     sweeps = {}
     for ranks in (1, 2):
         ws = os.path.join(tmp, f"R{ranks}")
