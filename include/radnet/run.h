@@ -83,6 +83,7 @@
 #define RADNET_RUN_H
 
 #include "radnet/core.h"
+#include "radnet/dist.h"
 #include "radnet/report.h"
 #include "radnet/store.h"
 
@@ -137,6 +138,14 @@ typedef struct RnRunOptions {
     const char *report_dir;     /* HTML report; NULL: WS/report */
     RnRunProgress progress;
     void *progress_user;
+    /* MPI ranks (NULL: this process alone): every rank calls rn_run with
+     * the same options. Ingest (rn_ingest_dist), embed (rn_embed_run_dist)
+     * and the k-means fit (with its k sweep) are split over the ranks;
+     * fuse, silhouettes, novelty, evaluation, report and export run on
+     * rank 0 while the others wait at a collective (the world's timeout).
+     * Rank 0 alone writes the workspace and fills the summary; the
+     * artifacts are the same bytes as one process's. */
+    RnDist *dist;
 } RnRunOptions;
 
 void rn_run_options_init(RnRunOptions *o);
@@ -152,6 +161,8 @@ typedef struct RnRunSummary {
     char baseline[64];
     double baseline_nmi_modality, baseline_nmi_region;
     uint64_t outliers;
+    bool rank0_failed;          /* ranks > 0 of RnRunOptions.dist: rn_run failed
+                                 * because rank 0 did (whose error says why) */
 } RnRunSummary;
 
 /* The whole pipeline as one writer of ws (created when missing). */
@@ -247,6 +258,12 @@ typedef struct RnAssignOptions {
                                   * sources); NULL: none */
     int threads;                 /* <= 0: one per CPU */
     bool verify;
+    /* MPI ranks (NULL: this process alone): every rank calls rn_assign with
+     * the same options; the ingest is rn_ingest_dist, batch b of the images
+     * to label is rank b mod R's, rank 0 commits the rows in catalogue
+     * order (the same bytes as one process) and the summary is the total
+     * on every rank. */
+    RnDist *dist;
 } RnAssignOptions;
 
 /* Ingests the sources (and reports) into ws, then labels every image of

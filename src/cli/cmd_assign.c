@@ -69,7 +69,8 @@ int cmd_assign(int argc, char **argv)
     RnAssignSummary s;
     RnError *err = NULL;
     RnAssignOptions ao = {.sources = src, .n_sources = n, .reports_path = reports,
-                          .threads = (int)threads, .verify = verify};
+                          .threads = (int)threads, .verify = verify,
+                          .dist = cli_dist()}; /* under mpirun: rank 0 writes, prints */
     bool ok = rn_assign(ws, &ao, &s, &err);
     free(src);
     if (!ok)

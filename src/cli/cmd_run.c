@@ -223,11 +223,16 @@ int cmd_run(int argc, char **argv)
     a.o.command = "radnet run";
     a.o.progress = on_progress;
     a.o.progress_user = &ui;
+    a.o.dist = cli_dist(); /* under mpirun: every rank runs, rank 0 writes and prints */
     RnRunSummary s;
     RnError *err = NULL;
     bool ok = rn_run(a.ws, &a.o, &s, &err);
     cli_progress_finish(ui.bar);
     free(a.sources);
+    if (!ok && s.rank0_failed) { /* rank 0 says why and ends the job */
+        rn_error_free(err);
+        return RN_EXIT_OK;
+    }
     if (!ok)
         return cli_fail(a.ws, err);
     char labels[4096];

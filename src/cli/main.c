@@ -196,7 +196,8 @@ static double dist_timeout(void)
 
 /* Commands that split their work over MPI ranks; under mpirun the others
  * would only repeat theirs on every rank (and compete for the workspace). */
-static const char *const over_ranks[] = {"ingest", "embed", "cluster"};
+static const char *const over_ranks[] = {"ingest", "embed", "cluster", "run",
+                                          "assign"};
 
 static bool runs_over_ranks(const char *name)
 {
@@ -220,7 +221,7 @@ static int run_command(const RnCommand *c, int argc, char **argv)
         rc = c->run(argc, argv);
     else if (cli_is_root()) {
         cli_error(c->name, "runs on one process: start it without mpirun "
-                  "(over MPI ranks: ingest, embed, cluster)");
+                  "(over MPI ranks: ingest, embed, cluster, run, assign)");
         rc = RN_EXIT_USAGE;
     }
     if (rc != RN_EXIT_OK && rc != RN_EXIT_PARTIAL && rn_dist_size(world) > 1) {

@@ -32,6 +32,9 @@ typedef struct Assign {
     Item items[BATCH];
     size_t n_items;
     RnBuf out;          /* assigned.csv being built */
+    RnDist *dist;       /* batch b is rank b mod R's */
+    size_t batch;       /* the current batch's index */
+    RnBuf batch_len;    /* uint64 per batch: bytes this rank appended to out */
 } Assign;
 
 static void item_clear(Item *it)
@@ -100,12 +103,34 @@ static bool copy_item(Item *it, const RnImageRow *row, int32_t known, RnError **
            (!row->report || it->report) && (!tn || it->thumb);
 }
 
-/* Embeds, fuses and predicts the batch; appends new rows to a->out. */
+static bool mine(const Assign *a)
+{
+    return a->batch % (size_t)rn_dist_size(a->dist) == (size_t)rn_dist_rank(a->dist);
+}
+
+static bool label_batch(Assign *a, RnError **err);
+
+/* Ends the current batch: labels it when it is this rank's, and notes the
+ * bytes it added to a->out (0 for the other ranks' batches). */
 static bool flush(Assign *a, RnError **err)
 {
-    size_t n = a->n_items, ni = rn_fusion_input_count(a->fusion);
-    if (n == 0)
+    if (a->n_items == 0)
         return true;
+    size_t before = a->out.len;
+    bool ok = label_batch(a, err);
+    uint64_t len = a->out.len - before;
+    a->batch++;
+    return ok && rn_buf_append(&a->batch_len, &len, sizeof len, err);
+}
+
+/* Embeds, fuses and predicts the batch; appends new rows to a->out. */
+static bool label_batch(Assign *a, RnError **err)
+{
+    size_t n = a->n_items, ni = rn_fusion_input_count(a->fusion);
+    if (!mine(a)) { /* another rank's: only counted */
+        a->n_items = 0;
+        return true;
+    }
     RnEmbedItem ei[BATCH];
     for (size_t i = 0; i < n; i++) {
         Item *it = &a->items[i];
@@ -175,7 +200,8 @@ static bool assign_rows(Assign *a, RnError **err)
         if (ru_results_in_run(a->res, row.sop_uid, &known) ? !a->verify
                                                            : rn_run_results_find(a->res, row.sop_uid, &seen))
             continue;   /* labelled by the run (not verifying) or assigned before */
-        ok = copy_item(&a->items[a->n_items++], &row, known, err) &&
+        Item *it = &a->items[a->n_items++];
+        ok = (!mine(a) || copy_item(it, &row, known, err)) &&
              (a->n_items < BATCH || flush(a, err));
     }
     rn_image_cursor_close(c);
@@ -186,13 +212,60 @@ static bool assign_rows(Assign *a, RnError **err)
     return ok && flush(a, err);
 }
 
-static bool assign_store(Assign *a, RnError **err)
+/* Over ranks: every batch's rows into rank 0's a->out (from byte base) in
+ * batch order, and the summary's totals on every rank. ok: this rank's
+ * pass succeeded; every rank calls this, so that none waits in vain. */
+static bool gather_batches(Assign *a, size_t base, bool ok, RnError **err)
 {
-    a->res = rn_run_results_open(a->s, err);
-    if (!a->res || !load_models(a, err))
+    RnDist *d = a->dist;
+    size_t size = (size_t)rn_dist_size(d), n_batches = a->batch_len.len / sizeof(uint64_t);
+    /* all ok and the same batches on every rank: min of ok, B and -B */
+    uint64_t agree[3] = {ok, n_batches, UINT64_MAX - n_batches};
+    if (!rn_dist_allreduce_u64(d, agree, 3, RN_DIST_MIN, ok ? err : NULL) || !ok)
         return false;
+    if (!agree[0] || agree[1] != UINT64_MAX - agree[2]) {
+        rn_error_set(err, RN_ERROR_IO, "assign: another rank failed");
+        return false;
+    }
+    uint64_t *len = (uint64_t *)a->batch_len.data; /* this rank's; 0 for the others' */
+    uint64_t totals[4] = {a->sum->new_images, a->sum->outliers, a->sum->checked,
+                          a->sum->agreed};
+    size_t *offset = rn_calloc(size + 1, sizeof *offset, err);
+    ok = offset && (n_batches == 0 || rn_dist_allreduce_u64(d, len, n_batches, RN_DIST_SUM, err)) &&
+         rn_dist_allreduce_u64(d, totals, 4, RN_DIST_SUM, err);
+    RnBuf all = RN_BUF_INIT;
+    if (ok) {
+        for (size_t b = 0; b < n_batches; b++)
+            offset[b % size + 1] += len[b];
+        for (size_t r = 0; r < size; r++)
+            offset[r + 1] += offset[r];
+        size_t rank = (size_t)rn_dist_rank(d);
+        ok = rn_buf_reserve(&all, offset[size] + 1, err);
+        if (ok) {
+            memcpy(all.data + offset[rank], a->out.data + base, a->out.len - base);
+            ok = rn_dist_allgatherv(d, all.data, offset, err);
+        }
+    }
+    /* rank r's text holds its batches in order: take them back in batch order */
+    a->out.len = base;
+    for (size_t b = 0; ok && b < n_batches; b++) {
+        ok = rn_buf_append(&a->out, all.data + offset[b % size], len[b], err);
+        offset[b % size] += len[b];
+    }
+    a->sum->new_images = totals[0];
+    a->sum->outliers = totals[1];
+    a->sum->checked = totals[2];
+    a->sum->agreed = totals[3];
+    rn_buf_free(&all);
+    free(offset);
+    return ok;
+}
+
+static bool assign_store(Assign *a, bool ok, RnError **err)
+{
+    ok = ok && (a->res = rn_run_results_open(a->s, err)) != NULL && load_models(a, err);
     char params[40];
-    bool ok = rn_buf_append_str(&a->out, "sop_instance_uid,cluster,distance,outlier\n", err);
+    ok = ok && rn_buf_append_str(&a->out, "sop_instance_uid,cluster,distance,outlier\n", err);
     for (size_t i = 0; ok && i < rn_run_results_assigned_count(a->res); i++) {
         RnRunRow r;
         rn_run_results_assigned(a->res, i, &r);
@@ -200,8 +273,11 @@ static bool assign_store(Assign *a, RnError **err)
              rn_buf_printf(&a->out, err, ",%d,%.9g,%d\n", r.cluster, r.distance,
                            r.outlier ? 1 : 0);
     }
+    size_t base = a->out.len;
     ok = ok && assign_rows(a, err);
-    if (ok && a->sum->new_images)
+    if (rn_dist_size(a->dist) > 1)
+        ok = gather_batches(a, base, ok, err);
+    if (ok && a->sum->new_images && rn_dist_rank(a->dist) == 0)
         ok = ru_model_params(a->s, params, err) &&
              ru_put(a->s, RN_RUN_ASSIGNED, &a->out, rn_run_results_run_id(a->res), params, err);
     return ok;
@@ -222,16 +298,17 @@ bool rn_assign(const char *ws, const RnAssignOptions *o, RnAssignSummary *summar
         io.n_sources = o->n_sources;
         io.reports_path = o->reports_path;
         io.threads = o->threads;
-        RnIngestSummary is;
-        if (!rn_ingest(ws, &io, &is, err))
+        RnIngestSummary is = {0};
+        if (!rn_ingest_dist(ws, &io, o->dist, &is, err))
             return false;
     }
     int threads = o->threads;
     bool verify = o->verify;
-    Assign a = {.verify = verify, .sum = summary};
-    a.s = rn_store_open(ws, RN_STORE_WRITE, err);
+    Assign a = {.verify = verify, .sum = summary, .dist = o->dist};
+    /* rank 0 writes; the others read beside it */
+    a.s = rn_store_open(ws, rn_dist_rank(o->dist) == 0 ? RN_STORE_WRITE : RN_STORE_READ, err);
     a.pool = a.s ? rn_pool_open(threads, err) : NULL;
-    bool ok = a.pool && assign_store(&a, err);
+    bool ok = assign_store(&a, a.pool != NULL, err);
     for (size_t i = 0; i < a.n_items; i++)
         item_clear(&a.items[i]);
     for (size_t i = 0; i < RN_FUSION_MAX_INPUTS; i++)
@@ -241,6 +318,7 @@ bool rn_assign(const char *ws, const RnAssignOptions *o, RnAssignSummary *summar
     ru_novelty_free(&a.novelty);
     rn_run_results_close(a.res);
     rn_buf_free(&a.out);
+    rn_buf_free(&a.batch_len);
     rn_pool_close(a.pool);
     rn_store_close(a.s);
     return ok;

@@ -34,9 +34,13 @@ static void sweep_progress(void *ctx, size_t done, size_t total)
 }
 
 /* k = auto: the kneedle elbow of the inertia curve, else the best
- * silhouette; the sweep is committed as run/choose_k.json. */
-static bool choose_k(RuRun *r, int64_t run, const char *params, RnError **err)
+ * silhouette (every rank of r->o->dist sweeps its share). */
+static bool sweep_k(RuRun *r, RnKSweep *sw, RnError **err)
 {
+    if (r->n < 4) {
+        rn_error_set(err, RN_ERROR_INVALID, "k auto needs at least 4 images");
+        return false;
+    }
     RnKSweepOptions so;
     rn_ksweep_options_default(&so);
     so.k_min = 2;
@@ -44,22 +48,46 @@ static bool choose_k(RuRun *r, int64_t run, const char *params, RnError **err)
     so.k_step = 2;
     so.kmeans.seed = r->o->seed;
     so.pool = r->pool;
-    RnKSweep sw = {0};
-    if (r->n < 4 || !rn_cluster_sweep_k(&r->fused.m, &so, sweep_progress, r, &sw, err)) {
-        if (r->n < 4)
-            rn_error_set(err, RN_ERROR_INVALID, "k auto needs at least 4 images");
+    so.dist = r->o->dist;
+    if (!rn_cluster_sweep_k(&r->fused.m, &so, sweep_progress, r, sw, err))
         return false;
-    }
-    size_t best = sw.elbow < sw.n_rows ? sw.elbow : sw.best_silhouette;
-    r->k = sw.rows[best].k;
+    size_t best = sw->elbow < sw->n_rows ? sw->elbow : sw->best_silhouette;
+    r->k = sw->rows[best].k;
+    return true;
+}
+
+/* The sweep is committed as run/choose_k.json. */
+static bool commit_sweep(RuRun *r, const RnKSweep *sw, int64_t run, const char *params,
+                         RnError **err)
+{
     RnBuf b = RN_BUF_INIT;
     RnJsonWriter *w = rn_json_open(&b, 1, err);
-    bool ok = w && rn_ksweep_json(&sw, RN_ALGO_KMEANS, w) && rn_json_finish(w, err) &&
+    bool ok = w && rn_ksweep_json(sw, RN_ALGO_KMEANS, w) && rn_json_finish(w, err) &&
               ru_put(r->s, RN_RUN_CHOOSE_K, &b, run, params, err);
     rn_json_close(w);
     rn_buf_free(&b);
-    rn_ksweep_free(&sw);
     return ok;
+}
+
+bool ru_cluster_fit(RuRun *r, RnKSweep *sweep, RnClusterModel **model, RnError **err)
+{
+    r->k = r->o->k;
+    if (r->o->k == 0 && !sweep_k(r, sweep, err))
+        return false;
+    if (r->k < 2 || r->k >= r->n) {
+        rn_error_set(err, RN_ERROR_INVALID,
+                     "k = %zu needs at least %zu images; the workspace has %zu (use -k)",
+                     r->k, r->k + 1, r->n);
+        return false;
+    }
+    ru_progress(r, RN_STEP_CLUSTER, "k-means", 0, 0);
+    RnClusterModelOptions co;
+    rn_cluster_model_options_default(&co, RN_ALGO_KMEANS, r->k);
+    co.seed = r->o->seed;
+    co.pool = r->pool;
+    co.dist = r->o->dist;
+    *model = rn_cluster_model_fit(&r->fused.m, &co, r->labels, r->dist, err);
+    return *model != NULL;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -184,22 +212,17 @@ static bool commit_model(RuRun *r, const RnClusterModel *m, int64_t run, const c
 
 static bool fit_and_commit(RuRun *r, int64_t run, const char *params, RnError **err)
 {
-    if (r->o->k == 0 && !choose_k(r, run, params, err))
-        return false;
-    if (r->k < 2 || r->k >= r->n) {
-        rn_error_set(err, RN_ERROR_INVALID,
-                     "k = %zu needs at least %zu images; the workspace has %zu (use -k)",
-                     r->k, r->k + 1, r->n);
+    RnKSweep sw = {0};
+    RnClusterModel *m = NULL;
+    bool fitted = ru_cluster_fit(r, &sw, &m, err);
+    r->ranks_waiting = fitted; /* the other ranks are through the fit */
+    if (fitted && r->o->k == 0 && !commit_sweep(r, &sw, run, params, err))
+        fitted = false;
+    rn_ksweep_free(&sw);
+    if (!fitted) {
+        rn_cluster_model_close(m);
         return false;
     }
-    ru_progress(r, RN_STEP_CLUSTER, "k-means", 0, 0);
-    RnClusterModelOptions co;
-    rn_cluster_model_options_default(&co, RN_ALGO_KMEANS, r->k);
-    co.seed = r->o->seed;
-    co.pool = r->pool;
-    RnClusterModel *m = rn_cluster_model_fit(&r->fused.m, &co, r->labels, r->dist, err);
-    if (!m)
-        return false;
     bool ok = true;
     if (r->n <= RN_RUN_SILHOUETTE_EXACT_MAX) {
         ru_progress(r, RN_STEP_CLUSTER, "silhouette", 0, 0);
@@ -270,6 +293,10 @@ bool ru_step_cluster(RuRun *r, RnError **err)
     bool same = false;
     bool ok = cluster_params(r, &params, err) &&
               cluster_current(r, (char *)params.data, &same, err);
+    /* the other ranks fit beside rank 0, or wait for the end */
+    ok = ru_ranks_tell(r, !ok ? RU_RANKS_FAILED : same ? RU_RANKS_GO : RU_RANKS_FIT,
+                       ok ? err : NULL) && ok;
+    r->ranks_waiting = ok && same;
     if (ok && same) {
         r->sum->step_skipped[RN_STEP_CLUSTER] = true;
         ok = load_current(r, err);

@@ -54,8 +54,8 @@ static bool step_ingest(RuRun *r, RnError **err)
     io.lock_wait = r->o->lock_wait;
     io.progress = ingest_progress;
     io.progress_user = r;
-    RnIngestSummary is;
-    if (!rn_ingest(r->ws, &io, &is, err))
+    RnIngestSummary is = {0};
+    if (!rn_ingest_dist(r->ws, &io, r->o->dist, &is, err))
         return false;
     r->sum->step_skipped[RN_STEP_INGEST] = is.files_new == 0 && is.report_rows == 0;
     return true;
@@ -124,21 +124,29 @@ static bool embed_input(RuRun *r, const char *input, bool *skipped, RnError **er
                             .lock_wait = r->o->lock_wait, .command = "run (embed)",
                             .progress = embed_progress, .progress_user = &ctx};
     RnEmbedRunSummary es;
-    if (!rn_embed_run(r->ws, &eo, &es, err))
+    if (!rn_embed_run_dist(r->ws, &eo, r->o->dist, &es, err))
         return false;
     *skipped = *skipped && es.up_to_date;
     return true;
 }
 
-static bool step_embed_fuse(RuRun *r, RnError **err)
+static bool step_embed(RuRun *r, RnError **err)
 {
-    if (!choose_inputs(r, err))
-        return false;
     bool skipped = true;
     for (size_t i = 0; i < r->sum->n_inputs; i++)
         if (!embed_input(r, r->sum->inputs[i], &skipped, err))
             return false;
     r->sum->step_skipped[RN_STEP_EMBED] = skipped;
+    return true;
+}
+
+static bool step_embed_fuse(RuRun *r, RnError **err)
+{
+    bool chosen = choose_inputs(r, err); /* the other ranks wait for them */
+    if (!ru_ranks_tell(r, chosen ? RU_RANKS_GO : RU_RANKS_FAILED, chosen ? err : NULL) ||
+        !chosen || !step_embed(r, err))
+        return false;
+    r->ranks_waiting = true; /* for the cluster step's plan */
     ru_progress(r, RN_STEP_FUSE, "fused rows", 0, 0);
     RnFuseRunOptions fo = {.lock_wait = r->o->lock_wait, .command = "run (fuse)"};
     RnFuseSummary fs;
@@ -278,7 +286,10 @@ static bool step_export(RuRun *r, RnError **err)
 
 static bool run_all(RuRun *r, RnError **err)
 {
-    if (!step_ingest(r, err) || !step_embed_fuse(r, err))
+    if (!step_ingest(r, err))
+        return false;
+    r->ranks_waiting = true; /* for the inputs */
+    if (!step_embed_fuse(r, err))
         return false;
     r->s = rn_store_open_wait(r->ws, RN_STORE_WRITE, r->o->lock_wait, err);
     r->pool = r->s ? rn_pool_open(r->o->threads, err) : NULL;
@@ -289,11 +300,82 @@ static bool run_all(RuRun *r, RnError **err)
            ru_step_report(r, err) && step_export(r, err);
 }
 
+/* ---- over MPI ranks ------------------------------------------------------------
+ * Every rank ingests and embeds its share; rank 0 alone writes the workspace.
+ * Where the others wait for rank 0 (the inputs, the cluster step's plan, the
+ * end) it sends one RuRanksMsg, so a failing rank 0 releases them at once. */
+
+bool ru_ranks_tell(RuRun *r, uint64_t status, RnError **err)
+{
+    if (rn_dist_size(r->o->dist) == 1)
+        return true;
+    RuRanksMsg m = {.status = status, .n_inputs = r->sum->n_inputs};
+    memcpy(m.inputs, r->sum->inputs, sizeof m.inputs);
+    r->ranks_waiting = false;
+    return rn_dist_bcast(r->o->dist, &m, sizeof m, 0, err);
+}
+
+static bool hear_rank0(RuRun *r, RuRanksMsg *m, RnError **err)
+{
+    if (!rn_dist_bcast(r->o->dist, m, sizeof *m, 0, err))
+        return false;
+    if (m->status == RU_RANKS_FAILED || m->n_inputs > 16) {
+        r->sum->rank0_failed = true;
+        rn_error_set(err, RN_ERROR_IO, "run: rank 0 failed");
+        return false;
+    }
+    return true;
+}
+
+/* A rank > 0's share of the k-means fit: the fused rows rank 0 committed. */
+static bool fit_beside_rank0(RuRun *r, RnError **err)
+{
+    r->s = rn_store_open(r->ws, RN_STORE_READ, err);
+    char *path = r->s ? rn_store_artifact_path(r->s, RN_FUSION_NPY, err) : NULL;
+    bool ok = path && rn_matrix_file_open(path, RN_DTYPE_F32, true, &r->fused, err);
+    free(path);
+    if (!ok)
+        return false;
+    r->n = r->fused.m.rows;
+    r->pool = rn_pool_open(r->o->threads, err);
+    r->labels = rn_calloc(r->n + 1, sizeof *r->labels, err);
+    r->dist = rn_calloc(r->n + 1, sizeof *r->dist, err);
+    RnKSweep sw = {0};
+    RnClusterModel *m = NULL;
+    ok = r->pool && r->labels && r->dist && ru_cluster_fit(r, &sw, &m, err);
+    rn_cluster_model_close(m);
+    rn_ksweep_free(&sw);
+    return ok;
+}
+
+/* Ranks > 0: the same calls as rank 0 up to the fit, then wait for its end. */
+static bool run_beside_rank0(RuRun *r, RnError **err)
+{
+    RuRanksMsg m;
+    if (!step_ingest(r, err) || !hear_rank0(r, &m, err))
+        return false;
+    r->sum->n_inputs = m.n_inputs;
+    memcpy(r->sum->inputs, m.inputs, sizeof m.inputs);
+    if (!step_embed(r, err) || !hear_rank0(r, &m, err))
+        return false;
+    if (m.status == RU_RANKS_FIT && !fit_beside_rank0(r, err))
+        return false;
+    return hear_rank0(r, &m, err);
+}
+
 bool rn_run(const char *ws, const RnRunOptions *o, RnRunSummary *summary, RnError **err)
 {
     memset(summary, 0, sizeof *summary);
     RuRun r = {.ws = ws, .o = o, .sum = summary};
-    bool ok = run_all(&r, err);
+    bool ok;
+    if (rn_dist_rank(o->dist) != 0) {
+        ok = run_beside_rank0(&r, err);
+    } else {
+        ok = run_all(&r, err);
+        if (r.ranks_waiting)
+            ok = ru_ranks_tell(&r, ok ? RU_RANKS_DONE : RU_RANKS_FAILED, ok ? err : NULL) &&
+                 ok;
+    }
     run_free(&r);
     return ok;
 }

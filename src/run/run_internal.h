@@ -2,6 +2,7 @@
 #ifndef RADNET_RUN_INTERNAL_H
 #define RADNET_RUN_INTERNAL_H
 
+#include "radnet/cluster.h"
 #include "radnet/run.h"
 
 #include <stdio.h>
@@ -93,7 +94,28 @@ typedef struct RuRun {
     int32_t *labels;
     double *dist, *sil, *novelty;
     bool *outlier;
+    bool ranks_waiting;         /* rank 0: the other ranks wait for a RuRanksMsg */
 } RuRun;
+
+/* ---- over MPI ranks (pipeline.c) ------------------------------------------ */
+
+/* What rank 0 tells the other ranks at the points where they wait for it. */
+enum { RU_RANKS_FAILED = 0, RU_RANKS_GO, RU_RANKS_FIT, RU_RANKS_DONE };
+
+typedef struct RuRanksMsg {
+    uint64_t status;            /* RU_RANKS_* */
+    uint64_t n_inputs;
+    char inputs[16][64];        /* the inputs to embed and fuse */
+} RuRanksMsg;
+
+/* Rank 0: sends status (and the summary's inputs) to the waiting ranks; a
+ * no-op in a world of one. */
+bool ru_ranks_tell(RuRun *r, uint64_t status, RnError **err);
+
+/* The k-means fit of the cluster step on r->fused (the k sweep first when
+ * k is auto; *sweep receives it): every rank of r->o->dist calls it with
+ * the same rows and gets the same bits. Fills r->labels, r->dist, r->k. */
+bool ru_cluster_fit(RuRun *r, RnKSweep *sweep, RnClusterModel **model, RnError **err);
 
 /* Cluster step: models/cluster.rnc, run/labels.csv, run/clusters.csv
  * (+ run/choose_k.json); loads labels when up to date. */

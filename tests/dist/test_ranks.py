@@ -2,7 +2,9 @@
 """The same inputs through 1 (no mpirun), 2 and 3 MPI ranks give the same
 outputs: `radnet ingest` (canonical catalogue dump and thumbs.npy, byte for
 byte), the embed stage (rn_embed_run_dist: model and .npy, byte for byte,
-one extractor per source) and `radnet cluster` (labels, centres, inertia). A rank killed
+one extractor per source), `radnet cluster` (labels, centres, inertia) and
+`radnet run` (every result file, byte for byte; a rerun redoes nothing) and
+`radnet assign` (run/assigned.csv). A rank killed
 (SIGKILL) or hung (SIGSTOP) mid-ingest makes mpirun fail in bounded time,
 never hang, and a rerun gives the same catalogue.
 
@@ -205,10 +207,83 @@ def test_cluster(tmp):
           f"metrics under mpirun: {r.returncode} {r.stderr}")
 
 
+RUN_RESULTS = ["run/labels.csv", "run/clusters.csv", "run/evaluation.json",
+               "models/cluster.rnc", "models/novelty.json"]
+
+
+def run_results(ws):
+    """The run's files; the export without its pseudonyms (keyed per workspace)."""
+    names = RUN_RESULTS + [os.path.join(d, n) for d in ("embeddings", "models")
+                           for n in sorted(os.listdir(os.path.join(ws, d)))
+                           if n.endswith((".npy", ".model", ".csv"))]
+    out = {}
+    for n in names:
+        with open(os.path.join(ws, n), "rb") as f:
+            out[n] = f.read()
+    with open(os.path.join(ws, "labels.csv"), "rb") as f:
+        out["labels.csv"] = [l.split(b",")[2:] for l in f.read().split(b"\n")]
+    return out
+
+
+def test_run(tmp):
+    """radnet run on the synthetic archive of test_ingest: 1 and 2 ranks."""
+    outs = {}
+    for ranks in (1, 2):
+        ws = os.path.join(tmp, f"R{ranks}")
+        cmd = [BIN, "run", os.path.join(tmp, "A", "dicom"), "--reports",
+               os.path.join(tmp, "A", "reports.csv"), "-w", ws, "-k", "6", "-j", "1"]
+        r = run(cmd, ranks, timeout=600)
+        check(r.returncode == 0, f"run, {ranks} ranks: {r.returncode} {r.stderr}")
+        if r.returncode != 0:
+            continue
+        check(r.stdout.count(" images in 6 clusters.") == 1,
+              f"run, {ranks} ranks: rank 0 alone prints the summary: {r.stdout[:300]}")
+        outs[ranks] = run_results(ws)
+        if ranks == 2:
+            again = run(cmd, ranks, timeout=600)
+            check(again.returncode == 0 and
+                  "none (everything was up to date)" in again.stdout,
+                  f"run rerun, 2 ranks: {again.returncode} {again.stdout} {again.stderr}")
+            check(run_results(ws) == outs[2], "run rerun, 2 ranks: results changed")
+    check(len(outs.get(1, {})) > len(RUN_RESULTS) + 4, "run: embeddings and models written")
+    for name, data in outs.get(1, {}).items():
+        check(outs.get(2, {}).get(name) == data, f"run, 2 ranks: {name} differs from one")
+    # assign: new images (three batches of the frozen models with --verify) through
+    # 1 and 2 ranks label the same.
+    subprocess.run([BIN, "--quiet", "synth", "--out", os.path.join(tmp, "B"), "-n", "300",
+                    "--seed", "6", "--size", "small"], check=True, capture_output=True)
+    assigned = {}
+    for ranks in (1, 2):
+        ws = os.path.join(tmp, f"R{ranks}")
+        r = run([BIN, "assign", "-w", ws, os.path.join(tmp, "B", "dicom"), "--verify",
+                 "-j", "1"], ranks, timeout=600)
+        check(r.returncode == 0 and r.stdout.count("new images labelled") == 1,
+              f"assign, {ranks} ranks: {r.returncode} {r.stdout} {r.stderr}")
+        if r.returncode == 0:
+            assigned[ranks] = (r.stdout, open(os.path.join(ws, "run/assigned.csv"), "rb").read())
+    check(assigned.get(1, ("", b""))[1].count(b"\n") > 257, "assign: more than a batch")
+    check(assigned.get(2) == assigned.get(1), "assign, 2 ranks: labels or summary differ")
+    # k = auto on the grown catalogue: embed, fuse and the k sweep over ranks.
+    sweeps = {}
+    for ranks in (1, 2):
+        ws = os.path.join(tmp, f"R{ranks}")
+        r = run([BIN, "--quiet", "run", "-w", ws, "-k", "auto", "-j", "1"], ranks, timeout=600)
+        check(r.returncode == 0, f"run -k auto, {ranks} ranks: {r.returncode} {r.stderr}")
+        sweeps[ranks] = [open(os.path.join(ws, n), "rb").read() if r.returncode == 0 else None
+                         for n in ("run/choose_k.json", "run/labels.csv", "models/cluster.rnc")]
+    check(sweeps[1][0] is not None and sweeps[2] == sweeps[1], "run -k auto: 2 ranks differ")
+    # Rank 0 failing after the fit (its export) fails the job with its own error, at once.
+    r = run([BIN, "--quiet", "run", "-w", os.path.join(tmp, "R2"), "-k", "6", "-j", "1",
+             "--out", os.path.join(tmp, "no-such-dir", "labels.csv")], 2, timeout=120)
+    check(r.returncode not in (0, 3) and "no-such-dir" in r.stderr,
+          f"run, rank 0 fails: {r.returncode} {r.stderr}")
+
+
 def main():
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
         test_cluster(tmp)
         test_ingest(tmp)
+        test_run(tmp)
         test_embed(tmp)
     print(f"{checks} checks, {failures} failed", file=sys.stderr)
     return 1 if failures or not checks else 0
