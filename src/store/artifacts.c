@@ -118,12 +118,13 @@ RnArtifactWriter *rn_store_artifact_begin(RnStore *s, const char *name, RnError 
 const char *rn_artifact_tmp_path(const RnArtifactWriter *a) { return a->tmp_path; }
 
 /* fsync + content hash (SipHash-2-4, zero key) of a finished temp file. */
-static bool sync_and_hash(const char *path, uint64_t *size, char hash[17], RnError **err)
+/* The content hash of a file, after making it durable when sync. */
+static bool hash_file(const char *path, bool sync, uint64_t *size, char hash[17], RnError **err)
 {
     static const uint8_t zero_key[16] = {0};
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || fsync(fd) != 0) {
+    if (fd < 0 || fstat(fd, &st) != 0 || (sync && fsync(fd) != 0)) {
         rn_error_set(err, RN_ERROR_IO, "%s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -205,7 +206,7 @@ bool rn_store_artifact_commit(RnStore *s, RnArtifactWriter *a, int64_t run_id,
     struct stat st;
     int64_t id = 0;
     bool ok = rn_store_require_writer(s, "an artifact commit", err) &&
-              sync_and_hash(a->tmp_path, &size, hash, err);
+              hash_file(a->tmp_path, true, &size, hash, err);
     if (ok && rename(a->tmp_path, a->final_path) != 0) {
         rn_error_set(err, RN_ERROR_IO, "%s: cannot rename into place: %s", a->final_path,
                      strerror(errno));
@@ -257,6 +258,24 @@ static char *column_dup(sqlite3_stmt *st, int i, RnError **err)
     return rn_strdup(v ? v : "", err);
 }
 
+/* The file on disk is the one the catalogue row st recorded: same size
+ * and mtime, or — after a copy of the workspace, which keeps contents but
+ * not mtimes — same size and content hash. */
+static bool file_is_recorded(const char *path, sqlite3_stmt *st)
+{
+    struct stat fs;
+    if (stat(path, &fs) != 0 || !S_ISREG(fs.st_mode) ||
+        (uint64_t)fs.st_size != (uint64_t)sqlite3_column_int64(st, 4))
+        return false;
+    if (mtime_ns_of(&fs) == sqlite3_column_int64(st, 5))
+        return true;
+    const char *recorded = (const char *)sqlite3_column_text(st, 3);
+    uint64_t size;
+    char hash[17];
+    return recorded && hash_file(path, false, &size, hash, NULL) &&
+           size == (uint64_t)fs.st_size && strcmp(hash, recorded) == 0;
+}
+
 bool rn_store_artifact_latest(RnStore *s, const char *name, RnArtifact *out, bool *found,
                               RnError **err)
 {
@@ -275,10 +294,7 @@ bool rn_store_artifact_latest(RnStore *s, const char *name, RnArtifact *out, boo
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE || rn_sql_fail(s->db, "artifacts", err);
-    struct stat fs;
-    if (rc == SQLITE_ROW && stat(path, &fs) == 0 && S_ISREG(fs.st_mode) &&
-        (uint64_t)fs.st_size == (uint64_t)sqlite3_column_int64(st, 4) &&
-        mtime_ns_of(&fs) == sqlite3_column_int64(st, 5)) {
+    if (rc == SQLITE_ROW && file_is_recorded(path, st)) {
         out->id = sqlite3_column_int64(st, 0);
         out->run_id = sqlite3_column_int64(st, 1);
         const char *h = (const char *)sqlite3_column_text(st, 3);
