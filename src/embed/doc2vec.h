@@ -2,8 +2,9 @@
  * Doc2Vec(dm=0) trains them: negative sampling over a unigram^0.75 table,
  * frequent-word downsampling (`sample`), min_count, a learning rate decaying
  * linearly from alpha to min_alpha over all epochs, word output weights
- * (syn1neg) starting at zero. Training is sequential (deterministic for a
- * seed); vectors of documents are inferred as gensim's infer_vector does
+ * (syn1neg) starting at zero. Training runs in fixed shards merged in
+ * order (doc2vec.c), so it is deterministic for a seed whatever the thread
+ * count; vectors of documents are inferred as gensim's infer_vector does
  * (frozen output weights, the model's epochs and learning-rate schedule,
  * a start vector seeded from the document's text), in parallel over
  * documents, so a document's vector depends only on its text and the model.
@@ -21,6 +22,7 @@ typedef struct RnD2vOptions {
     double sample;       /* downsampling threshold; 0: off */
     double alpha, min_alpha;
     uint64_t seed;
+    int threads;         /* training workers (<= 0: one per CPU); not saved */
 } RnD2vOptions;
 
 RnD2vOptions rn_d2v_options_default(void);
