@@ -231,11 +231,11 @@ static float *shard_row(Shard *s, const float *syn1neg, uint32_t w, size_t dim)
 
 /* One document pass: every kept word is predicted from the document vector
  * with negative sampling. Output rows come from the shard when training
- * (learn_hidden), from the frozen syn1neg when inferring. Returns the
- * summed loss. */
+ * (sh non-NULL), from the frozen syn1neg when inferring. Returns the
+ * summed loss if wanted (0 otherwise). */
 static double dbow_document(const RnD2v *m, const float *syn1neg, Shard *sh, float *doc,
-                            const uint32_t *ids, size_t n_ids, double alpha, uint64_t *rng,
-                            float *work)
+                            const uint32_t *ids, size_t n_ids, double alpha, bool want_loss,
+                            uint64_t *rng, float *work)
 {
     size_t dim = m->opt.dim;
     double loss = 0;
@@ -256,7 +256,8 @@ static double dbow_document(const RnD2v *m, const float *syn1neg, Shard *sh, flo
             float *out = sh ? shard_row(sh, syn1neg, target, dim)
                             : (float *)syn1neg + (size_t)target * dim;
             double s = sigmoid(dot(doc, out, dim));
-            loss -= log(label > 0 ? s + 1e-12 : 1.0 - s + 1e-12);
+            if (want_loss)
+                loss -= log(label > 0 ? s + 1e-12 : 1.0 - s + 1e-12);
             float g = (float)((label - s) * alpha);
             for (size_t i = 0; i < dim; i++)
                 work[i] += g * out[i];
@@ -307,7 +308,6 @@ static bool doc_ids(const RnD2v *m, const char *doc, uint32_t **ids, size_t *n, 
  * private to their document and need no merging. */
 #define D2V_SHARDS 8u
 #define D2V_ROUND_DOCS 32u
-#define D2V_MERGE_PARTS 16u
 
 typedef struct Corpus {
     uint32_t *ids;  /* every document's vocabulary ids, concatenated */
@@ -320,6 +320,7 @@ typedef struct TrainJob {
     Shard shard[D2V_SHARDS];
     size_t round_begin, round_end; /* documents of the current round */
     unsigned epoch;
+    bool want_loss;
 } TrainJob;
 
 static bool tokenize_corpus(const RnD2v *m, const char *const *docs, size_t n, Corpus *c,
@@ -411,13 +412,16 @@ static bool train_shard(void *ctx, size_t part, size_t begin, size_t end, RnErro
         uint64_t rng = mix64(m->opt.seed ^ mix64(((uint64_t)j->epoch << 40) ^ i));
         const uint32_t *ids = j->c->ids + j->c->start[i];
         s->loss += dbow_document(m, m->syn1neg, s, m->docvecs + i * dim, ids,
-                                 j->c->start[i + 1] - j->c->start[i], alpha, &rng, s->work);
+                                 j->c->start[i + 1] - j->c->start[i], alpha, j->want_loss, &rng,
+                                 s->work);
     }
     return true;
 }
 
 /* Adds every shard's change to the rows of words [begin, end), shards in
- * order; forgets the shards' copies of those rows. */
+ * order; forgets the shards' copies of those rows. Each row sums in shard
+ * order whatever the word ranges, so there is one range per thread (each
+ * range scans every shard's list of touched words). */
 static bool merge_words(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
     (void)part;
@@ -449,6 +453,7 @@ static bool train_epochs(RnD2v *m, const Corpus *c, int threads, double *loss, R
     if (ok) {
         j->m = m;
         j->c = c;
+        j->want_loss = loss != NULL;
     }
     for (unsigned ep = 0; ok && ep < m->opt.epochs; ep++) {
         double sum = 0;
@@ -457,7 +462,8 @@ static bool train_epochs(RnD2v *m, const Corpus *c, int threads, double *loss, R
             j->round_begin = r;
             j->round_end = r + per_round < n ? r + per_round : n;
             ok = rn_pool_for(pool, D2V_SHARDS, D2V_SHARDS, train_shard, j, err) &&
-                 rn_pool_for(pool, m->words.n, D2V_MERGE_PARTS, merge_words, j, err);
+                 rn_pool_for(pool, m->words.n, (size_t)rn_pool_threads(pool), merge_words, j,
+                             err);
             for (unsigned sh = 0; ok && sh < D2V_SHARDS; sh++) {
                 sum += j->shard[sh].loss;
                 j->shard[sh].n = 0;
@@ -560,7 +566,7 @@ static bool infer_one(const RnD2v *m, const char *doc, float *v, bool *known, ui
     double alpha = m->opt.alpha;
     double delta = (m->opt.alpha - m->opt.min_alpha) / (epochs > 1 ? epochs - 1 : 1);
     for (unsigned ep = 0; ep < epochs; ep++) {
-        dbow_document(m, m->syn1neg, NULL, v, *ids, n_ids, alpha, &rng, work);
+        dbow_document(m, m->syn1neg, NULL, v, *ids, n_ids, alpha, false, &rng, work);
         alpha -= delta;
     }
     return true;
