@@ -210,7 +210,7 @@ static float dot(const float *a, const float *b, size_t n)
 typedef struct Shard {
     int32_t *slot;      /* V entries: local row of a word, -1 untouched */
     uint32_t *words;    /* touched words, first-touch order */
-    float *rows, *orig; /* n × dim: current and as in the snapshot */
+    float *rows;        /* n × dim: the shard's current rows */
     size_t n, cap;
     float *work;
     double loss;
@@ -224,7 +224,6 @@ static float *shard_row(Shard *s, const float *syn1neg, uint32_t w, size_t dim)
         s->slot[w] = k;
         s->words[k] = w;
         memcpy(s->rows + (size_t)k * dim, syn1neg + (size_t)w * dim, dim * sizeof(float));
-        memcpy(s->orig + (size_t)k * dim, syn1neg + (size_t)w * dim, dim * sizeof(float));
     }
     return s->rows + (size_t)k * dim;
 }
@@ -374,14 +373,11 @@ static bool shard_reserve(Shard *s, const RnD2v *m, const Corpus *c, size_t begi
     if (w)
         s->words = w;
     float *r = w ? rn_realloc(s->rows, need * dim * sizeof *r, err) : NULL;
-    if (r)
+    if (r) {
         s->rows = r;
-    float *o = r ? rn_realloc(s->orig, need * dim * sizeof *o, err) : NULL;
-    if (o) {
-        s->orig = o;
         s->cap = need;
     }
-    return o != NULL;
+    return r != NULL;
 }
 
 static void shard_free(Shard *s)
@@ -389,7 +385,6 @@ static void shard_free(Shard *s)
     free(s->slot);
     free(s->words);
     free(s->rows);
-    free(s->orig);
     free(s->work);
 }
 
@@ -419,25 +414,39 @@ static bool train_shard(void *ctx, size_t part, size_t begin, size_t end, RnErro
 }
 
 /* Adds every shard's change to the rows of words [begin, end), shards in
- * order; forgets the shards' copies of those rows. Each row sums in shard
- * order whatever the word ranges, so there is one range per thread (each
- * range scans every shard's list of touched words). */
+ * order, and forgets the shards' copies of those rows: first every copy
+ * becomes its change against the snapshot, then the changes are added.
+ * Each row sums in shard order whatever the word ranges, so there is one
+ * range per thread (each range scans every shard's list of touched words). */
 static bool merge_words(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
     (void)part;
     (void)err;
     TrainJob *j = ctx;
     size_t dim = j->m->opt.dim;
+    float *syn1neg = j->m->syn1neg;
     for (unsigned sh = 0; sh < D2V_SHARDS; sh++) {
         Shard *s = &j->shard[sh];
         for (size_t k = 0; k < s->n; k++) {
             uint32_t w = s->words[k];
             if (w < begin || w >= end)
                 continue;
-            float *dst = j->m->syn1neg + (size_t)w * dim;
-            const float *now = s->rows + k * dim, *was = s->orig + k * dim;
+            float *now = s->rows + k * dim;
+            const float *was = syn1neg + (size_t)w * dim;
             for (size_t i = 0; i < dim; i++)
-                dst[i] += now[i] - was[i];
+                now[i] -= was[i];
+        }
+    }
+    for (unsigned sh = 0; sh < D2V_SHARDS; sh++) {
+        Shard *s = &j->shard[sh];
+        for (size_t k = 0; k < s->n; k++) {
+            uint32_t w = s->words[k];
+            if (w < begin || w >= end)
+                continue;
+            float *dst = syn1neg + (size_t)w * dim;
+            const float *change = s->rows + k * dim;
+            for (size_t i = 0; i < dim; i++)
+                dst[i] += change[i];
             s->slot[w] = -1;
         }
     }
