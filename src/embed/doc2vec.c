@@ -10,6 +10,8 @@
 #define TABLE_DOMAIN 2147483647u /* gensim's cum_table domain, 2^31 - 1 */
 #define MAX_DIM 4096u
 #define MAX_VOCAB (1u << 26)
+#define GUIDE_SHIFT 16u
+#define GUIDE_BUCKETS ((TABLE_DOMAIN >> GUIDE_SHIFT) + 1u)
 
 struct RnD2v {
     RnD2vOptions opt;
@@ -17,6 +19,7 @@ struct RnD2v {
     uint64_t *counts;
     uint32_t *sample_int;  /* keep a word when sample_int >= a random u32 */
     uint32_t *cum_table;   /* unigram^0.75 cumulative table */
+    uint32_t *guide;       /* GUIDE_BUCKETS + 1: first word with cum_table > b << GUIDE_SHIFT */
     float *syn1neg;        /* vocab × dim output weights */
     float *docvecs;        /* training documents × dim */
     size_t n_docs;
@@ -142,7 +145,8 @@ static bool derive_tables(RnD2v *m, RnError **err)
     size_t V = m->words.n;
     m->sample_int = rn_calloc(V ? V : 1, sizeof *m->sample_int, err);
     m->cum_table = m->sample_int ? rn_calloc(V ? V : 1, sizeof *m->cum_table, err) : NULL;
-    if (!m->cum_table)
+    m->guide = m->cum_table ? rn_calloc(GUIDE_BUCKETS + 1, sizeof *m->guide, err) : NULL;
+    if (!m->guide)
         return false;
     double total = 0, pow_total = 0;
     for (size_t w = 0; w < V; w++) {
@@ -164,22 +168,32 @@ static bool derive_tables(RnD2v *m, RnError **err)
         cum += pow(c, 0.75);
         m->cum_table[w] = (uint32_t)round(cum / pow_total * TABLE_DOMAIN);
     }
+    /* a draw r of bucket b = r >> GUIDE_SHIFT lands in [guide[b], guide[b + 1]] */
+    size_t w = 0;
+    for (size_t b = 0; V && b <= GUIDE_BUCKETS; b++) {
+        uint64_t edge = (uint64_t)b << GUIDE_SHIFT;
+        while (w + 1 < V && m->cum_table[w] <= edge)
+            w++;
+        m->guide[b] = (uint32_t)w;
+    }
     return true;
 }
 
+/* A noise word: the first index whose cum_table entry exceeds a draw (as
+ * gensim's bisect), searched branchlessly (random draws mispredict every
+ * other branch) within the guide's bracket of the draw's bucket. */
 static uint32_t draw_negative(const RnD2v *m, uint64_t *rng)
 {
     size_t V = m->words.n;
     uint32_t r = (uint32_t)(next_u64(rng) % m->cum_table[V - 1]);
-    size_t lo = 0, hi = V - 1; /* first index with cum_table > r */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (m->cum_table[mid] > r)
-            hi = mid;
-        else
-            lo = mid + 1;
+    size_t b = r >> GUIDE_SHIFT;
+    const uint32_t *base = m->cum_table + m->guide[b];
+    for (size_t len = m->guide[b + 1] - m->guide[b] + 1; len > 1;) {
+        size_t half = len / 2;
+        base = base[half] <= r ? base + half : base;
+        len -= half;
     }
-    return (uint32_t)lo;
+    return (uint32_t)(base - m->cum_table) + (base[0] <= r);
 }
 
 /* ---- the PV-DBOW step ---------------------------------------------------------- */
@@ -621,6 +635,7 @@ void rn_d2v_free(RnD2v *m)
     free(m->counts);
     free(m->sample_int);
     free(m->cum_table);
+    free(m->guide);
     free(m->syn1neg);
     free(m->docvecs);
     free(m);
