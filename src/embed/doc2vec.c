@@ -182,10 +182,8 @@ static bool derive_tables(RnD2v *m, RnError **err)
 /* A noise word: the first index whose cum_table entry exceeds a draw (as
  * gensim's bisect), searched branchlessly (random draws mispredict every
  * other branch) within the guide's bracket of the draw's bucket. */
-static uint32_t draw_negative(const RnD2v *m, uint64_t *rng)
+uint32_t rn_d2v_noise_word(const RnD2v *m, uint32_t r)
 {
-    size_t V = m->words.n;
-    uint32_t r = (uint32_t)(next_u64(rng) % m->cum_table[V - 1]);
     size_t b = r >> GUIDE_SHIFT;
     const uint32_t *base = m->cum_table + m->guide[b];
     for (size_t len = m->guide[b + 1] - m->guide[b] + 1; len > 1;) {
@@ -194,6 +192,16 @@ static uint32_t draw_negative(const RnD2v *m, uint64_t *rng)
         len -= half;
     }
     return (uint32_t)(base - m->cum_table) + (base[0] <= r);
+}
+
+const uint32_t *rn_d2v_cum_table(const RnD2v *m)
+{
+    return m->cum_table;
+}
+
+static uint32_t draw_negative(const RnD2v *m, uint64_t *rng)
+{
+    return rn_d2v_noise_word(m, (uint32_t)(next_u64(rng) % m->cum_table[m->words.n - 1]));
 }
 
 /* ---- the PV-DBOW step ---------------------------------------------------------- */

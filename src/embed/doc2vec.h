@@ -41,6 +41,11 @@ const float *rn_d2v_train_vectors(const RnD2v *m);
  * CPU); docs without a vocabulary word get zeros and *known false. */
 bool rn_d2v_infer(const RnD2v *m, const char *const *docs, size_t n, int threads, float *out,
                   bool *known, RnError **err);
+/* Negative sampling, for tests: the noise word of a draw r in
+ * [0, cum_table[vocab - 1]) and the unigram^0.75 cumulative table (vocab
+ * entries, borrowed); the noise word is the first with cum_table > r. */
+uint32_t rn_d2v_noise_word(const RnD2v *m, uint32_t r);
+const uint32_t *rn_d2v_cum_table(const RnD2v *m);
 bool rn_d2v_save(const RnD2v *m, RnBuf *out, RnError **err);
 RnD2v *rn_d2v_load(EbReader *r, RnError **err);
 void rn_d2v_free(RnD2v *m);
