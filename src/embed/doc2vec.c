@@ -511,6 +511,16 @@ static bool train_epochs(RnD2v *m, const Corpus *c, int threads, double *loss, R
     return ok;
 }
 
+/* The model file stores these as float32: train with what a reload sees.
+ * Not inlined: with the conversions written inline after the struct copy,
+ * GCC 12 -O3 left sample and alpha unrounded in the trained model (seen in
+ * the model, not in -O0 builds), which then inferred other bits than its
+ * reload (test_embed_text_methods). */
+__attribute__((noinline)) static double as_stored(double v)
+{
+    return (float)v;
+}
+
 static bool options_valid(const RnD2vOptions *o, RnError **err)
 {
     if (o->dim < 1 || o->dim > MAX_DIM || o->epochs < 1 || o->epochs > 1000 ||
@@ -531,10 +541,9 @@ RnD2v *rn_d2v_train(const char *const *docs, size_t n, const RnD2vOptions *o, do
     if (!m)
         return NULL;
     m->opt = *o;
-    /* the model file stores these as float32: train with what a reload sees */
-    m->opt.sample = (float)o->sample;
-    m->opt.alpha = (float)o->alpha;
-    m->opt.min_alpha = (float)o->min_alpha;
+    m->opt.sample = as_stored(o->sample);
+    m->opt.alpha = as_stored(o->alpha);
+    m->opt.min_alpha = as_stored(o->min_alpha);
     m->n_docs = n;
     bool ok = build_vocab(m, docs, n, err) && derive_tables(m, err) &&
               (m->syn1neg = rn_calloc(m->words.n ? m->words.n : 1, o->dim * sizeof(float), err)) &&
