@@ -4,14 +4,16 @@ N synthetic reports (sentences of a `radnet synth` reports.csv recombined,
 with typos): TF-IDF (word 1-2 + char_wb 3-5, min_df 2, 20000 features per
 block, sublinear) + randomized truncated SVD (100 components, 5 power
 iterations) vs scikit-learn's TfidfVectorizer ×2 + TruncatedSVD; PV-DBOW
-training vs gensim Doc2Vec(dm=0) at equal settings (1 and 2 workers).
+training vs gensim Doc2Vec(dm=0) at equal settings and equal threads (1 and
+2; radnet's figure includes its normalisation, gensim gets radnet's
+normalised tokens). TASKS: tfidf, d2v or both (default).
 Medians of R runs of wall and CPU (user + system, children included) time;
 single-threaded comparisons run radnet with -j 1 semantics (taskset to one
 core) and the Python peers with OPENBLAS_NUM_THREADS=1. radnet's figures
 include its normalisation (NFC, case folding, stemming, diacritics,
 negation), scikit-learn's its lowercasing.
 
-  bench_embtxt_speed.py REPORTS.csv TOOL [N] [R]"""
+  bench_embtxt_speed.py REPORTS.csv TOOL [N] [R] [TASKS]"""
 import csv
 import json
 import os
@@ -69,6 +71,7 @@ def main():
     reports_csv, tool = sys.argv[1:3]
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 100000
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    tasks = sys.argv[5] if len(sys.argv) > 5 else 'tfidf,d2v'
     docs = make_reports(reports_csv, n)
     tmp = tempfile.mkdtemp()
     items = os.path.join(tmp, 'items.jsonl')
@@ -77,8 +80,15 @@ def main():
             f.write(json.dumps({'e': '{}', 'r': d}, ensure_ascii=False) + '\n')
     out = os.path.join(tmp, 'x.npy')
     print(f'{n} reports, {sum(len(d) for d in docs) / n:.0f} characters on average, '
-          f'median of {runs} runs')
+          f'median of {runs} runs; load average at start {os.getloadavg()[0]:.1f}')
+    if 'tfidf' in tasks:
+        bench_tfidf(tool, docs, items, out, runs)
+    if 'd2v' in tasks:
+        bench_d2v(tool, docs, tmp, runs)
+    print(f'load average at end {os.getloadavg()[0]:.1f}')
 
+
+def bench_tfidf(tool, docs, items, out, runs):
     def ours_tfidf():
         subprocess.run(['taskset', '-c', '0', tool, 'embed', 'text', 'tfidf', items, out, '101',
                         'max_features=20000'], check=True)
@@ -95,6 +105,9 @@ def main():
           f'wall), scikit-learn {c_sk:.2f} s CPU ({w_sk:.1f} s wall), CPU ratio '
           f'{c_sk / c_ours:.2f}x')
 
+
+def bench_d2v(tool, docs, tmp, runs):
+    n = len(docs)
     docs_path = os.path.join(tmp, 'docs.txt')
     with open(docs_path, 'w', encoding='utf-8') as f:
         f.write('\n'.join(d.replace('\n', ' ') for d in docs) + '\n')
@@ -103,22 +116,22 @@ def main():
     dim, epochs = 100, 10
 
     def ours_d2v(threads):
-        subprocess.run(['taskset', '-c', '0'] * (threads <= 1) + [tool, 'd2v', docs_path, d2v_dir, str(dim), str(epochs), '5', '2',
-                        '0.001', str(threads)], check=True)
+        """Training only (inference skipped); one core when threads is 1."""
+        subprocess.run(['taskset', '-c', '0'] * (threads == 1) +
+                       [tool, 'd2v', docs_path, d2v_dir, str(dim), str(epochs), '5', '2',
+                        '0.001', '0', str(threads)], check=True)
 
-    w_train, c_train = timed(lambda: ours_d2v(0), runs)
-    w_both, _ = timed(lambda: ours_d2v(2), runs)
+    ours_d2v(1)
     norm = open(os.path.join(d2v_dir, 'norm.txt'), encoding='utf-8').read().split('\n')[:n]
     tagged = [TaggedDocument(d.split(), [i]) for i, d in enumerate(norm)]
-    for workers in (1, 2):
+    for threads in (1, 2):
+        w_r, c_r = timed(lambda: ours_d2v(threads), runs)
         w_g, c_g = timed(lambda: Doc2Vec(tagged, dm=0, vector_size=dim, negative=5, hs=0,
                                          epochs=epochs, min_count=2, sample=1e-3,
-                                         workers=workers, seed=1), runs)
-        print(f'PV-DBOW training ({dim} dims, {epochs} epochs): radnet 1 thread incl. '
-              f'normalisation {c_train:.2f} s CPU ({w_train:.1f} s wall), gensim {workers} '
-              f'worker(s) {c_g:.2f} s CPU ({w_g:.1f} s wall); CPU ratio {c_g / c_train:.2f}x, '
-              f'wall ratio {w_g / w_train:.2f}x')
-    print(f'radnet train + infer all {n} reports (2 threads): {w_both:.1f} s wall')
+                                         workers=threads, seed=1), runs)
+        print(f'PV-DBOW training ({dim} dims, {epochs} epochs, {threads} thread(s)): radnet '
+              f'incl. normalisation {c_r:.2f} s CPU ({w_r:.2f} s wall), gensim {c_g:.2f} s CPU '
+              f'({w_g:.2f} s wall); CPU ratio {c_g / c_r:.2f}x, wall ratio {w_g / w_r:.2f}x')
 
 
 if __name__ == '__main__':

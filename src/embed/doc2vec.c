@@ -10,6 +10,8 @@
 #define TABLE_DOMAIN 2147483647u /* gensim's cum_table domain, 2^31 - 1 */
 #define MAX_DIM 4096u
 #define MAX_VOCAB (1u << 26)
+#define GUIDE_SHIFT 16u
+#define GUIDE_BUCKETS ((TABLE_DOMAIN >> GUIDE_SHIFT) + 1u)
 
 struct RnD2v {
     RnD2vOptions opt;
@@ -17,6 +19,7 @@ struct RnD2v {
     uint64_t *counts;
     uint32_t *sample_int;  /* keep a word when sample_int >= a random u32 */
     uint32_t *cum_table;   /* unigram^0.75 cumulative table */
+    uint32_t *guide;       /* GUIDE_BUCKETS + 1: first word with cum_table > b << GUIDE_SHIFT */
     float *syn1neg;        /* vocab × dim output weights */
     float *docvecs;        /* training documents × dim */
     size_t n_docs;
@@ -25,7 +28,8 @@ struct RnD2v {
 RnD2vOptions rn_d2v_options_default(void)
 {
     return (RnD2vOptions){.dim = 64, .negative = 5, .epochs = 20, .min_count = 2,
-                          .sample = 1e-3, .alpha = 0.025, .min_alpha = 0.0001, .seed = 1};
+                          .sample = 1e-3, .alpha = 0.025, .min_alpha = 0.0001, .seed = 1,
+                          .threads = 1};
 }
 
 /* ---- randomness (per document streams: independent of thread count) ---- */
@@ -141,7 +145,8 @@ static bool derive_tables(RnD2v *m, RnError **err)
     size_t V = m->words.n;
     m->sample_int = rn_calloc(V ? V : 1, sizeof *m->sample_int, err);
     m->cum_table = m->sample_int ? rn_calloc(V ? V : 1, sizeof *m->cum_table, err) : NULL;
-    if (!m->cum_table)
+    m->guide = m->cum_table ? rn_calloc(GUIDE_BUCKETS + 1, sizeof *m->guide, err) : NULL;
+    if (!m->guide)
         return false;
     double total = 0, pow_total = 0;
     for (size_t w = 0; w < V; w++) {
@@ -163,22 +168,40 @@ static bool derive_tables(RnD2v *m, RnError **err)
         cum += pow(c, 0.75);
         m->cum_table[w] = (uint32_t)round(cum / pow_total * TABLE_DOMAIN);
     }
+    /* a draw r of bucket b = r >> GUIDE_SHIFT lands in [guide[b], guide[b + 1]] */
+    size_t w = 0;
+    for (size_t b = 0; V && b <= GUIDE_BUCKETS; b++) {
+        uint64_t edge = (uint64_t)b << GUIDE_SHIFT;
+        while (w + 1 < V && m->cum_table[w] <= edge)
+            w++;
+        m->guide[b] = (uint32_t)w;
+    }
     return true;
+}
+
+/* A noise word: the first index whose cum_table entry exceeds a draw (as
+ * gensim's bisect), searched branchlessly (random draws mispredict every
+ * other branch) within the guide's bracket of the draw's bucket. */
+uint32_t rn_d2v_noise_word(const RnD2v *m, uint32_t r)
+{
+    size_t b = r >> GUIDE_SHIFT;
+    const uint32_t *base = m->cum_table + m->guide[b];
+    for (size_t len = m->guide[b + 1] - m->guide[b] + 1; len > 1;) {
+        size_t half = len / 2;
+        base = base[half] <= r ? base + half : base;
+        len -= half;
+    }
+    return (uint32_t)(base - m->cum_table) + (base[0] <= r);
+}
+
+const uint32_t *rn_d2v_cum_table(const RnD2v *m)
+{
+    return m->cum_table;
 }
 
 static uint32_t draw_negative(const RnD2v *m, uint64_t *rng)
 {
-    size_t V = m->words.n;
-    uint32_t r = (uint32_t)(next_u64(rng) % m->cum_table[V - 1]);
-    size_t lo = 0, hi = V - 1; /* first index with cum_table > r */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (m->cum_table[mid] > r)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return (uint32_t)lo;
+    return rn_d2v_noise_word(m, (uint32_t)(next_u64(rng) % m->cum_table[m->words.n - 1]));
 }
 
 /* ---- the PV-DBOW step ---------------------------------------------------------- */
@@ -188,11 +211,52 @@ static double sigmoid(double x)
     return 1.0 / (1.0 + exp(-x));
 }
 
+/* Dot product in eight fixed lanes: vectorisable without reassociation, so
+ * the same bits on every machine and thread count. */
+static float dot(const float *a, const float *b, size_t n)
+{
+    float lane[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            lane[j] += a[i + j] * b[i + j];
+    for (; i < n; i++)
+        lane[i & 7] += a[i] * b[i];
+    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+           ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+/* A shard's private view of the output weights during one training round:
+ * the rows it touched, copied from the round's snapshot on first touch and
+ * updated sequentially by the shard alone; merged back in shard order. */
+typedef struct Shard {
+    int32_t *slot;      /* V entries: local row of a word, -1 untouched */
+    uint32_t *words;    /* touched words, first-touch order */
+    float *rows;        /* n × dim: the shard's current rows */
+    size_t n, cap;
+    float *work;
+    double loss;
+} Shard;
+
+static float *shard_row(Shard *s, const float *syn1neg, uint32_t w, size_t dim)
+{
+    int32_t k = s->slot[w];
+    if (k < 0) {
+        k = (int32_t)s->n++;
+        s->slot[w] = k;
+        s->words[k] = w;
+        memcpy(s->rows + (size_t)k * dim, syn1neg + (size_t)w * dim, dim * sizeof(float));
+    }
+    return s->rows + (size_t)k * dim;
+}
+
 /* One document pass: every kept word is predicted from the document vector
- * with negative sampling. Returns the summed loss. */
-static double dbow_document(const RnD2v *m, float *syn1neg, float *doc, const uint32_t *ids,
-                            size_t n_ids, double alpha, bool learn_hidden, uint64_t *rng,
-                            float *work)
+ * with negative sampling. Output rows come from the shard when training
+ * (sh non-NULL), from the frozen syn1neg when inferring. Returns the
+ * summed loss if wanted (0 otherwise). */
+static double dbow_document(const RnD2v *m, const float *syn1neg, Shard *sh, float *doc,
+                            const uint32_t *ids, size_t n_ids, double alpha, bool want_loss,
+                            uint64_t *rng, float *work)
 {
     size_t dim = m->opt.dim;
     double loss = 0;
@@ -210,16 +274,15 @@ static double dbow_document(const RnD2v *m, float *syn1neg, float *doc, const ui
                     continue;
                 label = 0.0;
             }
-            float *out = syn1neg + (size_t)target * dim;
-            double f = 0;
-            for (size_t i = 0; i < dim; i++)
-                f += (double)doc[i] * out[i];
-            double s = sigmoid(f);
-            loss -= log(label > 0 ? s + 1e-12 : 1.0 - s + 1e-12);
+            float *out = sh ? shard_row(sh, syn1neg, target, dim)
+                            : (float *)syn1neg + (size_t)target * dim;
+            double s = sigmoid(dot(doc, out, dim));
+            if (want_loss)
+                loss -= log(label > 0 ? s + 1e-12 : 1.0 - s + 1e-12);
             float g = (float)((label - s) * alpha);
             for (size_t i = 0; i < dim; i++)
                 work[i] += g * out[i];
-            if (learn_hidden)
+            if (sh)
                 for (size_t i = 0; i < dim; i++)
                     out[i] += g * doc[i];
         }
@@ -254,33 +317,208 @@ static bool doc_ids(const RnD2v *m, const char *doc, uint32_t **ids, size_t *n, 
     return ok;
 }
 
-static bool train_epochs(RnD2v *m, const char *const *docs, size_t n, double *loss,
-                         RnError **err)
+/* ---- training: fixed shards, merged in order ------------------------------------- */
+
+/* Training runs in rounds of D2V_SHARDS × D2V_ROUND_DOCS consecutive
+ * documents. In a round every shard trains its slice of the documents
+ * against the round's snapshot of the output weights (its own updates
+ * visible to itself, like one gensim worker), then the shards' changes are
+ * added to the weights in shard order. Shards and rounds depend only on
+ * the corpus, so the model is the same bits whatever the thread count; the
+ * threads only decide how many shards run at once. Document vectors are
+ * private to their document and need no merging. */
+#define D2V_SHARDS 8u
+#define D2V_ROUND_DOCS 32u
+
+typedef struct Corpus {
+    uint32_t *ids;  /* every document's vocabulary ids, concatenated */
+    size_t *start;  /* n + 1 offsets into ids */
+} Corpus;
+
+typedef struct TrainJob {
+    RnD2v *m;
+    const Corpus *c;
+    Shard shard[D2V_SHARDS];
+    size_t round_begin, round_end; /* documents of the current round */
+    unsigned epoch;
+    bool want_loss;
+} TrainJob;
+
+static bool tokenize_corpus(const RnD2v *m, const char *const *docs, size_t n, Corpus *c,
+                            RnError **err)
 {
-    size_t dim = m->opt.dim;
-    float *work = rn_calloc(dim, sizeof *work, err);
-    uint32_t *ids = NULL;
-    size_t n_ids = 0, cap = 0;
-    bool ok = work != NULL;
+    size_t cap = 0, n_ids = 0, total = 0;
+    uint32_t *ids = NULL, *tmp = NULL;
+    size_t tcap = 0;
+    c->start = rn_calloc(n + 1, sizeof *c->start, err);
+    bool ok = c->start != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = doc_ids(m, docs[i], &tmp, &n_ids, &tcap, err);
+        if (ok && total + n_ids > cap) {
+            size_t want = (total + n_ids) * 2;
+            uint32_t *p = rn_realloc(ids, want * sizeof *p, err);
+            ok = p != NULL;
+            if (ok) {
+                ids = p;
+                cap = want;
+            }
+        }
+        if (ok && n_ids)
+            memcpy(ids + total, tmp, n_ids * sizeof *ids);
+        total += ok ? n_ids : 0;
+        c->start[i + 1] = total;
+    }
+    free(tmp);
+    c->ids = ids;
+    return ok;
+}
+
+/* Room for every row a shard may touch in [begin, end): at most
+ * negative + 1 per token, at most the vocabulary. */
+static bool shard_reserve(Shard *s, const RnD2v *m, const Corpus *c, size_t begin, size_t end,
+                          RnError **err)
+{
+    size_t V = m->words.n, dim = m->opt.dim;
+    size_t need = (c->start[end] - c->start[begin]) * (m->opt.negative + 1);
+    if (need > V)
+        need = V;
+    if (!s->slot) {
+        s->slot = rn_calloc(V, sizeof *s->slot, err);
+        s->work = s->slot ? rn_calloc(dim, sizeof *s->work, err) : NULL;
+        if (!s->work)
+            return false;
+        memset(s->slot, 0xff, V * sizeof *s->slot);
+    }
+    if (need <= s->cap)
+        return true;
+    uint32_t *w = rn_realloc(s->words, need * sizeof *w, err);
+    if (w)
+        s->words = w;
+    float *r = w ? rn_realloc(s->rows, need * dim * sizeof *r, err) : NULL;
+    if (r) {
+        s->rows = r;
+        s->cap = need;
+    }
+    return r != NULL;
+}
+
+static void shard_free(Shard *s)
+{
+    free(s->slot);
+    free(s->words);
+    free(s->rows);
+    free(s->work);
+}
+
+static bool train_shard(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
+{
+    (void)begin;
+    (void)end;
+    TrainJob *j = ctx;
+    RnD2v *m = j->m;
+    Shard *s = &j->shard[part];
+    size_t n = m->n_docs, dim = m->opt.dim, span = j->round_end - j->round_begin;
+    size_t b = j->round_begin + rn_part_begin(span, D2V_SHARDS, part);
+    size_t e = j->round_begin + rn_part_begin(span, D2V_SHARDS, part + 1);
+    s->loss = 0;
+    if (!shard_reserve(s, m, j->c, b, e, err))
+        return false;
+    for (size_t i = b; i < e; i++) {
+        double progress = ((double)j->epoch + (double)i / (double)n) / (double)m->opt.epochs;
+        double alpha = m->opt.alpha - (m->opt.alpha - m->opt.min_alpha) * progress;
+        uint64_t rng = mix64(m->opt.seed ^ mix64(((uint64_t)j->epoch << 40) ^ i));
+        const uint32_t *ids = j->c->ids + j->c->start[i];
+        s->loss += dbow_document(m, m->syn1neg, s, m->docvecs + i * dim, ids,
+                                 j->c->start[i + 1] - j->c->start[i], alpha, j->want_loss, &rng,
+                                 s->work);
+    }
+    return true;
+}
+
+/* Adds every shard's change to the rows of words [begin, end), shards in
+ * order, and forgets the shards' copies of those rows: first every copy
+ * becomes its change against the snapshot, then the changes are added.
+ * Each row sums in shard order whatever the word ranges, so there is one
+ * range per thread (each range scans every shard's list of touched words). */
+static bool merge_words(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
+{
+    (void)part;
+    (void)err;
+    TrainJob *j = ctx;
+    size_t dim = j->m->opt.dim;
+    float *syn1neg = j->m->syn1neg;
+    for (unsigned sh = 0; sh < D2V_SHARDS; sh++) {
+        Shard *s = &j->shard[sh];
+        for (size_t k = 0; k < s->n; k++) {
+            uint32_t w = s->words[k];
+            if (w < begin || w >= end)
+                continue;
+            float *now = s->rows + k * dim;
+            const float *was = syn1neg + (size_t)w * dim;
+            for (size_t i = 0; i < dim; i++)
+                now[i] -= was[i];
+        }
+    }
+    for (unsigned sh = 0; sh < D2V_SHARDS; sh++) {
+        Shard *s = &j->shard[sh];
+        for (size_t k = 0; k < s->n; k++) {
+            uint32_t w = s->words[k];
+            if (w < begin || w >= end)
+                continue;
+            float *dst = syn1neg + (size_t)w * dim;
+            const float *change = s->rows + k * dim;
+            for (size_t i = 0; i < dim; i++)
+                dst[i] += change[i];
+            s->slot[w] = -1;
+        }
+    }
+    return true;
+}
+
+static bool train_epochs(RnD2v *m, const Corpus *c, int threads, double *loss, RnError **err)
+{
+    TrainJob *j = rn_calloc(1, sizeof *j, err);
+    RnPool *pool = j ? rn_pool_open(threads, err) : NULL;
+    bool ok = pool != NULL;
+    size_t n = m->n_docs, per_round = (size_t)D2V_SHARDS * D2V_ROUND_DOCS;
+    if (ok) {
+        j->m = m;
+        j->c = c;
+        j->want_loss = loss != NULL;
+    }
     for (unsigned ep = 0; ok && ep < m->opt.epochs; ep++) {
         double sum = 0;
-        size_t terms = 0;
-        for (size_t i = 0; ok && i < n; i++) {
-            ok = doc_ids(m, docs[i], &ids, &n_ids, &cap, err);
-            double progress = ((double)ep + (double)i / (double)n) / (double)m->opt.epochs;
-            double alpha = m->opt.alpha - (m->opt.alpha - m->opt.min_alpha) * progress;
-            uint64_t rng = mix64(m->opt.seed ^ mix64(((uint64_t)ep << 40) ^ i));
-            if (ok)
-                sum += dbow_document(m, m->syn1neg, m->docvecs + i * dim, ids, n_ids, alpha,
-                                     true, &rng, work);
-            terms += n_ids * (m->opt.negative + 1);
+        j->epoch = ep;
+        for (size_t r = 0; ok && r < n; r += per_round) {
+            j->round_begin = r;
+            j->round_end = r + per_round < n ? r + per_round : n;
+            ok = rn_pool_for(pool, D2V_SHARDS, D2V_SHARDS, train_shard, j, err) &&
+                 rn_pool_for(pool, m->words.n, (size_t)rn_pool_threads(pool), merge_words, j,
+                             err);
+            for (unsigned sh = 0; ok && sh < D2V_SHARDS; sh++) {
+                sum += j->shard[sh].loss;
+                j->shard[sh].n = 0;
+            }
         }
+        size_t terms = c->start[n] * (m->opt.negative + 1);
         if (loss)
             loss[ep] = terms ? sum / (double)terms : 0.0;
     }
-    free(work);
-    free(ids);
+    for (unsigned sh = 0; j && sh < D2V_SHARDS; sh++)
+        shard_free(&j->shard[sh]);
+    rn_pool_close(pool);
+    free(j);
     return ok;
+}
+
+/* The model file stores these as float32: train with what a reload sees.
+ * Not inlined: with the conversions written inline after the struct copy,
+ * GCC 12 -O3 left sample and alpha unrounded in the trained model (seen in
+ * the model, not in -O0 builds), which then inferred other bits than its
+ * reload (test_embed_text_methods). */
+__attribute__((noinline)) static double as_stored(double v)
+{
+    return (float)v;
 }
 
 static bool options_valid(const RnD2vOptions *o, RnError **err)
@@ -303,20 +541,22 @@ RnD2v *rn_d2v_train(const char *const *docs, size_t n, const RnD2vOptions *o, do
     if (!m)
         return NULL;
     m->opt = *o;
-    /* the model file stores these as float32: train with what a reload sees */
-    m->opt.sample = (float)o->sample;
-    m->opt.alpha = (float)o->alpha;
-    m->opt.min_alpha = (float)o->min_alpha;
+    m->opt.sample = as_stored(o->sample);
+    m->opt.alpha = as_stored(o->alpha);
+    m->opt.min_alpha = as_stored(o->min_alpha);
     m->n_docs = n;
     bool ok = build_vocab(m, docs, n, err) && derive_tables(m, err) &&
               (m->syn1neg = rn_calloc(m->words.n ? m->words.n : 1, o->dim * sizeof(float), err)) &&
               (m->docvecs = rn_calloc(n ? n : 1, o->dim * sizeof(float), err));
     for (size_t i = 0; ok && i < n; i++)
         weak_vector(m->docvecs + i * o->dim, o->dim, mix64(o->seed ^ 0xD0C5ull) ^ mix64(i));
+    Corpus c = {0};
     if (ok && m->words.n)
-        ok = train_epochs(m, docs, n, loss, err);
+        ok = tokenize_corpus(m, docs, n, &c, err) && train_epochs(m, &c, o->threads, loss, err);
     else if (ok && loss)
         memset(loss, 0, o->epochs * sizeof *loss);
+    free(c.ids);
+    free(c.start);
     if (!ok) {
         rn_d2v_free(m);
         return NULL;
@@ -366,7 +606,7 @@ static bool infer_one(const RnD2v *m, const char *doc, float *v, bool *known, ui
     double alpha = m->opt.alpha;
     double delta = (m->opt.alpha - m->opt.min_alpha) / (epochs > 1 ? epochs - 1 : 1);
     for (unsigned ep = 0; ep < epochs; ep++) {
-        dbow_document(m, m->syn1neg, v, *ids, n_ids, alpha, false, &rng, work);
+        dbow_document(m, m->syn1neg, NULL, v, *ids, n_ids, alpha, false, &rng, work);
         alpha -= delta;
     }
     return true;
@@ -412,6 +652,7 @@ void rn_d2v_free(RnD2v *m)
     free(m->counts);
     free(m->sample_int);
     free(m->cum_table);
+    free(m->guide);
     free(m->syn1neg);
     free(m->docvecs);
     free(m);

@@ -67,6 +67,7 @@ static void *d2v_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
     o.dim = want - 1;
     o.seed = p ? p->seed : 0;
     t->threads = p ? p->threads : 0;
+    o.threads = t->threads;
     char **docs = rn_text_items(rn_text_item_report, &t->text, sample, n, err);
     const char **present = docs ? rn_calloc(n ? n : 1, sizeof *present, err) : NULL;
     size_t k = 0;

@@ -7,9 +7,10 @@
  *       OUTDIR/names.txt (feature names), raw.npy (encoded, NaN = missing),
  *       scaled.npy (imputed and MinMax-scaled), emb.npy (the `authors` rows)
  *   embtxt_tool d2v IN.txt OUTDIR dim epochs negative min_count sample threads
+ *           [train_threads]
  *       OUTDIR/norm.txt, train.npy (trained document vectors), infer.npy
  *       (inferred; threads 0: inference skipped, zeros), loss.npy (mean loss
- *       per epoch)
+ *       per epoch); training uses train_threads (default threads, at least 1)
  *   embtxt_tool embed SOURCE METHOD ITEMS.jsonl OUT.npy [DIM [OPTIONS [SAMPLE]]]
  *       fits on the first SAMPLE items (default all), writes every row
  *       (float32); ITEMS.jsonl: {"e": elements object text, "r": report|null}
@@ -283,10 +284,11 @@ static int cmd_metafit(int argc, char **argv)
 
 static int cmd_d2v(int argc, char **argv)
 {
-    if (argc != 10)
+    if (argc != 10 && argc != 11)
         return die(NULL);
     size_t n;
     char **lines = read_lines(argv[2], &n);
+    int infer_threads = atoi(argv[9]);
     RnError *err = NULL;
     RnTextOptions to = rn_text_options_default();
     char **docs = lines ? normalize_all(lines, n, &to, &err) : NULL;
@@ -299,14 +301,15 @@ static int cmd_d2v(int argc, char **argv)
     o.negative = (unsigned)atoi(argv[6]);
     o.min_count = (unsigned)atoi(argv[7]);
     o.sample = atof(argv[8]);
+    o.threads = argc == 11 ? atoi(argv[10]) : infer_threads > 0 ? infer_threads : 1;
     double *loss = calloc(o.epochs, sizeof *loss);
     RnD2v *m = rn_d2v_train((const char *const *)docs, n, &o, loss, &err);
     if (!m)
         return die(err);
     float *inf = calloc(n * o.dim + 1, sizeof *inf);
     double *a = calloc(n * o.dim + 1, sizeof *a), *b = calloc(n * o.dim + 1, sizeof *b);
-    if (atoi(argv[9]) > 0 &&
-        !rn_d2v_infer(m, (const char *const *)docs, n, atoi(argv[9]), inf, NULL, &err))
+    if (infer_threads > 0 &&
+        !rn_d2v_infer(m, (const char *const *)docs, n, infer_threads, inf, NULL, &err))
         return die(err);
     for (size_t i = 0; i < n * o.dim; i++) {
         a[i] = rn_d2v_train_vectors(m)[i];
