@@ -81,6 +81,36 @@ void rn_buf_free(RnBuf *b);
 /* CRC-32 (IEEE 802.3, as zlib's crc32): start with crc = 0, feed pieces. */
 uint32_t rn_crc32(uint32_t crc, const void *data, size_t n);
 
+/* ---- little-endian integers (every radnet file format) ------------------
+ * Byte-at-a-time, so they hold on any host and any alignment; the compiler
+ * turns each into one load or store on a little-endian machine. */
+static inline uint32_t rn_le32_load(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t rn_le64_load(const uint8_t *p)
+{
+    return (uint64_t)rn_le32_load(p) | (uint64_t)rn_le32_load(p + 4) << 32;
+}
+static inline void rn_le32_store(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void rn_le64_store(uint8_t *p, uint64_t v)
+{
+    rn_le32_store(p, (uint32_t)v);
+    rn_le32_store(p + 4, (uint32_t)(v >> 32));
+}
+/* IEEE-754 bit patterns, for writing floats through the integer helpers. */
+uint32_t rn_f32_bits(float v);
+float rn_f32_from_bits(uint32_t u);
+uint64_t rn_f64_bits(double v);
+double rn_f64_from_bits(uint64_t u);
+/* Appends v as 4 / 8 little-endian bytes. */
+bool rn_buf_put_le32(RnBuf *b, uint32_t v, RnError **err);
+bool rn_buf_put_le64(RnBuf *b, uint64_t v, RnError **err);
+
 /* ---- I/O method table ------------------------------------------------ */
 
 /* One reader interface for files, memory and fuzz input. Reads are buffered
