@@ -22,42 +22,6 @@ static const char MAGIC[8] = {'R', 'N', 'C', 'L', 'U', 'S', 'T', 'M'};
 
 enum { FLAG_CONVERGED = 1, FLAG_SAMPLED = 2, FLAG_MINIBATCH = 4, FLAG_MEDOIDS = 8 };
 
-static bool put_u32(RnBuf *b, uint32_t v, RnError **err)
-{
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    return rn_buf_append(b, x, 4, err);
-}
-
-static bool put_u64(RnBuf *b, uint64_t v, RnError **err)
-{
-    return put_u32(b, (uint32_t)v, err) && put_u32(b, (uint32_t)(v >> 32), err);
-}
-
-static bool put_f64(RnBuf *b, double v, RnError **err)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    return put_u64(b, bits, err);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static double get_f64(const uint8_t *p)
-{
-    uint64_t bits = get_u64(p);
-    double v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
 static uint32_t flags_of(const RnClusterModel *m)
 {
     const RnClusterModelInfo *i = &m->info;
@@ -71,11 +35,9 @@ static bool put_centres(RnBuf *b, const RnClusterModel *m, RnError **err)
     bool ok = true;
     for (size_t i = 0; ok && i < cells; i++) {
         if (m->info.dtype == RN_DTYPE_F32) {
-            uint32_t bits;
-            memcpy(&bits, (const float *)m->centers + i, sizeof bits);
-            ok = put_u32(b, bits, err);
+            ok = rn_buf_put_le32(b, rn_f32_bits(((const float *)m->centers)[i]), err);
         } else {
-            ok = put_f64(b, ((const double *)m->centers)[i], err);
+            ok = rn_buf_put_le64(b, rn_f64_bits(((const double *)m->centers)[i]), err);
         }
     }
     return ok;
@@ -90,14 +52,14 @@ bool rn_cluster_model_serialize(const RnClusterModel *m, RnBuf *out, RnError **e
                                flags_of(m), (uint32_t)i->n_iter, 0};
     bool ok = rn_buf_append(out, MAGIC, sizeof MAGIC, err);
     for (int w = 0; ok && w < 8; w++)
-        ok = put_u32(out, words[w], err);
-    ok = ok && put_u64(out, i->k, err) && put_u64(out, i->d, err) &&
-         put_u64(out, i->n_train, err) && put_u64(out, i->seed, err) &&
-         put_f64(out, i->objective, err);
+        ok = rn_buf_put_le32(out, words[w], err);
+    ok = ok && rn_buf_put_le64(out, i->k, err) && rn_buf_put_le64(out, i->d, err) &&
+         rn_buf_put_le64(out, i->n_train, err) && rn_buf_put_le64(out, i->seed, err) &&
+         rn_buf_put_le64(out, rn_f64_bits(i->objective), err);
     for (size_t c = 0; ok && m->medoids && c < i->k; c++)
-        ok = put_u64(out, m->medoids[c], err);
+        ok = rn_buf_put_le64(out, m->medoids[c], err);
     ok = ok && put_centres(out, m, err);
-    return ok && put_u32(out, rn_crc32(0, out->data + start, out->len - start), err);
+    return ok && rn_buf_put_le32(out, rn_crc32(0, out->data + start, out->len - start), err);
 }
 
 /* ---- parse -------------------------------------------------------------- */
@@ -111,8 +73,8 @@ static RnClusterModel *refuse(RnError **err, uint64_t at, const char *what)
 /* The size the header promises; false when it cannot be. */
 static bool expected_size(const uint8_t *h, size_t *size)
 {
-    uint64_t k = get_u64(h + 40), d = get_u64(h + 48);
-    uint32_t dtype = get_u32(h + 24), flags = get_u32(h + 28);
+    uint64_t k = rn_le64_load(h + 40), d = rn_le64_load(h + 48);
+    uint32_t dtype = rn_le32_load(h + 24), flags = rn_le32_load(h + 28);
     if (k == 0 || k > RN_CLUSTER_MAX_K || d == 0 || d > MAX_DIM ||
         (dtype != RN_DTYPE_F32 && dtype != RN_DTYPE_F64))
         return false;
@@ -136,7 +98,7 @@ static bool read_body(RnClusterModel *m, const uint8_t *p, RnError **err)
 {
     size_t k = m->info.k, cells = k * m->info.d;
     for (size_t c = 0; m->medoids && c < k; c++, p += 8) {
-        m->medoids[c] = (size_t)get_u64(p);
+        m->medoids[c] = (size_t)rn_le64_load(p);
         if (m->info.n_train && m->medoids[c] >= m->info.n_train) {
             rn_error_set(err, RN_ERROR_PARSE, "not a valid cluster model: medoid out of range");
             return false;
@@ -145,13 +107,9 @@ static bool read_body(RnClusterModel *m, const uint8_t *p, RnError **err)
     for (size_t i = 0; i < cells; i++) {
         double v;
         if (m->info.dtype == RN_DTYPE_F32) {
-            uint32_t bits = get_u32(p + 4 * i);
-            float f;
-            memcpy(&f, &bits, sizeof f);
-            ((float *)m->centers)[i] = f;
-            v = f;
+            v = ((float *)m->centers)[i] = rn_f32_from_bits(rn_le32_load(p + 4 * i));
         } else {
-            v = ((double *)m->centers)[i] = get_f64(p + 8 * i);
+            v = ((double *)m->centers)[i] = rn_f64_from_bits(rn_le64_load(p + 8 * i));
         }
         if (!isfinite(v)) {
             rn_error_set(err, RN_ERROR_PARSE, "not a valid cluster model: non-finite centre");
@@ -167,7 +125,7 @@ RnClusterModel *rn_cluster_model_parse(const uint8_t *data, size_t n, RnError **
         return refuse(err, n, "truncated header");
     if (memcmp(data, MAGIC, sizeof MAGIC) != 0)
         return refuse(err, 0, "wrong magic");
-    uint32_t version = get_u32(data + 8);
+    uint32_t version = rn_le32_load(data + 8);
     if (version != RN_CLUSTER_MODEL_VERSION) {
         rn_error_set_at(err, RN_ERROR_UNSUPPORTED, 8, "cluster model version %u (this "
                         "radnet reads version %u)", version, RN_CLUSTER_MODEL_VERSION);
@@ -178,16 +136,18 @@ RnClusterModel *rn_cluster_model_parse(const uint8_t *data, size_t n, RnError **
         return refuse(err, 24, "bad sizes or dtype");
     if (n != size)
         return refuse(err, n < size ? n : size, n < size ? "truncated" : "trailing bytes");
-    if (rn_crc32(0, data, n - 4) != get_u32(data + n - 4))
+    if (rn_crc32(0, data, n - 4) != rn_le32_load(data + n - 4))
         return refuse(err, n - 4, "checksum mismatch (the file is corrupt)");
-    uint32_t flags = get_u32(data + 28);
+    uint32_t flags = rn_le32_load(data + 28);
     RnClusterModelInfo info = {
-        (RnClusterAlgo)get_u32(data + 12), (int)get_u32(data + 16), (flags & FLAG_MINIBATCH) != 0,
-        (RnDistance)get_u32(data + 20), (RnDType)get_u32(data + 24), (size_t)get_u64(data + 40),
-        (size_t)get_u64(data + 48), (size_t)get_u64(data + 56), get_u64(data + 64),
-        get_f64(data + 72), (int)get_u32(data + 32), (flags & FLAG_CONVERGED) != 0,
+        (RnClusterAlgo)rn_le32_load(data + 12), (int)rn_le32_load(data + 16),
+        (flags & FLAG_MINIBATCH) != 0, (RnDistance)rn_le32_load(data + 20),
+        (RnDType)rn_le32_load(data + 24), (size_t)rn_le64_load(data + 40),
+        (size_t)rn_le64_load(data + 48), (size_t)rn_le64_load(data + 56),
+        rn_le64_load(data + 64), rn_f64_from_bits(rn_le64_load(data + 72)),
+        (int)rn_le32_load(data + 32), (flags & FLAG_CONVERGED) != 0,
         (flags & FLAG_SAMPLED) != 0};
-    if (!info_valid(&info, flags, get_u32(data + 36)))
+    if (!info_valid(&info, flags, rn_le32_load(data + 36)))
         return refuse(err, 12, "bad fields");
     RnClusterModel *m = cl_model_new(info.dtype, info.k, info.d, flags & FLAG_MEDOIDS, err);
     if (m == NULL)

@@ -10,12 +10,6 @@
 #define RLE_HEADER_BYTES 64u
 #define RLE_MAX_SEGMENTS 15u
 
-static uint32_t read_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
 /* Decodes one PackBits segment into `plane` (exactly `len` bytes, written
  * with stride `step`). Encoders may pad a run past the plane end (e.g. an
  * odd-length segment ends with a spare byte); such surplus is ignored, but
@@ -73,14 +67,14 @@ static bool read_header(const uint8_t *src, size_t n, uint32_t want,
         rn_error_set(err, RN_ERROR_PARSE, "RLE frame of %zu bytes has no header", n);
         return false;
     }
-    uint32_t count = read_le32(src);
+    uint32_t count = rn_le32_load(src);
     if (count != want) {
         rn_error_set_at(err, RN_ERROR_PARSE, 0,
                         "RLE frame has %u segments, the image needs %u", count, want);
         return false;
     }
     for (uint32_t s = 0; s < count; s++) {
-        offsets[s] = read_le32(src + 4 + 4 * s);
+        offsets[s] = rn_le32_load(src + 4 + 4 * s);
         uint32_t lo = s == 0 ? RLE_HEADER_BYTES : offsets[s - 1];
         if (offsets[s] < lo || offsets[s] > n) {
             rn_error_set_at(err, RN_ERROR_PARSE, 4 + 4 * s,

@@ -140,7 +140,7 @@ static bool parse_header(const uint8_t *p, size_t n, NpyHeader *h, RnError **err
         hlen = (size_t)p[8] | (size_t)p[9] << 8;
         pre = 10;
     } else if ((p[6] == 2 || p[6] == 3) && n >= 12) {
-        hlen = (size_t)p[8] | (size_t)p[9] << 8 | (size_t)p[10] << 16 | (size_t)p[11] << 24;
+        hlen = rn_le32_load(p + 8);
         pre = 12;
     } else {
         rn_error_set(err, RN_ERROR_UNSUPPORTED, "npy version %u not supported", p[6]);

@@ -138,22 +138,14 @@ char *rn_store_file_path(const RnStore *s, const char *name, RnError **err)
         v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);   \
     } while (0)
 
-static uint64_t load_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 static uint64_t siphash24(const uint8_t key[16], const uint8_t *in, size_t n)
 {
-    uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
+    uint64_t k0 = rn_le64_load(key), k1 = rn_le64_load(key + 8);
     uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
     uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
     size_t full = n - n % 8;
     for (size_t i = 0; i < full; i += 8) {
-        uint64_t m = load_le64(in + i);
+        uint64_t m = rn_le64_load(in + i);
         v3 ^= m;
         SIPROUND;
         SIPROUND;

@@ -33,8 +33,7 @@ static bool thumbs_open(const RnStore *s, ThumbFile *t, RnError **err)
               memcmp(head, "\x93NUMPY", 6) == 0 && (head[6] == 1 || head[6] == 2);
     if (ok) {
         uint64_t hlen = head[6] == 1 ? (uint64_t)head[8] | (uint64_t)head[9] << 8
-                                     : (uint64_t)head[8] | (uint64_t)head[9] << 8 |
-                                           (uint64_t)head[10] << 16 | (uint64_t)head[11] << 24;
+                                     : rn_le32_load(head + 8);
         t->data_offset = (head[6] == 1 ? 10 : 12) + hlen;
     } else {
         rn_error_set(err, RN_ERROR_IO, "%s: %s", path,

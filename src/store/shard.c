@@ -26,33 +26,15 @@
 
 /* ---- encoding ------------------------------------------------------------ */
 
-static bool put_u32(RnBuf *b, uint32_t v, RnError **err)
-{
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    return rn_buf_append(b, x, 4, err);
-}
-
-static bool put_u64(RnBuf *b, uint64_t v, RnError **err)
-{
-    return put_u32(b, (uint32_t)v, err) && put_u32(b, (uint32_t)(v >> 32), err);
-}
-
-static bool put_f64(RnBuf *b, double v, RnError **err)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    return put_u64(b, u, err);
-}
-
 static bool put_bytes(RnBuf *b, const void *p, size_t n, RnError **err)
 {
     if (p == NULL)
-        return put_u32(b, NO_STRING, err);
+        return rn_buf_put_le32(b, NO_STRING, err);
     if (n >= NO_STRING) {
         rn_error_set(err, RN_ERROR_LIMIT, "shard: a value of %zu bytes", n);
         return false;
     }
-    return put_u32(b, (uint32_t)n, err) && rn_buf_append(b, p, n, err);
+    return rn_buf_put_le32(b, (uint32_t)n, err) && rn_buf_append(b, p, n, err);
 }
 
 static bool put_str(RnBuf *b, const char *s, RnError **err)
@@ -62,21 +44,23 @@ static bool put_str(RnBuf *b, const char *s, RnError **err)
 
 static bool encode_item(RnBuf *b, const IngestItem *it, uint32_t thumb_size, RnError **err)
 {
-    bool ok = put_str(b, it->path, err) && put_u64(b, it->size, err) &&
-              put_u64(b, (uint64_t)it->mtime_ns, err) && put_u32(b, (uint32_t)it->kind, err) &&
-              put_u32(b, it->quarantined, err) && put_str(b, it->q_stage, err) &&
-              put_u32(b, (uint32_t)it->q_code, err) && put_str(b, it->q_reason, err) &&
-              put_u64(b, (uint64_t)it->q_offset, err);
+    bool ok = put_str(b, it->path, err) && rn_buf_put_le64(b, it->size, err) &&
+              rn_buf_put_le64(b, (uint64_t)it->mtime_ns, err) &&
+              rn_buf_put_le32(b, (uint32_t)it->kind, err) &&
+              rn_buf_put_le32(b, it->quarantined, err) && put_str(b, it->q_stage, err) &&
+              rn_buf_put_le32(b, (uint32_t)it->q_code, err) && put_str(b, it->q_reason, err) &&
+              rn_buf_put_le64(b, (uint64_t)it->q_offset, err);
     for (int f = 0; ok && f < F_COUNT; f++)
         ok = put_str(b, it->field[f], err);
     return ok && put_str(b, it->region, err) && put_str(b, it->ts_uid, err) &&
-           put_str(b, it->photometric, err) && put_u32(b, it->rows, err) &&
-           put_u32(b, it->columns, err) && put_u32(b, it->frames, err) &&
+           put_str(b, it->photometric, err) && rn_buf_put_le32(b, it->rows, err) &&
+           rn_buf_put_le32(b, it->columns, err) && rn_buf_put_le32(b, it->frames, err) &&
            put_bytes(b, it->elements.data, it->elements.len, err) &&
            put_str(b, it->sr_text, err) &&
            put_bytes(b, it->thumb, it->thumb ? (size_t)thumb_size * thumb_size : 0, err) &&
            put_str(b, it->drop_reason, err) && put_str(b, it->window_source, err) &&
-           put_f64(b, it->window_center, err) && put_f64(b, it->window_width, err);
+           rn_buf_put_le64(b, rn_f64_bits(it->window_center), err) &&
+           rn_buf_put_le64(b, rn_f64_bits(it->window_width), err);
 }
 
 /* ---- decoding (every length checked against the bytes left) ------------- */
@@ -93,8 +77,7 @@ static uint32_t get_u32(Reader *r)
         r->bad = true;
         return 0;
     }
-    uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
-                 (uint32_t)r->p[3] << 24;
+    uint32_t v = rn_le32_load(r->p);
     r->p += 4;
     r->left -= 4;
     return v;
@@ -104,14 +87,6 @@ static uint64_t get_u64(Reader *r)
 {
     uint64_t lo = get_u32(r);
     return lo | (uint64_t)get_u32(r) << 32;
-}
-
-static double get_f64(Reader *r)
-{
-    uint64_t u = get_u64(r);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
 }
 
 /* A malloc'ed copy with a NUL after it (NULL for none); *n its length. */
@@ -212,8 +187,8 @@ static bool decode_item(Shards *sh, Reader *r, IngestItem *it, RnError **err)
     r->bad |= it->thumb != NULL && n != (size_t)sh->thumb_size * sh->thumb_size;
     it->drop_reason = intern(sh, get_str(r, err), err);
     it->window_source = intern(sh, get_str(r, err), err);
-    it->window_center = get_f64(r);
-    it->window_width = get_f64(r);
+    it->window_center = rn_f64_from_bits(get_u64(r));
+    it->window_width = rn_f64_from_bits(get_u64(r));
     if (r->bad || r->left != 0 || it->path == NULL || (err && *err)) {
         rn_ingest_item_clear(it);
         return false;
@@ -237,10 +212,8 @@ static bool write_record(FILE *f, const RnBuf *rec, const char *path, RnError **
 {
     uint8_t head[4], tail[4];
     uint32_t len = (uint32_t)rec->len, crc = rn_crc32(0, rec->data, rec->len);
-    for (int i = 0; i < 4; i++) {
-        head[i] = (uint8_t)(len >> (8 * i));
-        tail[i] = (uint8_t)(crc >> (8 * i));
-    }
+    rn_le32_store(head, len);
+    rn_le32_store(tail, crc);
     if (rec->len > MAX_RECORD) {
         rn_error_set(err, RN_ERROR_LIMIT, "%s: record of %zu bytes", path, rec->len);
         return false;
@@ -262,17 +235,13 @@ static bool read_next(Shards *sh, struct ShardFile *f, RnError **err)
         f->eof = true;
         return true;
     }
-    uint32_t len = got == 4 ? (uint32_t)head[0] | (uint32_t)head[1] << 8 |
-                                  (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24
-                            : 0;
+    uint32_t len = got == 4 ? rn_le32_load(head) : 0;
     uint8_t *rec = got == 4 && len <= MAX_RECORD ? rn_malloc((size_t)len + 4, err) : NULL;
     bool ok = rec != NULL && fread(rec, 1, (size_t)len + 4, f->f) == (size_t)len + 4;
     if (ok) {
-        const uint8_t *t = rec + len;
-        uint32_t crc = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
-                       (uint32_t)t[3] << 24;
         Reader r = {rec, len, false};
-        ok = crc == rn_crc32(0, rec, len) && decode_item(sh, &r, &f->next, err);
+        ok = rn_le32_load(rec + len) == rn_crc32(0, rec, len) &&
+             decode_item(sh, &r, &f->next, err);
     }
     free(rec);
     if (!ok) {
@@ -317,8 +286,7 @@ static Shards *shards_open(const char *ws, const RnDist *d, uint32_t thumb_size,
         ok = (f->path = shard_path(ws, r, err)) != NULL;
         if (ok && ((f->f = fopen(f->path, "rb")) == NULL || fread(magic, 1, 8, f->f) != 8 ||
                    fread(ts, 1, 4, f->f) != 4 || memcmp(magic, SHARD_MAGIC, 8) != 0 ||
-                   ((uint32_t)ts[0] | (uint32_t)ts[1] << 8 | (uint32_t)ts[2] << 16 |
-                    (uint32_t)ts[3] << 24) != thumb_size)) {
+                   rn_le32_load(ts) != thumb_size)) {
             rn_error_set(err, RN_ERROR_PARSE, "%s: not a shard of this ingest", f->path);
             ok = false;
         }
@@ -363,8 +331,8 @@ static bool extract_shard(const char *ws, const RnIngestOptions *o, const RnDist
     if (path && f == NULL)
         rn_error_set(err, RN_ERROR_IO, "%s: %s", path, strerror(errno));
     uint32_t ts = s ? s->thumb_size : 0;
-    uint8_t head[12] = {'R', 'N', 'S', 'H', 'A', 'R', 'D', '1', (uint8_t)ts, (uint8_t)(ts >> 8),
-                        (uint8_t)(ts >> 16), (uint8_t)(ts >> 24)};
+    uint8_t head[12] = SHARD_MAGIC;
+    rn_le32_store(head + 8, ts);
     bool ok = f != NULL && fwrite(head, 1, sizeof head, f) == sizeof head;
     ExtractConfig ec = {rules, ts, !o->no_pixels};
     PipelineShards split = {d, NULL};

@@ -200,8 +200,7 @@ static bool thumb_reader_open(RnStore *s, ThumbReader *r, RnError **err)
         return false;
     }
     r->data_offset = head[6] == 1 ? 10u + (head[8] | (head[9] << 8))
-                                  : 12u + ((uint32_t)head[8] | ((uint32_t)head[9] << 8) |
-                                           ((uint32_t)head[10] << 16) | ((uint32_t)head[11] << 24));
+                                  : 12u + rn_le32_load(head + 8);
     r->row_bytes = (size_t)size * (size_t)size;
     r->row = rn_malloc(r->row_bytes, err);
     return r->row != NULL;
