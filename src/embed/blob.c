@@ -7,30 +7,17 @@
 
 bool eb_put_u32(RnBuf *b, uint32_t v, RnError **err)
 {
-    uint8_t le[4];
-    for (int i = 0; i < 4; i++)
-        le[i] = (uint8_t)(v >> (8 * i));
-    return rn_buf_append(b, le, sizeof le, err);
+    return rn_buf_put_le32(b, v, err);
 }
 
 bool eb_put_u64(RnBuf *b, uint64_t v, RnError **err)
 {
-    uint8_t le[8];
-    for (int i = 0; i < 8; i++)
-        le[i] = (uint8_t)(v >> (8 * i));
-    return rn_buf_append(b, le, sizeof le, err);
-}
-
-static uint32_t f32_bits(float v)
-{
-    uint32_t u;
-    memcpy(&u, &v, sizeof u);
-    return u;
+    return rn_buf_put_le64(b, v, err);
 }
 
 bool eb_put_f32(RnBuf *b, float v, RnError **err)
 {
-    return eb_put_u32(b, f32_bits(v), err);
+    return rn_buf_put_le32(b, rn_f32_bits(v), err);
 }
 
 bool eb_put_f32s(RnBuf *b, const float *v, size_t n, RnError **err)
@@ -43,7 +30,7 @@ bool eb_put_f32s(RnBuf *b, const float *v, size_t n, RnError **err)
     if (!rn_buf_reserve(b, bytes, err))
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!eb_put_u32(b, f32_bits(v[i]), err))
+        if (!rn_buf_put_le32(b, rn_f32_bits(v[i]), err))
             return false;
     return true;
 }
@@ -76,19 +63,11 @@ static bool need(const EbReader *r, size_t bytes, RnError **err)
     return true;
 }
 
-static uint64_t load_le(const uint8_t *p, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 bool eb_get_u32(EbReader *r, uint32_t *out, RnError **err)
 {
     if (!need(r, 4, err))
         return false;
-    *out = (uint32_t)load_le(r->data + r->pos, 4);
+    *out = rn_le32_load(r->data + r->pos);
     r->pos += 4;
     return true;
 }
@@ -97,7 +76,7 @@ bool eb_get_u64(EbReader *r, uint64_t *out, RnError **err)
 {
     if (!need(r, 8, err))
         return false;
-    *out = load_le(r->data + r->pos, 8);
+    *out = rn_le64_load(r->data + r->pos);
     r->pos += 8;
     return true;
 }
@@ -122,8 +101,7 @@ bool eb_get_size(EbReader *r, uint64_t min, uint64_t max, size_t *out,
 
 static bool get_finite(EbReader *r, float *out, RnError **err)
 {
-    uint32_t u = (uint32_t)load_le(r->data + r->pos, 4);
-    memcpy(out, &u, sizeof *out);
+    *out = rn_f32_from_bits(rn_le32_load(r->data + r->pos));
     if (!isfinite(*out)) {
         rn_error_set_at(err, RN_ERROR_PARSE, r->pos, "model holds a non-finite number");
         return false;

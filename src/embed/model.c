@@ -181,11 +181,7 @@ static bool check_envelope(const uint8_t *data, size_t n, RnError **err)
         rn_error_set(err, RN_ERROR_PARSE, "embedding model truncated");
         return false;
     }
-    EbReader tail;
-    uint32_t stored;
-    eb_reader_init(&tail, data + n - 4, 4);
-    eb_get_u32(&tail, &stored, NULL);
-    if (crc32_of(data, n - 4) != stored) {
+    if (crc32_of(data, n - 4) != rn_le32_load(data + n - 4)) {
         rn_error_set(err, RN_ERROR_PARSE,
                      "embedding model checksum mismatch (file corrupt or truncated)");
         return false;
