@@ -31,18 +31,6 @@ static bool put_payload(const RnFusionModel *m, RnBuf *b, RnError **err)
     return ok;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
 bool rn_fusion_model_save_memory(const RnFusionModel *m, RnBuf *out, RnError **err)
 {
     RnBuf payload = RN_BUF_INIT;
@@ -52,12 +40,7 @@ bool rn_fusion_model_save_memory(const RnFusionModel *m, RnBuf *out, RnError **e
               eb_put_u64(out, payload.len, err) &&
               rn_buf_append(out, payload.data, payload.len, err);
     rn_buf_free(&payload);
-    if (ok) {
-        uint8_t crc[4];
-        put_le32(crc, rn_crc32(0, out->data, out->len));
-        ok = rn_buf_append(out, crc, 4, err);
-    }
-    return ok;
+    return ok && rn_buf_put_le32(out, rn_crc32(0, out->data, out->len), err);
 }
 
 bool rn_fusion_model_save(const RnFusionModel *m, const char *path, RnError **err)
@@ -129,7 +112,7 @@ RnFusionModel *rn_fusion_model_load_memory(const uint8_t *data, size_t n, RnErro
         rn_error_set(err, RN_ERROR_PARSE, "not a radnet fusion model");
         return NULL;
     }
-    if (get_le32(data + n - 4) != rn_crc32(0, data, n - 4)) {
+    if (rn_le32_load(data + n - 4) != rn_crc32(0, data, n - 4)) {
         rn_error_set(err, RN_ERROR_PARSE, "fusion model: checksum mismatch");
         return NULL;
     }
