@@ -35,12 +35,6 @@ static bool packbits_row(const uint8_t *row, size_t n, RnBuf *out, RnError **err
     return true;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 bool rn_synth_rle_encode(const uint8_t *pixels, uint32_t rows, uint32_t cols,
                          uint16_t samples, uint16_t bits_allocated, RnBuf *out,
                          RnError **err)
@@ -60,7 +54,7 @@ bool rn_synth_rle_encode(const uint8_t *pixels, uint32_t rows, uint32_t cols,
     size_t header_at = out->len;
     uint8_t header[64] = {0};
     bool ok = plane && rn_buf_append(out, header, 64, err);
-    put_le32(header, (uint32_t)nseg);
+    rn_le32_store(header, (uint32_t)nseg);
     for (size_t s = 0; ok && s < nseg; s++) {
         size_t sample = s / bytes, byte = bytes - 1 - s % bytes; /* MSB first */
         size_t seg_start = out->len - header_at;
@@ -69,7 +63,7 @@ bool rn_synth_rle_encode(const uint8_t *pixels, uint32_t rows, uint32_t cols,
             ok = false;
             break;
         }
-        put_le32(header + 4 + 4 * s, (uint32_t)seg_start);
+        rn_le32_store(header + 4 + 4 * s, (uint32_t)seg_start);
         for (uint32_t r = 0; ok && r < rows; r++) {
             const uint8_t *src = pixels + (size_t)r * cols * stride + sample * bytes + byte;
             for (uint32_t c = 0; c < cols; c++)
