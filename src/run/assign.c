@@ -264,7 +264,7 @@ static bool gather_batches(Assign *a, size_t base, bool ok, RnError **err)
 static bool assign_store(Assign *a, bool ok, RnError **err)
 {
     ok = ok && (a->res = rn_run_results_open(a->s, err)) != NULL && load_models(a, err);
-    char params[40];
+    char params[RU_MODEL_PARAMS_SIZE];
     ok = ok && rn_buf_append_str(&a->out, "sop_instance_uid,cluster,distance,outlier\n", err);
     for (size_t i = 0; ok && i < rn_run_results_assigned_count(a->res); i++) {
         RnRunRow r;

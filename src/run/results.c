@@ -247,18 +247,34 @@ static bool set_name(void *user, size_t cl, const char *name, RnError **err)
 /* Names and assignments belong to one clustering: their files are
  * committed with the cluster model's hash as params and ignored once the
  * model changed. */
-bool ru_model_params(RnStore *s, char out[40], RnError **err)
+bool ru_model_params(RnStore *s, char out[RU_MODEL_PARAMS_SIZE], RnError **err)
 {
     char h[17];
-    if (!ru_artifact_hash(s, RN_RUN_CLUSTER_MODEL, h, err))
+    RnBuf b = RN_BUF_INIT;
+    RnJsonWriter *w = ru_artifact_hash(s, RN_RUN_CLUSTER_MODEL, h, err)
+                          ? rn_json_open(&b, 0, err) : NULL;
+    if (w == NULL)
         return false;
-    snprintf(out, 40, "{\"model\":\"%s\"}", h);
-    return true;
+    rn_json_begin_object(w);
+    rn_json_kv_string(w, "model", h);
+    rn_json_end_object(w);
+    bool ok = rn_json_finish(w, err);
+    rn_json_close(w);
+    if (ok && b.len >= RU_MODEL_PARAMS_SIZE) {
+        rn_error_set(err, RN_ERROR_INTERNAL, "model params of %zu bytes", b.len);
+        ok = false;
+    }
+    if (ok) {
+        memcpy(out, b.data, b.len);
+        out[b.len] = '\0';
+    }
+    rn_buf_free(&b);
+    return ok;
 }
 
 static bool read_names(RnRunResults *r, RnStore *s, RnError **err)
 {
-    char *text = NULL, params[40];
+    char *text = NULL, params[RU_MODEL_PARAMS_SIZE];
     size_t len = 0;
     bool found = false, same = false;
     bool ok = ru_model_params(s, params, err) &&
@@ -271,7 +287,7 @@ static bool read_names(RnRunResults *r, RnStore *s, RnError **err)
 
 static bool read_assigned(RnRunResults *r, RnStore *s, RnError **err)
 {
-    char *text = NULL, params[40];
+    char *text = NULL, params[RU_MODEL_PARAMS_SIZE];
     size_t len = 0, cap = 0;
     bool found = false, same = false;
     /* assignments belong to the clustering they were made with */
@@ -510,7 +526,7 @@ bool rn_run_names_import(RnStore *s, const char *path, size_t *n_names, RnError 
             ok = rn_buf_printf(&out, err, "%zu,", c) &&
                  ru_csv_field(&out, r->clusters[c].name, err) &&
                  rn_buf_append_str(&out, "\n", err);
-    char params[40];
+    char params[RU_MODEL_PARAMS_SIZE];
     ok = ok && ru_model_params(s, params, err) &&
          ru_put(s, RN_RUN_NAMES, &out, r->run_id, params, err);
     if (ok && n_names)

@@ -36,9 +36,11 @@ bool ru_put(RnStore *s, const char *name, const RnBuf *data, int64_t run, const 
 /* True when the run itself labelled sop_uid (*cluster: its label). */
 bool ru_results_in_run(const RnRunResults *r, const char *sop_uid, int32_t *cluster);
 
-/* {"model":"<hash of models/cluster.rnc>"}: the params of run/names.csv and
- * run/assigned.csv. */
-bool ru_model_params(RnStore *s, char out[40], RnError **err);
+/* {"model":"<hash of models/cluster.rnc>"} ("" when there is none): the
+ * params of run/names.csv and run/assigned.csv. Checkpoints compare it as
+ * text, so its bytes must never change. */
+#define RU_MODEL_PARAMS_SIZE 40
+bool ru_model_params(RnStore *s, char out[RU_MODEL_PARAMS_SIZE], RnError **err);
 
 /* ---- numbers ------------------------------------------------------------- */
 
