@@ -10,22 +10,15 @@ env: RADNET_BIN
 """
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, finish, run  # noqa: E402
 
 
 def radnet(*args):
-    return subprocess.run([os.environ["RADNET_BIN"], *args], capture_output=True, text=True,
-                          timeout=60)
+    return run(*args, ok=False, timeout=60)
 
 
 def usage_error(args, words):
@@ -115,8 +108,7 @@ def main():
                       "--metric", "cosine", "--json"],
                      ["preview", "-o" + png, "--size", "64", "--voi", "1", "--json", csv]]:
             parsed(args)
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

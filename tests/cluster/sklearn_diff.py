@@ -23,17 +23,8 @@ import sklearn
 from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances
 
-BIN = os.environ.get("RADNET_BIN")
-failures = 0
-checks = 0
-
-
-def check(cond, msg):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", msg, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import BIN, check, finish  # noqa: E402
 
 
 def run_radnet(tmp, X, k, *flags):
@@ -324,8 +315,7 @@ def main():
         test_minibatch_quality(tmp)
         test_kmedoids_alternate(tmp)
         test_cli(tmp)
-    print("%d passed, %d failed" % (checks - failures, failures))
-    return 1 if failures or checks == 0 else 0
+    return finish()
 
 
 if __name__ == "__main__":

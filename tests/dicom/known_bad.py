@@ -34,13 +34,8 @@ QUIRKY = [
     "pydicom/test_files/image_dfl.dcm",              # deflated
 ]
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL", msg)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, finish  # noqa: E402
 
 
 def run(args):
@@ -104,8 +99,7 @@ def main():
     check(r.returncode == 0 and b"usage" in r.stdout, "--help")
     r = run([radnet, "tags", "a", "--bogus"])
     check(r.returncode == 1, "unknown option: exit %d, want 1" % r.returncode)
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

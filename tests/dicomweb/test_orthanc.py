@@ -48,8 +48,9 @@ import warnings
 import numpy as np
 import pydicom
 
-FAILS = []
-CHECKS = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, failed, finish  # noqa: E402
+
 PORT = 8042
 PASSWORD = "pw-9f3c2e77d1"
 PLUGIN_GLOBS = ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
@@ -63,15 +64,6 @@ def log(what):
     print("%6.1f s  %s" % (time.time() - T0, what), flush=True)
 
 
-def check(cond, msg):
-    global CHECKS
-    CHECKS += 1
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
-    return cond
-
-
 def skip(why):
     """Without Orthanc or a namespace, the retry check still runs (a local
     server on a free loopback port): a failure there fails the test."""
@@ -80,7 +72,7 @@ def skip(why):
         check_retries(os.environ["RADNET_BIN"], tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if FAILS:
+    if failed():
         sys.exit(finish())
     print("SKIP: %s (the retry check alone passed)" % why)
     sys.exit(77)
@@ -540,11 +532,6 @@ def inside(tmp, subs):
     finally:
         stop(orthanc)
     return finish()
-
-
-def finish():
-    print("%d checks, %d failed" % (CHECKS, len(FAILS)))
-    return 1 if FAILS or CHECKS == 0 else 0
 
 
 def main():

@@ -22,22 +22,14 @@ from scipy.spatial.distance import cdist
 from sklearn import metrics as skm
 from sklearn.metrics.cluster import contingency_matrix
 
-BIN = os.environ.get("RADNET_BIN")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import BIN, check, finish  # noqa: E402
+
 TOL = 1e-9          # supervised metrics; floor of the data metrics' bounds
 U64 = 2.0 ** -53    # unit roundoff of float64
 U32 = 2.0 ** -24    # of float32: radnet computes float32 data in float32
 
-failures = 0
-checks = 0
 WORST = []          # (error / tolerance, case, metric), reported at the end
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def close(a, b, tol):
@@ -558,9 +550,7 @@ def main():
     worst = max(WORST, default=None)
     if worst:
         print("largest data-metric error / tolerance: %.3g (%s, %s)" % worst, file=sys.stderr)
-    print(f"{n_sup} supervised cases, {n_dat} data cases, {n_err} error cases; "
-          f"{checks} checks, {failures} failed", file=sys.stderr)
-    return 1 if failures or checks == 0 else 0
+    return finish(f"{n_sup} supervised cases, {n_dat} data cases, {n_err} error cases; ")
 
 
 if __name__ == "__main__":

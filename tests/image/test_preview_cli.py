@@ -15,16 +15,11 @@ import zlib
 import numpy as np
 from PIL import Image
 
-BIN = os.environ["RADNET_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import BIN, check, finish  # noqa: E402
+
 DATA = os.environ["RADNET_TESTDATA"]
 FILES = os.path.join(DATA, "pydicom", "test_files")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
 
 
 def preview(path, out, *extra):
@@ -108,8 +103,7 @@ def main():
         check(r.returncode == 2, "unwritable output (%d)" % r.returncode)
         r = subprocess.run([BIN, "preview", "--help"], capture_output=True, text=True)
         check(r.returncode == 0 and "usage" in r.stdout, "--help")
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

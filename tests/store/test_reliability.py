@@ -32,25 +32,16 @@ import time
 import numpy as np
 import pydicom
 
-FAILS = []
-CHECKS = 0
-RADNET = os.environ.get("RADNET_BIN", "")
-
-
-def check(cond, msg):
-    global CHECKS
-    CHECKS += 1
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import BIN, check, failed, finish  # noqa: E402
 
 
 def run(*args):
-    return subprocess.run([RADNET, "--quiet"] + list(args), capture_output=True, text=True)
+    return subprocess.run([BIN, "--quiet"] + list(args), capture_output=True, text=True)
 
 
 def start(*args):
-    return subprocess.Popen([RADNET, "--quiet"] + list(args), stdout=subprocess.DEVNULL,
+    return subprocess.Popen([BIN, "--quiet"] + list(args), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -318,11 +309,11 @@ def test_read_only(tmp, a):
     os.chmod(tmp, 0o755)
     set_tree_writable(ws, False)
     try:
-        r = subprocess.run([RADNET, "stats", "-w", ws], capture_output=True, text=True,
+        r = subprocess.run([BIN, "stats", "-w", ws], capture_output=True, text=True,
                            preexec_fn=as_other_user)
         check(r.returncode == 0 and "images" in r.stdout,
               "stats on a read-only workspace: %d %s" % (r.returncode, r.stderr))
-        r = subprocess.run([RADNET, "--quiet", "ingest", a, "-w", ws, "-j", "1"],
+        r = subprocess.run([BIN, "--quiet", "ingest", a, "-w", ws, "-j", "1"],
                            capture_output=True, text=True, preexec_fn=as_other_user)
         check(r.returncode == 2 and ws in r.stderr and "read-only" in r.stderr,
               "ingest into a read-only workspace names it: %d %s" % (r.returncode, r.stderr))
@@ -339,7 +330,7 @@ def test_full_disk(tmp, a):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (300000, 300000))
 
-    r = subprocess.run([RADNET, "--quiet", "ingest", a, "-w", ws, "-j", "1"],
+    r = subprocess.run([BIN, "--quiet", "ingest", a, "-w", ws, "-j", "1"],
                        capture_output=True, text=True, preexec_fn=small_files)
     check(r.returncode == 2 and ws in r.stderr and not any(
         k in r.stderr for k in ("INSERT", "SELECT", "UPDATE", "COMMIT")),
@@ -350,20 +341,15 @@ def test_full_disk(tmp, a):
     same_state(state(ws), state(fresh), "rerun after a full disk")
 
 
-def finish():
-    print("%d checks, %d failed" % (CHECKS, len(FAILS)), file=sys.stderr)
-    return 1 if FAILS or CHECKS == 0 else 0
-
-
 def main():
-    check(os.path.exists(RADNET), "RADNET_BIN missing")
-    if FAILS:
+    check(os.path.exists(BIN), "RADNET_BIN missing")
+    if failed():
         return finish()
     tmp = tempfile.mkdtemp(prefix="rn_reliability_")
     a, b = os.path.join(tmp, "A"), os.path.join(tmp, "B")
     synth(a, 1)
     synth(b, 2)
-    if not FAILS:
+    if not failed():
         test_concurrent(tmp, a, b)
         test_lock_refusal(tmp, a)
         test_report_join_order(tmp, a, b)
@@ -373,7 +359,7 @@ def main():
         test_links_and_identity(tmp, a)
         test_read_only(tmp, a)
         test_full_disk(tmp, a)
-    if not FAILS:
+    if not failed():
         shutil.rmtree(tmp)
     return finish()
 
