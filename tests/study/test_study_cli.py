@@ -6,16 +6,14 @@ import csv, json, os, shutil, signal, subprocess, sys, tempfile, time
 
 import numpy as np
 
-RADNET = os.environ["RADNET_BIN"]
-failures = 0
-checks = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import BIN, check, finish, run  # noqa: E402
 
 
 def fusion_defaults():
     """(input, weight) pairs and the PCA columns `radnet fuse --help` lists
     as its defaults."""
-    text = subprocess.run([os.environ["RADNET_BIN"], "fuse", "--help"],
-                          capture_output=True, text=True).stdout
+    text = run("fuse", "--help").stdout
     lines = text.splitlines()
     head = next(i for i, l in enumerate(lines) if l.startswith("default inputs"))
     # "default inputs (weight), then a PCA to D columns:", then "  NAME W" lines
@@ -27,22 +25,6 @@ def fusion_defaults():
         name, weight = l.split()
         pairs.append((name, float(weight)))
     return pairs, pca
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-
-
-def run(*args, ok=True):
-    p = subprocess.run([RADNET, *args], capture_output=True, text=True)
-    if ok and p.returncode != 0:
-        print(p.stdout, p.stderr, file=sys.stderr)
-        raise SystemExit(f"radnet {' '.join(args)} failed")
-    return p
 
 
 STUDY = ["--subset", "70", "--k", "3,5", "--seeds", "2", "-j", "2", "--quiet"]
@@ -162,7 +144,7 @@ def main():
         check(outputs(b) == out_a, "resumed study equals the uninterrupted one")
 
         # C: killed (-9) once cells are committed, then rerun: the same bytes
-        proc = subprocess.Popen([RADNET, "study", "-w", c, "--truth", truth, *STUDY],
+        proc = subprocess.Popen([BIN, "study", "-w", c, "--truth", truth, *STUDY],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None:
@@ -180,8 +162,7 @@ def main():
         check(run("study", "-w", c, "--k", "1", ok=False).returncode == 1, "k 1 refused")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{checks} checks, {failures} failed", file=sys.stderr)
-    return 1 if failures or checks == 0 else 0
+    return finish()
 
 
 if __name__ == "__main__":
