@@ -21,22 +21,14 @@ import time
 
 import numpy as np
 
-BIN = os.environ["RADNET_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import BIN, check, finish  # noqa: E402
+
 DUMP = sys.argv[1]
 EMBED = sys.argv[2]
 CORPUS = os.path.join(os.environ.get("RADNET_TESTDATA", ""), "pydicom", "test_files")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
 HANG = "(mpirun did not end: a hang)"
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(cmd, ranks, env=None, timeout=300):
@@ -285,8 +277,7 @@ def main():
         test_ingest(tmp)
         test_run(tmp)
         test_embed(tmp)
-    print(f"{checks} checks, {failures} failed", file=sys.stderr)
-    return 1 if failures or not checks else 0
+    return finish()
 
 
 if __name__ == "__main__":
