@@ -20,16 +20,11 @@ from scipy.linalg import subspace_angles
 from skimage.feature import hog, local_binary_pattern
 from sklearn.decomposition import PCA
 
-BIN = os.environ["RADNET_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import BIN, check, finish  # noqa: E402
+
 DATA = os.environ["RADNET_TESTDATA"]
 DUMP = sys.argv[1]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
 
 
 def corpus_thumbnails(tmp, size=64, limit=160):
@@ -134,8 +129,7 @@ def main():
         golden_hog(stack, path, tmp)
         golden_lbp(stack, path, tmp)
         golden_pca(stack, tmp)
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

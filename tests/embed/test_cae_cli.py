@@ -3,32 +3,20 @@
 one float32 row per clustering-set row, finite, not constant; -j 1 and -j 2
 give byte-identical embeddings and models; a bad shape or an unknown option
 is refused with its name in the message."""
-import hashlib
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
-BIN = os.environ["RADNET_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, digest, finish, run  # noqa: E402
+
 OPTS = "size=32,levels=2,channels=4,epochs=2,batch=16"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
 
 
 def radnet(*args):
-    return subprocess.run([BIN, "--quiet", *args], capture_output=True, text=True)
-
-
-def digest(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    return run("--quiet", *args, ok=False)
 
 
 def embed(ws, jobs, *extra):
@@ -67,8 +55,7 @@ def main():
         r = radnet("embed", "-w", ws, "--source", "image", "--method", "cae",
                    "--options", "colour=1")
         check(r.returncode != 0 and "colour" in r.stderr, "unknown option accepted")
-    print("%d failures" % len(failures))
-    sys.exit(1 if failures else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":

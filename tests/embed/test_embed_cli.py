@@ -6,31 +6,18 @@ give byte-identical files, another seed another sample, the model file is
 written and damaged models are refused by the library (test_descriptors),
 and usage / input errors exit 1 / 2 with "radnet: ..." on stderr."""
 import csv
-import hashlib
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
-BIN = os.environ["RADNET_BIN"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, digest, finish, run  # noqa: E402
 
 
 def radnet(*args):
-    return subprocess.run([BIN, "--quiet", *args], capture_output=True, text=True)
-
-
-def digest(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    return run("--quiet", *args, ok=False)
 
 
 def main():
@@ -57,8 +44,8 @@ def main():
         # a rerun with the same parameters does nothing; --force redoes the same
         before = digest(npy)
         mtime = os.stat(npy).st_mtime_ns
-        r = subprocess.run([BIN, "embed", "-w", ws, "--source", "image", "--method", "pca",
-                            "--dim", "12", "--sample", "60"], capture_output=True, text=True)
+        r = run("embed", "-w", ws, "--source", "image", "--method", "pca",
+                "--dim", "12", "--sample", "60", ok=False)
         check(r.returncode == 0 and "up to date" in r.stderr, "rerun: " + r.stderr)
         check(os.stat(npy).st_mtime_ns == mtime, "rerun rewrote the npy")
         for jobs in ("1", "2"):
@@ -98,8 +85,7 @@ def main():
               "missing workspace: exit %d %s" % (r.returncode, r.stderr.strip()))
         r = radnet("embed", "--help")
         check(r.returncode == 0 and "pca" in r.stdout and "[default]" in r.stdout, "--help")
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":
