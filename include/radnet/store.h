@@ -337,6 +337,11 @@ bool rn_store_artifact_put(RnStore *s, const char *name, const void *data,
  * went missing, or a commit was cut short). */
 bool rn_store_artifact_latest(RnStore *s, const char *name, RnArtifact *out,
                               bool *found, RnError **err);
+/* *same: the latest committed `name` (as rn_store_artifact_latest finds it)
+ * was committed with exactly params, so the work behind it need not be
+ * redone. */
+bool rn_store_artifact_current(RnStore *s, const char *name, const char *params,
+                               bool *same, RnError **err);
 /* Absolute-or-WS-relative path of an artifact name (caller frees). */
 char *rn_store_artifact_path(const RnStore *s, const char *name, RnError **err);
 

@@ -253,7 +253,7 @@ static bool cluster_current(RuRun *r, const char *params, bool *same, RnError **
                            RN_RUN_CLUSTERS, r->o->k == 0 ? RN_RUN_CHOOSE_K : NULL};
     *same = true;
     for (size_t i = 0; i < 5 && names[i] && *same; i++)
-        if (!ru_artifact_current(r->s, names[i], params, same, err))
+        if (!rn_store_artifact_current(r->s, names[i], params, same, err))
             return false;
     return true;
 }

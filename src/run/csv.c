@@ -94,18 +94,6 @@ bool ru_artifact_hash(RnStore *s, const char *name, char hash[17], RnError **err
     return true;
 }
 
-bool ru_artifact_current(RnStore *s, const char *name, const char *params, bool *same,
-                         RnError **err)
-{
-    RnArtifact a = {0};
-    bool found = false;
-    if (!rn_store_artifact_latest(s, name, &a, &found, err))
-        return false;
-    *same = found && a.params && strcmp(a.params, params) == 0;
-    rn_artifact_clear(&a);
-    return true;
-}
-
 bool ru_put(RnStore *s, const char *name, const RnBuf *data, int64_t run, const char *params,
             RnError **err)
 {

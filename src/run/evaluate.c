@@ -224,7 +224,8 @@ bool ru_step_evaluate(RuRun *r, RnError **err)
     RnBuf params = RN_BUF_INIT;
     bool same = false;
     bool ok = eval_params(r, &params, err) &&
-              ru_artifact_current(r->s, RN_RUN_EVALUATION, (char *)params.data, &same, err);
+              rn_store_artifact_current(r->s, RN_RUN_EVALUATION, (char *)params.data, &same,
+                                        err);
     if (ok && same) {
         r->sum->step_skipped[RN_STEP_EVALUATE] = true;
         ok = load_summary(r, err);

@@ -142,7 +142,8 @@ bool ru_step_report(RuRun *r, RnError **err)
     RnBuf params = RN_BUF_INIT, index = RN_BUF_INIT;
     bool same = false;
     bool ok = dir && report_params(r, &params, err) &&
-              ru_artifact_current(r->s, REPORT_PARAMS, (char *)params.data, &same, err) &&
+              rn_store_artifact_current(r->s, REPORT_PARAMS, (char *)params.data, &same,
+                                        err) &&
               rn_buf_printf(&index, err, "%s/index.html", dir) && rn_buf_terminate(&index, err);
     /* another --report-dir, or pages removed by hand: render again */
     same = ok && same && !r->o->report_dir && access((char *)index.data, R_OK) == 0;

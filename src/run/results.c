@@ -278,7 +278,7 @@ static bool read_names(RnRunResults *r, RnStore *s, RnError **err)
     size_t len = 0;
     bool found = false, same = false;
     bool ok = ru_model_params(s, params, err) &&
-              ru_artifact_current(s, RN_RUN_NAMES, params, &same, err) &&
+              rn_store_artifact_current(s, RN_RUN_NAMES, params, &same, err) &&
               (!same || ru_read_artifact(s, RN_RUN_NAMES, &text, &len, &found, err)) &&
               (!found || parse_names(text, len, RN_RUN_NAMES, r->k, set_name, r, err));
     free(text);
@@ -292,7 +292,7 @@ static bool read_assigned(RnRunResults *r, RnStore *s, RnError **err)
     bool found = false, same = false;
     /* assignments belong to the clustering they were made with */
     if (!ru_model_params(s, params, err) ||
-        !ru_artifact_current(s, RN_RUN_ASSIGNED, params, &same, err) ||
+        !rn_store_artifact_current(s, RN_RUN_ASSIGNED, params, &same, err) ||
         (same && !ru_read_artifact(s, RN_RUN_ASSIGNED, &text, &len, &found, err)))
         return false;
     if (!found)

@@ -26,9 +26,6 @@ void ru_csv_free(RuCsv *c);
 
 /* The hash of the current artifact `name` ("" when none). */
 bool ru_artifact_hash(RnStore *s, const char *name, char hash[17], RnError **err);
-/* True when artifact `name` is current and was committed with params. */
-bool ru_artifact_current(RnStore *s, const char *name, const char *params, bool *same,
-                         RnError **err);
 /* Commits data held in memory as artifact `name` of run. */
 bool ru_put(RnStore *s, const char *name, const RnBuf *data, int64_t run, const char *params,
             RnError **err);

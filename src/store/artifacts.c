@@ -311,3 +311,16 @@ bool rn_store_artifact_latest(RnStore *s, const char *name, RnArtifact *out, boo
     free(path);
     return ok;
 }
+
+bool rn_store_artifact_current(RnStore *s, const char *name, const char *params, bool *same,
+                               RnError **err)
+{
+    RnArtifact a = {0};
+    bool found = false;
+    *same = false;
+    if (!rn_store_artifact_latest(s, name, &a, &found, err))
+        return false;
+    *same = found && a.params && strcmp(a.params, params) == 0;
+    rn_artifact_clear(&a);
+    return true;
+}

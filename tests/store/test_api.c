@@ -197,6 +197,11 @@ static void test_runs_and_artifacts(void)
     rn_siphash24_hex(zero, "hello", 5, hex);
     CHECK_EQ_STR(a.hash, hex);
     rn_artifact_clear(&a);
+    /* current: committed with exactly these params, file unchanged */
+    bool same = false;
+    CHECK(rn_store_artifact_current(s, "embeddings/x.npy", "dim=8", &same, &err) && same);
+    CHECK(rn_store_artifact_current(s, "embeddings/x.npy", "dim=9", &same, &err) && !same);
+    CHECK(rn_store_artifact_current(s, "embeddings/none", "dim=8", &same, &err) && !same);
     CHECK(rn_store_run_end(s, run, RN_RUN_DONE, NULL, &err));
     RnRun r;
     bool found = false;
@@ -235,6 +240,7 @@ static void test_runs_and_artifacts(void)
     /* A file changed behind the catalogue's back is not vouched for. */
     touch(path, "tampered!");
     CHECK(rn_store_artifact_latest(s, "embeddings/x.npy", &a, &found, &err) && !found);
+    CHECK(rn_store_artifact_current(s, "embeddings/x.npy", "", &same, &err) && !same);
     CHECK(rn_store_artifact_latest(s, "models/none", &a, &found, &err) && !found);
     /* Names outside the workspace or onto its own files are refused. */
     static const char *const bad[] = {"../x", "/etc/x", "a//b", "a/./b", "a/../b",
