@@ -135,18 +135,6 @@ static bool params_json(Fuse *f, RnBuf *out, RnError **err)
     return ok && rn_buf_terminate(out, err);
 }
 
-static bool artifact_current(RnStore *s, const char *name, const char *params,
-                             bool *same, RnError **err)
-{
-    RnArtifact a = {0};
-    bool found = false;
-    if (!rn_store_artifact_latest(s, name, &a, &found, err))
-        return false;
-    *same = found && a.params && strcmp(a.params, params) == 0;
-    rn_artifact_clear(&a);
-    return true;
-}
-
 /* Lines of rows.csv minus its header. */
 static bool rows_csv_count(RnStore *s, uint64_t *rows, RnError **err)
 {
@@ -271,8 +259,10 @@ static bool fuse_store(Fuse *f, RnError **err)
     RnBuf params = RN_BUF_INIT;
     bool same_npy = false, same_model = false;
     bool ok = params_json(f, &params, err) &&
-              artifact_current(f->store, RN_FUSION_NPY, (char *)params.data, &same_npy, err) &&
-              artifact_current(f->store, RN_FUSION_MODEL, (char *)params.data, &same_model, err);
+              rn_store_artifact_current(f->store, RN_FUSION_NPY, (char *)params.data, &same_npy,
+                                        err) &&
+              rn_store_artifact_current(f->store, RN_FUSION_MODEL, (char *)params.data,
+                                        &same_model, err);
     if (ok && same_npy && same_model && !f->o->force) {
         f->sum->up_to_date = true;
         rn_buf_free(&params);
