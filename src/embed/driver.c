@@ -369,16 +369,12 @@ static bool params_json(const Run *r, RnBuf *out, RnError **err)
     return ok;
 }
 
+/* False when not current or on error (*err tells them apart). */
 static bool artifact_current(RnStore *s, const char *name, const char *params,
                              RnError **err)
 {
-    RnArtifact a = {0};
-    bool found = false;
-    if (!rn_store_artifact_latest(s, name, &a, &found, err))
-        return false;
-    bool same = found && a.params && strcmp(a.params, params) == 0;
-    rn_artifact_clear(&a);
-    return same;
+    bool same = false;
+    return rn_store_artifact_current(s, name, params, &same, err) && same;
 }
 
 /* Fit on the sample, save the model artifact. */
