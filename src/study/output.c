@@ -94,12 +94,9 @@ static bool parse_line(StStudy *st, char *line, RnError **err)
 
 bool st_checkpoint_load(StStudy *st, RnError **err)
 {
-    RnArtifact a = {0};
-    bool found = false;
-    if (!rn_store_artifact_latest(st->store, CHECKPOINT, &a, &found, err))
+    bool same = false;
+    if (!rn_store_artifact_current(st->store, CHECKPOINT, st->params, &same, err))
         return false;
-    bool same = found && a.params && strcmp(a.params, st->params) == 0;
-    rn_artifact_clear(&a);
     if (!same)
         return true; /* another subset or split: start afresh */
     char *path = rn_store_artifact_path(st->store, CHECKPOINT, err);
