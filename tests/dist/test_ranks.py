@@ -8,7 +8,10 @@ one extractor per source), `radnet cluster` (labels, centres, inertia) and
 (SIGKILL) or hung (SIGSTOP) mid-ingest makes mpirun fail in bounded time,
 never hang, and a rerun gives the same catalogue.
 
-usage: test_ranks.py DUMP_WS EMBED_WS   (env: RADNET_BIN, RADNET_TESTDATA)
+The default suite compares one process with 3 ranks (an uneven split) for
+ingest, embed and cluster; --slow (the slow suite) with 2 and 3 ranks.
+
+usage: test_ranks.py DUMP_WS EMBED_WS [--slow]   (env: RADNET_BIN, RADNET_TESTDATA)
 """
 import json
 import os
@@ -26,6 +29,7 @@ from rn_testlib import BIN, check, finish  # noqa: E402
 
 DUMP = sys.argv[1]
 EMBED = sys.argv[2]
+RANKS = (2, 3) if "--slow" in sys.argv[3:] else (3,)
 CORPUS = os.path.join(os.environ.get("RADNET_TESTDATA", ""), "pydicom", "test_files")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
 HANG = "(mpirun did not end: a hang)"
@@ -120,7 +124,7 @@ def test_ingest(tmp):
     check(ref.returncode in (0, 3), f"plain ingest: {ref.returncode} {ref.stderr}")
     want = snapshot(ref_ws)
     check(want[0] == 0 and len(want[1]) > 1000, "dump of the plain ingest")
-    for ranks in (2, 3):
+    for ranks in RANKS:
         ws = os.path.join(tmp, f"W{ranks}")
         r = run(ingest_cmd(tmp, ws), ranks)
         check(r.returncode == ref.returncode, f"{ranks} ranks: exit {r.returncode}: {r.stderr}")
@@ -151,7 +155,7 @@ def test_embed(tmp):
     """Batches of 64 rows: the ~450 rows split into whole batches per rank."""
     for source, method in (("image", "hog"), ("meta", "authors"), ("text", "tfidf")):
         outs = {}
-        for ranks in (1, 2, 3):
+        for ranks in (1,) + RANKS:
             ws = os.path.join(tmp, f"E{ranks}")
             shutil.rmtree(ws, ignore_errors=True)
             shutil.copytree(os.path.join(tmp, "W1"), ws)
@@ -167,7 +171,7 @@ def test_embed(tmp):
             left = [n for n in os.listdir(os.path.join(ws, "embeddings")) if ".rank-" in n]
             check(not left, f"embed {source} {ranks} ranks: shards left: {left}")
         check(len(outs.get(1, (b"",))[0]) > 64 * 4 * 5, f"embed {source}: output written")
-        for ranks in (2, 3):
+        for ranks in RANKS:
             check(outs.get(ranks) == outs.get(1), f"embed {source}: {ranks} ranks differ")
 
 
@@ -178,7 +182,7 @@ def test_cluster(tmp):
     path = os.path.join(tmp, "X.npy")
     np.save(path, x)
     outs = {}
-    for ranks in (1, 2, 3):
+    for ranks in (1,) + RANKS:
         lab = os.path.join(tmp, f"labels{ranks}.csv")
         cen = os.path.join(tmp, f"centres{ranks}.npy")
         r = run([BIN, "cluster", "--input", path, "--k", "6", "--seed", "4", "--out", lab,
@@ -189,8 +193,8 @@ def test_cluster(tmp):
         summary = json.loads(r.stdout)
         with open(lab) as f, open(cen, "rb") as g:
             outs[ranks] = (f.read(), g.read(), summary.get("inertia"))
-    check(len(outs) == 3 and outs[1][0].count("\n") == 4001, "labels written")
-    for ranks in (2, 3):
+    check(len(outs) == 1 + len(RANKS) and outs[1][0].count("\n") == 4001, "labels written")
+    for ranks in RANKS:
         check(outs.get(ranks) == outs.get(1), f"cluster, {ranks} ranks differ from one")
     # A command that does not split its work refuses to run on several ranks.
     r = run([BIN, "metrics", "--true", os.path.join(tmp, "labels1.csv"),
