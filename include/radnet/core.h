@@ -150,7 +150,8 @@ uint64_t rn_io_tell(const RnIO *io);
 /* Total size, or -1 when unknown. */
 int64_t rn_io_size(const RnIO *io);
 
-/* Reads a whole file into memory (limit: max_bytes). Caller frees *out. */
+/* Reads a whole file into memory (limit: max_bytes), NUL-terminated after
+ * its *n bytes. Caller frees *out. */
 bool rn_file_read_all(const char *path, size_t max_bytes, uint8_t **out,
                       size_t *n, RnError **err);
 /* Writes atomically: temp file in the same folder, fsync, rename. */

@@ -342,6 +342,15 @@ bool rn_store_artifact_latest(RnStore *s, const char *name, RnArtifact *out,
  * redone. */
 bool rn_store_artifact_current(RnStore *s, const char *name, const char *params,
                                bool *same, RnError **err);
+/* The content hash of the latest committed `name` ("" when none; *found, may
+ * be NULL, says which). */
+bool rn_store_artifact_hash(RnStore *s, const char *name, char hash[17], bool *found,
+                            RnError **err);
+/* The content of the latest committed `name` (at most max_bytes), NUL-
+ * terminated after its *n bytes; caller frees *data. *found false (and
+ * *data NULL) when there is none. */
+bool rn_store_artifact_read(RnStore *s, const char *name, size_t max_bytes, char **data,
+                            size_t *n, bool *found, RnError **err);
 /* Absolute-or-WS-relative path of an artifact name (caller frees). */
 char *rn_store_artifact_path(const RnStore *s, const char *name, RnError **err);
 

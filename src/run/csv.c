@@ -83,45 +83,9 @@ void ru_csv_free(RuCsv *c)
     rn_buf_free(&c->field);
 }
 
-bool ru_artifact_hash(RnStore *s, const char *name, char hash[17], RnError **err)
-{
-    RnArtifact a = {0};
-    bool found = false;
-    if (!rn_store_artifact_latest(s, name, &a, &found, err))
-        return false;
-    memcpy(hash, found ? a.hash : "", found ? 17 : 1);
-    rn_artifact_clear(&a);
-    return true;
-}
-
 bool ru_put(RnStore *s, const char *name, const RnBuf *data, int64_t run, const char *params,
             RnError **err)
 {
     return rn_store_artifact_put(s, name, data->data ? (const void *)data->data : "",
                                  data->len, run, params, NULL, err);
-}
-
-bool ru_read_artifact(RnStore *s, const char *name, char **data, size_t *n, bool *found,
-                      RnError **err)
-{
-    *data = NULL;
-    *n = 0;
-    RnArtifact a = {0};
-    if (!rn_store_artifact_latest(s, name, &a, found, err))
-        return false;
-    rn_artifact_clear(&a);
-    if (!*found)
-        return true;
-    char *path = rn_store_artifact_path(s, name, err);
-    uint8_t *raw = NULL;
-    bool ok = path && rn_file_read_all(path, (size_t)1 << 32, &raw, n, err);
-    free(path);
-    char *text = ok ? rn_malloc(*n + 1, err) : NULL;
-    if (text) {
-        memcpy(text, raw, *n);
-        text[*n] = '\0';
-    }
-    free(raw);
-    *data = text;
-    return text != NULL;
 }

@@ -12,8 +12,8 @@
 static bool eval_params(RuRun *r, RnBuf *out, RnError **err)
 {
     char lh[17];
-    RnJsonWriter *w = ru_artifact_hash(r->s, RN_RUN_LABELS, lh, err) ? rn_json_open(out, 0, err)
-                                                                     : NULL;
+    RnJsonWriter *w = rn_store_artifact_hash(r->s, RN_RUN_LABELS, lh, NULL, err)
+                          ? rn_json_open(out, 0, err) : NULL;
     if (w == NULL)
         return false;
     rn_json_begin_object(w);

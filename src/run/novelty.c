@@ -356,7 +356,7 @@ bool ru_novelty_load(RnStore *s, RuNovelty *m, RnError **err)
     size_t n = 0;
     bool found = false;
     memset(m, 0, sizeof *m);
-    bool ok = ru_read_artifact(s, RN_RUN_NOVELTY, &text, &n, &found, err);
+    bool ok = rn_store_artifact_read(s, RN_RUN_NOVELTY, RU_ARTIFACT_MAX, &text, &n, &found, err);
     if (ok && !found) {
         rn_error_set(err, RN_ERROR_INVALID, "no %s: rerun radnet run", RN_RUN_NOVELTY);
         ok = false;

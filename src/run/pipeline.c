@@ -164,7 +164,7 @@ static bool step_embed_fuse(RuRun *r, RnError **err)
 static bool load_rows(RuRun *r, RnError **err)
 {
     char *path = rn_store_artifact_path(r->s, RN_FUSION_NPY, err);
-    bool ok = path && ru_artifact_hash(r->s, RN_FUSION_NPY, r->fused_hash, err) &&
+    bool ok = path && rn_store_artifact_hash(r->s, RN_FUSION_NPY, r->fused_hash, NULL, err) &&
               rn_matrix_file_open(path, RN_DTYPE_F32, true, &r->fused, err);
     free(path);
     if (!ok)
@@ -241,7 +241,7 @@ static bool run_params(RuRun *r, RnBuf *out, RnError **err)
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof names / sizeof names[0]; i++) {
         char h[17];
-        ok = ru_artifact_hash(r->s, names[i], h, err);
+        ok = rn_store_artifact_hash(r->s, names[i], h, NULL, err);
         rn_json_kv_string(w, names[i], h);
     }
     /* the frozen models assign uses */
@@ -251,7 +251,7 @@ static bool run_params(RuRun *r, RnBuf *out, RnError **err)
             snprintf(name, sizeof name, "models/%s.model", r->sum->inputs[i]);
         else
             snprintf(name, sizeof name, "models/fusion.model");
-        ok = ru_artifact_hash(r->s, name, h, err);
+        ok = rn_store_artifact_hash(r->s, name, h, NULL, err);
         rn_json_kv_string(w, name, h);
     }
     rn_json_end_object(w);

@@ -22,7 +22,7 @@ static bool report_params(RuRun *r, RnBuf *out, RnError **err)
     bool hashed = true;
     for (size_t i = 0; hashed && i < sizeof names / sizeof names[0]; i++) {
         char h[17];
-        hashed = ru_artifact_hash(r->s, names[i], h, err);
+        hashed = rn_store_artifact_hash(r->s, names[i], h, NULL, err);
         if (hashed)
             rn_json_kv_string(w, names[i], h);
     }

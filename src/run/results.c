@@ -73,7 +73,7 @@ bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double 
     char *text = NULL;
     size_t len = 0;
     bool found = false;
-    if (!ru_read_artifact(s, RN_RUN_LABELS, &text, &len, &found, err))
+    if (!rn_store_artifact_read(s, RN_RUN_LABELS, RU_ARTIFACT_MAX, &text, &len, &found, err))
         return false;
     if (!found) {
         rn_error_set(err, RN_ERROR_INVALID, "no %s", RN_RUN_LABELS);
@@ -122,7 +122,7 @@ static bool read_rows(RnRunResults *r, RnStore *s, RnError **err)
     char *text = NULL;
     size_t len = 0, cap = 0;
     bool found = false;
-    if (!ru_read_artifact(s, RN_STORE_ROWS, &text, &len, &found, err))
+    if (!rn_store_artifact_read(s, RN_STORE_ROWS, RU_ARTIFACT_MAX, &text, &len, &found, err))
         return false;
     RuCsv c = {0};
     bool ok = found ? csv_begin(&c, text, len, RN_STORE_ROWS, "row", err)
@@ -163,7 +163,7 @@ static bool read_clusters(RnRunResults *r, RnStore *s, RnError **err)
     char *text = NULL;
     size_t len = 0;
     bool found = false;
-    if (!ru_read_artifact(s, RN_RUN_CLUSTERS, &text, &len, &found, err))
+    if (!rn_store_artifact_read(s, RN_RUN_CLUSTERS, RU_ARTIFACT_MAX, &text, &len, &found, err))
         return false;
     r->clusters = rn_calloc(r->k + 1, sizeof *r->clusters, err);
     r->strings = rn_calloc(3 * r->k + 1, sizeof *r->strings, err);
@@ -251,7 +251,7 @@ bool ru_model_params(RnStore *s, char out[RU_MODEL_PARAMS_SIZE], RnError **err)
 {
     char h[17];
     RnBuf b = RN_BUF_INIT;
-    RnJsonWriter *w = ru_artifact_hash(s, RN_RUN_CLUSTER_MODEL, h, err)
+    RnJsonWriter *w = rn_store_artifact_hash(s, RN_RUN_CLUSTER_MODEL, h, NULL, err)
                           ? rn_json_open(&b, 0, err) : NULL;
     if (w == NULL)
         return false;
@@ -279,7 +279,8 @@ static bool read_names(RnRunResults *r, RnStore *s, RnError **err)
     bool found = false, same = false;
     bool ok = ru_model_params(s, params, err) &&
               rn_store_artifact_current(s, RN_RUN_NAMES, params, &same, err) &&
-              (!same || ru_read_artifact(s, RN_RUN_NAMES, &text, &len, &found, err)) &&
+              (!same || rn_store_artifact_read(s, RN_RUN_NAMES, RU_ARTIFACT_MAX, &text, &len,
+                                               &found, err)) &&
               (!found || parse_names(text, len, RN_RUN_NAMES, r->k, set_name, r, err));
     free(text);
     return ok;
@@ -293,7 +294,8 @@ static bool read_assigned(RnRunResults *r, RnStore *s, RnError **err)
     /* assignments belong to the clustering they were made with */
     if (!ru_model_params(s, params, err) ||
         !rn_store_artifact_current(s, RN_RUN_ASSIGNED, params, &same, err) ||
-        (same && !ru_read_artifact(s, RN_RUN_ASSIGNED, &text, &len, &found, err)))
+        (same && !rn_store_artifact_read(s, RN_RUN_ASSIGNED, RU_ARTIFACT_MAX, &text, &len,
+                                         &found, err)))
         return false;
     if (!found)
         return true;
@@ -359,7 +361,7 @@ static bool check_recorded(RnStore *s, const RnRun *run, size_t *k, RnError **er
         const char *name = rn_json_member_key(doc, m, NULL);
         const char *want = rn_json_str(doc, m, NULL);
         char have[17];
-        ok = name && want && ru_artifact_hash(s, name, have, err);
+        ok = name && want && rn_store_artifact_hash(s, name, have, NULL, err);
         if (ok && strcmp(have, want) != 0) {
             rn_error_set(err, RN_ERROR_INVALID,
                          "%s changed since the last finished run: rerun radnet run", name);
@@ -394,8 +396,10 @@ static bool results_load(RnRunResults *r, RnStore *s, RnError **err)
     return r->cluster && r->dist && r->sil && r->outlier &&
            ru_labels_read(s, r->n, r->cluster, r->dist, r->sil, NULL, r->outlier, err) &&
            read_clusters(r, s, err) && read_names(r, s, err) && read_assigned(r, s, err) &&
-           ru_read_artifact(s, RN_RUN_EVALUATION, &r->evaluation, &len, &found, err) &&
-           ru_read_artifact(s, RN_RUN_CHOOSE_K, &r->choose_k, &len, &found, err);
+           rn_store_artifact_read(s, RN_RUN_EVALUATION, RU_ARTIFACT_MAX, &r->evaluation, &len,
+                                  &found, err) &&
+           rn_store_artifact_read(s, RN_RUN_CHOOSE_K, RU_ARTIFACT_MAX, &r->choose_k, &len,
+                                  &found, err);
 }
 
 RnRunResults *rn_run_results_open(RnStore *s, RnError **err)

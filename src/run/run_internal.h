@@ -24,8 +24,6 @@ typedef struct RuCsv {
 bool ru_csv_next(RuCsv *c, char **fields, size_t cap, size_t *n, RnError **err);
 void ru_csv_free(RuCsv *c);
 
-/* The hash of the current artifact `name` ("" when none). */
-bool ru_artifact_hash(RnStore *s, const char *name, char hash[17], RnError **err);
 /* Commits data held in memory as artifact `name` of run. */
 bool ru_put(RnStore *s, const char *name, const RnBuf *data, int64_t run, const char *params,
             RnError **err);
@@ -130,9 +128,7 @@ bool ru_labels_read(RnStore *s, size_t n, int32_t *labels, double *dist, double 
 /* Progress helper. */
 void ru_progress(const RuRun *r, RnRunStep step, const char *what, uint64_t done,
                  uint64_t total);
-/* Reads the current artifact `name` (NUL-terminated); *found false (and
- * *data NULL) when there is none. */
-bool ru_read_artifact(RnStore *s, const char *name, char **data, size_t *n, bool *found,
-                      RnError **err);
+/* Largest artifact the run stage reads back into memory. */
+#define RU_ARTIFACT_MAX ((size_t)1 << 32)
 
 #endif

@@ -324,3 +324,38 @@ bool rn_store_artifact_current(RnStore *s, const char *name, const char *params,
     rn_artifact_clear(&a);
     return true;
 }
+
+bool rn_store_artifact_hash(RnStore *s, const char *name, char hash[17], bool *found,
+                            RnError **err)
+{
+    RnArtifact a = {0};
+    bool have = false;
+    hash[0] = '\0';
+    if (!rn_store_artifact_latest(s, name, &a, &have, err))
+        return false;
+    if (have)
+        memcpy(hash, a.hash, 17);
+    if (found)
+        *found = have;
+    rn_artifact_clear(&a);
+    return true;
+}
+
+bool rn_store_artifact_read(RnStore *s, const char *name, size_t max_bytes, char **data,
+                            size_t *n, bool *found, RnError **err)
+{
+    *data = NULL;
+    *n = 0;
+    RnArtifact a = {0};
+    if (!rn_store_artifact_latest(s, name, &a, found, err))
+        return false;
+    rn_artifact_clear(&a);
+    if (!*found)
+        return true;
+    char *path = rn_store_artifact_path(s, name, err);
+    uint8_t *bytes = NULL;
+    bool ok = path && rn_file_read_all(path, max_bytes, &bytes, n, err);
+    free(path);
+    *data = (char *)bytes;
+    return ok;
+}
