@@ -72,19 +72,13 @@ bool rn_fusion_choice_json(const RnFusionChoice *c, RnJsonWriter *w)
 
 bool rn_fusion_choice_get(RnStore *s, RnFusionChoice *out, bool *found, RnError **err)
 {
-    RnArtifact a = {0};
-    *found = false;
-    if (!rn_store_artifact_latest(s, RN_FUSION_CHOICE, &a, found, err))
+    char *data = NULL;
+    size_t n = 0;
+    if (!rn_store_artifact_read(s, RN_FUSION_CHOICE, (size_t)1 << 20, &data, &n, found, err))
         return false;
-    rn_artifact_clear(&a);
     if (!*found)
         return true;
-    char *path = rn_store_artifact_path(s, RN_FUSION_CHOICE, err);
-    uint8_t *data = NULL;
-    size_t n = 0;
-    bool ok = path && rn_file_read_all(path, (size_t)1 << 20, &data, &n, err) &&
-              rn_fusion_choice_parse((const char *)data, n, out, err);
-    free(path);
+    bool ok = rn_fusion_choice_parse(data, n, out, err);
     free(data);
     *found = ok;
     return ok;

@@ -28,19 +28,6 @@ static bool npy_name(const char *input, char *out, size_t cap, RnError **err)
     return true;
 }
 
-/* The hash of the current artifact `name`; *found false when none. */
-static bool current_hash(RnStore *s, const char *name, char hash[17], bool *found,
-                         RnError **err)
-{
-    RnArtifact a = {0};
-    if (!rn_store_artifact_latest(s, name, &a, found, err))
-        return false;
-    if (*found)
-        memcpy(hash, a.hash, 17);
-    rn_artifact_clear(&a);
-    return true;
-}
-
 static bool add_input(Fuse *f, const char *input, double weight, RnError **err)
 {
     RnFuseSummary *sum = f->sum;
@@ -90,7 +77,7 @@ static bool choose_inputs(Fuse *f, RnError **err)
     for (size_t i = 0; i < n_defaults; i++) {
         char name[96], hash[17];
         snprintf(name, sizeof name, "embeddings/%s.npy", d[i].input);
-        if (!current_hash(f->store, name, hash, &found, err))
+        if (!rn_store_artifact_hash(f->store, name, hash, &found, err))
             return false;
         double w = o->weights && k < o->n_inputs ? o->weights[k] : d[i].weight;
         if (found && !add_input(f, d[i].input, w, err))
@@ -238,7 +225,7 @@ static bool fuse_store(Fuse *f, RnError **err)
 {
     bool found = false;
     if (!choose_inputs(f, err) ||
-        !current_hash(f->store, RN_STORE_ROWS, f->rows_hash, &found, err))
+        !rn_store_artifact_hash(f->store, RN_STORE_ROWS, f->rows_hash, &found, err))
         return false;
     if (!found) {
         rn_error_set(err, RN_ERROR_INVALID, "%s: no %s (run radnet embed first)",
@@ -248,7 +235,7 @@ static bool fuse_store(Fuse *f, RnError **err)
     for (size_t i = 0; i < f->sum->n_inputs; i++) {
         char name[96];
         if (!npy_name(f->sum->inputs[i], name, sizeof name, err) ||
-            !current_hash(f->store, name, f->hashes[i], &found, err))
+            !rn_store_artifact_hash(f->store, name, f->hashes[i], &found, err))
             return false;
         if (!found) {
             rn_error_set(err, RN_ERROR_INVALID, "%s: no %s (run radnet embed for it)",
