@@ -99,11 +99,13 @@ bool st_checkpoint_load(StStudy *st, RnError **err)
         return false;
     if (!same)
         return true; /* another subset or split: start afresh */
-    char *path = rn_store_artifact_path(st->store, CHECKPOINT, err);
-    uint8_t *data = NULL;
+    char *data = NULL;
     size_t n = 0;
-    bool ok = path && rn_file_read_all(path, (size_t)1 << 31, &data, &n, err);
-    free(path);
+    bool found = false;
+    bool ok = rn_store_artifact_read(st->store, CHECKPOINT, (size_t)1 << 31, &data, &n, &found,
+                                     err);
+    if (ok && !found)
+        return true;
     size_t lines = 0;
     for (size_t i = 0; ok && i < n; i++)
         lines += data[i] == '\n';
