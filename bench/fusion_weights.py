@@ -13,21 +13,10 @@ usage: fusion_weights.py WS truth.csv SPEC... [--seeds S] [--check FUSED.npy]
 SPEC = name:weight+name:weight+... (names of WS/embeddings/<name>.npy), e.g.
 image-hog:1+meta-authors:2+meta-text-tags:1+text-tfidf:1. --check compares
 the first SPEC with a fused.npy radnet wrote (max |difference|)."""
-import argparse, csv, itertools, time
+import argparse, time
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.metrics import (adjusted_rand_score, homogeneity_score,
-                             normalized_mutual_info_score)
 
-
-def truth_labels(ws, truth):
-    with open(f"{ws}/embeddings/rows.csv") as f:
-        sops = [r["sop_instance_uid"] for r in csv.DictReader(f)]
-    t = {}
-    with open(truth) as f:
-        for r in csv.DictReader(f):
-            t[r["SOPInstanceUID"]] = (r["Modality"], r["Region"])
-    return (np.array([t[s][0] for s in sops]), np.array([t[s][1] for s in sops]))
+from fusion_quality import labels, score
 
 
 def block(ws, name):
@@ -61,10 +50,6 @@ def fuse(ws, spec, cache):
     return np.hstack([b[0] * (w[i] * scale)[:, None] for i, b in enumerate(blocks)])
 
 
-def kmeans(x, k, seed):
-    return KMeans(k, n_init=10, random_state=seed, algorithm="elkan").fit_predict(x)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ws")
@@ -73,7 +58,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--check")
     a = ap.parse_args()
-    mod, reg = truth_labels(a.ws, a.truth)
+    mod, reg = labels(a.ws, a.truth)
     km, kr = len(set(mod)), len(set(reg))
     cache = {}
     if a.check:
@@ -85,12 +70,7 @@ def main():
     for spec in a.specs:
         t0 = time.time()
         x = fuse(a.ws, spec, cache)
-        runs = [kmeans(x, 50, s) for s in range(1, a.seeds + 1)]
-        ari = np.mean([adjusted_rand_score(p, q) for p, q in itertools.combinations(runs, 2)])
-        nm = normalized_mutual_info_score(mod, kmeans(x, km, 1))
-        nr = normalized_mutual_info_score(reg, kmeans(x, kr, 1))
-        print(f"| {spec} | {homogeneity_score(mod, runs[0]):.3f} | {homogeneity_score(reg, runs[0]):.3f} "
-              f"| {nm:.3f} | {nr:.3f} | {ari:.3f} | {time.time() - t0:.0f} |", flush=True)
+        print(f"| {spec} | {score(x, mod, reg, a.seeds)} | {time.time() - t0:.0f} |", flush=True)
 
 
 if __name__ == "__main__":
