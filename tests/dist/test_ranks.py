@@ -117,7 +117,7 @@ def interrupted_ingest(tmp, ws, sig, env):
 
 
 def test_ingest(tmp):
-    subprocess.run([BIN, "--quiet", "synth", "--out", os.path.join(tmp, "A"), "-n", "250",
+    subprocess.run([BIN, "--quiet", "synth", "--out", os.path.join(tmp, "A"), "-n", "150",
                     "--seed", "5", "--size", "small"], check=True, capture_output=True)
     ref_ws = os.path.join(tmp, "W1")
     ref = run(ingest_cmd(tmp, ref_ws), 1)
@@ -152,7 +152,7 @@ def test_ingest(tmp):
 
 
 def test_embed(tmp):
-    """Batches of 64 rows: the ~450 rows split into whole batches per rank."""
+    """Batches of 64 rows (150 synthetic images and the corpus): several per rank."""
     for source, method in (("image", "hog"), ("meta", "authors"), ("text", "tfidf")):
         outs = {}
         for ranks in (1,) + RANKS:
