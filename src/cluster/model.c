@@ -137,7 +137,14 @@ static RnClusterModel *fit_kmeans(const RnMatrix *X, const RnClusterModelOptions
 {
     RnKMeansResult r;
     bool ok;
-    if (o->minibatch) {
+    if (o->groups) {
+        RnKMeansOptions ko = o->kmeans;
+        ko.k = o->k;
+        ko.seed = o->seed;
+        ko.pool = o->pool;
+        ko.dist = o->dist;
+        ok = cl_kmeans_grouped(X, &ko, o->groups, o->n_groups, o->group_share, &r, err);
+    } else if (o->minibatch) {
         RnMiniBatchOptions mb = o->minibatch_options;
         mb.k = o->k;
         mb.seed = o->seed;
@@ -184,6 +191,10 @@ RnClusterModel *rn_cluster_model_fit(const RnMatrix *X, const RnClusterModelOpti
     size_t stride;
     if (o == NULL || !cl_check_data(X, &stride, err)) {
         rn_error_set(err, RN_ERROR_INVALID, "no options");
+        return NULL;
+    }
+    if (o->groups && (o->algo != RN_ALGO_KMEANS || o->minibatch)) {
+        rn_error_set(err, RN_ERROR_INVALID, "groups need k-means without mini-batches");
         return NULL;
     }
     int32_t *own = labels || !dist ? NULL : rn_malloc(X->rows * sizeof *own, err);
