@@ -1,6 +1,7 @@
-/* The cluster step of `radnet run`: k-means on the fused rows (the paper's
- * settings), per-row distance, silhouette and outlier flag, per-cluster
- * dominant Modality / region and outlier threshold (contract: run.h). */
+/* The cluster step of `radnet run`: k-means on the fused rows (within the
+ * Modality values, else the paper's settings), per-row distance, silhouette
+ * and outlier flag, per-cluster dominant Modality / region and outlier
+ * threshold (contract: run.h). */
 #include "run_internal.h"
 #include "radnet/cluster.h"
 #include "radnet/eval.h"
@@ -8,6 +9,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Restarts of each modality's k-means: the seeds agree more than with the
+ * paper's 10, and the fits within modalities are cheaper than one over all
+ * rows, so 30 of them cost about what 10 global ones did. */
+#define RUN_GROUP_RESTARTS 30
 
 static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
 {
@@ -19,8 +25,9 @@ static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
     rn_json_kv_uint(w, "k", r->o->k);
     rn_json_kv_uint(w, "seed", r->o->seed);
     rn_json_kv_string(w, "algo", "kmeans");
-    /* k-means within modalities (ru_cluster_options) */
+    /* k-means within modalities, 30 restarts (ru_cluster_options) */
     rn_json_kv_string(w, "groups", "modality");
+    rn_json_kv_int(w, "restarts", RUN_GROUP_RESTARTS);
     /* outliers: the version of the outlier rule (2: cluster-scaled centre
      * distance and pixel novelty), so a workspace made before redoes it */
     rn_json_kv_int(w, "outliers", 2);
@@ -97,6 +104,7 @@ bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions
         co->groups = r->group;
         co->n_groups = r->n_groups;
         co->group_share = RN_GROUP_SHARE_SIZE;
+        co->kmeans.n_init = RUN_GROUP_RESTARTS;
     }
     return true;
 }

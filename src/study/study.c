@@ -444,10 +444,11 @@ static void best_per_source(const StStudy *st, long best[3])
     }
 }
 
-/* A fused candidate: single extractors members[0..n) with weights w,
+/* A fused candidate: single extractors members[0..n) with weights w, then
+ * a PCA to `reduce` columns (0: none; capped at the fused dimension),
  * fitted on the train rows (l2 scaling). */
 static bool add_fused(StStudy *st, const size_t *members, const double *w, size_t n,
-                     RnError **err)
+                     size_t reduce, RnError **err)
 {
     if (st->n_ex == ST_MAX_EXTRACTORS) {
         rn_error_set(err, RN_ERROR_LIMIT, "too many study candidates");
@@ -481,7 +482,15 @@ static bool add_fused(StStudy *st, const size_t *members, const double *w, size_
         if (klen < (int)sizeof f->key)
             klen += snprintf(f->key + klen, sizeof f->key - (size_t)klen, "|%s*%g", hash, w[i]);
     }
-    RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w};
+    size_t concat = 0;
+    for (size_t i = 0; i < n; i++)
+        concat += st->ex[members[i]].d;
+    f->reduce = reduce < concat ? reduce : concat;
+    if (f->reduce && len < (int)sizeof f->name)
+        snprintf(f->name + len, sizeof f->name - (size_t)len, "/pca%zu", f->reduce);
+    if (f->reduce && klen < (int)sizeof f->key)
+        snprintf(f->key + klen, sizeof f->key - (size_t)klen, "/pca%zu", f->reduce);
+    RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = f->reduce};
     RnFusionModel *m = rn_fusion_fit(tr, n, &fo, err);
     f->d = m ? rn_fusion_dim(m) : 0;
     f->train = m ? rn_calloc(st->n_train * f->d, sizeof *f->train, err) : NULL;
@@ -516,7 +525,31 @@ static bool best_new(StStudy *st, size_t from_ex, double *score, long *best, RnE
     return true;
 }
 
-/* 1. The best extractor of each source; the first source's weight 1, the
+/* The defaults' candidate (fusion.h, rn_fusion_defaults: the inputs the
+ * workspace has, their weights, the defaults' PCA), scored; *win its index
+ * when it beats *score (updated), else -1. None (win -1) with fewer than
+ * two of the default inputs. */
+static bool defaults_candidate(StStudy *st, double *score, long *win, RnError **err)
+{
+    size_t n_def, members[ST_MAX_MEMBERS], n = 0;
+    double w[ST_MAX_MEMBERS];
+    const RnFusionDefault *def = rn_fusion_defaults(&n_def);
+    *win = -1;
+    for (size_t i = 0; i < n_def && n < ST_MAX_MEMBERS; i++)
+        for (size_t e = 0; e < st->n_single; e++)
+            if (strcmp(st->ex[e].name, def[i].input) == 0) {
+                members[n] = e;
+                w[n++] = def[i].weight;
+            }
+    size_t from_ex = st->n_ex;
+    return n < 2 || (add_fused(st, members, w, n, rn_fusion_default_reduce(), err) &&
+                     best_new(st, from_ex, score, win, err));
+}
+
+/* 0. The defaults (rn_fusion_defaults) when they beat the best single
+ *    extractor: the bar every later candidate must clear, so the choice can
+ *    only improve on what `radnet fuse` does without a study.
+ * 1. The best extractor of each source; the first source's weight 1, the
  *    others' from the grid: every combination scored.
  * 2. Forward selection: each remaining single extractor (weight 1) added
  *    to the winner in turn; the best addition is kept when it raises the
@@ -541,6 +574,8 @@ static bool choose_fusion(StStudy *st, RnError **err)
             score = st_criterion(st, members[i]);
             first_single = members[i];
         }
+    if (!defaults_candidate(st, &score, &win, err))
+        return false;
     size_t g = sizeof weight_grid / sizeof *weight_grid, combos = 1;
     for (size_t i = 0; i < n_others; i++)
         combos *= g;
@@ -549,11 +584,13 @@ static bool choose_fusion(StStudy *st, RnError **err)
         double w[ST_MAX_MEMBERS] = {1, 1, 1};
         for (size_t i = 0, r = c; i < n_others; i++, r /= g)
             w[others[i]] = weight_grid[r % g];
-        if (!add_fused(st, members, w, n, err))
+        if (!add_fused(st, members, w, n, 0, err))
             return false;
     }
-    if (n_others > 0 && !best_new(st, from_ex, &score, &win, err))
+    long grid_win = -1;
+    if (n_others > 0 && !best_new(st, from_ex, &score, &grid_win, err))
         return false;
+    win = grid_win >= 0 ? grid_win : win;
     for (int round = 0; win >= 0 && round < ST_MAX_ADDED && !st->stopped; round++) {
         const StExtractor *cur = &st->ex[win];
         size_t m[ST_MAX_MEMBERS];
@@ -572,7 +609,7 @@ static bool choose_fusion(StStudy *st, RnError **err)
                 continue;
             m[k] = e;
             w[k] = 1.0;
-            if (!add_fused(st, m, w, k + 1, err))
+            if (!add_fused(st, m, w, k + 1, cur->reduce, err))
                 return false;
         }
         long added = -1;
@@ -585,6 +622,7 @@ static bool choose_fusion(StStudy *st, RnError **err)
     RnFusionChoice *ch = &st->choice;
     memset(ch, 0, sizeof *ch);
     ch->scale = RN_FUSION_SCALE_L2;
+    ch->reduce = win >= 0 ? st->ex[win].reduce : 0;
     if (win < 0) { /* no fusion beats the best single extractor */
         snprintf(ch->inputs[0], sizeof ch->inputs[0], "%s", st->ex[first_single].name);
         ch->weights[0] = 1.0;

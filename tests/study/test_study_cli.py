@@ -122,13 +122,24 @@ def main():
                             if r["extractor"] == e and r["algo"] == algo)
                 check(ks == [3, 5], f"{e} {algo} k grid {ks}")
         fused = [r for r in table if r["extractor"].startswith("fused")]
-        three = [r for r in fused if r["extractor"].count("+") == 2]
+        # the defaults table as a candidate (its weights, its PCA): the bar
+        # every later candidate must clear
+        dflt, dpca = fusion_defaults()
+        dname = "fused:" + "+".join("%s*%g" % (n, w) for n, w in dflt)
+        drows = [r for r in fused if r["extractor"].startswith(dname + "/pca")]
+        check(len(drows) == 2 and drows[0]["extractor"].endswith("/pca%d" % dpca),
+              f"the defaults are a candidate: {dname} in {sorted({r['extractor'] for r in fused})}")
+        grid = [r for r in fused if "/pca" not in r["extractor"]]
+        three = [r for r in grid if r["extractor"].count("+") == 2]
         check(len(three) == 9 * 2 and all(r["algo"] == "kmeans" for r in fused),
               f"9 weight combinations x 2 k, k-means: {len(three)}")
-        more = {r["extractor"] for r in fused if r["extractor"].count("+") > 2}
+        # forward selection from the winner (a grid candidate or the defaults)
+        more = {r["extractor"] for r in fused if r not in three and r not in drows}
         others = len(singles) - 3
-        check(len(more) in (0, others, others + others - 1),
-              f"forward selection adds each of the {others} other extractors: {sorted(more)}")
+        from_defaults = len(singles) - len(dflt)
+        check(len(more) in (0, others, others + others - 1, from_defaults,
+                            from_defaults + from_defaults - 1),
+              f"forward selection adds each of the other extractors: {sorted(more)}")
         for r in table:
             v = float(r["nmi_modality_mean"])
             check(0 <= v <= 1 and r["seeds"] == "2", f"row {r['extractor']} {r['k']}")
@@ -142,10 +153,20 @@ def main():
                   "## Against true_region", "## Silhouette and seed stability", "## Choice"):
             check(h in md, f"results.md has {h}")
         choice = json.loads(out_a["choice.json"])
-        check(1 <= len(choice["inputs"]) <= 3 and len(choice["weights"]) == len(choice["inputs"]),
+        check(1 <= len(choice["inputs"]) <= 6 and len(choice["weights"]) == len(choice["inputs"]),
               f"choice {choice}")
-        check(len(set(choice["inputs"])) == len(choice["inputs"]) and
-              set(choice["inputs"]) <= singles, "the choice names distinct extractors")
+        crit = js["criterion"]
+        best_single = max(crit[e] for e in singles)
+        dcrit = crit[drows[0]["extractor"]]
+        check(js["choice"]["criterion"] >= max(best_single, dcrit) - 1e-12,
+              f"the choice {js['choice']['criterion']} is no worse than the defaults {dcrit} "
+              f"or the best single extractor {best_single}")
+        cname = (choice["inputs"][0] if len(choice["inputs"]) == 1 else
+                 "fused:" + "+".join("%s*%g" % (n, w) for n, w in
+                                     zip(choice["inputs"], choice["weights"])) +
+                 ("/pca%d" % choice["reduce"] if choice["reduce"] else ""))
+        check(crit.get(cname) == js["choice"]["criterion"],
+              f"the choice (with its PCA) is the candidate {cname} it scored: {choice}")
 
         # fuse now takes the study's choice
         p = run("fuse", "-w", a)
