@@ -43,16 +43,20 @@ static bool encode_ints(const int32_t *labels, size_t n, RnEvalLabels *out, RnEr
 }
 
 /* k-means with the run's k on X; labels out. As the cluster step does
- * (within modalities) when `as_run`, else one k-means of all rows. */
+ * (within modalities) when `as_run`, else one k-means of all rows at the
+ * paper's settings. */
 static bool fit_labels(RuRun *r, const RnMatrix *X, uint64_t seed, bool as_run,
                        int32_t *labels, RnError **err)
 {
     RnClusterModelOptions co;
-    if (!ru_cluster_options(r, r->k, seed, &co, err))
+    if (as_run && !ru_cluster_options(r, r->k, seed, &co, err))
         return false;
-    co.dist = NULL;
-    if (!as_run)
-        co.groups = NULL;
+    if (!as_run) {
+        rn_cluster_model_options_default(&co, RN_ALGO_KMEANS, r->k);
+        co.seed = seed;
+        co.pool = r->pool;
+    }
+    co.dist = NULL; /* rank 0 alone evaluates */
     RnClusterModel *m = rn_cluster_model_fit(X, &co, labels, NULL, err);
     rn_cluster_model_close(m);
     return m != NULL;
