@@ -136,13 +136,13 @@ static RnClusterModel *fit_kmeans(const RnMatrix *X, const RnClusterModelOptions
                                   int32_t *labels, RnError **err)
 {
     RnKMeansResult r;
+    RnKMeansOptions ko = o->kmeans;
+    ko.k = o->k;
+    ko.seed = o->seed;
+    ko.pool = o->pool;
+    ko.dist = o->dist;
     bool ok;
     if (o->groups) {
-        RnKMeansOptions ko = o->kmeans;
-        ko.k = o->k;
-        ko.seed = o->seed;
-        ko.pool = o->pool;
-        ko.dist = o->dist;
         ok = cl_kmeans_grouped(X, &ko, o->groups, o->n_groups, o->group_share, &r, err);
     } else if (o->minibatch) {
         RnMiniBatchOptions mb = o->minibatch_options;
@@ -151,11 +151,6 @@ static RnClusterModel *fit_kmeans(const RnMatrix *X, const RnClusterModelOptions
         mb.pool = o->pool;
         ok = rn_kmeans_minibatch_fit(X, &mb, &r, err);
     } else {
-        RnKMeansOptions ko = o->kmeans;
-        ko.k = o->k;
-        ko.seed = o->seed;
-        ko.pool = o->pool;
-        ko.dist = o->dist;
         ok = rn_kmeans_fit(X, &ko, &r, err);
     }
     if (!ok)
