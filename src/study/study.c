@@ -525,6 +525,40 @@ static bool best_new(StStudy *st, size_t from_ex, double *score, long *best, RnE
     return true;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* True when extractor e's train rows take at least as many distinct values
+ * as the largest k of the grid. A representation with fewer (meta-modality:
+ * one row per Modality value) scores well on the criterion — its clusters
+ * are the modalities — but cannot split anything further, so it is never
+ * chosen alone (it stays a candidate inside fusions). Rows are compared by
+ * a 64-bit FNV-1a hash of their bytes. */
+static bool can_cluster_alone(const StStudy *st, size_t e)
+{
+    size_t k_max = 0, d = st->ex[e].d, distinct = 0;
+    for (size_t i = 0; i < st->o->n_k; i++)
+        k_max = st->o->k[i] > k_max ? st->o->k[i] : k_max;
+    uint64_t *h = malloc((st->n_train + 1) * sizeof *h);
+    if (h == NULL)
+        return true; /* no memory to tell: leave the extractor eligible */
+    for (size_t i = 0; i < st->n_train; i++) {
+        const unsigned char *row = (const unsigned char *)(st->ex[e].train + i * d);
+        uint64_t v = 14695981039346656037ull;
+        for (size_t b = 0; b < d * sizeof(float); b++)
+            v = (v ^ row[b]) * 1099511628211ull;
+        h[i] = v;
+    }
+    qsort(h, st->n_train, sizeof *h, cmp_u64);
+    for (size_t i = 0; i < st->n_train && distinct < k_max; i++)
+        distinct += i == 0 || h[i] != h[i - 1];
+    free(h);
+    return distinct >= k_max;
+}
+
 /* The defaults' candidate (fusion.h, rn_fusion_defaults: the inputs the
  * workspace has, their weights, the defaults' PCA), scored; *win its index
  * when it beats *score (updated), else -1. None (win -1) with fewer than
@@ -554,7 +588,8 @@ static bool defaults_candidate(StStudy *st, double *score, long *win, RnError **
  * 2. Forward selection: each remaining single extractor (weight 1) added
  *    to the winner in turn; the best addition is kept when it raises the
  *    criterion; at most ST_MAX_ADDED rounds.
- * A fusion must beat the best single extractor to be chosen. */
+ * A fusion must beat the best single extractor to be chosen, among those
+ * that can cluster alone (can_cluster_alone). */
 static bool choose_fusion(StStudy *st, RnError **err)
 {
     long best[3];
@@ -568,11 +603,11 @@ static bool choose_fusion(StStudy *st, RnError **err)
         }
     long win = -1;
     size_t first_single = members[0];
-    double score = st_criterion(st, first_single);
-    for (size_t i = 1; i < n; i++)
-        if (st_criterion(st, members[i]) > score) {
-            score = st_criterion(st, members[i]);
-            first_single = members[i];
+    double score = -INFINITY;
+    for (size_t e = 0; e < st->n_single; e++)
+        if (st_criterion(st, e) > score && can_cluster_alone(st, e)) {
+            score = st_criterion(st, e);
+            first_single = e;
         }
     if (!defaults_candidate(st, &score, &win, err))
         return false;

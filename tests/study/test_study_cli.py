@@ -156,7 +156,12 @@ def main():
         check(1 <= len(choice["inputs"]) <= 6 and len(choice["weights"]) == len(choice["inputs"]),
               f"choice {choice}")
         crit = js["criterion"]
-        best_single = max(crit[e] for e in singles)
+        # singles with fewer distinct rows than the largest k (meta-modality)
+        # are never chosen alone; every other one is a bar the choice clears
+        kmax = 5
+        alone = [e for e in singles
+                 if len(np.unique(np.load(f"{a}/embeddings/{e}.npy"), axis=0)) >= kmax]
+        best_single = max(crit[e] for e in alone)
         dcrit = crit[drows[0]["extractor"]]
         check(js["choice"]["criterion"] >= max(best_single, dcrit) - 1e-12,
               f"the choice {js['choice']['criterion']} is no worse than the defaults {dcrit} "
@@ -194,6 +199,17 @@ def main():
         proc.wait()
         run("study", "-w", c, "--truth", truth, *STUDY)
         check(outputs(c) == out_a, "study after kill -9 equals the uninterrupted one")
+
+        # k above the Modality values: the Modality one-hot (one row per value)
+        # can no longer be chosen alone, however well it scores
+        d = f"{tmp}/d"
+        shutil.copytree(base, d)
+        run("study", "-w", d, "--subset", "70", "--k", "20", "--seeds", "1", "--no-kmedoids",
+            "--no-embed", "-j", "2", "--quiet")
+        nmod = len(np.unique(np.load(f"{d}/embeddings/meta-modality.npy"), axis=0))
+        ch = json.load(open(f"{d}/study/choice.json"))
+        check(nmod < 20 and ch["inputs"] != ["meta-modality"],
+              f"{nmod} Modality rows, choice {ch['inputs']}")
 
         # another seed, another subset: a fresh study, not a resume
         p = run("study", "-w", c, *STUDY, "--seed", "2")
