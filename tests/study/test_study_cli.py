@@ -111,8 +111,9 @@ def main():
         head = table[0].keys()
         for col in ("extractor", "algo", "k", "seeds", "nmi_modality_mean",
                     "homogeneity_region_sd", "nmi_true_region_mean", "silhouette_mean",
-                    "seed_ari"):
+                    "silhouette_sd", "seed_ari"):
             check(col in head, f"results.csv has {col}")
+        check(len(set(head)) == len(head), f"results.csv columns are distinct: {list(head)}")
         singles = {r["extractor"] for r in table if not r["extractor"].startswith("fused")}
         check({"image-pca", "image-hog", "image-lbp", "meta-authors", "text-tfidf"} <= singles,
               f"every extractor studied: {singles}")
