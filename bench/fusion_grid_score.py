@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Scores bench/fusion_grid.sh's label files against truth (one Markdown row):
-H mod / H reg at k = 50 (seed 1), NMI mod at k = #modalities, NMI reg at
-k = #regions, mean pairwise ARI of seeds 1..3 at k = 50.
+H mod / H reg at k = 50 (mean over the seeds), NMI mod at k = #modalities, NMI reg at
+k = #regions, mean pairwise ARI of seeds 1..SEEDS (default 3) at k = 50.
 usage: fusion_grid_score.py WS TRUTH DIR NAME | --ks WS TRUTH"""
-import csv, itertools, sys
+import csv, itertools, os, sys
 from sklearn.metrics import adjusted_rand_score, homogeneity_score, normalized_mutual_info_score
 
 
@@ -26,9 +26,12 @@ def main():
     ws, tp, d, name = sys.argv[1:5]
     mod, reg = truth(ws, tp)
     km, kr = len(set(mod)), len(set(reg))
-    k50 = [labels(f"{d}/k50-{s}.csv") for s in (1, 2, 3)]
-    ari = sum(adjusted_rand_score(a, b) for a, b in itertools.combinations(k50, 2)) / 3
-    print(f"| {name} | {homogeneity_score(mod, k50[0]):.3f} | {homogeneity_score(reg, k50[0]):.3f} "
+    k50 = [labels(f"{d}/k50-{s}.csv") for s in range(1, int(os.environ.get("SEEDS", "3")) + 1)]
+    pairs = list(itertools.combinations(k50, 2))
+    ari = sum(adjusted_rand_score(a, b) for a, b in pairs) / len(pairs)
+    hm = sum(homogeneity_score(mod, p) for p in k50) / len(k50)
+    hr = sum(homogeneity_score(reg, p) for p in k50) / len(k50)
+    print(f"| {name} | {hm:.3f} | {hr:.3f} "
           f"| {normalized_mutual_info_score(mod, labels(f'{d}/k{km}.csv')):.3f} "
           f"| {normalized_mutual_info_score(reg, labels(f'{d}/k{kr}.csv')):.3f} | {ari:.3f} |", flush=True)
 

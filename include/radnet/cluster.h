@@ -129,6 +129,37 @@ bool rn_kmeans_minibatch_fit(const RnMatrix *X,
                              const RnMiniBatchOptions *opt, RnKMeansResult *out,
                              RnError **err);
 
+/* ---- k-means within groups ------------------------------------------- */
+
+/* Clustering inside given groups (e.g. the values of the Modality tag):
+ * the k clusters are split among the groups, every non-empty group gets at
+ * least one and at most as many as it has rows, and each group's rows are
+ * clustered alone (k-means with the caller's settings and seed). Centres
+ * are numbered group by group, in group order. Where groups are known to
+ * be apart this decides deterministically how many clusters each gets —
+ * a global k-means settles that differently from seed to seed — and no
+ * cluster can mix groups. */
+typedef enum RnGroupShare {
+    /* k_g proportional to the group's rows */
+    RN_GROUP_SHARE_SIZE = 0,
+    /* k_g proportional to the group's inertia about its mean (its rows ×
+     * their spread): a tight group gets fewer clusters than a spread one */
+    RN_GROUP_SHARE_INERTIA,
+} RnGroupShare;
+
+/* "size", "inertia". */
+bool rn_group_share_parse(const char *name, RnGroupShare *out);
+const char *rn_group_share_name(RnGroupShare s);
+
+/* Splits k among n_groups groups in proportion to share[g] >= 0 (finite):
+ * alloc[g] = 0 where cap[g] == 0 (an empty group), else 1 <= alloc[g] <=
+ * cap[g]; the sum is k. One cluster at a time goes to the group furthest
+ * below its quota k·share[g]/sum (ties: the lower group), which is the
+ * largest-remainder rule with a floor of one. Fails (RN_ERROR_INVALID)
+ * when k is below the number of non-empty groups or above sum cap[g]. */
+bool rn_group_allocate(const double *share, const size_t *cap, size_t n_groups, size_t k,
+                       size_t *alloc, RnError **err);
+
 /* ---- k-medoids -------------------------------------------------------- */
 
 /* Dissimilarities are core's RnDistance (cosine: a zero row has distance 1
@@ -296,6 +327,13 @@ typedef struct RnClusterModelOptions {
     RnKMeansOptions kmeans;
     RnMiniBatchOptions minibatch_options;
     RnKMedoidsOptions kmedoids;
+    /* k-means within groups (see above; NULL: one k-means of all rows):
+     * groups[i] in [0, n_groups) is row i's group. Plain k-means only (no
+     * mini-batches, no k-medoids). Predicting takes the nearest centre of
+     * any group. */
+    const int32_t *groups;
+    size_t n_groups;
+    RnGroupShare group_share;
 } RnClusterModelOptions;
 
 /* The paper's settings for algo (see the k-means / k-medoids defaults). */
@@ -307,7 +345,8 @@ void rn_cluster_model_options_default(RnClusterModelOptions *o, RnClusterAlgo al
  * algo), "init" (k-means++|random or k-medoids++|build|random), "n_init",
  * "max_iter", "tol", "batch" (mini-batch size; 0: off), "metric"
  * (k-medoids; k-means only takes euclidean), "max_exact", "sample_size",
- * "samples" (CLARA); '-' may stand for '_', "init-method" for "init". Set
+ * "samples" (CLARA), "group_share" (size|inertia: how k is split among
+ * groups, when groups are given); '-' may stand for '_', "init-method" for "init". Set
  * "algo" first. RN_ERROR_INVALID names the option and the value it
  * refuses. */
 bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *name,

@@ -12,7 +12,10 @@
  *   embeddings/fused.npy           float32 rows × d (fusion stage);
  *   models/fusion.model            the fusion model.
  *   models/cluster.rnc             RnClusterModel (k-means, the paper's
- *                                  settings), fitted on fused.npy.
+ *                                  settings), fitted on fused.npy; with k
+ *                                  >= the Modality values, within them
+ *                                  (cluster.h, "k-means within groups": k
+ *                                  split by rows, 30 restarts each).
  *   models/novelty.json            the pixel novelty model: per cell of a
  *                                  4×4 grid over the thumbnail its mean,
  *                                  standard deviation and mean absolute

@@ -17,7 +17,7 @@
 
 typedef struct Options {
     const char *input, *out, *init_path, *centers_out, *predict_path, *model_path,
-        *save_model;
+        *save_model, *groups_path;
     RnKRange k;
     bool json, have_k;
     uint64_t threads, sil_sample;
@@ -61,6 +61,9 @@ static const CliOption cluster_options[] = {
     {"--predict", 0, CLI_STRING, AT(predict_path), "C.npy",
      "predict with these centres (squared Euclidean for\n"
      "k-means, --metric for k-medoids), e.g. a test split", 0, 0, NULL},
+    {"--groups", 0, CLI_STRING, AT(groups_path), "G.txt",
+     "k-means within groups: one label per line and row of --input (e.g.\n"
+     "the Modality); k is split among them (--group-share size|inertia)", 0, 0, NULL},
     {"--threads", 0, CLI_U64, AT(threads), "N", "threads (default: one per core)", 0,
      RN_POOL_MAX_THREADS, NULL},
     {"--dtype", 0, CLI_CUSTOM, AT(dtype), "T",
@@ -91,7 +94,7 @@ static void usage(FILE *out)
         "  common:    [--algo kmeans|kmedoids] [--seed S]\n"
         "  k-means:   [--method elkan|lloyd|hamerly|naive] [--init-method k-means++|random]\n"
         "             [--n-init N] [--max-iter N] [--tol T]\n"
-        "             [--batch B (mini-batch k-means)]\n"
+        "             [--batch B (mini-batch k-means)] [--group-share size|inertia]\n"
         "  k-medoids: [--method alternate|fasterpam|pam] [--metric euclidean|manhattan|cosine]\n"
         "             [--init-method k-medoids++|build|random] [--max-iter N]\n"
         "             [--max-exact N] [--sample-size N] [--samples N] (CLARA)\n");
@@ -232,6 +235,47 @@ static RnClusterModel *get_model(const Options *o, const RnMatrix *X, int32_t *l
     return m;
 }
 
+/* --groups: one label per line (a last newline optional), one line per row
+ * of X, encoded to group ids in label order. */
+static int load_groups(Options *o, size_t rows, RnEvalLabels *g)
+{
+    RnError *err = NULL;
+    uint8_t *text = NULL;
+    size_t n = 0;
+    if (!rn_file_read_all(o->groups_path, (size_t)1 << 32, &text, &n, &err))
+        return cli_fail(o->groups_path, err);
+    if (n > 0 && text[n - 1] == '\n')
+        n--;
+    size_t lines = 1;
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    char **label = lines == rows ? rn_calloc(lines, sizeof *label, &err) : NULL;
+    char *copy = label ? rn_malloc(n + 1, &err) : NULL; /* NUL-terminated lines */
+    if (copy) {
+        memcpy(copy, text, n);
+        copy[n] = '\0';
+        label[0] = copy;
+        for (size_t i = 0, j = 1; i < n; i++)
+            if (copy[i] == '\n') {
+                copy[i] = '\0';
+                label[j++] = copy + i + 1;
+            }
+    }
+    bool ok = copy && rn_eval_labels_encode(label, NULL, rows, g, &err);
+    free(copy);
+    free(label);
+    free(text);
+    if (!ok && lines != rows) {
+        cli_error(o->groups_path, "%zu lines for %zu rows", lines, rows);
+        return RN_EXIT_USAGE;
+    }
+    if (!ok)
+        return cli_fail(o->groups_path, err);
+    o->model.groups = g->ids;
+    o->model.n_groups = g->k;
+    return -1;
+}
+
 static int run_model(const Options *o, const RnMatrix *X)
 {
     RnError *err = NULL;
@@ -316,9 +360,10 @@ int cmd_cluster(int argc, char **argv)
     Options o;
     int rc = parse_options(argc, argv, &o);
     if (rc < 0 && o.k.range &&
-        (o.init_path || o.model.minibatch || o.out || o.centers_out || o.save_model)) {
+        (o.init_path || o.model.minibatch || o.out || o.centers_out || o.save_model ||
+         o.groups_path)) {
         cli_error("--k", "a range of k cannot be combined with --init, --batch, --out, "
-                  "--centers-out or --save-model");
+                  "--centers-out, --save-model or --groups");
         rc = RN_EXIT_USAGE;
     }
     if (rc >= 0) {
@@ -332,8 +377,12 @@ int cmd_cluster(int argc, char **argv)
     RnError *err = NULL;
     if (rc < 0 && (o.pool = rn_pool_open((int)o.threads, &err)) == NULL)
         rc = cli_fail("cluster", err);
+    RnEvalLabels groups = {0};
+    if (rc < 0 && o.groups_path)
+        rc = load_groups(&o, in.m.rows, &groups);
     if (rc < 0)
         rc = o.k.range ? run_sweep(&o, &in.m) : run_model(&o, &in.m);
+    rn_eval_labels_free(&groups);
     rn_pool_close(o.pool);
     rn_matrix_file_close(&in);
     return rc;

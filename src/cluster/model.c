@@ -136,19 +136,21 @@ static RnClusterModel *fit_kmeans(const RnMatrix *X, const RnClusterModelOptions
                                   int32_t *labels, RnError **err)
 {
     RnKMeansResult r;
+    RnKMeansOptions ko = o->kmeans;
+    ko.k = o->k;
+    ko.seed = o->seed;
+    ko.pool = o->pool;
+    ko.dist = o->dist;
     bool ok;
-    if (o->minibatch) {
+    if (o->groups) {
+        ok = cl_kmeans_grouped(X, &ko, o->groups, o->n_groups, o->group_share, &r, err);
+    } else if (o->minibatch) {
         RnMiniBatchOptions mb = o->minibatch_options;
         mb.k = o->k;
         mb.seed = o->seed;
         mb.pool = o->pool;
         ok = rn_kmeans_minibatch_fit(X, &mb, &r, err);
     } else {
-        RnKMeansOptions ko = o->kmeans;
-        ko.k = o->k;
-        ko.seed = o->seed;
-        ko.pool = o->pool;
-        ko.dist = o->dist;
         ok = rn_kmeans_fit(X, &ko, &r, err);
     }
     if (!ok)
@@ -184,6 +186,10 @@ RnClusterModel *rn_cluster_model_fit(const RnMatrix *X, const RnClusterModelOpti
     size_t stride;
     if (o == NULL || !cl_check_data(X, &stride, err)) {
         rn_error_set(err, RN_ERROR_INVALID, "no options");
+        return NULL;
+    }
+    if (o->groups && (o->algo != RN_ALGO_KMEANS || o->minibatch)) {
+        rn_error_set(err, RN_ERROR_INVALID, "groups need k-means without mini-batches");
         return NULL;
     }
     int32_t *own = labels || !dist ? NULL : rn_malloc(X->rows * sizeof *own, err);

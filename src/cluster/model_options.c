@@ -100,6 +100,8 @@ bool rn_cluster_model_options_set(RnClusterModelOptions *o, const char *spelled,
         known = true, ok = set_init(o, value);
     else if (strcmp(name, "metric") == 0)
         known = true, ok = set_metric(o, value);
+    else if (strcmp(name, "group_share") == 0)
+        known = true, ok = rn_group_share_parse(value, &o->group_share);
     if (!known)
         rn_error_set(err, RN_ERROR_INVALID, "%s: unknown option", spelled);
     else if (!ok)

@@ -42,14 +42,21 @@ static bool encode_ints(const int32_t *labels, size_t n, RnEvalLabels *out, RnEr
     return ok;
 }
 
-/* k-means with the run's k on X; labels out. */
-static bool fit_labels(RuRun *r, const RnMatrix *X, uint64_t seed, int32_t *labels,
-                       RnError **err)
+/* k-means with the run's k on X; labels out. As the cluster step does
+ * (within modalities) when `as_run`, else one k-means of all rows at the
+ * paper's settings. */
+static bool fit_labels(RuRun *r, const RnMatrix *X, uint64_t seed, bool as_run,
+                       int32_t *labels, RnError **err)
 {
     RnClusterModelOptions co;
-    rn_cluster_model_options_default(&co, RN_ALGO_KMEANS, r->k);
-    co.seed = seed;
-    co.pool = r->pool;
+    if (as_run && !ru_cluster_options(r, r->k, seed, &co, err))
+        return false;
+    if (!as_run) {
+        rn_cluster_model_options_default(&co, RN_ALGO_KMEANS, r->k);
+        co.seed = seed;
+        co.pool = r->pool;
+    }
+    co.dist = NULL; /* rank 0 alone evaluates */
     RnClusterModel *m = rn_cluster_model_fit(X, &co, labels, NULL, err);
     rn_cluster_model_close(m);
     return m != NULL;
@@ -74,7 +81,7 @@ static bool baseline(RuRun *r, RnJsonWriter *w, RnError **err)
     ru_progress(r, RN_STEP_EVALUATE, "baseline", 0, 0);
     RnEvalLabels mod = {0}, reg = {0};
     double nm = NAN, nr = NAN;
-    ok = ok && rn_matrix_check_finite(&f.m, err) && fit_labels(r, &f.m, r->o->seed, labels, err) &&
+    ok = ok && rn_matrix_check_finite(&f.m, err) && fit_labels(r, &f.m, r->o->seed, false, labels, err) &&
          rn_eval_labels_encode(r->modality, NULL, r->n, &mod, err) &&
          rn_eval_labels_encode(r->region, NULL, r->n, &reg, err) &&
          rn_normalized_mutual_info(mod.ids, labels, r->n, RN_AVERAGE_ARITHMETIC, &nm, err) &&
@@ -125,7 +132,7 @@ static bool compute(RuRun *r, Eval *e, RnError **err)
               rn_eval_labels_encode(r->region, NULL, r->n, &e->reg, err);
     for (uint64_t s = 1; ok && s < RN_RUN_STABILITY_SEEDS; s++) {
         ru_progress(r, RN_STEP_EVALUATE, "seed stability", s, RN_RUN_STABILITY_SEEDS - 1);
-        ok = fit_labels(r, &r->fused.m, r->o->seed + s, tmp, err) &&
+        ok = fit_labels(r, &r->fused.m, r->o->seed + s, true, tmp, err) &&
              encode_ints(tmp, r->n, &e->others[e->n_others], err);
         if (ok)
             e->other_ptr[e->n_others] = &e->others[e->n_others], e->n_others++;

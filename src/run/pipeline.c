@@ -161,15 +161,9 @@ static bool step_embed_fuse(RuRun *r, RnError **err)
 
 /* ---- the catalogue's labels and the fused rows ---------------------------------- */
 
-static bool load_rows(RuRun *r, RnError **err)
+/* Modality and region of every row of the clustering set (r->n of them). */
+static bool load_catalogue_labels(RuRun *r, RnError **err)
 {
-    char *path = rn_store_artifact_path(r->s, RN_FUSION_NPY, err);
-    bool ok = path && rn_store_artifact_hash(r->s, RN_FUSION_NPY, r->fused_hash, NULL, err) &&
-              rn_matrix_file_open(path, RN_DTYPE_F32, true, &r->fused, err);
-    free(path);
-    if (!ok)
-        return false;
-    r->n = r->fused.m.rows;
     RnImageCursor *c = rn_image_cursor_open(r->s, 0, err);
     if (!c)
         return false;
@@ -182,7 +176,7 @@ static bool load_rows(RuRun *r, RnError **err)
     }
     r->modality = rn_calloc(r->n + 1, sizeof *r->modality, err);
     r->region = rn_calloc(r->n + 1, sizeof *r->region, err);
-    ok = r->modality && r->region;
+    bool ok = r->modality && r->region;
     RnImageRow row;
     RnError *e = NULL;
     for (size_t i = 0; ok && i < r->n && rn_image_cursor_next(c, &row, &e); i++) {
@@ -198,6 +192,18 @@ static bool load_rows(RuRun *r, RnError **err)
     return ok;
 }
 
+static bool load_rows(RuRun *r, RnError **err)
+{
+    char *path = rn_store_artifact_path(r->s, RN_FUSION_NPY, err);
+    bool ok = path && rn_store_artifact_hash(r->s, RN_FUSION_NPY, r->fused_hash, NULL, err) &&
+              rn_matrix_file_open(path, RN_DTYPE_F32, true, &r->fused, err);
+    free(path);
+    if (!ok)
+        return false;
+    r->n = r->fused.m.rows;
+    return load_catalogue_labels(r, err);
+}
+
 static void run_free(RuRun *r)
 {
     for (size_t i = 0; i < r->n; i++) {
@@ -208,6 +214,7 @@ static void run_free(RuRun *r)
     }
     free(r->modality);
     free(r->region);
+    free(r->group);
     free(r->labels);
     free(r->dist);
     free(r->sil);
@@ -337,6 +344,8 @@ static bool fit_beside_rank0(RuRun *r, RnError **err)
     if (!ok)
         return false;
     r->n = r->fused.m.rows;
+    if (!load_catalogue_labels(r, err)) /* the k-means groups: Modality */
+        return false;
     r->pool = rn_pool_open(r->o->threads, err);
     r->labels = rn_calloc(r->n + 1, sizeof *r->labels, err);
     r->dist = rn_calloc(r->n + 1, sizeof *r->dist, err);

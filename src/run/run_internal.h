@@ -88,6 +88,8 @@ typedef struct RuRun {
     char fused_hash[17];
     size_t n, k;
     char **modality, **region;  /* per row, from the catalogue */
+    int32_t *group;             /* per row: its Modality's id (ru_cluster_options) */
+    size_t n_groups;
     int32_t *labels;
     double *dist, *sil, *novelty;
     bool *outlier;
@@ -113,6 +115,13 @@ bool ru_ranks_tell(RuRun *r, uint64_t status, RnError **err);
  * k is auto; *sweep receives it): every rank of r->o->dist calls it with
  * the same rows and gets the same bits. Fills r->labels, r->dist, r->k. */
 bool ru_cluster_fit(RuRun *r, RnKSweep *sweep, RnClusterModel **model, RnError **err);
+
+/* The run's k-means settings for k clusters and a seed: the paper's, and
+ * with k at least the number of Modality values, k split among them by
+ * their rows and each modality clustered alone (cluster.h, "k-means within
+ * groups"). Needs r->modality; fills r->group on the first call. */
+bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions *co,
+                        RnError **err);
 
 /* Cluster step: models/cluster.rnc, run/labels.csv, run/clusters.csv
  * (+ run/choose_k.json); loads labels when up to date. */

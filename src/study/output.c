@@ -218,8 +218,10 @@ static bool results_csv(const StStudy *st, const Group *g, size_t n, RnBuf *b, R
     char key[48];
     bool ok = rn_buf_append_str(b, "extractor,algo,k,seeds", err);
     for (size_t m = 0; ok && m < N_METRICS; m++)
-        if (metric_used(st, m))
-            ok = rn_buf_printf(b, err, ",%s_mean,%s_sd", metric_key(m, key), key);
+        if (metric_used(st, m)) {
+            const char *name = metric_key(m, key);
+            ok = rn_buf_printf(b, err, ",%s_mean,%s_sd", name, name);
+        }
     ok = ok && rn_buf_append_str(b, ",seed_ari\n", err);
     for (size_t i = 0; ok && i < n; i++) {
         ok = rn_buf_printf(b, err, "%s,%s,%zu,%zu", st->ex[g[i].ex].name,

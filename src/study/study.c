@@ -444,10 +444,11 @@ static void best_per_source(const StStudy *st, long best[3])
     }
 }
 
-/* A fused candidate: single extractors members[0..n) with weights w,
+/* A fused candidate: single extractors members[0..n) with weights w, then
+ * a PCA to `reduce` columns (0: none; capped at the fused dimension),
  * fitted on the train rows (l2 scaling). */
 static bool add_fused(StStudy *st, const size_t *members, const double *w, size_t n,
-                     RnError **err)
+                     size_t reduce, RnError **err)
 {
     if (st->n_ex == ST_MAX_EXTRACTORS) {
         rn_error_set(err, RN_ERROR_LIMIT, "too many study candidates");
@@ -481,7 +482,15 @@ static bool add_fused(StStudy *st, const size_t *members, const double *w, size_
         if (klen < (int)sizeof f->key)
             klen += snprintf(f->key + klen, sizeof f->key - (size_t)klen, "|%s*%g", hash, w[i]);
     }
-    RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w};
+    size_t concat = 0;
+    for (size_t i = 0; i < n; i++)
+        concat += st->ex[members[i]].d;
+    f->reduce = reduce < concat ? reduce : concat;
+    if (f->reduce && len < (int)sizeof f->name)
+        snprintf(f->name + len, sizeof f->name - (size_t)len, "/pca%zu", f->reduce);
+    if (f->reduce && klen < (int)sizeof f->key)
+        snprintf(f->key + klen, sizeof f->key - (size_t)klen, "/pca%zu", f->reduce);
+    RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = f->reduce};
     RnFusionModel *m = rn_fusion_fit(tr, n, &fo, err);
     f->d = m ? rn_fusion_dim(m) : 0;
     f->train = m ? rn_calloc(st->n_train * f->d, sizeof *f->train, err) : NULL;
@@ -516,12 +525,71 @@ static bool best_new(StStudy *st, size_t from_ex, double *score, long *best, RnE
     return true;
 }
 
-/* 1. The best extractor of each source; the first source's weight 1, the
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* True when extractor e's train rows take at least as many distinct values
+ * as the largest k of the grid. A representation with fewer (meta-modality:
+ * one row per Modality value) scores well on the criterion — its clusters
+ * are the modalities — but cannot split anything further, so it is never
+ * chosen alone (it stays a candidate inside fusions). Rows are compared by
+ * a 64-bit FNV-1a hash of their bytes. */
+static bool can_cluster_alone(const StStudy *st, size_t e)
+{
+    size_t k_max = 0, d = st->ex[e].d, distinct = 0;
+    for (size_t i = 0; i < st->o->n_k; i++)
+        k_max = st->o->k[i] > k_max ? st->o->k[i] : k_max;
+    uint64_t *h = malloc((st->n_train + 1) * sizeof *h);
+    if (h == NULL)
+        return true; /* no memory to tell: leave the extractor eligible */
+    for (size_t i = 0; i < st->n_train; i++) {
+        const unsigned char *row = (const unsigned char *)(st->ex[e].train + i * d);
+        uint64_t v = 14695981039346656037ull;
+        for (size_t b = 0; b < d * sizeof(float); b++)
+            v = (v ^ row[b]) * 1099511628211ull;
+        h[i] = v;
+    }
+    qsort(h, st->n_train, sizeof *h, cmp_u64);
+    for (size_t i = 0; i < st->n_train && distinct < k_max; i++)
+        distinct += i == 0 || h[i] != h[i - 1];
+    free(h);
+    return distinct >= k_max;
+}
+
+/* The defaults' candidate (fusion.h, rn_fusion_defaults: the inputs the
+ * workspace has, their weights, the defaults' PCA), scored; *win its index
+ * when it beats *score (updated), else -1. None (win -1) with fewer than
+ * two of the default inputs. */
+static bool defaults_candidate(StStudy *st, double *score, long *win, RnError **err)
+{
+    size_t n_def, members[ST_MAX_MEMBERS], n = 0;
+    double w[ST_MAX_MEMBERS];
+    const RnFusionDefault *def = rn_fusion_defaults(&n_def);
+    *win = -1;
+    for (size_t i = 0; i < n_def && n < ST_MAX_MEMBERS; i++)
+        for (size_t e = 0; e < st->n_single; e++)
+            if (strcmp(st->ex[e].name, def[i].input) == 0) {
+                members[n] = e;
+                w[n++] = def[i].weight;
+            }
+    size_t from_ex = st->n_ex;
+    return n < 2 || (add_fused(st, members, w, n, rn_fusion_default_reduce(), err) &&
+                     best_new(st, from_ex, score, win, err));
+}
+
+/* 0. The defaults (rn_fusion_defaults) when they beat the best single
+ *    extractor: the bar every later candidate must clear, so the choice can
+ *    only improve on what `radnet fuse` does without a study.
+ * 1. The best extractor of each source; the first source's weight 1, the
  *    others' from the grid: every combination scored.
  * 2. Forward selection: each remaining single extractor (weight 1) added
  *    to the winner in turn; the best addition is kept when it raises the
  *    criterion; at most ST_MAX_ADDED rounds.
- * A fusion must beat the best single extractor to be chosen. */
+ * A fusion must beat the best single extractor to be chosen, among those
+ * that can cluster alone (can_cluster_alone). */
 static bool choose_fusion(StStudy *st, RnError **err)
 {
     long best[3];
@@ -535,12 +603,14 @@ static bool choose_fusion(StStudy *st, RnError **err)
         }
     long win = -1;
     size_t first_single = members[0];
-    double score = st_criterion(st, first_single);
-    for (size_t i = 1; i < n; i++)
-        if (st_criterion(st, members[i]) > score) {
-            score = st_criterion(st, members[i]);
-            first_single = members[i];
+    double score = -INFINITY;
+    for (size_t e = 0; e < st->n_single; e++)
+        if (st_criterion(st, e) > score && can_cluster_alone(st, e)) {
+            score = st_criterion(st, e);
+            first_single = e;
         }
+    if (!defaults_candidate(st, &score, &win, err))
+        return false;
     size_t g = sizeof weight_grid / sizeof *weight_grid, combos = 1;
     for (size_t i = 0; i < n_others; i++)
         combos *= g;
@@ -549,11 +619,13 @@ static bool choose_fusion(StStudy *st, RnError **err)
         double w[ST_MAX_MEMBERS] = {1, 1, 1};
         for (size_t i = 0, r = c; i < n_others; i++, r /= g)
             w[others[i]] = weight_grid[r % g];
-        if (!add_fused(st, members, w, n, err))
+        if (!add_fused(st, members, w, n, 0, err))
             return false;
     }
-    if (n_others > 0 && !best_new(st, from_ex, &score, &win, err))
+    long grid_win = -1;
+    if (n_others > 0 && !best_new(st, from_ex, &score, &grid_win, err))
         return false;
+    win = grid_win >= 0 ? grid_win : win;
     for (int round = 0; win >= 0 && round < ST_MAX_ADDED && !st->stopped; round++) {
         const StExtractor *cur = &st->ex[win];
         size_t m[ST_MAX_MEMBERS];
@@ -572,7 +644,7 @@ static bool choose_fusion(StStudy *st, RnError **err)
                 continue;
             m[k] = e;
             w[k] = 1.0;
-            if (!add_fused(st, m, w, k + 1, err))
+            if (!add_fused(st, m, w, k + 1, cur->reduce, err))
                 return false;
         }
         long added = -1;
@@ -585,6 +657,7 @@ static bool choose_fusion(StStudy *st, RnError **err)
     RnFusionChoice *ch = &st->choice;
     memset(ch, 0, sizeof *ch);
     ch->scale = RN_FUSION_SCALE_L2;
+    ch->reduce = win >= 0 ? st->ex[win].reduce : 0;
     if (win < 0) { /* no fusion beats the best single extractor */
         snprintf(ch->inputs[0], sizeof ch->inputs[0], "%s", st->ex[first_single].name);
         ch->weights[0] = 1.0;

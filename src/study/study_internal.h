@@ -32,6 +32,7 @@ typedef struct StExtractor {
     size_t members[ST_MAX_MEMBERS]; /* fused: single extractors ... */
     double weights[ST_MAX_MEMBERS]; /* ... and their weights */
     size_t n_members;
+    size_t reduce;                  /* fused: PCA columns, 0: none */
 } StExtractor;
 
 typedef struct StCell {

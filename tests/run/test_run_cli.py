@@ -71,8 +71,42 @@ def check_outputs(ws, arch):
     check(list(export[0].keys()) == ["id", "ExamID", "Modality", "BodyPartExamined",
                                      "Cluster", "region", "distance", "silhouette",
                                      "outlier", "name"], "export columns")
+    check_within_modalities(export, clusters)
     by_id = {e["id"]: e for e in export}
     check(len(by_id) == n and all(len(i) == 16 for i in by_id), "ids are 16-hex pseudonyms")
+
+
+def split_k(sizes, k):
+    """cluster.h's rn_group_allocate with size shares: one cluster each,
+    then one at a time to the group furthest below its quota k·n_g/n
+    (ties: the first in label order)."""
+    names = sorted(sizes)
+    n = sum(sizes.values())
+    alloc = {g: 1 for g in names}
+    for _ in range(k - len(names)):
+        g = max((g for g in names if alloc[g] < sizes[g]),
+                key=lambda g: (k * (sizes[g] / n) - alloc[g], -names.index(g)))
+        alloc[g] += 1
+    return alloc
+
+
+def check_within_modalities(export, clusters):
+    """With k >= the Modality values, the run clusters each modality alone
+    with k split by rows: every cluster is one modality, and each modality
+    has its share of the clusters."""
+    sizes = {}
+    for e in export:
+        sizes[e["Modality"]] = sizes.get(e["Modality"], 0) + 1
+    if int(K) < len(sizes):
+        check(False, f"the archive has {len(sizes)} modalities, more than k = {K}")
+        return
+    check(all(float(c["modality_share"]) == 1 for c in clusters),
+          "k-means within modalities: no cluster mixes modalities")
+    got = {}
+    for c in clusters:
+        got[c["modality"]] = got.get(c["modality"], 0) + 1
+    want = split_k(sizes, int(K))
+    check(got == want, f"clusters per modality {got}, k split by rows {want}")
 
 
 def novelty_descriptors(thumbs, grid=4):

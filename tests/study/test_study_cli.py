@@ -93,8 +93,9 @@ def main():
         head = table[0].keys()
         for col in ("extractor", "algo", "k", "seeds", "nmi_modality_mean",
                     "homogeneity_region_sd", "nmi_true_region_mean", "silhouette_mean",
-                    "seed_ari"):
+                    "silhouette_sd", "seed_ari"):
             check(col in head, f"results.csv has {col}")
+        check(len(set(head)) == len(head), f"results.csv columns are distinct: {list(head)}")
         singles = {r["extractor"] for r in table if not r["extractor"].startswith("fused")}
         check({"image-pca", "image-hog", "image-lbp", "meta-authors", "text-tfidf"} <= singles,
               f"every extractor studied: {singles}")
@@ -104,13 +105,24 @@ def main():
                             if r["extractor"] == e and r["algo"] == algo)
                 check(ks == [3, 5], f"{e} {algo} k grid {ks}")
         fused = [r for r in table if r["extractor"].startswith("fused")]
-        three = [r for r in fused if r["extractor"].count("+") == 2]
+        # the defaults table as a candidate (its weights, its PCA): the bar
+        # every later candidate must clear
+        dflt, dpca = fusion_defaults()
+        dname = "fused:" + "+".join("%s*%g" % (n, w) for n, w in dflt)
+        drows = [r for r in fused if r["extractor"].startswith(dname + "/pca")]
+        check(len(drows) == 2 and drows[0]["extractor"].endswith("/pca%d" % dpca),
+              f"the defaults are a candidate: {dname} in {sorted({r['extractor'] for r in fused})}")
+        grid = [r for r in fused if "/pca" not in r["extractor"]]
+        three = [r for r in grid if r["extractor"].count("+") == 2]
         check(len(three) == 9 * 2 and all(r["algo"] == "kmeans" for r in fused),
               f"9 weight combinations x 2 k, k-means: {len(three)}")
-        more = {r["extractor"] for r in fused if r["extractor"].count("+") > 2}
+        # forward selection from the winner (a grid candidate or the defaults)
+        more = {r["extractor"] for r in fused if r not in three and r not in drows}
         others = len(singles) - 3
-        check(len(more) in (0, others, others + others - 1),
-              f"forward selection adds each of the {others} other extractors: {sorted(more)}")
+        from_defaults = len(singles) - len(dflt)
+        check(len(more) in (0, others, others + others - 1, from_defaults,
+                            from_defaults + from_defaults - 1),
+              f"forward selection adds each of the other extractors: {sorted(more)}")
         for r in table:
             v = float(r["nmi_modality_mean"])
             check(0 <= v <= 1 and r["seeds"] == "2", f"row {r['extractor']} {r['k']}")
@@ -124,10 +136,25 @@ def main():
                   "## Against true_region", "## Silhouette and seed stability", "## Choice"):
             check(h in md, f"results.md has {h}")
         choice = json.loads(out_a["choice.json"])
-        check(1 <= len(choice["inputs"]) <= 3 and len(choice["weights"]) == len(choice["inputs"]),
+        check(1 <= len(choice["inputs"]) <= 6 and len(choice["weights"]) == len(choice["inputs"]),
               f"choice {choice}")
-        check(len(set(choice["inputs"])) == len(choice["inputs"]) and
-              set(choice["inputs"]) <= singles, "the choice names distinct extractors")
+        crit = js["criterion"]
+        # singles with fewer distinct rows than the largest k (meta-modality)
+        # are never chosen alone; every other one is a bar the choice clears
+        kmax = 5
+        alone = [e for e in singles
+                 if len(np.unique(np.load(f"{a}/embeddings/{e}.npy"), axis=0)) >= kmax]
+        best_single = max(crit[e] for e in alone)
+        dcrit = crit[drows[0]["extractor"]]
+        check(js["choice"]["criterion"] >= max(best_single, dcrit) - 1e-12,
+              f"the choice {js['choice']['criterion']} is no worse than the defaults {dcrit} "
+              f"or the best single extractor {best_single}")
+        cname = (choice["inputs"][0] if len(choice["inputs"]) == 1 else
+                 "fused:" + "+".join("%s*%g" % (n, w) for n, w in
+                                     zip(choice["inputs"], choice["weights"])) +
+                 ("/pca%d" % choice["reduce"] if choice["reduce"] else ""))
+        check(crit.get(cname) == js["choice"]["criterion"],
+              f"the choice (with its PCA) is the candidate {cname} it scored: {choice}")
 
         # fuse now takes the study's choice
         p = run("fuse", "-w", a)
@@ -155,6 +182,17 @@ def main():
         proc.wait()
         run("study", "-w", c, "--truth", truth, *STUDY)
         check(outputs(c) == out_a, "study after kill -9 equals the uninterrupted one")
+
+        # k above the Modality values: the Modality one-hot (one row per value)
+        # can no longer be chosen alone, however well it scores
+        d = f"{tmp}/d"
+        shutil.copytree(base, d)
+        run("study", "-w", d, "--subset", "70", "--k", "20", "--seeds", "1", "--no-kmedoids",
+            "--no-embed", "-j", "2", "--quiet")
+        nmod = len(np.unique(np.load(f"{d}/embeddings/meta-modality.npy"), axis=0))
+        ch = json.load(open(f"{d}/study/choice.json"))
+        check(nmod < 20 and ch["inputs"] != ["meta-modality"],
+              f"{nmod} Modality rows, choice {ch['inputs']}")
 
         # another seed, another subset: a fresh study, not a resume
         p = run("study", "-w", c, *STUDY, "--seed", "2")
