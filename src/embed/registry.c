@@ -11,6 +11,7 @@ static const RnEmbedMethodOps *const method_table[] = {
      * synthetic archives, and fast (bench/RESULTS.md, embed section) */
     &rn_embed_hog_ops,
     &rn_embed_lbp_ops,
+    &rn_embed_hoglbp_ops,
     &rn_embed_pca_ops,
     &rn_embed_cae_ops,
     /* metadata */
