@@ -7,11 +7,12 @@
 
 static const RnEmbedMethodOps *const method_table[] = {
     /* image */
-    /* hog first: the best Modality and region NMI of the three on the
-     * synthetic archives, and fast (bench/RESULTS.md, embed section) */
+    /* hoglbp first: better Modality and region NMI than hog (the previous
+     * default) at k = 50 and k = #classes on every synthetic archive
+     * measured (bench/RESULTS.md, "Issue 9, second pass") */
+    &rn_embed_hoglbp_ops,
     &rn_embed_hog_ops,
     &rn_embed_lbp_ops,
-    &rn_embed_hoglbp_ops,
     &rn_embed_pca_ops,
     &rn_embed_cae_ops,
     /* metadata */
