@@ -70,9 +70,9 @@ def main():
                    "--sample", "60", "--seed", "9")
         check(r.returncode == 0 and digest(npy) != before, "another seed, same output")
 
-        # without --method: the source's first listed method (hoglbp)
+        # without --method: the source's first listed method (hog)
         r = radnet("embed", "-w", ws, "--source", "image", "--dim", "10")
-        check(r.returncode == 0 and np.load(os.path.join(ws, "embeddings", "image-hoglbp.npy")).shape
+        check(r.returncode == 0 and np.load(os.path.join(ws, "embeddings", "image-hog.npy")).shape
               == (len(rows) - 1, 10), "default method: " + r.stderr)
 
         for method, opts, dim in [("hog", "size=32,cell=8", 16), ("lbp", "size=32,grid=2", 16),
