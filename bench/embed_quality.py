@@ -3,6 +3,7 @@
 
     bench/embed_quality.py WS TRUTH.csv [--radnet BIN] [--jobs N]
                            [--variants METHOD/OPTIONS/DIM ...] [--seeds 1,2]
+                           [--sample N] [--no-raw]
 
 For every variant, `radnet embed -w WS --source image --method METHOD
 --options OPTIONS --dim DIM --force` (timed), then k-means (`radnet cluster`,
@@ -10,10 +11,14 @@ k-means++, n_init 10, the given seeds) with k = 50 and k = the number of true
 classes, scored by homogeneity and NMI against the true Modality and the
 true region of truth.csv (scikit-learn's definitions). The baseline "raw" is
 the thumbnail itself, area-downsampled to 32×32 (1024 values). Prints a
-Markdown table (medians over seeds)."""
+Markdown table (medians over seeds); "embed CPU s" is the user + system
+time of the embed process (all threads). --sample N fits on N rows instead
+of the driver's default; --no-raw leaves the baseline out (the rows then come
+from the first variant)."""
 import argparse
 import csv
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -70,16 +75,19 @@ def main():
     ap.add_argument("--jobs", default="2")
     ap.add_argument("--variants", nargs="*", default=DEFAULT_VARIANTS)
     ap.add_argument("--seeds", default="1")
+    ap.add_argument("--sample", type=int)
+    ap.add_argument("--no-raw", action="store_true")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
     truth = {}
     with open(a.truth) as f:
         for row in csv.DictReader(f):
             truth[row["SOPInstanceUID"]] = (row["Modality"], row["Region"])
-    print("| variant | dim | embed s | k | hom. Modality | NMI Modality | hom. region | NMI region |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| variant | dim | embed s | embed CPU s | k | hom. Modality | NMI Modality "
+          "| hom. region | NMI region |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        variants = ["raw"] + a.variants
+        variants = ([] if a.no_raw else ["raw"]) + a.variants
         rows = None
         for v in variants:
             npy = os.path.join(tmp, "x.npy")
@@ -88,9 +96,9 @@ def main():
                     subprocess.run([a.radnet, "--quiet", "embed", "-w", a.ws, "--source",
                                     "image", "--dim", "8"], check=True)
                     rows = read_rows(a.ws)
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 raw_baseline(a.ws, rows, npy)
-                secs = time.perf_counter() - t0
+                secs, cpu = time.perf_counter() - t0, time.process_time() - c0
             else:
                 method, opts, dim = (v.split("/") + ["", ""])[:3]
                 cmd = [a.radnet, "--quiet", "embed", "-w", a.ws, "--source", "image",
@@ -99,9 +107,14 @@ def main():
                     cmd += ["--options", opts]
                 if dim:
                     cmd += ["--dim", dim]
+                if a.sample:
+                    cmd += ["--sample", str(a.sample)]
                 t0 = time.perf_counter()
+                c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 subprocess.run(cmd, check=True)
+                c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 secs = time.perf_counter() - t0
+                cpu = c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
                 os.replace(os.path.join(a.ws, "embeddings", "image-%s.npy" % method), npy)
                 rows = read_rows(a.ws)
             X = np.load(npy, mmap_mode="r")
@@ -118,8 +131,8 @@ def main():
                 m = np.median(np.array(scores), axis=0)
                 label = ("%d (Modalities)" % k if k == len(set(mod)) else
                          "%d (regions)" % k if k == len(set(reg)) else str(k))
-                print("| %s | %d | %.1f | %s | %.3f | %.3f | %.3f | %.3f |" % (
-                    v, X.shape[1], secs, label, *m), flush=True)
+                print("| %s | %d | %.1f | %.1f | %s | %.3f | %.3f | %.3f | %.3f |" % (
+                    v, X.shape[1], secs, cpu, label, *m), flush=True)
     return 0
 
 

@@ -41,6 +41,7 @@ const RnEmbedMethodOps *rn_embed_method_find(RnEmbedSource source,
 extern const RnEmbedMethodOps rn_embed_pca_ops;
 extern const RnEmbedMethodOps rn_embed_hog_ops;
 extern const RnEmbedMethodOps rn_embed_lbp_ops;
+extern const RnEmbedMethodOps rn_embed_hoglbp_ops;
 /* image (cae) */
 extern const RnEmbedMethodOps rn_embed_cae_ops;
 /* metadata and text (embtxt) */

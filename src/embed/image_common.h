@@ -45,7 +45,6 @@ bool eb_for_chunks(const void *state, EbChunkFn fn, const RnEmbedItem *items,
 bool eb_pick_dim(const RnEmbedParams *p, size_t fallback, size_t max,
                  const char *method, size_t *dim, RnError **err);
 
-#endif
 
 /* ---- descriptor + optional PCA (hog, lbp) ------------------------------ */
 
@@ -77,3 +76,38 @@ bool eb_reduced_save(const EbReduced *r, RnBuf *out, RnError **err);
 /* feat_dim is what the method's parameters give; the payload must agree. */
 bool eb_reduced_load(EbReader *rd, size_t feat_dim, EbReduced *r, RnError **err);
 void eb_reduced_free(EbReduced *r);
+
+/* ---- LBP grid histograms (image_lbp.c; lbp and hoglbp) ------------------ */
+
+#include "embed/descriptors.h"
+
+#define EB_LBP_MAX_SCALES 8u
+#define EB_LBP_MAX_GRID 16u
+/* Ojala et al.'s three operators. */
+#define EB_LBP_DEFAULT_SCALES "8:1;16:2;24:3"
+
+typedef struct EbLbpScale {
+    uint32_t P;
+    float R;
+} EbLbpScale;
+
+/* Per scale, a histogram of the P+2 uniform codes in every cell of a
+ * grid×grid layout, each L1-normalised then square-rooted (Hellinger). */
+typedef struct EbLbpLayout {
+    uint32_t grid, n_scales;
+    EbLbpScale scales[EB_LBP_MAX_SCALES];
+} EbLbpLayout;
+
+/* "P:R;P:R;..." into l->scales (errors name `method`). */
+bool eb_lbp_parse_scales(const char *text, const char *method, EbLbpLayout *l,
+                         RnError **err);
+size_t eb_lbp_layout_dim(const EbLbpLayout *l);
+/* img: side×side; scratch: eb_lbp_scratch(side, EB_LBP_MAX_P) doubles;
+ * codes: side² bytes; out: eb_lbp_layout_dim(l) floats. */
+void eb_lbp_describe(const EbLbpLayout *l, const float *img, uint32_t side,
+                     double *scratch, uint8_t *codes, float *out);
+bool eb_lbp_layout_save(const EbLbpLayout *l, RnBuf *out, RnError **err);
+/* Refuses a grid above side or EB_LBP_MAX_GRID and invalid scales. */
+bool eb_lbp_layout_load(EbReader *r, uint32_t side, EbLbpLayout *l, RnError **err);
+
+#endif

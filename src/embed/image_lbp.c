@@ -15,29 +15,22 @@
 #define DEFAULT_SIDE 64u
 #define DEFAULT_GRID 4u
 #define DEFAULT_DIM 64u
-#define DEFAULT_SCALES "8:1;16:2;24:3"
-#define MAX_SCALES 8u
 #define MAX_RADIUS 32.0
 
-typedef struct LbpScale {
-    uint32_t P;
-    float R;
-} LbpScale;
-
 typedef struct LbpState {
-    uint32_t side, grid, n_scales;
-    LbpScale scales[MAX_SCALES];
+    uint32_t side;
+    EbLbpLayout layout;
     EbReduced red;
 } LbpState;
 
 static const char *const lbp_options[] = {"size", "grid", "scales", "pca", NULL};
 
-static size_t lbp_feat_dim(const LbpState *s)
+size_t eb_lbp_layout_dim(const EbLbpLayout *l)
 {
     size_t bins = 0;
-    for (uint32_t i = 0; i < s->n_scales; i++)
-        bins += s->scales[i].P + 2;
-    return bins * s->grid * s->grid;
+    for (uint32_t i = 0; i < l->n_scales; i++)
+        bins += l->scales[i].P + 2;
+    return bins * l->grid * l->grid;
 }
 
 /* Grid histograms of one code image, Hellinger-normalised, into out. */
@@ -60,6 +53,15 @@ static float *grid_histograms(const uint8_t *codes, uint32_t side, uint32_t grid
     return out;
 }
 
+void eb_lbp_describe(const EbLbpLayout *l, const float *img, uint32_t side,
+                     double *scratch, uint8_t *codes, float *out)
+{
+    for (uint32_t k = 0; k < l->n_scales; k++) {
+        eb_lbp_codes(img, side, side, l->scales[k].P, l->scales[k].R, scratch, codes);
+        out = grid_histograms(codes, side, l->grid, l->scales[k].P + 2, out);
+    }
+}
+
 static bool lbp_chunk(const void *state, const RnEmbedItem *items, size_t n,
                       float *out, RnError **err)
 {
@@ -76,12 +78,8 @@ static bool lbp_chunk(const void *state, const RnEmbedItem *items, size_t n,
     uint8_t *codes = scratch ? rn_malloc(px, err) : NULL;
     for (size_t i = 0; codes && i < n; i++) {
         eb_resample(&rs, items[i].thumb, img + px, img);
-        float *o = out + i * s->red.feat_dim;
-        for (uint32_t k = 0; k < s->n_scales; k++) {
-            eb_lbp_codes(img, s->side, s->side, s->scales[k].P, s->scales[k].R,
-                         scratch, codes);
-            o = grid_histograms(codes, s->side, s->grid, s->scales[k].P + 2, o);
-        }
+        eb_lbp_describe(&s->layout, img, s->side, scratch, codes,
+                        out + i * s->red.feat_dim);
     }
     bool ok = codes != NULL;
     free(codes);
@@ -96,30 +94,58 @@ static bool scale_valid(uint32_t P, double R)
     return P >= 2 && P <= EB_LBP_MAX_P && R > 0 && R <= MAX_RADIUS;
 }
 
-/* "P:R;P:R;..." */
-static bool parse_scales(const char *text, LbpState *s, RnError **err)
+bool eb_lbp_parse_scales(const char *text, const char *method, EbLbpLayout *l,
+                         RnError **err)
 {
     const char *p = text;
-    s->n_scales = 0;
+    l->n_scales = 0;
     while (*p) {
         char *end;
         errno = 0;
         unsigned long P = strtoul(p, &end, 10);
         double R = *end == ':' ? strtod(end + 1, &end) : -1;
-        if (errno || s->n_scales == MAX_SCALES || !scale_valid((uint32_t)P, R) ||
+        if (errno || l->n_scales == EB_LBP_MAX_SCALES || !scale_valid((uint32_t)P, R) ||
             P > EB_LBP_MAX_P || (*end != ';' && *end != '\0')) {
             rn_error_set(err, RN_ERROR_INVALID,
-                         "lbp: scales=%s: want up to %u P:R pairs separated by ';' "
+                         "%s: scales=%s: want up to %u P:R pairs separated by ';' "
                          "(2 <= P <= %u, 0 < R <= %g)",
-                         text, MAX_SCALES, EB_LBP_MAX_P, MAX_RADIUS);
+                         method, text, EB_LBP_MAX_SCALES, EB_LBP_MAX_P, MAX_RADIUS);
             return false;
         }
-        s->scales[s->n_scales++] = (LbpScale){(uint32_t)P, (float)R};
+        l->scales[l->n_scales++] = (EbLbpScale){(uint32_t)P, (float)R};
         p = *end ? end + 1 : end;
     }
-    if (s->n_scales == 0) {
-        rn_error_set(err, RN_ERROR_INVALID, "lbp: no scales");
+    if (l->n_scales == 0) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s: no scales", method);
         return false;
+    }
+    return true;
+}
+
+bool eb_lbp_layout_save(const EbLbpLayout *l, RnBuf *out, RnError **err)
+{
+    bool ok = eb_put_u32(out, l->grid, err) && eb_put_u32(out, l->n_scales, err);
+    for (uint32_t i = 0; ok && i < l->n_scales; i++)
+        ok = eb_put_u32(out, l->scales[i].P, err) && eb_put_f32(out, l->scales[i].R, err);
+    return ok;
+}
+
+bool eb_lbp_layout_load(EbReader *r, uint32_t side, EbLbpLayout *l, RnError **err)
+{
+    if (!eb_get_u32(r, &l->grid, err) || !eb_get_u32(r, &l->n_scales, err))
+        return false;
+    if (l->grid < 1 || l->grid > side || l->grid > EB_LBP_MAX_GRID || l->n_scales < 1 ||
+        l->n_scales > EB_LBP_MAX_SCALES) {
+        rn_error_set_at(err, RN_ERROR_PARSE, r->pos, "lbp model: bad layout");
+        return false;
+    }
+    for (uint32_t i = 0; i < l->n_scales; i++) {
+        if (!eb_get_u32(r, &l->scales[i].P, err) || !eb_get_f32(r, &l->scales[i].R, err))
+            return false;
+        if (!scale_valid(l->scales[i].P, l->scales[i].R)) {
+            rn_error_set_at(err, RN_ERROR_PARSE, r->pos, "lbp model: bad scale");
+            return false;
+        }
     }
     return true;
 }
@@ -141,7 +167,7 @@ static void *lbp_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
     uint32_t in;
     if (!eb_options_check(p->options, lbp_options, err) ||
         !eb_option_u64(p->options, "size", 8, EB_SIDE_MAX, &side, err) ||
-        !eb_option_u64(p->options, "grid", 1, 16, &grid, err) ||
+        !eb_option_u64(p->options, "grid", 1, EB_LBP_MAX_GRID, &grid, err) ||
         !eb_option_bool(p->options, "pca", &pca, err) ||
         !eb_option_str(p->options, "scales", &scales, err) ||
         !eb_thumbs_size(sample, n, &in, err)) {
@@ -149,12 +175,13 @@ static void *lbp_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
         return NULL;
     }
     LbpState *s = rn_calloc(1, sizeof *s, err);
-    bool ok = s && parse_scales(scales ? scales : DEFAULT_SCALES, s, err);
+    bool ok = s && eb_lbp_parse_scales(scales ? scales : EB_LBP_DEFAULT_SCALES, "lbp",
+                                       &s->layout, err);
     free(scales);
     if (ok) {
         s->side = (uint32_t)side;
-        s->grid = (uint32_t)grid > s->side ? s->side : (uint32_t)grid;
-        s->red.feat_dim = lbp_feat_dim(s);
+        s->layout.grid = (uint32_t)grid > s->side ? s->side : (uint32_t)grid;
+        s->red.feat_dim = eb_lbp_layout_dim(&s->layout);
         s->red.reduce = pca;
         ok = eb_reduced_fit(s, &s->red, lbp_chunk, sample, n, p, DEFAULT_DIM, "lbp",
                             dim, err);
@@ -176,11 +203,8 @@ static bool lbp_transform(const void *state, const RnEmbedItem *items, size_t n,
 static bool lbp_save(const void *state, RnBuf *out, RnError **err)
 {
     const LbpState *s = state;
-    bool ok = eb_put_u32(out, s->side, err) && eb_put_u32(out, s->grid, err) &&
-              eb_put_u32(out, s->n_scales, err);
-    for (uint32_t i = 0; ok && i < s->n_scales; i++)
-        ok = eb_put_u32(out, s->scales[i].P, err) && eb_put_f32(out, s->scales[i].R, err);
-    return ok && eb_reduced_save(&s->red, out, err);
+    return eb_put_u32(out, s->side, err) && eb_lbp_layout_save(&s->layout, out, err) &&
+           eb_reduced_save(&s->red, out, err);
 }
 
 static void *lbp_load(const uint8_t *payload, size_t n, size_t *dim, RnError **err)
@@ -190,22 +214,13 @@ static void *lbp_load(const uint8_t *payload, size_t n, size_t *dim, RnError **e
     LbpState *s = rn_calloc(1, sizeof *s, err);
     if (!s)
         return NULL;
-    bool ok = eb_get_u32(&r, &s->side, err) && eb_get_u32(&r, &s->grid, err) &&
-              eb_get_u32(&r, &s->n_scales, err);
-    if (ok && (s->side < 8 || s->side > EB_SIDE_MAX || s->grid < 1 ||
-               s->grid > s->side || s->grid > 16 || s->n_scales < 1 ||
-               s->n_scales > MAX_SCALES)) {
+    bool ok = eb_get_u32(&r, &s->side, err);
+    if (ok && (s->side < 8 || s->side > EB_SIDE_MAX)) {
         rn_error_set(err, RN_ERROR_PARSE, "lbp model: bad layout");
         ok = false;
     }
-    for (uint32_t i = 0; ok && i < s->n_scales; i++) {
-        ok = eb_get_u32(&r, &s->scales[i].P, err) && eb_get_f32(&r, &s->scales[i].R, err);
-        if (ok && !scale_valid(s->scales[i].P, s->scales[i].R)) {
-            rn_error_set(err, RN_ERROR_PARSE, "lbp model: bad scale");
-            ok = false;
-        }
-    }
-    ok = ok && eb_reduced_load(&r, lbp_feat_dim(s), &s->red, err) &&
+    ok = ok && eb_lbp_layout_load(&r, s->side, &s->layout, err) &&
+         eb_reduced_load(&r, eb_lbp_layout_dim(&s->layout), &s->red, err) &&
          eb_reader_done(&r, err);
     if (!ok) {
         lbp_free(s);

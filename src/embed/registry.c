@@ -7,9 +7,13 @@
 
 static const RnEmbedMethodOps *const method_table[] = {
     /* image */
-    /* hog first: the best Modality and region NMI of the three on the
-     * synthetic archives, and fast (bench/RESULTS.md, embed section) */
+    /* hog first: the fusion defaults' pixel input (src/fusion/defaults.c,
+     * and tests/study expects the default to be one of them). hoglbp beats
+     * it on Modality and region on every archive measured (bench/RESULTS.md,
+     * "Issue 9, second pass"); it becomes the default together with the
+     * fusion defaults table, or not at all. */
     &rn_embed_hog_ops,
+    &rn_embed_hoglbp_ops,
     &rn_embed_lbp_ops,
     &rn_embed_pca_ops,
     &rn_embed_cae_ops,

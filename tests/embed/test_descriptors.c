@@ -2,7 +2,8 @@
  * scikit-image's loops (bit-identical: same float arithmetic in the same
  * order), hand-checked cases, and the hog/lbp methods end to end (the
  * descriptor without PCA, fit/transform/save/reload byte-identical,
- * damaged files refused). */
+ * damaged files refused), and hoglbp: its parts from the plain references,
+ * the same model bytes at any thread count. */
 #include "embed/descriptors.h"
 #include "embed/image_common.h"
 #include "rn_test.h"
@@ -266,6 +267,120 @@ static void test_hog_method_is_descriptor(void)
     free(px);
 }
 
+/* Unit Euclidean length (reference side, in double). */
+static void ref_unit(float *v, size_t n)
+{
+    double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        ss += (double)v[i] * v[i];
+    for (size_t i = 0; ss > 0 && i < n; i++)
+        v[i] = (float)(v[i] / sqrt(ss));
+}
+
+/* hoglbp without PCA = [HOG cell a | HOG cell b | LBP grid histograms],
+ * each part of unit length, all from the literal ports of scikit-image. */
+static void test_hoglbp_is_reference(void)
+{
+    enum { N = 4, S = 32, GRID = 2 };
+    static const struct { uint32_t P; double R; } scales[] = {{8, 1}, {12, 1.5}};
+    RnEmbedItem items[N];
+    uint8_t *px = make_thumbs(N, S, items);
+    RnEmbedParams p = {.options = "size=32,cells=8;4,grid=2,scales=8:1;12:1.5,pca=off"};
+    RnError *err = NULL;
+    RnEmbedModel *m = rn_embed_fit(RN_EMBED_IMAGE, "hoglbp", items, N, &p, &err);
+    CHECK_MSG(m != NULL, "%s", err ? rn_error_message(err) : "");
+    rn_error_free(err);
+    EbHogParams h[2] = {{9, 8, 2}, {9, 4, 2}};
+    size_t dh0 = eb_hog_dim(S, S, &h[0]), dh1 = eb_hog_dim(S, S, &h[1]);
+    size_t dl = GRID * GRID * (10 + 14), d = dh0 + dh1 + dl;
+    CHECK(m && rn_embed_model_dim(m) == d);
+    float *out = malloc(N * d * sizeof *out), *want = malloc(d * sizeof *want);
+    float img[S * S];
+    uint8_t codes[S * S];
+    CHECK(m && rn_embed_transform(m, items, N, out, NULL));
+    for (size_t i = 0; m && i < N; i++) {
+        for (int j = 0; j < S * S; j++)
+            img[j] = items[i].thumb[j] * (1.0f / 255.0f);
+        CHECK(eb_hog_ref(img, S, S, &h[0], want, NULL));
+        ref_unit(want, dh0);
+        CHECK(eb_hog_ref(img, S, S, &h[1], want + dh0, NULL));
+        ref_unit(want + dh0, dh1);
+        float *o = want + dh0 + dh1;
+        for (size_t k = 0; k < 2; k++) {
+            uint32_t bins = scales[k].P + 2;
+            CHECK(eb_lbp_codes_ref(img, S, S, scales[k].P, scales[k].R, codes, NULL));
+            for (int g = 0; g < GRID * GRID; g++, o += bins) {
+                int y0 = g / GRID * S / GRID, x0 = g % GRID * S / GRID;
+                double count[26] = {0};
+                for (int y = y0; y < y0 + S / GRID; y++)
+                    for (int x = x0; x < x0 + S / GRID; x++)
+                        count[codes[y * S + x]]++;
+                for (uint32_t b = 0; b < bins; b++)
+                    o[b] = (float)sqrt(count[b] / (S / GRID * S / GRID));
+            }
+        }
+        ref_unit(want + dh0 + dh1, dl);
+        double worst = 0;
+        for (size_t j = 0; j < d; j++)
+            worst = fmax(worst, fabs(want[j] - out[i * d + j]));
+        /* float sums of a few thousand values of unit length */
+        CHECK_MSG(worst < 1e-6, "row %zu off by %g", i, worst);
+    }
+    rn_embed_model_free(m);
+    free(out);
+    free(want);
+    free(px);
+}
+
+/* The model file's bytes and the embeddings do not depend on -j. */
+static void test_hoglbp_threads(void)
+{
+    enum { N = 600 };
+    RnEmbedItem items[N];
+    uint8_t *px = make_thumbs(N, 48, items);
+    uint8_t *file[3] = {NULL};
+    size_t len[3] = {0};
+    float *out[3] = {NULL};
+    for (int t = 0; t < 3; t++) {
+        RnEmbedParams p = {.dim = 12, .seed = 5, .threads = t + 1};
+        RnEmbedModel *m = rn_embed_fit(RN_EMBED_IMAGE, "hoglbp", items, N, &p, NULL);
+        CHECK(m != NULL);
+        if (!m)
+            continue;
+        out[t] = malloc(N * 12 * sizeof *out[t]);
+        CHECK(rn_embed_transform(m, items, N, out[t], NULL));
+        char path[] = "/tmp/rn_embed_hoglbp_XXXXXX";
+        close(mkstemp(path));
+        CHECK(rn_embed_model_save(m, path, NULL));
+        CHECK(rn_file_read_all(path, 1 << 26, &file[t], &len[t], NULL));
+        unlink(path);
+        rn_embed_model_free(m);
+    }
+    for (int t = 1; t < 3; t++) {
+        CHECK_MSG(file[t] && len[t] == len[0] && memcmp(file[t], file[0], len[0]) == 0,
+                  "model at %d threads", t + 1);
+        CHECK_MSG(out[t] && out[0] && memcmp(out[t], out[0], N * 12 * sizeof *out[0]) == 0,
+                  "embeddings at %d threads", t + 1);
+    }
+    static const char *const bad[] = {
+        "cells=", "cells=1", "cells=16;8;4;2;2", "cells=8;x", "cells=64", "block=9",
+        "grid=17", "scales=8:0", "pca=maybe", "cell=8",
+    };
+    for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+        RnEmbedParams p = {.options = bad[b]};
+        RnError *err = NULL;
+        CHECK_MSG(!rn_embed_fit(RN_EMBED_IMAGE, "hoglbp", items, 20, &p, &err), "%s",
+                  bad[b]);
+        CHECK_MSG(rn_error_code(err) == RN_ERROR_INVALID, "%s", bad[b]);
+        rn_error_free(err);
+    }
+    for (int t = 0; t < 3; t++) {
+        free(file[t]);
+        free(out[t]);
+    }
+    free(px);
+}
+
 int main(void)
 {
     test_hog_fast_vs_ref();
@@ -276,6 +391,10 @@ int main(void)
     round_trip("lbp", NULL, 16);
     round_trip("lbp", "size=32,grid=2,scales=8:1;12:1.5,pca=off", 0);
     round_trip("pca", "size=24", 10);
+    round_trip("hoglbp", NULL, 16);
+    round_trip("hoglbp", "size=32,cells=8;4,block=1,grid=2,scales=8:1,pca=off", 0);
     test_hog_method_is_descriptor();
+    test_hoglbp_is_reference();
+    test_hoglbp_threads();
     TEST_DONE();
 }

@@ -63,6 +63,7 @@ def main():
               == (len(rows) - 1, 10), "default method: " + r.stderr)
 
         for method, opts, dim in [("hog", "size=32,cell=8", 16), ("lbp", "size=32,grid=2", 16),
+                                  ("hoglbp", "size=32,cells=16;8,grid=2", 16),
                                   ("hog", "size=32,cell=8,block=2,pca=off", 9 * 4 * 9)]:
             r = radnet("embed", "-w", ws, "--source", "image", "--method", method,
                        "--options", opts, *(["--dim", str(dim)] if "pca=off" not in opts else []))
