@@ -428,7 +428,7 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
     Rng ar;
     /* One individual per patient and model, whatever the scene or view:
      * a chest LAT is the same body as its PA and as the CT's scout. */
-    rng_seed(&ar, j->anatomy_seed, 0x3D, j->scene == SC_SAG_KNEE || j->scene == SC_XR_KNEE);
+    rng_seed(&ar, j->anatomy_seed, 0x3D, (uint64_t)body3_model(j->scene));
     body3_build(j->scene, j->view, &j->lesion, j->mirror, &ar, &body);
     if (body.failed) {
         body3_free(&body);
@@ -473,7 +473,7 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         rng_seed(&nr, j->noise_seed, f, 1);
         Frame3 slice = j->frame;
         if (j->spect) /* frame f is the slice at its own height */
-            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->zoom, j->angle, j->shift_x,
+            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle, j->shift_x,
                         j->shift_y, c->w, c->h, &slice);
         return render_frame3(j, &slice, s, c, &nr, err);
     }

@@ -535,7 +535,8 @@ static int xr_views(Scene sc, ViewKind v[3])
     case SC_XR_ELBOW: case SC_XR_ARM: case SC_XR_LEG: case SC_XR_WRIST: case SC_XR_FINGER:
         v[0] = VW_AP, v[1] = VW_LAT; return 2;
     case SC_XR_HAND: case SC_XR_FOOT: v[0] = VW_PA, v[1] = VW_OBL, v[2] = VW_LAT; return 3;
-    case SC_XR_ANKLE: case SC_XR_HEEL: v[0] = VW_LAT; return 1;
+    case SC_XR_ANKLE: v[0] = VW_AP, v[1] = VW_LAT, v[2] = VW_OBL; return 3;
+    case SC_XR_HEEL: v[0] = VW_LAT; return 1;
     case SC_MG_BREAST: v[0] = VW_CC, v[1] = VW_MLO; return 2;
     default: v[0] = VW_AP; return 1;
     }
@@ -642,28 +643,17 @@ static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
     snprintf(s->kernel, sizeof s->kernel, "%s", n.kernel);
 }
 
-/* Regions that share a scene with a neighbour are framed on their own
- * part of it: a hip is one side of the pelvis, a wrist the carpus of the
- * hand, a finger one ray, a cardiac MR the heart of the chest. */
+/* Regions cut from a shared 3-D model are framed on their own part of it
+ * by body3_frame; the 2-D scenes left and the cardiac MR (the heart of
+ * the chest) are framed here. A finger is one of the long fingers. */
 static void frame_region(Rng *r, RenderJob *j)
 {
-    static const struct { Scene scene; Mod mod; double zoom, x, y; } frames[] = {
-        {SC_XR_WRIST, M_COUNT, 1.8, 0, 0.5},     {SC_XR_HIP, M_COUNT, 1.7, -0.5, 0.3},
-        {SC_XR_HEEL, M_COUNT, 1.5, 0.35, 0.35},  {SC_XR_CLAVICLE, M_COUNT, 1.2, -0.4, -0.5},
-        {SC_AX_CHEST, M_MR, 2.0, 0.1, 0},
-    };
-    double side = j->mirror ? -1 : 1;
-    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
-        if (frames[i].scene == j->scene && (frames[i].mod == M_COUNT || frames[i].mod == j->mod)) {
-            j->zoom *= frames[i].zoom;
-            j->shift_x -= side * frames[i].x;
-            j->shift_y -= frames[i].y;
-        }
-    if (j->scene == SC_XR_FINGER) { /* one of the long fingers */
+    if (j->scene == SC_AX_CHEST && j->mod == M_MR) {
         j->zoom *= 2.0;
-        j->shift_x -= side * 0.2 * rng_int(r, -1, 1);
-        j->shift_y += 0.35;
+        j->shift_x -= (j->mirror ? -1 : 1) * 0.1;
     }
+    if (j->scene == SC_XR_FINGER)
+        j->shift_x -= 0.3 * rng_int(r, -1, 1);
 }
 
 static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
@@ -1190,7 +1180,7 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     PixelSpec spec = s->spec;
     if (uses_body3(job.mod) || job.spect) /* SPECT: the header's frame is the first slice */
         body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane,
-                    job.spect ? -1 : job.z, job.zoom,
+                    job.spect ? -1 : job.z, job.mirror, job.zoom,
                     job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
                     &job.frame);
     RenderOut img;
