@@ -135,25 +135,6 @@ static void xr_barium(Phantom *p, Rng *r)
     }
 }
 
-static void mg_breast(Phantom *p, Rng *r)
-{
-    /* Chest wall on the left edge; nipple to the right. */
-    double ry = J(r, 0.85, 0.08), rx = J(r, 1.1, 0.1);
-    ph_ellipse(p, T_FAT, -1.0, 0, rx, ry, 0);
-    ph_ellipse(p, T_SOFT, -1.0, 0, rx, ry, 0);
-    ph_ellipse(p, T_FAT, -1.0, 0, rx - 0.03, ry - 0.03, 0);
-    double density = rng_range(r, 0.3, 1.0);
-    int blobs = (int)(40 + 80 * density);
-    for (int i = 0; i < blobs; i++) {
-        double a = rng_range(r, -1.2, 1.2), d = rng_range(r, 0.05, 0.85);
-        ph_ellipse(p, T_GLAND, -1.0 + d * rx * cos(a), d * ry * sin(a) * 0.9,
-                   rng_range(r, 0.02, 0.09), rng_range(r, 0.01, 0.04), a * 57.3);
-    }
-    if (rng_chance(r, 0.3))
-        for (int i = 0; i < 8; i++) /* microcalcifications */
-            ph_circle(p, T_BONE, rng_range(r, -0.4, -0.3), rng_range(r, 0.0, 0.1), 0.006);
-}
-
 /* Branching vessel tree filled with contrast; phase z in [-1,1] sets how far
  * contrast has travelled (cine runs). */
 static void vessel(Phantom *p, Rng *r, double x, double y, double ang, double len,
@@ -433,11 +414,6 @@ static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z)
     case SC_COR_BODY: cor_body(p, r); break;
     case SC_XR_UROGRAPHY: xr_abdomen(p, r, T_CONTRAST, T_CONTRAST); break;
     case SC_XR_BARIUM: xr_barium(p, r); break;
-    case SC_MG_BREAST:
-        mg_breast(p, r);
-        if (view == VW_MLO) /* pectoral muscle along the chest wall, upper corner */
-            ph_box(p, T_SOFT, -1.0, -0.95, J(r, 0.32, 0.15), 0.75, 28);
-        break;
     case SC_XA_CORONARY: xa(p, r, z, 0); break;
     case SC_XA_CEREBRAL: xa(p, r, z, 1); break;
     case SC_XA_LEG: xa(p, r, z, 2); break;

@@ -7,6 +7,7 @@
 #include "synth/body3d.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define PI 3.14159265358979323846
 
@@ -684,6 +685,77 @@ static void upper_limb(Body3 *b, const Lesion *les, bool implant, int lat, Scene
     }
 }
 
+/* ---- breast, compressed on the detector (model 3) ------------------------- */
+
+/* The chest wall is the plane x = 0 and the breast points along dir·x
+ * (+x for a right breast); the plates compress it along z, so it is flat
+ * but for a rounded rim; -y is up. The MLO view takes in the axillary
+ * tail and the pectoralis major along the chest wall at the top.
+ * Fibroglandular tissue is a cloud of lobules and ducts converging on the
+ * nipple, denser in some women than others. */
+static void breast(Body3 *b, Rng *r, const Lesion *les, bool mlo, int dir)
+{
+    double depth = rng_range(r, 70, 125), half_h = rng_range(r, 70, 100),
+           half_t = rng_range(r, 20, 32), up = mlo ? 25 : 0;
+    double dens = rng_range(r, 0, 1); /* fatty (0) to extremely dense (1) */
+    double hh = half_h + up, cy = -up;
+    ell_cut(b, T_SOFT, T_AIR, 0, cy, 0, depth + 2, hh + 2, 2.5 * half_t, -half_t - 1, half_t + 1);
+    ell_cut(b, T_FAT, T_SOFT, 0, cy, 0, depth, hh, 2.5 * half_t - 2, -half_t + 1, half_t - 1);
+    double ny = mlo ? 0.15 * half_h : 0; /* the nipple's height */
+    ell(b, T_SOFT, T_AIR, dir * (depth + 3), ny, 0, 5, 6, 6);
+    if (mlo) /* pectoralis major: a wedge along the chest wall, thinning downwards */
+        ell(b, T_SOFT, T_FAT, -dir * 18, cy - hh, 0, 55, 1.5 * half_h, 0.8 * half_t);
+    /* Ducts from the nipple back into the breast. */
+    int nd = 10 + (int)(14 * dens);
+    for (int i = 0; i < nd; i++) {
+        double t = rng_range(r, 0.35, 0.9);
+        double from[3] = {dir * depth * 0.92, ny, rng_range(r, -0.2, 0.2) * half_t};
+        double to[3] = {dir * depth * (1 - t), ny + rng_range(r, -0.55, 0.55) * half_h * t,
+                        rng_range(r, -0.5, 0.5) * half_t};
+        cap(b, T_GLAND, T_FAT, from, to, rng_range(r, 0.8, 1.8), false);
+    }
+    /* Lobules: more and larger the denser the breast, in a cone behind the nipple. */
+    int nl = 40 + (int)(260 * dens);
+    for (int i = 0; i < nl; i++) {
+        double u = sqrt(rng_range(r, 0.02, 1)); /* 0 at the nipple, 1 at the chest wall */
+        double x = dir * depth * (1 - 0.85 * u), spread = 0.25 + 0.6 * u;
+        double y = ny + rng_normal(r) * 0.35 * spread * half_h;
+        double z = rng_range(r, -0.6, 0.6) * half_t, rr = rng_range(r, 2, 5 + 9 * dens);
+        ell(b, T_GLAND, T_FAT, x, y, z, rr * rng_range(r, 0.8, 1.8), rr * rng_range(r, 0.6, 1.2),
+            fmin(rr, 0.35 * half_t));
+    }
+    /* Cooper's ligaments near the skin and vessels running to the nipple. */
+    for (int i = 0; i < 24; i++) {
+        double a = rng_range(r, -1.2, 1.2), z = rng_range(r, -0.5, 0.5) * half_t;
+        double p1[3] = {dir * depth * 0.8 * cos(a), cy + hh * 0.8 * sin(a), z};
+        double p2[3] = {dir * depth * 0.95 * cos(a + 0.12), cy + hh * 0.95 * sin(a + 0.12), z};
+        cap(b, T_GLAND, T_FAT, p1, p2, 0.5, false);
+    }
+    for (int i = 0; i < 4; i++) {
+        double a[3] = {dir * 3, rng_range(r, -0.8, 0.6) * half_h, rng_range(r, -0.4, 0.4) * half_t};
+        for (int k = 0; k < 4; k++) {
+            double c[3] = {a[0] + dir * depth * 0.22, a[1] * 0.8 + rng_range(r, -12, 12), a[2]};
+            cap(b, T_BLOOD, T_FAT, a, c, 1.4 - 0.2 * k, false);
+            memcpy(a, c, sizeof a);
+        }
+    }
+    int ncalc = rng_int(r, 0, 6); /* benign calcifications */
+    for (int i = 0; i < ncalc; i++)
+        ell(b, T_BONE, T_FAT, dir * rng_range(r, 0.2, 0.9) * depth, rng_range(r, -0.6, 0.6) * half_h,
+            rng_range(r, -0.5, 0.5) * half_t, 0.5, 0.5, 0.5);
+    if (les && (les->path == P_MASS || les->path == P_NODULE)) {
+        double rr = les->size * (les->path == P_MASS ? 160 : 90);
+        double x = dir * depth * rng_range(r, 0.3, 0.7), y = ny + rng_range(r, -0.3, 0.3) * half_h;
+        ell(b, T_LESION, T_FAT, x, y, 0, rr, rr, fmin(rr, 0.8 * half_t));
+        if (les->path == P_MASS) /* spicules */
+            for (int k = 0; k < 8; k++) {
+                double a = k * PI / 4 + rng_range(r, -0.3, 0.3);
+                cap(b, T_LESION, T_FAT, V3(x, y, 0), V3(x + 2.2 * rr * cos(a), y + 2.2 * rr * sin(a), 0),
+                    0.7, false);
+            }
+    }
+}
+
 /* ---- the scene table -------------------------------------------------------------- */
 
 Implant body3_implant(Scene sc)
@@ -720,6 +792,7 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
     case SC_XR_FOOT: case SC_XR_ARM: case SC_XR_ELBOW: case SC_XR_WRIST: case SC_XR_HAND:
     case SC_XR_FINGER:
         return path == P_FRACTURE;
+    case SC_MG_BREAST: return path == P_MASS || path == P_NODULE;
     default: return false;
     }
 }
@@ -738,6 +811,7 @@ void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r
     switch (body3_model(sc)) {
     case 1: lower_limb(b, r, l, implant, lat, sc); break;
     case 2: upper_limb(b, l, implant, lat, sc); break;
+    case 3: breast(b, r, l, view == VW_MLO, -lat); break;
     default: trunk(b, r, l, implant, sc, arms_up); break;
     }
 }

@@ -31,7 +31,6 @@ static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240,
 static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14, 0.5, 0};
 /* T_GAP cancels the (capped) bone path it crosses: see ph_render_projection. */
 static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f, -8, 40};
-static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12, -11, 40};
 /* X-ray attenuation per millimetre for the 3-D bodies (relative to soft
  * tissue's 0.01/mm, about water at 70 keV divided by 20, so that a
  * 250 mm abdomen has the same log-exposure as the 2-D scenes' thickest
@@ -39,6 +38,11 @@ static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12
 static const float xr3_mu[T_COUNT] = {0, 0.0085f, 0.01f, 0.0105f, 0.0102f, 0.0102f, 0.0099f,
                                       0.0104f, 0.0022f, 0.042f, 0.0135f, 0.0102f, 0.0101f, 0.06f,
                                       0.0108f, 0.0108f, 0.011f, 0.0112f, 0.01f, 0.35f};
+/* Mammography (about 20 keV) per mm: glandular tissue and skin stand out
+ * from fat far more than at general radiography energies. */
+static const float mg3_mu[T_COUNT] = {[T_FAT] = 0.012f, [T_SOFT] = 0.032f, [T_BLOOD] = 0.034f,
+                                      [T_GLAND] = 0.032f, [T_LESION] = 0.038f, [T_BONE] = 0.5f,
+                                      [T_MARROW] = 0.2f, [T_METAL] = 1.5f};
 static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
 
 /* SPECT (sestamibi-like) uptake per tissue: myocardium, liver, kidneys. */
@@ -243,15 +247,14 @@ static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
 
 /* Radiograph: log-exposure response, bright where attenuation is high. */
 /* The detector: c->v holds the attenuation line integral per pixel. */
-static void xray_detector(Canvas *c, bool mammo, Rng *nr, double maxval, bool collimate)
+static void xray_detector(Canvas *c, Rng *nr, double maxval, bool collimate)
 {
     size_t n = (size_t)c->w * c->h;
     /* Overlapping anatomy (soft-tissue folds, bowel gas, trabeculae) as a
-     * smooth field inside the body, stronger through bone; in mammograms
-     * fibroglandular texture throughout the breast. */
+     * smooth field inside the body, stronger through bone. */
     for (size_t i = 0; i < n; i++)
         if (c->v[i] > 0.05f)
-            c->v[i] += c->tex[i] * (mammo ? 0.3f * fminf(c->v[i], 2.0f) : c->v[i] > 1.0f ? 0.12f : 0.06f);
+            c->v[i] += c->tex[i] * (c->v[i] > 1.0f ? 0.12f : 0.06f);
     /* Scatter: a broad blur of the primary adds to it and lowers contrast
      * (the texture buffer is free again). */
     double scatter = rng_range(nr, 0.1, 0.3);
@@ -288,7 +291,7 @@ static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float
 {
     memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
     ph_render_projection(ph, vw, mu, true, c->v);
-    xray_detector(c, mu == mg_mu, nr, maxval, collimate);
+    xray_detector(c, nr, maxval, collimate);
 }
 
 /* Angiography: dense (contrast) is dark on a grey field. */
@@ -440,16 +443,17 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
     memset(c->lab, T_AIR, n);
     if (!fr->projection)
         body3_slice(&body, fr, c->lab);
+    bool mammo = j->mod == M_MG;
     if (j->mod == M_CT || j->mod == M_MR)
         smooth_field(c, nr, c->w / 96 + 1);
     else if (fr->projection)
-        smooth_field(c, nr, c->w / 40 + 1);
+        smooth_field(c, nr, c->w / (mammo ? 90 : 40) + 1);
     if (fr->projection) {
         memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, fr, xr3_mu, c->v);
+        body3_project(&body, fr, mammo ? mg3_mu : xr3_mu, c->v);
         if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
             maxval = 3000;
-        xray_detector(c, false, nr, maxval, j->collimate && j->mod != M_CT);
+        xray_detector(c, nr, maxval, j->collimate && j->mod != M_CT && !mammo);
     } else {
         if (j->mod == M_NM)
             model_spect(c, nr, 6 + 14 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per acquisition */
@@ -473,8 +477,8 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         rng_seed(&nr, j->noise_seed, f, 1);
         Frame3 slice = j->frame;
         if (j->spect) /* frame f is the slice at its own height */
-            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle, j->shift_x,
-                        j->shift_y, c->w, c->h, &slice);
+            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle,
+                        j->shift_x, j->shift_y, c->w, c->h, &slice);
         return render_frame3(j, &slice, s, c, &nr, err);
     }
     Phantom ph = {0};
@@ -500,23 +504,16 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     if (!scene_is_projection(j->scene) && j->mod != M_NM)
         ph_render_labels(&ph, &vw, c->lab);
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
-    if (j->mod == M_CT || j->mod == M_MR)
+    if (j->mod == M_MR)
         smooth_field(c, &nr, c->w / 96 + 1);
-    else if (j->mod == M_MG || j->mod == M_CR || j->mod == M_DX || j->mod == M_RF)
-        smooth_field(c, &nr, c->w / (j->mod == M_MG ? 90 : 40) + 1);
-    Mod model = j->mod;
-    if (j->mod == M_CT && scene_is_projection(j->scene)) { /* CT scout: a radiograph in HU-ish units */
-        model = M_DX;
-        maxval = 3000;
-    }
-    switch (model) {
-    case M_CT: model_ct(c, j, &nr, s->is_signed); break;
+    else if (j->mod == M_RF)
+        smooth_field(c, &nr, c->w / 40 + 1);
+    switch (j->mod) { /* the 2-D scenes: MR breast, PT whole body, US, NM, XA, RF contrast */
     case M_MR: model_mr(c, j, &nr); break;
     case M_PT: model_pt(c, &nr); break;
     case M_US: model_us(c, &nr, j->doppler); break;
     case M_NM: model_nm(c, &ph, &vw, &nr, rng_range(&nr, 20, 120)); break;
     case M_XA: model_xa(c, &ph, &vw, &nr); break;
-    case M_MG: model_xray(c, &ph, &vw, mg_mu, &nr, maxval, false); break;
     default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;
     }
     burn_in(c, j, maxval);

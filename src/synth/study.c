@@ -1157,7 +1157,8 @@ static bool write_dataset(const StudyCtx *c, const char *path, const DcmSet *ds,
 /* Modalities whose 3-D scenes are sliced or projected from a body. */
 static bool uses_body3(Mod m)
 {
-    return m == M_CT || m == M_MR || m == M_PT || m == M_CR || m == M_DX || m == M_RF;
+    return m == M_CT || m == M_MR || m == M_PT || m == M_CR || m == M_DX || m == M_RF ||
+           m == M_MG;
 }
 
 static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out,

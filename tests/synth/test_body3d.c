@@ -220,12 +220,15 @@ static void test_same_body_any_view(void)
 
 /* Every 3-D scene's frame is centred on its own anatomy, on the side the
  * exam names: the centre pixel of a cross-section is inside the body, a
- * radiograph's central ray crosses bone, and a one-sided region of the
- * trunk (hip, shoulder, clavicle) moves to the other side for the left. */
+ * radiograph's central ray crosses bone (a mammogram's the breast), a
+ * one-sided region of the trunk (hip, shoulder, clavicle) moves to the
+ * other side for the left, and a mammogram's detector edge sits at the
+ * chest wall with the breast on its side. */
 static void test_every_region_framed_on_its_anatomy(void)
 {
     enum { N = 33 };
-    static const float bone_only[T_COUNT] = {[T_BONE] = 1, [T_MARROW] = 1};
+    static const float bone_only[T_COUNT] = {[T_BONE] = 1, [T_MARROW] = 1},
+                       breast_only[T_COUNT] = {[T_FAT] = 1, [T_GLAND] = 1};
     int scenes = 0;
     for (int sc = 0; sc < SC_COUNT; sc++) {
         if (!body3_has((Scene)sc))
@@ -238,7 +241,9 @@ static void test_every_region_framed_on_its_anatomy(void)
             body3_build((Scene)sc, VW_AP, NULL, left, &r, &b);
             CHECK(!b.failed && b.n > 10);
             bool xr = scene_is_projection((Scene)sc);
-            ViewKind views[2] = {xr ? VW_AP : VW_AX, xr ? VW_LAT : VW_SAG};
+            bool mg = sc == SC_MG_BREAST;
+            ViewKind views[2] = {mg ? VW_CC : xr ? VW_AP : VW_AX,
+                                 mg ? VW_MLO : xr ? VW_LAT : VW_SAG};
             for (int v = 0; v < 2; v++) {
                 Frame3 f;
                 CHECK(body3_frame((Scene)sc, views[v], 0, left, 1, 0, 0, 0, N, N, &f));
@@ -247,13 +252,13 @@ static void test_every_region_framed_on_its_anatomy(void)
                     mid[k] = f.origin[k] + (N / 2) * (f.dc * f.row[k] + f.dr * f.col[k]);
                 if (xr) {
                     float acc[N * N] = {0};
-                    body3_project(&b, &f, bone_only, acc);
+                    body3_project(&b, &f, mg ? breast_only : bone_only, acc);
                     float best = 0;
                     for (int y = N / 2 - 4; y <= N / 2 + 4; y++)
                         for (int x = N / 2 - 4; x <= N / 2 + 4; x++)
                             best = fmaxf(best, acc[y * N + x]);
-                    CHECK_MSG(best > 2, "scene %d view %d left %d: %.1f mm of bone near the "
-                              "central ray", sc, v, left, best);
+                    CHECK_MSG(best > (mg ? 20 : 2), "scene %d view %d left %d: %.1f mm of bone "
+                              "(breast) near the central ray", sc, v, left, best);
                 } else {
                     CHECK_MSG(body3_label_at(&b, mid) != T_AIR, "scene %d plane %d left %d", sc,
                               v, left);
@@ -270,6 +275,10 @@ static void test_every_region_framed_on_its_anatomy(void)
                      sc == SC_XR_CLAVICLE;
         if (sided)
             CHECK_MSG(cr < -40 && cl > 40, "scene %d: right x %.1f, left x %.1f", sc, cr, cl);
+        else if (sc == SC_MG_BREAST)
+            CHECK_MSG(fabs(right.origin[0] + 5) < 1e-9 && cl < -40 && fabs(cr + cl) < 1e-9 &&
+                          fabs(left.origin[0] - 2 * cl + 5) < 1e-9,
+                      "breast: right from x %.1f, centres %.1f and %.1f", right.origin[0], cr, cl);
         else
             CHECK_NEAR(cr, cl, 1e-9);
     }
