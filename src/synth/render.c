@@ -311,36 +311,78 @@ static void model_xa(Canvas *c, const Phantom *ph, const View *vw, Rng *nr)
         }
 }
 
-static void model_us(Canvas *c, Rng *nr, bool doppler)
+/* The field the probe insonates. */
+typedef struct UsField {
+    UsProbe probe;
+    double ax, ay, rmin, rmax, half; /* apex, radii and half-angle of a fan */
+    double x0, x1, y0, y1;           /* a linear array's rectangle */
+} UsField;
+
+static void us_field(UsProbe probe, int w, int h, Rng *nr, UsField *f)
 {
-    double half = rng_range(nr, 0.55, 0.75), rmax = c->h * 0.95, rmin = c->h * 0.04;
-    double ax = 0.5 * c->w, ay = -0.02 * c->h;
+    *f = (UsField){0};
+    f->probe = probe;
+    f->half = rng_range(nr, 0.55, 0.75);
+    f->ax = 0.5 * w;
+    if (f->probe == PROBE_PHASED) {
+        f->ay = -0.02 * h, f->rmin = 0.04 * h, f->rmax = 0.95 * h;
+    } else if (f->probe == PROBE_CONVEX) {
+        f->half *= 0.75;
+        f->ay = -0.45 * h, f->rmin = 0.5 * h, f->rmax = 1.4 * h;
+    }
+    double margin = rng_range(nr, 0.08, 0.16);
+    f->x0 = margin * w, f->x1 = (1 - margin) * w, f->y0 = 0.04 * h, f->y1 = 0.96 * h;
+}
+
+/* Depth below the probe as a fraction of the field, or -1 outside it. */
+static double us_depth(const UsField *f, double x, double y)
+{
+    if (f->probe == PROBE_LINEAR)
+        return x >= f->x0 && x < f->x1 && y >= f->y0 && y < f->y1
+                   ? (y - f->y0) / (f->y1 - f->y0)
+                   : -1;
+    double dx = x - f->ax, dy = y - f->ay, r = hypot(dx, dy);
+    if (r <= f->rmin || r >= f->rmax || fabs(atan2(dx, dy)) >= f->half)
+        return -1;
+    return (r - f->rmin) / (f->rmax - f->rmin);
+}
+
+/* B-mode: Rayleigh speckle correlated along the scan line, echo strength
+ * per tissue falling with depth, acoustic shadows behind bone, stones and
+ * metal, enhancement behind fluid; colour Doppler in a box. */
+static void model_us(Canvas *c, UsProbe probe, Rng *nr, bool doppler)
+{
+    UsField fd;
+    us_field(probe, c->w, c->h, nr, &fd);
     double bx0 = c->w * 0.35, bx1 = c->w * 0.65, by0 = c->h * 0.25, by1 = c->h * 0.6;
-    float *shadow = c->tex; /* per column: echo left below bone or stone */
+    float *shadow = c->tex; /* per column: echo left below bone or stone, more below fluid */
     for (int x = 0; x < c->w; x++)
         shadow[x] = 1;
     for (int y = 0; y < c->h; y++) {
         double prev = 0;
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
-            double dx = x + 0.5 - ax, dy = y + 0.5 - ay, r = hypot(dx, dy), th = atan2(dx, dy);
+            double d = us_depth(&fd, x + 0.5, y + 0.5);
+            uint8_t t = c->lab[i];
             float v = 0;
-            if (c->lab[i] == T_BONE || c->lab[i] == T_METAL)
+            if (t == T_BONE || t == T_METAL)
                 shadow[x] = 0.15f; /* acoustic shadow behind strong reflectors */
-            if (r > rmin && r < rmax && fabs(th) < half) {
+            else if (t == T_FLUID && shadow[x] >= 1)
+                shadow[x] = 1.3f; /* posterior enhancement: fluid attenuates little */
+            if (d >= 0) {
                 double n1 = rng_noise(nr), n2 = rng_noise(nr);
                 double sp = sqrt(n1 * n1 + n2 * n2); /* Rayleigh speckle */
                 double s = 0.5 * (sp + prev); /* lateral correlation of speckle */
                 prev = sp;
-                v = (float)(us_echo[c->lab[i]] * s * 0.8 * (1.1 - 0.4 * r / rmax) *
-                            (c->lab[i] == T_BONE ? 1 : shadow[x]));
+                v = (float)(us_echo[t] * s * 0.8 * (1.1 - 0.4 * d) *
+                            (t == T_BONE ? 1 : shadow[x]));
             }
             c->v[i] = clampf(v, 0, 255);
             if (c->rgb) {
                 uint8_t g = (uint8_t)c->v[i], *p = c->rgb + 3 * i;
                 p[0] = p[1] = p[2] = g;
                 bool in_box = x >= bx0 && x < bx1 && y >= by0 && y < by1;
-                if (doppler && in_box && c->lab[i] == T_BLOOD) {
+                if (doppler && in_box && t == T_BLOOD) {
                     bool toward = (x + y / 3) % 17 < 11;
                     p[0] = toward ? 220 : 20;
                     p[1] = 40;
@@ -352,8 +394,8 @@ static void model_us(Canvas *c, Rng *nr, bool doppler)
         }
     }
     for (int k = 1; k < 10; k++) /* depth scale marks */
-        for (int d = 0; d < 2; d++) {
-            int y = (int)(k * c->h / 10.0), x = c->w - 6 + d;
+        for (int w = 0; w < 2; w++) {
+            int y = (int)(k * c->h / 10.0), x = c->w - 6 + w;
             if (y < c->h && x >= 0)
                 c->v[(size_t)y * c->w + x] = 220;
         }
@@ -511,7 +553,7 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     switch (j->mod) { /* the 2-D scenes: MR breast, PT whole body, US, NM, XA, RF contrast */
     case M_MR: model_mr(c, j, &nr); break;
     case M_PT: model_pt(c, &nr); break;
-    case M_US: model_us(c, &nr, j->doppler); break;
+    case M_US: model_us(c, j->probe, &nr, j->doppler); break;
     case M_NM: model_nm(c, &ph, &vw, &nr, rng_range(&nr, 20, 120)); break;
     case M_XA: model_xa(c, &ph, &vw, &nr); break;
     default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;

@@ -693,10 +693,20 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     series_body_part(c, &r, s);
     series_view(c, &r, s);
     series_pixels(c, &r, s);
+    if (j->mod == M_US) /* superficial parts with a linear array, the abdomen and pelvis
+                          * with a convex one, now and then an intercostal phased sector */
+        j->probe = j->scene == SC_US_NECK || j->scene == SC_US_BREAST || j->scene == SC_US_VESSEL
+                       ? PROBE_LINEAR
+                   : rng_chance(&r, 0.2) ? PROBE_PHASED
+                                         : PROBE_CONVEX;
     if (j->mod == M_US && rng_chance(&r, 0.85)) { /* the scanner's screen header */
-        static const char *const probes[] = {"C1-5", "L12-5", "C5-2", "9L", "PVT-375BT"};
-        snprintf(j->overlay[0], sizeof j->overlay[0], "%s %s %.1fMHZ",
-                 c->vendor->models[1], RNG_PICK(&r, probes), rng_range(&r, 2.5, 12));
+        static const char *const probes[3][3] = {{"S5-1", "M5Sc", "P4-2"},
+                                                 {"C1-5", "C5-2", "PVT-375BT"},
+                                                 {"L12-5", "9L", "ML6-15"}};
+        static const double mhz[3][2] = {{1.5, 4.5}, {2, 6}, {6, 15}};
+        snprintf(j->overlay[0], sizeof j->overlay[0], "%s %s %.1fMHZ", c->vendor->models[1],
+                 probes[j->probe][rng_int(&r, 0, 2)],
+                 rng_range(&r, mhz[j->probe][0], mhz[j->probe][1]));
         snprintf(j->overlay[1], sizeof j->overlay[1], "%.8s GN %d D %dCM %s", c->date,
                  rng_int(&r, 30, 80), rng_int(&r, 4, 22), j->doppler ? "CFM" : "B");
     }
