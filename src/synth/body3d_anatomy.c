@@ -415,6 +415,47 @@ static void pelvis(Body3 *b, Rng *r, const Lesion *les, bool implant)
     }
 }
 
+/* What a whole-body scan adds to the trunk: forearms and hands by the
+ * side, knees, lower legs and feet (the other scenes frame nothing below
+ * the thighs or beside the hips). */
+static void whole_body_limbs(Body3 *b)
+{
+    for (int s = -1; s <= 1; s += 2) {
+        ell_cut(b, T_SOFT, T_AIR, s * 206, 12, 60, 34, 32, 290, -215, 60);   /* forearm */
+        bone(b, T_SOFT, V3(s * 200, 22, 80), V3(s * 202, 22, 58), 11);      /* distal humerus */
+        bone_ell(b, T_SOFT, s * 202, 20, 52, 24, 12, 11);                     /* elbow */
+        bone(b, T_SOFT, V3(s * 212, 14, 40), V3(s * 216, 6, -200), 6.5);     /* radius */
+        bone(b, T_SOFT, V3(s * 196, 22, 45), V3(s * 200, 10, -200), 6);      /* ulna */
+        ell(b, T_SOFT, T_AIR, s * 208, 4, -290, 30, 13, 75);                 /* hand */
+        for (int k = 0; k < 4; k++)
+            bone(b, T_SOFT, V3(s * (196 + 7 * k), 4, -235), V3(s * (194 + 8 * k), 2, -345), 4);
+        ell_cut(b, T_SOFT, T_AIR, s * 100, 14, -800, 58, 60, 470, -1255, -800); /* lower leg */
+        bone(b, T_SOFT, V3(s * 112, 12, -700), V3(s * 102, 12, -850), 13);     /* distal femur */
+        bone_ell(b, T_SOFT, s * 102, 14, -862, 34, 28, 20);                     /* knee */
+        bone_ell(b, T_SOFT, s * 100, -28, -850, 16, 8, 18);                     /* patella */
+        bone(b, T_SOFT, V3(s * 100, 16, -890), V3(s * 98, 12, -1240), 13);     /* tibia */
+        bone(b, T_SOFT, V3(s * 128, 28, -900), V3(s * 124, 24, -1250), 6);     /* fibula */
+        ell(b, T_SOFT, T_AIR, s * 100, -30, -1275, 36, 95, 24);                /* foot */
+        bone_ell(b, T_SOFT, s * 100, 30, -1278, 18, 36, 18);                   /* calcaneus, talus */
+        for (int k = 0; k < 5; k++)
+            bone(b, T_SOFT, V3(s * (84 + 8 * k), -30, -1275), V3(s * (82 + 9 * k), -105, -1282),
+                 4.5);
+    }
+}
+
+/* Skeletal metastases on a bone scan: hot spots in the spine, a rib and
+ * the pelvis. */
+static void bone_metastases(Body3 *b, Rng *r, int side)
+{
+    Vertebra v[24];
+    int n = vertebrae(v), k = rng_int(r, 8, n - 1);
+    ell(b, T_LESION, T_MARROW, 0, spine_y(v[k].z), v[k].z, 10, 9, 0.3 * v[k].height);
+    double p[3];
+    rib_point(rng_int(r, 3, 9), side, 1.3, p);
+    ell(b, T_LESION, T_SOFT, p[0], p[1], p[2], 7, 7, 7);
+    ell(b, T_LESION, T_MARROW, side * 95, 34, -320, 16, 6, 16);
+}
+
 /* Fractures of the shoulder girdle: the clavicle's middle third, the
  * humeral neck. */
 static void shoulder_fracture(Body3 *b, Scene sc, int s)
@@ -460,6 +501,11 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
             les->size * 70, les->size * 90); /* thyroid nodule */
     if (les && les->path == P_FRACTURE)
         shoulder_fracture(b, sc, les->side == 2 ? 1 : -1);
+    if (sc == SC_NM_BONE) {
+        whole_body_limbs(b);
+        if (les && les->path == P_MASS)
+            bone_metastases(b, r, les->side == 2 ? 1 : -1);
+    }
 }
 
 /* ---- lower limb (knee joint line at z = 0, ankle at z = -396) ------------- */
@@ -793,6 +839,7 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
     case SC_XR_FINGER:
         return path == P_FRACTURE;
     case SC_MG_BREAST: return path == P_MASS || path == P_NODULE;
+    case SC_NM_BONE: return path == P_MASS;
     default: return false;
     }
 }

@@ -43,6 +43,14 @@ static const float xr3_mu[T_COUNT] = {0, 0.0085f, 0.01f, 0.0105f, 0.0102f, 0.010
 static const float mg3_mu[T_COUNT] = {[T_FAT] = 0.012f, [T_SOFT] = 0.032f, [T_BLOOD] = 0.034f,
                                       [T_GLAND] = 0.032f, [T_LESION] = 0.038f, [T_BONE] = 0.5f,
                                       [T_MARROW] = 0.2f, [T_METAL] = 1.5f};
+/* Bone-scan (Tc-99m MDP) activity per mm: bone and lesions hot, kidneys
+ * and urine in the bladder warm, soft tissue faint, metal cold. */
+static const float nm3_uptake[T_COUNT] = {
+    [T_FAT] = 0.0004f, [T_SOFT] = 0.001f, [T_LIVER] = 0.0012f, [T_ORGAN] = 0.0012f,
+    [T_KIDNEY] = 0.008f, [T_FLUID] = 0.01f, [T_BLOOD] = 0.002f, [T_LUNG] = 0.0003f,
+    [T_BONE] = 0.04f, [T_MARROW] = 0.012f, [T_GREY] = 0.001f, [T_WHITE] = 0.001f,
+    [T_DISC] = 0.002f, [T_CARTILAGE] = 0.002f, [T_GLAND] = 0.002f, [T_LESION] = 0.12f,
+    [T_GAP] = 0.01f};
 static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
 
 /* SPECT (sestamibi-like) uptake per tissue: myocardium, liver, kidneys. */
@@ -233,16 +241,23 @@ static void model_spect(Canvas *c, Rng *nr, double counts)
     }
 }
 
-static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
-                     double counts)
+/* A gamma camera: collimator blur of the projected activity, then
+ * Poisson counts. */
+static void nm_counts(Canvas *c, Rng *nr, double counts)
 {
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, nm_bone_mu, false, c->v);
     box_blur(c->v, c->tmp, c->w, c->h, c->w / 64 + 1, 3);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
         double lam = fmax(0, c->v[i]) * counts;
         c->v[i] = (float)fmax(0, round(lam + sqrt(lam + 0.5) * rng_noise(nr)));
     }
+}
+
+static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
+                     double counts)
+{
+    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    ph_render_projection(ph, vw, nm_bone_mu, false, c->v);
+    nm_counts(c, nr, counts);
 }
 
 /* Radiograph: log-exposure response, bright where attenuation is high. */
@@ -490,7 +505,11 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
         smooth_field(c, nr, c->w / 96 + 1);
     else if (fr->projection)
         smooth_field(c, nr, c->w / (mammo ? 90 : 40) + 1);
-    if (fr->projection) {
+    if (fr->projection && j->mod == M_NM) {
+        memset(c->v, 0, sizeof *c->v * n);
+        body3_project(&body, fr, nm3_uptake, c->v);
+        nm_counts(c, nr, 12 + 50 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per scan */
+    } else if (fr->projection) {
         memset(c->v, 0, sizeof *c->v * n);
         body3_project(&body, fr, mammo ? mg3_mu : xr3_mu, c->v);
         if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
@@ -521,6 +540,9 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         if (j->spect) /* frame f is the slice at its own height */
             body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle,
                         j->shift_x, j->shift_y, c->w, c->h, &slice);
+        else if (j->mod == M_NM && f > 0) /* a whole-body scan: anterior, then posterior */
+            body3_frame(j->scene, VW_POST, 0, j->mirror, j->zoom, j->angle, j->shift_x,
+                        j->shift_y, c->w, c->h, &slice);
         return render_frame3(j, &slice, s, c, &nr, err);
     }
     Phantom ph = {0};

@@ -644,8 +644,8 @@ static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
 }
 
 /* Regions cut from a shared 3-D model are framed on their own part of it
- * by body3_frame; the 2-D scenes left and the cardiac MR (the heart of
- * the chest) are framed here. A finger is one of the long fingers. */
+ * by body3_frame; here the cardiac MR (the heart of the chest), one of
+ * the long fingers, and a whole-body scan kept whole. */
 static void frame_region(Rng *r, RenderJob *j)
 {
     if (j->scene == SC_AX_CHEST && j->mod == M_MR) {
@@ -654,6 +654,11 @@ static void frame_region(Rng *r, RenderJob *j)
     }
     if (j->scene == SC_XR_FINGER)
         j->shift_x -= 0.3 * rng_int(r, -1, 1);
+    if (j->scene == SC_NM_BONE) { /* head to toes on the tall detector, straight */
+        j->angle *= 0.15;
+        j->zoom = fmin(j->zoom, 1.05);
+        j->shift_x *= 0.3, j->shift_y *= 0.2;
+    }
 }
 
 static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
@@ -1164,13 +1169,6 @@ static bool write_dataset(const StudyCtx *c, const char *path, const DcmSet *ds,
     return ok;
 }
 
-/* Modalities whose 3-D scenes are sliced or projected from a body. */
-static bool uses_body3(Mod m)
-{
-    return m == M_CT || m == M_MR || m == M_PT || m == M_CR || m == M_DX || m == M_RF ||
-           m == M_MG;
-}
-
 static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out,
                            RnError **err)
 {
@@ -1189,7 +1187,7 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     if (job.mod == M_XA || job.mod == M_US || scene_is_projection(job.scene))
         job.angle += rng_range(&r, -3, 3);
     PixelSpec spec = s->spec;
-    if (uses_body3(job.mod) || job.spect) /* SPECT: the header's frame is the first slice */
+    if (body3_has(job.scene) || job.spect) /* SPECT: the header's frame is the first slice */
         body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane,
                     job.spect ? -1 : job.z, job.mirror, job.zoom,
                     job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
