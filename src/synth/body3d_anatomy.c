@@ -110,6 +110,7 @@ static void bone_ell(Body3 *b, Tissue parent, double x, double y, double z, doub
 /* The neck's vessels, thyroid and larynx (the cervical spine is spine()'s). */
 static void neck(Body3 *b)
 {
+    ell(b, T_SOFT, T_AIR, 0, -46, 262, 52, 44, 24);                        /* floor of the mouth */
     ell(b, T_CARTILAGE, T_SOFT, 0, -28, 252, 20, 14, 16);                 /* thyroid cartilage */
     ell(b, T_SOFT, T_SOFT, 0, 30, 255, 40, 22, 50);                        /* paraspinal muscles */
     for (int s = -1; s <= 1; s += 2) {
