@@ -94,44 +94,59 @@ static void pelvis_bones(Phantom *p, Rng *r, double s)
     (void)r;
 }
 
-static void xr_abdomen(Phantom *p, Rng *r, Tissue kidney, Tissue tract)
+/* The part [0, frac] of a capsule: contrast that has come that far. */
+static void filled_capsule(Phantom *p, double x1, double y1, double x2, double y2, double r,
+                           double frac)
 {
-    double s = J(r, 1, 0.05);
+    frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+    if (frac > 0)
+        ph_capsule(p, T_CONTRAST, x1, y1, x1 + frac * (x2 - x1), y1 + frac * (y2 - y1), r);
+}
+
+/* Intravenous urography; phase z in [-1, 1]: the nephrogram first, then
+ * the ureters fill and the bladder gathers contrast. */
+static void xr_urography(Phantom *p, Rng *r, double z)
+{
+    double s = J(r, 1, 0.05), fill = 0.5 * (z + 1);
     ph_ellipse(p, T_SOFT, 0, 0, 1.1 * s, 1.1, 0);
     ph_ellipse(p, T_LIVER, -0.45, -0.6, 0.45, 0.35, 15);
     xr_spine_column(p, -1.0, 0.5, 6, 0.16);
     pelvis_bones(p, r, s * 1.1);
     for (int k = -1; k <= 1; k += 2) {
-        ph_ellipse(p, kidney, k * 0.38, -0.3 + 0.05 * k, 0.13, 0.22, k * -15);
-        if (tract == T_CONTRAST) {
-            ph_capsule(p, T_CONTRAST, k * 0.3, -0.15, k * 0.22, 0.5, 0.02);
-        }
+        ph_ellipse(p, T_CONTRAST, k * 0.38, -0.3 + 0.05 * k, 0.13, 0.22, k * -15);
+        filled_capsule(p, k * 0.3, -0.15, k * 0.22, 0.5, 0.02, 1.6 * fill);
     }
-    if (tract == T_CONTRAST)
-        ph_ellipse(p, T_CONTRAST, 0, 0.72, 0.2, 0.12, 0); /* bladder */
+    if (fill > 0.45) /* bladder */
+        ph_ellipse(p, T_CONTRAST, 0, 0.72, 0.2 * (fill - 0.2), 0.12 * (fill - 0.2) + 0.02, 0);
     int gas = rng_int(r, 3, 10);
     for (int i = 0; i < gas; i++)
         ph_ellipse(p, T_AIR, rng_range(r, -0.6, 0.6), rng_range(r, -0.5, 0.5),
                    rng_range(r, 0.04, 0.12), rng_range(r, 0.03, 0.08), rng_range(r, 0, 180));
 }
 
-static void xr_barium(Phantom *p, Rng *r)
+/* Barium studies; phase z in [-1, 1] is how far the column has run: down
+ * the oesophagus into stomach and duodenum, or retrograde round the colon. */
+static void xr_barium(Phantom *p, Rng *r, double z)
 {
-    double s = J(r, 1, 0.05);
+    double s = J(r, 1, 0.05), fill = 0.15 + 0.85 * 0.5 * (z + 1);
     ph_ellipse(p, T_SOFT, 0, 0, 1.1 * s, 1.1, 0);
     xr_spine_column(p, -1.0, 1.0, 9, 0.14);
-    if (rng_chance(r, 0.5)) { /* stomach and duodenum */
-        ph_capsule(p, T_CONTRAST, 0.05, -1.1, 0.15, -0.5, 0.04);
-        ph_ellipse(p, T_CONTRAST, 0.35, -0.3, 0.2, 0.32, -20);
+    if (rng_chance(r, 0.5)) { /* oesophagus, stomach and duodenum */
+        filled_capsule(p, 0.05, -1.1, 0.15, -0.5, 0.04, 3 * fill);
+        if (fill > 0.33)
+            ph_ellipse(p, T_CONTRAST, 0.35, -0.3, 0.2 * fmin(1, 2 * fill - 0.3), 0.32, -20);
         ph_ellipse(p, T_AIR, 0.42, -0.52, 0.12, 0.08, 0);
-        ph_capsule(p, T_CONTRAST, 0.2, 0.0, -0.15, 0.05, 0.05);
-        ph_capsule(p, T_CONTRAST, -0.15, 0.05, -0.2, 0.4, 0.04);
-    } else {                  /* colon frame */
-        double pts[7][2] = {{-0.5, 0.6}, {-0.6, 0.0}, {-0.55, -0.5}, {0.0, -0.45},
-                            {0.55, -0.55}, {0.6, 0.1}, {0.2, 0.7}};
+        filled_capsule(p, 0.2, 0.0, -0.15, 0.05, 0.05, 3 * fill - 1.6);
+        filled_capsule(p, -0.15, 0.05, -0.2, 0.4, 0.04, 3 * fill - 2.2);
+    } else { /* colon, filled from the rectum */
+        static const double pts[7][2] = {{-0.5, 0.6}, {-0.6, 0.0}, {-0.55, -0.5}, {0.0, -0.45},
+                                         {0.55, -0.55}, {0.6, 0.1}, {0.2, 0.7}};
+        double radius[6];
         for (int i = 0; i < 6; i++)
-            ph_capsule(p, T_CONTRAST, pts[i][0], pts[i][1], pts[i + 1][0], pts[i + 1][1],
-                       rng_range(r, 0.07, 0.1));
+            radius[i] = rng_range(r, 0.07, 0.1);
+        for (int i = 5; i >= 0; i--)
+            filled_capsule(p, pts[i + 1][0], pts[i + 1][1], pts[i][0], pts[i][1], radius[i],
+                           6 * fill - (5 - i));
     }
 }
 
@@ -412,8 +427,8 @@ static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z)
     switch (sc) {
     case SC_AX_BREAST: ax_breast(p, r, z); break;
     case SC_COR_BODY: cor_body(p, r); break;
-    case SC_XR_UROGRAPHY: xr_abdomen(p, r, T_CONTRAST, T_CONTRAST); break;
-    case SC_XR_BARIUM: xr_barium(p, r); break;
+    case SC_XR_UROGRAPHY: xr_urography(p, r, z); break;
+    case SC_XR_BARIUM: xr_barium(p, r, z); break;
     case SC_XA_CORONARY: xa(p, r, z, 0); break;
     case SC_XA_CEREBRAL: xa(p, r, z, 1); break;
     case SC_XA_LEG: xa(p, r, z, 2); break;

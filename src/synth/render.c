@@ -471,9 +471,10 @@ static void auto_window(const Canvas *c, RenderOut *out)
     out->window_width = fmax(2, round(4 * sd));
 }
 
+/* The phase of frame f: contrast runs (XA, RF) and SPECT slices step through [-1, 1]. */
 static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 {
-    if ((j->mod == M_XA || j->spect) && s->frames > 1)
+    if ((j->mod == M_XA || j->mod == M_RF || j->spect) && s->frames > 1)
         return -1 + 2.0 * f / (s->frames - 1);
     return j->z;
 }
