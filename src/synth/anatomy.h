@@ -56,8 +56,8 @@ typedef struct Lesion {
     Implant implant; /* 2-D scenes: plate and screws on a long bone */
 } Lesion;
 
-/* Builds the scene as seen in view (projections: lateral and oblique
- * views of limbs, spine and chest; mammography CC/MLO), with the lesion
+/* Builds a 2-D scene (those without a 3-D model, body3_has: MR breast, PT
+ * whole body, US, XA, RF contrast studies, planar NM) with the lesion
  * (NULL or P_NONE: none). z in [-1, 1] is the slice position for
  * cross-sections (and the cine phase for XA); r supplies the individual's
  * variation. */

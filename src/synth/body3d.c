@@ -366,34 +366,62 @@ void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
 /* ---- frames ---------------------------------------------------------------- */
 
 /* Where each 3-D scene sits in its model and how much a field of view
- * holds: the region's centre (mm), the field of view of a cross-section
- * and of a radiograph, and the half extents a slice stack steps through
+ * holds: the model, the region's centre (mm; one-sided regions of the
+ * trunk on the patient's right), the field of view of a cross-section and
+ * of a radiograph, and the half extents a slice stack steps through
  * (along x, y, z). */
 typedef struct Region3 {
     Scene scene;
+    int model;
     double centre[3];
     double fov_tomo, fov_xr;
     double half[3];
+    bool sided;      /* the centre's x changes sign for the left side */
+    bool axial_xr;   /* frontal radiographs look down z (the foot, dorsoplantar) */
+    bool chest_wall; /* the detector's edge at the chest wall, x = 0 (mammography) */
     bool spect_only; /* only SPECT slices of the scene come from the body */
+    bool planar;     /* planar scintigraphy: a projection (of uptake) */
 } Region3;
 
 static const Region3 regions3[] = {
-    {SC_AX_HEAD, {0, 0, 390}, 240, 300, {65, 85, 90}, false},
-    {SC_SAG_HEAD, {0, 0, 390}, 250, 300, {65, 85, 90}, false},
-    {SC_COR_HEAD, {0, 0, 390}, 240, 300, {65, 85, 90}, false},
-    {SC_XR_SKULL, {0, 0, 385}, 240, 300, {65, 85, 90}, false},
-    {SC_AX_CHEST, {0, 0, 80}, 380, 420, {140, 90, 120}, false},
-    {SC_XR_CHEST, {0, 0, 85}, 380, 430, {140, 90, 120}, false},
-    {SC_XR_CHEST_LAT, {0, 0, 85}, 380, 430, {140, 90, 120}, false},
-    {SC_AX_ABDOMEN, {0, 0, -170}, 380, 420, {140, 90, 120}, false},
-    {SC_XR_ABDOMEN, {0, 0, -230}, 380, 430, {140, 90, 120}, false},
-    {SC_AX_PELVIS, {0, 0, -420}, 380, 400, {140, 90, 80}, false},
-    {SC_XR_PELVIS, {0, 0, -420}, 380, 400, {140, 90, 80}, false},
-    {SC_SAG_LSPINE, {0, 40, -190}, 300, 320, {25, 60, 110}, false},
-    {SC_XR_LSPINE, {0, 40, -190}, 300, 320, {25, 60, 110}, false},
-    {SC_SAG_KNEE, {0, 8, 0}, 160, 240, {45, 45, 60}, false},
-    {SC_XR_KNEE, {0, 8, 0}, 160, 240, {45, 45, 60}, false},
-    {SC_NM_HEART, {18, -26, 40}, 400, 400, {60, 60, 62}, true},
+    {SC_AX_HEAD, 0, {0, 0, 390}, 240, 300, {65, 85, 90}, false, false, false, false, false},
+    {SC_SAG_HEAD, 0, {0, 0, 390}, 250, 300, {65, 85, 90}, false, false, false, false, false},
+    {SC_COR_HEAD, 0, {0, 0, 390}, 240, 300, {65, 85, 90}, false, false, false, false, false},
+    {SC_XR_SKULL, 0, {0, 0, 385}, 240, 300, {65, 85, 90}, false, false, false, false, false},
+    {SC_AX_NECK, 0, {0, 10, 255}, 200, 260, {60, 60, 45}, false, false, false, false, false},
+    {SC_SAG_CSPINE, 0, {0, 25, 258}, 230, 250, {22, 40, 60}, false, false, false, false, false},
+    {SC_XR_CSPINE, 0, {0, 20, 262}, 230, 250, {22, 40, 60}, false, false, false, false, false},
+    {SC_SAG_TSPINE, 0, {0, 55, 65}, 420, 440, {25, 60, 140}, false, false, false, false, false},
+    {SC_XR_TSPINE, 0, {0, 55, 65}, 420, 440, {25, 60, 140}, false, false, false, false, false},
+    {SC_AX_CHEST, 0, {0, 0, 80}, 380, 420, {140, 90, 120}, false, false, false, false, false},
+    {SC_XR_CHEST, 0, {0, 0, 85}, 380, 430, {140, 90, 120}, false, false, false, false, false},
+    {SC_XR_CHEST_LAT, 0, {0, 0, 85}, 380, 430, {140, 90, 120}, false, false, false, false, false},
+    {SC_XR_SHOULDER, 0, {-165, 20, 170}, 200, 270, {30, 40, 45}, true, false, false, false, false},
+    {SC_COR_SHOULDER, 0, {-168, 20, 172}, 190, 270, {30, 35, 45}, true, false, false, false, false},
+    {SC_XR_CLAVICLE, 0, {-85, -40, 200}, 240, 280, {40, 30, 30}, true, false, false, false, false},
+    {SC_AX_ABDOMEN, 0, {0, 0, -170}, 380, 420, {140, 90, 120}, false, false, false, false, false},
+    {SC_AX_KIDNEYS, 0, {0, 0, -205}, 380, 420, {140, 90, 70}, false, false, false, false, false},
+    {SC_XR_ABDOMEN, 0, {0, 0, -230}, 380, 430, {140, 90, 120}, false, false, false, false, false},
+    {SC_AX_PELVIS, 0, {0, 0, -420}, 380, 400, {140, 90, 80}, false, false, false, false, false},
+    {SC_XR_PELVIS, 0, {0, 0, -420}, 380, 400, {140, 90, 80}, false, false, false, false, false},
+    {SC_XR_HIP, 0, {-100, 0, -462}, 220, 250, {40, 40, 50}, true, false, false, false, false},
+    {SC_SAG_LSPINE, 0, {0, 40, -190}, 300, 320, {25, 60, 110}, false, false, false, false, false},
+    {SC_XR_LSPINE, 0, {0, 40, -190}, 300, 320, {25, 60, 110}, false, false, false, false, false},
+    {SC_SAG_KNEE, 1, {0, 8, 0}, 160, 240, {45, 45, 60}, false, false, false, false, false},
+    {SC_XR_KNEE, 1, {0, 8, 0}, 160, 240, {45, 45, 60}, false, false, false, false, false},
+    {SC_XR_LEG, 1, {0, 10, -200}, 300, 470, {45, 45, 150}, false, false, false, false, false},
+    {SC_SAG_ANKLE, 1, {0, -5, -420}, 190, 220, {35, 60, 50}, false, false, false, false, false},
+    {SC_XR_ANKLE, 1, {0, 5, -410}, 190, 210, {35, 60, 50}, false, false, false, false, false},
+    {SC_XR_HEEL, 1, {0, 28, -440}, 160, 170, {30, 40, 30}, false, false, false, false, false},
+    {SC_XR_FOOT, 1, {0, -60, -440}, 260, 290, {40, 110, 30}, false, true, false, false, false},
+    {SC_XR_ARM, 2, {0, 4, 170}, 300, 440, {40, 40, 150}, false, false, false, false, false},
+    {SC_XR_ELBOW, 2, {0, 8, 268}, 160, 200, {40, 40, 40}, false, false, false, false, false},
+    {SC_XR_WRIST, 2, {0, 2, -12}, 130, 150, {30, 20, 30}, false, false, false, false, false},
+    {SC_XR_HAND, 2, {0, 0, -88}, 200, 240, {45, 20, 100}, false, false, false, false, false},
+    {SC_XR_FINGER, 2, {0, 0, -150}, 100, 115, {10, 10, 50}, false, false, false, false, false},
+    {SC_MG_BREAST, 3, {0, 0, 0}, 240, 240, {60, 90, 30}, false, true, true, false, false},
+    {SC_NM_BONE, 0, {0, 0, -395}, 640, 640, {150, 100, 900}, false, false, false, false, true},
+    {SC_NM_HEART, 0, {18, -26, 40}, 400, 400, {60, 60, 62}, false, false, false, true, false},
 };
 
 static const Region3 *region3(Scene sc)
@@ -410,38 +438,51 @@ bool body3_has(Scene sc)
     return g != NULL && !g->spect_only;
 }
 
+int body3_model(Scene sc)
+{
+    const Region3 *g = region3(sc);
+    return g ? g->model : 0;
+}
+
 /* Row and column directions of a view before rotation (the
  * ImageOrientationPatient of axial, sagittal and coronal images; for
  * radiographs the display convention: PA/AP with the patient's right on
  * the left, LAT facing left, head up). */
-static int view_axes(ViewKind v, bool projection, double row[3], double col[3])
+static int view_axes(ViewKind v, bool projection, bool axial_xr, double row[3],
+                     double col[3])
 {
     static const double ax[2][3] = {{1, 0, 0}, {0, 1, 0}}, sag[2][3] = {{0, 1, 0}, {0, 0, -1}},
-                        cor[2][3] = {{1, 0, 0}, {0, 0, -1}},
-                        obl[2][3] = {{0.70710678118654752, 0.70710678118654752, 0}, {0, 0, -1}};
+                        cor[2][3] = {{1, 0, 0}, {0, 0, -1}}, post[2][3] = {{-1, 0, 0}, {0, 0, -1}},
+                        obl[2][3] = {{0.70710678118654752, 0.70710678118654752, 0}, {0, 0, -1}},
+                        /* the foot's oblique: rolled 30 degrees about its long axis */
+                        ax_obl[2][3] = {{0.86602540378443865, 0, 0.5}, {0, 1, 0}};
     const double (*a)[3] = cor;
     int axis = 1; /* the slice normal's coordinate */
     if (v == VW_AX && !projection)
         a = ax, axis = 2;
     else if (v == VW_SAG || v == VW_LAT)
         a = sag, axis = 0;
+    else if (projection && axial_xr)
+        a = v == VW_OBL ? ax_obl : ax, axis = 2;
     else if (v == VW_OBL)
         a = obl;
+    else if (v == VW_POST) /* seen from behind: the patient's left on the image left */
+        a = post;
     memcpy(row, a[0], sizeof a[0]);
     memcpy(col, a[1], sizeof a[1]);
     return axis;
 }
 
-bool body3_frame(Scene sc, ViewKind view, double z, double zoom, double angle_deg,
+bool body3_frame(Scene sc, ViewKind view, double z, bool left, double zoom, double angle_deg,
                  double shift_x, double shift_y, int w, int h, Frame3 *f)
 {
     const Region3 *g = region3(sc);
     memset(f, 0, sizeof *f);
     if (g == NULL || w < 1 || h < 1 || zoom <= 0)
         return false;
-    f->projection = scene_is_projection(sc);
+    f->projection = scene_is_projection(sc) || g->planar;
     double r0[3], c0[3];
-    int axis = view_axes(view, f->projection, r0, c0);
+    int axis = view_axes(view, f->projection, g->axial_xr, r0, c0);
     double ca = cos(angle_deg * DEG), sa = sin(angle_deg * DEG);
     for (int k = 0; k < 3; k++) {
         f->row[k] = ca * r0[k] + sa * c0[k];
@@ -451,10 +492,15 @@ bool body3_frame(Scene sc, ViewKind view, double z, double zoom, double angle_de
     double fov = (f->projection ? g->fov_xr : g->fov_tomo) / zoom;
     f->dr = f->dc = fov / (w < h ? w : h);
     double off = f->projection ? 0 : z * g->half[axis];
-    double centre[3];
+    double centre[3], at[3] = {g->sided && left ? -g->centre[0] : g->centre[0], g->centre[1],
+                               g->centre[2]};
     for (int k = 0; k < 3; k++)
-        centre[k] = g->centre[k] + off * f->normal[k] -
+        centre[k] = at[k] + off * f->normal[k] -
                     0.5 * fov * (shift_x * f->row[k] + shift_y * f->col[k]);
+    if (g->chest_wall) { /* the breast points away from the edge: +x right, -x left */
+        double edge = left ? 5 : -5, half_w = 0.5 * (w - 1) * f->dc;
+        centre[0] = edge + (left ? -half_w : half_w);
+    }
     for (int k = 0; k < 3; k++)
         f->origin[k] = centre[k] - 0.5 * (w - 1) * f->dc * f->row[k] -
                        0.5 * (h - 1) * f->dr * f->col[k];

@@ -48,10 +48,16 @@ typedef struct Frame3 {
 
 /* The frame of an image of scene sc in view (AX/SAG/COR planes; PA/AP,
  * LAT, OBL, LOCALIZER projections): z in [-1, 1] steps the slice through
- * the region, zoom/angle/shift frame it as on the 2-D scenes. False when
- * the scene has no 3-D model. */
-bool body3_frame(Scene sc, ViewKind view, double z, double zoom, double angle_deg,
+ * the region, zoom/angle/shift frame it as on the 2-D scenes; left puts a
+ * one-sided region of the trunk (hip, shoulder, clavicle) on the
+ * patient's left. False when the scene has no 3-D model. */
+bool body3_frame(Scene sc, ViewKind view, double z, bool left, double zoom, double angle_deg,
                  double shift_x, double shift_y, int w, int h, Frame3 *f);
+
+/* The model a scene is cut from: 0 the trunk (vertex to thighs), 1 the
+ * lower limb (knee to toes), 2 the upper limb (elbow to fingertips). One
+ * individual per (patient, model), whatever the scene or view. */
+int body3_model(Scene sc);
 
 /* Builds the individual (r) with the lesion and implant (les may be NULL),
  * posed for the view (arms raised for a lateral chest or spine); mirror

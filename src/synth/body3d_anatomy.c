@@ -7,6 +7,7 @@
 #include "synth/body3d.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define PI 3.14159265358979323846
 
@@ -56,6 +57,17 @@ static void dome(Body3 *b, Tissue t, Tissue parent, double x, double y, double z
     push(b, p);
 }
 
+/* An ellipsoid cut to heights [zlo, zhi]: a limb segment tapering to a
+ * joint, abutting its neighbour without overlapping it. */
+static void ell_cut(Body3 *b, Tissue t, Tissue parent, double x, double y, double z, double rx,
+                    double ry, double rz, double zlo, double zhi)
+{
+    Prim3 p = scaled(b, P3_ELLIPSOID, t, parent, x, y, z, rx, ry, rz);
+    p.zlo = zlo * b->scale[2];
+    p.zhi = zhi * b->scale[2];
+    push(b, p);
+}
+
 static void ecyl(Body3 *b, Tissue t, Tissue parent, double x, double y, double z, double rx,
                  double ry, double hz)
 {
@@ -94,6 +106,21 @@ static void bone_ell(Body3 *b, Tissue parent, double x, double y, double z, doub
 }
 
 /* ---- head and neck ----------------------------------------------------------- */
+
+/* The neck's vessels, thyroid and larynx (the cervical spine is spine()'s). */
+static void neck(Body3 *b)
+{
+    ell(b, T_SOFT, T_AIR, 0, -46, 262, 52, 44, 24);                        /* floor of the mouth */
+    ell(b, T_CARTILAGE, T_SOFT, 0, -28, 252, 20, 14, 16);                 /* thyroid cartilage */
+    ell(b, T_SOFT, T_SOFT, 0, 30, 255, 40, 22, 50);                        /* paraspinal muscles */
+    for (int s = -1; s <= 1; s += 2) {
+        cap(b, T_BLOOD, T_SOFT, V3(s * 24, -6, 196), V3(s * 28, 0, 300), 4, false);   /* carotid */
+        cap(b, T_BLOOD, T_SOFT, V3(s * 34, -2, 196), V3(s * 38, 6, 300), 5.5, false); /* jugular */
+        ell(b, T_GLAND, T_SOFT, s * 17, -20, 222, 8, 9, 19);              /* thyroid lobe */
+        ell(b, T_SOFT, T_SOFT, s * 38, -14, 240, 8, 22, 46);               /* sternocleidomastoid */
+    }
+    ell(b, T_GLAND, T_SOFT, 0, -29, 214, 12, 4, 5);                         /* isthmus */
+}
 
 static void head(Body3 *b, Rng *r)
 {
@@ -137,6 +164,7 @@ static void head(Body3 *b, Rng *r)
     box(b, T_AIR, T_SOFT, 0, -78, 322, 6, 24, 20);           /* nasal cavity */
     ell(b, T_AIR, T_GREY, 0, -28, 328, 11, 9, 9);            /* sphenoid sinus */
     box(b, T_BONE, T_SOFT, 0, -62, 292, 30, 10, 6);          /* maxillary alveolus */
+    neck(b);
     cap(b, T_AIR, T_SOFT, V3(0, -22, 300), V3(0, -12, 215), 9, false); /* pharynx, larynx */
 }
 
@@ -172,11 +200,12 @@ static int vertebrae(Vertebra v[24])
     return n;
 }
 
-static void spine(Body3 *b, const Lesion *les, bool implant)
+/* A compression fracture at the level of the scene's segment (0 = C2). */
+static void spine(Body3 *b, const Lesion *les, bool implant, int level)
 {
     Vertebra v[24];
     int n = vertebrae(v);
-    int broken = les && les->path == P_FRACTURE ? 19 : -1; /* L2: a compression fracture */
+    int broken = les && les->path == P_FRACTURE ? level : -1;
     for (int i = 0; i < n; i++) {
         double y = spine_y(v[i].z), hz = 0.36 * v[i].height;
         if (i == broken)
@@ -354,7 +383,8 @@ static void pelvis(Body3 *b, Rng *r, const Lesion *les, bool implant)
     (void)r;
     int side = les && les->side == 2 ? 1 : -1;
     for (int s = -1; s <= 1; s += 2) {
-        ecyl(b, T_SOFT, T_AIR, s * 95, 8, -640, 74, 76, 110);            /* thigh */
+        /* Thigh: closes upwards inside the buttock, no flat edge. */
+        ell_cut(b, T_SOFT, T_AIR, s * 92, 8, -580, 76, 78, 250, -800, -330);
         ell(b, T_BONE, T_SOFT, s * 95, 34, -330, 48, 11, 62);            /* iliac wing */
         ell(b, T_MARROW, T_BONE, s * 95, 34, -330, 45, 8, 59);
         bone_ell(b, T_SOFT, s * 92, 4, -440, 33, 33, 30);                /* acetabulum */
@@ -386,6 +416,57 @@ static void pelvis(Body3 *b, Rng *r, const Lesion *les, bool implant)
     }
 }
 
+/* What a whole-body scan adds to the trunk: forearms and hands by the
+ * side, knees, lower legs and feet (the other scenes frame nothing below
+ * the thighs or beside the hips). */
+static void whole_body_limbs(Body3 *b)
+{
+    for (int s = -1; s <= 1; s += 2) {
+        ell_cut(b, T_SOFT, T_AIR, s * 206, 12, 60, 34, 32, 290, -215, 60);   /* forearm */
+        bone(b, T_SOFT, V3(s * 200, 22, 80), V3(s * 202, 22, 58), 11);      /* distal humerus */
+        bone_ell(b, T_SOFT, s * 202, 20, 52, 24, 12, 11);                     /* elbow */
+        bone(b, T_SOFT, V3(s * 212, 14, 40), V3(s * 216, 6, -200), 6.5);     /* radius */
+        bone(b, T_SOFT, V3(s * 196, 22, 45), V3(s * 200, 10, -200), 6);      /* ulna */
+        ell(b, T_SOFT, T_AIR, s * 208, 4, -290, 30, 13, 75);                 /* hand */
+        for (int k = 0; k < 4; k++)
+            bone(b, T_SOFT, V3(s * (196 + 7 * k), 4, -235), V3(s * (194 + 8 * k), 2, -345), 4);
+        ell_cut(b, T_SOFT, T_AIR, s * 100, 14, -800, 58, 60, 470, -1255, -800); /* lower leg */
+        bone(b, T_SOFT, V3(s * 112, 12, -700), V3(s * 102, 12, -850), 13);     /* distal femur */
+        bone_ell(b, T_SOFT, s * 102, 14, -862, 34, 28, 20);                     /* knee */
+        bone_ell(b, T_SOFT, s * 100, -28, -850, 16, 8, 18);                     /* patella */
+        bone(b, T_SOFT, V3(s * 100, 16, -890), V3(s * 98, 12, -1240), 13);     /* tibia */
+        bone(b, T_SOFT, V3(s * 128, 28, -900), V3(s * 124, 24, -1250), 6);     /* fibula */
+        ell(b, T_SOFT, T_AIR, s * 100, -30, -1275, 36, 95, 24);                /* foot */
+        bone_ell(b, T_SOFT, s * 100, 30, -1278, 18, 36, 18);                   /* calcaneus, talus */
+        for (int k = 0; k < 5; k++)
+            bone(b, T_SOFT, V3(s * (84 + 8 * k), -30, -1275), V3(s * (82 + 9 * k), -105, -1282),
+                 4.5);
+    }
+}
+
+/* Skeletal metastases on a bone scan: hot spots in the spine, a rib and
+ * the pelvis. */
+static void bone_metastases(Body3 *b, Rng *r, int side)
+{
+    Vertebra v[24];
+    int n = vertebrae(v), k = rng_int(r, 8, n - 1);
+    ell(b, T_LESION, T_MARROW, 0, spine_y(v[k].z), v[k].z, 10, 9, 0.3 * v[k].height);
+    double p[3];
+    rib_point(rng_int(r, 3, 9), side, 1.3, p);
+    ell(b, T_LESION, T_SOFT, p[0], p[1], p[2], 7, 7, 7);
+    ell(b, T_LESION, T_MARROW, side * 95, 34, -320, 16, 6, 16);
+}
+
+/* Fractures of the shoulder girdle: the clavicle's middle third, the
+ * humeral neck. */
+static void shoulder_fracture(Body3 *b, Scene sc, int s)
+{
+    if (sc == SC_XR_CLAVICLE)
+        ell(b, T_GAP, T_BONE, s * 55, -62, 204, 1.8, 6.5, 6.5);
+    else if (sc == SC_XR_SHOULDER || sc == SC_COR_SHOULDER)
+        ell(b, T_GAP, T_MARROW, s * 190.5, 18.2, 160, 10.5, 10.5, 1.5);
+}
+
 static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up)
 {
     /* Trunk: an elliptic cylinder (skin and fat over the muscle wall)
@@ -400,8 +481,11 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
                       sc == SC_XR_SKULL;
     bool chest_scene = sc == SC_AX_CHEST || sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT;
     bool abd_scene = sc == SC_AX_ABDOMEN || sc == SC_XR_ABDOMEN;
-    bool pelvis_scene = sc == SC_AX_PELVIS || sc == SC_XR_PELVIS;
-    bool spine_scene = sc == SC_SAG_LSPINE || sc == SC_XR_LSPINE;
+    bool pelvis_scene = sc == SC_AX_PELVIS || sc == SC_XR_PELVIS || sc == SC_XR_HIP;
+    int level = sc == SC_SAG_LSPINE || sc == SC_XR_LSPINE   ? 19  /* L2 */
+                : sc == SC_SAG_TSPINE || sc == SC_XR_TSPINE ? 13  /* T8 */
+                : sc == SC_SAG_CSPINE || sc == SC_XR_CSPINE ? 3   /* C5 */
+                                                            : -1;
     /* Every part is built; the lesion and implant go to the scene's own. */
     head(b, r);
     if (head_scene && les && les->path == P_MASS)
@@ -412,12 +496,22 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
     chest(b, r, chest_scene ? les : NULL, chest_scene && implant, arms_up);
     abdomen(b, r, abd_scene ? les : NULL);
     pelvis(b, r, pelvis_scene ? les : NULL, pelvis_scene && implant);
-    spine(b, spine_scene ? les : NULL, spine_scene && implant);
+    spine(b, level >= 0 ? les : NULL, level == 19 && implant, level);
+    if (sc == SC_AX_NECK && les && (les->path == P_NODULE || les->path == P_MASS))
+        ell(b, T_LESION, T_GLAND, (les->side == 2 ? 1 : -1) * 17, -22, 224, les->size * 70,
+            les->size * 70, les->size * 90); /* thyroid nodule */
+    if (les && les->path == P_FRACTURE)
+        shoulder_fracture(b, sc, les->side == 2 ? 1 : -1);
+    if (sc == SC_NM_BONE) {
+        whole_body_limbs(b);
+        if (les && les->path == P_MASS)
+            bone_metastases(b, r, les->side == 2 ? 1 : -1);
+    }
 }
 
-/* ---- knee (joint line at z = 0) -------------------------------------------- */
+/* ---- lower limb (knee joint line at z = 0, ankle at z = -396) ------------- */
 
-static void knee(Body3 *b, Rng *r, const Lesion *les, bool implant, int lat)
+static void knee(Body3 *b, Rng *r, const Lesion *les, bool implant, int lat, bool leg)
 {
     ecyl(b, T_FAT, T_AIR, 0, 8, 0, 58, 62, 200);
     ecyl(b, T_SOFT, T_FAT, 0, 10, 0, 50, 54, 200);
@@ -441,13 +535,271 @@ static void knee(Body3 *b, Rng *r, const Lesion *les, bool implant, int lat)
     bone(b, T_SOFT, V3(lat * 34, 22, -45), V3(lat * 30, 22, -200), 7);  /* fibula */
     cap(b, T_SOFT, T_FAT, V3(0, 0, 2), V3(0, 14, -10), 4, false);        /* cruciate */
     cap(b, T_BLOOD, T_FAT, V3(4, 44, 200), V3(4, 44, -200), 5, false);  /* popliteal vessels */
-    if (les && les->path == P_FRACTURE) /* tibial plateau fracture */
+    if (les && les->path == P_FRACTURE && !leg) /* tibial plateau fracture */
         box(b, T_GAP, T_MARROW, lat * rng_range(r, 8, 25), 8, -18, 1.4, 30, 10);
-    if (implant) { /* total knee replacement */
+    if (implant && !leg) { /* total knee replacement */
         for (int s = -1; s <= 1; s += 2)
             ell(b, T_METAL, T_CARTILAGE, s * 22, 10, 22, 22, 29, 23.5);
         box(b, T_METAL, T_SOFT, 0, 8, -8, 38, 28, 3);
         cap(b, T_METAL, T_MARROW, V3(0, 9, -10), V3(0, 11, -60), 6, false);
+    }
+}
+
+/* The lower leg below the knee's block: calf, tibial and fibular shafts. */
+static void lower_leg(Body3 *b, const Lesion *les, bool implant, int lat, bool fracture)
+{
+    /* The calf tapers from the knee's block to the ankle. */
+    ell_cut(b, T_FAT, T_AIR, 0, 12, -200, 56, 60, 215, -392, -200);
+    ell_cut(b, T_SOFT, T_FAT, 0, 14, -200, 48, 52, 212, -392, -200);
+    ell(b, T_SOFT, T_FAT, 0, 36, -250, 36, 26, 70);                     /* calf muscles */
+    bone(b, T_SOFT, V3(0, 13, -200), V3(0, 8, -372), 13);               /* tibial shaft */
+    bone(b, T_SOFT, V3(lat * 30, 22, -200), V3(lat * 28, 20, -380), 6); /* fibular shaft */
+    if (fracture && les && les->path == P_FRACTURE) /* tibial shaft fracture */
+        ell(b, T_GAP, T_MARROW, 0, 11, -280, 12.5, 12.5, 1.4);
+    if (implant) { /* intramedullary nail with locking screws */
+        cap(b, T_METAL, T_MARROW, V3(0, 12, -195), V3(0, 9, -360), 4.5, false);
+        for (int k = 0; k < 2; k++)
+            cap(b, T_METAL, T_MARROW, V3(-14, 12, k ? -340 : -215), V3(14, 12, k ? -340 : -215),
+                2.2, false);
+    }
+}
+
+/* One ray of the foot or hand: bones from base along dir (unit vector),
+ * lengths len[0..n-1] with 2 mm joint spaces, in a finger of soft tissue
+ * (soft_r 0: no own soft tissue). */
+static void ray(Body3 *b, const double base[3], const double dir[3], const double *len, int n,
+                double radius, double soft_r)
+{
+    double a[3] = {base[0], base[1], base[2]}, total = 0;
+    for (int i = 0; i < n; i++)
+        total += len[i] + 2;
+    if (soft_r > 0)
+        cap(b, T_SOFT, T_AIR, base,
+            V3(base[0] + total * dir[0], base[1] + total * dir[1], base[2] + total * dir[2]),
+            soft_r, false);
+    for (int i = 0; i < n; i++) {
+        double e[3] = {a[0] + len[i] * dir[0], a[1] + len[i] * dir[1], a[2] + len[i] * dir[2]};
+        double rr = radius * (1 - 0.12 * i);
+        cap(b, T_BONE, T_SOFT, a, e, rr, true);
+        for (int k = 0; k < 3; k++)
+            a[k] = e[k] + 2 * dir[k];
+    }
+}
+
+static void unit3(double v[3])
+{
+    double l = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    for (int k = 0; k < 3; k++)
+        v[k] /= l;
+}
+
+/* Ankle and foot in the anatomical position (toes towards -y, sole at
+ * z ≈ -470); lat is the lateral side's sign of x. */
+static void ankle_foot(Body3 *b, const Lesion *les, bool implant, int lat, Scene sc)
+{
+    ell_cut(b, T_SOFT, T_AIR, 0, 10, -410, 34, 36, 30, -440, -392);     /* ankle */
+    ell(b, T_SOFT, T_AIR, 0, 34, -446, 30, 36, 26);                     /* heel pad */
+    ell(b, T_SOFT, T_AIR, lat * 4, -45, -450, 44, 85, 22);              /* midfoot, forefoot */
+    ell(b, T_FAT, T_SOFT, 0, 42, -398, 11, 10, 26);                     /* Kager's fat pad */
+    cap(b, T_CARTILAGE, T_SOFT, V3(0, 54, -360), V3(0, 58, -430), 5, false); /* Achilles */
+    bone_ell(b, T_SOFT, 0, 8, -382, 24, 20, 15);                        /* distal tibia */
+    bone_ell(b, T_SOFT, -lat * 21, 8, -398, 8, 10, 13);                  /* medial malleolus */
+    bone_ell(b, T_SOFT, lat * 28, 20, -402, 8, 9, 15);                   /* lateral malleolus */
+    ell(b, T_CARTILAGE, T_SOFT, 0, 4, -412, 19, 27, 16);
+    bone_ell(b, T_CARTILAGE, 0, 4, -413, 17, 25, 14);                    /* talus */
+    cap(b, T_BONE, T_SOFT, V3(0, 54, -452), V3(lat * 4, 4, -438), 19, true); /* calcaneus */
+    bone_ell(b, T_SOFT, -lat * 9, -32, -422, 15, 7, 13);                 /* navicular */
+    bone_ell(b, T_SOFT, lat * 17, -24, -444, 12, 13, 11);                /* cuboid */
+    for (int k = 0; k < 3; k++)
+        bone_ell(b, T_SOFT, lat * (6 - 10 * k) - lat * 2, -48, -430 - 2 * k, 5.5, 9, 10); /* cuneiforms */
+    /* Metatarsals and toes, medial (big toe) to lateral. */
+    static const double mt_x[5] = {-20, -8, 2, 12, 22}, mt_len[5] = {62, 70, 66, 62, 60},
+                        toe_n[5] = {2, 3, 3, 3, 3}, mt_r[5] = {8, 5.5, 5, 5, 5.5};
+    for (int i = 0; i < 5; i++) {
+        double base[3] = {lat * mt_x[i], i == 4 ? -36 : -56, -440 + (i == 0 ? 6 : 0)};
+        double dir[3] = {lat * 0.05 * (i - 2), -1, -0.16};
+        unit3(dir);
+        double len[1] = {mt_len[i]};
+        ray(b, base, dir, len, 1, mt_r[i], 0);
+        double tbase[3] = {base[0] + (mt_len[i] + 3) * dir[0],
+                           base[1] + (mt_len[i] + 3) * dir[1], -456};
+        double tdir[3] = {lat * 0.04 * (i - 2), -1, 0};
+        unit3(tdir);
+        const double toe_len[3] = {i == 0 ? 28 : 20, i == 0 ? 22 : 12, 9};
+        ray(b, tbase, tdir, toe_len, (int)toe_n[i], i == 0 ? 7.5 : 4.5, i == 0 ? 12 : 8);
+    }
+    if (les && les->path == P_FRACTURE) {
+        if (sc == SC_XR_FOOT) /* fifth metatarsal base */
+            ell(b, T_GAP, T_MARROW, lat * 22, -46, -442, 5.5, 1.3, 5.5);
+        else if (sc == SC_XR_HEEL) /* calcaneus */
+            ell(b, T_GAP, T_MARROW, lat * 2, 32, -446, 10, 1.6, 10);
+        else if (sc == SC_XR_ANKLE || sc == SC_SAG_ANKLE) /* lateral malleolus */
+            ell(b, T_GAP, T_MARROW, lat * 28, 20, -396, 5.4, 6.4, 1.3);
+    }
+    if (implant) { /* plate and screws on the fibula */
+        box(b, T_METAL, T_SOFT, lat * 36, 20, -375, 1.5, 5, 38);
+        for (int k = 0; k < 4; k++)
+            cap(b, T_METAL, T_SOFT, V3(lat * 37, 20, -350 - 16 * k), V3(lat * 22, 20, -350 - 16 * k),
+                1.8, false);
+    }
+}
+
+static void lower_limb(Body3 *b, Rng *r, const Lesion *les, bool implant, int lat, Scene sc)
+{
+    bool knee_scene = sc == SC_SAG_KNEE || sc == SC_XR_KNEE;
+    /* The foot seen dorsoplantar: the leg is bent out of the beam. */
+    if (sc != SC_XR_FOOT) {
+        knee(b, r, knee_scene ? les : NULL, knee_scene && implant, lat, !knee_scene);
+        lower_leg(b, les, sc == SC_XR_LEG && implant, lat, sc == SC_XR_LEG);
+    }
+    bool ankle_implant = implant && (sc == SC_XR_ANKLE || sc == SC_SAG_ANKLE);
+    ankle_foot(b, knee_scene || sc == SC_XR_LEG ? NULL : les, ankle_implant, lat, sc);
+}
+
+/* ---- upper limb (radiocarpal joint at z = 0, elbow at z = 270; the palm
+ * forwards, -y) ------------------------------------------------------------- */
+
+static void arm_and_forearm(Body3 *b, int lat)
+{
+    ecyl(b, T_FAT, T_AIR, 0, 6, 445, 44, 44, 155);                      /* upper arm */
+    ecyl(b, T_SOFT, T_FAT, 0, 6, 445, 39, 39, 155);
+    /* The forearm tapers from the elbow to the wrist. */
+    ell_cut(b, T_FAT, T_AIR, 0, 6, 290, 44, 36, 430, -24, 290);
+    ell_cut(b, T_SOFT, T_FAT, 0, 6, 290, 39, 31, 425, -24, 290);
+    bone(b, T_SOFT, V3(0, 10, 590), V3(0, 10, 296), 11);                /* humerus */
+    bone_ell(b, T_SOFT, 0, 12, 284, 30, 12, 14);                        /* epicondyles */
+    bone_ell(b, T_SOFT, lat * 12, 6, 272, 10, 10, 10);                  /* capitellum */
+    bone_ell(b, T_SOFT, -lat * 8, 8, 270, 12, 11, 11);                  /* trochlea */
+    ell(b, T_FAT, T_SOFT, 0, 24, 292, 10, 5, 12);                       /* olecranon fossa fat */
+    bone_ell(b, T_SOFT, -lat * 6, 28, 274, 11, 10, 18);                 /* olecranon */
+    bone(b, T_SOFT, V3(-lat * 7, 18, 256), V3(-lat * 22, 8, 10), 6.5);  /* ulna */
+    bone_ell(b, T_SOFT, -lat * 22, 8, 6, 8, 8, 7);                      /* ulnar head */
+    bone_ell(b, T_SOFT, lat * 16, 6, 252, 10, 10, 6);                   /* radial head */
+    bone(b, T_SOFT, V3(lat * 16, 6, 245), V3(lat * 13, 3, 225), 6);     /* radial neck */
+    bone(b, T_SOFT, V3(lat * 13, 3, 225), V3(lat * 14, 2, 30), 7.5);    /* radial shaft */
+    bone_ell(b, T_SOFT, lat * 9, 2, 10, 20, 11, 12);                    /* distal radius */
+}
+
+static void hand(Body3 *b, int lat)
+{
+    ell(b, T_SOFT, T_AIR, lat * 3, 2, -62, 42, 15, 42);                 /* palm */
+    ell(b, T_SOFT, T_AIR, lat * 28, -4, -48, 16, 16, 30);               /* thenar */
+    static const struct { double x, y, z, rx, ry, rz; } carpals[8] = {
+        {16, 0, -13, 8, 7, 11}, {1, 2, -10, 8, 8, 7},   {-14, 4, -12, 7, 7, 7},
+        {-18, -6, -15, 5, 5, 5}, {22, -2, -29, 8, 7, 7}, {10, 0, -29, 6, 7, 6},
+        {-2, 2, -30, 7, 8, 10},  {-15, 3, -28, 7, 8, 9}};
+    for (int i = 0; i < 8; i++)
+        bone_ell(b, T_SOFT, lat * carpals[i].x, carpals[i].y, carpals[i].z, carpals[i].rx,
+                 carpals[i].ry, carpals[i].rz);
+    /* Metacarpals and fingers, index to little. */
+    static const double x[4] = {13, 0, -13, -25}, spread[4] = {0.1, 0.02, -0.07, -0.16},
+                        mc[4] = {66, 63, 57, 52}, ph[4][3] = {{40, 23, 17}, {44, 27, 18},
+                                                               {41, 26, 18}, {32, 18, 16}};
+    for (int i = 0; i < 4; i++) {
+        double base[3] = {lat * x[i], 2, -42}, dir[3] = {lat * spread[i], -0.03, -1};
+        unit3(dir);
+        double len[1] = {mc[i]};
+        ray(b, base, dir, len, 1, 4.6, 0);
+        double fb[3] = {base[0] + (mc[i] + 3) * dir[0], base[1] + (mc[i] + 3) * dir[1],
+                        base[2] + (mc[i] + 3) * dir[2]};
+        ray(b, fb, dir, ph[i], 3, 4.3, 8.5);
+    }
+    double tb[3] = {lat * 24, -4, -34}, td[3] = {lat * 0.5, -0.35, -0.8};
+    unit3(td);
+    const double thumb[3] = {44, 30, 22};
+    ray(b, tb, td, thumb, 1, 5, 0);
+    double tf[3] = {tb[0] + 47 * td[0], tb[1] + 47 * td[1], tb[2] + 47 * td[2]};
+    ray(b, tf, td, thumb + 1, 2, 4.6, 10);
+}
+
+static void upper_limb(Body3 *b, const Lesion *les, bool implant, int lat, Scene sc)
+{
+    arm_and_forearm(b, lat);
+    hand(b, lat);
+    if (les && les->path == P_FRACTURE) {
+        if (sc == SC_XR_FINGER) /* proximal phalanx of the middle finger */
+            ell(b, T_GAP, T_MARROW, lat * 1.8, -0.6, -130, 4, 4, 1.2);
+        else if (sc == SC_XR_ELBOW) /* radial head */
+            ell(b, T_GAP, T_MARROW, lat * 16, 6, 251, 9.5, 9.5, 1.2);
+        else /* distal radius */
+            ell(b, T_GAP, T_MARROW, lat * 14, 2, 38, 7.2, 7.2, 1.3);
+    }
+    if (implant) { /* volar plate and screws on the distal radius */
+        box(b, T_METAL, T_SOFT, lat * 12, -10, 55, 7, 1.5, 38);
+        for (int k = 0; k < 4; k++)
+            cap(b, T_METAL, T_SOFT, V3(lat * 12, -11, 28 + 16 * k), V3(lat * 12, 8, 28 + 16 * k),
+                1.8, false);
+    }
+}
+
+/* ---- breast, compressed on the detector (model 3) ------------------------- */
+
+/* The chest wall is the plane x = 0 and the breast points along dir·x
+ * (+x for a right breast); the plates compress it along z, so it is flat
+ * but for a rounded rim; -y is up. The MLO view takes in the axillary
+ * tail and the pectoralis major along the chest wall at the top.
+ * Fibroglandular tissue is a cloud of lobules and ducts converging on the
+ * nipple, denser in some women than others. */
+static void breast(Body3 *b, Rng *r, const Lesion *les, bool mlo, int dir)
+{
+    double depth = rng_range(r, 70, 125), half_h = rng_range(r, 70, 100),
+           half_t = rng_range(r, 20, 32), up = mlo ? 25 : 0;
+    double dens = rng_range(r, 0, 1); /* fatty (0) to extremely dense (1) */
+    double hh = half_h + up, cy = -up;
+    ell_cut(b, T_SOFT, T_AIR, 0, cy, 0, depth + 2, hh + 2, 2.5 * half_t, -half_t - 1, half_t + 1);
+    ell_cut(b, T_FAT, T_SOFT, 0, cy, 0, depth, hh, 2.5 * half_t - 2, -half_t + 1, half_t - 1);
+    double ny = mlo ? 0.15 * half_h : 0; /* the nipple's height */
+    ell(b, T_SOFT, T_AIR, dir * (depth + 3), ny, 0, 5, 6, 6);
+    if (mlo) /* pectoralis major: a wedge along the chest wall, thinning downwards */
+        ell(b, T_SOFT, T_FAT, -dir * 18, cy - hh, 0, 55, 1.5 * half_h, 0.8 * half_t);
+    /* Ducts from the nipple back into the breast. */
+    int nd = 10 + (int)(14 * dens);
+    for (int i = 0; i < nd; i++) {
+        double t = rng_range(r, 0.35, 0.9);
+        double from[3] = {dir * depth * 0.92, ny, rng_range(r, -0.2, 0.2) * half_t};
+        double to[3] = {dir * depth * (1 - t), ny + rng_range(r, -0.55, 0.55) * half_h * t,
+                        rng_range(r, -0.5, 0.5) * half_t};
+        cap(b, T_GLAND, T_FAT, from, to, rng_range(r, 0.8, 1.8), false);
+    }
+    /* Lobules: more and larger the denser the breast, in a cone behind the nipple. */
+    int nl = 40 + (int)(260 * dens);
+    for (int i = 0; i < nl; i++) {
+        double u = sqrt(rng_range(r, 0.02, 1)); /* 0 at the nipple, 1 at the chest wall */
+        double x = dir * depth * (1 - 0.85 * u), spread = 0.25 + 0.6 * u;
+        double y = ny + rng_normal(r) * 0.35 * spread * half_h;
+        double z = rng_range(r, -0.6, 0.6) * half_t, rr = rng_range(r, 2, 5 + 9 * dens);
+        ell(b, T_GLAND, T_FAT, x, y, z, rr * rng_range(r, 0.8, 1.8), rr * rng_range(r, 0.6, 1.2),
+            fmin(rr, 0.35 * half_t));
+    }
+    /* Cooper's ligaments near the skin and vessels running to the nipple. */
+    for (int i = 0; i < 24; i++) {
+        double a = rng_range(r, -1.2, 1.2), z = rng_range(r, -0.5, 0.5) * half_t;
+        double p1[3] = {dir * depth * 0.8 * cos(a), cy + hh * 0.8 * sin(a), z};
+        double p2[3] = {dir * depth * 0.95 * cos(a + 0.12), cy + hh * 0.95 * sin(a + 0.12), z};
+        cap(b, T_GLAND, T_FAT, p1, p2, 0.5, false);
+    }
+    for (int i = 0; i < 4; i++) {
+        double a[3] = {dir * 3, rng_range(r, -0.8, 0.6) * half_h, rng_range(r, -0.4, 0.4) * half_t};
+        for (int k = 0; k < 4; k++) {
+            double c[3] = {a[0] + dir * depth * 0.22, a[1] * 0.8 + rng_range(r, -12, 12), a[2]};
+            cap(b, T_BLOOD, T_FAT, a, c, 1.4 - 0.2 * k, false);
+            memcpy(a, c, sizeof a);
+        }
+    }
+    int ncalc = rng_int(r, 0, 6); /* benign calcifications */
+    for (int i = 0; i < ncalc; i++)
+        ell(b, T_BONE, T_FAT, dir * rng_range(r, 0.2, 0.9) * depth, rng_range(r, -0.6, 0.6) * half_h,
+            rng_range(r, -0.5, 0.5) * half_t, 0.5, 0.5, 0.5);
+    if (les && (les->path == P_MASS || les->path == P_NODULE)) {
+        double rr = les->size * (les->path == P_MASS ? 160 : 90);
+        double x = dir * depth * rng_range(r, 0.3, 0.7), y = ny + rng_range(r, -0.3, 0.3) * half_h;
+        ell(b, T_LESION, T_FAT, x, y, 0, rr, rr, fmin(rr, 0.8 * half_t));
+        if (les->path == P_MASS) /* spicules */
+            for (int k = 0; k < 8; k++) {
+                double a = k * PI / 4 + rng_range(r, -0.3, 0.3);
+                cap(b, T_LESION, T_FAT, V3(x, y, 0), V3(x + 2.2 * rr * cos(a), y + 2.2 * rr * sin(a), 0),
+                    0.7, false);
+            }
     }
 }
 
@@ -457,9 +809,12 @@ Implant body3_implant(Scene sc)
 {
     switch (sc) {
     case SC_AX_CHEST: case SC_XR_CHEST: case SC_XR_CHEST_LAT: return IMP_PACEMAKER;
-    case SC_AX_PELVIS: case SC_XR_PELVIS: return IMP_HIP_PROSTHESIS;
+    case SC_AX_PELVIS: case SC_XR_PELVIS: case SC_XR_HIP: return IMP_HIP_PROSTHESIS;
     case SC_SAG_LSPINE: case SC_XR_LSPINE: return IMP_SPINAL_FIXATION;
     case SC_SAG_KNEE: case SC_XR_KNEE: return IMP_KNEE_PROSTHESIS;
+    case SC_XR_LEG: case SC_XR_ANKLE: case SC_SAG_ANKLE: case SC_XR_WRIST: case SC_XR_ARM:
+    case SC_XR_HAND:
+        return IMP_OSTEOSYNTHESIS;
     default: return IMP_NONE;
     }
 }
@@ -473,11 +828,19 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
     case SC_AX_CHEST: case SC_XR_CHEST: case SC_XR_CHEST_LAT:
         return path == P_NODULE || path == P_EFFUSION || path == P_MASS ||
                (path == P_FRACTURE && view != VW_LAT);
+    case SC_AX_NECK: return path == P_NODULE || path == P_MASS;
     case SC_AX_ABDOMEN: return path == P_MASS;
-    case SC_AX_PELVIS: case SC_XR_PELVIS:
+    case SC_AX_PELVIS: case SC_XR_PELVIS: case SC_XR_HIP:
         return path == P_FRACTURE || (path == P_MASS && !xr);
-    case SC_SAG_LSPINE: case SC_XR_LSPINE: return path == P_FRACTURE;
     case SC_SAG_KNEE: case SC_XR_KNEE: return path == P_FRACTURE || path == P_EFFUSION;
+    case SC_SAG_LSPINE: case SC_XR_LSPINE: case SC_SAG_TSPINE: case SC_XR_TSPINE:
+    case SC_SAG_CSPINE: case SC_XR_CSPINE: case SC_XR_SHOULDER: case SC_COR_SHOULDER:
+    case SC_XR_CLAVICLE: case SC_XR_LEG: case SC_XR_ANKLE: case SC_SAG_ANKLE: case SC_XR_HEEL:
+    case SC_XR_FOOT: case SC_XR_ARM: case SC_XR_ELBOW: case SC_XR_WRIST: case SC_XR_HAND:
+    case SC_XR_FINGER:
+        return path == P_FRACTURE;
+    case SC_MG_BREAST: return path == P_MASS || path == P_NODULE;
+    case SC_NM_BONE: return path == P_MASS;
     default: return false;
     }
 }
@@ -491,9 +854,12 @@ void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r
     const Lesion *l = les && les->path != P_NONE ? les : NULL;
     bool implant = les && les->implant != IMP_NONE;
     bool arms_up = view == VW_LAT && (sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT ||
-                                      sc == SC_XR_LSPINE);
-    if (sc == SC_SAG_KNEE || sc == SC_XR_KNEE)
-        knee(b, r, l, implant, mirror ? 1 : -1);
-    else
-        trunk(b, r, l, implant, sc, arms_up);
+                                      sc == SC_XR_LSPINE || sc == SC_XR_TSPINE);
+    int lat = mirror ? 1 : -1; /* the lateral side of a left limb is +x */
+    switch (body3_model(sc)) {
+    case 1: lower_limb(b, r, l, implant, lat, sc); break;
+    case 2: upper_limb(b, l, implant, lat, sc); break;
+    case 3: breast(b, r, l, view == VW_MLO, -lat); break;
+    default: trunk(b, r, l, implant, sc, arms_up); break;
+    }
 }

@@ -31,7 +31,6 @@ static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240,
 static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14, 0.5, 0};
 /* T_GAP cancels the (capped) bone path it crosses: see ph_render_projection. */
 static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f, -8, 40};
-static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12, -6, 1, 1, 14, 1, 1, 9, 12, -11, 40};
 /* X-ray attenuation per millimetre for the 3-D bodies (relative to soft
  * tissue's 0.01/mm, about water at 70 keV divided by 20, so that a
  * 250 mm abdomen has the same log-exposure as the 2-D scenes' thickest
@@ -39,6 +38,19 @@ static const float mg_mu[T_COUNT] = {-1.0f, 0.5f, 1.3f, 1, 1, 1, 1, 1, -0.9f, 12
 static const float xr3_mu[T_COUNT] = {0, 0.0085f, 0.01f, 0.0105f, 0.0102f, 0.0102f, 0.0099f,
                                       0.0104f, 0.0022f, 0.042f, 0.0135f, 0.0102f, 0.0101f, 0.06f,
                                       0.0108f, 0.0108f, 0.011f, 0.0112f, 0.01f, 0.35f};
+/* Mammography (about 20 keV) per mm: glandular tissue and skin stand out
+ * from fat far more than at general radiography energies. */
+static const float mg3_mu[T_COUNT] = {[T_FAT] = 0.012f, [T_SOFT] = 0.032f, [T_BLOOD] = 0.034f,
+                                      [T_GLAND] = 0.032f, [T_LESION] = 0.038f, [T_BONE] = 0.5f,
+                                      [T_MARROW] = 0.2f, [T_METAL] = 1.5f};
+/* Bone-scan (Tc-99m MDP) activity per mm: bone and lesions hot, kidneys
+ * and urine in the bladder warm, soft tissue faint, metal cold. */
+static const float nm3_uptake[T_COUNT] = {
+    [T_FAT] = 0.0004f, [T_SOFT] = 0.001f, [T_LIVER] = 0.0012f, [T_ORGAN] = 0.0012f,
+    [T_KIDNEY] = 0.008f, [T_FLUID] = 0.01f, [T_BLOOD] = 0.002f, [T_LUNG] = 0.0003f,
+    [T_BONE] = 0.04f, [T_MARROW] = 0.012f, [T_GREY] = 0.001f, [T_WHITE] = 0.001f,
+    [T_DISC] = 0.002f, [T_CARTILAGE] = 0.002f, [T_GLAND] = 0.002f, [T_LESION] = 0.12f,
+    [T_GAP] = 0.01f};
 static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
 
 /* SPECT (sestamibi-like) uptake per tissue: myocardium, liver, kidneys. */
@@ -229,11 +241,10 @@ static void model_spect(Canvas *c, Rng *nr, double counts)
     }
 }
 
-static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
-                     double counts)
+/* A gamma camera: collimator blur of the projected activity, then
+ * Poisson counts. */
+static void nm_counts(Canvas *c, Rng *nr, double counts)
 {
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, nm_bone_mu, false, c->v);
     box_blur(c->v, c->tmp, c->w, c->h, c->w / 64 + 1, 3);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
         double lam = fmax(0, c->v[i]) * counts;
@@ -241,17 +252,24 @@ static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
     }
 }
 
+static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
+                     double counts)
+{
+    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
+    ph_render_projection(ph, vw, nm_bone_mu, false, c->v);
+    nm_counts(c, nr, counts);
+}
+
 /* Radiograph: log-exposure response, bright where attenuation is high. */
 /* The detector: c->v holds the attenuation line integral per pixel. */
-static void xray_detector(Canvas *c, bool mammo, Rng *nr, double maxval, bool collimate)
+static void xray_detector(Canvas *c, Rng *nr, double maxval, bool collimate)
 {
     size_t n = (size_t)c->w * c->h;
     /* Overlapping anatomy (soft-tissue folds, bowel gas, trabeculae) as a
-     * smooth field inside the body, stronger through bone; in mammograms
-     * fibroglandular texture throughout the breast. */
+     * smooth field inside the body, stronger through bone. */
     for (size_t i = 0; i < n; i++)
         if (c->v[i] > 0.05f)
-            c->v[i] += c->tex[i] * (mammo ? 0.3f * fminf(c->v[i], 2.0f) : c->v[i] > 1.0f ? 0.12f : 0.06f);
+            c->v[i] += c->tex[i] * (c->v[i] > 1.0f ? 0.12f : 0.06f);
     /* Scatter: a broad blur of the primary adds to it and lowers contrast
      * (the texture buffer is free again). */
     double scatter = rng_range(nr, 0.1, 0.3);
@@ -288,7 +306,7 @@ static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float
 {
     memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
     ph_render_projection(ph, vw, mu, true, c->v);
-    xray_detector(c, mu == mg_mu, nr, maxval, collimate);
+    xray_detector(c, nr, maxval, collimate);
 }
 
 /* Angiography: dense (contrast) is dark on a grey field. */
@@ -308,36 +326,78 @@ static void model_xa(Canvas *c, const Phantom *ph, const View *vw, Rng *nr)
         }
 }
 
-static void model_us(Canvas *c, Rng *nr, bool doppler)
+/* The field the probe insonates. */
+typedef struct UsField {
+    UsProbe probe;
+    double ax, ay, rmin, rmax, half; /* apex, radii and half-angle of a fan */
+    double x0, x1, y0, y1;           /* a linear array's rectangle */
+} UsField;
+
+static void us_field(UsProbe probe, int w, int h, Rng *nr, UsField *f)
 {
-    double half = rng_range(nr, 0.55, 0.75), rmax = c->h * 0.95, rmin = c->h * 0.04;
-    double ax = 0.5 * c->w, ay = -0.02 * c->h;
+    *f = (UsField){0};
+    f->probe = probe;
+    f->half = rng_range(nr, 0.55, 0.75);
+    f->ax = 0.5 * w;
+    if (f->probe == PROBE_PHASED) {
+        f->ay = -0.02 * h, f->rmin = 0.04 * h, f->rmax = 0.95 * h;
+    } else if (f->probe == PROBE_CONVEX) {
+        f->half *= 0.75;
+        f->ay = -0.45 * h, f->rmin = 0.5 * h, f->rmax = 1.4 * h;
+    }
+    double margin = rng_range(nr, 0.08, 0.16);
+    f->x0 = margin * w, f->x1 = (1 - margin) * w, f->y0 = 0.04 * h, f->y1 = 0.96 * h;
+}
+
+/* Depth below the probe as a fraction of the field, or -1 outside it. */
+static double us_depth(const UsField *f, double x, double y)
+{
+    if (f->probe == PROBE_LINEAR)
+        return x >= f->x0 && x < f->x1 && y >= f->y0 && y < f->y1
+                   ? (y - f->y0) / (f->y1 - f->y0)
+                   : -1;
+    double dx = x - f->ax, dy = y - f->ay, r = hypot(dx, dy);
+    if (r <= f->rmin || r >= f->rmax || fabs(atan2(dx, dy)) >= f->half)
+        return -1;
+    return (r - f->rmin) / (f->rmax - f->rmin);
+}
+
+/* B-mode: Rayleigh speckle correlated along the scan line, echo strength
+ * per tissue falling with depth, acoustic shadows behind bone, stones and
+ * metal, enhancement behind fluid; colour Doppler in a box. */
+static void model_us(Canvas *c, UsProbe probe, Rng *nr, bool doppler)
+{
+    UsField fd;
+    us_field(probe, c->w, c->h, nr, &fd);
     double bx0 = c->w * 0.35, bx1 = c->w * 0.65, by0 = c->h * 0.25, by1 = c->h * 0.6;
-    float *shadow = c->tex; /* per column: echo left below bone or stone */
+    float *shadow = c->tex; /* per column: echo left below bone or stone, more below fluid */
     for (int x = 0; x < c->w; x++)
         shadow[x] = 1;
     for (int y = 0; y < c->h; y++) {
         double prev = 0;
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
-            double dx = x + 0.5 - ax, dy = y + 0.5 - ay, r = hypot(dx, dy), th = atan2(dx, dy);
+            double d = us_depth(&fd, x + 0.5, y + 0.5);
+            uint8_t t = c->lab[i];
             float v = 0;
-            if (c->lab[i] == T_BONE || c->lab[i] == T_METAL)
+            if (t == T_BONE || t == T_METAL)
                 shadow[x] = 0.15f; /* acoustic shadow behind strong reflectors */
-            if (r > rmin && r < rmax && fabs(th) < half) {
+            else if (t == T_FLUID && shadow[x] >= 1)
+                shadow[x] = 1.3f; /* posterior enhancement: fluid attenuates little */
+            if (d >= 0) {
                 double n1 = rng_noise(nr), n2 = rng_noise(nr);
                 double sp = sqrt(n1 * n1 + n2 * n2); /* Rayleigh speckle */
                 double s = 0.5 * (sp + prev); /* lateral correlation of speckle */
                 prev = sp;
-                v = (float)(us_echo[c->lab[i]] * s * 0.8 * (1.1 - 0.4 * r / rmax) *
-                            (c->lab[i] == T_BONE ? 1 : shadow[x]));
+                v = (float)(us_echo[t] * s * 0.8 * (1.1 - 0.4 * d) *
+                            (t == T_BONE ? 1 : shadow[x]));
             }
             c->v[i] = clampf(v, 0, 255);
             if (c->rgb) {
                 uint8_t g = (uint8_t)c->v[i], *p = c->rgb + 3 * i;
                 p[0] = p[1] = p[2] = g;
                 bool in_box = x >= bx0 && x < bx1 && y >= by0 && y < by1;
-                if (doppler && in_box && c->lab[i] == T_BLOOD) {
+                if (doppler && in_box && t == T_BLOOD) {
                     bool toward = (x + y / 3) % 17 < 11;
                     p[0] = toward ? 220 : 20;
                     p[1] = 40;
@@ -349,8 +409,8 @@ static void model_us(Canvas *c, Rng *nr, bool doppler)
         }
     }
     for (int k = 1; k < 10; k++) /* depth scale marks */
-        for (int d = 0; d < 2; d++) {
-            int y = (int)(k * c->h / 10.0), x = c->w - 6 + d;
+        for (int w = 0; w < 2; w++) {
+            int y = (int)(k * c->h / 10.0), x = c->w - 6 + w;
             if (y < c->h && x >= 0)
                 c->v[(size_t)y * c->w + x] = 220;
         }
@@ -411,9 +471,10 @@ static void auto_window(const Canvas *c, RenderOut *out)
     out->window_width = fmax(2, round(4 * sd));
 }
 
+/* The phase of frame f: contrast runs (XA, RF) and SPECT slices step through [-1, 1]. */
 static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 {
-    if ((j->mod == M_XA || j->spect) && s->frames > 1)
+    if ((j->mod == M_XA || j->mod == M_RF || j->spect) && s->frames > 1)
         return -1 + 2.0 * f / (s->frames - 1);
     return j->z;
 }
@@ -428,7 +489,7 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
     Rng ar;
     /* One individual per patient and model, whatever the scene or view:
      * a chest LAT is the same body as its PA and as the CT's scout. */
-    rng_seed(&ar, j->anatomy_seed, 0x3D, j->scene == SC_SAG_KNEE || j->scene == SC_XR_KNEE);
+    rng_seed(&ar, j->anatomy_seed, 0x3D, (uint64_t)body3_model(j->scene));
     body3_build(j->scene, j->view, &j->lesion, j->mirror, &ar, &body);
     if (body.failed) {
         body3_free(&body);
@@ -440,16 +501,21 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
     memset(c->lab, T_AIR, n);
     if (!fr->projection)
         body3_slice(&body, fr, c->lab);
+    bool mammo = j->mod == M_MG;
     if (j->mod == M_CT || j->mod == M_MR)
         smooth_field(c, nr, c->w / 96 + 1);
     else if (fr->projection)
-        smooth_field(c, nr, c->w / 40 + 1);
-    if (fr->projection) {
+        smooth_field(c, nr, c->w / (mammo ? 90 : 40) + 1);
+    if (fr->projection && j->mod == M_NM) {
         memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, fr, xr3_mu, c->v);
+        body3_project(&body, fr, nm3_uptake, c->v);
+        nm_counts(c, nr, 12 + 50 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per scan */
+    } else if (fr->projection) {
+        memset(c->v, 0, sizeof *c->v * n);
+        body3_project(&body, fr, mammo ? mg3_mu : xr3_mu, c->v);
         if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
             maxval = 3000;
-        xray_detector(c, false, nr, maxval, j->collimate && j->mod != M_CT);
+        xray_detector(c, nr, maxval, j->collimate && j->mod != M_CT && !mammo);
     } else {
         if (j->mod == M_NM)
             model_spect(c, nr, 6 + 14 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per acquisition */
@@ -473,7 +539,10 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         rng_seed(&nr, j->noise_seed, f, 1);
         Frame3 slice = j->frame;
         if (j->spect) /* frame f is the slice at its own height */
-            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->zoom, j->angle, j->shift_x,
+            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle,
+                        j->shift_x, j->shift_y, c->w, c->h, &slice);
+        else if (j->mod == M_NM && f > 0) /* a whole-body scan: anterior, then posterior */
+            body3_frame(j->scene, VW_POST, 0, j->mirror, j->zoom, j->angle, j->shift_x,
                         j->shift_y, c->w, c->h, &slice);
         return render_frame3(j, &slice, s, c, &nr, err);
     }
@@ -500,23 +569,16 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     if (!scene_is_projection(j->scene) && j->mod != M_NM)
         ph_render_labels(&ph, &vw, c->lab);
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
-    if (j->mod == M_CT || j->mod == M_MR)
+    if (j->mod == M_MR)
         smooth_field(c, &nr, c->w / 96 + 1);
-    else if (j->mod == M_MG || j->mod == M_CR || j->mod == M_DX || j->mod == M_RF)
-        smooth_field(c, &nr, c->w / (j->mod == M_MG ? 90 : 40) + 1);
-    Mod model = j->mod;
-    if (j->mod == M_CT && scene_is_projection(j->scene)) { /* CT scout: a radiograph in HU-ish units */
-        model = M_DX;
-        maxval = 3000;
-    }
-    switch (model) {
-    case M_CT: model_ct(c, j, &nr, s->is_signed); break;
+    else if (j->mod == M_RF)
+        smooth_field(c, &nr, c->w / 40 + 1);
+    switch (j->mod) { /* the 2-D scenes: MR breast, PT whole body, US, NM, XA, RF contrast */
     case M_MR: model_mr(c, j, &nr); break;
     case M_PT: model_pt(c, &nr); break;
-    case M_US: model_us(c, &nr, j->doppler); break;
+    case M_US: model_us(c, j->probe, &nr, j->doppler); break;
     case M_NM: model_nm(c, &ph, &vw, &nr, rng_range(&nr, 20, 120)); break;
     case M_XA: model_xa(c, &ph, &vw, &nr); break;
-    case M_MG: model_xray(c, &ph, &vw, mg_mu, &nr, maxval, false); break;
     default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;
     }
     burn_in(c, j, maxval);

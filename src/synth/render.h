@@ -20,6 +20,10 @@ typedef struct PixelSpec {
 /* How a CT reconstruction kernel renders noise and edges. */
 typedef enum CtKernel { CT_KERNEL_STANDARD, CT_KERNEL_SOFT, CT_KERNEL_SHARP } CtKernel;
 
+/* Ultrasound arrays: a phased array's narrow-apex sector, a convex
+ * array's arc-topped fan, a linear array's rectangle. */
+typedef enum UsProbe { PROBE_PHASED, PROBE_CONVEX, PROBE_LINEAR } UsProbe;
+
 typedef struct RenderJob {
     Mod mod;
     Scene scene;
@@ -33,6 +37,7 @@ typedef struct RenderJob {
     uint64_t anatomy_seed; /* the individual: shared by a study's images */
     uint64_t noise_seed;   /* this image */
     bool doppler;          /* US colour flow (RGB) */
+    UsProbe probe;         /* US: the array, and so the shape of the field */
     bool collimate;        /* projection: unexposed border */
     char marker;           /* radiograph side marker 'R' / 'L', 0 none */
     char overlay[2][64];   /* burned-in header lines (ultrasound), "" none */

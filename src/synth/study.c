@@ -535,7 +535,8 @@ static int xr_views(Scene sc, ViewKind v[3])
     case SC_XR_ELBOW: case SC_XR_ARM: case SC_XR_LEG: case SC_XR_WRIST: case SC_XR_FINGER:
         v[0] = VW_AP, v[1] = VW_LAT; return 2;
     case SC_XR_HAND: case SC_XR_FOOT: v[0] = VW_PA, v[1] = VW_OBL, v[2] = VW_LAT; return 3;
-    case SC_XR_ANKLE: case SC_XR_HEEL: v[0] = VW_LAT; return 1;
+    case SC_XR_ANKLE: v[0] = VW_AP, v[1] = VW_LAT, v[2] = VW_OBL; return 3;
+    case SC_XR_HEEL: v[0] = VW_LAT; return 1;
     case SC_MG_BREAST: v[0] = VW_CC, v[1] = VW_MLO; return 2;
     default: v[0] = VW_AP; return 1;
     }
@@ -642,27 +643,21 @@ static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
     snprintf(s->kernel, sizeof s->kernel, "%s", n.kernel);
 }
 
-/* Regions that share a scene with a neighbour are framed on their own
- * part of it: a hip is one side of the pelvis, a wrist the carpus of the
- * hand, a finger one ray, a cardiac MR the heart of the chest. */
+/* Regions cut from a shared 3-D model are framed on their own part of it
+ * by body3_frame; here the cardiac MR (the heart of the chest), one of
+ * the long fingers, and a whole-body scan kept whole. */
 static void frame_region(Rng *r, RenderJob *j)
 {
-    static const struct { Scene scene; Mod mod; double zoom, x, y; } frames[] = {
-        {SC_XR_WRIST, M_COUNT, 1.8, 0, 0.5},     {SC_XR_HIP, M_COUNT, 1.7, -0.5, 0.3},
-        {SC_XR_HEEL, M_COUNT, 1.5, 0.35, 0.35},  {SC_XR_CLAVICLE, M_COUNT, 1.2, -0.4, -0.5},
-        {SC_AX_CHEST, M_MR, 2.0, 0.1, 0},
-    };
-    double side = j->mirror ? -1 : 1;
-    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
-        if (frames[i].scene == j->scene && (frames[i].mod == M_COUNT || frames[i].mod == j->mod)) {
-            j->zoom *= frames[i].zoom;
-            j->shift_x -= side * frames[i].x;
-            j->shift_y -= frames[i].y;
-        }
-    if (j->scene == SC_XR_FINGER) { /* one of the long fingers */
+    if (j->scene == SC_AX_CHEST && j->mod == M_MR) {
         j->zoom *= 2.0;
-        j->shift_x -= side * 0.2 * rng_int(r, -1, 1);
-        j->shift_y += 0.35;
+        j->shift_x -= (j->mirror ? -1 : 1) * 0.1;
+    }
+    if (j->scene == SC_XR_FINGER)
+        j->shift_x -= 0.3 * rng_int(r, -1, 1);
+    if (j->scene == SC_NM_BONE) { /* head to toes on the tall detector, straight */
+        j->angle *= 0.15;
+        j->zoom = fmin(j->zoom, 1.05);
+        j->shift_x *= 0.3, j->shift_y *= 0.2;
     }
 }
 
@@ -703,10 +698,20 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     series_body_part(c, &r, s);
     series_view(c, &r, s);
     series_pixels(c, &r, s);
+    if (j->mod == M_US) /* superficial parts with a linear array, the abdomen and pelvis
+                          * with a convex one, now and then an intercostal phased sector */
+        j->probe = j->scene == SC_US_NECK || j->scene == SC_US_BREAST || j->scene == SC_US_VESSEL
+                       ? PROBE_LINEAR
+                   : rng_chance(&r, 0.2) ? PROBE_PHASED
+                                         : PROBE_CONVEX;
     if (j->mod == M_US && rng_chance(&r, 0.85)) { /* the scanner's screen header */
-        static const char *const probes[] = {"C1-5", "L12-5", "C5-2", "9L", "PVT-375BT"};
-        snprintf(j->overlay[0], sizeof j->overlay[0], "%s %s %.1fMHZ",
-                 c->vendor->models[1], RNG_PICK(&r, probes), rng_range(&r, 2.5, 12));
+        static const char *const probes[3][3] = {{"S5-1", "M5Sc", "P4-2"},
+                                                 {"C1-5", "C5-2", "PVT-375BT"},
+                                                 {"L12-5", "9L", "ML6-15"}};
+        static const double mhz[3][2] = {{1.5, 4.5}, {2, 6}, {6, 15}};
+        snprintf(j->overlay[0], sizeof j->overlay[0], "%s %s %.1fMHZ", c->vendor->models[1],
+                 probes[j->probe][rng_int(&r, 0, 2)],
+                 rng_range(&r, mhz[j->probe][0], mhz[j->probe][1]));
         snprintf(j->overlay[1], sizeof j->overlay[1], "%.8s GN %d D %dCM %s", c->date,
                  rng_int(&r, 30, 80), rng_int(&r, 4, 22), j->doppler ? "CFM" : "B");
     }
@@ -1164,12 +1169,6 @@ static bool write_dataset(const StudyCtx *c, const char *path, const DcmSet *ds,
     return ok;
 }
 
-/* Modalities whose 3-D scenes are sliced or projected from a body. */
-static bool uses_body3(Mod m)
-{
-    return m == M_CT || m == M_MR || m == M_PT || m == M_CR || m == M_DX || m == M_RF;
-}
-
 static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out,
                            RnError **err)
 {
@@ -1188,9 +1187,9 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     if (job.mod == M_XA || job.mod == M_US || scene_is_projection(job.scene))
         job.angle += rng_range(&r, -3, 3);
     PixelSpec spec = s->spec;
-    if (uses_body3(job.mod) || job.spect) /* SPECT: the header's frame is the first slice */
+    if (body3_has(job.scene) || job.spect) /* SPECT: the header's frame is the first slice */
         body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane,
-                    job.spect ? -1 : job.z, job.zoom,
+                    job.spect ? -1 : job.z, job.mirror, job.zoom,
                     job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
                     &job.frame);
     RenderOut img;

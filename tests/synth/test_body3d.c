@@ -98,20 +98,23 @@ static void test_projection_matches_marching(void)
  * in all three planes through the trunk and the knee. */
 static void test_slice_matches_reference(void)
 {
-    const Scene scenes[3] = {SC_AX_CHEST, SC_SAG_HEAD, SC_SAG_KNEE};
+    /* The trunk, the lower limb (knee, ankle) and the upper limb (a
+     * projection scene: one plane through its centre). */
+    const Scene scenes[6] = {SC_AX_CHEST, SC_SAG_HEAD, SC_SAG_KNEE, SC_SAG_ANKLE, SC_COR_SHOULDER,
+                             SC_XR_WRIST};
     const ViewKind planes[3] = {VW_AX, VW_SAG, VW_COR};
     enum { W = 72, H = 64 };
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < 6; s++) {
         Rng r;
         rng_seed(&r, 5, 0x3D, (uint64_t)s);
         Body3 b = {0};
-        Lesion les = {P_FRACTURE, 2, 0.06, IMP_NONE};
-        body3_build(scenes[s], VW_AX, &les, s == 2, &r, &b);
+        Lesion les = {P_FRACTURE, 2, 0.06, s >= 3 ? IMP_OSTEOSYNTHESIS : IMP_NONE};
+        body3_build(scenes[s], VW_AX, &les, s >= 2, &r, &b);
         CHECK(!b.failed && b.n > 20);
         for (int v = 0; v < 3; v++)
             for (double z = -0.7; z <= 0.71; z += 0.35) {
                 Frame3 f;
-                CHECK(body3_frame(scenes[s], planes[v], z, 1.05, 5.0, 0.03, -0.02, W, H, &f));
+                CHECK(body3_frame(scenes[s], planes[v], z, s >= 2, 1.05, 5.0, 0.03, -0.02, W, H, &f));
                 uint8_t lab[W * H];
                 memset(lab, T_AIR, sizeof lab);
                 body3_slice(&b, &f, lab);
@@ -140,12 +143,12 @@ static void test_geometry_agrees_with_pixels(void)
     const ViewKind planes[3] = {VW_AX, VW_SAG, VW_COR};
     for (int v = 0; v < 3; v++) {
         Frame3 f, g;
-        CHECK(body3_frame(SC_AX_HEAD, planes[v], 0.3, 1.1, 7.0, 0.05, -0.04, 96, 80, &f));
+        CHECK(body3_frame(SC_AX_HEAD, planes[v], 0.3, false, 1.1, 7.0, 0.05, -0.04, 96, 80, &f));
         CHECK(!f.projection && f.w == 96 && f.h == 80);
         CHECK_NEAR(f.row[0] * f.col[0] + f.row[1] * f.col[1] + f.row[2] * f.col[2], 0, 1e-12);
         CHECK_NEAR(f.row[0] * f.row[0] + f.row[1] * f.row[1] + f.row[2] * f.row[2], 1, 1e-12);
         /* The next slice moves along the normal only. */
-        CHECK(body3_frame(SC_AX_HEAD, planes[v], 0.5, 1.1, 7.0, 0.05, -0.04, 96, 80, &g));
+        CHECK(body3_frame(SC_AX_HEAD, planes[v], 0.5, false, 1.1, 7.0, 0.05, -0.04, 96, 80, &g));
         double d[3] = {g.origin[0] - f.origin[0], g.origin[1] - f.origin[1],
                        g.origin[2] - f.origin[2]};
         double along = d[0] * f.normal[0] + d[1] * f.normal[1] + d[2] * f.normal[2];
@@ -215,11 +218,79 @@ static void test_same_body_any_view(void)
     body3_free(&c);
 }
 
+/* Every 3-D scene's frame is centred on its own anatomy, on the side the
+ * exam names: the centre pixel of a cross-section is inside the body, a
+ * radiograph's central ray crosses bone (a mammogram's the breast), a
+ * one-sided region of the trunk (hip, shoulder, clavicle) moves to the
+ * other side for the left, and a mammogram's detector edge sits at the
+ * chest wall with the breast on its side. */
+static void test_every_region_framed_on_its_anatomy(void)
+{
+    enum { N = 33 };
+    static const float bone_only[T_COUNT] = {[T_BONE] = 1, [T_MARROW] = 1},
+                       breast_only[T_COUNT] = {[T_FAT] = 1, [T_GLAND] = 1};
+    int scenes = 0;
+    for (int sc = 0; sc < SC_COUNT; sc++) {
+        if (!body3_has((Scene)sc))
+            continue;
+        scenes++;
+        for (int left = 0; left <= 1; left++) {
+            Rng r;
+            rng_seed(&r, 11, 0x3D, (uint64_t)sc);
+            Body3 b = {0};
+            body3_build((Scene)sc, VW_AP, NULL, left, &r, &b);
+            CHECK(!b.failed && b.n > 10);
+            bool xr = scene_is_projection((Scene)sc);
+            bool mg = sc == SC_MG_BREAST;
+            ViewKind views[2] = {mg ? VW_CC : xr ? VW_AP : VW_AX,
+                                 mg ? VW_MLO : xr ? VW_LAT : VW_SAG};
+            for (int v = 0; v < 2; v++) {
+                Frame3 f;
+                CHECK(body3_frame((Scene)sc, views[v], 0, left, 1, 0, 0, 0, N, N, &f));
+                double mid[3];
+                for (int k = 0; k < 3; k++)
+                    mid[k] = f.origin[k] + (N / 2) * (f.dc * f.row[k] + f.dr * f.col[k]);
+                if (xr) {
+                    float acc[N * N] = {0};
+                    body3_project(&b, &f, mg ? breast_only : bone_only, acc);
+                    float best = 0;
+                    for (int y = N / 2 - 4; y <= N / 2 + 4; y++)
+                        for (int x = N / 2 - 4; x <= N / 2 + 4; x++)
+                            best = fmaxf(best, acc[y * N + x]);
+                    CHECK_MSG(best > (mg ? 20 : 2), "scene %d view %d left %d: %.1f mm of bone "
+                              "(breast) near the central ray", sc, v, left, best);
+                } else {
+                    CHECK_MSG(body3_label_at(&b, mid) != T_AIR, "scene %d plane %d left %d", sc,
+                              v, left);
+                }
+            }
+            body3_free(&b);
+        }
+        Frame3 right, left;
+        CHECK(body3_frame((Scene)sc, VW_AP, 0, false, 1, 0, 0, 0, N, N, &right));
+        CHECK(body3_frame((Scene)sc, VW_AP, 0, true, 1, 0, 0, 0, N, N, &left));
+        double cr = right.origin[0] + (N / 2) * right.dc * right.row[0],
+               cl = left.origin[0] + (N / 2) * left.dc * left.row[0];
+        bool sided = sc == SC_XR_HIP || sc == SC_XR_SHOULDER || sc == SC_COR_SHOULDER ||
+                     sc == SC_XR_CLAVICLE;
+        if (sided)
+            CHECK_MSG(cr < -40 && cl > 40, "scene %d: right x %.1f, left x %.1f", sc, cr, cl);
+        else if (sc == SC_MG_BREAST)
+            CHECK_MSG(fabs(right.origin[0] + 5) < 1e-9 && cl < -40 && fabs(cr + cl) < 1e-9 &&
+                          fabs(left.origin[0] - 2 * cl + 5) < 1e-9,
+                      "breast: right from x %.1f, centres %.1f and %.1f", right.origin[0], cr, cl);
+        else
+            CHECK_NEAR(cr, cl, 1e-9);
+    }
+    CHECK(scenes >= 30);
+}
+
 int main(void)
 {
     test_projection_matches_marching();
     test_slice_matches_reference();
     test_geometry_agrees_with_pixels();
     test_same_body_any_view();
+    test_every_region_framed_on_its_anatomy();
     TEST_DONE();
 }
