@@ -118,12 +118,58 @@ static bool block_ngrams(const Block *b, const char *doc, NgramFn fn, void *ctx,
 
 /* ---- per-document term lists ------------------------------------------ */
 
+/* A document's distinct term ids in order of first occurrence, with their
+ * counts: slot[id] is the id's place in the list while the document is
+ * being read (-1 otherwise), so counting costs one array look-up per n-gram
+ * and no sort. */
 typedef struct DocTerms {
     RnStrMap *map;
     bool insert;
-    uint32_t *ids;
+    uint32_t *ids, *counts;
     size_t n, cap;
+    int32_t *slot;
+    size_t slot_cap;
 } DocTerms;
+
+static void doc_terms_free(DocTerms *d)
+{
+    free(d->ids);
+    free(d->counts);
+    free(d->slot);
+}
+
+static bool slot_reserve(DocTerms *d, size_t need, RnError **err)
+{
+    if (need <= d->slot_cap)
+        return true;
+    size_t c = d->slot_cap ? d->slot_cap : 1024;
+    while (c < need)
+        c *= 2;
+    int32_t *p = rn_realloc(d->slot, c * sizeof *p, err);
+    if (!p)
+        return false;
+    memset(p + d->slot_cap, 0xFF, (c - d->slot_cap) * sizeof *p); /* -1 */
+    d->slot = p;
+    d->slot_cap = c;
+    return true;
+}
+
+static bool list_reserve(DocTerms *d, RnError **err)
+{
+    if (d->n < d->cap)
+        return true;
+    size_t c = d->cap ? d->cap * 2 : 256;
+    uint32_t *ids = rn_realloc(d->ids, c * sizeof *ids, err);
+    if (!ids)
+        return false;
+    d->ids = ids;
+    uint32_t *counts = rn_realloc(d->counts, c * sizeof *counts, err);
+    if (!counts)
+        return false;
+    d->counts = counts;
+    d->cap = c;
+    return true;
+}
 
 static bool collect_term(void *ctx, const char *s, size_t n, RnError **err)
 {
@@ -133,36 +179,31 @@ static bool collect_term(void *ctx, const char *s, size_t n, RnError **err)
         return false;
     if (id < 0)
         return true; /* not in the vocabulary */
-    if (d->n == d->cap) {
-        size_t c = d->cap ? d->cap * 2 : 256;
-        uint32_t *p = rn_realloc(d->ids, c * sizeof *p, err);
-        if (!p)
-            return false;
-        d->ids = p;
-        d->cap = c;
+    if (!slot_reserve(d, (size_t)id + 1, err))
+        return false;
+    if (d->slot[id] >= 0) {
+        d->counts[d->slot[id]]++;
+        return true;
     }
-    d->ids[d->n++] = (uint32_t)id;
+    if (!list_reserve(d, err))
+        return false;
+    d->slot[id] = (int32_t)d->n;
+    d->ids[d->n] = (uint32_t)id;
+    d->counts[d->n++] = 1;
     return true;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Term ids of doc sorted, so equal ids are runs (run length = count). */
+/* The distinct term ids of doc and their counts (d->ids, d->counts). */
 static bool doc_terms(const Block *b, RnStrMap *map, bool insert, const char *doc, DocTerms *d,
                       RnError **err)
 {
     d->map = map;
     d->insert = insert;
     d->n = 0;
-    if (!block_ngrams(b, doc, collect_term, d, err))
-        return false;
-    if (d->n) /* an empty document may have no id array at all */
-        qsort(d->ids, d->n, sizeof *d->ids, cmp_u32);
-    return true;
+    bool ok = block_ngrams(b, doc, collect_term, d, err);
+    for (size_t j = 0; j < d->n; j++)
+        d->slot[d->ids[j]] = -1;
+    return ok;
 }
 
 /* ---- fitting ----------------------------------------------------------- */
@@ -220,9 +261,8 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
             }
         }
         for (size_t j = 0; ok && j < d.n; j++) {
-            if (j == 0 || d.ids[j] != d.ids[j - 1])
-                df[d.ids[j]]++;
-            total[d.ids[j]]++;
+            df[d.ids[j]]++;
+            total[d.ids[j]] += d.counts[j];
         }
     }
     size_t kept = 0;
@@ -254,7 +294,7 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
     free(cand);
     free(df);
     free(total);
-    free(d.ids);
+    doc_terms_free(&d);
     rn_strmap_free(&all);
     return ok;
 }
@@ -378,18 +418,14 @@ static bool transform_block(const RnTfidf *t, const Block *b, size_t col0, doubl
     if (!csr_reserve(m, cap, start + d->n, err))
         return false;
     double norm = 0;
-    for (size_t j = 0; j < d->n;) {
-        size_t r = j;
-        while (r < d->n && d->ids[r] == d->ids[j])
-            r++;
-        double tf = (double)(r - j);
+    for (size_t j = 0; j < d->n; j++) {
+        double tf = (double)d->counts[j];
         if (t->opt.sublinear_tf)
             tf = 1.0 + log(tf);
         double v = tf * b->idf[d->ids[j]];
         m->col[nz] = (uint32_t)(col0 + d->ids[j]);
         m->val[nz++] = v;
         norm += v * v;
-        j = r;
     }
     double inv = norm > 0 ? scale / sqrt(norm) : 0;
     for (size_t j = start; j < nz; j++)
@@ -420,7 +456,7 @@ bool rn_tfidf_transform(const RnTfidf *t, const char *const *docs, size_t n, RnC
         }
         out->n_rows++;
     }
-    free(d.ids);
+    doc_terms_free(&d);
     if (!ok)
         rn_csr_free(out);
     return ok;

@@ -23,7 +23,8 @@ typedef struct RnTfidfOptions {
     bool sublinear_tf;
 } RnTfidfOptions;
 
-/* Compressed sparse rows; values float64. */
+/* Compressed sparse rows; values float64. A row's columns are in the order
+ * in which its terms first occur in the document (not sorted). */
 typedef struct RnCsr {
     size_t n_rows, n_cols;
     size_t *row_ptr;     /* n_rows + 1 */
@@ -53,11 +54,26 @@ RnTfidf *rn_tfidf_load(const uint8_t *p, size_t n, size_t *pos, RnError **err);
 /* Randomized truncated SVD of X (Halko et al.; scikit-learn's
  * randomized_svd with QR normalisation): k components, `oversamples` extra
  * columns, `iters` power iterations, Gaussian test matrix from seed; the
- * sparse products use `threads` workers (the result does not depend on it).
- * components: k × n_cols row-major (unit rows, sign fixed so each row's
- * largest-magnitude entry is positive); sigma: k singular values. */
+ * sparse products run in float32 on `threads` workers (the result does not
+ * depend on it), the orthonormalisations and the final eigenproblem in
+ * float64. components: k × n_cols row-major (unit rows, sign fixed so each
+ * row's largest-magnitude entry is positive); sigma: k singular values. */
 bool rn_sparse_randomized_svd(const RnCsr *X, size_t k, size_t oversamples,
                               int iters, uint64_t seed, int threads, double *components,
                               double *sigma, RnError **err);
+
+/* Compressed sparse rows with float32 values: the SVD's working copy. */
+typedef struct RnCsrF32 {
+    size_t n_rows, n_cols;
+    size_t *row_ptr;
+    uint32_t *col;
+    float *val;
+} RnCsrF32;
+
+/* Y[r, 0..ld) = Σ_p val[p] · B[col[p], 0..ld) for rows r of [begin, end),
+ * each element summed in the row's order (no fused multiply-add), so every
+ * instruction set gives the same bits; ld is a multiple of 8. */
+void rn_csr_f32_mul_rows(const RnCsrF32 *X, const float *B, size_t ld, float *Y,
+                         size_t begin, size_t end);
 
 #endif

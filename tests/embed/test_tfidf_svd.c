@@ -1,0 +1,93 @@
+/* The LSA's sparse × dense kernel against a plain loop (the same bits: one
+ * sequential float sum per element, in the row's order), and the randomized
+ * SVD's independence of the thread count. Accuracy against numpy's exact SVD
+ * is the golden test sklearn_tfidf.py. */
+#include "embed/tfidf.h"
+#include "rn_test.h"
+
+#include <stdlib.h>
+
+/* A random CSR matrix, ~density of its entries non-zero, columns unsorted. */
+static void random_csr(RnCsr *X, size_t rows, size_t cols, double density, RnRng *rng)
+{
+    X->n_rows = rows;
+    X->n_cols = cols;
+    X->row_ptr = calloc(rows + 1, sizeof *X->row_ptr);
+    X->col = calloc(rows * cols + 1, sizeof *X->col);
+    X->val = calloc(rows * cols + 1, sizeof *X->val);
+    size_t nz = 0;
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t j = cols; j-- > 0;)
+            if (rn_rng_double(rng) < density) {
+                X->col[nz] = (uint32_t)j;
+                X->val[nz++] = rn_rng_double(rng) - 0.3;
+            }
+        X->row_ptr[i + 1] = nz;
+    }
+}
+
+static void check_kernel(size_t ld, RnRng *rng)
+{
+    RnCsr X = {0};
+    random_csr(&X, 37, 53, 0.2, rng);
+    RnCsrF32 F = {X.n_rows, X.n_cols, X.row_ptr, X.col, calloc(X.row_ptr[37] + 1, sizeof(float))};
+    for (size_t q = 0; q < X.row_ptr[37]; q++)
+        F.val[q] = (float)X.val[q];
+    float *B = calloc(53 * ld, sizeof *B), *Y = calloc(37 * ld, sizeof *Y);
+    float *R = calloc(37 * ld, sizeof *R);
+    for (size_t i = 0; i < 53 * ld; i++)
+        B[i] = (float)rn_rng_normal(rng);
+    rn_csr_f32_mul_rows(&F, B, ld, Y, 0, 37);
+    for (size_t i = 0; i < 37; i++) /* the plain loop */
+        for (size_t p = F.row_ptr[i]; p < F.row_ptr[i + 1]; p++)
+            for (size_t c = 0; c < ld; c++)
+                R[i * ld + c] += F.val[p] * B[F.col[p] * ld + c];
+    CHECK_MSG(memcmp(Y, R, 37 * ld * sizeof *Y) == 0, "ld %zu", ld);
+    /* a row range leaves the other rows alone */
+    memset(Y, 0, 37 * ld * sizeof *Y);
+    rn_csr_f32_mul_rows(&F, B, ld, Y, 5, 9);
+    CHECK(memcmp(Y + 5 * ld, R + 5 * ld, 4 * ld * sizeof *Y) == 0);
+    CHECK(Y[0] == 0.0f && Y[9 * ld] == 0.0f);
+    free(F.val);
+    free(B);
+    free(Y);
+    free(R);
+    rn_csr_free(&X);
+}
+
+static void check_threads(RnRng *rng)
+{
+    RnCsr X = {0};
+    random_csr(&X, 300, 120, 0.05, rng);
+    size_t k = 6, V = X.n_cols;
+    double *c1 = calloc(k * V, sizeof *c1), *c2 = calloc(k * V, sizeof *c2);
+    double s1[6], s2[6];
+    RnError *err = NULL;
+    CHECK(rn_sparse_randomized_svd(&X, k, 10, 3, 9, 1, c1, s1, &err));
+    for (int threads = 2; threads <= 3; threads++) {
+        CHECK(rn_sparse_randomized_svd(&X, k, 10, 3, 9, threads, c2, s2, &err));
+        CHECK_MSG(memcmp(c1, c2, k * V * sizeof *c1) == 0 && memcmp(s1, s2, sizeof s1) == 0,
+                  "%d threads", threads);
+    }
+    /* unit components, descending singular values */
+    for (size_t i = 0; i < k; i++) {
+        double norm = 0;
+        for (size_t j = 0; j < V; j++)
+            norm += c1[i * V + j] * c1[i * V + j];
+        CHECK_NEAR(norm, 1.0, 1e-9);
+        CHECK(i == 0 || s1[i] <= s1[i - 1]);
+    }
+    free(c1);
+    free(c2);
+    rn_csr_free(&X);
+    rn_error_free(err);
+}
+
+int main(void)
+{
+    RnRng rng = rn_rng_split(17, 0);
+    for (size_t ld = 8; ld <= 112; ld += 8)
+        check_kernel(ld, &rng);
+    check_threads(&rng);
+    TEST_DONE();
+}
