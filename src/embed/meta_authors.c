@@ -194,7 +194,8 @@ static void *authors_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParam
     Authors *a = rn_calloc(1, sizeof *a, err);
     if (a)
         a->reducer = reducer;
-    if (!a || !(a->pipe = rn_meta_pipeline_fit(sample, n, &imputer, err))) {
+    double *X = NULL;
+    if (!a || !(a->pipe = rn_meta_pipeline_fit(sample, n, &imputer, &X, err))) {
         authors_free(a);
         return NULL;
     }
@@ -206,8 +207,9 @@ static void *authors_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParam
     if (k > cap)
         k = cap;
     a->threads = p ? p->threads : 0;
-    double *X = features(a->pipe, sample, n, err);
-    bool ok = X && fit_reducer(a, X, n, d, k, epochs, p ? p->seed : 0, err);
+    /* the sample's rows as features() would give them, without a second parse */
+    bool ok = rn_meta_pipeline_finish(a->pipe, X, n, err) &&
+              fit_reducer(a, X, n, d, k, epochs, p ? p->seed : 0, err);
     free(X);
     if (!ok) {
         authors_free(a);

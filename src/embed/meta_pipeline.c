@@ -597,7 +597,8 @@ static bool fit_scaler(RnMetaPipeline *p, const double *X, size_t n, RnError **e
 }
 
 RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
-                                     const RnMetaImputeOptions *imputer, RnError **err)
+                                     const RnMetaImputeOptions *imputer, double **encoded,
+                                     RnError **err)
 {
     RnMetaPipeline *p = rn_calloc(1, sizeof *p, err);
     if (!p)
@@ -619,6 +620,12 @@ RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
         ok = encode_doc(p, docs[i], X + i * p->d, &buf, member, err);
     free(member);
     rn_buf_free(&buf);
+    if (ok && encoded) { /* the imputer's fit overwrites X */
+        *encoded = rn_malloc(n * p->d * sizeof **encoded, err);
+        ok = *encoded != NULL;
+        if (ok)
+            memcpy(*encoded, X, n * p->d * sizeof **encoded);
+    }
     if (ok) {
         bool *numeric = rn_calloc(p->d, sizeof *numeric, err);
         ok = numeric != NULL;
@@ -633,6 +640,10 @@ RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
     free(docs);
     free(X);
     if (!ok) {
+        if (encoded) {
+            free(*encoded);
+            *encoded = NULL;
+        }
         rn_meta_pipeline_free(p);
         return NULL;
     }

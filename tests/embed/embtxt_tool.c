@@ -176,7 +176,7 @@ static int cmd_meta(int argc, char **argv)
                                  .elements_json = lines[i]};
     RnError *err = NULL;
     RnMetaImputeOptions mean = rn_meta_impute_options_default();
-    RnMetaPipeline *p = rn_meta_pipeline_fit(items, n, &mean, &err);
+    RnMetaPipeline *p = rn_meta_pipeline_fit(items, n, &mean, NULL, &err);
     if (!p)
         return die(err);
     size_t d = rn_meta_pipeline_features(p);
