@@ -15,8 +15,8 @@ struct RnTextLsa {
     size_t k;            /* LSA components */
     size_t V;            /* TF-IDF features */
     size_t ld;           /* k rounded up to a multiple of 8 */
-    float *proj;         /* V × ld: the components, transposed, rows zero-padded
-                          * for rn_csr_f32_mul_rows */
+    float *proj;         /* V × ld: the components, transposed, zero-padded, in
+                          * panels (rn_panel_index) for rn_csr_f32_mul_panel */
 };
 
 static size_t padded(size_t k)
@@ -89,7 +89,7 @@ static bool fit_projection(RnTextLsa *m, const char *const *docs, size_t n_docs,
                                                   sigma, err);
         for (size_t i = 0; ok && i < k; i++)
             for (size_t j = 0; j < m->V; j++)
-                m->proj[j * m->ld + i] = (float)comps[i * m->V + j];
+                m->proj[rn_panel_index(j, i, m->V, m->ld)] = (float)comps[i * m->V + j];
         free(comps);
         free(sigma);
     }
@@ -162,12 +162,14 @@ bool rn_text_lsa_transform(const RnTextLsa *m, RnItemTextFn text, const RnEmbedI
     size_t k = m->k, d = k + 1, ld = m->ld;
     float *Y = ok && k ? rn_calloc(n ? n : 1, ld * sizeof *Y, err) : NULL;
     ok = ok && (k == 0 || (Y && csr_as_f32(&X, &F, err)));
-    if (ok && k)
-        rn_csr_f32_mul_rows(&F, m->proj, ld, Y, 0, n);
+    for (size_t c = 0; ok && c < ld; c += 32) {
+        size_t w = ld - c < 32 ? ld - c : 32;
+        rn_csr_f32_mul_panel(&F, m->proj + c * m->V, w, Y + c * n, 0, n);
+    }
     for (size_t i = 0; ok && i < n; i++) {
         float *row = out + i * d;
-        if (k)
-            memcpy(row, Y + i * ld, k * sizeof *row);
+        for (size_t j = 0; j < k; j++)
+            row[j] = Y[rn_panel_index(i, j, n, ld)];
         /* no text, or no term of the fitted vocabulary: the indicator */
         row[k] = (docs[i] == NULL || X.row_ptr[i] == X.row_ptr[i + 1]) ? 1.0f : 0.0f;
     }
@@ -182,8 +184,9 @@ bool rn_text_lsa_save(const RnTextLsa *m, RnBuf *out, RnError **err)
 {
     bool ok = rn_text_options_put(&m->text, out, err) && rn_tfidf_save(m->tfidf, out, err) &&
               eb_put_u64(out, m->k, err);
-    for (size_t j = 0; ok && m->k && j < m->V; j++) /* V × k, without the padding */
-        ok = eb_put_f32s(out, m->proj + j * m->ld, m->k, err);
+    for (size_t j = 0; ok && j < m->V; j++) /* V × k row-major, without the padding */
+        for (size_t i = 0; ok && i < m->k; i++)
+            ok = eb_put_f32(out, m->proj[rn_panel_index(j, i, m->V, m->ld)], err);
     return ok;
 }
 
@@ -209,7 +212,8 @@ RnTextLsa *rn_text_lsa_load(const uint8_t *p, size_t n, size_t *dim, RnError **e
         float *dense = eb_get_f32s_alloc(&r, m->V * m->k, err);
         m->proj = dense ? rn_calloc(m->V, m->ld * sizeof(float), err) : NULL;
         for (size_t j = 0; m->proj && j < m->V; j++)
-            memcpy(m->proj + j * m->ld, dense + j * m->k, m->k * sizeof(float));
+            for (size_t i = 0; i < m->k; i++)
+                m->proj[rn_panel_index(j, i, m->V, m->ld)] = dense[j * m->k + i];
         free(dense);
         ok = m->proj != NULL;
     }

@@ -70,10 +70,23 @@ typedef struct RnCsrF32 {
     float *val;
 } RnCsrF32;
 
-/* Y[r, 0..ld) = Σ_p val[p] · B[col[p], 0..ld) for rows r of [begin, end),
- * each element summed in the row's order (no fused multiply-add), so every
- * instruction set gives the same bits; ld is a multiple of 8. */
-void rn_csr_f32_mul_rows(const RnCsrF32 *X, const float *B, size_t ld, float *Y,
-                         size_t begin, size_t end);
+/* Dense float32 factors of the LSA are stored in column panels: columns
+ * [32p, 32p + w) of a rows × ld matrix (ld a multiple of 8, w = min(32,
+ * ld − 32p)) form a rows × w row-major block at offset 32p · rows. A
+ * product then gathers from one panel of the dense operand at a time
+ * (~13 MB for 10^5 rows) instead of whole rows of it (~45 MB). */
+static inline size_t rn_panel_index(size_t r, size_t c, size_t rows, size_t ld)
+{
+    size_t p = c / 32, w = ld - 32 * p < 32 ? ld - 32 * p : 32;
+    return 32 * p * rows + r * w + c % 32;
+}
+
+/* One panel of Y = X · B: Yp[r, 0..w) = Σ_q val[q] · Bp[col[q], 0..w) for
+ * the rows r of [begin, end), w in {8, 16, 24, 32}, Bp and Yp the panels'
+ * blocks (row strides w). Each element is one sequential sum in the row's
+ * order without fused multiply-add, so every instruction set gives the
+ * same bits. */
+void rn_csr_f32_mul_panel(const RnCsrF32 *X, const float *Bp, size_t w, float *Yp,
+                          size_t begin, size_t end);
 
 #endif

@@ -2,10 +2,10 @@
  *
  * The time is in the sparse × dense products (2 · iters + 2 of them, each
  * touching nnz × l numbers). They run on a float32 copy of X whose columns
- * are renumbered by frequency, against float32 dense factors whose rows are
- * padded to a multiple of 8, in register blocks of 32 columns (vector
- * extensions, an AVX2 clone chosen at run time), over core's pool in fixed
- * row partitions. Each output element is one sequential sum in the order of
+ * are renumbered by frequency, against float32 dense factors padded to a
+ * multiple of 8 columns and stored in panels of 32 columns (rn_panel_index),
+ * a panel's 32 columns in four vector registers (vector extensions, an AVX2
+ * clone chosen at run time), over core's pool in fixed row partitions. Each output element is one sequential sum in the order of
  * its sparse row without fused multiply-add, so the bits depend neither on
  * the thread count nor on the instruction set. The orthonormalisations
  * between products and the final eigenproblem run in float64 through
@@ -47,34 +47,32 @@ typedef float F8 __attribute__((vector_size(32)));
 typedef float F8u __attribute__((vector_size(32), aligned(4), may_alias));
 
 __attribute__((target_clones("avx2", "default")))
-void rn_csr_f32_mul_rows(const RnCsrF32 *X, const float *B, size_t ld, float *Y,
-                         size_t begin, size_t end)
+void rn_csr_f32_mul_panel(const RnCsrF32 *X, const float *Bp, size_t w, float *Yp,
+                          size_t begin, size_t end)
 {
     for (size_t i = begin; i < end; i++) {
-        float *y = Y + i * ld;
+        float *y = Yp + i * w;
         size_t p0 = X->row_ptr[i], p1 = X->row_ptr[i + 1];
-        size_t c = 0;
-        /* 32 columns in four accumulators: the row's entries are re-read
-         * per block (they stay in L1), B's rows are read once per block */
-        for (; c + 32 <= ld; c += 32) {
+        if (w == 32) { /* four accumulators in registers */
             F8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
             for (size_t p = p0; p < p1; p++) {
-                const float *b = B + (size_t)X->col[p] * ld + c;
+                const float *b = Bp + (size_t)X->col[p] * 32;
                 float v = X->val[p];
                 a0 += v * *(const F8u *)b;
                 a1 += v * *(const F8u *)(b + 8);
                 a2 += v * *(const F8u *)(b + 16);
                 a3 += v * *(const F8u *)(b + 24);
             }
-            *(F8u *)(y + c) = a0;
-            *(F8u *)(y + c + 8) = a1;
-            *(F8u *)(y + c + 16) = a2;
-            *(F8u *)(y + c + 24) = a3;
+            *(F8u *)y = a0;
+            *(F8u *)(y + 8) = a1;
+            *(F8u *)(y + 16) = a2;
+            *(F8u *)(y + 24) = a3;
+            continue;
         }
-        for (; c < ld; c += 8) {
+        for (size_t c = 0; c < w; c += 8) {
             F8 a = {0};
             for (size_t p = p0; p < p1; p++)
-                a += X->val[p] * *(const F8u *)(B + (size_t)X->col[p] * ld + c);
+                a += X->val[p] * *(const F8u *)(Bp + (size_t)X->col[p] * w + c);
             *(F8u *)(y + c) = a;
         }
     }
@@ -82,25 +80,31 @@ void rn_csr_f32_mul_rows(const RnCsrF32 *X, const float *B, size_t ld, float *Y,
 
 typedef struct MulJob {
     const RnCsrF32 *X;
-    const float *B;
-    size_t ld;
-    float *Y;
+    const float *Bp;
+    size_t w;
+    float *Yp;
 } MulJob;
 
 static bool mul_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
     MulJob *j = ctx;
-    rn_csr_f32_mul_rows(j->X, j->B, j->ld, j->Y, begin, end);
+    rn_csr_f32_mul_panel(j->X, j->Bp, j->w, j->Yp, begin, end);
     return true;
 }
 
-/* Y[n_rows × ld] = X · B on the pool; partitions depend on n_rows only. */
+/* Y (n_rows × ld, panels) = X · B (n_cols × ld, panels) on the pool, one
+ * panel at a time so that the threads share the panel in cache;
+ * partitions depend on n_rows only. */
 static bool csr_mul(const RnCsrF32 *X, const float *B, size_t ld, float *Y, RnPool *pool,
                     RnError **err)
 {
-    MulJob job = {X, B, ld, Y};
     size_t parts = X->n_rows < 64 ? 1 : 64;
-    return rn_pool_for(pool, X->n_rows, parts, mul_part, &job, err);
+    for (size_t c = 0; c < ld; c += 32) {
+        MulJob job = {X, B + c * X->n_cols, ld - c < 32 ? ld - c : 32, Y + c * X->n_rows};
+        if (!rn_pool_for(pool, X->n_rows, parts, mul_part, &job, err))
+            return false;
+    }
+    return true;
 }
 
 /* ---- the float32 working copies of X -------------------------------------- */
@@ -200,11 +204,12 @@ static bool csr_transpose(const RnCsrF32 *X, RnCsrF32 *T, RnError **err)
 
 /* ---- dense steps in float64 ------------------------------------------------ */
 
+/* dst (rows × l, row-major float64) = the first l columns of src (panels). */
 static void widen(const float *src, size_t rows, size_t l, size_t ld, double *dst)
 {
     for (size_t i = 0; i < rows; i++)
         for (size_t c = 0; c < l; c++)
-            dst[i * l + c] = src[i * ld + c];
+            dst[i * l + c] = src[rn_panel_index(i, c, rows, ld)];
 }
 
 /* The padding columns l..ld stay 0 (zeroed at allocation, never written). */
@@ -212,7 +217,7 @@ static void narrow(const double *src, size_t rows, size_t l, size_t ld, float *d
 {
     for (size_t i = 0; i < rows; i++)
         for (size_t c = 0; c < l; c++)
-            dst[i * ld + c] = (float)src[i * l + c];
+            dst[rn_panel_index(i, c, rows, ld)] = (float)src[i * l + c];
 }
 
 static bool qr(size_t m, size_t l, double *A, RnError **err)

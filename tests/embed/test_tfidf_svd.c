@@ -26,28 +26,36 @@ static void random_csr(RnCsr *X, size_t rows, size_t cols, double density, RnRng
     }
 }
 
+/* One product in panels (the SVD's csr_mul) against the plain triple loop
+ * on rn_panel_index: the same bits. */
 static void check_kernel(size_t ld, RnRng *rng)
 {
+    enum { ROWS = 37, COLS = 53 };
     RnCsr X = {0};
-    random_csr(&X, 37, 53, 0.2, rng);
-    RnCsrF32 F = {X.n_rows, X.n_cols, X.row_ptr, X.col, calloc(X.row_ptr[37] + 1, sizeof(float))};
-    for (size_t q = 0; q < X.row_ptr[37]; q++)
+    random_csr(&X, ROWS, COLS, 0.2, rng);
+    size_t nnz = X.row_ptr[ROWS];
+    RnCsrF32 F = {X.n_rows, X.n_cols, X.row_ptr, X.col, calloc(nnz + 1, sizeof(float))};
+    for (size_t q = 0; q < nnz; q++)
         F.val[q] = (float)X.val[q];
-    float *B = calloc(53 * ld, sizeof *B), *Y = calloc(37 * ld, sizeof *Y);
-    float *R = calloc(37 * ld, sizeof *R);
-    for (size_t i = 0; i < 53 * ld; i++)
+    float *B = calloc(COLS * ld, sizeof *B), *Y = calloc(ROWS * ld, sizeof *Y);
+    float *R = calloc(ROWS * ld, sizeof *R);
+    for (size_t i = 0; i < COLS * ld; i++)
         B[i] = (float)rn_rng_normal(rng);
-    rn_csr_f32_mul_rows(&F, B, ld, Y, 0, 37);
-    for (size_t i = 0; i < 37; i++) /* the plain loop */
+    for (size_t c = 0; c < ld; c += 32)
+        rn_csr_f32_mul_panel(&F, B + c * COLS, ld - c < 32 ? ld - c : 32, Y + c * ROWS, 0,
+                             ROWS);
+    for (size_t i = 0; i < ROWS; i++) /* the plain loop */
         for (size_t p = F.row_ptr[i]; p < F.row_ptr[i + 1]; p++)
             for (size_t c = 0; c < ld; c++)
-                R[i * ld + c] += F.val[p] * B[F.col[p] * ld + c];
-    CHECK_MSG(memcmp(Y, R, 37 * ld * sizeof *Y) == 0, "ld %zu", ld);
+                R[rn_panel_index(i, c, ROWS, ld)] +=
+                    F.val[p] * B[rn_panel_index(F.col[p], c, COLS, ld)];
+    CHECK_MSG(memcmp(Y, R, ROWS * ld * sizeof *Y) == 0, "ld %zu", ld);
     /* a row range leaves the other rows alone */
-    memset(Y, 0, 37 * ld * sizeof *Y);
-    rn_csr_f32_mul_rows(&F, B, ld, Y, 5, 9);
-    CHECK(memcmp(Y + 5 * ld, R + 5 * ld, 4 * ld * sizeof *Y) == 0);
-    CHECK(Y[0] == 0.0f && Y[9 * ld] == 0.0f);
+    memset(Y, 0, ROWS * ld * sizeof *Y);
+    size_t w = ld < 32 ? ld : 32;
+    rn_csr_f32_mul_panel(&F, B, w, Y, 5, 9);
+    CHECK(memcmp(Y + 5 * w, R + 5 * w, 4 * w * sizeof *Y) == 0);
+    CHECK(Y[0] == 0.0f && Y[9 * w] == 0.0f);
     free(F.val);
     free(B);
     free(Y);
