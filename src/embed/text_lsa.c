@@ -40,7 +40,9 @@ static bool read_settings(const char *opt, LsaSettings *s, RnError **err)
     /* word unigrams + bigrams and char_wb 3–5-grams: the char block keeps
      * typos and inflections close without a hand-made word list */
     uint64_t words = 2, cmin = 3, cmax = 5, min_df = 2, max_feat = 20000;
-    s->iters = 5;
+    /* 2 power iterations keep 99 % of what 5 explain (bench/RESULTS.md, "LSA
+     * of 10^5 reports") at 6 sparse products instead of 12 */
+    s->iters = 2;
     bool ok = eb_options_check(opt, known_options, err) &&
               rn_text_options_read(opt, &s->text, err) &&
               eb_option_u64(opt, "words", 0, 4, &words, err) &&
@@ -67,13 +69,11 @@ void rn_text_lsa_free(RnTextLsa *m)
     free(m);
 }
 
-/* Fits the LSA projection on the non-empty documents. */
-static bool fit_projection(RnTextLsa *m, const char *const *docs, size_t n_docs, size_t want,
-                           uint64_t iters, uint64_t seed, int threads, RnError **err)
+/* Fits the LSA projection on X, the matrix of the non-empty documents. */
+static bool fit_projection(RnTextLsa *m, const RnCsr *X, size_t want, uint64_t iters,
+                           uint64_t seed, int threads, RnError **err)
 {
-    RnCsr X;
-    if (!rn_tfidf_transform(m->tfidf, docs, n_docs, &X, err))
-        return false;
+    size_t n_docs = X->n_rows;
     size_t k = want;
     size_t cap = n_docs < m->V ? n_docs : m->V;
     if (k > cap)
@@ -85,7 +85,7 @@ static bool fit_projection(RnTextLsa *m, const char *const *docs, size_t n_docs,
         double *comps = rn_calloc(k, m->V * sizeof(double), err);
         double *sigma = comps ? rn_calloc(k, sizeof(double), err) : NULL;
         m->proj = sigma ? rn_calloc(m->V, m->ld * sizeof(float), err) : NULL;
-        ok = m->proj && rn_sparse_randomized_svd(&X, k, 10, (int)iters, seed, threads, comps,
+        ok = m->proj && rn_sparse_randomized_svd(X, k, 10, (int)iters, seed, threads, comps,
                                                   sigma, err);
         for (size_t i = 0; ok && i < k; i++)
             for (size_t j = 0; j < m->V; j++)
@@ -93,7 +93,6 @@ static bool fit_projection(RnTextLsa *m, const char *const *docs, size_t n_docs,
         free(comps);
         free(sigma);
     }
-    rn_csr_free(&X);
     return ok;
 }
 
@@ -122,12 +121,13 @@ RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t 
     for (size_t i = 0; present && i < n; i++)
         if (docs[i])
             present[n_docs++] = docs[i];
-    bool ok = present && (m->tfidf = rn_tfidf_fit(present, n_docs, &s.tfidf, err));
+    RnCsr X = {0};
+    bool ok = present && (m->tfidf = rn_tfidf_fit_transform(present, n_docs, &s.tfidf, &X, err));
     if (ok) {
         m->V = rn_tfidf_features(m->tfidf);
-        ok = fit_projection(m, present, n_docs, want - 1, s.iters, p ? p->seed : 0,
-                            p ? p->threads : 0, err);
+        ok = fit_projection(m, &X, want - 1, s.iters, p ? p->seed : 0, p ? p->threads : 0, err);
     }
+    rn_csr_free(&X);
     free(present);
     rn_text_items_free(docs, n);
     if (!ok) {

@@ -44,6 +44,10 @@ size_t rn_tfidf_features(const RnTfidf *t);
 const char *rn_tfidf_term(const RnTfidf *t, size_t j, double *idf);
 bool rn_tfidf_transform(const RnTfidf *t, const char *const *docs, size_t n,
                         RnCsr *out, RnError **err);
+/* rn_tfidf_fit, then out = the same bits as rn_tfidf_transform of docs,
+ * with each document's n-grams read once. */
+RnTfidf *rn_tfidf_fit_transform(const char *const *docs, size_t n, const RnTfidfOptions *opt,
+                                RnCsr *out, RnError **err);
 void rn_tfidf_free(RnTfidf *t);
 
 /* Payload: options, then per block the term count and (term, idf) pairs. */

@@ -2,7 +2,10 @@
  * results for the Python oracles (scikit-learn, numpy, pandas).
  *   embtxt_tool norm IN.txt OUT.txt [fold stem neg]   normalised lines
  *   embtxt_tool tfidf IN.txt OUTDIR wmin wmax cmin cmax min_df max_feat sublinear k
+ *           [oversamples iters]
  *       OUTDIR/norm.txt, vocab.txt, idf.npy, X.npy (dense), comps.npy, sigma.npy
+ *       (randomized SVD with oversamples (default: every row) and iters power
+ *       iterations (default 7))
  *   embtxt_tool meta IN.txt OUTDIR        IN.txt: one elements object per line
  *       OUTDIR/names.txt (feature names), raw.npy (encoded, NaN = missing),
  *       scaled.npy (imputed and MinMax-scaled), emb.npy (the `authors` rows)
@@ -86,7 +89,7 @@ static bool write_f64(const char *dir, const char *name, const double *x, size_t
 
 static int cmd_tfidf(int argc, char **argv)
 {
-    if (argc != 12)
+    if (argc != 12 && argc != 14)
         return die(NULL);
     size_t n;
     char **lines = read_lines(argv[2], &n);
@@ -123,7 +126,9 @@ static int cmd_tfidf(int argc, char **argv)
     bool ok = write_f64(dir, "idf.npy", idf, 1, V) && write_f64(dir, "X.npy", dense, n, V);
     if (ok && k) {
         double *comps = calloc(k * V, sizeof *comps), *sigma = calloc(k, sizeof *sigma);
-        ok = rn_sparse_randomized_svd(&X, k, n, 7, 42, 2, comps, sigma, &err) &&
+        size_t over = argc == 14 ? (size_t)atol(argv[12]) : n;
+        int iters = argc == 14 ? atoi(argv[13]) : 7;
+        ok = rn_sparse_randomized_svd(&X, k, over, iters, 42, 2, comps, sigma, &err) &&
              write_f64(dir, "comps.npy", comps, k, V) &&
              write_f64(dir, "sigma.npy", sigma, 1, k);
         free(comps);

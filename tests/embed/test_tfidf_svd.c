@@ -91,8 +91,41 @@ static void check_threads(RnRng *rng)
     rn_error_free(err);
 }
 
+/* rn_tfidf_fit_transform gives the vocabulary of rn_tfidf_fit and the
+ * matrix of rn_tfidf_transform, bit for bit. */
+static void check_fit_transform(void)
+{
+    const char *docs[] = {"ct mozga bez krvarenja", "", "rtg pluca uredan nalaz",
+                          "ct mozga uredan", "mr koljena ruptura lig", "rtg pluca bez izljeva",
+                          "ct mozga bez krvarenja ishemija", "uredan nalaz"};
+    size_t n = sizeof docs / sizeof *docs;
+    RnTfidfOptions o = {1, 2, 2, 4, 2, 25, true};
+    RnError *err = NULL;
+    RnCsr X, Y;
+    RnTfidf *a = rn_tfidf_fit(docs, n, &o, &err);
+    RnTfidf *b = rn_tfidf_fit_transform(docs, n, &o, &Y, &err);
+    CHECK(a && b && rn_tfidf_transform(a, docs, n, &X, &err));
+    if (!a || !b)
+        return;
+    CHECK_EQ_INT(rn_tfidf_features(a), rn_tfidf_features(b));
+    CHECK(rn_tfidf_features(a) > 25); /* words and characters, the char block capped */
+    for (size_t j = 0; j < rn_tfidf_features(a); j++)
+        CHECK_EQ_STR(rn_tfidf_term(a, j, NULL), rn_tfidf_term(b, j, NULL));
+    CHECK(X.n_rows == Y.n_rows && X.n_cols == Y.n_cols);
+    CHECK(memcmp(X.row_ptr, Y.row_ptr, (n + 1) * sizeof *X.row_ptr) == 0);
+    size_t nnz = X.row_ptr[n];
+    CHECK(nnz > 0 && Y.row_ptr[n] == nnz);
+    CHECK(memcmp(X.col, Y.col, nnz * sizeof *X.col) == 0);
+    CHECK(memcmp(X.val, Y.val, nnz * sizeof *X.val) == 0);
+    rn_csr_free(&X);
+    rn_csr_free(&Y);
+    rn_tfidf_free(a);
+    rn_tfidf_free(b);
+}
+
 int main(void)
 {
+    check_fit_transform();
     RnRng rng = rn_rng_split(17, 0);
     for (size_t ld = 8; ld <= 112; ld += 8)
         check_kernel(ld, &rng);
