@@ -14,9 +14,10 @@
  *       OUTDIR/norm.txt, train.npy (trained document vectors), infer.npy
  *       (inferred; threads 0: inference skipped, zeros), loss.npy (mean loss
  *       per epoch); training uses train_threads (default threads, at least 1)
- *   embtxt_tool embed SOURCE METHOD ITEMS.jsonl OUT.npy [DIM [OPTIONS [SAMPLE]]]
- *       fits on the first SAMPLE items (default all), writes every row
- *       (float32); ITEMS.jsonl: {"e": elements object text, "r": report|null}
+ *   embtxt_tool embed SOURCE METHOD ITEMS.jsonl OUT.npy [DIM [OPTIONS [SAMPLE [THREADS]]]]
+ *       fits on the first SAMPLE items (default all) with THREADS workers
+ *       (default one per CPU), writes every row (float32); ITEMS.jsonl:
+ *       {"e": elements object text, "r": report|null}
  * IN.txt: one UTF-8 document per line. */
 #include "embed/doc2vec.h"
 #include "embed/meta_pipeline.h"
@@ -364,8 +365,9 @@ static int cmd_embed(int argc, char **argv)
                                      rn_json_get(docs[i], root, "r"), NULL)};
     }
     RnEmbedParams p = {.dim = argc > 6 ? (size_t)atol(argv[6]) : 0, .seed = 1,
-                       .options = argc > 7 && argv[7][0] ? argv[7] : NULL};
-    size_t sample = argc > 8 ? (size_t)atol(argv[8]) : n;
+                       .options = argc > 7 && argv[7][0] ? argv[7] : NULL,
+                       .threads = argc > 9 ? atoi(argv[9]) : 0};
+    size_t sample = argc > 8 && atol(argv[8]) > 0 ? (size_t)atol(argv[8]) : n;
     if (sample > n)
         sample = n;
     RnEmbedModel *m = rn_embed_fit(src, argv[3], items, sample, &p, &err);
