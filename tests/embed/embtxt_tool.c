@@ -216,13 +216,13 @@ static int cmd_meta(int argc, char **argv)
     return ok ? 0 : die(err);
 }
 
-/* impute IN.npy NAMES.txt OUT.npy mean|missforest TREES THREADS SEED: fits the
- * imputer on IN (NaN = missing; features named without '=' are numeric) and
- * writes the imputed matrix; OUT.npy.applied gets IN imputed by the fitted
- * model as new rows. */
+/* impute IN.npy NAMES.txt OUT.npy mean|missforest TREES THREADS SEED
+ *        [MIN_LEAF [MAX_ITER]]: fits the imputer on IN (NaN = missing;
+ * features named without '=' are numeric) and writes the imputed matrix;
+ * OUT.npy.applied gets IN imputed by the fitted model as new rows. */
 static int cmd_impute(int argc, char **argv)
 {
-    if (argc != 9)
+    if (argc < 9 || argc > 11)
         return die(NULL);
     RnError *err = NULL;
     double *X, *Y;
@@ -240,6 +240,10 @@ static int cmd_impute(int argc, char **argv)
     o.forest.trees = (unsigned)atoi(argv[6]);
     o.threads = atoi(argv[7]);
     o.seed = (uint64_t)atoll(argv[8]);
+    if (argc > 9)
+        o.forest.min_leaf = (size_t)atol(argv[9]);
+    if (argc > 10)
+        o.max_iter = (unsigned)atoi(argv[10]);
     Y = malloc((n * d + 1) * sizeof *Y);
     memcpy(Y, X, n * d * sizeof *Y);
     RnMetaImpute m = {0};
