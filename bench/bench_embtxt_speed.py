@@ -6,7 +6,10 @@ block, sublinear) + randomized truncated SVD (100 components, 5 power
 iterations) vs scikit-learn's TfidfVectorizer ×2 + TruncatedSVD; PV-DBOW
 training vs gensim Doc2Vec(dm=0) at equal settings and equal threads (1 and
 2; radnet's figure includes its normalisation, gensim gets radnet's
-normalised tokens). TASKS: tfidf, d2v or both (default).
+normalised tokens). TASKS: tfidf, d2v or both (default); tfidf runs radnet
+with its default power iterations (2) and, as `tfidf5`, with scikit-learn's
+5, both at 1 thread (one core) and at 2; scikit-learn with
+OPENBLAS_NUM_THREADS as set (its sparse products have one thread).
 Medians of R runs of wall and CPU (user + system, children included) time;
 single-threaded comparisons run radnet with -j 1 semantics (taskset to one
 core) and the Python peers with OPENBLAS_NUM_THREADS=1. radnet's figures
@@ -89,9 +92,10 @@ def main():
 
 
 def bench_tfidf(tool, docs, items, out, runs):
-    def ours_tfidf():
-        subprocess.run(['taskset', '-c', '0', tool, 'embed', 'text', 'tfidf', items, out, '101',
-                        'max_features=20000'], check=True)
+    def ours_tfidf(iters, threads):
+        subprocess.run(['taskset', '-c', '0'] * (threads == 1) +
+                       [tool, 'embed', 'text', 'tfidf', items, out, '101',
+                        f'max_features=20000,iters={iters}', '0', str(threads)], check=True)
 
     def sklearn_tfidf():
         opts = dict(min_df=2, max_features=20000, sublinear_tf=True, dtype=np.float64)
@@ -100,10 +104,14 @@ def bench_tfidf(tool, docs, items, out, runs):
         X = sp.hstack([w, c]).tocsr() / np.sqrt(2)
         TruncatedSVD(100, algorithm='randomized', n_iter=5, random_state=1).fit_transform(X)
 
-    (w_ours, c_ours), (w_sk, c_sk) = timed(ours_tfidf, runs), timed(sklearn_tfidf, runs)
-    print(f'TF-IDF + LSA (fit + transform, 1 core): radnet {c_ours:.2f} s CPU ({w_ours:.1f} s '
-          f'wall), scikit-learn {c_sk:.2f} s CPU ({w_sk:.1f} s wall), CPU ratio '
-          f'{c_sk / c_ours:.2f}x')
+    w_sk, c_sk = timed(sklearn_tfidf, runs)
+    print(f'scikit-learn (5 power iterations): {c_sk:.2f} s CPU ({w_sk:.1f} s wall)', flush=True)
+    for iters in (2, 5):
+        for threads in (1, 2):
+            w_r, c_r = timed(lambda: ours_tfidf(iters, threads), runs)
+            print(f'TF-IDF + LSA (fit + transform), radnet {iters} power iterations, {threads} '
+                  f'thread(s): {c_r:.2f} s CPU ({w_r:.1f} s wall); CPU ratio scikit-learn / '
+                  f'radnet {c_sk / c_r:.2f}x', flush=True)
 
 
 def bench_d2v(tool, docs, tmp, runs):

@@ -134,13 +134,17 @@ static bool parse_number(const char *s, size_t n, double *out)
     return true;
 }
 
-/* The cell of column c for one item: text (after split), or an age in
- * years as text. *len 0 = empty. scratch holds the age text. */
-/* Finds the members of doc named by keywords: member[k] for keyword k (the
- * first of duplicates, 0 when absent). */
-static void index_doc(const RnJson *doc, const RnStrMap *keywords, RnJsonRef *member)
+/* The trimmed value text of each of the pipeline's keywords in one
+ * document (s NULL: absent; the first of duplicate members counts). */
+typedef struct Span {
+    const char *s;
+    size_t n;
+} Span;
+
+/* Spans of the members of a parsed doc named by keywords. */
+static void index_doc(const RnJson *doc, const RnStrMap *keywords, Span *span)
 {
-    memset(member, 0, keywords->n * sizeof *member);
+    memset(span, 0, keywords->n * sizeof *span);
     RnJsonRef root = rn_json_root(doc);
     size_t count = rn_json_count(doc, root);
     for (size_t m = 0; m < count; m++) {
@@ -148,17 +152,18 @@ static void index_doc(const RnJson *doc, const RnStrMap *keywords, RnJsonRef *me
         size_t len;
         const char *kw = rn_json_member_key(doc, mem, &len);
         int64_t k = rn_strmap_find((RnStrMap *)keywords, kw, len, false, NULL);
-        if (k >= 0 && !member[k])
-            member[k] = mem;
+        if (k >= 0 && !span[k].s)
+            span[k].s = member_text(doc, mem, &span[k].n);
     }
 }
 
-/* Column c's value in a document whose members index_doc found. */
-static const char *cell(const RnJson *doc, const RnJsonRef *member, const Column *c,
-                        char *scratch, size_t scratch_n, size_t *len)
+/* Column c's value (text after split, or an age in years as text in
+ * scratch); *len 0 = empty. */
+static const char *cell(const Span *span, const Column *c, char *scratch, size_t scratch_n,
+                        size_t *len)
 {
-    size_t n;
-    const char *s = member_text(doc, member[c->kw], &n);
+    size_t n = span[c->kw].n;
+    const char *s = span[c->kw].s;
     if (!s) {
         *len = 0;
         return "";
@@ -176,6 +181,106 @@ static const char *cell(const RnJson *doc, const RnJsonRef *member, const Column
     }
     *len = n;
     return s;
+}
+
+/* ---- the fit's sample, read once ----------------------------------------- */
+
+/* The members of every sample document, parsed once: the fit makes three
+ * passes (statistics, judging, encoding), and a sample's parsed JSON trees
+ * would take ~25 KB per image. */
+typedef struct SampleMember {
+    uint32_t name;        /* index in Sample.names */
+    uint32_t len : 31;
+    uint32_t identifying : 1; /* never a base column (meta_rules) */
+    size_t off;           /* trimmed value text in Sample.text; SIZE_MAX: no text */
+} SampleMember;
+
+typedef struct Sample {
+    RnStrMap names;       /* every keyword met */
+    SampleMember *members;
+    size_t n_members, cap;
+    size_t *first;        /* document i: members first[i] .. first[i + 1] */
+    RnBuf text;
+} Sample;
+
+static void sample_free(Sample *s)
+{
+    rn_strmap_free(&s->names);
+    free(s->members);
+    free(s->first);
+    rn_buf_free(&s->text);
+}
+
+static bool sample_add(Sample *s, const RnMetaRules *rules, const RnJson *doc, RnError **err)
+{
+    RnJsonRef root = rn_json_root(doc);
+    size_t count = rn_json_count(doc, root);
+    for (size_t m = 0; m < count; m++) {
+        RnJsonRef mem = rn_json_at(doc, root, m);
+        size_t kw_len, len;
+        const char *kw = rn_json_member_key(doc, mem, &kw_len);
+        const char *vr = rn_json_str(doc, rn_json_at(doc, mem, 0), NULL);
+        bool identifying = rn_meta_rules_identifying(rules, kw, vr);
+        int64_t id = rn_strmap_find(&s->names, kw, kw_len, true, err);
+        if (id < 0)
+            return false;
+        if ((size_t)id >= MAX_COLUMNS) {
+            rn_error_set(err, RN_ERROR_LIMIT, "metadata: more than %u distinct keywords",
+                         MAX_COLUMNS);
+            return false;
+        }
+        if (s->n_members == s->cap) {
+            size_t c = s->cap ? s->cap * 2 : 4096;
+            SampleMember *q = rn_realloc(s->members, c * sizeof *q, err);
+            if (!q)
+                return false;
+            s->members = q;
+            s->cap = c;
+        }
+        const char *v = member_text(doc, mem, &len);
+        if (v && len > MAX_VALUE_BYTES)
+            len = MAX_VALUE_BYTES;
+        s->members[s->n_members++] = (SampleMember){(uint32_t)id, v ? (uint32_t)len : 0,
+                                                    identifying, v ? s->text.len : SIZE_MAX};
+        if (v && !rn_buf_append(&s->text, v, len, err))
+            return false;
+    }
+    return true;
+}
+
+static bool sample_read(Sample *s, const RnMetaRules *rules, const RnEmbedItem *items,
+                        size_t n, RnError **err)
+{
+    memset(s, 0, sizeof *s);
+    s->first = rn_calloc(n + 1, sizeof *s->first, err);
+    bool ok = s->first != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        const char *t = items[i].elements_json ? items[i].elements_json : "{}";
+        RnJson *doc = rn_json_parse(t, strlen(t), err);
+        ok = doc && sample_add(s, rules, doc, err);
+        rn_json_free(doc);
+        s->first[i + 1] = s->n_members;
+    }
+    return ok;
+}
+
+static const char *member_value(const Sample *s, const SampleMember *m)
+{
+    return m->off == SIZE_MAX ? NULL : (const char *)s->text.data + m->off;
+}
+
+/* Spans of document i; kw_of_name maps a sample keyword to the pipeline's
+ * keyword index (-1: not a column's). */
+static void sample_spans(const Sample *s, size_t i, const int64_t *kw_of_name, size_t n_kw,
+                         Span *span)
+{
+    memset(span, 0, n_kw * sizeof *span);
+    for (size_t q = s->first[i]; q < s->first[i + 1]; q++) {
+        const SampleMember *m = &s->members[q];
+        int64_t k = kw_of_name[m->name];
+        if (k >= 0 && !span[k].s && m->off != SIZE_MAX)
+            span[k] = (Span){member_value(s, m), m->len};
+    }
 }
 
 /* ---- fitting: column statistics ----------------------------------------- */
@@ -212,65 +317,37 @@ static bool stats_add(ColStats *st, const char *v, size_t n, RnError **err)
     return rn_strmap_find(&st->values, v, n, true, err) >= 0;
 }
 
-static RnJson **parse_all(const RnEmbedItem *items, size_t n, RnError **err)
+/* Step 1–2: the kept base columns (keywords). */
+static bool base_columns(const Sample *sample, RnStrMap *kept, RnError **err)
 {
-    RnJson **docs = rn_calloc(n ? n : 1, sizeof *docs, err);
-    for (size_t i = 0; docs && i < n; i++) {
-        const char *s = items[i].elements_json ? items[i].elements_json : "{}";
-        docs[i] = rn_json_parse(s, strlen(s), err);
-        if (!docs[i]) {
-            for (size_t j = 0; j < i; j++)
-                rn_json_free(docs[j]);
-            free(docs);
-            return NULL;
-        }
+    size_t n_names = sample->names.n;
+    ColStats *st = rn_calloc(n_names ? n_names : 1, sizeof *st, err);
+    bool ok = st != NULL;
+    for (size_t c = 0; ok && c < n_names; c++)
+        st[c].all_numeric = true;
+    for (size_t q = 0; ok && q < sample->n_members; q++) {
+        const SampleMember *m = &sample->members[q];
+        const char *v = member_value(sample, m);
+        if (v && !m->identifying)
+            ok = stats_add(&st[m->name], v, m->len, err);
     }
-    return docs;
+    for (size_t c = 0; ok && c < n_names; c++)
+        if (st[c].values.n >= 2)
+            ok = rn_strmap_find(kept, rn_strmap_key(&sample->names, c),
+                                rn_strmap_key_len(&sample->names, c), true, err) >= 0;
+    stats_free(st, n_names);
+    return ok;
 }
 
-/* Step 1–2: the kept base columns (keywords). */
-static bool base_columns(const RnMetaRules *rules, RnJson *const *docs, size_t n,
-                         RnStrMap *kept, RnError **err)
+/* kw_of_name[name] = the pipeline's keyword index of a sample keyword, or
+ * -1 (n_names + 1 entries). */
+static int64_t *keyword_ids(const RnMetaPipeline *p, const Sample *sample, RnError **err)
 {
-    RnStrMap names = RN_STRMAP_INIT;
-    ColStats *st = NULL;
-    size_t cap = 0;
-    bool ok = true;
-    for (size_t i = 0; ok && i < n; i++) {
-        RnJsonRef root = rn_json_root(docs[i]);
-        for (size_t m = 0; ok && m < rn_json_count(docs[i], root); m++) {
-            RnJsonRef mem = rn_json_at(docs[i], root, m);
-            const char *kw = rn_json_member_key(docs[i], mem, NULL);
-            const char *vr = rn_json_str(docs[i], rn_json_at(docs[i], mem, 0), NULL);
-            if (rn_meta_rules_identifying(rules, kw, vr))
-                continue;
-            int64_t id = rn_strmap_find(&names, kw, strlen(kw), true, err);
-            ok = id >= 0 && (size_t)id < MAX_COLUMNS;
-            if (ok && names.n > cap) {
-                size_t c = names.cap_keys;
-                ColStats *p = rn_realloc(st, c * sizeof *p, err);
-                ok = p != NULL;
-                if (ok) {
-                    memset(p + cap, 0, (c - cap) * sizeof *p);
-                    for (size_t j = cap; j < c; j++)
-                        p[j].all_numeric = true;
-                    st = p;
-                    cap = c;
-                }
-            }
-            size_t len;
-            const char *v = ok ? member_text(docs[i], mem, &len) : NULL;
-            if (ok && v)
-                ok = stats_add(&st[id], v, len, err);
-        }
-    }
-    for (size_t c = 0; ok && c < names.n; c++)
-        if (st[c].values.n >= 2)
-            ok = rn_strmap_find(kept, rn_strmap_key(&names, c), rn_strmap_key_len(&names, c),
-                                true, err) >= 0;
-    stats_free(st, cap);
-    rn_strmap_free(&names);
-    return ok;
+    int64_t *ids = rn_calloc(sample->names.n + 1, sizeof *ids, err);
+    for (size_t c = 0; ids && c < sample->names.n; c++)
+        ids[c] = rn_strmap_find((RnStrMap *)&p->keywords, rn_strmap_key(&sample->names, c),
+                                rn_strmap_key_len(&sample->names, c), false, NULL);
+    return ids;
 }
 
 static int cmp_column(const void *a, const void *b)
@@ -394,20 +471,21 @@ static bool judge_finish(Column *col, const Judge *j, size_t n, bool *keep, RnEr
 
 /* Judges every candidate in one pass over the documents; keep[c] set. */
 static bool judge_columns(const RnMetaPipeline *p, Column *cand, size_t n_cand,
-                          RnJson *const *docs, size_t n, bool *keep, RnError **err)
+                          const Sample *sample, size_t n, bool *keep, RnError **err)
 {
     Judge *judges = rn_calloc(n_cand ? n_cand : 1, sizeof *judges, err);
-    RnJsonRef *member = judges ? rn_calloc(p->keywords.n + 1, sizeof *member, err) : NULL;
+    Span *span = judges ? rn_calloc(p->keywords.n + 1, sizeof *span, err) : NULL;
+    int64_t *kw_of_name = span ? keyword_ids(p, sample, err) : NULL;
     RnBuf buf = RN_BUF_INIT;
     char scratch[64];
-    bool ok = member != NULL;
+    bool ok = kw_of_name != NULL;
     for (size_t c = 0; ok && c < n_cand; c++)
         judges[c].st.all_numeric = true;
     for (size_t i = 0; ok && i < n; i++) {
-        index_doc(docs[i], &p->keywords, member);
+        sample_spans(sample, i, kw_of_name, p->keywords.n, span);
         for (size_t c = 0; ok && c < n_cand; c++) {
             size_t len;
-            const char *v = cell(docs[i], member, &cand[c], scratch, sizeof scratch, &len);
+            const char *v = cell(span, &cand[c], scratch, sizeof scratch, &len);
             ok = judge_add(&judges[c], v, len, &buf, err);
         }
     }
@@ -418,7 +496,8 @@ static bool judge_columns(const RnMetaPipeline *p, Column *cand, size_t n_cand,
         rn_strmap_free(&judges[c].lower);
     }
     free(judges);
-    free(member);
+    free(span);
+    free(kw_of_name);
     rn_buf_free(&buf);
     return ok;
 }
@@ -464,12 +543,12 @@ static bool name_features(RnMetaPipeline *p, RnError **err)
     return true;
 }
 
-static bool choose_columns(RnMetaPipeline *p, RnJson *const *docs, size_t n, RnError **err)
+static bool choose_columns(RnMetaPipeline *p, const Sample *sample, size_t n, RnError **err)
 {
     RnStrMap kept = RN_STRMAP_INIT;
     Column *cand = NULL;
     size_t n_cand = 0;
-    bool ok = base_columns(p->rules, docs, n, &kept, err) &&
+    bool ok = base_columns(sample, &kept, err) &&
               candidate_columns(p->rules, &kept, &cand, &n_cand, err);
     rn_strmap_free(&kept);
     if (ok)
@@ -478,7 +557,7 @@ static bool choose_columns(RnMetaPipeline *p, RnJson *const *docs, size_t n, RnE
     /* the candidates' keywords index the kept columns too */
     bool *keep = ok ? rn_calloc(n_cand ? n_cand : 1, sizeof *keep, err) : NULL;
     ok = keep && index_keywords(p, cand, n_cand, err) &&
-         judge_columns(p, cand, n_cand, docs, n, keep, err);
+         judge_columns(p, cand, n_cand, sample, n, keep, err);
     for (size_t c = 0; ok && c < n_cand; c++) {
         if (keep[c])
             cand[p->n_cols++] = cand[c];
@@ -496,17 +575,16 @@ static bool choose_columns(RnMetaPipeline *p, RnJson *const *docs, size_t n, RnE
 
 /* ---- encoding --------------------------------------------------------------- */
 
-/* member: scratch of p->keywords.n refs. */
-static bool encode_doc(const RnMetaPipeline *p, const RnJson *doc, double *row, RnBuf *buf,
-                       RnJsonRef *member, RnError **err)
+/* One row from the spans of a document's keywords. */
+static bool encode_spans(const RnMetaPipeline *p, const Span *span, double *row, RnBuf *buf,
+                         RnError **err)
 {
     char scratch[64];
     memset(row, 0, p->d * sizeof *row);
-    index_doc(doc, &p->keywords, member);
     for (size_t c = 0; c < p->n_cols; c++) {
         const Column *col = &p->cols[c];
         size_t len;
-        const char *v = cell(doc, member, col, scratch, sizeof scratch, &len);
+        const char *v = cell(span, col, scratch, sizeof scratch, &len);
         if (col->numeric) {
             double x;
             row[col->first] = parse_number(v, len, &x) ? x : NAN;
@@ -527,15 +605,17 @@ bool rn_meta_pipeline_encode(const RnMetaPipeline *p, const RnEmbedItem *items, 
                              double *out, RnError **err)
 {
     RnBuf buf = RN_BUF_INIT;
-    RnJsonRef *member = rn_calloc(p->keywords.n + 1, sizeof *member, err);
-    bool ok = member != NULL;
+    Span *span = rn_calloc(p->keywords.n + 1, sizeof *span, err);
+    bool ok = span != NULL;
     for (size_t i = 0; ok && i < n; i++) {
         const char *s = items[i].elements_json ? items[i].elements_json : "{}";
         RnJson *doc = rn_json_parse(s, strlen(s), err);
-        ok = doc && encode_doc(p, doc, out + i * p->d, &buf, member, err);
+        if (doc)
+            index_doc(doc, &p->keywords, span);
+        ok = doc && encode_spans(p, span, out + i * p->d, &buf, err);
         rn_json_free(doc);
     }
-    free(member);
+    free(span);
     rn_buf_free(&buf);
     return ok;
 }
@@ -597,15 +677,17 @@ static bool fit_scaler(RnMetaPipeline *p, const double *X, size_t n, RnError **e
 }
 
 RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
-                                     const RnMetaImputeOptions *imputer, RnError **err)
+                                     const RnMetaImputeOptions *imputer, double **encoded,
+                                     RnError **err)
 {
     RnMetaPipeline *p = rn_calloc(1, sizeof *p, err);
     if (!p)
         return NULL;
-    RnJson **docs = NULL;
+    Sample docs;
     double *X = NULL;
-    bool ok = (p->rules = rn_meta_rules_builtin(err)) && (docs = parse_all(sample, n, err)) &&
-              choose_columns(p, docs, n, err);
+    bool ok = (p->rules = rn_meta_rules_builtin(err));
+    ok = sample_read(&docs, p->rules, sample, ok ? n : 0, err) && ok &&
+         choose_columns(p, &docs, n, err);
     if (ok && p->d == 0) {
         rn_error_set(err, RN_ERROR_INVALID,
                      "metadata: no feature survives the authors' rules on this sample");
@@ -613,12 +695,22 @@ RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
     }
     ok = ok && (X = rn_calloc(n, p->d * sizeof *X, err));
     RnBuf buf = RN_BUF_INIT;
-    RnJsonRef *member = ok ? rn_calloc(p->keywords.n + 1, sizeof *member, err) : NULL;
-    ok = ok && member;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = encode_doc(p, docs[i], X + i * p->d, &buf, member, err);
-    free(member);
+    Span *span = ok ? rn_calloc(p->keywords.n + 1, sizeof *span, err) : NULL;
+    int64_t *kw_of_name = span ? keyword_ids(p, &docs, err) : NULL;
+    ok = ok && kw_of_name;
+    for (size_t i = 0; ok && i < n; i++) {
+        sample_spans(&docs, i, kw_of_name, p->keywords.n, span);
+        ok = encode_spans(p, span, X + i * p->d, &buf, err);
+    }
+    free(span);
+    free(kw_of_name);
     rn_buf_free(&buf);
+    if (ok && encoded) { /* the imputer's fit overwrites X */
+        *encoded = rn_malloc(n * p->d * sizeof **encoded, err);
+        ok = *encoded != NULL;
+        if (ok)
+            memcpy(*encoded, X, n * p->d * sizeof **encoded);
+    }
     if (ok) {
         bool *numeric = rn_calloc(p->d, sizeof *numeric, err);
         ok = numeric != NULL;
@@ -628,11 +720,13 @@ RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
              fit_scaler(p, X, n, err);
         free(numeric);
     }
-    for (size_t i = 0; docs && i < n; i++)
-        rn_json_free(docs[i]);
-    free(docs);
+    sample_free(&docs);
     free(X);
     if (!ok) {
+        if (encoded) {
+            free(*encoded);
+            *encoded = NULL;
+        }
         rn_meta_pipeline_free(p);
         return NULL;
     }

@@ -28,8 +28,12 @@
 
 typedef struct RnMetaPipeline RnMetaPipeline;
 
+/* Fits on sample; when encoded is not NULL it receives the sample's rows as
+ * rn_meta_pipeline_encode gives them (n × features, the caller frees), so a
+ * caller that needs them does not parse the sample again. */
 RnMetaPipeline *rn_meta_pipeline_fit(const RnEmbedItem *sample, size_t n,
-                                     const RnMetaImputeOptions *imputer, RnError **err);
+                                     const RnMetaImputeOptions *imputer, double **encoded,
+                                     RnError **err);
 size_t rn_meta_pipeline_features(const RnMetaPipeline *p);
 /* Name of feature j: "Keyword", "Keyword[i]" or "Keyword=category". */
 const char *rn_meta_pipeline_feature_name(const RnMetaPipeline *p, size_t j);

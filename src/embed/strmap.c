@@ -26,16 +26,22 @@ const char *rn_strmap_key(const RnStrMap *m, size_t i)
     return (const char *)m->arena.data + m->off[i];
 }
 
+static uint64_t slot_of(uint64_t hash, size_t i)
+{
+    return (hash & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1);
+}
+
 static bool rehash(RnStrMap *m, size_t cap, RnError **err)
 {
-    uint32_t *slots = rn_calloc(cap, sizeof *slots, err);
+    uint64_t *slots = rn_calloc(cap, sizeof *slots, err);
     if (!slots)
         return false;
     for (size_t i = 0; i < m->n; i++) {
-        size_t h = hash_bytes(rn_strmap_key(m, i), m->len[i]) & (cap - 1);
+        uint64_t hash = hash_bytes(rn_strmap_key(m, i), m->len[i]);
+        size_t h = hash & (cap - 1);
         while (slots[h])
             h = (h + 1) & (cap - 1);
-        slots[h] = (uint32_t)(i + 1);
+        slots[h] = slot_of(hash, i);
     }
     free(m->slots);
     m->slots = slots;
@@ -45,10 +51,13 @@ static bool rehash(RnStrMap *m, size_t cap, RnError **err)
 
 int64_t rn_strmap_find(RnStrMap *m, const char *s, size_t n, bool insert, RnError **err)
 {
+    uint64_t hash = hash_bytes(s, n);
     if (m->cap) {
-        size_t h = hash_bytes(s, n) & (m->cap - 1);
+        size_t h = hash & (m->cap - 1);
         for (; m->slots[h]; h = (h + 1) & (m->cap - 1)) {
-            size_t i = m->slots[h] - 1;
+            if ((m->slots[h] ^ hash) >> 32)
+                continue;
+            size_t i = (uint32_t)m->slots[h] - 1;
             if (m->len[i] == n && (n == 0 || memcmp(rn_strmap_key(m, i), s, n) == 0))
                 return (int64_t)i;
         }
@@ -77,10 +86,10 @@ int64_t rn_strmap_find(RnStrMap *m, const char *s, size_t n, bool insert, RnErro
     m->len[m->n] = (uint32_t)n;
     if (!rn_buf_append(&m->arena, s, n, err) || !rn_buf_append(&m->arena, "", 1, err))
         return -2;
-    size_t h = hash_bytes(s, n) & (m->cap - 1);
+    size_t h = hash & (m->cap - 1);
     while (m->slots[h])
         h = (h + 1) & (m->cap - 1);
-    m->slots[h] = (uint32_t)(m->n + 1);
+    m->slots[h] = slot_of(hash, m->n);
     return (int64_t)m->n++;
 }
 

@@ -10,7 +10,9 @@
 #define RN_STRMAP_MAX_KEY_BYTES 4096u
 
 typedef struct RnStrMap {
-    uint32_t *slots;      /* key index + 1; 0 = empty */
+    uint64_t *slots;      /* key index + 1 (low half; 0 = empty), the key's
+                           * hash (high half): most mismatches are told
+                           * without touching the key */
     size_t cap;           /* power of two */
     size_t *off;          /* arena offset of key i */
     uint32_t *len;

@@ -14,8 +14,15 @@ struct RnTextLsa {
     RnTfidf *tfidf;
     size_t k;            /* LSA components */
     size_t V;            /* TF-IDF features */
-    float *proj;         /* V × k: the components, transposed */
+    size_t ld;           /* k rounded up to a multiple of 8 */
+    float *proj;         /* V × ld: the components, transposed, zero-padded, in
+                          * panels (rn_panel_index) for rn_csr_f32_mul_panel */
 };
+
+static size_t padded(size_t k)
+{
+    return (k + 7) / 8 * 8;
+}
 
 static const char *const known_options[] = {
     RN_TEXT_OPTION_KEYS, "words", "char_min", "char_max", "min_df", "max_features",
@@ -33,7 +40,9 @@ static bool read_settings(const char *opt, LsaSettings *s, RnError **err)
     /* word unigrams + bigrams and char_wb 3–5-grams: the char block keeps
      * typos and inflections close without a hand-made word list */
     uint64_t words = 2, cmin = 3, cmax = 5, min_df = 2, max_feat = 20000;
-    s->iters = 5;
+    /* 2 power iterations keep 99 % of what 5 explain (bench/RESULTS.md, "LSA
+     * of 10^5 reports") at 6 sparse products instead of 12 */
+    s->iters = 2;
     bool ok = eb_options_check(opt, known_options, err) &&
               rn_text_options_read(opt, &s->text, err) &&
               eb_option_u64(opt, "words", 0, 4, &words, err) &&
@@ -60,32 +69,30 @@ void rn_text_lsa_free(RnTextLsa *m)
     free(m);
 }
 
-/* Fits the LSA projection on the non-empty documents. */
-static bool fit_projection(RnTextLsa *m, const char *const *docs, size_t n_docs, size_t want,
-                           uint64_t iters, uint64_t seed, int threads, RnError **err)
+/* Fits the LSA projection on X, the matrix of the non-empty documents. */
+static bool fit_projection(RnTextLsa *m, const RnCsr *X, size_t want, uint64_t iters,
+                           uint64_t seed, int threads, RnError **err)
 {
-    RnCsr X;
-    if (!rn_tfidf_transform(m->tfidf, docs, n_docs, &X, err))
-        return false;
+    size_t n_docs = X->n_rows;
     size_t k = want;
     size_t cap = n_docs < m->V ? n_docs : m->V;
     if (k > cap)
         k = cap;
     m->k = k;
+    m->ld = padded(k);
     bool ok = true;
     if (k) {
         double *comps = rn_calloc(k, m->V * sizeof(double), err);
         double *sigma = comps ? rn_calloc(k, sizeof(double), err) : NULL;
-        m->proj = sigma ? rn_calloc(m->V, k * sizeof(float), err) : NULL;
-        ok = m->proj && rn_sparse_randomized_svd(&X, k, 10, (int)iters, seed, threads, comps,
+        m->proj = sigma ? rn_calloc(m->V, m->ld * sizeof(float), err) : NULL;
+        ok = m->proj && rn_sparse_randomized_svd(X, k, 10, (int)iters, seed, threads, comps,
                                                   sigma, err);
         for (size_t i = 0; ok && i < k; i++)
             for (size_t j = 0; j < m->V; j++)
-                m->proj[j * k + i] = (float)comps[i * m->V + j];
+                m->proj[rn_panel_index(j, i, m->V, m->ld)] = (float)comps[i * m->V + j];
         free(comps);
         free(sigma);
     }
-    rn_csr_free(&X);
     return ok;
 }
 
@@ -114,12 +121,13 @@ RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t 
     for (size_t i = 0; present && i < n; i++)
         if (docs[i])
             present[n_docs++] = docs[i];
-    bool ok = present && (m->tfidf = rn_tfidf_fit(present, n_docs, &s.tfidf, err));
+    RnCsr X = {0};
+    bool ok = present && (m->tfidf = rn_tfidf_fit_transform(present, n_docs, &s.tfidf, &X, err));
     if (ok) {
         m->V = rn_tfidf_features(m->tfidf);
-        ok = fit_projection(m, present, n_docs, want - 1, s.iters, p ? p->seed : 0,
-                            p ? p->threads : 0, err);
+        ok = fit_projection(m, &X, want - 1, s.iters, p ? p->seed : 0, p ? p->threads : 0, err);
     }
+    rn_csr_free(&X);
     free(present);
     rn_text_items_free(docs, n);
     if (!ok) {
@@ -130,6 +138,18 @@ RnTextLsa *rn_text_lsa_fit(RnItemTextFn text, const RnEmbedItem *sample, size_t 
     return m;
 }
 
+/* X's values in float32, for the projection kernel (row_ptr and col are
+ * borrowed from X). */
+static bool csr_as_f32(const RnCsr *X, RnCsrF32 *F, RnError **err)
+{
+    size_t nnz = X->row_ptr[X->n_rows];
+    *F = (RnCsrF32){X->n_rows, X->n_cols, X->row_ptr, X->col, NULL};
+    F->val = rn_calloc(nnz ? nnz : 1, sizeof *F->val, err);
+    for (size_t q = 0; F->val && q < nnz; q++)
+        F->val[q] = (float)X->val[q];
+    return F->val != NULL;
+}
+
 bool rn_text_lsa_transform(const RnTextLsa *m, RnItemTextFn text, const RnEmbedItem *items,
                            size_t n, float *out, RnError **err)
 {
@@ -137,24 +157,24 @@ bool rn_text_lsa_transform(const RnTextLsa *m, RnItemTextFn text, const RnEmbedI
     if (!docs)
         return false;
     RnCsr X;
+    RnCsrF32 F = {0};
     bool ok = rn_tfidf_transform(m->tfidf, (const char *const *)docs, n, &X, err);
-    size_t k = m->k, d = k + 1;
-    double *acc = ok ? rn_calloc(k ? k : 1, sizeof *acc, err) : NULL;
-    ok = ok && acc;
+    size_t k = m->k, d = k + 1, ld = m->ld;
+    float *Y = ok && k ? rn_calloc(n ? n : 1, ld * sizeof *Y, err) : NULL;
+    ok = ok && (k == 0 || (Y && csr_as_f32(&X, &F, err)));
+    for (size_t c = 0; ok && c < ld; c += 32) {
+        size_t w = ld - c < 32 ? ld - c : 32;
+        rn_csr_f32_mul_panel(&F, m->proj + c * m->V, w, Y + c * n, 0, n);
+    }
     for (size_t i = 0; ok && i < n; i++) {
-        memset(acc, 0, (k ? k : 1) * sizeof *acc);
-        for (size_t q = X.row_ptr[i]; q < X.row_ptr[i + 1]; q++) {
-            const float *c = m->proj + (size_t)X.col[q] * k;
-            for (size_t j = 0; j < k; j++)
-                acc[j] += X.val[q] * c[j];
-        }
         float *row = out + i * d;
         for (size_t j = 0; j < k; j++)
-            row[j] = (float)acc[j];
+            row[j] = Y[rn_panel_index(i, j, n, ld)];
         /* no text, or no term of the fitted vocabulary: the indicator */
         row[k] = (docs[i] == NULL || X.row_ptr[i] == X.row_ptr[i + 1]) ? 1.0f : 0.0f;
     }
-    free(acc);
+    free(F.val);
+    free(Y);
     rn_csr_free(&X); /* zeroed by rn_tfidf_transform even when it fails */
     rn_text_items_free(docs, n);
     return ok;
@@ -162,9 +182,12 @@ bool rn_text_lsa_transform(const RnTextLsa *m, RnItemTextFn text, const RnEmbedI
 
 bool rn_text_lsa_save(const RnTextLsa *m, RnBuf *out, RnError **err)
 {
-    return rn_text_options_put(&m->text, out, err) &&
-           rn_tfidf_save(m->tfidf, out, err) && eb_put_u64(out, m->k, err) &&
-           eb_put_f32s(out, m->proj, m->V * m->k, err);
+    bool ok = rn_text_options_put(&m->text, out, err) && rn_tfidf_save(m->tfidf, out, err) &&
+              eb_put_u64(out, m->k, err);
+    for (size_t j = 0; ok && j < m->V; j++) /* V × k row-major, without the padding */
+        for (size_t i = 0; ok && i < m->k; i++)
+            ok = eb_put_f32(out, m->proj[rn_panel_index(j, i, m->V, m->ld)], err);
+    return ok;
 }
 
 RnTextLsa *rn_text_lsa_load(const uint8_t *p, size_t n, size_t *dim, RnError **err)
@@ -184,8 +207,14 @@ RnTextLsa *rn_text_lsa_load(const uint8_t *p, size_t n, size_t *dim, RnError **e
         size_t maxk = m->V < MAX_COMPONENTS ? m->V : MAX_COMPONENTS;
         ok = eb_get_size(&r, 0, maxk, &m->k, err);
     }
+    m->ld = padded(m->k);
     if (ok && m->k) {
-        m->proj = eb_get_f32s_alloc(&r, m->V * m->k, err);
+        float *dense = eb_get_f32s_alloc(&r, m->V * m->k, err);
+        m->proj = dense ? rn_calloc(m->V, m->ld * sizeof(float), err) : NULL;
+        for (size_t j = 0; m->proj && j < m->V; j++)
+            for (size_t i = 0; i < m->k; i++)
+                m->proj[rn_panel_index(j, i, m->V, m->ld)] = dense[j * m->k + i];
+        free(dense);
         ok = m->proj != NULL;
     }
     ok = ok && eb_reader_done(&r, err);

@@ -118,12 +118,58 @@ static bool block_ngrams(const Block *b, const char *doc, NgramFn fn, void *ctx,
 
 /* ---- per-document term lists ------------------------------------------ */
 
+/* A document's distinct term ids in order of first occurrence, with their
+ * counts: slot[id] is the id's place in the list while the document is
+ * being read (-1 otherwise), so counting costs one array look-up per n-gram
+ * and no sort. */
 typedef struct DocTerms {
     RnStrMap *map;
     bool insert;
-    uint32_t *ids;
+    uint32_t *ids, *counts;
     size_t n, cap;
+    int32_t *slot;
+    size_t slot_cap;
 } DocTerms;
+
+static void doc_terms_free(DocTerms *d)
+{
+    free(d->ids);
+    free(d->counts);
+    free(d->slot);
+}
+
+static bool slot_reserve(DocTerms *d, size_t need, RnError **err)
+{
+    if (need <= d->slot_cap)
+        return true;
+    size_t c = d->slot_cap ? d->slot_cap : 1024;
+    while (c < need)
+        c *= 2;
+    int32_t *p = rn_realloc(d->slot, c * sizeof *p, err);
+    if (!p)
+        return false;
+    memset(p + d->slot_cap, 0xFF, (c - d->slot_cap) * sizeof *p); /* -1 */
+    d->slot = p;
+    d->slot_cap = c;
+    return true;
+}
+
+static bool list_reserve(DocTerms *d, RnError **err)
+{
+    if (d->n < d->cap)
+        return true;
+    size_t c = d->cap ? d->cap * 2 : 256;
+    uint32_t *ids = rn_realloc(d->ids, c * sizeof *ids, err);
+    if (!ids)
+        return false;
+    d->ids = ids;
+    uint32_t *counts = rn_realloc(d->counts, c * sizeof *counts, err);
+    if (!counts)
+        return false;
+    d->counts = counts;
+    d->cap = c;
+    return true;
+}
 
 static bool collect_term(void *ctx, const char *s, size_t n, RnError **err)
 {
@@ -133,36 +179,31 @@ static bool collect_term(void *ctx, const char *s, size_t n, RnError **err)
         return false;
     if (id < 0)
         return true; /* not in the vocabulary */
-    if (d->n == d->cap) {
-        size_t c = d->cap ? d->cap * 2 : 256;
-        uint32_t *p = rn_realloc(d->ids, c * sizeof *p, err);
-        if (!p)
-            return false;
-        d->ids = p;
-        d->cap = c;
+    if (!slot_reserve(d, (size_t)id + 1, err))
+        return false;
+    if (d->slot[id] >= 0) {
+        d->counts[d->slot[id]]++;
+        return true;
     }
-    d->ids[d->n++] = (uint32_t)id;
+    if (!list_reserve(d, err))
+        return false;
+    d->slot[id] = (int32_t)d->n;
+    d->ids[d->n] = (uint32_t)id;
+    d->counts[d->n++] = 1;
     return true;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Term ids of doc sorted, so equal ids are runs (run length = count). */
+/* The distinct term ids of doc and their counts (d->ids, d->counts). */
 static bool doc_terms(const Block *b, RnStrMap *map, bool insert, const char *doc, DocTerms *d,
                       RnError **err)
 {
     d->map = map;
     d->insert = insert;
     d->n = 0;
-    if (!block_ngrams(b, doc, collect_term, d, err))
-        return false;
-    if (d->n) /* an empty document may have no id array at all */
-        qsort(d->ids, d->n, sizeof *d->ids, cmp_u32);
-    return true;
+    bool ok = block_ngrams(b, doc, collect_term, d, err);
+    for (size_t j = 0; j < d->n; j++)
+        d->slot[d->ids[j]] = -1;
+    return ok;
 }
 
 /* ---- fitting ----------------------------------------------------------- */
@@ -192,8 +233,51 @@ static int cmp_term(const void *a, const void *b)
     return strcmp(((const Candidate *)a)->term, ((const Candidate *)b)->term);
 }
 
+/* Every document's distinct terms in the fit's full term map, kept when
+ * the fit also gives the matrix of its documents (rn_tfidf_fit_transform):
+ * the documents are then read once. */
+typedef struct DocLists {
+    size_t *first;        /* document i: entries first[i] .. first[i + 1] */
+    uint32_t *ids, *counts;
+    size_t len, cap;
+    uint32_t *column;     /* full-map id → column; UINT32_MAX: not kept */
+} DocLists;
+
+static void doc_lists_free(DocLists *l)
+{
+    free(l->first);
+    free(l->ids);
+    free(l->counts);
+    free(l->column);
+}
+
+static bool doc_lists_add(DocLists *l, size_t i, const DocTerms *d, RnError **err)
+{
+    if (l->len + d->n > l->cap) {
+        size_t c = l->cap ? l->cap : 4096;
+        while (c < l->len + d->n)
+            c *= 2;
+        uint32_t *ids = rn_realloc(l->ids, c * sizeof *ids, err);
+        if (!ids)
+            return false;
+        l->ids = ids;
+        uint32_t *counts = rn_realloc(l->counts, c * sizeof *counts, err);
+        if (!counts)
+            return false;
+        l->counts = counts;
+        l->cap = c;
+    }
+    memcpy(l->ids + l->len, d->ids, d->n * sizeof *d->ids);
+    memcpy(l->counts + l->len, d->counts, d->n * sizeof *d->counts);
+    l->len += d->n;
+    l->first[i + 1] = l->len;
+    return true;
+}
+
+/* Fits one block's vocabulary and idf; lists (NULL: not wanted) receives
+ * the documents' terms. */
 static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs, size_t n,
-                      RnError **err)
+                      DocLists *lists, RnError **err)
 {
     RnStrMap all = RN_STRMAP_INIT;
     DocTerms d = {0};
@@ -201,9 +285,10 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
     uint64_t *total = NULL;
     size_t cap = 0;
     Candidate *cand = NULL;
-    bool ok = true;
+    bool ok = !lists || (lists->first = rn_calloc(n + 1, sizeof *lists->first, err));
     for (size_t i = 0; ok && i < n; i++) {
-        ok = doc_terms(b, &all, true, docs[i] ? docs[i] : "", &d, err);
+        ok = doc_terms(b, &all, true, docs[i] ? docs[i] : "", &d, err) &&
+             (!lists || doc_lists_add(lists, i, &d, err));
         if (ok && all.n > cap) {
             size_t c = all.cap_keys;
             uint32_t *df2 = rn_realloc(df, c * sizeof *df2, err);
@@ -220,9 +305,8 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
             }
         }
         for (size_t j = 0; ok && j < d.n; j++) {
-            if (j == 0 || d.ids[j] != d.ids[j - 1])
-                df[d.ids[j]]++;
-            total[d.ids[j]]++;
+            df[d.ids[j]]++;
+            total[d.ids[j]] += d.counts[j];
         }
     }
     size_t kept = 0;
@@ -240,12 +324,20 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
         qsort(cand, kept, sizeof *cand, cmp_term);
     float *idf = ok ? rn_calloc(kept ? kept : 1, sizeof *idf, err) : NULL;
     ok = ok && idf;
+    if (ok && lists) {
+        lists->column = rn_malloc((all.n ? all.n : 1) * sizeof *lists->column, err);
+        ok = lists->column != NULL;
+        if (ok)
+            memset(lists->column, 0xFF, all.n * sizeof *lists->column);
+    }
     for (size_t j = 0; ok && j < kept; j++) {
         int64_t id = rn_strmap_find(&b->terms, cand[j].term, cand[j].len, true, err);
         int64_t old = rn_strmap_find(&all, cand[j].term, cand[j].len, false, err);
         ok = id >= 0;
         if (ok)
             idf[j] = (float)(log((1.0 + (double)n) / (1.0 + (double)df[old])) + 1.0);
+        if (ok && lists)
+            lists->column[old] = (uint32_t)j;
     }
     if (ok)
         b->idf = idf;
@@ -254,7 +346,7 @@ static bool fit_block(Block *b, const RnTfidfOptions *o, const char *const *docs
     free(cand);
     free(df);
     free(total);
-    free(d.ids);
+    doc_terms_free(&d);
     rn_strmap_free(&all);
     return ok;
 }
@@ -295,7 +387,7 @@ RnTfidf *rn_tfidf_fit(const char *const *docs, size_t n, const RnTfidfOptions *o
     t->opt = *opt;
     setup_blocks(t);
     for (size_t b = 0; b < t->n_blocks; b++)
-        if (!fit_block(&t->blocks[b], opt, docs, n, err)) {
+        if (!fit_block(&t->blocks[b], opt, docs, n, NULL, err)) {
             rn_tfidf_free(t);
             return NULL;
         }
@@ -366,36 +458,98 @@ static bool csr_reserve(RnCsr *m, size_t *cap, size_t need, RnError **err)
     return true;
 }
 
-/* Appends one document's block as weighted, normalised (col, val) pairs. */
-static bool transform_block(const RnTfidf *t, const Block *b, size_t col0, double scale,
-                            const char *doc, DocTerms *d, RnCsr *m, size_t *cap, RnError **err)
+/* Appends one document's block, its distinct columns ids[0..k) (first
+ * occurrence order) with their counts, as weighted, normalised (col, val)
+ * pairs to the row being built (m->n_rows). */
+static bool append_block(const RnTfidf *t, const Block *b, size_t col0, double scale,
+                         const uint32_t *ids, const uint32_t *counts, size_t k, RnCsr *m,
+                         size_t *cap, RnError **err)
 {
-    if (!doc_terms(b, (RnStrMap *)&b->terms, false, doc, d, err))
-        return false;
     /* the row being built is m->n_rows; its end so far is row_ptr[n_rows + 1] */
     size_t start = m->row_ptr[m->n_rows + 1];
     size_t nz = start;
-    if (!csr_reserve(m, cap, start + d->n, err))
+    if (!csr_reserve(m, cap, start + k, err))
         return false;
     double norm = 0;
-    for (size_t j = 0; j < d->n;) {
-        size_t r = j;
-        while (r < d->n && d->ids[r] == d->ids[j])
-            r++;
-        double tf = (double)(r - j);
+    for (size_t j = 0; j < k; j++) {
+        double tf = (double)counts[j];
         if (t->opt.sublinear_tf)
             tf = 1.0 + log(tf);
-        double v = tf * b->idf[d->ids[j]];
-        m->col[nz] = (uint32_t)(col0 + d->ids[j]);
+        double v = tf * b->idf[ids[j]];
+        m->col[nz] = (uint32_t)(col0 + ids[j]);
         m->val[nz++] = v;
         norm += v * v;
-        j = r;
     }
     double inv = norm > 0 ? scale / sqrt(norm) : 0;
     for (size_t j = start; j < nz; j++)
         m->val[j] *= inv;
     m->row_ptr[m->n_rows + 1] = nz;
     return true;
+}
+
+static bool transform_block(const RnTfidf *t, const Block *b, size_t col0, double scale,
+                            const char *doc, DocTerms *d, RnCsr *m, size_t *cap, RnError **err)
+{
+    return doc_terms(b, (RnStrMap *)&b->terms, false, doc, d, err) &&
+           append_block(t, b, col0, scale, d->ids, d->counts, d->n, m, cap, err);
+}
+
+/* Document i's kept terms of one block, as columns, into d. */
+static bool kept_terms(const DocLists *l, size_t i, DocTerms *d, RnError **err)
+{
+    d->n = 0;
+    for (size_t q = l->first[i]; q < l->first[i + 1]; q++) {
+        uint32_t c = l->column[l->ids[q]];
+        if (c == UINT32_MAX)
+            continue;
+        if (!list_reserve(d, err))
+            return false;
+        d->ids[d->n] = c;
+        d->counts[d->n++] = l->counts[q];
+    }
+    return true;
+}
+
+RnTfidf *rn_tfidf_fit_transform(const char *const *docs, size_t n, const RnTfidfOptions *opt,
+                                RnCsr *out, RnError **err)
+{
+    memset(out, 0, sizeof *out);
+    if (!options_valid(opt, err))
+        return NULL;
+    RnTfidf *t = rn_calloc(1, sizeof *t, err);
+    if (!t)
+        return NULL;
+    t->opt = *opt;
+    setup_blocks(t);
+    DocLists lists[2] = {{0}};
+    DocTerms d = {0};
+    bool ok = true;
+    for (size_t b = 0; ok && b < t->n_blocks; b++)
+        ok = fit_block(&t->blocks[b], opt, docs, n, &lists[b], err);
+    out->n_cols = ok ? rn_tfidf_features(t) : 0;
+    ok = ok && (out->row_ptr = rn_calloc(n + 1, sizeof *out->row_ptr, err));
+    double scale = 1.0 / sqrt((double)t->n_blocks);
+    size_t cap = 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t col0 = 0;
+        out->row_ptr[i + 1] = out->row_ptr[i];
+        for (size_t b = 0; ok && b < t->n_blocks; b++) {
+            const Block *bl = &t->blocks[b];
+            ok = kept_terms(&lists[b], i, &d, err) &&
+                 append_block(t, bl, col0, scale, d.ids, d.counts, d.n, out, &cap, err);
+            col0 += bl->terms.n;
+        }
+        out->n_rows++;
+    }
+    doc_terms_free(&d);
+    for (size_t b = 0; b < 2; b++)
+        doc_lists_free(&lists[b]);
+    if (!ok) {
+        rn_csr_free(out);
+        rn_tfidf_free(t);
+        return NULL;
+    }
+    return t;
 }
 
 bool rn_tfidf_transform(const RnTfidf *t, const char *const *docs, size_t n, RnCsr *out,
@@ -420,7 +574,7 @@ bool rn_tfidf_transform(const RnTfidf *t, const char *const *docs, size_t n, RnC
         }
         out->n_rows++;
     }
-    free(d.ids);
+    doc_terms_free(&d);
     if (!ok)
         rn_csr_free(out);
     return ok;

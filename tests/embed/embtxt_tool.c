@@ -2,7 +2,10 @@
  * results for the Python oracles (scikit-learn, numpy, pandas).
  *   embtxt_tool norm IN.txt OUT.txt [fold stem neg]   normalised lines
  *   embtxt_tool tfidf IN.txt OUTDIR wmin wmax cmin cmax min_df max_feat sublinear k
+ *           [oversamples iters]
  *       OUTDIR/norm.txt, vocab.txt, idf.npy, X.npy (dense), comps.npy, sigma.npy
+ *       (randomized SVD with oversamples (default: every row) and iters power
+ *       iterations (default 7))
  *   embtxt_tool meta IN.txt OUTDIR        IN.txt: one elements object per line
  *       OUTDIR/names.txt (feature names), raw.npy (encoded, NaN = missing),
  *       scaled.npy (imputed and MinMax-scaled), emb.npy (the `authors` rows)
@@ -11,9 +14,10 @@
  *       OUTDIR/norm.txt, train.npy (trained document vectors), infer.npy
  *       (inferred; threads 0: inference skipped, zeros), loss.npy (mean loss
  *       per epoch); training uses train_threads (default threads, at least 1)
- *   embtxt_tool embed SOURCE METHOD ITEMS.jsonl OUT.npy [DIM [OPTIONS [SAMPLE]]]
- *       fits on the first SAMPLE items (default all), writes every row
- *       (float32); ITEMS.jsonl: {"e": elements object text, "r": report|null}
+ *   embtxt_tool embed SOURCE METHOD ITEMS.jsonl OUT.npy [DIM [OPTIONS [SAMPLE [THREADS]]]]
+ *       fits on the first SAMPLE items (default all) with THREADS workers
+ *       (default one per CPU), writes every row (float32); ITEMS.jsonl:
+ *       {"e": elements object text, "r": report|null}
  * IN.txt: one UTF-8 document per line. */
 #include "embed/doc2vec.h"
 #include "embed/meta_pipeline.h"
@@ -86,7 +90,7 @@ static bool write_f64(const char *dir, const char *name, const double *x, size_t
 
 static int cmd_tfidf(int argc, char **argv)
 {
-    if (argc != 12)
+    if (argc != 12 && argc != 14)
         return die(NULL);
     size_t n;
     char **lines = read_lines(argv[2], &n);
@@ -123,7 +127,9 @@ static int cmd_tfidf(int argc, char **argv)
     bool ok = write_f64(dir, "idf.npy", idf, 1, V) && write_f64(dir, "X.npy", dense, n, V);
     if (ok && k) {
         double *comps = calloc(k * V, sizeof *comps), *sigma = calloc(k, sizeof *sigma);
-        ok = rn_sparse_randomized_svd(&X, k, n, 7, 42, 2, comps, sigma, &err) &&
+        size_t over = argc == 14 ? (size_t)atol(argv[12]) : n;
+        int iters = argc == 14 ? atoi(argv[13]) : 7;
+        ok = rn_sparse_randomized_svd(&X, k, over, iters, 42, 2, comps, sigma, &err) &&
              write_f64(dir, "comps.npy", comps, k, V) &&
              write_f64(dir, "sigma.npy", sigma, 1, k);
         free(comps);
@@ -176,7 +182,7 @@ static int cmd_meta(int argc, char **argv)
                                  .elements_json = lines[i]};
     RnError *err = NULL;
     RnMetaImputeOptions mean = rn_meta_impute_options_default();
-    RnMetaPipeline *p = rn_meta_pipeline_fit(items, n, &mean, &err);
+    RnMetaPipeline *p = rn_meta_pipeline_fit(items, n, &mean, NULL, &err);
     if (!p)
         return die(err);
     size_t d = rn_meta_pipeline_features(p);
@@ -210,13 +216,13 @@ static int cmd_meta(int argc, char **argv)
     return ok ? 0 : die(err);
 }
 
-/* impute IN.npy NAMES.txt OUT.npy mean|missforest TREES THREADS SEED: fits the
- * imputer on IN (NaN = missing; features named without '=' are numeric) and
- * writes the imputed matrix; OUT.npy.applied gets IN imputed by the fitted
- * model as new rows. */
+/* impute IN.npy NAMES.txt OUT.npy mean|missforest TREES THREADS SEED
+ *        [MIN_LEAF [MAX_ITER]]: fits the imputer on IN (NaN = missing;
+ * features named without '=' are numeric) and writes the imputed matrix;
+ * OUT.npy.applied gets IN imputed by the fitted model as new rows. */
 static int cmd_impute(int argc, char **argv)
 {
-    if (argc != 9)
+    if (argc < 9 || argc > 11)
         return die(NULL);
     RnError *err = NULL;
     double *X, *Y;
@@ -234,6 +240,10 @@ static int cmd_impute(int argc, char **argv)
     o.forest.trees = (unsigned)atoi(argv[6]);
     o.threads = atoi(argv[7]);
     o.seed = (uint64_t)atoll(argv[8]);
+    if (argc > 9)
+        o.forest.min_leaf = (size_t)atol(argv[9]);
+    if (argc > 10)
+        o.max_iter = (unsigned)atoi(argv[10]);
     Y = malloc((n * d + 1) * sizeof *Y);
     memcpy(Y, X, n * d * sizeof *Y);
     RnMetaImpute m = {0};
@@ -359,8 +369,9 @@ static int cmd_embed(int argc, char **argv)
                                      rn_json_get(docs[i], root, "r"), NULL)};
     }
     RnEmbedParams p = {.dim = argc > 6 ? (size_t)atol(argv[6]) : 0, .seed = 1,
-                       .options = argc > 7 && argv[7][0] ? argv[7] : NULL};
-    size_t sample = argc > 8 ? (size_t)atol(argv[8]) : n;
+                       .options = argc > 7 && argv[7][0] ? argv[7] : NULL,
+                       .threads = argc > 9 ? atoi(argv[9]) : 0};
+    size_t sample = argc > 8 && atol(argv[8]) > 0 ? (size_t)atol(argv[8]) : n;
     if (sample > n)
         sample = n;
     RnEmbedModel *m = rn_embed_fit(src, argv[3], items, sample, &p, &err);
