@@ -2,17 +2,23 @@
 """`radnet run` end to end on a synthetic archive: wall time, CPU time and
 peak RSS per stage, the quality figures, disk used.
 
-usage: bench/bench_run.py RADNET N DIR [--seed S] [-j J] [-k K] [--keep]
+usage: bench/bench_run.py RADNET N DIR [--seed S] [-j J] [-k K] [--size SIZE]
+                          [--ranks R] [--keep]
 
-Makes DIR/arch with `radnet synth -n N --size small` (timed apart), then runs
-`radnet run DIR/arch/dicom --reports DIR/arch/reports.csv -w DIR/ws` once,
+Makes DIR/arch with `radnet synth -n N --size SIZE` (timed apart; default
+small), then runs `radnet run DIR/arch/dicom --reports DIR/arch/reports.csv
+-w DIR/ws` once (with --ranks R > 1 under `mpirun -n R`, -j J threads per
+rank, RADNET_DIST_TIMEOUT raised to 4 h so rank 0's long steps on big
+archives do not time the others out),
 reading its one-line progress on stderr: a stage ends when its last bar
 prints its final line (or, when its last line is a one-liner, when the next
-stage's first line says it began). The resident set size of the process is
-sampled every 0.2 s (/proc/PID/status VmRSS) and attributed to the stage
-running then; the process peak (VmHWM) is reported too. CPU time per stage
-is user+sys of the process (/proc/PID/stat) at the stage boundaries (0.2 s
-sampling; the last sample before exit closes the last stage).
+stage's first line says it began). The resident set size of every radnet
+process (each rank) is sampled every 0.2 s (/proc/PID/status VmRSS) and
+attributed to the stage running then; each process's peak (VmHWM) is
+reported too. CPU time per stage is user+sys of the radnet processes
+(/proc/PID/stat, summed over ranks) at the stage boundaries (0.2 s sampling;
+the last sample before exit closes the last stage; one rank: the exact total
+from wait4). Stage boundaries are rank 0's (the only rank that prints).
 Quality: the run's own figures (run/evaluation.json, against the archive's
 Modality and region) and NMI against the generator's truth.csv (scikit-learn)
 from `radnet export --reveal-uids`. Prints a Markdown table.
@@ -54,24 +60,54 @@ def proc_cpu(pid):
         return None
 
 
+def radnet_pids(root):
+    """root and its descendants whose command is radnet (the ranks under
+    mpirun; root itself without it)."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                head, tail = f.read().rsplit(")", 1)
+            children.setdefault(int(tail.split()[1]), []).append(
+                (int(d), head.split("(", 1)[1]))
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            pass
+    found, todo = [], [(root, None)]
+    while todo:
+        pid, comm = todo.pop()
+        if pid == root or comm == "radnet":
+            found.append(pid)
+        todo.extend(children.get(pid, []))
+    return [p for p in found if p != root] or [root]
+
+
 ELAPSED = re.compile(r", ([0-9.]+)s$")
+MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
 
 
-def run_timed(cmd, stderr_log):
-    """Runs cmd; returns (rc, [(stage, wall, cpu, peak rss)], VmHWM, stdout).
+def run_timed(cmd, stderr_log, env=None):
+    """Runs cmd; returns (rc, [(stage, wall, cpu, peak rss of any rank)],
+    {pid: VmHWM}, {pid: cpu}, stdout).
     A progress bar prints its line when it ends (and every few seconds),
     with its own elapsed time: a stage starts at the earliest of its lines'
     arrival minus that time (one-line steps print when they start)."""
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    samples, peak, done = [], [0], threading.Event()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    samples, peak, cpu_last, done = [], {}, {}, threading.Event()
 
     def sampler():
         while True:
-            cpu = proc_cpu(p.pid)
-            if cpu is not None:
-                samples.append((time.monotonic(), proc_status(p.pid, "VmRSS"), cpu))
-                peak[0] = max(peak[0], proc_status(p.pid, "VmHWM"))
+            rss = 0
+            for pid in radnet_pids(p.pid):
+                cpu = proc_cpu(pid)
+                if cpu is not None:
+                    cpu_last[pid] = cpu
+                    rss = max(rss, proc_status(pid, "VmRSS"))
+                    peak[pid] = max(peak.get(pid, 0), proc_status(pid, "VmHWM"))
+            if cpu_last:
+                samples.append((time.monotonic(), rss, sum(cpu_last.values())))
             if done.wait(0.2):
                 return
     t = threading.Thread(target=sampler, daemon=True)
@@ -110,7 +146,10 @@ def run_timed(cmd, stderr_log):
             start[st] = prev[0]
         else:
             start[st] = first_at - (first_el or 0.0)
-    cpu_end = usage.ru_utime + usage.ru_stime
+    # One process: wait4's exact total; under mpirun its usage includes
+    # mpirun's own, so take the ranks' last samples instead.
+    cpu_end = (usage.ru_utime + usage.ru_stime if list(cpu_last) == [p.pid]
+               else sum(cpu_last.values()))
 
     def cpu_at(when):
         before = [c for ts, _, c in samples if ts <= when]
@@ -122,7 +161,7 @@ def run_timed(cmd, stderr_log):
         cpu = (cpu_at(e) if i + 1 < len(order) else cpu_end) - cpu_at(b)
         rss = max([r for ts, r, _ in samples if b <= ts < e] or [0])
         rows.append((st, e - b, cpu, rss))
-    return p.returncode, rows, peak[0], "".join(out_lines)
+    return p.returncode, rows, peak, cpu_last, "".join(out_lines)
 
 
 def truth_nmi(radnet, ws, arch, tmp):
@@ -148,6 +187,8 @@ def main():
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("-k", default="50")
+    ap.add_argument("--size", default="small", choices=["tiny", "small", "full"])
+    ap.add_argument("--ranks", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the archive and workspace")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
@@ -156,20 +197,26 @@ def main():
     if not os.path.isdir(f"{arch}/dicom"):
         t0, c0 = time.monotonic(), os.times()
         subprocess.run([a.radnet, "synth", "--out", arch, "-n", str(a.n), "--seed",
-                        str(a.seed), "--size", "small", "-j", str(a.j), "--quiet"], check=True)
+                        str(a.seed), "--size", a.size, "-j", str(a.j), "--quiet"], check=True)
         c1 = os.times()
         print(f"synth: {a.n} files in {time.monotonic() - t0:.1f} s wall, "
               f"{c1.children_user + c1.children_system - c0.children_user - c0.children_system:.1f} s CPU")
     load0 = os.getloadavg()[0]
-    rc, rows, peak, out = run_timed(
-        [a.radnet, "run", f"{arch}/dicom", "--reports", f"{arch}/reports.csv", "-w", ws,
-         "-k", a.k, "-j", str(a.j)], f"{a.dir}/run.stderr")
+    cmd = [a.radnet, "run", f"{arch}/dicom", "--reports", f"{arch}/reports.csv", "-w", ws,
+           "-k", a.k, "-j", str(a.j)]
+    env = dict(os.environ)
+    if a.ranks > 1:
+        cmd = MPIRUN + ["-n", str(a.ranks)] + cmd
+        env["RADNET_DIST_TIMEOUT"] = "14400"
+    disk_arch = du(arch)
+    rc, rows, peak, cpu, out = run_timed(cmd, f"{a.dir}/run.stderr", env)
     load1 = os.getloadavg()[0]
     if rc != 0:
         sys.exit(f"radnet run failed ({rc}); see {a.dir}/run.stderr")
     ev = json.load(open(f"{ws}/run/evaluation.json"))
     n_eval, t_mod, t_reg = truth_nmi(a.radnet, ws, arch, a.dir)
-    print(f"\n`bench/bench_run.py {a.radnet} {a.n} DIR --seed {a.seed} -j {a.j} -k {a.k}`, "
+    print(f"\n`bench/bench_run.py {a.radnet} {a.n} DIR --seed {a.seed} -j {a.j} -k {a.k} "
+          f"--size {a.size} --ranks {a.ranks}`, "
           f"load average {load0:.1f} at start, {load1:.1f} at end\n")
     print("| stage | wall s | CPU s | peak RSS MiB (sampled) |")
     print("|---|---:|---:|---:|")
@@ -178,7 +225,11 @@ def main():
         total_w += w
         total_c += c
         print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |")
-    print(f"| **all** | {total_w:.1f} | {total_c:.1f} | {peak / 2**20:.0f} (VmHWM) |")
+    print(f"| **all** | {total_w:.1f} | {total_c:.1f} | "
+          f"{max(peak.values()) / 2**20:.0f} (VmHWM) |")
+    if a.ranks > 1:
+        print("\nper rank (pid order): CPU s " + ", ".join(f"{cpu[p]:.1f}" for p in sorted(cpu))
+              + "; VmHWM MiB " + ", ".join(f"{peak[p] / 2**20:.0f}" for p in sorted(peak)))
     m, r = ev["modality"], ev["region"]
     summ = ("Agreement" + out.split("Agreement", 1)[1].split("Clusters", 1)[0]
             if "Agreement" in out else "")
@@ -187,11 +238,12 @@ def main():
     print("```\n" + summ.rstrip() + "\n```")
     print(f"\nNMI against the generator's truth ({n_eval} images): Modality {t_mod:.3f}, "
           f"region {t_reg:.3f}")
-    print(f"\ndisk: archive {du(arch) / 2**20:.0f} MiB, workspace {du(ws) / 2**20:.0f} MiB "
+    print(f"\ndisk: archive {disk_arch / 2**20:.0f} MiB, workspace {du(ws) / 2**20:.0f} MiB "
           f"(thumbs.npy {os.path.getsize(f'{ws}/thumbs.npy') / 2**20:.0f} MiB, "
           f"catalog.sqlite {sum(du(f'{ws}/catalog.sqlite' + x) for x in ('', '-wal')) / 2**20:.0f} MiB, "
           f"embeddings {du(f'{ws}/embeddings') / 2**20:.0f} MiB, "
-          f"models {du(f'{ws}/models') / 2**20:.0f} MiB, report {du(f'{ws}/report') / 2**20:.0f} MiB)")
+          f"models {du(f'{ws}/models') / 2**20:.0f} MiB, report {du(f'{ws}/report') / 2**20:.0f} MiB, "
+          f"shards {du(f'{ws}/shards') / 2**20:.0f} MiB, run {du(f'{ws}/run') / 2**20:.0f} MiB)")
     if not a.keep:
         shutil.rmtree(ws, ignore_errors=True)
 
