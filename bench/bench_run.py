@@ -10,7 +10,7 @@ small), then runs `radnet run DIR/arch/dicom --reports DIR/arch/reports.csv
 -w DIR/ws` once (with --ranks R > 1 under `mpirun -n R`, -j J threads per
 rank, RADNET_DIST_TIMEOUT raised to 4 h so rank 0's long steps on big
 archives do not time the others out),
-reading its one-line progress on stderr: a stage ends when its last bar
+reading its one-line progress on stderr (kept in DIR/run-rR.stderr): a stage ends when its last bar
 prints its final line (or, when its last line is a one-liner, when the next
 stage's first line says it began). The resident set size of every radnet
 process (each rank) is sampled every 0.2 s (/proc/PID/status VmRSS) and
@@ -100,12 +100,44 @@ def is_rank(pid):
 
 
 ELAPSED = re.compile(r", ([0-9.]+)s$")
+STEP_COUNT = re.compile(r"\s[0-9]+/[0-9]+ done.*$")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+
+
+def spans(lines, t0, end, samples, cpu_end):
+    """[(name, wall, cpu, peak rss)] of the named spans in order of their
+    first line. A span ends when its last bar prints its final line; a span
+    whose last line is a one-liner ends when the next starts: at its first
+    line (a one-liner prints as its step begins; a bar's first line, minus
+    the bar's own elapsed time)."""
+    order = list(lines)
+    start = {}
+    for i, st in enumerate(order):
+        prev = lines[order[i - 1]][-1] if i else None
+        first_at, first_el = lines[st][0]
+        if i == 0:
+            start[st] = t0
+        elif prev[1] is not None:
+            start[st] = prev[0]
+        else:
+            start[st] = first_at - (first_el or 0.0)
+
+    def cpu_at(when):
+        before = [c for ts, _, c in samples if ts <= when]
+        return before[-1] if before else 0.0
+    rows = []
+    for i, st in enumerate(order):
+        b = start[st]
+        e = start[order[i + 1]] if i + 1 < len(order) else end
+        cpu = (cpu_at(e) if i + 1 < len(order) else cpu_end) - cpu_at(b)
+        rss = max([r for ts, r, _ in samples if b <= ts < e] or [0])
+        rows.append((st, e - b, cpu, rss))
+    return rows
 
 
 def run_timed(cmd, stderr_log, env=None):
     """Runs cmd; returns (rc, [(stage, wall, cpu, peak rss of any rank)],
-    {pid: VmHWM}, {pid: cpu}, stdout).
+    the same per "stage: step", {pid: VmHWM}, {pid: cpu}, stdout).
     A progress bar prints its line when it ends (and every few seconds),
     with its own elapsed time: a stage starts at the earliest of its lines'
     arrival minus that time (one-line steps print when they start)."""
@@ -131,7 +163,7 @@ def run_timed(cmd, stderr_log, env=None):
     out_lines = []
     t_out = threading.Thread(target=lambda: out_lines.extend(p.stdout), daemon=True)
     t_out.start()
-    lines = {}   # stage -> [(arrival, elapsed or None)]
+    lines, steps = {}, {}   # stage, "stage: step" -> [(arrival, elapsed or None)]
     with open(stderr_log, "w") as log:
         for line in p.stderr:
             now = time.monotonic()
@@ -140,44 +172,23 @@ def run_timed(cmd, stderr_log, env=None):
             if not stage or " " in stage:
                 continue
             m = ELAPSED.search(line.rstrip())
-            lines.setdefault(stage, []).append((now, float(m.group(1)) if m else None))
+            seen = (now, float(m.group(1)) if m else None)
+            lines.setdefault(stage, []).append(seen)
+            step = ": ".join(x.strip() for x in line.split(":")[:2])
+            steps.setdefault(STEP_COUNT.sub("", step).strip(), []).append(seen)
     _, status, usage = os.wait4(p.pid, 0)
     p.returncode = os.waitstatus_to_exitcode(status)
     end = time.monotonic()
     done.set()
     t.join()
     t_out.join()
-    # A stage ends when its last bar prints its final line; a stage whose
-    # last line is a one-liner ends when the next starts: at its first line
-    # (a one-liner prints as its step begins; a bar's first line, minus the
-    # bar's own elapsed time).
-    order = list(lines)
-    start = {}
-    for i, st in enumerate(order):
-        prev = lines[order[i - 1]][-1] if i else None
-        first_at, first_el = lines[st][0]
-        if i == 0:
-            start[st] = t0
-        elif prev[1] is not None:
-            start[st] = prev[0]
-        else:
-            start[st] = first_at - (first_el or 0.0)
     # One process: wait4's exact total; under mpirun its usage includes
     # mpirun's own, so take the ranks' last samples instead.
     cpu_end = (usage.ru_utime + usage.ru_stime if list(cpu_last) == [p.pid]
                else sum(cpu_last.values()))
-
-    def cpu_at(when):
-        before = [c for ts, _, c in samples if ts <= when]
-        return before[-1] if before else 0.0
-    rows = []
-    for i, st in enumerate(order):
-        b = start[st]
-        e = start[order[i + 1]] if i + 1 < len(order) else end
-        cpu = (cpu_at(e) if i + 1 < len(order) else cpu_end) - cpu_at(b)
-        rss = max([r for ts, r, _ in samples if b <= ts < e] or [0])
-        rows.append((st, e - b, cpu, rss))
-    return p.returncode, rows, peak, cpu_last, "".join(out_lines)
+    rows = spans(lines, t0, end, samples, cpu_end)
+    step_rows = spans(steps, t0, end, samples, cpu_end)
+    return p.returncode, rows, step_rows, peak, cpu_last, "".join(out_lines)
 
 
 def truth_nmi(radnet, ws, arch, tmp):
@@ -225,10 +236,10 @@ def main():
         cmd = MPIRUN + ["-n", str(a.ranks)] + cmd
         env["RADNET_DIST_TIMEOUT"] = "14400"
     disk_arch = du(arch)
-    rc, rows, peak, cpu, out = run_timed(cmd, f"{a.dir}/run.stderr", env)
+    rc, rows, step_rows, peak, cpu, out = run_timed(cmd, f"{a.dir}/run-r{a.ranks}.stderr", env)
     load1 = os.getloadavg()[0]
     if rc != 0:
-        sys.exit(f"radnet run failed ({rc}); see {a.dir}/run.stderr")
+        sys.exit(f"radnet run failed ({rc}); see {a.dir}/run-r{a.ranks}.stderr")
     ev = json.load(open(f"{ws}/run/evaluation.json"))
     n_eval, t_mod, t_reg = truth_nmi(a.radnet, ws, arch, a.dir)
     print(f"\n`bench/bench_run.py {a.radnet} {a.n} DIR --seed {a.seed} -j {a.j} -k {a.k} "
@@ -243,6 +254,10 @@ def main():
         print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |")
     print(f"| **all** | {total_w:.1f} | {total_c:.1f} | "
           f"{max(peak.values()) / 2**20:.0f} (VmHWM) |")
+    print("\n| step | wall s | CPU s | peak RSS MiB (sampled) |")
+    print("|---|---:|---:|---:|")
+    for s, w, c, r in step_rows:
+        print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |")
     if a.ranks > 1:
         best = {}  # rank -> its process (the one that worked, should mpirun show two)
         for p in cpu:
