@@ -61,8 +61,8 @@ def proc_cpu(pid):
 
 
 def radnet_pids(root):
-    """root and its descendants whose command is radnet (the ranks under
-    mpirun; root itself without it)."""
+    """The ranks among root's descendants (under mpirun), or root itself when
+    it is radnet alone."""
     children = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -80,7 +80,15 @@ def radnet_pids(root):
         if comm == "radnet" and parent != "radnet" and is_rank(pid):
             found.append(pid)
         todo.extend((c, cc, comm) for c, cc in children.get(pid, []))
-    return found or [root]
+    return found or [root] if comm_of(root) == "radnet" else found
+
+
+def comm_of(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
 
 
 RANK_OF = {}
@@ -105,7 +113,7 @@ MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none
 
 
 def spans(lines, t0, end, samples, cpu_end):
-    """[(name, wall, cpu, peak rss)] of the named spans in order of their
+    """[(name, wall, cpu, peak rss, {rank: cpu})] of the named spans in order of their
     first line. A span ends when its last bar prints its final line; a span
     whose last line is a one-liner ends when the next starts: at its first
     line (a one-liner prints as its step begins; a bar's first line, minus
@@ -123,15 +131,16 @@ def spans(lines, t0, end, samples, cpu_end):
             start[st] = first_at - (first_el or 0.0)
 
     def cpu_at(when):
-        before = [c for ts, _, c in samples if ts <= when]
-        return before[-1] if before else 0.0
+        before = [x for x in samples if x[0] <= when]
+        return before[-1][2:] if before else (0.0, {})
     rows = []
     for i, st in enumerate(order):
         b = start[st]
         e = start[order[i + 1]] if i + 1 < len(order) else end
-        cpu = (cpu_at(e) if i + 1 < len(order) else cpu_end) - cpu_at(b)
-        rss = max([r for ts, r, _ in samples if b <= ts < e] or [0])
-        rows.append((st, e - b, cpu, rss))
+        (c0, r0), (c1, r1) = cpu_at(b), cpu_at(e)
+        cpu = (c1 if i + 1 < len(order) else cpu_end) - c0
+        rss = max([x[1] for x in samples if b <= x[0] < e] or [0])
+        rows.append((st, e - b, cpu, rss, {r: c - r0.get(r, 0.0) for r, c in r1.items()}))
     return rows
 
 
@@ -147,15 +156,17 @@ def run_timed(cmd, stderr_log, env=None):
 
     def sampler():
         while True:
-            rss = 0
+            rss, per_rank = 0, {}
             for pid in radnet_pids(p.pid):
                 cpu = proc_cpu(pid)
                 if cpu is not None:
                     cpu_last[pid] = cpu
                     rss = max(rss, proc_status(pid, "VmRSS"))
                     peak[pid] = max(peak.get(pid, 0), proc_status(pid, "VmHWM"))
+                    rank = max(RANK_OF.get(pid, 0), 0)
+                    per_rank[rank] = max(per_rank.get(rank, 0.0), cpu)
             if cpu_last:
-                samples.append((time.monotonic(), rss, sum(cpu_last.values())))
+                samples.append((time.monotonic(), rss, sum(cpu_last.values()), per_rank))
             if done.wait(0.2):
                 return
     t = threading.Thread(target=sampler, daemon=True)
@@ -245,19 +256,21 @@ def main():
     print(f"\n`bench/bench_run.py {a.radnet} {a.n} DIR --seed {a.seed} -j {a.j} -k {a.k} "
           f"--size {a.size} --ranks {a.ranks}`, "
           f"load average {load0:.1f} at start, {load1:.1f} at end\n")
-    print("| stage | wall s | CPU s | peak RSS MiB (sampled) |")
-    print("|---|---:|---:|---:|")
-    total_w = total_c = 0
-    for s, w, c, r in rows:
-        total_w += w
-        total_c += c
-        print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |")
-    print(f"| **all** | {total_w:.1f} | {total_c:.1f} | "
-          f"{max(peak.values()) / 2**20:.0f} (VmHWM) |")
-    print("\n| step | wall s | CPU s | peak RSS MiB (sampled) |")
-    print("|---|---:|---:|---:|")
-    for s, w, c, r in step_rows:
-        print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |")
+    per_rank = a.ranks > 1
+
+    def table(title, rows):
+        print(f"| {title} | wall s | CPU s | peak RSS MiB (sampled) |"
+              + (" CPU s per rank |" if per_rank else ""))
+        print("|---|---:|---:|---:|" + ("---:|" if per_rank else ""))
+        for s, w, c, r, rc in rows:
+            print(f"| {s} | {w:.1f} | {c:.1f} | {r / 2**20:.0f} |" + (
+                " " + " / ".join(f"{rc.get(k, 0.0):.1f}" for k in range(a.ranks)) + " |"
+                if per_rank else ""))
+    table("stage", rows)
+    print(f"| **all** | {sum(x[1] for x in rows):.1f} | {sum(x[2] for x in rows):.1f} | "
+          f"{max(peak.values()) / 2**20:.0f} (VmHWM) |" + (" |" if per_rank else ""))
+    print()
+    table("step", step_rows)
     if a.ranks > 1:
         best = {}  # rank -> its process (the one that worked, should mpirun show two)
         for p in cpu:
