@@ -77,10 +77,14 @@ def radnet_pids(root):
     found, todo = [], [(root, None, None)]
     while todo:  # a radnet whose parent is a radnet is a helper of a rank
         pid, comm, parent = todo.pop()
-        if comm == "radnet" and parent != "radnet" and is_rank(pid):
+        if is_radnet(comm) and not is_radnet(parent) and is_rank(pid):
             found.append(pid)
         todo.extend((c, cc, comm) for c, cc in children.get(pid, []))
-    return found or [root] if comm_of(root) == "radnet" else found
+    return found or [root] if is_radnet(comm_of(root)) else found
+
+
+def is_radnet(comm):
+    return comm is not None and comm.startswith("radnet")  # radnet, or a renamed copy
 
 
 def comm_of(pid):
@@ -109,15 +113,12 @@ def is_rank(pid):
 
 ELAPSED = re.compile(r", ([0-9.]+)s$")
 STEP_COUNT = re.compile(r"\s[0-9]+/[0-9]+ done.*$")
+WS_PARTS = ("thumbs.npy", "catalog.sqlite", "catalog.sqlite-wal", "shards", "embeddings")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
 
 
-def spans(lines, t0, end, samples, cpu_end):
-    """[(name, wall, cpu, peak rss, {rank: cpu})] of the named spans in order of their
-    first line. A span ends when its last bar prints its final line; a span
-    whose last line is a one-liner ends when the next starts: at its first
-    line (a one-liner prints as its step begins; a bar's first line, minus
-    the bar's own elapsed time)."""
+def bounds(lines, t0, end):
+    """[(name, begin, end)] of the named spans in order of their first line."""
     order = list(lines)
     start = {}
     for i, st in enumerate(order):
@@ -129,33 +130,49 @@ def spans(lines, t0, end, samples, cpu_end):
             start[st] = prev[0]
         else:
             start[st] = first_at - (first_el or 0.0)
+    return [(st, start[st], start[order[i + 1]] if i + 1 < len(order) else end)
+            for i, st in enumerate(order)]
 
+
+def spans(lines, t0, end, samples, cpu_end):
+    """[(name, wall, cpu, peak rss, {rank: cpu})] of the named spans in order of their
+    first line. A span ends when its last bar prints its final line; a span
+    whose last line is a one-liner ends when the next starts: at its first
+    line (a one-liner prints as its step begins; a bar's first line, minus
+    the bar's own elapsed time)."""
     def cpu_at(when):
         before = [x for x in samples if x[0] <= when]
         return before[-1][2:] if before else (0.0, {})
     rows = []
-    for i, st in enumerate(order):
-        b = start[st]
-        e = start[order[i + 1]] if i + 1 < len(order) else end
+    for i, (st, b, e) in enumerate(bounds(lines, t0, end)):
         (c0, r0), (c1, r1) = cpu_at(b), cpu_at(e)
-        cpu = (c1 if i + 1 < len(order) else cpu_end) - c0
+        cpu = (cpu_end if i + 1 == len(lines) else c1) - c0
         rss = max([x[1] for x in samples if b <= x[0] < e] or [0])
         rows.append((st, e - b, cpu, rss, {r: c - r0.get(r, 0.0) for r, c in r1.items()}))
     return rows
 
 
-def run_timed(cmd, stderr_log, env=None):
+def run_timed(cmd, stderr_log, env=None, ws=None):
     """Runs cmd; returns (rc, [(stage, wall, cpu, peak rss of any rank)],
-    the same per "stage: step", {pid: VmHWM}, {pid: cpu}, stdout).
+    the same per "stage: step", {pid: VmHWM}, {pid: cpu}, stdout,
+    (peak bytes of ws's big parts, the stage then)).
     A progress bar prints its line when it ends (and every few seconds),
     with its own elapsed time: a stage starts at the earliest of its lines'
     arrival minus that time (one-line steps print when they start)."""
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     samples, peak, cpu_last, done = [], {}, {}, threading.Event()
+    disk_peak = [0, 0.0, 0]  # bytes, when, the shards' own peak
 
     def sampler():
+        tick = 0
         while True:
+            tick += 1
+            if ws and tick % 25 == 1:  # every 5 s
+                used = {x: du(f"{ws}/{x}") for x in WS_PARTS}
+                disk_peak[2] = max(disk_peak[2], used["shards"])
+                if sum(used.values()) > disk_peak[0]:
+                    disk_peak[:2] = [sum(used.values()), time.monotonic()]
             rss, per_rank = 0, {}
             for pid in radnet_pids(p.pid):
                 cpu = proc_cpu(pid)
@@ -199,7 +216,10 @@ def run_timed(cmd, stderr_log, env=None):
                else sum(cpu_last.values()))
     rows = spans(lines, t0, end, samples, cpu_end)
     step_rows = spans(steps, t0, end, samples, cpu_end)
-    return p.returncode, rows, step_rows, peak, cpu_last, "".join(out_lines)
+    at = disk_peak[1]
+    peak_stage = next((st for st, b, e in bounds(lines, t0, end) if b <= at < e), "?")
+    return (p.returncode, rows, step_rows, peak, cpu_last, "".join(out_lines),
+            (disk_peak[0], peak_stage, disk_peak[2]))
 
 
 def truth_nmi(radnet, ws, arch, tmp):
@@ -247,7 +267,8 @@ def main():
         cmd = MPIRUN + ["-n", str(a.ranks)] + cmd
         env["RADNET_DIST_TIMEOUT"] = "14400"
     disk_arch = du(arch)
-    rc, rows, step_rows, peak, cpu, out = run_timed(cmd, f"{a.dir}/run-r{a.ranks}.stderr", env)
+    rc, rows, step_rows, peak, cpu, out, disk_peak = run_timed(
+        cmd, f"{a.dir}/run-r{a.ranks}.stderr", env, ws)
     load1 = os.getloadavg()[0]
     if rc != 0:
         sys.exit(f"radnet run failed ({rc}); see {a.dir}/run-r{a.ranks}.stderr")
@@ -294,6 +315,9 @@ def main():
           f"embeddings {du(f'{ws}/embeddings') / 2**20:.0f} MiB, "
           f"models {du(f'{ws}/models') / 2**20:.0f} MiB, report {du(f'{ws}/report') / 2**20:.0f} MiB, "
           f"shards {du(f'{ws}/shards') / 2**20:.0f} MiB, run {du(f'{ws}/run') / 2**20:.0f} MiB)")
+    print(f"\npeak during the run (thumbs.npy, catalogue, shards, embeddings; every 5 s): "
+          f"{disk_peak[0] / 2**20:.0f} MiB, in {disk_peak[1]}; the shards' own peak "
+          f"{disk_peak[2] / 2**20:.0f} MiB")
     if not a.keep:
         shutil.rmtree(ws, ignore_errors=True)
 
