@@ -341,7 +341,8 @@ static Shards *shards_open(const char *ws, const RnDist *d, uint32_t thumb_size,
         char magic[8];
         uint8_t ts[4];
         ok = (f->path = shard_path(ws, r, err)) != NULL;
-        if (ok && ((f->f = fopen(f->path, "rb")) == NULL || fread(magic, 1, 8, f->f) != 8 ||
+        /* r+: the merge punches out what it has read (release_read). */
+        if (ok && ((f->f = fopen(f->path, "r+b")) == NULL || fread(magic, 1, 8, f->f) != 8 ||
                    fread(ts, 1, 4, f->f) != 4 || memcmp(magic, SHARD_MAGIC, 8) != 0 ||
                    ((uint32_t)ts[0] | (uint32_t)ts[1] << 8 | (uint32_t)ts[2] << 16 |
                     (uint32_t)ts[3] << 24) != thumb_size)) {
