@@ -21,6 +21,7 @@ extern "C" {
 typedef enum RnSynthSize {
     RN_SYNTH_FULL = 0,  /* modality-typical matrices, capped at 1024² */
     RN_SYNTH_SMALL,     /* every matrix <= 256², fewer frames: for tests */
+    RN_SYNTH_TINY,      /* every matrix <= 64², <= 4 frames: for scale runs */
 } RnSynthSize;
 
 #define RN_SYNTH_MAX_THREADS 256

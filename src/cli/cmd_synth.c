@@ -9,7 +9,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-        "usage: radnet synth --out DIR -n N [--seed S] [-j THREADS] [--size small|full]\n"
+        "usage: radnet synth --out DIR -n N [--seed S] [-j THREADS] [--size tiny|small|full]\n"
         "\n"
         "Writes N DICOM files of an invented hospital (CT, MR, CR, DX, XA, RF, MG, US,\n"
         "NM, PT and a few Basic Text SR) under DIR/dicom/<patient>/<study>/<series>/,\n"
@@ -19,6 +19,7 @@ static void usage(FILE *out)
         "archive at any thread count.\n"
         "  --seed S        random seed (default 1)\n"
         "  -j THREADS      worker threads (default: all cores)\n"
+        "  --size tiny     matrices <= 64x64 and cines <= 4 frames, for scale runs\n"
         "  --size small    matrices <= 256x256 and short cines, for tests\n"
         "  --size full     modality-typical matrices, capped at 1024x1024 (default)\n");
 }
@@ -27,6 +28,19 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     (void)total;
     cli_progress_update(ctx, done);
+}
+
+static bool parse_size(const char *name, RnSynthSize *size)
+{
+    static const struct { const char *name; RnSynthSize size; } sizes[] = {
+        {"tiny", RN_SYNTH_TINY}, {"small", RN_SYNTH_SMALL}, {"full", RN_SYNTH_FULL},
+    };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        if (strcmp(name, sizes[i].name) == 0) {
+            *size = sizes[i].size;
+            return true;
+        }
+    return false;
 }
 
 static int parse_args(int argc, char **argv, RnSynthOptions *o)
@@ -57,8 +71,7 @@ static int parse_args(int argc, char **argv, RnSynthOptions *o)
         } else if ((strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0) && cli_parse_u64(val, 0, UINT64_MAX, &v) &&
                    v >= 1 && v <= RN_SYNTH_MAX_THREADS) {
             o->threads = (int)v;
-        } else if (strcmp(a, "--size") == 0 && (strcmp(val, "small") == 0 || strcmp(val, "full") == 0)) {
-            o->size = strcmp(val, "small") == 0 ? RN_SYNTH_SMALL : RN_SYNTH_FULL;
+        } else if (strcmp(a, "--size") == 0 && parse_size(val, &o->size)) {
         } else {
             cli_error(a, "bad option or value '%s'", val);
             return RN_EXIT_USAGE;

@@ -13,6 +13,7 @@
 #include "store/ingest_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@
 #define NO_STRING 0xffffffffu
 /* Largest record read back: a 4096² thumbnail plus header text. */
 #define MAX_RECORD (64u << 20)
+/* Rank 0 frees the shard bytes it has merged in steps of this size. */
+#define RELEASE_STEP ((off_t)1 << 20)
 
 /* ---- encoding ------------------------------------------------------------ */
 
@@ -128,6 +131,7 @@ struct Shards {
         FILE *f;
         char *path;
         bool eof, has_next;
+        off_t released; /* bytes at the start already given back to the disk */
         IngestItem next;
     } *files;
     char **strings; /* the item fields that extract.c points at constants */
@@ -226,9 +230,31 @@ static bool write_record(FILE *f, const RnBuf *rec, const char *path, RnError **
     return true;
 }
 
+/* Gives the disk back the bytes of f before what has been read, in
+ * RELEASE_STEP steps. Why: every rank's shard holds a copy of the
+ * thumbnails and headers the workspace is about to hold, so without this an
+ * ingest over ranks needs twice the workspace's size on disk at its peak
+ * (about 40 GB for 10^6 images); punched, the shards shrink as the
+ * catalogue grows. Only bytes already read are punched and the reader never
+ * seeks back; a file system that cannot punch holes keeps them (the shards
+ * are removed after the merge all the same). */
+static void release_read(struct ShardFile *f)
+{
+    off_t at = ftello(f->f);
+    if (at < 0 || at - f->released < RELEASE_STEP)
+        return;
+    off_t upto = at - at % RELEASE_STEP;
+    if (fallocate(fileno(f->f), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, f->released,
+                  upto - f->released) == 0)
+        f->released = upto;
+    else
+        f->released = at; /* not supported here: stop trying until the next step */
+}
+
 /* Reads the file's next item into f->next (f->eof at the end). */
 static bool read_next(Shards *sh, struct ShardFile *f, RnError **err)
 {
+    release_read(f);
     uint8_t head[4];
     size_t got = fread(head, 1, 4, f->f);
     if (got == 0 && feof(f->f)) {
@@ -284,7 +310,8 @@ static Shards *shards_open(const char *ws, const RnDist *d, uint32_t thumb_size,
         char magic[8];
         uint8_t ts[4];
         ok = (f->path = shard_path(ws, r, err)) != NULL;
-        if (ok && ((f->f = fopen(f->path, "rb")) == NULL || fread(magic, 1, 8, f->f) != 8 ||
+        /* r+: the merge punches out what it has read (release_read). */
+        if (ok && ((f->f = fopen(f->path, "r+b")) == NULL || fread(magic, 1, 8, f->f) != 8 ||
                    fread(ts, 1, 4, f->f) != 4 || memcmp(magic, SHARD_MAGIC, 8) != 0 ||
                    rn_le32_load(ts) != thumb_size)) {
             rn_error_set(err, RN_ERROR_PARSE, "%s: not a shard of this ingest", f->path);

@@ -37,7 +37,7 @@ static void images_range(const ModalityInfo *mi, RnSynthSize size, int *lo, int 
 {
     *lo = mi->images_min;
     *hi = mi->images_max;
-    if (size == RN_SYNTH_SMALL) { /* fewer slices keep test archives varied */
+    if (size != RN_SYNTH_FULL) { /* fewer slices keep test archives varied */
         *hi = *hi < 5 ? *hi : 5;
         *lo = *lo < 3 ? *lo : 3;
     }
@@ -378,12 +378,24 @@ static void spec_grey(PixelSpec *p, uint16_t bits_alloc, uint16_t bits_stored)
     p->frames = 1;
 }
 
+/* Tiny archives: the small matrix divided by a whole factor until its
+ * longer side is <= 64 (aspect kept, sides even), cines cut to 4 frames. */
+static void shrink_to_tiny(PixelSpec *p)
+{
+    uint32_t longer = p->rows > p->cols ? p->rows : p->cols;
+    uint32_t f = (longer + 63) / 64;
+    p->rows = (p->rows / f + 1) & ~1u;
+    p->cols = (p->cols / f + 1) & ~1u;
+    if (p->frames > 4)
+        p->frames = 4;
+}
+
 /* Matrix, bit depth, photometric and frames per modality; small archives
- * keep every side <= 256. */
+ * keep every side <= 256, tiny ones <= 64. */
 static void series_pixels(const StudyCtx *c, Rng *r, SeriesCtx *s)
 {
     PixelSpec *p = &s->spec;
-    bool small = c->size == RN_SYNTH_SMALL;
+    bool small = c->size != RN_SYNTH_FULL;
     memset(p, 0, sizeof *p);
     switch (c->plan->mod) {
     case M_CT:
@@ -468,6 +480,8 @@ static void series_pixels(const StudyCtx *c, Rng *r, SeriesCtx *s)
     default:
         break;
     }
+    if (c->size == RN_SYNTH_TINY)
+        shrink_to_tiny(p);
 }
 
 /* Transfer syntax per series from the vendor's habits, limited to what the
@@ -1350,7 +1364,7 @@ static bool generate_capture(StudyCtx *c, StudyOutput *out, RnError **err)
     char sop_uid[65], series_uid[65], path[4200];
     make_uid(sop_uid, c->seed, K_UID_SOP, c->plan->index, 0xFFFFEull);
     make_uid(series_uid, c->seed, K_UID_SERIES, c->plan->index, 0xFEull);
-    uint32_t side = c->size == RN_SYNTH_SMALL ? 256 : 512;
+    uint32_t side = c->size == RN_SYNTH_FULL ? 512 : c->size == RN_SYNTH_SMALL ? 256 : 64;
     RnBuf px = RN_BUF_INIT;
     DcmSet ds = DCM_SET_INIT;
     Put p = {&ds, c->cs, RN_BUF_INIT, err, capture_pixels(c, &r, side, &px, err)};

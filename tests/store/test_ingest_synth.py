@@ -5,6 +5,8 @@ raw BodyPartExamined; the SPEC 5 region agrees with the true region wherever
 the synthetic BodyPartExamined is not deliberately wrong; non-DICOM files
 counted; every report row joined (CSV by the first key, JSONL by ExamID
 alone) and concatenated per exam in file order; thumbnails; --no-pixels.
+usage: test_ingest_synth.py [small|tiny]   (synth's --size; default small;
+tiny also checks every matrix side <= 64 and every cine <= 4 frames)
 """
 import csv
 import json
@@ -20,6 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from rn_testlib import check, failed, finish  # noqa: E402
 
 N_FILES = 300
+SIZE = sys.argv[1] if len(sys.argv) > 1 else "small"
 
 
 def run(*args):
@@ -34,7 +37,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="rn_synth_ingest_")
     arch = os.path.join(tmp, "archive")
     r = run(radnet, "--quiet", "synth", "--out", arch, "-n", str(N_FILES), "--seed", "11",
-            "--size", "small", "-j", "2")
+            "--size", SIZE, "-j", "2")
     check(r.returncode == 0, "synth failed: %s" % r.stderr)
     if failed():
         return finish()
@@ -75,6 +78,8 @@ def main():
             check(thumb is None and nr is None, "%s: SR has no pixels" % sop)
             continue
         check((nr, nc, nf) == (int(t["Rows"]), int(t["Columns"]), int(t["Frames"])), "%s: geometry" % sop)
+        if SIZE == "tiny":
+            check(max(nr, nc) <= 64 and nf <= 4, "%s: tiny geometry %dx%dx%d" % (sop, nr, nc, nf))
         check(ts == t["TransferSyntaxUID"], "%s: transfer syntax %s vs %s" % (sop, ts, t["TransferSyntaxUID"]))
         check((bp or "") == t["BodyPartExamined"], "%s: BodyPartExamined %r vs %r" % (sop, bp, t["BodyPartExamined"]))
         check((st, se) == (t["StudyInstanceUID"], t["SeriesInstanceUID"]), "%s: study/series" % sop)
