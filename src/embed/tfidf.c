@@ -154,21 +154,31 @@ static bool slot_reserve(DocTerms *d, size_t need, RnError **err)
     return true;
 }
 
+/* Grows the parallel id/count arrays to hold `need` entries, doubling from
+ * `first` (amortised O(1) appends). */
+static bool grow_pairs(uint32_t **ids, uint32_t **counts, size_t *cap, size_t need,
+                       size_t first, RnError **err)
+{
+    if (need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : first;
+    while (c < need)
+        c *= 2;
+    uint32_t *a = rn_realloc(*ids, c * sizeof *a, err);
+    if (!a)
+        return false;
+    *ids = a;
+    uint32_t *b = rn_realloc(*counts, c * sizeof *b, err);
+    if (!b)
+        return false;
+    *counts = b;
+    *cap = c;
+    return true;
+}
+
 static bool list_reserve(DocTerms *d, RnError **err)
 {
-    if (d->n < d->cap)
-        return true;
-    size_t c = d->cap ? d->cap * 2 : 256;
-    uint32_t *ids = rn_realloc(d->ids, c * sizeof *ids, err);
-    if (!ids)
-        return false;
-    d->ids = ids;
-    uint32_t *counts = rn_realloc(d->counts, c * sizeof *counts, err);
-    if (!counts)
-        return false;
-    d->counts = counts;
-    d->cap = c;
-    return true;
+    return grow_pairs(&d->ids, &d->counts, &d->cap, d->n + 1, 256, err);
 }
 
 static bool collect_term(void *ctx, const char *s, size_t n, RnError **err)
@@ -253,20 +263,8 @@ static void doc_lists_free(DocLists *l)
 
 static bool doc_lists_add(DocLists *l, size_t i, const DocTerms *d, RnError **err)
 {
-    if (l->len + d->n > l->cap) {
-        size_t c = l->cap ? l->cap : 4096;
-        while (c < l->len + d->n)
-            c *= 2;
-        uint32_t *ids = rn_realloc(l->ids, c * sizeof *ids, err);
-        if (!ids)
-            return false;
-        l->ids = ids;
-        uint32_t *counts = rn_realloc(l->counts, c * sizeof *counts, err);
-        if (!counts)
-            return false;
-        l->counts = counts;
-        l->cap = c;
-    }
+    if (!grow_pairs(&l->ids, &l->counts, &l->cap, l->len + d->n, 4096, err))
+        return false;
     memcpy(l->ids + l->len, d->ids, d->n * sizeof *d->ids);
     memcpy(l->counts + l->len, d->counts, d->n * sizeof *d->counts);
     l->len += d->n;
