@@ -18,21 +18,13 @@ usage: fusion_modality_split.py WS TRUTH VARIANT...
   NINIT  k-means restarts
 The Modality of a row is the argmax of WS/embeddings/meta-modality.npy (the
 tag, not the truth). SEEDS (environment) default 5."""
-import csv, itertools, os, sys, time
+import itertools, os, sys, time
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import (adjusted_rand_score, homogeneity_score,
                              normalized_mutual_info_score)
 
-
-def truth(ws, path):
-    with open(f"{ws}/embeddings/rows.csv") as f:
-        sops = [r["sop_instance_uid"] for r in csv.DictReader(f)]
-    t = {}
-    with open(path) as f:
-        for r in csv.DictReader(f):
-            t[r["SOPInstanceUID"]] = (r["Modality"], r["Region"])
-    return np.array([t[s][0] for s in sops]), np.array([t[s][1] for s in sops])
+from fusion_quality import labels
 
 
 def kmeans(x, k, seed, n_init):
@@ -101,7 +93,7 @@ def cluster(space, rule, x, groups, k, seed, n_init):
 def main():
     ws, tp, variants = sys.argv[1], sys.argv[2], sys.argv[3:]
     seeds = range(1, int(os.environ.get("SEEDS", "5")) + 1)
-    mod, reg = truth(ws, tp)
+    mod, reg = labels(ws, tp)
     km, kr = len(set(mod)), len(set(reg))
     groups = np.load(f"{ws}/embeddings/meta-modality.npy").argmax(1)
     print(f"{ws}: rows {len(mod)}, {km} modalities, {kr} regions, {len(set(groups))} Modality values")

@@ -374,8 +374,8 @@ static void setup_blocks(RnTfidf *t)
                                            .max_n = o->char_max_n};
 }
 
-RnTfidf *rn_tfidf_fit(const char *const *docs, size_t n, const RnTfidfOptions *opt,
-                      RnError **err)
+/* A model with checked options and its n-gram blocks laid out, nothing fitted. */
+static RnTfidf *tfidf_new(const RnTfidfOptions *opt, RnError **err)
 {
     if (!options_valid(opt, err))
         return NULL;
@@ -384,6 +384,15 @@ RnTfidf *rn_tfidf_fit(const char *const *docs, size_t n, const RnTfidfOptions *o
         return NULL;
     t->opt = *opt;
     setup_blocks(t);
+    return t;
+}
+
+RnTfidf *rn_tfidf_fit(const char *const *docs, size_t n, const RnTfidfOptions *opt,
+                      RnError **err)
+{
+    RnTfidf *t = tfidf_new(opt, err);
+    if (!t)
+        return NULL;
     for (size_t b = 0; b < t->n_blocks; b++)
         if (!fit_block(&t->blocks[b], opt, docs, n, NULL, err)) {
             rn_tfidf_free(t);
@@ -512,13 +521,9 @@ RnTfidf *rn_tfidf_fit_transform(const char *const *docs, size_t n, const RnTfidf
                                 RnCsr *out, RnError **err)
 {
     memset(out, 0, sizeof *out);
-    if (!options_valid(opt, err))
-        return NULL;
-    RnTfidf *t = rn_calloc(1, sizeof *t, err);
+    RnTfidf *t = tfidf_new(opt, err);
     if (!t)
         return NULL;
-    t->opt = *opt;
-    setup_blocks(t);
     DocLists lists[2] = {{0}};
     DocTerms d = {0};
     bool ok = true;
