@@ -16,7 +16,6 @@ thumbnail block-averaged to N×N). Needs a previous `radnet embed` of WS
 import argparse
 import csv
 import os
-import sqlite3
 import subprocess
 import sys
 
@@ -24,6 +23,8 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import normalized_mutual_info_score as nmi
+
+from embed_quality import read_rows, thumbnails
 
 RADNET_PARTS = {
     "h16": ("hog", "cell=16,pca=off"), "h8": ("hog", "cell=8,pca=off"),
@@ -33,18 +34,8 @@ RADNET_PARTS = {
 }
 
 
-def read_rows(ws):
-    with open(os.path.join(ws, "embeddings", "rows.csv")) as f:
-        r = csv.reader(f)
-        next(r)
-        return [sop for _, sop in r]
-
-
 def thumbs(ws, rows):
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(ws, "catalog.sqlite"), uri=True)
-    index = dict(db.execute("SELECT sop_uid, thumb_index FROM images "
-                            "WHERE thumb_index IS NOT NULL"))
-    T = np.load(os.path.join(ws, "thumbs.npy"), mmap_mode="r")
+    T, index = thumbnails(ws)
     return np.stack([T[index[s]] for s in rows])
 
 

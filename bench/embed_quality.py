@@ -44,11 +44,16 @@ def read_rows(ws):
         return [sop for _, sop in r]
 
 
-def raw_baseline(ws, rows, out):
+def thumbnails(ws):
+    """The workspace's thumbnails (memory-mapped) and each SOP's row in them."""
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(ws, "catalog.sqlite"), uri=True)
     index = dict(db.execute("SELECT sop_uid, thumb_index FROM images "
                             "WHERE thumb_index IS NOT NULL"))
-    thumbs = np.load(os.path.join(ws, "thumbs.npy"), mmap_mode="r")
+    return np.load(os.path.join(ws, "thumbs.npy"), mmap_mode="r"), index
+
+
+def raw_baseline(ws, rows, out):
+    thumbs, index = thumbnails(ws)
     s = thumbs.shape[1]
     f = s // 32
     X = np.stack([thumbs[index[sop]].reshape(32, f, 32, f).mean(axis=(1, 3))
