@@ -307,13 +307,17 @@ def test_read_only(tmp, a):
     ws = os.path.join(tmp, "readonly")
     ingest(ws, a)
     os.chmod(tmp, 0o755)
+    # nobody may not reach the build tree (a clone under a 0700 folder): a copy it can run
+    bin_ = os.path.join(tmp, "radnet-ro")
+    shutil.copy2(BIN, bin_)
+    os.chmod(bin_, 0o755)
     set_tree_writable(ws, False)
     try:
-        r = subprocess.run([BIN, "stats", "-w", ws], capture_output=True, text=True,
+        r = subprocess.run([bin_, "stats", "-w", ws], capture_output=True, text=True,
                            preexec_fn=as_other_user)
         check(r.returncode == 0 and "images" in r.stdout,
               "stats on a read-only workspace: %d %s" % (r.returncode, r.stderr))
-        r = subprocess.run([BIN, "--quiet", "ingest", a, "-w", ws, "-j", "1"],
+        r = subprocess.run([bin_, "--quiet", "ingest", a, "-w", ws, "-j", "1"],
                            capture_output=True, text=True, preexec_fn=as_other_user)
         check(r.returncode == 2 and ws in r.stderr and "read-only" in r.stderr,
               "ingest into a read-only workspace names it: %d %s" % (r.returncode, r.stderr))
