@@ -270,8 +270,14 @@ static bool fit_and_commit(RuRun *r, int64_t run, const char *params, RnError **
     ru_progress(r, RN_STEP_CLUSTER, "pixel novelty", 0, 0);
     RuNovelty nov = {0};
     RnBuf lab = RN_BUF_INIT, cl = RN_BUF_INIT, nj = RN_BUF_INIT;
-    ok = ok && ru_novelty_fit(r->s, r->n, r->o->seed, r->pool, &nov, r->novelty, err) &&
-         ru_novelty_json(&nov, &nj, err) &&
+    /* the other ranks score their share of the rows, then wait again (after
+     * a failure inside, the ranks are out of step: the CLI ends the job) */
+    bool told = ok && ru_ranks_tell(r, RU_RANKS_NOVELTY, err);
+    ok = told && ru_novelty_fit(r->s, r->o->dist, r->n, r->o->seed, r->pool, &nov,
+                                r->novelty, err);
+    if (told)
+        r->ranks_waiting = ok;
+    ok = ok && ru_novelty_json(&nov, &nj, err) &&
          cluster_table(r, nov.threshold, &cl, err) && labels_table(r, &lab, err) &&
          commit_model(r, m, run, params, err) &&
          ru_put(r->s, RN_RUN_NOVELTY, &nj, run, params, err) &&

@@ -42,9 +42,9 @@ static bool encode_ints(const int32_t *labels, size_t n, RnEvalLabels *out, RnEr
     return ok;
 }
 
-/* k-means with the run's k on X; labels out. As the cluster step does
- * (within modalities) when `as_run`, else one k-means of all rows at the
- * paper's settings. */
+/* k-means with the run's k on X over the ranks of r->o->dist; labels out.
+ * As the cluster step does (within modalities) when `as_run`, else one
+ * k-means of all rows at the paper's settings. */
 static bool fit_labels(RuRun *r, const RnMatrix *X, uint64_t seed, bool as_run,
                        int32_t *labels, RnError **err)
 {
@@ -55,37 +55,65 @@ static bool fit_labels(RuRun *r, const RnMatrix *X, uint64_t seed, bool as_run,
         rn_cluster_model_options_default(&co, RN_ALGO_KMEANS, r->k);
         co.seed = seed;
         co.pool = r->pool;
+        co.dist = r->o->dist;
     }
-    co.dist = NULL; /* rank 0 alone evaluates */
     RnClusterModel *m = rn_cluster_model_fit(X, &co, labels, NULL, err);
     rn_cluster_model_close(m);
     return m != NULL;
 }
 
-/* The first image input alone, clustered the same way. */
-static bool baseline(RuRun *r, RnJsonWriter *w, RnError **err)
+/* Seed stability: the run's fit again with seed + s. */
+static bool stability_fit(RuRun *r, uint64_t s, int32_t *labels, RnError **err)
 {
-    const char *input = NULL;
-    for (size_t i = 0; i < r->sum->n_inputs && !input; i++)
+    ru_progress(r, RN_STEP_EVALUATE, "seed stability", s, RN_RUN_STABILITY_SEEDS - 1);
+    return fit_labels(r, &r->fused.m, r->o->seed + s, true, labels, err);
+}
+
+/* The baseline's input: the first image input, when there are others. */
+static const char *baseline_input(const RuRun *r)
+{
+    if (r->sum->n_inputs < 2)
+        return NULL;
+    for (size_t i = 0; i < r->sum->n_inputs; i++)
         if (strncmp(r->sum->inputs[i], "image-", 6) == 0)
-            input = r->sum->inputs[i];
-    if (!input || r->sum->n_inputs < 2)
-        return true;
+            return r->sum->inputs[i];
+    return NULL;
+}
+
+/* The baseline input alone, clustered at the paper's settings. */
+static bool baseline_fit(RuRun *r, const char *input, int32_t *labels, RnError **err)
+{
     char name[96];
     snprintf(name, sizeof name, "embeddings/%s.npy", input);
     char *path = rn_store_artifact_path(r->s, name, err);
     RnMatrixFile f = {0};
-    int32_t *labels = rn_calloc(r->n + 1, sizeof *labels, err);
-    bool ok = path && labels && rn_matrix_file_open(path, RN_DTYPE_F32, true, &f, err) &&
-              f.m.rows == r->n;
+    bool ok = path && rn_matrix_file_open(path, RN_DTYPE_F32, true, &f, err);
+    if (ok && f.m.rows != r->n) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s has %zu rows, the fused rows %zu", name,
+                     f.m.rows, r->n);
+        ok = false;
+    }
     ru_progress(r, RN_STEP_EVALUATE, "baseline", 0, 0);
+    ok = ok && rn_matrix_check_finite(&f.m, err) &&
+         fit_labels(r, &f.m, r->o->seed, false, labels, err);
+    rn_matrix_file_close(&f);
+    free(path);
+    return ok;
+}
+
+static bool baseline(RuRun *r, RnJsonWriter *w, RnError **err)
+{
+    const char *input = baseline_input(r);
+    if (!input)
+        return true;
+    int32_t *labels = rn_calloc(r->n + 1, sizeof *labels, err);
     RnEvalLabels mod = {0}, reg = {0};
     double nm = NAN, nr = NAN;
-    ok = ok && rn_matrix_check_finite(&f.m, err) && fit_labels(r, &f.m, r->o->seed, false, labels, err) &&
-         rn_eval_labels_encode(r->modality, NULL, r->n, &mod, err) &&
-         rn_eval_labels_encode(r->region, NULL, r->n, &reg, err) &&
-         rn_normalized_mutual_info(mod.ids, labels, r->n, RN_AVERAGE_ARITHMETIC, &nm, err) &&
-         rn_normalized_mutual_info(reg.ids, labels, r->n, RN_AVERAGE_ARITHMETIC, &nr, err);
+    bool ok = labels && baseline_fit(r, input, labels, err) &&
+              rn_eval_labels_encode(r->modality, NULL, r->n, &mod, err) &&
+              rn_eval_labels_encode(r->region, NULL, r->n, &reg, err) &&
+              rn_normalized_mutual_info(mod.ids, labels, r->n, RN_AVERAGE_ARITHMETIC, &nm, err) &&
+              rn_normalized_mutual_info(reg.ids, labels, r->n, RN_AVERAGE_ARITHMETIC, &nr, err);
     if (ok) {
         snprintf(r->sum->baseline, sizeof r->sum->baseline, "%s", input);
         r->sum->baseline_nmi_modality = nm;
@@ -99,9 +127,19 @@ static bool baseline(RuRun *r, RnJsonWriter *w, RnError **err)
     }
     rn_eval_labels_free(&mod);
     rn_eval_labels_free(&reg);
-    rn_matrix_file_close(&f);
     free(labels);
-    free(path);
+    return ok;
+}
+
+bool ru_evaluate_beside_rank0(RuRun *r, RnError **err)
+{
+    int32_t *labels = rn_calloc(r->n + 1, sizeof *labels, err);
+    bool ok = labels != NULL;
+    for (uint64_t s = 1; ok && s < RN_RUN_STABILITY_SEEDS; s++)
+        ok = stability_fit(r, s, labels, err);
+    const char *input = baseline_input(r);
+    ok = ok && (!input || baseline_fit(r, input, labels, err));
+    free(labels);
     return ok;
 }
 
@@ -131,9 +169,7 @@ static bool compute(RuRun *r, Eval *e, RnError **err)
               rn_eval_labels_encode(r->modality, NULL, r->n, &e->mod, err) &&
               rn_eval_labels_encode(r->region, NULL, r->n, &e->reg, err);
     for (uint64_t s = 1; ok && s < RN_RUN_STABILITY_SEEDS; s++) {
-        ru_progress(r, RN_STEP_EVALUATE, "seed stability", s, RN_RUN_STABILITY_SEEDS - 1);
-        ok = fit_labels(r, &r->fused.m, r->o->seed + s, true, tmp, err) &&
-             encode_ints(tmp, r->n, &e->others[e->n_others], err);
+        ok = stability_fit(r, s, tmp, err) && encode_ints(tmp, r->n, &e->others[e->n_others], err);
         if (ok)
             e->other_ptr[e->n_others] = &e->others[e->n_others], e->n_others++;
     }
@@ -241,8 +277,12 @@ bool ru_step_evaluate(RuRun *r, RnError **err)
         ok = rn_store_run_begin(r->s, "evaluate", "run (evaluate)", (char *)params.data, &run,
                                 err);
         if (ok) {
+            /* the other ranks fit beside rank 0, then wait again (after a
+             * failure inside, the ranks are out of step: the CLI ends the job) */
             RnError *e = NULL;
-            ok = evaluate_and_commit(r, run, (char *)params.data, &e);
+            ok = ru_ranks_tell(r, RU_RANKS_EVALUATE, &e) &&
+                 evaluate_and_commit(r, run, (char *)params.data, &e);
+            r->ranks_waiting = ok;
             rn_store_run_end(r->s, run, ok ? RN_RUN_DONE : RN_RUN_FAILED,
                              ok ? NULL : rn_error_message(e), NULL);
             if (!ok)

@@ -115,15 +115,47 @@ double ru_novelty_score(const RuNovelty *m, const uint8_t *thumb, uint32_t size)
     return knn_score(m, z, SIZE_MAX);
 }
 
-/* ---- fitting ------------------------------------------------------------------- */
+/* ---- fitting ----------------------------------------------------------------------
+ * Over ranks: rank 0 lists every row's thumbnail (one catalogue pass) and
+ * sends the list; each rank describes and scores the rows of its partitions
+ * (thumbs.npy memory-mapped) and allgathers them. A row's descriptor and
+ * score depend on that row alone, and the column statistics and the
+ * reference are computed by every rank from all gathered rows in row order,
+ * so the model and the scores do not depend on the number of ranks. */
 
 typedef struct FitCtx {
     const RuNovelty *m;
-    const float *desc;           /* n × DIM */
-    const bool *has;
+    RnNpyMap thumbs;
+    const int64_t *thumb_index;  /* per row, -1: no thumbnail */
+    float *desc;                 /* n × DIM */
+    bool *has;
     const size_t *ref_of;        /* row → reference index, SIZE_MAX: none */
     double *scores;
 } FitCtx;
+
+static bool describe_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
+{
+    (void)part;
+    FitCtx *c = ctx;
+    size_t px = (size_t)c->m->thumb_size * c->m->thumb_size;
+    for (size_t i = begin; i < end; i++) {
+        int64_t t = c->thumb_index[i];
+        c->has[i] = t >= 0;
+        if (!c->has[i])
+            continue;
+        if ((uint64_t)t >= c->thumbs.n) {
+            rn_error_set(err, RN_ERROR_INVALID, "%s has %zu rows; the catalogue names row %lld",
+                         RN_STORE_THUMBS, c->thumbs.n, (long long)t);
+            return false;
+        }
+        double d[RU_NOVELTY_DIM];
+        ru_novelty_descriptor((const uint8_t *)c->thumbs.data + (size_t)t * px,
+                              c->m->thumb_size, d);
+        for (size_t k = 0; k < RU_NOVELTY_DIM; k++)
+            c->desc[i * RU_NOVELTY_DIM + k] = (float)d[k];
+    }
+    return true;
+}
 
 static bool score_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
@@ -190,66 +222,104 @@ static bool fit_reference(RuNovelty *m, const float *desc, const bool *has, size
     return ok;
 }
 
-/* One cursor pass: the descriptor of every row of the clustering set. */
-static bool read_descriptors(RnStore *s, size_t n, float *desc, bool *has, size_t *n_has,
-                             RnError **err)
+/* One catalogue pass: the thumbnail row of every row of the clustering set
+ * (-1: none, or a workspace without thumbnails). */
+static bool list_thumbnails(RnStore *s, size_t n, int64_t *thumb_index, RnError **err)
 {
-    RnImageCursor *c = rn_image_cursor_open(s, RN_CURSOR_THUMBS, err);
+    RnImageCursor *c = rn_image_cursor_open(s, 0, err);
     if (!c)
         return false;
     bool ok = rn_image_cursor_count(c) == n;
     if (!ok)
         rn_error_set(err, RN_ERROR_INVALID, "the catalogue changed during the run");
+    bool pixels = rn_store_thumb_size(s) > 0;
     RnImageRow row;
     RnError *e = NULL;
     size_t i = 0;
-    *n_has = 0;
-    while (ok && i < n && rn_image_cursor_next(c, &row, &e)) {
-        has[i] = row.thumb != NULL;
-        if (has[i]) {
-            double d[RU_NOVELTY_DIM];
-            ru_novelty_descriptor(row.thumb, row.thumb_size, d);
-            for (size_t t = 0; t < RU_NOVELTY_DIM; t++)
-                desc[i * RU_NOVELTY_DIM + t] = (float)d[t];
-            ++*n_has;
-        }
-        i++;
-    }
+    while (ok && i < n && rn_image_cursor_next(c, &row, &e))
+        thumb_index[i++] = pixels ? row.thumb_index : -1;
     rn_image_cursor_close(c);
     if (e) {
         rn_error_propagate(err, e);
         return false;
     }
+    if (ok && i < n) {
+        rn_error_set(err, RN_ERROR_INVALID, "the catalogue changed during the run");
+        return false;
+    }
     return ok;
 }
 
-bool ru_novelty_fit(RnStore *s, size_t n, uint64_t seed, RnPool *pool, RuNovelty *m,
-                    double *scores, RnError **err)
+/* thumbs.npy mapped, when some row has a thumbnail. */
+static bool map_thumbnails(RnStore *s, const int64_t *thumb_index, size_t n, FitCtx *c,
+                           RnError **err)
 {
-    memset(m, 0, sizeof *m);
-    m->thumb_size = rn_store_thumb_size(s);
-    float *desc = rn_calloc(n * RU_NOVELTY_DIM + 1, sizeof *desc, err);
-    bool *has = rn_calloc(n + 1, sizeof *has, err);
-    size_t *ref_of = rn_calloc(n + 1, sizeof *ref_of, err);
+    size_t i = 0;
+    while (i < n && thumb_index[i] < 0)
+        i++;
+    if (i == n)
+        return true;
+    RnBuf path = RN_BUF_INIT;
+    bool ok = rn_buf_printf(&path, err, "%s/%s", rn_store_path(s), RN_STORE_THUMBS) &&
+              rn_npy_map((const char *)path.data, &c->thumbs, err);
+    rn_buf_free(&path);
+    if (ok && (c->thumbs.dtype != RN_DTYPE_U8 ||
+               c->thumbs.d != (size_t)c->m->thumb_size * c->m->thumb_size)) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s is not a stack of %u² uint8 thumbnails",
+                     RN_STORE_THUMBS, c->m->thumb_size);
+        ok = false;
+    }
+    return ok;
+}
+
+/* The RN_RUN_OUTLIER_QUANTILE quantile of the finite scores. */
+static bool fit_threshold(RuNovelty *m, const double *scores, size_t n, RnError **err)
+{
     double *sorted = rn_calloc(n + 1, sizeof *sorted, err);
-    size_t n_has = 0;
-    bool ok = desc && has && ref_of && sorted &&
-              read_descriptors(s, n, desc, has, &n_has, err);
-    if (ok)
-        fit_scale(m, desc, has, n, n_has);
-    ok = ok && fit_reference(m, desc, has, n, n_has, seed, ref_of, err);
-    FitCtx ctx = {m, desc, has, ref_of, scores};
-    ok = ok && rn_pool_for(pool, n, rn_part_count(n, 256, 256), score_part, &ctx, err);
+    if (!sorted)
+        return false;
     size_t ns = 0;
-    for (size_t i = 0; ok && i < n; i++)
+    for (size_t i = 0; i < n; i++)
         if (!isnan(scores[i]))
             sorted[ns++] = scores[i];
     qsort(sorted, ns, sizeof *sorted, ru_cmp_double);
     m->threshold = ru_quantile_sorted(sorted, ns, RN_RUN_OUTLIER_QUANTILE);
+    free(sorted);
+    return true;
+}
+
+bool ru_novelty_fit(RnStore *s, RnDist *d, size_t n, uint64_t seed, RnPool *pool,
+                    RuNovelty *m, double *scores, RnError **err)
+{
+    memset(m, 0, sizeof *m);
+    m->thumb_size = rn_store_thumb_size(s);
+    int64_t *thumb_index = rn_calloc(n + 1, sizeof *thumb_index, err);
+    float *desc = thumb_index ? rn_calloc(n * RU_NOVELTY_DIM + 1, sizeof *desc, err) : NULL;
+    bool *has = desc ? rn_calloc(n + 1, sizeof *has, err) : NULL;
+    size_t *ref_of = has ? rn_calloc(n + 1, sizeof *ref_of, err) : NULL;
+    FitCtx c = {.m = m, .thumb_index = thumb_index, .desc = desc, .has = has,
+                .ref_of = ref_of, .scores = scores};
+    size_t parts = rn_part_count(n, 256, 256), n_has = 0;
+    bool ok = ref_of && (rn_dist_rank(d) != 0 || list_thumbnails(s, n, thumb_index, err)) &&
+              rn_dist_bcast(d, thumb_index, n * sizeof *thumb_index, 0, err) &&
+              map_thumbnails(s, thumb_index, n, &c, err) &&
+              rn_dist_pool_for(d, pool, n, parts, describe_part, &c, err) &&
+              rn_dist_allgather_rows(d, desc, n, parts, RU_NOVELTY_DIM * sizeof *desc, err) &&
+              rn_dist_allgather_rows(d, has, n, parts, sizeof *has, err);
+    for (size_t i = 0; ok && i < n; i++)
+        n_has += has[i];
+    if (ok)
+        fit_scale(m, desc, has, n, n_has);
+    ok = ok && fit_reference(m, desc, has, n, n_has, seed, ref_of, err) &&
+         rn_dist_pool_for(d, pool, n, parts, score_part, &c, err) &&
+         rn_dist_allgather_rows(d, scores, n, parts, sizeof *scores, err) &&
+         fit_threshold(m, scores, n, err);
+    if (c.thumbs.base)
+        rn_npy_unmap(&c.thumbs);
+    free(thumb_index);
     free(desc);
     free(has);
     free(ref_of);
-    free(sorted);
     return ok;
 }
 

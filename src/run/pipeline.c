@@ -310,13 +310,15 @@ static bool run_all(RuRun *r, RnError **err)
 /* ---- over MPI ranks ------------------------------------------------------------
  * Every rank ingests and embeds its share; rank 0 alone writes the workspace.
  * Where the others wait for rank 0 (the inputs, the cluster step's plan, the
- * end) it sends one RuRanksMsg, so a failing rank 0 releases them at once. */
+ * novelty, the evaluation, the end) it sends one RuRanksMsg, so a failing
+ * rank 0 releases them at once; a message naming a step makes every rank do
+ * its share of it together. */
 
 bool ru_ranks_tell(RuRun *r, uint64_t status, RnError **err)
 {
     if (rn_dist_size(r->o->dist) == 1)
         return true;
-    RuRanksMsg m = {.status = status, .n_inputs = r->sum->n_inputs};
+    RuRanksMsg m = {.status = status, .k = r->k, .n_inputs = r->sum->n_inputs};
     memcpy(m.inputs, r->sum->inputs, sizeof m.inputs);
     r->ranks_waiting = false;
     return rn_dist_bcast(r->o->dist, &m, sizeof m, 0, err);
@@ -326,17 +328,23 @@ static bool hear_rank0(RuRun *r, RuRanksMsg *m, RnError **err)
 {
     if (!rn_dist_bcast(r->o->dist, m, sizeof *m, 0, err))
         return false;
-    if (m->status == RU_RANKS_FAILED || m->n_inputs > 16) {
+    if (m->status == RU_RANKS_FAILED || m->status > RU_RANKS_DONE || m->n_inputs > 16) {
         r->sum->rank0_failed = true;
         rn_error_set(err, RN_ERROR_IO, "run: rank 0 failed");
         return false;
     }
+    r->k = m->k;
+    r->sum->n_inputs = m->n_inputs;
+    memcpy(r->sum->inputs, m->inputs, sizeof m->inputs);
     return true;
 }
 
-/* A rank > 0's share of the k-means fit: the fused rows rank 0 committed. */
-static bool fit_beside_rank0(RuRun *r, RnError **err)
+/* A rank > 0's view of the run: the fused rows rank 0 committed, the
+ * catalogue's labels (the k-means groups: Modality), the per-row arrays. */
+static bool load_beside_rank0(RuRun *r, RnError **err)
 {
+    if (r->s)
+        return true;
     r->s = rn_store_open(r->ws, RN_STORE_READ, err);
     char *path = r->s ? rn_store_artifact_path(r->s, RN_FUSION_NPY, err) : NULL;
     bool ok = path && rn_matrix_file_open(path, RN_DTYPE_F32, true, &r->fused, err);
@@ -344,32 +352,64 @@ static bool fit_beside_rank0(RuRun *r, RnError **err)
     if (!ok)
         return false;
     r->n = r->fused.m.rows;
-    if (!load_catalogue_labels(r, err)) /* the k-means groups: Modality */
-        return false;
     r->pool = rn_pool_open(r->o->threads, err);
-    r->labels = rn_calloc(r->n + 1, sizeof *r->labels, err);
-    r->dist = rn_calloc(r->n + 1, sizeof *r->dist, err);
+    r->labels = r->pool ? rn_calloc(r->n + 1, sizeof *r->labels, err) : NULL;
+    r->dist = r->labels ? rn_calloc(r->n + 1, sizeof *r->dist, err) : NULL;
+    r->novelty = r->dist ? rn_calloc(r->n + 1, sizeof *r->novelty, err) : NULL;
+    return r->novelty && load_catalogue_labels(r, err);
+}
+
+/* A rank > 0's share of the k-means fit. */
+static bool fit_beside_rank0(RuRun *r, RnError **err)
+{
     RnKSweep sw = {0};
     RnClusterModel *m = NULL;
-    ok = r->pool && r->labels && r->dist && ru_cluster_fit(r, &sw, &m, err);
+    bool ok = load_beside_rank0(r, err) && ru_cluster_fit(r, &sw, &m, err);
     rn_cluster_model_close(m);
     rn_ksweep_free(&sw);
     return ok;
 }
 
-/* Ranks > 0: the same calls as rank 0 up to the fit, then wait for its end. */
+/* A rank > 0's share of the pixel novelty (rank 0 keeps the model). */
+static bool novelty_beside_rank0(RuRun *r, RnError **err)
+{
+    RuNovelty nov = {0};
+    bool ok = load_beside_rank0(r, err) &&
+              ru_novelty_fit(r->s, r->o->dist, r->n, r->o->seed, r->pool, &nov, r->novelty,
+                             err);
+    ru_novelty_free(&nov);
+    return ok;
+}
+
+/* Ranks > 0: the same calls as rank 0 up to the embeddings, then their
+ * share of each step rank 0 names, until it says the run is done. */
 static bool run_beside_rank0(RuRun *r, RnError **err)
 {
     RuRanksMsg m;
-    if (!step_ingest(r, err) || !hear_rank0(r, &m, err))
+    if (!step_ingest(r, err) || !hear_rank0(r, &m, err) || !step_embed(r, err))
         return false;
-    r->sum->n_inputs = m.n_inputs;
-    memcpy(r->sum->inputs, m.inputs, sizeof m.inputs);
-    if (!step_embed(r, err) || !hear_rank0(r, &m, err))
-        return false;
-    if (m.status == RU_RANKS_FIT && !fit_beside_rank0(r, err))
-        return false;
-    return hear_rank0(r, &m, err);
+    for (;;) {
+        if (!hear_rank0(r, &m, err))
+            return false;
+        bool ok = true;
+        switch (m.status) {
+        case RU_RANKS_FIT:
+            ok = fit_beside_rank0(r, err);
+            break;
+        case RU_RANKS_NOVELTY:
+            ok = novelty_beside_rank0(r, err);
+            break;
+        case RU_RANKS_EVALUATE:
+            ok = load_beside_rank0(r, err) && ru_evaluate_beside_rank0(r, err);
+            break;
+        case RU_RANKS_DONE:
+            return true;
+        default: /* go on */
+            break;
+        }
+        if (!ok)
+            return false;
+    }
 }
 
 bool rn_run(const char *ws, const RnRunOptions *o, RnRunSummary *summary, RnError **err)

@@ -62,10 +62,12 @@ typedef struct RuNovelty {
 /* Per grid cell of a size × size thumbnail: mean, standard deviation and
  * mean absolute neighbour difference, pixels scaled to [0, 1]. */
 void ru_novelty_descriptor(const uint8_t *thumb, uint32_t size, double out[RU_NOVELTY_DIM]);
-/* Fits on the thumbnails of the n rows of the clustering set (one cursor
- * pass) and scores each (NAN: no thumbnail). */
-bool ru_novelty_fit(RnStore *s, size_t n, uint64_t seed, RnPool *pool, RuNovelty *m,
-                    double *scores, RnError **err);
+/* Fits on the thumbnails of the n rows of the clustering set and scores
+ * each (NAN: no thumbnail). Every rank of d calls it (rank 0 with the
+ * writer's store): each describes and scores its share of the rows, and all
+ * get the same model and every score, bit for bit whatever the rank count. */
+bool ru_novelty_fit(RnStore *s, RnDist *d, size_t n, uint64_t seed, RnPool *pool,
+                    RuNovelty *m, double *scores, RnError **err);
 /* The score of an image not in the reference (NAN: no thumbnail). */
 double ru_novelty_score(const RuNovelty *m, const uint8_t *thumb, uint32_t size);
 bool ru_novelty_json(const RuNovelty *m, RnBuf *out, RnError **err);
@@ -98,11 +100,17 @@ typedef struct RuRun {
 
 /* ---- over MPI ranks (pipeline.c) ------------------------------------------ */
 
-/* What rank 0 tells the other ranks at the points where they wait for it. */
-enum { RU_RANKS_FAILED = 0, RU_RANKS_GO, RU_RANKS_FIT, RU_RANKS_DONE };
+/* What rank 0 tells the other ranks at the points where they wait for it:
+ * failed, go on (to the next message), the cluster step's fit, the pixel
+ * novelty, the evaluation's fits (each done by every rank together), done. */
+enum {
+    RU_RANKS_FAILED = 0, RU_RANKS_GO, RU_RANKS_FIT, RU_RANKS_NOVELTY, RU_RANKS_EVALUATE,
+    RU_RANKS_DONE
+};
 
 typedef struct RuRanksMsg {
     uint64_t status;            /* RU_RANKS_* */
+    uint64_t k;                 /* the run's k (RU_RANKS_EVALUATE) */
     uint64_t n_inputs;
     char inputs[16][64];        /* the inputs to embed and fuse */
 } RuRanksMsg;
@@ -126,8 +134,13 @@ bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions
 /* Cluster step: models/cluster.rnc, run/labels.csv, run/clusters.csv
  * (+ run/choose_k.json); loads labels when up to date. */
 bool ru_step_cluster(RuRun *r, RnError **err);
-/* Evaluate step: run/evaluation.json; fills the summary's figures. */
+/* Evaluate step: run/evaluation.json; fills the summary's figures. Its
+ * k-means fits (seed stability, baseline) run over the ranks of r->o->dist. */
 bool ru_step_evaluate(RuRun *r, RnError **err);
+/* A rank > 0's share of the evaluate step after RU_RANKS_EVALUATE: the same
+ * k-means fits as rank 0, in the same order (needs r->fused, r->modality,
+ * r->k, r->pool and the summary's inputs). */
+bool ru_evaluate_beside_rank0(RuRun *r, RnError **err);
 /* Report step: the HTML report of the recorded run (skipped when made from
  * the same artifacts). */
 bool ru_step_report(RuRun *r, RnError **err);
