@@ -8,8 +8,8 @@ usage: bench/bench_run.py RADNET N DIR [--seed S] [-j J] [-k K] [--size SIZE]
 Makes DIR/arch with `radnet synth -n N --size SIZE` (timed apart; default
 small), then runs `radnet run DIR/arch/dicom --reports DIR/arch/reports.csv
 -w DIR/ws` once (with --ranks R > 1 under `mpirun -n R`, -j J threads per
-rank, RADNET_DIST_TIMEOUT raised to 4 h so rank 0's long steps on big
-archives do not time the others out),
+rank, the default RADNET_DIST_TIMEOUT: the ranks' heartbeat keeps the others
+waiting through rank 0's long lone steps),
 reading its one-line progress on stderr (kept in DIR/run-rR.stderr): a stage ends when its last bar
 prints its final line (or, when its last line is a one-liner, when the next
 stage's first line says it began). The resident set size of every radnet
@@ -265,7 +265,6 @@ def main():
     env = dict(os.environ)
     if a.ranks > 1:
         cmd = MPIRUN + ["-n", str(a.ranks)] + cmd
-        env["RADNET_DIST_TIMEOUT"] = "14400"
     disk_arch = du(arch)
     rc, rows, step_rows, peak, cpu, out, disk_peak = run_timed(
         cmd, f"{a.dir}/run-r{a.ranks}.stderr", env, ws)

@@ -11,11 +11,14 @@
  * contiguous block of them, every rank receives every partition's partial
  * result (allgather) and reduces them in partition order itself.
  *
- * Every collective waits at most the timeout given to rn_dist_open: a rank
- * that died or hangs makes the others fail with RN_ERROR_IO naming the
- * collective, never hang. After such a failure the world is broken: the
- * caller (the CLI) ends the job with rn_dist_abort. Only the thread that
- * opened the world calls these functions (MPI_THREAD_FUNNELED).
+ * A collective fails when the ranks have shown no sign of life for the
+ * timeout given to rn_dist_open: every rank runs a heartbeat thread, so a
+ * rank waits as long as the others are alive (however long rank 0 works
+ * alone), while a rank that died or is stopped makes the others fail with
+ * RN_ERROR_IO naming the collective, never hang. After such a failure the
+ * world is broken: the caller (the CLI) ends the job with rn_dist_abort.
+ * Only the thread that opened the world calls these functions (MPI is
+ * initialised MPI_THREAD_MULTIPLE for the heartbeat's own thread).
  */
 #ifndef RADNET_DIST_H
 #define RADNET_DIST_H
@@ -35,7 +38,8 @@ typedef struct RnDist RnDist;
 bool rn_dist_available(void);
 
 /* Joins the MPI job when started by mpirun (and built with MPI), else a
- * world of one. timeout_s > 0 bounds every collective wait. */
+ * world of one. timeout_s > 0: how long a collective waits after the last
+ * sign of life of every rank. */
 RnDist *rn_dist_open(double timeout_s, RnError **err);
 /* Leaves the job (MPI_Finalize after a barrier); NULL is a no-op. Returns
  * false (err set) when another rank did not reach the end in time. */
