@@ -242,6 +242,13 @@ bool rn_store_clustering_count(RnStore *s, uint64_t *n, RnError **err);
 /* Reads row thumb_index of thumbs.npy into out (thumb_size² bytes). */
 bool rn_store_thumb_read(RnStore *s, int64_t thumb_index, uint8_t *out,
                          RnError **err);
+/* thumbs.npy held open for many rows in any order, from any thread (pread:
+ * nothing is mapped, so reading every row does not grow the process). */
+typedef struct RnThumbReader RnThumbReader;
+RnThumbReader *rn_thumb_reader_open(RnStore *s, RnError **err);
+bool rn_thumb_reader_read(const RnThumbReader *t, int64_t thumb_index, uint8_t *out,
+                          RnError **err);
+void rn_thumb_reader_close(RnThumbReader *t);
 /* Writes WS/embeddings/rows.csv (`row,sop_instance_uid`, one line per row
  * of the set) as an artifact of run_id (0: none); *n_rows and hash (16 hex
  * + NUL, the artifact's content hash) may be NULL. A stage whose outputs

@@ -18,8 +18,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 int ru_cmp_double(const void *a, const void *b)
 {
@@ -120,56 +118,44 @@ double ru_novelty_score(const RuNovelty *m, const uint8_t *thumb, uint32_t size)
 /* ---- fitting ----------------------------------------------------------------------
  * Over ranks: rank 0 lists every row's thumbnail (one catalogue pass) and
  * sends the list; each rank describes and scores the rows of its partitions
- * (thumbs.npy memory-mapped) and allgathers them. A row's descriptor and
+ * and allgathers them. A row's descriptor and
  * score depend on that row alone, and the column statistics and the
  * reference are computed by every rank from all gathered rows in row order,
  * so the model and the scores do not depend on the number of ranks. */
 
 typedef struct FitCtx {
     const RuNovelty *m;
-    RnNpyMap thumbs;
+    RnThumbReader *thumbs;       /* NULL: no row has a thumbnail */
     const int64_t *thumb_index;  /* per row, -1: no thumbnail */
     float *desc;                 /* n × DIM */
     bool *has;
     const size_t *ref_of;        /* row → reference index, SIZE_MAX: none */
     double *scores;
-    size_t page;                 /* bytes of a memory page */
 } FitCtx;
 
-/* Drops the mapped pages of one thumbnail from the process (they stay in the
- * page cache): the rows are read in catalogue order, all over thumbs.npy,
- * and without this the resident set would grow to the whole file (15 GB at
- * 10^6 images). A page shared with a thumbnail another thread is reading is
- * simply read again. */
-static void release_pages(const uint8_t *p, size_t n, size_t page)
-{
-    uintptr_t b = (uintptr_t)p & ~(uintptr_t)(page - 1), e = (uintptr_t)p + n;
-    madvise((void *)b, e - b, MADV_DONTNEED);
-}
-
+/* Rows come in catalogue order, all over thumbs.npy: read by pread, since
+ * a memory map would keep every page it touched (and its neighbours)
+ * resident, up to the whole file (15 GB at 10^6 images). */
 static bool describe_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
 {
     (void)part;
     FitCtx *c = ctx;
     size_t px = (size_t)c->m->thumb_size * c->m->thumb_size;
-    for (size_t i = begin; i < end; i++) {
-        int64_t t = c->thumb_index[i];
-        c->has[i] = t >= 0;
+    uint8_t *thumb = rn_malloc(px + 1, err);
+    bool ok = thumb != NULL;
+    for (size_t i = begin; ok && i < end; i++) {
+        c->has[i] = c->thumb_index[i] >= 0;
         if (!c->has[i])
             continue;
-        if ((uint64_t)t >= c->thumbs.n) {
-            rn_error_set(err, RN_ERROR_INVALID, "%s has %zu rows; the catalogue names row %lld",
-                         RN_STORE_THUMBS, c->thumbs.n, (long long)t);
-            return false;
-        }
         double d[RU_NOVELTY_DIM];
-        const uint8_t *thumb = (const uint8_t *)c->thumbs.data + (size_t)t * px;
-        ru_novelty_descriptor(thumb, c->m->thumb_size, d);
-        release_pages(thumb, px, c->page);
-        for (size_t k = 0; k < RU_NOVELTY_DIM; k++)
+        ok = rn_thumb_reader_read(c->thumbs, c->thumb_index[i], thumb, err);
+        if (ok)
+            ru_novelty_descriptor(thumb, c->m->thumb_size, d);
+        for (size_t k = 0; ok && k < RU_NOVELTY_DIM; k++)
             c->desc[i * RU_NOVELTY_DIM + k] = (float)d[k];
     }
-    return true;
+    free(thumb);
+    return ok;
 }
 
 static bool score_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
@@ -265,26 +251,14 @@ static bool list_thumbnails(RnStore *s, size_t n, int64_t *thumb_index, RnError 
     return ok;
 }
 
-/* thumbs.npy mapped, when some row has a thumbnail. */
-static bool map_thumbnails(RnStore *s, const int64_t *thumb_index, size_t n, FitCtx *c,
-                           RnError **err)
+/* thumbs.npy opened, when some row has a thumbnail. */
+static bool open_thumbnails(RnStore *s, const int64_t *thumb_index, size_t n, FitCtx *c,
+                            RnError **err)
 {
     size_t i = 0;
     while (i < n && thumb_index[i] < 0)
         i++;
-    if (i == n)
-        return true;
-    RnBuf path = RN_BUF_INIT;
-    bool ok = rn_buf_printf(&path, err, "%s/%s", rn_store_path(s), RN_STORE_THUMBS) &&
-              rn_npy_map((const char *)path.data, &c->thumbs, err);
-    rn_buf_free(&path);
-    if (ok && (c->thumbs.dtype != RN_DTYPE_U8 ||
-               c->thumbs.d != (size_t)c->m->thumb_size * c->m->thumb_size)) {
-        rn_error_set(err, RN_ERROR_INVALID, "%s is not a stack of %u² uint8 thumbnails",
-                     RN_STORE_THUMBS, c->m->thumb_size);
-        ok = false;
-    }
-    return ok;
+    return i == n || (c->thumbs = rn_thumb_reader_open(s, err)) != NULL;
 }
 
 /* The RN_RUN_OUTLIER_QUANTILE quantile of the finite scores. */
@@ -313,11 +287,11 @@ bool ru_novelty_fit(RnStore *s, RnDist *d, size_t n, uint64_t seed, RnPool *pool
     bool *has = desc ? rn_calloc(n + 1, sizeof *has, err) : NULL;
     size_t *ref_of = has ? rn_calloc(n + 1, sizeof *ref_of, err) : NULL;
     FitCtx c = {.m = m, .thumb_index = thumb_index, .desc = desc, .has = has,
-                .ref_of = ref_of, .scores = scores, .page = (size_t)sysconf(_SC_PAGESIZE)};
+                .ref_of = ref_of, .scores = scores};
     size_t parts = rn_part_count(n, 256, 256), n_has = 0;
     bool ok = ref_of && (rn_dist_rank(d) != 0 || list_thumbnails(s, n, thumb_index, err)) &&
               rn_dist_bcast(d, thumb_index, n * sizeof *thumb_index, 0, err) &&
-              map_thumbnails(s, thumb_index, n, &c, err) &&
+              open_thumbnails(s, thumb_index, n, &c, err) &&
               rn_dist_pool_for(d, pool, n, parts, describe_part, &c, err) &&
               rn_dist_allgather_rows(d, desc, n, parts, RU_NOVELTY_DIM * sizeof *desc, err) &&
               rn_dist_allgather_rows(d, has, n, parts, sizeof *has, err);
@@ -329,8 +303,7 @@ bool ru_novelty_fit(RnStore *s, RnDist *d, size_t n, uint64_t seed, RnPool *pool
          rn_dist_pool_for(d, pool, n, parts, score_part, &c, err) &&
          rn_dist_allgather_rows(d, scores, n, parts, sizeof *scores, err) &&
          fit_threshold(m, scores, n, err);
-    if (c.thumbs.base)
-        rn_npy_unmap(&c.thumbs);
+    rn_thumb_reader_close(c.thumbs);
     free(thumb_index);
     free(desc);
     free(has);

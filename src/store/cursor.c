@@ -77,6 +77,38 @@ bool rn_store_thumb_read(RnStore *s, int64_t thumb_index, uint8_t *out, RnError 
     return ok;
 }
 
+struct RnThumbReader {
+    const RnStore *s;
+    ThumbFile file;
+};
+
+RnThumbReader *rn_thumb_reader_open(RnStore *s, RnError **err)
+{
+    RnThumbReader *t = rn_calloc(1, sizeof *t, err);
+    if (t == NULL)
+        return NULL;
+    t->s = s;
+    if (!thumbs_open(s, &t->file, err)) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+bool rn_thumb_reader_read(const RnThumbReader *t, int64_t thumb_index, uint8_t *out,
+                          RnError **err)
+{
+    return thumbs_read(t->s, &t->file, thumb_index, out, err);
+}
+
+void rn_thumb_reader_close(RnThumbReader *t)
+{
+    if (t == NULL)
+        return;
+    thumbs_close(&t->file);
+    free(t);
+}
+
 /* ---- the cursor --------------------------------------------------------- */
 
 struct RnImageCursor {

@@ -446,7 +446,9 @@ static void test_cursor(void)
     RnImageRow r;
     char prev[128] = "";
     size_t rows = 0, with_report = 0;
-    uint8_t *thumb = malloc((size_t)S * S);
+    uint8_t *thumb = malloc((size_t)S * S), *thumb2 = malloc((size_t)S * S);
+    RnThumbReader *reader = rn_thumb_reader_open(s, &err);
+    CHECK(reader != NULL);
     while (c && rn_image_cursor_next(c, &r, &err)) {
         const Expected *e = find_expected(exp, n_exp, r.sop_uid);
         CHECK_MSG(e != NULL, "%s", r.sop_uid);
@@ -460,6 +462,8 @@ static void test_cursor(void)
             CHECK(memcmp(r.thumb, want, (size_t)S * S) == 0);
             CHECK(rn_store_thumb_read(s, r.thumb_index, thumb, &err) &&
                   memcmp(thumb, want, (size_t)S * S) == 0);
+            CHECK(reader && rn_thumb_reader_read(reader, r.thumb_index, thumb2, &err) &&
+                  memcmp(thumb2, want, (size_t)S * S) == 0);
         }
         if (r.report != NULL) {
             CHECK_EQ_STR(r.report, "first row\nsecond row");
@@ -470,6 +474,13 @@ static void test_cursor(void)
     CHECK(err == NULL);
     CHECK_EQ_INT(rows, n_exp);
     CHECK(with_report >= 1);
+    /* a row past the end is an error, not a read out of bounds */
+    CHECK(reader && !rn_thumb_reader_read(reader, (int64_t)n_exp + 1000, thumb2, &err));
+    rn_error_free(err);
+    err = NULL;
+    rn_thumb_reader_close(reader);
+    rn_thumb_reader_close(NULL);
+    free(thumb2);
     rn_image_cursor_close(c);
     /* rows.csv is the writer's. */
     CHECK(!rn_store_write_rows_csv(s, 0, NULL, NULL, &err));
