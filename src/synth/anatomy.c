@@ -270,7 +270,8 @@ static void nm_scene(Phantom *p, Rng *r, int kind)
 
 const char *const pathology_names[P_COUNT] = {"none", "fracture", "nodule", "effusion", "mass"};
 const char *const view_names[VW_COUNT] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC",
-                                          "MLO", "ANT", "POST", "SECTOR", "LOCALIZER", "CAPTURE"};
+                                          "MLO", "ANT", "POST", "SECTOR", "LOCALIZER", "CAPTURE",
+                                          "SA", "2CH", "4CH"};
 
 /* The shape a pathology lives in: on the lesion's side (patient right is
  * the image left) when there is one there. */

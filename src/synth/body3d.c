@@ -421,8 +421,56 @@ static const Region3 regions3[] = {
     {SC_XR_FINGER, 2, {0, 0, -150}, 100, 115, {10, 10, 50}, false, false, false, false, false},
     {SC_MG_BREAST, 3, {0, 0, 0}, 240, 240, {60, 90, 30}, false, true, true, false, false},
     {SC_NM_BONE, 0, {0, 0, -395}, 640, 640, {150, 100, 900}, false, false, false, false, true},
-    {SC_NM_HEART, 0, {18, -26, 40}, 400, 400, {60, 60, 62}, false, false, false, true, false},
+    {SC_NM_HEART, 0, {20, -30, 45}, 400, 400, {60, 60, 62}, false, false, false, true, false},
+    /* the heart: cardiac CT/MR (axial and its own planes), coronary
+     * angiography, and the apical echo window (the apex at the top) */
+    {SC_AX_HEART, 0, {20, -30, 45}, 240, 380, {50, 50, 50}, false, false, false, false, false},
+    {SC_XA_CORONARY, 0, {20, -30, 45}, 190, 190, {60, 60, 62}, false, false, false, false, false},
+    {SC_US_HEART, 0, {25, -23, 50}, 170, 170, {6, 6, 6}, false, false, false, false, false},
 };
+
+const double HEART_BASE[3] = {10, -8, 62};
+
+static void unit(double v[3])
+{
+    double l = sqrt(dot3(v, v));
+    for (int k = 0; k < 3; k++)
+        v[k] /= l;
+}
+
+void body3_heart_axes(double u[3], double e1[3], double e2[3])
+{
+    /* About 45 degrees left of the sagittal plane and 30 below the
+     * horizontal; the right ventricle lies to the right and in front. */
+    double a[3] = {0.61, -0.61, -0.5}, r[3] = {-1, -0.35, 0};
+    unit(a);
+    double along = dot3(r, a);
+    for (int k = 0; k < 3; k++)
+        r[k] -= along * a[k];
+    unit(r);
+    memcpy(u, a, sizeof a);
+    memcpy(e1, r, sizeof r);
+    cross3(u, e1, e2);
+}
+
+/* The heart's planes, as cardiac imagers display them: short axis seen
+ * from the apex (right ventricle on the image left, anterior up), the
+ * long axes with the apex at the top (the echo window too). Returns the
+ * normal's index into Region3.half (all three are the heart's). */
+static int heart_view_axes(ViewKind v, double row[3], double col[3])
+{
+    double u[3], e1[3], e2[3];
+    body3_heart_axes(u, e1, e2);
+    for (int k = 0; k < 3; k++) {
+        if (v == VW_SA)
+            row[k] = -e1[k], col[k] = e2[k];
+        else if (v == VW_2CH)
+            row[k] = -e2[k], col[k] = -u[k];
+        else /* four-chamber and the apical window */
+            row[k] = -e1[k], col[k] = -u[k];
+    }
+    return 2;
+}
 
 static const Region3 *region3(Scene sc)
 {
@@ -482,7 +530,9 @@ bool body3_frame(Scene sc, ViewKind view, double z, bool left, double zoom, doub
         return false;
     f->projection = scene_is_projection(sc) || g->planar;
     double r0[3], c0[3];
-    int axis = view_axes(view, f->projection, g->axial_xr, r0, c0);
+    bool heart = view == VW_SA || view == VW_2CH || view == VW_4CH || sc == SC_US_HEART;
+    int axis = heart ? heart_view_axes(view, r0, c0)
+                     : view_axes(view, f->projection, g->axial_xr, r0, c0);
     double ca = cos(angle_deg * DEG), sa = sin(angle_deg * DEG);
     for (int k = 0; k < 3; k++) {
         f->row[k] = ca * r0[k] + sa * c0[k];

@@ -286,7 +286,127 @@ static void ribs(Body3 *b, const Lesion *les)
         }
 }
 
-static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant, bool arms_up)
+/* ---- the heart (built in its own axes, body3_heart_axes) ------------------- */
+
+/* A point at a along the long axis, at radius rad and angle th (degrees,
+ * 0 towards the right ventricle, 90 towards e2: posterior and inferior),
+ * around an axis shifted by (o1, o2) in e1, e2. */
+static void heart_point(double a, double o1, double o2, double rad, double th, double out[3])
+{
+    double u[3], e1[3], e2[3], c = cos(th * PI / 180), s = sin(th * PI / 180);
+    body3_heart_axes(u, e1, e2);
+    for (int k = 0; k < 3; k++)
+        out[k] = HEART_BASE[k] + a * u[k] + (o1 + rad * c) * e1[k] + (o2 + rad * s) * e2[k];
+}
+
+static void heart_cap(Body3 *b, Tissue t, Tissue parent, double a1, double a2, double o1,
+                      double o2, double radius)
+{
+    double p1[3], p2[3];
+    heart_point(a1, o1, o2, 0, 0, p1);
+    heart_point(a2, o1, o2, 0, 0, p2);
+    cap(b, t, parent, p1, p2, radius, false);
+}
+
+/* A coronary artery as a chain of short segments through points given as
+ * (a, radius from the axis, angle) around the left (rv 0) or right (rv 1)
+ * ventricle, tapering from r0 to r1. Angiography fills it with contrast
+ * from its ostium (t = 0 of the whole tree at t0) as far as b->fill has
+ * run; elsewhere it is blood. */
+typedef struct Knot { double a, rad, th; } Knot;
+
+static void coronary(Body3 *b, const Knot *k, int n, bool rv, double r0, double r1, double t0,
+                     double t1, bool angio)
+{
+    enum { STEPS = 4 };
+    double prev[3];
+    heart_point(k[0].a, rv ? 24 : 0, rv ? -4 : 0, k[0].rad, k[0].th, prev);
+    int total = (n - 1) * STEPS;
+    for (int i = 1; i <= total; i++) {
+        int seg = (i - 1) / STEPS;
+        double f = (double)(i - seg * STEPS) / STEPS, t = (double)i / total;
+        const Knot *p = &k[seg], *q = &k[seg + 1];
+        double at[3];
+        heart_point(p->a + f * (q->a - p->a), rv ? 24 : 0, rv ? -4 : 0,
+                    p->rad + f * (q->rad - p->rad), p->th + f * (q->th - p->th), at);
+        bool filled = angio && t0 + t * (t1 - t0) <= b->fill * 1.25;
+        cap(b, filled ? T_CONTRAST : T_BLOOD, T_FAT, prev, at, r0 + t * (r1 - r0), false);
+        memcpy(prev, at, sizeof prev);
+    }
+}
+
+/* The coronary tree on the epicardial surface: left main, LAD in the
+ * anterior interventricular groove to the apex with a diagonal, the
+ * circumflex round the left atrioventricular groove with an obtuse
+ * marginal, the right coronary round the right groove into the posterior
+ * descending artery. */
+static void coronaries(Body3 *b, bool angio)
+{
+    static const Knot lm[] = {{-6, 12, -40}, {2, 28, -70}};
+    static const Knot lad[] = {{2, 28, -70}, {20, 30, -62}, {45, 30, -60}, {60, 30, -60},
+                               {72, 26, -55}, {82, 18, -50}};
+    static const Knot diag[] = {{22, 30, -64}, {40, 30, -95}, {58, 30, -118}};
+    static const Knot lcx[] = {{2, 28, -75}, {4, 28, -130}, {4, 28, -180}, {6, 28, -230}};
+    static const Knot om[] = {{4, 28, -160}, {30, 30, -165}, {55, 30, -168}};
+    static const Knot rca[] = {{2, 26, -70}, {4, 26, -20}, {4, 26, 30}, {6, 26, 80}};
+    static const Knot pda[] = {{8, 30, 45}, {35, 30, 48}, {62, 30, 50}};
+    coronary(b, lm, 2, false, 2.3, 2.2, 0, 0.1, angio);
+    coronary(b, lad, 6, false, 2.0, 1.0, 0.1, 1, angio);
+    coronary(b, diag, 3, false, 1.2, 0.8, 0.35, 0.9, angio);
+    coronary(b, lcx, 4, false, 1.8, 1.2, 0.1, 0.8, angio);
+    coronary(b, om, 3, false, 1.2, 0.8, 0.45, 1, angio);
+    coronary(b, rca, 4, true, 1.9, 1.6, 0, 0.7, angio);
+    coronary(b, pda, 3, false, 1.3, 0.9, 0.7, 1, angio);
+}
+
+/* Four chambers with their walls, the pericardial fat round them, the
+ * great vessels' roots and the coronary arteries. systole (0..1) shrinks
+ * the cavities and thickens the walls; a pericardial effusion is fluid
+ * between the fat and the myocardium. */
+static void heart(Body3 *b, const Lesion *les, bool angio)
+{
+    double sy = b->systole, lv = 16 * (1 - 0.35 * sy), rvr = 18 * (1 - 0.3 * sy);
+    double shorten = 6 * sy;
+    heart_cap(b, T_FAT, T_LUNG, 12, 60 - shorten, 0, 0, 32);             /* pericardial fat */
+    heart_cap(b, T_FAT, T_LUNG, 6, 54 - shorten, 24, -4, 27);
+    if (les && les->path == P_EFFUSION) {
+        double e = les->size * 120;
+        heart_cap(b, T_FLUID, T_FAT, 12, 60 - shorten, 0, 0, 26 + e);
+        heart_cap(b, T_FLUID, T_FAT, 6, 54 - shorten, 24, -4, 21 + e);
+    }
+    double ra[3], la[3], p1[3], p2[3];
+    heart_point(-14, 34, 0, 0, 0, ra);
+    heart_point(-24, -6, 0, 0, 0, la);
+    ell(b, T_ORGAN, T_FAT, ra[0], ra[1], ra[2], 22, 22, 22);              /* right atrium */
+    ell(b, T_BLOOD, T_ORGAN, ra[0], ra[1], ra[2], 19, 19, 19);
+    ell(b, T_ORGAN, T_FAT, la[0], la[1], la[2], 19, 17, 17);              /* left atrium */
+    ell(b, T_BLOOD, T_ORGAN, la[0], la[1], la[2], 16, 14, 14);
+    heart_cap(b, T_ORGAN, T_FAT, 6, 56 - shorten, 24, -4, 22);            /* right ventricle */
+    heart_cap(b, T_BLOOD, T_ORGAN, 8, 54 - shorten, 24, -4, rvr);
+    heart_cap(b, T_ORGAN, T_FAT, 14, 60 - shorten, 0, 0, 26 * (1 - 0.05 * sy)); /* LV wall */
+    heart_cap(b, T_BLOOD, T_ORGAN, 16, 58 - 1.5 * shorten, 0, 0, lv);     /* LV cavity */
+    heart_point(12, 0, 0, 0, 0, p1);                                       /* mitral inflow */
+    cap(b, T_BLOOD, T_ORGAN, p1, la, 11 * (1 - 0.4 * sy), false);
+    heart_point(10, 6, -14, 0, 0, p1);                                     /* aortic root */
+    cap(b, T_BLOOD, T_ORGAN, p1, V3(8, -22, 80), 13, false);
+    heart_point(4, 20, -20, 0, 0, p1);                                     /* pulmonary trunk */
+    cap(b, T_BLOOD, T_ORGAN, p1, V3(8, -14, 100), 13, false);
+    heart_point(10, 24, -4, 0, 0, p2);                                     /* RV outflow */
+    cap(b, T_BLOOD, T_ORGAN, p2, p1, rvr * 0.8, false);
+    for (int s = -1; s <= 1; s += 2)                                       /* pulmonary arteries */
+        cap(b, T_BLOOD, T_SOFT, V3(8, -14, 100), V3(s * 40, 2, 98), 9, false);
+    coronaries(b, angio);
+    if (angio) { /* the catheter up the descending aorta, over the arch, into the left main */
+        heart_point(-6, 12, 0, 0, 0, p1);
+        cap(b, T_CONTRAST, T_BLOOD, p1, V3(8, -22, 96), 1.0, false);
+        cap(b, T_CONTRAST, T_BLOOD, V3(8, -22, 96), V3(4, -18, 128), 1.0, false);
+        cap(b, T_CONTRAST, T_BLOOD, V3(4, -18, 128), V3(20, 22, 132), 1.0, false);
+        cap(b, T_CONTRAST, T_BLOOD, V3(20, 22, 132), V3(22, 42, -60), 1.0, false);
+    }
+}
+
+static void chest(Body3 *b, Rng *r, const Lesion *les, const Lesion *heart_les, bool angio,
+                  bool implant, bool arms_up)
 {
     int side = les && les->side == 2 ? 1 : -1; /* +x is the patient's left */
     for (int s = -1; s <= 1; s += 2) {
@@ -312,12 +432,11 @@ static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant, bool arms_u
     }
     cap(b, T_AIR, T_SOFT, V3(0, -14, 215), V3(0, -8, 128), 9, false);     /* trachea */
     bone_ell(b, T_SOFT, 0, -86, 110, 15, 7, 72);                          /* sternum */
-    ell(b, T_ORGAN, T_LUNG, 18, -26, 40, 54, 46, 56);                      /* myocardium */
-    ell(b, T_BLOOD, T_ORGAN, 22, -28, 42, 40, 32, 42);                     /* chambers */
+    heart(b, heart_les, angio);
     cap(b, T_BLOOD, T_SOFT, V3(8, -24, 60), V3(4, -18, 128), 15, false);  /* ascending aorta */
     cap(b, T_BLOOD, T_SOFT, V3(4, -18, 128), V3(20, 22, 132), 13, false); /* arch */
     cap(b, T_BLOOD, T_SOFT, V3(20, 22, 132), V3(22, 42, -60), 12, false); /* descending */
-    cap(b, T_BLOOD, T_SOFT, V3(-6, -20, 150), V3(-4, -18, 60), 10, false); /* SVC */
+    cap(b, T_BLOOD, T_SOFT, V3(-6, -20, 150), V3(-20, -14, 70), 10, false); /* SVC into the RA */
     ribs(b, les);
     if (les && les->path == P_NODULE)
         ell(b, T_LESION, T_LUNG, side * rng_range(r, 60, 100), rng_range(r, -20, 50),
@@ -330,7 +449,7 @@ static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant, bool arms_u
     if (implant) { /* pacemaker in the left chest wall, lead into the right ventricle */
         box(b, T_METAL, T_FAT, 80, -92, 160, 22, 4, 19);
         cap(b, T_METAL, T_SOFT, V3(70, -88, 150), V3(-2, -20, 130), 1.4, false);
-        cap(b, T_METAL, T_BLOOD, V3(-2, -20, 130), V3(12, -40, 20), 1.4, false);
+        cap(b, T_METAL, T_BLOOD, V3(-2, -20, 130), V3(22, -46, 30), 1.4, false);
     }
 }
 
@@ -480,6 +599,8 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
     bool head_scene = sc == SC_AX_HEAD || sc == SC_SAG_HEAD || sc == SC_COR_HEAD ||
                       sc == SC_XR_SKULL;
     bool chest_scene = sc == SC_AX_CHEST || sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT;
+    bool heart_scene = sc == SC_AX_HEART || sc == SC_XA_CORONARY || sc == SC_US_HEART ||
+                       sc == SC_NM_HEART;
     bool abd_scene = sc == SC_AX_ABDOMEN || sc == SC_XR_ABDOMEN;
     bool pelvis_scene = sc == SC_AX_PELVIS || sc == SC_XR_PELVIS || sc == SC_XR_HIP;
     int level = sc == SC_SAG_LSPINE || sc == SC_XR_LSPINE   ? 19  /* L2 */
@@ -493,7 +614,8 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
             rng_range(r, 385, 420), les->size * 110, les->size * 110, les->size * 110);
     if (head_scene && les && les->path == P_FRACTURE)
         box(b, T_GAP, T_BONE, (les->side == 2 ? 1 : -1) * 66, -10, 420, 8, 40, 1.2);
-    chest(b, r, chest_scene ? les : NULL, chest_scene && implant, arms_up);
+    chest(b, r, chest_scene ? les : NULL, heart_scene ? les : NULL, sc == SC_XA_CORONARY,
+          chest_scene && implant, arms_up);
     abdomen(b, r, abd_scene ? les : NULL);
     pelvis(b, r, pelvis_scene ? les : NULL, pelvis_scene && implant);
     spine(b, level >= 0 ? les : NULL, level == 19 && implant, level);
@@ -841,6 +963,7 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
         return path == P_FRACTURE;
     case SC_MG_BREAST: return path == P_MASS || path == P_NODULE;
     case SC_NM_BONE: return path == P_MASS;
+    case SC_AX_HEART: case SC_US_HEART: return path == P_EFFUSION;
     default: return false;
     }
 }

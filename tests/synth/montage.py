@@ -34,7 +34,8 @@ def main():
         for row in csv.DictReader(f):
             if row["Modality"] == "SR":
                 continue
-            key = (row["Modality"], row["Region"], row["View"])
+            organ = "-" + row["Organ"] if row.get("Organ") else ""  # cardiac exams
+            key = (row["Modality"], row["Region"] + organ, row["View"])
             if len(picks.setdefault(key, [])) < per_pair + 12:
                 picks[key].append(row["Path"])  # spares: dcmtk has no JPEG 2000
     for key, paths in picks.items():  # middle of a series first, not its edge slice

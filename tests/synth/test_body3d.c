@@ -160,7 +160,7 @@ static void test_geometry_agrees_with_pixels(void)
             x[k] = f.origin[k] + i * f.dc * f.row[k] + j * f.dr * f.col[k];
         Prim3 marker = prim(P3_ELLIPSOID, T_METAL, T_AIR, x[0], x[1], x[2], 1.5 * f.dc,
                             1.5 * f.dc, 1.5 * f.dc, 0);
-        Body3 b = {&marker, 1, 1, {1, 1, 1}, false};
+        Body3 b = {&marker, 1, 1, {1, 1, 1}, false, 0, 0};
         uint8_t lab[96 * 80];
         memset(lab, T_AIR, sizeof lab);
         body3_slice(&b, &f, lab);
