@@ -152,47 +152,6 @@ static void xr_barium(Phantom *p, Rng *r, double z)
 
 /* Branching vessel tree filled with contrast; phase z in [-1,1] sets how far
  * contrast has travelled (cine runs). */
-static void vessel(Phantom *p, Rng *r, double x, double y, double ang, double len,
-                   double rad, int depth, double fill)
-{
-    if (depth == 0 || rad < 0.004)
-        return;
-    double x2 = x + len * cos(ang), y2 = y + len * sin(ang);
-    if (fill > 0)
-        ph_capsule(p, T_CONTRAST, x, y, x2, y2, rad);
-    int kids = rng_int(r, 1, 3);
-    for (int k = 0; k < kids; k++)
-        vessel(p, r, x2, y2, ang + rng_range(r, -0.7, 0.7), len * rng_range(r, 0.6, 0.85),
-               rad * rng_range(r, 0.6, 0.8), depth - 1, fill - 0.15);
-}
-
-static void xa(Phantom *p, Rng *r, double z, int kind)
-{
-    double fill = 0.4 + 0.6 * (z + 1) * 0.5 * 1.6;
-    ph_ellipse(p, T_SOFT, 0, 0, 1.3, 1.3, 0);
-    if (kind == 0) { /* coronary: heart shadow, ribs, catheter */
-        ph_ellipse(p, T_LUNG, 0, 0, 1.2, 1.1, 0);
-        ph_ellipse(p, T_ORGAN, 0.1, 0.2, 0.55, 0.5, -20);
-        for (int i = 0; i < 6; i++)
-            rib_arc(p, i % 2 ? 1 : -1, -0.8 + 0.3 * i, 0.9, 0.03);
-        ph_capsule(p, T_BONE, -0.9, 1.3, -0.2, -0.3, 0.006);
-        vessel(p, r, -0.2, -0.3, 0.6, 0.35, 0.035, 6, fill);
-        vessel(p, r, -0.2, -0.3, 2.2, 0.35, 0.03, 5, fill);
-    } else if (kind == 1) { /* cerebral: skull outline, carotid tree */
-        ph_ellipse(p, T_BONE, 0, -0.1, 0.95, 0.9, 0);
-        ph_ellipse(p, T_MARROW, 0, -0.1, 0.88, 0.83, 0);
-        vessel(p, r, 0, 1.2, -PI / 2, 0.5, 0.04, 7, fill);
-    } else if (kind == 2) { /* leg: femur, femoral artery runoff */
-        ph_bone(p, 0.15, -1.3, 0.05, 1.3, 0.14);
-        vessel(p, r, -0.1, -1.2, PI / 2, 0.6, 0.035, 5, fill);
-    } else {                /* renal: spine, aorta with renal arteries */
-        xr_spine_column(p, -1.0, 1.0, 6, 0.18);
-        ph_capsule(p, T_CONTRAST, 0.05, -1.2, 0.05, 1.2, 0.05 * fill);
-        vessel(p, r, 0.05, -0.1, 0.1, 0.35, 0.025, 5, fill);
-        vessel(p, r, 0.05, -0.05, PI - 0.1, 0.35, 0.025, 5, fill);
-    }
-}
-
 /* ---- ultrasound and scintigraphy ---------------------------------------- */
 
 static void us_scene(Phantom *p, Rng *r, int kind)
@@ -430,10 +389,6 @@ static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z)
     case SC_COR_BODY: cor_body(p, r); break;
     case SC_XR_UROGRAPHY: xr_urography(p, r, z); break;
     case SC_XR_BARIUM: xr_barium(p, r, z); break;
-    case SC_XA_CORONARY: xa(p, r, z, 0); break;
-    case SC_XA_CEREBRAL: xa(p, r, z, 1); break;
-    case SC_XA_LEG: xa(p, r, z, 2); break;
-    case SC_XA_RENAL: xa(p, r, z, 3); break;
     case SC_US_ABDOMEN: us_scene(p, r, 0); break;
     case SC_US_KIDNEY: us_scene(p, r, 1); break;
     case SC_US_NECK: us_scene(p, r, 2); break;

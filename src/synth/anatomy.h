@@ -60,10 +60,10 @@ typedef struct Lesion {
 } Lesion;
 
 /* Builds a 2-D scene (those without a 3-D model, body3_has: MR breast, PT
- * whole body, US, XA, RF contrast studies, planar NM) with the lesion
- * (NULL or P_NONE: none). z in [-1, 1] is the slice position for
- * cross-sections (and the cine phase for XA); r supplies the individual's
- * variation. */
+ * whole body, US but the heart, RF contrast studies, planar NM) with the
+ * lesion (NULL or P_NONE: none). z in [-1, 1] is the slice position for
+ * cross-sections (and the phase of an RF run); r supplies the
+ * individual's variation. */
 void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z);
 
 /* True when the scene has the tissue that pathology lives in, so that

@@ -427,6 +427,11 @@ static const Region3 regions3[] = {
     {SC_AX_HEART, 0, {20, -30, 45}, 240, 380, {50, 50, 50}, false, false, false, false, false},
     {SC_XA_CORONARY, 0, {20, -30, 45}, 190, 190, {60, 60, 62}, false, false, false, false, false},
     {SC_US_HEART, 0, {25, -23, 50}, 170, 170, {6, 6, 6}, false, false, false, false, false},
+    /* the other angiography territories: head, kidneys (both: the catheter
+     * chooses a side), the thigh of the side examined */
+    {SC_XA_CEREBRAL, 0, {0, -10, 360}, 280, 280, {60, 60, 60}, false, false, false, false, false},
+    {SC_XA_RENAL, 0, {0, 30, -200}, 300, 300, {60, 60, 60}, false, false, false, false, false},
+    {SC_XA_LEG, 0, {-100, 10, -570}, 320, 320, {60, 60, 60}, true, false, false, false, false},
 };
 
 const double HEART_BASE[3] = {10, -8, 62};

@@ -586,7 +586,85 @@ static void shoulder_fracture(Body3 *b, Scene sc, int s)
         ell(b, T_GAP, T_MARROW, s * 190.5, 18.2, 160, 10.5, 10.5, 1.5);
 }
 
-static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up)
+/* ---- angiography: arterial trees filled with contrast ----------------------- */
+
+/* One arterial segment: contrast where the injection has reached (t, the
+ * fraction of the tree's path from the catheter, against b->fill), blood
+ * beyond. */
+static void artery(Body3 *b, Tissue parent, const double p1[3], const double p2[3], double radius,
+                   double t)
+{
+    cap(b, t <= b->fill * 1.25 ? T_CONTRAST : T_BLOOD, parent, p1, p2, radius, false);
+}
+
+/* A branching arterial tree: thinner and shorter each generation, a
+ * different branching per person, t growing towards the periphery. */
+static void artery_tree(Body3 *b, Rng *r, Tissue parent, const double from[3], const double dir[3],
+                        double len, double radius, int depth, double t, double dt)
+{
+    double to[3] = {from[0] + len * dir[0], from[1] + len * dir[1], from[2] + len * dir[2]};
+    artery(b, parent, from, to, radius, t);
+    if (depth == 0)
+        return;
+    for (int k = 0; k < 2; k++) {
+        double d[3] = {dir[0] + rng_range(r, -0.6, 0.6), dir[1] + rng_range(r, -0.6, 0.6),
+                       dir[2] + rng_range(r, -0.6, 0.6)};
+        double l = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        for (int q = 0; q < 3; q++)
+            d[q] /= l;
+        artery_tree(b, r, parent, to, d, len * rng_range(r, 0.65, 0.85), radius * 0.72, depth - 1,
+                    t + dt, dt);
+    }
+}
+
+/* A chain of segments through points, t running from t0 to t1. */
+static void artery_chain(Body3 *b, Tissue parent, const double (*p)[3], int n, double radius,
+                         double t0, double t1)
+{
+    for (int i = 0; i + 1 < n; i++)
+        artery(b, parent, p[i], p[i + 1], radius, t0 + (t1 - t0) * i / (n - 1));
+}
+
+/* Cerebral angiography: a catheter up the common carotid, the internal
+ * carotid with its siphon, the middle and anterior cerebral trees. */
+static void cerebral_angio(Body3 *b, Rng *r, int s)
+{
+    cap(b, T_CONTRAST, T_BLOOD, V3(4, -18, 128), V3(s * 22, -6, 196), 1.0, false); /* catheter */
+    const double ica[][3] = {{s * 22, -6, 196}, {s * 26, -4, 250}, {s * 28, 0, 300},
+                             {s * 24, -14, 328}, {s * 18, -6, 352}};
+    artery_chain(b, T_SOFT, ica, 5, 3.2, 0, 0.25);
+    artery_tree(b, r, T_WHITE, ica[4], V3(s * 0.8, 0.1, 0.55), 26, 2.1, 4, 0.3, 0.14); /* MCA */
+    const double aca[][3] = {{s * 18, -6, 352}, {s * 4, -30, 366}, {s * 3, -58, 405}};
+    artery_chain(b, T_WHITE, aca, 3, 1.7, 0.3, 0.45);
+    artery_tree(b, r, T_WHITE, aca[2], V3(0, 0.55, 0.83), 40, 1.3, 3, 0.5, 0.15);
+}
+
+/* Renal angiography: a flush of the abdominal aorta, then the renal
+ * artery into the kidney's branches. */
+static void renal_angio(Body3 *b, Rng *r, int s)
+{
+    cap(b, T_CONTRAST, T_BLOOD, V3(-60, 16, -400), V3(6, 36, -280), 1.0, false); /* catheter */
+    cap(b, T_CONTRAST, T_BLOOD, V3(6, 36, -280), V3(14, 38, -150), 1.0, false);
+    artery(b, T_SOFT, V3(16, 38, -150), V3(6, 36, -280), 10, 0);
+    const double ren[][3] = {{12, 36, -185}, {s * 35, 42, -195}, {s * 56, 46, -205}};
+    artery_chain(b, T_FAT, ren, 3, 3.2, 0.1, 0.3);
+    artery_tree(b, r, T_KIDNEY, ren[2], V3(s * 0.7, 0.2, 0.3), 16, 2.0, 3, 0.35, 0.18);
+    artery_tree(b, r, T_KIDNEY, ren[2], V3(s * 0.7, 0.2, -0.5), 16, 2.0, 3, 0.35, 0.18);
+}
+
+/* Femoral angiography: the external iliac over the femoral head, the
+ * common and superficial femoral arteries down the thigh, the profunda
+ * with its branches. */
+static void femoral_angio(Body3 *b, Rng *r, int s)
+{
+    const double sfa[][3] = {{s * 60, 16, -400}, {s * 84, -20, -468}, {s * 90, -18, -510},
+                             {s * 92, -10, -640}, {s * 96, 0, -790}};
+    artery_chain(b, T_SOFT, sfa, 5, 4.2, 0, 0.7);
+    artery_tree(b, r, T_SOFT, sfa[2], V3(s * 0.35, 0.3, -0.9), 60, 3.2, 3, 0.25, 0.2);
+}
+
+static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up,
+                  int side)
 {
     /* Trunk: an elliptic cylinder (skin and fat over the muscle wall)
      * rounded off by the shoulder girdle above and the buttocks below. */
@@ -629,6 +707,12 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
         if (les && les->path == P_MASS)
             bone_metastases(b, r, les->side == 2 ? 1 : -1);
     }
+    if (sc == SC_XA_CEREBRAL)
+        cerebral_angio(b, r, side);
+    else if (sc == SC_XA_RENAL)
+        renal_angio(b, r, side);
+    else if (sc == SC_XA_LEG)
+        femoral_angio(b, r, side);
 }
 
 /* ---- lower limb (knee joint line at z = 0, ankle at z = -396) ------------- */
@@ -983,6 +1067,6 @@ void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r
     case 1: lower_limb(b, r, l, implant, lat, sc); break;
     case 2: upper_limb(b, l, implant, lat, sc); break;
     case 3: breast(b, r, l, view == VW_MLO, -lat); break;
-    default: trunk(b, r, l, implant, sc, arms_up); break;
+    default: trunk(b, r, l, implant, sc, arms_up, lat); break;
     }
 }

@@ -346,16 +346,6 @@ static void model_xa3(Canvas *c, Rng *nr)
     xa_field(c);
 }
 
-/* Angiography: dense (contrast) is dark on a grey field. */
-static void model_xa(Canvas *c, const Phantom *ph, const View *vw, Rng *nr)
-{
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, xr_mu, true, c->v);
-    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
-        c->v[i] = (float)(235 * exp(-0.35 * fmax(0, c->v[i])) + 4 * rng_noise(nr));
-    xa_field(c);
-}
-
 /* The field the probe insonates. */
 typedef struct UsField {
     UsProbe probe;
@@ -784,7 +774,7 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         return false;
     }
     View vw;
-    double jitter = (j->mod == M_US || j->mod == M_XA) ? 0.01 * f : 0; /* motion */
+    double jitter = j->mod == M_US ? 0.01 * f : 0; /* motion */
     double zoom = j->zoom;
     if ((j->scene == SC_COR_BODY || j->scene == SC_NM_BONE) && c->h > c->w) /* whole body: */
         zoom *= fmin(0.95 * c->h / c->w, 2.1); /* fill the tall matrix, arms inside */
@@ -797,12 +787,11 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         smooth_field(c, &nr, c->w / 96 + 1);
     else if (j->mod == M_RF)
         smooth_field(c, &nr, c->w / 40 + 1);
-    switch (j->mod) { /* the 2-D scenes: MR breast, PT whole body, US, NM, XA, RF contrast */
+    switch (j->mod) { /* the 2-D scenes: MR breast, PT whole body, US, NM, RF contrast */
     case M_MR: model_mr(c, j, &nr); break;
     case M_PT: model_pt(c, &nr); break;
     case M_US: model_us(c, j, &nr, s->frames > 1 ? (double)f / s->frames : frame_time(j)); break;
     case M_NM: model_nm(c, &ph, &vw, &nr, rng_range(&nr, 20, 120)); break;
-    case M_XA: model_xa(c, &ph, &vw, &nr); break;
     default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;
     }
     burn_in(c, j, maxval);

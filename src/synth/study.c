@@ -650,6 +650,8 @@ static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
         s->view = VW_ANT;
     else if (s->scene == SC_XA_CORONARY) /* AP, or the LAO/RAO obliques */
         s->view = s->index % 2 ? VW_OBL : VW_AP;
+    else if (s->scene == SC_XA_CEREBRAL) /* AP and lateral runs */
+        s->view = s->index % 2 ? VW_LAT : VW_AP;
     else if (m == M_XA || m == M_RF)
         s->view = VW_AP;
     else
