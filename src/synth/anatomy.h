@@ -21,7 +21,7 @@ typedef enum Scene {
     SC_US_ABDOMEN, SC_US_KIDNEY, SC_US_NECK, SC_US_BREAST, SC_US_VESSEL,
     SC_US_PELVIS, SC_US_HEART,
     /* planar scintigraphy */
-    SC_NM_BONE, SC_NM_HEART, SC_NM_THYROID, SC_NM_RENAL,
+    SC_NM_BONE, SC_NM_HEART, SC_NM_THYROID, SC_NM_RENAL, SC_NM_LUNG,
     SC_COUNT
 } Scene;
 

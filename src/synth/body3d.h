@@ -76,8 +76,8 @@ int body3_model(Scene sc);
 void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r, Body3 *b);
 void body3_free(Body3 *b);
 
-/* True when the scene's images come from a 3-D model (SC_NM_HEART: only
- * its SPECT slices, which body3_frame frames), and when that model can show the
+/* True when the scene's images come from a 3-D model (all but the 2-D
+ * ultrasound and RF contrast scenes), and when that model can show the
  * pathology (or carry an implant). */
 bool body3_has(Scene sc);
 bool body3_shows(Scene sc, ViewKind view, Pathology path);

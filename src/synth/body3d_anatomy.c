@@ -663,6 +663,24 @@ static void femoral_angio(Body3 *b, Rng *r, int s)
     artery_tree(b, r, T_SOFT, sfa[2], V3(s * 0.35, 0.3, -0.9), 60, 3.2, 3, 0.25, 0.2);
 }
 
+/* Both breasts on the chest wall as they hang in a prone breast coil:
+ * fat with fibroglandular lobules, a mass in one of them. */
+static void breasts_prone(Body3 *b, Rng *r, const Lesion *les)
+{
+    double size = rng_range(r, 0.8, 1.2);
+    for (int s = -1; s <= 1; s += 2) {
+        double cx = s * 78, cy = -140, cz = 105, rx = 62 * size, ry = 45 * size, rz = 58 * size;
+        ell(b, T_FAT, T_AIR, cx, cy, cz, rx, ry, rz);
+        for (int i = 0; i < 22; i++)
+            ell(b, T_GLAND, T_FAT, cx + rng_range(r, -0.5, 0.5) * rx,
+                cy + rng_range(r, -0.3, 0.6) * ry, cz + rng_range(r, -0.5, 0.5) * rz,
+                rng_range(r, 5, 14), rng_range(r, 5, 12), rng_range(r, 5, 14));
+        if (les && les->path == P_MASS && (les->side == 2 ? 1 : -1) == s)
+            ell(b, T_LESION, T_GLAND, cx + rng_range(r, -0.3, 0.3) * rx, cy - 0.1 * ry, cz,
+                les->size * 90, les->size * 80, les->size * 90);
+    }
+}
+
 static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up,
                   int side)
 {
@@ -676,7 +694,8 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
     dome(b, T_SOFT, T_FAT, 0, 8, -420, 156, 96, 100, false);
     bool head_scene = sc == SC_AX_HEAD || sc == SC_SAG_HEAD || sc == SC_COR_HEAD ||
                       sc == SC_XR_SKULL;
-    bool chest_scene = sc == SC_AX_CHEST || sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT;
+    bool chest_scene = sc == SC_AX_CHEST || sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT ||
+                       sc == SC_COR_BODY; /* PET: a hot lung mass */
     bool heart_scene = sc == SC_AX_HEART || sc == SC_XA_CORONARY || sc == SC_US_HEART ||
                        sc == SC_NM_HEART;
     bool abd_scene = sc == SC_AX_ABDOMEN || sc == SC_XR_ABDOMEN;
@@ -685,6 +704,8 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
                 : sc == SC_SAG_TSPINE || sc == SC_XR_TSPINE ? 13  /* T8 */
                 : sc == SC_SAG_CSPINE || sc == SC_XR_CSPINE ? 3   /* C5 */
                                                             : -1;
+    if (sc == SC_AX_BREAST) /* on the skin, under the chest wall's parts */
+        breasts_prone(b, r, les);
     /* Every part is built; the lesion and implant go to the scene's own. */
     head(b, r);
     if (head_scene && les && les->path == P_MASS)
@@ -697,11 +718,14 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
     abdomen(b, r, abd_scene ? les : NULL);
     pelvis(b, r, pelvis_scene ? les : NULL, pelvis_scene && implant);
     spine(b, level >= 0 ? les : NULL, level == 19 && implant, level);
-    if (sc == SC_AX_NECK && les && (les->path == P_NODULE || les->path == P_MASS))
+    if ((sc == SC_AX_NECK || sc == SC_NM_THYROID) && les &&
+        (les->path == P_NODULE || les->path == P_MASS))
         ell(b, T_LESION, T_GLAND, (les->side == 2 ? 1 : -1) * 17, -22, 224, les->size * 70,
             les->size * 70, les->size * 90); /* thyroid nodule */
     if (les && les->path == P_FRACTURE)
         shoulder_fracture(b, sc, les->side == 2 ? 1 : -1);
+    if (sc == SC_COR_BODY)
+        whole_body_limbs(b);
     if (sc == SC_NM_BONE) {
         whole_body_limbs(b);
         if (les && les->path == P_MASS)
@@ -1048,6 +1072,8 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
     case SC_MG_BREAST: return path == P_MASS || path == P_NODULE;
     case SC_NM_BONE: return path == P_MASS;
     case SC_AX_HEART: case SC_US_HEART: return path == P_EFFUSION;
+    case SC_COR_BODY: case SC_AX_BREAST: return path == P_MASS;
+    case SC_NM_THYROID: return path == P_NODULE;
     default: return false;
     }
 }

@@ -61,7 +61,56 @@ static const float nm3_uptake[T_COUNT] = {
     [T_BONE] = 0.04f, [T_MARROW] = 0.012f, [T_GREY] = 0.001f, [T_WHITE] = 0.001f,
     [T_DISC] = 0.002f, [T_CARTILAGE] = 0.002f, [T_GLAND] = 0.002f, [T_LESION] = 0.12f,
     [T_GAP] = 0.01f};
-static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
+
+/* Planar scintigraphy other than bone, activity per mm: pertechnetate in
+ * the thyroid (a nodule cold), macroaggregates lodged in the lungs,
+ * sestamibi in the myocardium and liver. The renal tracer moves with
+ * time (renal_uptake). */
+static const float nm_thyroid[T_COUNT] = {
+    [T_FAT] = 0.0003f, [T_SOFT] = 0.0008f, [T_BLOOD] = 0.004f, [T_GLAND] = 0.06f,
+    [T_LESION] = 0.004f, [T_LIVER] = 0.001f, [T_GREY] = 0.0008f, [T_WHITE] = 0.0008f};
+static const float nm_lung[T_COUNT] = {[T_LUNG] = 0.01f, [T_BLOOD] = 0.002f, [T_SOFT] = 0.0003f,
+                                       [T_LIVER] = 0.0006f, [T_ORGAN] = 0.0004f};
+static const float nm_heart[T_COUNT] = {
+    [T_FAT] = 0.0003f, [T_SOFT] = 0.0008f, [T_ORGAN] = 0.03f, [T_LIVER] = 0.012f,
+    [T_BLOOD] = 0.002f, [T_KIDNEY] = 0.01f, [T_LUNG] = 0.0006f};
+
+/* A renal (MAG3-like) study at time t in [0, 1]: the kidneys take the
+ * tracer up and hand it on to the collecting systems and the bladder. */
+static void renal_uptake(double t, float mu[T_COUNT])
+{
+    memset(mu, 0, sizeof *mu * T_COUNT);
+    mu[T_SOFT] = 0.0008f;
+    mu[T_KIDNEY] = (float)(0.03 * (0.3 + 0.7 * fmin(1, 3 * t)) * (1 - 0.5 * t));
+    mu[T_FLUID] = (float)(0.08 * t);
+    mu[T_BLOOD] = (float)(0.006 * (1 - t));
+    mu[T_LIVER] = (float)(0.002 * (1 - t));
+}
+
+/* The activity a planar scan of the scene sees at time t. */
+static void nm_activity(Scene sc, double t, float mu[T_COUNT])
+{
+    const float *table = sc == SC_NM_THYROID ? nm_thyroid : sc == SC_NM_LUNG ? nm_lung
+                         : sc == SC_NM_HEART ? nm_heart
+                                             : nm3_uptake;
+    if (sc == SC_NM_RENAL)
+        renal_uptake(t, mu);
+    else
+        memcpy(mu, table, sizeof *mu * T_COUNT);
+}
+
+/* The view of frame f of a planar scan: a bone scan anterior then
+ * posterior, a renal study from behind, a lung scan round the chest. */
+static ViewKind nm_view(Scene sc, uint32_t f)
+{
+    static const ViewKind lung[3] = {VW_ANT, VW_POST, VW_LAT};
+    switch (sc) {
+    case SC_NM_BONE: return f % 2 ? VW_POST : VW_ANT;
+    case SC_NM_RENAL: return VW_POST;
+    case SC_NM_LUNG: return lung[f % 3];
+    default: return VW_ANT;
+    }
+}
 
 /* SPECT (sestamibi-like) uptake per tissue: myocardium, liver, kidneys. */
 static const float spect_uptake[T_COUNT] = {0, 0.1f, 0.5f, 4, 10, 3, 0.2f, 1, 0.2f, 0.3f, 0.3f,
@@ -266,13 +315,6 @@ static void nm_counts(Canvas *c, Rng *nr, double counts)
     }
 }
 
-static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
-                     double counts)
-{
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, nm_bone_mu, false, c->v);
-    nm_counts(c, nr, counts);
-}
 
 /* Radiograph: log-exposure response, bright where attenuation is high. */
 /* The detector: c->v holds the attenuation line integral per pixel. */
@@ -319,7 +361,7 @@ static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float
                        Rng *nr, double maxval, bool collimate)
 {
     memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, mu, true, c->v);
+    ph_render_projection(ph, vw, mu, c->v);
     xray_detector(c, nr, maxval, collimate);
 }
 
@@ -714,8 +756,10 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
     else if (fr->projection)
         smooth_field(c, nr, c->w / (mammo ? 90 : 40) + 1);
     if (fr->projection && j->mod == M_NM) {
+        float mu[T_COUNT];
+        nm_activity(j->scene, t, mu);
         memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, fr, nm3_uptake, c->v);
+        body3_project(&body, fr, mu, c->v);
         nm_counts(c, nr, 12 + 50 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per scan */
     } else if (fr->projection && j->mod == M_XA) {
         memset(c->v, 0, sizeof *c->v * n);
@@ -754,9 +798,9 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         if (j->spect) /* frame f is the slice at its own height */
             body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle,
                         j->shift_x, j->shift_y, c->w, c->h, &slice);
-        else if (j->mod == M_NM && f > 0) /* a whole-body scan: anterior, then posterior */
-            body3_frame(j->scene, VW_POST, 0, j->mirror, j->zoom, j->angle, j->shift_x,
-                        j->shift_y, c->w, c->h, &slice);
+        else if (j->mod == M_NM) /* planar: each frame's view */
+            body3_frame(j->scene, nm_view(j->scene, f), 0, j->mirror, j->zoom, j->angle,
+                        j->shift_x, j->shift_y, c->w, c->h, &slice);
         double t = s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
         return render_frame3(j, &slice, s, c, &nr, t, err);
     }
@@ -775,24 +819,17 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     }
     View vw;
     double jitter = j->mod == M_US ? 0.01 * f : 0; /* motion */
-    double zoom = j->zoom;
-    if ((j->scene == SC_COR_BODY || j->scene == SC_NM_BONE) && c->h > c->w) /* whole body: */
-        zoom *= fmin(0.95 * c->h / c->w, 2.1); /* fill the tall matrix, arms inside */
-    view_init(&vw, c->w, c->h, zoom, j->angle, j->shift_x + jitter, j->shift_y);
+    view_init(&vw, c->w, c->h, j->zoom, j->angle, j->shift_x + jitter, j->shift_y);
     memset(c->lab, T_AIR, (size_t)c->w * c->h);
-    if (!scene_is_projection(j->scene) && j->mod != M_NM)
+    if (!scene_is_projection(j->scene))
         ph_render_labels(&ph, &vw, c->lab);
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
-    if (j->mod == M_MR)
-        smooth_field(c, &nr, c->w / 96 + 1);
-    else if (j->mod == M_RF)
+    /* the 2-D scenes: ultrasound but the heart, RF contrast studies */
+    if (j->mod == M_US) {
+        model_us(c, j, &nr, s->frames > 1 ? (double)f / s->frames : frame_time(j));
+    } else {
         smooth_field(c, &nr, c->w / 40 + 1);
-    switch (j->mod) { /* the 2-D scenes: MR breast, PT whole body, US, NM, RF contrast */
-    case M_MR: model_mr(c, j, &nr); break;
-    case M_PT: model_pt(c, &nr); break;
-    case M_US: model_us(c, j, &nr, s->frames > 1 ? (double)f / s->frames : frame_time(j)); break;
-    case M_NM: model_nm(c, &ph, &vw, &nr, rng_range(&nr, 20, 120)); break;
-    default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;
+        model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate);
     }
     burn_in(c, j, maxval);
     ph_free(&ph);

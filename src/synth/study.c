@@ -646,8 +646,8 @@ static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
         s->view = VW_4CH;
     else if (m == M_US)
         s->view = VW_SECTOR;
-    else if (m == M_NM)
-        s->view = VW_ANT;
+    else if (m == M_NM) /* a renal study is seen from behind */
+        s->view = s->scene == SC_NM_RENAL ? VW_POST : VW_ANT;
     else if (s->scene == SC_XA_CORONARY) /* AP, or the LAO/RAO obliques */
         s->view = s->index % 2 ? VW_OBL : VW_AP;
     else if (s->scene == SC_XA_CEREBRAL) /* AP and lateral runs */
@@ -686,7 +686,7 @@ static void frame_region(Rng *r, RenderJob *j)
 {
     if (j->scene == SC_XR_FINGER)
         j->shift_x -= 0.3 * rng_int(r, -1, 1);
-    if (j->scene == SC_NM_BONE) { /* head to toes on the tall detector, straight */
+    if (j->scene == SC_NM_BONE || j->scene == SC_COR_BODY) { /* the whole body, straight */
         j->angle *= 0.15;
         j->zoom = fmin(j->zoom, 1.05);
         j->shift_x *= 0.3, j->shift_y *= 0.2;

@@ -368,7 +368,7 @@ def check_reports(root, rows):
     print("reports naming their exam's pathology: %d of %d" % (named, len(abnormal)))
     check(abnormal and named >= 0.85 * len(abnormal), "reports name the pathology in %d of %d" %
           (named, len(abnormal)))
-    implants = {"OSTEOSYNTHESIS": "osteosynth", "PACEMAKER": "pacemaker|elektrostimulator",
+    implants = {"OSTEOSYNTHESIS": "osteosynth|osteosinte", "PACEMAKER": "pacemaker|elektrostimulator",
                 "HIP_PROSTHESIS": "arthroplasty|endoproteza", "KNEE_PROSTHESIS": "arthroplasty|endoproteza",
                 "SPINAL_FIXATION": "spinal fusion|spondilodez"}
     implant_of = {r["ExamID"]: r["Implant"] for r in rows}
