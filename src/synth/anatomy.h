@@ -59,9 +59,8 @@ typedef struct Lesion {
     Implant implant; /* 2-D scenes: plate and screws on a long bone */
 } Lesion;
 
-/* Builds a 2-D scene (those without a 3-D model, body3_has: MR breast, PT
- * whole body, US but the heart, RF contrast studies, planar NM) with the
- * lesion (NULL or P_NONE: none). z in [-1, 1] is the slice position for
+/* Builds a 2-D scene (those without a 3-D model, body3_has: ultrasound but
+ * the heart, the RF contrast studies) with the lesion (NULL or P_NONE: none). z in [-1, 1] is the slice position for
  * cross-sections (and the phase of an RF run); r supplies the
  * individual's variation. */
 void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z);

@@ -716,10 +716,10 @@ static double frame_time(const RenderJob *j)
     return (double)((j->noise_seed >> 20) & 1023) / 1024;
 }
 
-/* The phase of frame f: contrast runs (XA, RF) and SPECT slices step through [-1, 1]. */
+/* The phase of frame f: RF contrast runs and SPECT slices step through [-1, 1]. */
 static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 {
-    if ((j->mod == M_XA || j->mod == M_RF || j->spect) && s->frames > 1)
+    if ((j->mod == M_RF || j->spect) && s->frames > 1)
         return -1 + 2.0 * f / (s->frames - 1);
     return j->z;
 }
