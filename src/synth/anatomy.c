@@ -6,8 +6,6 @@
 
 #include "synth/body3d.h"
 
-#define PI 3.14159265358979323846
-
 /* a jittered by a relative standard deviation f (clipped at 2.5 sigma). */
 static double J(Rng *r, double a, double f)
 {
@@ -16,53 +14,7 @@ static double J(Rng *r, double a, double f)
     return a * (1 + f * n);
 }
 
-static void ax_breast(Phantom *p, Rng *r, double z)
-{
-    ph_box(p, T_SOFT, 0, 0.45, 0.95, 0.35, 0);
-    ph_ellipse(p, T_ORGAN, 0, 0.55, 0.3, 0.2, 0);
-    double s = sqrt(1 - 0.5 * z * z);
-    for (int k = -1; k <= 1; k += 2) {
-        double bx = k * 0.45, rx = J(r, 0.36, 0.1) * s, ry = J(r, 0.42, 0.12) * s;
-        ph_ellipse(p, T_FAT, bx, 0.1, rx, ry, 0);
-        for (int i = 0; i < 18; i++)
-            ph_ellipse(p, T_GLAND, bx + rng_range(r, -0.6, 0.6) * rx,
-                       0.1 + rng_range(r, -0.3, 0.6) * ry, rng_range(r, 0.02, 0.07),
-                       rng_range(r, 0.02, 0.06), rng_range(r, 0, 180));
-    }
-}
-
-static void cor_body(Phantom *p, Rng *r)
-{
-    double s = J(r, 1, 0.05);
-    ph_circle(p, T_SOFT, 0, -0.82, 0.12 * s);
-    ph_circle(p, T_GREY, 0, -0.83, 0.09 * s);
-    ph_capsule(p, T_SOFT, 0, -0.7, 0, -0.6, 0.05);
-    ph_ellipse(p, T_SOFT, 0, -0.25, 0.24 * s, 0.38, 0);
-    ph_ellipse(p, T_SOFT, 0, 0.12, 0.22 * s, 0.16, 0);
-    for (int k = -1; k <= 1; k += 2) {
-        ph_capsule(p, T_SOFT, k * 0.26 * s, -0.55, k * 0.32, 0.1, 0.05);
-        ph_capsule(p, T_SOFT, k * 0.1, 0.2, k * 0.12, 0.98, 0.07);
-        ph_ellipse(p, T_KIDNEY, k * 0.09, -0.05, 0.035, 0.06, 0);
-        ph_ellipse(p, T_LUNG, k * 0.1, -0.38, 0.09, 0.16, 0);
-    }
-    ph_ellipse(p, T_ORGAN, 0.05, -0.3, 0.07, 0.06, 0);
-    ph_ellipse(p, T_LIVER, -0.09, -0.14, 0.12, 0.07, 0);
-    ph_circle(p, T_FLUID, 0, 0.2, 0.04);
-    (void)r;
-}
-
 /* ---- projections -------------------------------------------------------- */
-
-static void rib_arc(Phantom *p, double side, double y0, double len, double r)
-{
-    double px = side * 0.06, py = y0;
-    for (int k = 1; k <= 6; k++) {
-        double t = k / 6.0;
-        double x = side * (0.06 + len * sin(t * PI * 0.55)), y = y0 + 0.22 * t * t;
-        ph_capsule(p, T_BONE, px, py, x, y, r);
-        px = x, py = y;
-    }
-}
 
 static void xr_spine_column(Phantom *p, double y0, double y1, int nv, double w)
 {
@@ -152,47 +104,6 @@ static void xr_barium(Phantom *p, Rng *r, double z)
 
 /* Branching vessel tree filled with contrast; phase z in [-1,1] sets how far
  * contrast has travelled (cine runs). */
-static void vessel(Phantom *p, Rng *r, double x, double y, double ang, double len,
-                   double rad, int depth, double fill)
-{
-    if (depth == 0 || rad < 0.004)
-        return;
-    double x2 = x + len * cos(ang), y2 = y + len * sin(ang);
-    if (fill > 0)
-        ph_capsule(p, T_CONTRAST, x, y, x2, y2, rad);
-    int kids = rng_int(r, 1, 3);
-    for (int k = 0; k < kids; k++)
-        vessel(p, r, x2, y2, ang + rng_range(r, -0.7, 0.7), len * rng_range(r, 0.6, 0.85),
-               rad * rng_range(r, 0.6, 0.8), depth - 1, fill - 0.15);
-}
-
-static void xa(Phantom *p, Rng *r, double z, int kind)
-{
-    double fill = 0.4 + 0.6 * (z + 1) * 0.5 * 1.6;
-    ph_ellipse(p, T_SOFT, 0, 0, 1.3, 1.3, 0);
-    if (kind == 0) { /* coronary: heart shadow, ribs, catheter */
-        ph_ellipse(p, T_LUNG, 0, 0, 1.2, 1.1, 0);
-        ph_ellipse(p, T_ORGAN, 0.1, 0.2, 0.55, 0.5, -20);
-        for (int i = 0; i < 6; i++)
-            rib_arc(p, i % 2 ? 1 : -1, -0.8 + 0.3 * i, 0.9, 0.03);
-        ph_capsule(p, T_BONE, -0.9, 1.3, -0.2, -0.3, 0.006);
-        vessel(p, r, -0.2, -0.3, 0.6, 0.35, 0.035, 6, fill);
-        vessel(p, r, -0.2, -0.3, 2.2, 0.35, 0.03, 5, fill);
-    } else if (kind == 1) { /* cerebral: skull outline, carotid tree */
-        ph_ellipse(p, T_BONE, 0, -0.1, 0.95, 0.9, 0);
-        ph_ellipse(p, T_MARROW, 0, -0.1, 0.88, 0.83, 0);
-        vessel(p, r, 0, 1.2, -PI / 2, 0.5, 0.04, 7, fill);
-    } else if (kind == 2) { /* leg: femur, femoral artery runoff */
-        ph_bone(p, 0.15, -1.3, 0.05, 1.3, 0.14);
-        vessel(p, r, -0.1, -1.2, PI / 2, 0.6, 0.035, 5, fill);
-    } else {                /* renal: spine, aorta with renal arteries */
-        xr_spine_column(p, -1.0, 1.0, 6, 0.18);
-        ph_capsule(p, T_CONTRAST, 0.05, -1.2, 0.05, 1.2, 0.05 * fill);
-        vessel(p, r, 0.05, -0.1, 0.1, 0.35, 0.025, 5, fill);
-        vessel(p, r, 0.05, -0.05, PI - 0.1, 0.35, 0.025, 5, fill);
-    }
-}
-
 /* ---- ultrasound and scintigraphy ---------------------------------------- */
 
 static void us_scene(Phantom *p, Rng *r, int kind)
@@ -233,44 +144,12 @@ static void us_scene(Phantom *p, Rng *r, int kind)
     }
 }
 
-static void nm_scene(Phantom *p, Rng *r, int kind)
-{
-    if (kind == 0) { /* bone scan: faint soft tissue, skeleton, bladder */
-        cor_body(p, r);
-        ph_circle(p, T_BONE, 0, -0.85, 0.11);
-        xr_spine_column(p, -0.7, 0.1, 10, 0.03);
-        for (int k = -1; k <= 1; k += 2) {
-            ph_bone(p, k * 0.05, -0.6, k * 0.22, -0.65, 0.012);
-            for (int i = 0; i < 8; i++)
-                rib_arc(p, k, -0.6 + i * 0.06, 0.18, 0.007);
-            ph_bone(p, k * 0.24, -0.62, k * 0.3, -0.2, 0.02);
-            ph_bone(p, k * 0.3, -0.2, k * 0.33, 0.1, 0.015);
-            ph_ellipse(p, T_BONE, k * 0.12, 0.12, 0.1, 0.08, 0);
-            ph_bone(p, k * 0.12, 0.2, k * 0.1, 0.6, 0.025);
-            ph_bone(p, k * 0.1, 0.62, k * 0.1, 0.97, 0.02);
-        }
-        ph_circle(p, T_FLUID, 0, 0.17, 0.05);
-    } else if (kind == 1) { /* myocardial perfusion: horseshoe */
-        ph_circle(p, T_ORGAN, 0, 0, 0.45);
-        ph_circle(p, T_BLOOD, 0, 0, 0.28);
-        ph_box(p, T_BLOOD, 0, -0.35, 0.2, 0.15, 0);
-    } else if (kind == 2) { /* thyroid */
-        ph_ellipse(p, T_GLAND, -0.25, 0, 0.18, 0.4, 10);
-        ph_ellipse(p, T_GLAND, 0.25, 0, 0.18, 0.4, -10);
-        ph_box(p, T_GLAND, 0, 0.15, 0.15, 0.07, 0);
-    } else { /* renal */
-        ph_ellipse(p, T_KIDNEY, -0.35, -0.1, 0.17, 0.3, 15);
-        ph_ellipse(p, T_KIDNEY, 0.35, -0.1, 0.17, 0.3, -15);
-        ph_circle(p, T_FLUID, 0, 0.7, 0.15);
-    }
-}
-
-
 /* ---- pathology ----------------------------------------------------------- */
 
 const char *const pathology_names[P_COUNT] = {"none", "fracture", "nodule", "effusion", "mass"};
 const char *const view_names[VW_COUNT] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC",
-                                          "MLO", "ANT", "POST", "SECTOR", "LOCALIZER", "CAPTURE"};
+                                          "MLO", "ANT", "POST", "SECTOR", "LOCALIZER", "CAPTURE",
+                                          "SA", "2CH", "4CH"};
 
 /* The shape a pathology lives in: on the lesion's side (patient right is
  * the image left) when there is one there. */
@@ -304,8 +183,6 @@ static const Shape *lesion_host(const Phantom *p, Scene sc, Pathology path, int 
         return sc == SC_XR_UROGRAPHY ? NULL
                                                             : host(p, effusion_hosts, 3, side, SH_ELLIPSE, true);
     case P_MASS:
-        if (sc == SC_NM_BONE)
-            return host(p, bone_hosts, 1, side, SH_CAPSULE, false);
         return host(p, mass_hosts, 4, side, SH_ELLIPSE, true);
     default: return NULL;
     }
@@ -425,24 +302,14 @@ bool scene_is_projection(Scene sc)
 static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z)
 {
     switch (sc) {
-    case SC_AX_BREAST: ax_breast(p, r, z); break;
-    case SC_COR_BODY: cor_body(p, r); break;
     case SC_XR_UROGRAPHY: xr_urography(p, r, z); break;
     case SC_XR_BARIUM: xr_barium(p, r, z); break;
-    case SC_XA_CORONARY: xa(p, r, z, 0); break;
-    case SC_XA_CEREBRAL: xa(p, r, z, 1); break;
-    case SC_XA_LEG: xa(p, r, z, 2); break;
-    case SC_XA_RENAL: xa(p, r, z, 3); break;
     case SC_US_ABDOMEN: us_scene(p, r, 0); break;
     case SC_US_KIDNEY: us_scene(p, r, 1); break;
     case SC_US_NECK: us_scene(p, r, 2); break;
     case SC_US_BREAST: us_scene(p, r, 3); break;
     case SC_US_VESSEL: us_scene(p, r, 4); break;
     case SC_US_PELVIS: us_scene(p, r, 5); break;
-    case SC_NM_BONE: nm_scene(p, r, 0); break;
-    case SC_NM_HEART: nm_scene(p, r, 1); break;
-    case SC_NM_THYROID: nm_scene(p, r, 2); break;
-    case SC_NM_RENAL: nm_scene(p, r, 3); break;
     default: break; /* the others are sliced or projected from the 3-D bodies (body3d.h) */
     }
 }

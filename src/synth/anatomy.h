@@ -9,6 +9,7 @@ typedef enum Scene {
     SC_AX_HEAD, SC_AX_NECK, SC_AX_CHEST, SC_AX_ABDOMEN, SC_AX_KIDNEYS,
     SC_AX_PELVIS, SC_AX_BREAST, SC_SAG_CSPINE, SC_SAG_TSPINE, SC_SAG_LSPINE,
     SC_SAG_KNEE, SC_COR_SHOULDER, SC_SAG_ANKLE, SC_COR_BODY, SC_SAG_HEAD, SC_COR_HEAD,
+    SC_AX_HEART, /* cardiac CT/MR: axial or the heart's own planes (SA, 2CH, 4CH) */
     /* projections (CR, DX, RF, MG, XA) */
     SC_XR_CHEST, SC_XR_CHEST_LAT, SC_XR_SKULL, SC_XR_CSPINE, SC_XR_TSPINE, SC_XR_LSPINE,
     SC_XR_PELVIS, SC_XR_HIP, SC_XR_ABDOMEN, SC_XR_UROGRAPHY, SC_XR_BARIUM,
@@ -18,9 +19,9 @@ typedef enum Scene {
     SC_XA_LEG, SC_XA_RENAL,
     /* ultrasound sectors */
     SC_US_ABDOMEN, SC_US_KIDNEY, SC_US_NECK, SC_US_BREAST, SC_US_VESSEL,
-    SC_US_PELVIS,
+    SC_US_PELVIS, SC_US_HEART,
     /* planar scintigraphy */
-    SC_NM_BONE, SC_NM_HEART, SC_NM_THYROID, SC_NM_RENAL,
+    SC_NM_BONE, SC_NM_HEART, SC_NM_THYROID, SC_NM_RENAL, SC_NM_LUNG,
     SC_COUNT
 } Scene;
 
@@ -33,7 +34,9 @@ typedef enum Pathology {
  * it (ImageOrientationPatient, ViewPosition, SeriesDescription). */
 typedef enum ViewKind {
     VW_AX, VW_SAG, VW_COR, VW_PA, VW_AP, VW_LAT, VW_OBL, VW_CC, VW_MLO, VW_ANT,
-    VW_POST, VW_SECTOR, VW_LOCALIZER, VW_CAPTURE, VW_COUNT
+    VW_POST, VW_SECTOR, VW_LOCALIZER, VW_CAPTURE,
+    /* the heart's planes: short axis, two- and four-chamber long axes */
+    VW_SA, VW_2CH, VW_4CH, VW_COUNT
 } ViewKind;
 
 extern const char *const pathology_names[P_COUNT];
@@ -56,11 +59,10 @@ typedef struct Lesion {
     Implant implant; /* 2-D scenes: plate and screws on a long bone */
 } Lesion;
 
-/* Builds a 2-D scene (those without a 3-D model, body3_has: MR breast, PT
- * whole body, US, XA, RF contrast studies, planar NM) with the lesion
- * (NULL or P_NONE: none). z in [-1, 1] is the slice position for
- * cross-sections (and the cine phase for XA); r supplies the individual's
- * variation. */
+/* Builds a 2-D scene (those without a 3-D model, body3_has: ultrasound but
+ * the heart, the RF contrast studies) with the lesion (NULL or P_NONE: none). z in [-1, 1] is the slice position for
+ * cross-sections (and the phase of an RF run); r supplies the
+ * individual's variation. */
 void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z);
 
 /* True when the scene has the tissue that pathology lives in, so that

@@ -97,7 +97,10 @@ static const char readme[] =
     "  SOPInstanceUID, with PixelCRC32 (zlib CRC-32 of the stored pixel bytes of all\n"
     "  frames before compression), CharsetStatus (undeclared: non-ASCII text with\n"
     "  no SpecificCharacterSet) and Implant (metal in the exam: OSTEOSYNTHESIS,\n"
-    "  PACEMAKER, HIP_PROSTHESIS, KNEE_PROSTHESIS, SPINAL_FIXATION; empty: none).\n";
+    "  PACEMAKER, HIP_PROSTHESIS, KNEE_PROSTHESIS, SPINAL_FIXATION; empty: none).\n"
+    "  Organ is HEART for cardiac exams (cardiac CT/MR, coronary angiography,\n"
+    "  echocardiography, myocardial perfusion), whose Region is CHEST (SPEC §5\n"
+    "  renames HEART to CHEST); their View may be SA, 2CH or 4CH (the heart's planes).\n";
 
 static FILE *open_out(const char *dir, const char *name, RnError **err)
 {

@@ -379,50 +379,110 @@ typedef struct Region3 {
     bool sided;      /* the centre's x changes sign for the left side */
     bool axial_xr;   /* frontal radiographs look down z (the foot, dorsoplantar) */
     bool chest_wall; /* the detector's edge at the chest wall, x = 0 (mammography) */
-    bool spect_only; /* only SPECT slices of the scene come from the body */
-    bool planar;     /* planar scintigraphy: a projection (of uptake) */
+    bool planar;     /* planar scintigraphy: a projection (of uptake); its SPECT
+                      * slices (VW_AX) are sliced */
 } Region3;
 
 static const Region3 regions3[] = {
-    {SC_AX_HEAD, 0, {0, 0, 390}, 240, 300, {65, 85, 90}, false, false, false, false, false},
-    {SC_SAG_HEAD, 0, {0, 0, 390}, 250, 300, {65, 85, 90}, false, false, false, false, false},
-    {SC_COR_HEAD, 0, {0, 0, 390}, 240, 300, {65, 85, 90}, false, false, false, false, false},
-    {SC_XR_SKULL, 0, {0, 0, 385}, 240, 300, {65, 85, 90}, false, false, false, false, false},
-    {SC_AX_NECK, 0, {0, 10, 255}, 200, 260, {60, 60, 45}, false, false, false, false, false},
-    {SC_SAG_CSPINE, 0, {0, 25, 258}, 230, 250, {22, 40, 60}, false, false, false, false, false},
-    {SC_XR_CSPINE, 0, {0, 20, 262}, 230, 250, {22, 40, 60}, false, false, false, false, false},
-    {SC_SAG_TSPINE, 0, {0, 55, 65}, 420, 440, {25, 60, 140}, false, false, false, false, false},
-    {SC_XR_TSPINE, 0, {0, 55, 65}, 420, 440, {25, 60, 140}, false, false, false, false, false},
-    {SC_AX_CHEST, 0, {0, 0, 80}, 380, 420, {140, 90, 120}, false, false, false, false, false},
-    {SC_XR_CHEST, 0, {0, 0, 85}, 380, 430, {140, 90, 120}, false, false, false, false, false},
-    {SC_XR_CHEST_LAT, 0, {0, 0, 85}, 380, 430, {140, 90, 120}, false, false, false, false, false},
-    {SC_XR_SHOULDER, 0, {-165, 20, 170}, 200, 270, {30, 40, 45}, true, false, false, false, false},
-    {SC_COR_SHOULDER, 0, {-168, 20, 172}, 190, 270, {30, 35, 45}, true, false, false, false, false},
-    {SC_XR_CLAVICLE, 0, {-85, -40, 200}, 240, 280, {40, 30, 30}, true, false, false, false, false},
-    {SC_AX_ABDOMEN, 0, {0, 0, -170}, 380, 420, {140, 90, 120}, false, false, false, false, false},
-    {SC_AX_KIDNEYS, 0, {0, 0, -205}, 380, 420, {140, 90, 70}, false, false, false, false, false},
-    {SC_XR_ABDOMEN, 0, {0, 0, -230}, 380, 430, {140, 90, 120}, false, false, false, false, false},
-    {SC_AX_PELVIS, 0, {0, 0, -420}, 380, 400, {140, 90, 80}, false, false, false, false, false},
-    {SC_XR_PELVIS, 0, {0, 0, -420}, 380, 400, {140, 90, 80}, false, false, false, false, false},
-    {SC_XR_HIP, 0, {-100, 0, -462}, 220, 250, {40, 40, 50}, true, false, false, false, false},
-    {SC_SAG_LSPINE, 0, {0, 40, -190}, 300, 320, {25, 60, 110}, false, false, false, false, false},
-    {SC_XR_LSPINE, 0, {0, 40, -190}, 300, 320, {25, 60, 110}, false, false, false, false, false},
-    {SC_SAG_KNEE, 1, {0, 8, 0}, 160, 240, {45, 45, 60}, false, false, false, false, false},
-    {SC_XR_KNEE, 1, {0, 8, 0}, 160, 240, {45, 45, 60}, false, false, false, false, false},
-    {SC_XR_LEG, 1, {0, 10, -200}, 300, 470, {45, 45, 150}, false, false, false, false, false},
-    {SC_SAG_ANKLE, 1, {0, -5, -420}, 190, 220, {35, 60, 50}, false, false, false, false, false},
-    {SC_XR_ANKLE, 1, {0, 5, -410}, 190, 210, {35, 60, 50}, false, false, false, false, false},
-    {SC_XR_HEEL, 1, {0, 28, -440}, 160, 170, {30, 40, 30}, false, false, false, false, false},
-    {SC_XR_FOOT, 1, {0, -60, -440}, 260, 290, {40, 110, 30}, false, true, false, false, false},
-    {SC_XR_ARM, 2, {0, 4, 170}, 300, 440, {40, 40, 150}, false, false, false, false, false},
-    {SC_XR_ELBOW, 2, {0, 8, 268}, 160, 200, {40, 40, 40}, false, false, false, false, false},
-    {SC_XR_WRIST, 2, {0, 2, -12}, 130, 150, {30, 20, 30}, false, false, false, false, false},
-    {SC_XR_HAND, 2, {0, 0, -88}, 200, 240, {45, 20, 100}, false, false, false, false, false},
-    {SC_XR_FINGER, 2, {0, 0, -150}, 100, 115, {10, 10, 50}, false, false, false, false, false},
-    {SC_MG_BREAST, 3, {0, 0, 0}, 240, 240, {60, 90, 30}, false, true, true, false, false},
-    {SC_NM_BONE, 0, {0, 0, -395}, 640, 640, {150, 100, 900}, false, false, false, false, true},
-    {SC_NM_HEART, 0, {18, -26, 40}, 400, 400, {60, 60, 62}, false, false, false, true, false},
+    {SC_AX_HEAD, 0, {0, 0, 390}, 240, 300, {65, 85, 90}, false, false, false, false},
+    {SC_SAG_HEAD, 0, {0, 0, 390}, 250, 300, {65, 85, 90}, false, false, false, false},
+    {SC_COR_HEAD, 0, {0, 0, 390}, 240, 300, {65, 85, 90}, false, false, false, false},
+    {SC_XR_SKULL, 0, {0, 0, 385}, 240, 300, {65, 85, 90}, false, false, false, false},
+    {SC_AX_NECK, 0, {0, 10, 255}, 200, 260, {60, 60, 45}, false, false, false, false},
+    {SC_SAG_CSPINE, 0, {0, 25, 258}, 230, 250, {22, 40, 60}, false, false, false, false},
+    {SC_XR_CSPINE, 0, {0, 20, 262}, 230, 250, {22, 40, 60}, false, false, false, false},
+    {SC_SAG_TSPINE, 0, {0, 55, 65}, 420, 440, {25, 60, 140}, false, false, false, false},
+    {SC_XR_TSPINE, 0, {0, 55, 65}, 420, 440, {25, 60, 140}, false, false, false, false},
+    {SC_AX_CHEST, 0, {0, 0, 80}, 380, 420, {140, 90, 120}, false, false, false, false},
+    {SC_XR_CHEST, 0, {0, 0, 85}, 380, 430, {140, 90, 120}, false, false, false, false},
+    {SC_XR_CHEST_LAT, 0, {0, 0, 85}, 380, 430, {140, 90, 120}, false, false, false, false},
+    {SC_XR_SHOULDER, 0, {-165, 20, 170}, 200, 270, {30, 40, 45}, true, false, false, false},
+    {SC_COR_SHOULDER, 0, {-168, 20, 172}, 190, 270, {30, 35, 45}, true, false, false, false},
+    {SC_XR_CLAVICLE, 0, {-85, -40, 200}, 240, 280, {40, 30, 30}, true, false, false, false},
+    {SC_AX_ABDOMEN, 0, {0, 0, -170}, 380, 420, {140, 90, 120}, false, false, false, false},
+    {SC_AX_KIDNEYS, 0, {0, 0, -205}, 380, 420, {140, 90, 70}, false, false, false, false},
+    {SC_XR_ABDOMEN, 0, {0, 0, -230}, 380, 430, {140, 90, 120}, false, false, false, false},
+    {SC_AX_PELVIS, 0, {0, 0, -420}, 380, 400, {140, 90, 80}, false, false, false, false},
+    {SC_XR_PELVIS, 0, {0, 0, -420}, 380, 400, {140, 90, 80}, false, false, false, false},
+    {SC_XR_HIP, 0, {-100, 0, -462}, 220, 250, {40, 40, 50}, true, false, false, false},
+    {SC_SAG_LSPINE, 0, {0, 40, -190}, 300, 320, {25, 60, 110}, false, false, false, false},
+    {SC_XR_LSPINE, 0, {0, 40, -190}, 300, 320, {25, 60, 110}, false, false, false, false},
+    {SC_SAG_KNEE, 1, {0, 8, 0}, 160, 240, {45, 45, 60}, false, false, false, false},
+    {SC_XR_KNEE, 1, {0, 8, 0}, 160, 240, {45, 45, 60}, false, false, false, false},
+    {SC_XR_LEG, 1, {0, 10, -200}, 300, 470, {45, 45, 150}, false, false, false, false},
+    {SC_SAG_ANKLE, 1, {0, -5, -420}, 190, 220, {35, 60, 50}, false, false, false, false},
+    {SC_XR_ANKLE, 1, {0, 5, -410}, 190, 210, {35, 60, 50}, false, false, false, false},
+    {SC_XR_HEEL, 1, {0, 28, -440}, 160, 170, {30, 40, 30}, false, false, false, false},
+    {SC_XR_FOOT, 1, {0, -60, -440}, 260, 290, {40, 110, 30}, false, true, false, false},
+    {SC_XR_ARM, 2, {0, 4, 170}, 300, 440, {40, 40, 150}, false, false, false, false},
+    {SC_XR_ELBOW, 2, {0, 8, 268}, 160, 200, {40, 40, 40}, false, false, false, false},
+    {SC_XR_WRIST, 2, {0, 2, -12}, 130, 150, {30, 20, 30}, false, false, false, false},
+    {SC_XR_HAND, 2, {0, 0, -88}, 200, 240, {45, 20, 100}, false, false, false, false},
+    {SC_XR_FINGER, 2, {0, 0, -150}, 100, 115, {10, 10, 50}, false, false, false, false},
+    {SC_MG_BREAST, 3, {0, 0, 0}, 240, 240, {60, 90, 30}, false, true, true, false},
+    {SC_NM_BONE, 0, {0, 0, -395}, 640, 640, {150, 100, 900}, false, false, false, true},
+    {SC_NM_HEART, 0, {20, -30, 45}, 400, 400, {60, 60, 62}, false, false, false, true},
+    /* the heart: cardiac CT/MR (axial and its own planes), coronary
+     * angiography, and the apical echo window (the apex at the top) */
+    {SC_AX_HEART, 0, {20, -30, 45}, 240, 380, {50, 50, 50}, false, false, false, false},
+    {SC_XA_CORONARY, 0, {20, -30, 45}, 190, 190, {60, 60, 62}, false, false, false, false},
+    {SC_US_HEART, 0, {25, -23, 50}, 170, 170, {6, 6, 6}, false, false, false, false},
+    /* the other angiography territories: head, kidneys (both: the catheter
+     * chooses a side), the thigh of the side examined */
+    {SC_XA_CEREBRAL, 0, {0, -10, 360}, 280, 280, {60, 60, 60}, false, false, false, false},
+    {SC_XA_RENAL, 0, {0, 30, -200}, 300, 300, {60, 60, 60}, false, false, false, false},
+    {SC_XA_LEG, 0, {-100, 10, -570}, 320, 320, {60, 60, 60}, true, false, false, false},
+    /* PET whole body (coronal, vertex to thighs, arms down), MR of both
+     * breasts (axial, prone), planar thyroid, renal and lung scintigraphy */
+    {SC_COR_BODY, 0, {0, 10, -150}, 600, 600, {100, 60, 100}, false, false, false, false},
+    {SC_AX_BREAST, 0, {0, -80, 105}, 340, 340, {60, 40, 55}, false, false, false, false},
+    {SC_NM_THYROID, 0, {0, -30, 222}, 170, 170, {40, 40, 40}, false, false, false, true},
+    {SC_NM_RENAL, 0, {0, 45, -205}, 420, 420, {100, 100, 100}, false, false, false, true},
+    {SC_NM_LUNG, 0, {0, 10, 90}, 460, 460, {100, 100, 100}, false, false, false, true},
 };
+
+const double HEART_BASE[3] = {10, -8, 62};
+
+static void unit(double v[3])
+{
+    double l = sqrt(dot3(v, v));
+    for (int k = 0; k < 3; k++)
+        v[k] /= l;
+}
+
+void body3_heart_axes(double u[3], double e1[3], double e2[3])
+{
+    /* About 45 degrees left of the sagittal plane and 30 below the
+     * horizontal; the right ventricle lies to the right and in front. */
+    double a[3] = {0.61, -0.61, -0.5}, r[3] = {-1, -0.35, 0};
+    unit(a);
+    double along = dot3(r, a);
+    for (int k = 0; k < 3; k++)
+        r[k] -= along * a[k];
+    unit(r);
+    memcpy(u, a, sizeof a);
+    memcpy(e1, r, sizeof r);
+    cross3(u, e1, e2);
+}
+
+/* The heart's planes, as cardiac imagers display them: short axis seen
+ * from the apex (right ventricle on the image left, anterior up), the
+ * long axes with the apex at the top (the echo window too). Returns the
+ * normal's index into Region3.half (all three are the heart's). */
+static int heart_view_axes(ViewKind v, double row[3], double col[3])
+{
+    double u[3], e1[3], e2[3];
+    body3_heart_axes(u, e1, e2);
+    for (int k = 0; k < 3; k++) {
+        if (v == VW_SA)
+            row[k] = -e1[k], col[k] = e2[k];
+        else if (v == VW_2CH)
+            row[k] = -e2[k], col[k] = -u[k];
+        else /* four-chamber and the apical window */
+            row[k] = -e1[k], col[k] = -u[k];
+    }
+    return 2;
+}
 
 static const Region3 *region3(Scene sc)
 {
@@ -434,8 +494,7 @@ static const Region3 *region3(Scene sc)
 
 bool body3_has(Scene sc)
 {
-    const Region3 *g = region3(sc);
-    return g != NULL && !g->spect_only;
+    return region3(sc) != NULL;
 }
 
 int body3_model(Scene sc)
@@ -480,9 +539,11 @@ bool body3_frame(Scene sc, ViewKind view, double z, bool left, double zoom, doub
     memset(f, 0, sizeof *f);
     if (g == NULL || w < 1 || h < 1 || zoom <= 0)
         return false;
-    f->projection = scene_is_projection(sc) || g->planar;
+    f->projection = scene_is_projection(sc) || (g->planar && view != VW_AX);
     double r0[3], c0[3];
-    int axis = view_axes(view, f->projection, g->axial_xr, r0, c0);
+    bool heart = view == VW_SA || view == VW_2CH || view == VW_4CH || sc == SC_US_HEART;
+    int axis = heart ? heart_view_axes(view, r0, c0)
+                     : view_axes(view, f->projection, g->axial_xr, r0, c0);
     double ca = cos(angle_deg * DEG), sa = sin(angle_deg * DEG);
     for (int k = 0; k < 3; k++) {
         f->row[k] = ca * r0[k] + sa * c0[k];

@@ -32,7 +32,18 @@ typedef struct Body3 {
     size_t n, cap;
     double scale[3]; /* the individual's build, applied by the builders */
     bool failed;     /* an allocation failed: the body is incomplete */
+    /* Set by the caller before body3_build (0 when zeroed): */
+    double systole;  /* cardiac phase, 0 end-diastole .. 1 end-systole */
+    double fill;     /* angiography: how far contrast has run down the injected tree, 0..1 */
 } Body3;
+
+/* The heart's own axes (unit vectors, LPS): u along the left ventricle's
+ * long axis from the mitral plane (base, HEART_BASE) to the apex (left,
+ * anterior, inferior), e1 across the septum towards the right ventricle,
+ * e2 = u × e1. The anatomy is built in them and the cardiac planes (SA,
+ * 2CH, 4CH, the apical echo window) are framed in them. */
+extern const double HEART_BASE[3];
+void body3_heart_axes(double u[3], double e1[3], double e2[3]);
 
 /* An image plane: pixel (col i, row j) has its centre at
  * origin + i·dc·row + j·dr·col (origin = ImagePositionPatient, row/col =
@@ -65,8 +76,8 @@ int body3_model(Scene sc);
 void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r, Body3 *b);
 void body3_free(Body3 *b);
 
-/* True when the scene's images come from a 3-D model (SC_NM_HEART: only
- * its SPECT slices, which body3_frame frames), and when that model can show the
+/* True when the scene's images come from a 3-D model (all but the 2-D
+ * ultrasound and RF contrast scenes), and when that model can show the
  * pathology (or carry an implant). */
 bool body3_has(Scene sc);
 bool body3_shows(Scene sc, ViewKind view, Pathology path);

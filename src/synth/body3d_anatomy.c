@@ -286,7 +286,127 @@ static void ribs(Body3 *b, const Lesion *les)
         }
 }
 
-static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant, bool arms_up)
+/* ---- the heart (built in its own axes, body3_heart_axes) ------------------- */
+
+/* A point at a along the long axis, at radius rad and angle th (degrees,
+ * 0 towards the right ventricle, 90 towards e2: posterior and inferior),
+ * around an axis shifted by (o1, o2) in e1, e2. */
+static void heart_point(double a, double o1, double o2, double rad, double th, double out[3])
+{
+    double u[3], e1[3], e2[3], c = cos(th * PI / 180), s = sin(th * PI / 180);
+    body3_heart_axes(u, e1, e2);
+    for (int k = 0; k < 3; k++)
+        out[k] = HEART_BASE[k] + a * u[k] + (o1 + rad * c) * e1[k] + (o2 + rad * s) * e2[k];
+}
+
+static void heart_cap(Body3 *b, Tissue t, Tissue parent, double a1, double a2, double o1,
+                      double o2, double radius)
+{
+    double p1[3], p2[3];
+    heart_point(a1, o1, o2, 0, 0, p1);
+    heart_point(a2, o1, o2, 0, 0, p2);
+    cap(b, t, parent, p1, p2, radius, false);
+}
+
+/* A coronary artery as a chain of short segments through points given as
+ * (a, radius from the axis, angle) around the left (rv 0) or right (rv 1)
+ * ventricle, tapering from r0 to r1. Angiography fills it with contrast
+ * from its ostium (t = 0 of the whole tree at t0) as far as b->fill has
+ * run; elsewhere it is blood. */
+typedef struct Knot { double a, rad, th; } Knot;
+
+static void coronary(Body3 *b, const Knot *k, int n, bool rv, double r0, double r1, double t0,
+                     double t1, bool angio)
+{
+    enum { STEPS = 4 };
+    double prev[3];
+    heart_point(k[0].a, rv ? 24 : 0, rv ? -4 : 0, k[0].rad, k[0].th, prev);
+    int total = (n - 1) * STEPS;
+    for (int i = 1; i <= total; i++) {
+        int seg = (i - 1) / STEPS;
+        double f = (double)(i - seg * STEPS) / STEPS, t = (double)i / total;
+        const Knot *p = &k[seg], *q = &k[seg + 1];
+        double at[3];
+        heart_point(p->a + f * (q->a - p->a), rv ? 24 : 0, rv ? -4 : 0,
+                    p->rad + f * (q->rad - p->rad), p->th + f * (q->th - p->th), at);
+        bool filled = angio && t0 + t * (t1 - t0) <= b->fill * 1.25;
+        cap(b, filled ? T_CONTRAST : T_BLOOD, T_FAT, prev, at, r0 + t * (r1 - r0), false);
+        memcpy(prev, at, sizeof prev);
+    }
+}
+
+/* The coronary tree on the epicardial surface: left main, LAD in the
+ * anterior interventricular groove to the apex with a diagonal, the
+ * circumflex round the left atrioventricular groove with an obtuse
+ * marginal, the right coronary round the right groove into the posterior
+ * descending artery. */
+static void coronaries(Body3 *b, bool angio)
+{
+    static const Knot lm[] = {{-6, 12, -40}, {2, 28, -70}};
+    static const Knot lad[] = {{2, 28, -70}, {20, 30, -62}, {45, 30, -60}, {60, 30, -60},
+                               {72, 26, -55}, {82, 18, -50}};
+    static const Knot diag[] = {{22, 30, -64}, {40, 30, -95}, {58, 30, -118}};
+    static const Knot lcx[] = {{2, 28, -75}, {4, 28, -130}, {4, 28, -180}, {6, 28, -230}};
+    static const Knot om[] = {{4, 28, -160}, {30, 30, -165}, {55, 30, -168}};
+    static const Knot rca[] = {{2, 26, -70}, {4, 26, -20}, {4, 26, 30}, {6, 26, 80}};
+    static const Knot pda[] = {{8, 30, 45}, {35, 30, 48}, {62, 30, 50}};
+    coronary(b, lm, 2, false, 2.3, 2.2, 0, 0.1, angio);
+    coronary(b, lad, 6, false, 2.0, 1.0, 0.1, 1, angio);
+    coronary(b, diag, 3, false, 1.2, 0.8, 0.35, 0.9, angio);
+    coronary(b, lcx, 4, false, 1.8, 1.2, 0.1, 0.8, angio);
+    coronary(b, om, 3, false, 1.2, 0.8, 0.45, 1, angio);
+    coronary(b, rca, 4, true, 1.9, 1.6, 0, 0.7, angio);
+    coronary(b, pda, 3, false, 1.3, 0.9, 0.7, 1, angio);
+}
+
+/* Four chambers with their walls, the pericardial fat round them, the
+ * great vessels' roots and the coronary arteries. systole (0..1) shrinks
+ * the cavities and thickens the walls; a pericardial effusion is fluid
+ * between the fat and the myocardium. */
+static void heart(Body3 *b, const Lesion *les, bool angio)
+{
+    double sy = b->systole, lv = 16 * (1 - 0.35 * sy), rvr = 18 * (1 - 0.3 * sy);
+    double shorten = 6 * sy;
+    heart_cap(b, T_FAT, T_LUNG, 12, 60 - shorten, 0, 0, 32);             /* pericardial fat */
+    heart_cap(b, T_FAT, T_LUNG, 6, 54 - shorten, 24, -4, 27);
+    if (les && les->path == P_EFFUSION) {
+        double e = les->size * 120;
+        heart_cap(b, T_FLUID, T_FAT, 12, 60 - shorten, 0, 0, 26 + e);
+        heart_cap(b, T_FLUID, T_FAT, 6, 54 - shorten, 24, -4, 21 + e);
+    }
+    double ra[3], la[3], p1[3], p2[3];
+    heart_point(-14, 34, 0, 0, 0, ra);
+    heart_point(-24, -6, 0, 0, 0, la);
+    ell(b, T_ORGAN, T_FAT, ra[0], ra[1], ra[2], 22, 22, 22);              /* right atrium */
+    ell(b, T_BLOOD, T_ORGAN, ra[0], ra[1], ra[2], 19, 19, 19);
+    ell(b, T_ORGAN, T_FAT, la[0], la[1], la[2], 19, 17, 17);              /* left atrium */
+    ell(b, T_BLOOD, T_ORGAN, la[0], la[1], la[2], 16, 14, 14);
+    heart_cap(b, T_ORGAN, T_FAT, 6, 56 - shorten, 24, -4, 22);            /* right ventricle */
+    heart_cap(b, T_BLOOD, T_ORGAN, 8, 54 - shorten, 24, -4, rvr);
+    heart_cap(b, T_ORGAN, T_FAT, 14, 60 - shorten, 0, 0, 26 * (1 - 0.05 * sy)); /* LV wall */
+    heart_cap(b, T_BLOOD, T_ORGAN, 16, 58 - 1.5 * shorten, 0, 0, lv);     /* LV cavity */
+    heart_point(12, 0, 0, 0, 0, p1);                                       /* mitral inflow */
+    cap(b, T_BLOOD, T_ORGAN, p1, la, 11 * (1 - 0.4 * sy), false);
+    heart_point(10, 6, -14, 0, 0, p1);                                     /* aortic root */
+    cap(b, T_BLOOD, T_ORGAN, p1, V3(8, -22, 80), 13, false);
+    heart_point(4, 20, -20, 0, 0, p1);                                     /* pulmonary trunk */
+    cap(b, T_BLOOD, T_ORGAN, p1, V3(8, -14, 100), 13, false);
+    heart_point(10, 24, -4, 0, 0, p2);                                     /* RV outflow */
+    cap(b, T_BLOOD, T_ORGAN, p2, p1, rvr * 0.8, false);
+    for (int s = -1; s <= 1; s += 2)                                       /* pulmonary arteries */
+        cap(b, T_BLOOD, T_SOFT, V3(8, -14, 100), V3(s * 40, 2, 98), 9, false);
+    coronaries(b, angio);
+    if (angio) { /* the catheter up the descending aorta, over the arch, into the left main */
+        heart_point(-6, 12, 0, 0, 0, p1);
+        cap(b, T_CONTRAST, T_BLOOD, p1, V3(8, -22, 96), 1.0, false);
+        cap(b, T_CONTRAST, T_BLOOD, V3(8, -22, 96), V3(4, -18, 128), 1.0, false);
+        cap(b, T_CONTRAST, T_BLOOD, V3(4, -18, 128), V3(20, 22, 132), 1.0, false);
+        cap(b, T_CONTRAST, T_BLOOD, V3(20, 22, 132), V3(22, 42, -60), 1.0, false);
+    }
+}
+
+static void chest(Body3 *b, Rng *r, const Lesion *les, const Lesion *heart_les, bool angio,
+                  bool implant, bool arms_up)
 {
     int side = les && les->side == 2 ? 1 : -1; /* +x is the patient's left */
     for (int s = -1; s <= 1; s += 2) {
@@ -312,12 +432,11 @@ static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant, bool arms_u
     }
     cap(b, T_AIR, T_SOFT, V3(0, -14, 215), V3(0, -8, 128), 9, false);     /* trachea */
     bone_ell(b, T_SOFT, 0, -86, 110, 15, 7, 72);                          /* sternum */
-    ell(b, T_ORGAN, T_LUNG, 18, -26, 40, 54, 46, 56);                      /* myocardium */
-    ell(b, T_BLOOD, T_ORGAN, 22, -28, 42, 40, 32, 42);                     /* chambers */
+    heart(b, heart_les, angio);
     cap(b, T_BLOOD, T_SOFT, V3(8, -24, 60), V3(4, -18, 128), 15, false);  /* ascending aorta */
     cap(b, T_BLOOD, T_SOFT, V3(4, -18, 128), V3(20, 22, 132), 13, false); /* arch */
     cap(b, T_BLOOD, T_SOFT, V3(20, 22, 132), V3(22, 42, -60), 12, false); /* descending */
-    cap(b, T_BLOOD, T_SOFT, V3(-6, -20, 150), V3(-4, -18, 60), 10, false); /* SVC */
+    cap(b, T_BLOOD, T_SOFT, V3(-6, -20, 150), V3(-20, -14, 70), 10, false); /* SVC into the RA */
     ribs(b, les);
     if (les && les->path == P_NODULE)
         ell(b, T_LESION, T_LUNG, side * rng_range(r, 60, 100), rng_range(r, -20, 50),
@@ -330,7 +449,7 @@ static void chest(Body3 *b, Rng *r, const Lesion *les, bool implant, bool arms_u
     if (implant) { /* pacemaker in the left chest wall, lead into the right ventricle */
         box(b, T_METAL, T_FAT, 80, -92, 160, 22, 4, 19);
         cap(b, T_METAL, T_SOFT, V3(70, -88, 150), V3(-2, -20, 130), 1.4, false);
-        cap(b, T_METAL, T_BLOOD, V3(-2, -20, 130), V3(12, -40, 20), 1.4, false);
+        cap(b, T_METAL, T_BLOOD, V3(-2, -20, 130), V3(22, -46, 30), 1.4, false);
     }
 }
 
@@ -467,7 +586,103 @@ static void shoulder_fracture(Body3 *b, Scene sc, int s)
         ell(b, T_GAP, T_MARROW, s * 190.5, 18.2, 160, 10.5, 10.5, 1.5);
 }
 
-static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up)
+/* ---- angiography: arterial trees filled with contrast ----------------------- */
+
+/* One arterial segment: contrast where the injection has reached (t, the
+ * fraction of the tree's path from the catheter, against b->fill), blood
+ * beyond. */
+static void artery(Body3 *b, Tissue parent, const double p1[3], const double p2[3], double radius,
+                   double t)
+{
+    cap(b, t <= b->fill * 1.25 ? T_CONTRAST : T_BLOOD, parent, p1, p2, radius, false);
+}
+
+/* A branching arterial tree: thinner and shorter each generation, a
+ * different branching per person, t growing towards the periphery. */
+static void artery_tree(Body3 *b, Rng *r, Tissue parent, const double from[3], const double dir[3],
+                        double len, double radius, int depth, double t, double dt)
+{
+    double to[3] = {from[0] + len * dir[0], from[1] + len * dir[1], from[2] + len * dir[2]};
+    artery(b, parent, from, to, radius, t);
+    if (depth == 0)
+        return;
+    for (int k = 0; k < 2; k++) {
+        double d[3] = {dir[0] + rng_range(r, -0.6, 0.6), dir[1] + rng_range(r, -0.6, 0.6),
+                       dir[2] + rng_range(r, -0.6, 0.6)};
+        double l = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        for (int q = 0; q < 3; q++)
+            d[q] /= l;
+        artery_tree(b, r, parent, to, d, len * rng_range(r, 0.65, 0.85), radius * 0.72, depth - 1,
+                    t + dt, dt);
+    }
+}
+
+/* A chain of segments through points, t running from t0 to t1. */
+static void artery_chain(Body3 *b, Tissue parent, const double (*p)[3], int n, double radius,
+                         double t0, double t1)
+{
+    for (int i = 0; i + 1 < n; i++)
+        artery(b, parent, p[i], p[i + 1], radius, t0 + (t1 - t0) * i / (n - 1));
+}
+
+/* Cerebral angiography: a catheter up the common carotid, the internal
+ * carotid with its siphon, the middle and anterior cerebral trees. */
+static void cerebral_angio(Body3 *b, Rng *r, int s)
+{
+    cap(b, T_CONTRAST, T_BLOOD, V3(4, -18, 128), V3(s * 22, -6, 196), 1.0, false); /* catheter */
+    const double ica[][3] = {{s * 22, -6, 196}, {s * 26, -4, 250}, {s * 28, 0, 300},
+                             {s * 24, -14, 328}, {s * 18, -6, 352}};
+    artery_chain(b, T_SOFT, ica, 5, 3.2, 0, 0.25);
+    artery_tree(b, r, T_WHITE, ica[4], V3(s * 0.8, 0.1, 0.55), 26, 2.1, 4, 0.3, 0.14); /* MCA */
+    const double aca[][3] = {{s * 18, -6, 352}, {s * 4, -30, 366}, {s * 3, -58, 405}};
+    artery_chain(b, T_WHITE, aca, 3, 1.7, 0.3, 0.45);
+    artery_tree(b, r, T_WHITE, aca[2], V3(0, 0.55, 0.83), 40, 1.3, 3, 0.5, 0.15);
+}
+
+/* Renal angiography: a flush of the abdominal aorta, then the renal
+ * artery into the kidney's branches. */
+static void renal_angio(Body3 *b, Rng *r, int s)
+{
+    cap(b, T_CONTRAST, T_BLOOD, V3(-60, 16, -400), V3(6, 36, -280), 1.0, false); /* catheter */
+    cap(b, T_CONTRAST, T_BLOOD, V3(6, 36, -280), V3(14, 38, -150), 1.0, false);
+    artery(b, T_SOFT, V3(16, 38, -150), V3(6, 36, -280), 10, 0);
+    const double ren[][3] = {{12, 36, -185}, {s * 35, 42, -195}, {s * 56, 46, -205}};
+    artery_chain(b, T_FAT, ren, 3, 3.2, 0.1, 0.3);
+    artery_tree(b, r, T_KIDNEY, ren[2], V3(s * 0.7, 0.2, 0.3), 16, 2.0, 3, 0.35, 0.18);
+    artery_tree(b, r, T_KIDNEY, ren[2], V3(s * 0.7, 0.2, -0.5), 16, 2.0, 3, 0.35, 0.18);
+}
+
+/* Femoral angiography: the external iliac over the femoral head, the
+ * common and superficial femoral arteries down the thigh, the profunda
+ * with its branches. */
+static void femoral_angio(Body3 *b, Rng *r, int s)
+{
+    const double sfa[][3] = {{s * 60, 16, -400}, {s * 84, -20, -468}, {s * 90, -18, -510},
+                             {s * 92, -10, -640}, {s * 96, 0, -790}};
+    artery_chain(b, T_SOFT, sfa, 5, 4.2, 0, 0.7);
+    artery_tree(b, r, T_SOFT, sfa[2], V3(s * 0.35, 0.3, -0.9), 60, 3.2, 3, 0.25, 0.2);
+}
+
+/* Both breasts on the chest wall as they hang in a prone breast coil:
+ * fat with fibroglandular lobules, a mass in one of them. */
+static void breasts_prone(Body3 *b, Rng *r, const Lesion *les)
+{
+    double size = rng_range(r, 0.8, 1.2);
+    for (int s = -1; s <= 1; s += 2) {
+        double cx = s * 78, cy = -140, cz = 105, rx = 62 * size, ry = 45 * size, rz = 58 * size;
+        ell(b, T_FAT, T_AIR, cx, cy, cz, rx, ry, rz);
+        for (int i = 0; i < 22; i++)
+            ell(b, T_GLAND, T_FAT, cx + rng_range(r, -0.5, 0.5) * rx,
+                cy + rng_range(r, -0.3, 0.6) * ry, cz + rng_range(r, -0.5, 0.5) * rz,
+                rng_range(r, 5, 14), rng_range(r, 5, 12), rng_range(r, 5, 14));
+        if (les && les->path == P_MASS && (les->side == 2 ? 1 : -1) == s)
+            ell(b, T_LESION, T_GLAND, cx + rng_range(r, -0.3, 0.3) * rx, cy - 0.1 * ry, cz,
+                les->size * 90, les->size * 80, les->size * 90);
+    }
+}
+
+static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up,
+                  int side)
 {
     /* Trunk: an elliptic cylinder (skin and fat over the muscle wall)
      * rounded off by the shoulder girdle above and the buttocks below. */
@@ -479,13 +694,18 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
     dome(b, T_SOFT, T_FAT, 0, 8, -420, 156, 96, 100, false);
     bool head_scene = sc == SC_AX_HEAD || sc == SC_SAG_HEAD || sc == SC_COR_HEAD ||
                       sc == SC_XR_SKULL;
-    bool chest_scene = sc == SC_AX_CHEST || sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT;
+    bool chest_scene = sc == SC_AX_CHEST || sc == SC_XR_CHEST || sc == SC_XR_CHEST_LAT ||
+                       sc == SC_COR_BODY; /* PET: a hot lung mass */
+    bool heart_scene = sc == SC_AX_HEART || sc == SC_XA_CORONARY || sc == SC_US_HEART ||
+                       sc == SC_NM_HEART;
     bool abd_scene = sc == SC_AX_ABDOMEN || sc == SC_XR_ABDOMEN;
     bool pelvis_scene = sc == SC_AX_PELVIS || sc == SC_XR_PELVIS || sc == SC_XR_HIP;
     int level = sc == SC_SAG_LSPINE || sc == SC_XR_LSPINE   ? 19  /* L2 */
                 : sc == SC_SAG_TSPINE || sc == SC_XR_TSPINE ? 13  /* T8 */
                 : sc == SC_SAG_CSPINE || sc == SC_XR_CSPINE ? 3   /* C5 */
                                                             : -1;
+    if (sc == SC_AX_BREAST) /* on the skin, under the chest wall's parts */
+        breasts_prone(b, r, les);
     /* Every part is built; the lesion and implant go to the scene's own. */
     head(b, r);
     if (head_scene && les && les->path == P_MASS)
@@ -493,20 +713,30 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
             rng_range(r, 385, 420), les->size * 110, les->size * 110, les->size * 110);
     if (head_scene && les && les->path == P_FRACTURE)
         box(b, T_GAP, T_BONE, (les->side == 2 ? 1 : -1) * 66, -10, 420, 8, 40, 1.2);
-    chest(b, r, chest_scene ? les : NULL, chest_scene && implant, arms_up);
+    chest(b, r, chest_scene ? les : NULL, heart_scene ? les : NULL, sc == SC_XA_CORONARY,
+          chest_scene && implant, arms_up);
     abdomen(b, r, abd_scene ? les : NULL);
     pelvis(b, r, pelvis_scene ? les : NULL, pelvis_scene && implant);
     spine(b, level >= 0 ? les : NULL, level == 19 && implant, level);
-    if (sc == SC_AX_NECK && les && (les->path == P_NODULE || les->path == P_MASS))
+    if ((sc == SC_AX_NECK || sc == SC_NM_THYROID) && les &&
+        (les->path == P_NODULE || les->path == P_MASS))
         ell(b, T_LESION, T_GLAND, (les->side == 2 ? 1 : -1) * 17, -22, 224, les->size * 70,
             les->size * 70, les->size * 90); /* thyroid nodule */
     if (les && les->path == P_FRACTURE)
         shoulder_fracture(b, sc, les->side == 2 ? 1 : -1);
+    if (sc == SC_COR_BODY)
+        whole_body_limbs(b);
     if (sc == SC_NM_BONE) {
         whole_body_limbs(b);
         if (les && les->path == P_MASS)
             bone_metastases(b, r, les->side == 2 ? 1 : -1);
     }
+    if (sc == SC_XA_CEREBRAL)
+        cerebral_angio(b, r, side);
+    else if (sc == SC_XA_RENAL)
+        renal_angio(b, r, side);
+    else if (sc == SC_XA_LEG)
+        femoral_angio(b, r, side);
 }
 
 /* ---- lower limb (knee joint line at z = 0, ankle at z = -396) ------------- */
@@ -841,6 +1071,9 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
         return path == P_FRACTURE;
     case SC_MG_BREAST: return path == P_MASS || path == P_NODULE;
     case SC_NM_BONE: return path == P_MASS;
+    case SC_AX_HEART: case SC_US_HEART: return path == P_EFFUSION;
+    case SC_COR_BODY: case SC_AX_BREAST: return path == P_MASS;
+    case SC_NM_THYROID: return path == P_NODULE;
     default: return false;
     }
 }
@@ -860,6 +1093,6 @@ void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r
     case 1: lower_limb(b, r, l, implant, lat, sc); break;
     case 2: upper_limb(b, l, implant, lat, sc); break;
     case 3: breast(b, r, l, view == VW_MLO, -lat); break;
-    default: trunk(b, r, l, implant, sc, arms_up); break;
+    default: trunk(b, r, l, implant, sc, arms_up, lat); break;
     }
 }

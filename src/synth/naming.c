@@ -3,28 +3,32 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const mr_sequence_names[MR_SEQ_COUNT] = {"T1", "T2", "FLAIR", "PD", "STIR", "DWI"};
+const char *const mr_sequence_names[MR_SEQ_COUNT] = {"T1", "T2", "FLAIR", "PD", "STIR", "DWI",
+                                                     "SSFP"};
 
 static const char *const view_words[L_COUNT][VW_COUNT] = {
     [L_HR] = {"ax", "sag", "kor", "PA", "AP", "profil", "kosa", "CC", "MLO", "ant", "post", "",
-              "lokalizator", ""},
+              "lokalizator", "", "kratka os", "2CH", "4CH"},
     [L_EN] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC", "MLO", "ANT", "POST", "",
-              "Localizer", ""},
+              "Localizer", "", "SA", "2CH", "4CH"},
     [L_DE] = {"tra", "sag", "cor", "p.a.", "a.p.", "seitlich", "schräg", "CC", "MLO", "ant",
-              "post", "", "Übersicht", ""},
+              "post", "", "Übersicht", "", "kurze Achse", "2K", "4K"},
 };
 
 static void mr_description(Rng *r, const SeriesNaming *n, char *d, size_t nd)
 {
     static const char *const siemens[MR_SEQ_COUNT] = {"t1_se", "t2_tse", "t2_tirm_dark-fluid",
-                                                      "pd_tse_fs", "t2_tirm", "ep2d_diff_3scan"};
+                                                      "pd_tse_fs", "t2_tirm", "ep2d_diff_3scan",
+                                                      "cine_trufi"};
     static const char *const ge[MR_SEQ_COUNT] = {"T1 SE", "T2 FSE", "T2 FLAIR", "PD FS", "STIR",
-                                                 "DWI b1000"};
+                                                 "DWI b1000", "FIESTA CINE"};
     static const char *const philips[MR_SEQ_COUNT] = {"T1W_SE", "T2W_TSE", "T2W_FLAIR",
-                                                      "PDW_SPAIR", "STIR", "DWI"};
-    static const char *const plane_s[] = {"tra", "sag", "cor"}, *const plane_g[] = {"Ax", "Sag", "Cor"},
-                             *const plane_p[] = {"TRA", "SAG", "COR"};
-    int pl = n->view <= VW_COR ? (int)n->view : 0;
+                                                      "PDW_SPAIR", "STIR", "DWI", "BTFE_CINE"};
+    /* Planes: the body's three, then the heart's (short axis, 2- and 4-chamber). */
+    static const char *const plane_s[] = {"tra", "sag", "cor", "sax", "2ch", "4ch"},
+                             *const plane_g[] = {"Ax", "Sag", "Cor", "SAX", "2CH", "4CH"},
+                             *const plane_p[] = {"TRA", "SAG", "COR", "SA", "2CH", "4CH"};
+    int pl = n->view <= VW_COR ? (int)n->view : n->view >= VW_SA ? 3 + (int)(n->view - VW_SA) : 0;
     if (n->view == VW_LOCALIZER) {
         static const char *const loc[] = {"localizer", "3-pl loc", "Survey", "AAHead_Scout"};
         snprintf(d, nd, "%s", loc[n->vendor == V_SIEMENS ? 0 : n->vendor == V_GE ? 1 : 2]);
@@ -46,6 +50,14 @@ static void ct_description(Rng *r, const SeriesNaming *n, char *d, size_t nd)
     if (n->view == VW_LOCALIZER) {
         static const char *const loc[] = {"Topogram  0.6  T20s", "Scout", "Surview", "Scanogram"};
         snprintf(d, nd, "%s", loc[n->vendor <= V_TOSHIBA ? n->vendor : 0]);
+        return;
+    }
+    if (n->region == R_HEART) { /* ECG-gated: the phase of the reconstruction, the heart's planes */
+        static const char *const stem[4] = {"CorCTA", "Cardiac", "CCTA", "Cardiac CTA"},
+                             *const plane[3] = {" SA MPR", " 2CH MPR", " 4CH MPR"};
+        snprintf(d, nd, "%s %.2g %s %d%%%s", stem[n->vendor <= V_TOSHIBA ? n->vendor : 0], t,
+                 n->kernel, 5 * rng_int(r, 14, 16),
+                 n->view >= VW_SA ? plane[n->view - VW_SA] : "");
         return;
     }
     switch (n->vendor) {
@@ -102,6 +114,13 @@ static void other_description(Rng *r, const SeriesNaming *n, char *d, size_t nd)
     static const char *const rf[] = {"Fluoro", "Spot", "Dijaskopija", "Fluoro Store"};
     static const char *const nm[] = {"ANT", "POST", "WB Anterior", "Static", "Dynamic"};
     static const char *const pt[] = {"PET WB AC", "PET AC 3D", "PET NAC", "WB 3D MAC"};
+    static const char *const echo[] = {"A4C", "Echo", "Cardiac", "2D", "Apical 4CH"};
+    static const char *const nm_heart[] = {"SPECT MPI Stress", "Rest SPECT", "Gated SPECT",
+                                           "Myocard ANT", "Herz Stress"};
+    if (n->region == R_HEART && (n->mod == M_US || n->mod == M_NM)) {
+        snprintf(d, nd, "%s", n->mod == M_US ? RNG_PICK(r, echo) : RNG_PICK(r, nm_heart));
+        return;
+    }
     switch (n->mod) {
     case M_US: snprintf(d, nd, "%s", RNG_PICK(r, us)); break;
     case M_XA: snprintf(d, nd, RNG_PICK(r, xa), rng_int(r, 2, 30)); break;

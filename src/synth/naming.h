@@ -21,7 +21,10 @@ typedef struct SeriesNaming {
     Lang lang;         /* the hospital's protocol language */
 } SeriesNaming;
 
-typedef enum MrSequence { MR_T1, MR_T2, MR_FLAIR, MR_PD, MR_STIR, MR_DWI, MR_SEQ_COUNT } MrSequence;
+/* MR_CINE: balanced steady-state free precession, bright blood (cardiac cines). */
+typedef enum MrSequence {
+    MR_T1, MR_T2, MR_FLAIR, MR_PD, MR_STIR, MR_DWI, MR_CINE, MR_SEQ_COUNT
+} MrSequence;
 
 extern const char *const mr_sequence_names[MR_SEQ_COUNT];
 

@@ -197,8 +197,7 @@ void ph_render_labels(const Phantom *p, const View *v, uint8_t *labels)
     }
 }
 
-void ph_render_projection(const Phantom *p, const View *v, const float *mu,
-                          bool by_size, float *acc)
+void ph_render_projection(const Phantom *p, const View *v, const float *mu, float *acc)
 {
     for (size_t i = 0; i < p->n; i++) {
         const Shape *sh = &p->s[i];
@@ -214,7 +213,7 @@ void ph_render_projection(const Phantom *p, const View *v, const float *mu,
                      sh->tissue == T_GAP || sh->tissue == T_METAL;
         if (sh->tissue == T_GAP)
             size = 0.15;
-        float k = (float)(mu[sh->tissue] * (by_size ? fmin(size, dense ? 0.15 : 1.0) : 1.0));
+        float k = (float)(mu[sh->tissue] * fmin(size, dense ? 0.15 : 1.0));
         FOR_SHAPE_PIXELS(sh, v, b,
                          acc[(size_t)y * v->w + x] += k * (float)(t - 0.6 * inner));
     }

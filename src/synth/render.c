@@ -5,9 +5,13 @@
 #include "synth/render.h"
 
 #include "synth/glyphs.h"
+#include "synth/naming.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define PI 3.14159265358979323846
 
 const char *photometric_term(Photometric p)
 {
@@ -18,14 +22,15 @@ const char *photometric_term(Photometric p)
 /*                                   AIR    FAT   SOFT  LIVER ORGAN KIDNEY FLUID BLOOD  LUNG  BONE MARROW GREY WHITE CONTR DISC  CART GLAND LESION GAP METAL */
 static const float ct_hu[T_COUNT] = {-1000, -100, 45, 60, 40, 30, 8, 42, -860, 1100, 280, 40, 28, 260, 90, 110, 35, 70, 50, 3000};
 static const float ct_hu_enh[T_COUNT] = {-1000, -100, 55, 110, 90, 160, 10, 190, -860, 1100, 280, 45, 30, 300, 90, 110, 60, 120, 55, 3000};
-/* Rows: MrSequence (T1, T2, FLAIR, PD, STIR, DWI). */
-static const float mr_sig[6][T_COUNT] = {
+/* Rows: MrSequence (T1, T2, FLAIR, PD, STIR, DWI, CINE: bright blood and fat). */
+static const float mr_sig[MR_SEQ_COUNT][T_COUNT] = {
     {0, 900, 300, 420, 380, 330, 110, 60, 15, 20, 650, 380, 520, 800, 280, 360, 300, 240, 300, 0},
     {0, 600, 180, 120, 260, 480, 1400, 50, 15, 20, 420, 700, 430, 300, 900, 420, 350, 1000, 900, 0},
     {0, 550, 200, 150, 260, 400, 90, 50, 15, 20, 400, 720, 450, 300, 600, 400, 330, 1100, 700, 0},
     {0, 800, 450, 500, 520, 560, 900, 80, 20, 30, 700, 750, 600, 500, 700, 650, 500, 800, 800, 0},
     {0, 60, 200, 150, 300, 500, 1500, 50, 15, 20, 90, 650, 420, 300, 950, 450, 380, 1200, 1100, 0},
     {0, 40, 120, 160, 200, 260, 90, 30, 10, 10, 60, 420, 360, 100, 150, 120, 200, 1100, 200, 0},
+    {0, 700, 220, 200, 200, 300, 800, 900, 15, 20, 400, 380, 340, 900, 500, 300, 300, 600, 500, 0},
 };
 static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240, 150, 100, 110, 120, 130, 120, 165, 60, 60, 250};
 static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14, 0.5, 0};
@@ -37,6 +42,11 @@ static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05
  * parts). */
 static const float xr3_mu[T_COUNT] = {0, 0.0085f, 0.01f, 0.0105f, 0.0102f, 0.0102f, 0.0099f,
                                       0.0104f, 0.0022f, 0.042f, 0.0135f, 0.0102f, 0.0101f, 0.06f,
+                                      0.0108f, 0.0108f, 0.011f, 0.0112f, 0.01f, 0.35f};
+/* Angiography: as radiography, with iodine at the concentration of a
+ * selective injection (a 3 mm artery darkens the image by about a third). */
+static const float xa3_mu[T_COUNT] = {0, 0.0085f, 0.01f, 0.0105f, 0.0102f, 0.0102f, 0.0099f,
+                                      0.0104f, 0.0022f, 0.042f, 0.0135f, 0.0102f, 0.0101f, 0.22f,
                                       0.0108f, 0.0108f, 0.011f, 0.0112f, 0.01f, 0.35f};
 /* Mammography (about 20 keV) per mm: glandular tissue and skin stand out
  * from fat far more than at general radiography energies. */
@@ -51,7 +61,56 @@ static const float nm3_uptake[T_COUNT] = {
     [T_BONE] = 0.04f, [T_MARROW] = 0.012f, [T_GREY] = 0.001f, [T_WHITE] = 0.001f,
     [T_DISC] = 0.002f, [T_CARTILAGE] = 0.002f, [T_GLAND] = 0.002f, [T_LESION] = 0.12f,
     [T_GAP] = 0.01f};
-static const float nm_bone_mu[T_COUNT] = {0, 0, 0.3f, 0.5f, 1.2f, 1.5f, 5, 0.3f, 0.1f, 2.5f, 0, 0.3f, 0.3f, 0, 0, 0, 3, 8, 0, 0};
+
+/* Planar scintigraphy other than bone, activity per mm: pertechnetate in
+ * the thyroid (a nodule cold), macroaggregates lodged in the lungs,
+ * sestamibi in the myocardium and liver. The renal tracer moves with
+ * time (renal_uptake). */
+static const float nm_thyroid[T_COUNT] = {
+    [T_FAT] = 0.0003f, [T_SOFT] = 0.0008f, [T_BLOOD] = 0.004f, [T_GLAND] = 0.06f,
+    [T_LESION] = 0.004f, [T_LIVER] = 0.001f, [T_GREY] = 0.0008f, [T_WHITE] = 0.0008f};
+static const float nm_lung[T_COUNT] = {[T_LUNG] = 0.01f, [T_BLOOD] = 0.002f, [T_SOFT] = 0.0003f,
+                                       [T_LIVER] = 0.0006f, [T_ORGAN] = 0.0004f};
+static const float nm_heart[T_COUNT] = {
+    [T_FAT] = 0.0003f, [T_SOFT] = 0.0008f, [T_ORGAN] = 0.03f, [T_LIVER] = 0.012f,
+    [T_BLOOD] = 0.002f, [T_KIDNEY] = 0.01f, [T_LUNG] = 0.0006f};
+
+/* A renal (MAG3-like) study at time t in [0, 1]: the kidneys take the
+ * tracer up and hand it on to the collecting systems and the bladder. */
+static void renal_uptake(double t, float mu[T_COUNT])
+{
+    memset(mu, 0, sizeof *mu * T_COUNT);
+    mu[T_SOFT] = 0.0008f;
+    mu[T_KIDNEY] = (float)(0.03 * (0.3 + 0.7 * fmin(1, 3 * t)) * (1 - 0.5 * t));
+    mu[T_FLUID] = (float)(0.08 * t);
+    mu[T_BLOOD] = (float)(0.006 * (1 - t));
+    mu[T_LIVER] = (float)(0.002 * (1 - t));
+}
+
+/* The activity a planar scan of the scene sees at time t. */
+static void nm_activity(Scene sc, double t, float mu[T_COUNT])
+{
+    const float *table = sc == SC_NM_THYROID ? nm_thyroid : sc == SC_NM_LUNG ? nm_lung
+                         : sc == SC_NM_HEART ? nm_heart
+                                             : nm3_uptake;
+    if (sc == SC_NM_RENAL)
+        renal_uptake(t, mu);
+    else
+        memcpy(mu, table, sizeof *mu * T_COUNT);
+}
+
+/* The view of frame f of a planar scan: a bone scan anterior then
+ * posterior, a renal study from behind, a lung scan round the chest. */
+static ViewKind nm_view(Scene sc, uint32_t f)
+{
+    static const ViewKind lung[3] = {VW_ANT, VW_POST, VW_LAT};
+    switch (sc) {
+    case SC_NM_BONE: return f % 2 ? VW_POST : VW_ANT;
+    case SC_NM_RENAL: return VW_POST;
+    case SC_NM_LUNG: return lung[f % 3];
+    default: return VW_ANT;
+    }
+}
 
 /* SPECT (sestamibi-like) uptake per tissue: myocardium, liver, kidneys. */
 static const float spect_uptake[T_COUNT] = {0, 0.1f, 0.5f, 4, 10, 3, 0.2f, 1, 0.2f, 0.3f, 0.3f,
@@ -101,6 +160,7 @@ typedef struct Canvas {
     float *tex;   /* smooth random field: tissue texture */
     uint8_t *lab;
     uint8_t *rgb; /* colour frames only */
+    float *aux;   /* colour frames only: 2 floats per pixel (flow geometry) */
 } Canvas;
 
 static void canvas_free(Canvas *c)
@@ -110,6 +170,7 @@ static void canvas_free(Canvas *c)
     free(c->tex);
     free(c->lab);
     free(c->rgb);
+    free(c->aux);
 }
 
 static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
@@ -122,9 +183,11 @@ static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
     c->tmp = rn_calloc(n, sizeof *c->tmp, err);
     c->tex = rn_calloc(n, sizeof *c->tex, err);
     c->lab = rn_calloc(n, 1, err);
-    if (colour)
+    if (colour) {
         c->rgb = rn_calloc(n, 3, err);
-    if (!c->v || !c->tmp || !c->tex || !c->lab || (colour && !c->rgb)) {
+        c->aux = rn_calloc(n, 2 * sizeof *c->aux, err);
+    }
+    if (!c->v || !c->tmp || !c->tex || !c->lab || (colour && (!c->rgb || !c->aux))) {
         canvas_free(c);
         return false;
     }
@@ -200,7 +263,7 @@ static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
 
 static void model_mr(Canvas *c, const RenderJob *j, Rng *nr)
 {
-    const float *sig = mr_sig[j->contrast % 6];
+    const float *sig = mr_sig[j->contrast % MR_SEQ_COUNT];
     double gx = rng_range(nr, -0.3, 0.3), gy = rng_range(nr, -0.3, 0.3);
     double gain = rng_range(nr, 0.8, 2.5), noise = rng_range(nr, 6, 18);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++)
@@ -252,13 +315,6 @@ static void nm_counts(Canvas *c, Rng *nr, double counts)
     }
 }
 
-static void model_nm(Canvas *c, const Phantom *ph, const View *vw, Rng *nr,
-                     double counts)
-{
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, nm_bone_mu, false, c->v);
-    nm_counts(c, nr, counts);
-}
 
 /* Radiograph: log-exposure response, bright where attenuation is high. */
 /* The detector: c->v holds the attenuation line integral per pixel. */
@@ -305,18 +361,13 @@ static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float
                        Rng *nr, double maxval, bool collimate)
 {
     memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, mu, true, c->v);
+    ph_render_projection(ph, vw, mu, c->v);
     xray_detector(c, nr, maxval, collimate);
 }
 
-/* Angiography: dense (contrast) is dark on a grey field. */
-static void model_xa(Canvas *c, const Phantom *ph, const View *vw, Rng *nr)
+/* Circular image intensifier field: black outside. */
+static void xa_field(Canvas *c)
 {
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, xr_mu, true, c->v);
-    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
-        c->v[i] = (float)(235 * exp(-0.35 * fmax(0, c->v[i])) + 4 * rng_noise(nr));
-    /* Circular image intensifier field. */
     double r2 = 0.25 * fmin(c->w, c->h) * fmin(c->w, c->h);
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -324,6 +375,17 @@ static void model_xa(Canvas *c, const Phantom *ph, const View *vw, Rng *nr)
             if (dx * dx + dy * dy > r2)
                 c->v[(size_t)y * c->w + x] = 0;
         }
+}
+
+/* Angiography of a 3-D body: the line integral displayed logarithmically
+ * (dense is dark), overlapping anatomy and quantum noise. */
+static void model_xa3(Canvas *c, Rng *nr)
+{
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
+        double a = fmax(0, c->v[i]) + 0.05 * c->tex[i];
+        c->v[i] = clampf((float)(250 * exp(-0.55 * a) + 3 * rng_noise(nr)), 0, 255);
+    }
+    xa_field(c);
 }
 
 /* The field the probe insonates. */
@@ -362,14 +424,195 @@ static double us_depth(const UsField *f, double x, double y)
     return (r - f->rmin) / (f->rmax - f->rmin);
 }
 
+/* ---- colour Doppler ------------------------------------------------------- */
+
+/* The colour box: a parallelogram steered by `steer` radians for a linear
+ * array (its beams are parallel), an annular sector of the fan for the
+ * others (beams from the apex). */
+typedef struct FlowBox {
+    double x0, x1, y0, y1, steer;   /* linear */
+    double th0, th1, r0, r1;        /* fan */
+    double nyquist, peak;           /* cm/s: the scale, the peak flow speed */
+    double pulse;                   /* 0..1: where in the cardiac cycle */
+    int sense;                      /* +1 / -1: which way the vessel flows */
+    bool heart;
+} FlowBox;
+
+static bool in_box(const UsField *f, const FlowBox *b, double x, double y)
+{
+    if (f->probe == PROBE_LINEAR) {
+        double xs = x - (y - b->y0) * tan(b->steer);
+        return y >= b->y0 && y < b->y1 && xs >= b->x0 && xs < b->x1;
+    }
+    double dx = x - f->ax, dy = y - f->ay, r = hypot(dx, dy), th = atan2(dx, dy);
+    return r >= b->r0 && r < b->r1 && th >= b->th0 && th < b->th1;
+}
+
+/* Unit vector along the beam through (x, y), pointing away from the probe. */
+static void beam_dir(const UsField *f, const FlowBox *b, double x, double y, double d[2])
+{
+    if (f->probe == PROBE_LINEAR) {
+        d[0] = sin(b->steer), d[1] = cos(b->steer);
+        return;
+    }
+    double dx = x - f->ax, dy = y - f->ay, r = fmax(hypot(dx, dy), 1e-9);
+    d[0] = dx / r, d[1] = dy / r;
+}
+
+/* The scanner's velocity map: red towards the probe, blue away, brighter
+ * (to yellow, to cyan) the faster; black below the wall filter. */
+static void velocity_colour(double v, double nyquist, uint8_t *p)
+{
+    double a = sqrt(fmin(fabs(v) / nyquist, 1)); /* slow flow stays visible */
+    uint8_t hi = (uint8_t)(70 + 185 * a), mid = (uint8_t)(230 * pow(a, 4));
+    if (v > 0)
+        p[0] = hi, p[1] = mid, p[2] = 0;
+    else
+        p[0] = 0, p[1] = mid, p[2] = hi;
+}
+
+/* Vertical runs of blood: per pixel the run's length and the pixel's place
+ * in it (-1 at the top wall .. 1 at the bottom wall), into aux. */
+static void blood_columns(Canvas *c)
+{
+    size_t n = (size_t)c->w * c->h;
+    for (int x = 0; x < c->w; x++)
+        for (int y = 0; y < c->h;) {
+            if (c->lab[(size_t)y * c->w + x] != T_BLOOD) {
+                y++;
+                continue;
+            }
+            int y1 = y;
+            while (y1 < c->h && c->lab[(size_t)y1 * c->w + x] == T_BLOOD)
+                y1++;
+            double mid = 0.5 * (y + y1), half = 0.5 * (y1 - y);
+            for (int k = y; k < y1; k++) {
+                c->aux[(size_t)k * c->w + x] = (float)(y1 - y);
+                c->aux[n + (size_t)k * c->w + x] = (float)((k + 0.5 - mid) / half);
+            }
+            y = y1;
+        }
+}
+
+/* The Doppler shift of blood at pixel (x, y) in a horizontal run of hlen
+ * pixels at place hrel: laminar (parabolic) flow along the vessel's long
+ * axis, or, in a vessel cut across, through the plane seen at the probe's
+ * tilt; in the heart, inflow towards the apex (the probe) in diastole and
+ * outflow in systole. Positive: towards the probe, cm/s. */
+static double doppler_shift(const Canvas *c, const UsField *f, const FlowBox *b, int x, int y,
+                            double hlen, double hrel)
+{
+    size_t n = (size_t)c->w * c->h, i = (size_t)y * c->w + x;
+    double vlen = c->aux[i], vrel = c->aux[n + i], beam[2], flow[2] = {0, 0};
+    beam_dir(f, b, x + 0.5, y + 0.5, beam);
+    double speed = b->peak, profile;
+    if (b->heart) {
+        profile = 1 - hrel * hrel;
+        bool ejection = b->pulse < 0.5; /* the phase the B-mode's walls contract in */
+        flow[1] = ejection ? 1 : -1;       /* out of the ventricle (away) or into it */
+        speed *= ejection ? 0.6 : 1;
+    } else if (hlen > 1.5 * vlen || vlen > 1.5 * hlen) {
+        bool along_x = hlen > vlen;
+        profile = 1 - (along_x ? vrel * vrel : hrel * hrel);
+        flow[along_x ? 0 : 1] = b->sense;
+        speed *= 0.4 + 0.6 * exp(-(b->pulse - 0.25) * (b->pulse - 0.25) / 0.01); /* systole */
+    } else { /* cut across: the through-plane flow's component along a 20-degree tilt */
+        profile = (1 - hrel * hrel) * (1 - vrel * vrel);
+        return b->sense * speed * 0.34 * profile;
+    }
+    return -(flow[0] * beam[0] + flow[1] * beam[1]) * speed * fmax(profile, 0);
+}
+
+/* The colour bar with its scale in cm/s at the right edge. */
+static void colour_bar(Canvas *c, const FlowBox *b)
+{
+    int x0 = c->w - 18, y0 = c->h * 15 / 100, y1 = c->h * 55 / 100, mid = (y0 + y1) / 2;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x0 + 5 && x >= 0; x++) {
+            double v = (double)(mid - y) / (mid - y0) * b->nyquist;
+            velocity_colour(y == mid ? 0 : v, b->nyquist, c->rgb + 3 * ((size_t)y * c->w + x));
+        }
+    char label[16];
+    memset(c->tmp, 0, sizeof *c->tmp * (size_t)c->w * c->h);
+    snprintf(label, sizeof label, "%.0f", b->nyquist);
+    glyph_text(c->tmp, c->w, c->h, x0 - 14, y0 - 9, 1, label, 220);
+    snprintf(label, sizeof label, "-%.0f", b->nyquist);
+    glyph_text(c->tmp, c->w, c->h, x0 - 20, y1 + 2, 1, label, 220);
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
+        if (c->tmp[i] > 0)
+            c->rgb[3 * i] = c->rgb[3 * i + 1] = c->rgb[3 * i + 2] = 220;
+}
+
+/* Colour flow over the B-mode image: inside the box, every blood pixel
+ * gets its Doppler velocity, aliased beyond the scale (the Nyquist
+ * limit wraps to the other colour), with some velocity noise; the box
+ * outline and the colour bar are drawn as scanners do. */
+static void colour_flow(Canvas *c, const UsField *f, const FlowBox *b, Rng *nr)
+{
+    blood_columns(c);
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w;) {
+            if (c->lab[(size_t)y * c->w + x] != T_BLOOD) {
+                x++;
+                continue;
+            }
+            int x1 = x;
+            while (x1 < c->w && c->lab[(size_t)y * c->w + x1] == T_BLOOD)
+                x1++;
+            double mid = 0.5 * (x + x1), half = 0.5 * (x1 - x);
+            for (int k = x; k < x1; k++) {
+                if (!in_box(f, b, k + 0.5, y + 0.5) || us_depth(f, k + 0.5, y + 0.5) < 0)
+                    continue;
+                double v = doppler_shift(c, f, b, k, y, x1 - x, (k + 0.5 - mid) / half);
+                v *= 1 + 0.08 * rng_noise(nr);
+                v -= 2 * b->nyquist * floor((v + b->nyquist) / (2 * b->nyquist)); /* aliasing */
+                if (fabs(v) > 0.08 * b->nyquist) /* the wall filter */
+                    velocity_colour(v, b->nyquist, c->rgb + 3 * ((size_t)y * c->w + k));
+            }
+            x = x1;
+        }
+    for (int y = 0; y < c->h; y++) /* the box outline */
+        for (int x = 0; x < c->w; x++) {
+            bool here = in_box(f, b, x + 0.5, y + 0.5);
+            bool edge = here && (!in_box(f, b, x - 0.5, y + 0.5) || !in_box(f, b, x + 1.5, y + 0.5) ||
+                                 !in_box(f, b, x + 0.5, y - 0.5) || !in_box(f, b, x + 0.5, y + 1.5));
+            if (edge && us_depth(f, x + 0.5, y + 0.5) >= 0) {
+                uint8_t *p = c->rgb + 3 * ((size_t)y * c->w + x);
+                p[0] = p[1] = p[2] = 190;
+            }
+        }
+    colour_bar(c, b);
+}
+
+/* Where the colour box goes and how fast the blood in it runs. */
+static void flow_box(const UsField *f, const RenderJob *j, int w, int h, double t, Rng *nr,
+                     FlowBox *b)
+{
+    *b = (FlowBox){0};
+    b->heart = j->scene == SC_US_HEART;
+    bool artery = j->scene == SC_US_VESSEL || j->scene == SC_US_NECK;
+    b->nyquist = b->heart ? rng_range(nr, 45, 75) : artery ? rng_range(nr, 12, 35)
+                                                           : rng_range(nr, 8, 20);
+    b->peak = b->heart ? rng_range(nr, 50, 90) : artery ? rng_range(nr, 60, 120)
+                                                        : rng_range(nr, 12, 35);
+    b->pulse = t;
+    b->sense = (j->noise_seed >> 7) & 1 ? 1 : -1;
+    b->steer = (rng_chance(nr, 0.5) ? 1 : -1) * 20 * PI / 180;
+    b->x0 = w * rng_range(nr, 0.22, 0.35), b->x1 = w * rng_range(nr, 0.62, 0.75);
+    b->y0 = f->y0 + h * rng_range(nr, 0.05, 0.15), b->y1 = h * rng_range(nr, 0.6, 0.8);
+    double span = f->rmax - f->rmin, th = rng_range(nr, -0.2, 0.2) * f->half;
+    b->th0 = th - 0.45 * f->half, b->th1 = th + 0.45 * f->half;
+    b->r0 = f->rmin + span * rng_range(nr, 0.05, 0.2), b->r1 = f->rmin + span * rng_range(nr, 0.6, 0.8);
+}
+
 /* B-mode: Rayleigh speckle correlated along the scan line, echo strength
  * per tissue falling with depth, acoustic shadows behind bone, stones and
- * metal, enhancement behind fluid; colour Doppler in a box. */
-static void model_us(Canvas *c, UsProbe probe, Rng *nr, bool doppler)
+ * metal, enhancement behind fluid; colour flow in a box. t in [0, 1] is
+ * the frame's time in the cardiac cycle. */
+static void model_us(Canvas *c, const RenderJob *j, Rng *nr, double t)
 {
     UsField fd;
-    us_field(probe, c->w, c->h, nr, &fd);
-    double bx0 = c->w * 0.35, bx1 = c->w * 0.65, by0 = c->h * 0.25, by1 = c->h * 0.6;
+    us_field(j->probe, c->w, c->h, nr, &fd);
     float *shadow = c->tex; /* per column: echo left below bone or stone, more below fluid */
     for (int x = 0; x < c->w; x++)
         shadow[x] = 1;
@@ -378,35 +621,31 @@ static void model_us(Canvas *c, UsProbe probe, Rng *nr, bool doppler)
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
             double d = us_depth(&fd, x + 0.5, y + 0.5);
-            uint8_t t = c->lab[i];
+            uint8_t tis = c->lab[i];
             float v = 0;
-            if (t == T_BONE || t == T_METAL)
+            if (tis == T_BONE || tis == T_METAL)
                 shadow[x] = 0.15f; /* acoustic shadow behind strong reflectors */
-            else if (t == T_FLUID && shadow[x] >= 1)
+            else if (tis == T_FLUID && shadow[x] >= 1)
                 shadow[x] = 1.3f; /* posterior enhancement: fluid attenuates little */
             if (d >= 0) {
                 double n1 = rng_noise(nr), n2 = rng_noise(nr);
                 double sp = sqrt(n1 * n1 + n2 * n2); /* Rayleigh speckle */
                 double s = 0.5 * (sp + prev); /* lateral correlation of speckle */
                 prev = sp;
-                v = (float)(us_echo[t] * s * 0.8 * (1.1 - 0.4 * d) *
-                            (t == T_BONE ? 1 : shadow[x]));
+                v = (float)(us_echo[tis] * s * 0.8 * (1.1 - 0.4 * d) *
+                            (tis == T_BONE ? 1 : shadow[x]));
             }
             c->v[i] = clampf(v, 0, 255);
             if (c->rgb) {
                 uint8_t g = (uint8_t)c->v[i], *p = c->rgb + 3 * i;
                 p[0] = p[1] = p[2] = g;
-                bool in_box = x >= bx0 && x < bx1 && y >= by0 && y < by1;
-                if (doppler && in_box && t == T_BLOOD) {
-                    bool toward = (x + y / 3) % 17 < 11;
-                    p[0] = toward ? 220 : 20;
-                    p[1] = 40;
-                    p[2] = toward ? 30 : 230;
-                } else if (doppler && in_box && (x == (int)bx0 || y == (int)by0)) {
-                    p[0] = p[1] = p[2] = 200; /* colour box outline */
-                }
             }
         }
+    }
+    if (c->rgb && j->doppler) {
+        FlowBox box;
+        flow_box(&fd, j, c->w, c->h, t, nr, &box);
+        colour_flow(c, &fd, &box, nr);
     }
     for (int k = 1; k < 10; k++) /* depth scale marks */
         for (int w = 0; w < 2; w++) {
@@ -471,21 +710,31 @@ static void auto_window(const Canvas *c, RenderOut *out)
     out->window_width = fmax(2, round(4 * sd));
 }
 
-/* The phase of frame f: contrast runs (XA, RF) and SPECT slices step through [-1, 1]. */
+/* The moment in the cardiac cycle of a single-frame image (0..1). */
+static double frame_time(const RenderJob *j)
+{
+    return (double)((j->noise_seed >> 20) & 1023) / 1024;
+}
+
+/* The phase of frame f: RF contrast runs and SPECT slices step through [-1, 1]. */
 static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 {
-    if ((j->mod == M_XA || j->mod == M_RF || j->spect) && s->frames > 1)
+    if ((j->mod == M_RF || j->spect) && s->frames > 1)
         return -1 + 2.0 * f / (s->frames - 1);
     return j->z;
 }
 
 static void burn_in(Canvas *c, const RenderJob *j, double maxval);
 
-/* Modality models on the labels / line integrals of a 3-D body. */
+/* Modality models on the labels / line integrals of a 3-D body; t in
+ * [0, 1] is the frame's time in a run (angiography: how far contrast has
+ * run; an echo cine: the cardiac cycle). */
 static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Canvas *c, Rng *nr,
-                          RnError **err)
+                          double t, RnError **err)
 {
     Body3 body = {0};
+    body.fill = j->mod == M_XA ? t : 0;
+    body.systole = j->mod == M_US ? 0.5 - 0.5 * cos(2 * PI * t) : j->systole;
     Rng ar;
     /* One individual per patient and model, whatever the scene or view:
      * a chest LAT is the same body as its PA and as the CT's scout. */
@@ -507,9 +756,15 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
     else if (fr->projection)
         smooth_field(c, nr, c->w / (mammo ? 90 : 40) + 1);
     if (fr->projection && j->mod == M_NM) {
+        float mu[T_COUNT];
+        nm_activity(j->scene, t, mu);
         memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, fr, nm3_uptake, c->v);
+        body3_project(&body, fr, mu, c->v);
         nm_counts(c, nr, 12 + 50 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per scan */
+    } else if (fr->projection && j->mod == M_XA) {
+        memset(c->v, 0, sizeof *c->v * n);
+        body3_project(&body, fr, xa3_mu, c->v);
+        model_xa3(c, nr);
     } else if (fr->projection) {
         memset(c->v, 0, sizeof *c->v * n);
         body3_project(&body, fr, mammo ? mg3_mu : xr3_mu, c->v);
@@ -523,6 +778,8 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
             model_mr(c, j, nr);
         else if (j->mod == M_PT)
             model_pt(c, nr);
+        else if (j->mod == M_US)
+            model_us(c, j, nr, t);
         else
             model_ct(c, j, nr, s->is_signed);
     }
@@ -541,10 +798,11 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         if (j->spect) /* frame f is the slice at its own height */
             body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle,
                         j->shift_x, j->shift_y, c->w, c->h, &slice);
-        else if (j->mod == M_NM && f > 0) /* a whole-body scan: anterior, then posterior */
-            body3_frame(j->scene, VW_POST, 0, j->mirror, j->zoom, j->angle, j->shift_x,
-                        j->shift_y, c->w, c->h, &slice);
-        return render_frame3(j, &slice, s, c, &nr, err);
+        else if (j->mod == M_NM) /* planar: each frame's view */
+            body3_frame(j->scene, nm_view(j->scene, f), 0, j->mirror, j->zoom, j->angle,
+                        j->shift_x, j->shift_y, c->w, c->h, &slice);
+        double t = s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
+        return render_frame3(j, &slice, s, c, &nr, t, err);
     }
     Phantom ph = {0};
     Rng ar, nr;
@@ -560,26 +818,18 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         return false;
     }
     View vw;
-    double jitter = (j->mod == M_US || j->mod == M_XA) ? 0.01 * f : 0; /* motion */
-    double zoom = j->zoom;
-    if ((j->scene == SC_COR_BODY || j->scene == SC_NM_BONE) && c->h > c->w) /* whole body: */
-        zoom *= fmin(0.95 * c->h / c->w, 2.1); /* fill the tall matrix, arms inside */
-    view_init(&vw, c->w, c->h, zoom, j->angle, j->shift_x + jitter, j->shift_y);
+    double jitter = j->mod == M_US ? 0.01 * f : 0; /* motion */
+    view_init(&vw, c->w, c->h, j->zoom, j->angle, j->shift_x + jitter, j->shift_y);
     memset(c->lab, T_AIR, (size_t)c->w * c->h);
-    if (!scene_is_projection(j->scene) && j->mod != M_NM)
+    if (!scene_is_projection(j->scene))
         ph_render_labels(&ph, &vw, c->lab);
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
-    if (j->mod == M_MR)
-        smooth_field(c, &nr, c->w / 96 + 1);
-    else if (j->mod == M_RF)
+    /* the 2-D scenes: ultrasound but the heart, RF contrast studies */
+    if (j->mod == M_US) {
+        model_us(c, j, &nr, s->frames > 1 ? (double)f / s->frames : frame_time(j));
+    } else {
         smooth_field(c, &nr, c->w / 40 + 1);
-    switch (j->mod) { /* the 2-D scenes: MR breast, PT whole body, US, NM, XA, RF contrast */
-    case M_MR: model_mr(c, j, &nr); break;
-    case M_PT: model_pt(c, &nr); break;
-    case M_US: model_us(c, j->probe, &nr, j->doppler); break;
-    case M_NM: model_nm(c, &ph, &vw, &nr, rng_range(&nr, 20, 120)); break;
-    case M_XA: model_xa(c, &ph, &vw, &nr); break;
-    default: model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate); break;
+        model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate);
     }
     burn_in(c, j, maxval);
     ph_free(&ph);

@@ -43,6 +43,7 @@ typedef struct RenderJob {
     char overlay[2][64];   /* burned-in header lines (ultrasound), "" none */
     Frame3 frame;          /* valid: the scene's 3-D body, sliced or projected here */
     bool spect;            /* NM: reconstructed axial slices, one per frame */
+    double systole;        /* heart: cardiac phase of a single-frame image (0..1) */
 } RenderJob;
 
 typedef struct RenderOut {

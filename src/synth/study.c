@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#define PI 3.14159265358979323846
+
 /* Stream kinds: each (seed, kind, index) is an independent random stream. */
 enum {
     K_PLAN = 1, K_PATIENT_PLAN, K_PATIENT, K_STUDY, K_SERIES, K_IMAGE,
@@ -28,7 +30,7 @@ const char synth_truth_header[] =
     "ExamID,PatientID,Path,TransferSyntaxUID,Rows,Columns,Frames,SamplesPerPixel,"
     "BitsAllocated,BitsStored,PixelRepresentation,PhotometricInterpretation,Lossy,"
     "PixelCRC32,BodyPartExamined,BodyPartStatus,Manufacturer,View,Pathology,CharsetStatus,"
-    "Implant\r\n";
+    "Implant,Organ\r\n";
 const char synth_reports_header[] = "ExamID,AccessionNumber,StudyInstanceUID,ReportText\r\n";
 
 /* ---- planning ---------------------------------------------------------- */
@@ -342,9 +344,11 @@ static void series_body_part(const StudyCtx *c, Rng *r, SeriesCtx *s)
     int nb = 0;
     while (nb < 3 && ri->bpe[nb])
         nb++;
+    /* A station's cardiac protocols are copies of its thorax ones. */
+    Region protocol = c->plan->region == R_HEART ? R_CHEST : c->plan->region;
     uint64_t habit = rng_hash3(rng_hash3(c->seed, K_STATION, (uint64_t)(c->vendor - synth_vendors)),
                                (uint64_t)c->station_no * 64 + (uint64_t)c->plan->mod,
-                               (uint64_t)c->plan->region);
+                               (uint64_t)protocol);
     double u = (double)(habit >> 11) * 0x1.0p-53, missing = c->vendor->bpe_missing;
     if (rng_chance(r, 0.03)) /* a technologist's edit, either way */
         u = rng_unit(r);
@@ -503,6 +507,7 @@ static void series_windows(const StudyCtx *c, Rng *r, SeriesCtx *s)
     static const double ct_presets[][4] = {
         [R_HEAD] = {40, 80, 600, 2800},    [R_CHEST] = {-600, 1500, 40, 400},
         [R_ABDOMEN] = {40, 400, 60, 360},  [R_NECK] = {40, 350, 500, 2000},
+        [R_HEART] = {300, 800, 40, 400},
     };
     s->nwin = 0;
     Mod m = c->plan->mod;
@@ -534,6 +539,8 @@ static ViewKind scene_plane(Scene sc)
         return VW_SAG;
     case SC_COR_SHOULDER: case SC_COR_BODY: case SC_COR_HEAD:
         return VW_COR;
+    case SC_US_HEART: /* the apical window: its plane is the four-chamber one */
+        return VW_4CH;
     default:
         return VW_AX;
     }
@@ -573,8 +580,10 @@ static ViewKind image_view(const StudyCtx *c, const SeriesCtx *s, int inst)
 static int mr_sequence(Rng *r, Region g)
 {
     static const int head[] = {MR_T1, MR_T2, MR_FLAIR, MR_DWI}, spine[] = {MR_T1, MR_T2, MR_STIR},
-                     joint[] = {MR_PD, MR_T1, MR_STIR, MR_T2}, body[] = {MR_T1, MR_T2, MR_DWI};
+                     joint[] = {MR_PD, MR_T1, MR_STIR, MR_T2}, body[] = {MR_T1, MR_T2, MR_DWI},
+                     heart[] = {MR_CINE, MR_CINE, MR_CINE, MR_T1, MR_STIR};
     switch (g) {
+    case R_HEART: return RNG_PICK(r, heart);
     case R_HEAD: return RNG_PICK(r, head);
     case R_CSPINE: case R_TSPINE: case R_LSPINE: case R_BREAST: return RNG_PICK(r, spine);
     case R_KNEE: case R_SHOULDER: case R_ANKLE: case R_HIP: return RNG_PICK(r, joint);
@@ -588,7 +597,7 @@ static Scene scout_scene(Region g)
     switch (g) {
     case R_HEAD: case R_SKULL: return SC_XR_SKULL;
     case R_NECK: case R_CSPINE: return SC_XR_CSPINE;
-    case R_CHEST: return SC_XR_CHEST;
+    case R_CHEST: case R_HEART: return SC_XR_CHEST;
     case R_LSPINE: return SC_XR_LSPINE;
     case R_PELVIS: case R_HIP: return SC_XR_PELVIS;
     case R_KNEE: return SC_XR_KNEE;
@@ -624,12 +633,25 @@ static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
         static const Scene planes[] = {SC_AX_HEAD, SC_AX_HEAD, SC_SAG_HEAD, SC_COR_HEAD};
         s->scene = RNG_PICK(r, planes);
     }
-    if (m == M_CT || m == M_MR || m == M_PT)
+    if (s->scene == SC_AX_HEART && (m == M_MR || s->index > 0)) {
+        /* Cardiac MR in the heart's planes; cardiac CT reformats them
+         * from its axial series. */
+        static const ViewKind heart[] = {VW_SA, VW_SA, VW_4CH, VW_2CH, VW_AX};
+        s->view = RNG_PICK(r, heart);
+        if (m == M_MR && s->view == VW_AX)
+            s->view = VW_SA;
+    } else if (m == M_CT || m == M_MR || m == M_PT)
         s->view = scene_plane(s->scene);
+    else if (s->scene == SC_US_HEART)
+        s->view = VW_4CH;
     else if (m == M_US)
         s->view = VW_SECTOR;
-    else if (m == M_NM)
-        s->view = VW_ANT;
+    else if (m == M_NM) /* a renal study is seen from behind */
+        s->view = s->scene == SC_NM_RENAL ? VW_POST : VW_ANT;
+    else if (s->scene == SC_XA_CORONARY) /* AP, or the LAO/RAO obliques */
+        s->view = s->index % 2 ? VW_OBL : VW_AP;
+    else if (s->scene == SC_XA_CEREBRAL) /* AP and lateral runs */
+        s->view = s->index % 2 ? VW_LAT : VW_AP;
     else if (m == M_XA || m == M_RF)
         s->view = VW_AP;
     else
@@ -658,17 +680,13 @@ static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
 }
 
 /* Regions cut from a shared 3-D model are framed on their own part of it
- * by body3_frame; here the cardiac MR (the heart of the chest), one of
- * the long fingers, and a whole-body scan kept whole. */
+ * by body3_frame; here one of the long fingers and a whole-body scan kept
+ * whole. */
 static void frame_region(Rng *r, RenderJob *j)
 {
-    if (j->scene == SC_AX_CHEST && j->mod == M_MR) {
-        j->zoom *= 2.0;
-        j->shift_x -= (j->mirror ? -1 : 1) * 0.1;
-    }
     if (j->scene == SC_XR_FINGER)
         j->shift_x -= 0.3 * rng_int(r, -1, 1);
-    if (j->scene == SC_NM_BONE) { /* head to toes on the tall detector, straight */
+    if (j->scene == SC_NM_BONE || j->scene == SC_COR_BODY) { /* the whole body, straight */
         j->angle *= 0.15;
         j->zoom = fmin(j->zoom, 1.05);
         j->shift_x *= 0.3, j->shift_y *= 0.2;
@@ -704,6 +722,8 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
     if ((j->mod == M_CR || j->mod == M_DX) && rng_chance(&r, 0.8))
         j->marker = c->side == 2 ? 'L' : c->side == 1 || rng_chance(&r, 0.7) ? 'R' : 'L';
     j->contrast = j->mod == M_CT ? rng_int(&r, 0, 1) : 0;
+    if (j->scene == SC_AX_HEART && j->mod == M_CT) /* cardiac CT is an angiogram */
+        j->contrast = 1;
     j->lesion = c->lesion;
     j->collimate = rng_chance(&r, 0.5);
     s->thickness = j->mod == M_CT ? RNG_PICK(&r, ((const double[]){1.0, 2.5, 5.0}))
@@ -716,8 +736,8 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
                           * with a convex one, now and then an intercostal phased sector */
         j->probe = j->scene == SC_US_NECK || j->scene == SC_US_BREAST || j->scene == SC_US_VESSEL
                        ? PROBE_LINEAR
-                   : rng_chance(&r, 0.2) ? PROBE_PHASED
-                                         : PROBE_CONVEX;
+                   : rng_chance(&r, 0.2) || j->scene == SC_US_HEART ? PROBE_PHASED
+                                                                     : PROBE_CONVEX;
     if (j->mod == M_US && rng_chance(&r, 0.85)) { /* the scanner's screen header */
         static const char *const probes[3][3] = {{"S5-1", "M5Sc", "P4-2"},
                                                  {"C1-5", "C5-2", "PVT-375BT"},
@@ -911,10 +931,12 @@ static void put_modality_specific(Put *p, const StudyCtx *c, const SeriesCtx *s)
         put_ascii(p, T(0x18, 0x1210), "SH", s->kernel);
         put_ascii(p, T(0x28, 0x1054), "LO", "HU");
     } else if (m == M_MR) {
-        static const double tr[MR_SEQ_COUNT] = {500, 4000, 9000, 3000, 5000, 6000},
-                            te[MR_SEQ_COUNT] = {12, 100, 120, 30, 60, 90};
+        static const double tr[MR_SEQ_COUNT] = {500, 4000, 9000, 3000, 5000, 6000, 3.2},
+                            te[MR_SEQ_COUNT] = {12, 100, 120, 30, 60, 90, 1.4};
         int k = s->job.contrast;
-        put_ascii(p, T(0x18, 0x20), "CS", k == MR_FLAIR || k == MR_STIR ? "SE\\IR" : k == MR_DWI ? "EP" : "SE");
+        put_ascii(p, T(0x18, 0x20), "CS", k == MR_FLAIR || k == MR_STIR ? "SE\\IR" : k == MR_DWI ? "EP"
+                                          : k == MR_CINE                ? "GR"
+                                                                        : "SE");
         put_ascii(p, T(0x18, 0x21), "CS", "SK\\SP\\OSP");
         put_ds(p, T(0x18, 0x80), &tr[k], 1);
         put_ds(p, T(0x18, 0x81), &te[k], 1);
@@ -1159,7 +1181,8 @@ static bool truth_row(const StudyCtx *c, const TruthRow *t, RnBuf *b, RnError **
                        t->bpe ? t->bpe : "", t->bpe_status, c->vendor->manufacturer, t->view,
                        pathology_names[c->lesion.path],
                        c->charset_undeclared ? "undeclared" : "ok",
-                       implant_names[c->lesion.implant]};
+                       implant_names[c->lesion.implant],
+                       c->plan->region == R_HEART ? "HEART" : ""};
     size_t nf = sizeof f / sizeof f[0];
     bool ok = true;
     for (size_t i = 0; ok && i < nf; i++)
@@ -1200,6 +1223,14 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
     job.z = s->nimages > 1 ? -0.8 + 1.6 * (inst - 1) / (s->nimages - 1) : rng_range(&r, -0.3, 0.3);
     if (job.mod == M_XA || job.mod == M_US || scene_is_projection(job.scene))
         job.angle += rng_range(&r, -3, 3);
+    /* ECG gating: a cine's images step through the cardiac cycle, a
+     * cardiac CT is reconstructed in diastole (about 75 % of R-R). */
+    double trigger_ms = -1;
+    if (job.scene == SC_AX_HEART && !s->localizer) {
+        int phase = (inst - 1) % (s->nimages > 1 ? s->nimages : 1);
+        job.systole = job.mod == M_CT ? 0.1 : 0.5 - 0.5 * cos(2 * PI * phase / fmax(s->nimages, 2));
+        trigger_ms = job.mod == M_MR ? 850.0 * phase / fmax(s->nimages, 1) : 640;
+    }
     PixelSpec spec = s->spec;
     if (body3_has(job.scene) || job.spect) /* SPECT: the header's frame is the first slice */
         body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane,
@@ -1243,6 +1274,8 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
         put_ascii(&p, T(0x20, 0x52), "UI", c->for_uid);
     put_geometry(&p, &sc, inst);
     put_modality_specific(&p, c, &sc);
+    if (trigger_ms >= 0)
+        put_ds(&p, T(0x18, 0x1060), &trigger_ms, 1);
     put_frames(&p, c, &sc);
     put_us_regions(&p, c, &sc);
     put_private(&p, c, &sc);
@@ -1426,7 +1459,12 @@ static bool study_report(StudyCtx *c, StudyOutput *out, RnBuf *full, RnError **e
     bool reported = rng_chance(&r, 0.88) || c->plan->sr; /* an SR copy implies a report */
     ReportFacts f = {c->plan->mod, c->plan->region, c->side, c->lesion.path, c->lesion_mm,
                      c->lesion.implant};
-    bool ok = text_report(&r, &f, rng_chance(&r, 0.15), parts, &n, err);
+    /* Mostly Croatian, some English; a German hospital's cardiologists
+     * write German (the only family with German wording). */
+    Lang lang = rng_chance(&r, 0.15) ? L_EN : L_HR;
+    if (c->plan->region == R_HEART && c->lang == L_DE)
+        lang = L_DE;
+    bool ok = text_report(&r, &f, lang, parts, &n, err);
     for (int i = 0; ok && i < n; i++) {
         /* A few rows carry only one of the join keys. */
         bool no_uid = rng_chance(&r, 0.03), no_acc = !no_uid && rng_chance(&r, 0.03);
@@ -1456,7 +1494,7 @@ static bool orphan_report(const StudyCtx *c, StudyOutput *out, RnError **err)
     RnBuf parts[REPORT_MAX_PARTS] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
     int n = 0;
     ReportFacts f = {c->plan->mod, c->plan->region, c->side, P_NONE, 0, false};
-    bool ok = text_report(&r, &f, false, parts, &n, err);
+    bool ok = text_report(&r, &f, L_HR, parts, &n, err);
     for (int i = 0; ok && i < n; i++)
         ok = report_row(out, exam, acc, uid, (const char *)parts[i].data, err);
     for (int i = 0; i < REPORT_MAX_PARTS; i++)

@@ -141,14 +141,17 @@ bool text_procedure(Rng *r, Lang lang, Mod m, Region g, int side, RnBuf *out, Rn
 /* ---- reports --------------------------------------------------------------- */
 
 typedef enum Family {
-    F_CHEST, F_HEAD, F_SPINE, F_JOINT, F_ABDOMEN, F_NECK, F_BREAST, F_BODY, F_VESSEL, F_COUNT
+    F_CHEST, F_HEAD, F_SPINE, F_JOINT, F_ABDOMEN, F_NECK, F_BREAST, F_BODY, F_VESSEL, F_HEART,
+    F_COUNT
 } Family;
 
 /* A normal finding; `negates` is the pathology it would deny (P_COUNT:
- * every pathology), so it is left out of a report that has that one. */
+ * every pathology), so it is left out of a report that has that one. de:
+ * German wording, where the family has it (NULL: English is used). */
 typedef struct Normal {
     const char *hr, *en;
     Pathology negates;
+    const char *de;
 } Normal;
 
 /* A pathology in words: finding ("%d" = size in mm, then "%s" = side, in
@@ -157,109 +160,130 @@ typedef struct Abnormal {
     Family family;
     Pathology path;
     const char *find_hr, *find_en, *concl_hr, *concl_en;
+    const char *find_de, *concl_de;
 } Abnormal;
 
 #define NORMALS 6
 
 static const Normal normals[F_COUNT][NORMALS] = {
-    [F_CHEST] = {{"Plućni parenhim bez svježih infiltrativnih promjena.", "Lungs are clear.", P_NODULE},
-                 {"Srce uredne veličine i oblika.", "Normal heart size.", P_NONE},
-                 {"Kostofrenični sinusi slobodni.", "No pleural effusion.", P_EFFUSION},
-                 {"Hilusi uredni.", "Hila unremarkable.", P_NONE},
-                 {"Nema znakova pneumotoraksa.", "No pneumothorax.", P_NONE},
-                 {"Bez žarišnih promjena u plućima.", "No focal lung lesion.", P_NODULE}},
-    [F_HEAD] = {{"Nema znakova intrakranijalnog krvarenja.", "No intracranial haemorrhage.", P_NONE},
+    [F_CHEST] = {{"Plućni parenhim bez svježih infiltrativnih promjena.", "Lungs are clear.", P_NODULE, NULL},
+                 {"Srce uredne veličine i oblika.", "Normal heart size.", P_NONE, NULL},
+                 {"Kostofrenični sinusi slobodni.", "No pleural effusion.", P_EFFUSION, NULL},
+                 {"Hilusi uredni.", "Hila unremarkable.", P_NONE, NULL},
+                 {"Nema znakova pneumotoraksa.", "No pneumothorax.", P_NONE, NULL},
+                 {"Bez žarišnih promjena u plućima.", "No focal lung lesion.", P_NODULE, NULL}},
+    [F_HEAD] = {{"Nema znakova intrakranijalnog krvarenja.", "No intracranial haemorrhage.", P_NONE, NULL},
                 {"Ventrikularni sustav uredne širine, središnje položen.",
-                 "Ventricles normal in size and midline.", P_MASS},
-                {"Bez znakova svježe ishemije.", "No acute infarct.", P_NONE},
-                {"Paranazalni sinusi prozračni.", "Sinuses clear.", P_NONE},
+                 "Ventricles normal in size and midline.", P_MASS, NULL},
+                {"Bez znakova svježe ishemije.", "No acute infarct.", P_NONE, NULL},
+                {"Paranazalni sinusi prozračni.", "Sinuses clear.", P_NONE, NULL},
                 {"Koštane strukture neurokranija bez traumatskih lezija.", "No skull fracture.",
-                 P_FRACTURE},
-                {"Ne prikazuju se ekspanzivne tvorbe.", "No mass lesion.", P_MASS}},
+                 P_FRACTURE, NULL},
+                {"Ne prikazuju se ekspanzivne tvorbe.", "No mass lesion.", P_MASS, NULL}},
     [F_SPINE] = {{"Kralješci uredne visine i strukture.", "Vertebral bodies of normal height.",
-                  P_FRACTURE},
-                 {"Intervertebralni prostori očuvani.", "Disc spaces preserved.", P_NONE},
-                 {"Bez znakova frakture.", "No fracture.", P_FRACTURE},
-                 {"Fiziološka lordoza očuvana.", "Normal alignment.", P_NONE},
-                 {"Spinalni kanal normalne širine.", "Spinal canal of normal width.", P_NONE},
+                  P_FRACTURE, NULL},
+                 {"Intervertebralni prostori očuvani.", "Disc spaces preserved.", P_NONE, NULL},
+                 {"Bez znakova frakture.", "No fracture.", P_FRACTURE, NULL},
+                 {"Fiziološka lordoza očuvana.", "Normal alignment.", P_NONE, NULL},
+                 {"Spinalni kanal normalne širine.", "Spinal canal of normal width.", P_NONE, NULL},
                  {"Paravertebralna meka tkiva uredna.", "Paravertebral soft tissues normal.",
-                  P_NONE}},
-    [F_JOINT] = {{"Bez znakova frakture.", "No fracture.", P_FRACTURE},
-                 {"Zglobna pukotina uredne širine.", "Joint space preserved.", P_NONE},
-                 {"Koštana struktura uredna.", "Normal bone structure.", P_FRACTURE},
-                 {"Nema izljeva u zglobu.", "No joint effusion.", P_EFFUSION},
-                 {"Zglobne plohe glatke.", "Smooth articular surfaces.", P_NONE},
-                 {"Ne vidi se luksacija.", "No dislocation.", P_NONE}},
+                  P_NONE, NULL}},
+    [F_JOINT] = {{"Bez znakova frakture.", "No fracture.", P_FRACTURE, NULL},
+                 {"Zglobna pukotina uredne širine.", "Joint space preserved.", P_NONE, NULL},
+                 {"Koštana struktura uredna.", "Normal bone structure.", P_FRACTURE, NULL},
+                 {"Nema izljeva u zglobu.", "No joint effusion.", P_EFFUSION, NULL},
+                 {"Zglobne plohe glatke.", "Smooth articular surfaces.", P_NONE, NULL},
+                 {"Ne vidi se luksacija.", "No dislocation.", P_NONE, NULL}},
     [F_ABDOMEN] = {{"Jetra uredne veličine, homogene strukture.", "Liver normal in size and texture.",
-                    P_MASS},
-                   {"Žučnjak bez konkremenata.", "No gallstones.", P_NONE},
-                   {"Gušterača i slezena uredne.", "Pancreas and spleen unremarkable.", P_NONE},
-                   {"Bubrezi uredne veličine, bez opstrukcije.", "Kidneys unremarkable.", P_NONE},
-                   {"Ne vidi se slobodna tekućina.", "No free fluid.", P_EFFUSION},
-                   {"Mokraćni mjehur glatkih stijenki.", "Bladder wall smooth.", P_NONE}},
-    [F_NECK] = {{"Štitnjača uredne veličine i ehostrukture.", "Thyroid normal.", P_NODULE},
-                {"Bez patološki povećanih limfnih čvorova.", "No enlarged lymph nodes.", P_NONE},
-                {"Karotidne arterije prohodne, bez stenoza.", "Carotids patent.", P_NONE},
-                {"Meka tkiva vrata uredna.", "Unremarkable soft tissues.", P_NODULE},
-                {"Traheja u središnjoj liniji.", "Trachea midline.", P_NONE},
-                {"Nema patoloških promjena.", "No abnormality.", P_COUNT}},
+                    P_MASS, NULL},
+                   {"Žučnjak bez konkremenata.", "No gallstones.", P_NONE, NULL},
+                   {"Gušterača i slezena uredne.", "Pancreas and spleen unremarkable.", P_NONE, NULL},
+                   {"Bubrezi uredne veličine, bez opstrukcije.", "Kidneys unremarkable.", P_NONE, NULL},
+                   {"Ne vidi se slobodna tekućina.", "No free fluid.", P_EFFUSION, NULL},
+                   {"Mokraćni mjehur glatkih stijenki.", "Bladder wall smooth.", P_NONE, NULL}},
+    [F_NECK] = {{"Štitnjača uredne veličine i ehostrukture.", "Thyroid normal.", P_NODULE, NULL},
+                {"Bez patološki povećanih limfnih čvorova.", "No enlarged lymph nodes.", P_NONE, NULL},
+                {"Karotidne arterije prohodne, bez stenoza.", "Carotids patent.", P_NONE, NULL},
+                {"Meka tkiva vrata uredna.", "Unremarkable soft tissues.", P_NODULE, NULL},
+                {"Traheja u središnjoj liniji.", "Trachea midline.", P_NONE, NULL},
+                {"Nema patoloških promjena.", "No abnormality.", P_COUNT, NULL}},
     [F_BREAST] = {{"Obostrano fibroglandularni parenhim bez suspektnih masa.", "No suspicious mass.",
-                   P_MASS},
-                  {"Nema suspektnih mikrokalcifikata.", "No microcalcifications.", P_NONE},
-                  {"Koža i bradavice uredne.", "Skin and nipples normal.", P_NONE},
-                  {"Aksile bez povećanih limfnih čvorova.", "No axillary nodes.", P_NONE},
-                  {"Involutivne promjene.", "Involutional changes.", P_NONE},
+                   P_MASS, NULL},
+                  {"Nema suspektnih mikrokalcifikata.", "No microcalcifications.", P_NONE, NULL},
+                  {"Koža i bradavice uredne.", "Skin and nipples normal.", P_NONE, NULL},
+                  {"Aksile bez povećanih limfnih čvorova.", "No axillary nodes.", P_NONE, NULL},
+                  {"Involutivne promjene.", "Involutional changes.", P_NONE, NULL},
                   {"Raspršeni fibroglandularni parenhim.", "Scattered fibroglandular tissue.",
-                   P_NONE}},
+                   P_NONE, NULL}},
     [F_BODY] = {{"Fiziološka distribucija radiofarmaka.", "Physiological tracer distribution.",
-                 P_MASS},
-                {"Bez žarišta patološkog nakupljanja.", "No abnormal uptake.", P_MASS},
-                {"Simetričan prikaz.", "Symmetrical appearance.", P_NONE},
-                {"Nema znakova metastatske bolesti.", "No evidence of metastases.", P_MASS},
-                {"Uredna funkcija bubrega.", "Normal renal function.", P_NONE},
+                 P_MASS, NULL},
+                {"Bez žarišta patološkog nakupljanja.", "No abnormal uptake.", P_MASS, NULL},
+                {"Simetričan prikaz.", "Symmetrical appearance.", P_NONE, NULL},
+                {"Nema znakova metastatske bolesti.", "No evidence of metastases.", P_MASS, NULL},
+                {"Uredna funkcija bubrega.", "Normal renal function.", P_NONE, NULL},
                 {"Fiziološko nakupljanje u mokraćnom mjehuru.", "Physiological bladder activity.",
-                 P_NONE}},
-    [F_VESSEL] = {{"Uredan prikaz krvnih žila.", "Vessels patent.", P_NONE},
-                  {"Bez hemodinamski značajnih stenoza.", "No significant stenosis.", P_NONE},
-                  {"Uredan protok kontrasta.", "Normal contrast flow.", P_NONE},
-                  {"Ne prikazuje se aneurizma.", "No aneurysm.", P_NONE},
-                  {"Nema znakova disekcije.", "No dissection.", P_NONE},
-                  {"Uredna kolateralna cirkulacija.", "Normal collateral flow.", P_NONE}},
+                 P_NONE, NULL}},
+    [F_VESSEL] = {{"Uredan prikaz krvnih žila.", "Vessels patent.", P_NONE, NULL},
+                  {"Bez hemodinamski značajnih stenoza.", "No significant stenosis.", P_NONE, NULL},
+                  {"Uredan protok kontrasta.", "Normal contrast flow.", P_NONE, NULL},
+                  {"Ne prikazuje se aneurizma.", "No aneurysm.", P_NONE, NULL},
+                  {"Nema znakova disekcije.", "No dissection.", P_NONE, NULL},
+                  {"Uredna kolateralna cirkulacija.", "Normal collateral flow.", P_NONE, NULL}},
+    [F_HEART] = {{"Srce uredne veličine, bez perikardijalnog izljeva.",
+                  "Normal heart size, no pericardial effusion.", P_EFFUSION,
+                  "Herz normal groß, kein Perikarderguss."},
+                 {"Globalna sistolička funkcija lijeve klijetke očuvana.",
+                  "Preserved global left ventricular systolic function.", P_NONE,
+                  "Erhaltene globale linksventrikuläre Pumpfunktion."},
+                 {"Koronarne arterije bez hemodinamski značajnih stenoza.",
+                  "No haemodynamically significant coronary stenosis.", P_NONE,
+                  "Keine hämodynamisch relevanten Koronarstenosen."},
+                 {"Regionalna kinetika stijenki uredna.", "No regional wall motion abnormality.",
+                  P_NONE, "Keine regionalen Wandbewegungsstörungen."},
+                 {"Ascendentna aorta uredne širine.", "Ascending aorta of normal calibre.", P_NONE,
+                  "Aorta ascendens normal weit."},
+                 {"Zalisci bez značajnih kalcifikata.", "No significant valvular calcification.",
+                  P_NONE, "Keine relevanten Klappenverkalkungen."}},
 };
 
 static const Abnormal abnormals[] = {
     {F_CHEST, P_NODULE, "Okrugla sjena promjera %d mm u plućnom polju %s.",
      "%d mm nodule in the %s lung.", "Nodus u plućima, preporuča se CT kontrola.",
-     "Pulmonary nodule, CT follow-up advised."},
+     "Pulmonary nodule, CT follow-up advised.", NULL, NULL},
     {F_CHEST, P_EFFUSION, "Pleuralni izljev visine oko %d mm %s.", "Pleural effusion, %d mm, %s.",
-     "Pleuralni izljev.", "Pleural effusion."},
+     "Pleuralni izljev.", "Pleural effusion.", NULL, NULL},
     {F_HEAD, P_MASS, "Ekspanzivna tvorba promjera %d mm %s, s perifokalnim edemom.",
      "Mass lesion of %d mm on the %s with oedema.", "Ekspanzivni proces, potrebna daljnja obrada.",
-     "Intracranial mass, further work-up advised."},
+     "Intracranial mass, further work-up advised.", NULL, NULL},
     {F_HEAD, P_FRACTURE, "Linija frakture kalote dužine oko %d mm %s, bez pomaka.",
-     "Undisplaced skull fracture, %d mm, %s.", "Fraktura kalote.", "Skull fracture."},
+     "Undisplaced skull fracture, %d mm, %s.", "Fraktura kalote.", "Skull fracture.", NULL, NULL},
     {F_SPINE, P_FRACTURE, "Kompresivna fraktura trupa kralješka, snižen za %d mm.",
      "Vertebral compression fracture, height loss %d mm.", "Kompresivna fraktura kralješka.",
-     "Vertebral compression fracture."},
+     "Vertebral compression fracture.", NULL, NULL},
     {F_JOINT, P_FRACTURE, "Fraktura bez značajnijeg pomaka ulomaka, pukotina dužine oko %d mm.",
-     "Undisplaced fracture line, about %d mm long.", "Fraktura.", "Fracture."},
+     "Undisplaced fracture line, about %d mm long.", "Fraktura.", "Fracture.", NULL, NULL},
     {F_JOINT, P_EFFUSION, "Izljev u zglobu, sloj tekućine do %d mm.", "Joint effusion, up to %d mm.",
-     "Izljev u zglobu.", "Joint effusion."},
+     "Izljev u zglobu.", "Joint effusion.", NULL, NULL},
     {F_ABDOMEN, P_MASS, "Žarišna lezija promjera %d mm %s.", "%d mm focal lesion on the %s.",
-     "Žarišna lezija, preporuča se MR.", "Focal lesion, MRI advised."},
+     "Žarišna lezija, preporuča se MR.", "Focal lesion, MRI advised.", NULL, NULL},
     {F_ABDOMEN, P_EFFUSION, "Slobodna tekućina, sloj do %d mm.", "Free fluid, up to %d mm.",
-     "Slobodna tekućina u trbuhu.", "Free fluid."},
+     "Slobodna tekućina u trbuhu.", "Free fluid.", NULL, NULL},
     {F_NECK, P_NODULE, "Čvor promjera %d mm %s.", "%d mm nodule on the %s.",
-     "Čvor, preporuča se punkcija.", "Nodule, FNA advised."},
+     "Čvor, preporuča se punkcija.", "Nodule, FNA advised.", NULL, NULL},
     {F_BREAST, P_MASS, "Spikulirana tvorba promjera %d mm u dojci %s.",
      "Spiculated mass of %d mm in the %s breast.", "BI-RADS 4, preporuča se biopsija.",
-     "BI-RADS 4, biopsy advised."},
+     "BI-RADS 4, biopsy advised.", NULL, NULL},
     {F_BODY, P_MASS, "Žarište pojačanog nakupljanja promjera %d mm %s.",
-     "Focal uptake of %d mm on the %s.", "Suspektno metastaza.", "Suspicious for metastasis."},
+     "Focal uptake of %d mm on the %s.", "Suspektno metastaza.", "Suspicious for metastasis.", NULL, NULL},
+    {F_HEART, P_EFFUSION, "Perikardijalni izljev širine do %d mm.", "Pericardial effusion up to %d mm.",
+     "Perikardijalni izljev.", "Pericardial effusion.", "Perikarderguss bis %d mm.",
+     "Perikarderguss."},
 };
 
 static Family region_family(Mod m, Region g)
 {
+    if (g == R_HEART)
+        return F_HEART;
     if (m == M_XA)
         return F_VESSEL;
     if (m == M_NM || m == M_PT)
@@ -307,6 +331,25 @@ static const char *const technique_en[M_COUNT] = {
     [M_NM] = "Tc-99m scintigraphy.", [M_PT] = "18F-FDG PET/CT.",
 };
 
+/* Cardiac exams say how they were done. */
+static const char *const technique_heart[L_COUNT][M_COUNT] = {
+    [L_HR] = {[M_CT] = "EKG-sinkronizirana CT koronarografija.",
+              [M_MR] = "MR srca, cine sekvence u kratkoj i dugim osima.",
+              [M_US] = "Transtorakalna ehokardiografija.",
+              [M_XA] = "Selektivna koronarografija radijalnim pristupom.",
+              [M_NM] = "Scintigrafija perfuzije miokarda (Tc-99m MIBI), opterećenje i mirovanje."},
+    [L_EN] = {[M_CT] = "ECG-gated coronary CT angiography.",
+              [M_MR] = "Cardiac MRI, cine short- and long-axis images.",
+              [M_US] = "Transthoracic echocardiography.",
+              [M_XA] = "Selective coronary angiography, radial access.",
+              [M_NM] = "Myocardial perfusion scintigraphy (Tc-99m MIBI), stress and rest."},
+    [L_DE] = {[M_CT] = "EKG-getriggerte CT-Koronarangiographie.",
+              [M_MR] = "Kardio-MRT, Cine-Sequenzen in kurzer und langer Achse.",
+              [M_US] = "Transthorakale Echokardiographie.",
+              [M_XA] = "Selektive Koronarangiographie über radialen Zugang.",
+              [M_NM] = "Myokardperfusionsszintigraphie (Tc-99m MIBI), Belastung und Ruhe."},
+};
+
 /* Drops diacritics: what many report writers type. */
 static void strip_diacritics(RnBuf *b)
 {
@@ -349,11 +392,12 @@ static bool add_sentence(RnBuf *b, const char *s, RnError **err)
 }
 
 /* The pathology sentence, size and side filled in. */
-static bool add_abnormal(RnBuf *b, const char *fmt, const ReportFacts *f, bool english,
+static bool add_abnormal(RnBuf *b, const char *fmt, const ReportFacts *f, Lang lang,
                          RnError **err)
 {
-    static const char *const sides[2][3] = {{"", "desno", "lijevo"}, {"", "right", "left"}};
-    const char *side = sides[english][f->side >= 1 && f->side <= 2 ? f->side : 1];
+    static const char *const sides[L_COUNT][3] = {{"", "desno", "lijevo"}, {"", "right", "left"},
+                                                  {"", "rechts", "links"}};
+    const char *side = sides[lang][f->side >= 1 && f->side <= 2 ? f->side : 1];
     char s[256];
     const char *pct_s = strstr(fmt, "%s"), *pct_d = strstr(fmt, "%d");
     if (pct_d && pct_s)
@@ -368,7 +412,7 @@ static bool add_abnormal(RnBuf *b, const char *fmt, const ReportFacts *f, bool e
 }
 
 /* Normal findings that do not deny the pathology, from a random start. */
-static bool add_normals(Rng *r, Family fam, const ReportFacts *f, bool english, int k, RnBuf *b,
+static bool add_normals(Rng *r, Family fam, const ReportFacts *f, Lang lang, int k, RnBuf *b,
                         RnError **err)
 {
     int start = rng_int(r, 0, NORMALS - 1);
@@ -378,7 +422,7 @@ static bool add_normals(Rng *r, Family fam, const ReportFacts *f, bool english, 
         bool denies = f->path != P_NONE && (n->negates == f->path || n->negates == P_COUNT);
         if (denies)
             continue;
-        ok = add_sentence(b, english ? n->en : n->hr, err);
+        ok = add_sentence(b, lang == L_HR ? n->hr : lang == L_DE ? n->de : n->en, err);
         k--;
     }
     return ok;
@@ -398,10 +442,12 @@ static const char *const implant_hr[IMP_COUNT] = {
     "Totalna endoproteza koljena, komponente u dobrom položaju.",
     "Stanje nakon stražnje spondilodeze, transpedikularni vijci i šipke intaktni."};
 
-bool text_report(Rng *r, const ReportFacts *f, bool english, RnBuf parts[REPORT_MAX_PARTS],
+bool text_report(Rng *r, const ReportFacts *f, Lang lang, RnBuf parts[REPORT_MAX_PARTS],
                  int *nparts, RnError **err)
 {
     Family fam = region_family(f->mod, f->region);
+    if (lang == L_DE && normals[fam][0].de == NULL)
+        lang = L_EN;
     const Abnormal *ab = f->path == P_NONE ? NULL : abnormal_of(fam, f->path);
     bool telegraphic = rng_chance(r, 0.3);
     /* Only a report with a conclusion is split into findings and conclusion
@@ -409,32 +455,44 @@ bool text_report(Rng *r, const ReportFacts *f, bool english, RnBuf parts[REPORT_
     bool split = !telegraphic && rng_chance(r, 0.2);
     RnBuf *body = &parts[0];
     bool ok = true;
+    static const char *const side_sentence[L_COUNT][2] = {
+        {"Desna strana.", "Lijeva strana."}, {"Right side.", "Left side."},
+        {"Rechte Seite.", "Linke Seite."}};
+    const char *technique = fam == F_HEART && technique_heart[lang][f->mod]
+                                ? technique_heart[lang][f->mod]
+                            : lang == L_HR ? technique_hr[f->mod]
+                                           : technique_en[f->mod];
     if (!telegraphic)
-        ok = add_sentence(body, english ? technique_en[f->mod] : technique_hr[f->mod], err);
+        ok = add_sentence(body, technique, err);
     if (ok && f->side && !telegraphic)
-        ok = add_sentence(body, english ? (f->side == 1 ? "Right side." : "Left side.")
-                                        : (f->side == 1 ? "Desna strana." : "Lijeva strana."),
-                          err);
+        ok = add_sentence(body, side_sentence[lang][f->side == 1 ? 0 : 1], err);
     if (ok && ab)
-        ok = add_abnormal(body, english ? ab->find_en : ab->find_hr, f, english, err);
+        ok = add_abnormal(body, lang == L_HR ? ab->find_hr : lang == L_DE ? ab->find_de : ab->find_en,
+                          f, lang, err);
     if (ok && f->implant != IMP_NONE)
-        ok = add_sentence(body, english ? implant_en[f->implant] : implant_hr[f->implant], err);
-    ok = ok && add_normals(r, fam, f, english, rng_int(r, 1, 3), body, err);
+        ok = add_sentence(body, lang == L_HR ? implant_hr[f->implant] : implant_en[f->implant], err);
+    ok = ok && add_normals(r, fam, f, lang, rng_int(r, 1, 3), body, err);
     RnBuf *concl = split ? &parts[1] : body;
     if (ok && !telegraphic) {
-        const char *head = english ? "Conclusion:" : "Zaključak:";
-        const char *normal = fam == F_BREAST ? "BI-RADS 1." : english ? "Normal study." : "Uredan nalaz.";
-        const char *text = ab ? (english ? ab->concl_en : ab->concl_hr) : normal;
-        ok = add_sentence(concl, head, err) && add_sentence(concl, text, err);
+        static const char *const head[L_COUNT] = {"Zaključak:", "Conclusion:", "Beurteilung:"},
+                          *const normal[L_COUNT] = {"Uredan nalaz.", "Normal study.",
+                                                    "Unauffälliger Befund."};
+        const char *text = ab ? (lang == L_HR ? ab->concl_hr : lang == L_DE ? ab->concl_de
+                                                                            : ab->concl_en)
+                         : fam == F_BREAST ? "BI-RADS 1."
+                                           : normal[lang];
+        ok = add_sentence(concl, head[lang], err) && add_sentence(concl, text, err);
     }
     *nparts = split ? 2 : 1;
     if (ok && split && rng_chance(r, 0.3)) { /* an addendum row */
-        ok = add_sentence(&parts[2], english ? "Addendum: compared with prior study."
-                                             : "Dodatak: uspoređeno s prethodnim nalazom.", err);
+        static const char *const addendum[L_COUNT] = {
+            "Dodatak: uspoređeno s prethodnim nalazom.", "Addendum: compared with prior study.",
+            "Nachtrag: mit der Voruntersuchung verglichen."};
+        ok = add_sentence(&parts[2], addendum[lang], err);
         *nparts = 3;
     }
     for (int i = 0; ok && i < *nparts; i++) {
-        if (!english && rng_chance(r, 0.3))
+        if (lang == L_HR && rng_chance(r, 0.3))
             strip_diacritics(&parts[i]);
         typos(r, &parts[i], 0.004);
         ok = rn_buf_terminate(&parts[i], err);

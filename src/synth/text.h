@@ -39,9 +39,10 @@ bool text_pathology_possible(Mod m, Region g, Pathology p);
 
 /* One narrative report split into 1..3 parts (rows of reports.csv), UTF-8:
  * the pathology as a finding with its size and side and as the conclusion,
- * normal findings that do not deny it. Each parts[i] must be an empty
- * RnBuf; *nparts receives the count. */
-bool text_report(Rng *r, const ReportFacts *f, bool english, RnBuf parts[REPORT_MAX_PARTS],
+ * normal findings that do not deny it. Croatian, English, or German where
+ * the region has German wording (cardiac exams; English otherwise). Each
+ * parts[i] must be an empty RnBuf; *nparts receives the count. */
+bool text_report(Rng *r, const ReportFacts *f, Lang lang, RnBuf parts[REPORT_MAX_PARTS],
                  int *nparts, RnError **err);
 
 #endif

@@ -240,6 +240,28 @@ def check_pydicom(root, rows):
 
 
 NORMALS = {"AX": (0, 0, 1), "SAG": (1, 0, 0), "COR": (0, 1, 0)}
+
+
+def unit(v):
+    n = sum(x * x for x in v) ** 0.5
+    return tuple(x / n for x in v)
+
+
+def heart_axes():
+    """The heart's long axis u, e1 towards the right ventricle, e2 = u x e1
+    (as src/synth/body3d.c builds and frames it)."""
+    u = unit((0.61, -0.61, -0.5))
+    r = (-1, -0.35, 0)
+    along = sum(a * b for a, b in zip(r, u))
+    e1 = unit(tuple(a - along * b for a, b in zip(r, u)))
+    e2 = (u[1] * e1[2] - u[2] * e1[1], u[2] * e1[0] - u[0] * e1[2], u[0] * e1[1] - u[1] * e1[0])
+    return u, e1, e2
+
+
+# Cardiac planes: the normal of the short axis is the long axis; the
+# four-chamber plane holds u and e1, the two-chamber one u and e2.
+HEART_NORMALS = dict(zip(("SA", "4CH", "2CH"), heart_axes()[0:1] + heart_axes()[2:3] +
+                         heart_axes()[1:2]))
 VIEW_POSITION = {"PA": "PA", "AP": "AP", "LAT": "LL", "CC": "CC", "MLO": "MLO", "OBL": ""}
 
 
@@ -273,6 +295,13 @@ def check_view(ds, row):
         check(ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.7", "capture SOP class " + row["Path"])
     elif view == "LOCALIZER":
         check("LOCALIZER" in list(ds.ImageType), "localizer ImageType " + row["Path"])
+    elif row["Modality"] in ("CT", "MR") and view in HEART_NORMALS:
+        check(row["Organ"] == "HEART", "%s: a cardiac plane outside a cardiac exam" % row["Path"])
+        iop = [float(v) for v in ds.ImageOrientationPatient]
+        n = (iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5],
+             iop[0] * iop[4] - iop[1] * iop[3])
+        check(abs(sum(a * b for a, b in zip(n, HEART_NORMALS[view]))) > 0.999,
+              "%s: cardiac plane %s vs orientation %s" % (row["Path"], view, iop))
     elif row["Modality"] in ("CT", "MR", "PT"):
         iop = [float(v) for v in ds.ImageOrientationPatient]
         n = (abs(iop[1] * iop[5] - iop[2] * iop[4]), abs(iop[2] * iop[3] - iop[0] * iop[5]),
@@ -332,14 +361,14 @@ def check_reports(root, rows):
     multi = len(reports) - orphans - len(joined)
     check(multi > 0, "no exam with several report rows")
     words = {"fracture": "fraktur|fracture", "nodule": "nodus|čvor|cvor|nodule",
-             "effusion": "izljev|effusion|tekućin|tekucin|fluid",
+             "effusion": "izljev|effusion|tekućin|tekucin|fluid|erguss",
              "mass": "tvorba|lezija|nakupljanja|mass|lesion|uptake"}
     abnormal = [e for e in joined if path_of[e] != "none"]
     named = sum(bool(re.search(words[path_of[e]], text_of[e], re.I)) for e in abnormal)
     print("reports naming their exam's pathology: %d of %d" % (named, len(abnormal)))
     check(abnormal and named >= 0.85 * len(abnormal), "reports name the pathology in %d of %d" %
           (named, len(abnormal)))
-    implants = {"OSTEOSYNTHESIS": "osteosynth", "PACEMAKER": "pacemaker|elektrostimulator",
+    implants = {"OSTEOSYNTHESIS": "osteosynth|osteosinte", "PACEMAKER": "pacemaker|elektrostimulator",
                 "HIP_PROSTHESIS": "arthroplasty|endoproteza", "KNEE_PROSTHESIS": "arthroplasty|endoproteza",
                 "SPINAL_FIXATION": "spinal fusion|spondilodez"}
     implant_of = {r["ExamID"]: r["Implant"] for r in rows}
@@ -386,6 +415,12 @@ def main():
         check(len({r["TransferSyntaxUID"] for r in rows}) >= want_ts,
               "fewer than %d transfer syntaxes" % want_ts)
         check_shares(rows, a.n, a.full)
+        # Cardiac exams are chest exams to SPEC §5; truth says which they are.
+        heart = [r for r in rows if r["Organ"] == "HEART"]
+        check(all(r["Region"] == "CHEST" for r in heart), "a cardiac exam outside CHEST")
+        check(all(r["Organ"] in ("", "HEART") for r in rows), "unknown Organ value")
+        check(a.n < 1000 or len({r["Modality"] for r in heart}) >= 4,
+              "cardiac exams in %s only" % {r["Modality"] for r in heart})
         check({r["View"] for r in rows if r["Modality"] == "MR"} >= {"AX", "SAG"} or a.n < 1000,
               "MR planes: %s" % {r["View"] for r in rows if r["Modality"] == "MR"})
         check_dcmtk(A, rows)

@@ -22,7 +22,7 @@ def render(path, tmp):
         r = subprocess.run(["dcmj2pnm", "-q", "+on"] + window + [path, out],
                            capture_output=True)
         if r.returncode == 0 and os.path.exists(out):
-            return Image.open(out).convert("L")
+            return Image.open(out).convert("RGB")  # colour Doppler stays in colour
     return None
 
 
@@ -34,7 +34,8 @@ def main():
         for row in csv.DictReader(f):
             if row["Modality"] == "SR":
                 continue
-            key = (row["Modality"], row["Region"], row["View"])
+            organ = "-" + row["Organ"] if row.get("Organ") else ""  # cardiac exams
+            key = (row["Modality"], row["Region"] + organ, row["View"])
             if len(picks.setdefault(key, [])) < per_pair + 12:
                 picks[key].append(row["Path"])  # spares: dcmtk has no JPEG 2000
     for key, paths in picks.items():  # middle of a series first, not its edge slice
@@ -50,19 +51,21 @@ def main():
                     continue
                 done += 1
                 img.thumbnail((THUMB, THUMB))
-                tile = Image.new("L", (THUMB, THUMB + 14))
+                tile = Image.new("RGB", (THUMB, THUMB + 14))
                 tile.paste(img, ((THUMB - img.width) // 2, 14 + (THUMB - img.height) // 2))
-                ImageDraw.Draw(tile).text((2, 1), "%s %s %s" % key, fill=255)
+                ImageDraw.Draw(tile).text((2, 1), "%s %s %s" % key, fill=(255, 255, 255))
                 tiles.append(tile)
     if not tiles:
         print("no tile drawn", file=sys.stderr)
         return 1
     cols = 14
     rows = (len(tiles) + cols - 1) // cols
-    sheet = Image.new("L", (cols * THUMB, rows * (THUMB + 14)), 40)
+    sheet = Image.new("RGB", (cols * THUMB, rows * (THUMB + 14)), (40, 40, 40))
     for i, t in enumerate(tiles):
         sheet.paste(t, ((i % cols) * THUMB, (i // cols) * (THUMB + 14)))
-    sheet.save(dest, optimize=True)
+    # A 256-colour palette keeps the greys and the Doppler colours at the
+    # size of a grey sheet.
+    sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(dest, optimize=True)
     print("%d tiles -> %s" % (len(tiles), dest))
     return 0
 

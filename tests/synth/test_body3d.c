@@ -160,7 +160,7 @@ static void test_geometry_agrees_with_pixels(void)
             x[k] = f.origin[k] + i * f.dc * f.row[k] + j * f.dr * f.col[k];
         Prim3 marker = prim(P3_ELLIPSOID, T_METAL, T_AIR, x[0], x[1], x[2], 1.5 * f.dc,
                             1.5 * f.dc, 1.5 * f.dc, 0);
-        Body3 b = {&marker, 1, 1, {1, 1, 1}, false};
+        Body3 b = {&marker, 1, 1, {1, 1, 1}, false, 0, 0};
         uint8_t lab[96 * 80];
         memset(lab, T_AIR, sizeof lab);
         body3_slice(&b, &f, lab);
@@ -272,7 +272,7 @@ static void test_every_region_framed_on_its_anatomy(void)
         double cr = right.origin[0] + (N / 2) * right.dc * right.row[0],
                cl = left.origin[0] + (N / 2) * left.dc * left.row[0];
         bool sided = sc == SC_XR_HIP || sc == SC_XR_SHOULDER || sc == SC_COR_SHOULDER ||
-                     sc == SC_XR_CLAVICLE;
+                     sc == SC_XR_CLAVICLE || sc == SC_XA_LEG;
         if (sided)
             CHECK_MSG(cr < -40 && cl > 40, "scene %d: right x %.1f, left x %.1f", sc, cr, cl);
         else if (sc == SC_MG_BREAST)
@@ -285,6 +285,67 @@ static void test_every_region_framed_on_its_anatomy(void)
     CHECK(scenes >= 30);
 }
 
+/* The heart: its axes are orthonormal and the cardiac planes are framed
+ * in them; systole shrinks the left ventricle's cavity; angiography fills
+ * the coronary tree with contrast as the run goes on. */
+static void test_heart(void)
+{
+    double u[3], e1[3], e2[3], x[3];
+    body3_heart_axes(u, e1, e2);
+    CHECK_NEAR(u[0] * e1[0] + u[1] * e1[1] + u[2] * e1[2], 0, 1e-12);
+    CHECK_NEAR(e2[0] * e2[0] + e2[1] * e2[1] + e2[2] * e2[2], 1, 1e-12);
+    x[0] = u[1] * e1[2] - u[2] * e1[1], x[1] = u[2] * e1[0] - u[0] * e1[2],
+    x[2] = u[0] * e1[1] - u[1] * e1[0];
+    CHECK_NEAR(x[0] * e2[0] + x[1] * e2[1] + x[2] * e2[2], 1, 1e-12);
+    const ViewKind planes[3] = {VW_SA, VW_4CH, VW_2CH};
+    const double *normals[3] = {u, e2, e1};
+    enum { N = 64 };
+    for (int v = 0; v < 3; v++) {
+        Frame3 f;
+        CHECK(body3_frame(SC_AX_HEART, planes[v], 0, false, 1, 4.0, 0, 0, N, N, &f));
+        double d = f.normal[0] * normals[v][0] + f.normal[1] * normals[v][1] +
+                   f.normal[2] * normals[v][2];
+        CHECK_MSG(fabs(fabs(d) - 1) < 1e-9, "plane %d: normal . axis = %.6f", v, d);
+    }
+    int blood[2] = {0, 0};
+    for (int phase = 0; phase < 2; phase++) {
+        Rng r;
+        rng_seed(&r, 5, 0x3D, 0);
+        Body3 b = {0};
+        b.systole = phase;
+        body3_build(SC_AX_HEART, VW_SA, NULL, false, &r, &b);
+        CHECK(!b.failed);
+        Frame3 f;
+        CHECK(body3_frame(SC_AX_HEART, VW_SA, 0, false, 2, 0, 0, 0, N, N, &f));
+        uint8_t lab[N * N];
+        memset(lab, T_AIR, sizeof lab);
+        body3_slice(&b, &f, lab);
+        for (int i = 0; i < N * N; i++)
+            blood[phase] += lab[i] == T_BLOOD;
+        body3_free(&b);
+    }
+    CHECK_MSG(blood[0] > 200 && blood[1] < 0.8 * blood[0], "blood pixels: diastole %d, systole %d",
+              blood[0], blood[1]);
+    static const float contrast_only[T_COUNT] = {[T_CONTRAST] = 1};
+    double total[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        Rng r;
+        rng_seed(&r, 5, 0x3D, 0);
+        Body3 b = {0};
+        b.fill = k;
+        body3_build(SC_XA_CORONARY, VW_AP, NULL, false, &r, &b);
+        Frame3 f;
+        CHECK(body3_frame(SC_XA_CORONARY, VW_AP, 0, false, 1, 0, 0, 0, N, N, &f));
+        float acc[N * N] = {0};
+        body3_project(&b, &f, contrast_only, acc);
+        for (int i = 0; i < N * N; i++)
+            total[k] += acc[i];
+        body3_free(&b);
+    }
+    CHECK_MSG(total[0] > 0 && total[1] > 3 * total[0], "contrast: catheter only %.0f, filled %.0f",
+              total[0], total[1]);
+}
+
 int main(void)
 {
     test_projection_matches_marching();
@@ -292,5 +353,6 @@ int main(void)
     test_geometry_agrees_with_pixels();
     test_same_body_any_view();
     test_every_region_framed_on_its_anatomy();
+    test_heart();
     TEST_DONE();
 }

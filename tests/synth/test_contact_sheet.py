@@ -26,8 +26,8 @@ def main():
             fails.append("synth: " + r.stderr)
         else:
             with open(os.path.join(arch, "truth.csv"), encoding="utf-8") as f:
-                keys = {(t["Modality"], t["Region"], t["View"]) for t in csv.DictReader(f)
-                        if t["Modality"] != "SR"}
+                keys = {(t["Modality"], t["Region"] + ("-" + t["Organ"] if t["Organ"] else ""),
+                         t["View"]) for t in csv.DictReader(f) if t["Modality"] != "SR"}
             r = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "montage.py"), arch, png],
                                capture_output=True, text=True)
             tiles = int(r.stdout.split()[0]) if r.returncode == 0 and r.stdout else 0
