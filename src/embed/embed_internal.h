@@ -51,6 +51,8 @@ extern const RnEmbedMethodOps rn_embed_text_tfidf;
 extern const RnEmbedMethodOps rn_embed_text_doc2vec;
 /* metadata (quality: the fusion defaults) */
 extern const RnEmbedMethodOps rn_embed_meta_modality;
+/* metadata (region3: the SPEC 5 header region) */
+extern const RnEmbedMethodOps rn_embed_meta_region;
 
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u
