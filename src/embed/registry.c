@@ -25,6 +25,7 @@ static const RnEmbedMethodOps *const method_table[] = {
     /* report text */
     &rn_embed_text_tfidf,
     &rn_embed_text_doc2vec,
+    &rn_embed_text_anatomy,
     NULL,
 };
 
