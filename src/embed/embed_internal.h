@@ -53,8 +53,9 @@ extern const RnEmbedMethodOps rn_embed_text_doc2vec;
 extern const RnEmbedMethodOps rn_embed_meta_modality;
 /* metadata (region3: the SPEC 5 header region) */
 extern const RnEmbedMethodOps rn_embed_meta_region;
-/* text (region3: the report's anatomy words) */
+/* region3: the anatomy words of the report and of the descriptive tags */
 extern const RnEmbedMethodOps rn_embed_text_anatomy;
+extern const RnEmbedMethodOps rn_embed_meta_anatomy;
 
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u

@@ -33,6 +33,7 @@ const char *rn_fusion_scale_name(RnFusionScale s)
 static const char *const indicator_inputs[] = {
     "text-",        /* no report */
     "meta-region",  /* no header region */
+    "meta-anatomy", /* no anatomy word in the descriptive tags */
 };
 
 RnFusionMissing rn_fusion_input_missing(const char *input)

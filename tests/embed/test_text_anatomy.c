@@ -1,9 +1,9 @@
-/* Text method `anatomy`: the regions a report's body-part words name.
- * Croatian, English and German words (diacritics folded, whole words and
- * prefixes), unit-length counts, the last column for a report without
- * anatomy words and for an image without a report (fusion's missing mark);
- * the same output from a reloaded model, every truncation refused, options
- * refused. */
+/* Methods text-anatomy and meta-anatomy: the regions a report's / the
+ * descriptive tags' body-part words name. Croatian, English and German
+ * words (diacritics folded, whole words and prefixes), unit-length counts,
+ * the last column for a text without anatomy words and for an image without
+ * the text (fusion's missing mark); the same output from a reloaded model,
+ * every truncation refused, options refused. */
 #include "radnet/embed.h"
 #include "radnet/fusion.h"
 #include "rn_test.h"
@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 /* Column order of the method (text_anatomy.c's region table). */
-enum { HEAD = 0, CHEST = 7, KNEE = 22, ANKLE = 23, WRIST = 18, HAND = 19, D = 28 };
+enum { HEAD = 0, CHEST = 7, SHOULDER = 14, WRIST = 18, HAND = 19, KNEE = 22, ANKLE = 23,
+       D = 29 };
 
 static RnEmbedItem item(const char *report)
 {
@@ -98,8 +99,42 @@ static void test_rows(void)
     rn_error_free(err);
 }
 
+static RnEmbedItem tags(const char *elements)
+{
+    return (RnEmbedItem){.sop_uid = "1", .modality = "MR", .region = "", .elements_json = elements};
+}
+
+/* The tags' words, where SPEC 5's regexes find nothing (BodyPartExamined
+ * missing, a German or English description). */
+static void test_tags(void)
+{
+    RnError *err = NULL;
+    RnEmbedParams p = {.seed = 1};
+    const RnEmbedItem rows[] = {
+        tags("{\"StudyDescription\":[\"LO\",\"MRT Schulter\"],"
+             "\"SeriesDescription\":[\"LO\",\"T1W_SE_COR\"]}"),
+        tags("{\"StudyDescription\":[\"LO\",\"XR Chest\"],\"ProtocolName\":[\"LO\",\"PA\"]}"),
+        tags("{\"StudyDescription\":[\"LO\",\"Kontrolni pregled\"]}"),
+        tags(""),
+    };
+    RnEmbedModel *m = rn_embed_fit(RN_EMBED_META, "anatomy", rows, 4, &p, &err);
+    CHECK_MSG(m != NULL, "%s", err ? rn_error_message(err) : "");
+    if (!m)
+        return;
+    float out[4 * D];
+    CHECK(rn_embed_transform(m, rows, 4, out, &err));
+    check_row(out + 0 * D, (int[]){SHOULDER}, 1, "MRT Schulter");
+    check_row(out + 1 * D, (int[]){CHEST}, 1, "XR Chest");
+    check_row(out + 2 * D, (int[]){D - 1}, 1, "no anatomy word in the tags");
+    check_row(out + 3 * D, (int[]){D - 1}, 1, "no tags");
+    CHECK(rn_fusion_input_missing("meta-anatomy") == RN_FUSION_INDICATOR_LAST);
+    rn_embed_model_free(m);
+    rn_error_free(err);
+}
+
 int main(void)
 {
     test_rows();
+    test_tags();
     TEST_DONE();
 }
