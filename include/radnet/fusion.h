@@ -56,9 +56,8 @@ typedef enum RnFusionMissing {
 } RnFusionMissing;
 
 /* The convention of the embedding named `input` ("text-tfidf"): the text
- * sources' "no report" row, meta-region's "no header region" row and
- * meta-anatomy's "no anatomy word" row are RN_FUSION_INDICATOR_LAST, every
- * other input RN_FUSION_MISSING_NAN. */
+ * sources' "no report" row and meta-anatomy's "no anatomy word" row are
+ * RN_FUSION_INDICATOR_LAST, every other input RN_FUSION_MISSING_NAN. */
 RnFusionMissing rn_fusion_input_missing(const char *input);
 
 #define RN_FUSION_MAX_INPUTS 16u

@@ -51,8 +51,6 @@ extern const RnEmbedMethodOps rn_embed_text_tfidf;
 extern const RnEmbedMethodOps rn_embed_text_doc2vec;
 /* metadata (quality: the fusion defaults) */
 extern const RnEmbedMethodOps rn_embed_meta_modality;
-/* metadata (region3: the SPEC 5 header region) */
-extern const RnEmbedMethodOps rn_embed_meta_region;
 /* region3: the anatomy words of the report and of the descriptive tags */
 extern const RnEmbedMethodOps rn_embed_text_anatomy;
 extern const RnEmbedMethodOps rn_embed_meta_anatomy;

@@ -21,7 +21,6 @@ static const RnEmbedMethodOps *const method_table[] = {
     &rn_embed_meta_authors,
     &rn_embed_meta_text_tags,
     &rn_embed_meta_modality,
-    &rn_embed_meta_region,
     &rn_embed_meta_anatomy,
     /* report text */
     &rn_embed_text_tfidf,

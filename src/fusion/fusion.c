@@ -32,7 +32,6 @@ const char *rn_fusion_scale_name(RnFusionScale s)
  * names every method of a source). */
 static const char *const indicator_inputs[] = {
     "text-",        /* no report */
-    "meta-region",  /* no header region */
     "meta-anatomy", /* no anatomy word in the descriptive tags */
 };
 

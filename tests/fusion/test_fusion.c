@@ -125,12 +125,12 @@ static void expect_fit_error(RnFusionInput *in, size_t n, const char *what)
 }
 
 /* Which inputs carry an explicit missing row: text sources and
- * meta-region by name, every other input only all-NaN rows. */
+ * meta-anatomy by name, every other input only all-NaN rows. */
 static void test_missing_rule(void)
 {
     CHECK(rn_fusion_input_missing("text-tfidf") == RN_FUSION_INDICATOR_LAST);
     CHECK(rn_fusion_input_missing("text-doc2vec") == RN_FUSION_INDICATOR_LAST);
-    CHECK(rn_fusion_input_missing("meta-region") == RN_FUSION_INDICATOR_LAST);
+    CHECK(rn_fusion_input_missing("meta-anatomy") == RN_FUSION_INDICATOR_LAST);
     CHECK(rn_fusion_input_missing("meta-modality") == RN_FUSION_MISSING_NAN);
     CHECK(rn_fusion_input_missing("meta-text-tags") == RN_FUSION_MISSING_NAN);
     CHECK(rn_fusion_input_missing("image-hog") == RN_FUSION_MISSING_NAN);
