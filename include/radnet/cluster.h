@@ -167,11 +167,17 @@ const char *rn_group_share_name(RnGroupShare s);
  * when k is below the number of non-empty groups or above sum cap[g]. */
 bool rn_group_allocate(const double *share, const size_t *cap, size_t n_groups, size_t k,
                        size_t *alloc, RnError **err);
-/* The RN_GROUP_SHARE_PAIRS split: pairs[g * n_sub + s] = rows of group g in
- * subgroup s, cap[g] = rows of group g (the sum of its pairs). Same result
- * contract and refusals as rn_group_allocate. */
-bool rn_group_allocate_pairs(const size_t *pairs, const size_t *cap, size_t n_groups,
-                             size_t n_sub, size_t k, size_t *alloc, RnError **err);
+/* One (group, subgroup) pair and its rows. */
+typedef struct RnGroupPair {
+    size_t group, sub, rows;
+} RnGroupPair;
+
+/* The RN_GROUP_SHARE_PAIRS split: pairs[0..n_pairs) the distinct non-empty
+ * pairs (any order; sorted in place), cap[g] = rows of group g, which must
+ * be the sum of its pairs' rows. Same result contract and refusals as
+ * rn_group_allocate. */
+bool rn_group_allocate_pairs(RnGroupPair *pairs, size_t n_pairs, const size_t *cap,
+                             size_t n_groups, size_t k, size_t *alloc, RnError **err);
 
 /* ---- k-medoids -------------------------------------------------------- */
 

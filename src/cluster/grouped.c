@@ -130,14 +130,10 @@ bool rn_group_allocate(const double *share, const size_t *cap, size_t n_groups, 
 
 /* ---- the split of k by (group, subgroup) pairs ------------------------- */
 
-typedef struct Pair {
-    size_t rows, group, sub;
-} Pair;
-
 /* More rows first, then the lower group, then the lower subgroup. */
 static int cmp_pair(const void *a, const void *b)
 {
-    const Pair *p = a, *q = b;
+    const RnGroupPair *p = a, *q = b;
     if (p->rows != q->rows)
         return p->rows > q->rows ? -1 : 1;
     if (p->group != q->group)
@@ -145,44 +141,44 @@ static int cmp_pair(const void *a, const void *b)
     return (p->sub > q->sub) - (p->sub < q->sub);
 }
 
-bool rn_group_allocate_pairs(const size_t *pairs, const size_t *cap, size_t n_groups,
-                             size_t n_sub, size_t k, size_t *alloc, RnError **err)
+/* The rows per group the pairs hold agree with cap (and name real groups). */
+static bool check_pairs(const RnGroupPair *pairs, size_t n_pairs, const size_t *cap,
+                        size_t n_groups, double *rows, RnError **err)
 {
-    double *rows = rn_calloc(n_groups + 1, sizeof *rows, err);
-    if (rows == NULL)
-        return false;
-    size_t used, n_pairs = 0;
-    double total;
-    for (size_t g = 0; g < n_groups; g++) {
-        size_t sum = 0;
-        for (size_t s = 0; s < n_sub; s++) {
-            sum += pairs[g * n_sub + s];
-            n_pairs += pairs[g * n_sub + s] > 0;
-        }
-        if (sum != cap[g]) {
-            rn_error_set(err, RN_ERROR_INVALID, "group %zu: its pairs hold %zu of %zu rows",
-                         g, sum, cap[g]);
-            free(rows);
+    memset(rows, 0, n_groups * sizeof *rows);
+    for (size_t i = 0; i < n_pairs; i++) {
+        if (pairs[i].group >= n_groups || pairs[i].rows == 0) {
+            rn_error_set(err, RN_ERROR_INVALID, "pair %zu: group %zu of %zu, %zu rows", i,
+                         pairs[i].group, n_groups, pairs[i].rows);
             return false;
         }
-        rows[g] = (double)cap[g];
+        rows[pairs[i].group] += (double)pairs[i].rows;
     }
-    Pair *order = NULL;
-    bool ok = check_split(rows, cap, n_groups, k, &used, &total, err) &&
-              (order = rn_calloc(n_pairs + 1, sizeof *order, err)) != NULL;
+    for (size_t g = 0; g < n_groups; g++)
+        if (rows[g] != (double)cap[g]) {
+            rn_error_set(err, RN_ERROR_INVALID, "group %zu: its pairs hold %.0f of %zu rows",
+                         g, rows[g], cap[g]);
+            return false;
+        }
+    return true;
+}
+
+bool rn_group_allocate_pairs(RnGroupPair *pairs, size_t n_pairs, const size_t *cap,
+                             size_t n_groups, size_t k, size_t *alloc, RnError **err)
+{
+    double *rows = rn_calloc(n_groups + 1, sizeof *rows, err);
+    size_t used;
+    double total;
+    bool ok = rows && check_pairs(pairs, n_pairs, cap, n_groups, rows, err) &&
+              check_split(rows, cap, n_groups, k, &used, &total, err);
     if (ok) {
-        size_t m = 0;
-        for (size_t g = 0; g < n_groups; g++)
-            for (size_t s = 0; s < n_sub; s++)
-                if (pairs[g * n_sub + s] > 0)
-                    order[m++] = (Pair){pairs[g * n_sub + s], g, s};
-        qsort(order, m, sizeof *order, cmp_pair);
+        qsort(pairs, n_pairs, sizeof *pairs, cmp_pair);
         /* alloc[g] = 0 marks "largest pair not met yet": the floor of one
          * cluster per group is that pair's */
         memset(alloc, 0, n_groups * sizeof *alloc);
         size_t given = used;
-        for (size_t i = 0; i < m && given < k; i++) {
-            size_t g = order[i].group;
+        for (size_t i = 0; i < n_pairs && given < k; i++) {
+            size_t g = pairs[i].group;
             if (alloc[g] == 0)
                 alloc[g] = 1;
             else if (alloc[g] < cap[g])
@@ -192,7 +188,6 @@ bool rn_group_allocate_pairs(const size_t *pairs, const size_t *cap, size_t n_gr
             alloc[g] = cap[g] == 0 ? 0 : alloc[g] ? alloc[g] : 1;
         ok = fill_by_quota(rows, cap, n_groups, k, used, total, alloc, err);
     }
-    free(order);
     free(rows);
     return ok;
 }
@@ -295,7 +290,14 @@ static bool fit_group(const RnMatrix *X, const RnKMeansOptions *ko, Grouped *gr,
     return true;
 }
 
-/* The pairs split: rows per (group, subgroup) counted, then
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The pairs split: each row's (group, subgroup) key sorted and counted
+ * (memory n, whatever the number of subgroups), then
  * rn_group_allocate_pairs. */
 static bool allocate_by_pairs(const RnClusterModelOptions *o, size_t n, size_t k,
                               const size_t *count, size_t *alloc, RnError **err)
@@ -307,12 +309,23 @@ static bool allocate_by_pairs(const RnClusterModelOptions *o, size_t n, size_t k
     }
     if (!check_groups(o->subgroups, n, o->n_subgroups, err))
         return false;
-    size_t *pairs = rn_calloc(o->n_groups * o->n_subgroups, sizeof *pairs, err);
-    if (pairs == NULL)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        pairs[(size_t)o->groups[i] * o->n_subgroups + (size_t)o->subgroups[i]]++;
-    bool ok = rn_group_allocate_pairs(pairs, count, o->n_groups, o->n_subgroups, k, alloc, err);
+    uint64_t *key = rn_malloc((n + 1) * sizeof *key, err);
+    RnGroupPair *pairs = key ? rn_calloc(n + 1, sizeof *pairs, err) : NULL;
+    bool ok = pairs != NULL;
+    size_t m = 0;
+    if (ok) {
+        for (size_t i = 0; i < n; i++)
+            key[i] = (uint64_t)o->groups[i] * o->n_subgroups + (uint64_t)o->subgroups[i];
+        qsort(key, n, sizeof *key, cmp_u64);
+        for (size_t i = 0, j; i < n; i = j) {
+            for (j = i; j < n && key[j] == key[i]; j++)
+                ;
+            pairs[m++] = (RnGroupPair){(size_t)(key[i] / o->n_subgroups),
+                                       (size_t)(key[i] % o->n_subgroups), j - i};
+        }
+        ok = rn_group_allocate_pairs(pairs, m, count, o->n_groups, k, alloc, err);
+    }
+    free(key);
     free(pairs);
     return ok;
 }

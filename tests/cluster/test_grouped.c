@@ -56,12 +56,25 @@ static void test_allocate(void)
     rn_error_free(err);
 }
 
-static void check_pairs(const size_t *pairs, const size_t *cap, size_t g, size_t n_sub,
+/* pairs given as a dense g × n_sub matrix (0 = no such pair), handed over
+ * as a list in reverse order (the split sorts them). */
+static size_t pair_list(const size_t *dense, size_t g, size_t n_sub, RnGroupPair *out)
+{
+    size_t m = 0;
+    for (size_t i = g * n_sub; i-- > 0;)
+        if (dense[i])
+            out[m++] = (RnGroupPair){i / n_sub, i % n_sub, dense[i]};
+    return m;
+}
+
+static void check_pairs(const size_t *dense, const size_t *cap, size_t g, size_t n_sub,
                         size_t k, const size_t *want)
 {
     size_t got[8] = {0};
+    RnGroupPair list[16];
+    size_t m = pair_list(dense, g, n_sub, list);
     RnError *err = NULL;
-    CHECK_MSG(rn_group_allocate_pairs(pairs, cap, g, n_sub, k, got, &err), "%s",
+    CHECK_MSG(rn_group_allocate_pairs(list, m, cap, g, k, got, &err), "%s",
               err ? rn_error_message(err) : "");
     rn_error_free(err);
     for (size_t i = 0; i < g; i++)
@@ -92,15 +105,24 @@ static void test_allocate_pairs(void)
     size_t out[4];
     RnError *err = NULL;
     /* a group's pairs must hold its rows */
-    CHECK(!rn_group_allocate_pairs((size_t[]){5, 5}, (size_t[]){11}, 1, 2, 2, out, &err));
+    RnGroupPair list[4] = {{0, 0, 5}, {0, 1, 5}};
+    CHECK(!rn_group_allocate_pairs(list, 2, (size_t[]){11}, 1, 2, out, &err));
     CHECK(err && rn_error_code(err) == RN_ERROR_INVALID);
     rn_error_free(err);
     err = NULL;
-    /* k below the non-empty groups, and above the rows */
-    CHECK(!rn_group_allocate_pairs((size_t[]){5, 5}, (size_t[]){5, 5}, 2, 1, 1, out, &err));
+    /* a pair of a group that does not exist */
+    list[1] = (RnGroupPair){3, 0, 5};
+    CHECK(!rn_group_allocate_pairs(list, 2, (size_t[]){5}, 1, 1, out, &err));
     rn_error_free(err);
     err = NULL;
-    CHECK(!rn_group_allocate_pairs((size_t[]){1, 1}, (size_t[]){1, 1}, 2, 1, 3, out, &err));
+    /* k below the non-empty groups, and above the rows */
+    list[0] = (RnGroupPair){0, 0, 5};
+    list[1] = (RnGroupPair){1, 0, 5};
+    CHECK(!rn_group_allocate_pairs(list, 2, (size_t[]){5, 5}, 2, 1, out, &err));
+    rn_error_free(err);
+    err = NULL;
+    list[0].rows = list[1].rows = 1;
+    CHECK(!rn_group_allocate_pairs(list, 2, (size_t[]){1, 1}, 2, 3, out, &err));
     rn_error_free(err);
 }
 
