@@ -145,9 +145,17 @@ typedef enum RnGroupShare {
     /* k_g proportional to the group's inertia about its mean (its rows ×
      * their spread): a tight group gets fewer clusters than a spread one */
     RN_GROUP_SHARE_INERTIA,
+    /* one cluster per group, then one per (group, subgroup) pair beyond the
+     * group's largest, pairs in decreasing rows (ties: lower group, then
+     * lower subgroup) until k is spent; when the pairs run out, the rest as
+     * RN_GROUP_SHARE_SIZE. With Modality as the group and the SPEC §5
+     * header region as the subgroup, a modality gets as many clusters as
+     * it shows regions with enough images, not as it has rows. Needs
+     * RnClusterModelOptions.subgroups. */
+    RN_GROUP_SHARE_PAIRS,
 } RnGroupShare;
 
-/* "size", "inertia". */
+/* "size", "inertia", "pairs". */
 bool rn_group_share_parse(const char *name, RnGroupShare *out);
 const char *rn_group_share_name(RnGroupShare s);
 
@@ -159,6 +167,17 @@ const char *rn_group_share_name(RnGroupShare s);
  * when k is below the number of non-empty groups or above sum cap[g]. */
 bool rn_group_allocate(const double *share, const size_t *cap, size_t n_groups, size_t k,
                        size_t *alloc, RnError **err);
+/* One (group, subgroup) pair and its rows. */
+typedef struct RnGroupPair {
+    size_t group, sub, rows;
+} RnGroupPair;
+
+/* The RN_GROUP_SHARE_PAIRS split: pairs[0..n_pairs) the distinct non-empty
+ * pairs (any order; sorted in place), cap[g] = rows of group g, which must
+ * be the sum of its pairs' rows. Same result contract and refusals as
+ * rn_group_allocate. */
+bool rn_group_allocate_pairs(RnGroupPair *pairs, size_t n_pairs, const size_t *cap,
+                             size_t n_groups, size_t k, size_t *alloc, RnError **err);
 
 /* ---- k-medoids -------------------------------------------------------- */
 
@@ -334,6 +353,11 @@ typedef struct RnClusterModelOptions {
     const int32_t *groups;
     size_t n_groups;
     RnGroupShare group_share;
+    /* group_share pairs only: subgroups[i] in [0, n_subgroups) is row i's
+     * subgroup (e.g. its header region); it shapes the split of k, never
+     * the fit inside a group */
+    const int32_t *subgroups;
+    size_t n_subgroups;
 } RnClusterModelOptions;
 
 /* The paper's settings for algo (see the k-means / k-medoids defaults). */
@@ -345,7 +369,7 @@ void rn_cluster_model_options_default(RnClusterModelOptions *o, RnClusterAlgo al
  * algo), "init" (k-means++|random or k-medoids++|build|random), "n_init",
  * "max_iter", "tol", "batch" (mini-batch size; 0: off), "metric"
  * (k-medoids; k-means only takes euclidean), "max_exact", "sample_size",
- * "samples" (CLARA), "group_share" (size|inertia: how k is split among
+ * "samples" (CLARA), "group_share" (size|inertia|pairs: how k is split among
  * groups, when groups are given); '-' may stand for '_', "init-method" for "init". Set
  * "algo" first. RN_ERROR_INVALID names the option and the value it
  * refuses. */

@@ -55,6 +55,11 @@ typedef enum RnFusionMissing {
     RN_FUSION_INDICATOR_LAST,      /* also: last column 1, the others 0 */
 } RnFusionMissing;
 
+/* The convention of the embedding named `input` ("text-tfidf"): the text
+ * sources' "no report" row and meta-anatomy's "no anatomy word" row are
+ * RN_FUSION_INDICATOR_LAST, every other input RN_FUSION_MISSING_NAN. */
+RnFusionMissing rn_fusion_input_missing(const char *input);
+
 #define RN_FUSION_MAX_INPUTS 16u
 #define RN_FUSION_MAX_DIM 65536u
 #define RN_FUSION_MODEL_VERSION 1u

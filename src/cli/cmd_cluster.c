@@ -17,7 +17,7 @@
 
 typedef struct Options {
     const char *input, *out, *init_path, *centers_out, *predict_path, *model_path,
-        *save_model, *groups_path;
+        *save_model, *groups_path, *subgroups_path;
     RnKRange k;
     bool json, have_k;
     uint64_t threads, sil_sample;
@@ -63,7 +63,11 @@ static const CliOption cluster_options[] = {
      "k-means, --metric for k-medoids), e.g. a test split", 0, 0, NULL},
     {"--groups", 0, CLI_STRING, AT(groups_path), "G.txt",
      "k-means within groups: one label per line and row of --input (e.g.\n"
-     "the Modality); k is split among them (--group-share size|inertia)", 0, 0, NULL},
+     "the Modality); k is split among them (--group-share size|inertia|pairs)", 0, 0, NULL},
+    {"--subgroups", 0, CLI_STRING, AT(subgroups_path), "S.txt",
+     "with --groups and --group-share pairs: one label per line and row (e.g.\n"
+     "the header region); one cluster per (group, subgroup) pair, largest first", 0, 0,
+     NULL},
     {"--threads", 0, CLI_U64, AT(threads), "N", "threads (default: one per core)", 0,
      RN_POOL_MAX_THREADS, NULL},
     {"--dtype", 0, CLI_CUSTOM, AT(dtype), "T",
@@ -94,7 +98,7 @@ static void usage(FILE *out)
         "  common:    [--algo kmeans|kmedoids] [--seed S]\n"
         "  k-means:   [--method elkan|lloyd|hamerly|naive] [--init-method k-means++|random]\n"
         "             [--n-init N] [--max-iter N] [--tol T]\n"
-        "             [--batch B (mini-batch k-means)] [--group-share size|inertia]\n"
+        "             [--batch B (mini-batch k-means)] [--group-share size|inertia|pairs]\n"
         "  k-medoids: [--method alternate|fasterpam|pam] [--metric euclidean|manhattan|cosine]\n"
         "             [--init-method k-medoids++|build|random] [--max-iter N]\n"
         "             [--max-exact N] [--sample-size N] [--samples N] (CLARA)\n");
@@ -235,15 +239,15 @@ static RnClusterModel *get_model(const Options *o, const RnMatrix *X, int32_t *l
     return m;
 }
 
-/* --groups: one label per line (a last newline optional), one line per row
- * of X, encoded to group ids in label order. */
-static int load_groups(Options *o, size_t rows, RnEvalLabels *g)
+/* --groups / --subgroups: one label per line (a last newline optional), one
+ * line per row of X, encoded to ids in label order. */
+static int load_labels(const char *path, size_t rows, RnEvalLabels *g)
 {
     RnError *err = NULL;
     uint8_t *text = NULL;
     size_t n = 0;
-    if (!rn_file_read_all(o->groups_path, (size_t)1 << 32, &text, &n, &err))
-        return cli_fail(o->groups_path, err);
+    if (!rn_file_read_all(path, (size_t)1 << 32, &text, &n, &err))
+        return cli_fail(path, err);
     if (n > 0 && text[n - 1] == '\n')
         n--;
     size_t lines = 1;
@@ -266,14 +270,10 @@ static int load_groups(Options *o, size_t rows, RnEvalLabels *g)
     free(label);
     free(text);
     if (!ok && lines != rows) {
-        cli_error(o->groups_path, "%zu lines for %zu rows", lines, rows);
+        cli_error(path, "%zu lines for %zu rows", lines, rows);
         return RN_EXIT_USAGE;
     }
-    if (!ok)
-        return cli_fail(o->groups_path, err);
-    o->model.groups = g->ids;
-    o->model.n_groups = g->k;
-    return -1;
+    return ok ? -1 : cli_fail(path, err);
 }
 
 static int run_model(const Options *o, const RnMatrix *X)
@@ -377,12 +377,20 @@ int cmd_cluster(int argc, char **argv)
     RnError *err = NULL;
     if (rc < 0 && (o.pool = rn_pool_open((int)o.threads, &err)) == NULL)
         rc = cli_fail("cluster", err);
-    RnEvalLabels groups = {0};
-    if (rc < 0 && o.groups_path)
-        rc = load_groups(&o, in.m.rows, &groups);
+    RnEvalLabels groups = {0}, subgroups = {0};
+    if (rc < 0 && o.groups_path && (rc = load_labels(o.groups_path, in.m.rows, &groups)) < 0) {
+        o.model.groups = groups.ids;
+        o.model.n_groups = groups.k;
+    }
+    if (rc < 0 && o.subgroups_path &&
+        (rc = load_labels(o.subgroups_path, in.m.rows, &subgroups)) < 0) {
+        o.model.subgroups = subgroups.ids;
+        o.model.n_subgroups = subgroups.k;
+    }
     if (rc < 0)
         rc = o.k.range ? run_sweep(&o, &in.m) : run_model(&o, &in.m);
     rn_eval_labels_free(&groups);
+    rn_eval_labels_free(&subgroups);
     rn_pool_close(o.pool);
     rn_matrix_file_close(&in);
     return rc;

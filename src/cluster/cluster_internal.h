@@ -37,11 +37,11 @@ struct RnClusterModel {
 RnClusterModel *cl_model_new(RnDType dtype, size_t k, size_t d, bool medoids,
                              RnError **err);
 
-/* k-means within groups (grouped.c): ko->k split among the groups by
- * share, each group fitted with ko's settings; out as rn_kmeans_fit's. */
-bool cl_kmeans_grouped(const RnMatrix *X, const RnKMeansOptions *ko, const int32_t *groups,
-                       size_t n_groups, RnGroupShare share, RnKMeansResult *out,
-                       RnError **err);
+/* k-means within groups (grouped.c): ko->k split among o->groups by
+ * o->group_share (o->subgroups for pairs), each group fitted with ko's
+ * settings; out as rn_kmeans_fit's. */
+bool cl_kmeans_grouped(const RnMatrix *X, const RnKMeansOptions *ko,
+                       const RnClusterModelOptions *o, RnKMeansResult *out, RnError **err);
 
 /* Per-dtype k-means kernels (kmeans_f32.c / kmeans_f64.c). */
 typedef struct ClKMeansRun {

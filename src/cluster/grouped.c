@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const share_names[] = {"size", "inertia"};
+static const char *const share_names[] = {"size", "inertia", "pairs"};
 
 bool rn_group_share_parse(const char *name, RnGroupShare *out)
 {
@@ -55,26 +55,37 @@ static void sift_down(Split *s, size_t i)
     }
 }
 
-bool rn_group_allocate(const double *share, const size_t *cap, size_t n_groups, size_t k,
-                       size_t *alloc, RnError **err)
+/* Checks the shares and k against the groups; *used = non-empty groups. */
+static bool check_split(const double *share, const size_t *cap, size_t n_groups, size_t k,
+                        size_t *used, double *total, RnError **err)
 {
-    double total = 0;
-    size_t used = 0, room = 0;
+    size_t room = 0;
+    *used = 0;
+    *total = 0;
     for (size_t g = 0; g < n_groups; g++) {
         if (!(share[g] >= 0) || !isfinite(share[g])) {
             rn_error_set(err, RN_ERROR_INVALID, "group %zu has share %g", g, share[g]);
             return false;
         }
-        total += cap[g] ? share[g] : 0;
-        used += cap[g] > 0;
+        *total += cap[g] ? share[g] : 0;
+        *used += cap[g] > 0;
         room += cap[g] > k ? k : cap[g];
     }
-    if (k < used || k > room) {
+    if (k < *used || k > room) {
         rn_error_set(err, RN_ERROR_INVALID,
-                     "k = %zu clusters for %zu non-empty groups of %zu rows in all", k, used,
+                     "k = %zu clusters for %zu non-empty groups of %zu rows in all", k, *used,
                      room);
         return false;
     }
+    return true;
+}
+
+/* Gives the clusters alloc lacks up to k, one at a time to the group
+ * furthest below its quota k·share/total (alloc holds >= 1 per non-empty
+ * group on entry, at most cap). */
+static bool fill_by_quota(const double *share, const size_t *cap, size_t n_groups, size_t k,
+                          size_t used, double total, size_t *alloc, RnError **err)
+{
     double *quota = rn_calloc(n_groups + 1, sizeof *quota, err);
     size_t *heap = rn_calloc(n_groups + 1, sizeof *heap, err);
     if (!quota || !heap) {
@@ -83,16 +94,17 @@ bool rn_group_allocate(const double *share, const size_t *cap, size_t n_groups, 
         return false;
     }
     Split s = {quota, alloc, heap, 0};
+    size_t given = 0;
     for (size_t g = 0; g < n_groups; g++) {
         /* all shares 0 (e.g. identical rows everywhere): equal quotas */
         quota[g] = (double)k * (total > 0 ? share[g] / total : 1.0 / (double)used);
-        alloc[g] = cap[g] > 0;
-        if (cap[g] > 1)
+        given += alloc[g];
+        if (alloc[g] < cap[g])
             heap[s.n++] = g;
     }
     for (size_t i = s.n; i-- > 0;)
         sift_down(&s, i);
-    for (size_t given = used; given < k; given++) {
+    for (; given < k; given++) {
         size_t g = heap[0];
         alloc[g]++;
         if (alloc[g] == cap[g])
@@ -102,6 +114,82 @@ bool rn_group_allocate(const double *share, const size_t *cap, size_t n_groups, 
     free(quota);
     free(heap);
     return true;
+}
+
+bool rn_group_allocate(const double *share, const size_t *cap, size_t n_groups, size_t k,
+                       size_t *alloc, RnError **err)
+{
+    size_t used;
+    double total;
+    if (!check_split(share, cap, n_groups, k, &used, &total, err))
+        return false;
+    for (size_t g = 0; g < n_groups; g++)
+        alloc[g] = cap[g] > 0;
+    return fill_by_quota(share, cap, n_groups, k, used, total, alloc, err);
+}
+
+/* ---- the split of k by (group, subgroup) pairs ------------------------- */
+
+/* More rows first, then the lower group, then the lower subgroup. */
+static int cmp_pair(const void *a, const void *b)
+{
+    const RnGroupPair *p = a, *q = b;
+    if (p->rows != q->rows)
+        return p->rows > q->rows ? -1 : 1;
+    if (p->group != q->group)
+        return p->group < q->group ? -1 : 1;
+    return (p->sub > q->sub) - (p->sub < q->sub);
+}
+
+/* The rows per group the pairs hold agree with cap (and name real groups). */
+static bool check_pairs(const RnGroupPair *pairs, size_t n_pairs, const size_t *cap,
+                        size_t n_groups, double *rows, RnError **err)
+{
+    memset(rows, 0, n_groups * sizeof *rows);
+    for (size_t i = 0; i < n_pairs; i++) {
+        if (pairs[i].group >= n_groups || pairs[i].rows == 0) {
+            rn_error_set(err, RN_ERROR_INVALID, "pair %zu: group %zu of %zu, %zu rows", i,
+                         pairs[i].group, n_groups, pairs[i].rows);
+            return false;
+        }
+        rows[pairs[i].group] += (double)pairs[i].rows;
+    }
+    for (size_t g = 0; g < n_groups; g++)
+        if (rows[g] != (double)cap[g]) {
+            rn_error_set(err, RN_ERROR_INVALID, "group %zu: its pairs hold %.0f of %zu rows",
+                         g, rows[g], cap[g]);
+            return false;
+        }
+    return true;
+}
+
+bool rn_group_allocate_pairs(RnGroupPair *pairs, size_t n_pairs, const size_t *cap,
+                             size_t n_groups, size_t k, size_t *alloc, RnError **err)
+{
+    double *rows = rn_calloc(n_groups + 1, sizeof *rows, err);
+    size_t used;
+    double total;
+    bool ok = rows && check_pairs(pairs, n_pairs, cap, n_groups, rows, err) &&
+              check_split(rows, cap, n_groups, k, &used, &total, err);
+    if (ok) {
+        qsort(pairs, n_pairs, sizeof *pairs, cmp_pair);
+        /* alloc[g] = 0 marks "largest pair not met yet": the floor of one
+         * cluster per group is that pair's */
+        memset(alloc, 0, n_groups * sizeof *alloc);
+        size_t given = used;
+        for (size_t i = 0; i < n_pairs && given < k; i++) {
+            size_t g = pairs[i].group;
+            if (alloc[g] == 0)
+                alloc[g] = 1;
+            else if (alloc[g] < cap[g])
+                alloc[g]++, given++;
+        }
+        for (size_t g = 0; g < n_groups; g++)
+            alloc[g] = cap[g] == 0 ? 0 : alloc[g] ? alloc[g] : 1;
+        ok = fill_by_quota(rows, cap, n_groups, k, used, total, alloc, err);
+    }
+    free(rows);
+    return ok;
 }
 
 /* ---- the fit ------------------------------------------------------------ */
@@ -202,15 +290,74 @@ static bool fit_group(const RnMatrix *X, const RnKMeansOptions *ko, Grouped *gr,
     return true;
 }
 
-bool cl_kmeans_grouped(const RnMatrix *X, const RnKMeansOptions *ko, const int32_t *groups,
-                       size_t n_groups, RnGroupShare share, RnKMeansResult *out,
-                       RnError **err)
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The pairs split: each row's (group, subgroup) key sorted and counted
+ * (memory n, whatever the number of subgroups), then
+ * rn_group_allocate_pairs. */
+static bool allocate_by_pairs(const RnClusterModelOptions *o, size_t n, size_t k,
+                              const size_t *count, size_t *alloc, RnError **err)
+{
+    if (o->subgroups == NULL || o->n_subgroups == 0 || o->n_subgroups > RN_CLUSTER_MAX_K) {
+        rn_error_set(err, RN_ERROR_INVALID, "group share pairs needs 1..%u subgroups",
+                     RN_CLUSTER_MAX_K);
+        return false;
+    }
+    if (!check_groups(o->subgroups, n, o->n_subgroups, err))
+        return false;
+    uint64_t *key = rn_malloc((n + 1) * sizeof *key, err);
+    RnGroupPair *pairs = key ? rn_calloc(n + 1, sizeof *pairs, err) : NULL;
+    bool ok = pairs != NULL;
+    size_t m = 0;
+    if (ok) {
+        for (size_t i = 0; i < n; i++)
+            key[i] = (uint64_t)o->groups[i] * o->n_subgroups + (uint64_t)o->subgroups[i];
+        qsort(key, n, sizeof *key, cmp_u64);
+        for (size_t i = 0, j; i < n; i = j) {
+            for (j = i; j < n && key[j] == key[i]; j++)
+                ;
+            pairs[m++] = (RnGroupPair){(size_t)(key[i] / o->n_subgroups),
+                                       (size_t)(key[i] % o->n_subgroups), j - i};
+        }
+        ok = rn_group_allocate_pairs(pairs, m, count, o->n_groups, k, alloc, err);
+    }
+    free(key);
+    free(pairs);
+    return ok;
+}
+
+/* k split among the groups by o->group_share. */
+static bool allocate(const RnMatrix *X, const RnClusterModelOptions *o, size_t k, Grouped *gr,
+                     RnError **err)
+{
+    for (size_t g = 0; g < o->n_groups; g++)
+        gr->share[g] = (double)gr->count[g];
+    switch (o->group_share) {
+    case RN_GROUP_SHARE_PAIRS:
+        return allocate_by_pairs(o, X->rows, k, gr->count, gr->alloc, err);
+    case RN_GROUP_SHARE_INERTIA:
+        if (!group_inertia(X, o->groups, o->n_groups, gr->count, gr->share, err))
+            return false;
+        break;
+    case RN_GROUP_SHARE_SIZE:
+        break;
+    }
+    return rn_group_allocate(gr->share, gr->count, o->n_groups, k, gr->alloc, err);
+}
+
+bool cl_kmeans_grouped(const RnMatrix *X, const RnKMeansOptions *ko,
+                       const RnClusterModelOptions *o, RnKMeansResult *out, RnError **err)
 {
     memset(out, 0, sizeof *out);
-    size_t stride, n = X->rows, d = X->cols, es;
+    const int32_t *groups = o->groups;
+    size_t stride, n = X->rows, d = X->cols, es, n_groups = o->n_groups;
     if (!cl_check_data(X, &stride, err) || !check_groups(groups, n, n_groups, err))
         return false;
-    if (ko->init == RN_KMEANS_INIT_GIVEN || (unsigned)share > RN_GROUP_SHARE_INERTIA) {
+    if (ko->init == RN_KMEANS_INIT_GIVEN || (unsigned)o->group_share > RN_GROUP_SHARE_PAIRS) {
         rn_error_set(err, RN_ERROR_INVALID, "groups need k-means++ or random starts");
         return false;
     }
@@ -226,13 +373,9 @@ bool cl_kmeans_grouped(const RnMatrix *X, const RnKMeansOptions *ko, const int32
     if (ok)
         group_rows(groups, n, n_groups, gr.count, gr.start, gr.order);
     size_t largest = 0;
-    for (size_t g = 0; ok && g < n_groups; g++) {
-        gr.share[g] = (double)gr.count[g];
+    for (size_t g = 0; ok && g < n_groups; g++)
         largest = gr.count[g] > largest ? gr.count[g] : largest;
-    }
-    ok = ok && (share != RN_GROUP_SHARE_INERTIA ||
-                group_inertia(X, groups, n_groups, gr.count, gr.share, err)) &&
-         rn_group_allocate(gr.share, gr.count, n_groups, ko->k, gr.alloc, err);
+    ok = ok && allocate(X, o, ko->k, &gr, err);
     gr.rows = ok ? rn_malloc(largest * d * es, err) : NULL;
     out->centers = gr.rows ? rn_calloc(ko->k * d, es, err) : NULL;
     out->labels = out->centers ? rn_calloc(n, sizeof *out->labels, err) : NULL;

@@ -143,7 +143,7 @@ static RnClusterModel *fit_kmeans(const RnMatrix *X, const RnClusterModelOptions
     ko.dist = o->dist;
     bool ok;
     if (o->groups) {
-        ok = cl_kmeans_grouped(X, &ko, o->groups, o->n_groups, o->group_share, &r, err);
+        ok = cl_kmeans_grouped(X, &ko, o, &r, err);
     } else if (o->minibatch) {
         RnMiniBatchOptions mb = o->minibatch_options;
         mb.k = o->k;

@@ -51,6 +51,9 @@ extern const RnEmbedMethodOps rn_embed_text_tfidf;
 extern const RnEmbedMethodOps rn_embed_text_doc2vec;
 /* metadata (quality: the fusion defaults) */
 extern const RnEmbedMethodOps rn_embed_meta_modality;
+/* region3: the anatomy words of the report and of the descriptive tags */
+extern const RnEmbedMethodOps rn_embed_text_anatomy;
+extern const RnEmbedMethodOps rn_embed_meta_anatomy;
 
 /* Longest method name a model file may carry. */
 #define RN_EMBED_METHOD_NAME_MAX 64u

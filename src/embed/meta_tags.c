@@ -5,47 +5,20 @@
  * the explicit "no text" indicator. */
 #include "embed/embed_internal.h"
 #include "embed/text_lsa.h"
-
-#include <string.h>
+#include "embed/text_norm.h"
 
 #define TAGS_DEFAULT_DIM 32
-
-/* The descriptive tags, in the order their text is joined. */
-static const char *const descriptive_tags[] = {
-    "StudyDescription", "SeriesDescription", "ProtocolName",
-    "RequestedProcedureDescription", "BodyPartExamined",
-};
-
-static bool tags_text(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err)
-{
-    if (!item->elements_json || !*item->elements_json)
-        return true;
-    RnJson *doc = rn_json_parse(item->elements_json, strlen(item->elements_json), err);
-    if (!doc)
-        return false;
-    RnJsonRef root = rn_json_root(doc);
-    bool ok = true;
-    for (size_t i = 0; ok && i < sizeof descriptive_tags / sizeof *descriptive_tags; i++) {
-        size_t len;
-        const char *s = rn_json_str(
-            doc, rn_json_at(doc, rn_json_get(doc, root, descriptive_tags[i]), 1), &len);
-        if (s)
-            ok = rn_text_normalize(tn, s, len, out, NULL, err);
-    }
-    rn_json_free(doc);
-    return ok;
-}
 
 static void *tags_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p, size_t *dim,
                       RnError **err)
 {
-    return rn_text_lsa_fit(tags_text, sample, n, p, TAGS_DEFAULT_DIM, dim, err);
+    return rn_text_lsa_fit(rn_text_item_tags, sample, n, p, TAGS_DEFAULT_DIM, dim, err);
 }
 
 static bool tags_transform(const void *state, const RnEmbedItem *items, size_t n, float *out,
                            RnError **err)
 {
-    return rn_text_lsa_transform(state, tags_text, items, n, out, err);
+    return rn_text_lsa_transform(state, rn_text_item_tags, items, n, out, err);
 }
 
 static bool tags_save(const void *state, RnBuf *out, RnError **err)

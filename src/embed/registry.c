@@ -21,9 +21,11 @@ static const RnEmbedMethodOps *const method_table[] = {
     &rn_embed_meta_authors,
     &rn_embed_meta_text_tags,
     &rn_embed_meta_modality,
+    &rn_embed_meta_anatomy,
     /* report text */
     &rn_embed_text_tfidf,
     &rn_embed_text_doc2vec,
+    &rn_embed_text_anatomy,
     NULL,
 };
 

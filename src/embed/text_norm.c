@@ -67,6 +67,32 @@ bool rn_text_item_report(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, Rn
     return rn_text_normalize(tn, item->report, strlen(item->report), out, NULL, err);
 }
 
+/* The descriptive tags, in the order their text is joined. */
+static const char *const descriptive_tags[] = {
+    "StudyDescription", "SeriesDescription", "ProtocolName",
+    "RequestedProcedureDescription", "BodyPartExamined",
+};
+
+bool rn_text_item_tags(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err)
+{
+    if (!item->elements_json || !*item->elements_json)
+        return true;
+    RnJson *doc = rn_json_parse(item->elements_json, strlen(item->elements_json), err);
+    if (!doc)
+        return false;
+    RnJsonRef root = rn_json_root(doc);
+    bool ok = true;
+    for (size_t i = 0; ok && i < sizeof descriptive_tags / sizeof *descriptive_tags; i++) {
+        size_t len;
+        const char *s = rn_json_str(
+            doc, rn_json_at(doc, rn_json_get(doc, root, descriptive_tags[i]), 1), &len);
+        if (s)
+            ok = rn_text_normalize(tn, s, len, out, NULL, err);
+    }
+    rn_json_free(doc);
+    return ok;
+}
+
 void rn_text_items_free(char **docs, size_t n)
 {
     for (size_t i = 0; docs && i < n; i++)

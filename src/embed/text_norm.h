@@ -55,6 +55,9 @@ typedef bool (*RnItemTextFn)(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out
                              RnError **err);
 /* The item's report (the report-text methods' text). */
 bool rn_text_item_report(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err);
+/* The item's descriptive tags (StudyDescription, SeriesDescription,
+ * ProtocolName, RequestedProcedureDescription, BodyPartExamined) joined. */
+bool rn_text_item_tags(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err);
 /* The normalised text of every item, NULL for items without a token;
  * free with rn_text_items_free. */
 char **rn_text_items(RnItemTextFn text, const RnTextOptions *o, const RnEmbedItem *items,

@@ -157,10 +157,7 @@ static bool open_inputs(Fuse *f, RnFusionInput *in, RnError **err)
         if (!ok)
             return false;
         in[i] = (RnFusionInput){.name = f->sum->inputs[i], .x = f->files[i].m,
-                                /* text sources' explicit "no report" row */
-                                .missing = strncmp(f->sum->inputs[i], "text-", 5) == 0
-                                               ? RN_FUSION_INDICATOR_LAST
-                                               : RN_FUSION_MISSING_NAN};
+                                .missing = rn_fusion_input_missing(f->sum->inputs[i])};
         if (in[i].x.rows != rows) {
             rn_error_set(err, RN_ERROR_INVALID,
                          "%s has %zu rows but %s has %llu: rerun radnet embed for it",

@@ -28,6 +28,21 @@ const char *rn_fusion_scale_name(RnFusionScale s)
     return rn_enum_name(scale_names, sizeof scale_names / sizeof *scale_names, (int)s);
 }
 
+/* Inputs whose "nothing here" is an explicit last-column row (a prefix
+ * names every method of a source). */
+static const char *const indicator_inputs[] = {
+    "text-",        /* no report */
+    "meta-anatomy", /* no anatomy word in the descriptive tags */
+};
+
+RnFusionMissing rn_fusion_input_missing(const char *input)
+{
+    for (size_t i = 0; i < sizeof indicator_inputs / sizeof *indicator_inputs; i++)
+        if (strncmp(input, indicator_inputs[i], strlen(indicator_inputs[i])) == 0)
+            return RN_FUSION_INDICATOR_LAST;
+    return RN_FUSION_MISSING_NAN;
+}
+
 void rn_fusion_model_free(RnFusionModel *m)
 {
     if (!m)

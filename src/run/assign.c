@@ -150,9 +150,7 @@ static bool label_batch(Assign *a, RnError **err)
              rn_embed_transform(a->embed[j], ei, n, x[j], err);
         in[j] = (RnFusionInput){.name = name,
                                 .x = {.data = x[j], .rows = n, .cols = d, .dtype = RN_DTYPE_F32},
-                                .missing = strncmp(name, "text-", 5) == 0
-                                               ? RN_FUSION_INDICATOR_LAST
-                                               : RN_FUSION_MISSING_NAN};
+                                .missing = rn_fusion_input_missing(name)};
     }
     RnMatrix X = {.data = fused, .rows = n, .cols = rn_fusion_dim(a->fusion),
                   .dtype = RN_DTYPE_F32};

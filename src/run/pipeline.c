@@ -215,6 +215,7 @@ static void run_free(RuRun *r)
     free(r->modality);
     free(r->region);
     free(r->group);
+    free(r->subgroup);
     free(r->labels);
     free(r->dist);
     free(r->sil);

@@ -92,6 +92,8 @@ typedef struct RuRun {
     char **modality, **region;  /* per row, from the catalogue */
     int32_t *group;             /* per row: its Modality's id (ru_cluster_options) */
     size_t n_groups;
+    int32_t *subgroup;          /* per row: its header region's id (same) */
+    size_t n_subgroups;
     int32_t *labels;
     double *dist, *sil, *novelty;
     bool *outlier;
@@ -126,8 +128,10 @@ bool ru_cluster_fit(RuRun *r, RnKSweep *sweep, RnClusterModel **model, RnError *
 
 /* The run's k-means settings for k clusters and a seed: the paper's, and
  * with k at least the number of Modality values, k split among them by
- * their rows and each modality clustered alone (cluster.h, "k-means within
- * groups"). Needs r->modality; fills r->group on the first call. */
+ * their (Modality, header region) pairs and each modality clustered alone
+ * (cluster.h, "k-means within groups", RN_GROUP_SHARE_PAIRS). Needs
+ * r->modality and r->region; fills r->group and r->subgroup on the first
+ * call. */
 bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions *co,
                         RnError **err);
 

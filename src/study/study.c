@@ -466,8 +466,7 @@ static bool add_fused(StStudy *st, const size_t *members, const double *w, size_
         char hash[sizeof e->key], name[ST_NAME_MAX]; /* copies: f and e share st */
         snprintf(hash, sizeof hash, "%s", strchr(e->key, '@') ? strchr(e->key, '@') + 1 : e->key);
         memcpy(name, e->name, sizeof name);
-        RnFusionMissing miss = e->source == RN_EMBED_TEXT ? RN_FUSION_INDICATOR_LAST
-                                                          : RN_FUSION_MISSING_NAN;
+        RnFusionMissing miss = rn_fusion_input_missing(e->name);
         tr[i] = (RnFusionInput){.name = e->name, .missing = miss,
                                 .x = {.data = e->train, .rows = st->n_train, .cols = e->d,
                                       .dtype = RN_DTYPE_F32}};

@@ -1,7 +1,8 @@
 /* k-means within groups: the split of k (largest remainder with a floor of
  * one, caps, empty groups, refusals), the fit held to each group fitted
  * alone with rn_kmeans_fit (the reference), no cluster across groups, the
- * same bits at 1 and 2 threads, inertia shares, refused misuse. */
+ * same bits at 1 and 2 threads, inertia shares, the split by (group,
+ * subgroup) pairs and its fit, refused misuse. */
 #include "rn_test.h"
 #include "gen.h"
 #include "radnet/cluster.h"
@@ -55,6 +56,76 @@ static void test_allocate(void)
     rn_error_free(err);
 }
 
+/* pairs given as a dense g × n_sub matrix (0 = no such pair), handed over
+ * as a list in reverse order (the split sorts them). */
+static size_t pair_list(const size_t *dense, size_t g, size_t n_sub, RnGroupPair *out)
+{
+    size_t m = 0;
+    for (size_t i = g * n_sub; i-- > 0;)
+        if (dense[i])
+            out[m++] = (RnGroupPair){i / n_sub, i % n_sub, dense[i]};
+    return m;
+}
+
+static void check_pairs(const size_t *dense, const size_t *cap, size_t g, size_t n_sub,
+                        size_t k, const size_t *want)
+{
+    size_t got[8] = {0};
+    RnGroupPair list[16];
+    size_t m = pair_list(dense, g, n_sub, list);
+    RnError *err = NULL;
+    CHECK_MSG(rn_group_allocate_pairs(list, m, cap, g, k, got, &err), "%s",
+              err ? rn_error_message(err) : "");
+    rn_error_free(err);
+    for (size_t i = 0; i < g; i++)
+        CHECK_MSG(got[i] == want[i], "pairs k %zu group %zu: %zu vs %zu", k, i, got[i], want[i]);
+}
+
+static void test_allocate_pairs(void)
+{
+    /* group 0 shows three subgroups (50, 30, 5 rows), group 1 one (40):
+     * floors 1 + 1, then (0,1) and (0,2) -- group 1 has no second pair
+     * however many rows it has */
+    check_pairs((size_t[]){50, 30, 5, 40, 0, 0}, (size_t[]){85, 40}, 2, 3, 4,
+                (size_t[]){3, 1});
+    /* a pair at least as large as group 0's second goes first: (1,1) 30
+     * ties (0,1) 30 and the lower group wins the tie */
+    check_pairs((size_t[]){50, 30, 0, 40, 30, 0}, (size_t[]){80, 70}, 2, 3, 3,
+                (size_t[]){2, 1});
+    check_pairs((size_t[]){50, 30, 0, 40, 30, 0}, (size_t[]){80, 70}, 2, 3, 4,
+                (size_t[]){2, 2});
+    /* pairs run out (3 of them, k = 5): the rest by rows, quotas 2.5 / 2.5 */
+    check_pairs((size_t[]){10, 0, 5, 5}, (size_t[]){10, 10}, 2, 2, 5, (size_t[]){3, 2});
+    /* caps: group 0 has 3 rows, one per subgroup */
+    check_pairs((size_t[]){1, 1, 1, 100, 0, 0}, (size_t[]){3, 100}, 2, 3, 5,
+                (size_t[]){3, 2});
+    /* an empty group gets nothing */
+    check_pairs((size_t[]){0, 0, 7, 3}, (size_t[]){0, 10}, 2, 2, 2, (size_t[]){0, 2});
+
+    size_t out[4];
+    RnError *err = NULL;
+    /* a group's pairs must hold its rows */
+    RnGroupPair list[4] = {{0, 0, 5}, {0, 1, 5}};
+    CHECK(!rn_group_allocate_pairs(list, 2, (size_t[]){11}, 1, 2, out, &err));
+    CHECK(err && rn_error_code(err) == RN_ERROR_INVALID);
+    rn_error_free(err);
+    err = NULL;
+    /* a pair of a group that does not exist */
+    list[1] = (RnGroupPair){3, 0, 5};
+    CHECK(!rn_group_allocate_pairs(list, 2, (size_t[]){5}, 1, 1, out, &err));
+    rn_error_free(err);
+    err = NULL;
+    /* k below the non-empty groups, and above the rows */
+    list[0] = (RnGroupPair){0, 0, 5};
+    list[1] = (RnGroupPair){1, 0, 5};
+    CHECK(!rn_group_allocate_pairs(list, 2, (size_t[]){5, 5}, 2, 1, out, &err));
+    rn_error_free(err);
+    err = NULL;
+    list[0].rows = list[1].rows = 1;
+    CHECK(!rn_group_allocate_pairs(list, 2, (size_t[]){1, 1}, 2, 3, out, &err));
+    rn_error_free(err);
+}
+
 /* Two groups (rows interleaved), each 3 blobs; group 1 shifted far away
  * but sharing nothing that would keep a global k-means honest: group 0 has
  * twice the rows of group 1. */
@@ -77,9 +148,9 @@ static void make_groups(double *x, int32_t *group)
 
 /* The reference: group g's rows alone through rn_kmeans_fit with k_g. */
 static void check_against_reference(const double *x, const int32_t *group,
-                                    const int32_t *labels, const RnMatrix *centres)
+                                    const int32_t *labels, const RnMatrix *centres,
+                                    const size_t *k_of)
 {
-    size_t k_of[2] = {4, 2}; /* size shares 240:120 of k = 6 */
     for (int g = 0, base = 0; g < 2; base += (int)k_of[g], g++) {
         double *rows = malloc(N * D * sizeof *rows);
         size_t m = 0, idx[N];
@@ -124,7 +195,7 @@ static void test_fit(void)
     CHECK_EQ_INT(C.rows, 6);
     for (size_t i = 0; i < N; i++) /* clusters 0..3 group 0, 4..5 group 1 */
         CHECK_EQ_INT(labels[i] >= 4, group[i]);
-    check_against_reference(x, group, labels, &C);
+    check_against_reference(x, group, labels, &C, (size_t[]){4, 2}); /* rows 240:120 */
     /* the saved centres predict the training labels */
     int32_t pred[N];
     CHECK(rn_cluster_model_predict(m, &X, NULL, pred, NULL, NULL, NULL));
@@ -156,6 +227,32 @@ static void test_fit(void)
     CHECK_MSG(in_g1 >= 4, "group 1 has %zu clusters", in_g1);
     rn_cluster_model_close(m);
 
+    /* pairs: group 0 one subgroup, group 1 three of 40 rows (its blobs'
+     * order does not matter to the split): floors 1 + 1, group 1's other
+     * two pairs, then rows 240:120 give group 0 the rest -> 3 and 3 */
+    make_groups(x, group);
+    int32_t sub[N];
+    for (size_t i = 0, j = 0; i < N; i++)
+        sub[i] = group[i] ? (int32_t)(1 + j++ % 3) : 0;
+    o.group_share = RN_GROUP_SHARE_PAIRS;
+    CHECK(rn_cluster_model_fit(&X, &o, labels, NULL, &err) == NULL); /* no subgroups */
+    CHECK(err && rn_error_code(err) == RN_ERROR_INVALID);
+    rn_error_free(err);
+    err = NULL;
+    o.subgroups = sub;
+    o.n_subgroups = 4;
+    m = rn_cluster_model_fit(&X, &o, labels, NULL, &err);
+    CHECK_MSG(m != NULL, "%s", err ? rn_error_message(err) : "");
+    if (m) {
+        RnMatrix Cp = rn_cluster_model_centers(m);
+        check_against_reference(x, group, labels, &Cp, (size_t[]){3, 3});
+    }
+    rn_cluster_model_close(m);
+    sub[5] = 4; /* a subgroup id out of range */
+    CHECK(rn_cluster_model_fit(&X, &o, labels, NULL, NULL) == NULL);
+    sub[5] = 0;
+    o.subgroups = NULL;
+
     /* refusals: a group id out of range, k below the groups, mini-batch */
     o.group_share = RN_GROUP_SHARE_SIZE;
     group[7] = 2;
@@ -177,6 +274,7 @@ static void test_names(void)
     RnGroupShare s;
     CHECK(rn_group_share_parse("size", &s) && s == RN_GROUP_SHARE_SIZE);
     CHECK(rn_group_share_parse("inertia", &s) && s == RN_GROUP_SHARE_INERTIA);
+    CHECK(rn_group_share_parse("pairs", &s) && s == RN_GROUP_SHARE_PAIRS);
     CHECK(!rn_group_share_parse("rows", &s));
     CHECK_EQ_STR(rn_group_share_name(RN_GROUP_SHARE_INERTIA), "inertia");
     RnClusterModelOptions o;
@@ -189,6 +287,7 @@ static void test_names(void)
 int main(void)
 {
     test_allocate();
+    test_allocate_pairs();
     test_fit();
     test_names();
     TEST_DONE();

@@ -124,6 +124,18 @@ static void expect_fit_error(RnFusionInput *in, size_t n, const char *what)
     rn_error_free(err);
 }
 
+/* Which inputs carry an explicit missing row: text sources and
+ * meta-anatomy by name, every other input only all-NaN rows. */
+static void test_missing_rule(void)
+{
+    CHECK(rn_fusion_input_missing("text-tfidf") == RN_FUSION_INDICATOR_LAST);
+    CHECK(rn_fusion_input_missing("text-doc2vec") == RN_FUSION_INDICATOR_LAST);
+    CHECK(rn_fusion_input_missing("meta-anatomy") == RN_FUSION_INDICATOR_LAST);
+    CHECK(rn_fusion_input_missing("meta-modality") == RN_FUSION_MISSING_NAN);
+    CHECK(rn_fusion_input_missing("meta-text-tags") == RN_FUSION_MISSING_NAN);
+    CHECK(rn_fusion_input_missing("image-hog") == RN_FUSION_MISSING_NAN);
+}
+
 static void test_bad_values(void)
 {
     static float a[N * 3], b[N * 4];
@@ -322,6 +334,7 @@ int main(void)
     fill();
     test_l2_weights();
     test_missing();
+    test_missing_rule();
     test_bad_values();
     test_standard();
     test_pca();

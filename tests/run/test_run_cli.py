@@ -76,27 +76,47 @@ def check_outputs(ws, arch):
     check(len(by_id) == n and all(len(i) == 16 for i in by_id), "ids are 16-hex pseudonyms")
 
 
-def split_k(sizes, k):
-    """cluster.h's rn_group_allocate with size shares: one cluster each,
-    then one at a time to the group furthest below its quota k·n_g/n
-    (ties: the first in label order)."""
+def split_k(sizes, k, alloc=None):
+    """cluster.h's rn_group_allocate with size shares: one cluster each
+    (or alloc), then one at a time to the group furthest below its quota
+    k·n_g/n (ties: the first in label order)."""
     names = sorted(sizes)
     n = sum(sizes.values())
-    alloc = {g: 1 for g in names}
-    for _ in range(k - len(names)):
+    alloc = dict(alloc) if alloc else {g: 1 for g in names}
+    for _ in range(k - sum(alloc.values())):
         g = max((g for g in names if alloc[g] < sizes[g]),
                 key=lambda g: (k * (sizes[g] / n) - alloc[g], -names.index(g)))
         alloc[g] += 1
     return alloc
 
 
+def split_pairs(pairs, k):
+    """cluster.h's rn_group_allocate_pairs: one cluster per Modality (its
+    largest (Modality, region) pair's), then one per further pair in
+    decreasing rows (ties: Modality, then region in byte order) while k
+    lasts, the rest by rows."""
+    sizes = {}
+    for (g, _), c in pairs.items():
+        sizes[g] = sizes.get(g, 0) + c
+    alloc, met, given = {g: 1 for g in sizes}, set(), len(sizes)
+    for (g, _), c in sorted(pairs.items(), key=lambda p: (-p[1], p[0])):
+        if g not in met:
+            met.add(g)
+        elif given < k and alloc[g] < sizes[g]:
+            alloc[g] += 1
+            given += 1
+    return split_k(sizes, k, alloc)
+
+
 def check_within_modalities(export, clusters):
     """With k >= the Modality values, the run clusters each modality alone
-    with k split by rows: every cluster is one modality, and each modality
-    has its share of the clusters."""
-    sizes = {}
+    with k split by (Modality, header region) pairs: every cluster is one
+    modality, and each modality has its share of the clusters."""
+    sizes, pairs = {}, {}
     for e in export:
         sizes[e["Modality"]] = sizes.get(e["Modality"], 0) + 1
+        p = (e["Modality"], e["region"])
+        pairs[p] = pairs.get(p, 0) + 1
     if int(K) < len(sizes):
         check(False, f"the archive has {len(sizes)} modalities, more than k = {K}")
         return
@@ -105,8 +125,8 @@ def check_within_modalities(export, clusters):
     got = {}
     for c in clusters:
         got[c["modality"]] = got.get(c["modality"], 0) + 1
-    want = split_k(sizes, int(K))
-    check(got == want, f"clusters per modality {got}, k split by rows {want}")
+    want = split_pairs(pairs, int(K))
+    check(got == want, f"clusters per modality {got}, k split by pairs {want}")
 
 
 def novelty_descriptors(thumbs, grid=4):
