@@ -124,6 +124,15 @@ void eb_rows_l2(float *X, size_t n, size_t d)
     }
 }
 
+void eb_sqrt_histogram(const uint8_t *px, size_t n, float w, float *out)
+{
+    uint32_t count[EB_HIST_BINS] = {0};
+    for (size_t i = 0; i < n; i++)
+        count[px[i] * EB_HIST_BINS / 256u]++;
+    for (uint32_t b = 0; b < EB_HIST_BINS; b++)
+        out[b] = w * (float)sqrt((double)count[b] / (double)n);
+}
+
 typedef struct ChunkJob {
     const void *state;
     EbChunkFn fn;

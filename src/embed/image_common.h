@@ -53,6 +53,13 @@ bool eb_pick_dim(const RnEmbedParams *p, size_t fallback, size_t max,
  * not magnitudes (the cae bottleneck, the pca method's pixel part). */
 void eb_rows_l2(float *X, size_t n, size_t d);
 
+/* Grey-level histogram part (pca, hog): out[b] = w · sqrt(fraction of the
+ * n pixels in bin b), EB_HIST_BINS equal bins of 0..255. The square roots
+ * of a distribution have unit length (the Hellinger embedding), so w is
+ * the part's length. */
+#define EB_HIST_BINS 32u
+void eb_sqrt_histogram(const uint8_t *px, size_t n, float w, float *out);
+
 /* ---- descriptor + optional PCA (hog, lbp) ------------------------------ */
 
 #include "embed/pca.h"
