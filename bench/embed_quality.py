@@ -4,6 +4,7 @@
     bench/embed_quality.py WS TRUTH.csv [--radnet BIN] [--jobs N]
                            [--variants METHOD/OPTIONS/DIM ...] [--seeds 1,2]
                            [--sample N] [--no-raw] [--within CR,DX]
+                           [--npy LABEL=PATH ...]
 
 For every variant, `radnet embed -w WS --source image --method METHOD
 --options OPTIONS --dim DIM --force` (timed), then k-means (`radnet cluster`,
@@ -18,7 +19,10 @@ from the first variant). --within M1,M2 adds, per Modality M, the region NMI
 of k-means on M's rows alone with k = the number of true regions among them
 (printed on the k=50 line): how well a method separates anatomy inside one
 modality, which is what clustering within modalities needs (radiographs:
-hand/wrist/finger, knee/leg/ankle)."""
+hand/wrist/finger, knee/leg/ankle). --npy LABEL=PATH (split at the last =)
+scores an embedding made earlier (rows in the order of
+WS/embeddings/rows.csv), e.g. a variant that differs from one above only in
+a post-processing step."""
 import argparse
 import csv
 import os
@@ -98,6 +102,7 @@ def main():
     ap.add_argument("--sample", type=int)
     ap.add_argument("--no-raw", action="store_true")
     ap.add_argument("--within", default="")
+    ap.add_argument("--npy", nargs="*", default=[])
     a = ap.parse_args()
     within = [m for m in a.within.split(",") if m]
     seeds = [int(s) for s in a.seeds.split(",")]
@@ -109,11 +114,16 @@ def main():
           "| hom. region | NMI region |" + "".join(" %s region NMI |" % m for m in within))
     print("|---|---|---|---|---|---|---|---|---|" + "---|" * len(within))
     with tempfile.TemporaryDirectory() as tmp:
-        variants = ([] if a.no_raw else ["raw"]) + a.variants
+        variants = ([] if a.no_raw else ["raw"]) + a.variants + a.npy
         rows = None
         for v in variants:
             npy = os.path.join(tmp, "x.npy")
-            if v == "raw":
+            if v in a.npy:
+                label, path = v.rsplit("=", 1)
+                X = np.load(path)
+                np.save(npy, np.ascontiguousarray(X, dtype=np.float32))
+                rows, secs, cpu, v = read_rows(a.ws), float("nan"), float("nan"), label
+            elif v == "raw":
                 if rows is None:  # rows.csv comes from a first embed
                     subprocess.run([a.radnet, "--quiet", "embed", "-w", a.ws, "--source",
                                     "image", "--dim", "8"], check=True)
