@@ -318,7 +318,7 @@ static void pca_set_threads(void *state, int threads)
 const RnEmbedMethodOps rn_embed_pca_ops = {
     .source = RN_EMBED_IMAGE,
     .name = "pca",
-    .summary = "principal components of the downsampled thumbnail (unit length), "
+    .summary = "principal components of the downsampled thumbnail (centred, unit length), "
                "its gradient-energy map and grey-level histogram (randomized "
                "SVD; options size=32, norm=center, texture=1, tsize=16, hist=0.7, "
                "power=4, oversample=10)",
