@@ -109,7 +109,8 @@ static bool scratch_init(Scratch *sc, const PcaParts *p, uint32_t in, RnError **
     bool ok = eb_resample_init(&sc->pix, in, p->side, err) &&
               eb_resample_init(&sc->tex, in, p->tsize, err) &&
               (sc->tmp = rn_malloc((size_t)widest * in * sizeof *sc->tmp, err)) &&
-              (sc->grad = rn_malloc((size_t)in * in * sizeof *sc->grad, err));
+              (p->texture <= 0 ||
+               (sc->grad = rn_malloc((size_t)in * in * sizeof *sc->grad, err)));
     if (!ok)
         scratch_free(sc);
     return ok;
