@@ -29,11 +29,11 @@ enum {
 
 /* The network keeps its batch buffers between calls, so transforms of one
  * state take turns (the lock); `threads` is not part of the model.
- * l2: each embedding row is scaled to unit length (the default): the
- * bottleneck's length follows the image's overall brightness and contrast,
- * its direction the content, and k-means on unit rows beat the raw
- * bottleneck and the raw thumbnail on Modality and region
- * (bench/RESULTS.md, "Issue 9, third pass"). l2=off is the paper's output. */
+ * l2=on scales each embedding row to unit length (the bottleneck's length
+ * follows the image's overall brightness and contrast, its direction the
+ * content). Off by default, the paper's output: on two archives it was
+ * better on one and mixed on the other (bench/RESULTS.md, "Issue 9, third
+ * pass"), and both beat the raw thumbnail. */
 typedef struct CaeState {
     CaeNet *net;
     CaeTrainReport report;
@@ -64,7 +64,7 @@ static bool parse_options(const RnEmbedParams *p, CaeConfig *cfg,
         !eb_option_f64(o, "lr", 1e-7, 1.0, &lr, err) ||
         !eb_option_f64(o, "val", 0.0, 0.5, &val, err))
         return false;
-    *l2 = true;
+    *l2 = false;
     if (!eb_option_bool(o, "l2", l2, err))
         return false;
     if (p->dim > CAE_MAX_DIM) {
@@ -347,7 +347,7 @@ const RnEmbedMethodOps rn_embed_cae_ops = {
     .summary = "convolutional autoencoder (the authors'): conv+pool encoder, "
                "dense bottleneck, mirrored decoder, trained on the sample "
                "(options size=64, levels=3, channels=16, batch=32, epochs=10, "
-               "patience=2, lr=0.001, val=0.1, l2=on: unit-length rows)",
+               "patience=2, lr=0.001, val=0.1, l2=off; on: unit-length rows)",
     .fit = cae_fit,
     .transform = cae_transform,
     .save = cae_save,

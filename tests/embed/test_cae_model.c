@@ -180,8 +180,8 @@ static float row_norm(const float *x, size_t d)
 static void test_l2_rows(void)
 {
     char on_opts[256], off_opts[256];
-    snprintf(on_opts, sizeof on_opts, "%s", options);
-    snprintf(off_opts, sizeof off_opts, "%s,l2=off", options);
+    snprintf(on_opts, sizeof on_opts, "%s,l2=on", options);
+    snprintf(off_opts, sizeof off_opts, "%s", options); /* off: the default */
     RnEmbedModel *on = fit(5, 1, on_opts), *off = fit(5, 1, off_opts);
     if (!on || !off)
         goto done;
