@@ -3,7 +3,8 @@
 
     bench/embed_quality.py WS TRUTH.csv [--radnet BIN] [--jobs N]
                            [--variants METHOD/OPTIONS/DIM ...] [--seeds 1,2]
-                           [--sample N] [--no-raw]
+                           [--sample N] [--no-raw] [--within CR,DX]
+                           [--npy LABEL=PATH ...]
 
 For every variant, `radnet embed -w WS --source image --method METHOD
 --options OPTIONS --dim DIM --force` (timed), then k-means (`radnet cluster`,
@@ -14,7 +15,14 @@ the thumbnail itself, area-downsampled to 32×32 (1024 values). Prints a
 Markdown table (medians over seeds); "embed CPU s" is the user + system
 time of the embed process (all threads). --sample N fits on N rows instead
 of the driver's default; --no-raw leaves the baseline out (the rows then come
-from the first variant)."""
+from the first variant). --within M1,M2 adds, per Modality M, the region NMI
+of k-means on M's rows alone with k = the number of true regions among them
+(printed on the k=50 line): how well a method separates anatomy inside one
+modality, which is what clustering within modalities needs (radiographs:
+hand/wrist/finger, knee/leg/ankle). --npy LABEL=PATH (split at the last =)
+scores an embedding made earlier (rows in the order of
+WS/embeddings/rows.csv), e.g. a variant that differs from one above only in
+a post-processing step."""
 import argparse
 import csv
 import os
@@ -72,6 +80,17 @@ def cluster(radnet, npy, k, seed, tmp, jobs):
         return [row[-1] for row in r]
 
 
+def within_nmi(a, X, mod, reg, modality, seeds, tmp):
+    """Median region NMI of k-means on one Modality's rows."""
+    sel = [i for i, m in enumerate(mod) if m == modality]
+    truth = [reg[i] for i in sel]
+    npy = os.path.join(tmp, "within.npy")
+    np.save(npy, np.ascontiguousarray(X[sel], dtype=np.float32))
+    k = len(set(truth))
+    return float(np.median([normalized_mutual_info_score(
+        truth, cluster(a.radnet, npy, k, seed, tmp, a.jobs)) for seed in seeds]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ws")
@@ -82,21 +101,29 @@ def main():
     ap.add_argument("--seeds", default="1")
     ap.add_argument("--sample", type=int)
     ap.add_argument("--no-raw", action="store_true")
+    ap.add_argument("--within", default="")
+    ap.add_argument("--npy", nargs="*", default=[])
     a = ap.parse_args()
+    within = [m for m in a.within.split(",") if m]
     seeds = [int(s) for s in a.seeds.split(",")]
     truth = {}
     with open(a.truth) as f:
         for row in csv.DictReader(f):
             truth[row["SOPInstanceUID"]] = (row["Modality"], row["Region"])
     print("| variant | dim | embed s | embed CPU s | k | hom. Modality | NMI Modality "
-          "| hom. region | NMI region |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| hom. region | NMI region |" + "".join(" %s region NMI |" % m for m in within))
+    print("|---|---|---|---|---|---|---|---|---|" + "---|" * len(within))
     with tempfile.TemporaryDirectory() as tmp:
-        variants = ([] if a.no_raw else ["raw"]) + a.variants
+        variants = ([] if a.no_raw else ["raw"]) + a.variants + a.npy
         rows = None
         for v in variants:
             npy = os.path.join(tmp, "x.npy")
-            if v == "raw":
+            if v in a.npy:
+                label, path = v.rsplit("=", 1)
+                X = np.load(path)
+                np.save(npy, np.ascontiguousarray(X, dtype=np.float32))
+                rows, secs, cpu, v = read_rows(a.ws), float("nan"), float("nan"), label
+            elif v == "raw":
                 if rows is None:  # rows.csv comes from a first embed
                     subprocess.run([a.radnet, "--quiet", "embed", "-w", a.ws, "--source",
                                     "image", "--dim", "8"], check=True)
@@ -136,8 +163,10 @@ def main():
                 m = np.median(np.array(scores), axis=0)
                 label = ("%d (Modalities)" % k if k == len(set(mod)) else
                          "%d (regions)" % k if k == len(set(reg)) else str(k))
-                print("| %s | %d | %.1f | %.1f | %s | %.3f | %.3f | %.3f | %.3f |" % (
-                    v, X.shape[1], secs, cpu, label, *m), flush=True)
+                extra = "".join(" %.3f |" % within_nmi(a, X, mod, reg, w, seeds, tmp)
+                                if k == 50 else " |" for w in within)
+                print("| %s | %d | %.1f | %.1f | %s | %.3f | %.3f | %.3f | %.3f |%s" % (
+                    v, X.shape[1], secs, cpu, label, *m, extra), flush=True)
     return 0
 
 

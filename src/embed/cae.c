@@ -2,6 +2,7 @@
  * fit (train on the sample), transform (bottleneck in batches), payload. */
 #include "embed/blob.h"
 #include "embed/cae.h"
+#include "embed/image_common.h"
 
 #include <omp.h>
 #include <pthread.h>
@@ -19,27 +20,34 @@ enum {
     CAE_DEFAULT_EPOCHS = 10,
     CAE_DEFAULT_PATIENCE = 2,
     CAE_INFER_BATCH = 64,
-    CAE_PAYLOAD_VERSION = 1,
+    /* 1: the paper's raw bottleneck; 2 adds the l2 flag after the version */
+    CAE_PAYLOAD_VERSION = 2,
 };
 #define CAE_DEFAULT_LR 1e-3
 #define CAE_DEFAULT_VAL 0.1
 #define CAE_MAX_THUMB 4096u
 
 /* The network keeps its batch buffers between calls, so transforms of one
- * state take turns (the lock); `threads` is not part of the model. */
+ * state take turns (the lock); `threads` is not part of the model.
+ * l2=on scales each embedding row to unit length (the bottleneck's length
+ * follows the image's overall brightness and contrast, its direction the
+ * content). Off by default, the paper's output: on two archives it was
+ * better on one and mixed on the other (bench/RESULTS.md, "Issue 9, third
+ * pass"), and both beat the raw thumbnail. */
 typedef struct CaeState {
     CaeNet *net;
     CaeTrainReport report;
+    bool l2;
     int threads;
     pthread_mutex_t lock;
 } CaeState;
 
 static const char *const cae_option_keys[] = {
     "size", "levels", "channels", "batch", "epochs", "patience", "lr", "val",
-    NULL};
+    "l2", NULL};
 
 static bool parse_options(const RnEmbedParams *p, CaeConfig *cfg,
-                          CaeTrainOptions *opt, RnError **err)
+                          CaeTrainOptions *opt, bool *l2, RnError **err)
 {
     const char *o = p->options;
     uint64_t size = CAE_DEFAULT_SIZE, levels = CAE_DEFAULT_LEVELS,
@@ -55,6 +63,9 @@ static bool parse_options(const RnEmbedParams *p, CaeConfig *cfg,
         !eb_option_u64(o, "patience", 1, 10000, &patience, err) ||
         !eb_option_f64(o, "lr", 1e-7, 1.0, &lr, err) ||
         !eb_option_f64(o, "val", 0.0, 0.5, &val, err))
+        return false;
+    *l2 = false;
+    if (!eb_option_bool(o, "l2", l2, err))
         return false;
     if (p->dim > CAE_MAX_DIM) {
         rn_error_set(err, RN_ERROR_INVALID, "cae: dim %zu > %u", p->dim, CAE_MAX_DIM);
@@ -191,7 +202,8 @@ static void *cae_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
 {
     CaeConfig cfg;
     CaeTrainOptions opt;
-    if (!parse_options(p, &cfg, &opt, err))
+    bool l2;
+    if (!parse_options(p, &cfg, &opt, &l2, err))
         return NULL;
     if (n == 0) {
         rn_error_set(err, RN_ERROR_INVALID, "cae: empty sample");
@@ -202,8 +214,10 @@ static void *cae_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
             return NULL;
     CaeState *st = state_new(err);
     uint8_t *px = st ? sample_pixels(sample, n, cfg.size, err) : NULL;
-    if (px)
+    if (px) {
         st->net = cae_net_new(&cfg, err);
+        st->l2 = l2;
+    }
     bool ok = st && px && st->net;
     if (ok) {
         SavedThreads saved = use_threads(p->threads);
@@ -247,6 +261,8 @@ static bool cae_transform(const void *state, const RnEmbedItem *items, size_t n,
             cae_pixels_to_float(px, ppi, x + i * ppi);
         }
         ok = cae_net_encode(st->net, x, nb, out + b0 * cfg->dim, err);
+        if (ok && st->l2)
+            eb_rows_l2(out + b0 * cfg->dim, nb, cfg->dim);
     }
     restore_threads(saved);
     pthread_mutex_unlock(&st->lock);
@@ -260,7 +276,7 @@ static bool cae_save(const void *state, RnBuf *out, RnError **err)
     const CaeState *st = state;
     const CaeConfig *c = cae_net_config(st->net);
     return eb_put_u32(out, CAE_PAYLOAD_VERSION, err) &&
-           eb_put_u32(out, c->size, err) && eb_put_u32(out, c->levels, err) &&
+           eb_put_u32(out, st->l2, err) && eb_put_u32(out, c->size, err) && eb_put_u32(out, c->levels, err) &&
            eb_put_u32(out, c->channels, err) && eb_put_u32(out, c->dim, err) &&
            eb_put_u32(out, st->report.epochs, err) &&
            eb_put_u32(out, st->report.best_epoch, err) &&
@@ -274,15 +290,21 @@ static void *cae_load(const uint8_t *payload, size_t n, size_t *dim, RnError **e
 {
     EbReader r;
     eb_reader_init(&r, payload, n);
-    uint32_t version;
+    uint32_t version, l2 = 0;
     CaeConfig cfg;
     CaeTrainReport rep = {0};
     float best;
     size_t count;
     if (!eb_get_u32(&r, &version, err))
         return NULL;
-    if (version != CAE_PAYLOAD_VERSION) {
+    if (version < 1 || version > CAE_PAYLOAD_VERSION) {
         rn_error_set(err, RN_ERROR_UNSUPPORTED, "cae: payload version %u", version);
+        return NULL;
+    }
+    if (version >= 2 && !eb_get_u32(&r, &l2, err))
+        return NULL;
+    if (l2 > 1) {
+        rn_error_set(err, RN_ERROR_PARSE, "cae: l2 flag %u", l2);
         return NULL;
     }
     if (!eb_get_u32(&r, &cfg.size, err) || !eb_get_u32(&r, &cfg.levels, err) ||
@@ -307,6 +329,7 @@ static void *cae_load(const uint8_t *payload, size_t n, size_t *dim, RnError **e
     if (!st)
         return NULL;
     st->report = rep;
+    st->l2 = l2;
     st->net = cae_net_new(&cfg, err);
     bool ok = st->net && eb_get_f32s(&r, cae_net_params(st->net), count, err) &&
               eb_reader_done(&r, err);
@@ -324,7 +347,7 @@ const RnEmbedMethodOps rn_embed_cae_ops = {
     .summary = "convolutional autoencoder (the authors'): conv+pool encoder, "
                "dense bottleneck, mirrored decoder, trained on the sample "
                "(options size=64, levels=3, channels=16, batch=32, epochs=10, "
-               "patience=2, lr=0.001, val=0.1)",
+               "patience=2, lr=0.001, val=0.1, l2=off; on: unit-length rows)",
     .fit = cae_fit,
     .transform = cae_transform,
     .save = cae_save,

@@ -1,6 +1,7 @@
 /* Helpers shared by the image extractors (image_common.h). */
 #include "embed/image_common.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,21 @@ bool eb_resample_init(EbResample *r, uint32_t in, uint32_t out, RnError **err)
     return true;
 }
 
+/* The column pass shared by both sources: dst = tmp · Wᵀ. */
+static void resample_columns(const EbResample *r, const float *tmp, float *dst)
+{
+    uint32_t in = r->in, out = r->out;
+    for (uint32_t o = 0; o < out; o++)
+        for (uint32_t c = 0; c < out; c++) {
+            const float *t = tmp + (size_t)o * in;
+            const float *w = r->w + (size_t)c * in;
+            float acc = 0;
+            for (uint32_t i = r->lo[c]; i < r->hi[c]; i++)
+                acc += w[i] * t[i];
+            dst[(size_t)o * out + c] = acc;
+        }
+}
+
 void eb_resample(const EbResample *r, const uint8_t *src, float *tmp, float *dst)
 {
     uint32_t in = r->in, out = r->out;
@@ -74,15 +90,47 @@ void eb_resample(const EbResample *r, const uint8_t *src, float *tmp, float *dst
                 t[x] += w * (float)s[x];
         }
     }
-    for (uint32_t o = 0; o < out; o++) /* columns: dst = tmp · Wᵀ */
-        for (uint32_t c = 0; c < out; c++) {
-            const float *t = tmp + (size_t)o * in;
-            const float *w = r->w + (size_t)c * in;
-            float acc = 0;
-            for (uint32_t i = r->lo[c]; i < r->hi[c]; i++)
-                acc += w[i] * t[i];
-            dst[(size_t)o * out + c] = acc;
+    resample_columns(r, tmp, dst);
+}
+
+void eb_resample_f32(const EbResample *r, const float *src, float *tmp, float *dst)
+{
+    uint32_t in = r->in, out = r->out;
+    for (uint32_t o = 0; o < out; o++) {
+        float *t = tmp + (size_t)o * in;
+        memset(t, 0, in * sizeof *t);
+        for (uint32_t i = r->lo[o]; i < r->hi[o]; i++) {
+            float w = r->w[(size_t)o * in + i];
+            const float *s = src + (size_t)i * in;
+            for (uint32_t x = 0; x < in; x++)
+                t[x] += w * s[x];
         }
+    }
+    resample_columns(r, tmp, dst);
+}
+
+void eb_rows_l2(float *X, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++) {
+        float *x = X + i * d;
+        double ss = 0.0;
+        for (size_t j = 0; j < d; j++)
+            ss += (double)x[j] * x[j];
+        if (ss > 0.0) {
+            float inv = (float)(1.0 / sqrt(ss));
+            for (size_t j = 0; j < d; j++)
+                x[j] *= inv;
+        }
+    }
+}
+
+void eb_sqrt_histogram(const uint8_t *px, size_t n, float w, float *out)
+{
+    uint32_t count[EB_HIST_BINS] = {0};
+    for (size_t i = 0; i < n; i++)
+        count[px[i] * EB_HIST_BINS / 256u]++;
+    for (uint32_t b = 0; b < EB_HIST_BINS; b++)
+        out[b] = w * (float)sqrt((double)count[b] / (double)n);
 }
 
 typedef struct ChunkJob {

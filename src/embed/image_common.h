@@ -30,6 +30,8 @@ void eb_resample_free(EbResample *r);
 /* dst: out×out floats = resampled src / 255 (values in [0, 1]);
  * tmp: out × in floats of scratch. */
 void eb_resample(const EbResample *r, const uint8_t *src, float *tmp, float *dst);
+/* The same for a float image (no scaling). */
+void eb_resample_f32(const EbResample *r, const float *src, float *tmp, float *dst);
 
 /* fn fills out (n × dim) for n <= EB_CHUNK items. */
 typedef bool (*EbChunkFn)(const void *state, const RnEmbedItem *items, size_t n,
@@ -45,6 +47,18 @@ bool eb_for_chunks(const void *state, EbChunkFn fn, const RnEmbedItem *items,
 bool eb_pick_dim(const RnEmbedParams *p, size_t fallback, size_t max,
                  const char *method, size_t *dim, RnError **err);
 
+
+/* Scales each of n rows of d floats (stride d) to unit Euclidean length;
+ * an all-zero row stays zero. k-means on unit rows compares directions,
+ * not magnitudes (the cae bottleneck, the pca method's pixel part). */
+void eb_rows_l2(float *X, size_t n, size_t d);
+
+/* Grey-level histogram part (pca, hog): out[b] = w · sqrt(fraction of the
+ * n pixels in bin b), EB_HIST_BINS equal bins of 0..255. The square roots
+ * of a distribution have unit length (the Hellinger embedding), so w is
+ * the part's length. */
+#define EB_HIST_BINS 32u
+void eb_sqrt_histogram(const uint8_t *px, size_t n, float w, float *out);
 
 /* ---- descriptor + optional PCA (hog, lbp) ------------------------------ */
 

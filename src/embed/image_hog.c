@@ -3,7 +3,13 @@
  * Defaults (size 64, 8-pixel cells, 2×2-cell blocks, 9 orientations) are
  * Dalal–Triggs' cell and block layout on a 64² image: coarse enough that
  * the patient's position and noise matter little, fine enough to see the
- * anatomy's edges (bench/RESULTS.md, embed section). */
+ * anatomy's edges (bench/RESULTS.md, embed section).
+ * hist=W (default 0.3; 0 = HOG alone, the descriptor of the paper's
+ * predecessor): the HOG scaled to unit length and the square roots of the
+ * 32-bin grey-level histogram, of length W, after it. Gradients are blind
+ * to the grey levels, which tell modalities apart (air-filled CT, dark MR
+ * background, bright radiographs); HOG alone fell below the raw thumbnail
+ * on Modality (bench/RESULTS.md, "Issue 9, third pass"). */
 #include "embed/descriptors.h"
 #include "embed/image_common.h"
 
@@ -11,16 +17,23 @@
 
 #define DEFAULT_SIDE 64u
 #define DEFAULT_DIM 64u
+#define DEFAULT_HIST 0.3
+#define HIST_WEIGHT_MAX 100.0
+/* First u32 of the payload since the histogram came: above any side, so the
+ * older payload (side first, HOG alone) is told apart. */
+#define HOG_PAYLOAD_V2 0x32474F48u /* "HOG2" */
 
 typedef struct HogState {
     uint32_t side;
     EbHogParams hog;
     EbHogPlan plan;
+    float hist;         /* weight of the histogram part; 0 = none */
+    size_t hog_dim;     /* the HOG part of red.feat_dim */
     EbReduced red;
 } HogState;
 
 static const char *const hog_options[] = {"size", "cell", "block", "orientations",
-                                          "pca", NULL};
+                                          "pca", "hist", NULL};
 
 static bool hog_chunk(const void *state, const RnEmbedItem *items, size_t n,
                       float *out, RnError **err)
@@ -35,8 +48,13 @@ static bool hog_chunk(const void *state, const RnEmbedItem *items, size_t n,
                             eb_hog_scratch(s->side, s->side, &s->hog)) * sizeof *img,
                            err);
     for (size_t i = 0; img && i < n; i++) {
+        float *o = out + i * s->red.feat_dim;
         eb_resample(&rs, items[i].thumb, img + px, img);
-        eb_hog(&s->plan, img, s->side, s->side, img + px, out + i * s->red.feat_dim);
+        eb_hog(&s->plan, img, s->side, s->side, img + px, o);
+        if (s->hist > 0) {
+            eb_rows_l2(o, 1, s->hog_dim);
+            eb_sqrt_histogram(items[i].thumb, (size_t)in * in, s->hist, o + s->hog_dim);
+        }
     }
     bool ok = img != NULL;
     free(img);
@@ -55,8 +73,9 @@ static void hog_free(void *state)
 /* The descriptor length of a layout, or an error naming the problem. */
 static bool hog_layout(HogState *s, RnErrorCode code, RnError **err)
 {
-    s->red.feat_dim = eb_hog_dim(s->side, s->side, &s->hog);
-    if (s->red.feat_dim == 0 || s->hog.orientations > 180) {
+    s->hog_dim = eb_hog_dim(s->side, s->side, &s->hog);
+    s->red.feat_dim = s->hog_dim + (s->hist > 0 ? EB_HIST_BINS : 0);
+    if (s->hog_dim == 0 || s->hog.orientations > 180) {
         rn_error_set(err, code,
                      "hog: %u orientations, %u-pixel cells and %u-cell blocks do "
                      "not fit a %u² image",
@@ -71,6 +90,7 @@ static void *hog_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
                      size_t *dim, RnError **err)
 {
     uint64_t side = DEFAULT_SIDE, cell = 8, block = 2, orient = 9;
+    double hist = DEFAULT_HIST;
     bool pca = true;
     uint32_t in;
     if (!eb_options_check(p->options, hog_options, err) ||
@@ -79,6 +99,7 @@ static void *hog_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
         !eb_option_u64(p->options, "block", 1, EB_SIDE_MAX, &block, err) ||
         !eb_option_u64(p->options, "orientations", 1, 180, &orient, err) ||
         !eb_option_bool(p->options, "pca", &pca, err) ||
+        !eb_option_f64(p->options, "hist", 0.0, HIST_WEIGHT_MAX, &hist, err) ||
         !eb_thumbs_size(sample, n, &in, err))
         return NULL;
     HogState *s = rn_calloc(1, sizeof *s, err);
@@ -87,6 +108,7 @@ static void *hog_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p
     s->side = (uint32_t)side;
     s->hog = (EbHogParams){(uint32_t)orient, (uint32_t)cell, (uint32_t)block};
     s->red.reduce = pca;
+    s->hist = (float)hist;
     if (!hog_layout(s, RN_ERROR_INVALID, err) ||
         !eb_reduced_fit(s, &s->red, hog_chunk, sample, n, p, DEFAULT_DIM, "hog", dim,
                         err)) {
@@ -106,7 +128,8 @@ static bool hog_transform(const void *state, const RnEmbedItem *items, size_t n,
 static bool hog_save(const void *state, RnBuf *out, RnError **err)
 {
     const HogState *s = state;
-    return eb_put_u32(out, s->side, err) && eb_put_u32(out, s->hog.orientations, err) &&
+    return eb_put_u32(out, HOG_PAYLOAD_V2, err) && eb_put_f32(out, s->hist, err) &&
+           eb_put_u32(out, s->side, err) && eb_put_u32(out, s->hog.orientations, err) &&
            eb_put_u32(out, s->hog.cell, err) && eb_put_u32(out, s->hog.block, err) &&
            eb_reduced_save(&s->red, out, err);
 }
@@ -118,11 +141,19 @@ static void *hog_load(const uint8_t *payload, size_t n, size_t *dim, RnError **e
     HogState *s = rn_calloc(1, sizeof *s, err);
     if (!s)
         return NULL;
-    bool ok = eb_get_u32(&r, &s->side, err) &&
+    /* "HOG2" and the histogram weight, or (older) the side first */
+    uint32_t first;
+    bool ok = eb_get_u32(&r, &first, err);
+    if (ok && first == HOG_PAYLOAD_V2)
+        ok = eb_get_f32(&r, &s->hist, err) && eb_get_u32(&r, &s->side, err);
+    else
+        s->side = first;
+    ok = ok &&
               eb_get_u32(&r, &s->hog.orientations, err) &&
               eb_get_u32(&r, &s->hog.cell, err) && eb_get_u32(&r, &s->hog.block, err);
     if (ok && (s->side < 8 || s->side > EB_SIDE_MAX || s->hog.cell < 2 ||
-               s->hog.cell > EB_SIDE_MAX || s->hog.block > EB_SIDE_MAX)) {
+               s->hog.cell > EB_SIDE_MAX || s->hog.block > EB_SIDE_MAX ||
+               !(s->hist >= 0 && s->hist <= HIST_WEIGHT_MAX))) {
         rn_error_set(err, RN_ERROR_PARSE, "hog model: bad layout");
         ok = false;
     }
@@ -144,8 +175,9 @@ static void hog_set_threads(void *state, int threads)
 const RnEmbedMethodOps rn_embed_hog_ops = {
     .source = RN_EMBED_IMAGE,
     .name = "hog",
-    .summary = "histograms of oriented gradients (scikit-image's HOG), PCA-reduced "
-               "(options size=64, cell=8, block=2, orientations=9, pca=on)",
+    .summary = "histograms of oriented gradients (scikit-image's HOG) beside the "
+               "grey-level histogram, PCA-reduced (options size=64, cell=8, "
+               "block=2, orientations=9, hist=0.3, pca=on)",
     .fit = hog_fit,
     .transform = hog_transform,
     .save = hog_save,

@@ -1,7 +1,9 @@
 /* Method `cae` through the embed API: fit, transform, a saved model that
  * reloads to byte-identical embeddings, corrupt and truncated models and
  * payloads refused, bad options refused, thumbnail sizes other than the
- * network's, the same bytes for the same seed. */
+ * network's, the same bytes for the same seed; l2=on rows are the l2=off
+ * rows scaled to unit length, and a version-1 payload (the paper's raw
+ * bottleneck, no l2 flag) still loads. */
 #include "embed/blob.h"
 #include "embed/embed_internal.h"
 #include "rn_test.h"
@@ -125,23 +127,35 @@ static void test_payload_checks(void)
         CHECK(ops->load(b.data, cut, &dim, &err) == NULL && err);
         rn_error_free(err);
     }
-    /* payload: u32 version, size, levels, channels, dim, epochs, best
-     * epoch, f32 loss, u64 parameter count (offset 32), weights (40) */
-    /* size 8 → 7, not a multiple of 2^levels */
-    uint8_t keep = b.data[4];
-    b.data[4] = 7;
+    /* payload: u32 version, l2 flag, size (offset 8), levels, channels,
+     * dim, epochs, best epoch, f32 loss, u64 parameter count (offset 36),
+     * weights (44) */
     RnError *err = NULL;
+    b.data[4] = 2; /* l2 flag other than 0 or 1 */
     CHECK(ops->load(b.data, b.len, &dim, &err) == NULL && err);
     rn_error_free(err);
     err = NULL;
-    b.data[4] = keep;
-    b.data[32] ^= 1; /* parameter count */
+    b.data[4] = 1;
+    /* size 8 → 7, not a multiple of 2^levels */
+    uint8_t keep = b.data[8];
+    b.data[8] = 7;
     CHECK(ops->load(b.data, b.len, &dim, &err) == NULL && err);
     rn_error_free(err);
     err = NULL;
-    b.data[32] ^= 1;
+    b.data[8] = keep;
+    b.data[36] ^= 1; /* parameter count */
+    CHECK(ops->load(b.data, b.len, &dim, &err) == NULL && err);
+    rn_error_free(err);
+    err = NULL;
+    b.data[36] ^= 1;
+    b.data[0] = 3; /* a newer payload version */
+    CHECK(ops->load(b.data, b.len, &dim, &err) == NULL && err);
+    CHECK_EQ_INT(rn_error_code(err), RN_ERROR_UNSUPPORTED);
+    rn_error_free(err);
+    err = NULL;
+    b.data[0] = 2;
     const float nan = NAN;
-    memcpy(b.data + 40, &nan, 4); /* first weight */
+    memcpy(b.data + 44, &nan, 4); /* first weight */
     CHECK(ops->load(b.data, b.len, &dim, &err) == NULL && err);
     rn_error_free(err);
     err = NULL;
@@ -151,6 +165,64 @@ static void test_payload_checks(void)
     rn_error_free(err);
     rn_buf_free(&b);
     ops->free(st);
+}
+
+static float row_norm(const float *x, size_t d)
+{
+    double ss = 0.0;
+    for (size_t j = 0; j < d; j++)
+        ss += (double)x[j] * x[j];
+    return (float)sqrt(ss);
+}
+
+/* l2=on is l2=off divided by each row's length (the plain definition);
+ * a version-1 payload (no flag) is the paper's raw bottleneck. */
+static void test_l2_rows(void)
+{
+    char on_opts[256], off_opts[256];
+    snprintf(on_opts, sizeof on_opts, "%s,l2=on", options);
+    snprintf(off_opts, sizeof off_opts, "%s", options); /* off: the default */
+    RnEmbedModel *on = fit(5, 1, on_opts), *off = fit(5, 1, off_opts);
+    if (!on || !off)
+        goto done;
+    float *a = embed(on), *b = embed(off);
+    float worst = 0.0f;
+    for (size_t i = 0; i < N_ITEMS; i++) {
+        float len = row_norm(b + 8 * i, 8);
+        CHECK(len > 0.0f);
+        CHECK_NEAR(row_norm(a + 8 * i, 8), 1.0, 1e-6);
+        for (size_t j = 0; j < 8; j++) {
+            float d = fabsf(a[8 * i + j] - b[8 * i + j] / len);
+            worst = d > worst ? d : worst;
+        }
+    }
+    CHECK_MSG(worst < 1e-6f, "l2 rows off by %g", worst);
+
+    /* the l2=off payload rewritten as version 1 (flag removed) */
+    const RnEmbedMethodOps *ops = rn_embed_method_find(RN_EMBED_IMAGE, "cae");
+    RnEmbedParams p = {.dim = 8, .seed = 5, .threads = 1, .options = off_opts};
+    size_t dim = 0;
+    void *st = ops->fit(items, N_ITEMS, &p, &dim, NULL);
+    RnBuf buf = RN_BUF_INIT;
+    CHECK(st && ops->save(st, &buf, NULL));
+    if (st && buf.len > 8) {
+        uint32_t one = 1;
+        memcpy(buf.data + 4, &one, 4);
+        void *v1 = ops->load(buf.data + 4, buf.len - 4, &dim, NULL);
+        CHECK(v1 != NULL);
+        float *c = calloc(N_ITEMS * 8, sizeof *c);
+        CHECK(v1 && ops->transform(v1, items, N_ITEMS, c, NULL));
+        CHECK(memcmp(b, c, N_ITEMS * 8 * sizeof *b) == 0);
+        free(c);
+        ops->free(v1);
+    }
+    rn_buf_free(&buf);
+    ops->free(st);
+    free(a);
+    free(b);
+done:
+    rn_embed_model_free(on);
+    rn_embed_model_free(off);
 }
 
 static void test_determinism_and_sizes(void)
@@ -195,7 +267,7 @@ done:
 static void test_refusals(void)
 {
     static const char *const bad[] = {"size=12,levels=3", "colour=1", "lr=2",
-                                      "epochs=0", "levels=9"};
+                                      "epochs=0", "levels=9", "l2=2"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         RnEmbedParams p = {.dim = 4, .seed = 1, .threads = 1, .options = bad[i]};
         RnError *err = NULL;
@@ -219,6 +291,7 @@ int main(void)
     test_round_trip_and_corruption(dir);
     test_payload_checks();
     test_determinism_and_sizes();
+    test_l2_rows();
     test_refusals();
     char path[4096];
     snprintf(path, sizeof path, "%s/image-cae.model", dir);

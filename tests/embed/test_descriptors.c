@@ -220,32 +220,82 @@ static void round_trip(const char *method, const char *options, size_t dim)
     free(px);
 }
 
-/* pca=off gives the descriptor of the resampled thumbnail itself. */
+/* Unit Euclidean length (reference side, in double). */
+static void ref_unit(float *v, size_t n)
+{
+    double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        ss += (double)v[i] * v[i];
+    for (size_t i = 0; ss > 0 && i < n; i++)
+        v[i] = (float)(v[i] / sqrt(ss));
+}
+
+/* pca=off gives the descriptor of the resampled thumbnail itself: with
+ * hist=0 the HOG as is; with hist=W the HOG at unit length, then W times
+ * the square roots of the 32-bin histogram's fractions (counted here). */
+static void check_hog_descriptor(const RnEmbedItem *items, size_t n, double hist)
+{
+    char opts[128];
+    snprintf(opts, sizeof opts, "size=32,cell=8,block=2,pca=off,hist=%g", hist);
+    RnEmbedParams p = {.options = opts};
+    RnEmbedModel *m = rn_embed_fit(RN_EMBED_IMAGE, "hog", items, n, &p, NULL);
+    CHECK(m != NULL);
+    EbHogParams hp = {9, 8, 2};
+    size_t dh = eb_hog_dim(32, 32, &hp), d = dh + (hist > 0 ? 32 : 0);
+    CHECK(m && rn_embed_model_dim(m) == d);
+    float *out = malloc(n * d * sizeof *out), *want = malloc(d * sizeof *want);
+    float img[32 * 32];
+    CHECK(m && rn_embed_transform(m, items, n, out, NULL));
+    for (size_t i = 0; m && i < n; i++) {
+        for (int j = 0; j < 32 * 32; j++)
+            img[j] = items[i].thumb[j] * (1.0f / 255.0f);
+        CHECK(eb_hog_ref(img, 32, 32, &hp, want, NULL));
+        if (hist > 0) {
+            ref_unit(want, dh);
+            double count[32] = {0};
+            for (int j = 0; j < 32 * 32; j++)
+                count[items[i].thumb[j] / 8] += 1;
+            for (int b = 0; b < 32; b++)
+                want[dh + b] = (float)(hist * sqrt(count[b] / 1024));
+        }
+        double worst = 0;
+        for (size_t j = 0; j < d; j++)
+            worst = fmax(worst, fabs(want[j] - out[i * d + j]));
+        CHECK_MSG(worst < 1e-5, "hist=%g row %zu off by %g", hist, i, worst);
+    }
+    rn_embed_model_free(m);
+    free(out);
+    free(want);
+}
+
 static void test_hog_method_is_descriptor(void)
 {
     enum { N = 4 };
     RnEmbedItem items[N];
     uint8_t *px = make_thumbs(N, 32, items);
-    RnEmbedParams p = {.options = "size=32,cell=8,block=2,pca=off"};
-    RnEmbedModel *m = rn_embed_fit(RN_EMBED_IMAGE, "hog", items, N, &p, NULL);
-    CHECK(m != NULL);
-    EbHogParams hp = {9, 8, 2};
-    EbHogPlan plan;
-    eb_hog_plan_init(&plan, &hp);
-    size_t d = eb_hog_dim(32, 32, &hp);
-    CHECK(m && rn_embed_model_dim(m) == d);
-    float *out = malloc(N * d * sizeof *out), *want = malloc(d * sizeof *want);
-    float img[32 * 32], scratch[2 * 1024 + 16 * 9];
-    CHECK(m && rn_embed_transform(m, items, N, out, NULL));
-    for (size_t i = 0; i < N; i++) {
-        for (int j = 0; j < 32 * 32; j++)
-            img[j] = items[i].thumb[j] * (1.0f / 255.0f);
-        eb_hog(&plan, img, 32, 32, scratch, want);
-        double worst = 0;
-        for (size_t j = 0; j < d; j++)
-            worst = fmax(worst, fabs(want[j] - out[i * d + j]));
-        CHECK_MSG(worst < 1e-5, "row %zu off by %g", i, worst);
+    check_hog_descriptor(items, N, 0.0);
+    check_hog_descriptor(items, N, 0.5);
+    /* the payload before the histogram ("HOG2" and the weight left out,
+     * the side first) reads as HOG alone */
+    const RnEmbedMethodOps *ops = rn_embed_method_find(RN_EMBED_IMAGE, "hog");
+    RnEmbedParams p0 = {.options = "size=32,cell=8,block=2,pca=off,hist=0"};
+    size_t dim = 0, dim1 = 0;
+    void *st = ops->fit(items, N, &p0, &dim, NULL);
+    RnBuf buf = RN_BUF_INIT;
+    CHECK(st && ops->save(st, &buf, NULL) && buf.len > 8);
+    void *old = st && buf.len > 8 ? ops->load(buf.data + 8, buf.len - 8, &dim1, NULL) : NULL;
+    CHECK(old && dim1 == dim);
+    if (old) {
+        float *x = malloc(N * dim * sizeof *x), *y = malloc(N * dim * sizeof *y);
+        CHECK(ops->transform(st, items, N, x, NULL) && ops->transform(old, items, N, y, NULL));
+        CHECK(memcmp(x, y, N * dim * sizeof *x) == 0);
+        free(x);
+        free(y);
     }
+    ops->free(old);
+    ops->free(st);
+    rn_buf_free(&buf);
+    RnEmbedParams p = {.options = "size=32,cell=8,block=2,pca=off"};
     RnError *err = NULL;
     p.dim = 7; /* without PCA the dimension is the descriptor's */
     CHECK(!rn_embed_fit(RN_EMBED_IMAGE, "hog", items, N, &p, &err));
@@ -261,20 +311,12 @@ static void test_hog_method_is_descriptor(void)
     CHECK(!rn_embed_fit(RN_EMBED_IMAGE, "lbp", items, N, &p, &err));
     CHECK_EQ_INT(rn_error_code(err), RN_ERROR_INVALID);
     rn_error_free(err);
-    rn_embed_model_free(m);
-    free(out);
-    free(want);
+    err = NULL;
+    p.options = "hist=-1";
+    CHECK(!rn_embed_fit(RN_EMBED_IMAGE, "hog", items, N, &p, &err));
+    CHECK_EQ_INT(rn_error_code(err), RN_ERROR_INVALID);
+    rn_error_free(err);
     free(px);
-}
-
-/* Unit Euclidean length (reference side, in double). */
-static void ref_unit(float *v, size_t n)
-{
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (double)v[i] * v[i];
-    for (size_t i = 0; ss > 0 && i < n; i++)
-        v[i] = (float)(v[i] / sqrt(ss));
 }
 
 /* hoglbp without PCA = [HOG cell a | HOG cell b | LBP grid histograms],

@@ -64,7 +64,9 @@ def main():
 
         for method, opts, dim in [("hog", "size=32,cell=8", 16), ("lbp", "size=32,grid=2", 16),
                                   ("hoglbp", "size=32,cells=16;8,grid=2", 16),
-                                  ("hog", "size=32,cell=8,block=2,pca=off", 9 * 4 * 9)]:
+                                  # HOG, then the 32-bin grey-level histogram
+                                  ("hog", "size=32,cell=8,block=2,pca=off", 9 * 4 * 9 + 32),
+                                  ("hog", "size=32,cell=8,block=2,pca=off,hist=0", 9 * 4 * 9)]:
             r = radnet("embed", "-w", ws, "--source", "image", "--method", method,
                        "--options", opts, *(["--dim", str(dim)] if "pca=off" not in opts else []))
             check(r.returncode == 0, "embed %s: %s" % (method, r.stderr))

@@ -1,7 +1,9 @@
 /* PCA: the randomized fit against the exact reference (components, explained
  * variance), thread-count independence, the projection against plain loops,
  * the area resampler, and the `pca` method end to end (fit, transform, save,
- * reload, byte-identical output, corrupt files refused). */
+ * reload, byte-identical output, corrupt files refused); its parts (centred
+ * unit pixels, gradient energy, square-root histogram) against plain double
+ * loops, the same bytes at any thread count, the older payload still read. */
 #include "embed/image_common.h"
 #include "embed/pca.h"
 #include "rn_test.h"
@@ -275,11 +277,157 @@ static void test_method_round_trip(void)
     free(px2);
 }
 
+/* The pca method's input vector in double, from its definition: 4×4
+ * block means of a 16² thumbnail less their mean, unit length; |dx| + |dy|
+ * block means, unit length, × texture; sqrt of the 32-bin histogram × hist. */
+static void parts_ref(const uint8_t *t, double texture, double hist, double *f)
+{
+    double g[256], ss = 0, mean = 0;
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 16; x++) {
+            int v = t[y * 16 + x];
+            g[y * 16 + x] = ((x < 15 ? abs(t[y * 16 + x + 1] - v) : 0) +
+                             (y < 15 ? abs(t[(y + 1) * 16 + x] - v) : 0)) / 255.0;
+        }
+    for (int part = 0; part < 2; part++) {
+        double *o = f + 16 * part;
+        for (int b = 0; b < 16; b++) {
+            double sum = 0;
+            for (int dy = 0; dy < 4; dy++)
+                for (int dx = 0; dx < 4; dx++) {
+                    int at = (b / 4 * 4 + dy) * 16 + b % 4 * 4 + dx;
+                    sum += part ? g[at] : t[at] / 255.0;
+                }
+            o[b] = sum / 16;
+            mean += part ? 0 : o[b] / 16;
+        }
+        ss = 0;
+        for (int b = 0; b < 16; b++) {
+            o[b] -= part ? 0 : mean;
+            ss += o[b] * o[b];
+        }
+        for (int b = 0; b < 16; b++)
+            o[b] *= (part ? texture : 1.0) / sqrt(ss);
+    }
+    double count[32] = {0};
+    for (int i = 0; i < 256; i++)
+        count[t[i] / 8] += 1;
+    for (int b = 0; b < 32; b++)
+        f[32 + b] = hist * sqrt(count[b] / 256);
+}
+
+static double distance(const float *a, const double *b, size_t d, bool ref)
+{
+    double ss = 0;
+    for (size_t j = 0; j < d; j++) {
+        double v = ref ? b[j] : a[j];
+        double w = ref ? b[d + j] : a[d + j];
+        ss += (v - w) * (v - w);
+    }
+    return sqrt(ss);
+}
+
+/* With every component kept the projection is a rotation of the centred
+ * vectors: distances between embedded rows are those between reference
+ * vectors. */
+static void test_method_parts(void)
+{
+    enum { N = 300, D = 64 };
+    static RnEmbedItem items[N];
+    uint8_t *px = make_thumbs(N, 16, items);
+    static double f[N][D];
+    for (size_t i = 0; i < N; i++)
+        parts_ref(items[i].thumb, 1.0, 0.7, f[i]);
+    float *y1 = malloc(N * D * sizeof *y1), *y3 = malloc(N * D * sizeof *y3);
+    RnEmbedParams p = {.dim = D, .seed = 2, .threads = 1,
+                       .options = "size=4,tsize=4,texture=1,hist=0.7"};
+    RnError *err = NULL;
+    RnEmbedModel *m1 = rn_embed_fit(RN_EMBED_IMAGE, "pca", items, N, &p, &err);
+    CHECK_MSG(m1 != NULL, "%s", err ? rn_error_message(err) : "");
+    p.threads = 3;
+    RnEmbedModel *m3 = rn_embed_fit(RN_EMBED_IMAGE, "pca", items, N, &p, NULL);
+    CHECK(m3 != NULL);
+    if (m1 && m3) {
+        rn_embed_model_set_threads(m3, 3);
+        CHECK(rn_embed_transform(m1, items, N, y1, NULL));
+        CHECK(rn_embed_transform(m3, items, N, y3, NULL));
+        CHECK(memcmp(y1, y3, N * D * sizeof *y1) == 0);
+        double worst = 0;
+        for (size_t i = 0; i + 1 < N; i++) {
+            double dy = distance(y1 + i * D, NULL, D, false);
+            double df = distance(NULL, f[i], D, true);
+            worst = fabs(dy - df) > worst ? fabs(dy - df) : worst;
+        }
+        /* float32 vectors of length ~1.5, 64 terms */
+        CHECK_MSG(worst < 1e-4, "pca parts: distances off by %g", worst);
+    }
+    rn_embed_model_free(m1);
+    rn_embed_model_free(m3);
+    rn_error_free(err);
+    free(y1);
+    free(y3);
+    free(px);
+}
+
+/* The payload before the parts (u32 side, then the PCA) reads as plain
+ * pixels; damaged part fields are refused. */
+static void test_method_payloads(void)
+{
+    enum { N = 200, K = 6 };
+    static RnEmbedItem items[N];
+    uint8_t *px = make_thumbs(N, 16, items);
+    const RnEmbedMethodOps *ops = rn_embed_method_find(RN_EMBED_IMAGE, "pca");
+    RnEmbedParams p = {.dim = K, .seed = 2, .threads = 1,
+                       .options = "size=8,norm=none,texture=0,hist=0"};
+    size_t dim = 0;
+    void *st = ops->fit(items, N, &p, &dim, NULL);
+    RnBuf b = RN_BUF_INIT;
+    CHECK(st && ops->save(st, &b, NULL) && b.len > 24);
+    if (!st || b.len <= 24)
+        goto done;
+    /* payload: "PCA2", side (4), norm (8), f32 texture (12), tsize (16),
+     * f32 hist (20), the PCA (24) */
+    uint8_t *v1 = malloc(b.len - 20);
+    memcpy(v1, b.data + 4, 4);
+    memcpy(v1 + 4, b.data + 24, b.len - 24);
+    void *old = ops->load(v1, b.len - 20, &dim, NULL);
+    CHECK(old != NULL && dim == K);
+    float a[N * K], c[N * K];
+    CHECK(ops->transform(st, items, N, a, NULL));
+    CHECK(old && ops->transform(old, items, N, c, NULL));
+    CHECK(memcmp(a, c, sizeof a) == 0);
+    ops->free(old);
+    free(v1);
+    static const struct { size_t at; uint32_t value; } bad[] = {
+        {8, 3}, {16, 0}, {4, 3}, {12, 0x7FC00000u}, {20, 0xBF800000u}, {0, 0x32414351u}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        uint32_t keep;
+        memcpy(&keep, b.data + bad[i].at, 4);
+        memcpy(b.data + bad[i].at, &bad[i].value, 4);
+        RnError *err = NULL;
+        CHECK_MSG(ops->load(b.data, b.len, &dim, &err) == NULL && err,
+                  "damaged field at %zu accepted", bad[i].at);
+        rn_error_free(err);
+        memcpy(b.data + bad[i].at, &keep, 4);
+    }
+    p.options = "norm=unit";
+    RnError *err = NULL;
+    CHECK(ops->fit(items, N, &p, &dim, &err) == NULL);
+    CHECK_EQ_INT(rn_error_code(err), RN_ERROR_INVALID);
+    rn_error_free(err);
+done:
+    rn_buf_free(&b);
+    ops->free(st);
+    free(px);
+}
+
 int main(void)
 {
     test_fit_vs_reference();
     test_thread_independence();
     test_resample();
     test_method_round_trip();
+    test_method_parts();
+    test_method_payloads();
     TEST_DONE();
 }
