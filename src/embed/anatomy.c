@@ -307,10 +307,25 @@ bool eb_anatomy_transform(const void *state, const RnEmbedItem *items, size_t n,
     return true;
 }
 
+/* CRC-32 of the regions and of every (word, region) entry in table order:
+ * a model saved under another lexicon of the same size is refused too. */
+static uint32_t lexicon_crc(void)
+{
+    uint32_t crc = 0;
+    for (size_t i = 0; i < N_REGIONS; i++)
+        crc = rn_crc32(crc, regions[i], strlen(regions[i]) + 1);
+    for (size_t i = 0; i < N_WORDS; i++) {
+        crc = rn_crc32(crc, lexicon[i].word, strlen(lexicon[i].word) + 1);
+        crc = rn_crc32(crc, lexicon[i].region, strlen(lexicon[i].region) + 1);
+    }
+    return crc;
+}
+
 bool eb_anatomy_save(const void *state, RnBuf *out, RnError **err)
 {
     (void)state;
-    return eb_put_u64(out, N_REGIONS, err) && eb_put_u64(out, N_WORDS, err);
+    return eb_put_u64(out, N_REGIONS, err) && eb_put_u64(out, N_WORDS, err) &&
+           eb_put_u64(out, lexicon_crc(), err);
 }
 
 void *eb_anatomy_load(RnItemTextFn text, const uint8_t *payload, size_t n, size_t *dim,
@@ -318,15 +333,17 @@ void *eb_anatomy_load(RnItemTextFn text, const uint8_t *payload, size_t n, size_
 {
     EbReader r;
     eb_reader_init(&r, payload, n);
-    size_t regions_n, words_n;
+    size_t regions_n, words_n, crc;
     if (!eb_get_size(&r, 0, SIZE_MAX, &regions_n, err) ||
-        !eb_get_size(&r, 0, SIZE_MAX, &words_n, err) || !eb_reader_done(&r, err))
+        !eb_get_size(&r, 0, SIZE_MAX, &words_n, err) ||
+        !eb_get_size(&r, 0, UINT32_MAX, &crc, err) || !eb_reader_done(&r, err))
         return NULL;
-    if (regions_n != N_REGIONS || words_n != N_WORDS) {
+    if (regions_n != N_REGIONS || words_n != N_WORDS || crc != lexicon_crc()) {
         rn_error_set(err, RN_ERROR_PARSE,
-                     "anatomy model of another lexicon (%zu regions, %zu words; this one "
-                     "has %zu, %zu)",
-                     regions_n, words_n, (size_t)N_REGIONS, (size_t)N_WORDS);
+                     "anatomy model of another lexicon (%zu regions, %zu words, checksum "
+                     "%08zx; this one has %zu, %zu, %08x)",
+                     regions_n, words_n, crc, (size_t)N_REGIONS, (size_t)N_WORDS,
+                     (unsigned)lexicon_crc());
         return NULL;
     }
     return state_new(text, dim, err);
