@@ -35,19 +35,6 @@ typedef struct HogLbpState {
 static const char *const hoglbp_options[] = {
     "size", "cells", "block", "orientations", "grid", "scales", "pca", NULL};
 
-/* Scales v (n values) to unit Euclidean length; all zero stays zero. */
-static void unit_length(float *v, size_t n)
-{
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (double)v[i] * v[i];
-    if (ss > 0) {
-        float scale = (float)(1.0 / sqrt(ss));
-        for (size_t i = 0; i < n; i++)
-            v[i] *= scale;
-    }
-}
-
 static size_t hog_scratch_max(const HogLbpState *s)
 {
     size_t most = 0;
@@ -79,11 +66,11 @@ static bool hoglbp_chunk(const void *state, const RnEmbedItem *items, size_t n,
         eb_resample(&rs, items[i].thumb, img + px, img);
         for (uint32_t l = 0; l < s->n_levels; l++) {
             eb_hog(&s->plan[l], img, s->side, s->side, img + px, o);
-            unit_length(o, s->hog_dim[l]);
+            eb_rows_l2(o, 1, s->hog_dim[l]);
             o += s->hog_dim[l];
         }
         eb_lbp_describe(&s->lbp, img, s->side, scratch, codes, o);
-        unit_length(o, lbp_dim);
+        eb_rows_l2(o, 1, lbp_dim);
     }
     bool ok = codes != NULL;
     free(codes);
