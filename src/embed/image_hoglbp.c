@@ -15,7 +15,6 @@
 #include "embed/image_common.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 
 #define DEFAULT_SIDE 64u
