@@ -55,14 +55,13 @@ const char *const view_names[VW_COUNT] = {"AX", "SAG", "COR", "PA", "AP", "LAT",
 
 /* The shape a pathology lives in: on the lesion's side (patient right is
  * the image left) when there is one there. */
-static const Shape *host(const Phantom *p, const Tissue *tissues, int nt, int side,
-                         ShapeKind kind, bool any_kind)
+static const Shape *host(const Phantom *p, const Tissue *tissues, int nt, int side)
 {
     const Shape *best = NULL;
     for (int t = 0; t < nt && !best; t++)
         for (size_t i = 0; i < p->n; i++) {
             const Shape *sh = &p->s[i];
-            if (sh->tissue != tissues[t] || (!any_kind && sh->kind != kind))
+            if (sh->tissue != tissues[t])
                 continue;
             bool on_side = side == 0 || (side == 1) == (sh->p[0] < 0);
             if (best == NULL || (on_side && !((side == 1) == (best->p[0] < 0))))
@@ -74,29 +73,16 @@ static const Shape *host(const Phantom *p, const Tissue *tissues, int nt, int si
 static const Tissue mass_hosts[] = {T_LIVER, T_WHITE, T_GLAND, T_LUNG};
 static const Tissue nodule_hosts[] = {T_LUNG, T_GLAND};
 static const Tissue effusion_hosts[] = {T_LUNG, T_CARTILAGE, T_LIVER};
-static const Tissue bone_hosts[] = {T_BONE};
 
 static const Shape *lesion_host(const Phantom *p, Pathology path, int side)
 {
     switch (path) {
-    case P_FRACTURE: return host(p, bone_hosts, 1, side, SH_CAPSULE, false);
-    case P_NODULE: return host(p, nodule_hosts, 2, side, SH_ELLIPSE, true);
-    case P_EFFUSION: return host(p, effusion_hosts, 3, side, SH_ELLIPSE, true);
+    case P_NODULE: return host(p, nodule_hosts, 2, side);
+    case P_EFFUSION: return host(p, effusion_hosts, 3, side);
     case P_MASS:
-        return host(p, mass_hosts, 4, side, SH_ELLIPSE, true);
+        return host(p, mass_hosts, 4, side);
     default: return NULL;
     }
-}
-
-/* A gap across a long bone's shaft (the 2-D scenes' only fracture host). */
-static void add_fracture(Phantom *p, const Shape *h, Rng *lr)
-{
-    double t = rng_range(lr, 0.3, 0.7), x = h->p[0] + t * (h->p[2] - h->p[0]),
-           y = h->p[1] + t * (h->p[3] - h->p[1]);
-    double dx = h->p[2] - h->p[0], dy = h->p[3] - h->p[1], l = sqrt(dx * dx + dy * dy) + 1e-9;
-    double nx = -dy / l, ny = dx / l, w = 1.3 * h->p[4], tilt = rng_range(lr, -0.4, 0.4);
-    ph_capsule(p, T_GAP, x - w * (nx + tilt * dx / l), y - w * (ny + tilt * dy / l),
-               x + w * (nx + tilt * dx / l), y + w * (ny + tilt * dy / l), 0.006);
 }
 
 static void add_lesion(Phantom *p, Scene sc, const Lesion *les, double z)
@@ -111,9 +97,6 @@ static void add_lesion(Phantom *p, Scene sc, const Lesion *les, double z)
     double cy = h->kind == SH_CAPSULE ? 0.5 * (h->p[1] + h->p[3]) : h->p[1];
     bool tomo = !scene_is_projection(sc);
     switch (les->path) {
-    case P_FRACTURE:
-        add_fracture(p, h, &lr);
-        break;
     case P_NODULE: case P_MASS:
         if (tomo && fabs(z) > 0.55)
             break;
@@ -133,24 +116,6 @@ static void add_lesion(Phantom *p, Scene sc, const Lesion *les, double z)
     }
 }
 
-/* A plate along a long bone with screws across it. */
-static void add_implant(Phantom *p, const Lesion *les)
-{
-    const Shape *h = host(p, bone_hosts, 1, les->side, SH_CAPSULE, false);
-    if (h == NULL)
-        return;
-    Shape b = *h; /* the phantom may grow: keep a copy */
-    double dx = b.p[2] - b.p[0], dy = b.p[3] - b.p[1], l = sqrt(dx * dx + dy * dy) + 1e-9;
-    double nx = -dy / l, ny = dx / l, off = 1.1 * b.p[4];
-    double x0 = b.p[0] + 0.25 * dx, y0 = b.p[1] + 0.25 * dy, x1 = b.p[0] + 0.65 * dx,
-           y1 = b.p[1] + 0.65 * dy;
-    ph_capsule(p, T_METAL, x0 + off * nx, y0 + off * ny, x1 + off * nx, y1 + off * ny, 0.012);
-    for (int k = 0; k < 4; k++) {
-        double t = (k + 0.5) / 4, sx = x0 + t * (x1 - x0), sy = y0 + t * (y1 - y0);
-        ph_capsule(p, T_METAL, sx + off * nx, sy + off * ny, sx - off * nx, sy - off * ny, 0.006);
-    }
-}
-
 static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z);
 
 void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z)
@@ -158,25 +123,15 @@ void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *
     build_view(sc, view, p, r, z);
     if (les && les->path != P_NONE)
         add_lesion(p, sc, les, z);
-    if (les && les->implant)
-        add_implant(p, les);
 }
 
 const char *const implant_names[IMP_COUNT] = {"",          "OSTEOSYNTHESIS",
                                               "PACEMAKER", "HIP_PROSTHESIS",
                                               "KNEE_PROSTHESIS", "SPINAL_FIXATION"};
 
-bool anatomy_takes_implant(Scene sc, ViewKind view)
+bool anatomy_takes_implant(Scene sc)
 {
-    if (body3_has(sc))
-        return body3_implant(sc) != IMP_NONE;
-    Phantom p = {0};
-    Rng r;
-    rng_seed(&r, 1, 2, 3);
-    build_view(sc, view, &p, &r, 0);
-    bool ok = !p.failed && host(&p, bone_hosts, 1, 0, SH_CAPSULE, false) != NULL;
-    ph_free(&p);
-    return ok;
+    return body3_has(sc) && body3_implant(sc) != IMP_NONE;
 }
 
 bool anatomy_shows(Scene sc, ViewKind view, Pathology path)

@@ -354,7 +354,8 @@ typedef struct ContrastSum {
     double total, top, left, right;
 } ContrastSum;
 
-static ContrastSum contrast_in(Scene sc, uint64_t seed, double fill, double zoom)
+static ContrastSum contrast_in(Scene sc, uint64_t seed, double fill, double zoom,
+                               const Lesion *les)
 {
     enum { N = 64 };
     static const float contrast_only[T_COUNT] = {[T_CONTRAST] = 1};
@@ -362,7 +363,7 @@ static ContrastSum contrast_in(Scene sc, uint64_t seed, double fill, double zoom
     rng_seed(&r, seed, 0x3D, 0);
     Body3 b = {0};
     b.fill = fill;
-    body3_build(sc, VW_AP, NULL, false, &r, &b);
+    body3_build(sc, VW_AP, les, false, &r, &b);
     CHECK(!b.failed);
     Frame3 f;
     CHECK(body3_frame(sc, VW_AP, 0, false, zoom, 0, 0, 0, N, N, &f));
@@ -389,10 +390,10 @@ static void test_fluoroscopy_fills(void)
     const Scene scenes[2] = {SC_XR_BARIUM, SC_XR_UROGRAPHY};
     for (int k = 0; k < 2; k++)
         for (uint64_t seed = 1; seed <= 12; seed++) {
-            ContrastSum s0 = contrast_in(scenes[k], seed, 0, 1),
-                        s1 = contrast_in(scenes[k], seed, 0.5, 1),
-                        s2 = contrast_in(scenes[k], seed, 1, 1),
-                        wide = contrast_in(scenes[k], seed, 1, 0.5);
+            ContrastSum s0 = contrast_in(scenes[k], seed, 0, 1, NULL),
+                        s1 = contrast_in(scenes[k], seed, 0.5, 1, NULL),
+                        s2 = contrast_in(scenes[k], seed, 1, 1, NULL),
+                        wide = contrast_in(scenes[k], seed, 1, 0.5, NULL);
             CHECK_MSG(s0.total == 0 && s1.total > 0 && s2.total > 1.2 * s1.total,
                       "scene %d seed %d: contrast %.0f, %.0f, %.0f over the run", scenes[k],
                       (int)seed, s0.total, s1.total, s2.total);
@@ -404,6 +405,17 @@ static void test_fluoroscopy_fills(void)
             else
                 swallows += s2.top > 0; /* the oesophagus; an enema stays below */
         }
+    /* A mass is a filling defect: less contrast on the ray through it. */
+    for (int k = 0; k < 2; k++)
+        for (uint64_t seed = 1; seed <= 4; seed++)
+            for (int side = 1; side <= 2; side++) {
+                Lesion mass = {P_MASS, side, 0.1, IMP_NONE};
+                CHECK(body3_shows(scenes[k], VW_AP, P_MASS));
+                double with = contrast_in(scenes[k], seed, 1, 1, &mass).total,
+                       without = contrast_in(scenes[k], seed, 1, 1, NULL).total;
+                CHECK_MSG(with < without - 1000, "scene %d seed %d side %d: %.0f with the mass, "
+                          "%.0f without", scenes[k], (int)seed, side, with, without);
+            }
     CHECK_MSG(swallows > 0 && swallows < 12, "%d swallows in 12 barium studies", swallows);
 }
 
