@@ -6,104 +6,6 @@
 
 #include "synth/body3d.h"
 
-/* a jittered by a relative standard deviation f (clipped at 2.5 sigma). */
-static double J(Rng *r, double a, double f)
-{
-    double n = rng_normal(r);
-    n = n > 2.5 ? 2.5 : n < -2.5 ? -2.5 : n;
-    return a * (1 + f * n);
-}
-
-/* ---- projections -------------------------------------------------------- */
-
-static void xr_spine_column(Phantom *p, double y0, double y1, int nv, double w)
-{
-    double step = (y1 - y0) / nv;
-    for (int i = 0; i < nv; i++) {
-        double y = y0 + (i + 0.5) * step;
-        ph_box(p, T_BONE, 0, y, w, step * 0.38, 0);
-        ph_box(p, T_MARROW, 0, y, w * 0.8, step * 0.3, 0);
-        ph_circle(p, T_BONE, -w * 0.6, y - step * 0.1, w * 0.22);
-        ph_circle(p, T_BONE, w * 0.6, y - step * 0.1, w * 0.22);
-        ph_ellipse(p, T_BONE, 0, y + step * 0.1, w * 0.15, step * 0.25, 0);
-    }
-}
-
-static void pelvis_bones(Phantom *p, Rng *r, double s)
-{
-    for (int k = -1; k <= 1; k += 2) {
-        ph_ellipse(p, T_BONE, k * 0.42 * s, -0.25, 0.3 * s, 0.35, k * -20); /* ilium */
-        ph_ellipse(p, T_MARROW, k * 0.42 * s, -0.25, 0.26 * s, 0.3, k * -20);
-        ph_circle(p, T_BONE, k * 0.45 * s, 0.25, 0.14);                     /* femoral head */
-        ph_bone(p, k * 0.45 * s, 0.25, k * 0.62 * s, 0.42, 0.07);           /* neck */
-        ph_bone(p, k * 0.64 * s, 0.4, k * 0.72 * s, 1.3, 0.1);              /* shaft */
-        ph_ellipse(p, T_BONE, k * 0.7 * s, 0.38, 0.08, 0.08, 0);            /* trochanter */
-        ph_bone(p, k * 0.08, 0.52, k * 0.38 * s, 0.5, 0.05);                /* pubic rami */
-        ph_bone(p, k * 0.12, 0.65, k * 0.35 * s, 0.62, 0.04);
-    }
-    ph_ellipse(p, T_BONE, 0, -0.1, 0.15, 0.25, 0); /* sacrum */
-    ph_box(p, T_BONE, 0, -0.7, 0.14, 0.1, 0);      /* L5 */
-    (void)r;
-}
-
-/* The part [0, frac] of a capsule: contrast that has come that far. */
-static void filled_capsule(Phantom *p, double x1, double y1, double x2, double y2, double r,
-                           double frac)
-{
-    frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
-    if (frac > 0)
-        ph_capsule(p, T_CONTRAST, x1, y1, x1 + frac * (x2 - x1), y1 + frac * (y2 - y1), r);
-}
-
-/* Intravenous urography; phase z in [-1, 1]: the nephrogram first, then
- * the ureters fill and the bladder gathers contrast. */
-static void xr_urography(Phantom *p, Rng *r, double z)
-{
-    double s = J(r, 1, 0.05), fill = 0.5 * (z + 1);
-    ph_ellipse(p, T_SOFT, 0, 0, 1.1 * s, 1.1, 0);
-    ph_ellipse(p, T_LIVER, -0.45, -0.6, 0.45, 0.35, 15);
-    xr_spine_column(p, -1.0, 0.5, 6, 0.16);
-    pelvis_bones(p, r, s * 1.1);
-    for (int k = -1; k <= 1; k += 2) {
-        ph_ellipse(p, T_CONTRAST, k * 0.38, -0.3 + 0.05 * k, 0.13, 0.22, k * -15);
-        filled_capsule(p, k * 0.3, -0.15, k * 0.22, 0.5, 0.02, 1.6 * fill);
-    }
-    if (fill > 0.45) /* bladder */
-        ph_ellipse(p, T_CONTRAST, 0, 0.72, 0.2 * (fill - 0.2), 0.12 * (fill - 0.2) + 0.02, 0);
-    int gas = rng_int(r, 3, 10);
-    for (int i = 0; i < gas; i++)
-        ph_ellipse(p, T_AIR, rng_range(r, -0.6, 0.6), rng_range(r, -0.5, 0.5),
-                   rng_range(r, 0.04, 0.12), rng_range(r, 0.03, 0.08), rng_range(r, 0, 180));
-}
-
-/* Barium studies; phase z in [-1, 1] is how far the column has run: down
- * the oesophagus into stomach and duodenum, or retrograde round the colon. */
-static void xr_barium(Phantom *p, Rng *r, double z)
-{
-    double s = J(r, 1, 0.05), fill = 0.15 + 0.85 * 0.5 * (z + 1);
-    ph_ellipse(p, T_SOFT, 0, 0, 1.1 * s, 1.1, 0);
-    xr_spine_column(p, -1.0, 1.0, 9, 0.14);
-    if (rng_chance(r, 0.5)) { /* oesophagus, stomach and duodenum */
-        filled_capsule(p, 0.05, -1.1, 0.15, -0.5, 0.04, 3 * fill);
-        if (fill > 0.33)
-            ph_ellipse(p, T_CONTRAST, 0.35, -0.3, 0.2 * fmin(1, 2 * fill - 0.3), 0.32, -20);
-        ph_ellipse(p, T_AIR, 0.42, -0.52, 0.12, 0.08, 0);
-        filled_capsule(p, 0.2, 0.0, -0.15, 0.05, 0.05, 3 * fill - 1.6);
-        filled_capsule(p, -0.15, 0.05, -0.2, 0.4, 0.04, 3 * fill - 2.2);
-    } else { /* colon, filled from the rectum */
-        static const double pts[7][2] = {{-0.5, 0.6}, {-0.6, 0.0}, {-0.55, -0.5}, {0.0, -0.45},
-                                         {0.55, -0.55}, {0.6, 0.1}, {0.2, 0.7}};
-        double radius[6];
-        for (int i = 0; i < 6; i++)
-            radius[i] = rng_range(r, 0.07, 0.1);
-        for (int i = 5; i >= 0; i--)
-            filled_capsule(p, pts[i + 1][0], pts[i + 1][1], pts[i][0], pts[i][1], radius[i],
-                           6 * fill - (5 - i));
-    }
-}
-
-/* Branching vessel tree filled with contrast; phase z in [-1,1] sets how far
- * contrast has travelled (cine runs). */
 /* ---- ultrasound and scintigraphy ---------------------------------------- */
 
 static void us_scene(Phantom *p, Rng *r, int kind)
@@ -153,14 +55,13 @@ const char *const view_names[VW_COUNT] = {"AX", "SAG", "COR", "PA", "AP", "LAT",
 
 /* The shape a pathology lives in: on the lesion's side (patient right is
  * the image left) when there is one there. */
-static const Shape *host(const Phantom *p, const Tissue *tissues, int nt, int side,
-                         ShapeKind kind, bool any_kind)
+static const Shape *host(const Phantom *p, const Tissue *tissues, int nt, int side)
 {
     const Shape *best = NULL;
     for (int t = 0; t < nt && !best; t++)
         for (size_t i = 0; i < p->n; i++) {
             const Shape *sh = &p->s[i];
-            if (sh->tissue != tissues[t] || (!any_kind && sh->kind != kind))
+            if (sh->tissue != tissues[t])
                 continue;
             bool on_side = side == 0 || (side == 1) == (sh->p[0] < 0);
             if (best == NULL || (on_side && !((side == 1) == (best->p[0] < 0))))
@@ -172,36 +73,21 @@ static const Shape *host(const Phantom *p, const Tissue *tissues, int nt, int si
 static const Tissue mass_hosts[] = {T_LIVER, T_WHITE, T_GLAND, T_LUNG};
 static const Tissue nodule_hosts[] = {T_LUNG, T_GLAND};
 static const Tissue effusion_hosts[] = {T_LUNG, T_CARTILAGE, T_LIVER};
-static const Tissue bone_hosts[] = {T_BONE};
 
-static const Shape *lesion_host(const Phantom *p, Scene sc, Pathology path, int side)
+static const Shape *lesion_host(const Phantom *p, Pathology path, int side)
 {
     switch (path) {
-    case P_FRACTURE: return host(p, bone_hosts, 1, side, SH_CAPSULE, false);
-    case P_NODULE: return host(p, nodule_hosts, 2, side, SH_ELLIPSE, true);
-    case P_EFFUSION:
-        return sc == SC_XR_UROGRAPHY ? NULL
-                                                            : host(p, effusion_hosts, 3, side, SH_ELLIPSE, true);
+    case P_NODULE: return host(p, nodule_hosts, 2, side);
+    case P_EFFUSION: return host(p, effusion_hosts, 3, side);
     case P_MASS:
-        return host(p, mass_hosts, 4, side, SH_ELLIPSE, true);
+        return host(p, mass_hosts, 4, side);
     default: return NULL;
     }
 }
 
-/* A gap across a long bone's shaft (the 2-D scenes' only fracture host). */
-static void add_fracture(Phantom *p, const Shape *h, Rng *lr)
-{
-    double t = rng_range(lr, 0.3, 0.7), x = h->p[0] + t * (h->p[2] - h->p[0]),
-           y = h->p[1] + t * (h->p[3] - h->p[1]);
-    double dx = h->p[2] - h->p[0], dy = h->p[3] - h->p[1], l = sqrt(dx * dx + dy * dy) + 1e-9;
-    double nx = -dy / l, ny = dx / l, w = 1.3 * h->p[4], tilt = rng_range(lr, -0.4, 0.4);
-    ph_capsule(p, T_GAP, x - w * (nx + tilt * dx / l), y - w * (ny + tilt * dy / l),
-               x + w * (nx + tilt * dx / l), y + w * (ny + tilt * dy / l), 0.006);
-}
-
 static void add_lesion(Phantom *p, Scene sc, const Lesion *les, double z)
 {
-    const Shape *h = lesion_host(p, sc, les->path, les->side);
+    const Shape *h = lesion_host(p, les->path, les->side);
     if (h == NULL)
         return;
     Rng lr;
@@ -211,9 +97,6 @@ static void add_lesion(Phantom *p, Scene sc, const Lesion *les, double z)
     double cy = h->kind == SH_CAPSULE ? 0.5 * (h->p[1] + h->p[3]) : h->p[1];
     bool tomo = !scene_is_projection(sc);
     switch (les->path) {
-    case P_FRACTURE:
-        add_fracture(p, h, &lr);
-        break;
     case P_NODULE: case P_MASS:
         if (tomo && fabs(z) > 0.55)
             break;
@@ -233,24 +116,6 @@ static void add_lesion(Phantom *p, Scene sc, const Lesion *les, double z)
     }
 }
 
-/* A plate along a long bone with screws across it. */
-static void add_implant(Phantom *p, const Lesion *les)
-{
-    const Shape *h = host(p, bone_hosts, 1, les->side, SH_CAPSULE, false);
-    if (h == NULL)
-        return;
-    Shape b = *h; /* the phantom may grow: keep a copy */
-    double dx = b.p[2] - b.p[0], dy = b.p[3] - b.p[1], l = sqrt(dx * dx + dy * dy) + 1e-9;
-    double nx = -dy / l, ny = dx / l, off = 1.1 * b.p[4];
-    double x0 = b.p[0] + 0.25 * dx, y0 = b.p[1] + 0.25 * dy, x1 = b.p[0] + 0.65 * dx,
-           y1 = b.p[1] + 0.65 * dy;
-    ph_capsule(p, T_METAL, x0 + off * nx, y0 + off * ny, x1 + off * nx, y1 + off * ny, 0.012);
-    for (int k = 0; k < 4; k++) {
-        double t = (k + 0.5) / 4, sx = x0 + t * (x1 - x0), sy = y0 + t * (y1 - y0);
-        ph_capsule(p, T_METAL, sx + off * nx, sy + off * ny, sx - off * nx, sy - off * ny, 0.006);
-    }
-}
-
 static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z);
 
 void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z)
@@ -258,25 +123,15 @@ void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *
     build_view(sc, view, p, r, z);
     if (les && les->path != P_NONE)
         add_lesion(p, sc, les, z);
-    if (les && les->implant)
-        add_implant(p, les);
 }
 
 const char *const implant_names[IMP_COUNT] = {"",          "OSTEOSYNTHESIS",
                                               "PACEMAKER", "HIP_PROSTHESIS",
                                               "KNEE_PROSTHESIS", "SPINAL_FIXATION"};
 
-bool anatomy_takes_implant(Scene sc, ViewKind view)
+bool anatomy_takes_implant(Scene sc)
 {
-    if (body3_has(sc))
-        return body3_implant(sc) != IMP_NONE;
-    Phantom p = {0};
-    Rng r;
-    rng_seed(&r, 1, 2, 3);
-    build_view(sc, view, &p, &r, 0);
-    bool ok = !p.failed && host(&p, bone_hosts, 1, 0, SH_CAPSULE, false) != NULL;
-    ph_free(&p);
-    return ok;
+    return body3_has(sc) && body3_implant(sc) != IMP_NONE;
 }
 
 bool anatomy_shows(Scene sc, ViewKind view, Pathology path)
@@ -289,7 +144,7 @@ bool anatomy_shows(Scene sc, ViewKind view, Pathology path)
     Rng r;
     rng_seed(&r, 1, 2, 3);
     build_view(sc, view, &p, &r, 0);
-    bool ok = !p.failed && lesion_host(&p, sc, path, 1) != NULL;
+    bool ok = !p.failed && lesion_host(&p, path, 1) != NULL;
     ph_free(&p);
     return ok;
 }
@@ -302,8 +157,6 @@ bool scene_is_projection(Scene sc)
 static void build_view(Scene sc, ViewKind view, Phantom *p, Rng *r, double z)
 {
     switch (sc) {
-    case SC_XR_UROGRAPHY: xr_urography(p, r, z); break;
-    case SC_XR_BARIUM: xr_barium(p, r, z); break;
     case SC_US_ABDOMEN: us_scene(p, r, 0); break;
     case SC_US_KIDNEY: us_scene(p, r, 1); break;
     case SC_US_NECK: us_scene(p, r, 2); break;

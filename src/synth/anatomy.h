@@ -56,21 +56,20 @@ typedef struct Lesion {
     Pathology path;
     int side;
     double size;
-    Implant implant; /* 2-D scenes: plate and screws on a long bone */
+    Implant implant; /* in the 3-D body, body3_implant */
 } Lesion;
 
 /* Builds a 2-D scene (those without a 3-D model, body3_has: ultrasound but
- * the heart, the RF contrast studies) with the lesion (NULL or P_NONE: none). z in [-1, 1] is the slice position for
- * cross-sections (and the phase of an RF run); r supplies the
- * individual's variation. */
+ * the heart) with the lesion (NULL or P_NONE: none). z in [-1, 1] is the
+ * position of the section; r supplies the individual's variation. */
 void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z);
 
 /* True when the scene has the tissue that pathology lives in, so that
  * anatomy_build can draw it. */
 bool anatomy_shows(Scene sc, ViewKind view, Pathology path);
 
-/* True when the scene has a long bone an osteosynthesis plate can sit on. */
-bool anatomy_takes_implant(Scene sc, ViewKind view);
+/* True when the scene's 3-D model can carry an implant (body3_implant). */
+bool anatomy_takes_implant(Scene sc);
 
 /* True for projection scenes (attenuation adds up along the ray). */
 bool scene_is_projection(Scene sc);

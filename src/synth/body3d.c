@@ -432,6 +432,11 @@ static const Region3 regions3[] = {
     {SC_XA_CEREBRAL, 0, {0, -10, 360}, 280, 280, {60, 60, 60}, false, false, false, false},
     {SC_XA_RENAL, 0, {0, 30, -200}, 300, 300, {60, 60, 60}, false, false, false, false},
     {SC_XA_LEG, 0, {-100, 10, -570}, 320, 320, {60, 60, 60}, true, false, false, false},
+    /* fluoroscopy with contrast: a barium swallow or enema (stomach and
+     * duodenum or the colon round the frame), urography from the kidneys
+     * to the bladder */
+    {SC_XR_BARIUM, 0, {0, 10, -160}, 480, 480, {60, 60, 60}, false, false, false, false},
+    {SC_XR_UROGRAPHY, 0, {0, 20, -300}, 430, 430, {60, 60, 60}, false, false, false, false},
     /* PET whole body (coronal, vertex to thighs, arms down), MR of both
      * breasts (axial, prone), planar thyroid, renal and lung scintigraphy */
     {SC_COR_BODY, 0, {0, 10, -150}, 600, 600, {100, 60, 100}, false, false, false, false},

@@ -34,7 +34,7 @@ typedef struct Body3 {
     bool failed;     /* an allocation failed: the body is incomplete */
     /* Set by the caller before body3_build (0 when zeroed): */
     double systole;  /* cardiac phase, 0 end-diastole .. 1 end-systole */
-    double fill;     /* angiography: how far contrast has run down the injected tree, 0..1 */
+    double fill;     /* angiography, fluoroscopy: how far contrast has run, 0..1 */
 } Body3;
 
 /* The heart's own axes (unit vectors, LPS): u along the left ventricle's
@@ -77,8 +77,8 @@ void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r
 void body3_free(Body3 *b);
 
 /* True when the scene's images come from a 3-D model (all but the 2-D
- * ultrasound and RF contrast scenes), and when that model can show the
- * pathology (or carry an implant). */
+ * ultrasound scenes), and when that model can show the pathology (or
+ * carry an implant). */
 bool body3_has(Scene sc);
 bool body3_shows(Scene sc, ViewKind view, Pathology path);
 

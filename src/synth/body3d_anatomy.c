@@ -681,6 +681,110 @@ static void breasts_prone(Body3 *b, Rng *r, const Lesion *les)
     }
 }
 
+/* ---- fluoroscopy: contrast running through hollow organs -------------------- */
+
+/* A column of contrast through points: the part of the path (t0 at the
+ * first point, t1 at the last) the contrast has reached by time b->fill,
+ * the last segment cut where the front is. */
+static void contrast_column(Body3 *b, Tissue parent, const double (*p)[3], int n, double radius,
+                            double t0, double t1)
+{
+    double front = (b->fill - t0) / (t1 - t0) * (n - 1); /* in segments */
+    for (int i = 0; i + 1 < n && front > i; i++) {
+        double f = fmin(1, front - i), to[3];
+        for (int k = 0; k < 3; k++)
+            to[k] = p[i][k] + f * (p[i + 1][k] - p[i][k]);
+        cap(b, T_CONTRAST, parent, p[i], to, radius, false);
+    }
+}
+
+/* How far a filling that runs from t0 to t1 has come: 0 .. 1. */
+static double filled(const Body3 *b, double t0, double t1)
+{
+    return fmin(1, fmax(0, (b->fill - t0) / (t1 - t0)));
+}
+
+/* A mass as a defect in a pool of contrast (centre c, semi-axes r): a
+ * sphere on the lesion's side, inside the pool whatever its size. */
+static void filling_defect(Body3 *b, const Lesion *les, const double c[3], const double r[3])
+{
+    double rho = fmin(les->size * 110, 0.45 * fmin(r[0], fmin(r[1], r[2])));
+    int s = les->side == 2 ? 1 : -1;
+    ell(b, T_LESION, T_CONTRAST, c[0] + s * 0.4 * r[0], c[1], c[2], rho, rho, rho);
+}
+
+/* Barium swallow: down the oesophagus behind the trachea and heart, a
+ * pool in the stomach that grows, then round the duodenal C-loop. */
+static void barium_swallow(Body3 *b, const Lesion *les)
+{
+    static const double oesophagus[][3] = {{0, -6, 215}, {4, 8, 130}, {14, 10, 30},
+                                           {26, 0, -50}, {44, -12, -82}};
+    contrast_column(b, T_SOFT, oesophagus, 5, 8, 0, 0.3);
+    double g = filled(b, 0.25, 0.7);
+    if (g > 0) { /* the dependent (posterior) part of the stomach fills first */
+        double c[3] = {58, -22 + 30 * (1 - g), -108},
+               r[3] = {44 * (0.5 + 0.5 * g), 34 * g + 2, 36 * (0.5 + 0.5 * g)};
+        ell(b, T_CONTRAST, T_SOFT, c[0], c[1], c[2], r[0], r[1], r[2]);
+        if (les && les->path == P_MASS) /* a gastric tumour */
+            filling_defect(b, les, c, r);
+    }
+    static const double duodenum[][3] = {{30, -40, -132}, {-20, -30, -150}, {-38, -5, -190},
+                                         {-20, 12, -232}, {20, 14, -222}};
+    contrast_column(b, T_SOFT, duodenum, 5, 9, 0.6, 1);
+}
+
+/* Barium enema: retrograde from the rectum round the sigmoid, descending,
+ * transverse and ascending colon (the colon's own course, abdomen()),
+ * coating its gas. */
+static void barium_enema(Body3 *b, const Lesion *les)
+{
+    static const double colon[][3] = {{0, 40, -470}, {0, 55, -398}, {40, 20, -390},
+                                      {100, 0, -310}, {100, -30, -150}, {-100, -10, -160},
+                                      {-100, -5, -330}};
+    contrast_column(b, T_SOFT, colon, 7, 17, 0, 1);
+    /* A polyp or carcinoma in the descending colon (a left-sided lesion) or
+     * the ascending colon (right), on the column's axis, once the barium
+     * has run past it. */
+    const double *p1 = les && les->side == 2 ? colon[3] : colon[5],
+                 *p2 = les && les->side == 2 ? colon[4] : colon[6];
+    double reached = les && les->side == 2 ? 4.0 / 6 : 0.95;
+    if (les && les->path == P_MASS && b->fill >= reached) {
+        double rho = fmin(les->size * 110, 12);
+        ell(b, T_LESION, T_CONTRAST, 0.5 * (p1[0] + p2[0]), 0.5 * (p1[1] + p2[1]),
+            0.5 * (p1[2] + p2[2]), rho, rho, rho);
+    }
+}
+
+/* Urography: contrast excreted into the calyces and renal pelves, down the
+ * ureters over the psoas and the pelvic brim, gathering in the bladder
+ * (a cystogram's filled bladder at the end of the run). */
+static void urography(Body3 *b, const Lesion *les)
+{
+    for (int s = -1; s <= 1; s += 2) {
+        double z = s < 0 ? -215 : -200, k = filled(b, 0, 0.2);
+        if (k <= 0)
+            continue;
+        ell(b, T_CONTRAST, T_FAT, s * 60, 47, z, 9 * k, 7 * k, 16 * k); /* renal pelvis */
+        for (int c = -1; c <= 1; c++) { /* upper, middle and lower calyces, cupped */
+            double cup[3] = {s * (62 + 10 * k), 49, z + c * 32 * k};
+            cap(b, T_CONTRAST, T_FAT, V3(s * 58, 46, z), cup, 4, false);
+            ell(b, T_CONTRAST, T_KIDNEY, cup[0] + s * 5, cup[1], cup[2], 5, 8, 9);
+        }
+        const double ureter[][3] = {{s * 58, 46, z - 10}, {s * 48, 40, -300}, {s * 52, 22, -390},
+                                    {s * 40, -10, -440}, {s * 16, -30, -448}};
+        contrast_column(b, T_FAT, ureter, 5, 3.5, 0.15, 0.55);
+    }
+    double v = filled(b, 0.45, 1);
+    if (v <= 0)
+        return;
+    /* Urine with contrast pools posteriorly in the supine bladder. */
+    double c[3] = {0, -42 + 30 * (1 - v), -452},
+           r[3] = {42 * (0.4 + 0.6 * v), 32 * v + 2, 33 * (0.4 + 0.6 * v)};
+    ell(b, T_CONTRAST, T_FLUID, c[0], c[1], c[2], r[0], r[1], r[2]);
+    if (les && les->path == P_MASS) /* a bladder tumour: a defect in the pool */
+        filling_defect(b, les, c, r);
+}
+
 static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up,
                   int side)
 {
@@ -737,6 +841,12 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
         renal_angio(b, r, side);
     else if (sc == SC_XA_LEG)
         femoral_angio(b, r, side);
+    else if (sc == SC_XR_UROGRAPHY)
+        urography(b, les);
+    else if (sc == SC_XR_BARIUM && rng_chance(r, 0.5)) /* the last draw: the same body */
+        barium_swallow(b, les);
+    else if (sc == SC_XR_BARIUM)
+        barium_enema(b, les);
 }
 
 /* ---- lower limb (knee joint line at z = 0, ankle at z = -396) ------------- */
@@ -1074,6 +1184,7 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
     case SC_AX_HEART: case SC_US_HEART: return path == P_EFFUSION;
     case SC_COR_BODY: case SC_AX_BREAST: return path == P_MASS;
     case SC_NM_THYROID: return path == P_NODULE;
+    case SC_XR_BARIUM: case SC_XR_UROGRAPHY: return path == P_MASS; /* filling defects */
     default: return false;
     }
 }

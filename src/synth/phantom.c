@@ -196,25 +196,3 @@ void ph_render_labels(const Phantom *p, const View *v, uint8_t *labels)
                          labels[(size_t)y * v->w + x] = inner > 0 ? (uint8_t)T_MARROW : own);
     }
 }
-
-void ph_render_projection(const Phantom *p, const View *v, const float *mu, float *acc)
-{
-    for (size_t i = 0; i < p->n; i++) {
-        const Shape *sh = &p->s[i];
-        int b[4];
-        if (mu[sh->tissue] == 0 || !pixel_box(sh, v, b))
-            continue;
-        /* Thickness scales with the shape's size, so big organs weigh more; a
-         * fracture gap (T_GAP) takes away the bone it crosses. */
-        double size = sh->kind == SH_CAPSULE ? 2 * sh->p[4]
-                                             : fmin(sh->p[2], sh->p[3]) * 2;
-        /* Bone and contrast are thin shells or tubes: cap their path length. */
-        bool dense = sh->tissue == T_BONE || sh->tissue == T_MARROW || sh->tissue == T_CONTRAST ||
-                     sh->tissue == T_GAP || sh->tissue == T_METAL;
-        if (sh->tissue == T_GAP)
-            size = 0.15;
-        float k = (float)(mu[sh->tissue] * fmin(size, dense ? 0.15 : 1.0));
-        FOR_SHAPE_PIXELS(sh, v, b,
-                         acc[(size_t)y * v->w + x] += k * (float)(t - 0.6 * inner));
-    }
-}

@@ -54,8 +54,5 @@ void view_to_phantom(const View *v, int x, int y, double *u, double *w);
 
 /* Paints tissue labels (w×h bytes, caller fills the background). */
 void ph_render_labels(const Phantom *p, const View *v, uint8_t *labels);
-/* Adds mu[tissue] × thickness profile of every shape to acc (w×h), the
- * path length growing with the shape's size (X-ray). */
-void ph_render_projection(const Phantom *p, const View *v, const float *mu, float *acc);
 
 #endif

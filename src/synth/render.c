@@ -34,8 +34,6 @@ static const float mr_sig[MR_SEQ_COUNT][T_COUNT] = {
 };
 static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240, 150, 100, 110, 120, 130, 120, 165, 60, 60, 250};
 static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14, 0.5, 0};
-/* T_GAP cancels the (capped) bone path it crosses: see ph_render_projection. */
-static const float xr_mu[T_COUNT] = {-1.0f, 0.8f, 1, 1.1f, 1.05f, 1.05f, 1, 1.05f, -0.9f, 9, -6, 1, 1, 14, 1, 1, 1.4f, 1.3f, -8, 40};
 /* X-ray attenuation per millimetre for the 3-D bodies (relative to soft
  * tissue's 0.01/mm, about water at 70 keV divided by 20, so that a
  * 250 mm abdomen has the same log-exposure as the 2-D scenes' thickest
@@ -355,14 +353,6 @@ static void xray_detector(Canvas *c, Rng *nr, double maxval, bool collimate)
                 v = maxval * 0.93; /* unexposed: collimator shadow */
             c->v[i] = (float)(v + noise * rng_noise(nr));
         }
-}
-
-static void model_xray(Canvas *c, const Phantom *ph, const View *vw, const float *mu,
-                       Rng *nr, double maxval, bool collimate)
-{
-    memset(c->v, 0, sizeof *c->v * (size_t)c->w * c->h);
-    ph_render_projection(ph, vw, mu, c->v);
-    xray_detector(c, nr, maxval, collimate);
 }
 
 /* Circular image intensifier field: black outside. */
@@ -716,10 +706,10 @@ static double frame_time(const RenderJob *j)
     return (double)((j->noise_seed >> 20) & 1023) / 1024;
 }
 
-/* The phase of frame f: RF contrast runs and SPECT slices step through [-1, 1]. */
+/* The phase of frame f: SPECT slices step through [-1, 1]. */
 static double frame_phase(const RenderJob *j, const PixelSpec *s, uint32_t f)
 {
-    if ((j->mod == M_RF || j->spect) && s->frames > 1)
+    if (j->spect && s->frames > 1)
         return -1 + 2.0 * f / (s->frames - 1);
     return j->z;
 }
@@ -733,7 +723,7 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
                           double t, RnError **err)
 {
     Body3 body = {0};
-    body.fill = j->mod == M_XA ? t : 0;
+    body.fill = j->mod == M_XA || j->mod == M_RF ? t : 0;
     body.systole = j->mod == M_US ? 0.5 - 0.5 * cos(2 * PI * t) : j->systole;
     Rng ar;
     /* One individual per patient and model, whatever the scene or view:
@@ -771,6 +761,8 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
         if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
             maxval = 3000;
         xray_detector(c, nr, maxval, j->collimate && j->mod != M_CT && !mammo);
+        if (j->mod == M_RF && ((j->noise_seed >> 9) & 1)) /* an image intensifier, not a flat panel */
+            xa_field(c);
     } else {
         if (j->mod == M_NM)
             model_spect(c, nr, 6 + 14 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per acquisition */
@@ -817,20 +809,12 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         rn_error_set(err, RN_ERROR_NOMEM, "phantom");
         return false;
     }
-    View vw;
-    double jitter = j->mod == M_US ? 0.01 * f : 0; /* motion */
-    view_init(&vw, c->w, c->h, j->zoom, j->angle, j->shift_x + jitter, j->shift_y);
+    View vw; /* the 2-D scenes: ultrasound but the heart */
+    view_init(&vw, c->w, c->h, j->zoom, j->angle, j->shift_x + 0.01 * f /* motion */, j->shift_y);
     memset(c->lab, T_AIR, (size_t)c->w * c->h);
-    if (!scene_is_projection(j->scene))
-        ph_render_labels(&ph, &vw, c->lab);
+    ph_render_labels(&ph, &vw, c->lab);
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
-    /* the 2-D scenes: ultrasound but the heart, RF contrast studies */
-    if (j->mod == M_US) {
-        model_us(c, j, &nr, s->frames > 1 ? (double)f / s->frames : frame_time(j));
-    } else {
-        smooth_field(c, &nr, c->w / 40 + 1);
-        model_xray(c, &ph, &vw, xr_mu, &nr, maxval, j->collimate);
-    }
+    model_us(c, j, &nr, s->frames > 1 ? (double)f / s->frames : frame_time(j));
     burn_in(c, j, maxval);
     ph_free(&ph);
     return true;

@@ -1521,8 +1521,8 @@ static void study_lesion(StudyCtx *c, Rng *r)
     c->lesion_mm = (int)(c->lesion.size * 220 + 0.5);
     Mod m = c->plan->mod;
     bool implant = (m == M_CR || m == M_DX || m == M_CT) && rng_chance(r, 0.08) &&
-                   anatomy_takes_implant(sc, view);
-    c->lesion.implant = !implant ? IMP_NONE : body3_has(sc) ? body3_implant(sc) : IMP_OSTEOSYNTHESIS;
+                   anatomy_takes_implant(sc);
+    c->lesion.implant = implant ? body3_implant(sc) : IMP_NONE;
 }
 
 /* Exports carry non-DICOM debris; readers must skip it. */

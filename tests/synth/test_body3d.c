@@ -1,6 +1,7 @@
 /* The 3-D phantom engine: analytic projections against ray marching
  * through the sliced labels (the reference), image geometry against the
- * pixels it labels, and one body seen from two sides. */
+ * pixels it labels, one body seen from two sides, the heart, and
+ * contrast filling the fluoroscopy scenes. */
 #include "synth/body3d.h"
 #include "rn_test.h"
 
@@ -346,6 +347,78 @@ static void test_heart(void)
               total[0], total[1]);
 }
 
+/* Contrast projected in a frame of the scene (zoom: 1 the exam's field,
+ * less a wider one), as mm of contrast times the pixel's area; top: the
+ * part in the frame's upper fifth, left/right: in the image's halves. */
+typedef struct ContrastSum {
+    double total, top, left, right;
+} ContrastSum;
+
+static ContrastSum contrast_in(Scene sc, uint64_t seed, double fill, double zoom,
+                               const Lesion *les)
+{
+    enum { N = 64 };
+    static const float contrast_only[T_COUNT] = {[T_CONTRAST] = 1};
+    Rng r;
+    rng_seed(&r, seed, 0x3D, 0);
+    Body3 b = {0};
+    b.fill = fill;
+    body3_build(sc, VW_AP, les, false, &r, &b);
+    CHECK(!b.failed);
+    Frame3 f;
+    CHECK(body3_frame(sc, VW_AP, 0, false, zoom, 0, 0, 0, N, N, &f));
+    static float acc[N * N];
+    memset(acc, 0, sizeof acc);
+    body3_project(&b, &f, contrast_only, acc);
+    ContrastSum s = {0};
+    for (int y = 0; y < N; y++)
+        for (int x = 0; x < N; x++) {
+            double a = acc[y * N + x] * f.dr * f.dc;
+            s.total += a;
+            s.top += y < N / 5 ? a : 0;
+            *(x < N / 2 ? &s.left : &s.right) += a;
+        }
+    body3_free(&b);
+    return s;
+}
+
+/* Fluoroscopy: barium and urography are projections of the same body
+ * with contrast filling over the run, framed on the contrast. */
+static void test_fluoroscopy_fills(void)
+{
+    int swallows = 0;
+    const Scene scenes[2] = {SC_XR_BARIUM, SC_XR_UROGRAPHY};
+    for (int k = 0; k < 2; k++)
+        for (uint64_t seed = 1; seed <= 12; seed++) {
+            ContrastSum s0 = contrast_in(scenes[k], seed, 0, 1, NULL),
+                        s1 = contrast_in(scenes[k], seed, 0.5, 1, NULL),
+                        s2 = contrast_in(scenes[k], seed, 1, 1, NULL),
+                        wide = contrast_in(scenes[k], seed, 1, 0.5, NULL);
+            CHECK_MSG(s0.total == 0 && s1.total > 0 && s2.total > 1.2 * s1.total,
+                      "scene %d seed %d: contrast %.0f, %.0f, %.0f over the run", scenes[k],
+                      (int)seed, s0.total, s1.total, s2.total);
+            CHECK_MSG(s2.total > 0.6 * wide.total, "scene %d seed %d: %.0f of %.0f in the field",
+                      scenes[k], (int)seed, s2.total, wide.total);
+            if (scenes[k] == SC_XR_UROGRAPHY) /* both kidneys and ureters */
+                CHECK_MSG(s2.left > 0.3 * s2.total && s2.right > 0.3 * s2.total,
+                          "urography seed %d: left %.0f right %.0f", (int)seed, s2.left, s2.right);
+            else
+                swallows += s2.top > 0; /* the oesophagus; an enema stays below */
+        }
+    /* A mass is a filling defect: less contrast on the ray through it. */
+    for (int k = 0; k < 2; k++)
+        for (uint64_t seed = 1; seed <= 4; seed++)
+            for (int side = 1; side <= 2; side++) {
+                Lesion mass = {P_MASS, side, 0.1, IMP_NONE};
+                CHECK(body3_shows(scenes[k], VW_AP, P_MASS));
+                double with = contrast_in(scenes[k], seed, 1, 1, &mass).total,
+                       without = contrast_in(scenes[k], seed, 1, 1, NULL).total;
+                CHECK_MSG(with < without - 1000, "scene %d seed %d side %d: %.0f with the mass, "
+                          "%.0f without", scenes[k], (int)seed, side, with, without);
+            }
+    CHECK_MSG(swallows > 0 && swallows < 12, "%d swallows in 12 barium studies", swallows);
+}
+
 int main(void)
 {
     test_projection_matches_marching();
@@ -354,5 +427,6 @@ int main(void)
     test_same_body_any_view();
     test_every_region_framed_on_its_anatomy();
     test_heart();
+    test_fluoroscopy_fills();
     TEST_DONE();
 }
