@@ -6,13 +6,12 @@
  * every truncation refused, options refused. */
 #include "radnet/embed.h"
 #include "radnet/fusion.h"
+#include "rn_model_roundtrip.h"
 #include "rn_test.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Column order of the method (text_anatomy.c's region table). */
 enum { HEAD = 0, CHEST = 7, SHOULDER = 14, WRIST = 18, HAND = 19, KNEE = 22, ANKLE = 23,
@@ -67,29 +66,7 @@ static void test_rows(void)
     check_row(out + 7 * D, (int[]){HEAD}, 1, "brain");
     CHECK(rn_fusion_input_missing("text-anatomy") == RN_FUSION_INDICATOR_LAST);
 
-    char path[] = "/tmp/rn_anatomyXXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
-    CHECK(rn_embed_model_save(m, path, &err));
-    FILE *f = fopen(path, "rb");
-    unsigned char b[4096];
-    size_t len = f ? fread(b, 1, sizeof b, f) : 0;
-    if (f)
-        fclose(f);
-    unlink(path);
-    CHECK(len > 0 && len < sizeof b);
-    RnEmbedModel *back = rn_embed_model_load_memory(b, len, &err);
-    float again[8 * D];
-    CHECK(back && rn_embed_transform(back, rows, n, again, &err) &&
-          memcmp(out, again, sizeof out) == 0);
-    rn_embed_model_free(back);
-    for (size_t cut = 0; cut < len; cut++) {
-        RnError *e = NULL;
-        RnEmbedModel *t = rn_embed_model_load_memory(b, cut, &e);
-        CHECK(t == NULL && e != NULL);
-        rn_embed_model_free(t);
-        rn_error_free(e);
-    }
+    check_model_roundtrip(m, rows, n, out);
     rn_embed_model_free(m);
 
     p.options = "fold=off";

@@ -4,12 +4,11 @@
  * payloads refused). */
 #include "radnet/embed.h"
 #include "radnet/fusion.h"
+#include "rn_model_roundtrip.h"
 #include "rn_test.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void test_table(void)
 {
@@ -38,24 +37,6 @@ static RnEmbedItem item(const char *modality)
     return (RnEmbedItem){.sop_uid = "1.2.3", .modality = modality, .region = ""};
 }
 
-/* The bytes of m's model file. */
-static unsigned char *model_bytes(const RnEmbedModel *m, size_t *len)
-{
-    char path[] = "/tmp/rn_modalityXXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
-    RnError *err = NULL;
-    CHECK(rn_embed_model_save(m, path, &err));
-    FILE *f = fopen(path, "rb");
-    unsigned char *b = malloc(4096);
-    *len = f ? fread(b, 1, 4096, f) : 0;
-    if (f)
-        fclose(f);
-    unlink(path);
-    CHECK(*len > 0 && *len < 4096);
-    return b;
-}
-
 static void test_modality_method(void)
 {
     const RnEmbedItem sample[] = {item("MR"), item("CT"), item("CT"), item(""), item("MR")};
@@ -75,23 +56,7 @@ static void test_modality_method(void)
         for (size_t j = 0; j < 4; j++)
             CHECK(out[i * 4 + j] == (j == want[i] ? 1.0f : 0.0f));
 
-    size_t len;
-    unsigned char *b = model_bytes(m, &len);
-    RnEmbedModel *back = rn_embed_model_load_memory(b, len, &err);
-    CHECK_MSG(back != NULL, "%s", err ? rn_error_message(err) : "");
-    float again[5 * 4];
-    CHECK(back && rn_embed_transform(back, rows, 5, again, &err) &&
-          memcmp(out, again, sizeof out) == 0);
-    rn_embed_model_free(back);
-    /* every truncation refused (the envelope's CRC or length) */
-    for (size_t cut = 0; cut < len; cut++) {
-        RnError *e = NULL;
-        RnEmbedModel *t = rn_embed_model_load_memory(b, cut, &e);
-        CHECK(t == NULL && e != NULL);
-        rn_embed_model_free(t);
-        rn_error_free(e);
-    }
-    free(b);
+    check_model_roundtrip(m, rows, 5, out);
     rn_embed_model_free(m);
 }
 

@@ -286,6 +286,41 @@ static void test_every_region_framed_on_its_anatomy(void)
     CHECK(scenes >= 30);
 }
 
+/* Contrast projected in a frame of the scene (zoom: 1 the exam's field,
+ * less a wider one), as mm of contrast times the pixel's area; top: the
+ * part in the frame's upper fifth, left/right: in the image's halves. */
+typedef struct ContrastSum {
+    double total, top, left, right;
+} ContrastSum;
+
+static ContrastSum contrast_in(Scene sc, uint64_t seed, double fill, double zoom,
+                               const Lesion *les)
+{
+    enum { N = 64 };
+    static const float contrast_only[T_COUNT] = {[T_CONTRAST] = 1};
+    Rng r;
+    rng_seed(&r, seed, 0x3D, 0);
+    Body3 b = {0};
+    b.fill = fill;
+    body3_build(sc, VW_AP, les, false, &r, &b);
+    CHECK(!b.failed);
+    Frame3 f;
+    CHECK(body3_frame(sc, VW_AP, 0, false, zoom, 0, 0, 0, N, N, &f));
+    static float acc[N * N];
+    memset(acc, 0, sizeof acc);
+    body3_project(&b, &f, contrast_only, acc);
+    ContrastSum s = {0};
+    for (int y = 0; y < N; y++)
+        for (int x = 0; x < N; x++) {
+            double a = acc[y * N + x] * f.dr * f.dc;
+            s.total += a;
+            s.top += y < N / 5 ? a : 0;
+            *(x < N / 2 ? &s.left : &s.right) += a;
+        }
+    body3_free(&b);
+    return s;
+}
+
 /* The heart: its axes are orthonormal and the cardiac planes are framed
  * in them; systole shrinks the left ventricle's cavity; angiography fills
  * the coronary tree with contrast as the run goes on. */
@@ -327,59 +362,11 @@ static void test_heart(void)
     }
     CHECK_MSG(blood[0] > 200 && blood[1] < 0.8 * blood[0], "blood pixels: diastole %d, systole %d",
               blood[0], blood[1]);
-    static const float contrast_only[T_COUNT] = {[T_CONTRAST] = 1};
-    double total[2] = {0, 0};
-    for (int k = 0; k < 2; k++) {
-        Rng r;
-        rng_seed(&r, 5, 0x3D, 0);
-        Body3 b = {0};
-        b.fill = k;
-        body3_build(SC_XA_CORONARY, VW_AP, NULL, false, &r, &b);
-        Frame3 f;
-        CHECK(body3_frame(SC_XA_CORONARY, VW_AP, 0, false, 1, 0, 0, 0, N, N, &f));
-        float acc[N * N] = {0};
-        body3_project(&b, &f, contrast_only, acc);
-        for (int i = 0; i < N * N; i++)
-            total[k] += acc[i];
-        body3_free(&b);
-    }
+    double total[2];
+    for (int k = 0; k < 2; k++)
+        total[k] = contrast_in(SC_XA_CORONARY, 5, k, 1, NULL).total;
     CHECK_MSG(total[0] > 0 && total[1] > 3 * total[0], "contrast: catheter only %.0f, filled %.0f",
               total[0], total[1]);
-}
-
-/* Contrast projected in a frame of the scene (zoom: 1 the exam's field,
- * less a wider one), as mm of contrast times the pixel's area; top: the
- * part in the frame's upper fifth, left/right: in the image's halves. */
-typedef struct ContrastSum {
-    double total, top, left, right;
-} ContrastSum;
-
-static ContrastSum contrast_in(Scene sc, uint64_t seed, double fill, double zoom,
-                               const Lesion *les)
-{
-    enum { N = 64 };
-    static const float contrast_only[T_COUNT] = {[T_CONTRAST] = 1};
-    Rng r;
-    rng_seed(&r, seed, 0x3D, 0);
-    Body3 b = {0};
-    b.fill = fill;
-    body3_build(sc, VW_AP, les, false, &r, &b);
-    CHECK(!b.failed);
-    Frame3 f;
-    CHECK(body3_frame(sc, VW_AP, 0, false, zoom, 0, 0, 0, N, N, &f));
-    static float acc[N * N];
-    memset(acc, 0, sizeof acc);
-    body3_project(&b, &f, contrast_only, acc);
-    ContrastSum s = {0};
-    for (int y = 0; y < N; y++)
-        for (int x = 0; x < N; x++) {
-            double a = acc[y * N + x] * f.dr * f.dc;
-            s.total += a;
-            s.top += y < N / 5 ? a : 0;
-            *(x < N / 2 ? &s.left : &s.right) += a;
-        }
-    body3_free(&b);
-    return s;
 }
 
 /* Fluoroscopy: barium and urography are projections of the same body
