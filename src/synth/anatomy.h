@@ -59,13 +59,7 @@ typedef struct Lesion {
     Implant implant; /* in the 3-D body, body3_implant */
 } Lesion;
 
-/* Builds a 2-D scene (those without a 3-D model, body3_has: ultrasound but
- * the heart) with the lesion (NULL or P_NONE: none). z in [-1, 1] is the
- * position of the section; r supplies the individual's variation. */
-void anatomy_build(Scene sc, ViewKind view, const Lesion *les, Phantom *p, Rng *r, double z);
-
-/* True when the scene has the tissue that pathology lives in, so that
- * anatomy_build can draw it. */
+/* True when the scene's 3-D body can show that pathology (body3_shows). */
 bool anatomy_shows(Scene sc, ViewKind view, Pathology path);
 
 /* True when the scene's 3-D model can carry an implant (body3_implant). */
@@ -73,8 +67,5 @@ bool anatomy_takes_implant(Scene sc);
 
 /* True for projection scenes (attenuation adds up along the ray). */
 bool scene_is_projection(Scene sc);
-
-/* Mirrors a phantom left-right (laterality). */
-void ph_mirror(Phantom *p);
 
 #endif

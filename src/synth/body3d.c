@@ -499,7 +499,7 @@ static const Region3 *region3(Scene sc)
 
 bool body3_has(Scene sc)
 {
-    return region3(sc) != NULL;
+    return region3(sc) != NULL || body3_us_windows(sc) > 0;
 }
 
 int body3_model(Scene sc)
@@ -574,4 +574,199 @@ bool body3_frame(Scene sc, ViewKind view, double z, bool left, double zoom, doub
     f->h = h;
     f->valid = true;
     return true;
+}
+
+/* ---- ultrasound windows ------------------------------------------------------ */
+
+/* Where a sonographer puts the probe for a scene's organs: the organ point
+ * the field is centred on, the beam into the body and the image's row
+ * direction (transverse views put the patient's right on the image left,
+ * longitudinal ones the head), the depth of field and how far a sweep
+ * moves the plane. focus is where the scene's lesion sits in this view
+ * (and fluid where free fluid gathers), both projected onto the plane;
+ * {0} when the window does not look there. */
+typedef struct UsWindow {
+    Scene scene;
+    int side;
+    double target[3], beam[3], across[3];
+    double depth, sweep;
+    double focus[3], fluid[3];
+} UsWindow;
+
+static const UsWindow us_windows[] = {
+    /* abdomen: the liver longitudinal and subcostal, the gallbladder, the
+     * epigastrium (aorta, IVC, pancreas, left lobe), the aorta along its
+     * length, the spleen through the left flank, the right flank (liver
+     * over the kidney, Morison's pouch) */
+    {SC_US_ABDOMEN, 1, {-65, 0, -120}, {0, 1, 0}, {0, 0, -1}, 160, 25, {-65, 5, -125}, {-70, 34, -180}},
+    {SC_US_ABDOMEN, 1, {-60, 0, -125}, {0.2, 0.8, 0.55}, {1, 0, 0}, 170, 25, {-65, 5, -125}, {-140, 5, -120}},
+    {SC_US_ABDOMEN, 1, {-62, -48, -165}, {0, 1, 0.25}, {0, 0, -1}, 130, 10, {0}, {0}},
+    {SC_US_ABDOMEN, 0, {0, 15, -160}, {0, 1, 0}, {1, 0, 0}, 170, 20, {0}, {0}},
+    {SC_US_ABDOMEN, 0, {14, 38, -170}, {0, 1, 0}, {0, 0, -1}, 170, 5, {0}, {0}},
+    {SC_US_ABDOMEN, 2, {95, 45, -105}, {-1, 0.25, 0}, {0, 0, -1}, 150, 15, {0}, {0}},
+    {SC_US_ABDOMEN, 1, {-80, 30, -165}, {1, 0.1, 0}, {0, 0, -1}, 170, 15, {-65, 5, -125}, {-70, 34, -180}},
+    /* kidneys, longitudinal and transverse through each flank; the bladder */
+    {SC_US_KIDNEY, 1, {-72, 52, -215}, {1, 0.25, 0}, {0, 0, -1}, 150, 12, {-86, 48, -215}, {-70, 34, -180}},
+    {SC_US_KIDNEY, 1, {-72, 52, -215}, {1, 0.25, 0}, {-0.25, 1, 0}, 150, 20, {-86, 48, -215}, {0}},
+    {SC_US_KIDNEY, 2, {72, 52, -200}, {-1, 0.25, 0}, {0, 0, -1}, 150, 12, {86, 48, -200}, {0}},
+    {SC_US_KIDNEY, 2, {72, 52, -200}, {-1, 0.25, 0}, {0.25, 1, 0}, 150, 20, {86, 48, -200}, {0}},
+    {SC_US_KIDNEY, 0, {0, -30, -452}, {0, 0.9, -0.44}, {1, 0, 0}, 150, 15, {0}, {0}},
+    /* neck: the thyroid across both lobes and the trachea, each lobe along */
+    {SC_US_NECK, 0, {0, -20, 222}, {0, 1, 0}, {1, 0, 0}, 42, 8, {-17, -20, 224}, {0}},
+    {SC_US_NECK, 1, {-17, -20, 222}, {0, 1, 0}, {0, 0, -1}, 42, 5, {-17, -20, 224}, {0}},
+    {SC_US_NECK, 2, {17, -20, 222}, {0, 1, 0}, {0, 0, -1}, 42, 5, {17, -20, 224}, {0}},
+    /* vessels: a common carotid along and across from the front of the
+     * sternocleidomastoid, a common femoral in the groin */
+    {SC_US_VESSEL, 1, {-26, -3, 250}, {0.45, 0.89, 0}, {0, 0, -1}, 55, 3, {0}, {0}},
+    {SC_US_VESSEL, 1, {-26, -3, 250}, {0.45, 0.89, 0}, {0.89, -0.45, 0}, 55, 10, {0}, {0}},
+    {SC_US_VESSEL, 2, {26, -3, 250}, {-0.45, 0.89, 0}, {0, 0, -1}, 55, 3, {0}, {0}},
+    {SC_US_VESSEL, 2, {26, -3, 250}, {-0.45, 0.89, 0}, {0.89, 0.45, 0}, 55, 10, {0}, {0}},
+    {SC_US_VESSEL, 1, {-84, -19, -495}, {0, 1, 0}, {0, 0, -1}, 80, 3, {0}, {0}},
+    {SC_US_VESSEL, 1, {-80, -19, -495}, {0, 1, 0}, {1, 0, 0}, 80, 10, {0}, {0}},
+    {SC_US_VESSEL, 2, {84, -19, -495}, {0, 1, 0}, {0, 0, -1}, 80, 3, {0}, {0}},
+    {SC_US_VESSEL, 2, {80, -19, -495}, {0, 1, 0}, {1, 0, 0}, 80, 10, {0}, {0}},
+    /* breast (supine): the upper outer quadrant across and along */
+    {SC_US_BREAST, 1, {-92, -110, 118}, {0, 1, 0}, {1, 0, 0}, 45, 15, {-92, -112, 118}, {0}},
+    {SC_US_BREAST, 1, {-92, -110, 118}, {0, 1, 0}, {0, 0, -1}, 45, 15, {-92, -112, 118}, {0}},
+    {SC_US_BREAST, 2, {92, -110, 118}, {0, 1, 0}, {1, 0, 0}, 45, 15, {92, -112, 118}, {0}},
+    {SC_US_BREAST, 2, {92, -110, 118}, {0, 1, 0}, {0, 0, -1}, 45, 15, {92, -112, 118}, {0}},
+    /* pelvis: suprapubic across and along, through the full bladder */
+    {SC_US_PELVIS, 0, {0, -30, -452}, {0, 0.9, -0.44}, {1, 0, 0}, 150, 15, {18, -12, -440}, {0, 30, -432}},
+    {SC_US_PELVIS, 0, {0, -30, -452}, {0, 0.9, -0.44}, {0, -0.44, -0.9}, 150, 10, {8, -12, -440}, {0, 30, -432}},
+};
+
+static const UsWindow *us_window(Scene sc, int k)
+{
+    int i = 0;
+    for (size_t w = 0; w < sizeof us_windows / sizeof us_windows[0]; w++)
+        if (us_windows[w].scene == sc && i++ == k)
+            return &us_windows[w];
+    return NULL;
+}
+
+int body3_us_windows(Scene sc)
+{
+    int n = 0;
+    for (size_t w = 0; w < sizeof us_windows / sizeof us_windows[0]; w++)
+        n += us_windows[w].scene == sc;
+    return n;
+}
+
+static bool set3(const double v[3])
+{
+    return v[0] != 0 || v[1] != 0 || v[2] != 0;
+}
+
+bool body3_us_window_shows(Scene sc, int k, Pathology path)
+{
+    const UsWindow *u = us_window(sc, k);
+    if (u == NULL)
+        return false;
+    return path == P_NONE || (path == P_EFFUSION ? set3(u->fluid) : set3(u->focus));
+}
+
+/* The groin's windows look at the leg's vessels. */
+static bool us_window_fits(const UsWindow *u, Scene sc, int k, bool leg, int side, Pathology path)
+{
+    return (u->target[2] < -300 && sc == SC_US_VESSEL) == leg &&
+           (side == 0 || u->side == 0 || u->side == side) && body3_us_window_shows(sc, k, path);
+}
+
+static int us_fitting(Scene sc, bool leg, int side, Pathology path, int pick)
+{
+    int n = body3_us_windows(sc), fit = 0;
+    for (int k = 0; k < n; k++)
+        if (us_window_fits(us_window(sc, k), sc, k, leg, side, path) && fit++ == pick)
+            return k;
+    return pick < 0 ? fit : -1;
+}
+
+int body3_us_pick(Scene sc, bool leg, int side, Pathology path, double draw)
+{
+    int fit = us_fitting(sc, leg, side, path, -1);
+    if (fit == 0) /* no window shows it: any that fits */
+        path = P_NONE, fit = us_fitting(sc, leg, side, path, -1);
+    int k = fit > 0 ? us_fitting(sc, leg, side, path, (int)(draw * fit)) : -1;
+    return k < 0 ? 0 : k;
+}
+
+/* Row, column (the beam) and normal of a window before the probe's tilt. */
+static void us_axes(const UsWindow *u, double row[3], double col[3], double normal[3])
+{
+    memcpy(col, u->beam, sizeof u->beam);
+    unit(col);
+    memcpy(row, u->across, sizeof u->across);
+    double along = dot3(row, col);
+    for (int k = 0; k < 3; k++)
+        row[k] -= along * col[k];
+    unit(row);
+    cross3(row, col, normal);
+}
+
+bool body3_us_frame(Scene sc, int k, double z, double zoom, double angle_deg, double shift_x,
+                    int w, int h, Frame3 *f)
+{
+    const UsWindow *u = us_window(sc, k);
+    memset(f, 0, sizeof *f);
+    if (u == NULL || w < 1 || h < 1 || zoom <= 0)
+        return false;
+    double r0[3], c0[3], n0[3];
+    us_axes(u, r0, c0, n0);
+    double ca = cos(angle_deg * DEG), sa = sin(angle_deg * DEG);
+    for (int q = 0; q < 3; q++) {
+        f->row[q] = ca * r0[q] + sa * c0[q];
+        f->col[q] = -sa * r0[q] + ca * c0[q];
+    }
+    cross3(f->row, f->col, f->normal);
+    f->dr = f->dc = u->depth / (0.9 * h * zoom);
+    double fov = f->dc * w;
+    for (int q = 0; q < 3; q++) {
+        double centre = u->target[q] + z * u->sweep * n0[q] - 0.5 * fov * shift_x * f->row[q];
+        f->origin[q] = centre - 0.5 * (w - 1) * f->dc * f->row[q] - 0.5 * (h - 1) * f->dr * f->col[q];
+    }
+    f->w = w;
+    f->h = h;
+    f->valid = true;
+    return true;
+}
+
+bool body3_us_focus(Scene sc, int k, bool fluid, const double scale[3], double out[3])
+{
+    const UsWindow *u = us_window(sc, k);
+    if (u == NULL || !set3(fluid ? u->fluid : u->focus))
+        return false;
+    double row[3], col[3], n[3], d[3];
+    us_axes(u, row, col, n);
+    const double *at = fluid ? u->fluid : u->focus;
+    for (int q = 0; q < 3; q++)
+        d[q] = scale[q] * (at[q] - u->target[q]);
+    double off = dot3(d, n);
+    for (int q = 0; q < 3; q++)
+        out[q] = u->target[q] + (d[q] - off * n[q]) / scale[q];
+    return true;
+}
+
+void body3_us_place(const Body3 *b, Frame3 *f, double face_row)
+{
+    double top[3], o[3];
+    for (int q = 0; q < 3; q++) {
+        double centre = f->origin[q] + 0.5 * (f->w - 1) * f->dc * f->row[q] +
+                        0.5 * (f->h - 1) * f->dr * f->col[q];
+        top[q] = centre * b->scale[q] - 0.5 * (f->h - 1) * f->dr * f->col[q];
+        o[q] = top[q] - 800 * f->col[q];
+    }
+    /* The skin: where the beam first enters a primitive that sits in air. */
+    double skin = INFINITY;
+    for (size_t i = 0; i < b->n; i++) {
+        const Prim3 *p = &b->p[i];
+        double t0, t1;
+        if (p->parent == T_AIR && interval(p, o, f->col, &t0, &t1) &&
+            slab(o[2], f->col[2], p->zlo, p->zhi, &t0, &t1) && t1 > 0)
+            skin = fmin(skin, fmax(t0, 0));
+    }
+    if (skin == INFINITY)
+        return;
+    for (int q = 0; q < 3; q++)
+        f->origin[q] = o[q] + (skin - face_row * f->dr) * f->col[q] -
+                       0.5 * (f->w - 1) * f->dc * f->row[q];
 }

@@ -35,6 +35,8 @@ typedef struct Body3 {
     /* Set by the caller before body3_build (0 when zeroed): */
     double systole;  /* cardiac phase, 0 end-diastole .. 1 end-systole */
     double fill;     /* angiography, fluoroscopy: how far contrast has run, 0..1 */
+    bool female;     /* the pelvis holds a uterus and ovaries, else a prostate */
+    int us_window;   /* body ultrasound: the window imaged (body3_us_frame) */
 } Body3;
 
 /* The heart's own axes (unit vectors, LPS): u along the left ventricle's
@@ -76,14 +78,41 @@ int body3_model(Scene sc);
 void body3_build(Scene sc, ViewKind view, const Lesion *les, bool mirror, Rng *r, Body3 *b);
 void body3_free(Body3 *b);
 
-/* True when the scene's images come from a 3-D model (all but the 2-D
- * ultrasound scenes), and when that model can show the pathology (or
+/* True when the scene's images come from a 3-D model (all of them), and when that model can show the pathology (or
  * carry an implant). */
 bool body3_has(Scene sc);
 bool body3_shows(Scene sc, ViewKind view, Pathology path);
 
 /* The implant an exam of the scene carries (IMP_NONE: none fits). */
 Implant body3_implant(Scene sc);
+
+/* Ultrasound of the body (all but the heart): the acoustic windows a
+ * sonographer puts the probe on for the scene's organs (liver, gallbladder,
+ * kidneys, spleen, aorta; thyroid; carotid and femoral vessels; breast;
+ * bladder and uterus or prostate). body3_us_windows counts a scene's
+ * windows (0: not a body ultrasound scene); body3_us_window_shows says
+ * whether window k shows the pathology (where body3_build puts it, given
+ * Body3.us_window). body3_us_pick chooses a window: in the groin (leg) or
+ * not, on the side (0 either, 1 right, 2 left), showing the pathology
+ * when one does; draw in [0, 1) picks among those. body3_us_frame frames
+ * window k: the image rows run into the body along the beam, depth (mm)
+ * fills about 0.9 of the image height over zoom; z in [-1, 1] sweeps the
+ * plane across the organ, angle tilts the probe, shift_x slides it. The
+ * frame still has to be put on the individual's skin (body3_us_place). */
+int body3_us_windows(Scene sc);
+bool body3_us_window_shows(Scene sc, int k, Pathology path);
+int body3_us_pick(Scene sc, bool leg, int side, Pathology path, double draw);
+bool body3_us_frame(Scene sc, int k, double z, double zoom, double angle_deg, double shift_x,
+                    int w, int h, Frame3 *f);
+/* Scales the frame's centre to the individual's build and slides the
+ * frame along its beam (the column direction) until the skin under the
+ * probe's centre is at pixel row face_row: the probe rests on the skin. */
+void body3_us_place(const Body3 *b, Frame3 *f, double face_row);
+/* Where window k's lesion (fluid: its free fluid) goes in an individual of
+ * the build scale: model coordinates (before scaling) whose scaled point
+ * lies in the plane the placed frame cuts at z = 0. False when the window
+ * does not look there. */
+bool body3_us_focus(Scene sc, int k, bool fluid, const double scale[3], double out[3]);
 
 /* Tissue labels of the frame's pixels (w×h, caller fills the background),
  * painted row span by row span. */

@@ -785,6 +785,138 @@ static void urography(Body3 *b, const Lesion *les)
         filling_defect(b, les, c, r);
 }
 
+/* ---- organs ultrasound looks at (in every trunk scene) ----------------------- */
+
+/* The hepatic veins: right, middle and left, fanning out from the IVC
+ * under the diaphragm. */
+static void hepatic_veins(Body3 *b)
+{
+    static const double ends[3][3] = {{-120, 20, -105}, {-60, -25, -115}, {10, -35, -95}};
+    for (int i = 0; i < 3; i++) {
+        double mid[3] = {0.5 * (-25 + ends[i][0]), 0.5 * (16 + ends[i][1]), -75};
+        cap(b, T_BLOOD, T_LIVER, V3(-25, 16, -55), mid, 5, false);
+        cap(b, T_BLOOD, T_LIVER, mid, ends[i], 3, false);
+    }
+}
+
+/* The cervical trachea: cartilage rings round air, from the larynx to the
+ * thoracic inlet, between the thyroid lobes. */
+static void cervical_trachea(Body3 *b)
+{
+    cap(b, T_CARTILAGE, T_SOFT, V3(0, -16, 255), V3(0, -14, 212), 9.5, false);
+    cap(b, T_AIR, T_CARTILAGE, V3(0, -16, 255), V3(0, -14, 212), 7, false);
+}
+
+/* The common and superficial femoral artery and vein of each groin. */
+static void femoral_vessels(Body3 *b)
+{
+    for (int s = -1; s <= 1; s += 2) {
+        const double a[3][3] = {{s * 62, 14, -405}, {s * 84, -20, -468}, {s * 92, -10, -640}};
+        const double v[3][3] = {{s * 52, 18, -405}, {s * 72, -16, -470}, {s * 84, -2, -640}};
+        for (int i = 0; i < 2; i++) {
+            cap(b, T_BLOOD, T_SOFT, v[i], v[i + 1], 5.5, false);
+            cap(b, T_BLOOD, T_SOFT, a[i], a[i + 1], 4.2, false);
+        }
+    }
+}
+
+/* Behind the bladder: an anteverted uterus with its endometrium and two
+ * ovaries with follicles, or below it the prostate. */
+static void pelvic_organs(Body3 *b)
+{
+    if (!b->female) {
+        ell(b, T_GLAND, T_FAT, 0, 8, -500, 20, 15, 17);
+        return;
+    }
+    cap(b, T_ORGAN, T_FAT, V3(0, 22, -478), V3(0, 0, -410), 15, false);
+    cap(b, T_GLAND, T_ORGAN, V3(0, 19, -468), V3(0, 3, -418), 2.5, false);
+    for (int s = -1; s <= 1; s += 2) {
+        ell(b, T_ORGAN, T_FAT, s * 48, 15, -440, 14, 9, 12);
+        for (int k = 0; k < 3; k++)
+            ell(b, T_FLUID, T_ORGAN, s * (44 + 5 * k), 15 + 2 * (k - 1), -440 + 5 * (k - 1), 3, 3, 3);
+    }
+}
+
+/* A breast on the chest wall of a woman lying supine (of a man: a small
+ * disc of gland), for ultrasound: skin, subcutaneous fat crossed by
+ * Cooper's ligaments, the glandular layer with fat lobules, then the
+ * trunk's own retromammary fat, pectoralis, ribs and pleura behind. Built
+ * before the chest so that the chest wall's parts lie over its back. Its
+ * own generator keeps the individual's other draws as they are. */
+static void breast_supine(Body3 *b, const double s_scale[3])
+{
+    Rng r;
+    rng_seed(&r, (uint64_t)(s_scale[0] * 1e9), (uint64_t)(s_scale[1] * 1e9), 0xB7);
+    double proj = b->female ? rng_range(&r, 25, 50) : 8, dens = rng_range(&r, 0.2, 1);
+    for (int s = -1; s <= 1; s += 2) {
+        double rx = b->female ? 62 : 35, rz = b->female ? 58 : 32, ry = 0.5 * (proj + 6);
+        double x = s * 85, y = -80 - ry, z = 112;
+        ell(b, T_SOFT, T_AIR, x, y, z, rx + 2, ry + 2, rz + 2);
+        ell(b, T_FAT, T_SOFT, x, y, z, rx, ry, rz);
+        double gy = y + 0.2 * ry, gry = 0.5 * ry * (0.5 + dens);
+        ell(b, T_GLAND, T_FAT, x, gy, z, 0.75 * rx, gry, 0.75 * rz);
+        for (int i = 0; i < 12; i++)
+            ell(b, T_FAT, T_GLAND, x + rng_range(&r, -0.6, 0.6) * rx, gy + rng_range(&r, -0.4, 0.4) * gry,
+                z + rng_range(&r, -0.6, 0.6) * rz, rng_range(&r, 3, 7), rng_range(&r, 1.5, 3), rng_range(&r, 3, 7));
+        for (int i = 0; i < 16; i++) { /* Cooper's ligaments: gland to skin */
+            double a = rng_range(&r, 0, 2 * PI), u = rng_range(&r, 0.2, 0.7);
+            double from[3] = {x + u * rx * cos(a), gy - 0.8 * gry, z + u * rz * sin(a)};
+            double to[3] = {x + 1.1 * u * rx * cos(a), y - 0.85 * ry * sqrt(1 - u * u), z + 1.1 * u * rz * sin(a)};
+            cap(b, T_GLAND, T_FAT, from, to, 0.6, false);
+        }
+        ell(b, T_SOFT, T_AIR, x, y - ry - 2, z, 5, 4, 5); /* nipple */
+    }
+}
+
+/* The pathology of a body ultrasound where the window imaged looks (its
+ * report says the same): a focal liver lesion, a renal cyst or tumour, a
+ * thyroid nodule, a spiculated breast mass, a bladder tumour, free fluid
+ * layered across the beam. Drawn last, so it lies over its organ. */
+static void us_pathology(Body3 *b, Rng *r, Scene sc, const Lesion *les)
+{
+    double at[3];
+    if (les == NULL || !body3_us_focus(sc, b->us_window, les->path == P_EFFUSION, b->scale, at))
+        return;
+    double rad = les->size * 110;
+    if (les->path == P_EFFUSION) { /* a lens across the beam, thicker the more fluid */
+        double d = 3 + les->size * 50;
+        ell(b, T_FLUID, T_SOFT, at[0], at[1], at[2], 30, d, 24);
+        return;
+    }
+    switch (sc) {
+    case SC_US_ABDOMEN: /* hypoechoic metastasis or bright haemangioma */
+        ell(b, rng_chance(r, 0.7) ? T_LESION : T_GLAND, T_LIVER, at[0], at[1], at[2], rad, 0.9 * rad, rad);
+        break;
+    case SC_US_KIDNEY: /* a simple cyst or a solid tumour */
+        ell(b, rng_chance(r, 0.5) ? T_FLUID : T_LESION, T_KIDNEY, at[0], at[1], at[2], fmin(rad, 14),
+            fmin(rad, 14), fmin(rad, 14));
+        break;
+    case SC_US_NECK: /* within the lobe */
+        ell(b, rng_chance(r, 0.3) ? T_FLUID : T_LESION, T_GLAND, at[0], at[1], at[2], fmin(rad, 7),
+            fmin(rad, 7.5), fmin(rad, 14));
+        break;
+    case SC_US_BREAST: /* irregular, taller than wide, with spicules */
+        ell(b, T_LESION, T_GLAND, at[0], at[1], at[2], 0.8 * rad, rad, 0.8 * rad);
+        for (int k = 0; k < 8; k++) {
+            double a = rng_range(r, 0, 2 * PI), e = rng_range(r, -0.6, 0.6);
+            double tip[3] = {at[0] + 1.8 * rad * cos(a) * cos(e), at[1] + 1.8 * rad * sin(e),
+                             at[2] + 1.8 * rad * sin(a) * cos(e)};
+            cap(b, T_LESION, T_FAT, at, tip, 0.8, false);
+        }
+        break;
+    case SC_US_PELVIS: /* on the bladder wall */
+        ell(b, T_LESION, T_FLUID, at[0], at[1], at[2], fmin(rad, 15), fmin(rad, 12), fmin(rad, 15));
+        break;
+    default:
+        break;
+    }
+}
+
+static bool us_scene(Scene sc)
+{
+    return sc >= SC_US_ABDOMEN && sc <= SC_US_PELVIS;
+}
+
 static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, bool arms_up,
                   int side)
 {
@@ -810,6 +942,8 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
                                                             : -1;
     if (sc == SC_AX_BREAST) /* on the skin, under the chest wall's parts */
         breasts_prone(b, r, les);
+    if (sc == SC_US_BREAST)
+        breast_supine(b, b->scale);
     /* Every part is built; the lesion and implant go to the scene's own. */
     head(b, r);
     if (head_scene && les && les->path == P_MASS)
@@ -847,6 +981,15 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
         barium_swallow(b, les);
     else if (sc == SC_XR_BARIUM)
         barium_enema(b, les);
+    /* What the earlier passes left out: drawn after everything they drew,
+     * so those scenes keep their individual. */
+    hepatic_veins(b);
+    cervical_trachea(b);
+    if (sc != SC_XA_LEG)
+        femoral_vessels(b);
+    pelvic_organs(b);
+    if (us_scene(sc))
+        us_pathology(b, r, sc, les);
 }
 
 /* ---- lower limb (knee joint line at z = 0, ankle at z = -396) ------------- */
@@ -1185,6 +1328,10 @@ bool body3_shows(Scene sc, ViewKind view, Pathology path)
     case SC_COR_BODY: case SC_AX_BREAST: return path == P_MASS;
     case SC_NM_THYROID: return path == P_NODULE;
     case SC_XR_BARIUM: case SC_XR_UROGRAPHY: return path == P_MASS; /* filling defects */
+    case SC_US_ABDOMEN: case SC_US_KIDNEY: case SC_US_PELVIS:
+        return path == P_MASS || path == P_EFFUSION;
+    case SC_US_NECK: return path == P_NODULE || path == P_MASS;
+    case SC_US_BREAST: return path == P_MASS;
     default: return false;
     }
 }

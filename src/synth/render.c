@@ -32,7 +32,11 @@ static const float mr_sig[MR_SEQ_COUNT][T_COUNT] = {
     {0, 40, 120, 160, 200, 260, 90, 30, 10, 10, 60, 420, 360, 100, 150, 120, 200, 1100, 200, 0},
     {0, 700, 220, 200, 200, 300, 800, 900, 15, 20, 400, 380, 340, 900, 500, 300, 300, 600, 500, 0},
 };
-static const float us_echo[T_COUNT] = {5, 140, 105, 125, 95, 85, 4, 8, 200, 240, 150, 100, 110, 120, 130, 120, 165, 60, 60, 250};
+/* Backscatter per tissue (log-compressed for display, so ratios are
+ * contrasts): muscle, renal cortex and cartilage darker than liver,
+ * spleen and fat, glands brighter, fluid and blood black, bone, gas and
+ * metal bright at their surface. */
+static const float us_echo[T_COUNT] = {5, 110, 60, 120, 110, 55, 2, 3, 200, 400, 150, 100, 110, 120, 130, 40, 220, 35, 60, 500};
 static const float uptake[T_COUNT] = {0, 0.3, 1, 2.2, 2.5, 5, 9, 1.5, 0.3, 2, 2, 9, 5, 1, 1, 1, 7, 14, 0.5, 0};
 /* X-ray attenuation per millimetre for the 3-D bodies (relative to soft
  * tissue's 0.01/mm, about water at 70 keV divided by 20, so that a
@@ -574,10 +578,35 @@ static void colour_flow(Canvas *c, const UsField *f, const FlowBox *b, Rng *nr)
     colour_bar(c, b);
 }
 
+/* The sonographer puts the colour box over the vessels in the field:
+ * centred on their blood, its size kept. */
+static void box_on_vessels(const Canvas *c, const UsField *f, FlowBox *b)
+{
+    double sx = 0, sy = 0, n = 0;
+    for (int y = 0; y < c->h; y += 2)
+        for (int x = 0; x < c->w; x += 2)
+            if (c->lab[(size_t)y * c->w + x] == T_BLOOD && us_depth(f, x + 0.5, y + 0.5) >= 0)
+                sx += x + 0.5, sy += y + 0.5, n++;
+    if (n == 0)
+        return;
+    sx /= n, sy /= n;
+    if (f->probe == PROBE_LINEAR) {
+        double dx = sx - 0.5 * (b->x0 + b->x1), dy = sy - 0.5 * (b->y0 + b->y1);
+        dy = fmax(dy, f->y0 - b->y0); /* not above the probe */
+        b->x0 += dx, b->x1 += dx, b->y0 += dy, b->y1 += dy;
+        return;
+    }
+    double th = atan2(sx - f->ax, sy - f->ay) - 0.5 * (b->th0 + b->th1);
+    double r = hypot(sx - f->ax, sy - f->ay) - 0.5 * (b->r0 + b->r1);
+    r = fmax(r, f->rmin - b->r0);
+    b->th0 += th, b->th1 += th, b->r0 += r, b->r1 += r;
+}
+
 /* Where the colour box goes and how fast the blood in it runs. */
-static void flow_box(const UsField *f, const RenderJob *j, int w, int h, double t, Rng *nr,
+static void flow_box(const Canvas *c, const UsField *f, const RenderJob *j, double t, Rng *nr,
                      FlowBox *b)
 {
+    int w = c->w, h = c->h;
     *b = (FlowBox){0};
     b->heart = j->scene == SC_US_HEART;
     bool artery = j->scene == SC_US_VESSEL || j->scene == SC_US_NECK;
@@ -593,37 +622,113 @@ static void flow_box(const UsField *f, const RenderJob *j, int w, int h, double 
     double span = f->rmax - f->rmin, th = rng_range(nr, -0.2, 0.2) * f->half;
     b->th0 = th - 0.45 * f->half, b->th1 = th + 0.45 * f->half;
     b->r0 = f->rmin + span * rng_range(nr, 0.05, 0.2), b->r1 = f->rmin + span * rng_range(nr, 0.6, 0.8);
+    if (!b->heart)
+        box_on_vessels(c, f, b);
 }
 
-/* B-mode: Rayleigh speckle correlated along the scan line, echo strength
- * per tissue falling with depth, acoustic shadows behind bone, stones and
- * metal, enhancement behind fluid; colour flow in a box. t in [0, 1] is
- * the frame's time in the cardiac cycle. */
-static void model_us(Canvas *c, const RenderJob *j, Rng *nr, double t)
+/* Per tissue: two-way attenuation of the pulse (nepers per mm, about
+ * 3 MHz) and the fraction an interface into the tissue lets through
+ * (bone, gas and metal reflect nearly all of it: the acoustic shadow). */
+/*                                      AIR    FAT     SOFT    LIVER   ORGAN   KIDNEY  FLUID    BLOOD   LUNG   BONE  MARROW GREY   WHITE  CONTR   DISC    CART    GLAND   LESION GAP    METAL */
+static const float us_atten[T_COUNT] = {0.08f, 0.014f, 0.012f, 0.011f, 0.011f, 0.011f, 0.0005f, 0.002f, 0.06f, 0.4f, 0.3f, 0.01f, 0.01f, 0.012f, 0.012f, 0.012f, 0.012f, 0.01f, 0.01f, 0.5f};
+static const float us_pass[T_COUNT] = {0.08f, 1, 1, 1, 1, 1, 1, 1, 0.15f, 0.1f, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.05f};
+
+/* The pixel row of the probe's face at the field's centre line: the
+ * skin is put there (body3_us_place). */
+static double us_face_row(UsProbe probe, int h)
+{
+    return probe == PROBE_LINEAR ? 0.04 * h : probe == PROBE_CONVEX ? 0.05 * h : 0.02 * h;
+}
+
+/* The point one row nearer the probe on the beam through pixel (x, y):
+ * its column (fractional, pixel centres at integers) and the step's
+ * length in pixels. */
+static double beam_parent(const UsField *f, int x, int y, double *step)
+{
+    if (f->probe == PROBE_LINEAR) {
+        *step = 1;
+        return x;
+    }
+    double dx = x + 0.5 - f->ax, dy = y + 0.5 - f->ay;
+    *step = hypot(dx, dy) / dy;
+    return f->ax + dx * (dy - 1) / dy - 0.5;
+}
+
+/* Follows every beam down from the probe: per pixel the fraction of the
+ * pulse arriving (into tex) after the attenuation and interfaces above
+ * it, and the label of the tissue just above on the beam (into tmp);
+ * air between the probe and the skin is coupling gel (fat-like, no loss). */
+static void us_beams(Canvas *c, const UsField *f, double mm_per_px)
+{
+    float *t_in = c->tex, *above = c->tmp; /* above: -1 where the beam starts, -2 in gel */
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            size_t i = (size_t)y * c->w + x;
+            double step, px = y > 0 ? beam_parent(f, x, y, &step) : -1;
+            int x0 = (int)floor(px);
+            if (px < 0 || x0 + 1 >= c->w || us_depth(f, x + 0.5, y - 0.5) < 0) {
+                t_in[i] = 1, above[i] = -1;
+                if (c->lab[i] == T_AIR)
+                    c->lab[i] = T_FAT, above[i] = -2;
+                continue;
+            }
+            size_t p0 = (size_t)(y - 1) * c->w + x0, pn = px - x0 < 0.5 ? p0 : p0 + 1;
+            if (above[pn] == -2 && c->lab[i] == T_AIR) {
+                c->lab[i] = T_FAT, t_in[i] = 1, above[i] = -2;
+                continue;
+            }
+            double a = px - x0, out[2];
+            for (int k = 0; k < 2; k++) {
+                size_t q = p0 + (size_t)k;
+                bool entered = above[q] >= 0 && c->lab[q] != (int)above[q];
+                out[k] = t_in[q] * (entered ? us_pass[c->lab[q]] : 1);
+            }
+            int up = c->lab[pn];
+            t_in[i] = (float)(((1 - a) * out[0] + a * out[1]) * exp(-us_atten[up] * step * mm_per_px));
+            above[i] = (float)up;
+        }
+}
+
+/* B-mode: Rayleigh speckle correlated across and along the beam, echo
+ * strength per tissue times what the pulse keeps on its way down
+ * (acoustic shadows behind bone, gas and metal, enhancement behind fluid;
+ * the heart's window is left as it is), a bright line at every interface,
+ * time-gain compensation for soft tissue with the operator's gain, log
+ * compressed into the display's dynamic range; colour flow in a box. t in
+ * [0, 1] is the frame's time in the cardiac cycle. */
+static void model_us(Canvas *c, const RenderJob *j, const Frame3 *fr, Rng *nr, double t)
 {
     UsField fd;
     us_field(j->probe, c->w, c->h, nr, &fd);
-    float *shadow = c->tex; /* per column: echo left below bone or stone, more below fluid */
-    for (int x = 0; x < c->w; x++)
-        shadow[x] = 1;
+    size_t n = (size_t)c->w * c->h;
+    bool heart = j->scene == SC_US_HEART;
+    if (heart)
+        for (size_t i = 0; i < n; i++)
+            c->tex[i] = 1, c->tmp[i] = -1;
+    else
+        us_beams(c, &fd, fr->dr);
+    double alpha = heart ? 0 : us_atten[T_SOFT]; /* what the gain compensates */
+    double gain = rng_range(nr, 0.7, 1.4), range_db = rng_range(nr, 48, 62);
+    double span = fd.probe == PROBE_LINEAR ? fd.y1 - fd.y0 : fd.rmax - fd.rmin;
+    float *speckle = c->tmp; /* row y - 1's speckle once row y is done with its labels */
     for (int y = 0; y < c->h; y++) {
         double prev = 0;
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
-            double d = us_depth(&fd, x + 0.5, y + 0.5);
+            double d = us_depth(&fd, x + 0.5, y + 0.5), up = y > 0 ? speckle[i - c->w] : 1.25;
             uint8_t tis = c->lab[i];
+            bool interface = c->tmp[i] >= 0 && c->tmp[i] != tis;
+            double n1 = rng_noise(nr), n2 = rng_noise(nr);
+            double sp = sqrt(n1 * n1 + n2 * n2); /* Rayleigh speckle */
+            double s = 0.6 * sp + 0.2 * prev + 0.2 * up;
+            prev = sp;
+            speckle[i] = (float)sp;
             float v = 0;
-            if (tis == T_BONE || tis == T_METAL)
-                shadow[x] = 0.15f; /* acoustic shadow behind strong reflectors */
-            else if (tis == T_FLUID && shadow[x] >= 1)
-                shadow[x] = 1.3f; /* posterior enhancement: fluid attenuates little */
             if (d >= 0) {
-                double n1 = rng_noise(nr), n2 = rng_noise(nr);
-                double sp = sqrt(n1 * n1 + n2 * n2); /* Rayleigh speckle */
-                double s = 0.5 * (sp + prev); /* lateral correlation of speckle */
-                prev = sp;
-                v = (float)(us_echo[tis] * s * 0.8 * (1.1 - 0.4 * d) *
-                            (tis == T_BONE ? 1 : shadow[x]));
+                double echo = us_echo[tis] + (interface ? 90 : 0);
+                double tgc = exp(alpha * d * span * fr->dr) * (1.05 - 0.25 * d);
+                double env = echo * s * gain * c->tex[i] * tgc + 2 * sp;
+                v = (float)(255 * (20 * log10(env / 5000) + range_db) / range_db);
             }
             c->v[i] = clampf(v, 0, 255);
             if (c->rgb) {
@@ -634,7 +739,7 @@ static void model_us(Canvas *c, const RenderJob *j, Rng *nr, double t)
     }
     if (c->rgb && j->doppler) {
         FlowBox box;
-        flow_box(&fd, j, c->w, c->h, t, nr, &box);
+        flow_box(c, &fd, j, t, nr, &box);
         colour_flow(c, &fd, &box, nr);
     }
     for (int k = 1; k < 10; k++) /* depth scale marks */
@@ -725,6 +830,8 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
     Body3 body = {0};
     body.fill = j->mod == M_XA || j->mod == M_RF ? t : 0;
     body.systole = j->mod == M_US ? 0.5 - 0.5 * cos(2 * PI * t) : j->systole;
+    body.female = j->female;
+    body.us_window = j->us_window;
     Rng ar;
     /* One individual per patient and model, whatever the scene or view:
      * a chest LAT is the same body as its PA and as the CT's scout. */
@@ -737,6 +844,16 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
     }
     size_t n = (size_t)c->w * c->h;
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
+    Frame3 probe_on_skin;
+    if (j->mod == M_US && j->scene != SC_US_HEART) {
+        /* The probe rests on this individual's skin, pressed in a little;
+         * a cine's frames drift across the organ with the hand. */
+        probe_on_skin = *fr;
+        for (int k = 0; k < 3; k++)
+            probe_on_skin.origin[k] += (t - 0.5) * 4 * fr->normal[k];
+        body3_us_place(&body, &probe_on_skin, us_face_row(j->probe, c->h) - 1.5 / fr->dr);
+        fr = &probe_on_skin;
+    }
     memset(c->lab, T_AIR, n);
     if (!fr->projection)
         body3_slice(&body, fr, c->lab);
@@ -771,7 +888,7 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
         else if (j->mod == M_PT)
             model_pt(c, nr);
         else if (j->mod == M_US)
-            model_us(c, j, nr, t);
+            model_us(c, j, fr, nr, t);
         else
             model_ct(c, j, nr, s->is_signed);
     }
@@ -783,41 +900,21 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
 static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c,
                          RnError **err)
 {
-    if (j->spect || j->frame.valid) {
-        Rng nr;
-        rng_seed(&nr, j->noise_seed, f, 1);
-        Frame3 slice = j->frame;
-        if (j->spect) /* frame f is the slice at its own height */
-            body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle,
-                        j->shift_x, j->shift_y, c->w, c->h, &slice);
-        else if (j->mod == M_NM) /* planar: each frame's view */
-            body3_frame(j->scene, nm_view(j->scene, f), 0, j->mirror, j->zoom, j->angle,
-                        j->shift_x, j->shift_y, c->w, c->h, &slice);
-        double t = s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
-        return render_frame3(j, &slice, s, c, &nr, t, err);
-    }
-    Phantom ph = {0};
-    Rng ar, nr;
-    double z = frame_phase(j, s, f);
-    rng_seed(&ar, j->anatomy_seed, (uint64_t)j->scene, 0);
-    rng_seed(&nr, j->noise_seed, f, 1);
-    anatomy_build(j->scene, j->view, &j->lesion, &ph, &ar, z);
-    if (j->mirror)
-        ph_mirror(&ph);
-    if (ph.failed) {
-        ph_free(&ph);
-        rn_error_set(err, RN_ERROR_NOMEM, "phantom");
+    if (!j->spect && !j->frame.valid) {
+        rn_error_set(err, RN_ERROR_INVALID, "image without a frame in its 3-D body");
         return false;
     }
-    View vw; /* the 2-D scenes: ultrasound but the heart */
-    view_init(&vw, c->w, c->h, j->zoom, j->angle, j->shift_x + 0.01 * f /* motion */, j->shift_y);
-    memset(c->lab, T_AIR, (size_t)c->w * c->h);
-    ph_render_labels(&ph, &vw, c->lab);
-    double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
-    model_us(c, j, &nr, s->frames > 1 ? (double)f / s->frames : frame_time(j));
-    burn_in(c, j, maxval);
-    ph_free(&ph);
-    return true;
+    Rng nr;
+    rng_seed(&nr, j->noise_seed, f, 1);
+    Frame3 slice = j->frame;
+    if (j->spect) /* frame f is the slice at its own height */
+        body3_frame(j->scene, VW_AX, frame_phase(j, s, f), j->mirror, j->zoom, j->angle,
+                    j->shift_x, j->shift_y, c->w, c->h, &slice);
+    else if (j->mod == M_NM) /* planar: each frame's view */
+        body3_frame(j->scene, nm_view(j->scene, f), 0, j->mirror, j->zoom, j->angle,
+                    j->shift_x, j->shift_y, c->w, c->h, &slice);
+    double t = s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
+    return render_frame3(j, &slice, s, c, &nr, t, err);
 }
 
 /* What the device writes into the pixels: the lead side marker of a

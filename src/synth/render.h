@@ -38,6 +38,8 @@ typedef struct RenderJob {
     uint64_t noise_seed;   /* this image */
     bool doppler;          /* US colour flow (RGB) */
     UsProbe probe;         /* US: the array, and so the shape of the field */
+    int us_window;         /* US of the body: the acoustic window (body3_us_frame) */
+    bool female;           /* the pelvis's organs (Body3.female) */
     bool collimate;        /* projection: unexposed border */
     char marker;           /* radiograph side marker 'R' / 'L', 0 none */
     char overlay[2][64];   /* burned-in header lines (ultrasound), "" none */

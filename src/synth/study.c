@@ -738,6 +738,14 @@ static void series_setup(const StudyCtx *c, int index, SeriesCtx *s)
                        ? PROBE_LINEAR
                    : rng_chance(&r, 0.2) || j->scene == SC_US_HEART ? PROBE_PHASED
                                                                      : PROBE_CONVEX;
+    j->female = c->person.sex == 'F';
+    if (j->mod == M_US && body3_us_windows(j->scene) > 0) {
+        /* The acoustic window: the first series shows the pathology. */
+        const Lesion *l = &c->lesion;
+        j->us_window = body3_us_pick(j->scene, c->plan->region == R_LEG,
+                                     l->path != P_NONE && index == 0 ? l->side : c->side,
+                                     index == 0 ? l->path : P_NONE, rng_unit(&r));
+    }
     if (j->mod == M_US && rng_chance(&r, 0.85)) { /* the scanner's screen header */
         static const char *const probes[3][3] = {{"S5-1", "M5Sc", "P4-2"},
                                                  {"C1-5", "C5-2", "PVT-375BT"},
@@ -1232,7 +1240,10 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
         trigger_ms = job.mod == M_MR ? 850.0 * phase / fmax(s->nimages, 1) : 640;
     }
     PixelSpec spec = s->spec;
-    if (body3_has(job.scene) || job.spect) /* SPECT: the header's frame is the first slice */
+    if (body3_us_windows(job.scene) > 0) /* body ultrasound: put on the skin when rendered */
+        body3_us_frame(job.scene, job.us_window, job.z, job.zoom, job.angle, job.shift_x,
+                       (int)spec.cols, (int)spec.rows, &job.frame);
+    else if (body3_has(job.scene) || job.spect) /* SPECT: the header's frame is the first slice */
         body3_frame(job.scene, scene_is_projection(job.scene) ? job.view : plane,
                     job.spect ? -1 : job.z, job.mirror, job.zoom,
                     job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
