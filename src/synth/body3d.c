@@ -617,10 +617,10 @@ static const UsWindow us_windows[] = {
     {SC_US_NECK, 2, {17, -20, 222}, {0, 1, 0}, {0, 0, -1}, 42, 5, {17, -20, 224}, {0}},
     /* vessels: a common carotid along and across from the front of the
      * sternocleidomastoid, a common femoral in the groin */
-    {SC_US_VESSEL, 1, {-26, -3, 250}, {0.45, 0.89, 0}, {0, 0, -1}, 55, 3, {0}, {0}},
-    {SC_US_VESSEL, 1, {-26, -3, 250}, {0.45, 0.89, 0}, {0.89, -0.45, 0}, 55, 10, {0}, {0}},
-    {SC_US_VESSEL, 2, {26, -3, 250}, {-0.45, 0.89, 0}, {0, 0, -1}, 55, 3, {0}, {0}},
-    {SC_US_VESSEL, 2, {26, -3, 250}, {-0.45, 0.89, 0}, {0.89, 0.45, 0}, 55, 10, {0}, {0}},
+    {SC_US_VESSEL, 1, {-25, -4, 228}, {0.45, 0.89, 0}, {0, 0, -1}, 55, 3, {0}, {0}},
+    {SC_US_VESSEL, 1, {-25, -4, 228}, {0.45, 0.89, 0}, {0.89, -0.45, 0}, 55, 10, {0}, {0}},
+    {SC_US_VESSEL, 2, {25, -4, 228}, {-0.45, 0.89, 0}, {0, 0, -1}, 55, 3, {0}, {0}},
+    {SC_US_VESSEL, 2, {25, -4, 228}, {-0.45, 0.89, 0}, {0.89, 0.45, 0}, 55, 10, {0}, {0}},
     {SC_US_VESSEL, 1, {-84, -19, -495}, {0, 1, 0}, {0, 0, -1}, 80, 3, {0}, {0}},
     {SC_US_VESSEL, 1, {-80, -19, -495}, {0, 1, 0}, {1, 0, 0}, 80, 10, {0}, {0}},
     {SC_US_VESSEL, 2, {84, -19, -495}, {0, 1, 0}, {0, 0, -1}, 80, 3, {0}, {0}},
@@ -683,11 +683,14 @@ static int us_fitting(Scene sc, bool leg, int side, Pathology path, int pick)
 
 int body3_us_pick(Scene sc, bool leg, int side, Pathology path, double draw)
 {
-    int fit = us_fitting(sc, leg, side, path, -1);
-    if (fit == 0) /* no window shows it: any that fits */
-        path = P_NONE, fit = us_fitting(sc, leg, side, path, -1);
-    int k = fit > 0 ? us_fitting(sc, leg, side, path, (int)(draw * fit)) : -1;
-    return k < 0 ? 0 : k;
+    /* The pathology on its side, else on either side, else none. */
+    const struct { int side; Pathology path; } tries[3] = {{side, path}, {0, path}, {side, P_NONE}};
+    for (int t = 0; t < 3; t++) {
+        int fit = us_fitting(sc, leg, tries[t].side, tries[t].path, -1);
+        if (fit > 0)
+            return us_fitting(sc, leg, tries[t].side, tries[t].path, (int)(draw * fit));
+    }
+    return 0;
 }
 
 /* Row, column (the beam) and normal of a window before the probe's tilt. */
@@ -755,15 +758,24 @@ void body3_us_place(const Body3 *b, Frame3 *f, double face_row)
         top[q] = centre * b->scale[q] - 0.5 * (f->h - 1) * f->dr * f->col[q];
         o[q] = top[q] - 800 * f->col[q];
     }
-    /* The skin: where the beam first enters a primitive that sits in air. */
-    double skin = INFINITY;
-    for (size_t i = 0; i < b->n; i++) {
-        const Prim3 *p = &b->p[i];
-        double t0, t1;
-        if (p->parent == T_AIR && interval(p, o, f->col, &t0, &t1) &&
-            slab(o[2], f->col[2], p->zlo, p->zhi, &t0, &t1) && t1 > 0)
-            skin = fmin(skin, fmax(t0, 0));
-    }
+    /* The skin: where the beam first enters a primitive sitting in air,
+     * or a part bulging out of its parent (a muscle) up to 15 mm before
+     * it; not a bone floating further out. */
+    double skin_air = INFINITY, skin = INFINITY;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < b->n; i++) {
+            const Prim3 *p = &b->p[i];
+            double t0, t1;
+            if (p->tissue == T_AIR || (pass == 0 && p->parent != T_AIR) ||
+                !interval(p, o, f->col, &t0, &t1) || !slab(o[2], f->col[2], p->zlo, p->zhi, &t0, &t1) ||
+                t1 <= 0)
+                continue;
+            t0 = fmax(t0, 0);
+            if (pass == 0)
+                skin_air = fmin(skin_air, t0);
+            else if (t0 >= skin_air - 15)
+                skin = fmin(skin, t0);
+        }
     if (skin == INFINITY)
         return;
     for (int q = 0; q < 3; q++)
