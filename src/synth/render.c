@@ -386,6 +386,7 @@ static void model_xa3(Canvas *c, Rng *nr)
 typedef struct UsField {
     UsProbe probe;
     double ax, ay, rmin, rmax, half; /* apex, radii and half-angle of a fan */
+    double cos_half, sin_half;
     double x0, x1, y0, y1;           /* a linear array's rectangle */
 } UsField;
 
@@ -401,6 +402,7 @@ static void us_field(UsProbe probe, int w, int h, Rng *nr, UsField *f)
         f->half *= 0.75;
         f->ay = -0.45 * h, f->rmin = 0.5 * h, f->rmax = 1.4 * h;
     }
+    f->cos_half = cos(f->half), f->sin_half = sin(f->half);
     double margin = rng_range(nr, 0.08, 0.16);
     f->x0 = margin * w, f->x1 = (1 - margin) * w, f->y0 = 0.04 * h, f->y1 = 0.96 * h;
 }
@@ -412,10 +414,13 @@ static double us_depth(const UsField *f, double x, double y)
         return x >= f->x0 && x < f->x1 && y >= f->y0 && y < f->y1
                    ? (y - f->y0) / (f->y1 - f->y0)
                    : -1;
-    double dx = x - f->ax, dy = y - f->ay, r = hypot(dx, dy);
-    if (r <= f->rmin || r >= f->rmax || fabs(atan2(dx, dy)) >= f->half)
+    /* Inside the fan: |atan2(dx, dy)| < half (below 90 degrees) without
+     * the arctangent. */
+    double dx = x - f->ax, dy = y - f->ay, r2 = dx * dx + dy * dy;
+    if (r2 <= f->rmin * f->rmin || r2 >= f->rmax * f->rmax || dy <= 0 ||
+        fabs(dx) * f->cos_half >= dy * f->sin_half)
         return -1;
-    return (r - f->rmin) / (f->rmax - f->rmin);
+    return (sqrt(r2) - f->rmin) / (f->rmax - f->rmin);
 }
 
 /* ---- colour Doppler ------------------------------------------------------- */
@@ -426,6 +431,7 @@ static double us_depth(const UsField *f, double x, double y)
 typedef struct FlowBox {
     double x0, x1, y0, y1, steer;   /* linear */
     double th0, th1, r0, r1;        /* fan */
+    double c0, s0, c1, s1;          /* cosines and sines of th0, th1 */
     double nyquist, peak;           /* cm/s: the scale, the peak flow speed */
     double pulse;                   /* 0..1: where in the cardiac cycle */
     int sense;                      /* +1 / -1: which way the vessel flows */
@@ -438,8 +444,11 @@ static bool in_box(const UsField *f, const FlowBox *b, double x, double y)
         double xs = x - (y - b->y0) * tan(b->steer);
         return y >= b->y0 && y < b->y1 && xs >= b->x0 && xs < b->x1;
     }
-    double dx = x - f->ax, dy = y - f->ay, r = hypot(dx, dy), th = atan2(dx, dy);
-    return r >= b->r0 && r < b->r1 && th >= b->th0 && th < b->th1;
+    /* th0 <= atan2(dx, dy) < th1, by the signs of the sines of the
+     * differences (the box spans less than 180 degrees). */
+    double dx = x - f->ax, dy = y - f->ay, r2 = dx * dx + dy * dy;
+    return r2 >= b->r0 * b->r0 && r2 < b->r1 * b->r1 && dx * b->c0 - dy * b->s0 >= 0 &&
+           dy * b->s1 - dx * b->c1 > 0;
 }
 
 /* Unit vector along the beam through (x, y), pointing away from the probe. */
@@ -624,6 +633,7 @@ static void flow_box(const Canvas *c, const UsField *f, const RenderJob *j, doub
     b->r0 = f->rmin + span * rng_range(nr, 0.05, 0.2), b->r1 = f->rmin + span * rng_range(nr, 0.6, 0.8);
     if (!b->heart)
         box_on_vessels(c, f, b);
+    b->c0 = cos(b->th0), b->s0 = sin(b->th0), b->c1 = cos(b->th1), b->s1 = sin(b->th1);
 }
 
 /* Per tissue: two-way attenuation of the pulse (nepers per mm: soft
@@ -650,7 +660,7 @@ static double beam_parent(const UsField *f, int x, int y, double *step)
         return x;
     }
     double dx = x + 0.5 - f->ax, dy = y + 0.5 - f->ay;
-    *step = hypot(dx, dy) / dy;
+    *step = sqrt(dx * dx + dy * dy) / dy;
     return f->ax + dx * (dy - 1) / dy - 0.5;
 }
 
@@ -658,7 +668,7 @@ static double beam_parent(const UsField *f, int x, int y, double *step)
  * pulse arriving (into tex) after the attenuation and interfaces above
  * it, and the label of the tissue just above on the beam (into tmp);
  * air between the probe and the skin is coupling gel (fat-like, no loss). */
-static void us_beams(Canvas *c, const UsField *f, double mm_per_px)
+static void us_beams(Canvas *c, const UsField *f, const float *depth, double mm_per_px)
 {
     float *t_in = c->tex, *above = c->tmp; /* above: -1 where the beam starts, -2 in gel */
     for (int y = 0; y < c->h; y++)
@@ -670,7 +680,7 @@ static void us_beams(Canvas *c, const UsField *f, double mm_per_px)
              * in the field weighted by nearness. */
             double wt[2] = {0, 0};
             for (int k = 0; k < 2 && px >= 0 && x0 + 1 < c->w; k++)
-                if (us_depth(f, x0 + k + 0.5, y - 0.5) >= 0)
+                if (depth[(size_t)(y - 1) * c->w + x0 + k] >= 0)
                     wt[k] = k ? a : 1 - a;
             if (wt[0] + wt[1] <= 0) { /* the beam starts here */
                 t_in[i] = 1, above[i] = -1;
@@ -679,10 +689,10 @@ static void us_beams(Canvas *c, const UsField *f, double mm_per_px)
                 continue;
             }
             size_t p0 = (size_t)(y - 1) * c->w + x0, pn = wt[1] > wt[0] ? p0 + 1 : p0;
-            double loss = exp(-us_atten[c->lab[pn]] * step * mm_per_px);
+            float loss = expf(-us_atten[c->lab[pn]] * (float)(step * mm_per_px));
             if (above[pn] == -2 && c->lab[i] == T_AIR) { /* gel: loses what tissue would */
                 c->lab[i] = T_FAT, above[i] = -2;
-                t_in[i] = (float)(t_in[pn] * exp(-us_atten[T_SOFT] * step * mm_per_px));
+                t_in[i] = t_in[pn] * expf(-us_atten[T_SOFT] * (float)(step * mm_per_px));
                 continue;
             }
             double out = 0;
@@ -691,7 +701,7 @@ static void us_beams(Canvas *c, const UsField *f, double mm_per_px)
                 bool entered = above[q] >= 0 && c->lab[q] != (int)above[q];
                 out += wt[k] * t_in[q] * (entered ? us_pass[c->lab[q]] : 1);
             }
-            t_in[i] = (float)(out / (wt[0] + wt[1]) * loss);
+            t_in[i] = (float)(out / (wt[0] + wt[1])) * loss;
             above[i] = (float)c->lab[pn];
         }
 }
@@ -708,21 +718,29 @@ static void model_us(Canvas *c, const RenderJob *j, const Frame3 *fr, Rng *nr, d
     UsField fd;
     us_field(j->probe, c->w, c->h, nr, &fd);
     size_t n = (size_t)c->w * c->h;
+    float *depth = c->v; /* each pixel's depth in the field until its value replaces it */
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++)
+            depth[(size_t)y * c->w + x] = (float)us_depth(&fd, x + 0.5, y + 0.5);
     bool heart = j->scene == SC_US_HEART;
     if (heart)
         for (size_t i = 0; i < n; i++)
             c->tex[i] = 1, c->tmp[i] = -1;
     else
-        us_beams(c, &fd, fr->dr);
+        us_beams(c, &fd, depth, fr->dr);
     double alpha = heart ? 0 : us_atten[T_SOFT]; /* what the gain compensates */
     double gain = rng_range(nr, 0.7, 1.4), range_db = rng_range(nr, 48, 62);
     double span = fd.probe == PROBE_LINEAR ? fd.y1 - fd.y0 : fd.rmax - fd.rmin;
+    double mm_deep = span * fr->dr; /* the field's depth */
+    /* The display: 255 (20 log10(env / 5000) + range) / range, as a ln. */
+    float db_scale = (float)(255 * 20 / (range_db * log(10))),
+          db_offset = (float)(255 * (range_db - 20 * log10(5000)) / range_db);
     float *speckle = c->tmp; /* row y - 1's speckle once row y is done with its labels */
     for (int y = 0; y < c->h; y++) {
         double prev = 0;
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
-            double d = us_depth(&fd, x + 0.5, y + 0.5), up = y > 0 ? speckle[i - c->w] : 1.25;
+            double d = depth[i], up = y > 0 ? speckle[i - c->w] : 1.25;
             uint8_t tis = c->lab[i];
             bool interface = c->tmp[i] >= 0 && c->tmp[i] != tis;
             double n1 = rng_noise(nr), n2 = rng_noise(nr);
@@ -732,10 +750,10 @@ static void model_us(Canvas *c, const RenderJob *j, const Frame3 *fr, Rng *nr, d
             speckle[i] = (float)sp;
             float v = 0;
             if (d >= 0) {
-                double echo = us_echo[tis] + (interface ? 90 : 0);
-                double tgc = exp(alpha * d * span * fr->dr) * (1.05 - 0.25 * d);
-                double env = echo * s * gain * c->tex[i] * tgc + 2 * sp;
-                v = (float)(255 * (20 * log10(env / 5000) + range_db) / range_db);
+                float echo = us_echo[tis] + (interface ? 90.0f : 0.0f);
+                float tgc = expf((float)(alpha * d * mm_deep)) * (float)(1.05 - 0.25 * d);
+                float env = echo * (float)(s * gain) * c->tex[i] * tgc + 2 * (float)sp;
+                v = db_scale * logf(env) + db_offset;
             }
             c->v[i] = clampf(v, 0, 255);
             if (c->rgb) {
