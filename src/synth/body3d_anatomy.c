@@ -843,10 +843,10 @@ static void pelvic_organs(Body3 *b)
  * trunk's own retromammary fat, pectoralis, ribs and pleura behind. Built
  * before the chest so that the chest wall's parts lie over its back. Its
  * own generator keeps the individual's other draws as they are. */
-static void breast_supine(Body3 *b, const double s_scale[3])
+static void breast_supine(Body3 *b)
 {
     Rng r;
-    rng_seed(&r, (uint64_t)(s_scale[0] * 1e9), (uint64_t)(s_scale[1] * 1e9), 0xB7);
+    rng_seed(&r, (uint64_t)(b->scale[0] * 1e9), (uint64_t)(b->scale[1] * 1e9), 0xB7);
     double proj = b->female ? rng_range(&r, 25, 50) : 8, dens = rng_range(&r, 0.2, 1);
     for (int s = -1; s <= 1; s += 2) {
         double rx = b->female ? 62 : 35, rz = b->female ? 58 : 32, ry = 0.5 * (proj + 6);
@@ -943,7 +943,7 @@ static void trunk(Body3 *b, Rng *r, const Lesion *les, bool implant, Scene sc, b
     if (sc == SC_AX_BREAST) /* on the skin, under the chest wall's parts */
         breasts_prone(b, r, les);
     if (sc == SC_US_BREAST)
-        breast_supine(b, b->scale);
+        breast_supine(b);
     /* Every part is built; the lesion and implant go to the scene's own. */
     head(b, r);
     if (head_scene && les && les->path == P_MASS)
