@@ -116,8 +116,12 @@ static const float spect_uptake[T_COUNT] = {0, 0.1f, 0.5f, 4, 10, 3, 0.2f, 1, 0.
 
 /* ---- small image helpers --------------------------------------------- */
 
-/* Separable box blur of radius rad, repeated (≈ Gaussian). */
-static void box_blur(float *img, float *tmp, int w, int h, int rad, int passes)
+/* Separable box blur of radius rad, repeated (≈ Gaussian): running sums,
+ * O(1) per pixel. The vertical pass walks the image row by row with one
+ * running sum per column (colsum, w doubles), so it reads memory in order;
+ * each column's sum sees the same additions in the same order as a walk
+ * down the column would. */
+static void box_blur(float *img, float *tmp, double *colsum, int w, int h, int rad, int passes)
 {
     if (rad < 1)
         return;
@@ -133,14 +137,26 @@ static void box_blur(float *img, float *tmp, int w, int h, int rad, int passes)
                     tmp[(size_t)y * w + x] = (float)(s / n);
             }
         }
-        for (int x = 0; x < w; x++) {
-            double s = 0;
-            int n = 0;
-            for (int y = -rad; y < h + rad; y++) {
-                if (y + rad < h) { s += tmp[(size_t)(y + rad) * w + x]; n++; }
-                if (y - rad - 1 >= 0) { s -= tmp[(size_t)(y - rad - 1) * w + x]; n--; }
-                if (y >= 0 && y < h)
-                    img[(size_t)y * w + x] = (float)(s / n);
+        for (int x = 0; x < w; x++)
+            colsum[x] = 0;
+        int n = 0;
+        for (int y = -rad; y < h + rad; y++) {
+            if (y + rad < h) {
+                const float *in = tmp + (size_t)(y + rad) * w;
+                for (int x = 0; x < w; x++)
+                    colsum[x] += in[x];
+                n++;
+            }
+            if (y - rad - 1 >= 0) {
+                const float *out = tmp + (size_t)(y - rad - 1) * w;
+                for (int x = 0; x < w; x++)
+                    colsum[x] -= out[x];
+                n--;
+            }
+            if (y >= 0 && y < h) {
+                float *dst = img + (size_t)y * w;
+                for (int x = 0; x < w; x++)
+                    dst[x] = (float)(colsum[x] / n);
             }
         }
     }
@@ -155,6 +171,7 @@ typedef struct Canvas {
     int w, h;
     float *v;    /* modality units */
     float *tmp;
+    double *colsum; /* w: box_blur's column sums */
     float *tex;   /* smooth random field: tissue texture */
     uint8_t *lab;
     uint8_t *rgb; /* colour frames only */
@@ -165,6 +182,7 @@ static void canvas_free(Canvas *c)
 {
     free(c->v);
     free(c->tmp);
+    free(c->colsum);
     free(c->tex);
     free(c->lab);
     free(c->rgb);
@@ -179,13 +197,14 @@ static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
     c->h = h;
     c->v = rn_calloc(n, sizeof *c->v, err);
     c->tmp = rn_calloc(n, sizeof *c->tmp, err);
+    c->colsum = rn_calloc((size_t)w, sizeof *c->colsum, err);
     c->tex = rn_calloc(n, sizeof *c->tex, err);
     c->lab = rn_calloc(n, 1, err);
     if (colour) {
         c->rgb = rn_calloc(n, 3, err);
         c->aux = rn_calloc(n, 2 * sizeof *c->aux, err);
     }
-    if (!c->v || !c->tmp || !c->tex || !c->lab || (colour && (!c->rgb || !c->aux))) {
+    if (!c->v || !c->tmp || !c->colsum || !c->tex || !c->lab || (colour && (!c->rgb || !c->aux))) {
         canvas_free(c);
         return false;
     }
@@ -199,7 +218,7 @@ static void smooth_field(Canvas *c, Rng *nr, int rad)
     size_t n = (size_t)c->w * c->h;
     for (size_t i = 0; i < n; i++)
         c->tex[i] = (float)rng_noise(nr);
-    box_blur(c->tex, c->tmp, c->w, c->h, rad, 2);
+    box_blur(c->tex, c->tmp, c->colsum, c->w, c->h, rad, 2);
     double s2 = 0;
     for (size_t i = 0; i < n; i += 13)
         s2 += (double)c->tex[i] * c->tex[i];
@@ -228,10 +247,10 @@ static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
         c->v[i] = (float)(hu[t] + ct_texture[t] * c->tex[i] + vessel);
     }
     if (j->kernel == CT_KERNEL_SOFT) {
-        box_blur(c->v, c->tmp, c->w, c->h, 1, 1);
+        box_blur(c->v, c->tmp, c->colsum, c->w, c->h, 1, 1);
     } else if (j->kernel == CT_KERNEL_SHARP) {
         memcpy(c->tex, c->v, sizeof *c->v * n);
-        box_blur(c->tex, c->tmp, c->w, c->h, 1, 1);
+        box_blur(c->tex, c->tmp, c->colsum, c->w, c->h, 1, 1);
         for (size_t i = 0; i < n; i++)
             c->v[i] += 0.9f * (c->v[i] - c->tex[i]);
     }
@@ -266,7 +285,7 @@ static void model_mr(Canvas *c, const RenderJob *j, Rng *nr)
     double gain = rng_range(nr, 0.8, 2.5), noise = rng_range(nr, 6, 18);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++)
         c->v[i] = sig[c->lab[i]] * (1 + 0.1f * c->tex[i]);
-    box_blur(c->v, c->tmp, c->w, c->h, c->w / 256 + 1, 1); /* partial volume */
+    box_blur(c->v, c->tmp, c->colsum, c->w, c->h, c->w / 256 + 1, 1); /* partial volume */
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
@@ -281,7 +300,7 @@ static void model_pt(Canvas *c, Rng *nr)
 {
     for (size_t i = 0; i < (size_t)c->w * c->h; i++)
         c->v[i] = uptake[c->lab[i]] * 5000.0f;
-    box_blur(c->v, c->tmp, c->w, c->h, c->w / 48 + 1, 3);
+    box_blur(c->v, c->tmp, c->colsum, c->w, c->h, c->w / 48 + 1, 3);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
         double v = c->v[i];
         c->v[i] = (float)fmax(0, v + sqrt(v * 40 + 1) * rng_noise(nr));
@@ -295,7 +314,7 @@ static void model_spect(Canvas *c, Rng *nr, double counts)
     size_t n = (size_t)c->w * c->h;
     for (size_t i = 0; i < n; i++)
         c->v[i] = spect_uptake[c->lab[i]];
-    box_blur(c->v, c->tmp, c->w, c->h, c->w / 48 + 1, 3);
+    box_blur(c->v, c->tmp, c->colsum, c->w, c->h, c->w / 48 + 1, 3);
     for (size_t i = 0; i < n; i++) {
         double lam = fmax(0, c->v[i]) * counts;
         c->v[i] = (float)fmax(0, round(lam + sqrt(lam + 0.5) * rng_noise(nr)));
@@ -306,7 +325,7 @@ static void model_spect(Canvas *c, Rng *nr, double counts)
  * Poisson counts. */
 static void nm_counts(Canvas *c, Rng *nr, double counts)
 {
-    box_blur(c->v, c->tmp, c->w, c->h, c->w / 64 + 1, 3);
+    box_blur(c->v, c->tmp, c->colsum, c->w, c->h, c->w / 64 + 1, 3);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
         double lam = fmax(0, c->v[i]) * counts;
         c->v[i] = (float)fmax(0, round(lam + sqrt(lam + 0.5) * rng_noise(nr)));
@@ -328,7 +347,7 @@ static void xray_detector(Canvas *c, Rng *nr, double maxval, bool collimate)
      * (the texture buffer is free again). */
     double scatter = rng_range(nr, 0.1, 0.3);
     memcpy(c->tex, c->v, sizeof *c->v * n);
-    box_blur(c->tex, c->tmp, c->w, c->h, c->w / 12 + 1, 1);
+    box_blur(c->tex, c->tmp, c->colsum, c->w, c->h, c->w / 12 + 1, 1);
     for (size_t i = 0; i < n; i++)
         c->v[i] = (float)((1 - scatter) * c->v[i] + scatter * c->tex[i]);
     double k = rng_range(nr, 0.45, 0.75), noise = maxval * 0.008;
