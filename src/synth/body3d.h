@@ -91,7 +91,12 @@ void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels);
 /* The label of one point (AIR outside the body): the reference the spans
  * are held to. */
 uint8_t body3_label_at(const Body3 *b, const double x[3]);
-/* Adds Σ (mu[tissue] − mu[parent]) × chord (mm) per pixel to acc (w×h). */
+/* Adds Σ (mu[tissue] − mu[parent]) × chord (mm) per pixel to acc (w×h):
+ * each primitive prepared once for the frame, each row limited to where
+ * the primitive's quadric is met. */
 void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc);
+/* The same sum, every pixel through every primitive with the slices'
+ * chord solver: the reference body3_project is held to. */
+void body3_project_reference(const Body3 *b, const Frame3 *f, const float *mu, float *acc);
 
 #endif
