@@ -549,6 +549,79 @@ void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
     }
 }
 
+/* ---- what a run's frames share ---------------------------------------- */
+
+/* A total order on primitives by every field (compared as values, so
+ * struct padding never counts). */
+static int prim_cmp(const Prim3 *a, const Prim3 *b)
+{
+    double ka[13] = {a->kind, a->tissue, a->parent, a->tube, a->c[0], a->c[1], a->c[2],
+                     a->r[0], a->r[1], a->r[2], a->radius, a->zlo, a->zhi};
+    double kb[13] = {b->kind, b->tissue, b->parent, b->tube, b->c[0], b->c[1], b->c[2],
+                     b->r[0], b->r[1], b->r[2], b->radius, b->zlo, b->zhi};
+    for (int k = 0; k < 13; k++)
+        if (ka[k] != kb[k])
+            return ka[k] < kb[k] ? -1 : 1;
+    return 0;
+}
+
+static int prim_qsort_cmp(const void *a, const void *b)
+{
+    return prim_cmp(a, b);
+}
+
+/* Keeps (in order) the primitives of b whose match in sorted[0..n) is
+ * (keep_matched) or is not found; each element of sorted matches once. */
+static bool filter_by(Body3 *b, const Prim3 *sorted, size_t n, bool keep_matched)
+{
+    bool *used = calloc(n ? n : 1, sizeof *used);
+    if (used == NULL)
+        return false;
+    size_t out = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        size_t lo = 0, hi = n; /* the first element not below b->p[i] */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (prim_cmp(&sorted[mid], &b->p[i]) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        while (lo < n && used[lo] && prim_cmp(&sorted[lo], &b->p[i]) == 0)
+            lo++;
+        bool match = lo < n && prim_cmp(&sorted[lo], &b->p[i]) == 0;
+        if (match)
+            used[lo] = true;
+        if (match == keep_matched)
+            b->p[out++] = b->p[i];
+    }
+    b->n = out;
+    free(used);
+    return true;
+}
+
+static bool filter_body(Body3 *b, const Body3 *other, bool keep_matched)
+{
+    Prim3 *sorted = malloc((other->n ? other->n : 1) * sizeof *sorted);
+    if (sorted == NULL)
+        return false;
+    memcpy(sorted, other->p, other->n * sizeof *sorted);
+    qsort(sorted, other->n, sizeof *sorted, prim_qsort_cmp);
+    bool ok = filter_by(b, sorted, other->n, keep_matched);
+    free(sorted);
+    return ok;
+}
+
+bool body3_keep_common(Body3 *common, const Body3 *other)
+{
+    return filter_body(common, other, true);
+}
+
+bool body3_remove_common(Body3 *b, const Body3 *common)
+{
+    return filter_body(b, common, false);
+}
+
 /* ---- frames ---------------------------------------------------------------- */
 
 /* Where each 3-D scene sits in its model and how much a field of view

@@ -99,4 +99,12 @@ void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
  * chord solver: the reference body3_project is held to. */
 void body3_project_reference(const Body3 *b, const Frame3 *f, const float *mu, float *acc);
 
+/* A run whose frames differ only where contrast flows projects what every
+ * frame shares once. body3_keep_common keeps (in order) the primitives of
+ * common also found in other, body3_remove_common drops from b those found
+ * in common (as multisets: a primitive twice matches twice). False when
+ * memory runs out (the body is then unchanged). */
+bool body3_keep_common(Body3 *common, const Body3 *other);
+bool body3_remove_common(Body3 *b, const Body3 *common);
+
 #endif

@@ -176,6 +176,8 @@ typedef struct Canvas {
     uint8_t *lab;
     uint8_t *rgb; /* colour frames only */
     float *aux;   /* colour frames only: 2 floats per pixel (flow geometry) */
+    float *still; /* XA/RF runs: line integrals of what every frame shares */
+    Body3 common; /* ... and those primitives */
 } Canvas;
 
 static void canvas_free(Canvas *c)
@@ -187,6 +189,8 @@ static void canvas_free(Canvas *c)
     free(c->lab);
     free(c->rgb);
     free(c->aux);
+    free(c->still);
+    body3_free(&c->common);
 }
 
 static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
@@ -738,22 +742,93 @@ static void burn_in(Canvas *c, const RenderJob *j, double maxval);
 /* Modality models on the labels / line integrals of a 3-D body; t in
  * [0, 1] is the frame's time in a run (angiography: how far contrast has
  * run; an echo cine: the cardiac cycle). */
-static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Canvas *c, Rng *nr,
-                          double t, RnError **err)
+static bool build_body3(const RenderJob *j, double t, Body3 *body, RnError **err)
 {
-    Body3 body = {0};
-    body.fill = j->mod == M_XA || j->mod == M_RF ? t : 0;
-    body.systole = j->mod == M_US ? 0.5 - 0.5 * cos(2 * PI * t) : j->systole;
+    memset(body, 0, sizeof *body);
+    body->fill = j->mod == M_XA || j->mod == M_RF ? t : 0;
+    body->systole = j->mod == M_US ? 0.5 - 0.5 * cos(2 * PI * t) : j->systole;
     Rng ar;
     /* One individual per patient and model, whatever the scene or view:
      * a chest LAT is the same body as its PA and as the CT's scout. */
     rng_seed(&ar, j->anatomy_seed, 0x3D, (uint64_t)body3_model(j->scene));
-    body3_build(j->scene, j->view, &j->lesion, j->mirror, &ar, &body);
-    if (body.failed) {
-        body3_free(&body);
+    body3_build(j->scene, j->view, &j->lesion, j->mirror, &ar, body);
+    if (body->failed) {
+        body3_free(body);
         rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
         return false;
     }
+    return true;
+}
+
+/* Attenuation per tissue of a projection by X-rays. */
+static const float *xray_mu(const RenderJob *j)
+{
+    return j->mod == M_XA ? xa3_mu : j->mod == M_MG ? mg3_mu : xr3_mu;
+}
+
+/* Line integrals of the body into c->v: the run's still part (c->still)
+ * plus what differs in this frame, or the whole body. */
+static bool project_body3(Body3 *body, const Frame3 *fr, const float *mu, Canvas *c,
+                          RnError **err)
+{
+    size_t n = (size_t)c->w * c->h;
+    if (c->still == NULL) {
+        memset(c->v, 0, sizeof *c->v * n);
+        body3_project(body, fr, mu, c->v);
+        return true;
+    }
+    if (!body3_remove_common(body, &c->common)) {
+        rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
+        return false;
+    }
+    memcpy(c->v, c->still, sizeof *c->v * n);
+    body3_project(body, fr, mu, c->v);
+    return true;
+}
+
+/* The time of frame f in a run (0..1), or of a single image. */
+static double frame_t(const RenderJob *j, const PixelSpec *s, uint32_t f)
+{
+    return s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
+}
+
+/* An XA or RF run: every frame is the same body but where contrast has
+ * run, so the primitives all frames share are projected once (c->still,
+ * c->common) and each frame projects only the rest. */
+static bool prepare_still(const RenderJob *j, const PixelSpec *s, Canvas *c, RnError **err)
+{
+    if (!j->frame.valid || !j->frame.projection || j->spect || s->frames < 2 ||
+        (j->mod != M_XA && j->mod != M_RF))
+        return true;
+    Body3 common, other;
+    if (!build_body3(j, frame_t(j, s, 0), &common, err))
+        return false;
+    bool ok = true;
+    for (uint32_t f = 1; ok && f < s->frames; f++) {
+        ok = build_body3(j, frame_t(j, s, f), &other, err);
+        if (ok && !body3_keep_common(&common, &other)) {
+            rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
+            ok = false;
+        }
+        body3_free(&other);
+    }
+    if (ok)
+        ok = (c->still = rn_calloc((size_t)c->w * c->h, sizeof *c->still, err)) != NULL;
+    if (!ok) {
+        body3_free(&common);
+        return false;
+    }
+    body3_project(&common, &j->frame, xray_mu(j), c->still);
+    c->common = common;
+    return true;
+}
+
+static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Canvas *c, Rng *nr,
+                          double t, RnError **err)
+{
+    Body3 body;
+    if (!build_body3(j, t, &body, err))
+        return false;
     size_t n = (size_t)c->w * c->h;
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
     memset(c->lab, T_AIR, n);
@@ -771,12 +846,16 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
         body3_project(&body, fr, mu, c->v);
         nm_counts(c, nr, 12 + 50 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per scan */
     } else if (fr->projection && j->mod == M_XA) {
-        memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, fr, xa3_mu, c->v);
+        if (!project_body3(&body, fr, xray_mu(j), c, err)) {
+            body3_free(&body);
+            return false;
+        }
         model_xa3(c, nr);
     } else if (fr->projection) {
-        memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, fr, mammo ? mg3_mu : xr3_mu, c->v);
+        if (!project_body3(&body, fr, xray_mu(j), c, err)) {
+            body3_free(&body);
+            return false;
+        }
         if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
             maxval = 3000;
         xray_detector(c, nr, maxval, j->collimate && j->mod != M_CT && !mammo);
@@ -812,8 +891,7 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
         else if (j->mod == M_NM) /* planar: each frame's view */
             body3_frame(j->scene, nm_view(j->scene, f), 0, j->mirror, j->zoom, j->angle,
                         j->shift_x, j->shift_y, c->w, c->h, &slice);
-        double t = s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
-        return render_frame3(j, &slice, s, c, &nr, t, err);
+        return render_frame3(j, &slice, s, c, &nr, frame_t(j, s, f), err);
     }
     Phantom ph = {0};
     Rng ar, nr;
@@ -887,7 +965,7 @@ bool render_image(const RenderJob *j, PixelSpec *s, RenderOut *out, RnError **er
     if (!canvas_init(&c, (int)s->cols, (int)s->rows, s->samples == 3, err))
         return false;
     out->pixels = rn_malloc(total, err);
-    bool ok = out->pixels != NULL;
+    bool ok = out->pixels != NULL && prepare_still(j, s, &c, err);
     for (uint32_t f = 0; ok && f < s->frames; f++) {
         ok = render_frame(j, s, f, &c, err);
         if (ok && f == 0) {

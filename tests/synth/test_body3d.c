@@ -155,6 +155,64 @@ static void test_fast_projection_matches_reference(void)
         }
 }
 
+/* A run's still part: the primitives every frame of a coronary, leg or
+ * barium run shares, projected once, plus each frame's own, give that
+ * frame's projection (to the float rounding of a different order of
+ * additions: 1e-5 of the range as above); the shared part is most of the
+ * body and every frame but the first has its own (contrast has run). */
+static void test_run_still_part(void)
+{
+    const Scene scenes[] = {SC_XA_CORONARY, SC_XA_LEG, SC_XR_BARIUM, SC_XR_UROGRAPHY};
+    enum { W = 64, H = 64, FRAMES = 5 };
+    float whole[W * H], split[W * H];
+    for (size_t s = 0; s < sizeof scenes / sizeof scenes[0]; s++) {
+        Body3 common = {0};
+        for (int f = 0; f < FRAMES; f++) {
+            Rng r;
+            rng_seed(&r, 3, 0x3D, s);
+            Body3 b = {0};
+            b.fill = (double)f / (FRAMES - 1);
+            body3_build(scenes[s], VW_AP, NULL, false, &r, &b);
+            if (f == 0)
+                common = b;
+            else {
+                CHECK(body3_keep_common(&common, &b));
+                body3_free(&b);
+            }
+        }
+        CHECK(common.n > 50);
+        Frame3 fr;
+        CHECK(body3_frame(scenes[s], VW_AP, 0, false, 1, 4, 0, 0, W, H, &fr));
+        float still[W * H] = {0};
+        body3_project(&common, &fr, mu, still);
+        for (int f = 0; f < FRAMES; f++) {
+            Rng r;
+            rng_seed(&r, 3, 0x3D, s);
+            Body3 b = {0};
+            b.fill = (double)f / (FRAMES - 1);
+            body3_build(scenes[s], VW_AP, NULL, false, &r, &b);
+            size_t all = b.n;
+            memset(whole, 0, sizeof whole);
+            body3_project(&b, &fr, mu, whole);
+            CHECK(body3_remove_common(&b, &common));
+            CHECK_EQ_INT(b.n + common.n, all);
+            if (f > 0)
+                CHECK_MSG(b.n > 0, "scene %d frame %d: nothing of its own", (int)scenes[s], f);
+            memcpy(split, still, sizeof split);
+            body3_project(&b, &fr, mu, split);
+            float range = 0, worst = 0;
+            for (int i = 0; i < W * H; i++) {
+                range = fmaxf(range, fabsf(whole[i]));
+                worst = fmaxf(worst, fabsf(whole[i] - split[i]));
+            }
+            CHECK_MSG(range > 0.05f && worst <= 1e-5f * range, "scene %d frame %d: %g of %g",
+                      (int)scenes[s], f, worst, range);
+            body3_free(&b);
+        }
+        body3_free(&common);
+    }
+}
+
 /* The span painter labels every pixel as the per-point reference does,
  * in all three planes through the trunk and the knee. */
 static void test_slice_matches_reference(void)
@@ -470,6 +528,7 @@ int main(void)
 {
     test_projection_matches_marching();
     test_fast_projection_matches_reference();
+    test_run_still_part();
     test_slice_matches_reference();
     test_geometry_agrees_with_pixels();
     test_same_body_any_view();
