@@ -51,7 +51,7 @@ static void us_scene(Phantom *p, Rng *r, int kind)
 const char *const pathology_names[P_COUNT] = {"none", "fracture", "nodule", "effusion", "mass"};
 const char *const view_names[VW_COUNT] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC",
                                           "MLO", "ANT", "POST", "SECTOR", "LOCALIZER", "CAPTURE",
-                                          "SA", "2CH", "4CH"};
+                                          "SA", "2CH", "4CH", "LAO", "RAO"};
 
 /* The shape a pathology lives in: on the lesion's side (patient right is
  * the image left) when there is one there. */

@@ -767,6 +767,35 @@ int body3_model(Scene sc)
     return g ? g->model : 0;
 }
 
+/* v turned by angle (radians) about the unit axis k (Rodrigues). */
+static void rotate3(double v[3], const double k[3], double angle)
+{
+    double c = cos(angle), s = sin(angle), kv = dot3(k, v), kxv[3];
+    cross3(k, v, kxv);
+    for (int i = 0; i < 3; i++)
+        v[i] = v[i] * c + kxv[i] * s + k[i] * kv * (1 - c);
+}
+
+void body3_angulate(Frame3 *f, double primary_deg, double secondary_deg)
+{
+    double centre[3], *axes[3] = {f->row, f->col, f->normal};
+    for (int k = 0; k < 3; k++)
+        centre[k] = f->origin[k] + 0.5 * (f->w - 1) * f->dc * f->row[k] +
+                    0.5 * (f->h - 1) * f->dr * f->col[k];
+    /* LAO turns the anterior view direction (0, -1, 0) towards +x: a turn
+     * about +z; the cranial tilt then turns it about the new row towards
+     * +z (the head). */
+    const double z[3] = {0, 0, 1};
+    for (int a = 0; a < 3; a++)
+        rotate3(axes[a], z, primary_deg * DEG);
+    double about[3] = {f->row[0], f->row[1], f->row[2]};
+    for (int a = 0; a < 3; a++)
+        rotate3(axes[a], about, -secondary_deg * DEG);
+    for (int k = 0; k < 3; k++)
+        f->origin[k] = centre[k] - 0.5 * (f->w - 1) * f->dc * f->row[k] -
+                       0.5 * (f->h - 1) * f->dr * f->col[k];
+}
+
 /* Row and column directions of a view before rotation (the
  * ImageOrientationPatient of axial, sagittal and coronal images; for
  * radiographs the display convention: PA/AP with the patient's right on

@@ -35,6 +35,8 @@ typedef struct Body3 {
     /* Set by the caller before body3_build (0 when zeroed): */
     double systole;  /* cardiac phase, 0 end-diastole .. 1 end-systole */
     double fill;     /* angiography, fluoroscopy: how far contrast has run, 0..1 */
+    bool right_coronary; /* coronary angiography: the catheter engages the right
+                          * coronary artery (else the left main) and fills its tree */
 } Body3;
 
 /* The heart's own axes (unit vectors, LPS): u along the left ventricle's
@@ -64,6 +66,13 @@ typedef struct Frame3 {
  * patient's left. False when the scene has no 3-D model. */
 bool body3_frame(Scene sc, ViewKind view, double z, bool left, double zoom, double angle_deg,
                  double shift_x, double shift_y, int w, int h, Frame3 *f);
+
+/* Turns a projection's frame about its centre as an angiography C-arm
+ * turns: primary_deg about the patient's long axis (+ LAO: the detector
+ * towards the patient's left), then secondary_deg towards the head
+ * (+ cranial) or the feet (- caudal), as (0018,1510) and (0018,1511) state
+ * them. */
+void body3_angulate(Frame3 *f, double primary_deg, double secondary_deg);
 
 /* The model a scene is cut from: 0 the trunk (vertex to thighs), 1 the
  * lower limb (knee to toes), 2 the upper limb (elbow to fingertips). One

@@ -747,6 +747,7 @@ static bool build_body3(const RenderJob *j, double t, Body3 *body, RnError **err
     memset(body, 0, sizeof *body);
     body->fill = j->mod == M_XA || j->mod == M_RF ? t : 0;
     body->systole = j->mod == M_US ? 0.5 - 0.5 * cos(2 * PI * t) : j->systole;
+    body->right_coronary = j->right_coronary;
     Rng ar;
     /* One individual per patient and model, whatever the scene or view:
      * a chest LAT is the same body as its PA and as the CT's scout. */

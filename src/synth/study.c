@@ -615,6 +615,24 @@ static Scene localizer_scene(const StudyCtx *c, int inst, ViewKind *plane)
     return sc;
 }
 
+/* A diagnostic coronary angiogram: runs of the left coronary artery in
+ * its standard projections, then one to three of the right; each run is
+ * one selective injection, so one tree fills. The C-arm's primary angle
+ * is + LAO / - RAO, the secondary + cranial / - caudal, each a few
+ * degrees off the textbook value. */
+static void coronary_run(const StudyCtx *c, Rng *r, SeriesCtx *s)
+{
+    static const double left[][2] = {{-30, -25}, {-30, 30}, {0, 35}, {45, 25}, {45, -25}, {0, -30}},
+                        right[][2] = {{40, 0}, {-30, 0}, {30, 20}};
+    int n = c->plan->nseries, nright = n >= 6 ? 2 : n >= 2 ? 1 : 0;
+    bool is_right = n == 1 ? rng_chance(r, 0.3) : s->index >= n - nright;
+    const double *run = is_right ? right[s->index % 3] : left[s->index % 6];
+    s->job.right_coronary = is_right;
+    s->job.primary = run[0] + rng_range(r, -5, 5);
+    s->job.secondary = run[1] == 0 ? 0 : run[1] + rng_range(r, -5, 5);
+    s->view = fabs(s->job.primary) < 10 ? VW_AP : s->job.primary > 0 ? VW_LAO : VW_RAO;
+}
+
 /* Scene, plane and sequence of a series: heads are imaged in all three
  * planes, other cross-sections in the plane their scene is drawn in. */
 static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
@@ -648,8 +666,8 @@ static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
         s->view = VW_SECTOR;
     else if (m == M_NM) /* a renal study is seen from behind */
         s->view = s->scene == SC_NM_RENAL ? VW_POST : VW_ANT;
-    else if (s->scene == SC_XA_CORONARY) /* AP, or the LAO/RAO obliques */
-        s->view = s->index % 2 ? VW_OBL : VW_AP;
+    else if (s->scene == SC_XA_CORONARY)
+        coronary_run(c, r, s);
     else if (s->scene == SC_XA_CEREBRAL) /* AP and lateral runs */
         s->view = s->index % 2 ? VW_LAT : VW_AP;
     else if (m == M_XA || m == M_RF)
@@ -674,7 +692,9 @@ static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
     int k = rng_int(r, 0, 2), row = v <= V_TOSHIBA ? (int)v : 0;
     s->job.kernel = kernels[row][k].sharpness;
     SeriesNaming n = {v, c->plan->mod, c->plan->region, s->view, s->job.contrast, s->thickness,
-                      kernels[row][k].name, c->side, c->lang};
+                      kernels[row][k].name, c->side, c->lang,
+                      s->scene == SC_XA_CORONARY ? 1 + s->job.right_coronary : 0,
+                      s->job.primary, s->job.secondary};
     naming_series(r, &n, s->desc, sizeof s->desc, s->protocol, sizeof s->protocol);
     snprintf(s->kernel, sizeof s->kernel, "%s", n.kernel);
 }
@@ -967,6 +987,10 @@ static void put_modality_specific(Put *p, const StudyCtx *c, const SeriesCtx *s)
         if (!q.ok || !p->ok)
             dcm_set_free(&item);
     }
+    if (m == M_XA || m == M_RF) { /* the C-arm's angles, which the pixels show */
+        put_ds(p, T(0x18, 0x1510), &s->job.primary, 1);
+        put_ds(p, T(0x18, 0x1511), &s->job.secondary, 1);
+    }
     if (s->spec.samples == 1 && (m == M_CR || m == M_DX || m == M_MG || m == M_RF || m == M_XA) &&
         s->bpe && s->bpe[0] && c->side)
         put_ascii(p, T(0x20, 0x62), "CS", c->side == 1 ? "R" : "L");
@@ -1237,6 +1261,8 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
                     job.spect ? -1 : job.z, job.mirror, job.zoom,
                     job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
                     &job.frame);
+    if (job.primary != 0 || job.secondary != 0)
+        body3_angulate(&job.frame, job.primary, job.secondary);
     RenderOut img;
     if (!render_image(&job, &spec, &img, err))
         return false;

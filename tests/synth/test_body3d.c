@@ -279,7 +279,7 @@ static void test_geometry_agrees_with_pixels(void)
             x[k] = f.origin[k] + i * f.dc * f.row[k] + j * f.dr * f.col[k];
         Prim3 marker = prim(P3_ELLIPSOID, T_METAL, T_AIR, x[0], x[1], x[2], 1.5 * f.dc,
                             1.5 * f.dc, 1.5 * f.dc, 0);
-        Body3 b = {&marker, 1, 1, {1, 1, 1}, false, 0, 0};
+        Body3 b = {.p = &marker, .n = 1, .cap = 1, .scale = {1, 1, 1}};
         uint8_t lab[96 * 80];
         memset(lab, T_AIR, sizeof lab);
         body3_slice(&b, &f, lab);
@@ -524,6 +524,85 @@ static void test_fluoroscopy_fills(void)
     CHECK_MSG(swallows > 0 && swallows < 12, "%d swallows in 12 barium studies", swallows);
 }
 
+/* Column centroid (image x) and total of the contrast a coronary run adds
+ * between its first and last frame (the catheter is in both). */
+static void coronary_fill(bool right, uint64_t seed, double *centroid, double *total)
+{
+    enum { N = 96 };
+    static const float contrast_only[T_COUNT] = {[T_CONTRAST] = 1};
+    static float acc[2][N * N];
+    Frame3 f;
+    CHECK(body3_frame(SC_XA_CORONARY, VW_AP, 0, false, 1, 0, 0, 0, N, N, &f));
+    for (int k = 0; k < 2; k++) {
+        Rng r;
+        rng_seed(&r, seed, 0x3D, 0);
+        Body3 b = {0};
+        b.fill = k;
+        b.right_coronary = right;
+        body3_build(SC_XA_CORONARY, VW_AP, NULL, false, &r, &b);
+        CHECK(!b.failed);
+        memset(acc[k], 0, sizeof acc[k]);
+        body3_project(&b, &f, contrast_only, acc[k]);
+        body3_free(&b);
+    }
+    double sum = 0, sx = 0;
+    for (int y = 0; y < N; y++)
+        for (int x = 0; x < N; x++) {
+            double a = acc[1][y * N + x] - acc[0][y * N + x];
+            sum += a, sx += a * x;
+        }
+    *total = sum;
+    *centroid = sum > 0 ? sx / sum : -1;
+}
+
+/* A selective injection fills one coronary tree: the left's branches run
+ * over the left ventricle (the image's right half in AP: the patient's
+ * left), the right coronary round the right atrioventricular groove. */
+static void test_coronary_trees(void)
+{
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        double cl, tl, cr, tr;
+        coronary_fill(false, seed, &cl, &tl);
+        coronary_fill(true, seed, &cr, &tr);
+        CHECK_MSG(tl > 0 && tr > 0 && cl > cr + 8, "seed %d: left tree at x %.1f (%.0f), right at "
+                  "%.1f (%.0f)", (int)seed, cl, tl, cr, tr);
+    }
+}
+
+/* The C-arm: no angles leave the frame as it was; LAO 90 looks along x
+ * (a lateral), cranial 90 along z; the frame keeps its centre and stays
+ * orthonormal; LAO 30 turns the view direction 30 degrees towards +x. */
+static void test_angulate(void)
+{
+    Frame3 f0;
+    CHECK(body3_frame(SC_XA_CORONARY, VW_AP, 0, false, 1, 0, 0, 0, 64, 48, &f0));
+    double centre0[3];
+    for (int k = 0; k < 3; k++)
+        centre0[k] = f0.origin[k] + 31.5 * f0.dc * f0.row[k] + 23.5 * f0.dr * f0.col[k];
+    const double cases[4][3] = {{0, 0, -1}, {90, 0, 0}, {0, 90, 2}, {30, 0, -1}};
+    for (int c = 0; c < 4; c++) {
+        Frame3 f = f0;
+        body3_angulate(&f, cases[c][0], cases[c][1]);
+        double centre[3], rc = 0, rr = 0, cc = 0;
+        for (int k = 0; k < 3; k++) {
+            centre[k] = f.origin[k] + 31.5 * f.dc * f.row[k] + 23.5 * f.dr * f.col[k];
+            CHECK_NEAR(centre[k], centre0[k], 1e-9);
+            rc += f.row[k] * f.col[k], rr += f.row[k] * f.row[k], cc += f.col[k] * f.col[k];
+        }
+        CHECK_NEAR(rc, 0, 1e-12);
+        CHECK_NEAR(rr, 1, 1e-12);
+        CHECK_NEAR(cc, 1, 1e-12);
+        int axis = (int)cases[c][2];
+        if (c == 0)
+            for (int k = 0; k < 3; k++)
+                CHECK_NEAR(f.normal[k], f0.normal[k], 1e-12);
+        else if (axis >= 0)
+            CHECK_NEAR(fabs(f.normal[axis]), 1, 1e-12);
+        else /* LAO 30: the view direction (-normal for AP) gains sin 30 towards +x */
+            CHECK_NEAR(fabs(f.normal[0]), 0.5, 1e-12);
+    }
+}
+
 int main(void)
 {
     test_projection_matches_marching();
@@ -535,5 +614,7 @@ int main(void)
     test_every_region_framed_on_its_anatomy();
     test_heart();
     test_fluoroscopy_fills();
+    test_coronary_trees();
+    test_angulate();
     TEST_DONE();
 }
