@@ -790,7 +790,69 @@ static bool project_body3(Body3 *body, const Frame3 *fr, const float *mu, Canvas
 /* The time of frame f in a run (0..1), or of a single image. */
 static double frame_t(const RenderJob *j, const PixelSpec *s, uint32_t f)
 {
+    if (j->t1 > j->t0)
+        return s->frames > 1 ? j->t0 + (j->t1 - j->t0) * f / (s->frames - 1) : j->t1;
     return s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
+}
+
+/* Volume-weighted centre of the contrast primitives of b (false: none). */
+static bool contrast_centre(const Body3 *b, double c[3])
+{
+    double w = 0, s[3] = {0};
+    for (size_t i = 0; i < b->n; i++) {
+        const Prim3 *p = &b->p[i];
+        if (p->tissue != T_CONTRAST)
+            continue;
+        double at[3], v;
+        if (p->kind == P3_CAPSULE) {
+            double len2 = 0;
+            for (int k = 0; k < 3; k++)
+                at[k] = 0.5 * (p->c[k] + p->r[k]), len2 += (p->r[k] - p->c[k]) * (p->r[k] - p->c[k]);
+            v = p->radius * p->radius * (sqrt(len2) + p->radius);
+        } else {
+            memcpy(at, p->c, sizeof at);
+            v = p->r[0] * p->r[1] * p->r[2];
+        }
+        for (int k = 0; k < 3; k++)
+            s[k] += v * at[k];
+        w += v;
+    }
+    for (int k = 0; k < 3; k++)
+        c[k] = w > 0 ? s[k] / w : 0;
+    return w > 0;
+}
+
+/* RF: the radiographer moves the field with the contrast: it is centred
+ * (across the beam) on what has filled in the last third of the run up to
+ * the image's last frame, or on all the contrast when nothing is new. */
+static bool follow_contrast(RenderJob *j, const PixelSpec *s, RnError **err)
+{
+    double t = frame_t(j, s, s->frames - 1), front[3];
+    Body3 now, before;
+    if (!build_body3(j, t, &now, err))
+        return false;
+    if (!build_body3(j, fmax(0, t - 0.35), &before, err)) {
+        body3_free(&now);
+        return false;
+    }
+    bool found = contrast_centre(&now, front);
+    Body3 fresh = now;
+    if (found && body3_remove_common(&fresh, &before))
+        contrast_centre(&fresh, front);
+    body3_free(&now);
+    body3_free(&before);
+    if (!found)
+        return true;
+    Frame3 *f = &j->frame;
+    double centre[3], d[3], u = 0, v = 0;
+    for (int k = 0; k < 3; k++)
+        centre[k] = f->origin[k] + 0.5 * (f->w - 1) * f->dc * f->row[k] +
+                    0.5 * (f->h - 1) * f->dr * f->col[k];
+    for (int k = 0; k < 3; k++)
+        d[k] = front[k] - centre[k], u += d[k] * f->row[k], v += d[k] * f->col[k];
+    for (int k = 0; k < 3; k++)
+        f->origin[k] += u * f->row[k] + v * f->col[k];
+    return true;
 }
 
 /* An XA or RF run: every frame is the same body but where contrast has
@@ -965,8 +1027,11 @@ bool render_image(const RenderJob *j, PixelSpec *s, RenderOut *out, RnError **er
     Canvas c;
     if (!canvas_init(&c, (int)s->cols, (int)s->rows, s->samples == 3, err))
         return false;
+    RenderJob panned = *j;
     out->pixels = rn_malloc(total, err);
-    bool ok = out->pixels != NULL && prepare_still(j, s, &c, err);
+    bool ok = out->pixels != NULL && (!j->follow || follow_contrast(&panned, s, err));
+    j = &panned;
+    ok = ok && prepare_still(j, s, &c, err);
     for (uint32_t f = 0; ok && f < s->frames; f++) {
         ok = render_frame(j, s, f, &c, err);
         if (ok && f == 0) {

@@ -47,6 +47,9 @@ typedef struct RenderJob {
     bool right_coronary;   /* coronary angiography: the right tree injected, else the left */
     double primary, secondary; /* XA, RF: the C-arm's (0018,1510/1511), degrees; applied
                                 * to frame by the caller (body3_angulate) */
+    double t0, t1;         /* t1 > t0: the image's window of the run's time (the frames
+                            * step through it, a single frame is at t1); else 0..1 */
+    bool follow;           /* RF: the field pans to where contrast has just run */
 } RenderJob;
 
 typedef struct RenderOut {

@@ -633,6 +633,20 @@ static void coronary_run(const StudyCtx *c, Rng *r, SeriesCtx *s)
     s->view = fabs(s->job.primary) < 10 ? VW_AP : s->job.primary > 0 ? VW_LAO : VW_RAO;
 }
 
+/* Fluoroscopy turns the patient: a swallow or enema is seen AP, lateral
+ * and oblique, the urinary tract AP and oblique, a chest AP or lateral. */
+static ViewKind rf_view(Scene sc, Rng *r)
+{
+    static const ViewKind gi[] = {VW_AP, VW_AP, VW_LAT, VW_OBL},
+                          urinary[] = {VW_AP, VW_AP, VW_AP, VW_OBL}, chest[] = {VW_AP, VW_LAT};
+    switch (sc) {
+    case SC_XR_BARIUM: return RNG_PICK(r, gi);
+    case SC_XR_UROGRAPHY: return RNG_PICK(r, urinary);
+    case SC_XR_CHEST: return RNG_PICK(r, chest);
+    default: return VW_AP;
+    }
+}
+
 /* Scene, plane and sequence of a series: heads are imaged in all three
  * planes, other cross-sections in the plane their scene is drawn in. */
 static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
@@ -670,7 +684,9 @@ static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
         coronary_run(c, r, s);
     else if (s->scene == SC_XA_CEREBRAL) /* AP and lateral runs */
         s->view = s->index % 2 ? VW_LAT : VW_AP;
-    else if (m == M_XA || m == M_RF)
+    else if (m == M_RF)
+        s->view = rf_view(s->scene, r);
+    else if (m == M_XA)
         s->view = VW_AP;
     else
         s->view = image_view(c, s, 1);
@@ -706,6 +722,10 @@ static void frame_region(Rng *r, RenderJob *j)
 {
     if (j->scene == SC_XR_FINGER)
         j->shift_x -= 0.3 * rng_int(r, -1, 1);
+    if (j->mod == M_RF && (j->scene == SC_XR_BARIUM || j->scene == SC_XR_UROGRAPHY)) {
+        j->zoom *= 1.4; /* an image intensifier's field, moved along with the contrast */
+        j->follow = true;
+    }
     if (j->scene == SC_NM_BONE || j->scene == SC_COR_BODY) { /* the whole body, straight */
         j->angle *= 0.15;
         j->zoom = fmin(j->zoom, 1.05);
@@ -885,6 +905,24 @@ static void put_private(Put *p, const StudyCtx *c, const SeriesCtx *s)
 
 /* Cross-sections: ImageOrientationPatient and ImagePositionPatient of the
  * series' plane, stepping along its normal. */
+/* A direction in DICOM's patient letters (L/R, P/A, H/F), the strongest
+ * component first, weak ones (< 0.25) left out: (0020,0020). */
+static void orientation_letters(const double v[3], char *out)
+{
+    static const char pos[3] = {'L', 'P', 'H'}, neg[3] = {'R', 'A', 'F'};
+    int order[3] = {0, 1, 2}, n = 0;
+    for (int a = 0; a < 3; a++)
+        for (int b = a + 1; b < 3; b++)
+            if (fabs(v[order[b]]) > fabs(v[order[a]])) {
+                int t = order[a];
+                order[a] = order[b], order[b] = t;
+            }
+    for (int i = 0; i < 3; i++)
+        if (i == 0 || fabs(v[order[i]]) >= 0.25)
+            out[n++] = v[order[i]] >= 0 ? pos[order[i]] : neg[order[i]];
+    out[n] = 0;
+}
+
 static void put_geometry(Put *p, const SeriesCtx *s, int inst)
 {
     double sp[2] = {s->spacing, s->spacing};
@@ -922,7 +960,14 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
         if (f->valid)
             sp[0] = f->dr, sp[1] = f->dc;
         put_ds(p, T(0x18, 0x1164), sp, 2);
-        put_ascii(p, T(0x20, 0x20), "CS", "A\\F");
+        char po[10] = "A\\F";
+        if (f->valid) { /* which way the rows and the columns run, as projected */
+            orientation_letters(f->row, po);
+            size_t k = strlen(po);
+            po[k] = '\\';
+            orientation_letters(f->col, po + k + 1);
+        }
+        put_ascii(p, T(0x20, 0x20), "CS", po);
         double kvp = s->kvp;
         put_ds(p, T(0x18, 0x60), &kvp, 1);
     }
@@ -1263,6 +1308,10 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
                     &job.frame);
     if (job.primary != 0 || job.secondary != 0)
         body3_angulate(&job.frame, job.primary, job.secondary);
+    if (job.mod == M_RF) { /* a series is one examination's run: image inst covers its part */
+        job.t0 = (double)(inst - 1) / s->nimages;
+        job.t1 = (double)inst / s->nimages;
+    }
     RenderOut img;
     if (!render_image(&job, &spec, &img, err))
         return false;
