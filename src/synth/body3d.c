@@ -122,7 +122,9 @@ static bool quad_interval(double a, double b, double c, double *t0, double *t1)
     return true;
 }
 
-static bool slab(double o, double n, double lo, double hi, double *t0, double *t1)
+/* Clips [t0, t1] to where o + t·n lies in [lo, hi]. (Comparisons, not
+ * fmax/fmin: the same values for numbers, and no library call.) */
+static inline bool slab(double o, double n, double lo, double hi, double *t0, double *t1)
 {
     if (fabs(n) < 1e-12)
         return o >= lo && o <= hi;
@@ -131,8 +133,8 @@ static bool slab(double o, double n, double lo, double hi, double *t0, double *t
         double t = a;
         a = b, b = t;
     }
-    *t0 = fmax(*t0, a);
-    *t1 = fmin(*t1, b);
+    *t0 = a > *t0 ? a : *t0;
+    *t1 = b < *t1 ? b : *t1;
     return *t0 < *t1;
 }
 
@@ -353,7 +355,7 @@ static void prep_init(Prep *q, const Prim3 *p, const Frame3 *f)
 }
 
 /* The quadric's [t0, t1] for local ray origin L, radius² rho2. */
-static bool prep_quadric(const Prep *q, const double L[3], double rho2, double *t0, double *t1)
+static inline bool prep_quadric(const Prep *q, const double L[3], double rho2, double *t0, double *t1)
 {
     double B = 0, C = -rho2;
     for (int k = 0; k < q->quad; k++)
@@ -398,7 +400,7 @@ static bool prep_capsule(const Prep *q, const double L[3], double rho2, double *
 
 /* Chord (mm) through the prepared primitive, pixel x of the row whose
  * local origin is Lr and world height zr; core: a tube's marrow. */
-static double prep_chord(const Prep *q, const double Lr[3], double zr, int x, bool core)
+static inline double prep_chord(const Prep *q, const double Lr[3], double zr, int x, bool core)
 {
     double L[3] = {Lr[0] + x * q->Lx[0], Lr[1] + x * q->Lx[1], Lr[2] + x * q->Lx[2]};
     double t0 = -INFINITY, t1 = INFINITY;
@@ -429,8 +431,10 @@ static double prep_chord(const Prep *q, const double Lr[3], double zr, int x, bo
     }
     if (q->clip && !slab(zr + x * q->zx, q->nz, p->zlo, p->zhi, &t0, &t1))
         return 0;
-    return fmin(t1 - t0, 1e4);
+    double len = t1 - t0;
+    return len < 1e4 ? len : 1e4;
 }
+
 /* Pixels x0..x1 of the row (local origin Lr) where the ray meets the
  * quadric at all: its discriminant is a quadratic in x, positive between
  * its roots (one pixel of margin for rounding; the chord test decides).
