@@ -626,6 +626,34 @@ bool body3_remove_common(Body3 *b, const Body3 *common)
     return filter_body(b, common, false);
 }
 
+/* Capsules weigh r² (length + r), ellipsoids and the rest the product of
+ * their semi-axes: proportional to volume within each kind. */
+bool body3_contrast_centre(const Body3 *b, double c[3])
+{
+    double w = 0, s[3] = {0};
+    for (size_t i = 0; i < b->n; i++) {
+        const Prim3 *p = &b->p[i];
+        if (p->tissue != T_CONTRAST)
+            continue;
+        double at[3], v;
+        if (p->kind == P3_CAPSULE) {
+            double len2 = 0;
+            for (int k = 0; k < 3; k++)
+                at[k] = 0.5 * (p->c[k] + p->r[k]), len2 += (p->r[k] - p->c[k]) * (p->r[k] - p->c[k]);
+            v = p->radius * p->radius * (sqrt(len2) + p->radius);
+        } else {
+            memcpy(at, p->c, sizeof at);
+            v = p->r[0] * p->r[1] * p->r[2];
+        }
+        for (int k = 0; k < 3; k++)
+            s[k] += v * at[k];
+        w += v;
+    }
+    for (int k = 0; k < 3; k++)
+        c[k] = w > 0 ? s[k] / w : 0;
+    return w > 0;
+}
+
 /* ---- frames ---------------------------------------------------------------- */
 
 /* Where each 3-D scene sits in its model and how much a field of view

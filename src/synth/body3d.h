@@ -114,6 +114,9 @@ void body3_project_reference(const Body3 *b, const Frame3 *f, const float *mu, f
  * in common (as multisets: a primitive twice matches twice). False when
  * memory runs out (the body is then unchanged). */
 bool body3_keep_common(Body3 *common, const Body3 *other);
+/* The volume-weighted centre of b's contrast (T_CONTRAST) primitives;
+ * false when there are none. */
+bool body3_contrast_centre(const Body3 *b, double c[3]);
 bool body3_remove_common(Body3 *b, const Body3 *common);
 
 #endif

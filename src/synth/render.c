@@ -795,33 +795,6 @@ static double frame_t(const RenderJob *j, const PixelSpec *s, uint32_t f)
     return s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
 }
 
-/* Volume-weighted centre of the contrast primitives of b (false: none). */
-static bool contrast_centre(const Body3 *b, double c[3])
-{
-    double w = 0, s[3] = {0};
-    for (size_t i = 0; i < b->n; i++) {
-        const Prim3 *p = &b->p[i];
-        if (p->tissue != T_CONTRAST)
-            continue;
-        double at[3], v;
-        if (p->kind == P3_CAPSULE) {
-            double len2 = 0;
-            for (int k = 0; k < 3; k++)
-                at[k] = 0.5 * (p->c[k] + p->r[k]), len2 += (p->r[k] - p->c[k]) * (p->r[k] - p->c[k]);
-            v = p->radius * p->radius * (sqrt(len2) + p->radius);
-        } else {
-            memcpy(at, p->c, sizeof at);
-            v = p->r[0] * p->r[1] * p->r[2];
-        }
-        for (int k = 0; k < 3; k++)
-            s[k] += v * at[k];
-        w += v;
-    }
-    for (int k = 0; k < 3; k++)
-        c[k] = w > 0 ? s[k] / w : 0;
-    return w > 0;
-}
-
 /* RF: the radiographer moves the field with the contrast: it is centred
  * (across the beam) on what has filled in the last third of the run up to
  * the image's last frame, or on all the contrast when nothing is new. */
@@ -835,10 +808,10 @@ static bool follow_contrast(RenderJob *j, const PixelSpec *s, RnError **err)
         body3_free(&now);
         return false;
     }
-    bool found = contrast_centre(&now, front);
+    bool found = body3_contrast_centre(&now, front);
     Body3 fresh = now;
     if (found && body3_remove_common(&fresh, &before))
-        contrast_centre(&fresh, front);
+        body3_contrast_centre(&fresh, front);
     body3_free(&now);
     body3_free(&before);
     if (!found)

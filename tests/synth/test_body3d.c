@@ -603,6 +603,49 @@ static void test_angulate(void)
     }
 }
 
+/* Where contrast ran between t - 0.35 and t (render.c centres an RF field
+ * on it): false when nothing did. */
+static bool contrast_front(Scene sc, uint64_t seed, double t, double c[3])
+{
+    Body3 now = {0}, before = {0};
+    Rng r1, r2;
+    rng_seed(&r1, seed, 0x3D, 0);
+    rng_seed(&r2, seed, 0x3D, 0);
+    now.fill = t;
+    before.fill = fmax(0, t - 0.35);
+    body3_build(sc, VW_AP, NULL, false, &r1, &now);
+    body3_build(sc, VW_AP, NULL, false, &r2, &before);
+    CHECK(body3_remove_common(&now, &before));
+    bool found = body3_contrast_centre(&now, c);
+    body3_free(&now);
+    body3_free(&before);
+    return found;
+}
+
+/* The front of a fluoroscopy run moves: a swallow's or an enema's along
+ * the gut by more than a field's third, urography's from the renal pelves
+ * down to the bladder. */
+static void test_contrast_front_moves(void)
+{
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        double early[3], late[3];
+        CHECK(contrast_front(SC_XR_BARIUM, seed, 0.3, early));
+        CHECK(contrast_front(SC_XR_BARIUM, seed, 1, late));
+        double d = sqrt((early[0] - late[0]) * (early[0] - late[0]) +
+                        (early[1] - late[1]) * (early[1] - late[1]) +
+                        (early[2] - late[2]) * (early[2] - late[2]));
+        CHECK_MSG(d > 100, "barium seed %d: the front moved %.0f mm", (int)seed, d);
+        CHECK(contrast_front(SC_XR_UROGRAPHY, seed, 0.2, early));
+        CHECK(contrast_front(SC_XR_UROGRAPHY, seed, 1, late));
+        CHECK_MSG(early[2] > -260 && late[2] < -400 && fabs(late[0]) < 20,
+                  "urography seed %d: front at z %.0f, then %.0f (x %.0f)", (int)seed, early[2],
+                  late[2], late[0]);
+    }
+    Body3 none = {0};
+    double c[3];
+    CHECK(!body3_contrast_centre(&none, c));
+}
+
 int main(void)
 {
     test_projection_matches_marching();
@@ -616,5 +659,6 @@ int main(void)
     test_fluoroscopy_fills();
     test_coronary_trees();
     test_angulate();
+    test_contrast_front_moves();
     TEST_DONE();
 }
