@@ -670,6 +670,16 @@ static void model_us(Canvas *c, const RenderJob *j, Rng *nr, double t)
 
 /* ---- stored values ----------------------------------------------------- */
 
+/* nearbyint in the default rounding mode (ties to even) without a library
+ * call per pixel: adding and subtracting 1.5·2^52 leaves v rounded to an
+ * integer when |v| < 2^51; larger values (and NaN) take nearbyint. */
+static inline double round_even(double v)
+{
+    if (!(fabs(v) < 0x1p51))
+        return nearbyint(v);
+    return (v + 0x1.8p52) - 0x1.8p52;
+}
+
 static void store_frame(const Canvas *c, const PixelSpec *s, uint8_t *dst)
 {
     size_t n = (size_t)c->w * c->h;
@@ -691,7 +701,7 @@ static void store_frame(const Canvas *c, const PixelSpec *s, uint8_t *dst)
     double hi = s->is_signed ? (double)(1 << (s->bits_stored - 1)) - 1
                              : (double)((1u << s->bits_stored) - 1);
     for (size_t i = 0; i < n; i++) {
-        double v = nearbyint((c->v[i] - s->intercept) / s->slope);
+        double v = round_even((c->v[i] - s->intercept) / s->slope);
         if (s->photometric == PI_MONOCHROME1)
             v = hi - v; /* MONOCHROME1 stores the inverted value */
         v = v < lo ? lo : v > hi ? hi : v;
