@@ -7,7 +7,7 @@
 const char *const pathology_names[P_COUNT] = {"none", "fracture", "nodule", "effusion", "mass"};
 const char *const view_names[VW_COUNT] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC",
                                           "MLO", "ANT", "POST", "SECTOR", "LOCALIZER", "CAPTURE",
-                                          "SA", "2CH", "4CH"};
+                                          "SA", "2CH", "4CH", "LAO", "RAO"};
 
 const char *const implant_names[IMP_COUNT] = {"",          "OSTEOSYNTHESIS",
                                               "PACEMAKER", "HIP_PROSTHESIS",

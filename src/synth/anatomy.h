@@ -36,7 +36,10 @@ typedef enum ViewKind {
     VW_AX, VW_SAG, VW_COR, VW_PA, VW_AP, VW_LAT, VW_OBL, VW_CC, VW_MLO, VW_ANT,
     VW_POST, VW_SECTOR, VW_LOCALIZER, VW_CAPTURE,
     /* the heart's planes: short axis, two- and four-chamber long axes */
-    VW_SA, VW_2CH, VW_4CH, VW_COUNT
+    VW_SA, VW_2CH, VW_4CH,
+    /* angiography's angulated views (the primary angle's side; the
+     * cranial/caudal tilt is in the positioner angles) */
+    VW_LAO, VW_RAO, VW_COUNT
 } ViewKind;
 
 extern const char *const pathology_names[P_COUNT];

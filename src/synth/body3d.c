@@ -122,7 +122,9 @@ static bool quad_interval(double a, double b, double c, double *t0, double *t1)
     return true;
 }
 
-static bool slab(double o, double n, double lo, double hi, double *t0, double *t1)
+/* Clips [t0, t1] to where o + t·n lies in [lo, hi]. (Comparisons, not
+ * fmax/fmin: the same values for numbers, and no library call.) */
+static inline bool slab(double o, double n, double lo, double hi, double *t0, double *t1)
 {
     if (fabs(n) < 1e-12)
         return o >= lo && o <= hi;
@@ -131,8 +133,8 @@ static bool slab(double o, double n, double lo, double hi, double *t0, double *t
         double t = a;
         a = b, b = t;
     }
-    *t0 = fmax(*t0, a);
-    *t1 = fmin(*t1, b);
+    *t0 = a > *t0 ? a : *t0;
+    *t1 = b < *t1 ? b : *t1;
     return *t0 < *t1;
 }
 
@@ -254,42 +256,246 @@ void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels)
     }
 }
 
-/* U interval (mm along the row) where the line V = v of the detector plane
- * meets the 2-D capsule of the segment (u1,v1)-(u2,v2) and radius R: the
- * orthographic shadow of a 3-D capsule. False when it misses. */
-static bool shadow_span(double u1, double v1, double u2, double v2, double R, double v,
-                        double *lo, double *hi)
+/* The reference projection: every pixel, every primitive, the chord
+ * solver of the slices. The fast path below is held to it. */
+void body3_project_reference(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
 {
-    *lo = INFINITY, *hi = -INFINITY;
-    const double ends[2][2] = {{u1, v1}, {u2, v2}};
-    for (int e = 0; e < 2; e++) {
-        double dv = v - ends[e][1], h2 = R * R - dv * dv;
-        if (h2 > 0)
-            *lo = fmin(*lo, ends[e][0] - sqrt(h2)), *hi = fmax(*hi, ends[e][0] + sqrt(h2));
-    }
-    /* The band: 0 <= (q - P1)·d <= |d|² and |d × (q - P1)| <= R |d|. */
-    double dx = u2 - u1, dy = v2 - v1, l2 = dx * dx + dy * dy, t0 = -INFINITY, t1 = INFINITY;
-    if (l2 > 0 && slab((v - v1) * dy, dx, 0, l2, &t0, &t1) &&
-        slab(dx * (v - v1), -dy, -R * sqrt(l2), R * sqrt(l2), &t0, &t1))
-        *lo = fmin(*lo, u1 + t0), *hi = fmax(*hi, u1 + t1);
-    return *hi >= *lo;
+    for (int y = 0; y < f->h; y++)
+        for (int x = 0; x < f->w; x++) {
+            double o[3];
+            for (int q = 0; q < 3; q++)
+                o[q] = f->origin[q] + x * f->dc * f->row[q] + y * f->dr * f->col[q];
+            for (size_t i = 0; i < b->n; i++) {
+                const Prim3 *p = &b->p[i];
+                double k = (double)mu[p->tissue] - mu[p->parent];
+                double v = k * chord(p, o, f->normal, false);
+                if (p->tube)
+                    v += ((double)mu[T_MARROW] - mu[p->tissue]) * chord(p, o, f->normal, true);
+                if (v != 0)
+                    acc[(size_t)y * f->w + x] += (float)v;
+            }
+        }
 }
 
-/* Adds k × chord over one pixel row span, plus a tube's marrow. */
-static void project_span(const Prim3 *p, const Frame3 *f, int y, int x0, int x1, double k,
-                         double k_marrow, float *acc)
+/* A primitive prepared for one frame: the ray through pixel (x, y) in the
+ * primitive's own coordinates is L0 + x·Lx + y·Ly + t·m, where the
+ * ellipsoid is the unit sphere, the elliptic cylinder the unit disc times
+ * its height, the box its half extents, and the capsule's axis is the
+ * third coordinate (0 .. len) with the radius unscaled. Everything that
+ * does not change from pixel to pixel (the capsule's axis, the ray's
+ * direction in those coordinates) is computed once. */
+typedef struct Prep {
+    const Prim3 *p;
+    double L0[3], Lx[3], Ly[3], m[3];
+    int quad;          /* coordinates in the quadric: 3 ellipsoid, 2 cylinder/capsule, 0 box */
+    double A, inv2A;   /* the quadric's t² coefficient */
+    double rho2;       /* the quadric's squared radius */
+    double len;        /* capsule: axis length */
+    bool clip;         /* a finite height clip [zlo, zhi] in world z */
+    double z0, zx, zy; /* world z of the ray origin: z0 + x·zx + y·zy */
+    double nz;         /* the ray's world z step */
+} Prep;
+
+static void prep_init(Prep *q, const Prim3 *p, const Frame3 *f)
 {
-    for (int x = x0; x <= x1; x++) {
-        double o[3];
-        for (int q = 0; q < 3; q++)
-            o[q] = f->origin[q] + x * f->dc * f->row[q] + y * f->dr * f->col[q];
-        double len = chord(p, o, f->normal, false);
-        if (len <= 0)
+    double M[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    memset(q, 0, sizeof *q);
+    q->p = p;
+    q->rho2 = 1;
+    switch (p->kind) {
+    case P3_ELLIPSOID:
+        q->quad = 3;
+        for (int k = 0; k < 3; k++)
+            M[k][k] = 1 / p->r[k];
+        break;
+    case P3_ECYL:
+        q->quad = 2;
+        M[0][0] = 1 / p->r[0], M[1][1] = 1 / p->r[1];
+        break;
+    case P3_BOX:
+        break;
+    default: {
+        double a[3] = {p->r[0] - p->c[0], p->r[1] - p->c[1], p->r[2] - p->c[2]};
+        q->len = sqrt(dot3(a, a));
+        q->quad = 2;
+        q->rho2 = p->radius * p->radius;
+        double u[3] = {0, 0, 1}, e1[3], e2[3];
+        if (q->len > 0)
+            for (int k = 0; k < 3; k++)
+                u[k] = a[k] / q->len;
+        /* any unit vector across the axis, and the third one */
+        double t[3] = {fabs(u[0]) < 0.6 ? 1 : 0, fabs(u[0]) < 0.6 ? 0 : 1, 0};
+        cross3(u, t, e1);
+        double l = sqrt(dot3(e1, e1));
+        for (int k = 0; k < 3; k++)
+            e1[k] /= l;
+        cross3(u, e1, e2);
+        memcpy(M[0], e1, sizeof e1);
+        memcpy(M[1], e2, sizeof e2);
+        memcpy(M[2], u, sizeof u);
+    }
+    }
+    double d0[3], dx[3], dy[3];
+    for (int k = 0; k < 3; k++) {
+        d0[k] = f->origin[k] - p->c[k];
+        dx[k] = f->dc * f->row[k];
+        dy[k] = f->dr * f->col[k];
+    }
+    for (int k = 0; k < 3; k++) {
+        q->L0[k] = dot3(M[k], d0);
+        q->Lx[k] = dot3(M[k], dx);
+        q->Ly[k] = dot3(M[k], dy);
+        q->m[k] = dot3(M[k], f->normal);
+    }
+    for (int k = 0; k < q->quad; k++)
+        q->A += q->m[k] * q->m[k];
+    q->inv2A = q->A > 0 ? 0.5 / q->A : 0;
+    q->clip = p->zlo > -INFINITY || p->zhi < INFINITY;
+    q->z0 = f->origin[2], q->zx = dx[2], q->zy = dy[2], q->nz = f->normal[2];
+}
+
+/* The quadric's [t0, t1] for local ray origin L, radius² rho2. */
+static inline bool prep_quadric(const Prep *q, const double L[3], double rho2, double *t0, double *t1)
+{
+    double B = 0, C = -rho2;
+    for (int k = 0; k < q->quad; k++)
+        B += L[k] * q->m[k], C += L[k] * L[k];
+    B *= 2;
+    double disc = B * B - 4 * q->A * C;
+    if (disc <= 0)
+        return false;
+    double s = sqrt(disc);
+    *t0 = (-B - s) * q->inv2A;
+    *t1 = (-B + s) * q->inv2A;
+    return true;
+}
+
+/* A capsule of radius² rho2 round the axis 0 .. len (third coordinate):
+ * the infinite cylinder's chord, which holds the capsule's; where it
+ * leaves the axis' slab the end spheres' chords join the hull. */
+static bool prep_capsule(const Prep *q, const double L[3], double rho2, double *lo, double *hi)
+{
+    double t0, t1;
+    if (!prep_quadric(q, L, rho2, &t0, &t1))
+        return false;
+    double s0 = L[2] + t0 * q->m[2], s1 = L[2] + t1 * q->m[2];
+    if (s0 >= 0 && s0 <= q->len && s1 >= 0 && s1 <= q->len) {
+        *lo = t0, *hi = t1;
+        return true;
+    }
+    *lo = INFINITY, *hi = -INFINITY;
+    if (slab(L[2], q->m[2], 0, q->len, &t0, &t1))
+        *lo = t0, *hi = t1;
+    for (int e = 0; e < 2; e++) { /* the spheres at 0 and len: |m| = 1 */
+        double z = L[2] - e * q->len;
+        double B = L[0] * q->m[0] + L[1] * q->m[1] + z * q->m[2];
+        double C = L[0] * L[0] + L[1] * L[1] + z * z - rho2, disc = B * B - C;
+        if (disc > 0) {
+            double s = sqrt(disc);
+            *lo = fmin(*lo, -B - s), *hi = fmax(*hi, -B + s);
+        }
+    }
+    return *hi > *lo;
+}
+
+/* Chord (mm) through the prepared primitive, pixel x of the row whose
+ * local origin is Lr and world height zr; core: a tube's marrow. */
+static inline double prep_chord(const Prep *q, const double Lr[3], double zr, int x, bool core)
+{
+    double L[3] = {Lr[0] + x * q->Lx[0], Lr[1] + x * q->Lx[1], Lr[2] + x * q->Lx[2]};
+    double t0 = -INFINITY, t1 = INFINITY;
+    const Prim3 *p = q->p;
+    switch (p->kind) {
+    case P3_ELLIPSOID:
+        if (!prep_quadric(q, L, 1, &t0, &t1))
+            return 0;
+        break;
+    case P3_ECYL:
+        if (q->A < 1e-18) { /* ray along the axis */
+            if (L[0] * L[0] + L[1] * L[1] > 1)
+                return 0;
+        } else if (!prep_quadric(q, L, 1, &t0, &t1)) {
+            return 0;
+        }
+        if (!slab(L[2], q->m[2], -p->r[2], p->r[2], &t0, &t1))
+            return 0;
+        break;
+    case P3_BOX:
+        for (int k = 0; k < 3; k++)
+            if (!slab(L[k], q->m[k], -p->r[k], p->r[k], &t0, &t1))
+                return 0;
+        break;
+    default:
+        if (!prep_capsule(q, L, core ? 0.36 * q->rho2 : q->rho2, &t0, &t1))
+            return 0;
+    }
+    if (q->clip && !slab(zr + x * q->zx, q->nz, p->zlo, p->zhi, &t0, &t1))
+        return 0;
+    double len = t1 - t0;
+    return len < 1e4 ? len : 1e4;
+}
+
+/* Pixels x0..x1 of the row (local origin Lr) where the ray meets the
+ * quadric at all: its discriminant is a quadratic in x, positive between
+ * its roots (one pixel of margin for rounding; the chord test decides).
+ * False when the whole row misses. */
+static bool quadric_span(const Prep *q, const double Lr[3], int *x0, int *x1)
+{
+    double B0 = 0, B1 = 0, C0 = -q->rho2, C1 = 0, C2 = 0;
+    for (int k = 0; k < q->quad; k++) {
+        B0 += 2 * Lr[k] * q->m[k], B1 += 2 * q->Lx[k] * q->m[k];
+        C0 += Lr[k] * Lr[k], C1 += 2 * Lr[k] * q->Lx[k], C2 += q->Lx[k] * q->Lx[k];
+    }
+    double alpha = B1 * B1 - 4 * q->A * C2, beta = 2 * B0 * B1 - 4 * q->A * C1,
+           gamma = B0 * B0 - 4 * q->A * C0;
+    if (!(alpha < -1e-9 * (B1 * B1 + 4 * q->A * C2))) /* the row runs along the axis */
+        return gamma > -1e-9 * (B0 * B0 + 4 * q->A * fabs(C0));
+    double disc = beta * beta - 4 * alpha * gamma;
+    if (disc <= 0)
+        return false;
+    double sq = sqrt(disc), lo = (-beta + sq) / (2 * alpha), hi = (-beta - sq) / (2 * alpha);
+    *x0 = (int)fmax(*x0, floor(lo) - 1);
+    *x1 = (int)fmin(*x1, ceil(hi) + 1);
+    return *x0 <= *x1;
+}
+
+/* Chord through primitive p of the ray through pixel (x, y), the
+ * reference's way: for a capsule seen along its axis. */
+static double chord_at(const Prim3 *p, const Frame3 *f, int x, int y, bool core)
+{
+    double o[3];
+    for (int q = 0; q < 3; q++)
+        o[q] = f->origin[q] + x * f->dc * f->row[q] + y * f->dr * f->col[q];
+    return chord(p, o, f->normal, core);
+}
+
+/* Adds k × chord (and a tube's k_marrow × marrow chord) over the
+ * primitive's pixel rectangle, each row limited to where its quadric is
+ * met. */
+static void project_prepared(const Prim3 *p, const Frame3 *f, const int box[4], double k,
+                             double k_marrow, float *acc)
+{
+    Prep q;
+    prep_init(&q, p, f);
+    bool along_axis = p->kind == P3_CAPSULE && q.A < 1e-12;
+    bool limit = q.quad > 0 && q.A >= 1e-12;
+    for (int y = box[1]; y <= box[3]; y++) {
+        double Lr[3] = {q.L0[0] + y * q.Ly[0], q.L0[1] + y * q.Ly[1], q.L0[2] + y * q.Ly[2]};
+        double zr = q.z0 + y * q.zy;
+        int x0 = box[0], x1 = box[2];
+        if (limit && !quadric_span(&q, Lr, &x0, &x1))
             continue;
-        double v = k * len;
-        if (k_marrow != 0)
-            v += k_marrow * chord(p, o, f->normal, true);
-        acc[(size_t)y * f->w + x] += (float)v;
+        float *row = acc + (size_t)y * f->w;
+        for (int x = x0; x <= x1; x++) {
+            double len = along_axis ? chord_at(p, f, x, y, false) : prep_chord(&q, Lr, zr, x, false);
+            if (len <= 0)
+                continue;
+            double v = k * len;
+            if (k_marrow != 0)
+                v += k_marrow * (along_axis ? chord_at(p, f, x, y, true)
+                                            : prep_chord(&q, Lr, zr, x, true));
+            row[x] += (float)v;
+        }
     }
 }
 
@@ -305,8 +511,7 @@ static void project_ellipsoid(const Prim3 *p, const Frame3 *f, const int box[4],
     }
     double a = dot3(m, m), b1 = 2 * dot3(ex, m), alpha = b1 * b1 - 4 * a * dot3(ex, ex);
     if (!(alpha < 0)) { /* degenerate: the general path */
-        for (int y = box[1]; y <= box[3]; y++)
-            project_span(p, f, y, box[0], box[2], k, 0, acc);
+        project_prepared(p, f, box, k, 0, acc);
         return;
     }
     for (int y = box[1]; y <= box[3]; y++) {
@@ -344,23 +549,109 @@ void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc)
             project_ellipsoid(p, f, box, k, acc);
             continue;
         }
-        double u[2], v[2];
-        const double *ends[2] = {p->c, p->r};
-        for (int e = 0; e < 2; e++) {
-            double d[3] = {ends[e][0] - f->origin[0], ends[e][1] - f->origin[1],
-                           ends[e][2] - f->origin[2]};
-            u[e] = dot3(d, f->row), v[e] = dot3(d, f->col);
-        }
-        for (int y = box[1]; y <= box[3]; y++) {
-            int x0 = box[0], x1 = box[2];
-            double lo, hi;
-            if (p->kind == P3_CAPSULE &&
-                (!shadow_span(u[0], v[0], u[1], v[1], p->radius + 1e-6, y * f->dr, &lo, &hi) ||
-                 !row_span(f, lo, hi, &x0, &x1)))
-                continue;
-            project_span(p, f, y, (int)fmax(x0, box[0]), (int)fmin(x1, box[2]), k, k_marrow, acc);
-        }
+        project_prepared(p, f, box, k, k_marrow, acc);
     }
+}
+
+/* ---- what a run's frames share ---------------------------------------- */
+
+/* A total order on primitives by every field (compared as values, so
+ * struct padding never counts). */
+static int prim_cmp(const Prim3 *a, const Prim3 *b)
+{
+    double ka[13] = {a->kind, a->tissue, a->parent, a->tube, a->c[0], a->c[1], a->c[2],
+                     a->r[0], a->r[1], a->r[2], a->radius, a->zlo, a->zhi};
+    double kb[13] = {b->kind, b->tissue, b->parent, b->tube, b->c[0], b->c[1], b->c[2],
+                     b->r[0], b->r[1], b->r[2], b->radius, b->zlo, b->zhi};
+    for (int k = 0; k < 13; k++)
+        if (ka[k] != kb[k])
+            return ka[k] < kb[k] ? -1 : 1;
+    return 0;
+}
+
+static int prim_qsort_cmp(const void *a, const void *b)
+{
+    return prim_cmp(a, b);
+}
+
+/* Keeps (in order) the primitives of b whose match in sorted[0..n) is
+ * (keep_matched) or is not found; each element of sorted matches once. */
+static bool filter_by(Body3 *b, const Prim3 *sorted, size_t n, bool keep_matched)
+{
+    bool *used = calloc(n ? n : 1, sizeof *used);
+    if (used == NULL)
+        return false;
+    size_t out = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        size_t lo = 0, hi = n; /* the first element not below b->p[i] */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (prim_cmp(&sorted[mid], &b->p[i]) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        while (lo < n && used[lo] && prim_cmp(&sorted[lo], &b->p[i]) == 0)
+            lo++;
+        bool match = lo < n && prim_cmp(&sorted[lo], &b->p[i]) == 0;
+        if (match)
+            used[lo] = true;
+        if (match == keep_matched)
+            b->p[out++] = b->p[i];
+    }
+    b->n = out;
+    free(used);
+    return true;
+}
+
+static bool filter_body(Body3 *b, const Body3 *other, bool keep_matched)
+{
+    Prim3 *sorted = malloc((other->n ? other->n : 1) * sizeof *sorted);
+    if (sorted == NULL)
+        return false;
+    memcpy(sorted, other->p, other->n * sizeof *sorted);
+    qsort(sorted, other->n, sizeof *sorted, prim_qsort_cmp);
+    bool ok = filter_by(b, sorted, other->n, keep_matched);
+    free(sorted);
+    return ok;
+}
+
+bool body3_keep_common(Body3 *common, const Body3 *other)
+{
+    return filter_body(common, other, true);
+}
+
+bool body3_remove_common(Body3 *b, const Body3 *common)
+{
+    return filter_body(b, common, false);
+}
+
+/* Capsules weigh r² (length + r), ellipsoids and the rest the product of
+ * their semi-axes: proportional to volume within each kind. */
+bool body3_contrast_centre(const Body3 *b, double c[3])
+{
+    double w = 0, s[3] = {0};
+    for (size_t i = 0; i < b->n; i++) {
+        const Prim3 *p = &b->p[i];
+        if (p->tissue != T_CONTRAST)
+            continue;
+        double at[3], v;
+        if (p->kind == P3_CAPSULE) {
+            double len2 = 0;
+            for (int k = 0; k < 3; k++)
+                at[k] = 0.5 * (p->c[k] + p->r[k]), len2 += (p->r[k] - p->c[k]) * (p->r[k] - p->c[k]);
+            v = p->radius * p->radius * (sqrt(len2) + p->radius);
+        } else {
+            memcpy(at, p->c, sizeof at);
+            v = p->r[0] * p->r[1] * p->r[2];
+        }
+        for (int k = 0; k < 3; k++)
+            s[k] += v * at[k];
+        w += v;
+    }
+    for (int k = 0; k < 3; k++)
+        c[k] = w > 0 ? s[k] / w : 0;
+    return w > 0;
 }
 
 /* ---- frames ---------------------------------------------------------------- */
@@ -506,6 +797,35 @@ int body3_model(Scene sc)
 {
     const Region3 *g = region3(sc);
     return g ? g->model : 0;
+}
+
+/* v turned by angle (radians) about the unit axis k (Rodrigues). */
+static void rotate3(double v[3], const double k[3], double angle)
+{
+    double c = cos(angle), s = sin(angle), kv = dot3(k, v), kxv[3];
+    cross3(k, v, kxv);
+    for (int i = 0; i < 3; i++)
+        v[i] = v[i] * c + kxv[i] * s + k[i] * kv * (1 - c);
+}
+
+void body3_angulate(Frame3 *f, double primary_deg, double secondary_deg)
+{
+    double centre[3], *axes[3] = {f->row, f->col, f->normal};
+    for (int k = 0; k < 3; k++)
+        centre[k] = f->origin[k] + 0.5 * (f->w - 1) * f->dc * f->row[k] +
+                    0.5 * (f->h - 1) * f->dr * f->col[k];
+    /* LAO turns the anterior view direction (0, -1, 0) towards +x: a turn
+     * about +z; the cranial tilt then turns it about the new row towards
+     * +z (the head). */
+    const double z[3] = {0, 0, 1};
+    for (int a = 0; a < 3; a++)
+        rotate3(axes[a], z, primary_deg * DEG);
+    double about[3] = {f->row[0], f->row[1], f->row[2]};
+    for (int a = 0; a < 3; a++)
+        rotate3(axes[a], about, -secondary_deg * DEG);
+    for (int k = 0; k < 3; k++)
+        f->origin[k] = centre[k] - 0.5 * (f->w - 1) * f->dc * f->row[k] -
+                       0.5 * (f->h - 1) * f->dr * f->col[k];
 }
 
 /* Row and column directions of a view before rotation (the

@@ -35,6 +35,8 @@ typedef struct Body3 {
     /* Set by the caller before body3_build (0 when zeroed): */
     double systole;  /* cardiac phase, 0 end-diastole .. 1 end-systole */
     double fill;     /* angiography, fluoroscopy: how far contrast has run, 0..1 */
+    bool right_coronary; /* coronary angiography: the catheter engages the right
+                          * coronary artery (else the left main) and fills its tree */
     bool female;     /* the pelvis holds a uterus and ovaries, else a prostate */
     int us_window;   /* body ultrasound: the window imaged (body3_us_frame) */
 } Body3;
@@ -66,6 +68,13 @@ typedef struct Frame3 {
  * patient's left. False when the scene has no 3-D model. */
 bool body3_frame(Scene sc, ViewKind view, double z, bool left, double zoom, double angle_deg,
                  double shift_x, double shift_y, int w, int h, Frame3 *f);
+
+/* Turns a projection's frame about its centre as an angiography C-arm
+ * turns: primary_deg about the patient's long axis (+ LAO: the detector
+ * towards the patient's left), then secondary_deg towards the head
+ * (+ cranial) or the feet (- caudal), as (0018,1510) and (0018,1511) state
+ * them. */
+void body3_angulate(Frame3 *f, double primary_deg, double secondary_deg);
 
 /* The model a scene is cut from: 0 the trunk (vertex to thighs), 1 the
  * lower limb (knee to toes), 2 the upper limb (elbow to fingertips). One
@@ -120,7 +129,23 @@ void body3_slice(const Body3 *b, const Frame3 *f, uint8_t *labels);
 /* The label of one point (AIR outside the body): the reference the spans
  * are held to. */
 uint8_t body3_label_at(const Body3 *b, const double x[3]);
-/* Adds Σ (mu[tissue] − mu[parent]) × chord (mm) per pixel to acc (w×h). */
+/* Adds Σ (mu[tissue] − mu[parent]) × chord (mm) per pixel to acc (w×h):
+ * each primitive prepared once for the frame, each row limited to where
+ * the primitive's quadric is met. */
 void body3_project(const Body3 *b, const Frame3 *f, const float *mu, float *acc);
+/* The same sum, every pixel through every primitive with the slices'
+ * chord solver: the reference body3_project is held to. */
+void body3_project_reference(const Body3 *b, const Frame3 *f, const float *mu, float *acc);
+
+/* A run whose frames differ only where contrast flows projects what every
+ * frame shares once. body3_keep_common keeps (in order) the primitives of
+ * common also found in other, body3_remove_common drops from b those found
+ * in common (as multisets: a primitive twice matches twice). False when
+ * memory runs out (the body is then unchanged). */
+bool body3_keep_common(Body3 *common, const Body3 *other);
+/* The volume-weighted centre of b's contrast (T_CONTRAST) primitives;
+ * false when there are none. */
+bool body3_contrast_centre(const Body3 *b, double c[3]);
+bool body3_remove_common(Body3 *b, const Body3 *common);
 
 #endif

@@ -339,9 +339,12 @@ static void coronary(Body3 *b, const Knot *k, int n, bool rv, double r0, double 
  * anterior interventricular groove to the apex with a diagonal, the
  * circumflex round the left atrioventricular groove with an obtuse
  * marginal, the right coronary round the right groove into the posterior
- * descending artery. */
+ * descending artery. A selective injection (angio) fills one tree: the
+ * left (main stem, LAD, circumflex) or, with b->right_coronary, the right
+ * (RCA, PDA); the other stays blood. */
 static void coronaries(Body3 *b, bool angio)
 {
+    bool left = angio && !b->right_coronary, right = angio && b->right_coronary;
     static const Knot lm[] = {{-6, 12, -40}, {2, 28, -70}};
     static const Knot lad[] = {{2, 28, -70}, {20, 30, -62}, {45, 30, -60}, {60, 30, -60},
                                {72, 26, -55}, {82, 18, -50}};
@@ -350,13 +353,13 @@ static void coronaries(Body3 *b, bool angio)
     static const Knot om[] = {{4, 28, -160}, {30, 30, -165}, {55, 30, -168}};
     static const Knot rca[] = {{2, 26, -70}, {4, 26, -20}, {4, 26, 30}, {6, 26, 80}};
     static const Knot pda[] = {{8, 30, 45}, {35, 30, 48}, {62, 30, 50}};
-    coronary(b, lm, 2, false, 2.3, 2.2, 0, 0.1, angio);
-    coronary(b, lad, 6, false, 2.0, 1.0, 0.1, 1, angio);
-    coronary(b, diag, 3, false, 1.2, 0.8, 0.35, 0.9, angio);
-    coronary(b, lcx, 4, false, 1.8, 1.2, 0.1, 0.8, angio);
-    coronary(b, om, 3, false, 1.2, 0.8, 0.45, 1, angio);
-    coronary(b, rca, 4, true, 1.9, 1.6, 0, 0.7, angio);
-    coronary(b, pda, 3, false, 1.3, 0.9, 0.7, 1, angio);
+    coronary(b, lm, 2, false, 2.3, 2.2, 0, 0.1, left);
+    coronary(b, lad, 6, false, 2.0, 1.0, 0.1, 1, left);
+    coronary(b, diag, 3, false, 1.2, 0.8, 0.35, 0.9, left);
+    coronary(b, lcx, 4, false, 1.8, 1.2, 0.1, 0.8, left);
+    coronary(b, om, 3, false, 1.2, 0.8, 0.45, 1, left);
+    coronary(b, rca, 4, true, 1.9, 1.6, 0, 0.7, right);
+    coronary(b, pda, 3, false, 1.3, 0.9, 0.7, 1, right);
 }
 
 /* Four chambers with their walls, the pericardial fat round them, the
@@ -396,8 +399,12 @@ static void heart(Body3 *b, const Lesion *les, bool angio)
     for (int s = -1; s <= 1; s += 2)                                       /* pulmonary arteries */
         cap(b, T_BLOOD, T_SOFT, V3(8, -14, 100), V3(s * 40, 2, 98), 9, false);
     coronaries(b, angio);
-    if (angio) { /* the catheter up the descending aorta, over the arch, into the left main */
-        heart_point(-6, 12, 0, 0, 0, p1);
+    if (angio) { /* the catheter up the descending aorta, over the arch, into the
+                  * left main's ostium or the right coronary's */
+        if (b->right_coronary)
+            heart_point(2, 24, -4, 26, -70, p1);
+        else
+            heart_point(-6, 12, 0, 0, 0, p1);
         cap(b, T_CONTRAST, T_BLOOD, p1, V3(8, -22, 96), 1.0, false);
         cap(b, T_CONTRAST, T_BLOOD, V3(8, -22, 96), V3(4, -18, 128), 1.0, false);
         cap(b, T_CONTRAST, T_BLOOD, V3(4, -18, 128), V3(20, 22, 132), 1.0, false);

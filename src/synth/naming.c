@@ -1,5 +1,6 @@
 #include "synth/naming.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,11 +9,11 @@ const char *const mr_sequence_names[MR_SEQ_COUNT] = {"T1", "T2", "FLAIR", "PD", 
 
 static const char *const view_words[L_COUNT][VW_COUNT] = {
     [L_HR] = {"ax", "sag", "kor", "PA", "AP", "profil", "kosa", "CC", "MLO", "ant", "post", "",
-              "lokalizator", "", "kratka os", "2CH", "4CH"},
+              "lokalizator", "", "kratka os", "2CH", "4CH", "LAO", "RAO"},
     [L_EN] = {"AX", "SAG", "COR", "PA", "AP", "LAT", "OBL", "CC", "MLO", "ANT", "POST", "",
-              "Localizer", "", "SA", "2CH", "4CH"},
+              "Localizer", "", "SA", "2CH", "4CH", "LAO", "RAO"},
     [L_DE] = {"tra", "sag", "cor", "p.a.", "a.p.", "seitlich", "schräg", "CC", "MLO", "ant",
-              "post", "", "Übersicht", "", "kurze Achse", "2K", "4K"},
+              "post", "", "Übersicht", "", "kurze Achse", "2K", "4K", "LAO", "RAO"},
 };
 
 static void mr_description(Rng *r, const SeriesNaming *n, char *d, size_t nd)
@@ -107,6 +108,30 @@ static void xr_description(Rng *r, const SeriesNaming *n, char *d, size_t nd)
     }
 }
 
+/* "LCA LAO 42 CRA 27" (most consoles), "Left Coro LAO42/CRA27" (Philips
+ * in English), "lijeva koronarna RAO 30 kaud 25" in Croatian, "RCA LAO 40"
+ * without a tilt: angles rounded to degrees, AP below 10 degrees. */
+static void coronary_description(const SeriesNaming *n, char *d, size_t nd)
+{
+    static const char *const artery[L_COUNT][2] = {
+        [L_HR] = {"lijeva koronarna", "desna koronarna"}, [L_EN] = {"LCA", "RCA"},
+        [L_DE] = {"LCA", "RCA"}};
+    static const char *const tilt[L_COUNT][2] = {
+        [L_HR] = {"kran", "kaud"}, [L_EN] = {"CRA", "CAU"}, [L_DE] = {"kran.", "kaud."}};
+    int p = (int)lround(fabs(n->primary)), s = (int)lround(fabs(n->secondary));
+    bool philips = n->vendor == V_PHILIPS && n->lang == L_EN;
+    char arm[24] = "AP", tail[24] = "";
+    if (p >= 10)
+        snprintf(arm, sizeof arm, philips ? "%s%d" : "%s %d", n->primary > 0 ? "LAO" : "RAO", p);
+    if (s > 0)
+        snprintf(tail, sizeof tail, philips ? "/%s%d" : " %s %d",
+                 tilt[n->lang][n->secondary > 0 ? 0 : 1], s);
+    if (philips)
+        snprintf(d, nd, "%s Coro %s%s", n->artery == 1 ? "Left" : "Right", arm, tail);
+    else
+        snprintf(d, nd, "%s %s%s", artery[n->lang][n->artery - 1], arm, tail);
+}
+
 static void other_description(Rng *r, const SeriesNaming *n, char *d, size_t nd)
 {
     static const char *const us[] = {"", "", "B-mode", "Abd", "SmPrt", "Vasc", "CFM", "Thy"};
@@ -117,6 +142,10 @@ static void other_description(Rng *r, const SeriesNaming *n, char *d, size_t nd)
     static const char *const echo[] = {"A4C", "Echo", "Cardiac", "2D", "Apical 4CH"};
     static const char *const nm_heart[] = {"SPECT MPI Stress", "Rest SPECT", "Gated SPECT",
                                            "Myocard ANT", "Herz Stress"};
+    if (n->artery) { /* a coronary run: the artery and the C-arm's angles */
+        coronary_description(n, d, nd);
+        return;
+    }
     if (n->region == R_HEART && (n->mod == M_US || n->mod == M_NM)) {
         snprintf(d, nd, "%s", n->mod == M_US ? RNG_PICK(r, echo) : RNG_PICK(r, nm_heart));
         return;

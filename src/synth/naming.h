@@ -19,6 +19,8 @@ typedef struct SeriesNaming {
     const char *kernel;
     int side;          /* 0 none, 1 right, 2 left */
     Lang lang;         /* the hospital's protocol language */
+    int artery;        /* coronary angiography: 1 the left tree injected, 2 the right */
+    double primary, secondary; /* XA: the C-arm's angles (+ LAO, + cranial) */
 } SeriesNaming;
 
 /* MR_CINE: balanced steady-state free precession, bright blood (cardiac cines). */

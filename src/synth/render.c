@@ -120,8 +120,12 @@ static const float spect_uptake[T_COUNT] = {0, 0.1f, 0.5f, 4, 10, 3, 0.2f, 1, 0.
 
 /* ---- small image helpers --------------------------------------------- */
 
-/* Separable box blur of radius rad, repeated (≈ Gaussian). */
-static void box_blur(float *img, float *tmp, int w, int h, int rad, int passes)
+/* Separable box blur of radius rad, repeated (≈ Gaussian): running sums,
+ * O(1) per pixel. The vertical pass walks the image row by row with one
+ * running sum per column (colsum, w doubles), so it reads memory in order;
+ * each column's sum sees the same additions in the same order as a walk
+ * down the column would. */
+static void box_blur(float *img, float *tmp, double *colsum, int w, int h, int rad, int passes)
 {
     if (rad < 1)
         return;
@@ -137,14 +141,26 @@ static void box_blur(float *img, float *tmp, int w, int h, int rad, int passes)
                     tmp[(size_t)y * w + x] = (float)(s / n);
             }
         }
-        for (int x = 0; x < w; x++) {
-            double s = 0;
-            int n = 0;
-            for (int y = -rad; y < h + rad; y++) {
-                if (y + rad < h) { s += tmp[(size_t)(y + rad) * w + x]; n++; }
-                if (y - rad - 1 >= 0) { s -= tmp[(size_t)(y - rad - 1) * w + x]; n--; }
-                if (y >= 0 && y < h)
-                    img[(size_t)y * w + x] = (float)(s / n);
+        for (int x = 0; x < w; x++)
+            colsum[x] = 0;
+        int n = 0;
+        for (int y = -rad; y < h + rad; y++) {
+            if (y + rad < h) {
+                const float *in = tmp + (size_t)(y + rad) * w;
+                for (int x = 0; x < w; x++)
+                    colsum[x] += in[x];
+                n++;
+            }
+            if (y - rad - 1 >= 0) {
+                const float *out = tmp + (size_t)(y - rad - 1) * w;
+                for (int x = 0; x < w; x++)
+                    colsum[x] -= out[x];
+                n--;
+            }
+            if (y >= 0 && y < h) {
+                float *dst = img + (size_t)y * w;
+                for (int x = 0; x < w; x++)
+                    dst[x] = (float)(colsum[x] / n);
             }
         }
     }
@@ -159,20 +175,26 @@ typedef struct Canvas {
     int w, h;
     float *v;    /* modality units */
     float *tmp;
+    double *colsum; /* w: box_blur's column sums */
     float *tex;   /* smooth random field: tissue texture */
     uint8_t *lab;
     uint8_t *rgb; /* colour frames only */
     float *aux;   /* colour frames only: 2 floats per pixel (flow geometry) */
+    float *still; /* XA/RF runs: line integrals of what every frame shares */
+    Body3 common; /* ... and those primitives */
 } Canvas;
 
 static void canvas_free(Canvas *c)
 {
     free(c->v);
     free(c->tmp);
+    free(c->colsum);
     free(c->tex);
     free(c->lab);
     free(c->rgb);
     free(c->aux);
+    free(c->still);
+    body3_free(&c->common);
 }
 
 static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
@@ -183,13 +205,14 @@ static bool canvas_init(Canvas *c, int w, int h, bool colour, RnError **err)
     c->h = h;
     c->v = rn_calloc(n, sizeof *c->v, err);
     c->tmp = rn_calloc(n, sizeof *c->tmp, err);
+    c->colsum = rn_calloc((size_t)w, sizeof *c->colsum, err);
     c->tex = rn_calloc(n, sizeof *c->tex, err);
     c->lab = rn_calloc(n, 1, err);
     if (colour) {
         c->rgb = rn_calloc(n, 3, err);
         c->aux = rn_calloc(n, 2 * sizeof *c->aux, err);
     }
-    if (!c->v || !c->tmp || !c->tex || !c->lab || (colour && (!c->rgb || !c->aux))) {
+    if (!c->v || !c->tmp || !c->colsum || !c->tex || !c->lab || (colour && (!c->rgb || !c->aux))) {
         canvas_free(c);
         return false;
     }
@@ -203,7 +226,7 @@ static void smooth_field(Canvas *c, Rng *nr, int rad)
     size_t n = (size_t)c->w * c->h;
     for (size_t i = 0; i < n; i++)
         c->tex[i] = (float)rng_noise(nr);
-    box_blur(c->tex, c->tmp, c->w, c->h, rad, 2);
+    box_blur(c->tex, c->tmp, c->colsum, c->w, c->h, rad, 2);
     double s2 = 0;
     for (size_t i = 0; i < n; i += 13)
         s2 += (double)c->tex[i] * c->tex[i];
@@ -232,10 +255,10 @@ static void model_ct(Canvas *c, const RenderJob *j, Rng *nr, bool signed_pad)
         c->v[i] = (float)(hu[t] + ct_texture[t] * c->tex[i] + vessel);
     }
     if (j->kernel == CT_KERNEL_SOFT) {
-        box_blur(c->v, c->tmp, c->w, c->h, 1, 1);
+        box_blur(c->v, c->tmp, c->colsum, c->w, c->h, 1, 1);
     } else if (j->kernel == CT_KERNEL_SHARP) {
         memcpy(c->tex, c->v, sizeof *c->v * n);
-        box_blur(c->tex, c->tmp, c->w, c->h, 1, 1);
+        box_blur(c->tex, c->tmp, c->colsum, c->w, c->h, 1, 1);
         for (size_t i = 0; i < n; i++)
             c->v[i] += 0.9f * (c->v[i] - c->tex[i]);
     }
@@ -270,7 +293,7 @@ static void model_mr(Canvas *c, const RenderJob *j, Rng *nr)
     double gain = rng_range(nr, 0.8, 2.5), noise = rng_range(nr, 6, 18);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++)
         c->v[i] = sig[c->lab[i]] * (1 + 0.1f * c->tex[i]);
-    box_blur(c->v, c->tmp, c->w, c->h, c->w / 256 + 1, 1); /* partial volume */
+    box_blur(c->v, c->tmp, c->colsum, c->w, c->h, c->w / 256 + 1, 1); /* partial volume */
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
             size_t i = (size_t)y * c->w + x;
@@ -285,7 +308,7 @@ static void model_pt(Canvas *c, Rng *nr)
 {
     for (size_t i = 0; i < (size_t)c->w * c->h; i++)
         c->v[i] = uptake[c->lab[i]] * 5000.0f;
-    box_blur(c->v, c->tmp, c->w, c->h, c->w / 48 + 1, 3);
+    box_blur(c->v, c->tmp, c->colsum, c->w, c->h, c->w / 48 + 1, 3);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
         double v = c->v[i];
         c->v[i] = (float)fmax(0, v + sqrt(v * 40 + 1) * rng_noise(nr));
@@ -299,7 +322,7 @@ static void model_spect(Canvas *c, Rng *nr, double counts)
     size_t n = (size_t)c->w * c->h;
     for (size_t i = 0; i < n; i++)
         c->v[i] = spect_uptake[c->lab[i]];
-    box_blur(c->v, c->tmp, c->w, c->h, c->w / 48 + 1, 3);
+    box_blur(c->v, c->tmp, c->colsum, c->w, c->h, c->w / 48 + 1, 3);
     for (size_t i = 0; i < n; i++) {
         double lam = fmax(0, c->v[i]) * counts;
         c->v[i] = (float)fmax(0, round(lam + sqrt(lam + 0.5) * rng_noise(nr)));
@@ -310,7 +333,7 @@ static void model_spect(Canvas *c, Rng *nr, double counts)
  * Poisson counts. */
 static void nm_counts(Canvas *c, Rng *nr, double counts)
 {
-    box_blur(c->v, c->tmp, c->w, c->h, c->w / 64 + 1, 3);
+    box_blur(c->v, c->tmp, c->colsum, c->w, c->h, c->w / 64 + 1, 3);
     for (size_t i = 0; i < (size_t)c->w * c->h; i++) {
         double lam = fmax(0, c->v[i]) * counts;
         c->v[i] = (float)fmax(0, round(lam + sqrt(lam + 0.5) * rng_noise(nr)));
@@ -332,7 +355,7 @@ static void xray_detector(Canvas *c, Rng *nr, double maxval, bool collimate)
      * (the texture buffer is free again). */
     double scatter = rng_range(nr, 0.1, 0.3);
     memcpy(c->tex, c->v, sizeof *c->v * n);
-    box_blur(c->tex, c->tmp, c->w, c->h, c->w / 12 + 1, 1);
+    box_blur(c->tex, c->tmp, c->colsum, c->w, c->h, c->w / 12 + 1, 1);
     for (size_t i = 0; i < n; i++)
         c->v[i] = (float)((1 - scatter) * c->v[i] + scatter * c->tex[i]);
     double k = rng_range(nr, 0.45, 0.75), noise = maxval * 0.008;
@@ -777,6 +800,16 @@ static void model_us(Canvas *c, const RenderJob *j, const Frame3 *fr, Rng *nr, d
 
 /* ---- stored values ----------------------------------------------------- */
 
+/* nearbyint in the default rounding mode (ties to even) without a library
+ * call per pixel: adding and subtracting 1.5·2^52 leaves v rounded to an
+ * integer when |v| < 2^51; larger values (and NaN) take nearbyint. */
+static inline double round_even(double v)
+{
+    if (!(fabs(v) < 0x1p51))
+        return nearbyint(v);
+    return (v + 0x1.8p52) - 0x1.8p52;
+}
+
 static void store_frame(const Canvas *c, const PixelSpec *s, uint8_t *dst)
 {
     size_t n = (size_t)c->w * c->h;
@@ -798,7 +831,7 @@ static void store_frame(const Canvas *c, const PixelSpec *s, uint8_t *dst)
     double hi = s->is_signed ? (double)(1 << (s->bits_stored - 1)) - 1
                              : (double)((1u << s->bits_stored) - 1);
     for (size_t i = 0; i < n; i++) {
-        double v = nearbyint((c->v[i] - s->intercept) / s->slope);
+        double v = round_even((c->v[i] - s->intercept) / s->slope);
         if (s->photometric == PI_MONOCHROME1)
             v = hi - v; /* MONOCHROME1 stores the inverted value */
         v = v < lo ? lo : v > hi ? hi : v;
@@ -849,24 +882,131 @@ static void burn_in(Canvas *c, const RenderJob *j, double maxval);
 /* Modality models on the labels / line integrals of a 3-D body; t in
  * [0, 1] is the frame's time in a run (angiography: how far contrast has
  * run; an echo cine: the cardiac cycle). */
-static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Canvas *c, Rng *nr,
-                          double t, RnError **err)
+static bool build_body3(const RenderJob *j, double t, Body3 *body, RnError **err)
 {
-    Body3 body = {0};
-    body.fill = j->mod == M_XA || j->mod == M_RF ? t : 0;
-    body.systole = j->mod == M_US ? 0.5 - 0.5 * cos(2 * PI * t) : j->systole;
-    body.female = j->female;
-    body.us_window = j->us_window;
+    memset(body, 0, sizeof *body);
+    body->fill = j->mod == M_XA || j->mod == M_RF ? t : 0;
+    body->systole = j->mod == M_US ? 0.5 - 0.5 * cos(2 * PI * t) : j->systole;
+    body->right_coronary = j->right_coronary;
+    body->female = j->female;
+    body->us_window = j->us_window;
     Rng ar;
     /* One individual per patient and model, whatever the scene or view:
      * a chest LAT is the same body as its PA and as the CT's scout. */
     rng_seed(&ar, j->anatomy_seed, 0x3D, (uint64_t)body3_model(j->scene));
-    body3_build(j->scene, j->view, &j->lesion, j->mirror, &ar, &body);
-    if (body.failed) {
-        body3_free(&body);
+    body3_build(j->scene, j->view, &j->lesion, j->mirror, &ar, body);
+    if (body->failed) {
+        body3_free(body);
         rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
         return false;
     }
+    return true;
+}
+
+/* Attenuation per tissue of a projection by X-rays. */
+static const float *xray_mu(const RenderJob *j)
+{
+    return j->mod == M_XA ? xa3_mu : j->mod == M_MG ? mg3_mu : xr3_mu;
+}
+
+/* Line integrals of the body into c->v: the run's still part (c->still)
+ * plus what differs in this frame, or the whole body. */
+static bool project_body3(Body3 *body, const Frame3 *fr, const float *mu, Canvas *c,
+                          RnError **err)
+{
+    size_t n = (size_t)c->w * c->h;
+    if (c->still == NULL) {
+        memset(c->v, 0, sizeof *c->v * n);
+        body3_project(body, fr, mu, c->v);
+        return true;
+    }
+    if (!body3_remove_common(body, &c->common)) {
+        rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
+        return false;
+    }
+    memcpy(c->v, c->still, sizeof *c->v * n);
+    body3_project(body, fr, mu, c->v);
+    return true;
+}
+
+/* The time of frame f in a run (0..1), or of a single image. */
+static double frame_t(const RenderJob *j, const PixelSpec *s, uint32_t f)
+{
+    if (j->t1 > j->t0)
+        return s->frames > 1 ? j->t0 + (j->t1 - j->t0) * f / (s->frames - 1) : j->t1;
+    return s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
+}
+
+/* RF: the radiographer moves the field with the contrast: it is centred
+ * (across the beam) on what has filled in the last third of the run up to
+ * the image's last frame, or on all the contrast when nothing is new. */
+static bool follow_contrast(RenderJob *j, const PixelSpec *s, RnError **err)
+{
+    double t = frame_t(j, s, s->frames - 1), front[3];
+    Body3 now, before;
+    if (!build_body3(j, t, &now, err))
+        return false;
+    if (!build_body3(j, fmax(0, t - 0.35), &before, err)) {
+        body3_free(&now);
+        return false;
+    }
+    bool found = body3_contrast_centre(&now, front);
+    Body3 fresh = now;
+    if (found && body3_remove_common(&fresh, &before))
+        body3_contrast_centre(&fresh, front);
+    body3_free(&now);
+    body3_free(&before);
+    if (!found)
+        return true;
+    Frame3 *f = &j->frame;
+    double centre[3], d[3], u = 0, v = 0;
+    for (int k = 0; k < 3; k++)
+        centre[k] = f->origin[k] + 0.5 * (f->w - 1) * f->dc * f->row[k] +
+                    0.5 * (f->h - 1) * f->dr * f->col[k];
+    for (int k = 0; k < 3; k++)
+        d[k] = front[k] - centre[k], u += d[k] * f->row[k], v += d[k] * f->col[k];
+    for (int k = 0; k < 3; k++)
+        f->origin[k] += u * f->row[k] + v * f->col[k];
+    return true;
+}
+
+/* An XA or RF run: every frame is the same body but where contrast has
+ * run, so the primitives all frames share are projected once (c->still,
+ * c->common) and each frame projects only the rest. */
+static bool prepare_still(const RenderJob *j, const PixelSpec *s, Canvas *c, RnError **err)
+{
+    if (!j->frame.valid || !j->frame.projection || j->spect || s->frames < 2 ||
+        (j->mod != M_XA && j->mod != M_RF))
+        return true;
+    Body3 common, other;
+    if (!build_body3(j, frame_t(j, s, 0), &common, err))
+        return false;
+    bool ok = true;
+    for (uint32_t f = 1; ok && f < s->frames; f++) {
+        ok = build_body3(j, frame_t(j, s, f), &other, err);
+        if (ok && !body3_keep_common(&common, &other)) {
+            rn_error_set(err, RN_ERROR_NOMEM, "3-D phantom");
+            ok = false;
+        }
+        body3_free(&other);
+    }
+    if (ok)
+        ok = (c->still = rn_calloc((size_t)c->w * c->h, sizeof *c->still, err)) != NULL;
+    if (!ok) {
+        body3_free(&common);
+        return false;
+    }
+    body3_project(&common, &j->frame, xray_mu(j), c->still);
+    c->common = common;
+    return true;
+}
+
+static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Canvas *c, Rng *nr,
+                          double t, RnError **err)
+{
+    Body3 body;
+    if (!build_body3(j, t, &body, err))
+        return false;
     size_t n = (size_t)c->w * c->h;
     double maxval = (double)((1u << s->bits_stored) - 1) * s->slope + s->intercept;
     Frame3 probe_on_skin;
@@ -894,12 +1034,16 @@ static bool render_frame3(const RenderJob *j, const Frame3 *fr, PixelSpec *s, Ca
         body3_project(&body, fr, mu, c->v);
         nm_counts(c, nr, 12 + 50 * (double)(j->noise_seed >> 11) * 0x1.0p-53); /* per scan */
     } else if (fr->projection && j->mod == M_XA) {
-        memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, fr, xa3_mu, c->v);
+        if (!project_body3(&body, fr, xray_mu(j), c, err)) {
+            body3_free(&body);
+            return false;
+        }
         model_xa3(c, nr);
     } else if (fr->projection) {
-        memset(c->v, 0, sizeof *c->v * n);
-        body3_project(&body, fr, mammo ? mg3_mu : xr3_mu, c->v);
+        if (!project_body3(&body, fr, xray_mu(j), c, err)) {
+            body3_free(&body);
+            return false;
+        }
         if (j->mod == M_CT) /* CT scout: a radiograph in HU-ish units */
             maxval = 3000;
         xray_detector(c, nr, maxval, j->collimate && j->mod != M_CT && !mammo);
@@ -938,8 +1082,7 @@ static bool render_frame(const RenderJob *j, PixelSpec *s, uint32_t f, Canvas *c
     else if (j->mod == M_NM) /* planar: each frame's view */
         body3_frame(j->scene, nm_view(j->scene, f), 0, j->mirror, j->zoom, j->angle,
                     j->shift_x, j->shift_y, c->w, c->h, &slice);
-    double t = s->frames > 1 ? (double)f / (s->frames - 1) : frame_time(j);
-    return render_frame3(j, &slice, s, c, &nr, t, err);
+    return render_frame3(j, &slice, s, c, &nr, frame_t(j, s, f), err);
 }
 
 /* What the device writes into the pixels: the lead side marker of a
@@ -989,8 +1132,11 @@ bool render_image(const RenderJob *j, PixelSpec *s, RenderOut *out, RnError **er
     Canvas c;
     if (!canvas_init(&c, (int)s->cols, (int)s->rows, s->samples == 3, err))
         return false;
+    RenderJob panned = *j;
     out->pixels = rn_malloc(total, err);
-    bool ok = out->pixels != NULL;
+    bool ok = out->pixels != NULL && (!j->follow || follow_contrast(&panned, s, err));
+    j = &panned;
+    ok = ok && prepare_still(j, s, &c, err);
     for (uint32_t f = 0; ok && f < s->frames; f++) {
         ok = render_frame(j, s, f, &c, err);
         if (ok && f == 0) {

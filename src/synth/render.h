@@ -46,6 +46,12 @@ typedef struct RenderJob {
     Frame3 frame;          /* valid: the scene's 3-D body, sliced or projected here */
     bool spect;            /* NM: reconstructed axial slices, one per frame */
     double systole;        /* heart: cardiac phase of a single-frame image (0..1) */
+    bool right_coronary;   /* coronary angiography: the right tree injected, else the left */
+    double primary, secondary; /* XA, RF: the C-arm's (0018,1510/1511), degrees; applied
+                                * to frame by the caller (body3_angulate) */
+    double t0, t1;         /* t1 > t0: the image's window of the run's time (the frames
+                            * step through it, a single frame is at t1); else 0..1 */
+    bool follow;           /* RF: the field pans to where contrast has just run */
 } RenderJob;
 
 typedef struct RenderOut {

@@ -615,6 +615,38 @@ static Scene localizer_scene(const StudyCtx *c, int inst, ViewKind *plane)
     return sc;
 }
 
+/* A diagnostic coronary angiogram: runs of the left coronary artery in
+ * its standard projections, then one to three of the right; each run is
+ * one selective injection, so one tree fills. The C-arm's primary angle
+ * is + LAO / - RAO, the secondary + cranial / - caudal, each a few
+ * degrees off the textbook value. */
+static void coronary_run(const StudyCtx *c, Rng *r, SeriesCtx *s)
+{
+    static const double left[][2] = {{-30, -25}, {-30, 30}, {0, 35}, {45, 25}, {45, -25}, {0, -30}},
+                        right[][2] = {{40, 0}, {-30, 0}, {30, 20}};
+    int n = c->plan->nseries, nright = n >= 6 ? 2 : n >= 2 ? 1 : 0;
+    bool is_right = n == 1 ? rng_chance(r, 0.3) : s->index >= n - nright;
+    const double *run = is_right ? right[s->index % 3] : left[s->index % 6];
+    s->job.right_coronary = is_right;
+    s->job.primary = run[0] + rng_range(r, -5, 5);
+    s->job.secondary = run[1] == 0 ? 0 : run[1] + rng_range(r, -5, 5);
+    s->view = fabs(s->job.primary) < 10 ? VW_AP : s->job.primary > 0 ? VW_LAO : VW_RAO;
+}
+
+/* Fluoroscopy turns the patient: a swallow or enema is seen AP, lateral
+ * and oblique, the urinary tract AP and oblique, a chest AP or lateral. */
+static ViewKind rf_view(Scene sc, Rng *r)
+{
+    static const ViewKind gi[] = {VW_AP, VW_AP, VW_LAT, VW_OBL},
+                          urinary[] = {VW_AP, VW_AP, VW_AP, VW_OBL}, chest[] = {VW_AP, VW_LAT};
+    switch (sc) {
+    case SC_XR_BARIUM: return RNG_PICK(r, gi);
+    case SC_XR_UROGRAPHY: return RNG_PICK(r, urinary);
+    case SC_XR_CHEST: return RNG_PICK(r, chest);
+    default: return VW_AP;
+    }
+}
+
 /* Scene, plane and sequence of a series: heads are imaged in all three
  * planes, other cross-sections in the plane their scene is drawn in. */
 static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
@@ -648,11 +680,13 @@ static void series_view(const StudyCtx *c, Rng *r, SeriesCtx *s)
         s->view = VW_SECTOR;
     else if (m == M_NM) /* a renal study is seen from behind */
         s->view = s->scene == SC_NM_RENAL ? VW_POST : VW_ANT;
-    else if (s->scene == SC_XA_CORONARY) /* AP, or the LAO/RAO obliques */
-        s->view = s->index % 2 ? VW_OBL : VW_AP;
+    else if (s->scene == SC_XA_CORONARY)
+        coronary_run(c, r, s);
     else if (s->scene == SC_XA_CEREBRAL) /* AP and lateral runs */
         s->view = s->index % 2 ? VW_LAT : VW_AP;
-    else if (m == M_XA || m == M_RF)
+    else if (m == M_RF)
+        s->view = rf_view(s->scene, r);
+    else if (m == M_XA)
         s->view = VW_AP;
     else
         s->view = image_view(c, s, 1);
@@ -674,7 +708,9 @@ static void series_describe(const StudyCtx *c, Rng *r, SeriesCtx *s)
     int k = rng_int(r, 0, 2), row = v <= V_TOSHIBA ? (int)v : 0;
     s->job.kernel = kernels[row][k].sharpness;
     SeriesNaming n = {v, c->plan->mod, c->plan->region, s->view, s->job.contrast, s->thickness,
-                      kernels[row][k].name, c->side, c->lang};
+                      kernels[row][k].name, c->side, c->lang,
+                      s->scene == SC_XA_CORONARY ? 1 + s->job.right_coronary : 0,
+                      s->job.primary, s->job.secondary};
     naming_series(r, &n, s->desc, sizeof s->desc, s->protocol, sizeof s->protocol);
     snprintf(s->kernel, sizeof s->kernel, "%s", n.kernel);
 }
@@ -686,6 +722,10 @@ static void frame_region(Rng *r, RenderJob *j)
 {
     if (j->scene == SC_XR_FINGER)
         j->shift_x -= 0.3 * rng_int(r, -1, 1);
+    if (j->mod == M_RF && (j->scene == SC_XR_BARIUM || j->scene == SC_XR_UROGRAPHY)) {
+        j->zoom *= 1.4; /* an image intensifier's field, moved along with the contrast */
+        j->follow = true;
+    }
     if (j->scene == SC_NM_BONE || j->scene == SC_COR_BODY) { /* the whole body, straight */
         j->angle *= 0.15;
         j->zoom = fmin(j->zoom, 1.05);
@@ -873,6 +913,24 @@ static void put_private(Put *p, const StudyCtx *c, const SeriesCtx *s)
 
 /* Cross-sections: ImageOrientationPatient and ImagePositionPatient of the
  * series' plane, stepping along its normal. */
+/* A direction in DICOM's patient letters (L/R, P/A, H/F), the strongest
+ * component first, weak ones (< 0.25) left out: (0020,0020). */
+static void orientation_letters(const double v[3], char *out)
+{
+    static const char pos[3] = {'L', 'P', 'H'}, neg[3] = {'R', 'A', 'F'};
+    int order[3] = {0, 1, 2}, n = 0;
+    for (int a = 0; a < 3; a++)
+        for (int b = a + 1; b < 3; b++)
+            if (fabs(v[order[b]]) > fabs(v[order[a]])) {
+                int t = order[a];
+                order[a] = order[b], order[b] = t;
+            }
+    for (int i = 0; i < 3; i++)
+        if (i == 0 || fabs(v[order[i]]) >= 0.25)
+            out[n++] = v[order[i]] >= 0 ? pos[order[i]] : neg[order[i]];
+    out[n] = 0;
+}
+
 static void put_geometry(Put *p, const SeriesCtx *s, int inst)
 {
     double sp[2] = {s->spacing, s->spacing};
@@ -910,7 +968,14 @@ static void put_geometry(Put *p, const SeriesCtx *s, int inst)
         if (f->valid)
             sp[0] = f->dr, sp[1] = f->dc;
         put_ds(p, T(0x18, 0x1164), sp, 2);
-        put_ascii(p, T(0x20, 0x20), "CS", "A\\F");
+        char po[10] = "A\\F";
+        if (f->valid) { /* which way the rows and the columns run, as projected */
+            orientation_letters(f->row, po);
+            size_t k = strlen(po);
+            po[k] = '\\';
+            orientation_letters(f->col, po + k + 1);
+        }
+        put_ascii(p, T(0x20, 0x20), "CS", po);
         double kvp = s->kvp;
         put_ds(p, T(0x18, 0x60), &kvp, 1);
     }
@@ -974,6 +1039,10 @@ static void put_modality_specific(Put *p, const StudyCtx *c, const SeriesCtx *s)
         p->ok = p->ok && q.ok && dcm_put_seq(p->ds, T(0x54, 0x16), &item, 1, c->undefined_sq, p->err);
         if (!q.ok || !p->ok)
             dcm_set_free(&item);
+    }
+    if (m == M_XA || m == M_RF) { /* the C-arm's angles, which the pixels show */
+        put_ds(p, T(0x18, 0x1510), &s->job.primary, 1);
+        put_ds(p, T(0x18, 0x1511), &s->job.secondary, 1);
     }
     if (s->spec.samples == 1 && (m == M_CR || m == M_DX || m == M_MG || m == M_RF || m == M_XA) &&
         s->bpe && s->bpe[0] && c->side)
@@ -1248,6 +1317,12 @@ static bool generate_image(StudyCtx *c, SeriesCtx *s, int inst, StudyOutput *out
                     job.spect ? -1 : job.z, job.mirror, job.zoom,
                     job.angle, job.shift_x, job.shift_y, (int)spec.cols, (int)spec.rows,
                     &job.frame);
+    if (job.primary != 0 || job.secondary != 0)
+        body3_angulate(&job.frame, job.primary, job.secondary);
+    if (job.mod == M_RF) { /* a series is one examination's run: image inst covers its part */
+        job.t0 = (double)(inst - 1) / s->nimages;
+        job.t1 = (double)inst / s->nimages;
+    }
     RenderOut img;
     if (!render_image(&job, &spec, &img, err))
         return false;

@@ -311,6 +311,16 @@ def check_view(ds, row):
     elif row["Modality"] in ("CR", "DX", "MG"):
         check(str(ds.get("ViewPosition", "")) == VIEW_POSITION.get(view, "?"),
               "%s: view %s vs ViewPosition %r" % (row["Path"], view, ds.get("ViewPosition")))
+    if row["Modality"] == "RF":  # the rows run across the patient (AP), front to back
+        rows_run = str(ds.PatientOrientation[0])  # (LAT) or obliquely (OBL)
+        want = {"AP": ("L", "R"), "LAT": ("A", "P")}.get(view)
+        check(len(rows_run) == 2 if view == "OBL" else rows_run in (want or ()),
+              "%s: RF view %s vs PatientOrientation %s" % (row["Path"], view,
+                                                           list(ds.PatientOrientation)))
+    if row["Modality"] == "XA" and view in ("LAO", "RAO", "AP") and row["Organ"] == "HEART":
+        primary = float(ds.PositionerPrimaryAngle)  # + LAO, - RAO
+        check({"LAO": primary >= 10, "RAO": primary <= -10, "AP": abs(primary) < 10}[view],
+              "%s: coronary view %s vs primary angle %.1f" % (row["Path"], view, primary))
 
 
 def check_shares(rows, n, full):
@@ -423,6 +433,10 @@ def main():
               "cardiac exams in %s only" % {r["Modality"] for r in heart})
         check({r["View"] for r in rows if r["Modality"] == "MR"} >= {"AX", "SAG"} or a.n < 1000,
               "MR planes: %s" % {r["View"] for r in rows if r["Modality"] == "MR"})
+        rf_views = {r["View"] for r in rows if r["Modality"] == "RF"}
+        check(rf_views >= {"AP", "LAT", "OBL"} or a.n < 1000, "RF views: %s" % rf_views)
+        coro = {r["View"] for r in rows if r["Modality"] == "XA" and r["Organ"] == "HEART"}
+        check(coro >= {"LAO", "RAO"} or a.n < 1000, "coronary views: %s" % coro)
         check_dcmtk(A, rows)
         check_gdcm(A, rows, tmp)
         letters = check_pydicom(A, rows) | check_reports(A, rows)
