@@ -615,6 +615,16 @@ static Scene localizer_scene(const StudyCtx *c, int inst, ViewKind *plane)
     return sc;
 }
 
+/* The coronary trees a coronary angiogram injects (1 left, 2 right, 3
+ * both; 0 not one): both when it has several runs, else one study in three
+ * the right (an examination of the right coronary artery alone). */
+static int coronary_trees(const StudyPlan *p)
+{
+    if (p->mod != M_XA || p->scene != SC_XA_CORONARY)
+        return 0;
+    return p->nseries >= 2 ? 3 : p->index % 3 == 0 ? 2 : 1;
+}
+
 /* A diagnostic coronary angiogram: runs of the left coronary artery in
  * its standard projections, then one to three of the right; each run is
  * one selective injection, so one tree fills. The C-arm's primary angle
@@ -625,7 +635,7 @@ static void coronary_run(const StudyCtx *c, Rng *r, SeriesCtx *s)
     static const double left[][2] = {{-30, -25}, {-30, 30}, {0, 35}, {45, 25}, {45, -25}, {0, -30}},
                         right[][2] = {{40, 0}, {-30, 0}, {30, 20}};
     int n = c->plan->nseries, nright = n >= 6 ? 2 : n >= 2 ? 1 : 0;
-    bool is_right = n == 1 ? rng_chance(r, 0.3) : s->index >= n - nright;
+    bool is_right = n == 1 ? coronary_trees(c->plan) == 2 : s->index >= n - nright;
     const double *run = is_right ? right[s->index % 3] : left[s->index % 6];
     s->job.right_coronary = is_right;
     s->job.primary = run[0] + rng_range(r, -5, 5);
@@ -1544,7 +1554,7 @@ static bool study_report(StudyCtx *c, StudyOutput *out, RnBuf *full, RnError **e
     int n = 0;
     bool reported = rng_chance(&r, 0.88) || c->plan->sr; /* an SR copy implies a report */
     ReportFacts f = {c->plan->mod, c->plan->region, c->side, c->lesion.path, c->lesion_mm,
-                     c->lesion.implant};
+                     c->lesion.implant, coronary_trees(c->plan)};
     /* Mostly Croatian, some English; a German hospital's cardiologists
      * write German (the only family with German wording). */
     Lang lang = rng_chance(&r, 0.15) ? L_EN : L_HR;
@@ -1579,7 +1589,7 @@ static bool orphan_report(const StudyCtx *c, StudyOutput *out, RnError **err)
     make_uid(uid, c->seed, K_ORPHAN, c->plan->index, 0);
     RnBuf parts[REPORT_MAX_PARTS] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
     int n = 0;
-    ReportFacts f = {c->plan->mod, c->plan->region, c->side, P_NONE, 0, false};
+    ReportFacts f = {c->plan->mod, c->plan->region, c->side, P_NONE, 0, IMP_NONE, 0};
     bool ok = text_report(&r, &f, L_HR, parts, &n, err);
     for (int i = 0; ok && i < n; i++)
         ok = report_row(out, exam, acc, uid, (const char *)parts[i].data, err);

@@ -350,6 +350,20 @@ static const char *const technique_heart[L_COUNT][M_COUNT] = {
               [M_NM] = "Myokardperfusionsszintigraphie (Tc-99m MIBI), Belastung und Ruhe."},
 };
 
+/* A coronary angiogram names the arteries it injected (ReportFacts.coronary
+ * - 1: left, right, both). */
+static const char *const technique_coronary[L_COUNT][3] = {
+    [L_HR] = {"Selektivna koronarografija lijeve koronarne arterije radijalnim pristupom.",
+              "Selektivna koronarografija desne koronarne arterije radijalnim pristupom.",
+              "Selektivna koronarografija lijeve i desne koronarne arterije radijalnim pristupom."},
+    [L_EN] = {"Selective angiography of the left coronary artery, radial access.",
+              "Selective angiography of the right coronary artery, radial access.",
+              "Selective angiography of the left and right coronary arteries, radial access."},
+    [L_DE] = {"Selektive Darstellung der linken Koronararterie über radialen Zugang.",
+              "Selektive Darstellung der rechten Koronararterie über radialen Zugang.",
+              "Selektive Darstellung der linken und rechten Koronararterie über radialen Zugang."},
+};
+
 /* Drops diacritics: what many report writers type. */
 static void strip_diacritics(RnBuf *b)
 {
@@ -458,7 +472,9 @@ bool text_report(Rng *r, const ReportFacts *f, Lang lang, RnBuf parts[REPORT_MAX
     static const char *const side_sentence[L_COUNT][2] = {
         {"Desna strana.", "Lijeva strana."}, {"Right side.", "Left side."},
         {"Rechte Seite.", "Linke Seite."}};
-    const char *technique = fam == F_HEART && technique_heart[lang][f->mod]
+    const char *technique = f->coronary >= 1 && f->coronary <= 3
+                                ? technique_coronary[lang][f->coronary - 1]
+                            : fam == F_HEART && technique_heart[lang][f->mod]
                                 ? technique_heart[lang][f->mod]
                             : lang == L_HR ? technique_hr[f->mod]
                                            : technique_en[f->mod];

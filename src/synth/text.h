@@ -32,6 +32,7 @@ typedef struct ReportFacts {
     Pathology path;
     int size_mm;       /* of the pathology */
     Implant implant;   /* metal in the images */
+    int coronary;      /* coronary angiography: the trees injected, 1 left, 2 right, 3 both */
 } ReportFacts;
 
 /* True when reports of (m, g) have words for pathology p. */

@@ -214,6 +214,12 @@ def check_pydicom(root, rows):
               "BodyPartStatus %s does not fit %r / %s" % (row["BodyPartStatus"], written, row["Region"]))
         check(ds.Rows == int(row["Rows"]) and ds.Columns == int(row["Columns"]), "matrix differs")
         check_view(ds, row)
+        if row["Modality"] == "XA" and row["Organ"] == "HEART":  # the arteries its runs inject
+            desc = str(ds.get("SeriesDescription", ""))
+            trees = CORONARY_RUNS.setdefault(row["ExamID"], set())
+            trees |= {t for t, words in (("L", ("LCA", "Left", "lijeva")),
+                                         ("R", ("RCA", "Right", "desna")))
+                      if any(w in desc for w in words)}
         if row["Modality"] in ("CT", "MR", "PT") and row["View"] in NORMALS:
             stacks.setdefault(row["SeriesInstanceUID"], []).append(slice_position(ds))
         if row["TransferSyntaxUID"] in NATIVE:
@@ -343,6 +349,26 @@ def check_shares(rows, n, full):
     check(present >= want, "only %d modalities present" % present)
 
 
+CORONARY_RUNS = {}  # ExamID -> {"L", "R"}: the coronary trees its series descriptions name
+CORONARY_TECHNIQUE = (("LR", "lijeve i desne|left and right|linken und rechten"),
+                      ("L", "lijeve koronarne|left coronary artery|linken Koronar"),
+                      ("R", "desne koronarne|right coronary artery|rechten Koronar"))
+
+
+def check_coronary_reports(text_of):
+    """A coronary angiogram's report names the arteries its runs injected."""
+    stated = 0
+    for exam, trees in CORONARY_RUNS.items():
+        text = text_of.get(exam, "")
+        said = next((set(t) for t, pat in CORONARY_TECHNIQUE if re.search(pat, text)), None)
+        if said is not None:
+            stated += 1
+            check(said == trees, "exam %s: report names %s, runs inject %s" % (exam, said, trees))
+    print("coronary reports naming the arteries injected: %d of %d exams" %
+          (stated, len(CORONARY_RUNS)))
+    return stated
+
+
 def check_reports(root, rows):
     with open(os.path.join(root, "reports.csv"), "rb") as fh:
         raw = fh.read()
@@ -368,6 +394,7 @@ def check_reports(root, rows):
     share = len(joined) / max(len(studies), 1)
     print("studies with a report: %.3f; orphan report rows: %d" % (share, orphans))
     check(0.7 <= share < 1.0, "share of reported studies %.3f" % share)
+    check_coronary_reports(text_of)
     multi = len(reports) - orphans - len(joined)
     check(multi > 0, "no exam with several report rows")
     words = {"fracture": "fraktur|fracture", "nodule": "nodus|čvor|cvor|nodule",
