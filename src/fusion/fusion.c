@@ -53,6 +53,8 @@ void rn_fusion_model_free(RnFusionModel *m)
     }
     free(m->pca_mean);
     free(m->pca_components);
+    free(m->refs);
+    free(m->ref_present);
     free(m);
 }
 
@@ -65,6 +67,7 @@ const char *rn_fusion_input_name(const RnFusionModel *m, size_t i) { return m->s
 size_t rn_fusion_input_dim(const RnFusionModel *m, size_t i) { return m->src[i].dim; }
 double rn_fusion_input_weight(const RnFusionModel *m, size_t i) { return m->src[i].weight; }
 RnFusionScale rn_fusion_model_scale(const RnFusionModel *m) { return m->scale; }
+size_t rn_fusion_model_impute(const RnFusionModel *m) { return m->impute_k; }
 
 /* ---- missing rows ------------------------------------------------------ */
 
@@ -103,27 +106,100 @@ bool fu_row_missing(const RnFusionInput *in, size_t i, bool *missing, RnError **
 
 /* ---- the fused row ------------------------------------------------------ */
 
-/* Writes the concatenated, scaled, weighted row i into out[concat_dim]
- * (double). missing[s] tells which sources are absent (filled by the
- * caller through fu_row_missing). */
-static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t i,
-                     const bool *missing, double *out)
+/* Scratch of one row: the weighted unit blocks imputation compares
+ * (missing blocks 0), the k nearest references so far, and per source its
+ * divisor (its row's length, or sqrt(d) for standard scaling). */
+typedef struct FuRow {
+    double *unit;       /* concat_dim */
+    size_t *nn;         /* impute_k reference indices, nearest first */
+    double *nn_d;       /* their squared distances */
+    double norm[RN_FUSION_MAX_INPUTS];
+    bool imputed[RN_FUSION_MAX_INPUTS];
+} FuRow;
+
+static bool fu_row_open(const RnFusionModel *m, FuRow *r, RnError **err)
 {
-    double all = 0, present = 0;
-    for (size_t s = 0; s < m->n_sources; s++) {
-        double w2 = m->src[s].weight * m->src[s].weight;
-        all += w2;
-        present += missing[s] ? 0 : w2;
+    memset(r, 0, sizeof *r);
+    size_t k = m->impute_k ? m->impute_k : 1;
+    r->unit = rn_calloc(m->concat_dim, sizeof *r->unit, err);
+    r->nn = rn_calloc(k, sizeof *r->nn, err);
+    r->nn_d = rn_calloc(k, sizeof *r->nn_d, err);
+    return r->unit && r->nn && r->nn_d;
+}
+
+static void fu_row_close(FuRow *r)
+{
+    free(r->unit);
+    free(r->nn);
+    free(r->nn_d);
+}
+
+/* Squared distance of the row's weighted unit blocks to reference j over
+ * every column outside [skip_from, skip_to) (the block being imputed). */
+static double ref_distance(const RnFusionModel *m, const double *unit, size_t j,
+                           size_t skip_from, size_t skip_to)
+{
+    const float *ref = m->refs + j * m->concat_dim;
+    double d = 0;
+    for (size_t c = 0; c < m->concat_dim; c++) {
+        if (c == skip_from) {
+            c = skip_to - 1;
+            continue;
+        }
+        double v = unit[c] - ref[c];
+        d += v * v;
     }
-    /* Renormalise: the sources present carry the whole squared length. */
-    double renorm = sqrt(all / present);
+    return d;
+}
+
+/* Block s of the row (its columns at `off`) as the mean of that block over
+ * the impute_k references nearest to the row that have source s; ties go
+ * to the lower reference index, so the result depends on the data only.
+ * False when fewer than impute_k references have s (the row stays
+ * missing s). */
+static bool impute_block(const RnFusionModel *m, FuRow *r, size_t s, size_t off, double *o)
+{
+    size_t k = m->impute_k, have = 0, dim = m->src[s].dim;
+    for (size_t j = 0; j < m->n_refs; j++) {
+        if (!m->ref_present[j * m->n_sources + s])
+            continue;
+        double d = ref_distance(m, r->unit, j, off, off + dim);
+        if (have == k && !(d < r->nn_d[k - 1]))
+            continue;
+        size_t at = have < k ? have++ : k - 1;
+        while (at > 0 && d < r->nn_d[at - 1]) { /* insertion: keeps index order on ties */
+            r->nn_d[at] = r->nn_d[at - 1];
+            r->nn[at] = r->nn[at - 1];
+            at--;
+        }
+        r->nn_d[at] = d;
+        r->nn[at] = j;
+    }
+    if (have < k)
+        return false;
+    for (size_t c = 0; c < dim; c++) {
+        double sum = 0;
+        for (size_t q = 0; q < k; q++)
+            sum += m->refs[r->nn[q] * m->concat_dim + off + c];
+        o[c] = sum / (double)k;
+    }
+    return true;
+}
+
+/* The centred (and standardised) blocks of row i into out, missing blocks
+ * 0, each source's divisor in r->norm (0: the row sits at the mean). */
+static void centred_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t i,
+                        const bool *missing, double *out, FuRow *r)
+{
     size_t off = 0;
     for (size_t s = 0; s < m->n_sources; s++) {
         const FuSource *src = &m->src[s];
         double *o = out + off;
         off += src->dim;
+        r->imputed[s] = false;
         if (missing[s]) {
             memset(o, 0, src->dim * sizeof *o);
+            r->norm[s] = 0;
             continue;
         }
         double norm2 = 0;
@@ -134,14 +210,102 @@ static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t
             o[j] = v;
             norm2 += v * v;
         }
-        double f = src->weight * renorm;
-        if (m->scale == RN_FUSION_SCALE_L2)
-            f = norm2 > 0 ? f / sqrt(norm2) : 0; /* the row at the mean: 0 */
+        r->norm[s] = m->scale == RN_FUSION_SCALE_L2 ? sqrt(norm2) : sqrt((double)src->dim);
+    }
+}
+
+/* r->unit: the weighted unit blocks (what the references hold) of a
+ * centred row, missing blocks 0. */
+static void weighted_unit(const RnFusionModel *m, const double *centred, const bool *missing,
+                          FuRow *r)
+{
+    size_t off = 0;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        size_t d = m->src[s].dim;
+        double f = !missing[s] && r->norm[s] > 0 ? m->src[s].weight / r->norm[s] : 0;
+        for (size_t j = 0; j < d; j++)
+            r->unit[off + j] = centred[off + j] * f;
+        off += d;
+    }
+}
+
+/* Writes the concatenated, scaled, weighted row i into out[concat_dim]
+ * (double). missing[s] tells which sources are absent (filled by the
+ * caller through fu_row_missing). With impute_k, a missing block is first
+ * imputed from the nearest references (its values are weighted already);
+ * the blocks still missing are 0 and the present sources' weights are
+ * renormalised. */
+static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t i,
+                     const bool *missing, double *out, FuRow *r)
+{
+    centred_row(m, inputs, i, missing, out, r);
+    bool any_missing = false;
+    for (size_t s = 0; s < m->n_sources; s++)
+        any_missing |= missing[s];
+    if (any_missing && m->impute_k && m->n_refs) {
+        /* every block is imputed from the observed blocks only, so the
+         * order of the sources does not matter */
+        weighted_unit(m, out, missing, r);
+        for (size_t s = 0, off = 0; s < m->n_sources; off += m->src[s++].dim)
+            if (missing[s])
+                r->imputed[s] = impute_block(m, r, s, off, out + off);
+    }
+    double all = 0, present = 0;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        double w2 = m->src[s].weight * m->src[s].weight;
+        all += w2;
+        present += missing[s] && !r->imputed[s] ? 0 : w2;
+    }
+    /* Renormalise: the sources present carry the whole squared length. */
+    double renorm = sqrt(all / present);
+    size_t off = 0;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        const FuSource *src = &m->src[s];
+        double *o = out + off;
+        off += src->dim;
+        if (missing[s] && !r->imputed[s])
+            continue; /* 0 already */
+        double f;
+        if (r->imputed[s])
+            f = renorm; /* the references' blocks carry the weight */
+        else if (m->scale == RN_FUSION_SCALE_L2)
+            f = r->norm[s] > 0 ? src->weight * renorm / r->norm[s] : 0; /* at the mean: 0 */
         else
-            f /= sqrt((double)src->dim);
+            f = src->weight * renorm / r->norm[s];
         for (size_t j = 0; j < src->dim; j++)
             o[j] *= f;
     }
+}
+
+/* ---- references for imputation ----------------------------------------- */
+
+/* Rows of the fit set every k-th, at most RN_FUSION_IMPUTE_REFS of them
+ * (spread over the whole set, no random draw), as weighted unit blocks
+ * with the sources each has. */
+static bool fit_refs(RnFusionModel *m, const RnFusionInput *inputs, const bool *missing,
+                     RnError **err)
+{
+    size_t n = inputs[0].x.rows, D = m->concat_dim;
+    size_t nr = n < RN_FUSION_IMPUTE_REFS ? n : RN_FUSION_IMPUTE_REFS;
+    m->refs = rn_calloc(nr * D, sizeof *m->refs, err);
+    m->ref_present = rn_calloc(nr, m->n_sources, err);
+    double *row = rn_calloc(D, sizeof *row, err);
+    FuRow r;
+    bool ok = fu_row_open(m, &r, err) && m->refs && m->ref_present && row;
+    for (size_t j = 0; ok && j < nr; j++) {
+        size_t i = (size_t)((uint64_t)j * n / nr); /* n < 2^52 rows: no overflow */
+        const bool *miss = missing + i * m->n_sources;
+        centred_row(m, inputs, i, miss, row, &r);
+        weighted_unit(m, row, miss, &r);
+        for (size_t c = 0; c < D; c++)
+            m->refs[j * D + c] = (float)r.unit[c];
+        for (size_t s = 0; s < m->n_sources; s++)
+            m->ref_present[j * m->n_sources + s] = !miss[s];
+    }
+    m->n_refs = ok ? nr : 0;
+    fu_row_close(&r);
+    free(row);
+    return ok;
 }
 
 /* ---- fit ---------------------------------------------------------------- */
@@ -277,12 +441,15 @@ static bool fit_pca(RnFusionModel *m, const RnFusionInput *inputs, const bool *m
     double *w = rn_calloc(D, sizeof *w, err);
     m->pca_mean = rn_calloc(D, sizeof *m->pca_mean, err);
     m->pca_components = rn_calloc(D * r, sizeof *m->pca_components, err);
-    bool ok = chunk && cov && mean && w && m->pca_mean && m->pca_components;
+    FuRow fr;
+    bool ok = fu_row_open(m, &fr, err) && chunk && cov && mean && w && m->pca_mean &&
+              m->pca_components;
     for (size_t pass = 0; ok && pass < 2; pass++) {
         for (size_t b = 0; b < n; b += FU_CHUNK) {
             size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
             for (size_t i = 0; i < rows; i++) {
-                fuse_row(m, inputs, b + i, missing + (b + i) * m->n_sources, chunk + i * D);
+                fuse_row(m, inputs, b + i, missing + (b + i) * m->n_sources, chunk + i * D,
+                         &fr);
                 for (size_t j = 0; pass == 1 && j < D; j++)
                     chunk[i * D + j] -= mean[j];
             }
@@ -313,6 +480,7 @@ static bool fit_pca(RnFusionModel *m, const RnFusionInput *inputs, const bool *m
     }
     for (size_t j = 0; ok && j < D; j++)
         m->pca_mean[j] = (float)mean[j];
+    fu_row_close(&fr);
     free(chunk);
     free(cov);
     free(mean);
@@ -354,11 +522,20 @@ RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
         rn_fusion_model_free(m);
         return NULL;
     }
+    if (o->impute > RN_FUSION_IMPUTE_MAX_K) {
+        rn_error_set(err, RN_ERROR_INVALID, "impute from %zu neighbours: at most %u",
+                     o->impute, RN_FUSION_IMPUTE_MAX_K);
+        rn_fusion_model_free(m);
+        return NULL;
+    }
     m->reduce = o->reduce;
+    m->impute_k = o->impute;
     bool *missing = NULL;
     bool ok = fu_missing_table(inputs, n_inputs, &missing, NULL, err);
     for (size_t s = 0; ok && s < n_inputs; s++)
         ok = fit_source(&m->src[s], &inputs[s], m->scale, missing, n_inputs, s, err);
+    if (ok && m->impute_k)
+        ok = fit_refs(m, inputs, missing, err);
     if (ok && m->reduce)
         ok = fit_pca(m, inputs, missing, err);
     free(missing);
@@ -412,13 +589,14 @@ bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
     double *chunk = r ? rn_calloc(FU_CHUNK * D, sizeof *chunk, err) : NULL;
     double *comp = r ? rn_calloc(D * r, sizeof *comp, err) : NULL;
     double *proj = r ? rn_calloc(FU_CHUNK * r, sizeof *proj, err) : NULL;
-    bool ok = row && (!r || (chunk && comp && proj));
+    FuRow fr;
+    bool ok = fu_row_open(m, &fr, err) && row && (!r || (chunk && comp && proj));
     for (size_t j = 0; ok && j < D * r; j++)
         comp[j] = m->pca_components[j];
     for (size_t b = 0; ok && b < n; b += FU_CHUNK) {
         size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
         for (size_t i = 0; i < rows; i++) {
-            fuse_row(m, in, b + i, missing + (b + i) * n_inputs, row);
+            fuse_row(m, in, b + i, missing + (b + i) * n_inputs, row, &fr);
             if (!r) {
                 for (size_t j = 0; j < D; j++)
                     out[(b + i) * D + j] = (float)row[j];
@@ -433,6 +611,7 @@ bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
                 out[b * r + i] = (float)proj[i];
         }
     }
+    fu_row_close(&fr);
     free(row);
     free(chunk);
     free(comp);

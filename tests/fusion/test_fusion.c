@@ -295,6 +295,193 @@ static void test_model_file(void)
     rn_fusion_model_free(l);
 }
 
+/* ---- imputation --------------------------------------------------------- */
+
+/* Rows 3, 9, 17 and 30 of B missing (17 as NaN, the others as the "no
+ * report" row); B's other rows mix two clusters, and A tells them apart. */
+static void fill_impute(float *a, float *b)
+{
+    RnRng r = rn_rng_new(11);
+    for (size_t i = 0; i < N; i++) {
+        double side = i % 2 ? 3.0 : -3.0;
+        for (size_t j = 0; j < 3; j++)
+            a[i * 3 + j] = (float)(side + rn_rng_normal(&r));
+        for (size_t j = 0; j < 3; j++)
+            b[i * 4 + j] = (float)(side * (j + 1) + rn_rng_normal(&r));
+        b[i * 4 + 3] = 0;
+    }
+    static const size_t gone[] = {3, 9, 30};
+    for (size_t g = 0; g < 3; g++) {
+        memset(b + gone[g] * 4, 0, 4 * sizeof *b);
+        b[gone[g] * 4 + 3] = 1;
+    }
+    for (size_t j = 0; j < 4; j++)
+        b[17 * 4 + j] = NAN;
+}
+
+/* Centred, unit-length rows of x (n × d, rows marked in skip left 0). */
+static void unit_rows(const float *x, size_t d, const bool *skip, double *out)
+{
+    double mean[8] = {0};
+    size_t present = 0;
+    for (size_t i = 0; i < N; i++)
+        if (!skip[i]) {
+            present++;
+            for (size_t j = 0; j < d; j++)
+                mean[j] += x[i * d + j];
+        }
+    for (size_t j = 0; j < d; j++)
+        mean[j] = (double)(float)(mean[j] / (double)present); /* the model keeps float means */
+    for (size_t i = 0; i < N; i++) {
+        double n2 = 0;
+        for (size_t j = 0; j < d; j++) {
+            out[i * d + j] = skip[i] ? 0 : x[i * d + j] - mean[j];
+            n2 += out[i * d + j] * out[i * d + j];
+        }
+        for (size_t j = 0; j < d && n2 > 0; j++)
+            out[i * d + j] /= sqrt(n2);
+    }
+}
+
+/* A missing block is the mean weighted block of the k rows nearest in the
+ * other blocks (a brute-force search here), with every row a reference
+ * (N < RN_FUSION_IMPUTE_REFS); present blocks are as without imputation. */
+static void test_impute(void)
+{
+    float a[N * 3], b[N * 4];
+    fill_impute(a, b);
+    RnFusionInput in[2];
+    inputs2(in, a, b);
+    double w[2] = {2, 1};
+    const size_t k = 3;
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = k};
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 2, &o, &err);
+    float out[N * 7];
+    uint64_t missing = 0;
+    CHECK(m && rn_fusion_transform(m, in, 2, out, &missing, &err));
+    CHECK_EQ_INT(missing, 4);
+    CHECK_EQ_INT(rn_fusion_model_impute(m), k);
+    bool none[N] = {false}, gone[N] = {false};
+    gone[3] = gone[9] = gone[17] = gone[30] = true;
+    double ua[N * 3], ub[N * 4];
+    unit_rows(a, 3, none, ua);
+    unit_rows(b, 4, gone, ub);
+    size_t imputed_right = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (!gone[i]) {
+            for (size_t j = 0; j < 4; j++)
+                CHECK_NEAR(out[i * 7 + 3 + j], ub[i * 4 + j], 1e-5);
+            continue;
+        }
+        size_t best[3];
+        double best_d[3];
+        size_t have = 0;
+        for (size_t r = 0; r < N; r++) {
+            if (gone[r])
+                continue;
+            double d = 0;
+            for (size_t j = 0; j < 3; j++) {
+                double v = w[0] * (ua[i * 3 + j] - ua[r * 3 + j]);
+                d += v * v;
+            }
+            size_t at = have < k ? have++ : k;
+            if (at == k && !(d < best_d[k - 1]))
+                continue;
+            at = at == k ? k - 1 : at;
+            while (at > 0 && d < best_d[at - 1]) {
+                best_d[at] = best_d[at - 1];
+                best[at] = best[at - 1];
+                at--;
+            }
+            best_d[at] = d;
+            best[at] = r;
+        }
+        for (size_t j = 0; j < 4; j++) {
+            double mean = 0;
+            for (size_t q = 0; q < k; q++)
+                mean += w[1] * ub[best[q] * 4 + j];
+            CHECK_NEAR(out[i * 7 + 3 + j], mean / (double)k, 1e-5);
+        }
+        for (size_t j = 0; j < 3; j++) /* every block is there: no renormalisation */
+            CHECK_NEAR(out[i * 7 + j], w[0] * ua[i * 3 + j], 1e-5);
+        /* the neighbours come from the row's own cluster */
+        imputed_right += (out[i * 7 + 3] > 0) == (i % 2 == 1);
+    }
+    CHECK_EQ_INT(imputed_right, 4);
+    /* Fewer references with the block than k: the row stays missing. */
+    RnFusionOptions big = o;
+    big.impute = N;
+    RnFusionModel *m2 = rn_fusion_fit(in, 2, &big, &err);
+    CHECK(m2 && rn_fusion_transform(m2, in, 2, out, NULL, &err));
+    CHECK_NEAR(block_norm2(out + 3 * 7, 3, 7), 0.0, 0);
+    CHECK_NEAR(block_norm2(out + 3 * 7, 0, 3), 5.0, 1e-4); /* renormalised: 4 + 1 */
+    big.impute = RN_FUSION_IMPUTE_MAX_K + 1;
+    RnError *e = NULL;
+    CHECK(rn_fusion_fit(in, 2, &big, &e) == NULL && e);
+    rn_error_free(e);
+    CHECK(err == NULL);
+    rn_fusion_model_free(m);
+    rn_fusion_model_free(m2);
+}
+
+/* With imputation and PCA: the same fit twice is the same bytes, a reload
+ * the same output bits, every truncation refused; a version-1 file (no
+ * imputation record) still loads and renormalises. */
+static void test_impute_model_file(void)
+{
+    float a[N * 3], b[N * 4];
+    fill_impute(a, b);
+    RnFusionInput in[2];
+    inputs2(in, a, b);
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .reduce = 5, .impute = 4};
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 2, &o, &err);
+    RnFusionModel *again = rn_fusion_fit(in, 2, &o, &err);
+    RnBuf b1 = RN_BUF_INIT, b2 = RN_BUF_INIT;
+    CHECK(m && again && rn_fusion_model_save_memory(m, &b1, &err) &&
+          rn_fusion_model_save_memory(again, &b2, &err));
+    CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
+    RnFusionModel *l = rn_fusion_model_load_memory(b1.data, b1.len, &err);
+    float x[N * 5], y[N * 5];
+    CHECK(l && rn_fusion_transform(m, in, 2, x, NULL, &err) &&
+          rn_fusion_transform(l, in, 2, y, NULL, &err));
+    CHECK(memcmp(x, y, sizeof x) == 0);
+    size_t refused = 0;
+    for (size_t n = 0; n < b1.len; n++) {
+        RnError *e = NULL;
+        RnFusionModel *t = rn_fusion_model_load_memory(b1.data, n, &e);
+        refused += t == NULL && e != NULL;
+        rn_fusion_model_free(t);
+        rn_error_free(e);
+    }
+    CHECK_EQ_INT(refused, b1.len);
+    /* version 1: the payload without the imputation record (k, refs, bits) */
+    size_t record = 8 + 8 + (size_t)N * 7 * 4 + (size_t)N * 4;
+    RnBuf v1 = RN_BUF_INIT;
+    CHECK(rn_buf_append(&v1, b1.data, 8, &err) && rn_buf_put_le32(&v1, 1, &err));
+    uint64_t len = rn_le64_load(b1.data + 12) - record;
+    CHECK(rn_buf_put_le32(&v1, (uint32_t)len, &err) &&
+          rn_buf_put_le32(&v1, (uint32_t)(len >> 32), &err) &&
+          rn_buf_append(&v1, b1.data + 20, (size_t)len, &err) &&
+          rn_buf_put_le32(&v1, rn_crc32(0, v1.data, v1.len), &err));
+    RnFusionModel *old = rn_fusion_model_load_memory(v1.data, v1.len, &err);
+    CHECK(old != NULL && rn_fusion_model_impute(old) == 0);
+    CHECK(old && rn_fusion_transform(old, in, 2, y, NULL, &err));
+    /* the same model without its imputation: complete rows unchanged, the
+     * rows missing B renormalised instead */
+    CHECK(memcmp(y, x, 5 * sizeof *y) == 0);
+    CHECK(memcmp(y + 3 * 5, x + 3 * 5, 5 * sizeof *y) != 0);
+    CHECK(err == NULL);
+    rn_buf_free(&b1);
+    rn_buf_free(&b2);
+    rn_buf_free(&v1);
+    rn_fusion_model_free(m);
+    rn_fusion_model_free(again);
+    rn_fusion_model_free(l);
+    rn_fusion_model_free(old);
+}
+
 static void test_choice(void)
 {
     const char *j = "{\"inputs\":[\"image-hog\",\"text-tfidf\"],\"weights\":[1,0.5],"
@@ -339,6 +526,8 @@ int main(void)
     test_standard();
     test_pca();
     test_model_file();
+    test_impute();
+    test_impute_model_file();
     test_choice();
     TEST_DONE();
 }
