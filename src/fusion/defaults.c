@@ -12,9 +12,14 @@ static const RnFusionDefault fusion_defaults[] = {
     {"meta-modality", 3.0},
     /* pixels: HOG (image's default method) */
     {"image-hog", 1.0},
-    /* StudyDescription, ProtocolName, BodyPartExamined, ... as text: the
-     * strongest region signal (and it survives a missing BodyPartExamined) */
-    {"meta-text-tags", 1.0},
+    /* StudyDescription, ProtocolName, BodyPartExamined, ... as text: it
+     * carries what the anatomy lexicon does not know, but where a
+     * hospital's protocol names are codes ("CT1034", "PROT 7") it is
+     * noise with the weight of a source. 0.5 against 1: region
+     * homogeneity at k = 50 +0.028 on the tuning archive with codes, the
+     * same or better on the two without (bench/RESULTS.md, "Region when a
+     * source is missing"). */
+    {"meta-text-tags", 0.5},
     /* the report; an exam without one is a missing row (renormalised) */
     {"text-tfidf", 1.0},
     /* the anatomy words of the descriptive tags (multilingual lexicon,

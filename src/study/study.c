@@ -489,8 +489,12 @@ static bool add_fused(StStudy *st, const size_t *members, const double *w, size_
         snprintf(f->name + len, sizeof f->name - (size_t)len, "/pca%zu", f->reduce);
     if (f->reduce && klen < (int)sizeof f->key)
         snprintf(f->key + klen, sizeof f->key - (size_t)klen, "/pca%zu", f->reduce);
+    /* the imputation changes the rows: a checkpoint made without it is not reused */
+    size_t impute = rn_fusion_default_impute();
+    if (klen < (int)sizeof f->key)
+        snprintf(f->key + strlen(f->key), sizeof f->key - strlen(f->key), "/impute%zu", impute);
     RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = f->reduce,
-                          .impute = rn_fusion_default_impute()};
+                          .impute = impute};
     RnFusionModel *m = rn_fusion_fit(tr, n, &fo, err);
     f->d = m ? rn_fusion_dim(m) : 0;
     f->train = m ? rn_calloc(st->n_train * f->d, sizeof *f->train, err) : NULL;
