@@ -107,12 +107,13 @@ bool fu_row_missing(const RnFusionInput *in, size_t i, bool *missing, RnError **
 /* ---- the fused row ------------------------------------------------------ */
 
 /* Scratch of one row: the weighted unit blocks imputation compares
- * (missing blocks 0), the k nearest references so far, and per source its
- * divisor (its row's length, or sqrt(d) for standard scaling). */
+ * (missing blocks 0), per source the k nearest references so far, and per
+ * source its divisor (its row's length, or sqrt(d) for standard scaling). */
 typedef struct FuRow {
     double *unit;       /* concat_dim */
-    size_t *nn;         /* impute_k reference indices, nearest first */
+    size_t *nn;         /* n_sources × impute_k reference indices, nearest first */
     double *nn_d;       /* their squared distances */
+    size_t have[RN_FUSION_MAX_INPUTS];
     double norm[RN_FUSION_MAX_INPUTS];
     bool imputed[RN_FUSION_MAX_INPUTS];
 } FuRow;
@@ -122,8 +123,8 @@ static bool fu_row_open(const RnFusionModel *m, FuRow *r, RnError **err)
     memset(r, 0, sizeof *r);
     size_t k = m->impute_k ? m->impute_k : 1;
     r->unit = rn_calloc(m->concat_dim, sizeof *r->unit, err);
-    r->nn = rn_calloc(k, sizeof *r->nn, err);
-    r->nn_d = rn_calloc(k, sizeof *r->nn_d, err);
+    r->nn = rn_calloc(m->n_sources * k, sizeof *r->nn, err);
+    r->nn_d = rn_calloc(m->n_sources * k, sizeof *r->nn_d, err);
     return r->unit && r->nn && r->nn_d;
 }
 
@@ -134,56 +135,75 @@ static void fu_row_close(FuRow *r)
     free(r->nn_d);
 }
 
-/* Squared distance of the row's weighted unit blocks to reference j over
- * every column outside [skip_from, skip_to) (the block being imputed). */
-static double ref_distance(const RnFusionModel *m, const double *unit, size_t j,
-                           size_t skip_from, size_t skip_to)
+/* Squared distance of x and y over n values (four sums: the loop runs
+ * faster; the order is fixed, so are the bits). */
+static double sq_distance(const double *x, const float *y, size_t n)
 {
-    const float *ref = m->refs + j * m->concat_dim;
-    double d = 0;
-    for (size_t c = 0; c < m->concat_dim; c++) {
-        if (c == skip_from) {
-            c = skip_to - 1;
-            continue;
+    double s[4] = {0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        for (size_t q = 0; q < 4; q++) {
+            double v = x[j + q] - y[j + q];
+            s[q] += v * v;
         }
-        double v = unit[c] - ref[c];
-        d += v * v;
+    for (; j < n; j++) {
+        double v = x[j] - y[j];
+        s[0] += v * v;
     }
-    return d;
+    return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
-/* Block s of the row (its columns at `off`) as the mean of that block over
- * the impute_k references nearest to the row that have source s; ties go
- * to the lower reference index, so the result depends on the data only.
- * False when fewer than impute_k references have s (the row stays
- * missing s). */
-static bool impute_block(const RnFusionModel *m, FuRow *r, size_t s, size_t off, double *o)
+/* Offers reference j at distance d to source s's list of the k nearest
+ * (ascending; a tie keeps the reference seen first, the lower index). */
+static void offer(FuRow *r, size_t k, size_t s, size_t j, double d)
 {
-    size_t k = m->impute_k, have = 0, dim = m->src[s].dim;
+    size_t *nn = r->nn + s * k;
+    double *nd = r->nn_d + s * k;
+    if (r->have[s] == k && !(d < nd[k - 1]))
+        return;
+    size_t at = r->have[s] < k ? r->have[s]++ : k - 1;
+    for (; at > 0 && d < nd[at - 1]; at--) {
+        nd[at] = nd[at - 1];
+        nn[at] = nn[at - 1];
+    }
+    nd[at] = d;
+    nn[at] = j;
+}
+
+/* The missing blocks of a row (r->unit holds its observed blocks), each
+ * as the mean of that block over the impute_k references nearest to the
+ * row among those that have the source, nearness measured over every
+ * other block. One pass over the references: per block its squared
+ * distance, then per missing source the sum over the others. A source
+ * fewer than impute_k references have stays missing. */
+static void impute_row(const RnFusionModel *m, FuRow *r, const bool *missing, double *out)
+{
+    size_t k = m->impute_k, ns = m->n_sources;
+    double part[RN_FUSION_MAX_INPUTS];
+    memset(r->have, 0, sizeof r->have);
     for (size_t j = 0; j < m->n_refs; j++) {
-        if (!m->ref_present[j * m->n_sources + s])
-            continue;
-        double d = ref_distance(m, r->unit, j, off, off + dim);
-        if (have == k && !(d < r->nn_d[k - 1]))
-            continue;
-        size_t at = have < k ? have++ : k - 1;
-        while (at > 0 && d < r->nn_d[at - 1]) { /* insertion: keeps index order on ties */
-            r->nn_d[at] = r->nn_d[at - 1];
-            r->nn[at] = r->nn[at - 1];
-            at--;
+        const float *ref = m->refs + j * m->concat_dim;
+        const uint8_t *present = m->ref_present + j * ns;
+        double all = 0;
+        for (size_t t = 0, off = 0; t < ns; off += m->src[t++].dim) {
+            part[t] = sq_distance(r->unit + off, ref + off, m->src[t].dim);
+            all += part[t];
         }
-        r->nn_d[at] = d;
-        r->nn[at] = j;
+        for (size_t s = 0; s < ns; s++)
+            if (missing[s] && present[s])
+                offer(r, k, s, j, all - part[s]);
     }
-    if (have < k)
-        return false;
-    for (size_t c = 0; c < dim; c++) {
-        double sum = 0;
-        for (size_t q = 0; q < k; q++)
-            sum += m->refs[r->nn[q] * m->concat_dim + off + c];
-        o[c] = sum / (double)k;
+    for (size_t s = 0, off = 0; s < ns; off += m->src[s++].dim) {
+        if (!missing[s] || r->have[s] < k)
+            continue;
+        for (size_t c = 0; c < m->src[s].dim; c++) {
+            double sum = 0;
+            for (size_t q = 0; q < k; q++)
+                sum += m->refs[r->nn[s * k + q] * m->concat_dim + off + c];
+            out[off + c] = sum / (double)k;
+        }
+        r->imputed[s] = true;
     }
-    return true;
 }
 
 /* The centred (and standardised) blocks of row i into out, missing blocks
@@ -246,9 +266,7 @@ static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t
         /* every block is imputed from the observed blocks only, so the
          * order of the sources does not matter */
         weighted_unit(m, out, missing, r);
-        for (size_t s = 0, off = 0; s < m->n_sources; off += m->src[s++].dim)
-            if (missing[s])
-                r->imputed[s] = impute_block(m, r, s, off, out + off);
+        impute_row(m, r, missing, out);
     }
     double all = 0, present = 0;
     for (size_t s = 0; s < m->n_sources; s++) {
