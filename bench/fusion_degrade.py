@@ -12,6 +12,9 @@ held-out stress archives of bench/fusion_prep.sh (deterministic for a seed).
                     code with no anatomy word ("CT1034", "PROT 7", "SE 3"),
                     as many hospitals' protocol names are
 BodyPartExamined is erased by the caller (dcmodify -ea "(0018,0015)").
+The recoded files are rewritten by pydicom: in the few whose text synth
+wrote in a broken character set, pydicom's replacement characters replace
+the bytes it could not decode (it warns); no other file is touched.
 usage: fusion_degrade.py DIR SEED [--drop-reports P] [--codes F]"""
 import csv, hashlib, os, sys
 import pydicom
