@@ -94,6 +94,9 @@ typedef struct RnFusionOptions {
     size_t impute;              /* impute missing blocks from this many
                                  * nearest references (<= RN_FUSION_IMPUTE_MAX_K);
                                  * 0: renormalise only */
+    RnPool *pool;               /* rows fused on its threads (borrowed; the
+                                 * bits do not depend on it); NULL: the
+                                 * caller's thread */
 } RnFusionOptions;
 
 typedef struct RnFusionModel RnFusionModel;
@@ -115,6 +118,11 @@ size_t rn_fusion_model_impute(const RnFusionModel *m);  /* k, 0: none */
 bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
                          size_t n_inputs, float *out, uint64_t *missing_rows,
                          RnError **err);
+/* The same, rows fused on pool's threads (NULL: the caller's); the same
+ * bits whatever the pool. */
+bool rn_fusion_transform_pool(const RnFusionModel *m, const RnFusionInput *inputs,
+                              size_t n_inputs, RnPool *pool, float *out,
+                              uint64_t *missing_rows, RnError **err);
 bool rn_fusion_model_save_memory(const RnFusionModel *m, RnBuf *out, RnError **err);
 bool rn_fusion_model_save(const RnFusionModel *m, const char *path, RnError **err);
 RnFusionModel *rn_fusion_model_load_memory(const uint8_t *data, size_t n,
@@ -188,6 +196,8 @@ typedef struct RnFuseRunOptions {
     double lock_wait;
     const char *command;        /* recorded in the run */
     bool force;
+    int threads;                /* <= 0: one per core (the bits do not
+                                 * depend on it) */
 } RnFuseRunOptions;
 
 typedef struct RnFuseSummary {

@@ -1,5 +1,5 @@
 /* radnet fuse -w WS [--inputs NAME,...] [--weights W,...] [--scale l2|standard]
- *             [--reduce D] [--wait S] [--force] */
+ *             [--reduce D] [--impute K] [--no-impute] [-j N] [--wait S] [--force] */
 #include "cli/cli.h"
 #include "radnet/fusion.h"
 
@@ -50,6 +50,9 @@ static const CliOption fuse_options[] = {
      "wait for another writer of WS (default: refuse)", 0, 1000000, NULL},
     {"--force", 0, CLI_FLAG, AT(o.force), NULL, "recompute even when the outputs are current",
      0, 0, NULL},
+    {"--jobs", 'j', CLI_INT, AT(o.threads), "N",
+     "threads (default: one per core; the output does not\n"
+     "depend on it)", 1, RN_POOL_MAX_THREADS, NULL},
 };
 
 static void fuse_usage(FILE *out)
@@ -57,7 +60,7 @@ static void fuse_usage(FILE *out)
     fprintf(out,
             "usage: radnet fuse -w WS [--inputs NAME,...] [--weights W,...]\n"
             "                   [--scale l2|standard] [--reduce D] [--impute K]\n"
-            "                   [--no-impute] [--wait S] [--force] [--quiet]\n"
+            "                   [--no-impute] [-j N] [--wait S] [--force] [--quiet]\n"
             "\n"
             "Fuses embeddings of WS into WS/embeddings/fused.npy (float32, one row per\n"
             "line of WS/embeddings/rows.csv) and WS/models/fusion.model. Each input is\n"

@@ -204,14 +204,18 @@ static bool fuse_and_commit(Fuse *f, int64_t run, const char *params, RnError **
         dim += in[i].x.cols;
     if (ok && f->reduce_is_default && f->reduce > dim)
         f->reduce = dim;
+    RnPool *pool = ok ? rn_pool_open(f->o->threads, err) : NULL;
     RnFusionOptions fo = {.scale = f->scale, .weights = w, .reduce = f->reduce,
-                          .impute = f->impute};
-    RnFusionModel *m = ok ? rn_fusion_fit(in, f->sum->n_inputs, &fo, err) : NULL;
+                          .impute = f->impute, .pool = pool};
+    RnFusionModel *m = pool ? rn_fusion_fit(in, f->sum->n_inputs, &fo, err) : NULL;
     size_t n = ok ? in[0].x.rows : 0, count = 0;
     float *x = m && rn_mul_size(n, rn_fusion_dim(m), &count)
                    ? rn_malloc(count * sizeof *x + 1, err)
                    : NULL;
-    ok = x && rn_fusion_transform(m, in, f->sum->n_inputs, x, &f->sum->missing, err) &&
+    ok = x &&
+         rn_fusion_transform_pool(m, in, f->sum->n_inputs, pool, x, &f->sum->missing, err);
+    rn_pool_close(pool);
+    ok = ok &&
          commit_file(f->store, RN_FUSION_MODEL, run, params, m, NULL, 0, err) &&
          commit_file(f->store, RN_FUSION_NPY, run, params, m, x, n, err);
     if (ok) {

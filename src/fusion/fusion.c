@@ -1,7 +1,8 @@
 /* Fusion: per-source scaling, weights, missing rows, concatenation, PCA
- * (the contract is in include/radnet/fusion.h). Single-threaded and
- * sequential: every sum runs in row order, so the output bits depend on
- * the inputs only. */
+ * (the contract is in include/radnet/fusion.h). Rows are fused on the
+ * pool's threads, each row on its own (its bits depend on that row and the
+ * model only); every sum over rows runs in row order on one thread, so the
+ * output bits depend on the inputs only, whatever the thread count. */
 #include "fusion_internal.h"
 
 #include <math.h>
@@ -445,12 +446,74 @@ bool fu_missing_table(const RnFusionInput *inputs, size_t n_inputs, bool **out,
 
 /* Rows of the fused matrix per chunk of the PCA fit and of transforms. */
 #define FU_CHUNK 512u
+/* Rows per pool partition of a chunk (imputation makes a row costly). */
+#define FU_PART_ROWS 32u
+
+/* Rows [first, first + rows) fused into out (rows × concat_dim), on the
+ * pool's threads. */
+typedef struct FuChunk {
+    const RnFusionModel *m;
+    const RnFusionInput *inputs;
+    const bool *missing;
+    size_t first;
+    double *out;
+} FuChunk;
+
+static bool fuse_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
+{
+    (void)part;
+    const FuChunk *c = ctx;
+    const RnFusionModel *m = c->m;
+    FuRow r; /* per partition: no scratch shared between threads */
+    bool ok = fu_row_open(m, &r, err);
+    for (size_t i = begin; ok && i < end; i++)
+        fuse_row(m, c->inputs, c->first + i, c->missing + (c->first + i) * m->n_sources,
+                 c->out + i * m->concat_dim, &r);
+    fu_row_close(&r);
+    return ok;
+}
+
+static bool fuse_chunk(const RnFusionModel *m, const RnFusionInput *inputs,
+                       const bool *missing, size_t first, size_t rows, double *out,
+                       RnPool *pool, RnError **err)
+{
+    FuChunk c = {m, inputs, missing, first, out};
+    return rn_pool_for(pool, rows, rn_part_count(rows, FU_PART_ROWS, FU_CHUNK), fuse_part,
+                       &c, err);
+}
+
+/* Adds a chunk of fused rows to the running mean and scatter matrix of the
+ * rows before it (seen of them): the chunk is centred on its own mean, its
+ * scatter added by one GEMM, and the two means merged (Chan, Golub and
+ * LeVeque's pairwise update) — one pass over the rows, as stable as two. */
+static void scatter_add(double *chunk, size_t rows, size_t D, size_t seen, double *mean,
+                        double *cmean, double *cov)
+{
+    memset(cmean, 0, D * sizeof *cmean);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < D; j++)
+            cmean[j] += chunk[i * D + j];
+    for (size_t j = 0; j < D; j++)
+        cmean[j] /= (double)rows;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < D; j++)
+            chunk[i * D + j] -= cmean[j];
+    rn_blas_gemm_tn_f64(D, D, rows, 1.0, chunk, D, chunk, D, 1.0, cov, D);
+    double total = (double)(seen + rows), f = (double)seen * (double)rows / total;
+    for (size_t j = 0; j < D; j++)
+        cmean[j] -= mean[j]; /* the means' difference */
+    for (size_t a = 0; seen && a < D; a++)
+        for (size_t b = 0; b < D; b++)
+            cov[a * D + b] += f * cmean[a] * cmean[b];
+    for (size_t j = 0; j < D; j++)
+        mean[j] += cmean[j] * ((double)rows / total);
+}
 
 /* Covariance of the fused rows, eigenvectors by LAPACK's syev; the
  * components are the `reduce` largest, each with its largest-|.| loading
- * positive. */
+ * positive. Every row is fused (and imputed) once. */
 static bool fit_pca(RnFusionModel *m, const RnFusionInput *inputs, const bool *missing,
-                    RnError **err)
+                    RnPool *pool, RnError **err)
 {
     size_t n = inputs[0].x.rows, D = m->concat_dim, r = m->reduce;
     double *chunk = rn_calloc(FU_CHUNK * D, sizeof *chunk, err);
@@ -459,28 +522,12 @@ static bool fit_pca(RnFusionModel *m, const RnFusionInput *inputs, const bool *m
     double *w = rn_calloc(D, sizeof *w, err);
     m->pca_mean = rn_calloc(D, sizeof *m->pca_mean, err);
     m->pca_components = rn_calloc(D * r, sizeof *m->pca_components, err);
-    FuRow fr;
-    bool ok = fu_row_open(m, &fr, err) && chunk && cov && mean && w && m->pca_mean &&
-              m->pca_components;
-    for (size_t pass = 0; ok && pass < 2; pass++) {
-        for (size_t b = 0; b < n; b += FU_CHUNK) {
-            size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
-            for (size_t i = 0; i < rows; i++) {
-                fuse_row(m, inputs, b + i, missing + (b + i) * m->n_sources, chunk + i * D,
-                         &fr);
-                for (size_t j = 0; pass == 1 && j < D; j++)
-                    chunk[i * D + j] -= mean[j];
-            }
-            if (pass == 0) {
-                for (size_t i = 0; i < rows; i++)
-                    for (size_t j = 0; j < D; j++)
-                        mean[j] += chunk[i * D + j];
-            } else {
-                rn_blas_gemm_tn_f64(D, D, rows, 1.0, chunk, D, chunk, D, 1.0, cov, D);
-            }
-        }
-        for (size_t j = 0; pass == 0 && j < D; j++)
-            mean[j] /= (double)n;
+    bool ok = chunk && cov && mean && w && m->pca_mean && m->pca_components;
+    for (size_t b = 0; ok && b < n; b += FU_CHUNK) {
+        size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
+        ok = fuse_chunk(m, inputs, missing, b, rows, chunk, pool, err);
+        if (ok)
+            scatter_add(chunk, rows, D, b, mean, w, cov);
     }
     if (ok && !rn_lapack_syev_f64(D, cov, D, w)) {
         rn_error_set(err, RN_ERROR_INTERNAL, "fusion PCA: eigendecomposition failed");
@@ -498,7 +545,6 @@ static bool fit_pca(RnFusionModel *m, const RnFusionInput *inputs, const bool *m
     }
     for (size_t j = 0; ok && j < D; j++)
         m->pca_mean[j] = (float)mean[j];
-    fu_row_close(&fr);
     free(chunk);
     free(cov);
     free(mean);
@@ -555,7 +601,7 @@ RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
     if (ok && m->impute_k)
         ok = fit_refs(m, inputs, missing, err);
     if (ok && m->reduce)
-        ok = fit_pca(m, inputs, missing, err);
+        ok = fit_pca(m, inputs, missing, o->pool, err);
     free(missing);
     if (!ok) {
         rn_fusion_model_free(m);
@@ -587,9 +633,9 @@ static bool match_inputs(const RnFusionModel *m, const RnFusionInput *inputs,
     return true;
 }
 
-bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
-                         size_t n_inputs, float *out, uint64_t *missing_rows,
-                         RnError **err)
+bool rn_fusion_transform_pool(const RnFusionModel *m, const RnFusionInput *inputs,
+                              size_t n_inputs, RnPool *pool, float *out,
+                              uint64_t *missing_rows, RnError **err)
 {
     if (!match_inputs(m, inputs, n_inputs, err))
         return false;
@@ -603,37 +649,39 @@ bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
     if (!fu_missing_table(in, n_inputs, &missing, missing_rows, err))
         return false;
     size_t n = in[0].x.rows, D = m->concat_dim, r = m->reduce;
-    double *row = rn_calloc(D, sizeof *row, err);
-    double *chunk = r ? rn_calloc(FU_CHUNK * D, sizeof *chunk, err) : NULL;
+    double *chunk = rn_calloc(FU_CHUNK * D, sizeof *chunk, err);
     double *comp = r ? rn_calloc(D * r, sizeof *comp, err) : NULL;
     double *proj = r ? rn_calloc(FU_CHUNK * r, sizeof *proj, err) : NULL;
-    FuRow fr;
-    bool ok = fu_row_open(m, &fr, err) && row && (!r || (chunk && comp && proj));
+    bool ok = chunk && (!r || (comp && proj));
     for (size_t j = 0; ok && j < D * r; j++)
         comp[j] = m->pca_components[j];
     for (size_t b = 0; ok && b < n; b += FU_CHUNK) {
         size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
-        for (size_t i = 0; i < rows; i++) {
-            fuse_row(m, in, b + i, missing + (b + i) * n_inputs, row, &fr);
-            if (!r) {
-                for (size_t j = 0; j < D; j++)
-                    out[(b + i) * D + j] = (float)row[j];
-                continue;
-            }
+        ok = fuse_chunk(m, in, missing, b, rows, chunk, pool, err);
+        if (!ok)
+            break;
+        if (!r) {
+            for (size_t i = 0; i < rows * D; i++)
+                out[b * D + i] = (float)chunk[i];
+            continue;
+        }
+        for (size_t i = 0; i < rows; i++)
             for (size_t j = 0; j < D; j++)
-                chunk[i * D + j] = row[j] - m->pca_mean[j];
-        }
-        if (r) {
-            rn_blas_gemm_nn_f64(rows, r, D, 1.0, chunk, D, comp, r, 0.0, proj, r);
-            for (size_t i = 0; i < rows * r; i++)
-                out[b * r + i] = (float)proj[i];
-        }
+                chunk[i * D + j] -= m->pca_mean[j];
+        rn_blas_gemm_nn_f64(rows, r, D, 1.0, chunk, D, comp, r, 0.0, proj, r);
+        for (size_t i = 0; i < rows * r; i++)
+            out[b * r + i] = (float)proj[i];
     }
-    fu_row_close(&fr);
-    free(row);
     free(chunk);
     free(comp);
     free(proj);
     free(missing);
     return ok;
+}
+
+bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
+                         size_t n_inputs, float *out, uint64_t *missing_rows,
+                         RnError **err)
+{
+    return rn_fusion_transform_pool(m, inputs, n_inputs, NULL, out, missing_rows, err);
 }

@@ -516,6 +516,121 @@ static void test_choice(void)
     }
 }
 
+/* Three sources over several chunks of rows, each source missing from some
+ * rows (NaN rows, "no report" rows), imputation and PCA. */
+#define NT 1500
+static float TA[NT * 5], TB[NT * 6], TC[NT * 4];
+
+static void fill_threads(RnFusionInput in[3])
+{
+    RnRng r = rn_rng_new(23);
+    for (size_t i = 0; i < NT; i++) {
+        double g = (double)(i * 7 / NT); /* row blocks: the chunks differ in mean */
+        for (size_t j = 0; j < 5; j++)
+            TA[i * 5 + j] = (float)(g * (double)(j % 3) + rn_rng_normal(&r));
+        for (size_t j = 0; j < 5; j++)
+            TB[i * 6 + j] = (float)(g - (double)j + rn_rng_normal(&r));
+        TB[i * 6 + 5] = 0;
+        for (size_t j = 0; j < 4; j++)
+            TC[i * 4 + j] = (float)(g * 0.5 * (double)j + rn_rng_normal(&r));
+        if (i % 11 == 4)
+            for (size_t j = 0; j < 5; j++)
+                TA[i * 5 + j] = NAN;
+        if (i % 5 == 2) { /* no report */
+            memset(TB + i * 6, 0, 6 * sizeof *TB);
+            TB[i * 6 + 5] = 1;
+        }
+        if (i % 13 == 7 && i % 11 != 4)
+            for (size_t j = 0; j < 4; j++)
+                TC[i * 4 + j] = NAN;
+    }
+    in[0] = (RnFusionInput){.name = "image-hog",
+                            .x = {.data = TA, .rows = NT, .cols = 5, .dtype = RN_DTYPE_F32}};
+    in[1] = (RnFusionInput){.name = "text-tfidf",
+                            .x = {.data = TB, .rows = NT, .cols = 6, .dtype = RN_DTYPE_F32},
+                            .missing = RN_FUSION_INDICATOR_LAST};
+    in[2] = (RnFusionInput){.name = "meta-modality",
+                            .x = {.data = TC, .rows = NT, .cols = 4, .dtype = RN_DTYPE_F32}};
+}
+
+/* Fit and transform of the same inputs on no pool, 1 thread and 3 threads:
+ * the same model bytes, the same output bits. */
+static bool fit_fuse(const RnFusionInput *in, size_t reduce, RnPool *pool, RnBuf *model,
+                     float *out)
+{
+    double w[3] = {1, 0.7, 2};
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = reduce,
+                         .impute = 10, .pool = pool};
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 3, &o, &err);
+    uint64_t missing = 0;
+    bool ok = m && rn_fusion_model_save_memory(m, model, &err) &&
+              rn_fusion_transform_pool(m, in, 3, pool, out, &missing, &err);
+    CHECK(missing > NT / 4);
+    CHECK(err == NULL);
+    rn_error_free(err);
+    rn_fusion_model_free(m);
+    return ok;
+}
+
+static void test_threads(void)
+{
+    RnFusionInput in[3];
+    fill_threads(in);
+    RnError *err = NULL;
+    RnPool *one = rn_pool_open(1, &err), *three = rn_pool_open(3, &err);
+    CHECK(one && three && rn_pool_threads(three) == 3);
+    RnPool *pools[3] = {NULL, one, three};
+    static float out[3][NT * 15];
+    for (size_t reduce = 0; reduce <= 15; reduce += 15) {
+        RnBuf model[3] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
+        for (size_t p = 0; p < 3; p++)
+            CHECK(fit_fuse(in, reduce, pools[p], &model[p], out[p]));
+        for (size_t p = 1; p < 3; p++) {
+            CHECK(model[p].len == model[0].len &&
+                  memcmp(model[p].data, model[0].data, model[0].len) == 0);
+            CHECK(memcmp(out[p], out[0], sizeof out[0]) == 0);
+        }
+        for (size_t p = 0; p < 3; p++)
+            rn_buf_free(&model[p]);
+    }
+    rn_pool_close(one);
+    rn_pool_close(three);
+}
+
+/* The PCA over several chunks (the covariance merged chunk by chunk) is the
+ * plain one: keeping every column it is a rotation, the columns are
+ * uncorrelated with descending variances and mean 0. */
+static void test_pca_chunks(void)
+{
+    RnFusionInput in[3];
+    fill_threads(in);
+    static float x[NT * 15], y[NT * 15];
+    RnBuf model = RN_BUF_INIT;
+    CHECK(fit_fuse(in, 0, NULL, &model, x));
+    rn_buf_free(&model);
+    CHECK(fit_fuse(in, 15, NULL, &model, y));
+    rn_buf_free(&model);
+    for (size_t i = 0; i < NT; i += 37)
+        for (size_t j = i + 1; j < NT; j += 101)
+            CHECK_NEAR(dist2(x, 15, i, j), dist2(y, 15, i, j), 1e-4);
+    double mean[15] = {0}, cov[15][15] = {{0}};
+    for (size_t i = 0; i < NT; i++)
+        for (size_t a = 0; a < 15; a++)
+            mean[a] += y[i * 15 + a] / (double)NT;
+    for (size_t i = 0; i < NT; i++)
+        for (size_t a = 0; a < 15; a++)
+            for (size_t b = 0; b < 15; b++)
+                cov[a][b] += (y[i * 15 + a] - mean[a]) * (y[i * 15 + b] - mean[b]) / NT;
+    for (size_t a = 0; a < 15; a++) {
+        CHECK_NEAR(mean[a], 0.0, 1e-5);
+        CHECK(a == 0 || cov[a][a] <= cov[a - 1][a - 1] + 1e-6);
+        /* float output rounding (2^-24 relative) bounds what is left */
+        for (size_t b = 0; b < a; b++)
+            CHECK_NEAR(cov[a][b], 0.0, 1e-5);
+    }
+}
+
 int main(void)
 {
     fill();
@@ -529,5 +644,7 @@ int main(void)
     test_impute();
     test_impute_model_file();
     test_choice();
+    test_threads();
+    test_pca_chunks();
     TEST_DONE();
 }
