@@ -493,6 +493,13 @@ static bool add_fused(StStudy *st, const size_t *members, const double *w, size_
     size_t impute = rn_fusion_default_impute();
     if (klen < (int)sizeof f->key)
         snprintf(f->key + strlen(f->key), sizeof f->key - strlen(f->key), "/impute%zu", impute);
+    /* A cut key could name another candidate's cells in the checkpoint (a
+     * resumed study would take that candidate's scores): refused instead. */
+    if (strlen(f->key) + 1 >= sizeof f->key) {
+        rn_error_set(err, RN_ERROR_LIMIT, "study candidate %s: its key exceeds %zu bytes",
+                     f->name, sizeof f->key - 2);
+        return false;
+    }
     RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = f->reduce,
                           .impute = impute, .pool = st->pool};
     RnFusionModel *m = rn_fusion_fit(tr, n, &fo, err);
