@@ -20,6 +20,17 @@
  * A row with every source missing is an error. Any other NaN or ±Inf is
  * an error naming the source and row.
  *
+ * Imputation (optional, RnFusionOptions.impute = k > 0): a missing block is
+ * first taken as the mean block of the k nearest reference rows that have
+ * the source, nearness measured on the row's observed blocks (weighted,
+ * unit length; the missing ones 0) — the row joins the rows that look like
+ * it in pixels, tags and report instead of sitting with every other row
+ * that lacks the source (renormalisation alone leaves all of them at the
+ * block's mean, one clump). References: up to RN_FUSION_IMPUTE_REFS fit
+ * rows spread evenly over the fit set, kept in the model; ties go to the
+ * lower reference index. A block no k references have stays missing
+ * (renormalised).
+ *
  * Reduction (optional): PCA of the fused rows to `reduce` columns
  * (covariance eigenvectors, sign fixed so the largest-|.| loading of each
  * component is positive: deterministic).
@@ -62,7 +73,9 @@ RnFusionMissing rn_fusion_input_missing(const char *input);
 
 #define RN_FUSION_MAX_INPUTS 16u
 #define RN_FUSION_MAX_DIM 65536u
-#define RN_FUSION_MODEL_VERSION 1u
+#define RN_FUSION_MODEL_VERSION 2u   /* 2: imputation; version 1 still loads */
+#define RN_FUSION_IMPUTE_REFS 2048u
+#define RN_FUSION_IMPUTE_MAX_K 256u
 #define RN_FUSION_MODEL_MAX_BYTES ((size_t)1 << 30)
 
 /* One source: its name (e.g. "image-pca") and its rows (borrowed; every
@@ -78,6 +91,12 @@ typedef struct RnFusionOptions {
     RnFusionScale scale;
     const double *weights;      /* n_inputs weights > 0; NULL: all 1 */
     size_t reduce;              /* PCA to this many columns; 0: none */
+    size_t impute;              /* impute missing blocks from this many
+                                 * nearest references (<= RN_FUSION_IMPUTE_MAX_K);
+                                 * 0: renormalise only */
+    RnPool *pool;               /* rows fused on its threads (borrowed; the
+                                 * bits do not depend on it); NULL: the
+                                 * caller's thread */
 } RnFusionOptions;
 
 typedef struct RnFusionModel RnFusionModel;
@@ -92,12 +111,18 @@ const char *rn_fusion_input_name(const RnFusionModel *m, size_t i);
 size_t rn_fusion_input_dim(const RnFusionModel *m, size_t i);
 double rn_fusion_input_weight(const RnFusionModel *m, size_t i);
 RnFusionScale rn_fusion_model_scale(const RnFusionModel *m);
+size_t rn_fusion_model_impute(const RnFusionModel *m);  /* k, 0: none */
 /* inputs in the model's order and dimensions (names are checked); out:
  * rows × rn_fusion_dim(m) float32; *missing_rows (may be NULL) receives the
  * number of (row, source) pairs found missing. */
 bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
                          size_t n_inputs, float *out, uint64_t *missing_rows,
                          RnError **err);
+/* The same, rows fused on pool's threads (NULL: the caller's); the same
+ * bits whatever the pool. */
+bool rn_fusion_transform_pool(const RnFusionModel *m, const RnFusionInput *inputs,
+                              size_t n_inputs, RnPool *pool, float *out,
+                              uint64_t *missing_rows, RnError **err);
 bool rn_fusion_model_save_memory(const RnFusionModel *m, RnBuf *out, RnError **err);
 bool rn_fusion_model_save(const RnFusionModel *m, const char *path, RnError **err);
 RnFusionModel *rn_fusion_model_load_memory(const uint8_t *data, size_t n,
@@ -123,6 +148,9 @@ const RnFusionDefault *rn_fusion_defaults(size_t *n);
 /* The PCA the defaults reduce the fused rows to (columns; RnFuseRunOptions
  * .reduce overrides it when > 0). */
 size_t rn_fusion_default_reduce(void);
+/* The imputation (RnFusionOptions.impute) of the defaults and of the
+ * study's candidates. */
+size_t rn_fusion_default_impute(void);
 
 /* ---- the recorded choice (written by `radnet study`, read by fuse/run) - */
 
@@ -160,9 +188,16 @@ typedef struct RnFuseRunOptions {
     const double *weights;      /* NULL: the study's, else the defaults' */
     RnFusionScale scale;
     size_t reduce;
+    /* Missing blocks imputed from this many neighbours; 0: the defaults'
+     * (rn_fusion_default_impute) with the study's or the defaults' inputs,
+     * none with explicit inputs. no_impute: renormalise only, always. */
+    size_t impute;
+    bool no_impute;
     double lock_wait;
     const char *command;        /* recorded in the run */
     bool force;
+    int threads;                /* <= 0: one per core (the bits do not
+                                 * depend on it) */
 } RnFuseRunOptions;
 
 typedef struct RnFuseSummary {

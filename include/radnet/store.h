@@ -358,6 +358,17 @@ bool rn_store_artifact_hash(RnStore *s, const char *name, char hash[17], bool *f
  * *data NULL) when there is none. */
 bool rn_store_artifact_read(RnStore *s, const char *name, size_t max_bytes, char **data,
                             size_t *n, bool *found, RnError **err);
+/* For an artifact only ever rewritten by appending to it (a checkpoint):
+ * the bytes its latest record vouches for — the file's first `size` bytes
+ * when they hash to the recorded hash. Unlike rn_store_artifact_read this
+ * survives a longer file renamed into place by a commit cut short before
+ * its record (a kill between rename and record loses the last append, not
+ * the whole file). *data NUL-terminated after its *n bytes, *params the
+ * record's params (caller frees both); *found false (both NULL) when there
+ * is no record, the file is shorter or its first bytes differ. */
+bool rn_store_artifact_read_appended(RnStore *s, const char *name, size_t max_bytes,
+                                     char **data, size_t *n, char **params, bool *found,
+                                     RnError **err);
 /* Absolute-or-WS-relative path of an artifact name (caller frees). */
 char *rn_store_artifact_path(const RnStore *s, const char *name, RnError **err);
 

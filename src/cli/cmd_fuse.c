@@ -1,5 +1,5 @@
 /* radnet fuse -w WS [--inputs NAME,...] [--weights W,...] [--scale l2|standard]
- *             [--reduce D] [--wait S] [--force] */
+ *             [--reduce D] [--impute K] [--no-impute] [-j N] [--wait S] [--force] */
 #include "cli/cli.h"
 #include "radnet/fusion.h"
 
@@ -40,28 +40,39 @@ static const CliOption fuse_options[] = {
      "PCA of the fused rows to D columns (default: the\n"
      "study's, else none with --inputs, else the defaults')",
      1, RN_FUSION_MAX_DIM, NULL},
+    {"--impute", 0, CLI_SIZE, AT(o.impute), "K",
+     "a missing block from the K nearest rows that have it\n"
+     "(default: the defaults' with the study's or the\n"
+     "defaults' inputs, none with --inputs)", 1, RN_FUSION_IMPUTE_MAX_K, NULL},
+    {"--no-impute", 0, CLI_FLAG, AT(o.no_impute), NULL,
+     "missing blocks 0, the others' weights renormalised", 0, 0, NULL},
     {"--wait", 0, CLI_SECONDS, AT(o.lock_wait), "SECONDS",
      "wait for another writer of WS (default: refuse)", 0, 1000000, NULL},
     {"--force", 0, CLI_FLAG, AT(o.force), NULL, "recompute even when the outputs are current",
      0, 0, NULL},
+    {"--jobs", 'j', CLI_INT, AT(o.threads), "N",
+     "threads (default: one per core; the output does not\n"
+     "depend on it)", 1, RN_POOL_MAX_THREADS, NULL},
 };
 
 static void fuse_usage(FILE *out)
 {
     fprintf(out,
             "usage: radnet fuse -w WS [--inputs NAME,...] [--weights W,...]\n"
-            "                   [--scale l2|standard] [--reduce D] [--wait S]\n"
-            "                   [--force] [--quiet]\n"
+            "                   [--scale l2|standard] [--reduce D] [--impute K]\n"
+            "                   [--no-impute] [-j N] [--wait S] [--force] [--quiet]\n"
             "\n"
             "Fuses embeddings of WS into WS/embeddings/fused.npy (float32, one row per\n"
             "line of WS/embeddings/rows.csv) and WS/models/fusion.model. Each input is\n"
             "centred and scaled so that it contributes weight^2 to every row's squared\n"
             "length; a row an input marks missing (all NaN, or a text source's 'no\n"
-            "report' row) gets the other inputs' weights renormalised.\n"
+            "report' row) is imputed from the rows nearest to it in the other inputs\n"
+            "(--impute), or left 0 with the other inputs' weights renormalised.\n"
             "\n");
     cli_options_help(out, fuse_options, CLI_COUNT(fuse_options));
-    fprintf(out, "\ndefault inputs (weight), then a PCA to %zu columns:\n",
-            rn_fusion_default_reduce());
+    fprintf(out, "\ndefault inputs (weight), missing blocks from %zu neighbours, then a PCA "
+                 "to %zu columns:\n",
+            rn_fusion_default_impute(), rn_fusion_default_reduce());
     size_t n;
     const RnFusionDefault *d = rn_fusion_defaults(&n);
     for (size_t i = 0; i < n; i++)

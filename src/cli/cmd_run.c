@@ -106,8 +106,19 @@ static void print_summary(const char *ws, const char *labels, const RnRunSummary
     printf("\nradnet run: %llu images in %zu clusters.\n", (unsigned long long)s->images,
            s->k);
     printf("Inputs fused:");
-    for (size_t i = 0; i < s->n_inputs; i++)
-        printf("%s %s", i ? "," : "", s->inputs[i]);
+    size_t col = strlen("Inputs fused:");
+    for (size_t i = 0; i < s->n_inputs; i++) {
+        size_t len = strlen(s->inputs[i]) + 2; /* ", " or " " before it, "," after */
+        if (i > 0 && col + len > 79) { /* the summary keeps to 80 columns */
+            printf(",\n ");
+            col = 1;
+        } else {
+            printf("%s ", i ? "," : "");
+            col += 1 + (i > 0);
+        }
+        printf("%s", s->inputs[i]);
+        col += strlen(s->inputs[i]);
+    }
     printf("\nSteps redone:");
     bool any = false;
     for (int i = 0; i < RN_STEP_COUNT - 1; i++)

@@ -12,6 +12,7 @@ typedef struct Fuse {
     RnFuseSummary *sum;
     RnFusionScale scale;
     size_t reduce;
+    size_t impute;
     char hashes[RN_FUSION_MAX_INPUTS][17];
     char rows_hash[17];
     RnMatrixFile files[RN_FUSION_MAX_INPUTS];
@@ -47,6 +48,8 @@ static bool choose_inputs(Fuse *f, RnError **err)
     const RnFuseRunOptions *o = f->o;
     f->scale = o->scale;
     f->reduce = o->reduce;
+    f->impute = o->no_impute ? 0 : o->impute ? o->impute
+                                 : o->inputs ? 0 : rn_fusion_default_impute();
     if (o->inputs) {
         for (size_t i = 0; i < o->n_inputs; i++)
             if (!add_input(f, o->inputs[i], o->weights ? o->weights[i] : 1.0, err))
@@ -106,6 +109,7 @@ static bool params_json(Fuse *f, RnBuf *out, RnError **err)
     rn_json_kv_string(w, "rows", f->rows_hash);
     rn_json_kv_string(w, "scale", rn_fusion_scale_name(f->scale));
     rn_json_kv_uint(w, "reduce", f->reduce);
+    rn_json_kv_uint(w, "impute", f->impute);
     rn_json_key(w, "inputs");
     rn_json_begin_array(w);
     for (size_t i = 0; i < f->sum->n_inputs; i++) {
@@ -200,13 +204,18 @@ static bool fuse_and_commit(Fuse *f, int64_t run, const char *params, RnError **
         dim += in[i].x.cols;
     if (ok && f->reduce_is_default && f->reduce > dim)
         f->reduce = dim;
-    RnFusionOptions fo = {.scale = f->scale, .weights = w, .reduce = f->reduce};
-    RnFusionModel *m = ok ? rn_fusion_fit(in, f->sum->n_inputs, &fo, err) : NULL;
+    RnPool *pool = ok ? rn_pool_open(f->o->threads, err) : NULL;
+    RnFusionOptions fo = {.scale = f->scale, .weights = w, .reduce = f->reduce,
+                          .impute = f->impute, .pool = pool};
+    RnFusionModel *m = pool ? rn_fusion_fit(in, f->sum->n_inputs, &fo, err) : NULL;
     size_t n = ok ? in[0].x.rows : 0, count = 0;
     float *x = m && rn_mul_size(n, rn_fusion_dim(m), &count)
                    ? rn_malloc(count * sizeof *x + 1, err)
                    : NULL;
-    ok = x && rn_fusion_transform(m, in, f->sum->n_inputs, x, &f->sum->missing, err) &&
+    ok = x &&
+         rn_fusion_transform_pool(m, in, f->sum->n_inputs, pool, x, &f->sum->missing, err);
+    rn_pool_close(pool);
+    ok = ok &&
          commit_file(f->store, RN_FUSION_MODEL, run, params, m, NULL, 0, err) &&
          commit_file(f->store, RN_FUSION_NPY, run, params, m, x, n, err);
     if (ok) {

@@ -1,7 +1,8 @@
 /* Fusion: per-source scaling, weights, missing rows, concatenation, PCA
- * (the contract is in include/radnet/fusion.h). Single-threaded and
- * sequential: every sum runs in row order, so the output bits depend on
- * the inputs only. */
+ * (the contract is in include/radnet/fusion.h). Rows are fused on the
+ * pool's threads, each row on its own (its bits depend on that row and the
+ * model only); every sum over rows runs in row order on one thread, so the
+ * output bits depend on the inputs only, whatever the thread count. */
 #include "fusion_internal.h"
 
 #include <math.h>
@@ -53,6 +54,8 @@ void rn_fusion_model_free(RnFusionModel *m)
     }
     free(m->pca_mean);
     free(m->pca_components);
+    free(m->refs);
+    free(m->ref_present);
     free(m);
 }
 
@@ -65,6 +68,7 @@ const char *rn_fusion_input_name(const RnFusionModel *m, size_t i) { return m->s
 size_t rn_fusion_input_dim(const RnFusionModel *m, size_t i) { return m->src[i].dim; }
 double rn_fusion_input_weight(const RnFusionModel *m, size_t i) { return m->src[i].weight; }
 RnFusionScale rn_fusion_model_scale(const RnFusionModel *m) { return m->scale; }
+size_t rn_fusion_model_impute(const RnFusionModel *m) { return m->impute_k; }
 
 /* ---- missing rows ------------------------------------------------------ */
 
@@ -103,27 +107,120 @@ bool fu_row_missing(const RnFusionInput *in, size_t i, bool *missing, RnError **
 
 /* ---- the fused row ------------------------------------------------------ */
 
-/* Writes the concatenated, scaled, weighted row i into out[concat_dim]
- * (double). missing[s] tells which sources are absent (filled by the
- * caller through fu_row_missing). */
-static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t i,
-                     const bool *missing, double *out)
+/* Scratch of one row: the weighted unit blocks imputation compares
+ * (missing blocks 0), per source the k nearest references so far, and per
+ * source its divisor (its row's length, or sqrt(d) for standard scaling). */
+typedef struct FuRow {
+    double *unit;       /* concat_dim */
+    size_t *nn;         /* n_sources × impute_k reference indices, nearest first */
+    double *nn_d;       /* their squared distances */
+    size_t have[RN_FUSION_MAX_INPUTS];
+    double norm[RN_FUSION_MAX_INPUTS];
+    bool imputed[RN_FUSION_MAX_INPUTS];
+} FuRow;
+
+static bool fu_row_open(const RnFusionModel *m, FuRow *r, RnError **err)
 {
-    double all = 0, present = 0;
-    for (size_t s = 0; s < m->n_sources; s++) {
-        double w2 = m->src[s].weight * m->src[s].weight;
-        all += w2;
-        present += missing[s] ? 0 : w2;
+    memset(r, 0, sizeof *r);
+    size_t k = m->impute_k ? m->impute_k : 1;
+    r->unit = rn_calloc(m->concat_dim, sizeof *r->unit, err);
+    r->nn = rn_calloc(m->n_sources * k, sizeof *r->nn, err);
+    r->nn_d = rn_calloc(m->n_sources * k, sizeof *r->nn_d, err);
+    return r->unit && r->nn && r->nn_d;
+}
+
+static void fu_row_close(FuRow *r)
+{
+    free(r->unit);
+    free(r->nn);
+    free(r->nn_d);
+}
+
+/* Squared distance of x and y over n values (four sums: the loop runs
+ * faster; the order is fixed, so are the bits). */
+static double sq_distance(const double *x, const float *y, size_t n)
+{
+    double s[4] = {0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        for (size_t q = 0; q < 4; q++) {
+            double v = x[j + q] - y[j + q];
+            s[q] += v * v;
+        }
+    for (; j < n; j++) {
+        double v = x[j] - y[j];
+        s[0] += v * v;
     }
-    /* Renormalise: the sources present carry the whole squared length. */
-    double renorm = sqrt(all / present);
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* Offers reference j at distance d to source s's list of the k nearest
+ * (ascending; a tie keeps the reference seen first, the lower index). */
+static void offer(FuRow *r, size_t k, size_t s, size_t j, double d)
+{
+    size_t *nn = r->nn + s * k;
+    double *nd = r->nn_d + s * k;
+    if (r->have[s] == k && !(d < nd[k - 1]))
+        return;
+    size_t at = r->have[s] < k ? r->have[s]++ : k - 1;
+    for (; at > 0 && d < nd[at - 1]; at--) {
+        nd[at] = nd[at - 1];
+        nn[at] = nn[at - 1];
+    }
+    nd[at] = d;
+    nn[at] = j;
+}
+
+/* The missing blocks of a row (r->unit holds its observed blocks), each
+ * as the mean of that block over the impute_k references nearest to the
+ * row among those that have the source, nearness measured over every
+ * other block. One pass over the references: per block its squared
+ * distance, then per missing source the sum over the others. A source
+ * fewer than impute_k references have stays missing. */
+static void impute_row(const RnFusionModel *m, FuRow *r, const bool *missing, double *out)
+{
+    size_t k = m->impute_k, ns = m->n_sources;
+    double part[RN_FUSION_MAX_INPUTS];
+    memset(r->have, 0, sizeof r->have);
+    for (size_t j = 0; j < m->n_refs; j++) {
+        const float *ref = m->refs + j * m->concat_dim;
+        const uint8_t *present = m->ref_present + j * ns;
+        double all = 0;
+        for (size_t t = 0, off = 0; t < ns; off += m->src[t++].dim) {
+            part[t] = sq_distance(r->unit + off, ref + off, m->src[t].dim);
+            all += part[t];
+        }
+        for (size_t s = 0; s < ns; s++)
+            if (missing[s] && present[s])
+                offer(r, k, s, j, all - part[s]);
+    }
+    for (size_t s = 0, off = 0; s < ns; off += m->src[s++].dim) {
+        if (!missing[s] || r->have[s] < k)
+            continue;
+        for (size_t c = 0; c < m->src[s].dim; c++) {
+            double sum = 0;
+            for (size_t q = 0; q < k; q++)
+                sum += m->refs[r->nn[s * k + q] * m->concat_dim + off + c];
+            out[off + c] = sum / (double)k;
+        }
+        r->imputed[s] = true;
+    }
+}
+
+/* The centred (and standardised) blocks of row i into out, missing blocks
+ * 0, each source's divisor in r->norm (0: the row sits at the mean). */
+static void centred_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t i,
+                        const bool *missing, double *out, FuRow *r)
+{
     size_t off = 0;
     for (size_t s = 0; s < m->n_sources; s++) {
         const FuSource *src = &m->src[s];
         double *o = out + off;
         off += src->dim;
+        r->imputed[s] = false;
         if (missing[s]) {
             memset(o, 0, src->dim * sizeof *o);
+            r->norm[s] = 0;
             continue;
         }
         double norm2 = 0;
@@ -134,14 +231,100 @@ static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t
             o[j] = v;
             norm2 += v * v;
         }
-        double f = src->weight * renorm;
-        if (m->scale == RN_FUSION_SCALE_L2)
-            f = norm2 > 0 ? f / sqrt(norm2) : 0; /* the row at the mean: 0 */
+        r->norm[s] = m->scale == RN_FUSION_SCALE_L2 ? sqrt(norm2) : sqrt((double)src->dim);
+    }
+}
+
+/* r->unit: the weighted unit blocks (what the references hold) of a
+ * centred row, missing blocks 0. */
+static void weighted_unit(const RnFusionModel *m, const double *centred, const bool *missing,
+                          FuRow *r)
+{
+    size_t off = 0;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        size_t d = m->src[s].dim;
+        double f = !missing[s] && r->norm[s] > 0 ? m->src[s].weight / r->norm[s] : 0;
+        for (size_t j = 0; j < d; j++)
+            r->unit[off + j] = centred[off + j] * f;
+        off += d;
+    }
+}
+
+/* Writes the concatenated, scaled, weighted row i into out[concat_dim]
+ * (double). missing[s] tells which sources are absent (filled by the
+ * caller through fu_row_missing). With impute_k, a missing block is first
+ * imputed from the nearest references (its values are weighted already);
+ * the blocks still missing are 0 and the present sources' weights are
+ * renormalised. */
+static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t i,
+                     const bool *missing, double *out, FuRow *r)
+{
+    centred_row(m, inputs, i, missing, out, r);
+    bool any_missing = false;
+    for (size_t s = 0; s < m->n_sources; s++)
+        any_missing |= missing[s];
+    if (any_missing && m->impute_k && m->n_refs) {
+        /* every block is imputed from the observed blocks only, so the
+         * order of the sources does not matter */
+        weighted_unit(m, out, missing, r);
+        impute_row(m, r, missing, out);
+    }
+    double all = 0, present = 0;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        double w2 = m->src[s].weight * m->src[s].weight;
+        all += w2;
+        present += missing[s] && !r->imputed[s] ? 0 : w2;
+    }
+    /* Renormalise: the sources present carry the whole squared length. */
+    double renorm = sqrt(all / present);
+    size_t off = 0;
+    for (size_t s = 0; s < m->n_sources; s++) {
+        const FuSource *src = &m->src[s];
+        double *o = out + off;
+        off += src->dim;
+        if (missing[s] && !r->imputed[s])
+            continue; /* 0 already */
+        double f;
+        if (r->imputed[s])
+            f = renorm; /* the references' blocks carry the weight */
+        else if (m->scale == RN_FUSION_SCALE_L2)
+            f = r->norm[s] > 0 ? src->weight * renorm / r->norm[s] : 0; /* at the mean: 0 */
         else
-            f /= sqrt((double)src->dim);
+            f = src->weight * renorm / r->norm[s];
         for (size_t j = 0; j < src->dim; j++)
             o[j] *= f;
     }
+}
+
+/* ---- references for imputation ----------------------------------------- */
+
+/* Rows of the fit set every k-th, at most RN_FUSION_IMPUTE_REFS of them
+ * (spread over the whole set, no random draw), as weighted unit blocks
+ * with the sources each has. */
+static bool fit_refs(RnFusionModel *m, const RnFusionInput *inputs, const bool *missing,
+                     RnError **err)
+{
+    size_t n = inputs[0].x.rows, D = m->concat_dim;
+    size_t nr = n < RN_FUSION_IMPUTE_REFS ? n : RN_FUSION_IMPUTE_REFS;
+    m->refs = rn_calloc(nr * D, sizeof *m->refs, err);
+    m->ref_present = rn_calloc(nr, m->n_sources, err);
+    double *row = rn_calloc(D, sizeof *row, err);
+    FuRow r;
+    bool ok = fu_row_open(m, &r, err) && m->refs && m->ref_present && row;
+    for (size_t j = 0; ok && j < nr; j++) {
+        size_t i = (size_t)((uint64_t)j * n / nr); /* n < 2^52 rows: no overflow */
+        const bool *miss = missing + i * m->n_sources;
+        centred_row(m, inputs, i, miss, row, &r);
+        weighted_unit(m, row, miss, &r);
+        for (size_t c = 0; c < D; c++)
+            m->refs[j * D + c] = (float)r.unit[c];
+        for (size_t s = 0; s < m->n_sources; s++)
+            m->ref_present[j * m->n_sources + s] = !miss[s];
+    }
+    m->n_refs = ok ? nr : 0;
+    fu_row_close(&r);
+    free(row);
+    return ok;
 }
 
 /* ---- fit ---------------------------------------------------------------- */
@@ -263,12 +446,74 @@ bool fu_missing_table(const RnFusionInput *inputs, size_t n_inputs, bool **out,
 
 /* Rows of the fused matrix per chunk of the PCA fit and of transforms. */
 #define FU_CHUNK 512u
+/* Rows per pool partition of a chunk (imputation makes a row costly). */
+#define FU_PART_ROWS 32u
+
+/* Rows [first, first + rows) fused into out (rows × concat_dim), on the
+ * pool's threads. */
+typedef struct FuChunk {
+    const RnFusionModel *m;
+    const RnFusionInput *inputs;
+    const bool *missing;
+    size_t first;
+    double *out;
+} FuChunk;
+
+static bool fuse_part(void *ctx, size_t part, size_t begin, size_t end, RnError **err)
+{
+    (void)part;
+    const FuChunk *c = ctx;
+    const RnFusionModel *m = c->m;
+    FuRow r; /* per partition: no scratch shared between threads */
+    bool ok = fu_row_open(m, &r, err);
+    for (size_t i = begin; ok && i < end; i++)
+        fuse_row(m, c->inputs, c->first + i, c->missing + (c->first + i) * m->n_sources,
+                 c->out + i * m->concat_dim, &r);
+    fu_row_close(&r);
+    return ok;
+}
+
+static bool fuse_chunk(const RnFusionModel *m, const RnFusionInput *inputs,
+                       const bool *missing, size_t first, size_t rows, double *out,
+                       RnPool *pool, RnError **err)
+{
+    FuChunk c = {m, inputs, missing, first, out};
+    return rn_pool_for(pool, rows, rn_part_count(rows, FU_PART_ROWS, FU_CHUNK), fuse_part,
+                       &c, err);
+}
+
+/* Adds a chunk of fused rows to the running mean and scatter matrix of the
+ * rows before it (seen of them): the chunk is centred on its own mean, its
+ * scatter added by one GEMM, and the two means merged (Chan, Golub and
+ * LeVeque's pairwise update) — one pass over the rows, as stable as two. */
+static void scatter_add(double *chunk, size_t rows, size_t D, size_t seen, double *mean,
+                        double *cmean, double *cov)
+{
+    memset(cmean, 0, D * sizeof *cmean);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < D; j++)
+            cmean[j] += chunk[i * D + j];
+    for (size_t j = 0; j < D; j++)
+        cmean[j] /= (double)rows;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < D; j++)
+            chunk[i * D + j] -= cmean[j];
+    rn_blas_gemm_tn_f64(D, D, rows, 1.0, chunk, D, chunk, D, 1.0, cov, D);
+    double total = (double)(seen + rows), f = (double)seen * (double)rows / total;
+    for (size_t j = 0; j < D; j++)
+        cmean[j] -= mean[j]; /* the means' difference */
+    for (size_t a = 0; seen && a < D; a++)
+        for (size_t b = 0; b < D; b++)
+            cov[a * D + b] += f * cmean[a] * cmean[b];
+    for (size_t j = 0; j < D; j++)
+        mean[j] += cmean[j] * ((double)rows / total);
+}
 
 /* Covariance of the fused rows, eigenvectors by LAPACK's syev; the
  * components are the `reduce` largest, each with its largest-|.| loading
- * positive. */
+ * positive. Every row is fused (and imputed) once. */
 static bool fit_pca(RnFusionModel *m, const RnFusionInput *inputs, const bool *missing,
-                    RnError **err)
+                    RnPool *pool, RnError **err)
 {
     size_t n = inputs[0].x.rows, D = m->concat_dim, r = m->reduce;
     double *chunk = rn_calloc(FU_CHUNK * D, sizeof *chunk, err);
@@ -278,24 +523,11 @@ static bool fit_pca(RnFusionModel *m, const RnFusionInput *inputs, const bool *m
     m->pca_mean = rn_calloc(D, sizeof *m->pca_mean, err);
     m->pca_components = rn_calloc(D * r, sizeof *m->pca_components, err);
     bool ok = chunk && cov && mean && w && m->pca_mean && m->pca_components;
-    for (size_t pass = 0; ok && pass < 2; pass++) {
-        for (size_t b = 0; b < n; b += FU_CHUNK) {
-            size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
-            for (size_t i = 0; i < rows; i++) {
-                fuse_row(m, inputs, b + i, missing + (b + i) * m->n_sources, chunk + i * D);
-                for (size_t j = 0; pass == 1 && j < D; j++)
-                    chunk[i * D + j] -= mean[j];
-            }
-            if (pass == 0) {
-                for (size_t i = 0; i < rows; i++)
-                    for (size_t j = 0; j < D; j++)
-                        mean[j] += chunk[i * D + j];
-            } else {
-                rn_blas_gemm_tn_f64(D, D, rows, 1.0, chunk, D, chunk, D, 1.0, cov, D);
-            }
-        }
-        for (size_t j = 0; pass == 0 && j < D; j++)
-            mean[j] /= (double)n;
+    for (size_t b = 0; ok && b < n; b += FU_CHUNK) {
+        size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
+        ok = fuse_chunk(m, inputs, missing, b, rows, chunk, pool, err);
+        if (ok)
+            scatter_add(chunk, rows, D, b, mean, w, cov);
     }
     if (ok && !rn_lapack_syev_f64(D, cov, D, w)) {
         rn_error_set(err, RN_ERROR_INTERNAL, "fusion PCA: eigendecomposition failed");
@@ -354,13 +586,22 @@ RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
         rn_fusion_model_free(m);
         return NULL;
     }
+    if (o->impute > RN_FUSION_IMPUTE_MAX_K) {
+        rn_error_set(err, RN_ERROR_INVALID, "impute from %zu neighbours: at most %u",
+                     o->impute, RN_FUSION_IMPUTE_MAX_K);
+        rn_fusion_model_free(m);
+        return NULL;
+    }
     m->reduce = o->reduce;
+    m->impute_k = o->impute;
     bool *missing = NULL;
     bool ok = fu_missing_table(inputs, n_inputs, &missing, NULL, err);
     for (size_t s = 0; ok && s < n_inputs; s++)
         ok = fit_source(&m->src[s], &inputs[s], m->scale, missing, n_inputs, s, err);
+    if (ok && m->impute_k)
+        ok = fit_refs(m, inputs, missing, err);
     if (ok && m->reduce)
-        ok = fit_pca(m, inputs, missing, err);
+        ok = fit_pca(m, inputs, missing, o->pool, err);
     free(missing);
     if (!ok) {
         rn_fusion_model_free(m);
@@ -392,9 +633,9 @@ static bool match_inputs(const RnFusionModel *m, const RnFusionInput *inputs,
     return true;
 }
 
-bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
-                         size_t n_inputs, float *out, uint64_t *missing_rows,
-                         RnError **err)
+bool rn_fusion_transform_pool(const RnFusionModel *m, const RnFusionInput *inputs,
+                              size_t n_inputs, RnPool *pool, float *out,
+                              uint64_t *missing_rows, RnError **err)
 {
     if (!match_inputs(m, inputs, n_inputs, err))
         return false;
@@ -408,35 +649,39 @@ bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
     if (!fu_missing_table(in, n_inputs, &missing, missing_rows, err))
         return false;
     size_t n = in[0].x.rows, D = m->concat_dim, r = m->reduce;
-    double *row = rn_calloc(D, sizeof *row, err);
-    double *chunk = r ? rn_calloc(FU_CHUNK * D, sizeof *chunk, err) : NULL;
+    double *chunk = rn_calloc(FU_CHUNK * D, sizeof *chunk, err);
     double *comp = r ? rn_calloc(D * r, sizeof *comp, err) : NULL;
     double *proj = r ? rn_calloc(FU_CHUNK * r, sizeof *proj, err) : NULL;
-    bool ok = row && (!r || (chunk && comp && proj));
+    bool ok = chunk && (!r || (comp && proj));
     for (size_t j = 0; ok && j < D * r; j++)
         comp[j] = m->pca_components[j];
     for (size_t b = 0; ok && b < n; b += FU_CHUNK) {
         size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
-        for (size_t i = 0; i < rows; i++) {
-            fuse_row(m, in, b + i, missing + (b + i) * n_inputs, row);
-            if (!r) {
-                for (size_t j = 0; j < D; j++)
-                    out[(b + i) * D + j] = (float)row[j];
-                continue;
-            }
+        ok = fuse_chunk(m, in, missing, b, rows, chunk, pool, err);
+        if (!ok)
+            break;
+        if (!r) {
+            for (size_t i = 0; i < rows * D; i++)
+                out[b * D + i] = (float)chunk[i];
+            continue;
+        }
+        for (size_t i = 0; i < rows; i++)
             for (size_t j = 0; j < D; j++)
-                chunk[i * D + j] = row[j] - m->pca_mean[j];
-        }
-        if (r) {
-            rn_blas_gemm_nn_f64(rows, r, D, 1.0, chunk, D, comp, r, 0.0, proj, r);
-            for (size_t i = 0; i < rows * r; i++)
-                out[b * r + i] = (float)proj[i];
-        }
+                chunk[i * D + j] -= m->pca_mean[j];
+        rn_blas_gemm_nn_f64(rows, r, D, 1.0, chunk, D, comp, r, 0.0, proj, r);
+        for (size_t i = 0; i < rows * r; i++)
+            out[b * r + i] = (float)proj[i];
     }
-    free(row);
     free(chunk);
     free(comp);
     free(proj);
     free(missing);
     return ok;
+}
+
+bool rn_fusion_transform(const RnFusionModel *m, const RnFusionInput *inputs,
+                         size_t n_inputs, float *out, uint64_t *missing_rows,
+                         RnError **err)
+{
+    return rn_fusion_transform_pool(m, inputs, n_inputs, NULL, out, missing_rows, err);
 }

@@ -23,6 +23,10 @@ struct RnFusionModel {
     size_t reduce;              /* 0: no PCA */
     float *pca_mean;            /* concat_dim */
     float *pca_components;      /* concat_dim × reduce, row-major */
+    size_t impute_k;            /* 0: missing blocks renormalised away */
+    size_t n_refs;              /* reference rows for imputation */
+    float *refs;                /* n_refs × concat_dim weighted unit blocks */
+    uint8_t *ref_present;       /* n_refs × n_sources: 1 where the source is */
 };
 
 bool fu_row_missing(const RnFusionInput *in, size_t i, bool *missing, RnError **err);

@@ -28,6 +28,15 @@ static bool put_payload(const RnFusionModel *m, RnBuf *b, RnError **err)
     if (ok && m->reduce)
         ok = eb_put_f32s(b, m->pca_mean, m->concat_dim, err) &&
              eb_put_f32s(b, m->pca_components, m->concat_dim * m->reduce, err);
+    /* version 2: imputation (k, references, a bit per source present) */
+    ok = ok && eb_put_u64(b, m->impute_k, err) && eb_put_u64(b, m->n_refs, err) &&
+         eb_put_f32s(b, m->refs, m->n_refs * m->concat_dim, err);
+    for (size_t j = 0; ok && j < m->n_refs; j++) {
+        uint32_t bits = 0;
+        for (size_t s = 0; s < m->n_sources; s++)
+            bits |= (uint32_t)m->ref_present[j * m->n_sources + s] << s;
+        ok = eb_put_u32(b, bits, err);
+    }
     return ok;
 }
 
@@ -78,7 +87,36 @@ static bool get_source(EbReader *r, RnFusionModel *m, FuSource *src, RnError **e
     return src->mean && (m->scale != RN_FUSION_SCALE_STANDARD || src->inv_std);
 }
 
-static bool get_payload(EbReader *r, RnFusionModel *m, RnError **err)
+/* Version 2's imputation record: k <= RN_FUSION_IMPUTE_MAX_K, references
+ * <= RN_FUSION_IMPUTE_REFS (none without k), each one's bits naming
+ * sources of the model only. */
+static bool get_impute(EbReader *r, RnFusionModel *m, RnError **err)
+{
+    if (!eb_get_size(r, 0, RN_FUSION_IMPUTE_MAX_K, &m->impute_k, err) ||
+        !eb_get_size(r, 0, m->impute_k ? RN_FUSION_IMPUTE_REFS : 0, &m->n_refs, err))
+        return false;
+    if (m->n_refs == 0)
+        return true;
+    m->refs = eb_get_f32s_alloc(r, m->n_refs * m->concat_dim, err);
+    m->ref_present = m->refs ? rn_calloc(m->n_refs, m->n_sources, err) : NULL;
+    if (!m->ref_present)
+        return false;
+    for (size_t j = 0; j < m->n_refs; j++) {
+        uint32_t bits = 0;
+        if (!eb_get_u32(r, &bits, err))
+            return false;
+        if (bits >> m->n_sources) {
+            rn_error_set(err, RN_ERROR_PARSE, "fusion model: reference %zu names a source "
+                         "the model lacks", j);
+            return false;
+        }
+        for (size_t s = 0; s < m->n_sources; s++)
+            m->ref_present[j * m->n_sources + s] = (bits >> s) & 1u;
+    }
+    return true;
+}
+
+static bool get_payload(EbReader *r, RnFusionModel *m, uint32_t version, RnError **err)
 {
     uint32_t scale = 0, n = 0;
     if (!eb_get_u32(r, &scale, err) || !eb_get_u32(r, &n, err))
@@ -103,6 +141,8 @@ static bool get_payload(EbReader *r, RnFusionModel *m, RnError **err)
         if (!m->pca_components)
             return false;
     }
+    if (version >= 2 && !get_impute(r, m, err))
+        return false;
     return eb_reader_done(r, err);
 }
 
@@ -122,7 +162,7 @@ RnFusionModel *rn_fusion_model_load_memory(const uint8_t *data, size_t n, RnErro
     size_t len = 0;
     if (!eb_get_u32(&r, &version, err))
         return NULL;
-    if (version != RN_FUSION_MODEL_VERSION) {
+    if (version < 1 || version > RN_FUSION_MODEL_VERSION) {
         rn_error_set(err, RN_ERROR_UNSUPPORTED, "fusion model version %u (this radnet reads %u)",
                      version, RN_FUSION_MODEL_VERSION);
         return NULL;
@@ -138,7 +178,7 @@ RnFusionModel *rn_fusion_model_load_memory(const uint8_t *data, size_t n, RnErro
         return NULL;
     EbReader p;
     eb_reader_init(&p, data + FU_HEADER, len);
-    if (!get_payload(&p, m, err)) {
+    if (!get_payload(&p, m, version, err)) {
         rn_fusion_model_free(m);
         return NULL;
     }

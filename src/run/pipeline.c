@@ -148,7 +148,8 @@ static bool step_embed_fuse(RuRun *r, RnError **err)
         return false;
     r->ranks_waiting = true; /* for the cluster step's plan */
     ru_progress(r, RN_STEP_FUSE, "fused rows", 0, 0);
-    RnFuseRunOptions fo = {.lock_wait = r->o->lock_wait, .command = "run (fuse)"};
+    RnFuseRunOptions fo = {.lock_wait = r->o->lock_wait, .command = "run (fuse)",
+                           .threads = r->o->threads};
     RnFuseSummary fs;
     if (!rn_fuse_workspace(r->ws, &fo, &fs, err))
         return false;

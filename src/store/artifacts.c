@@ -359,3 +359,77 @@ bool rn_store_artifact_read(RnStore *s, const char *name, size_t max_bytes, char
     *data = (char *)bytes;
     return ok;
 }
+
+/* The first n bytes of path into a NUL-terminated buffer; NULL (no error)
+ * when the file is missing or shorter. */
+static char *read_prefix(const char *path, size_t n, RnError **err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char *buf = rn_malloc(n + 1, err);
+    size_t got = 0;
+    while (buf && got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (buf && got < n) {
+        free(buf);
+        return NULL;
+    }
+    if (buf)
+        buf[n] = 0;
+    return buf;
+}
+
+bool rn_store_artifact_read_appended(RnStore *s, const char *name, size_t max_bytes,
+                                     char **data, size_t *n, char **params, bool *found,
+                                     RnError **err)
+{
+    static const uint8_t zero_key[16] = {0};
+    *data = *params = NULL;
+    *n = 0;
+    *found = false;
+    char *path = rn_store_artifact_path(s, name, err);
+    sqlite3_stmt *st = path ? rn_sql_prepare(s->db,
+                                             "SELECT params, hash, size FROM artifacts "
+                                             "WHERE name = ? ORDER BY id DESC LIMIT 1", err)
+                            : NULL;
+    if (st == NULL) {
+        free(path);
+        return false;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE || rn_sql_fail(s->db, "artifacts", err);
+    int64_t size = rc == SQLITE_ROW ? sqlite3_column_int64(st, 2) : 0;
+    const char *recorded = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
+    if (ok && recorded && (size < 0 || (uint64_t)size > max_bytes)) {
+        rn_error_set(err, RN_ERROR_LIMIT, "%s: recorded size %lld exceeds %zu bytes", name,
+                     (long long)size, max_bytes);
+        ok = false;
+    }
+    char *bytes = ok && recorded ? read_prefix(path, (size_t)size, err) : NULL;
+    char hash[17];
+    if (bytes)
+        rn_siphash24_hex(zero_key, bytes, (size_t)size, hash);
+    if (bytes && strcmp(hash, recorded) == 0) {
+        *params = column_dup(st, 0, err);
+        ok = *params != NULL;
+        *found = ok;
+    }
+    if (*found) {
+        *data = bytes;
+        *n = (size_t)size;
+    } else {
+        free(bytes);
+    }
+    sqlite3_finalize(st);
+    free(path);
+    return ok;
+}

@@ -92,20 +92,21 @@ static bool parse_line(StStudy *st, char *line, RnError **err)
     return true;
 }
 
+/* The checkpoint is only ever appended to: a kill between the rename of a
+ * longer file and its record keeps the cells recorded before it. */
 bool st_checkpoint_load(StStudy *st, RnError **err)
 {
-    bool same = false;
-    if (!rn_store_artifact_current(st->store, CHECKPOINT, st->params, &same, err))
-        return false;
-    if (!same)
-        return true; /* another subset or split: start afresh */
-    char *data = NULL;
+    char *data = NULL, *params = NULL;
     size_t n = 0;
     bool found = false;
-    bool ok = rn_store_artifact_read(st->store, CHECKPOINT, (size_t)1 << 31, &data, &n, &found,
-                                     err);
-    if (ok && !found)
-        return true;
+    bool ok = rn_store_artifact_read_appended(st->store, CHECKPOINT, (size_t)1 << 31, &data,
+                                              &n, &params, &found, err);
+    bool same = found && strcmp(params, st->params) == 0;
+    free(params);
+    if (!ok || !same) { /* none, or another subset or split: start afresh */
+        free(data);
+        return ok;
+    }
     size_t lines = 0;
     for (size_t i = 0; ok && i < n; i++)
         lines += data[i] == '\n';

@@ -489,13 +489,25 @@ static bool add_fused(StStudy *st, const size_t *members, const double *w, size_
         snprintf(f->name + len, sizeof f->name - (size_t)len, "/pca%zu", f->reduce);
     if (f->reduce && klen < (int)sizeof f->key)
         snprintf(f->key + klen, sizeof f->key - (size_t)klen, "/pca%zu", f->reduce);
-    RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = f->reduce};
+    /* the imputation changes the rows: a checkpoint made without it is not reused */
+    size_t impute = rn_fusion_default_impute();
+    if (klen < (int)sizeof f->key)
+        snprintf(f->key + strlen(f->key), sizeof f->key - strlen(f->key), "/impute%zu", impute);
+    /* A cut key could name another candidate's cells in the checkpoint (a
+     * resumed study would take that candidate's scores): refused instead. */
+    if (strlen(f->key) + 1 >= sizeof f->key) {
+        rn_error_set(err, RN_ERROR_LIMIT, "study candidate %s: its key exceeds %zu bytes",
+                     f->name, sizeof f->key - 2);
+        return false;
+    }
+    RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = f->reduce,
+                          .impute = impute, .pool = st->pool};
     RnFusionModel *m = rn_fusion_fit(tr, n, &fo, err);
     f->d = m ? rn_fusion_dim(m) : 0;
     f->train = m ? rn_calloc(st->n_train * f->d, sizeof *f->train, err) : NULL;
     f->test = f->train ? rn_calloc(st->n_test * f->d, sizeof *f->test, err) : NULL;
-    bool ok = f->test && rn_fusion_transform(m, tr, n, f->train, NULL, err) &&
-              rn_fusion_transform(m, te, n, f->test, NULL, err);
+    bool ok = f->test && rn_fusion_transform_pool(m, tr, n, st->pool, f->train, NULL, err) &&
+              rn_fusion_transform_pool(m, te, n, st->pool, f->test, NULL, err);
     rn_fusion_model_free(m);
     if (!ok) {
         free(f->train);

@@ -18,15 +18,16 @@ enum { M_H = 0, M_C, M_NMI, M_PER_REF };
 extern const char *const st_ref_names[N_REFS];
 extern const char *const st_metric_names[M_PER_REF];
 
-#define ST_NAME_MAX 96u
+#define ST_NAME_MAX 160u
+#define ST_KEY_MAX 288u     /* name + a content hash per member */
 #define ST_MAX_EXTRACTORS 96u
-#define ST_MAX_MEMBERS 6u       /* inputs of a fused candidate */
+#define ST_MAX_MEMBERS 8u       /* inputs of a fused candidate: the defaults + ST_MAX_ADDED */
 #define ST_MAX_ADDED 2          /* forward-selection rounds */
 
 typedef struct StExtractor {
     char name[ST_NAME_MAX];     /* "image-pca", or "fused:1,0.5,2" */
     int source;                 /* RnEmbedSource; -1 for a fused candidate */
-    char key[160];              /* name + content hashes: a cell's identity */
+    char key[ST_KEY_MAX];       /* name + content hashes: a cell's identity */
     float *train, *test;        /* rows × d */
     size_t d;
     size_t members[ST_MAX_MEMBERS]; /* fused: single extractors ... */
@@ -65,7 +66,7 @@ typedef struct StStudy {
     char params[1024];          /* of the checkpoint */
     RnBuf checkpoint;           /* cells.tsv text */
     StCell *old;                /* cells of the committed checkpoint */
-    char (*old_keys)[160];
+    char (*old_keys)[ST_KEY_MAX];
     size_t n_old;
     uint64_t new_cells;
     size_t cells_expected;      /* progress total */

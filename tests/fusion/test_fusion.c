@@ -295,6 +295,193 @@ static void test_model_file(void)
     rn_fusion_model_free(l);
 }
 
+/* ---- imputation --------------------------------------------------------- */
+
+/* Rows 3, 9, 17 and 30 of B missing (17 as NaN, the others as the "no
+ * report" row); B's other rows mix two clusters, and A tells them apart. */
+static void fill_impute(float *a, float *b)
+{
+    RnRng r = rn_rng_new(11);
+    for (size_t i = 0; i < N; i++) {
+        double side = i % 2 ? 3.0 : -3.0;
+        for (size_t j = 0; j < 3; j++)
+            a[i * 3 + j] = (float)(side + rn_rng_normal(&r));
+        for (size_t j = 0; j < 3; j++)
+            b[i * 4 + j] = (float)(side * (j + 1) + rn_rng_normal(&r));
+        b[i * 4 + 3] = 0;
+    }
+    static const size_t gone[] = {3, 9, 30};
+    for (size_t g = 0; g < 3; g++) {
+        memset(b + gone[g] * 4, 0, 4 * sizeof *b);
+        b[gone[g] * 4 + 3] = 1;
+    }
+    for (size_t j = 0; j < 4; j++)
+        b[17 * 4 + j] = NAN;
+}
+
+/* Centred, unit-length rows of x (n × d, rows marked in skip left 0). */
+static void unit_rows(const float *x, size_t d, const bool *skip, double *out)
+{
+    double mean[8] = {0};
+    size_t present = 0;
+    for (size_t i = 0; i < N; i++)
+        if (!skip[i]) {
+            present++;
+            for (size_t j = 0; j < d; j++)
+                mean[j] += x[i * d + j];
+        }
+    for (size_t j = 0; j < d; j++)
+        mean[j] = (double)(float)(mean[j] / (double)present); /* the model keeps float means */
+    for (size_t i = 0; i < N; i++) {
+        double n2 = 0;
+        for (size_t j = 0; j < d; j++) {
+            out[i * d + j] = skip[i] ? 0 : x[i * d + j] - mean[j];
+            n2 += out[i * d + j] * out[i * d + j];
+        }
+        for (size_t j = 0; j < d && n2 > 0; j++)
+            out[i * d + j] /= sqrt(n2);
+    }
+}
+
+/* A missing block is the mean weighted block of the k rows nearest in the
+ * other blocks (a brute-force search here), with every row a reference
+ * (N < RN_FUSION_IMPUTE_REFS); present blocks are as without imputation. */
+static void test_impute(void)
+{
+    float a[N * 3], b[N * 4];
+    fill_impute(a, b);
+    RnFusionInput in[2];
+    inputs2(in, a, b);
+    double w[2] = {2, 1};
+    const size_t k = 3;
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = k};
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 2, &o, &err);
+    float out[N * 7];
+    uint64_t missing = 0;
+    CHECK(m && rn_fusion_transform(m, in, 2, out, &missing, &err));
+    CHECK_EQ_INT(missing, 4);
+    CHECK_EQ_INT(rn_fusion_model_impute(m), k);
+    bool none[N] = {false}, gone[N] = {false};
+    gone[3] = gone[9] = gone[17] = gone[30] = true;
+    double ua[N * 3], ub[N * 4];
+    unit_rows(a, 3, none, ua);
+    unit_rows(b, 4, gone, ub);
+    size_t imputed_right = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (!gone[i]) {
+            for (size_t j = 0; j < 4; j++)
+                CHECK_NEAR(out[i * 7 + 3 + j], ub[i * 4 + j], 1e-5);
+            continue;
+        }
+        size_t best[3];
+        double best_d[3];
+        size_t have = 0;
+        for (size_t r = 0; r < N; r++) {
+            if (gone[r])
+                continue;
+            double d = 0;
+            for (size_t j = 0; j < 3; j++) {
+                double v = w[0] * (ua[i * 3 + j] - ua[r * 3 + j]);
+                d += v * v;
+            }
+            size_t at = have < k ? have++ : k;
+            if (at == k && !(d < best_d[k - 1]))
+                continue;
+            at = at == k ? k - 1 : at;
+            while (at > 0 && d < best_d[at - 1]) {
+                best_d[at] = best_d[at - 1];
+                best[at] = best[at - 1];
+                at--;
+            }
+            best_d[at] = d;
+            best[at] = r;
+        }
+        for (size_t j = 0; j < 4; j++) {
+            double mean = 0;
+            for (size_t q = 0; q < k; q++)
+                mean += w[1] * ub[best[q] * 4 + j];
+            CHECK_NEAR(out[i * 7 + 3 + j], mean / (double)k, 1e-5);
+        }
+        for (size_t j = 0; j < 3; j++) /* every block is there: no renormalisation */
+            CHECK_NEAR(out[i * 7 + j], w[0] * ua[i * 3 + j], 1e-5);
+        /* the neighbours come from the row's own cluster */
+        imputed_right += (out[i * 7 + 3] > 0) == (i % 2 == 1);
+    }
+    CHECK_EQ_INT(imputed_right, 4);
+    /* Fewer references with the block than k: the row stays missing. */
+    RnFusionOptions big = o;
+    big.impute = N;
+    RnFusionModel *m2 = rn_fusion_fit(in, 2, &big, &err);
+    CHECK(m2 && rn_fusion_transform(m2, in, 2, out, NULL, &err));
+    CHECK_NEAR(block_norm2(out + 3 * 7, 3, 7), 0.0, 0);
+    CHECK_NEAR(block_norm2(out + 3 * 7, 0, 3), 5.0, 1e-4); /* renormalised: 4 + 1 */
+    big.impute = RN_FUSION_IMPUTE_MAX_K + 1;
+    RnError *e = NULL;
+    CHECK(rn_fusion_fit(in, 2, &big, &e) == NULL && e);
+    rn_error_free(e);
+    CHECK(err == NULL);
+    rn_fusion_model_free(m);
+    rn_fusion_model_free(m2);
+}
+
+/* With imputation and PCA: the same fit twice is the same bytes, a reload
+ * the same output bits, every truncation refused; a version-1 file (no
+ * imputation record) still loads and renormalises. */
+static void test_impute_model_file(void)
+{
+    float a[N * 3], b[N * 4];
+    fill_impute(a, b);
+    RnFusionInput in[2];
+    inputs2(in, a, b);
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .reduce = 5, .impute = 4};
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 2, &o, &err);
+    RnFusionModel *again = rn_fusion_fit(in, 2, &o, &err);
+    RnBuf b1 = RN_BUF_INIT, b2 = RN_BUF_INIT;
+    CHECK(m && again && rn_fusion_model_save_memory(m, &b1, &err) &&
+          rn_fusion_model_save_memory(again, &b2, &err));
+    CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
+    RnFusionModel *l = rn_fusion_model_load_memory(b1.data, b1.len, &err);
+    float x[N * 5], y[N * 5];
+    CHECK(l && rn_fusion_transform(m, in, 2, x, NULL, &err) &&
+          rn_fusion_transform(l, in, 2, y, NULL, &err));
+    CHECK(memcmp(x, y, sizeof x) == 0);
+    size_t refused = 0;
+    for (size_t n = 0; n < b1.len; n++) {
+        RnError *e = NULL;
+        RnFusionModel *t = rn_fusion_model_load_memory(b1.data, n, &e);
+        refused += t == NULL && e != NULL;
+        rn_fusion_model_free(t);
+        rn_error_free(e);
+    }
+    CHECK_EQ_INT(refused, b1.len);
+    /* version 1: the payload without the imputation record (k, refs, bits) */
+    size_t record = 8 + 8 + (size_t)N * 7 * 4 + (size_t)N * 4;
+    RnBuf v1 = RN_BUF_INIT;
+    CHECK(rn_buf_append(&v1, b1.data, 8, &err) && rn_buf_put_le32(&v1, 1, &err));
+    uint64_t len = rn_le64_load(b1.data + 12) - record;
+    CHECK(rn_buf_put_le32(&v1, (uint32_t)len, &err) &&
+          rn_buf_put_le32(&v1, (uint32_t)(len >> 32), &err) &&
+          rn_buf_append(&v1, b1.data + 20, (size_t)len, &err) &&
+          rn_buf_put_le32(&v1, rn_crc32(0, v1.data, v1.len), &err));
+    RnFusionModel *old = rn_fusion_model_load_memory(v1.data, v1.len, &err);
+    CHECK(old != NULL && rn_fusion_model_impute(old) == 0);
+    CHECK(old && rn_fusion_transform(old, in, 2, y, NULL, &err));
+    /* the same model without its imputation: complete rows unchanged, the
+     * rows missing B renormalised instead */
+    CHECK(memcmp(y, x, 5 * sizeof *y) == 0);
+    CHECK(memcmp(y + 3 * 5, x + 3 * 5, 5 * sizeof *y) != 0);
+    CHECK(err == NULL);
+    rn_buf_free(&b1);
+    rn_buf_free(&b2);
+    rn_buf_free(&v1);
+    rn_fusion_model_free(m);
+    rn_fusion_model_free(again);
+    rn_fusion_model_free(l);
+    rn_fusion_model_free(old);
+}
+
 static void test_choice(void)
 {
     const char *j = "{\"inputs\":[\"image-hog\",\"text-tfidf\"],\"weights\":[1,0.5],"
@@ -329,6 +516,121 @@ static void test_choice(void)
     }
 }
 
+/* Three sources over several chunks of rows, each source missing from some
+ * rows (NaN rows, "no report" rows), imputation and PCA. */
+#define NT 1500
+static float TA[NT * 5], TB[NT * 6], TC[NT * 4];
+
+static void fill_threads(RnFusionInput in[3])
+{
+    RnRng r = rn_rng_new(23);
+    for (size_t i = 0; i < NT; i++) {
+        double g = (double)(i * 7 / NT); /* row blocks: the chunks differ in mean */
+        for (size_t j = 0; j < 5; j++)
+            TA[i * 5 + j] = (float)(g * (double)(j % 3) + rn_rng_normal(&r));
+        for (size_t j = 0; j < 5; j++)
+            TB[i * 6 + j] = (float)(g - (double)j + rn_rng_normal(&r));
+        TB[i * 6 + 5] = 0;
+        for (size_t j = 0; j < 4; j++)
+            TC[i * 4 + j] = (float)(g * 0.5 * (double)j + rn_rng_normal(&r));
+        if (i % 11 == 4)
+            for (size_t j = 0; j < 5; j++)
+                TA[i * 5 + j] = NAN;
+        if (i % 5 == 2) { /* no report */
+            memset(TB + i * 6, 0, 6 * sizeof *TB);
+            TB[i * 6 + 5] = 1;
+        }
+        if (i % 13 == 7 && i % 11 != 4)
+            for (size_t j = 0; j < 4; j++)
+                TC[i * 4 + j] = NAN;
+    }
+    in[0] = (RnFusionInput){.name = "image-hog",
+                            .x = {.data = TA, .rows = NT, .cols = 5, .dtype = RN_DTYPE_F32}};
+    in[1] = (RnFusionInput){.name = "text-tfidf",
+                            .x = {.data = TB, .rows = NT, .cols = 6, .dtype = RN_DTYPE_F32},
+                            .missing = RN_FUSION_INDICATOR_LAST};
+    in[2] = (RnFusionInput){.name = "meta-modality",
+                            .x = {.data = TC, .rows = NT, .cols = 4, .dtype = RN_DTYPE_F32}};
+}
+
+/* Fit and transform of the same inputs on no pool, 1 thread and 3 threads:
+ * the same model bytes, the same output bits. */
+static bool fit_fuse(const RnFusionInput *in, size_t reduce, RnPool *pool, RnBuf *model,
+                     float *out)
+{
+    double w[3] = {1, 0.7, 2};
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = reduce,
+                         .impute = 10, .pool = pool};
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 3, &o, &err);
+    uint64_t missing = 0;
+    bool ok = m && rn_fusion_model_save_memory(m, model, &err) &&
+              rn_fusion_transform_pool(m, in, 3, pool, out, &missing, &err);
+    CHECK(missing > NT / 4);
+    CHECK(err == NULL);
+    rn_error_free(err);
+    rn_fusion_model_free(m);
+    return ok;
+}
+
+static void test_threads(void)
+{
+    RnFusionInput in[3];
+    fill_threads(in);
+    RnError *err = NULL;
+    RnPool *one = rn_pool_open(1, &err), *three = rn_pool_open(3, &err);
+    CHECK(one && three && rn_pool_threads(three) == 3);
+    RnPool *pools[3] = {NULL, one, three};
+    static float out[3][NT * 15];
+    for (size_t reduce = 0; reduce <= 15; reduce += 15) {
+        RnBuf model[3] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
+        for (size_t p = 0; p < 3; p++)
+            CHECK(fit_fuse(in, reduce, pools[p], &model[p], out[p]));
+        for (size_t p = 1; p < 3; p++) {
+            CHECK(model[p].len == model[0].len &&
+                  memcmp(model[p].data, model[0].data, model[0].len) == 0);
+            CHECK(memcmp(out[p], out[0], sizeof out[0]) == 0);
+        }
+        for (size_t p = 0; p < 3; p++)
+            rn_buf_free(&model[p]);
+    }
+    rn_pool_close(one);
+    rn_pool_close(three);
+}
+
+/* The PCA over several chunks (the covariance merged chunk by chunk) is the
+ * plain one: keeping every column it is a rotation, the columns are
+ * uncorrelated with descending variances and mean 0. */
+static void test_pca_chunks(void)
+{
+    RnFusionInput in[3];
+    fill_threads(in);
+    static float x[NT * 15], y[NT * 15];
+    RnBuf model = RN_BUF_INIT;
+    CHECK(fit_fuse(in, 0, NULL, &model, x));
+    rn_buf_free(&model);
+    CHECK(fit_fuse(in, 15, NULL, &model, y));
+    rn_buf_free(&model);
+    for (size_t i = 0; i < NT; i += 37)
+        for (size_t j = i + 1; j < NT; j += 101)
+            CHECK_NEAR(dist2(x, 15, i, j), dist2(y, 15, i, j), 1e-4);
+    double mean[15] = {0}, cov[15][15] = {{0}};
+    for (size_t i = 0; i < NT; i++)
+        for (size_t a = 0; a < 15; a++)
+            mean[a] += y[i * 15 + a] / (double)NT;
+    for (size_t i = 0; i < NT; i++)
+        for (size_t a = 0; a < 15; a++)
+            for (size_t b = 0; b < 15; b++)
+                cov[a][b] += (y[i * 15 + a] - mean[a]) * (y[i * 15 + b] - mean[b]) / NT;
+    for (size_t a = 0; a < 15; a++) {
+        CHECK_NEAR(mean[a], 0.0, 1e-5);
+        CHECK(a == 0 || cov[a][a] <= cov[a - 1][a - 1] + 1e-6);
+        /* float output rounding (2^-24 relative) bounds what is left */
+        for (size_t b = 0; b < a; b++)
+            CHECK_NEAR(cov[a][b], 0.0, 1e-5);
+    }
+}
+
 int main(void)
 {
     fill();
@@ -339,6 +641,10 @@ int main(void)
     test_standard();
     test_pca();
     test_model_file();
+    test_impute();
+    test_impute_model_file();
     test_choice();
+    test_threads();
+    test_pca_chunks();
     TEST_DONE();
 }

@@ -256,6 +256,26 @@ static void test_runs_and_artifacts(void)
     touch(path, "tampered!");
     CHECK(rn_store_artifact_latest(s, "embeddings/x.npy", &a, &found, &err) && !found);
     CHECK(rn_store_artifact_current(s, "embeddings/x.npy", "", &same, &err) && !same);
+    /* An append-only artifact: its recorded first bytes count, whatever follows. */
+    char *params = NULL;
+    CHECK(rn_store_artifact_read_appended(s, "embeddings/x.npy", 64, &text, &len, &params,
+                                          &have, &err) && !have && !text && !params);
+    touch(path, "world! and the next line");
+    CHECK(rn_store_artifact_read_appended(s, "embeddings/x.npy", 64, &text, &len, &params,
+                                          &have, &err) && have);
+    CHECK(text && len == 6 && strcmp(text, "world!") == 0 && params && !*params);
+    free(text);
+    free(params);
+    touch(path, "world");
+    CHECK(rn_store_artifact_read_appended(s, "embeddings/x.npy", 64, &text, &len, &params,
+                                          &have, &err) && !have);
+    CHECK(rn_store_artifact_read_appended(s, "embeddings/none", 64, &text, &len, &params,
+                                          &have, &err) && !have);
+    CHECK(!rn_store_artifact_read_appended(s, "embeddings/x.npy", 5, &text, &len, &params,
+                                           &have, &err) && rn_error_code(err) == RN_ERROR_LIMIT);
+    rn_error_free(err);
+    err = NULL;
+    touch(path, "tampered!");
     CHECK(rn_store_artifact_latest(s, "models/none", &a, &found, &err) && !found);
     /* Names outside the workspace or onto its own files are refused. */
     static const char *const bad[] = {"../x", "/etc/x", "a//b", "a/./b", "a/../b",
