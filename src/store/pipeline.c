@@ -137,26 +137,32 @@ static bool feed_all(Pipeline *p, sqlite3 *db, RnError **err)
 
 /* Over MPI ranks each rank extracts the files it owns (a hash of the
  * path) into its shard; rank 0 then writes them all (shard.c). */
-static bool mine(const Pipeline *p, const char *path)
+static bool mine(const void *user, const char *path)
 {
+    const Pipeline *p = user;
     return p->shards.own == NULL ||
            rn_dist_owner(p->shards.own, path) == rn_dist_rank(p->shards.own);
 }
 
+/* Counts every walked file (its place in the walk); looks up and issues
+ * those of this rank. Another rank's files are neither stat'ed nor looked
+ * up: their owner counts the unchanged ones (shard.c sums the counts). */
 static bool walk_all(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
 {
     RnWalk *w = rn_walk_open(p->opts->sources, p->opts->n_sources, err);
     if (w == NULL)
         return false;
+    rn_walk_stat_only(w, mine, p);
     RnWalkEntry e;
     bool ok = true;
     for (uint64_t seq = 0; ok && rn_walk_next(w, &e, err); seq++) {
-        FileState state = file_state(lookup, &e);
+        bool own = mine(p, e.path);
+        FileState state = own ? file_state(lookup, &e) : FILE_UNCHANGED;
         pthread_mutex_lock(&p->mu);
         p->files_seen++;
-        p->unchanged += state == FILE_UNCHANGED;
+        p->unchanged += own && state == FILE_UNCHANGED;
         pthread_mutex_unlock(&p->mu);
-        if (state != FILE_UNCHANGED && mine(p, e.path))
+        if (own && state != FILE_UNCHANGED)
             ok = issue(p, &e, seq, err);
     }
     ok = ok && !(err && *err);

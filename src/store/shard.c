@@ -473,7 +473,9 @@ bool rn_ingest_dist(const char *ws, const RnIngestOptions *opts, RnDist *d,
     bool root = rn_dist_rank(d) == 0;
     RnIngestSummary walked = {0};
     bool ok = all_ok(d, !root || prepare(ws, opts, err), "preparing the workspace", err);
-    ok = ok && all_ok(d, extract_shard(ws, opts, d, &walked, err), "extracting its files", err);
+    ok = ok && all_ok(d, extract_shard(ws, opts, d, &walked, err), "extracting its files", err) &&
+         /* each rank counted the unchanged files it owns */
+         rn_dist_allreduce_u64(d, &walked.files_unchanged, 1, RN_DIST_SUM, err);
     return ok && all_ok(d, !root || merge(ws, opts, d, &walked, summary, err),
                         "merging the shards", err);
 }
