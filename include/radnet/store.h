@@ -134,6 +134,11 @@ RnWalk *rn_walk_open(const char *const *sources, size_t n_sources,
                      RnError **err);
 /* false at the end or on error (then *err is set). */
 bool rn_walk_next(RnWalk *w, RnWalkEntry *out, RnError **err);
+/* From now on, a file the folder entry says is regular and for which
+ * want(user, path) is false is yielded without a stat (size and mtime_ns
+ * 0): a rank of a ranked ingest needs only its own files' size and time. */
+void rn_walk_stat_only(RnWalk *w, bool (*want)(const void *user, const char *path),
+                       const void *user);
 /* Directories that could not be read (counted, the walk goes on). */
 uint64_t rn_walk_unreadable(const RnWalk *w);
 /* Linked folders not entered because they lead back to an ancestor. */

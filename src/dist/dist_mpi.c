@@ -184,9 +184,22 @@ static double silent_for(const RnDist *d, double wait_start)
     return now - (beat > wait_start ? beat : wait_start);
 }
 
-/* Polls req until done or the ranks have been silent for d->timeout;
- * sleeps up to 1 ms between polls so waiting ranks leave the cores to the
- * working ones. */
+/* The longest pause between two polls of a wait: waking a thousand times a
+ * second cost a rank waiting through rank 0's lone steps (minutes at 10^6
+ * images) a few per cent of a core, taken from the ranks that work. */
+#define MAX_POLL_PAUSE_NS 16000000L
+
+/* After the first millisecond: a 16th of the time waited, 1 ms to the most. */
+static long poll_pause_ns(double waited)
+{
+    double ns = waited * 1e9 / 16.0;
+    return ns < 1e6 ? 1000000L : ns > (double)MAX_POLL_PAUSE_NS ? MAX_POLL_PAUSE_NS : (long)ns;
+}
+
+/* Polls req until done or the ranks have been silent for d->timeout. The
+ * pause between polls doubles from 1 µs to 1 ms, then grows with the wait
+ * (a 16th of the time waited, at most MAX_POLL_PAUSE_NS): a short wait
+ * still ends within microseconds, a long one later by at most ~6 %. */
 static bool wait_request(RnDist *d, MPI_Request *req, const char *what, RnError **err)
 {
     double start = now_seconds();
@@ -208,6 +221,8 @@ static bool wait_request(RnDist *d, MPI_Request *req, const char *what, RnError 
         nanosleep(&p, NULL);
         if (pause_ns < 1000000)
             pause_ns *= 2;
+        else
+            pause_ns = poll_pause_ns(now_seconds() - start);
     }
 }
 

@@ -500,8 +500,10 @@ static bool work_init(SilWork *w, SilPlan *p, RnError **err)
 }
 
 /* Runs task on `jobs` blocks on the pool, each thread with its own
- * buffers. BLAS is held to one thread meanwhile (its own threads would only
- * spin on tiles this small) and given the machine back afterwards. */
+ * buffers. BLAS is held to one thread meanwhile, with a pool of one thread
+ * too (its own threads would only spin on tiles this small: with -j 1 under
+ * mpirun they doubled the metrics' CPU), and given the machine back
+ * afterwards. */
 static bool run_blocks(SilPlan *p, RnPoolTask task, size_t jobs, RnError **err)
 {
     RnPool *pool = p->opt->pool;
@@ -514,8 +516,7 @@ static bool run_blocks(SilPlan *p, RnPoolTask task, size_t jobs, RnError **err)
     }
     if (ok) {
         int blas_threads = rn_blas_get_threads();
-        if (nt > 1)
-            rn_blas_set_threads(1);
+        rn_blas_set_threads(1);
         ok = task == sample_task ? split_rows(p, jobs, err)
                                  : rn_pool_for(pool, jobs, jobs, task, p, err);
         rn_blas_set_threads(blas_threads);

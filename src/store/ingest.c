@@ -88,13 +88,21 @@ typedef struct Progress {
     double last;
 } Progress;
 
-static void report_progress(Progress *pr, Pipeline *p, bool force)
+/* unchanged: the files skipped so far (committed before). */
+static void report_progress(Progress *pr, uint64_t unchanged, bool force)
 {
     if (pr->opts->progress == NULL || (!force && now_seconds() - pr->last < 0.1))
         return;
     pr->last = now_seconds();
-    RnIngestProgress out = {rn_pipeline_unchanged(p) + pr->written, pr->total, pr->bytes};
+    RnIngestProgress out = {unchanged + pr->written, pr->total, pr->bytes};
     pr->opts->progress(pr->opts->progress_user, &out);
+}
+
+static bool write_one(Writer *w, const IngestItem *it, Progress *pr, RnError **err)
+{
+    pr->written++;
+    pr->bytes += it->size;
+    return rn_writer_item(w, it, err) && rn_writer_maybe_commit(w, err);
 }
 
 /* Writes every window in walk order; false on a catalogue failure. */
@@ -105,17 +113,15 @@ static bool write_all(Writer *w, Pipeline *p, Progress *pr, RnError **err)
     bool ok = true;
     while (ok && rn_pipeline_next(p, &items, &n)) {
         for (size_t i = 0; ok && i < n; i++) {
-            ok = rn_writer_item(w, &items[i], err) && rn_writer_maybe_commit(w, err);
-            pr->written++;
-            pr->bytes += items[i].size;
-            report_progress(pr, p, false);
+            ok = write_one(w, &items[i], pr, err);
+            report_progress(pr, rn_pipeline_unchanged(p), false);
         }
         if (n > 0)
             rn_pipeline_release(p);
         ok = ok && rn_writer_maybe_commit(w, err);
-        report_progress(pr, p, false);
+        report_progress(pr, rn_pipeline_unchanged(p), false);
     }
-    report_progress(pr, p, true);
+    report_progress(pr, rn_pipeline_unchanged(p), true);
     return ok && rn_writer_finish(w, err);
 }
 
@@ -136,6 +142,28 @@ static bool run_files(RnStore *s, const RnIngestOptions *o, const WriterConfig *
     return ok;
 }
 
+/* Over ranks: the items the ranks extracted, in walk order, by this thread
+ * alone (the walk is done: no walker, no extractors to hand items to). */
+static bool run_shards(RnStore *s, const RnIngestOptions *o, const WriterConfig *wc,
+                       Shards *sh, RnIngestSummary *sum, RnError **err)
+{
+    rn_shards_walk_counts(sh, sum);
+    Progress pr = {o, sum->files_seen, 0, 0, 0};
+    Writer *w = rn_writer_open(s, wc, sum, err);
+    IngestItem it;
+    bool more = true, ok = w != NULL;
+    while (ok && (ok = rn_shards_next(sh, &it, &more, err)) && more) {
+        ok = write_one(w, &it, &pr, err);
+        rn_ingest_item_clear(&it);
+        report_progress(&pr, sum->files_unchanged, false);
+    }
+    report_progress(&pr, sum->files_unchanged, true);
+    ok = ok && rn_writer_finish(w, err);
+    if (!rn_writer_close(w, ok ? err : NULL))
+        ok = false;
+    return ok;
+}
+
 static bool ingest_with_store(RnStore *s, const RnIngestOptions *o, const PipelineShards *sh,
                               RnIngestSummary *sum, RnError **err)
 {
@@ -147,13 +175,16 @@ static bool ingest_with_store(RnStore *s, const RnIngestOptions *o, const Pipeli
     bool ok = rules != NULL && rn_ingest_settings(s, o, &thumb_size, err) &&
               begin_run(s, o, &run_id, err) &&
               (o->reports_path == NULL || rn_import_reports(s, o->reports_path, sum, err)) &&
-              (!o->count_first || o->feed != NULL ||
+              (!o->count_first || o->feed != NULL || (sh && sh->from) ||
                rn_walk_count(o->sources, o->n_sources, &total, err));
     ExtractConfig ec = {rules, thumb_size, !o->no_pixels};
     WriterConfig wc = {thumb_size, run_id,
                        o->batch_files ? o->batch_files : DEFAULT_BATCH_FILES,
                        o->batch_seconds > 0 ? o->batch_seconds : DEFAULT_BATCH_SECONDS, &ec};
-    ok = ok && run_files(s, o, &wc, sh, sum, total, err) && rn_match_reports(s, err) &&
+    ok = ok &&
+         (sh && sh->from ? run_shards(s, o, &wc, sh->from, sum, err)
+                         : run_files(s, o, &wc, sh, sum, total, err)) &&
+         rn_match_reports(s, err) &&
          rn_store_run_set_counts(s, run_id, sum->files_seen, sum->files_new, sum->quarantined,
                                  err) &&
          query_int(s->db, "SELECT count(DISTINCT file_id) FROM quarantine",

@@ -34,6 +34,8 @@ typedef struct IngestItem {
     char *fetch_error;       /* a feed's object that could not be fetched */
     uint64_t size;
     int64_t mtime_ns;
+    uint64_t walk_seq;       /* the file's place in the walk (files walked
+                              * before it): a ranked ingest merges by it */
     ItemKind kind;
     /* quarantine (kind QUARANTINED, or a pixel failure of an image) */
     bool quarantined;
@@ -76,19 +78,20 @@ void rn_instance_lookup_close(RnInstanceLookup *l);
 uint64_t rn_instance_lookup_hits(const RnInstanceLookup *l);
 /* ---- shard.c: ingest over MPI ranks ------------------------------------ */
 
-/* The items the ranks extracted, one shard file per rank, read in walk
- * order by rank 0's walker. */
+/* The items the ranks extracted, one shard file per rank, and the counts of
+ * rank 0's walk (every rank walks every file). */
 typedef struct Shards Shards;
 
-/* Fills *it (path, size, mtime given) from its owner's shard when the
- * shard holds that version of the file; *found false: extract it here. */
-bool rn_shards_take(Shards *sh, const char *path, uint64_t size, int64_t mtime_ns,
-                    IngestItem *it, bool *found, RnError **err);
+/* The next item of all the shards in walk order (*more false after the
+ * last); rank 0 writes them without walking the sources again. */
+bool rn_shards_next(Shards *sh, IngestItem *it, bool *more, RnError **err);
+/* The walk's counts (files seen, unchanged, unreadable folders, loops). */
+void rn_shards_walk_counts(const Shards *sh, RnIngestSummary *sum);
 
-/* How the pipeline splits work with other ranks (NULL: it does all). */
+/* How the ingest splits work with other ranks (NULL: it does all). */
 typedef struct PipelineShards {
-    const RnDist *own;  /* extract only the files this rank owns */
-    Shards *from;       /* take extracted items from the ranks' shards */
+    const RnDist *own;  /* the pipeline extracts only the files this rank owns */
+    Shards *from;       /* the writer takes the ranks' items from their shards */
 } PipelineShards;
 
 /* ---- pipeline.c: walk + parallel extraction, in walk order ------------- */

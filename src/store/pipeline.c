@@ -18,7 +18,6 @@ typedef enum SlotState { SLOT_EMPTY = 0, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE } 
 
 typedef struct Slot {
     SlotState state;
-    uint64_t seq;     /* sequence number of the item it holds */
     IngestItem item;
 } Slot;
 
@@ -74,8 +73,8 @@ static FileState file_state(sqlite3_stmt *st, const RnWalkEntry *e)
 }
 
 /* Hands one item (owned) to the extractors, waiting while the ring is
- * full. done: extracted already (another rank's shard). */
-static bool issue_item(Pipeline *p, IngestItem item, bool done)
+ * full. */
+static bool issue_item(Pipeline *p, IngestItem item)
 {
     pthread_mutex_lock(&p->mu);
     while (p->issued >= p->consumed + p->cap && !p->abort)
@@ -83,13 +82,10 @@ static bool issue_item(Pipeline *p, IngestItem item, bool done)
     bool ok = !p->abort;
     if (ok) {
         Slot *s = &p->slots[p->issued % p->cap];
-        s->seq = p->issued;
         s->item = item;
-        s->state = done ? SLOT_DONE : SLOT_QUEUED;
+        s->state = SLOT_QUEUED;
         p->issued++;
         pthread_cond_signal(&p->job_cv);
-        if (done)
-            pthread_cond_broadcast(&p->done_cv);
     } else {
         rn_ingest_item_clear(&item);
     }
@@ -97,23 +93,12 @@ static bool issue_item(Pipeline *p, IngestItem item, bool done)
     return ok;
 }
 
-/* One walked file. A file another rank extracted comes ready from its
- * shard. */
-static bool issue(Pipeline *p, const RnWalkEntry *e, RnError **err)
+/* One walked file, the walk_seq-th. */
+static bool issue(Pipeline *p, const RnWalkEntry *e, uint64_t walk_seq, RnError **err)
 {
-    IngestItem item = {0};
-    bool found = false;
-    if (p->shards.from != NULL &&
-        !rn_shards_take(p->shards.from, e->path, e->size, e->mtime_ns, &item, &found, err))
-        return false;
-    if (!found) {
-        item.path = rn_strdup(e->path, err);
-        if (item.path == NULL)
-            return false;
-        item.size = e->size;
-        item.mtime_ns = e->mtime_ns;
-    }
-    return issue_item(p, item, found);
+    IngestItem item = {.size = e->size, .mtime_ns = e->mtime_ns, .walk_seq = walk_seq};
+    item.path = rn_strdup(e->path, err);
+    return item.path != NULL && issue_item(p, item);
 }
 
 /* Objects from a feed instead of a walk: the feed skips what the lookup
@@ -135,7 +120,7 @@ static bool feed_all(Pipeline *p, sqlite3 *db, RnError **err)
         pthread_mutex_unlock(&p->mu);
         IngestItem item = {.path = obj.name, .data = obj.data, .fetch_error = obj.error,
                            .size = obj.size};
-        if (!issue_item(p, item, false)) {
+        if (!issue_item(p, item)) {
             ok = false; /* aborted by the consumer: its error explains */
             break;
         }
@@ -151,28 +136,34 @@ static bool feed_all(Pipeline *p, sqlite3 *db, RnError **err)
 }
 
 /* Over MPI ranks each rank extracts the files it owns (a hash of the
- * path); rank 0 then takes the others' items from their shards. */
-static bool mine(const Pipeline *p, const char *path)
+ * path) into its shard; rank 0 then writes them all (shard.c). */
+static bool mine(const void *user, const char *path)
 {
+    const Pipeline *p = user;
     return p->shards.own == NULL ||
            rn_dist_owner(p->shards.own, path) == rn_dist_rank(p->shards.own);
 }
 
+/* Counts every walked file (its place in the walk); looks up and issues
+ * those of this rank. Another rank's files are neither stat'ed nor looked
+ * up: their owner counts the unchanged ones (shard.c sums the counts). */
 static bool walk_all(Pipeline *p, sqlite3_stmt *lookup, RnError **err)
 {
     RnWalk *w = rn_walk_open(p->opts->sources, p->opts->n_sources, err);
     if (w == NULL)
         return false;
+    rn_walk_stat_only(w, mine, p);
     RnWalkEntry e;
     bool ok = true;
-    while (ok && rn_walk_next(w, &e, err)) {
-        FileState state = file_state(lookup, &e);
+    for (uint64_t seq = 0; ok && rn_walk_next(w, &e, err); seq++) {
+        bool own = mine(p, e.path);
+        FileState state = own ? file_state(lookup, &e) : FILE_UNCHANGED;
         pthread_mutex_lock(&p->mu);
         p->files_seen++;
-        p->unchanged += state == FILE_UNCHANGED;
+        p->unchanged += own && state == FILE_UNCHANGED;
         pthread_mutex_unlock(&p->mu);
-        if (state != FILE_UNCHANGED && mine(p, e.path))
-            ok = issue(p, &e, err);
+        if (own && state != FILE_UNCHANGED)
+            ok = issue(p, &e, seq, err);
     }
     ok = ok && !(err && *err);
     pthread_mutex_lock(&p->mu);
@@ -227,12 +218,7 @@ static bool extract_loop(void *ctx, size_t part, size_t begin, size_t end, RnErr
             pthread_cond_wait(&p->job_cv, &p->mu);
         if (p->abort || p->claimed == p->issued)
             break;
-        uint64_t seq = p->claimed++;
-        Slot *s = &p->slots[seq % p->cap];
-        /* An item taken from a shard came done: the writer may even have
-         * consumed it and the walker reused its slot for a later item. */
-        if (s->seq != seq || s->state != SLOT_QUEUED)
-            continue;
+        Slot *s = &p->slots[p->claimed++ % p->cap];
         s->state = SLOT_WORKING;
         pthread_mutex_unlock(&p->mu);
         rn_extract_file(&p->cfg, &s->item);

@@ -1,13 +1,15 @@
 /* Ingest over MPI ranks. Every rank walks the same sources (the walk order
  * is fixed) and extracts the files it owns (rn_dist_owner of the path, so
- * the split does not depend on timing) into its shard, WS/shards/rank-R.bin;
- * then rank 0 runs the ordinary ingest, whose walker takes each file's item
- * from its owner's shard instead of extracting it. The catalogue and the
- * thumbnails are therefore written by the one writer in walk order, exactly
- * as by a single process, and a killed run resumes as any ingest does
- * (committed files are skipped; shards are rewritten by the next run).
+ * the split does not depend on timing) into its shard, WS/shards/rank-R.bin,
+ * each item with its place in the walk; then rank 0 writes the items of all
+ * shards merged by that place (ingest.c) without walking the sources again.
+ * The catalogue and the thumbnails are therefore written by the one writer
+ * in walk order, exactly as by a single process, and a killed run resumes
+ * as any ingest does (committed files are skipped; shards are rewritten by
+ * the next run). A file changed after its owner read it is caught by the
+ * next ingest, as one process catches a file changed after it was read.
  *
- * Shard file: magic "RNSHARD1", u32 thumbnail size, then one record per
+ * Shard file: magic "RNSHARD2", u32 thumbnail size, then one record per
  * item: u32 payload length, payload, u32 CRC-32 of the payload. Integers
  * little-endian; a string is u32 length (0xffffffff: none) and its bytes. */
 #include "store/ingest_internal.h"
@@ -20,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SHARD_MAGIC "RNSHARD1"
+#define SHARD_MAGIC "RNSHARD2"
 #define NO_STRING 0xffffffffu
 /* Largest record read back: a 4096² thumbnail plus header text. */
 #define MAX_RECORD (64u << 20)
@@ -49,6 +51,7 @@ static bool encode_item(RnBuf *b, const IngestItem *it, uint32_t thumb_size, RnE
 {
     bool ok = put_str(b, it->path, err) && rn_buf_put_le64(b, it->size, err) &&
               rn_buf_put_le64(b, (uint64_t)it->mtime_ns, err) &&
+              rn_buf_put_le64(b, it->walk_seq, err) &&
               rn_buf_put_le32(b, (uint32_t)it->kind, err) &&
               rn_buf_put_le32(b, it->quarantined, err) && put_str(b, it->q_stage, err) &&
               rn_buf_put_le32(b, (uint32_t)it->q_code, err) && put_str(b, it->q_reason, err) &&
@@ -123,8 +126,7 @@ static char *get_str(Reader *r, RnError **err)
 }
 
 struct Shards {
-    const RnDist *dist;
-    char *dir;
+    RnIngestSummary walked; /* rank 0's walk: files seen, unchanged, ... */
     uint32_t thumb_size;
     int count;
     struct ShardFile {
@@ -166,6 +168,7 @@ static bool decode_item(Shards *sh, Reader *r, IngestItem *it, RnError **err)
     it->path = get_str(r, err);
     it->size = get_u64(r);
     it->mtime_ns = (int64_t)get_u64(r);
+    it->walk_seq = get_u64(r);
     uint32_t kind = get_u32(r);
     it->kind = kind <= ITEM_QUARANTINED ? (ItemKind)kind : ITEM_QUARANTINED;
     r->bad |= kind > ITEM_QUARANTINED;
@@ -296,12 +299,13 @@ static void shards_close(Shards *sh)
     free(sh);
 }
 
-static Shards *shards_open(const char *ws, const RnDist *d, uint32_t thumb_size, RnError **err)
+static Shards *shards_open(const char *ws, const RnDist *d, uint32_t thumb_size,
+                           const RnIngestSummary *walked, RnError **err)
 {
     Shards *sh = rn_calloc(1, sizeof *sh, err);
     if (sh == NULL)
         return NULL;
-    sh->dist = d;
+    sh->walked = *walked;
     sh->thumb_size = thumb_size;
     sh->count = rn_dist_size(d);
     bool ok = (sh->files = rn_calloc((size_t)sh->count, sizeof *sh->files, err)) != NULL;
@@ -325,29 +329,40 @@ static Shards *shards_open(const char *ws, const RnDist *d, uint32_t thumb_size,
     return sh;
 }
 
-bool rn_shards_take(Shards *sh, const char *path, uint64_t size, int64_t mtime_ns,
-                    IngestItem *it, bool *found, RnError **err)
+bool rn_shards_next(Shards *sh, IngestItem *it, bool *more, RnError **err)
 {
-    struct ShardFile *f = &sh->files[rn_dist_owner(sh->dist, path)];
-    *found = false;
-    if (!f->has_next && !f->eof && !read_next(sh, f, err))
-        return false;
-    /* A file that changed since its owner read it is extracted again. */
-    if (f->has_next && strcmp(f->next.path, path) == 0 && f->next.size == size &&
-        f->next.mtime_ns == mtime_ns) {
-        *it = f->next;
-        memset(&f->next, 0, sizeof f->next);
-        f->has_next = false;
-        *found = true;
+    struct ShardFile *first = NULL;
+    for (int r = 0; r < sh->count; r++) {
+        struct ShardFile *f = &sh->files[r];
+        if (!f->has_next && !f->eof && !read_next(sh, f, err))
+            return false;
+        /* Ties (a tree changed between the ranks' walks) go to the lower rank. */
+        if (f->has_next && (first == NULL || f->next.walk_seq < first->next.walk_seq))
+            first = f;
+    }
+    *more = first != NULL;
+    if (first != NULL) {
+        *it = first->next;
+        memset(&first->next, 0, sizeof first->next);
+        first->has_next = false;
     }
     return true;
 }
 
+void rn_shards_walk_counts(const Shards *sh, RnIngestSummary *sum)
+{
+    sum->files_seen = sh->walked.files_seen;
+    sum->files_unchanged = sh->walked.files_unchanged;
+    sum->dirs_unreadable = sh->walked.dirs_unreadable;
+    sum->link_loops = sh->walked.link_loops;
+}
+
 /* ---- the ranks' parts ------------------------------------------------------ */
 
-/* Extracts this rank's files of the sources into its shard. */
+/* Extracts this rank's files of the sources into its shard; walked: the
+ * walk's counts. */
 static bool extract_shard(const char *ws, const RnIngestOptions *o, const RnDist *d,
-                          RnError **err)
+                          RnIngestSummary *walked, RnError **err)
 {
     RnStore *s = rn_store_open(ws, RN_STORE_READ, err);
     RnRegionRules *rules = s == NULL         ? NULL
@@ -376,7 +391,7 @@ static bool extract_shard(const char *ws, const RnIngestOptions *o, const RnDist
         if (n > 0)
             rn_pipeline_release(p);
     }
-    if (!rn_pipeline_finish(p, NULL, ok ? err : NULL))
+    if (!rn_pipeline_finish(p, walked, ok ? err : NULL))
         ok = false;
     if (f != NULL && (fflush(f) != 0 || fsync(fileno(f)) != 0) && ok) {
         rn_error_set(err, RN_ERROR_IO, "%s: %s", path, strerror(errno));
@@ -410,13 +425,13 @@ static bool prepare(const char *ws, const RnIngestOptions *o, RnError **err)
 
 /* Rank 0: the catalogue from the shards, then the shards removed. */
 static bool merge(const char *ws, const RnIngestOptions *o, const RnDist *d,
-                  RnIngestSummary *sum, RnError **err)
+                  const RnIngestSummary *walked, RnIngestSummary *sum, RnError **err)
 {
     RnStore *s = rn_store_open(ws, RN_STORE_READ, err);
     bool opened = s != NULL;
     uint32_t ts = opened ? s->thumb_size : 0;
     rn_store_close(s);
-    Shards *sh = opened ? shards_open(ws, d, ts, err) : NULL;
+    Shards *sh = opened ? shards_open(ws, d, ts, walked, err) : NULL;
     PipelineShards from = {NULL, sh};
     bool ok = sh != NULL && rn_ingest_with(ws, o, &from, sum, err);
     shards_close(sh);
@@ -456,7 +471,11 @@ bool rn_ingest_dist(const char *ws, const RnIngestOptions *opts, RnDist *d,
         return false;
     }
     bool root = rn_dist_rank(d) == 0;
+    RnIngestSummary walked = {0};
     bool ok = all_ok(d, !root || prepare(ws, opts, err), "preparing the workspace", err);
-    ok = ok && all_ok(d, extract_shard(ws, opts, d, err), "extracting its files", err);
-    return ok && all_ok(d, !root || merge(ws, opts, d, summary, err), "merging the shards", err);
+    ok = ok && all_ok(d, extract_shard(ws, opts, d, &walked, err), "extracting its files", err) &&
+         /* each rank counted the unchanged files it owns */
+         rn_dist_allreduce_u64(d, &walked.files_unchanged, 1, RN_DIST_SUM, err);
+    return ok && all_ok(d, !root || merge(ws, opts, d, &walked, summary, err),
+                        "merging the shards", err);
 }

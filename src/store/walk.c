@@ -26,6 +26,8 @@ struct RnWalk {
     size_t depth;
     RnBuf path;
     bool stat_files;   /* false when only counting */
+    bool (*want)(const void *user, const char *path); /* files to stat (NULL: all) */
+    const void *want_user;
     uint64_t unreadable;
     uint64_t loops;    /* linked folders that lead back to an ancestor */
 };
@@ -192,7 +194,7 @@ static bool push_dir(RnWalk *w, RnError **err)
 static int classify(RnWalk *w, unsigned char d_type, RnWalkEntry *out)
 {
     const char *path = (const char *)w->path.data;
-    if (d_type == DT_REG && !w->stat_files)
+    if (d_type == DT_REG && (!w->stat_files || (w->want && !w->want(w->want_user, path))))
         return 1;
     if (d_type == DT_DIR)
         return 2;
@@ -259,6 +261,13 @@ bool rn_walk_next(RnWalk *w, RnWalkEntry *out, RnError **err)
             return true;
         }
     }
+}
+
+void rn_walk_stat_only(RnWalk *w, bool (*want)(const void *user, const char *path),
+                       const void *user)
+{
+    w->want = want;
+    w->want_user = user;
 }
 
 bool rn_walk_count(const char *const *sources, size_t n_sources, uint64_t *count,
