@@ -600,8 +600,14 @@ RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
         ok = fit_source(&m->src[s], &inputs[s], m->scale, missing, n_inputs, s, err);
     if (ok && m->impute_k)
         ok = fit_refs(m, inputs, missing, err);
-    if (ok && m->reduce)
+    if (ok && m->reduce) {
+        /* The pool's threads fill the cores between single-threaded GEMMs of
+         * one chunk each; OpenBLAS's own threads would spin beside them. */
+        int blas_threads = rn_blas_get_threads();
+        rn_blas_set_threads(1);
         ok = fit_pca(m, inputs, missing, o->pool, err);
+        rn_blas_set_threads(blas_threads);
+    }
     free(missing);
     if (!ok) {
         rn_fusion_model_free(m);
@@ -655,6 +661,8 @@ bool rn_fusion_transform_pool(const RnFusionModel *m, const RnFusionInput *input
     bool ok = chunk && (!r || (comp && proj));
     for (size_t j = 0; ok && j < D * r; j++)
         comp[j] = m->pca_components[j];
+    int blas_threads = rn_blas_get_threads(); /* as in rn_fusion_fit */
+    rn_blas_set_threads(1);
     for (size_t b = 0; ok && b < n; b += FU_CHUNK) {
         size_t rows = n - b < FU_CHUNK ? n - b : FU_CHUNK;
         ok = fuse_chunk(m, in, missing, b, rows, chunk, pool, err);
@@ -672,6 +680,7 @@ bool rn_fusion_transform_pool(const RnFusionModel *m, const RnFusionInput *input
         for (size_t i = 0; i < rows * r; i++)
             out[b * r + i] = (float)proj[i];
     }
+    rn_blas_set_threads(blas_threads);
     free(chunk);
     free(comp);
     free(proj);
