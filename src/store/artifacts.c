@@ -258,6 +258,27 @@ static char *column_dup(sqlite3_stmt *st, int i, RnError **err)
     return rn_strdup(v ? v : "", err);
 }
 
+/* The statement selecting name's newest record (sql: its columns, "WHERE
+ * name = ?"), stepped once: *rc is SQLITE_ROW or SQLITE_DONE, and *path the
+ * artifact's file (the caller frees both). NULL (nothing to free) on error. */
+static sqlite3_stmt *newest_record(RnStore *s, const char *name, const char *sql, char **path,
+                                   int *rc, RnError **err)
+{
+    *path = rn_store_artifact_path(s, name, err);
+    sqlite3_stmt *st = *path ? rn_sql_prepare(s->db, sql, err) : NULL;
+    if (st != NULL) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        *rc = sqlite3_step(st);
+        if (*rc == SQLITE_ROW || *rc == SQLITE_DONE)
+            return st;
+        rn_sql_fail(s->db, "artifacts", err);
+        sqlite3_finalize(st);
+    }
+    free(*path);
+    *path = NULL;
+    return NULL;
+}
+
 /* The file on disk is the one the catalogue row st recorded: same size
  * and mtime, or — after a copy of the workspace, which keeps contents but
  * not mtimes — same size and content hash. */
@@ -281,19 +302,15 @@ bool rn_store_artifact_latest(RnStore *s, const char *name, RnArtifact *out, boo
 {
     memset(out, 0, sizeof *out);
     *found = false;
-    char *path = rn_store_artifact_path(s, name, err);
-    sqlite3_stmt *st = path ? rn_sql_prepare(s->db,
-                                             "SELECT id, coalesce(run_id, 0), params, hash, "
-                                             "size, mtime_ns, created FROM artifacts "
-                                             "WHERE name = ? ORDER BY id DESC LIMIT 1", err)
-                            : NULL;
-    if (st == NULL) {
-        free(path);
+    char *path;
+    int rc;
+    sqlite3_stmt *st = newest_record(s, name,
+                                     "SELECT id, coalesce(run_id, 0), params, hash, size, "
+                                     "mtime_ns, created FROM artifacts WHERE name = ? "
+                                     "ORDER BY id DESC LIMIT 1", &path, &rc, err);
+    if (st == NULL)
         return false;
-    }
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE || rn_sql_fail(s->db, "artifacts", err);
+    bool ok = true;
     if (rc == SQLITE_ROW && file_is_recorded(path, st)) {
         out->id = sqlite3_column_int64(st, 0);
         out->run_id = sqlite3_column_int64(st, 1);
@@ -395,18 +412,14 @@ bool rn_store_artifact_read_appended(RnStore *s, const char *name, size_t max_by
     *data = *params = NULL;
     *n = 0;
     *found = false;
-    char *path = rn_store_artifact_path(s, name, err);
-    sqlite3_stmt *st = path ? rn_sql_prepare(s->db,
-                                             "SELECT params, hash, size FROM artifacts "
-                                             "WHERE name = ? ORDER BY id DESC LIMIT 1", err)
-                            : NULL;
-    if (st == NULL) {
-        free(path);
+    char *path;
+    int rc;
+    sqlite3_stmt *st = newest_record(s, name,
+                                     "SELECT params, hash, size FROM artifacts "
+                                     "WHERE name = ? ORDER BY id DESC LIMIT 1", &path, &rc, err);
+    if (st == NULL)
         return false;
-    }
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE || rn_sql_fail(s->db, "artifacts", err);
+    bool ok = true;
     int64_t size = rc == SQLITE_ROW ? sqlite3_column_int64(st, 2) : 0;
     const char *recorded = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
     if (ok && recorded && (size < 0 || (uint64_t)size > max_bytes)) {

@@ -155,6 +155,18 @@ static void test_fast_projection_matches_reference(void)
         }
 }
 
+/* Frame `fill` of a run of scene sc: the same patient (seed 3, stream s)
+ * with contrast run that far. */
+static Body3 run_frame_body(Scene sc, size_t s, double fill)
+{
+    Rng r;
+    rng_seed(&r, 3, 0x3D, s);
+    Body3 b = {0};
+    b.fill = fill;
+    body3_build(sc, VW_AP, NULL, false, &r, &b);
+    return b;
+}
+
 /* A run's still part: the primitives every frame of a coronary, leg or
  * barium run shares, projected once, plus each frame's own, give that
  * frame's projection (to the float rounding of a different order of
@@ -168,11 +180,7 @@ static void test_run_still_part(void)
     for (size_t s = 0; s < sizeof scenes / sizeof scenes[0]; s++) {
         Body3 common = {0};
         for (int f = 0; f < FRAMES; f++) {
-            Rng r;
-            rng_seed(&r, 3, 0x3D, s);
-            Body3 b = {0};
-            b.fill = (double)f / (FRAMES - 1);
-            body3_build(scenes[s], VW_AP, NULL, false, &r, &b);
+            Body3 b = run_frame_body(scenes[s], s, (double)f / (FRAMES - 1));
             if (f == 0)
                 common = b;
             else {
@@ -186,11 +194,7 @@ static void test_run_still_part(void)
         float still[W * H] = {0};
         body3_project(&common, &fr, mu, still);
         for (int f = 0; f < FRAMES; f++) {
-            Rng r;
-            rng_seed(&r, 3, 0x3D, s);
-            Body3 b = {0};
-            b.fill = (double)f / (FRAMES - 1);
-            body3_build(scenes[s], VW_AP, NULL, false, &r, &b);
+            Body3 b = run_frame_body(scenes[s], s, (double)f / (FRAMES - 1));
             size_t all = b.n;
             memset(whole, 0, sizeof whole);
             body3_project(&b, &fr, mu, whole);
