@@ -25,14 +25,45 @@ static const struct {
     Column col;
 } column_names[] = {
     {"accessionnumber", COL_ACCESSION}, {"accession", COL_ACCESSION},
-    {"accessionno", COL_ACCESSION},     {"studyinstanceuid", COL_STUDY_UID},
+    {"accessionno", COL_ACCESSION},     {"accnumber", COL_ACCESSION},
+    {"accno", COL_ACCESSION},           {"studyinstanceuid", COL_STUDY_UID},
     {"studyuid", COL_STUDY_UID},        {"examid", COL_EXAM_ID},
     {"exam", COL_EXAM_ID},              {"examno", COL_EXAM_ID},
-    {"report", COL_TEXT},               {"reporttext", COL_TEXT},
-    {"text", COL_TEXT},                 {"diagnosis", COL_TEXT},
-    {"narrative", COL_TEXT},            {"findings", COL_TEXT},
-    {"nalaz", COL_TEXT},                {"dijagnoza", COL_TEXT},
+    {"examinationid", COL_EXAM_ID},     {"text", COL_TEXT},
 };
+
+/* Beyond the exact names, a column whose name holds one of these stems is
+ * report text ("Report", "Narrative_Diagnosis", "Findings", "Impression",
+ * "radiologist report"), unless the name ends like an identifier, a date or
+ * a person ("ReportID", "report_date", "reporting physician"): exports name
+ * the narrative in their own words, and a run must not stop at the header.
+ * Every text column of a row is read, joined in column order (findings,
+ * then impression). */
+static const char *const text_stems[] = {
+    "report", "diagnos", "narrative", "finding", "impression", "conclusion",
+    "nalaz", "dijagnoz", "zakljucak", "befund", "beurteilung",
+};
+static const char *const not_text_endings[] = {
+    "id", "uid", "date", "time", "status", "no", "number", "type", "code",
+    "physician", "radiologist", "author", "name", "by", "count", "length",
+};
+
+static bool ends_with(const char *s, size_t n, const char *end)
+{
+    size_t m = strlen(end);
+    return n >= m && memcmp(s + n - m, end, m) == 0;
+}
+
+static bool names_text(const char *norm, size_t n)
+{
+    for (size_t i = 0; i < sizeof not_text_endings / sizeof *not_text_endings; i++)
+        if (ends_with(norm, n, not_text_endings[i]))
+            return false;
+    for (size_t i = 0; i < sizeof text_stems / sizeof *text_stems; i++)
+        if (strstr(norm, text_stems[i]) != NULL)
+            return true;
+    return false;
+}
 
 static Column column_of(const char *name, size_t n)
 {
@@ -50,7 +81,7 @@ static Column column_of(const char *name, size_t n)
     for (size_t i = 0; i < sizeof column_names / sizeof column_names[0]; i++)
         if (strcmp(norm, column_names[i].name) == 0)
             return column_names[i].col;
-    return COL_NONE;
+    return names_text(norm, k) ? COL_TEXT : COL_NONE;
 }
 
 /* Field values of the current row by column kind (borrowed). */
@@ -70,6 +101,32 @@ static const char *trim_inplace(char *s)
 }
 
 static bool nonempty(const char *s) { return s != NULL && s[0] != 0; }
+
+/* At most this many text columns of a row are joined (a header cannot make
+ * one row's work grow without bound). */
+#define MAX_TEXT_PARTS 8
+
+/* A row's report: its non-blank text values, trimmed, joined by line
+ * breaks; *text NULL when there is none. */
+static bool join_text(char *const *parts, size_t n, RnBuf *out, const char **text,
+                      RnError **err)
+{
+    *text = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = trim_inplace(parts[i]);
+        if (*v == 0)
+            continue;
+        if ((out->len > 0 && !rn_buf_append(out, "\n", 1, err)) ||
+            !rn_buf_append_str(out, v, err))
+            return false;
+    }
+    if (out->len == 0)
+        return true;
+    if (!rn_buf_terminate(out, err))
+        return false;
+    *text = (const char *)out->data;
+    return true;
+}
 
 /* The character set of one row: UTF-8 when every value is valid UTF-8;
  * otherwise the Central European 8-bit set the bytes point to (files
@@ -282,10 +339,19 @@ static bool read_csv(const uint8_t *data, size_t n, RnReportSink sink, void *use
         if (!ok || csv_blank_record(&r))
             continue;
         RowValues rv = {{NULL}};
-        for (size_t i = 0; i < r.n_fields && i < ncols; i++)
-            if (cols[i] != COL_NONE && rv.v[cols[i]] == NULL)
-                rv.v[cols[i]] = trim_inplace((char *)csv_value(&r, i));
-        ok = deliver(&rv, line, sink, user, skipped, err);
+        char *parts[MAX_TEXT_PARTS];
+        size_t n_parts = 0;
+        for (size_t i = 0; i < r.n_fields && i < ncols; i++) {
+            char *v = (char *)csv_value(&r, i);
+            if (cols[i] == COL_TEXT && n_parts < MAX_TEXT_PARTS)
+                parts[n_parts++] = v;
+            else if (cols[i] != COL_NONE && cols[i] != COL_TEXT && rv.v[cols[i]] == NULL)
+                rv.v[cols[i]] = trim_inplace(v);
+        }
+        RnBuf text = RN_BUF_INIT;
+        ok = join_text(parts, n_parts, &text, &rv.v[COL_TEXT], err) &&
+             deliver(&rv, line, sink, user, skipped, err);
+        rn_buf_free(&text);
     }
     rn_buf_free(&r.fields);
     free(r.starts);
@@ -424,7 +490,9 @@ static bool json_scalar(JsonCursor *c, RnBuf *out, RnError **err)
 
 typedef struct JsonRow {
     RnBuf text;          /* values back to back, NUL-terminated */
-    size_t at[5];        /* offset+1 of each column kind's value, 0 = none */
+    size_t at[5];        /* offset+1 of each key column kind's value, 0 = none */
+    size_t text_at[MAX_TEXT_PARTS]; /* offset of each text value */
+    size_t n_text;
 } JsonRow;
 
 static bool json_member(JsonCursor *c, JsonRow *row, bool *bad, RnError **err)
@@ -446,11 +514,15 @@ static bool json_member(JsonCursor *c, JsonRow *row, bool *bad, RnError **err)
         *bad = true;
         return true;
     }
-    if (col == COL_NONE || row->at[col] != 0 || *c->p == '{' || *c->p == '[') {
+    bool taken = col == COL_TEXT ? row->n_text == MAX_TEXT_PARTS : row->at[col] != 0;
+    if (col == COL_NONE || taken || *c->p == '{' || *c->p == '[') {
         json_skip_value(c, bad);
         return true;
     }
-    row->at[col] = row->text.len + 1;
+    if (col == COL_TEXT)
+        row->text_at[row->n_text++] = row->text.len;
+    else
+        row->at[col] = row->text.len + 1;
     return *c->p == '"' ? json_string(c, &row->text, bad, err) : json_scalar(c, &row->text, err);
 }
 
@@ -500,18 +572,24 @@ static bool read_jsonl_line(const char *line, size_t n, uint64_t lineno, RnRepor
     json_ws(&c);
     if (c.p == c.end)
         return true; /* blank line */
-    JsonRow row = {RN_BUF_INIT, {0}};
+    JsonRow row = {RN_BUF_INIT, {0}, {0}, 0};
     bool bad = false;
     bool ok = json_object(&c, &row, &bad, err);
+    RnBuf text = RN_BUF_INIT;
     if (ok && bad) {
         (*skipped)++;
     } else if (ok) {
         RowValues rv = {{NULL}};
-        for (int k = 1; k < 5; k++)
+        for (int k = 1; k < COL_TEXT; k++)
             if (row.at[k] != 0)
                 rv.v[k] = trim_inplace((char *)row.text.data + row.at[k] - 1);
-        ok = deliver(&rv, lineno, sink, user, skipped, err);
+        char *parts[MAX_TEXT_PARTS];
+        for (size_t i = 0; i < row.n_text; i++)
+            parts[i] = (char *)row.text.data + row.text_at[i];
+        ok = join_text(parts, row.n_text, &text, &rv.v[COL_TEXT], err) &&
+             deliver(&rv, lineno, sink, user, skipped, err);
     }
+    rn_buf_free(&text);
     rn_buf_free(&row.text);
     return ok;
 }

@@ -1,6 +1,7 @@
 /* Report files: RFC 4180 CSV (quotes, doubled quotes, embedded line breaks,
  * CRLF), ';' and TAB delimiters, Latin-2 and UTF-8 (BOM), JSON Lines with
- * escapes, rows without key or text, and the header error; encodings
+ * escapes, rows without key or text, other exports' header words and several
+ * text columns joined, and the header error; encodings
  * decided row by row; an unclosed quote refused with its line. */
 #include "radnet/store.h"
 #include "rn_test.h"
@@ -114,6 +115,57 @@ static void test_delimiters_and_latin2(void)
 
     CHECK(!read_text("id,name\n1,x\n", &c, NULL, &err));
     CHECK_EQ_INT(rn_error_code(err), RN_ERROR_PARSE);
+    collected_free(&c);
+    rn_error_free(err);
+}
+
+/* Other exports' header words: a narrative column found by its stem, every
+ * text column of a row joined in order (findings, then impression), the
+ * identifier-like and date-like names that hold a stem left alone. */
+static void test_header_words(void)
+{
+    const char *csv =
+        "Accession Number,ReportID,Report_Date,Findings,Reporting Physician,Impression\n"
+        "A1,R7,2024-01-02,  Lung fields clear. ,Dr X,\"No acute disease.\"\n"
+        "A2,R8,2024-01-03,,Dr Y,Only an impression.\n"
+        "A3,R9,2024-01-04, ,Dr Z,\n";
+    Collected c;
+    uint64_t skipped = 0;
+    RnError *err = NULL;
+    CHECK(read_text(csv, &c, &skipped, &err));
+    CHECK_EQ_INT(c.n, 2);
+    CHECK_EQ_INT(skipped, 1);
+    if (c.n == 2) {
+        CHECK(eq(c.acc[0], "A1"));
+        CHECK_EQ_STR(c.text[0], "Lung fields clear.\nNo acute disease.");
+        CHECK_EQ_STR(c.text[1], "Only an impression.");
+    }
+    collected_free(&c);
+
+    CHECK(read_text("study_instance_uid;Narrative_Diagnosis\n1.2.3;Uredan nalaz.\n", &c, NULL,
+                    &err));
+    CHECK_EQ_INT(c.n, 1);
+    if (c.n == 1)
+        CHECK(eq(c.uid[0], "1.2.3") && eq(c.text[0], "Uredan nalaz."));
+    collected_free(&c);
+
+    /* stems inside identifier and person names name no text column */
+    CHECK(!read_text("AccessionNumber,ReportNo,Report Status,ReportedBy\nA1,1,final,Dr X\n", &c,
+                     NULL, &err));
+    CHECK_EQ_INT(rn_error_code(err), RN_ERROR_PARSE);
+    collected_free(&c);
+    rn_error_free(err);
+    err = NULL;
+
+    const char *jsonl =
+        "{\"ExamID\": \"E1\", \"findings\": \"a\", \"report_id\": \"x\", \"impression\": \" b \"}\n"
+        "{\"ExamID\": \"E2\", \"findings\": null, \"impression\": \"c\"}\n";
+    CHECK(read_text(jsonl, &c, NULL, &err));
+    CHECK_EQ_INT(c.n, 2);
+    if (c.n == 2) {
+        CHECK_EQ_STR(c.text[0], "a\nb");
+        CHECK_EQ_STR(c.text[1], "c");
+    }
     collected_free(&c);
     rn_error_free(err);
 }
@@ -254,6 +306,7 @@ int main(void)
     test_mixed_encodings();
     test_unclosed_quote();
     test_jsonl();
+    test_header_words();
     test_encodings();
     TEST_DONE();
 }
