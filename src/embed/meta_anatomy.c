@@ -11,12 +11,12 @@ static void *tags_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *
 {
     (void)sample;
     (void)n;
-    return eb_anatomy_fit(rn_text_item_tags, p, dim, err);
+    return eb_anatomy_fit(rn_text_item_tags, true, p, dim, err);
 }
 
 static void *tags_load(const uint8_t *payload, size_t n, size_t *dim, RnError **err)
 {
-    return eb_anatomy_load(rn_text_item_tags, payload, n, dim, err);
+    return eb_anatomy_load(rn_text_item_tags, true, payload, n, dim, err);
 }
 
 const RnEmbedMethodOps rn_embed_meta_anatomy = {
