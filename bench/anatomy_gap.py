@@ -9,8 +9,13 @@ the script prints a Markdown table (term, expected, read, ok) and the hit count.
 
   usage: anatomy_gap.py EMBTXT_TOOL [--misses]
 A term is read right when the regions with a nonzero column are exactly the
-expected ones (equal weights are not checked here; the unit tests do)."""
-import json, os, subprocess, sys, tempfile
+expected ones (equal weights are not checked here; the unit tests do).
+
+  usage: anatomy_gap.py --rows TRUTH.csv WS...
+On archives: per workspace, the rows of WS/embeddings/meta-anatomy.npy with
+an anatomy word, those whose strongest regions include the true one
+(TRUTH.csv's Region), and those that name only other regions."""
+import csv, json, os, subprocess, sys, tempfile
 import numpy as np
 
 REGIONS = ["HEAD", "SKULL", "NECK", "CSPINE", "TSPINE", "LSPINE", "SPINE", "CHEST", "BREAST",
@@ -65,9 +70,32 @@ TERMS = [
 ]
 
 
+def row_counts(truth_path, workspaces):
+    with open(truth_path, newline="", encoding="utf-8") as f:
+        truth = {r["SOPInstanceUID"]: r["Region"] for r in csv.DictReader(f)}
+    print("| workspace | rows | with a tag word | true region among the strongest | only other regions |")
+    print("|---|---|---|---|---|")
+    for ws in workspaces:
+        with open(os.path.join(ws, "embeddings", "rows.csv"), newline="") as f:
+            sops = [r["sop_instance_uid"] for r in csv.DictReader(f)]
+        x = np.load(os.path.join(ws, "embeddings", "meta-anatomy.npy"))
+        word, right, wrong = 0, 0, 0
+        for sop, row in zip(sops, x):
+            if row[-1] != 0:
+                continue
+            word += 1
+            top = {REGIONS[j] for j in range(len(REGIONS)) if row[j] >= row[:-1].max() - 1e-6}
+            named = {REGIONS[j] for j in range(len(REGIONS)) if row[j] > 1e-6}
+            right += truth.get(sop) in top
+            wrong += truth.get(sop) not in named
+        print(f"| {ws} | {len(sops)} | {word} | {right} | {wrong} |")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
+    if sys.argv[1] == "--rows" and len(sys.argv) > 3:
+        return row_counts(sys.argv[2], sys.argv[3:])
     tool, misses_only = sys.argv[1], "--misses" in sys.argv[2:]
     with tempfile.TemporaryDirectory() as tmp:
         items = os.path.join(tmp, "items.jsonl")

@@ -13,9 +13,10 @@
  *
  * Beyond single words (issue 11, "lexicon"): the DICOM BodyPartExamined
  * defined terms (PS3.16 Annex L), a compound naming each of its regions
- * ("abdomenpelvis": ABDOMEN and PELVIS); phrases of two or three tokens
- * ("ac joint", "os calcis"); a spine level before a spine word ("c spine",
- * "l s spine", "c spne": that level, not the bare SPINE); and header words,
+ * ("abdomenpelvis": ABDOMEN and PELVIS); phrases of two to four tokens
+ * ("ac joint", "os calcis", "skull base to thigh"); a spine level next to a
+ * spine word ("c spine", "l s spine", "c spne", "spine lumbar": that level,
+ * not the bare SPINE); and header words,
  * abbreviations of order codes that only the descriptive tags read ("abd",
  * "kub", "tib", "ruq", "sinuses": in a report "sinus" is costophrenic and
  * "abd" may be abduction). A phrase's tokens are not looked up singly. */
@@ -213,7 +214,8 @@ static const AnatomyWord lexicon[] = {
     /* English order words */
     {"thigh*", "LEG"}, {"mandible*", "SKULL"}, {"maxillofacial", "SKULL"}, {"ivp", "URINARYTRACT"},
     {"ugi", "GITRACT"}, {"enema", "GITRACT"}, {"mrcp", "ABDOMEN"}, {"transvaginal", "PELVIS"},
-    {"transrectal", "PELVIS"},
+    {"transrectal", "PELVIS"}, {"vcug", "URINARYTRACT"}, {"cystogr*", "URINARYTRACT"},
+    {"ctpa", "CHEST"}, {"echocardio*", "CHEST"},
 };
 #define N_LEXICON (sizeof lexicon / sizeof *lexicon)
 
@@ -234,7 +236,9 @@ static const AnatomyWord phrases[] = {
     {"ac joint*", "SHOULDER"}, {"si joint*", "PELVIS"}, {"os calcis", "HEEL"},
     {"nasal bone*", "SKULL"}, {"lower extremit*", "LEG"}, {"upper extremit*", "ARM"},
     {"lower limb*", "LEG"}, {"upper limb*", "ARM"}, {"whole body", "WHOLEBODY"},
-    {"circle of willis", "HEAD"},
+    {"circle of willis", "HEAD"}, {"lower ext", "LEG"}, {"upper ext", "ARM"},
+    {"skull base to thigh*", "WHOLEBODY"}, {"eyes to thigh*", "WHOLEBODY"},
+    {"vertex to thigh*", "WHOLEBODY"},
 };
 #define N_PHRASES (sizeof phrases / sizeof *phrases)
 
@@ -252,7 +256,15 @@ static const AnatomyWord spine_levels[] = {
 #define N_LEVELS (sizeof spine_levels / sizeof *spine_levels)
 static const char *const spine_words[] = {"spine", "spines", "spne"};
 #define N_SPINE_WORDS (sizeof spine_words / sizeof *spine_words)
-#define PHRASE_TOKENS 3u
+/* The same right after a spine word, as order lists write it ("SPINE
+ * LUMBAR"); words only, a letter there is a side ("SPINE L"). */
+static const AnatomyWord spine_levels_after[] = {
+    {"cervical", "CSPINE"}, {"thoracic", "TSPINE"}, {"dorsal", "TSPINE"}, {"lumbar", "LSPINE"},
+    {"lumbosacral", "LSPINE"}, {"cervicothoracic", "CSPINE TSPINE"},
+    {"thoracolumbar", "TSPINE LSPINE"}, {"sacral", "PELVIS"}, {"whole", "SPINE"},
+};
+#define N_LEVELS_AFTER (sizeof spine_levels_after / sizeof *spine_levels_after)
+#define PHRASE_TOKENS 4u
 
 /* Longest token looked up (longer ones name no body part of the table). */
 #define ANATOMY_MAX_TOKEN 64u
@@ -278,6 +290,7 @@ typedef struct AnatomyState {
     size_t first[257];  /* word[first[c] .. first[c + 1]) begin with byte c */
     uint32_t phrase[N_PHRASES];
     uint32_t level[N_LEVELS];
+    uint32_t level_after[N_LEVELS_AFTER];
 } AnatomyState;
 
 /* One token of a normalised text. */
@@ -351,7 +364,8 @@ static AnatomyState *state_new(RnItemTextFn text, bool header, size_t *dim, RnEr
     if (!add_words(s, lexicon, N_LEXICON, err) ||
         (header && !add_words(s, header_words, N_HEADER, err)) ||
         !table_sets(phrases, N_PHRASES, PHRASE_TOKENS, s->phrase, err) ||
-        !table_sets(spine_levels, N_LEVELS, PHRASE_TOKENS - 1, s->level, err)) {
+        !table_sets(spine_levels, N_LEVELS, PHRASE_TOKENS - 1, s->level, err) ||
+        !table_sets(spine_levels_after, N_LEVELS_AFTER, 1, s->level_after, err)) {
         free(s);
         return NULL;
     }
@@ -412,8 +426,9 @@ static bool is_spine_word(const Token *t)
     return false;
 }
 
-/* The longest phrase or spine level + spine word at the start of t[0..k):
- * the number of tokens it covers (0: none) and its regions in *set. */
+/* The longest phrase, spine level + spine word or spine word + level at
+ * the start of t[0..k): the number of tokens it covers (0: none) and its
+ * regions in *set. */
 static size_t match_phrase(const AnatomyState *s, const Token *t, size_t k, uint32_t *set)
 {
     size_t best = 0;
@@ -431,6 +446,11 @@ static size_t match_phrase(const AnatomyState *s, const Token *t, size_t k, uint
             *set = s->level[i];
         }
     }
+    for (size_t i = 0; best < 2 && k >= 2 && i < N_LEVELS_AFTER; i++)
+        if (phrase_matches(spine_levels_after[i].word, &t[1], 1) == 1 && is_spine_word(&t[0])) {
+            best = 2;
+            *set = s->level_after[i];
+        }
     return best;
 }
 
@@ -499,7 +519,7 @@ bool eb_anatomy_transform(const void *state, const RnEmbedItem *items, size_t n,
 }
 
 /* Entries of every table (the model records it with the checksum). */
-#define N_WORDS (N_LEXICON + N_HEADER + N_PHRASES + N_LEVELS + N_SPINE_WORDS)
+#define N_WORDS (N_LEXICON + N_HEADER + N_PHRASES + N_LEVELS + N_SPINE_WORDS + N_LEVELS_AFTER)
 
 static uint32_t table_crc(uint32_t crc, const AnatomyWord *table, size_t n)
 {
@@ -524,7 +544,7 @@ static uint32_t lexicon_crc(void)
     crc = table_crc(crc, spine_levels, N_LEVELS);
     for (size_t i = 0; i < N_SPINE_WORDS; i++)
         crc = rn_crc32(crc, spine_words[i], strlen(spine_words[i]) + 1);
-    return crc;
+    return table_crc(crc, spine_levels_after, N_LEVELS_AFTER);
 }
 
 bool eb_anatomy_save(const void *state, RnBuf *out, RnError **err)

@@ -19,7 +19,8 @@
 /* Column order of the method (text_anatomy.c's region table). */
 enum { HEAD = 0, SKULL = 1, NECK = 2, CSPINE = 3, TSPINE = 4, LSPINE = 5, SPINE = 6,
        CHEST = 7, ABDOMEN = 9, URINARYTRACT = 11, PELVIS = 12, SHOULDER = 14, ARM = 16,
-       WRIST = 18, HAND = 19, LEG = 21, KNEE = 22, ANKLE = 23, HEEL = 25, D = 29 };
+       WRIST = 18, HAND = 19, LEG = 21, KNEE = 22, ANKLE = 23, HEEL = 25, WHOLEBODY = 27,
+       D = 29 };
 
 static RnEmbedItem item(const char *report)
 {
@@ -188,6 +189,8 @@ static void test_spine_levels(void)
         {"XR C SPINE AND L SPINE", {CSPINE, LSPINE}, 2},
         {"L KNEE", {KNEE}, 1},
         {"SPINE L", {SPINE}, 1},
+        {"MRI SPINE THORACIC W/WO", {TSPINE}, 1},
+        {"SPINE, LUMBAR", {LSPINE}, 1},
     };
     check_cases(RN_EMBED_META, cases, sizeof cases / sizeof *cases, "tags");
     check_cases(RN_EMBED_TEXT, cases, sizeof cases / sizeof *cases, "report");
@@ -204,6 +207,8 @@ static void test_phrases(void)
         {"XR NASAL BONES", {SKULL}, 1},
         {"US LOWER EXTREMITY", {LEG}, 1},
         {"NASAL", {HEAD}, 1},
+        {"PET/CT SKULL BASE TO THIGH", {WHOLEBODY}, 1},
+        {"US DVT LOWER EXT", {LEG}, 1},
     };
     check_cases(RN_EMBED_META, cases, sizeof cases / sizeof *cases, "tags");
     check_cases(RN_EMBED_TEXT, cases, sizeof cases / sizeof *cases, "report");
