@@ -17,9 +17,9 @@
  * ("ac joint", "os calcis", "skull base to thigh"); a spine level next to a
  * spine word ("c spine", "l s spine", "c spne", "spine lumbar": that level,
  * not the bare SPINE); and header words,
- * abbreviations of order codes that only the descriptive tags read ("abd",
+ * abbreviations of order codes that only the descriptive tags read ("abdo",
  * "kub", "tib", "ruq", "sinuses": in a report "sinus" is costophrenic and
- * "abd" may be abduction). A phrase's tokens are not looked up singly. */
+ * "echo" is echogenicity). A phrase's tokens are not looked up singly. */
 #include "embed/anatomy.h"
 #include "embed/blob.h"
 
@@ -220,9 +220,11 @@ static const AnatomyWord lexicon[] = {
 #define N_LEXICON (sizeof lexicon / sizeof *lexicon)
 
 /* Read in the descriptive tags only: order-code abbreviations and words
- * that name another place in a report. */
+ * that name another place in a report. "abd" alone is left out: it is
+ * also an ultrasound preset's name on an exam of any region (and
+ * abduction in a report); the phrase "abd pelvis" is read. */
 static const AnatomyWord header_words[] = {
-    {"abd", "ABDOMEN"}, {"abdo", "ABDOMEN"}, {"ruq", "ABDOMEN"}, {"luq", "ABDOMEN"},
+    {"abdo", "ABDOMEN"}, {"ruq", "ABDOMEN"}, {"luq", "ABDOMEN"},
     {"rlq", "ABDOMEN"}, {"llq", "ABDOMEN"}, {"kub", "ABDOMEN URINARYTRACT"}, {"cxr", "CHEST"},
     {"echo", "CHEST"}, {"sinus", "HEAD"}, {"sinuses", "HEAD"}, {"tib", "LEG"}, {"fib", "LEG"},
     {"tibfib", "LEG"}, {"le", "LEG"}, {"rle", "LEG"}, {"lle", "LEG"}, {"ble", "LEG"},
@@ -238,7 +240,7 @@ static const AnatomyWord phrases[] = {
     {"lower limb*", "LEG"}, {"upper limb*", "ARM"}, {"whole body", "WHOLEBODY"},
     {"circle of willis", "HEAD"}, {"lower ext", "LEG"}, {"upper ext", "ARM"},
     {"skull base to thigh*", "WHOLEBODY"}, {"eyes to thigh*", "WHOLEBODY"},
-    {"vertex to thigh*", "WHOLEBODY"},
+    {"vertex to thigh*", "WHOLEBODY"}, {"abd pelv*", "ABDOMEN PELVIS"},
 };
 #define N_PHRASES (sizeof phrases / sizeof *phrases)
 

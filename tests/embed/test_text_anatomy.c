@@ -215,7 +215,8 @@ static void test_phrases(void)
 }
 
 /* Order-code abbreviations and header words: the tags read them, a report
- * does not ("sinus" costophrenic, "abd" abduction, "echo" echogenicity). */
+ * does not ("sinus" costophrenic, "echo" echogenicity); "abd" only in
+ * "abd pelvis" (alone it is also an ultrasound preset). */
 static void test_header_words(void)
 {
     const Case in_tags[] = {
@@ -223,6 +224,7 @@ static void test_header_words(void)
         {"XR TIB/FIB", {LEG}, 1},
         {"KUB", {ABDOMEN, URINARYTRACT}, 2},
         {"CT ABD/PELVIS W CON", {ABDOMEN, PELVIS}, 2},
+        {"US KNEE ABD", {KNEE}, 1},
         {"US RUQ", {ABDOMEN}, 1},
         {"US LUE VENOUS", {ARM}, 1},
         {"CXR", {CHEST}, 1},
