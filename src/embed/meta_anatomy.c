@@ -3,7 +3,9 @@
  * ProtocolName, RequestedProcedureDescription, BodyPartExamined. Where the
  * SPEC §5 rules find no region (BodyPartExamined missing and a description
  * in words their regexes lack: "XR Chest", "MRT Schulter", "Sonographie
- * Nieren"), the lexicon often still does. */
+ * Nieren"), the lexicon often still does. The tags also read the DICOM
+ * BodyPartExamined defined terms (as the reports do) and the header words,
+ * order-code abbreviations a report must not read ("KUB", "TIB/FIB"). */
 #include "embed/anatomy.h"
 
 static void *tags_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p,
@@ -23,7 +25,8 @@ const RnEmbedMethodOps rn_embed_meta_anatomy = {
     .source = RN_EMBED_META,
     .name = "anatomy",
     .summary = "the regions the descriptive tags' body-part words name (hr/en/de/Latin "
-               "lexicon), unit-length counts; last column: no anatomy word",
+               "lexicon, DICOM body-part terms, order-code abbreviations), unit-length counts; "
+               "last column: no anatomy word",
     .fit = tags_fit,
     .transform = eb_anatomy_transform,
     .save = eb_anatomy_save,
