@@ -271,9 +271,6 @@ static const AnatomyWord spine_levels_after[] = {
 /* Longest token looked up (longer ones name no body part of the table). */
 #define ANATOMY_MAX_TOKEN 64u
 
-/* Longest token looked up (longer ones name no body part of the table). */
-#define ANATOMY_MAX_TOKEN 64u
-
 _Static_assert(sizeof(uint32_t) * 8 >= N_REGIONS, "a region set is one uint32_t");
 
 /* A word of the single-token tables and the set of regions it names. */
