@@ -9,7 +9,17 @@
  * tokens only (short words such as "arm", "saka" that begin unrelated
  * ones). Words common in other senses are left out: "sinus" (the
  * costophrenic sinuses of every chest report), "diskretno" (slight),
- * "bazalno" (the lung bases). */
+ * "bazalno" (the lung bases).
+ *
+ * Beyond single words (issue 11, "lexicon"): the DICOM BodyPartExamined
+ * defined terms (PS3.16 Annex L), a compound naming each of its regions
+ * ("abdomenpelvis": ABDOMEN and PELVIS); phrases of two to four tokens
+ * ("ac joint", "os calcis", "skull base to thigh"); a spine level next to a
+ * spine word ("c spine", "l s spine", "c spne", "spine lumbar": that level,
+ * not the bare SPINE); and header words,
+ * abbreviations of order codes that only the descriptive tags read ("abdo",
+ * "kub", "tib", "ruq", "sinuses": in a report "sinus" is costophrenic and
+ * "echo" is echogenicity). A phrase's tokens are not looked up singly. */
 #include "embed/anatomy.h"
 #include "embed/blob.h"
 
@@ -25,9 +35,12 @@ static const char *const regions[] = {
 };
 #define N_REGIONS (sizeof regions / sizeof *regions)
 
+/* Words and phrases: folded lower case, a trailing '*' matching a prefix
+ * (in a phrase, of each token); regions: one, or several separated by
+ * spaces (a compound names each). */
 typedef struct AnatomyWord {
-    const char *word;   /* folded lower case; a trailing '*' matches a prefix */
-    const char *region;
+    const char *word;
+    const char *regions;
 } AnatomyWord;
 
 static const AnatomyWord lexicon[] = {
@@ -185,83 +198,272 @@ static const AnatomyWord lexicon[] = {
     /* the whole body (bone scans, PET) */
     {"wholebody", "WHOLEBODY"}, {"ganzkorper*", "WHOLEBODY"}, {"skelet*", "WHOLEBODY"},
     {"skeleton*", "WHOLEBODY"}, {"cjelotjeles*", "WHOLEBODY"},
+    /* DICOM BodyPartExamined defined terms not read above (PS3.16 Annex L),
+     * compounds naming each region; sacrum and coccyx are PELVIS here */
+    {"cspine", "CSPINE"}, {"tspine", "TSPINE"}, {"lspine", "LSPINE"}, {"sspine", "PELVIS"},
+    {"lsspine", "LSPINE"}, {"ctspine", "CSPINE TSPINE"}, {"tlspine", "TSPINE LSPINE"},
+    {"wholespine", "SPINE"}, {"abdomenpelvis", "ABDOMEN PELVIS"},
+    {"chestabdomen", "CHEST ABDOMEN"}, {"chestabdpelvis", "CHEST ABDOMEN PELVIS"},
+    {"headneck", "HEAD NECK"}, {"neckchest", "NECK CHEST"},
+    {"neckchestabdomen", "NECK CHEST ABDOMEN"}, {"neckchestabdpelv", "NECK CHEST ABDOMEN PELVIS"},
+    {"lowerextremity", "LEG"}, {"upperextremity", "ARM"}, {"lowerlimb", "LEG"},
+    {"upperlimb", "ARM"}, {"tmj", "SKULL"}, {"iac", "HEAD"}, {"zygoma", "SKULL"},
+    {"acjoint", "SHOULDER"}, {"radiusulna", "ARM"}, {"tibiafibula", "LEG"},
+    {"uprurtract", "URINARYTRACT"}, {"circleofwillis", "HEAD"}, {"scrot*", "PELVIS"},
+    {"testis", "PELVIS"}, {"testic*", "PELVIS"}, {"appendix", "ABDOMEN"},
+    /* English order words */
+    {"thigh*", "LEG"}, {"mandible*", "SKULL"}, {"maxillofacial", "SKULL"}, {"ivp", "URINARYTRACT"},
+    {"ugi", "GITRACT"}, {"enema", "GITRACT"}, {"mrcp", "ABDOMEN"}, {"transvaginal", "PELVIS"},
+    {"transrectal", "PELVIS"}, {"vcug", "URINARYTRACT"}, {"cystogr*", "URINARYTRACT"},
+    {"ctpa", "CHEST"}, {"echocardio*", "CHEST"},
 };
-#define N_WORDS (sizeof lexicon / sizeof *lexicon)
+#define N_LEXICON (sizeof lexicon / sizeof *lexicon)
+
+/* Read in the descriptive tags only: order-code abbreviations and words
+ * that name another place in a report. "abd" alone is left out: it is
+ * also an ultrasound preset's name on an exam of any region (and
+ * abduction in a report); the phrase "abd pelvis" is read. */
+static const AnatomyWord header_words[] = {
+    {"abdo", "ABDOMEN"}, {"ruq", "ABDOMEN"}, {"luq", "ABDOMEN"},
+    {"rlq", "ABDOMEN"}, {"llq", "ABDOMEN"}, {"kub", "ABDOMEN URINARYTRACT"}, {"cxr", "CHEST"},
+    {"echo", "CHEST"}, {"sinus", "HEAD"}, {"sinuses", "HEAD"}, {"tib", "LEG"}, {"fib", "LEG"},
+    {"tibfib", "LEG"}, {"le", "LEG"}, {"rle", "LEG"}, {"lle", "LEG"}, {"ble", "LEG"},
+    {"ue", "ARM"}, {"rue", "ARM"}, {"lue", "ARM"}, {"bue", "ARM"}, {"wb", "WHOLEBODY"},
+    {"swallow", "GITRACT"},
+};
+#define N_HEADER (sizeof header_words / sizeof *header_words)
+
+/* Phrases (at most PHRASE_TOKENS tokens) read as one name. */
+static const AnatomyWord phrases[] = {
+    {"ac joint*", "SHOULDER"}, {"si joint*", "PELVIS"}, {"os calcis", "HEEL"},
+    {"nasal bone*", "SKULL"}, {"lower extremit*", "LEG"}, {"upper extremit*", "ARM"},
+    {"lower limb*", "LEG"}, {"upper limb*", "ARM"}, {"whole body", "WHOLEBODY"},
+    {"circle of willis", "HEAD"}, {"lower ext", "LEG"}, {"upper ext", "ARM"},
+    {"skull base to thigh*", "WHOLEBODY"}, {"eyes to thigh*", "WHOLEBODY"},
+    {"vertex to thigh*", "WHOLEBODY"}, {"abd pelv*", "ABDOMEN PELVIS"},
+};
+#define N_PHRASES (sizeof phrases / sizeof *phrases)
+
+/* A spine level (at most PHRASE_TOKENS - 1 tokens) right before a spine
+ * word names that level instead of the bare SPINE. "ct" is left out: it is
+ * the modality ("CT SPINE"). */
+static const AnatomyWord spine_levels[] = {
+    {"c", "CSPINE"}, {"cervical", "CSPINE"}, {"t", "TSPINE"}, {"thoracic", "TSPINE"},
+    {"dorsal", "TSPINE"}, {"l", "LSPINE"}, {"lumbar", "LSPINE"}, {"ls", "LSPINE"},
+    {"l s", "LSPINE"}, {"lumbosacral", "LSPINE"}, {"c t", "CSPINE TSPINE"},
+    {"cervicothoracic", "CSPINE TSPINE"}, {"tl", "TSPINE LSPINE"}, {"t l", "TSPINE LSPINE"},
+    {"thoracolumbar", "TSPINE LSPINE"}, {"s", "PELVIS"}, {"sacral", "PELVIS"},
+    {"whole", "SPINE"}, {"total", "SPINE"}, {"entire", "SPINE"},
+};
+#define N_LEVELS (sizeof spine_levels / sizeof *spine_levels)
+static const char *const spine_words[] = {"spine", "spines", "spne"};
+#define N_SPINE_WORDS (sizeof spine_words / sizeof *spine_words)
+/* The same right after a spine word, as order lists write it ("SPINE
+ * LUMBAR"); words only, a letter there is a side ("SPINE L"). */
+static const AnatomyWord spine_levels_after[] = {
+    {"cervical", "CSPINE"}, {"thoracic", "TSPINE"}, {"dorsal", "TSPINE"}, {"lumbar", "LSPINE"},
+    {"lumbosacral", "LSPINE"}, {"cervicothoracic", "CSPINE TSPINE"},
+    {"thoracolumbar", "TSPINE LSPINE"}, {"sacral", "PELVIS"}, {"whole", "SPINE"},
+};
+#define N_LEVELS_AFTER (sizeof spine_levels_after / sizeof *spine_levels_after)
+#define PHRASE_TOKENS 4u
 
 /* Longest token looked up (longer ones name no body part of the table). */
 #define ANATOMY_MAX_TOKEN 64u
 
-/* The model: the lexicon sorted by word (a token's candidates are one run
- * of words sharing its first letter) and each word's column. */
+_Static_assert(sizeof(uint32_t) * 8 >= N_REGIONS, "a region set is one uint32_t");
+
+/* A word of the single-token tables and the set of regions it names. */
+typedef struct AnatomyEntry {
+    const char *word;
+    uint32_t regions;
+} AnatomyEntry;
+
+/* The model: the words it reads (the lexicon, and for the tags the header
+ * words) sorted (a token's candidates are one run of words sharing its
+ * first letter), and the region sets of the phrases and spine levels. */
 typedef struct AnatomyState {
     RnItemTextFn text;
-    const AnatomyWord *word[N_WORDS];
-    size_t column[N_WORDS];
+    size_t n_words;
+    AnatomyEntry word[N_LEXICON + N_HEADER];
     size_t first[257];  /* word[first[c] .. first[c + 1]) begin with byte c */
+    uint32_t phrase[N_PHRASES];
+    uint32_t level[N_LEVELS];
+    uint32_t level_after[N_LEVELS_AFTER];
 } AnatomyState;
 
-static int cmp_word(const void *a, const void *b)
+/* One token of a normalised text. */
+typedef struct Token {
+    const char *p;
+    size_t n;
+} Token;
+
+static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp((*(const AnatomyWord *const *)a)->word, (*(const AnatomyWord *const *)b)->word);
+    return strcmp(((const AnatomyEntry *)a)->word, ((const AnatomyEntry *)b)->word);
 }
 
-static size_t region_column(const char *region)
+/* The set of regions a space-separated list names; false for an unknown
+ * region or an empty list. */
+static bool region_set(const char *names, uint32_t *set)
 {
-    for (size_t i = 0; i < N_REGIONS; i++)
-        if (strcmp(regions[i], region) == 0)
-            return i;
-    return N_REGIONS; /* a lexicon entry names an unknown region: the test refuses it */
+    *set = 0;
+    for (const char *p = names; *p;) {
+        size_t n = strcspn(p, " ");
+        size_t r = 0;
+        while (r < N_REGIONS && !(strlen(regions[r]) == n && memcmp(regions[r], p, n) == 0))
+            r++;
+        if (r == N_REGIONS)
+            return false;
+        *set |= 1u << r;
+        p += n + (p[n] == ' ');
+    }
+    return *set != 0;
 }
 
-static AnatomyState *state_new(RnItemTextFn text, size_t *dim, RnError **err)
+/* The number of space-separated tokens of a phrase. */
+static size_t token_count(const char *phrase)
+{
+    size_t k = 1;
+    for (const char *p = phrase; *p; p++)
+        k += *p == ' ';
+    return k;
+}
+
+/* Fills sets[0..n) with the region sets of table[0..n), whose phrases have
+ * at most max_tokens tokens; an error names the faulty entry. */
+static bool table_sets(const AnatomyWord *table, size_t n, size_t max_tokens, uint32_t *sets,
+                       RnError **err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!region_set(table[i].regions, &sets[i]) || token_count(table[i].word) > max_tokens) {
+            rn_error_set(err, RN_ERROR_INTERNAL, "anatomy lexicon: bad entry %s (%s)",
+                         table[i].word, table[i].regions);
+            return false;
+        }
+    return true;
+}
+
+static bool add_words(AnatomyState *s, const AnatomyWord *table, size_t n, RnError **err)
+{
+    uint32_t sets[N_LEXICON > N_HEADER ? N_LEXICON : N_HEADER];
+    if (!table_sets(table, n, 1, sets, err))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        s->word[s->n_words++] = (AnatomyEntry){table[i].word, sets[i]};
+    return true;
+}
+
+static AnatomyState *state_new(RnItemTextFn text, bool header, size_t *dim, RnError **err)
 {
     AnatomyState *s = rn_calloc(1, sizeof *s, err);
     if (!s)
         return NULL;
     s->text = text;
-    for (size_t i = 0; i < N_WORDS; i++)
-        s->word[i] = &lexicon[i];
-    qsort(s->word, N_WORDS, sizeof *s->word, cmp_word);
+    if (!add_words(s, lexicon, N_LEXICON, err) ||
+        (header && !add_words(s, header_words, N_HEADER, err)) ||
+        !table_sets(phrases, N_PHRASES, PHRASE_TOKENS, s->phrase, err) ||
+        !table_sets(spine_levels, N_LEVELS, PHRASE_TOKENS - 1, s->level, err) ||
+        !table_sets(spine_levels_after, N_LEVELS_AFTER, 1, s->level_after, err)) {
+        free(s);
+        return NULL;
+    }
+    qsort(s->word, s->n_words, sizeof *s->word, cmp_entry);
     for (size_t i = 0, c = 0; c < 257; c++) {
-        while (i < N_WORDS && (unsigned char)s->word[i]->word[0] < c)
+        while (i < s->n_words && (unsigned char)s->word[i].word[0] < c)
             i++;
         s->first[c] = i;
-    }
-    for (size_t i = 0; i < N_WORDS; i++) {
-        s->column[i] = region_column(s->word[i]->region);
-        if (s->column[i] == N_REGIONS) {
-            rn_error_set(err, RN_ERROR_INTERNAL, "anatomy lexicon: unknown region %s",
-                         s->word[i]->region);
-            free(s);
-            return NULL;
-        }
     }
     *dim = N_REGIONS + 1;
     return s;
 }
 
-/* Whether lexicon word w matches token t[0..n). */
-static bool word_matches(const char *w, const char *t, size_t n)
+/* Whether pattern w[0..wn) (a trailing '*': a prefix) matches token t[0..n). */
+static bool pattern_matches(const char *w, size_t wn, const char *t, size_t n)
 {
-    size_t len = strlen(w);
-    if (len > 0 && w[len - 1] == '*')
-        return n >= len - 1 && memcmp(w, t, len - 1) == 0;
-    return n == len && memcmp(w, t, n) == 0;
+    if (wn > 0 && w[wn - 1] == '*')
+        return n >= wn - 1 && memcmp(w, t, wn - 1) == 0;
+    return n == wn && memcmp(w, t, n) == 0;
 }
 
-/* Adds one to the column of every region token t[0..n) names (a token may
- * match a word and a longer prefix of it: "vratn*" and "vrat" do not both
- * match one token, but "pijelo*" and "pijelon*" do; each region counts
- * once per token). */
-static void count_token(const AnatomyState *s, const char *t, size_t n, double *row)
+/* The regions token t[0..n) names: the union over every word it matches (a
+ * token may match a word and a longer prefix of it, "pijelo*" and
+ * "pijelon*"; each region counts once per token). */
+static uint32_t token_regions(const AnatomyState *s, const char *t, size_t n)
 {
     unsigned char c = (unsigned char)t[0];
-    bool hit[N_REGIONS] = {false};
-    for (size_t i = s->first[c]; i < s->first[c + 1]; i++)
-        if (word_matches(s->word[i]->word, t, n))
-            hit[s->column[i]] = true;
-    for (size_t r = 0; r < N_REGIONS; r++)
-        row[r] += hit[r];
+    uint32_t set = 0;
+    for (size_t i = s->first[c]; i < s->first[c + 1]; i++) {
+        const char *w = s->word[i].word;
+        if (pattern_matches(w, strlen(w), t, n))
+            set |= s->word[i].regions;
+    }
+    return set;
+}
+
+/* How many of the tokens t[0..k) phrase ph covers from the first, 0 when
+ * it does not match. */
+static size_t phrase_matches(const char *ph, const Token *t, size_t k)
+{
+    if (ph[0] != t[0].p[0])
+        return 0;
+    size_t i = 0;
+    for (const char *p = ph; *p; i++) {
+        size_t n = strcspn(p, " ");
+        if (i == k || !pattern_matches(p, n, t[i].p, t[i].n))
+            return 0;
+        p += n + (p[n] == ' ');
+    }
+    return i;
+}
+
+static bool is_spine_word(const Token *t)
+{
+    for (size_t i = 0; i < N_SPINE_WORDS; i++)
+        if (pattern_matches(spine_words[i], strlen(spine_words[i]), t->p, t->n))
+            return true;
+    return false;
+}
+
+/* The longest phrase, spine level + spine word or spine word + level at
+ * the start of t[0..k): the number of tokens it covers (0: none) and its
+ * regions in *set. */
+static size_t match_phrase(const AnatomyState *s, const Token *t, size_t k, uint32_t *set)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < N_PHRASES; i++) {
+        size_t used = phrase_matches(phrases[i].word, t, k);
+        if (used > best) {
+            best = used;
+            *set = s->phrase[i];
+        }
+    }
+    for (size_t i = 0; i < N_LEVELS; i++) {
+        size_t used = phrase_matches(spine_levels[i].word, t, k);
+        if (used > 0 && used < k && is_spine_word(&t[used]) && used + 1 > best) {
+            best = used + 1;
+            *set = s->level[i];
+        }
+    }
+    for (size_t i = 0; best < 2 && k >= 2 && i < N_LEVELS_AFTER; i++)
+        if (phrase_matches(spine_levels_after[i].word, &t[1], 1) == 1 && is_spine_word(&t[0])) {
+            best = 2;
+            *set = s->level_after[i];
+        }
+    return best;
+}
+
+/* Up to max tokens of the normalised text from p; their number. */
+static size_t read_tokens(const char *p, Token *t, size_t max)
+{
+    size_t k = 0;
+    while (k < max && *p) {
+        size_t n = strcspn(p, " ");
+        if (n > 0)
+            t[k++] = (Token){p, n};
+        p += n + (p[n] == ' ');
+    }
+    return k;
 }
 
 /* Region counts of one normalised text, unit length; the last column 1
@@ -269,11 +471,18 @@ static void count_token(const AnatomyState *s, const char *t, size_t n, double *
 static void describe(const AnatomyState *s, const char *text, float *out)
 {
     double row[N_REGIONS] = {0};
-    for (const char *p = text; p && *p;) {
-        size_t n = strcspn(p, " ");
-        if (n > 0 && n <= ANATOMY_MAX_TOKEN)
-            count_token(s, p, n, row);
-        p += n + (p[n] == ' ');
+    Token t[PHRASE_TOKENS];
+    size_t k;
+    for (const char *p = text ? text : ""; (k = read_tokens(p, t, PHRASE_TOKENS)) > 0;) {
+        uint32_t set = 0;
+        size_t used = match_phrase(s, t, k, &set);
+        if (used == 0) {
+            used = 1;
+            set = t[0].n <= ANATOMY_MAX_TOKEN ? token_regions(s, t[0].p, t[0].n) : 0;
+        }
+        for (size_t r = 0; r < N_REGIONS; r++)
+            row[r] += (set >> r) & 1u;
+        p = t[used - 1].p + t[used - 1].n;
     }
     double sq = 0;
     for (size_t r = 0; r < N_REGIONS; r++)
@@ -285,13 +494,14 @@ static void describe(const AnatomyState *s, const char *text, float *out)
 
 static const RnTextOptions anatomy_text = {.fold_diacritics = true};
 
-void *eb_anatomy_fit(RnItemTextFn text, const RnEmbedParams *p, size_t *dim, RnError **err)
+void *eb_anatomy_fit(RnItemTextFn text, bool header, const RnEmbedParams *p, size_t *dim,
+                     RnError **err)
 {
     if (p && p->options && p->options[0]) {
         rn_error_set(err, RN_ERROR_INVALID, "anatomy methods take no options (%s)", p->options);
         return NULL;
     }
-    return state_new(text, dim, err);
+    return state_new(text, header, dim, err);
 }
 
 bool eb_anatomy_transform(const void *state, const RnEmbedItem *items, size_t n, float *out,
@@ -307,18 +517,33 @@ bool eb_anatomy_transform(const void *state, const RnEmbedItem *items, size_t n,
     return true;
 }
 
-/* CRC-32 of the regions and of every (word, region) entry in table order:
- * a model saved under another lexicon of the same size is refused too. */
+/* Entries of every table (the model records it with the checksum). */
+#define N_WORDS (N_LEXICON + N_HEADER + N_PHRASES + N_LEVELS + N_SPINE_WORDS + N_LEVELS_AFTER)
+
+static uint32_t table_crc(uint32_t crc, const AnatomyWord *table, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        crc = rn_crc32(crc, table[i].word, strlen(table[i].word) + 1);
+        crc = rn_crc32(crc, table[i].regions, strlen(table[i].regions) + 1);
+    }
+    return crc;
+}
+
+/* CRC-32 of the regions and of every entry of every table in table order
+ * (both methods read the same checksum): a model saved under another
+ * lexicon of the same size is refused too. */
 static uint32_t lexicon_crc(void)
 {
     uint32_t crc = 0;
     for (size_t i = 0; i < N_REGIONS; i++)
         crc = rn_crc32(crc, regions[i], strlen(regions[i]) + 1);
-    for (size_t i = 0; i < N_WORDS; i++) {
-        crc = rn_crc32(crc, lexicon[i].word, strlen(lexicon[i].word) + 1);
-        crc = rn_crc32(crc, lexicon[i].region, strlen(lexicon[i].region) + 1);
-    }
-    return crc;
+    crc = table_crc(crc, lexicon, N_LEXICON);
+    crc = table_crc(crc, header_words, N_HEADER);
+    crc = table_crc(crc, phrases, N_PHRASES);
+    crc = table_crc(crc, spine_levels, N_LEVELS);
+    for (size_t i = 0; i < N_SPINE_WORDS; i++)
+        crc = rn_crc32(crc, spine_words[i], strlen(spine_words[i]) + 1);
+    return table_crc(crc, spine_levels_after, N_LEVELS_AFTER);
 }
 
 bool eb_anatomy_save(const void *state, RnBuf *out, RnError **err)
@@ -328,8 +553,8 @@ bool eb_anatomy_save(const void *state, RnBuf *out, RnError **err)
            eb_put_u64(out, lexicon_crc(), err);
 }
 
-void *eb_anatomy_load(RnItemTextFn text, const uint8_t *payload, size_t n, size_t *dim,
-                      RnError **err)
+void *eb_anatomy_load(RnItemTextFn text, bool header, const uint8_t *payload, size_t n,
+                      size_t *dim, RnError **err)
 {
     EbReader r;
     eb_reader_init(&r, payload, n);
@@ -346,7 +571,7 @@ void *eb_anatomy_load(RnItemTextFn text, const uint8_t *payload, size_t n, size_
                      (unsigned)lexicon_crc());
         return NULL;
     }
-    return state_new(text, dim, err);
+    return state_new(text, header, dim, err);
 }
 
 void eb_anatomy_free(void *state)

@@ -9,20 +9,24 @@
  * Columns: the regions in the lexicon's table order, then the last column:
  * 1 for a text without any anatomy word or an item without the text — the
  * explicit missing row fusion renormalises away (RN_FUSION_INDICATOR_LAST).
- * Nothing is fitted: the payload is the lexicon's size (regions, words), so
- * a model of another lexicon is refused. No options; --dim is ignored. */
+ * header: the descriptive tags' reader, which also reads the header words
+ * (order-code abbreviations, anatomy.c) a report must not.
+ * Nothing is fitted: the payload is the lexicon's size (regions, entries)
+ * and checksum, so a model of another lexicon is refused. No options;
+ * --dim is ignored. */
 #ifndef RN_EMBED_ANATOMY_H
 #define RN_EMBED_ANATOMY_H
 
 #include "embed/embed_internal.h"
 #include "embed/text_norm.h"
 
-void *eb_anatomy_fit(RnItemTextFn text, const RnEmbedParams *p, size_t *dim, RnError **err);
+void *eb_anatomy_fit(RnItemTextFn text, bool header, const RnEmbedParams *p, size_t *dim,
+                     RnError **err);
 bool eb_anatomy_transform(const void *state, const RnEmbedItem *items, size_t n, float *out,
                           RnError **err);
 bool eb_anatomy_save(const void *state, RnBuf *out, RnError **err);
-void *eb_anatomy_load(RnItemTextFn text, const uint8_t *payload, size_t n, size_t *dim,
-                      RnError **err);
+void *eb_anatomy_load(RnItemTextFn text, bool header, const uint8_t *payload, size_t n,
+                      size_t *dim, RnError **err);
 void eb_anatomy_free(void *state);
 
 #endif

@@ -8,12 +8,12 @@ static void *report_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams
 {
     (void)sample;
     (void)n;
-    return eb_anatomy_fit(rn_text_item_report, p, dim, err);
+    return eb_anatomy_fit(rn_text_item_report, false, p, dim, err);
 }
 
 static void *report_load(const uint8_t *payload, size_t n, size_t *dim, RnError **err)
 {
-    return eb_anatomy_load(rn_text_item_report, payload, n, dim, err);
+    return eb_anatomy_load(rn_text_item_report, false, payload, n, dim, err);
 }
 
 const RnEmbedMethodOps rn_embed_text_anatomy = {

@@ -3,18 +3,23 @@
  * words (diacritics folded, whole words and prefixes), unit-length counts,
  * the last column for a text without anatomy words and for an image without
  * the text (fusion's missing mark); the same output from a reloaded model,
- * every truncation refused, options refused. */
+ * every truncation refused, options refused; DICOM defined terms and
+ * their compounds, phrases, a spine level before a spine word, the header
+ * words only the tags read; a model of main's older lexicon refused. */
 #include "radnet/embed.h"
 #include "radnet/fusion.h"
 #include "rn_model_roundtrip.h"
 #include "rn_test.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Column order of the method (text_anatomy.c's region table). */
-enum { HEAD = 0, CHEST = 7, SHOULDER = 14, WRIST = 18, HAND = 19, KNEE = 22, ANKLE = 23,
+enum { HEAD = 0, SKULL = 1, NECK = 2, CSPINE = 3, TSPINE = 4, LSPINE = 5, SPINE = 6,
+       CHEST = 7, ABDOMEN = 9, URINARYTRACT = 11, PELVIS = 12, SHOULDER = 14, ARM = 16,
+       WRIST = 18, HAND = 19, LEG = 21, KNEE = 22, ANKLE = 23, HEEL = 25, WHOLEBODY = 27,
        D = 29 };
 
 static RnEmbedItem item(const char *report)
@@ -109,9 +114,161 @@ static void test_tags(void)
     rn_error_free(err);
 }
 
+/* A row per description (StudyDescription), for the meta method, or per
+ * report, for the text method. */
+typedef struct Case {
+    const char *text;
+    int cols[4];
+    size_t n;
+} Case;
+
+static void check_cases(RnEmbedSource source, const Case *cases, size_t n, const char *what)
+{
+    RnError *err = NULL;
+    RnEmbedParams p = {.seed = 1};
+    RnEmbedItem *rows = calloc(n, sizeof *rows);
+    char (*json)[256] = calloc(n, sizeof *json);
+    float *out = calloc(n * D, sizeof *out);
+    CHECK(rows && json && out);
+    if (!rows || !json || !out)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(json[i], sizeof json[i], "{\"StudyDescription\":[\"LO\",\"%s\"]}",
+                 cases[i].text);
+        rows[i] = source == RN_EMBED_META ? tags(json[i]) : item(cases[i].text);
+    }
+    RnEmbedModel *m = rn_embed_fit(source, "anatomy", rows, n, &p, &err);
+    CHECK_MSG(m != NULL, "%s", err ? rn_error_message(err) : "");
+    bool ok = m && rn_embed_transform(m, rows, n, out, &err);
+    CHECK_MSG(ok, "%s: %s", what, err ? rn_error_message(err) : "no model");
+    if (ok)
+        for (size_t i = 0; i < n; i++) {
+            char label[160];
+            snprintf(label, sizeof label, "%s: %s", what, cases[i].text);
+            check_row(out + i * D, cases[i].cols, cases[i].n, label);
+        }
+    rn_embed_model_free(m);
+done:
+    free(rows);
+    free(json);
+    free(out);
+    rn_error_free(err);
+}
+
+/* BodyPartExamined defined terms as whole tokens; a compound counts each
+ * region it names once. Both methods read them. */
+static void test_defined_terms(void)
+{
+    const Case cases[] = {
+        {"CSPINE", {CSPINE}, 1},
+        {"LSSPINE", {LSPINE}, 1},
+        {"ABDOMENPELVIS", {ABDOMEN, PELVIS}, 2},
+        {"CHESTABDPELVIS", {CHEST, ABDOMEN, PELVIS}, 3},
+        {"CTSPINE", {CSPINE, TSPINE}, 2},
+        {"HEADNECK", {HEAD, NECK}, 2},
+        {"LOWEREXTREMITY", {LEG}, 1},
+        {"TMJ", {SKULL}, 1},
+        {"WHOLESPINE", {SPINE}, 1},
+    };
+    check_cases(RN_EMBED_META, cases, sizeof cases / sizeof *cases, "tags");
+    check_cases(RN_EMBED_TEXT, cases, sizeof cases / sizeof *cases, "report");
+}
+
+/* A spine level right before a spine word names the level instead of the
+ * bare SPINE; a level letter elsewhere, or "ct" (the modality), does not. */
+static void test_spine_levels(void)
+{
+    const Case cases[] = {
+        {"XR L-SPINE 2V", {LSPINE}, 1},
+        {"C_SPNE", {CSPINE}, 1},
+        {"L-S SPINE", {LSPINE}, 1},
+        {"MRI LS SPINE", {LSPINE}, 1},
+        {"XR C-T SPINE", {CSPINE, TSPINE}, 2},
+        {"Cervical spine", {CSPINE}, 1},
+        {"CT SPINE", {SPINE}, 1},
+        {"XR C SPINE AND L SPINE", {CSPINE, LSPINE}, 2},
+        {"L KNEE", {KNEE}, 1},
+        {"SPINE L", {SPINE}, 1},
+        {"MRI SPINE THORACIC W/WO", {TSPINE}, 1},
+        {"SPINE, LUMBAR", {LSPINE}, 1},
+    };
+    check_cases(RN_EMBED_META, cases, sizeof cases / sizeof *cases, "tags");
+    check_cases(RN_EMBED_TEXT, cases, sizeof cases / sizeof *cases, "report");
+}
+
+/* A phrase is one name: its tokens are not read singly (nasal* alone is
+ * HEAD, the paranasal sinuses; "nasal bones" are the face's). */
+static void test_phrases(void)
+{
+    const Case cases[] = {
+        {"XR AC JOINT", {SHOULDER}, 1},
+        {"XR SI JOINTS", {PELVIS}, 1},
+        {"XR OS CALCIS", {HEEL}, 1},
+        {"XR NASAL BONES", {SKULL}, 1},
+        {"US LOWER EXTREMITY", {LEG}, 1},
+        {"NASAL", {HEAD}, 1},
+        {"PET/CT SKULL BASE TO THIGH", {WHOLEBODY}, 1},
+        {"US DVT LOWER EXT", {LEG}, 1},
+    };
+    check_cases(RN_EMBED_META, cases, sizeof cases / sizeof *cases, "tags");
+    check_cases(RN_EMBED_TEXT, cases, sizeof cases / sizeof *cases, "report");
+}
+
+/* Order-code abbreviations and header words: the tags read them, a report
+ * does not ("sinus" costophrenic, "echo" echogenicity); "abd" only in
+ * "abd pelvis" (alone it is also an ultrasound preset). */
+static void test_header_words(void)
+{
+    const Case in_tags[] = {
+        {"CT SINUSES", {HEAD}, 1},
+        {"XR TIB/FIB", {LEG}, 1},
+        {"KUB", {ABDOMEN, URINARYTRACT}, 2},
+        {"CT ABD/PELVIS W CON", {ABDOMEN, PELVIS}, 2},
+        {"US KNEE ABD", {KNEE}, 1},
+        {"US RUQ", {ABDOMEN}, 1},
+        {"US LUE VENOUS", {ARM}, 1},
+        {"CXR", {CHEST}, 1},
+    };
+    check_cases(RN_EMBED_META, in_tags, sizeof in_tags / sizeof *in_tags, "tags");
+    const Case in_reports[] = {
+        {"CT SINUSES", {D - 1}, 1},
+        {"Costophrenic sinuses clear.", {CHEST}, 1},
+        {"Shoulder: painful abd and echo.", {SHOULDER}, 1},
+        {"KUB", {D - 1}, 1},
+        {"XR TIB/FIB", {D - 1}, 1},
+    };
+    check_cases(RN_EMBED_TEXT, in_reports, sizeof in_reports / sizeof *in_reports, "report");
+}
+
+/* meta-anatomy's model file as main's lexicon (28 regions, 451 words)
+ * saved it: this lexicon's checksum differs, so it is refused. */
+static void test_old_lexicon_refused(void)
+{
+    static const uint8_t old_model[] = {
+        0x52, 0x4e, 0x45, 0x4d, 0x42, 0x4d, 0x44, 0x4c, 0x01, 0x00, 0x00, 0x00,
+        0x01, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x61, 0x6e, 0x61, 0x74,
+        0x6f, 0x6d, 0x79, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x18,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0xc3, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xa8,
+        0x03, 0x99, 0x5c, 0x00, 0x00, 0x00, 0x00, 0x0c, 0xb5, 0x19, 0xab,
+    };
+    RnError *err = NULL;
+    RnEmbedModel *m = rn_embed_model_load_memory(old_model, sizeof old_model, &err);
+    CHECK(m == NULL && err != NULL);
+    CHECK_MSG(err && strstr(rn_error_message(err), "another lexicon"), "%s",
+              err ? rn_error_message(err) : "");
+    rn_embed_model_free(m);
+    rn_error_free(err);
+}
+
 int main(void)
 {
     test_rows();
     test_tags();
+    test_defined_terms();
+    test_spine_levels();
+    test_phrases();
+    test_header_words();
+    test_old_lexicon_refused();
     TEST_DONE();
 }
