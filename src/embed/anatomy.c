@@ -18,8 +18,8 @@
  * spine word ("c spine", "l s spine", "c spne", "spine lumbar": that level,
  * not the bare SPINE); and header words,
  * abbreviations of order codes that only the descriptive tags read ("abdo",
- * "kub", "tib", "ruq", "sinuses": in a report "sinus" is costophrenic and
- * "echo" is echogenicity). A phrase's tokens are not looked up singly. */
+ * "kub", "tib", "ruq", "sinuses": in a report "sinus" is costophrenic). A
+ * phrase's tokens are not looked up singly. */
 #include "embed/anatomy.h"
 #include "embed/blob.h"
 
@@ -220,15 +220,18 @@ static const AnatomyWord lexicon[] = {
 #define N_LEXICON (sizeof lexicon / sizeof *lexicon)
 
 /* Read in the descriptive tags only: order-code abbreviations and words
- * that name another place in a report. "abd" alone is left out: it is
- * also an ultrasound preset's name on an exam of any region (and
- * abduction in a report); the phrase "abd pelvis" is read. */
+ * that name another place in a report. Left out: "abd" alone (also an
+ * ultrasound preset's name on an exam of any region, and abduction in a
+ * report; the phrase "abd pelvis" is read), "echo" (MR sequence names:
+ * "SAG PD FAST SPIN ECHO" of a knee; "tte", "tee" and "echocardio*" name
+ * the heart) and "wb" (weight-bearing as often as whole body: "XR KNEES
+ * BILAT WB"). */
 static const AnatomyWord header_words[] = {
     {"abdo", "ABDOMEN"}, {"ruq", "ABDOMEN"}, {"luq", "ABDOMEN"},
     {"rlq", "ABDOMEN"}, {"llq", "ABDOMEN"}, {"kub", "ABDOMEN URINARYTRACT"}, {"cxr", "CHEST"},
-    {"echo", "CHEST"}, {"sinus", "HEAD"}, {"sinuses", "HEAD"}, {"tib", "LEG"}, {"fib", "LEG"},
+    {"tte", "CHEST"}, {"tee", "CHEST"}, {"sinus", "HEAD"}, {"sinuses", "HEAD"}, {"tib", "LEG"}, {"fib", "LEG"},
     {"tibfib", "LEG"}, {"le", "LEG"}, {"rle", "LEG"}, {"lle", "LEG"}, {"ble", "LEG"},
-    {"ue", "ARM"}, {"rue", "ARM"}, {"lue", "ARM"}, {"bue", "ARM"}, {"wb", "WHOLEBODY"},
+    {"ue", "ARM"}, {"rue", "ARM"}, {"lue", "ARM"}, {"bue", "ARM"},
     {"swallow", "GITRACT"},
 };
 #define N_HEADER (sizeof header_words / sizeof *header_words)

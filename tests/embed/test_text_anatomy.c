@@ -216,7 +216,8 @@ static void test_phrases(void)
 
 /* Order-code abbreviations and header words: the tags read them, a report
  * does not ("sinus" costophrenic, "echo" echogenicity); "abd" only in
- * "abd pelvis" (alone it is also an ultrasound preset). */
+ * "abd pelvis" (alone it is also an ultrasound preset); "echo" and "wb" not
+ * even in the tags (MR sequence names, weight-bearing views). */
 static void test_header_words(void)
 {
     const Case in_tags[] = {
@@ -228,6 +229,9 @@ static void test_header_words(void)
         {"US RUQ", {ABDOMEN}, 1},
         {"US LUE VENOUS", {ARM}, 1},
         {"CXR", {CHEST}, 1},
+        {"US TTE COMPLETE", {CHEST}, 1},
+        {"MR KNEE SAG PD FAST SPIN ECHO", {KNEE}, 1}, /* an MR sequence, not the heart */
+        {"XR KNEES BILAT WB", {KNEE}, 1},             /* weight-bearing, not whole body */
     };
     check_cases(RN_EMBED_META, in_tags, sizeof in_tags / sizeof *in_tags, "tags");
     const Case in_reports[] = {
