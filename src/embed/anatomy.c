@@ -549,6 +549,11 @@ static uint32_t lexicon_crc(void)
     return table_crc(crc, spine_levels_after, N_LEVELS_AFTER);
 }
 
+uint32_t eb_anatomy_revision(void)
+{
+    return lexicon_crc();
+}
+
 bool eb_anatomy_save(const void *state, RnBuf *out, RnError **err)
 {
     (void)state;

@@ -28,5 +28,7 @@ bool eb_anatomy_save(const void *state, RnBuf *out, RnError **err);
 void *eb_anatomy_load(RnItemTextFn text, bool header, const uint8_t *payload, size_t n,
                       size_t *dim, RnError **err);
 void eb_anatomy_free(void *state);
+/* The lexicon's checksum: the methods' revision (RnEmbedMethodOps). */
+uint32_t eb_anatomy_revision(void);
 
 #endif

@@ -212,6 +212,7 @@ typedef struct Run {
     RnStore *store;
     const RnEmbedRunOptions *o;
     const char *method;
+    const RnEmbedMethodOps *ops;
     unsigned fields;
     uint32_t thumb_size;
     uint64_t rows;
@@ -363,6 +364,8 @@ static bool params_json(const Run *r, RnBuf *out, RnError **err)
     rn_json_kv_uint(w, "sample", r->o->sample ? r->o->sample : RN_EMBED_DEFAULT_SAMPLE);
     rn_json_kv_string(w, "options", p->options ? p->options : "");
     rn_json_kv_string(w, "rows", r->rows_hash);
+    if (r->ops->revision) /* absent otherwise: records of older builds stay current */
+        rn_json_kv_uint(w, "revision", r->ops->revision());
     rn_json_end_object(w);
     bool ok = rn_json_finish(w, err) && rn_buf_terminate(out, err);
     rn_json_close(w);
@@ -485,7 +488,7 @@ bool rn_embed_run(const char *ws, const RnEmbedRunOptions *o,
     RnStore *s = rn_store_open_wait(ws, RN_STORE_WRITE, o->lock_wait, err);
     if (!s)
         return false;
-    Run r = {s, o, ops->name, source_fields[o->source], rn_store_thumb_size(s), 0, ""};
+    Run r = {s, o, ops->name, ops, source_fields[o->source], rn_store_thumb_size(s), 0, ""};
     if (o->source == RN_EMBED_IMAGE && r.thumb_size == 0) {
         rn_error_set(err, RN_ERROR_INVALID,
                      "%s: no thumbnails (a --no-pixels workspace): no image embedding",
@@ -660,7 +663,7 @@ static bool root_stage(Run *r, RnDist *d, int64_t run_id, RnEmbedRunSummary *sum
 /* Ranks > 0: wait for the plan, transform this block from the committed
  * model, read the catalogue beside rank 0 (the writer). */
 static bool rank_stage(const RnEmbedRunOptions *o, RnDist *d, RnEmbedRunSummary *sum,
-                       const char *method, const char *ws, RnError **err)
+                       const RnEmbedMethodOps *ops, const char *ws, RnError **err)
 {
     Plan plan = {PLAN_FAILED, 0};
     if (!rn_dist_bcast(d, &plan, sizeof plan, 0, err))
@@ -674,7 +677,7 @@ static bool rank_stage(const RnEmbedRunOptions *o, RnDist *d, RnEmbedRunSummary 
     if (sum->up_to_date)
         return true;
     RnStore *s = rn_store_open(ws, RN_STORE_READ, err);
-    Run r = {s, o, method, source_fields[o->source], s ? rn_store_thumb_size(s) : 0,
+    Run r = {s, o, ops->name, ops, source_fields[o->source], s ? rn_store_thumb_size(s) : 0,
              plan.rows, ""};
     bool ok = all_ok(d, s != NULL && transform_shard(&r, d, sum, ws, err), err);
     rn_store_close(s);
@@ -692,9 +695,10 @@ bool rn_embed_run_dist(const char *ws, const RnEmbedRunOptions *o, RnDist *d,
     if (!ops)
         return false;
     if (rn_dist_rank(d) != 0)
-        return rank_stage(o, d, sum, ops->name, ws, err);
+        return rank_stage(o, d, sum, ops, ws, err);
     RnStore *s = rn_store_open_wait(ws, RN_STORE_WRITE, o->lock_wait, err);
-    Run r = {s, o, ops->name, source_fields[o->source], s ? rn_store_thumb_size(s) : 0, 0, ""};
+    Run r = {s, o, ops->name, ops, source_fields[o->source], s ? rn_store_thumb_size(s) : 0, 0,
+             ""};
     int64_t run_id = 0;
     RnError *failure = NULL;
     bool ok = s != NULL;

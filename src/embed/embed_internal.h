@@ -29,6 +29,12 @@ typedef struct RnEmbedMethodOps {
      * and by rn_embed_model_set_threads; never stored in the model file,
      * and never changes the output. */
     void (*set_threads)(void *state, int threads);
+    /* Optional (NULL: none): a number that changes whenever the method's
+     * outputs change for the same inputs and parameters (a built-in table's
+     * checksum). It is recorded with the outputs, so a workspace embedded by
+     * an older build is embedded again instead of reused with a model file
+     * this build refuses. */
+    uint32_t (*revision)(void);
 } RnEmbedMethodOps;
 
 /* The registry: NULL when source/name is unknown. */

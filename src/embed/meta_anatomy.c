@@ -32,4 +32,5 @@ const RnEmbedMethodOps rn_embed_meta_anatomy = {
     .save = eb_anatomy_save,
     .load = tags_load,
     .free = eb_anatomy_free,
+    .revision = eb_anatomy_revision,
 };

@@ -26,4 +26,5 @@ const RnEmbedMethodOps rn_embed_text_anatomy = {
     .save = eb_anatomy_save,
     .load = report_load,
     .free = eb_anatomy_free,
+    .revision = eb_anatomy_revision,
 };

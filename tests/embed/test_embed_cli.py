@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """`radnet embed` end to end on a small synthetic archive: rows.csv and the
 .npy agree (float32, one row per clustering-set row, finite), every image
-method runs, a rerun with the same parameters does nothing, -j 1 and -j 2
+method runs, a rerun with the same parameters does nothing (but a
+method's changed built-in table, its revision, redoes it), -j 1 and -j 2
 give byte-identical files, another seed another sample, the model file is
 written and damaged models are refused by the library (test_descriptors),
 and usage / input errors exit 1 / 2 with "radnet: ..." on stderr."""
 import csv
+import json
 import os
+import sqlite3
 import sys
 import tempfile
 
@@ -73,6 +76,31 @@ def main():
             Y = np.load(os.path.join(ws, "embeddings", "image-%s.npy" % method))
             check(Y.shape == (len(rows) - 1, dim), "%s shape %s" % (method, Y.shape))
             check(np.isfinite(Y).all(), "%s finite" % method)
+
+        # a method whose outputs change with a built-in table (the anatomy
+        # lexicon) records its revision: an embedding recorded by a build
+        # with another lexicon, or by one that recorded none, is redone
+        anat = ("embed", "-w", ws, "--source", "meta", "--method", "anatomy")
+        r = radnet(*anat)
+        check(r.returncode == 0, "embed anatomy: " + r.stderr)
+        db = sqlite3.connect(os.path.join(ws, "catalog.sqlite"))
+        name = "embeddings/meta-anatomy.npy"
+        query = "SELECT params FROM artifacts WHERE name = ? ORDER BY id DESC LIMIT 1"
+        params = json.loads(db.execute(query, (name,)).fetchone()[0])
+        check(isinstance(params.get("revision"), int), "anatomy record %s" % params)
+        r = run(*anat, ok=False)
+        check(r.returncode == 0 and "up to date" in r.stderr, "anatomy rerun: " + r.stderr)
+        for stale in ({k: v for k, v in params.items() if k != "revision"},
+                      dict(params, revision=params["revision"] ^ 1)):
+            with db:
+                db.execute("UPDATE artifacts SET params = ? WHERE name LIKE '%meta-anatomy%'",
+                           (json.dumps(stale, separators=(",", ":")),))
+            r = run(*anat, ok=False)
+            check(r.returncode == 0 and "up to date" not in r.stderr,
+                  "stale anatomy record %s reused: %s" % (stale, r.stderr))
+            now = json.loads(db.execute(query, (name,)).fetchone()[0])
+            check(now == params, "re-embedded record %s" % now)
+        db.close()
 
         for args, code, words in [
                 (["--source", "image", "--method", "nope"], 1, "unknown image method"),
