@@ -46,6 +46,9 @@ static const CliOption fuse_options[] = {
      "defaults' inputs, none with --inputs)", 1, RN_FUSION_IMPUTE_MAX_K, NULL},
     {"--no-impute", 0, CLI_FLAG, AT(o.no_impute), NULL,
      "missing blocks 0, the others' weights renormalised", 0, 0, NULL},
+    {"--no-impute-map", 0, CLI_FLAG, AT(o.no_impute_map), NULL,
+     "missing blocks from the nearest rows only, not from\n"
+     "the pixels by the imputation's map", 0, 0, NULL},
     {"--wait", 0, CLI_SECONDS, AT(o.lock_wait), "SECONDS",
      "wait for another writer of WS (default: refuse)", 0, 1000000, NULL},
     {"--force", 0, CLI_FLAG, AT(o.force), NULL, "recompute even when the outputs are current",
@@ -60,7 +63,7 @@ static void fuse_usage(FILE *out)
     fprintf(out,
             "usage: radnet fuse -w WS [--inputs NAME,...] [--weights W,...]\n"
             "                   [--scale l2|standard] [--reduce D] [--impute K]\n"
-            "                   [--no-impute] [-j N] [--wait S] [--force] [--quiet]\n"
+            "                   [--no-impute] [--no-impute-map] [-j N] [--wait S] [--force] [--quiet]\n"
             "\n"
             "Fuses embeddings of WS into WS/embeddings/fused.npy (float32, one row per\n"
             "line of WS/embeddings/rows.csv) and WS/models/fusion.model. Each input is\n"

@@ -246,10 +246,11 @@ static void test_pca(void)
  * caller frees it) transforms the rows to x's bits, and every truncation
  * of the file is refused. x: m's output, N rows. */
 static RnFusionModel *check_model_file(const RnFusionModel *m, const RnFusionInput *in,
-                                       const RnFusionOptions *o, RnBuf *file, float *x)
+                                       size_t n_in, const RnFusionOptions *o, RnBuf *file,
+                                       float *x)
 {
     RnError *err = NULL;
-    RnFusionModel *again = rn_fusion_fit(in, 2, o, &err);
+    RnFusionModel *again = rn_fusion_fit(in, n_in, o, &err);
     RnBuf b2 = RN_BUF_INIT;
     CHECK(m && again && rn_fusion_model_save_memory(m, file, &err) &&
           rn_fusion_model_save_memory(again, &b2, &err));
@@ -257,8 +258,8 @@ static RnFusionModel *check_model_file(const RnFusionModel *m, const RnFusionInp
     RnFusionModel *l = rn_fusion_model_load_memory(file->data, file->len, &err);
     size_t values = m ? N * rn_fusion_dim(m) : 0;
     float *y = calloc(values + 1, sizeof *y);
-    CHECK(l && y && rn_fusion_transform(m, in, 2, x, NULL, &err) &&
-          rn_fusion_transform(l, in, 2, y, NULL, &err));
+    CHECK(l && y && rn_fusion_transform(m, in, n_in, x, NULL, &err) &&
+          rn_fusion_transform(l, in, n_in, y, NULL, &err));
     CHECK(y && memcmp(x, y, values * sizeof *y) == 0);
     size_t refused = 0;
     for (size_t n = 0; n < file->len; n++) {
@@ -289,7 +290,7 @@ static void test_model_file(void)
     RnFusionModel *m = rn_fusion_fit(in, 2, &o, &err);
     RnBuf b = RN_BUF_INIT;
     float x[N * 4];
-    RnFusionModel *l = check_model_file(m, in, &o, &b, x);
+    RnFusionModel *l = check_model_file(m, in, 2, &o, &b, x);
     CHECK(l != NULL);
     CHECK(l && strcmp(rn_fusion_input_name(l, 1), "text-tfidf") == 0);
     CHECK(l && rn_fusion_input_weight(l, 0) == 1.5);
@@ -314,6 +315,20 @@ static void test_model_file(void)
 }
 
 /* ---- imputation --------------------------------------------------------- */
+
+/* An older version of a model file: its payload without the last `cut`
+ * bytes (the records that version lacks), re-framed. */
+static void older_file(const RnBuf *file, uint32_t version, size_t cut, RnBuf *out)
+{
+    RnError *err = NULL;
+    uint64_t len = rn_le64_load(file->data + 12) - cut;
+    CHECK(rn_buf_append(out, file->data, 8, &err) && rn_buf_put_le32(out, version, &err) &&
+          rn_buf_put_le32(out, (uint32_t)len, &err) &&
+          rn_buf_put_le32(out, (uint32_t)(len >> 32), &err) &&
+          rn_buf_append(out, file->data + 20, (size_t)len, &err) &&
+          rn_buf_put_le32(out, rn_crc32(0, out->data, out->len), &err));
+    CHECK(err == NULL);
+}
 
 /* Rows 3, 9, 17 and 30 of B missing (17 as NaN, the others as the "no
  * report" row); B's other rows mix two clusters, and A tells them apart. */
@@ -457,17 +472,22 @@ static void test_impute_model_file(void)
     RnFusionModel *m = rn_fusion_fit(in, 2, &o, &err);
     RnBuf b1 = RN_BUF_INIT;
     float x[N * 5], y[N * 5];
-    RnFusionModel *l = check_model_file(m, in, &o, &b1, x);
+    RnFusionModel *l = check_model_file(m, in, 2, &o, &b1, x);
     CHECK(l != NULL);
-    /* version 1: the payload without the imputation record (k, refs, bits) */
-    size_t record = 8 + 8 + (size_t)N * 7 * 4 + (size_t)N * 4;
+    /* version 2: the payload without the map record (its lambda 0); the
+     * same output bits */
+    RnBuf v2 = RN_BUF_INIT;
+    older_file(&b1, 2, 4, &v2);
+    RnFusionModel *two = rn_fusion_model_load_memory(v2.data, v2.len, &err);
+    CHECK(two && rn_fusion_model_impute(two) == 4 && rn_fusion_model_impute_map(two) == 0);
+    CHECK(two && rn_fusion_transform(two, in, 2, y, NULL, &err));
+    CHECK(memcmp(y, x, sizeof x) == 0);
+    rn_fusion_model_free(two);
+    rn_buf_free(&v2);
+    /* version 1: also without the imputation record (k, refs, bits) */
+    size_t record = 8 + 8 + (size_t)N * 7 * 4 + (size_t)N * 4 + 4;
     RnBuf v1 = RN_BUF_INIT;
-    CHECK(rn_buf_append(&v1, b1.data, 8, &err) && rn_buf_put_le32(&v1, 1, &err));
-    uint64_t len = rn_le64_load(b1.data + 12) - record;
-    CHECK(rn_buf_put_le32(&v1, (uint32_t)len, &err) &&
-          rn_buf_put_le32(&v1, (uint32_t)(len >> 32), &err) &&
-          rn_buf_append(&v1, b1.data + 20, (size_t)len, &err) &&
-          rn_buf_put_le32(&v1, rn_crc32(0, v1.data, v1.len), &err));
+    older_file(&b1, 1, record, &v1);
     RnFusionModel *old = rn_fusion_model_load_memory(v1.data, v1.len, &err);
     CHECK(old != NULL && rn_fusion_model_impute(old) == 0);
     CHECK(old && rn_fusion_transform(old, in, 2, y, NULL, &err));
@@ -481,6 +501,189 @@ static void test_impute_model_file(void)
     rn_fusion_model_free(m);
     rn_fusion_model_free(l);
     rn_fusion_model_free(old);
+}
+
+/* ---- imputation by a map from the pixels --------------------------------- */
+
+/* Rows in two Modality groups (every third row in the second); the report
+ * block a linear function of the pixels, another per group, plus noise;
+ * rows 4, 5, 21, 22 without a report, row 8 without pixels or report. */
+#define MD 9 /* 2 + 3 + 4 columns */
+static float MM[N * 2], MI[N * 3], MY[N * 4];
+
+static const double map_coef[2][3][3] = {{{1, -2, 0.5}, {0, 1, 1}, {-1, 0, 2}},
+                                         {{-1, 0, 1}, {2, 2, 0}, {0.5, -1, -1}}};
+
+/* Row i's report block before it was erased, without the noise. */
+static void map_truth(size_t i, double *y)
+{
+    for (size_t j = 0; j < 3; j++) {
+        y[j] = 0;
+        for (size_t c = 0; c < 3; c++)
+            y[j] += map_coef[i % 3 == 0][j][c] * MI[i * 3 + c];
+    }
+    y[3] = 0;
+}
+
+static void fill_map(RnFusionInput in[3])
+{
+    RnRng r = rn_rng_new(5);
+    for (size_t i = 0; i < N; i++) {
+        size_t g = i % 3 == 0;
+        MM[i * 2] = (float)!g;
+        MM[i * 2 + 1] = (float)g;
+        for (size_t c = 0; c < 3; c++)
+            MI[i * 3 + c] = (float)rn_rng_normal(&r);
+        for (size_t j = 0; j < 3; j++) {
+            double v = 0.05 * rn_rng_normal(&r);
+            for (size_t c = 0; c < 3; c++)
+                v += map_coef[g][j][c] * MI[i * 3 + c];
+            MY[i * 4 + j] = (float)v;
+        }
+        MY[i * 4 + 3] = 0;
+    }
+    static const size_t gone[] = {4, 5, 8, 21, 22};
+    for (size_t q = 0; q < 5; q++) {
+        memset(MY + gone[q] * 4, 0, 4 * sizeof *MY);
+        MY[gone[q] * 4 + 3] = 1;
+    }
+    for (size_t c = 0; c < 3; c++)
+        MI[8 * 3 + c] = NAN;
+    in[0] = (RnFusionInput){.name = "meta-modality",
+                            .x = {.data = MM, .rows = N, .cols = 2, .dtype = RN_DTYPE_F32}};
+    in[1] = (RnFusionInput){.name = "image-hog",
+                            .x = {.data = MI, .rows = N, .cols = 3, .dtype = RN_DTYPE_F32}};
+    in[2] = (RnFusionInput){.name = "text-tfidf",
+                            .x = {.data = MY, .rows = N, .cols = 4, .dtype = RN_DTYPE_F32},
+                            .missing = RN_FUSION_INDICATOR_LAST};
+}
+
+/* Solves a x = b (n <= 8 unknowns, `cols` right-hand sides) by Gauss-Jordan
+ * elimination with partial pivoting: the oracle of the fit's Cholesky. */
+static void gauss_solve(double *a, size_t n, double *b, size_t cols)
+{
+    for (size_t c = 0; c < n; c++) {
+        size_t p = c;
+        for (size_t i = c + 1; i < n; i++)
+            if (fabs(a[i * n + c]) > fabs(a[p * n + c]))
+                p = i;
+        for (size_t j = 0; j < n; j++) {
+            double t = a[c * n + j];
+            a[c * n + j] = a[p * n + j];
+            a[p * n + j] = t;
+        }
+        for (size_t j = 0; j < cols; j++) {
+            double t = b[c * cols + j];
+            b[c * cols + j] = b[p * cols + j];
+            b[p * cols + j] = t;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (i == c)
+                continue;
+            double f = a[i * n + c] / a[c * n + c];
+            for (size_t j = 0; j < n; j++)
+                a[i * n + j] -= f * a[c * n + j];
+            for (size_t j = 0; j < cols; j++)
+                b[i * cols + j] -= f * b[c * cols + j];
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < cols; j++)
+            b[i * cols + j] /= a[i * n + i];
+}
+
+/* A row without a report gets [its weighted pixel block, 1] · W, W the
+ * ridge solution over the rows of its group that have both (every row is a
+ * reference, N < RN_FUSION_IMPUTE_REFS); row 8 (no pixels) the neighbours'
+ * block, as every row does without the map; a model file round trip. */
+static void test_impute_map(void)
+{
+    RnFusionInput in[3];
+    fill_map(in);
+    double w[3] = {3, 1, 1.5}, lambda = 0.1;
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                         .impute_map = lambda};
+    RnFusionOptions plain = o;
+    plain.impute_map = 0;
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 3, &o, &err);
+    RnFusionModel *k = rn_fusion_fit(in, 3, &plain, &err);
+    static float out[N * MD], knn[N * MD];
+    CHECK(m && k && rn_fusion_transform(m, in, 3, out, NULL, &err) &&
+          rn_fusion_transform(k, in, 3, knn, NULL, &err));
+    CHECK(m && fabs(rn_fusion_model_impute_map(m) - lambda) < 1e-7);
+    bool no_img[N] = {false}, no_y[N] = {false};
+    no_img[8] = true;
+    no_y[4] = no_y[5] = no_y[8] = no_y[21] = no_y[22] = true;
+    double ui[N * 3], uy[N * 4];
+    unit_rows(MI, 3, no_img, ui);
+    unit_rows(MY, 4, no_y, uy);
+    double mean[4] = {0}, dm = 0, dk = 0; /* the report block's mean, as the model's */
+    for (size_t i = 0; i < N; i++)
+        for (size_t c = 0; c < 4 && !no_y[i]; c++)
+            mean[c] += MY[i * 4 + c] / (double)(N - 5);
+    for (size_t g = 0; g < 2; g++) {
+        double a[4 * 4] = {0}, b[4 * 4] = {0};
+        for (size_t i = 0; i < N; i++) {
+            if ((i % 3 == 0) != g || no_img[i] || no_y[i])
+                continue;
+            double x[4] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2], 1};
+            for (size_t p = 0; p < 4; p++)
+                for (size_t q = 0; q < 4; q++) {
+                    a[p * 4 + q] += x[p] * x[q];
+                    b[p * 4 + q] += x[p] * w[2] * uy[i * 4 + q];
+                }
+        }
+        for (size_t p = 0; p < 4; p++)
+            a[p * 4 + p] += lambda;
+        gauss_solve(a, 4, b, 4);
+        for (size_t i = 0; i < N; i++) {
+            if ((i % 3 == 0) != g || !no_y[i] || no_img[i])
+                continue;
+            double x[4] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2], 1};
+            for (size_t c = 0; c < 4; c++) {
+                double v = 0;
+                for (size_t p = 0; p < 4; p++)
+                    v += x[p] * b[p * 4 + c];
+                CHECK_NEAR(out[i * MD + 5 + c], v, 1e-5);
+            }
+            /* against the row's own (erased) block */
+            double y[4], n2 = 0;
+            map_truth(i, y);
+            for (size_t c = 0; c < 4; c++)
+                n2 += (y[c] - mean[c]) * (y[c] - mean[c]);
+            for (size_t c = 0; c < 4; c++) {
+                double t = w[2] * (y[c] - mean[c]) / sqrt(n2);
+                dm += (out[i * MD + 5 + c] - t) * (out[i * MD + 5 + c] - t);
+                dk += (knn[i * MD + 5 + c] - t) * (knn[i * MD + 5 + c] - t);
+            }
+        }
+    }
+    /* the map found the pixels' relation: the rows' own blocks are nearer
+     * to it than to the neighbours' mean */
+    CHECK(dm < dk / 2);
+    /* row 8 has no pixels: the neighbours, as without the map; the rows
+     * with every block are the same bits */
+    for (size_t i = 0; i < N; i++)
+        if (!no_y[i] || i == 8)
+            CHECK(memcmp(out + i * MD, knn + i * MD, MD * sizeof *out) == 0);
+    RnBuf file = RN_BUF_INIT;
+    float x[N * MD];
+    RnFusionModel *l = check_model_file(m, in, 3, &o, &file, x);
+    CHECK(l && fabs(rn_fusion_model_impute_map(l) - lambda) < 1e-7);
+    /* a ridge < 0 or not a number is refused */
+    for (size_t t = 0; t < 2; t++) {
+        RnFusionOptions bad = o;
+        bad.impute_map = t ? NAN : -1;
+        RnError *e = NULL;
+        CHECK(rn_fusion_fit(in, 3, &bad, &e) == NULL && e);
+        rn_error_free(e);
+    }
+    CHECK(err == NULL);
+    rn_buf_free(&file);
+    rn_fusion_model_free(m);
+    rn_fusion_model_free(k);
+    rn_fusion_model_free(l);
 }
 
 static void test_choice(void)
@@ -556,12 +759,12 @@ static void fill_threads(RnFusionInput in[3])
 
 /* Fit and transform of the same inputs on no pool, 1 thread and 3 threads:
  * the same model bytes, the same output bits. */
-static bool fit_fuse(const RnFusionInput *in, size_t reduce, RnPool *pool, RnBuf *model,
-                     float *out)
+static bool fit_fuse(const RnFusionInput *in, size_t reduce, double map, RnPool *pool,
+                     RnBuf *model, float *out)
 {
     double w[3] = {1, 0.7, 2};
     RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = reduce,
-                         .impute = 10, .pool = pool};
+                         .impute = 10, .impute_map = map, .pool = pool};
     RnError *err = NULL;
     RnFusionModel *m = rn_fusion_fit(in, 3, &o, &err);
     uint64_t missing = 0;
@@ -583,10 +786,12 @@ static void test_threads(void)
     CHECK(one && three && rn_pool_threads(three) == 3);
     RnPool *pools[3] = {NULL, one, three};
     static float out[3][NT * 15];
-    for (size_t reduce = 0; reduce <= 15; reduce += 15) {
+    for (size_t run = 0; run < 4; run++) {
+        size_t reduce = run % 2 ? 15 : 0;
+        double map = run < 2 ? 0 : 0.1; /* the neighbours, the map from the pixels */
         RnBuf model[3] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
         for (size_t p = 0; p < 3; p++)
-            CHECK(fit_fuse(in, reduce, pools[p], &model[p], out[p]));
+            CHECK(fit_fuse(in, reduce, map, pools[p], &model[p], out[p]));
         for (size_t p = 1; p < 3; p++) {
             CHECK(model[p].len == model[0].len &&
                   memcmp(model[p].data, model[0].data, model[0].len) == 0);
@@ -608,9 +813,9 @@ static void test_pca_chunks(void)
     fill_threads(in);
     static float x[NT * 15], y[NT * 15];
     RnBuf model = RN_BUF_INIT;
-    CHECK(fit_fuse(in, 0, NULL, &model, x));
+    CHECK(fit_fuse(in, 0, 0.1, NULL, &model, x));
     rn_buf_free(&model);
-    CHECK(fit_fuse(in, 15, NULL, &model, y));
+    CHECK(fit_fuse(in, 15, 0.1, NULL, &model, y));
     rn_buf_free(&model);
     for (size_t i = 0; i < NT; i += 37)
         for (size_t j = i + 1; j < NT; j += 101)
@@ -644,6 +849,7 @@ int main(void)
     test_model_file();
     test_impute();
     test_impute_model_file();
+    test_impute_map();
     test_choice();
     test_threads();
     test_pca_chunks();

@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""How good is the block that imputation gives a row that lacks a source,
+and which nearness gives a better one: a numpy copy of `radnet fuse`'s
+default fusion (six inputs, weights of src/fusion/defaults.c, l2 scaling,
+2 048 references every n/2048-th row, k = 10, PCA 32) with the imputation's
+nearness swapped per variant, scored on the rows that lack meta-anatomy
+(no anatomy word in the tags):
+
+  nn pur   share of the k neighbours (of meta-anatomy) with the row's true region
+  arg ok   the imputed meta-anatomy block's strongest column names the row's
+           true region (a column's region: the most common true region of the
+           rows whose own block has that strongest column)
+  H reg    region homogeneity at k = 50 of `radnet run`'s clustering (k-means
+           within Modality, k split by (Modality, §5 region) pairs,
+           scikit-learn n_init 10, seeds 1 and 2), all rows / wordless rows
+
+Variants (nearness of row and reference for a missing block s):
+  all       every other block, the row's missing ones as zeros (radnet's v2)
+  both      the blocks both observe, the sum rescaled by the squared weight
+            of every other block over that of the shared ones
+  only:A+B  only the named blocks (indices of INPUTS), both-observed rescaled
+  ridge:L:F:G:T  blocks T (indices, default 4+5: the anatomy blocks) from a
+            ridge map (lambda L) of blocks F (e.g. 1 or 0+1), one map per
+            modality (G = mod) or one for all (G = all); other missing blocks
+            as 'both'; ridgeA:... the same, other missing blocks as 'all'
+usage: fusion_impute_explore.py WS truth.csv VARIANT..."""
+import sys
+import numpy as np
+from sklearn.metrics import homogeneity_score
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from fusion_region_explore import load, emb, missing_rows, block, cluster  # noqa: E402
+
+INPUTS = [("meta-modality", 3.0), ("image-hog", 1.0), ("meta-text-tags", 0.5),
+          ("text-tfidf", 1.0), ("meta-anatomy", 1.5), ("text-anatomy", 1.0)]
+K, NREF = 10, 2048
+
+
+def blocks(ws):
+    ys, ms = [], []
+    for name, w in INPUTS:
+        x = emb(ws, name)
+        m = missing_rows(name, x)
+        ys.append((block(x, m) * w).astype(np.float32).astype(np.float64))
+        ms.append(m)
+    return ys, np.array(ms).T  # miss: n x S
+
+
+def block_dist(ys, q, r):
+    """per block squared distances of rows q to rows r: S x |q| x |r|"""
+    out = []
+    for y in ys:
+        a, b = y[q], y[r]
+        out.append(np.maximum((a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T, 0))
+    return np.array(out)
+
+
+def impute(ys, miss, variant):
+    n, S = miss.shape
+    nr = min(n, NREF)
+    refs = np.array([j * n // nr for j in range(nr)])
+    w2 = np.array([w * w for _, w in INPUTS])
+    out = [y.copy() for y in ys]
+    imputed = np.zeros_like(miss)
+    nbrs = {}
+    kind, _, arg = variant.partition(":")
+    need = np.flatnonzero(miss.any(1))
+    for c in range(0, len(need), 256):
+        q = need[c:c + 256]
+        D = block_dist(ys, q, refs)
+        for s in range(S):
+            qs = miss[q, s]
+            if not qs.any():
+                continue
+            cand = ~miss[refs, s]
+            if kind in ("all", "ridgeA"):
+                d = D.sum(0) - D[s]
+            else:
+                use = np.ones(S, bool)
+                use[s] = False
+                if kind == "only":
+                    use[:] = False
+                    use[[int(t) for t in arg.split("+")]] = True
+                # both observe: per (q, r) weight mask
+                obs = (~miss[q][:, None, :]) & (~miss[refs][None, :, :]) & use[None, None, :]
+                num = np.einsum("sqr,qrs->qr", D, obs.astype(float))
+                den = (obs * w2).sum(-1)
+                d = np.where(den > 0, num * (w2 * use).sum() / np.maximum(den, 1e-12), np.inf)
+            d = np.where(cand[None, :], d, np.inf)
+            nn = np.argsort(d, axis=1, kind="stable")[:, :K]
+            for i, row in enumerate(q):
+                if not qs[i]:
+                    continue
+                out[s][row] = ys[s][refs[nn[i]]].mean(0)
+                imputed[row, s] = True
+                nbrs[(row, s)] = refs[nn[i]]
+    if kind in ("ridge", "ridgeA"):
+        parts = arg.split(":")
+        lam, feats, group, targets = parts + ["1", "1", "mod", "4+5"][len(parts):]
+        lam = float(lam)
+        feats = [int(t) for t in feats.split("+")]
+        targets = [int(t) for t in targets.split("+")]
+        mod = np.argmax(ys[0], 1) if group == "mod" else np.zeros(n, int)
+        for s in targets:
+            for m in np.unique(mod):
+                g = mod == m
+                rs = refs[g[refs] & ~miss[refs, s]]
+                tgt = np.flatnonzero(g & miss[:, s])
+                if len(rs) < K or not len(tgt):
+                    continue
+                X = np.hstack([ys[t][rs] for t in feats] + [np.ones((len(rs), 1))])
+                W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ ys[s][rs])
+                out[s][tgt] = np.hstack([ys[t][tgt] for t in feats] + [np.ones((len(tgt), 1))]) @ W
+    return out, imputed, nbrs
+
+
+def fuse(out, miss, imputed, reduce=32):
+    w2 = np.array([w * w for _, w in INPUTS])
+    present = ((~miss | imputed) * w2).sum(1)
+    renorm = np.sqrt(w2.sum() / present)
+    z = np.hstack([o * np.where(miss[:, s] & ~imputed[:, s], 0, renorm)[:, None]
+                   for s, o in enumerate(out)])
+    z -= z.mean(0)
+    val, vec = np.linalg.eigh(z.T @ z)
+    return z @ vec[:, ::-1][:, :reduce]
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    ws, truth = sys.argv[1:3]
+    tm, tr, hm, hr = load(ws, truth)
+    ys, miss = blocks(ws)
+    ana = ys[4][:, :-1]
+    col = np.argmax(ana, 1)
+    have = ~miss[:, 4]
+    colreg = {}
+    for c in np.unique(col[have]):
+        v, cnt = np.unique(tr[have & (col == c)], return_counts=True)
+        colreg[c] = v[np.argmax(cnt)]
+    wl = miss[:, 4]
+    print(f"{len(tm)} rows, {wl.sum()} without a tag anatomy word")
+    mods = [m for m in sorted(set(hm), key=lambda m: -np.sum(wl & (hm == m))) if np.sum(wl & (hm == m)) >= 20]
+    print("| variant | nn pur | arg ok | " + " | ".join(f"{m} pur/arg" for m in mods)
+          + " | H reg all | H reg wordless |")
+    print("|---" * (5 + len(mods)) + "|")
+    for v in sys.argv[3:]:
+        out, imputed, nbrs = impute(ys, miss, v)
+        rows = np.flatnonzero(wl)
+        pur = np.array([np.mean(tr[nbrs[(i, 4)]] == tr[i]) if (i, 4) in nbrs else np.nan for i in rows])
+        ic = np.argmax(out[4][rows][:, :-1], 1)
+        ok = np.array([colreg.get(c, "") == tr[i] for c, i in zip(ic, rows)])
+        per = []
+        for m in mods:
+            g = hm[rows] == m
+            per.append(f"{np.nanmean(pur[g]):.2f} / {ok[g].mean():.2f}")
+        z = fuse(out, miss, imputed)
+        hs, hw = [], []
+        for seed in (1, 2):
+            lab = cluster(z, hm, hr, 50, seed)
+            hs.append(homogeneity_score(tr, lab))
+            hw.append(homogeneity_score(tr[wl], lab[wl]))
+        print(f"| {v} | {np.nanmean(pur):.3f} | {ok.mean():.3f} | " + " | ".join(per)
+              + f" | {np.mean(hs):.3f} | {np.mean(hw):.3f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
