@@ -94,6 +94,53 @@ def impute(ys, miss, variant):
                 out[s][row] = ys[s][refs[nn[i]]].mean(0)
                 imputed[row, s] = True
                 nbrs[(row, s)] = refs[nn[i]]
+    if kind in ("ridgeX", "ridgeR"):
+        # ridgeX:L: also the other anatomy block as a predictor where the row
+        # has it; ridgeR:L fitted on every row, not the references
+        lam = float(arg)
+        mod = np.argmax(ys[0], 1)
+        fit_rows = np.arange(n) if kind == "ridgeR" else refs
+        for s in (3, 4, 5):
+            aux = [t for t in (4, 5) if t != s] if kind == "ridgeX" else []
+            for m in np.unique(mod):
+                for pat in ([False, True] if aux else [False]):
+                    feats = [1] + (aux if pat else [])
+                    g = mod == m
+                    okr = g & ~miss[:, s]
+                    tgt = g & miss[:, s]
+                    for t in aux:
+                        okr &= ~miss[:, t] if pat else True
+                        tgt &= ~miss[:, t] if pat else miss[:, t]
+                    rs = fit_rows[okr[fit_rows]]
+                    tgt = np.flatnonzero(tgt)
+                    if len(rs) < K or not len(tgt):
+                        continue
+                    X = np.hstack([ys[t][rs] for t in feats] + [np.ones((len(rs), 1))])
+                    W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ ys[s][rs])
+                    out[s][tgt] = np.hstack([ys[t][tgt] for t in feats] + [np.ones((len(tgt), 1))]) @ W
+    if kind in ("ridgeN", "blend"):
+        # ridgeN:L: the map's block scaled to the source's full length w;
+        # blend:L: the mean of the map's block and of the neighbours' on the
+        # modality and image blocks only
+        lam = float(arg)
+        base, _, nb = impute(ys, miss, f"only:0+1") if kind == "blend" else (None, None, None)
+        mod = np.argmax(ys[0], 1)
+        for s in (3, 4, 5):
+            for m in np.unique(mod):
+                g = mod == m
+                rs = refs[g[refs] & ~miss[refs, s]]
+                tgt = np.flatnonzero(g & miss[:, s])
+                if len(rs) < K or not len(tgt):
+                    continue
+                X = np.hstack([ys[1][rs], np.ones((len(rs), 1))])
+                W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ ys[s][rs])
+                pred = np.hstack([ys[1][tgt], np.ones((len(tgt), 1))]) @ W
+                if kind == "ridgeN":
+                    nrm = np.linalg.norm(pred, axis=1, keepdims=True)
+                    pred = pred / np.maximum(nrm, 1e-12) * INPUTS[s][1]
+                else:
+                    pred = 0.5 * pred + 0.5 * base[s][tgt]
+                out[s][tgt] = pred
     if kind in ("ridge", "ridgeA"):
         parts = arg.split(":")
         lam, feats, group, targets = parts + ["1", "1", "mod", "4+5"][len(parts):]

@@ -274,14 +274,17 @@ static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t
          * from the pixels, else from the nearest references */
         weighted_unit(m, out, missing, r);
         size_t group = m->map_pred ? fu_map_group(m, inputs, missing, i) : FU_NO_GROUP;
-        bool need[RN_FUSION_MAX_INPUTS];
+        bool need[RN_FUSION_MAX_INPUTS], any_need = false;
         size_t off = 0;
         for (size_t s = 0; s < m->n_sources; off += m->src[s++].dim)
             r->imputed[s] = missing[s] && m->map_pred &&
                             fu_map_row(m, s, group, r->unit, missing, r->mapx, out + off);
-        for (size_t s = 0; s < m->n_sources; s++)
+        for (size_t s = 0; s < m->n_sources; s++) {
             need[s] = missing[s] && !r->imputed[s];
-        impute_row(m, r, need, out);
+            any_need |= need[s];
+        }
+        if (any_need)
+            impute_row(m, r, need, out);
     }
     double all = 0, present = 0;
     for (size_t s = 0; s < m->n_sources; s++) {
