@@ -23,6 +23,12 @@ Variants (nearness of row and reference for a missing block s):
             ridge map (lambda L) of blocks F (e.g. 1 or 0+1), one map per
             modality (G = mod) or one for all (G = all); other missing blocks
             as 'both'; ridgeA:... the same, other missing blocks as 'all'
+  ridgeX:L  blocks 3, 4, 5 by per-modality maps from the pixels and, where
+            the row has it, the other anatomy block
+  ridgeR:L  blocks 3, 4, 5 by per-modality maps fitted on every row
+  ridgeN:L  blocks 3, 4, 5 by per-modality maps, scaled to the full length w
+  blend:L   the mean of ridge:L:1:mod:3+4+5 and only:0+1
+  rff:L:D:W the pixels and D random Fourier features of them (width W)
 usage: fusion_impute_explore.py WS truth.csv VARIANT..."""
 import sys
 import numpy as np
@@ -141,6 +147,25 @@ def impute(ys, miss, variant):
                 else:
                     pred = 0.5 * pred + 0.5 * base[s][tgt]
                 out[s][tgt] = pred
+    if kind == "rff":
+        # rff:L:D:SIGMA: the map from the pixels and D random Fourier
+        # features of them (Gaussian kernel of width SIGMA)
+        lam, dd, sig = arg.split(":")
+        rng = np.random.default_rng(1)
+        om = rng.normal(0, 1 / float(sig), (ys[1].shape[1], int(dd)))
+        ph = rng.uniform(0, 2 * np.pi, int(dd))
+        feat = np.hstack([ys[1], np.sqrt(2 / int(dd)) * np.cos(ys[1] @ om + ph)])
+        mod = np.argmax(ys[0], 1)
+        for s in (3, 4, 5):
+            for m in np.unique(mod):
+                g = mod == m
+                rs = refs[g[refs] & ~miss[refs, s]]
+                tgt = np.flatnonzero(g & miss[:, s])
+                if len(rs) < K or not len(tgt):
+                    continue
+                X = np.hstack([feat[rs], np.ones((len(rs), 1))])
+                W = np.linalg.solve(X.T @ X + float(lam) * np.eye(X.shape[1]), X.T @ ys[s][rs])
+                out[s][tgt] = np.hstack([feat[tgt], np.ones((len(tgt), 1))]) @ W
     if kind in ("ridge", "ridgeA"):
         parts = arg.split(":")
         lam, feats, group, targets = parts + ["1", "1", "mod", "4+5"][len(parts):]

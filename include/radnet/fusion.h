@@ -212,7 +212,9 @@ typedef struct RnFuseRunOptions {
      * none with explicit inputs. no_impute: renormalise only, always. */
     size_t impute;
     bool no_impute;
-    bool no_impute_map;         /* neighbours only (no map from the pixels) */
+    bool no_impute_map;         /* neighbours only; else wherever imputation
+                                 * applies, the map of
+                                 * rn_fusion_default_impute_map() */
     double lock_wait;
     const char *command;        /* recorded in the run */
     bool force;

@@ -1,5 +1,6 @@
 /* radnet fuse -w WS [--inputs NAME,...] [--weights W,...] [--scale l2|standard]
- *             [--reduce D] [--impute K] [--no-impute] [-j N] [--wait S] [--force] */
+ *             [--reduce D] [--impute K] [--no-impute] [--no-impute-map] [-j N]
+ *             [--wait S] [--force] */
 #include "cli/cli.h"
 #include "radnet/fusion.h"
 
@@ -63,13 +64,15 @@ static void fuse_usage(FILE *out)
     fprintf(out,
             "usage: radnet fuse -w WS [--inputs NAME,...] [--weights W,...]\n"
             "                   [--scale l2|standard] [--reduce D] [--impute K]\n"
-            "                   [--no-impute] [--no-impute-map] [-j N] [--wait S] [--force] [--quiet]\n"
+            "                   [--no-impute] [--no-impute-map] [-j N] [--wait S] [--force]\n"
+            "                   [--quiet]\n"
             "\n"
             "Fuses embeddings of WS into WS/embeddings/fused.npy (float32, one row per\n"
             "line of WS/embeddings/rows.csv) and WS/models/fusion.model. Each input is\n"
             "centred and scaled so that it contributes weight^2 to every row's squared\n"
             "length; a row an input marks missing (all NaN, or a text source's 'no\n"
-            "report' row) is imputed from the rows nearest to it in the other inputs\n"
+            "report' row) is predicted from the row's pixels by a map fitted per\n"
+            "Modality, else imputed from the rows nearest to it in the other inputs\n"
             "(--impute), or left 0 with the other inputs' weights renormalised.\n"
             "\n");
     cli_options_help(out, fuse_options, CLI_COUNT(fuse_options));
