@@ -671,6 +671,36 @@ static void test_impute_map(void)
     float x[N * MD];
     RnFusionModel *l = check_model_file(m, in, 3, &o, &file, x);
     CHECK(l && fabs(rn_fusion_model_impute_map(l) - lambda) < 1e-7);
+    /* A map record that parses but does not fit the inputs' names is
+     * refused (the checksum made right). Bytes counted from the file's end
+     * (1: the CRC's last): the CRC, the maps (2 groups × 4 × 4 floats), a
+     * u64 of group bits per source, the predictors' bits, the grouping
+     * source, lambda; little endian, so a field's low byte is its first. */
+    size_t tail = 4 + 2 * 4 * 4 * 4;
+    struct { size_t at; uint8_t value; } broken[] = {
+        {tail + 32, 1},    /* the grouping source: image-hog */
+        {tail + 28, 5},    /* the predictors: modality and report */
+        {tail + 16, 1},    /* image-hog (a predictor) has a map */
+        {tail + 8, 4},     /* text-tfidf's map of group 2 (of 0, 1) */
+        {tail + 33, 0xbd}, /* lambda -0.1 */
+    };
+    CHECK(file.len > tail + 33 && rn_le32_load(file.data + file.len - 4) ==
+                                      rn_crc32(0, file.data, file.len - 4));
+    for (size_t t = 0; t < sizeof broken / sizeof *broken; t++) {
+        RnBuf c = RN_BUF_INIT;
+        CHECK(rn_buf_append(&c, file.data, file.len, &err));
+        CHECK(c.data[c.len - broken[t].at] != broken[t].value);
+        c.data[c.len - broken[t].at] = broken[t].value;
+        uint32_t crc = rn_crc32(0, c.data, c.len - 4);
+        for (size_t q = 0; q < 4; q++)
+            c.data[c.len - 4 + q] = (uint8_t)(crc >> (8 * q));
+        RnError *e = NULL;
+        RnFusionModel *t2 = rn_fusion_model_load_memory(c.data, c.len, &e);
+        CHECK(t2 == NULL && e != NULL);
+        rn_fusion_model_free(t2);
+        rn_error_free(e);
+        rn_buf_free(&c);
+    }
     /* a ridge < 0 or not a number is refused */
     for (size_t t = 0; t < 2; t++) {
         RnFusionOptions bad = o;
