@@ -29,6 +29,8 @@ Variants (nearness of row and reference for a missing block s):
   ridgeN:L  blocks 3, 4, 5 by per-modality maps, scaled to the full length w
   blend:L   the mean of ridge:L:1:mod:3+4+5 and only:0+1
   rff:L:D:W the pixels and D random Fourier features of them (width W)
+A variant may start with the inputs' weights: "3,1,0.5,1,2,1|ridge:0.1:1:mod:3+4+5"
+(they stay for the variants after it).
 usage: fusion_impute_explore.py WS truth.csv VARIANT..."""
 import sys
 import numpy as np
@@ -217,7 +219,13 @@ def main():
           + " | H reg all | H reg wordless |")
     print("|---" * (5 + len(mods)) + "|")
     for v in sys.argv[3:]:
-        out, imputed, nbrs = impute(ys, miss, v)
+        if "|" in v:  # W,W,...|VARIANT: the inputs' weights for this variant
+            ws_, _, v = v.partition("|")
+            for s, w in enumerate(ws_.split(",")):
+                INPUTS[s] = (INPUTS[s][0], float(w))
+            ys, miss = blocks(ws)
+            v = f"{ws_}|{v}"
+        out, imputed, nbrs = impute(ys, miss, v.partition("|")[2] or v)
         rows = np.flatnonzero(wl)
         pur = np.array([np.mean(tr[nbrs[(i, 4)]] == tr[i]) if (i, 4) in nbrs else np.nan for i in rows])
         ic = np.argmax(out[4][rows][:, :-1], 1)
