@@ -29,6 +29,20 @@ Variants (nearness of row and reference for a missing block s):
   ridgeN:L  blocks 3, 4, 5 by per-modality maps, scaled to the full length w
   blend:L   the mean of ridge:L:1:mod:3+4+5 and only:0+1
   rff:L:D:W the pixels and D random Fourier features of them (width W)
+  ridgeP:L:F.npy+G.npy  blocks 3, 4, 5 by per-modality maps (lambda L) from
+            other pixel embeddings (each centred, unit length; "hog" = the
+            fused image-hog block), the fused image block unchanged
+A variant may start with "sub=MODE;": the rows without a §5 header region
+are split in the allocation of k by an anatomy region instead of as one
+subgroup "": obs = the tags' (else the report's) strongest anatomy word
+(region4's lexicon-only rule); imp = that, else the strongest column of the
+row's imputed meta-anatomy block (the centring undone); impc = the same on
+the centred block. It may precede "img=".
+A variant may start with "add=F.npy:W;": F as a seventh fused input (index
+6) of weight W, never missing (e.g. a second pixel embedding, with
+ridge:0.1:1+6:mod:3+4+5 as radnet's map reads every image-* input).
+A variant may start with "img=F.npy;": that embedding replaces image-hog
+as the fused input (and so as the maps' predictor) for this variant only.
 A variant may start with the inputs' weights: "3,1,0.5,1,2,1|ridge:0.1:1:mod:3+4+5"
 (they stay for the variants after it).
 usage: fusion_impute_explore.py WS truth.csv VARIANT..."""
@@ -37,7 +51,8 @@ import numpy as np
 from sklearn.metrics import homogeneity_score
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from fusion_region_explore import load, emb, missing_rows, block, cluster  # noqa: E402
+from fusion_region_explore import (load, emb, missing_rows, block, cluster,  # noqa: E402
+                                   anatomy_fill, ANATOMY_REGIONS)
 
 INPUTS = [("meta-modality", 3.0), ("image-hog", 1.0), ("meta-text-tags", 0.5),
           ("text-tfidf", 1.0), ("meta-anatomy", 1.5), ("text-anatomy", 1.0)]
@@ -52,6 +67,12 @@ def blocks(ws):
         ys.append((block(x, m) * w).astype(np.float32).astype(np.float64))
         ms.append(m)
     return ys, np.array(ms).T  # miss: n x S
+
+
+def pixel_block(path):
+    """another pixel embedding, scaled as radnet fuse scales a block (weight 1)"""
+    x = np.load(path).astype(np.float64)
+    return block(x, np.isnan(x[:, 0])).astype(np.float32).astype(np.float64)
 
 
 def block_dist(ys, q, r):
@@ -168,6 +189,20 @@ def impute(ys, miss, variant):
                 X = np.hstack([feat[rs], np.ones((len(rs), 1))])
                 W = np.linalg.solve(X.T @ X + float(lam) * np.eye(X.shape[1]), X.T @ ys[s][rs])
                 out[s][tgt] = np.hstack([feat[tgt], np.ones((len(tgt), 1))]) @ W
+    if kind == "ridgeP":
+        lam, files = arg.split(":")
+        feat = np.hstack([ys[1] if f == "hog" else pixel_block(f) for f in files.split("+")])
+        mod = np.argmax(ys[0], 1)
+        for s in (3, 4, 5):
+            for m in np.unique(mod):
+                g = mod == m
+                rs = refs[g[refs] & ~miss[refs, s]]
+                tgt = np.flatnonzero(g & miss[:, s])
+                if len(rs) < K or not len(tgt):
+                    continue
+                X = np.hstack([feat[rs], np.ones((len(rs), 1))])
+                W = np.linalg.solve(X.T @ X + float(lam) * np.eye(X.shape[1]), X.T @ ys[s][rs])
+                out[s][tgt] = np.hstack([feat[tgt], np.ones((len(tgt), 1))]) @ W
     if kind in ("ridge", "ridgeA"):
         parts = arg.split(":")
         lam, feats, group, targets = parts + ["1", "1", "mod", "4+5"][len(parts):]
@@ -199,6 +234,23 @@ def fuse(out, miss, imputed, reduce=32):
     return z @ vec[:, ::-1][:, :reduce]
 
 
+def subgroups(ws, hr, out, miss, mode):
+    """hr, with the rows that have no §5 region given an anatomy region"""
+    x, none = anatomy_fill(ws)
+    names = np.array(ANATOMY_REGIONS)
+    word = np.where(none, "", names[np.argmax(x[:, :-1], 1)])
+    if mode != "obs":
+        a = emb(ws, "meta-anatomy")
+        have = ~miss[:, 4]
+        pred = out[4][:, :-1] / INPUTS[4][1]
+        if mode == "imp":  # undo the centring: unit length back to the typical raw scale
+            raw = a[have][:, :-1]
+            c = raw - raw.mean(0)
+            pred = pred * np.median(np.linalg.norm(c, axis=1)) + raw.mean(0)
+        word = np.where(word != "", word, names[np.argmax(pred, 1)])
+    return np.where(hr != "", hr, word)
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
@@ -225,7 +277,22 @@ def main():
                 INPUTS[s] = (INPUTS[s][0], float(w))
             ys, miss = blocks(ws)
             v = f"{ws_}|{v}"
-        out, imputed, nbrs = impute(ys, miss, v.partition("|")[2] or v)
+        vv = v.partition("|")[2] or v
+        sub = None
+        if vv.startswith("sub="):  # sub=MODE;VARIANT
+            sub, _, vv = vv[4:].partition(";")
+        ys_v, miss_v = ys, miss
+        if vv.startswith("add="):  # add=F.npy:W;VARIANT
+            spec, _, vv = vv[4:].partition(";")
+            path, _, w = spec.rpartition(":")
+            ys_v = list(ys) + [pixel_block(path) * float(w)]
+            miss_v = np.hstack([miss, np.zeros((len(miss), 1), bool)])
+            INPUTS.append(("extra", float(w)))
+        if vv.startswith("img="):  # img=F.npy;VARIANT: F as the fused image block
+            path, _, vv = vv[4:].partition(";")
+            ys_v = list(ys)
+            ys_v[1] = pixel_block(path) * INPUTS[1][1]
+        out, imputed, nbrs = impute(ys_v, miss_v, vv)
         rows = np.flatnonzero(wl)
         pur = np.array([np.mean(tr[nbrs[(i, 4)]] == tr[i]) if (i, 4) in nbrs else np.nan for i in rows])
         ic = np.argmax(out[4][rows][:, :-1], 1)
@@ -234,10 +301,13 @@ def main():
         for m in mods:
             g = hm[rows] == m
             per.append(f"{np.nanmean(pur[g]):.2f} / {ok[g].mean():.2f}")
-        z = fuse(out, miss, imputed)
+        z = fuse(out, miss_v, imputed)
+        if len(ys_v) > len(ys):
+            INPUTS.pop()
+        hr_v = hr if sub is None else subgroups(ws, hr, out, miss, sub)
         hs, hw = [], []
         for seed in (1, 2):
-            lab = cluster(z, hm, hr, 50, seed)
+            lab = cluster(z, hm, hr_v, 50, seed)
             hs.append(homogeneity_score(tr, lab))
             hw.append(homogeneity_score(tr[wl], lab[wl]))
         print(f"| {v} | {np.nanmean(pur):.3f} | {ok.mean():.3f} | " + " | ".join(per)

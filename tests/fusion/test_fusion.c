@@ -716,6 +716,103 @@ static void test_impute_map(void)
     rn_fusion_model_free(l);
 }
 
+/* Two pixel inputs (the defaults' image-hog and image-lbp) predict together:
+ * a row without a report gets [hog block, lbp block, 1] · W, W the ridge
+ * solution over the rows of its group that have all three; row 21 lacks
+ * the lbp block, so its report comes from the neighbours, as without the
+ * map. The report block here also depends on the lbp block. */
+#define ML_D 2
+#define MD2 (MD + ML_D)
+static float ML[N * ML_D], MY2[N * 4];
+
+static void test_impute_map_two_pixels(void)
+{
+    RnFusionInput base[3], in[4];
+    fill_map(base);
+    RnRng r = rn_rng_new(11);
+    memcpy(MY2, MY, sizeof MY2);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t c = 0; c < ML_D; c++)
+            ML[i * ML_D + c] = (float)rn_rng_normal(&r);
+        if (MY2[i * 4 + 3] == 0)
+            MY2[i * 4 + 1] += (float)(1.5 * ML[i * ML_D] - ML[i * ML_D + 1]);
+    }
+    for (size_t c = 0; c < ML_D; c++)
+        ML[8 * ML_D + c] = ML[21 * ML_D + c] = NAN;
+    in[0] = base[0];
+    in[1] = base[1];
+    in[2] = (RnFusionInput){.name = "image-lbp",
+                            .x = {.data = ML, .rows = N, .cols = ML_D, .dtype = RN_DTYPE_F32}};
+    in[3] = base[2];
+    in[3].x.data = MY2;
+    double w[4] = {3, 1, 0.5, 1.5}, lambda = 0.1;
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                         .impute_map = lambda};
+    RnFusionOptions plain = o;
+    plain.impute_map = 0;
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 4, &o, &err);
+    RnFusionModel *k = rn_fusion_fit(in, 4, &plain, &err);
+    static float out[N * MD2], knn[N * MD2];
+    CHECK(m && k && rn_fusion_transform(m, in, 4, out, NULL, &err) &&
+          rn_fusion_transform(k, in, 4, knn, NULL, &err));
+    bool no_img[N] = {false}, no_lbp[N] = {false}, no_y[N] = {false};
+    no_img[8] = no_lbp[8] = no_lbp[21] = true;
+    no_y[4] = no_y[5] = no_y[8] = no_y[21] = no_y[22] = true;
+    double ui[N * 3], ul[N * ML_D], uy[N * 4];
+    unit_rows(MI, 3, no_img, ui);
+    unit_rows(ML, ML_D, no_lbp, ul);
+    unit_rows(MY2, 4, no_y, uy);
+    enum { P = 3 + ML_D + 1 };
+    size_t mapped = 0;
+    for (size_t g = 0; g < 2; g++) {
+        double a[P * P] = {0}, b[P * 4] = {0};
+        for (size_t i = 0; i < N; i++) {
+            if ((i % 3 == 0) != g || no_img[i] || no_lbp[i] || no_y[i])
+                continue;
+            double x[P] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2],
+                           w[2] * ul[i * ML_D], w[2] * ul[i * ML_D + 1], 1};
+            for (size_t p = 0; p < P; p++) {
+                for (size_t q = 0; q < P; q++)
+                    a[p * P + q] += x[p] * x[q];
+                for (size_t q = 0; q < 4; q++)
+                    b[p * 4 + q] += x[p] * w[3] * uy[i * 4 + q];
+            }
+        }
+        for (size_t p = 0; p < P; p++)
+            a[p * P + p] += lambda;
+        gauss_solve(a, P, b, 4);
+        for (size_t i = 0; i < N; i++) {
+            if ((i % 3 == 0) != g || !no_y[i] || no_img[i] || no_lbp[i])
+                continue;
+            double x[P] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2],
+                           w[2] * ul[i * ML_D], w[2] * ul[i * ML_D + 1], 1};
+            for (size_t c = 0; c < 4; c++) {
+                double v = 0;
+                for (size_t p = 0; p < P; p++)
+                    v += x[p] * b[p * 4 + c];
+                CHECK_NEAR(out[i * MD2 + 2 + 3 + ML_D + c], v, 1e-5);
+            }
+            mapped++;
+        }
+    }
+    CHECK_EQ_INT(mapped, 3); /* rows 4, 5, 22 */
+    /* rows 8 and 21 lack a pixel block: the neighbours, as without the map;
+     * the rows with every block are the same bits */
+    for (size_t i = 0; i < N; i++)
+        if (!no_y[i] || i == 8 || i == 21)
+            CHECK(memcmp(out + i * MD2, knn + i * MD2, MD2 * sizeof *out) == 0);
+    RnBuf file = RN_BUF_INIT;
+    float x[N * MD2];
+    RnFusionModel *l = check_model_file(m, in, 4, &o, &file, x);
+    CHECK(l && memcmp(x, out, sizeof x) == 0);
+    CHECK(err == NULL);
+    rn_buf_free(&file);
+    rn_fusion_model_free(m);
+    rn_fusion_model_free(k);
+    rn_fusion_model_free(l);
+}
+
 static void test_choice(void)
 {
     const char *j = "{\"inputs\":[\"image-hog\",\"text-tfidf\"],\"weights\":[1,0.5],"
@@ -880,6 +977,7 @@ int main(void)
     test_impute();
     test_impute_model_file();
     test_impute_map();
+    test_impute_map_two_pixels();
     test_choice();
     test_threads();
     test_pca_chunks();
