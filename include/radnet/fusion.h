@@ -39,7 +39,11 @@
  * "meta-modality" input (one for all rows without that input). A group with
  * fewer than k such references, or a row without its pixels or Modality,
  * falls back to the nearest references. More than RN_FUSION_MAP_MAX_DIM
- * pixel columns, or none: no maps.
+ * pixel columns, or none: no maps. A pixel input of weight 0 is read by the
+ * map only (at unit length): its block is not fused (its columns are 0),
+ * not compared by the neighbours, never imputed, and a row needs some
+ * other input — a second pixel embedding that tells the map more about
+ * the body region than it should weigh in the clusters.
  *
  * Reduction (optional): PCA of the fused rows to `reduce` columns
  * (covariance eigenvectors, sign fixed so the largest-|.| loading of each
@@ -101,7 +105,8 @@ typedef struct RnFusionInput {
 /* Weights NULL: 1 per source (equal contributions, see above). */
 typedef struct RnFusionOptions {
     RnFusionScale scale;
-    const double *weights;      /* n_inputs weights > 0; NULL: all 1 */
+    const double *weights;      /* n_inputs weights > 0 (0: a pixel input
+                                 * only the map reads); NULL: all 1 */
     size_t reduce;              /* PCA to this many columns; 0: none */
     size_t impute;              /* impute missing blocks from this many
                                  * nearest references (<= RN_FUSION_IMPUTE_MAX_K);

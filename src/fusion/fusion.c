@@ -192,7 +192,8 @@ static void impute_row(const RnFusionModel *m, FuRow *r, const bool *need, doubl
         const uint8_t *present = m->ref_present + j * ns;
         double all = 0;
         for (size_t t = 0, off = 0; t < ns; off += m->src[t++].dim) {
-            part[t] = sq_distance(r->unit + off, ref + off, m->src[t].dim);
+            part[t] = fu_map_only(&m->src[t]) ? 0
+                                              : sq_distance(r->unit + off, ref + off, m->src[t].dim);
             all += part[t];
         }
         for (size_t s = 0; s < ns; s++)
@@ -241,14 +242,14 @@ static void centred_row(const RnFusionModel *m, const RnFusionInput *inputs, siz
 }
 
 /* r->unit: the weighted unit blocks (what the references hold) of a
- * centred row, missing blocks 0. */
+ * centred row, missing blocks 0; a map-only block at unit length. */
 static void weighted_unit(const RnFusionModel *m, const double *centred, const bool *missing,
                           FuRow *r)
 {
     size_t off = 0;
     for (size_t s = 0; s < m->n_sources; s++) {
         size_t d = m->src[s].dim;
-        double f = !missing[s] && r->norm[s] > 0 ? m->src[s].weight / r->norm[s] : 0;
+        double f = !missing[s] && r->norm[s] > 0 ? fu_unit_weight(&m->src[s]) / r->norm[s] : 0;
         for (size_t j = 0; j < d; j++)
             r->unit[off + j] = centred[off + j] * f;
         off += d;
@@ -280,7 +281,7 @@ static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t
             r->imputed[s] = missing[s] && m->map_pred &&
                             fu_map_row(m, s, group, r->unit, missing, r->mapx, out + off);
         for (size_t s = 0; s < m->n_sources; s++) {
-            need[s] = missing[s] && !r->imputed[s];
+            need[s] = missing[s] && !r->imputed[s] && !fu_map_only(&m->src[s]);
             any_need |= need[s];
         }
         if (any_need)
@@ -301,6 +302,10 @@ static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t
         off += src->dim;
         if (missing[s] && !r->imputed[s])
             continue; /* 0 already */
+        if (fu_map_only(src)) {
+            memset(o, 0, src->dim * sizeof *o);
+            continue;
+        }
         double f;
         if (r->imputed[s])
             f = renorm; /* the references' blocks carry the weight */
@@ -430,10 +435,14 @@ static bool fit_source(FuSource *src, const RnFusionInput *in, RnFusionScale sca
 }
 
 /* missing[i * n_inputs + s] for every row; false on bad values or a row
- * with every source missing. */
-bool fu_missing_table(const RnFusionInput *inputs, size_t n_inputs, bool **out,
-                      uint64_t *count, RnError **err)
+ * with every fused source missing (m's weights; map-only sources are
+ * neither counted nor enough). */
+bool fu_missing_table(const RnFusionModel *m, const RnFusionInput *inputs, size_t n_inputs,
+                      bool **out, uint64_t *count, RnError **err)
 {
+    size_t fused = 0;
+    for (size_t s = 0; s < n_inputs; s++)
+        fused += !fu_map_only(&m->src[s]);
     size_t n = inputs[0].x.rows;
     bool *missing = rn_calloc(n, n_inputs * sizeof *missing, err);
     if (!missing)
@@ -446,9 +455,9 @@ bool fu_missing_table(const RnFusionInput *inputs, size_t n_inputs, bool **out,
                 free(missing);
                 return false;
             }
-            absent += missing[i * n_inputs + s];
+            absent += missing[i * n_inputs + s] && !fu_map_only(&m->src[s]);
         }
-        if (absent == n_inputs) {
+        if (absent == fused) {
             rn_error_set(err, RN_ERROR_PARSE, "row %zu is missing from every input", i);
             free(missing);
             return false;
@@ -585,8 +594,10 @@ RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
     m->n_sources = n_inputs;
     for (size_t s = 0; s < n_inputs; s++) {
         double w = o->weights ? o->weights[s] : 1.0;
-        if (!(w > 0) || !isfinite(w)) {
-            rn_error_set(err, RN_ERROR_INVALID, "weight of %s must be > 0", inputs[s].name);
+        if (!fu_weight_ok(inputs[s].name, w)) {
+            rn_error_set(err, RN_ERROR_INVALID,
+                         "weight of %s must be > 0 (0: a pixel input only the map reads)",
+                         inputs[s].name);
             rn_fusion_model_free(m);
             return NULL;
         }
@@ -618,7 +629,7 @@ RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
     m->impute_k = o->impute;
     m->map_lambda = o->impute ? o->impute_map : 0; /* the map is fitted on the references */
     bool *missing = NULL;
-    bool ok = fu_missing_table(inputs, n_inputs, &missing, NULL, err);
+    bool ok = fu_missing_table(m, inputs, n_inputs, &missing, NULL, err);
     for (size_t s = 0; ok && s < n_inputs; s++)
         ok = fit_source(&m->src[s], &inputs[s], m->scale, missing, n_inputs, s, err);
     if (ok && m->impute_k)
@@ -677,7 +688,7 @@ bool rn_fusion_transform_pool(const RnFusionModel *m, const RnFusionInput *input
         in[s].missing = m->src[s].missing;
     }
     bool *missing = NULL;
-    if (!fu_missing_table(in, n_inputs, &missing, missing_rows, err))
+    if (!fu_missing_table(m, in, n_inputs, &missing, missing_rows, err))
         return false;
     size_t n = in[0].x.rows, D = m->concat_dim, r = m->reduce;
     double *chunk = rn_calloc(FU_CHUNK * D, sizeof *chunk, err);

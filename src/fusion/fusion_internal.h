@@ -40,9 +40,26 @@ struct RnFusionModel {
 
 #define FU_NO_GROUP ((size_t)-1)
 
+/* A source of weight 0 is read by the imputation's map only (fusion.h):
+ * its block is not fused, not compared, not imputed; the map reads it at
+ * unit length. Every other source at its weight. */
+static inline bool fu_map_only(const FuSource *src)
+{
+    return src->weight == 0;
+}
+
+static inline double fu_unit_weight(const FuSource *src)
+{
+    return fu_map_only(src) ? 1.0 : src->weight;
+}
+
+/* The weight rule of a fit, a model file and a fusion choice: > 0, or 0
+ * for a pixel input (one the map reads). */
+bool fu_weight_ok(const char *input, double w);
+
 bool fu_row_missing(const RnFusionInput *in, size_t i, bool *missing, RnError **err);
-bool fu_missing_table(const RnFusionInput *inputs, size_t n_inputs, bool **out,
-                      uint64_t *count, RnError **err);
+bool fu_missing_table(const RnFusionModel *m, const RnFusionInput *inputs, size_t n_inputs,
+                      bool **out, uint64_t *count, RnError **err);
 
 /* map.c */
 size_t fu_ref_row(size_t j, size_t n, size_t nr);

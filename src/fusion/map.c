@@ -78,13 +78,21 @@ void fu_map_layout(RnFusionModel *m)
     m->map_pdim = p + 1;
 }
 
+bool fu_weight_ok(const char *input, double w)
+{
+    return isfinite(w) && (w > 0 || (w == 0 && has_prefix(input, predictor_inputs,
+                                                          sizeof predictor_inputs /
+                                                              sizeof *predictor_inputs)));
+}
+
 bool fu_map_target(const RnFusionModel *m, size_t s)
 {
     return m->map_pred && !(m->map_pred >> s & 1u) && s != m->map_group;
 }
 
-/* The predictor row [pixel blocks..., 1] of a row's weighted unit blocks;
- * false when a predictor block is missing. */
+/* The predictor row [pixel blocks..., 1] of a row's weighted unit blocks
+ * (a map-only block at unit length); false when a predictor block is
+ * missing. */
 static bool predictor_row(const RnFusionModel *m, const double *unit, const bool *missing,
                           double *x)
 {

@@ -86,7 +86,7 @@ static bool get_source(EbReader *r, RnFusionModel *m, FuSource *src, RnError **e
     float w = 0;
     ok = ok && eb_get_u32(r, &missing, err) && missing <= RN_FUSION_INDICATOR_LAST &&
          eb_get_size(r, 1, RN_FUSION_MAX_DIM - m->concat_dim, &src->dim, err) &&
-         eb_get_f32(r, &w, err) && w > 0;
+         eb_get_f32(r, &w, err) && fu_weight_ok(src->name, w);
     if (!ok) {
         rn_error_set(err, RN_ERROR_PARSE, "fusion model: bad input record");
         return false;

@@ -716,18 +716,19 @@ static void test_impute_map(void)
     rn_fusion_model_free(l);
 }
 
-/* Two pixel inputs (the defaults' image-hog and image-lbp) predict together:
- * a row without a report gets [hog block, lbp block, 1] · W, W the ridge
- * solution over the rows of its group that have all three; row 21 lacks
- * the lbp block, so its report comes from the neighbours, as without the
- * map. The report block here also depends on the lbp block. */
+/* Two pixel inputs predict together: a row without a report gets
+ * [hog block, lbp block, 1] · W, W the ridge solution over the rows of its
+ * group that have all three; row 21 lacks the lbp block, so its report
+ * comes from the neighbours, as without the map. The report block here
+ * also depends on the lbp block. The lbp input fused at weight w_lbp, or
+ * (0) read by the map only, at unit length (the defaults' image-lbp). */
 #define ML_D 2
 #define MD2 (MD + ML_D)
 static float ML[N * ML_D], MY2[N * 4];
 
-static void test_impute_map_two_pixels(void)
+static void fill_two_pixels(RnFusionInput in[4])
 {
-    RnFusionInput base[3], in[4];
+    RnFusionInput base[3];
     fill_map(base);
     RnRng r = rn_rng_new(11);
     memcpy(MY2, MY, sizeof MY2);
@@ -745,7 +746,38 @@ static void test_impute_map_two_pixels(void)
                             .x = {.data = ML, .rows = N, .cols = ML_D, .dtype = RN_DTYPE_F32}};
     in[3] = base[2];
     in[3].x.data = MY2;
-    double w[4] = {3, 1, 0.5, 1.5}, lambda = 0.1;
+}
+
+/* The map-only input changes nothing but the map: its columns are 0, and
+ * every row with a report, or without pixels (row 8: the neighbours in
+ * both), is the same bits as without the input. Row 21 (pixels, no lbp)
+ * differs: the map of the pixels alone serves it there. */
+static void check_map_only(const RnFusionInput in[4], const float *out, const bool *no_y)
+{
+    RnFusionInput three[3] = {in[0], in[1], in[3]};
+    double w[3] = {3, 1, 1.5};
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                         .impute_map = 0.1};
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(three, 3, &o, &err);
+    static float x[N * MD];
+    CHECK(m && rn_fusion_transform(m, three, 3, x, NULL, &err));
+    for (size_t i = 0; i < N; i++) {
+        const float *y = out + i * MD2;
+        CHECK(y[5] == 0 && y[6] == 0);
+        if (!no_y[i] || i == 8)
+            CHECK(memcmp(y, x + i * MD, 5 * sizeof *y) == 0 &&
+                  memcmp(y + 7, x + i * MD + 5, 4 * sizeof *y) == 0);
+    }
+    CHECK(err == NULL);
+    rn_fusion_model_free(m);
+}
+
+static void two_pixels(double w_lbp)
+{
+    RnFusionInput in[4];
+    fill_two_pixels(in);
+    double w[4] = {3, 1, w_lbp, 1.5}, lambda = 0.1, wl = w_lbp > 0 ? w_lbp : 1;
     RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
                          .impute_map = lambda};
     RnFusionOptions plain = o;
@@ -764,14 +796,14 @@ static void test_impute_map_two_pixels(void)
     unit_rows(ML, ML_D, no_lbp, ul);
     unit_rows(MY2, 4, no_y, uy);
     enum { P = 3 + ML_D + 1 };
-    size_t mapped = 0;
+    size_t n_mapped = 0;
     for (size_t g = 0; g < 2; g++) {
         double a[P * P] = {0}, b[P * 4] = {0};
         for (size_t i = 0; i < N; i++) {
             if ((i % 3 == 0) != g || no_img[i] || no_lbp[i] || no_y[i])
                 continue;
             double x[P] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2],
-                           w[2] * ul[i * ML_D], w[2] * ul[i * ML_D + 1], 1};
+                           wl * ul[i * ML_D], wl * ul[i * ML_D + 1], 1};
             for (size_t p = 0; p < P; p++) {
                 for (size_t q = 0; q < P; q++)
                     a[p * P + q] += x[p] * x[q];
@@ -786,22 +818,36 @@ static void test_impute_map_two_pixels(void)
             if ((i % 3 == 0) != g || !no_y[i] || no_img[i] || no_lbp[i])
                 continue;
             double x[P] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2],
-                           w[2] * ul[i * ML_D], w[2] * ul[i * ML_D + 1], 1};
+                           wl * ul[i * ML_D], wl * ul[i * ML_D + 1], 1};
             for (size_t c = 0; c < 4; c++) {
                 double v = 0;
                 for (size_t p = 0; p < P; p++)
                     v += x[p] * b[p * 4 + c];
                 CHECK_NEAR(out[i * MD2 + 2 + 3 + ML_D + c], v, 1e-5);
             }
-            mapped++;
+            n_mapped++;
         }
     }
-    CHECK_EQ_INT(mapped, 3); /* rows 4, 5, 22 */
+    CHECK_EQ_INT(n_mapped, 3); /* rows 4, 5, 22 */
     /* rows 8 and 21 lack a pixel block: the neighbours, as without the map;
      * the rows with every block are the same bits */
     for (size_t i = 0; i < N; i++)
         if (!no_y[i] || i == 8 || i == 21)
             CHECK(memcmp(out + i * MD2, knn + i * MD2, MD2 * sizeof *out) == 0);
+    if (w_lbp == 0)
+        check_map_only(in, out, no_y);
+    /* the same bits on 1 and 3 threads, and from the reloaded model */
+    RnPool *pool[2] = {rn_pool_open(1, &err), rn_pool_open(3, &err)};
+    static float y[N * MD2];
+    for (size_t p = 0; p < 2; p++) {
+        RnFusionOptions op = o;
+        op.pool = pool[p];
+        RnFusionModel *mp = rn_fusion_fit(in, 4, &op, &err);
+        CHECK(mp && rn_fusion_transform_pool(mp, in, 4, pool[p], y, NULL, &err) &&
+              memcmp(y, out, sizeof y) == 0);
+        rn_fusion_model_free(mp);
+        rn_pool_close(pool[p]);
+    }
     RnBuf file = RN_BUF_INIT;
     float x[N * MD2];
     RnFusionModel *l = check_model_file(m, in, 4, &o, &file, x);
@@ -811,6 +857,36 @@ static void test_impute_map_two_pixels(void)
     rn_fusion_model_free(m);
     rn_fusion_model_free(k);
     rn_fusion_model_free(l);
+}
+
+static void test_impute_map_two_pixels(void)
+{
+    two_pixels(0.5);
+    two_pixels(0);
+}
+
+/* Weight 0 is for a pixel input only: another input of weight 0 is refused
+ * by the fit and in a model file; a row with only the map-only input is
+ * missing from every input. */
+static void test_map_only_rules(void)
+{
+    RnFusionInput in[4];
+    fill_two_pixels(in);
+    double w[4] = {3, 1, 0, 0};
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                         .impute_map = 0.1};
+    RnError *err = NULL;
+    CHECK(rn_fusion_fit(in, 4, &o, &err) == NULL && err != NULL);
+    rn_error_free(err);
+    err = NULL;
+    /* row 8 has no pixels: with only the lbp input beside them it has none */
+    RnFusionInput two[2] = {in[1], in[2]};
+    double w2[2] = {1, 0};
+    for (size_t c = 0; c < ML_D; c++)
+        ML[8 * ML_D + c] = 0.5f;
+    o.weights = w2;
+    CHECK(rn_fusion_fit(two, 2, &o, &err) == NULL && err != NULL);
+    rn_error_free(err);
 }
 
 static void test_choice(void)
@@ -978,6 +1054,7 @@ int main(void)
     test_impute_model_file();
     test_impute_map();
     test_impute_map_two_pixels();
+    test_map_only_rules();
     test_choice();
     test_threads();
     test_pca_chunks();
