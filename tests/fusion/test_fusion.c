@@ -887,18 +887,56 @@ static void test_map_only_rules(void)
     o.weights = w2;
     CHECK(rn_fusion_fit(two, 2, &o, &err) == NULL && err != NULL);
     rn_error_free(err);
+    for (size_t c = 0; c < ML_D; c++)
+        ML[8 * ML_D + c] = NAN;
+    /* a model file: the report's weight made 0 is refused, the lbp input's
+     * made 0.5 loads (the checksum made right) */
+    err = NULL;
+    double w4[4] = {3, 1, 0, 1.5};
+    o.weights = w4;
+    RnFusionModel *m = rn_fusion_fit(in, 4, &o, &err);
+    RnBuf file = RN_BUF_INIT;
+    CHECK(m && rn_fusion_model_save_memory(m, &file, &err));
+    const char *name[2] = {"text-tfidf", "image-lbp"};
+    const float value[2] = {0, 0.5f};
+    for (size_t t = 0; t < 2; t++) {
+        size_t at = 0, len = strlen(name[t]);
+        while (at + len <= file.len && memcmp(file.data + at, name[t], len) != 0)
+            at++;
+        at += len + 4 + 8; /* the name, then u32 missing, u64 dim, f32 weight */
+        CHECK(at + 4 <= file.len);
+        if (at + 4 > file.len)
+            break;
+        RnBuf c = RN_BUF_INIT;
+        CHECK(rn_buf_append(&c, file.data, file.len, &err));
+        memcpy(c.data + at, &value[t], 4); /* little endian, as the file */
+        uint32_t crc = rn_crc32(0, c.data, c.len - 4);
+        for (size_t q = 0; q < 4; q++)
+            c.data[c.len - 4 + q] = (uint8_t)(crc >> (8 * q));
+        RnError *e = NULL;
+        RnFusionModel *l = rn_fusion_model_load_memory(c.data, c.len, &e);
+        CHECK(t == 0 ? l == NULL && e != NULL : l != NULL && e == NULL);
+        CHECK(t == 0 || (l && rn_fusion_input_weight(l, 2) == 0.5));
+        rn_fusion_model_free(l);
+        rn_error_free(e);
+        rn_buf_free(&c);
+    }
+    CHECK(err == NULL);
+    rn_buf_free(&file);
+    rn_fusion_model_free(m);
 }
 
 static void test_choice(void)
 {
-    const char *j = "{\"inputs\":[\"image-hog\",\"text-tfidf\"],\"weights\":[1,0.5],"
-                    "\"scale\":\"standard\",\"reduce\":16,\"study\":{}}";
+    const char *j = "{\"inputs\":[\"image-hog\",\"text-tfidf\",\"image-lbp\"],"
+                    "\"weights\":[1,0.5,0],\"scale\":\"standard\",\"reduce\":16,\"study\":{}}";
     RnFusionChoice c;
     RnError *err = NULL;
     CHECK(rn_fusion_choice_parse(j, strlen(j), &c, &err));
-    CHECK_EQ_INT(c.n_inputs, 2);
+    CHECK_EQ_INT(c.n_inputs, 3);
     CHECK_EQ_STR(c.inputs[0], "image-hog");
     CHECK_NEAR(c.weights[1], 0.5, 0);
+    CHECK_NEAR(c.weights[2], 0, 0); /* a pixel input only the map reads */
     CHECK_EQ_INT(c.scale, RN_FUSION_SCALE_STANDARD);
     CHECK_EQ_INT(c.reduce, 16);
     RnBuf b = RN_BUF_INIT;
@@ -913,6 +951,8 @@ static void test_choice(void)
     CHECK(memcmp(&c, &c2, sizeof c) == 0);
     rn_buf_free(&b);
     const char *bad[] = {"{}", "{\"inputs\":[\"a\"],\"weights\":[0]}",
+                         "{\"inputs\":[\"text-tfidf\"],\"weights\":[0]}",
+                         "{\"inputs\":[\"image-hog\"],\"weights\":[-1]}",
                          "{\"inputs\":[\"a\"],\"weights\":[1,2]}",
                          "{\"inputs\":[1],\"weights\":[1]}", "[", ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
