@@ -161,11 +161,18 @@ void rn_fusion_model_free(RnFusionModel *m);
  * left out (the others keep their weights). */
 typedef struct RnFusionDefault {
     const char *input;          /* embedding name, "<source>-<method>" */
-    double weight;
+    double weight;              /* 0: a pixel input only the map reads */
+    const char *options;        /* the embed options `radnet run` computes
+                                 * this input with, whichever fusion (the
+                                 * defaults or a study's choice) reads it;
+                                 * NULL: the method's defaults */
 } RnFusionDefault;
 
 /* The table, in fusion order; *n receives its length. */
 const RnFusionDefault *rn_fusion_defaults(size_t *n);
+/* The options of `input` in the table; NULL when it has none or is not a
+ * default input. */
+const char *rn_fusion_default_options(const char *input);
 /* The PCA the defaults reduce the fused rows to (columns; RnFuseRunOptions
  * .reduce overrides it when > 0). */
 size_t rn_fusion_default_reduce(void);

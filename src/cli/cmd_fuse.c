@@ -33,8 +33,9 @@ static const CliOption fuse_options[] = {
      "of 'radnet study', else the defaults below that WS\n"
      "has)", 0, 0, NULL},
     {"--weights", 0, CLI_DOUBLE_LIST, AT(weight_list), "W,...",
-     "one weight > 0 per input (default: the study's, else\n"
-     "the defaults')", 0, INFINITY, NULL},
+     "one weight > 0 per input, or 0 for a pixel input only\n"
+     "the imputation's map reads (default: the study's, else\n"
+     "the defaults')", -1, INFINITY, NULL},
     {"--scale", 0, CLI_CUSTOM, AT(o.scale), "S",
      "l2 (centre, unit rows; default) or standard (z-score)", 0, 0, parse_scale},
     {"--reduce", 0, CLI_SIZE, AT(o.reduce), "D",
@@ -81,8 +82,13 @@ static void fuse_usage(FILE *out)
             rn_fusion_default_impute(), rn_fusion_default_reduce());
     size_t n;
     const RnFusionDefault *d = rn_fusion_defaults(&n);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "  %-18s %g\n", d[i].input, d[i].weight);
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].weight > 0)
+            fprintf(out, "  %-18s %g\n", d[i].input, d[i].weight);
+        else /* fusion.h: a pixel input only the imputation's map reads */
+            fprintf(out, "  %-18s %g  (read by the map only; run embeds it with %s)\n",
+                    d[i].input, d[i].weight, d[i].options ? d[i].options : "its defaults");
+    }
 }
 
 static int parse_args(int argc, char **argv, FuseArgs *a)
@@ -98,6 +104,11 @@ static int parse_args(int argc, char **argv, FuseArgs *a)
         return RN_EXIT_USAGE;
     }
     size_t n_inputs = a->input_list.n, n_weights = a->weight_list.n;
+    for (size_t i = 0; i < n_weights; i++)
+        if (a->weights[i] < 0) {
+            cli_error("--weights", "a weight is > 0, or 0 for a pixel input the map reads");
+            return RN_EXIT_USAGE;
+        }
     if (n_weights && n_inputs && n_weights != n_inputs) {
         cli_error("--weights", "%zu weights for %zu inputs", n_weights, n_inputs);
         return RN_EXIT_USAGE;

@@ -30,7 +30,9 @@ static void test_table(void)
         CHECK(d[i].weight > 0 || (d[i].weight == 0 && strncmp(d[i].input, "image-", 6) == 0));
         for (size_t j = 0; j < i; j++)
             CHECK(strcmp(d[i].input, d[j].input) != 0);
+        CHECK(rn_fusion_default_options(d[i].input) == d[i].options);
     }
+    CHECK(rn_fusion_default_options("image-none") == NULL);
 }
 
 static RnEmbedItem item(const char *modality)
