@@ -31,6 +31,20 @@
  * lower reference index. A block no k references have stays missing
  * (renormalised).
  *
+ * Imputation by a map (RnFusionOptions.impute_map = lambda > 0, with
+ * impute > 0): a missing block of a row that has its pixel blocks (inputs
+ * "image-*") is instead predicted from them, [pixel blocks, 1] · W, with W
+ * the ridge regression (X^T X + lambda I) W = X^T Y over the references
+ * that have both, one W per value of the strongest column of the
+ * "meta-modality" input (one for all rows without that input). A group with
+ * fewer than k such references, or a row without its pixels or Modality,
+ * falls back to the nearest references. More than RN_FUSION_MAP_MAX_DIM
+ * pixel columns, or none: no maps. A pixel input of weight 0 is read by the
+ * map only (at unit length): its block is not fused (its columns are 0),
+ * not compared by the neighbours, never imputed, and a row needs some
+ * other input — a second pixel embedding that tells the map more about
+ * the body region than it should weigh in the clusters.
+ *
  * Reduction (optional): PCA of the fused rows to `reduce` columns
  * (covariance eigenvectors, sign fixed so the largest-|.| loading of each
  * component is positive: deterministic).
@@ -73,9 +87,11 @@ RnFusionMissing rn_fusion_input_missing(const char *input);
 
 #define RN_FUSION_MAX_INPUTS 16u
 #define RN_FUSION_MAX_DIM 65536u
-#define RN_FUSION_MODEL_VERSION 2u   /* 2: imputation; version 1 still loads */
+#define RN_FUSION_MODEL_VERSION 3u   /* 2: imputation; 3: its maps; 1 and 2 still load */
 #define RN_FUSION_IMPUTE_REFS 2048u
 #define RN_FUSION_IMPUTE_MAX_K 256u
+#define RN_FUSION_MAP_MAX_DIM 256u      /* pixel columns a map reads */
+#define RN_FUSION_MAP_MAX_GROUPS 64u    /* Modality columns (more: one group) */
 #define RN_FUSION_MODEL_MAX_BYTES ((size_t)1 << 30)
 
 /* One source: its name (e.g. "image-pca") and its rows (borrowed; every
@@ -89,11 +105,15 @@ typedef struct RnFusionInput {
 /* Weights NULL: 1 per source (equal contributions, see above). */
 typedef struct RnFusionOptions {
     RnFusionScale scale;
-    const double *weights;      /* n_inputs weights > 0; NULL: all 1 */
+    const double *weights;      /* n_inputs weights > 0 (0: a pixel input
+                                 * only the map reads); NULL: all 1 */
     size_t reduce;              /* PCA to this many columns; 0: none */
     size_t impute;              /* impute missing blocks from this many
                                  * nearest references (<= RN_FUSION_IMPUTE_MAX_K);
                                  * 0: renormalise only */
+    double impute_map;          /* > 0: missing blocks from the pixels by a
+                                 * ridge map with this lambda (needs impute,
+                                 * the fallback); 0: none */
     RnPool *pool;               /* rows fused on its threads (borrowed; the
                                  * bits do not depend on it); NULL: the
                                  * caller's thread */
@@ -112,6 +132,7 @@ size_t rn_fusion_input_dim(const RnFusionModel *m, size_t i);
 double rn_fusion_input_weight(const RnFusionModel *m, size_t i);
 RnFusionScale rn_fusion_model_scale(const RnFusionModel *m);
 size_t rn_fusion_model_impute(const RnFusionModel *m);  /* k, 0: none */
+double rn_fusion_model_impute_map(const RnFusionModel *m); /* lambda, 0: none */
 /* inputs in the model's order and dimensions (names are checked); out:
  * rows × rn_fusion_dim(m) float32; *missing_rows (may be NULL) receives the
  * number of (row, source) pairs found missing. */
@@ -140,17 +161,27 @@ void rn_fusion_model_free(RnFusionModel *m);
  * left out (the others keep their weights). */
 typedef struct RnFusionDefault {
     const char *input;          /* embedding name, "<source>-<method>" */
-    double weight;
+    double weight;              /* 0: a pixel input only the map reads */
+    const char *options;        /* the embed options `radnet run` computes
+                                 * this input with, whichever fusion (the
+                                 * defaults or a study's choice) reads it;
+                                 * NULL: the method's defaults */
 } RnFusionDefault;
 
 /* The table, in fusion order; *n receives its length. */
 const RnFusionDefault *rn_fusion_defaults(size_t *n);
+/* The options of `input` in the table; NULL when it has none or is not a
+ * default input. */
+const char *rn_fusion_default_options(const char *input);
 /* The PCA the defaults reduce the fused rows to (columns; RnFuseRunOptions
  * .reduce overrides it when > 0). */
 size_t rn_fusion_default_reduce(void);
 /* The imputation (RnFusionOptions.impute) of the defaults and of the
  * study's candidates. */
 size_t rn_fusion_default_impute(void);
+/* The ridge of the imputation's map (RnFusionOptions.impute_map) wherever
+ * the default imputation applies. */
+double rn_fusion_default_impute_map(void);
 
 /* ---- the recorded choice (written by `radnet study`, read by fuse/run) - */
 
@@ -193,6 +224,9 @@ typedef struct RnFuseRunOptions {
      * none with explicit inputs. no_impute: renormalise only, always. */
     size_t impute;
     bool no_impute;
+    bool no_impute_map;         /* neighbours only; else wherever imputation
+                                 * applies, the map of
+                                 * rn_fusion_default_impute_map() */
     double lock_wait;
     const char *command;        /* recorded in the run */
     bool force;

@@ -1,5 +1,6 @@
 /* radnet fuse -w WS [--inputs NAME,...] [--weights W,...] [--scale l2|standard]
- *             [--reduce D] [--impute K] [--no-impute] [-j N] [--wait S] [--force] */
+ *             [--reduce D] [--impute K] [--no-impute] [--no-impute-map] [-j N]
+ *             [--wait S] [--force] */
 #include "cli/cli.h"
 #include "radnet/fusion.h"
 
@@ -32,8 +33,9 @@ static const CliOption fuse_options[] = {
      "of 'radnet study', else the defaults below that WS\n"
      "has)", 0, 0, NULL},
     {"--weights", 0, CLI_DOUBLE_LIST, AT(weight_list), "W,...",
-     "one weight > 0 per input (default: the study's, else\n"
-     "the defaults')", 0, INFINITY, NULL},
+     "one weight > 0 per input, or 0 for a pixel input only\n"
+     "the imputation's map reads (default: the study's, else\n"
+     "the defaults')", -1, INFINITY, NULL},
     {"--scale", 0, CLI_CUSTOM, AT(o.scale), "S",
      "l2 (centre, unit rows; default) or standard (z-score)", 0, 0, parse_scale},
     {"--reduce", 0, CLI_SIZE, AT(o.reduce), "D",
@@ -46,6 +48,9 @@ static const CliOption fuse_options[] = {
      "defaults' inputs, none with --inputs)", 1, RN_FUSION_IMPUTE_MAX_K, NULL},
     {"--no-impute", 0, CLI_FLAG, AT(o.no_impute), NULL,
      "missing blocks 0, the others' weights renormalised", 0, 0, NULL},
+    {"--no-impute-map", 0, CLI_FLAG, AT(o.no_impute_map), NULL,
+     "missing blocks from the nearest rows only, not from\n"
+     "the pixels by the imputation's map", 0, 0, NULL},
     {"--wait", 0, CLI_SECONDS, AT(o.lock_wait), "SECONDS",
      "wait for another writer of WS (default: refuse)", 0, 1000000, NULL},
     {"--force", 0, CLI_FLAG, AT(o.force), NULL, "recompute even when the outputs are current",
@@ -60,13 +65,15 @@ static void fuse_usage(FILE *out)
     fprintf(out,
             "usage: radnet fuse -w WS [--inputs NAME,...] [--weights W,...]\n"
             "                   [--scale l2|standard] [--reduce D] [--impute K]\n"
-            "                   [--no-impute] [-j N] [--wait S] [--force] [--quiet]\n"
+            "                   [--no-impute] [--no-impute-map] [-j N] [--wait S] [--force]\n"
+            "                   [--quiet]\n"
             "\n"
             "Fuses embeddings of WS into WS/embeddings/fused.npy (float32, one row per\n"
             "line of WS/embeddings/rows.csv) and WS/models/fusion.model. Each input is\n"
             "centred and scaled so that it contributes weight^2 to every row's squared\n"
             "length; a row an input marks missing (all NaN, or a text source's 'no\n"
-            "report' row) is imputed from the rows nearest to it in the other inputs\n"
+            "report' row) is predicted from the row's pixels by a map fitted per\n"
+            "Modality, else imputed from the rows nearest to it in the other inputs\n"
             "(--impute), or left 0 with the other inputs' weights renormalised.\n"
             "\n");
     cli_options_help(out, fuse_options, CLI_COUNT(fuse_options));
@@ -75,8 +82,13 @@ static void fuse_usage(FILE *out)
             rn_fusion_default_impute(), rn_fusion_default_reduce());
     size_t n;
     const RnFusionDefault *d = rn_fusion_defaults(&n);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "  %-18s %g\n", d[i].input, d[i].weight);
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].weight > 0)
+            fprintf(out, "  %-18s %g\n", d[i].input, d[i].weight);
+        else /* fusion.h: a pixel input only the imputation's map reads */
+            fprintf(out, "  %-18s %g  (read by the map only; run embeds it with %s)\n",
+                    d[i].input, d[i].weight, d[i].options ? d[i].options : "its defaults");
+    }
 }
 
 static int parse_args(int argc, char **argv, FuseArgs *a)
@@ -92,6 +104,11 @@ static int parse_args(int argc, char **argv, FuseArgs *a)
         return RN_EXIT_USAGE;
     }
     size_t n_inputs = a->input_list.n, n_weights = a->weight_list.n;
+    for (size_t i = 0; i < n_weights; i++)
+        if (a->weights[i] < 0) {
+            cli_error("--weights", "a weight is > 0, or 0 for a pixel input the map reads");
+            return RN_EXIT_USAGE;
+        }
     if (n_weights && n_inputs && n_weights != n_inputs) {
         cli_error("--weights", "%zu weights for %zu inputs", n_weights, n_inputs);
         return RN_EXIT_USAGE;

@@ -35,7 +35,7 @@ bool rn_fusion_choice_parse(const char *json, size_t n, RnFusionChoice *out,
         RnJsonRef w = rn_json_at(doc, weights, i);
         double v = rn_json_number(doc, w);
         if (!name || len == 0 || len >= sizeof out->inputs[i] || strlen(name) != len ||
-            rn_json_type(doc, w) != RN_JSON_NUMBER || !(v > 0) || !isfinite(v))
+            rn_json_type(doc, w) != RN_JSON_NUMBER || !fu_weight_ok(name, v))
             ok = bad(err, "bad input name or weight");
         else {
             memcpy(out->inputs[i], name, len + 1);

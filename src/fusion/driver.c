@@ -13,6 +13,7 @@ typedef struct Fuse {
     RnFusionScale scale;
     size_t reduce;
     size_t impute;
+    double impute_map;
     char hashes[RN_FUSION_MAX_INPUTS][17];
     char rows_hash[17];
     RnMatrixFile files[RN_FUSION_MAX_INPUTS];
@@ -50,6 +51,7 @@ static bool choose_inputs(Fuse *f, RnError **err)
     f->reduce = o->reduce;
     f->impute = o->no_impute ? 0 : o->impute ? o->impute
                                  : o->inputs ? 0 : rn_fusion_default_impute();
+    f->impute_map = f->impute && !o->no_impute_map ? rn_fusion_default_impute_map() : 0;
     if (o->inputs) {
         for (size_t i = 0; i < o->n_inputs; i++)
             if (!add_input(f, o->inputs[i], o->weights ? o->weights[i] : 1.0, err))
@@ -110,6 +112,7 @@ static bool params_json(Fuse *f, RnBuf *out, RnError **err)
     rn_json_kv_string(w, "scale", rn_fusion_scale_name(f->scale));
     rn_json_kv_uint(w, "reduce", f->reduce);
     rn_json_kv_uint(w, "impute", f->impute);
+    rn_json_kv_double(w, "impute_map", f->impute_map);
     rn_json_key(w, "inputs");
     rn_json_begin_array(w);
     for (size_t i = 0; i < f->sum->n_inputs; i++) {
@@ -206,7 +209,8 @@ static bool fuse_and_commit(Fuse *f, int64_t run, const char *params, RnError **
         f->reduce = dim;
     RnPool *pool = ok ? rn_pool_open(f->o->threads, err) : NULL;
     RnFusionOptions fo = {.scale = f->scale, .weights = w, .reduce = f->reduce,
-                          .impute = f->impute, .pool = pool};
+                          .impute = f->impute, .impute_map = f->impute_map,
+                          .pool = pool};
     RnFusionModel *m = pool ? rn_fusion_fit(in, f->sum->n_inputs, &fo, err) : NULL;
     size_t n = ok ? in[0].x.rows : 0, count = 0;
     float *x = m && rn_mul_size(n, rn_fusion_dim(m), &count)

@@ -51,6 +51,7 @@ void rn_fusion_model_free(RnFusionModel *m)
     for (size_t s = 0; s < m->n_sources; s++) {
         free(m->src[s].mean);
         free(m->src[s].inv_std);
+        free(m->map[s]);
     }
     free(m->pca_mean);
     free(m->pca_components);
@@ -69,6 +70,7 @@ size_t rn_fusion_input_dim(const RnFusionModel *m, size_t i) { return m->src[i].
 double rn_fusion_input_weight(const RnFusionModel *m, size_t i) { return m->src[i].weight; }
 RnFusionScale rn_fusion_model_scale(const RnFusionModel *m) { return m->scale; }
 size_t rn_fusion_model_impute(const RnFusionModel *m) { return m->impute_k; }
+double rn_fusion_model_impute_map(const RnFusionModel *m) { return m->map_lambda; }
 
 /* ---- missing rows ------------------------------------------------------ */
 
@@ -114,6 +116,7 @@ typedef struct FuRow {
     double *unit;       /* concat_dim */
     size_t *nn;         /* n_sources × impute_k reference indices, nearest first */
     double *nn_d;       /* their squared distances */
+    double *mapx;       /* map_pdim: a row's predictor columns */
     size_t have[RN_FUSION_MAX_INPUTS];
     double norm[RN_FUSION_MAX_INPUTS];
     bool imputed[RN_FUSION_MAX_INPUTS];
@@ -126,7 +129,8 @@ static bool fu_row_open(const RnFusionModel *m, FuRow *r, RnError **err)
     r->unit = rn_calloc(m->concat_dim, sizeof *r->unit, err);
     r->nn = rn_calloc(m->n_sources * k, sizeof *r->nn, err);
     r->nn_d = rn_calloc(m->n_sources * k, sizeof *r->nn_d, err);
-    return r->unit && r->nn && r->nn_d;
+    r->mapx = rn_calloc(m->map_pdim ? m->map_pdim : 1, sizeof *r->mapx, err);
+    return r->unit && r->nn && r->nn_d && r->mapx;
 }
 
 static void fu_row_close(FuRow *r)
@@ -134,6 +138,7 @@ static void fu_row_close(FuRow *r)
     free(r->unit);
     free(r->nn);
     free(r->nn_d);
+    free(r->mapx);
 }
 
 /* Squared distance of x and y over n values (four sums: the loop runs
@@ -171,13 +176,13 @@ static void offer(FuRow *r, size_t k, size_t s, size_t j, double d)
     nn[at] = j;
 }
 
-/* The missing blocks of a row (r->unit holds its observed blocks), each
+/* The blocks need[s] of a row (r->unit holds its observed blocks), each
  * as the mean of that block over the impute_k references nearest to the
  * row among those that have the source, nearness measured over every
  * other block. One pass over the references: per block its squared
- * distance, then per missing source the sum over the others. A source
+ * distance, then per needed source the sum over the others. A source
  * fewer than impute_k references have stays missing. */
-static void impute_row(const RnFusionModel *m, FuRow *r, const bool *missing, double *out)
+static void impute_row(const RnFusionModel *m, FuRow *r, const bool *need, double *out)
 {
     size_t k = m->impute_k, ns = m->n_sources;
     double part[RN_FUSION_MAX_INPUTS];
@@ -187,15 +192,16 @@ static void impute_row(const RnFusionModel *m, FuRow *r, const bool *missing, do
         const uint8_t *present = m->ref_present + j * ns;
         double all = 0;
         for (size_t t = 0, off = 0; t < ns; off += m->src[t++].dim) {
-            part[t] = sq_distance(r->unit + off, ref + off, m->src[t].dim);
+            part[t] = fu_map_only(&m->src[t]) ? 0
+                                              : sq_distance(r->unit + off, ref + off, m->src[t].dim);
             all += part[t];
         }
         for (size_t s = 0; s < ns; s++)
-            if (missing[s] && present[s])
+            if (need[s] && present[s])
                 offer(r, k, s, j, all - part[s]);
     }
     for (size_t s = 0, off = 0; s < ns; off += m->src[s++].dim) {
-        if (!missing[s] || r->have[s] < k)
+        if (!need[s] || r->have[s] < k)
             continue;
         for (size_t c = 0; c < m->src[s].dim; c++) {
             double sum = 0;
@@ -236,14 +242,14 @@ static void centred_row(const RnFusionModel *m, const RnFusionInput *inputs, siz
 }
 
 /* r->unit: the weighted unit blocks (what the references hold) of a
- * centred row, missing blocks 0. */
+ * centred row, missing blocks 0; a map-only block at unit length. */
 static void weighted_unit(const RnFusionModel *m, const double *centred, const bool *missing,
                           FuRow *r)
 {
     size_t off = 0;
     for (size_t s = 0; s < m->n_sources; s++) {
         size_t d = m->src[s].dim;
-        double f = !missing[s] && r->norm[s] > 0 ? m->src[s].weight / r->norm[s] : 0;
+        double f = !missing[s] && r->norm[s] > 0 ? fu_unit_weight(&m->src[s]) / r->norm[s] : 0;
         for (size_t j = 0; j < d; j++)
             r->unit[off + j] = centred[off + j] * f;
         off += d;
@@ -265,9 +271,21 @@ static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t
         any_missing |= missing[s];
     if (any_missing && m->impute_k && m->n_refs) {
         /* every block is imputed from the observed blocks only, so the
-         * order of the sources does not matter */
+         * order of the sources does not matter: first by its group's map
+         * from the pixels, else from the nearest references */
         weighted_unit(m, out, missing, r);
-        impute_row(m, r, missing, out);
+        size_t group = m->map_pred ? fu_map_group(m, inputs, missing, i) : FU_NO_GROUP;
+        bool need[RN_FUSION_MAX_INPUTS], any_need = false;
+        size_t off = 0;
+        for (size_t s = 0; s < m->n_sources; off += m->src[s++].dim)
+            r->imputed[s] = missing[s] && m->map_pred &&
+                            fu_map_row(m, s, group, r->unit, missing, r->mapx, out + off);
+        for (size_t s = 0; s < m->n_sources; s++) {
+            need[s] = missing[s] && !r->imputed[s] && !fu_map_only(&m->src[s]);
+            any_need |= need[s];
+        }
+        if (any_need)
+            impute_row(m, r, need, out);
     }
     double all = 0, present = 0;
     for (size_t s = 0; s < m->n_sources; s++) {
@@ -284,6 +302,10 @@ static void fuse_row(const RnFusionModel *m, const RnFusionInput *inputs, size_t
         off += src->dim;
         if (missing[s] && !r->imputed[s])
             continue; /* 0 already */
+        if (fu_map_only(src)) {
+            memset(o, 0, src->dim * sizeof *o);
+            continue;
+        }
         double f;
         if (r->imputed[s])
             f = renorm; /* the references' blocks carry the weight */
@@ -312,7 +334,7 @@ static bool fit_refs(RnFusionModel *m, const RnFusionInput *inputs, const bool *
     FuRow r;
     bool ok = fu_row_open(m, &r, err) && m->refs && m->ref_present && row;
     for (size_t j = 0; ok && j < nr; j++) {
-        size_t i = (size_t)((uint64_t)j * n / nr); /* n < 2^52 rows: no overflow */
+        size_t i = fu_ref_row(j, n, nr);
         const bool *miss = missing + i * m->n_sources;
         centred_row(m, inputs, i, miss, row, &r);
         weighted_unit(m, row, miss, &r);
@@ -413,10 +435,14 @@ static bool fit_source(FuSource *src, const RnFusionInput *in, RnFusionScale sca
 }
 
 /* missing[i * n_inputs + s] for every row; false on bad values or a row
- * with every source missing. */
-bool fu_missing_table(const RnFusionInput *inputs, size_t n_inputs, bool **out,
-                      uint64_t *count, RnError **err)
+ * with every fused source missing (m's weights; map-only sources are
+ * neither counted nor enough). */
+bool fu_missing_table(const RnFusionModel *m, const RnFusionInput *inputs, size_t n_inputs,
+                      bool **out, uint64_t *count, RnError **err)
 {
+    size_t fused = 0;
+    for (size_t s = 0; s < n_inputs; s++)
+        fused += !fu_map_only(&m->src[s]);
     size_t n = inputs[0].x.rows;
     bool *missing = rn_calloc(n, n_inputs * sizeof *missing, err);
     if (!missing)
@@ -429,9 +455,9 @@ bool fu_missing_table(const RnFusionInput *inputs, size_t n_inputs, bool **out,
                 free(missing);
                 return false;
             }
-            absent += missing[i * n_inputs + s];
+            absent += missing[i * n_inputs + s] && !fu_map_only(&m->src[s]);
         }
-        if (absent == n_inputs) {
+        if (absent == fused) {
             rn_error_set(err, RN_ERROR_PARSE, "row %zu is missing from every input", i);
             free(missing);
             return false;
@@ -568,8 +594,10 @@ RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
     m->n_sources = n_inputs;
     for (size_t s = 0; s < n_inputs; s++) {
         double w = o->weights ? o->weights[s] : 1.0;
-        if (!(w > 0) || !isfinite(w)) {
-            rn_error_set(err, RN_ERROR_INVALID, "weight of %s must be > 0", inputs[s].name);
+        if (!fu_weight_ok(inputs[s].name, w)) {
+            rn_error_set(err, RN_ERROR_INVALID,
+                         "weight of %s must be > 0 (0: a pixel input only the map reads)",
+                         inputs[s].name);
             rn_fusion_model_free(m);
             return NULL;
         }
@@ -592,14 +620,22 @@ RnFusionModel *rn_fusion_fit(const RnFusionInput *inputs, size_t n_inputs,
         rn_fusion_model_free(m);
         return NULL;
     }
+    if (!(o->impute_map >= 0) || !isfinite(o->impute_map)) {
+        rn_error_set(err, RN_ERROR_INVALID, "the imputation map's ridge must be >= 0");
+        rn_fusion_model_free(m);
+        return NULL;
+    }
     m->reduce = o->reduce;
     m->impute_k = o->impute;
+    m->map_lambda = o->impute ? o->impute_map : 0; /* the map is fitted on the references */
     bool *missing = NULL;
-    bool ok = fu_missing_table(inputs, n_inputs, &missing, NULL, err);
+    bool ok = fu_missing_table(m, inputs, n_inputs, &missing, NULL, err);
     for (size_t s = 0; ok && s < n_inputs; s++)
         ok = fit_source(&m->src[s], &inputs[s], m->scale, missing, n_inputs, s, err);
     if (ok && m->impute_k)
         ok = fit_refs(m, inputs, missing, err);
+    if (ok && m->map_lambda > 0)
+        ok = fu_fit_maps(m, inputs, missing, err);
     if (ok && m->reduce) {
         /* The pool's threads fill the cores between single-threaded GEMMs of
          * one chunk each; OpenBLAS's own threads would spin beside them. */
@@ -652,7 +688,7 @@ bool rn_fusion_transform_pool(const RnFusionModel *m, const RnFusionInput *input
         in[s].missing = m->src[s].missing;
     }
     bool *missing = NULL;
-    if (!fu_missing_table(in, n_inputs, &missing, missing_rows, err))
+    if (!fu_missing_table(m, in, n_inputs, &missing, missing_rows, err))
         return false;
     size_t n = in[0].x.rows, D = m->concat_dim, r = m->reduce;
     double *chunk = rn_calloc(FU_CHUNK * D, sizeof *chunk, err);

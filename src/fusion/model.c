@@ -37,6 +37,19 @@ static bool put_payload(const RnFusionModel *m, RnBuf *b, RnError **err)
             bits |= (uint32_t)m->ref_present[j * m->n_sources + s] << s;
         ok = eb_put_u32(b, bits, err);
     }
+    /* version 3: the maps (lambda; if > 0 the grouping source, the
+     * predictors' bits, per source the bits of its groups' maps, the maps) */
+    ok = ok && eb_put_f32(b, (float)m->map_lambda, err);
+    if (ok && m->map_lambda > 0)
+        ok = eb_put_u32(b, (uint32_t)m->map_group, err) && eb_put_u32(b, m->map_pred, err);
+    for (size_t s = 0; ok && m->map_lambda > 0 && s < m->n_sources; s++)
+        ok = eb_put_u64(b, m->map_have[s], err);
+    for (size_t s = 0; ok && m->map_lambda > 0 && s < m->n_sources; s++)
+        for (size_t g = 0; ok && g < m->map_groups; g++)
+            if (m->map_have[s] >> g & 1u) {
+                size_t n = m->map_pdim * m->src[s].dim;
+                ok = eb_put_f32s(b, m->map[s] + g * n, n, err);
+            }
     return ok;
 }
 
@@ -73,7 +86,7 @@ static bool get_source(EbReader *r, RnFusionModel *m, FuSource *src, RnError **e
     float w = 0;
     ok = ok && eb_get_u32(r, &missing, err) && missing <= RN_FUSION_INDICATOR_LAST &&
          eb_get_size(r, 1, RN_FUSION_MAX_DIM - m->concat_dim, &src->dim, err) &&
-         eb_get_f32(r, &w, err) && w > 0;
+         eb_get_f32(r, &w, err) && fu_weight_ok(src->name, w);
     if (!ok) {
         rn_error_set(err, RN_ERROR_PARSE, "fusion model: bad input record");
         return false;
@@ -116,6 +129,50 @@ static bool get_impute(EbReader *r, RnFusionModel *m, RnError **err)
     return true;
 }
 
+/* Version 3's maps: the layout (grouping source, predictors) must be the
+ * one the inputs' names give (map.c), every map of a target source and of
+ * an existing group. */
+static bool get_maps(EbReader *r, RnFusionModel *m, RnError **err)
+{
+    float lambda = 0;
+    if (!eb_get_f32(r, &lambda, err))
+        return false;
+    if (!(lambda >= 0) || !isfinite(lambda) || (lambda > 0 && !m->n_refs)) {
+        rn_error_set(err, RN_ERROR_PARSE, "fusion model: bad map record");
+        return false;
+    }
+    m->map_lambda = lambda;
+    fu_map_layout(m);
+    if (lambda == 0) {
+        m->map_pred = 0;
+        return true;
+    }
+    uint32_t group = 0, pred = 0;
+    if (!eb_get_u32(r, &group, err) || !eb_get_u32(r, &pred, err))
+        return false;
+    uint64_t groups = m->map_groups == 64 ? UINT64_MAX : ((uint64_t)1 << m->map_groups) - 1;
+    bool ok = group == m->map_group && pred == m->map_pred;
+    for (size_t s = 0; ok && s < m->n_sources; s++)
+        ok = eb_get_u64(r, &m->map_have[s], err) && !(m->map_have[s] & ~groups) &&
+             (!m->map_have[s] || fu_map_target(m, s));
+    if (!ok) {
+        rn_error_set(err, RN_ERROR_PARSE, "fusion model: bad map record");
+        return false;
+    }
+    for (size_t s = 0; s < m->n_sources; s++) {
+        if (!m->map_have[s])
+            continue;
+        size_t n = m->map_pdim * m->src[s].dim;
+        m->map[s] = rn_calloc(m->map_groups * n, sizeof *m->map[s], err);
+        for (size_t g = 0; m->map[s] && g < m->map_groups; g++)
+            if ((m->map_have[s] >> g & 1u) && !eb_get_f32s(r, m->map[s] + g * n, n, err))
+                return false;
+        if (!m->map[s])
+            return false;
+    }
+    return true;
+}
+
 static bool get_payload(EbReader *r, RnFusionModel *m, uint32_t version, RnError **err)
 {
     uint32_t scale = 0, n = 0;
@@ -142,6 +199,8 @@ static bool get_payload(EbReader *r, RnFusionModel *m, uint32_t version, RnError
             return false;
     }
     if (version >= 2 && !get_impute(r, m, err))
+        return false;
+    if (version >= 3 && !get_maps(r, m, err))
         return false;
     return eb_reader_done(r, err);
 }

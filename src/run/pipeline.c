@@ -118,9 +118,11 @@ static bool embed_input(RuRun *r, const char *input, bool *skipped, RnError **er
         return false;
     }
     EmbedCtx ctx = {r, input};
-    /* seed 1: the embed command's and the study's, so their files are reused */
+    /* seed 1: the embed command's and the study's, so their files are
+     * reused; a default input with the defaults' options (every rank alike) */
+    const char *options = rn_fusion_default_options(input);
     RnEmbedRunOptions eo = {.source = source, .method = dash + 1,
-                            .params = {.seed = 1, .threads = r->o->threads},
+                            .params = {.seed = 1, .threads = r->o->threads, .options = options},
                             .lock_wait = r->o->lock_wait, .command = "run (embed)",
                             .progress = embed_progress, .progress_user = &ctx};
     RnEmbedRunSummary es;

@@ -491,8 +491,10 @@ static bool add_fused(StStudy *st, const size_t *members, const double *w, size_
         snprintf(f->key + klen, sizeof f->key - (size_t)klen, "/pca%zu", f->reduce);
     /* the imputation changes the rows: a checkpoint made without it is not reused */
     size_t impute = rn_fusion_default_impute();
+    double impute_map = rn_fusion_default_impute_map();
     if (klen < (int)sizeof f->key)
-        snprintf(f->key + strlen(f->key), sizeof f->key - strlen(f->key), "/impute%zu", impute);
+        snprintf(f->key + strlen(f->key), sizeof f->key - strlen(f->key), "/impute%zu/map%g",
+                 impute, impute_map);
     /* A cut key could name another candidate's cells in the checkpoint (a
      * resumed study would take that candidate's scores): refused instead. */
     if (strlen(f->key) + 1 >= sizeof f->key) {
@@ -501,7 +503,7 @@ static bool add_fused(StStudy *st, const size_t *members, const double *w, size_
         return false;
     }
     RnFusionOptions fo = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = f->reduce,
-                          .impute = impute, .pool = st->pool};
+                          .impute = impute, .impute_map = impute_map, .pool = st->pool};
     RnFusionModel *m = rn_fusion_fit(tr, n, &fo, err);
     f->d = m ? rn_fusion_dim(m) : 0;
     f->train = m ? rn_calloc(st->n_train * f->d, sizeof *f->train, err) : NULL;

@@ -71,7 +71,7 @@ def main():
             ["embed", "-w", ws, "--source", "image", "-j", "0"],
             ["embed", "-w", ws, "--source", "image", "--seed", "-1"],
             ["embed", "-w", ws, "--source", "image", "--wait", "1.5"],
-            ["fuse", "-w", ws, "--weights", "1,0"],
+            ["fuse", "-w", ws, "--weights", "1,-1"],  # 0: a pixel input the map reads
             ["fuse", "-w", ws, "--weights", "1,,2"],
             ["fuse", "-w", ws, "--inputs", "a,"],
             ["fuse", "-w", ws, "--scale", "cubic"],

@@ -1,7 +1,7 @@
 /* The fusion defaults: every input of the table is a registered embedding
- * method with a positive weight; the `meta-modality` method they rely on
- * (one-hot of the Modality tag, "other" column, model round trip, damaged
- * payloads refused). */
+ * method with a positive weight (0: a pixel input only the map reads); the
+ * `meta-modality` method they rely on (one-hot of the Modality tag, "other"
+ * column, model round trip, damaged payloads refused). */
 #include "radnet/embed.h"
 #include "radnet/fusion.h"
 #include "rn_model_roundtrip.h"
@@ -26,10 +26,13 @@ static void test_table(void)
         CHECK_MSG(rn_embed_source_parse(source, &s) &&
                       rn_embed_method_summary(s, dash + 1) != NULL,
                   "default input %s is no embedding method", d[i].input);
-        CHECK(d[i].weight > 0);
+        /* 0: a pixel input only the imputation's map reads */
+        CHECK(d[i].weight > 0 || (d[i].weight == 0 && strncmp(d[i].input, "image-", 6) == 0));
         for (size_t j = 0; j < i; j++)
             CHECK(strcmp(d[i].input, d[j].input) != 0);
+        CHECK(rn_fusion_default_options(d[i].input) == d[i].options);
     }
+    CHECK(rn_fusion_default_options("image-none") == NULL);
 }
 
 static RnEmbedItem item(const char *modality)

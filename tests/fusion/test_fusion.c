@@ -246,10 +246,11 @@ static void test_pca(void)
  * caller frees it) transforms the rows to x's bits, and every truncation
  * of the file is refused. x: m's output, N rows. */
 static RnFusionModel *check_model_file(const RnFusionModel *m, const RnFusionInput *in,
-                                       const RnFusionOptions *o, RnBuf *file, float *x)
+                                       size_t n_in, const RnFusionOptions *o, RnBuf *file,
+                                       float *x)
 {
     RnError *err = NULL;
-    RnFusionModel *again = rn_fusion_fit(in, 2, o, &err);
+    RnFusionModel *again = rn_fusion_fit(in, n_in, o, &err);
     RnBuf b2 = RN_BUF_INIT;
     CHECK(m && again && rn_fusion_model_save_memory(m, file, &err) &&
           rn_fusion_model_save_memory(again, &b2, &err));
@@ -257,8 +258,8 @@ static RnFusionModel *check_model_file(const RnFusionModel *m, const RnFusionInp
     RnFusionModel *l = rn_fusion_model_load_memory(file->data, file->len, &err);
     size_t values = m ? N * rn_fusion_dim(m) : 0;
     float *y = calloc(values + 1, sizeof *y);
-    CHECK(l && y && rn_fusion_transform(m, in, 2, x, NULL, &err) &&
-          rn_fusion_transform(l, in, 2, y, NULL, &err));
+    CHECK(l && y && rn_fusion_transform(m, in, n_in, x, NULL, &err) &&
+          rn_fusion_transform(l, in, n_in, y, NULL, &err));
     CHECK(y && memcmp(x, y, values * sizeof *y) == 0);
     size_t refused = 0;
     for (size_t n = 0; n < file->len; n++) {
@@ -289,7 +290,7 @@ static void test_model_file(void)
     RnFusionModel *m = rn_fusion_fit(in, 2, &o, &err);
     RnBuf b = RN_BUF_INIT;
     float x[N * 4];
-    RnFusionModel *l = check_model_file(m, in, &o, &b, x);
+    RnFusionModel *l = check_model_file(m, in, 2, &o, &b, x);
     CHECK(l != NULL);
     CHECK(l && strcmp(rn_fusion_input_name(l, 1), "text-tfidf") == 0);
     CHECK(l && rn_fusion_input_weight(l, 0) == 1.5);
@@ -314,6 +315,20 @@ static void test_model_file(void)
 }
 
 /* ---- imputation --------------------------------------------------------- */
+
+/* An older version of a model file: its payload without the last `cut`
+ * bytes (the records that version lacks), re-framed. */
+static void older_file(const RnBuf *file, uint32_t version, size_t cut, RnBuf *out)
+{
+    RnError *err = NULL;
+    uint64_t len = rn_le64_load(file->data + 12) - cut;
+    CHECK(rn_buf_append(out, file->data, 8, &err) && rn_buf_put_le32(out, version, &err) &&
+          rn_buf_put_le32(out, (uint32_t)len, &err) &&
+          rn_buf_put_le32(out, (uint32_t)(len >> 32), &err) &&
+          rn_buf_append(out, file->data + 20, (size_t)len, &err) &&
+          rn_buf_put_le32(out, rn_crc32(0, out->data, out->len), &err));
+    CHECK(err == NULL);
+}
 
 /* Rows 3, 9, 17 and 30 of B missing (17 as NaN, the others as the "no
  * report" row); B's other rows mix two clusters, and A tells them apart. */
@@ -457,17 +472,22 @@ static void test_impute_model_file(void)
     RnFusionModel *m = rn_fusion_fit(in, 2, &o, &err);
     RnBuf b1 = RN_BUF_INIT;
     float x[N * 5], y[N * 5];
-    RnFusionModel *l = check_model_file(m, in, &o, &b1, x);
+    RnFusionModel *l = check_model_file(m, in, 2, &o, &b1, x);
     CHECK(l != NULL);
-    /* version 1: the payload without the imputation record (k, refs, bits) */
-    size_t record = 8 + 8 + (size_t)N * 7 * 4 + (size_t)N * 4;
+    /* version 2: the payload without the map record (its lambda 0); the
+     * same output bits */
+    RnBuf v2 = RN_BUF_INIT;
+    older_file(&b1, 2, 4, &v2);
+    RnFusionModel *two = rn_fusion_model_load_memory(v2.data, v2.len, &err);
+    CHECK(two && rn_fusion_model_impute(two) == 4 && rn_fusion_model_impute_map(two) == 0);
+    CHECK(two && rn_fusion_transform(two, in, 2, y, NULL, &err));
+    CHECK(memcmp(y, x, sizeof x) == 0);
+    rn_fusion_model_free(two);
+    rn_buf_free(&v2);
+    /* version 1: also without the imputation record (k, refs, bits) */
+    size_t record = 8 + 8 + (size_t)N * 7 * 4 + (size_t)N * 4 + 4;
     RnBuf v1 = RN_BUF_INIT;
-    CHECK(rn_buf_append(&v1, b1.data, 8, &err) && rn_buf_put_le32(&v1, 1, &err));
-    uint64_t len = rn_le64_load(b1.data + 12) - record;
-    CHECK(rn_buf_put_le32(&v1, (uint32_t)len, &err) &&
-          rn_buf_put_le32(&v1, (uint32_t)(len >> 32), &err) &&
-          rn_buf_append(&v1, b1.data + 20, (size_t)len, &err) &&
-          rn_buf_put_le32(&v1, rn_crc32(0, v1.data, v1.len), &err));
+    older_file(&b1, 1, record, &v1);
     RnFusionModel *old = rn_fusion_model_load_memory(v1.data, v1.len, &err);
     CHECK(old != NULL && rn_fusion_model_impute(old) == 0);
     CHECK(old && rn_fusion_transform(old, in, 2, y, NULL, &err));
@@ -483,16 +503,440 @@ static void test_impute_model_file(void)
     rn_fusion_model_free(old);
 }
 
+/* ---- imputation by a map from the pixels --------------------------------- */
+
+/* Rows in two Modality groups (every third row in the second); the report
+ * block a linear function of the pixels, another per group, plus noise;
+ * rows 4, 5, 21, 22 without a report, row 8 without pixels or report. */
+#define MD 9 /* 2 + 3 + 4 columns */
+static float MM[N * 2], MI[N * 3], MY[N * 4];
+
+static const double map_coef[2][3][3] = {{{1, -2, 0.5}, {0, 1, 1}, {-1, 0, 2}},
+                                         {{-1, 0, 1}, {2, 2, 0}, {0.5, -1, -1}}};
+
+/* Row i's report block before it was erased, without the noise. */
+static void map_truth(size_t i, double *y)
+{
+    for (size_t j = 0; j < 3; j++) {
+        y[j] = 0;
+        for (size_t c = 0; c < 3; c++)
+            y[j] += map_coef[i % 3 == 0][j][c] * MI[i * 3 + c];
+    }
+    y[3] = 0;
+}
+
+static void fill_map(RnFusionInput in[3])
+{
+    RnRng r = rn_rng_new(5);
+    for (size_t i = 0; i < N; i++) {
+        size_t g = i % 3 == 0;
+        MM[i * 2] = (float)!g;
+        MM[i * 2 + 1] = (float)g;
+        for (size_t c = 0; c < 3; c++)
+            MI[i * 3 + c] = (float)rn_rng_normal(&r);
+        for (size_t j = 0; j < 3; j++) {
+            double v = 0.05 * rn_rng_normal(&r);
+            for (size_t c = 0; c < 3; c++)
+                v += map_coef[g][j][c] * MI[i * 3 + c];
+            MY[i * 4 + j] = (float)v;
+        }
+        MY[i * 4 + 3] = 0;
+    }
+    static const size_t gone[] = {4, 5, 8, 21, 22};
+    for (size_t q = 0; q < 5; q++) {
+        memset(MY + gone[q] * 4, 0, 4 * sizeof *MY);
+        MY[gone[q] * 4 + 3] = 1;
+    }
+    for (size_t c = 0; c < 3; c++)
+        MI[8 * 3 + c] = NAN;
+    in[0] = (RnFusionInput){.name = "meta-modality",
+                            .x = {.data = MM, .rows = N, .cols = 2, .dtype = RN_DTYPE_F32}};
+    in[1] = (RnFusionInput){.name = "image-hog",
+                            .x = {.data = MI, .rows = N, .cols = 3, .dtype = RN_DTYPE_F32}};
+    in[2] = (RnFusionInput){.name = "text-tfidf",
+                            .x = {.data = MY, .rows = N, .cols = 4, .dtype = RN_DTYPE_F32},
+                            .missing = RN_FUSION_INDICATOR_LAST};
+}
+
+/* Solves a x = b (n <= 8 unknowns, `cols` right-hand sides) by Gauss-Jordan
+ * elimination with partial pivoting: the oracle of the fit's Cholesky. */
+static void gauss_solve(double *a, size_t n, double *b, size_t cols)
+{
+    for (size_t c = 0; c < n; c++) {
+        size_t p = c;
+        for (size_t i = c + 1; i < n; i++)
+            if (fabs(a[i * n + c]) > fabs(a[p * n + c]))
+                p = i;
+        for (size_t j = 0; j < n; j++) {
+            double t = a[c * n + j];
+            a[c * n + j] = a[p * n + j];
+            a[p * n + j] = t;
+        }
+        for (size_t j = 0; j < cols; j++) {
+            double t = b[c * cols + j];
+            b[c * cols + j] = b[p * cols + j];
+            b[p * cols + j] = t;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (i == c)
+                continue;
+            double f = a[i * n + c] / a[c * n + c];
+            for (size_t j = 0; j < n; j++)
+                a[i * n + j] -= f * a[c * n + j];
+            for (size_t j = 0; j < cols; j++)
+                b[i * cols + j] -= f * b[c * cols + j];
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < cols; j++)
+            b[i * cols + j] /= a[i * n + i];
+}
+
+/* A row without a report gets [its weighted pixel block, 1] · W, W the
+ * ridge solution over the rows of its group that have both (every row is a
+ * reference, N < RN_FUSION_IMPUTE_REFS); row 8 (no pixels) the neighbours'
+ * block, as every row does without the map; a model file round trip. */
+static void test_impute_map(void)
+{
+    RnFusionInput in[3];
+    fill_map(in);
+    double w[3] = {3, 1, 1.5}, lambda = 0.1;
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                         .impute_map = lambda};
+    RnFusionOptions plain = o;
+    plain.impute_map = 0;
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 3, &o, &err);
+    RnFusionModel *k = rn_fusion_fit(in, 3, &plain, &err);
+    static float out[N * MD], knn[N * MD];
+    CHECK(m && k && rn_fusion_transform(m, in, 3, out, NULL, &err) &&
+          rn_fusion_transform(k, in, 3, knn, NULL, &err));
+    CHECK(m && fabs(rn_fusion_model_impute_map(m) - lambda) < 1e-7);
+    bool no_img[N] = {false}, no_y[N] = {false};
+    no_img[8] = true;
+    no_y[4] = no_y[5] = no_y[8] = no_y[21] = no_y[22] = true;
+    double ui[N * 3], uy[N * 4];
+    unit_rows(MI, 3, no_img, ui);
+    unit_rows(MY, 4, no_y, uy);
+    double mean[4] = {0}, dm = 0, dk = 0; /* the report block's mean, as the model's */
+    for (size_t i = 0; i < N; i++)
+        for (size_t c = 0; c < 4 && !no_y[i]; c++)
+            mean[c] += MY[i * 4 + c] / (double)(N - 5);
+    for (size_t g = 0; g < 2; g++) {
+        double a[4 * 4] = {0}, b[4 * 4] = {0};
+        for (size_t i = 0; i < N; i++) {
+            if ((i % 3 == 0) != g || no_img[i] || no_y[i])
+                continue;
+            double x[4] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2], 1};
+            for (size_t p = 0; p < 4; p++)
+                for (size_t q = 0; q < 4; q++) {
+                    a[p * 4 + q] += x[p] * x[q];
+                    b[p * 4 + q] += x[p] * w[2] * uy[i * 4 + q];
+                }
+        }
+        for (size_t p = 0; p < 4; p++)
+            a[p * 4 + p] += lambda;
+        gauss_solve(a, 4, b, 4);
+        for (size_t i = 0; i < N; i++) {
+            if ((i % 3 == 0) != g || !no_y[i] || no_img[i])
+                continue;
+            double x[4] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2], 1};
+            for (size_t c = 0; c < 4; c++) {
+                double v = 0;
+                for (size_t p = 0; p < 4; p++)
+                    v += x[p] * b[p * 4 + c];
+                CHECK_NEAR(out[i * MD + 5 + c], v, 1e-5);
+            }
+            /* against the row's own (erased) block */
+            double y[4], n2 = 0;
+            map_truth(i, y);
+            for (size_t c = 0; c < 4; c++)
+                n2 += (y[c] - mean[c]) * (y[c] - mean[c]);
+            for (size_t c = 0; c < 4; c++) {
+                double t = w[2] * (y[c] - mean[c]) / sqrt(n2);
+                dm += (out[i * MD + 5 + c] - t) * (out[i * MD + 5 + c] - t);
+                dk += (knn[i * MD + 5 + c] - t) * (knn[i * MD + 5 + c] - t);
+            }
+        }
+    }
+    /* the map found the pixels' relation: the rows' own blocks are nearer
+     * to it than to the neighbours' mean */
+    CHECK(dm < dk / 2);
+    /* row 8 has no pixels: the neighbours, as without the map; the rows
+     * with every block are the same bits */
+    for (size_t i = 0; i < N; i++)
+        if (!no_y[i] || i == 8)
+            CHECK(memcmp(out + i * MD, knn + i * MD, MD * sizeof *out) == 0);
+    RnBuf file = RN_BUF_INIT;
+    float x[N * MD];
+    RnFusionModel *l = check_model_file(m, in, 3, &o, &file, x);
+    CHECK(l && fabs(rn_fusion_model_impute_map(l) - lambda) < 1e-7);
+    /* A map record that parses but does not fit the inputs' names is
+     * refused (the checksum made right). Bytes counted from the file's end
+     * (1: the CRC's last): the CRC, the maps (2 groups × 4 × 4 floats), a
+     * u64 of group bits per source, the predictors' bits, the grouping
+     * source, lambda; little endian, so a field's low byte is its first. */
+    size_t tail = 4 + 2 * 4 * 4 * 4;
+    struct { size_t at; uint8_t value; } broken[] = {
+        {tail + 32, 1},    /* the grouping source: image-hog */
+        {tail + 28, 5},    /* the predictors: modality and report */
+        {tail + 16, 1},    /* image-hog (a predictor) has a map */
+        {tail + 8, 4},     /* text-tfidf's map of group 2 (of 0, 1) */
+        {tail + 33, 0xbd}, /* lambda -0.1 */
+    };
+    CHECK(file.len > tail + 33 && rn_le32_load(file.data + file.len - 4) ==
+                                      rn_crc32(0, file.data, file.len - 4));
+    for (size_t t = 0; t < sizeof broken / sizeof *broken; t++) {
+        RnBuf c = RN_BUF_INIT;
+        CHECK(rn_buf_append(&c, file.data, file.len, &err));
+        CHECK(c.data[c.len - broken[t].at] != broken[t].value);
+        c.data[c.len - broken[t].at] = broken[t].value;
+        uint32_t crc = rn_crc32(0, c.data, c.len - 4);
+        for (size_t q = 0; q < 4; q++)
+            c.data[c.len - 4 + q] = (uint8_t)(crc >> (8 * q));
+        RnError *e = NULL;
+        RnFusionModel *t2 = rn_fusion_model_load_memory(c.data, c.len, &e);
+        CHECK(t2 == NULL && e != NULL);
+        rn_fusion_model_free(t2);
+        rn_error_free(e);
+        rn_buf_free(&c);
+    }
+    /* a ridge < 0 or not a number is refused */
+    for (size_t t = 0; t < 2; t++) {
+        RnFusionOptions bad = o;
+        bad.impute_map = t ? NAN : -1;
+        RnError *e = NULL;
+        CHECK(rn_fusion_fit(in, 3, &bad, &e) == NULL && e);
+        rn_error_free(e);
+    }
+    CHECK(err == NULL);
+    rn_buf_free(&file);
+    rn_fusion_model_free(m);
+    rn_fusion_model_free(k);
+    rn_fusion_model_free(l);
+}
+
+/* Two pixel inputs predict together: a row without a report gets
+ * [hog block, lbp block, 1] · W, W the ridge solution over the rows of its
+ * group that have all three; row 21 lacks the lbp block, so its report
+ * comes from the neighbours, as without the map. The report block here
+ * also depends on the lbp block. The lbp input fused at weight w_lbp, or
+ * (0) read by the map only, at unit length (the defaults' image-lbp). */
+#define ML_D 2
+#define MD2 (MD + ML_D)
+static float ML[N * ML_D], MY2[N * 4];
+
+static void fill_two_pixels(RnFusionInput in[4])
+{
+    RnFusionInput base[3];
+    fill_map(base);
+    RnRng r = rn_rng_new(11);
+    memcpy(MY2, MY, sizeof MY2);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t c = 0; c < ML_D; c++)
+            ML[i * ML_D + c] = (float)rn_rng_normal(&r);
+        if (MY2[i * 4 + 3] == 0)
+            MY2[i * 4 + 1] += (float)(1.5 * ML[i * ML_D] - ML[i * ML_D + 1]);
+    }
+    for (size_t c = 0; c < ML_D; c++)
+        ML[8 * ML_D + c] = ML[21 * ML_D + c] = NAN;
+    in[0] = base[0];
+    in[1] = base[1];
+    in[2] = (RnFusionInput){.name = "image-lbp",
+                            .x = {.data = ML, .rows = N, .cols = ML_D, .dtype = RN_DTYPE_F32}};
+    in[3] = base[2];
+    in[3].x.data = MY2;
+}
+
+/* The map-only input changes nothing but the map: its columns are 0, and
+ * every row with a report, or without pixels (row 8: the neighbours in
+ * both), is the same bits as without the input. Row 21 (pixels, no lbp)
+ * differs: the map of the pixels alone serves it there. */
+static void check_map_only(const RnFusionInput in[4], const float *out, const bool *no_y)
+{
+    RnFusionInput three[3] = {in[0], in[1], in[3]};
+    double w[3] = {3, 1, 1.5};
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                         .impute_map = 0.1};
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(three, 3, &o, &err);
+    static float x[N * MD];
+    CHECK(m && rn_fusion_transform(m, three, 3, x, NULL, &err));
+    for (size_t i = 0; i < N; i++) {
+        const float *y = out + i * MD2;
+        CHECK(y[5] == 0 && y[6] == 0);
+        if (!no_y[i] || i == 8)
+            CHECK(memcmp(y, x + i * MD, 5 * sizeof *y) == 0 &&
+                  memcmp(y + 7, x + i * MD + 5, 4 * sizeof *y) == 0);
+    }
+    CHECK(err == NULL);
+    rn_fusion_model_free(m);
+}
+
+static void two_pixels(double w_lbp)
+{
+    RnFusionInput in[4];
+    fill_two_pixels(in);
+    double w[4] = {3, 1, w_lbp, 1.5}, lambda = 0.1, wl = w_lbp > 0 ? w_lbp : 1;
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                         .impute_map = lambda};
+    RnFusionOptions plain = o;
+    plain.impute_map = 0;
+    RnError *err = NULL;
+    RnFusionModel *m = rn_fusion_fit(in, 4, &o, &err);
+    RnFusionModel *k = rn_fusion_fit(in, 4, &plain, &err);
+    static float out[N * MD2], knn[N * MD2];
+    CHECK(m && k && rn_fusion_transform(m, in, 4, out, NULL, &err) &&
+          rn_fusion_transform(k, in, 4, knn, NULL, &err));
+    bool no_img[N] = {false}, no_lbp[N] = {false}, no_y[N] = {false};
+    no_img[8] = no_lbp[8] = no_lbp[21] = true;
+    no_y[4] = no_y[5] = no_y[8] = no_y[21] = no_y[22] = true;
+    double ui[N * 3], ul[N * ML_D], uy[N * 4];
+    unit_rows(MI, 3, no_img, ui);
+    unit_rows(ML, ML_D, no_lbp, ul);
+    unit_rows(MY2, 4, no_y, uy);
+    enum { P = 3 + ML_D + 1 };
+    size_t n_mapped = 0;
+    for (size_t g = 0; g < 2; g++) {
+        double a[P * P] = {0}, b[P * 4] = {0};
+        for (size_t i = 0; i < N; i++) {
+            if ((i % 3 == 0) != g || no_img[i] || no_lbp[i] || no_y[i])
+                continue;
+            double x[P] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2],
+                           wl * ul[i * ML_D], wl * ul[i * ML_D + 1], 1};
+            for (size_t p = 0; p < P; p++) {
+                for (size_t q = 0; q < P; q++)
+                    a[p * P + q] += x[p] * x[q];
+                for (size_t q = 0; q < 4; q++)
+                    b[p * 4 + q] += x[p] * w[3] * uy[i * 4 + q];
+            }
+        }
+        for (size_t p = 0; p < P; p++)
+            a[p * P + p] += lambda;
+        gauss_solve(a, P, b, 4);
+        for (size_t i = 0; i < N; i++) {
+            if ((i % 3 == 0) != g || !no_y[i] || no_img[i] || no_lbp[i])
+                continue;
+            double x[P] = {w[1] * ui[i * 3], w[1] * ui[i * 3 + 1], w[1] * ui[i * 3 + 2],
+                           wl * ul[i * ML_D], wl * ul[i * ML_D + 1], 1};
+            for (size_t c = 0; c < 4; c++) {
+                double v = 0;
+                for (size_t p = 0; p < P; p++)
+                    v += x[p] * b[p * 4 + c];
+                CHECK_NEAR(out[i * MD2 + 2 + 3 + ML_D + c], v, 1e-5);
+            }
+            n_mapped++;
+        }
+    }
+    CHECK_EQ_INT(n_mapped, 3); /* rows 4, 5, 22 */
+    /* rows 8 and 21 lack a pixel block: the neighbours, as without the map;
+     * the rows with every block are the same bits */
+    for (size_t i = 0; i < N; i++)
+        if (!no_y[i] || i == 8 || i == 21)
+            CHECK(memcmp(out + i * MD2, knn + i * MD2, MD2 * sizeof *out) == 0);
+    if (w_lbp == 0)
+        check_map_only(in, out, no_y);
+    /* the same bits on 1 and 3 threads, and from the reloaded model */
+    RnPool *pool[2] = {rn_pool_open(1, &err), rn_pool_open(3, &err)};
+    static float y[N * MD2];
+    for (size_t p = 0; p < 2; p++) {
+        RnFusionOptions op = o;
+        op.pool = pool[p];
+        RnFusionModel *mp = rn_fusion_fit(in, 4, &op, &err);
+        CHECK(mp && rn_fusion_transform_pool(mp, in, 4, pool[p], y, NULL, &err) &&
+              memcmp(y, out, sizeof y) == 0);
+        rn_fusion_model_free(mp);
+        rn_pool_close(pool[p]);
+    }
+    RnBuf file = RN_BUF_INIT;
+    float x[N * MD2];
+    RnFusionModel *l = check_model_file(m, in, 4, &o, &file, x);
+    CHECK(l && memcmp(x, out, sizeof x) == 0);
+    CHECK(err == NULL);
+    rn_buf_free(&file);
+    rn_fusion_model_free(m);
+    rn_fusion_model_free(k);
+    rn_fusion_model_free(l);
+}
+
+static void test_impute_map_two_pixels(void)
+{
+    two_pixels(0.5);
+    two_pixels(0);
+}
+
+/* Weight 0 is for a pixel input only: another input of weight 0 is refused
+ * by the fit and in a model file; a row with only the map-only input is
+ * missing from every input. */
+static void test_map_only_rules(void)
+{
+    RnFusionInput in[4];
+    fill_two_pixels(in);
+    double w[4] = {3, 1, 0, 0};
+    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                         .impute_map = 0.1};
+    RnError *err = NULL;
+    CHECK(rn_fusion_fit(in, 4, &o, &err) == NULL && err != NULL);
+    rn_error_free(err);
+    err = NULL;
+    /* row 8 has no pixels: with only the lbp input beside them it has none */
+    RnFusionInput two[2] = {in[1], in[2]};
+    double w2[2] = {1, 0};
+    for (size_t c = 0; c < ML_D; c++)
+        ML[8 * ML_D + c] = 0.5f;
+    o.weights = w2;
+    CHECK(rn_fusion_fit(two, 2, &o, &err) == NULL && err != NULL);
+    rn_error_free(err);
+    for (size_t c = 0; c < ML_D; c++)
+        ML[8 * ML_D + c] = NAN;
+    /* a model file: the report's weight made 0 is refused, the lbp input's
+     * made 0.5 loads (the checksum made right) */
+    err = NULL;
+    double w4[4] = {3, 1, 0, 1.5};
+    o.weights = w4;
+    RnFusionModel *m = rn_fusion_fit(in, 4, &o, &err);
+    RnBuf file = RN_BUF_INIT;
+    CHECK(m && rn_fusion_model_save_memory(m, &file, &err));
+    const char *name[2] = {"text-tfidf", "image-lbp"};
+    const float value[2] = {0, 0.5f};
+    for (size_t t = 0; t < 2; t++) {
+        size_t at = 0, len = strlen(name[t]);
+        while (at + len <= file.len && memcmp(file.data + at, name[t], len) != 0)
+            at++;
+        at += len + 4 + 8; /* the name, then u32 missing, u64 dim, f32 weight */
+        CHECK(at + 4 <= file.len);
+        if (at + 4 > file.len)
+            break;
+        RnBuf c = RN_BUF_INIT;
+        CHECK(rn_buf_append(&c, file.data, file.len, &err));
+        memcpy(c.data + at, &value[t], 4); /* little endian, as the file */
+        uint32_t crc = rn_crc32(0, c.data, c.len - 4);
+        for (size_t q = 0; q < 4; q++)
+            c.data[c.len - 4 + q] = (uint8_t)(crc >> (8 * q));
+        RnError *e = NULL;
+        RnFusionModel *l = rn_fusion_model_load_memory(c.data, c.len, &e);
+        CHECK(t == 0 ? l == NULL && e != NULL : l != NULL && e == NULL);
+        CHECK(t == 0 || (l && rn_fusion_input_weight(l, 2) == 0.5));
+        rn_fusion_model_free(l);
+        rn_error_free(e);
+        rn_buf_free(&c);
+    }
+    CHECK(err == NULL);
+    rn_buf_free(&file);
+    rn_fusion_model_free(m);
+}
+
 static void test_choice(void)
 {
-    const char *j = "{\"inputs\":[\"image-hog\",\"text-tfidf\"],\"weights\":[1,0.5],"
-                    "\"scale\":\"standard\",\"reduce\":16,\"study\":{}}";
+    const char *j = "{\"inputs\":[\"image-hog\",\"text-tfidf\",\"image-lbp\"],"
+                    "\"weights\":[1,0.5,0],\"scale\":\"standard\",\"reduce\":16,\"study\":{}}";
     RnFusionChoice c;
     RnError *err = NULL;
     CHECK(rn_fusion_choice_parse(j, strlen(j), &c, &err));
-    CHECK_EQ_INT(c.n_inputs, 2);
+    CHECK_EQ_INT(c.n_inputs, 3);
     CHECK_EQ_STR(c.inputs[0], "image-hog");
     CHECK_NEAR(c.weights[1], 0.5, 0);
+    CHECK_NEAR(c.weights[2], 0, 0); /* a pixel input only the map reads */
     CHECK_EQ_INT(c.scale, RN_FUSION_SCALE_STANDARD);
     CHECK_EQ_INT(c.reduce, 16);
     RnBuf b = RN_BUF_INIT;
@@ -507,6 +951,8 @@ static void test_choice(void)
     CHECK(memcmp(&c, &c2, sizeof c) == 0);
     rn_buf_free(&b);
     const char *bad[] = {"{}", "{\"inputs\":[\"a\"],\"weights\":[0]}",
+                         "{\"inputs\":[\"text-tfidf\"],\"weights\":[0]}",
+                         "{\"inputs\":[\"image-hog\"],\"weights\":[-1]}",
                          "{\"inputs\":[\"a\"],\"weights\":[1,2]}",
                          "{\"inputs\":[1],\"weights\":[1]}", "[", ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -556,12 +1002,12 @@ static void fill_threads(RnFusionInput in[3])
 
 /* Fit and transform of the same inputs on no pool, 1 thread and 3 threads:
  * the same model bytes, the same output bits. */
-static bool fit_fuse(const RnFusionInput *in, size_t reduce, RnPool *pool, RnBuf *model,
-                     float *out)
+static bool fit_fuse(const RnFusionInput *in, size_t reduce, double map, RnPool *pool,
+                     RnBuf *model, float *out)
 {
     double w[3] = {1, 0.7, 2};
     RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .reduce = reduce,
-                         .impute = 10, .pool = pool};
+                         .impute = 10, .impute_map = map, .pool = pool};
     RnError *err = NULL;
     RnFusionModel *m = rn_fusion_fit(in, 3, &o, &err);
     uint64_t missing = 0;
@@ -583,10 +1029,12 @@ static void test_threads(void)
     CHECK(one && three && rn_pool_threads(three) == 3);
     RnPool *pools[3] = {NULL, one, three};
     static float out[3][NT * 15];
-    for (size_t reduce = 0; reduce <= 15; reduce += 15) {
+    for (size_t run = 0; run < 4; run++) {
+        size_t reduce = run % 2 ? 15 : 0;
+        double map = run < 2 ? 0 : 0.1; /* the neighbours, the map from the pixels */
         RnBuf model[3] = {RN_BUF_INIT, RN_BUF_INIT, RN_BUF_INIT};
         for (size_t p = 0; p < 3; p++)
-            CHECK(fit_fuse(in, reduce, pools[p], &model[p], out[p]));
+            CHECK(fit_fuse(in, reduce, map, pools[p], &model[p], out[p]));
         for (size_t p = 1; p < 3; p++) {
             CHECK(model[p].len == model[0].len &&
                   memcmp(model[p].data, model[0].data, model[0].len) == 0);
@@ -608,9 +1056,9 @@ static void test_pca_chunks(void)
     fill_threads(in);
     static float x[NT * 15], y[NT * 15];
     RnBuf model = RN_BUF_INIT;
-    CHECK(fit_fuse(in, 0, NULL, &model, x));
+    CHECK(fit_fuse(in, 0, 0.1, NULL, &model, x));
     rn_buf_free(&model);
-    CHECK(fit_fuse(in, 15, NULL, &model, y));
+    CHECK(fit_fuse(in, 15, 0.1, NULL, &model, y));
     rn_buf_free(&model);
     for (size_t i = 0; i < NT; i += 37)
         for (size_t j = i + 1; j < NT; j += 101)
@@ -644,6 +1092,9 @@ int main(void)
     test_model_file();
     test_impute();
     test_impute_model_file();
+    test_impute_map();
+    test_impute_map_two_pixels();
+    test_map_only_rules();
     test_choice();
     test_threads();
     test_pca_chunks();

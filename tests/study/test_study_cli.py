@@ -22,7 +22,7 @@ def fusion_defaults():
     for l in lines[head + 1:]:
         if not l.startswith("  "):
             break
-        name, weight = l.split()
+        name, weight = l.split()[:2]  # weight 0: "(read by the map only; ...)"
         pairs.append((name, float(weight)))
     return pairs, pca
 
@@ -48,7 +48,7 @@ def main():
         # fuse before any study: the defaults table's inputs that exist, then
         # all of them, PCA-reduced; the same inputs and weights without PCA
         fused, reduce = fusion_defaults()
-        check(len(fused) >= 2 and all(w > 0 for _, w in fused) and reduce > 0,
+        check(len(fused) >= 2 and all(w >= 0 for _, w in fused) and reduce > 0,
               f"defaults {fused} {reduce}")
         rows = sum(1 for _ in open(f"{base}/embeddings/rows.csv")) - 1
         have = [(n, w) for n, w in fused
@@ -136,7 +136,8 @@ def main():
                   "## Against true_region", "## Silhouette and seed stability", "## Choice"):
             check(h in md, f"results.md has {h}")
         choice = json.loads(out_a["choice.json"])
-        check(1 <= len(choice["inputs"]) <= 6 and len(choice["weights"]) == len(choice["inputs"]),
+        check(1 <= len(choice["inputs"]) <= len(dflt) and
+              len(choice["weights"]) == len(choice["inputs"]),
               f"choice {choice}")
         crit = js["criterion"]
         # singles with fewer distinct rows than the largest k (meta-modality)
