@@ -19,7 +19,15 @@
  * not the bare SPINE); and header words,
  * abbreviations of order codes that only the descriptive tags read ("abdo",
  * "kub", "tib", "ruq", "sinuses": in a report "sinus" is costophrenic). A
- * phrase's tokens are not looked up singly. */
+ * phrase's tokens are not looked up singly.
+ *
+ * Checked against a second hospital's naming (bench/fusion_restyle.py
+ * --style central): German and Croatian RIS words and abbreviations
+ * ("Oberbauch", "potkolj.", "ruč. zgl.", "cijelog tijela"), Croatian
+ * "kralj." as a spine word with its levels, German written without
+ * umlauts ("Schaedel": ae, oe, ue read as ä, ö, ü where the token names
+ * nothing as written), and the modality deciding between head and skull
+ * in the tags (below). */
 #include "embed/anatomy.h"
 #include "embed/blob.h"
 
@@ -254,10 +262,12 @@ static const AnatomyWord header_words[] = {
     {"swallow", "GITRACT"},
     /* German and Croatian order abbreviations: cranial CT, the upper ankle
      * joint, the sacroiliac joints, the paranasal sinuses, the dens axis,
-     * the "Magen-Darm-Passage", cardiac catheter and angioplasty, renal
-     * tracers and voiding cystourethrography, the panoramic dental film */
-    {"cct", "HEAD"}, {"osg", "ANKLE"}, {"usg", "ANKLE"}, {"isg", "PELVIS"}, {"nnh", "HEAD"},
-    {"dens", "CSPINE"}, {"mdp", "GITRACT"}, {"hku", "CHEST"}, {"ptca", "CHEST"},
+     * cardiac catheter and angioplasty, renal tracers and voiding
+     * cystourethrography, the panoramic dental film. Left out: "usg" (the
+     * lower ankle joint in German, ultrasonography in many other RIS),
+     * "mdp" (the "Magen-Darm-Passage", and the bone-scan tracer) */
+    {"cct", "HEAD"}, {"osg", "ANKLE"}, {"isg", "PELVIS"}, {"nnh", "HEAD"},
+    {"dens", "CSPINE"}, {"hku", "CHEST"}, {"ptca", "CHEST"},
     {"dmsa", "URINARYTRACT"}, {"mag3", "URINARYTRACT"}, {"mcu", "URINARYTRACT"},
     {"mcug", "URINARYTRACT"}, {"opg", "SKULL"},
 };
@@ -272,8 +282,7 @@ static const AnatomyWord phrases[] = {
     {"skull base to thigh*", "WHOLEBODY"}, {"eyes to thigh*", "WHOLEBODY"},
     {"vertex to thigh*", "WHOLEBODY"}, {"abd pelv*", "ABDOMEN PELVIS"},
     {"abd pel", "ABDOMEN PELVIS"}, {"bone scan*", "WHOLEBODY"},
-    {"scint* kost*", "WHOLEBODY"}, {"cijel* tijel*", "WHOLEBODY"},
-    {"cijel* tel*", "WHOLEBODY"}, {"si zgl*", "PELVIS"}, {"ruc zgl*", "WRIST"},
+    {"scint* kost*", "WHOLEBODY"}, {"cijel* tijel*", "WHOLEBODY"}, {"si zgl*", "PELVIS"}, {"ruc zgl*", "WRIST"},
     {"skoc zgl*", "ANKLE"}, {"tm zgl*", "SKULL"}, {"donj* ekstr*", "LEG"},
     {"gornj* ekstr*", "ARM"}, {"nosn* kost*", "SKULL"},
 };
