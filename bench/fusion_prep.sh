@@ -19,7 +19,7 @@
 # usage: fusion_prep.sh DIR N SEED [--restyle] [--style NAME] [--degrade P] [--codes F]
 # env: RADNET (default build/radnet), JOBS (embed/ingest threads, default 2)
 set -eu
-[ $# -ge 3 ] || { sed -n 2,21p "$0"; exit 2; }
+[ $# -ge 3 ] || { sed -n 2,20p "$0"; exit 2; }
 dir=$1 n=$2 seed=$3; shift 3
 degrade= codes= restyle= style=us
 while [ $# -gt 0 ]; do
