@@ -359,7 +359,7 @@ typedef struct AnatomyState {
     uint32_t phrase[N_PHRASES];
     uint32_t level[N_LEVELS];
     uint32_t level_after[N_LEVELS_AFTER];
-    uint32_t spine;  /* the set {SPINE} */
+    uint32_t spine, head, skull;  /* the sets {SPINE}, {HEAD}, {SKULL} */
 } AnatomyState;
 
 /* One token of a normalised text. */
@@ -436,7 +436,8 @@ static AnatomyState *state_new(RnItemTextFn text, bool header, size_t *dim, RnEr
         !table_sets(phrases, N_PHRASES, PHRASE_TOKENS, s->phrase, err) ||
         !table_sets(spine_levels, N_LEVELS, PHRASE_TOKENS - 1, s->level, err) ||
         !table_sets(spine_levels_after, N_LEVELS_AFTER, 1, s->level_after, err) ||
-        !region_set("SPINE", &s->spine)) {
+        !region_set("SPINE", &s->spine) || !region_set("HEAD", &s->head) ||
+        !region_set("SKULL", &s->skull)) {
         free(s);
         return NULL;
     }
@@ -581,9 +582,6 @@ static size_t read_tokens(const char *p, Token *t, size_t max)
     return k;
 }
 
-/* The bits of regions[0] and regions[1]. */
-enum { HEAD_BIT = 1u << 0, SKULL_BIT = 1u << 1 };
-
 /* Region counts of one normalised text of an item of this modality, unit
  * length; the last column 1 when nothing matched. */
 static void describe(const AnatomyState *s, const char *text, const char *modality, float *out)
@@ -599,12 +597,12 @@ static void describe(const AnatomyState *s, const char *text, const char *modali
         if (used == 0) {
             used = 1;
             set = t[0].n <= ANATOMY_MAX_TOKEN ? token_regions(s, t[0].p, t[0].n) : 0;
-            if (sectional && (set & SKULL_BIT) &&
+            if (sectional && (set & s->skull) &&
                 matches_any(whole_skull_words, N_WHOLE_SKULL, &t[0]))
-                set = (set & ~SKULL_BIT) | HEAD_BIT;
+                set = (set & ~s->skull) | s->head;
         }
-        if (projection && (set & HEAD_BIT))
-            set = (set & ~HEAD_BIT) | SKULL_BIT;
+        if (projection && (set & s->head))
+            set = (set & ~s->head) | s->skull;
         for (size_t r = 0; r < N_REGIONS; r++)
             row[r] += (set >> r) & 1u;
         p = t[used - 1].p + t[used - 1].n;
