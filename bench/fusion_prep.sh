@@ -8,23 +8,26 @@
 #
 #   --restyle     first, the descriptive tags rewritten in US/UK order-code
 #                 English (another hospital's naming; bench/fusion_restyle.py)
+#   --style NAME  the restyle's naming style (implies --restyle): us (the
+#                 default) or central (German / Croatian RIS, vendor names)
 #   --degrade P   P5-style damage: BodyPartExamined erased from every file
 #                 (dcmodify; -imt, or a batch stops at the first file without
 #                 it) and the reports of a fraction P of the exams dropped
 #   --codes F     beyond that, the descriptive tags of a fraction F of the
 #                 studies replaced by vendor-style codes (bench/fusion_degrade.py)
 #
-# usage: fusion_prep.sh DIR N SEED [--restyle] [--degrade P] [--codes F]
+# usage: fusion_prep.sh DIR N SEED [--restyle] [--style NAME] [--degrade P] [--codes F]
 # env: RADNET (default build/radnet), JOBS (embed/ingest threads, default 2)
 set -eu
-[ $# -ge 3 ] || { sed -n 2,19p "$0"; exit 2; }
+[ $# -ge 3 ] || { sed -n 2,20p "$0"; exit 2; }
 dir=$1 n=$2 seed=$3; shift 3
-degrade= codes= restyle=
+degrade= codes= restyle= style=us
 while [ $# -gt 0 ]; do
     case $1 in
     --degrade) degrade=$2; shift 2 ;;
     --codes) codes=$2; shift 2 ;;
     --restyle) restyle=1; shift ;;
+    --style) restyle=1 style=$2; shift 2 ;;
     *) echo "fusion_prep.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -35,7 +38,7 @@ mkdir -p "$dir"
 rm -rf "$dir/arch" "$dir/ws"
 "$bin" --quiet synth --out "$dir/arch" -n "$n" --seed "$seed" --size small -j 1
 if [ -n "$restyle" ]; then
-    /usr/bin/python3 "$bench/fusion_restyle.py" "$dir/arch" "$seed"
+    /usr/bin/python3 "$bench/fusion_restyle.py" "$dir/arch" "$seed" --style "$style"
 fi
 if [ -n "$codes" ]; then
     /usr/bin/python3 "$bench/fusion_degrade.py" "$dir/arch" "$seed" --codes "$codes"

@@ -19,7 +19,15 @@
  * not the bare SPINE); and header words,
  * abbreviations of order codes that only the descriptive tags read ("abdo",
  * "kub", "tib", "ruq", "sinuses": in a report "sinus" is costophrenic). A
- * phrase's tokens are not looked up singly. */
+ * phrase's tokens are not looked up singly.
+ *
+ * Checked against a second hospital's naming (bench/fusion_restyle.py
+ * --style central): German and Croatian RIS words and abbreviations
+ * ("Oberbauch", "potkolj.", "ruč. zgl.", "cijelog tijela"), Croatian
+ * "kralj." as a spine word with its levels, German written without
+ * umlauts ("Schaedel": ae, oe, ue read as ä, ö, ü where the token names
+ * nothing as written), and the modality deciding between head and skull
+ * in the tags (below). */
 #include "embed/anatomy.h"
 #include "embed/blob.h"
 
@@ -216,6 +224,25 @@ static const AnatomyWord lexicon[] = {
     {"ugi", "GITRACT"}, {"enema", "GITRACT"}, {"mrcp", "ABDOMEN"}, {"transvaginal", "PELVIS"},
     {"transrectal", "PELVIS"}, {"vcug", "URINARYTRACT"}, {"cystogr*", "URINARYTRACT"},
     {"ctpa", "CHEST"}, {"echocardio*", "CHEST"},
+    /* German compounds and spellings of the Latin words (z for c) */
+    {"zerebr*", "HEAD"}, {"intrakran*", "HEAD"}, {"endokran*", "HEAD"}, {"endocran*", "HEAD"},
+    {"kleinhirn*", "HEAD"}, {"grosshirn*", "HEAD"}, {"nasennebenhohl*", "HEAD"},
+    {"nasenbein*", "SKULL"}, {"felsenbein*", "SKULL"}, {"jochbein*", "SKULL"},
+    {"jochbog*", "SKULL"}, {"halsweichteil*", "NECK"}, {"zervikal*", "CSPINE"},
+    {"halsgefa*", "CAROTID"}, {"linksherz*", "CHEST"}, {"rechtsherz*", "CHEST"},
+    {"oberbauch*", "ABDOMEN"}, {"unterbauch*", "PELVIS"}, {"kreuzbein*", "PELVIS"},
+    {"steissbein*", "PELVIS"}, {"iliosakral*", "PELVIS"}, {"radiuskopf*", "ELBOW"},
+    {"skaphoid*", "WRIST"}, {"handskelett*", "HAND"}, {"vorfuss*", "FOOT"},
+    {"mittelfuss*", "FOOT"}, {"ruckfuss*", "FOOT"}, {"bein", "LEG"}, {"beine", "LEG"},
+    {"beinvene*", "LEG"}, {"beinarterie*", "LEG"}, {"knochenszint*", "WHOLEBODY"},
+    {"miktion*", "URINARYTRACT"}, {"zystogra*", "URINARYTRACT"},
+    {"zystoureth*", "URINARYTRACT"}, {"schluck*", "GITRACT"}, {"defakogra*", "GITRACT"},
+    {"defekogra*", "GITRACT"}, {"defecogra*", "GITRACT"}, {"enterogra*", "GITRACT"},
+    {"enterokli*", "GITRACT"}, {"enterocly*", "GITRACT"}, {"sellink", "GITRACT"},
+    /* Croatian: abbreviations of RIS orders ("potkolj.") and words the
+     * first table lacks */
+    {"potkolj*", "LEG"}, {"natkolj*", "LEG"}, {"mamograf*", "BREAST"},
+    {"mikcij*", "URINARYTRACT"}, {"slabinsk*", "LSPINE"},
 };
 #define N_LEXICON (sizeof lexicon / sizeof *lexicon)
 
@@ -233,6 +260,16 @@ static const AnatomyWord header_words[] = {
     {"tibfib", "LEG"}, {"le", "LEG"}, {"rle", "LEG"}, {"lle", "LEG"}, {"ble", "LEG"},
     {"ue", "ARM"}, {"rue", "ARM"}, {"lue", "ARM"}, {"bue", "ARM"},
     {"swallow", "GITRACT"},
+    /* German and Croatian order abbreviations: cranial CT, the upper ankle
+     * joint, the sacroiliac joints, the paranasal sinuses, the dens axis,
+     * cardiac catheter and angioplasty, renal tracers and voiding
+     * cystourethrography, the panoramic dental film. Left out: "usg" (the
+     * lower ankle joint in German, ultrasonography in many other RIS),
+     * "mdp" (the "Magen-Darm-Passage", and the bone-scan tracer) */
+    {"cct", "HEAD"}, {"osg", "ANKLE"}, {"isg", "PELVIS"}, {"nnh", "HEAD"},
+    {"dens", "CSPINE"}, {"hku", "CHEST"}, {"ptca", "CHEST"},
+    {"dmsa", "URINARYTRACT"}, {"mag3", "URINARYTRACT"}, {"mcu", "URINARYTRACT"},
+    {"mcug", "URINARYTRACT"}, {"opg", "SKULL"},
 };
 #define N_HEADER (sizeof header_words / sizeof *header_words)
 
@@ -244,6 +281,10 @@ static const AnatomyWord phrases[] = {
     {"circle of willis", "HEAD"}, {"lower ext", "LEG"}, {"upper ext", "ARM"},
     {"skull base to thigh*", "WHOLEBODY"}, {"eyes to thigh*", "WHOLEBODY"},
     {"vertex to thigh*", "WHOLEBODY"}, {"abd pelv*", "ABDOMEN PELVIS"},
+    {"abd pel", "ABDOMEN PELVIS"}, {"bone scan*", "WHOLEBODY"},
+    {"scint* kost*", "WHOLEBODY"}, {"cijel* tijel*", "WHOLEBODY"}, {"si zgl*", "PELVIS"}, {"ruc zgl*", "WRIST"},
+    {"skoc zgl*", "ANKLE"}, {"tm zgl*", "SKULL"}, {"donj* ekstr*", "LEG"},
+    {"gornj* ekstr*", "ARM"}, {"nosn* kost*", "SKULL"},
 };
 #define N_PHRASES (sizeof phrases / sizeof *phrases)
 
@@ -257,19 +298,43 @@ static const AnatomyWord spine_levels[] = {
     {"cervicothoracic", "CSPINE TSPINE"}, {"tl", "TSPINE LSPINE"}, {"t l", "TSPINE LSPINE"},
     {"thoracolumbar", "TSPINE LSPINE"}, {"s", "PELVIS"}, {"sacral", "PELVIS"},
     {"whole", "SPINE"}, {"total", "SPINE"}, {"entire", "SPINE"},
+    {"th", "TSPINE"}, {"vratn*", "CSPINE"}, {"cervikaln*", "CSPINE"},
+    {"torakaln*", "TSPINE"}, {"prsn*", "TSPINE"}, {"dorzaln*", "TSPINE"},
+    {"lumbaln*", "LSPINE"}, {"lumbosakraln*", "LSPINE"}, {"slabinsk*", "LSPINE"},
+    {"sakraln*", "PELVIS"},
 };
 #define N_LEVELS (sizeof spine_levels / sizeof *spine_levels)
 static const char *const spine_words[] = {"spine", "spines", "spne"};
 #define N_SPINE_WORDS (sizeof spine_words / sizeof *spine_words)
+/* Croatian "kralježnica" and its RIS abbreviation "kralj.": a spine word
+ * whose level is read beside SPINE ("LS KRALJ." LSPINE and SPINE), as the
+ * lexicon reads the written-out "vratna kralježnica" (CSPINE, SPINE); with
+ * the level alone, D5 lost 0.003 H reg at k = 50 (bench/RESULTS.md). */
+static const char *const spine_words_beside[] = {"kralj*"};
+#define N_SPINE_BESIDE (sizeof spine_words_beside / sizeof *spine_words_beside)
 /* The same right after a spine word, as order lists write it ("SPINE
  * LUMBAR"); words only, a letter there is a side ("SPINE L"). */
 static const AnatomyWord spine_levels_after[] = {
     {"cervical", "CSPINE"}, {"thoracic", "TSPINE"}, {"dorsal", "TSPINE"}, {"lumbar", "LSPINE"},
     {"lumbosacral", "LSPINE"}, {"cervicothoracic", "CSPINE TSPINE"},
     {"thoracolumbar", "TSPINE LSPINE"}, {"sacral", "PELVIS"}, {"whole", "SPINE"},
+    {"hws", "CSPINE"}, {"bws", "TSPINE"}, {"lws", "LSPINE"},
 };
 #define N_LEVELS_AFTER (sizeof spine_levels_after / sizeof *spine_levels_after)
 #define PHRASE_TOKENS 4u
+
+/* The modality decides between the head and the skull, in the tags: a
+ * projection radiograph of the head images the skull (SPEC §5's "CR & HEAD
+ * → SKULL"), and a sectional exam "of the skull" (German "CT Schädel", "MRT
+ * Schädel", Croatian "CT lubanje") is of the head: its words naming the
+ * whole skull read HEAD there. Face bones (orbit, mandible, ...) stay SKULL. */
+static const char *const projection_modalities[] = {"CR", "DX"};
+#define N_PROJECTION (sizeof projection_modalities / sizeof *projection_modalities)
+static const char *const sectional_modalities[] = {"CT", "MR", "PT", "NM", "XA"};
+#define N_SECTIONAL (sizeof sectional_modalities / sizeof *sectional_modalities)
+static const char *const whole_skull_words[] = {"schadel*", "schaedel*", "lubanj*", "skull*",
+                                                "cranium", "kranij*"};
+#define N_WHOLE_SKULL (sizeof whole_skull_words / sizeof *whole_skull_words)
 
 /* Longest token looked up (longer ones name no body part of the table). */
 #define ANATOMY_MAX_TOKEN 64u
@@ -287,12 +352,14 @@ typedef struct AnatomyEntry {
  * first letter), and the region sets of the phrases and spine levels. */
 typedef struct AnatomyState {
     RnItemTextFn text;
+    bool header;  /* the tags' reader: header words and the modality rule */
     size_t n_words;
     AnatomyEntry word[N_LEXICON + N_HEADER];
     size_t first[257];  /* word[first[c] .. first[c + 1]) begin with byte c */
     uint32_t phrase[N_PHRASES];
     uint32_t level[N_LEVELS];
     uint32_t level_after[N_LEVELS_AFTER];
+    uint32_t spine, head, skull;  /* the sets {SPINE}, {HEAD}, {SKULL} */
 } AnatomyState;
 
 /* One token of a normalised text. */
@@ -363,11 +430,14 @@ static AnatomyState *state_new(RnItemTextFn text, bool header, size_t *dim, RnEr
     if (!s)
         return NULL;
     s->text = text;
+    s->header = header;
     if (!add_words(s, lexicon, N_LEXICON, err) ||
         (header && !add_words(s, header_words, N_HEADER, err)) ||
         !table_sets(phrases, N_PHRASES, PHRASE_TOKENS, s->phrase, err) ||
         !table_sets(spine_levels, N_LEVELS, PHRASE_TOKENS - 1, s->level, err) ||
-        !table_sets(spine_levels_after, N_LEVELS_AFTER, 1, s->level_after, err)) {
+        !table_sets(spine_levels_after, N_LEVELS_AFTER, 1, s->level_after, err) ||
+        !region_set("SPINE", &s->spine) || !region_set("HEAD", &s->head) ||
+        !region_set("SKULL", &s->skull)) {
         free(s);
         return NULL;
     }
@@ -392,7 +462,7 @@ static bool pattern_matches(const char *w, size_t wn, const char *t, size_t n)
 /* The regions token t[0..n) names: the union over every word it matches (a
  * token may match a word and a longer prefix of it, "pijelo*" and
  * "pijelon*"; each region counts once per token). */
-static uint32_t token_regions(const AnatomyState *s, const char *t, size_t n)
+static uint32_t token_regions_exact(const AnatomyState *s, const char *t, size_t n)
 {
     unsigned char c = (unsigned char)t[0];
     uint32_t set = 0;
@@ -402,6 +472,25 @@ static uint32_t token_regions(const AnatomyState *s, const char *t, size_t n)
             set |= s->word[i].regions;
     }
     return set;
+}
+
+/* German written without umlauts spells ä ö ü as ae oe ue ("Schaedel",
+ * "Huefte", "Ganzkoerper"); the lexicon has them folded (a, o, u). A token
+ * that names nothing is looked up again with each "ae", "oe", "ue" as the
+ * folded vowel (t[0..n) is at most ANATOMY_MAX_TOKEN bytes). */
+static uint32_t token_regions(const AnatomyState *s, const char *t, size_t n)
+{
+    uint32_t set = token_regions_exact(s, t, n);
+    if (set != 0)
+        return set;
+    char folded[ANATOMY_MAX_TOKEN];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        folded[k++] = t[i];
+        if (i + 1 < n && t[i + 1] == 'e' && (t[i] == 'a' || t[i] == 'o' || t[i] == 'u'))
+            i++;
+    }
+    return k < n ? token_regions_exact(s, folded, k) : 0;
 }
 
 /* How many of the tokens t[0..k) phrase ph covers from the first, 0 when
@@ -420,10 +509,30 @@ static size_t phrase_matches(const char *ph, const Token *t, size_t k)
     return i;
 }
 
-static bool is_spine_word(const Token *t)
+static bool matches_any(const char *const *words, size_t n, const Token *t)
 {
-    for (size_t i = 0; i < N_SPINE_WORDS; i++)
-        if (pattern_matches(spine_words[i], strlen(spine_words[i]), t->p, t->n))
+    for (size_t i = 0; i < n; i++)
+        if (pattern_matches(words[i], strlen(words[i]), t->p, t->n))
+            return true;
+    return false;
+}
+
+/* Whether t is a spine word; *beside |= the regions it adds beside the
+ * level (SPINE for the words of spine_words_beside). */
+static bool is_spine_word(const AnatomyState *s, const Token *t, uint32_t *beside)
+{
+    if (matches_any(spine_words, N_SPINE_WORDS, t))
+        return true;
+    if (!matches_any(spine_words_beside, N_SPINE_BESIDE, t))
+        return false;
+    *beside |= s->spine;
+    return true;
+}
+
+static bool modality_in(const char *modality, const char *const *list, size_t n)
+{
+    for (size_t i = 0; modality && i < n; i++)
+        if (strcmp(modality, list[i]) == 0)
             return true;
     return false;
 }
@@ -443,16 +552,20 @@ static size_t match_phrase(const AnatomyState *s, const Token *t, size_t k, uint
     }
     for (size_t i = 0; i < N_LEVELS; i++) {
         size_t used = phrase_matches(spine_levels[i].word, t, k);
-        if (used > 0 && used < k && is_spine_word(&t[used]) && used + 1 > best) {
+        uint32_t beside = 0;
+        if (used > 0 && used < k && used + 1 > best && is_spine_word(s, &t[used], &beside)) {
             best = used + 1;
-            *set = s->level[i];
+            *set = s->level[i] | beside;
         }
     }
-    for (size_t i = 0; best < 2 && k >= 2 && i < N_LEVELS_AFTER; i++)
-        if (phrase_matches(spine_levels_after[i].word, &t[1], 1) == 1 && is_spine_word(&t[0])) {
+    for (size_t i = 0; best < 2 && k >= 2 && i < N_LEVELS_AFTER; i++) {
+        uint32_t beside = 0;
+        if (phrase_matches(spine_levels_after[i].word, &t[1], 1) == 1 &&
+            is_spine_word(s, &t[0], &beside)) {
             best = 2;
-            *set = s->level_after[i];
+            *set = s->level_after[i] | beside;
         }
+    }
     return best;
 }
 
@@ -469,10 +582,12 @@ static size_t read_tokens(const char *p, Token *t, size_t max)
     return k;
 }
 
-/* Region counts of one normalised text, unit length; the last column 1
- * when nothing matched. */
-static void describe(const AnatomyState *s, const char *text, float *out)
+/* Region counts of one normalised text of an item of this modality, unit
+ * length; the last column 1 when nothing matched. */
+static void describe(const AnatomyState *s, const char *text, const char *modality, float *out)
 {
+    bool projection = s->header && modality_in(modality, projection_modalities, N_PROJECTION);
+    bool sectional = s->header && modality_in(modality, sectional_modalities, N_SECTIONAL);
     double row[N_REGIONS] = {0};
     Token t[PHRASE_TOKENS];
     size_t k;
@@ -482,7 +597,12 @@ static void describe(const AnatomyState *s, const char *text, float *out)
         if (used == 0) {
             used = 1;
             set = t[0].n <= ANATOMY_MAX_TOKEN ? token_regions(s, t[0].p, t[0].n) : 0;
+            if (sectional && (set & s->skull) &&
+                matches_any(whole_skull_words, N_WHOLE_SKULL, &t[0]))
+                set = (set & ~s->skull) | s->head;
         }
+        if (projection && (set & s->head))
+            set = (set & ~s->head) | s->skull;
         for (size_t r = 0; r < N_REGIONS; r++)
             row[r] += (set >> r) & 1u;
         p = t[used - 1].p + t[used - 1].n;
@@ -515,13 +635,22 @@ bool eb_anatomy_transform(const void *state, const RnEmbedItem *items, size_t n,
     if (docs == NULL)
         return false;
     for (size_t i = 0; i < n; i++)
-        describe(s, docs[i], out + i * (N_REGIONS + 1));
+        describe(s, docs[i], items[i].modality, out + i * (N_REGIONS + 1));
     rn_text_items_free(docs, n);
     return true;
 }
 
 /* Entries of every table (the model records it with the checksum). */
-#define N_WORDS (N_LEXICON + N_HEADER + N_PHRASES + N_LEVELS + N_SPINE_WORDS + N_LEVELS_AFTER)
+#define N_WORDS                                                                            \
+    (N_LEXICON + N_HEADER + N_PHRASES + N_LEVELS + N_SPINE_WORDS + N_SPINE_BESIDE +          \
+     N_LEVELS_AFTER + N_PROJECTION + N_SECTIONAL + N_WHOLE_SKULL)
+
+static uint32_t list_crc(uint32_t crc, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        crc = rn_crc32(crc, list[i], strlen(list[i]) + 1);
+    return crc;
+}
 
 static uint32_t table_crc(uint32_t crc, const AnatomyWord *table, size_t n)
 {
@@ -544,9 +673,12 @@ static uint32_t lexicon_crc(void)
     crc = table_crc(crc, header_words, N_HEADER);
     crc = table_crc(crc, phrases, N_PHRASES);
     crc = table_crc(crc, spine_levels, N_LEVELS);
-    for (size_t i = 0; i < N_SPINE_WORDS; i++)
-        crc = rn_crc32(crc, spine_words[i], strlen(spine_words[i]) + 1);
-    return table_crc(crc, spine_levels_after, N_LEVELS_AFTER);
+    crc = list_crc(crc, spine_words, N_SPINE_WORDS);
+    crc = list_crc(crc, spine_words_beside, N_SPINE_BESIDE);
+    crc = table_crc(crc, spine_levels_after, N_LEVELS_AFTER);
+    crc = list_crc(crc, projection_modalities, N_PROJECTION);
+    crc = list_crc(crc, sectional_modalities, N_SECTIONAL);
+    return list_crc(crc, whole_skull_words, N_WHOLE_SKULL);
 }
 
 uint32_t eb_anatomy_revision(void)

@@ -19,7 +19,8 @@
 /* Column order of the method (text_anatomy.c's region table). */
 enum { HEAD = 0, SKULL = 1, NECK = 2, CSPINE = 3, TSPINE = 4, LSPINE = 5, SPINE = 6,
        CHEST = 7, ABDOMEN = 9, URINARYTRACT = 11, PELVIS = 12, SHOULDER = 14, ARM = 16,
-       WRIST = 18, HAND = 19, LEG = 21, KNEE = 22, ANKLE = 23, HEEL = 25, WHOLEBODY = 27,
+       BREAST = 8, HIP = 13, CLAVICLE = 15, WRIST = 18, HAND = 19, LEG = 21, KNEE = 22,
+       ANKLE = 23, FOOT = 24, HEEL = 25, CAROTID = 26, WHOLEBODY = 27,
        D = 29 };
 
 static RnEmbedItem item(const char *report)
@@ -122,7 +123,10 @@ typedef struct Case {
     size_t n;
 } Case;
 
-static void check_cases(RnEmbedSource source, const Case *cases, size_t n, const char *what)
+/* The same with the items' Modality given (NULL: MR for the tags, CR for a
+ * report, as tags() and item() set it). */
+static void check_cases_as(RnEmbedSource source, const char *modality, const Case *cases,
+                           size_t n, const char *what)
 {
     RnError *err = NULL;
     RnEmbedParams p = {.seed = 1};
@@ -136,6 +140,8 @@ static void check_cases(RnEmbedSource source, const Case *cases, size_t n, const
         snprintf(json[i], sizeof json[i], "{\"StudyDescription\":[\"LO\",\"%s\"]}",
                  cases[i].text);
         rows[i] = source == RN_EMBED_META ? tags(json[i]) : item(cases[i].text);
+        if (modality)
+            rows[i].modality = modality;
     }
     RnEmbedModel *m = rn_embed_fit(source, "anatomy", rows, n, &p, &err);
     CHECK_MSG(m != NULL, "%s", err ? rn_error_message(err) : "");
@@ -153,6 +159,11 @@ done:
     free(json);
     free(out);
     rn_error_free(err);
+}
+
+static void check_cases(RnEmbedSource source, const Case *cases, size_t n, const char *what)
+{
+    check_cases_as(source, NULL, cases, n, what);
 }
 
 /* BodyPartExamined defined terms as whole tokens; a compound counts each
@@ -244,6 +255,111 @@ static void test_header_words(void)
     check_cases(RN_EMBED_TEXT, in_reports, sizeof in_reports / sizeof *in_reports, "report");
 }
 
+/* Croatian "kralj." / "kralježnica" is a spine word: the level before it
+ * (a letter, "TH", "L-S", an adjective) is read beside SPINE, as the
+ * written-out "vratna kralježnica" always was; "hws", "lws" after an
+ * English spine word name the level alone (a vendor's "Spine^LWS": '^'
+ * splits tokens). */
+static void test_croatian_spine(void)
+{
+    const Case cases[] = {
+        {"MR LS KRALJ.", {LSPINE, SPINE}, 2},
+        {"MR L-S KRALJ. S KONTRASTOM", {LSPINE, SPINE}, 2},
+        {"RTG TH KRALJEZNICE", {TSPINE, SPINE}, 2},
+        {"RTG VRATNE KRALJ.", {CSPINE, SPINE}, 2},
+        {"RTG C KRALJ.", {CSPINE, SPINE}, 2},
+        {"MR PRSNE KRALJE\u017dNICE", {TSPINE, SPINE}, 2},
+        {"RTG SLABINSKE KRALJE\u017dNICE", {LSPINE, SPINE}, 2},
+        {"MR LUMBOSAKRALNE KRALJ.", {LSPINE, SPINE}, 2},
+        {"RTG KRALJ.", {SPINE}, 1},
+        {"Spine^LWS", {LSPINE}, 1},
+        {"PRSNI KOS", {CHEST}, 1},
+    };
+    check_cases(RN_EMBED_META, cases, sizeof cases / sizeof *cases, "tags");
+    check_cases(RN_EMBED_TEXT, cases, sizeof cases / sizeof *cases, "report");
+}
+
+/* In the tags the modality decides between the head and the skull: a
+ * sectional exam "of the skull" is of the head, a radiograph of the head
+ * images the skull; face bones stay SKULL; a report is not changed. */
+static void test_head_or_skull(void)
+{
+    const Case sectional[] = {
+        {"CT Sch\u00e4del nativ", {HEAD}, 1},
+        {"CT Schaedel nativ", {HEAD}, 1},
+        {"CT LUBANJE", {HEAD}, 1},
+        {"CT ORBITA", {SKULL}, 1},
+        {"CT MOZGA", {HEAD}, 1},
+    };
+    check_cases_as(RN_EMBED_META, "CT", sectional, sizeof sectional / sizeof *sectional, "CT tags");
+    check_cases_as(RN_EMBED_META, "MR", sectional, sizeof sectional / sizeof *sectional, "MR tags");
+    const Case projection[] = {
+        {"Sch\u00e4del 2 Ebenen", {SKULL}, 1},
+        {"RTG GLAVE", {SKULL}, 1},
+        {"NNH", {SKULL}, 1},
+        {"RTG LUBANJE", {SKULL}, 1},
+    };
+    check_cases_as(RN_EMBED_META, "CR", projection, sizeof projection / sizeof *projection,
+                   "CR tags");
+    check_cases_as(RN_EMBED_META, "DX", projection, sizeof projection / sizeof *projection,
+                   "DX tags");
+    const Case other[] = {{"CT Schaedel", {SKULL}, 1}, {"RTG GLAVE", {HEAD}, 1}};
+    check_cases_as(RN_EMBED_META, "SR", other, sizeof other / sizeof *other, "SR tags");
+    const Case report[] = {{"Mozak i lubanja uredni.", {HEAD, SKULL}, 2}};
+    check_cases_as(RN_EMBED_TEXT, "CT", report, 1, "CT report");
+    check_cases_as(RN_EMBED_TEXT, "CR", report, 1, "CR report");
+}
+
+/* German without umlauts ("ae", "oe", "ue" for ä, ö, ü) is read as the
+ * folded word, only where the token names nothing as written. */
+static void test_transliteration(void)
+{
+    const Case cases[] = {
+        {"Roentgen Huefte re.", {HIP}, 1},
+        {"GANZKOERPER", {WHOLEBODY}, 1},
+        {"Schluesselbein", {CLAVICLE}, 1},
+        {"Fuss", {FOOT}, 1},
+        {"soft tissue, blue", {D - 1}, 1},
+        {"costae", {CHEST}, 1},
+    };
+    check_cases(RN_EMBED_META, cases, sizeof cases / sizeof *cases, "tags");
+    check_cases(RN_EMBED_TEXT, cases, sizeof cases / sizeof *cases, "report");
+}
+
+/* German and Croatian order words, abbreviations and phrases; "bein" is a
+ * whole word (English "being" is not the leg). */
+static void test_central_words(void)
+{
+    const Case both[] = {
+        {"SCINTIGRAFIJA KOSTIJU CIJELOG TIJELA", {WHOLEBODY}, 1},
+        {"RTG D. RU\u010c. ZGLOBA", {WRIST}, 1},
+        {"RTG L. SKO\u010c. ZGL.", {ANKLE}, 1},
+        {"ANGIOGRAFIJA DONJIH EKSTR.", {LEG}, 1},
+        {"MAMOGRAFIJA OBOSTRANO", {BREAST}, 1},
+        {"RDG SI ZGLOBOVA", {PELVIS}, 1},
+        {"RTG D. POTKOLJ.", {LEG}, 1},
+        {"Sono Oberbauch", {ABDOMEN}, 1},
+        {"Sono Unterbauch", {PELVIS}, 1},
+        {"Duplex Beinvenen", {LEG}, 1},
+        {"MR-Angio intrakraniell", {HEAD}, 1},
+        {"Angiographie zerebral", {HEAD}, 1},
+        {"Sono Halsgef\u00e4\u00dfe", {CAROTID}, 1},
+        {"Being followed up", {D - 1}, 1},
+    };
+    check_cases(RN_EMBED_META, both, sizeof both / sizeof *both, "tags");
+    check_cases(RN_EMBED_TEXT, both, sizeof both / sizeof *both, "report");
+    const Case in_tags[] = {
+        {"R\u00f6 OSG 2 Ebenen", {ANKLE}, 1},
+        {"cCT nativ", {HEAD}, 1},
+        {"DMSA", {URINARYTRACT}, 1},
+        {"R\u00f6ntgen Dens", {CSPINE}, 1},
+        {"ISG", {PELVIS}, 1},
+    };
+    check_cases(RN_EMBED_META, in_tags, sizeof in_tags / sizeof *in_tags, "tags");
+    const Case in_reports[] = {{"OSG", {D - 1}, 1}, {"Dens", {D - 1}, 1}};
+    check_cases(RN_EMBED_TEXT, in_reports, sizeof in_reports / sizeof *in_reports, "report");
+}
+
 /* meta-anatomy's model file as main's lexicon (28 regions, 451 words)
  * saved it: this lexicon's checksum differs, so it is refused. */
 static void test_old_lexicon_refused(void)
@@ -273,6 +389,10 @@ int main(void)
     test_spine_levels();
     test_phrases();
     test_header_words();
+    test_croatian_spine();
+    test_head_or_skull();
+    test_transliteration();
+    test_central_words();
     test_old_lexicon_refused();
     TEST_DONE();
 }
