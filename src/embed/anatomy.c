@@ -569,12 +569,13 @@ static size_t match_phrase(const AnatomyState *s, const Token *t, size_t k, uint
     return best;
 }
 
-/* Up to max tokens of the normalised text from p; their number. */
+/* Up to max tokens of the normalised text from p, within its line; their
+ * number. */
 static size_t read_tokens(const char *p, Token *t, size_t max)
 {
     size_t k = 0;
-    while (k < max && *p) {
-        size_t n = strcspn(p, " ");
+    while (k < max && *p && *p != '\n') {
+        size_t n = strcspn(p, " \n");
         if (n > 0)
             t[k++] = (Token){p, n};
         p += n + (p[n] == ' ');
@@ -590,8 +591,12 @@ static void describe(const AnatomyState *s, const char *text, const char *modali
     bool sectional = s->header && modality_in(modality, sectional_modalities, N_SECTIONAL);
     double row[N_REGIONS] = {0};
     Token t[PHRASE_TOKENS];
-    size_t k;
-    for (const char *p = text ? text : ""; (k = read_tokens(p, t, PHRASE_TOKENS)) > 0;) {
+    for (const char *p = text ? text : ""; *p;) {
+        if (*p == ' ' || *p == '\n') { /* a line break ends every phrase */
+            p++;
+            continue;
+        }
+        size_t k = read_tokens(p, t, PHRASE_TOKENS);
         uint32_t set = 0;
         size_t used = match_phrase(s, t, k, &set);
         if (used == 0) {
@@ -664,9 +669,14 @@ static uint32_t table_crc(uint32_t crc, const AnatomyWord *table, size_t n)
 /* CRC-32 of the regions and of every entry of every table in table order
  * (both methods read the same checksum): a model saved under another
  * lexicon of the same size is refused too. */
+/* How the tags reach the tables (meta_anatomy.c): part of the checksum, so
+ * models and embeddings of another reading are refused or redone like those
+ * of other tables. */
+static const char tags_reading[] = "a line per tag, CamelCase split";
+
 static uint32_t lexicon_crc(void)
 {
-    uint32_t crc = 0;
+    uint32_t crc = rn_crc32(0, tags_reading, sizeof tags_reading);
     for (size_t i = 0; i < N_REGIONS; i++)
         crc = rn_crc32(crc, regions[i], strlen(regions[i]) + 1);
     crc = table_crc(crc, lexicon, N_LEXICON);

@@ -5,7 +5,9 @@
  * in words their regexes lack: "XR Chest", "MRT Schulter", "Sonographie
  * Nieren"), the lexicon often still does. The tags also read the DICOM
  * BodyPartExamined defined terms (as the reports do) and the header words,
- * order-code abbreviations a report must not read ("KUB", "TIB/FIB"). */
+ * order-code abbreviations a report must not read ("KUB", "TIB/FIB"). Each
+ * tag is read on its own line, so no phrase spans two tags, with vendor
+ * protocol names in CamelCase split into words ("NeuroHead"). */
 #include "embed/anatomy.h"
 
 static void *tags_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *p,
@@ -13,12 +15,12 @@ static void *tags_fit(const RnEmbedItem *sample, size_t n, const RnEmbedParams *
 {
     (void)sample;
     (void)n;
-    return eb_anatomy_fit(rn_text_item_tags, true, p, dim, err);
+    return eb_anatomy_fit(rn_text_item_tag_lines, true, p, dim, err);
 }
 
 static void *tags_load(const uint8_t *payload, size_t n, size_t *dim, RnError **err)
 {
-    return eb_anatomy_load(rn_text_item_tags, true, payload, n, dim, err);
+    return eb_anatomy_load(rn_text_item_tag_lines, true, payload, n, dim, err);
 }
 
 const RnEmbedMethodOps rn_embed_meta_anatomy = {

@@ -73,7 +73,30 @@ static const char *const descriptive_tags[] = {
     "RequestedProcedureDescription", "BodyPartExamined",
 };
 
-bool rn_text_item_tags(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err)
+static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+
+/* s[0..n) with a space where a CamelCase word begins: before an upper-case
+ * letter after two lower-case ones ("NeuroHead"; one is a prefix: "cCT",
+ * "sT2W"), and before the last upper-case letter of a run followed by a
+ * lower-case one ("CTAbdomen"). */
+static bool split_camel(const char *s, size_t n, RnBuf *out, RnError **err)
+{
+    out->len = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool starts = i > 1 && is_upper(s[i]) &&
+                      ((is_lower(s[i - 1]) && is_lower(s[i - 2])) ||
+                       (is_upper(s[i - 1]) && i + 1 < n && is_lower(s[i + 1])));
+        if ((starts && !rn_buf_append(out, " ", 1, err)) || !rn_buf_append(out, s + i, 1, err))
+            return false;
+    }
+    return true;
+}
+
+/* The descriptive tags normalised into out; lines: a line each, CamelCase
+ * split. */
+static bool item_tags(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, bool lines,
+                      RnError **err)
 {
     if (!item->elements_json || !*item->elements_json)
         return true;
@@ -81,16 +104,35 @@ bool rn_text_item_tags(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnEr
     if (!doc)
         return false;
     RnJsonRef root = rn_json_root(doc);
+    RnBuf split = RN_BUF_INIT;
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof descriptive_tags / sizeof *descriptive_tags; i++) {
         size_t len;
         const char *s = rn_json_str(
             doc, rn_json_at(doc, rn_json_get(doc, root, descriptive_tags[i]), 1), &len);
-        if (s)
-            ok = rn_text_normalize(tn, s, len, out, NULL, err);
+        if (!s)
+            continue;
+        if (lines) {
+            ok = (out->len == 0 || rn_buf_append(out, "\n", 1, err)) &&
+                 split_camel(s, len, &split, err);
+            s = (const char *)split.data, len = split.len;
+        }
+        ok = ok && rn_text_normalize(tn, s ? s : "", len, out, NULL, err);
     }
+    rn_buf_free(&split);
     rn_json_free(doc);
     return ok;
+}
+
+bool rn_text_item_tags(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err)
+{
+    return item_tags(item, tn, out, false, err);
+}
+
+bool rn_text_item_tag_lines(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out,
+                            RnError **err)
+{
+    return item_tags(item, tn, out, true, err);
 }
 
 void rn_text_items_free(char **docs, size_t n)

@@ -58,6 +58,11 @@ bool rn_text_item_report(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, Rn
 /* The item's descriptive tags (StudyDescription, SeriesDescription,
  * ProtocolName, RequestedProcedureDescription, BodyPartExamined) joined. */
 bool rn_text_item_tags(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out, RnError **err);
+/* The same tags a line each ('\n' between them, so a reader can keep a
+ * phrase inside one tag), every CamelCase name split into its words first
+ * ("NeuroHead", "AbdPelv", "CTAbdomen": vendor protocol names). */
+bool rn_text_item_tag_lines(const RnEmbedItem *item, RnTextNorm *tn, RnBuf *out,
+                            RnError **err);
 /* The normalised text of every item, NULL for items without a token;
  * free with rn_text_items_free. */
 char **rn_text_items(RnItemTextFn text, const RnTextOptions *o, const RnEmbedItem *items,

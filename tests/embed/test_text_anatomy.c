@@ -360,6 +360,42 @@ static void test_central_words(void)
     check_cases(RN_EMBED_TEXT, in_reports, sizeof in_reports / sizeof *in_reports, "report");
 }
 
+/* The tags are read a line each, with CamelCase names split: a vendor's
+ * protocol name ("NeuroHead", "AbdPelv", "CTAbdomen") names its regions, a
+ * one-letter prefix stays ("cCT"), and no phrase spans two tags ("US ABD"
+ * then "PELVIS" is the pelvis alone, not "abd pelvis"); the report is read as
+ * one text (the same words in one sentence make the phrase). */
+static void test_tag_lines(void)
+{
+    const Case camel[] = {
+        {"NeuroHead", {HEAD}, 1},
+        {"AbdPelv", {ABDOMEN, PELVIS}, 2},
+        {"CTAbdomen", {ABDOMEN}, 1},
+        {"cCT nativ", {HEAD}, 1},
+    };
+    check_cases(RN_EMBED_META, camel, sizeof camel / sizeof *camel, "tags");
+    RnEmbedItem rows[] = {
+        tags("{\"StudyDescription\":[\"LO\",\"US ABD\"],"
+             "\"ProtocolName\":[\"LO\",\"PELVIS\"]}"),
+        tags("{\"StudyDescription\":[\"LO\",\"XR L\"],"
+             "\"SeriesDescription\":[\"LO\",\"SPINE AP\"]}"),
+        tags("{\"StudyDescription\":[\"LO\",\"US ABD PELVIS\"]}"),
+    };
+    RnError *err = NULL;
+    RnEmbedParams p = {.seed = 1};
+    float out[3 * D];
+    RnEmbedModel *m = rn_embed_fit(RN_EMBED_META, "anatomy", rows, 3, &p, &err);
+    bool ok = m && rn_embed_transform(m, rows, 3, out, &err);
+    CHECK_MSG(ok, "%s", err ? rn_error_message(err) : "no model");
+    if (ok) {
+        check_row(out, (int[]){PELVIS}, 1, "abd | pelvis");
+        check_row(out + D, (int[]){SPINE}, 1, "l | spine");
+        check_row(out + 2 * D, (int[]){ABDOMEN, PELVIS}, 2, "abd pelvis");
+    }
+    rn_embed_model_free(m);
+    rn_error_free(err);
+}
+
 /* meta-anatomy's model file as main's lexicon (28 regions, 451 words)
  * saved it: this lexicon's checksum differs, so it is refused. */
 static void test_old_lexicon_refused(void)
@@ -393,6 +429,7 @@ int main(void)
     test_head_or_skull();
     test_transliteration();
     test_central_words();
+    test_tag_lines();
     test_old_lexicon_refused();
     TEST_DONE();
 }
