@@ -34,6 +34,17 @@ def unit(seed, key):
     return int.from_bytes(h[:8], "big") / 2.0**64
 
 
+def read_synth_file(path):
+    """The data set of one archive file, None for the files synth writes
+    without a preamble or broken on purpose that pydicom cannot read."""
+    try:
+        ds = pydicom.dcmread(path, force=True)
+        ds.get("StudyInstanceUID")
+        return ds
+    except Exception:
+        return None
+
+
 def code_for(kind, seed, study, series, modality):
     n = int(unit(seed, f"n:{study}:{series if kind != 'study' else ''}") * 9000) + 1000
     if kind == "study":
@@ -58,10 +69,8 @@ def codes(root, seed, frac):
     for base, _, names in os.walk(os.path.join(root, "dicom")):
         for name in sorted(names):
             path = os.path.join(base, name)
-            try:  # synth writes some files without a preamble, some broken on purpose
-                ds = pydicom.dcmread(path, force=True)
-                ds.get("StudyInstanceUID")
-            except Exception:
+            ds = read_synth_file(path)
+            if ds is None:
                 unread += 1
                 continue
             study = str(ds.get("StudyInstanceUID", ""))
@@ -101,4 +110,5 @@ def main():
         drop_reports(root, seed, float(opts["--drop-reports"]))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -84,6 +84,23 @@ def block_dist(ys, q, r):
     return np.array(out)
 
 
+def ridge_by_modality(ys, miss, refs, feat, lam, out):
+    """Blocks 3, 4, 5 of the rows that lack them from a ridge map (lambda
+    lam) of feat, one per modality, fitted on the references that have them
+    (fewer than K: left as they are)."""
+    mod = np.argmax(ys[0], 1)
+    for s in (3, 4, 5):
+        for m in np.unique(mod):
+            g = mod == m
+            rs = refs[g[refs] & ~miss[refs, s]]
+            tgt = np.flatnonzero(g & miss[:, s])
+            if len(rs) < K or not len(tgt):
+                continue
+            X = np.hstack([feat[rs], np.ones((len(rs), 1))])
+            W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ ys[s][rs])
+            out[s][tgt] = np.hstack([feat[tgt], np.ones((len(tgt), 1))]) @ W
+
+
 def impute(ys, miss, variant):
     n, S = miss.shape
     nr = min(n, NREF)
@@ -152,7 +169,7 @@ def impute(ys, miss, variant):
         # blend:L: the mean of the map's block and of the neighbours' on the
         # modality and image blocks only
         lam = float(arg)
-        base, _, nb = impute(ys, miss, f"only:0+1") if kind == "blend" else (None, None, None)
+        base, _, nb = impute(ys, miss, "only:0+1") if kind == "blend" else (None, None, None)
         mod = np.argmax(ys[0], 1)
         for s in (3, 4, 5):
             for m in np.unique(mod):
@@ -178,31 +195,11 @@ def impute(ys, miss, variant):
         om = rng.normal(0, 1 / float(sig), (ys[1].shape[1], int(dd)))
         ph = rng.uniform(0, 2 * np.pi, int(dd))
         feat = np.hstack([ys[1], np.sqrt(2 / int(dd)) * np.cos(ys[1] @ om + ph)])
-        mod = np.argmax(ys[0], 1)
-        for s in (3, 4, 5):
-            for m in np.unique(mod):
-                g = mod == m
-                rs = refs[g[refs] & ~miss[refs, s]]
-                tgt = np.flatnonzero(g & miss[:, s])
-                if len(rs) < K or not len(tgt):
-                    continue
-                X = np.hstack([feat[rs], np.ones((len(rs), 1))])
-                W = np.linalg.solve(X.T @ X + float(lam) * np.eye(X.shape[1]), X.T @ ys[s][rs])
-                out[s][tgt] = np.hstack([feat[tgt], np.ones((len(tgt), 1))]) @ W
+        ridge_by_modality(ys, miss, refs, feat, float(lam), out)
     if kind == "ridgeP":
         lam, files = arg.split(":")
         feat = np.hstack([ys[1] if f == "hog" else pixel_block(f) for f in files.split("+")])
-        mod = np.argmax(ys[0], 1)
-        for s in (3, 4, 5):
-            for m in np.unique(mod):
-                g = mod == m
-                rs = refs[g[refs] & ~miss[refs, s]]
-                tgt = np.flatnonzero(g & miss[:, s])
-                if len(rs) < K or not len(tgt):
-                    continue
-                X = np.hstack([feat[rs], np.ones((len(rs), 1))])
-                W = np.linalg.solve(X.T @ X + float(lam) * np.eye(X.shape[1]), X.T @ ys[s][rs])
-                out[s][tgt] = np.hstack([feat[tgt], np.ones((len(tgt), 1))]) @ W
+        ridge_by_modality(ys, miss, refs, feat, float(lam), out)
     if kind in ("ridge", "ridgeA"):
         parts = arg.split(":")
         lam, feats, group, targets = parts + ["1", "1", "mod", "4+5"][len(parts):]

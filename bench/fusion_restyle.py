@@ -30,8 +30,11 @@ the series (a neighbour's, or the room's default). Umlauts and Croatian
 letters where the file's character set holds them, else transliterated.
 Files the truth does not list, or pydicom cannot read, are left as they are.
 usage: fusion_restyle.py DIR SEED [--style us|central]"""
-import csv, hashlib, os, sys
+import csv, os, sys
 import pydicom
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fusion_degrade import read_synth_file, unit  # noqa: E402
 
 STUDY_TAGS = (0x00081030, 0x00321060, 0x00400254, 0x00400007)
 SERIES_TAG, PROTOCOL_TAG, BODY_PART_TAG = 0x0008103E, 0x00181030, 0x00180015
@@ -150,12 +153,6 @@ SERIES = {
     "RF": ["SPOT", "FLUORO STORE", "AP", "OBL"],
     "SR": ["DOSE REPORT", "RADIATION DOSE"],
 }
-
-
-def unit(seed, key):
-    """A uniform number in [0, 1) from (seed, key): the same choice on every run."""
-    h = hashlib.sha256(f"{seed}:{key}".encode()).digest()
-    return int.from_bytes(h[:8], "big") / 2.0**64
 
 
 def pick(seed, key, options):
@@ -668,10 +665,8 @@ def main():
     files, tags, unread, studies = 0, 0, 0, set()
     for row in truth:
         path = os.path.join(root, row["Path"])
-        try:  # synth writes some files without a preamble, some broken on purpose
-            ds = pydicom.dcmread(path, force=True)
-            ds.get("StudyInstanceUID")
-        except Exception:
+        ds = read_synth_file(path)
+        if ds is None:
             unread += 1
             continue
         tags += STYLES[style](ds, seed, row["Modality"], row["Region"])
