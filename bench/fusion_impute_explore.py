@@ -84,21 +84,29 @@ def block_dist(ys, q, r):
     return np.array(out)
 
 
-def ridge_by_modality(ys, miss, refs, feat, lam, out):
-    """Blocks 3, 4, 5 of the rows that lack them from a ridge map (lambda
-    lam) of feat, one per modality, fitted on the references that have them
-    (fewer than K: left as they are)."""
-    mod = np.argmax(ys[0], 1)
-    for s in (3, 4, 5):
+def ridge_predict(feat, y, rs, tgt, lam):
+    """The ridge map (lambda lam) of [feat, 1] to y fitted on rows rs, at rows tgt."""
+    X = np.hstack([feat[rs], np.ones((len(rs), 1))])
+    W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y[rs])
+    return np.hstack([feat[tgt], np.ones((len(tgt), 1))]) @ W
+
+
+def ridge_by_group(ys, miss, refs, feat, lam, out, targets=(3, 4, 5), group=None,
+                   finish=None):
+    """Blocks targets of the rows that lack them from a ridge map of feat, one
+    per group (default: the modality), fitted on the references that have
+    them (fewer than K: left as they are); finish(s, tgt, pred) may change
+    the prediction."""
+    mod = np.argmax(ys[0], 1) if group is None else group
+    for s in targets:
         for m in np.unique(mod):
             g = mod == m
             rs = refs[g[refs] & ~miss[refs, s]]
             tgt = np.flatnonzero(g & miss[:, s])
             if len(rs) < K or not len(tgt):
                 continue
-            X = np.hstack([feat[rs], np.ones((len(rs), 1))])
-            W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ ys[s][rs])
-            out[s][tgt] = np.hstack([feat[tgt], np.ones((len(tgt), 1))]) @ W
+            pred = ridge_predict(feat, ys[s], rs, tgt, lam)
+            out[s][tgt] = finish(s, tgt, pred) if finish else pred
 
 
 def impute(ys, miss, variant):
@@ -161,32 +169,21 @@ def impute(ys, miss, variant):
                     tgt = np.flatnonzero(tgt)
                     if len(rs) < K or not len(tgt):
                         continue
-                    X = np.hstack([ys[t][rs] for t in feats] + [np.ones((len(rs), 1))])
-                    W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ ys[s][rs])
-                    out[s][tgt] = np.hstack([ys[t][tgt] for t in feats] + [np.ones((len(tgt), 1))]) @ W
+                    feat = np.hstack([ys[t] for t in feats])
+                    out[s][tgt] = ridge_predict(feat, ys[s], rs, tgt, lam)
     if kind in ("ridgeN", "blend"):
         # ridgeN:L: the map's block scaled to the source's full length w;
         # blend:L: the mean of the map's block and of the neighbours' on the
         # modality and image blocks only
         lam = float(arg)
         base, _, nb = impute(ys, miss, "only:0+1") if kind == "blend" else (None, None, None)
-        mod = np.argmax(ys[0], 1)
-        for s in (3, 4, 5):
-            for m in np.unique(mod):
-                g = mod == m
-                rs = refs[g[refs] & ~miss[refs, s]]
-                tgt = np.flatnonzero(g & miss[:, s])
-                if len(rs) < K or not len(tgt):
-                    continue
-                X = np.hstack([ys[1][rs], np.ones((len(rs), 1))])
-                W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ ys[s][rs])
-                pred = np.hstack([ys[1][tgt], np.ones((len(tgt), 1))]) @ W
-                if kind == "ridgeN":
-                    nrm = np.linalg.norm(pred, axis=1, keepdims=True)
-                    pred = pred / np.maximum(nrm, 1e-12) * INPUTS[s][1]
-                else:
-                    pred = 0.5 * pred + 0.5 * base[s][tgt]
-                out[s][tgt] = pred
+
+        def finish(s, tgt, pred):
+            if kind == "blend":
+                return 0.5 * pred + 0.5 * base[s][tgt]
+            nrm = np.linalg.norm(pred, axis=1, keepdims=True)
+            return pred / np.maximum(nrm, 1e-12) * INPUTS[s][1]
+        ridge_by_group(ys, miss, refs, ys[1], lam, out, finish=finish)
     if kind == "rff":
         # rff:L:D:SIGMA: the map from the pixels and D random Fourier
         # features of them (Gaussian kernel of width SIGMA)
@@ -195,28 +192,20 @@ def impute(ys, miss, variant):
         om = rng.normal(0, 1 / float(sig), (ys[1].shape[1], int(dd)))
         ph = rng.uniform(0, 2 * np.pi, int(dd))
         feat = np.hstack([ys[1], np.sqrt(2 / int(dd)) * np.cos(ys[1] @ om + ph)])
-        ridge_by_modality(ys, miss, refs, feat, float(lam), out)
+        ridge_by_group(ys, miss, refs, feat, float(lam), out)
     if kind == "ridgeP":
         lam, files = arg.split(":")
         feat = np.hstack([ys[1] if f == "hog" else pixel_block(f) for f in files.split("+")])
-        ridge_by_modality(ys, miss, refs, feat, float(lam), out)
+        ridge_by_group(ys, miss, refs, feat, float(lam), out)
     if kind in ("ridge", "ridgeA"):
         parts = arg.split(":")
         lam, feats, group, targets = parts + ["1", "1", "mod", "4+5"][len(parts):]
         lam = float(lam)
         feats = [int(t) for t in feats.split("+")]
         targets = [int(t) for t in targets.split("+")]
-        mod = np.argmax(ys[0], 1) if group == "mod" else np.zeros(n, int)
-        for s in targets:
-            for m in np.unique(mod):
-                g = mod == m
-                rs = refs[g[refs] & ~miss[refs, s]]
-                tgt = np.flatnonzero(g & miss[:, s])
-                if len(rs) < K or not len(tgt):
-                    continue
-                X = np.hstack([ys[t][rs] for t in feats] + [np.ones((len(rs), 1))])
-                W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ ys[s][rs])
-                out[s][tgt] = np.hstack([ys[t][tgt] for t in feats] + [np.ones((len(tgt), 1))]) @ W
+        feat = np.hstack([ys[t] for t in feats])
+        group = None if group == "mod" else np.zeros(n, int)
+        ridge_by_group(ys, miss, refs, feat, lam, out, targets, group)
     return out, imputed, nbrs
 
 

@@ -717,8 +717,14 @@ static bool embed_all(const RnStudyOptions *o, const char *ws, RnError **err)
                 return false;
             if (have)
                 continue;
+            /* a default fusion input with the defaults' options, as run
+             * embeds it (image-lbp: size=32), so the two share one file */
+            char input[64];
+            snprintf(input, sizeof input, "%s-%s", rn_embed_source_name((RnEmbedSource)s),
+                     methods[i]);
             RnEmbedRunOptions eo = {.source = (RnEmbedSource)s, .method = methods[i],
-                                    .params = {.seed = 1, .threads = o->threads},
+                                    .params = {.seed = 1, .threads = o->threads,
+                                               .options = rn_fusion_default_options(input)},
                                     .lock_wait = o->lock_wait,
                                     .command = "study (embed)"};
             RnEmbedRunSummary sum;

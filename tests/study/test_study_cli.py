@@ -2,7 +2,7 @@
 """radnet study and radnet fuse on a tiny synthetic archive: the structure
 of every output file, determinism for a seed, resume after a stop
 (--max-cells) and after kill -9, fuse taking the study's choice."""
-import csv, json, os, shutil, signal, subprocess, sys, tempfile, time
+import csv, json, os, shutil, signal, sqlite3, subprocess, sys, tempfile, time
 
 import numpy as np
 
@@ -204,6 +204,20 @@ def main():
         ch = json.load(open(f"{d}/study/choice.json"))
         check(nmod < 20 and ch["inputs"] != ["meta-modality"],
               f"{nmod} Modality rows, choice {ch['inputs']}")
+
+        # a default input the study embeds itself gets the defaults' options,
+        # as run embeds it (image-lbp: size=32), so the two share one file
+        e = f"{tmp}/e"
+        shutil.copytree(base, e)
+        os.remove(f"{e}/embeddings/image-lbp.npy")
+        run("study", "-w", e, "--subset", "70", "--k", "20", "--seeds", "1", "--no-kmedoids",
+            "-j", "2", "--quiet")
+        db = sqlite3.connect(f"{e}/catalog.sqlite")
+        params = json.loads(db.execute(
+            "SELECT params FROM artifacts WHERE name = 'embeddings/image-lbp.npy' "
+            "ORDER BY id DESC LIMIT 1").fetchone()[0])
+        db.close()
+        check(params["options"] == "size=32", f"study's image-lbp record {params}")
 
         # another seed, another subset: a fresh study, not a resume
         p = run("study", "-w", c, *STUDY, "--seed", "2")
