@@ -104,8 +104,9 @@ static void print_summary(const char *ws, const char *labels, const RnRunSummary
 {
     printf("\nradnet run: %llu images in %zu clusters.\n", (unsigned long long)s->images,
            s->k);
-    printf("Inputs fused:");
-    size_t col = strlen("Inputs fused:");
+    /* "inputs", not "fused": a weight-0 input is read by the imputation only */
+    printf("Inputs:");
+    size_t col = strlen("Inputs:");
     for (size_t i = 0; i < s->n_inputs; i++) {
         size_t len = strlen(s->inputs[i]) + 2; /* ", " or " " before it, "," after */
         if (i > 0 && col + len > 79) { /* the summary keeps to 80 columns */
