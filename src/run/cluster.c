@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The input whose strongest region subgroups the k split (run_subgroups). */
+#define RUN_ANATOMY_INPUT "meta-anatomy"
+
 /* Restarts of each modality's k-means: the seeds agree more than with the
  * paper's 10, and the fits within modalities are cheaper than one over all
  * rows, so 30 of them cost about what 10 global ones did. */
@@ -25,10 +28,10 @@ static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
     rn_json_kv_uint(w, "k", r->o->k);
     rn_json_kv_uint(w, "seed", r->o->seed);
     rn_json_kv_string(w, "algo", "kmeans");
-    /* k-means within modalities, k split by (Modality, header region)
+    /* k-means within modalities, k split by (Modality, anatomy region)
      * pairs, 30 restarts (ru_cluster_options) */
     rn_json_kv_string(w, "groups", "modality");
-    rn_json_kv_string(w, "group_share", "pairs:region");
+    rn_json_kv_string(w, "group_share", "pairs:anatomy");
     rn_json_kv_int(w, "restarts", RUN_GROUP_RESTARTS);
     /* outliers: the version of the outlier rule (2: cluster-scaled centre
      * distance and pixel novelty), so a workspace made before redoes it */
@@ -93,6 +96,50 @@ static bool encode(char **v, size_t n, int32_t **ids, size_t *k, RnError **err)
     return true;
 }
 
+/* The region the row's descriptive tags name most strongly (the
+ * meta-anatomy input's strongest column; its last column 0: a body-part word
+ * was read), else its header region: ids of the header regions first, then
+ * one per anatomy column. The §5 header region is the reference label, but
+ * as the k split's subgroup it is the weaker one: BodyPartExamined wrong or
+ * in a local spelling, descriptions the §5 regexes do not read, while the
+ * lexicon reads them (region homogeneity at k = 50 +0.013 to +0.065 on
+ * four archives, never lower; bench/RESULTS.md, "Next: split k by the
+ * anatomy block"). Without that input (a study's choice), the header
+ * region. Every rank reads the same committed file. */
+static bool run_subgroups(RuRun *r, RnError **err)
+{
+    if (!encode(r->region, r->n, &r->subgroup, &r->n_subgroups, err))
+        return false;
+    bool fused = false;
+    for (size_t i = 0; i < r->sum->n_inputs; i++)
+        fused |= strcmp(r->sum->inputs[i], RUN_ANATOMY_INPUT) == 0;
+    if (!fused)
+        return true;
+    char *path = rn_store_artifact_path(r->s, "embeddings/" RUN_ANATOMY_INPUT ".npy", err);
+    RnMatrixFile f = {0};
+    bool ok = path && rn_matrix_file_open(path, RN_DTYPE_F32, true, &f, err);
+    free(path);
+    if (ok && (f.m.rows != r->n || f.m.cols < 2)) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s has %zu x %zu values for %zu rows",
+                     RUN_ANATOMY_INPUT, f.m.rows, f.m.cols, r->n);
+        ok = false;
+    }
+    size_t words = ok ? f.m.cols - 1 : 0; /* the last column: no word */
+    for (size_t i = 0; ok && i < r->n; i++) {
+        if (rn_matrix_at(&f.m, i, words) != 0)
+            continue;
+        size_t best = 0;
+        for (size_t c = 1; c < words; c++)
+            if (rn_matrix_at(&f.m, i, c) > rn_matrix_at(&f.m, i, best))
+                best = c;
+        r->subgroup[i] = (int32_t)(r->n_subgroups + best);
+    }
+    if (ok)
+        r->n_subgroups += words;
+    rn_matrix_file_close(&f);
+    return ok;
+}
+
 /* Why within modalities: the fused rows never mix modalities (the Modality
  * tag's block keeps them apart), so a global k-means only decides how many
  * clusters each modality gets — and decides it differently from seed to
@@ -101,8 +148,9 @@ static bool encode(char **v, size_t n, int32_t **ids, size_t *k, RnError **err)
  * (Modality, header region) pairs and not by rows: a modality's share of
  * the clusters should follow the anatomy it shows, not its volume — by
  * rows CT got 14 clusters for 9 regions and CR 9 for 20 (bench/RESULTS.md,
- * "Region inside modalities"). An image without a header region counts as
- * a region of its own ("" is a value like any other). */
+ * "Region inside modalities"); the region is run_subgroups' (the anatomy
+ * words' region, else the header's). An image without either counts as a
+ * region of its own ("" is a value like any other). */
 bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions *co,
                         RnError **err)
 {
@@ -112,7 +160,7 @@ bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions
     co->dist = r->o->dist;
     if (r->group == NULL && !encode(r->modality, r->n, &r->group, &r->n_groups, err))
         return false;
-    if (r->subgroup == NULL && !encode(r->region, r->n, &r->subgroup, &r->n_subgroups, err))
+    if (r->subgroup == NULL && !run_subgroups(r, err))
         return false;
     if (k >= r->n_groups) {
         co->groups = r->group;

@@ -71,7 +71,10 @@ def check_outputs(ws, arch):
     check(list(export[0].keys()) == ["id", "ExamID", "Modality", "BodyPartExamined",
                                      "Cluster", "region", "distance", "silhouette",
                                      "outlier", "name"], "export columns")
-    check_within_modalities(export, clusters)
+    check([int(e["Cluster"]) for e in export] == cl, "WS/labels.csv in row order")
+    anatomy = np.load(f"{ws}/embeddings/meta-anatomy.npy")
+    check(len(anatomy) == n and (anatomy[:, -1] == 0).any(), "anatomy words read")
+    check_within_modalities(export, clusters, anatomy)
     by_id = {e["id"]: e for e in export}
     check(len(by_id) == n and all(len(i) == 16 for i in by_id), "ids are 16-hex pseudonyms")
 
@@ -108,14 +111,19 @@ def split_pairs(pairs, k):
     return split_k(sizes, k, alloc)
 
 
-def check_within_modalities(export, clusters):
+def check_within_modalities(export, clusters, anatomy):
     """With k >= the Modality values, the run clusters each modality alone
-    with k split by (Modality, header region) pairs: every cluster is one
-    modality, and each modality has its share of the clusters."""
+    with k split by (Modality, region) pairs, the region being the one the
+    tags' anatomy words name most strongly (meta-anatomy's strongest column,
+    first of ties; its last column 0 when a word was read), else the header
+    region: every cluster is one modality, and each modality has its share
+    of the clusters. export is in row order."""
     sizes, pairs = {}, {}
-    for e in export:
+    for e, a in zip(export, anatomy):
         sizes[e["Modality"]] = sizes.get(e["Modality"], 0) + 1
-        p = (e["Modality"], e["region"])
+        # the run's subgroup ids: header regions first, then anatomy columns
+        region = (1, int(a[:-1].argmax())) if a[-1] == 0 else (0, e["region"])
+        p = (e["Modality"], region)
         pairs[p] = pairs.get(p, 0) + 1
     if int(K) < len(sizes):
         check(False, f"the archive has {len(sizes)} modalities, more than k = {K}")
