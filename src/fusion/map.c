@@ -148,8 +148,8 @@ bool fu_cholesky_solve(double *a, size_t n, double *b, size_t cols)
 /* The map of target s in group g from the references in that group that
  * have s and every predictor: (X^T X + lambda I) W = X^T Y. Fewer than
  * impute_k such references: no map (kNN). */
-static bool fit_one(RnFusionModel *m, size_t s, size_t g, const size_t *ref_group,
-                    double *a, double *b, double *x, RnError **err)
+static void fit_one(RnFusionModel *m, size_t s, size_t g, const size_t *ref_group,
+                    double *a, double *b, double *x)
 {
     size_t P = m->map_pdim, d = m->src[s].dim, D = m->concat_dim, off = 0, used = 0;
     for (size_t t = 0; t < s; t++)
@@ -178,18 +178,16 @@ static bool fit_one(RnFusionModel *m, size_t s, size_t g, const size_t *ref_grou
         }
     }
     if (used < m->impute_k)
-        return true;
+        return;
     for (size_t p = 0; p < P; p++)
         a[p * P + p] += m->map_lambda;
-    if (!fu_cholesky_solve(a, P, b, d)) {
-        rn_error_set(err, RN_ERROR_INTERNAL, "fusion: the map of %s is singular", m->src[s].name);
-        return false;
-    }
+    if (!fu_cholesky_solve(a, P, b, d))
+        return; /* not positive definite in floating point (a tiny
+                      * lambda): no map, the group's rows take the neighbours */
     float *w = m->map[s] + g * P * d;
     for (size_t c = 0; c < P * d; c++)
         w[c] = (float)b[c];
     m->map_have[s] |= (uint64_t)1 << g;
-    return true;
 }
 
 bool fu_fit_maps(RnFusionModel *m, const RnFusionInput *inputs, const bool *missing,
@@ -218,7 +216,7 @@ bool fu_fit_maps(RnFusionModel *m, const RnFusionInput *inputs, const bool *miss
         m->map[s] = rn_calloc(m->map_groups * P * m->src[s].dim, sizeof *m->map[s], err);
         ok = m->map[s] != NULL;
         for (size_t g = 0; ok && g < m->map_groups; g++)
-            ok = fit_one(m, s, g, ref_group, a, b, x, err);
+            fit_one(m, s, g, ref_group, a, b, x);
     }
     free(ref_group);
     free(a);
