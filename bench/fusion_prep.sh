@@ -50,7 +50,10 @@ if [ -n "$degrade" ]; then
         xargs -0 -n 500 dcmodify -q -nb -imt -ie -ea "(0018,0015)" || :
     /usr/bin/python3 "$bench/fusion_degrade.py" "$dir/arch" "$seed" --drop-reports "$degrade"
 fi
-"$bin" --quiet ingest "$dir/arch/dicom" -w "$dir/ws" --reports "$dir/arch/reports.csv" -j "$jobs"
+# exit 3: some files quarantined (synth's junk files, e.g. a Thumbs.db that
+# dcmodify above turned into a data set without a SOP Instance UID)
+"$bin" --quiet ingest "$dir/arch/dicom" -w "$dir/ws" --reports "$dir/arch/reports.csv" \
+    -j "$jobs" || [ $? -eq 3 ]
 for sm in image:hog meta:modality meta:text-tags meta:anatomy text:tfidf text:anatomy; do
     "$bin" --quiet embed -w "$dir/ws" --source "${sm%%:*}" --method "${sm#*:}" -j "$jobs"
 done

@@ -65,6 +65,13 @@ const char *rn_embed_source_name(RnEmbedSource source);
 /* The method's one-line description, NULL when unknown. */
 const char *rn_embed_method_summary(RnEmbedSource source, const char *method);
 
+/* The SPEC §5 region that column c of the anatomy methods' block names
+ * (meta-anatomy, text-anatomy; c < rn_embed_anatomy_regions()), NULL past
+ * them. The block has one column more, its last: 1 for a row without an
+ * anatomy word. */
+size_t rn_embed_anatomy_regions(void);
+const char *rn_embed_anatomy_region(size_t c);
+
 /* Fits `method` of `source` on a sample of the clustering set. */
 RnEmbedModel *rn_embed_fit(RnEmbedSource source, const char *method,
                            const RnEmbedItem *sample, size_t n,

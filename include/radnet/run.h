@@ -12,10 +12,24 @@
  *   embeddings/fused.npy           float32 rows × d (fusion stage);
  *   models/fusion.model            the fusion model.
  *   models/cluster.rnc             RnClusterModel (k-means, the paper's
- *                                  settings), fitted on fused.npy; with k
- *                                  >= the Modality values, within them
- *                                  (cluster.h, "k-means within groups": k
- *                                  split by rows, 30 restarts each).
+ *                                  settings), fitted on fused.npy; within
+ *                                  the groups of the run's view (RnRunView:
+ *                                  Modality values, or regions) with k
+ *                                  split by (Modality, region) pairs
+ *                                  (cluster.h, "k-means within groups",
+ *                                  30 restarts each); the modality view
+ *                                  with k below the Modality values: one
+ *                                  k-means of all rows.
+ *   models/view.json               what the clusters follow first (RnRunView):
+ *                                  {"version": 1, "view": "modality"} or,
+ *                                  for "region", also "regions" (the kept
+ *                                  regions, the k-means groups in order),
+ *                                  "modalities", "d", "pair_mean" and
+ *                                  "pair_rows" (modalities × regions × d:
+ *                                  mean fused row of each pair's rows),
+ *                                  "region_mean", "region_rows",
+ *                                  "centre_region" (per centre). assign
+ *                                  predicts within the new image's region.
  *   models/novelty.json            the pixel novelty model: per cell of a
  *                                  4×4 grid over the thumbnail its mean,
  *                                  standard deviation and mean absolute
@@ -52,7 +66,9 @@
  *                                  "region": RnEvalReport JSON vs the region,
  *                                  "baseline": {"input": name,
  *                                  "nmi_modality", "nmi_region"} — the same
- *                                  k-means on one input alone}.
+ *                                  k-means on one input alone, "summary":
+ *                                  {"nmi_modality", "nmi_region",
+ *                                  "silhouette", "outliers", "view"}}.
  *   run/choose_k.json              only with k = auto: rn_ksweep_json.
  *   run/names.csv                  only after `radnet names import`:
  *                                  header `cluster,name` (UTF-8, RFC 4180).
@@ -102,6 +118,7 @@ extern "C" {
 #define RN_RUN_ASSIGNED "run/assigned.csv"
 #define RN_RUN_CLUSTER_MODEL "models/cluster.rnc"
 #define RN_RUN_NOVELTY "models/novelty.json"
+#define RN_RUN_VIEW_MODEL "models/view.json"
 
 #define RN_RUN_DEFAULT_K 50u
 #define RN_RUN_DEFAULT_SEED 42u
@@ -128,11 +145,41 @@ const char *rn_run_step_name(RnRunStep s);
 typedef void (*RnRunProgress)(void *user, RnRunStep step, const char *what,
                               uint64_t done, uint64_t total);
 
+/* What k clusters follow first. A row's region is the one its tags'
+ * anatomy words name, else its report's, else its header's SPEC §5 region.
+ *   modality: groups = the Modality values, k split by (Modality, region)
+ *             pairs: one cluster per modality, then one per further pair,
+ *             largest first; no cluster mixes modalities.
+ *   region:   groups = the regions (at most k, the largest; a row without
+ *             one, or of a rarer one, joins the region of the nearest
+ *             (Modality, region) centre of its modality in the fused
+ *             space), k split by (region, Modality) pairs the same way.
+ *   auto:     rn_run_view_auto. */
+typedef enum RnRunView {
+    RN_RUN_VIEW_AUTO = 0,
+    RN_RUN_VIEW_MODALITY,
+    RN_RUN_VIEW_REGION,
+} RnRunView;
+
+/* "auto", "modality", "region". */
+const char *rn_run_view_name(RnRunView v);
+bool rn_run_view_parse(const char *name, RnRunView *out);
+/* The view for k clusters of an archive with `modalities` Modality values
+ * and `regions` regions (each held by at least 0.1 % of the rows): region
+ * when modalities < k < 1.5 × regions, else modality. Up to the number of
+ * modalities, one cluster per modality (or fewer); above it, clusters kept
+ * to one modality could follow only a few regions each, so they follow the
+ * regions (k = the number of regions: one per region); from 1.5 × regions
+ * on, k covers most (Modality, region) pairs and the clusters keep to one
+ * modality again. Why a rule of k: bench/RESULTS.md, "Two views of k". */
+RnRunView rn_run_view_auto(size_t k, size_t modalities, size_t regions);
+
 typedef struct RnRunOptions {
     const char *const *sources;
     size_t n_sources;
     const char *reports_path;   /* NULL: none */
     size_t k;                   /* 0: auto (k sweep); default RN_RUN_DEFAULT_K */
+    RnRunView view;             /* default auto */
     uint64_t seed;
     int threads;                /* <= 0: one per CPU */
     double lock_wait;
@@ -157,6 +204,7 @@ typedef struct RnRunSummary {
     uint64_t images;            /* rows clustered */
     size_t k;
     bool k_auto;                /* k was chosen by the sweep */
+    RnRunView view;             /* the view the clusters follow (never auto) */
     bool step_skipped[RN_STEP_COUNT]; /* up to date: nothing redone */
     size_t n_inputs;
     char inputs[16][64];

@@ -12,24 +12,31 @@ static void run_usage(FILE *out)
 {
     fprintf(out,
             "usage: radnet run SRC... -w WS [--reports FILE] [-k N|auto] [-j N]\n"
-            "                  [--seed S] [--out LABELS.csv] [--wait S] [--quiet]\n"
+            "                  [--view auto|modality|region] [--seed S]\n"
+            "                  [--out LABELS.csv] [--wait S] [--quiet]\n"
             "\n"
             "The whole pipeline: ingest SRC (folders or files) into WS, embed every\n"
             "image (the extractors 'radnet study' chose, else each source's default,\n"
             "see 'radnet embed --help'), fuse, cluster with k-means (k = 50 as in the\n"
-            "paper; 'auto' sweeps k and takes the elbow; k split among the Modality\n"
-            "values by the (Modality, region) pairs they show, the region the tags'\n"
-            "anatomy words name, else the header region; each modality clustered\n"
-            "alone), evaluate against the archive's own Modality and region,\n"
-            "write the HTML report (WS/report/index.html) and export the labels. An\n"
-            "image is flagged as an outlier when it is far from its cluster's centre\n"
-            "or its pixels are unlike every other image's. Every step is checkpointed\n"
-            "in WS: a rerun skips what is done, a killed run resumes, a changed option\n"
-            "redoes only the steps that depend on it.\n"
+            "paper; 'auto' sweeps k and takes the elbow; see --view), evaluate\n"
+            "against the archive's own Modality and region, write the HTML report\n"
+            "(WS/report/index.html) and export the labels. An image is flagged as an\n"
+            "outlier when it is far from its cluster's centre or its pixels are unlike\n"
+            "every other image's. Every step is checkpointed in WS: a rerun skips what\n"
+            "is done, a killed run resumes, a changed option redoes only the steps\n"
+            "that depend on it.\n"
             "\n"
             "  -w, --workspace WS  workspace folder (created when missing)\n"
             "  --reports FILE      report texts (CSV or JSONL, see radnet ingest)\n"
             "  -k N|auto           number of clusters (default 50)\n"
+            "  --view V            what the clusters follow first (default auto):\n"
+            "                      modality: each modality clustered alone, k split by\n"
+            "                      the (Modality, region) pairs it shows; region: each\n"
+            "                      region alone, k split by its pairs; auto: region\n"
+            "                      when k is above the archive's number of modalities\n"
+            "                      and below 1.5 times its number of regions, else\n"
+            "                      modality. A row's region: the one its tags' anatomy\n"
+            "                      words name, else its report's, else its header's.\n"
             "  -j, --threads N     worker threads (default: one per CPU)\n"
             "  --seed S            k-means seed (default 42)\n"
             "  --out FILE          labels file (default WS/labels.csv); pseudonymised,\n"
@@ -103,8 +110,9 @@ static void print_clusters(const RnRunResults *r)
 
 static void print_summary(const char *ws, const char *labels, const RnRunSummary *s)
 {
-    printf("\nradnet run: %llu images in %zu clusters.\n", (unsigned long long)s->images,
-           s->k);
+    printf("\nradnet run: %llu images in %zu clusters, by %s first.\n",
+           (unsigned long long)s->images, s->k,
+           s->view == RN_RUN_VIEW_REGION ? "region" : "modality");
     /* "inputs", not "fused": a weight-0 input is read by the imputation only */
     printf("Inputs:");
     size_t col = strlen("Inputs:");
@@ -199,6 +207,8 @@ static int parse(RunArgs *a, int argc, char **argv)
         else if ((strcmp(arg, "-j") == 0 || strcmp(arg, "--threads") == 0) &&
                  cli_parse_u64(val, 1, 1024, &v))
             a->o.threads = (int)v;
+        else if (strcmp(arg, "--view") == 0 && rn_run_view_parse(val, &a->o.view))
+            ;
         else if (strcmp(arg, "--seed") == 0 && cli_parse_u64(val, 0, UINT64_MAX, &v))
             a->o.seed = v;
         else if (strcmp(arg, "--wait") == 0 && cli_parse_u64(val, 0, 86400, &v))

@@ -691,6 +691,16 @@ static uint32_t lexicon_crc(void)
     return list_crc(crc, whole_skull_words, N_WHOLE_SKULL);
 }
 
+size_t rn_embed_anatomy_regions(void)
+{
+    return N_REGIONS;
+}
+
+const char *rn_embed_anatomy_region(size_t c)
+{
+    return c < N_REGIONS ? regions[c] : NULL;
+}
+
 uint32_t eb_anatomy_revision(void)
 {
     return lexicon_crc();

@@ -9,6 +9,21 @@
 
 enum { HEATMAP_MAX_COLUMNS = 24, METRICS_MAX_ROWS = 300 };
 
+/* The run's view (evaluation.json's summary.view: what the clusters follow
+ * first, run.h RnRunView) as a table row; nothing when not recorded. */
+static bool view_row(RnBuf *b, const RpContext *x, RnError **err)
+{
+    RnJson *doc = x->d->eval_json
+                      ? rn_json_parse(x->d->eval_json, strlen(x->d->eval_json), NULL) : NULL;
+    RnJsonRef s = doc ? rn_json_get(doc, rn_json_root(doc), "summary") : 0;
+    const char *view = doc ? rn_json_str(doc, rn_json_get(doc, s, "view"), NULL) : NULL;
+    bool ok = !view ||
+              (rn_buf_append_str(b, "<tr><th>clusters follow first</th><td>", err) &&
+               rp_esc(b, view, err) && rn_buf_append_str(b, "</td></tr>", err));
+    rn_json_free(doc);
+    return ok;
+}
+
 static bool counts_section(RnBuf *b, const RpContext *x, RnError **err)
 {
     const RpGather *g = &x->g;
@@ -18,9 +33,9 @@ static bool counts_section(RnBuf *b, const RpContext *x, RnError **err)
                          "<tr><th>images with a cluster</th><td class=\"n\">%zu</td></tr>"
                          "<tr><th>clusters (k)</th><td class=\"n\">%zu</td></tr>"
                          "<tr><th>distinct reports</th><td class=\"n\">%zu</td></tr>"
-                         "<tr><th>outliers (far from their centre or unlike the rest)</th><td class=\"n\">%zu</td></tr>"
-                         "</table>\n",
-                         x->d->n_rows, g->clustered, x->d->k, g->docs_total, g->outliers);
+                         "<tr><th>outliers (far from their centre or unlike the rest)</th><td class=\"n\">%zu</td></tr>",
+                         x->d->n_rows, g->clustered, x->d->k, g->docs_total, g->outliers) &&
+           view_row(b, x, err) && rn_buf_append_str(b, "</table>\n", err);
 }
 
 /* Numbers of a JSON object and of the objects in it, one table row each

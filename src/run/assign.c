@@ -25,6 +25,7 @@ typedef struct Assign {
     RnFusionModel *fusion;
     RnEmbedModel *embed[RN_FUSION_MAX_INPUTS];
     RnClusterModel *cluster;
+    RuView view;
     RuNovelty novelty;
     RnPool *pool;
     bool verify;
@@ -65,7 +66,7 @@ static bool load_models(Assign *a, RnError **err)
 {
     if (!load_model(a, "models/fusion.model", (void **)&a->fusion, 0, err) ||
         !load_model(a, RN_RUN_CLUSTER_MODEL, (void **)&a->cluster, 2, err) ||
-        !ru_novelty_load(a->s, &a->novelty, err))
+        !ru_view_load(a->s, &a->view, err) || !ru_novelty_load(a->s, &a->novelty, err))
         return false;
     for (size_t i = 0; i < rn_fusion_input_count(a->fusion); i++) {
         char name[96];
@@ -78,9 +79,11 @@ static bool load_models(Assign *a, RnError **err)
         }
         rn_embed_model_set_threads(a->embed[i], 1);
     }
-    if (rn_cluster_model_info(a->cluster)->d != rn_fusion_dim(a->fusion)) {
-        rn_error_set(err, RN_ERROR_INVALID, "%s does not match the fusion model",
-                     RN_RUN_CLUSTER_MODEL);
+    size_t d = rn_fusion_dim(a->fusion);
+    if (rn_cluster_model_info(a->cluster)->d != d ||
+        (a->view.view == RN_RUN_VIEW_REGION && a->view.d != d)) {
+        rn_error_set(err, RN_ERROR_INVALID, "%s or %s does not match the fusion model",
+                     RN_RUN_CLUSTER_MODEL, RN_RUN_VIEW_MODEL);
         return false;
     }
     return true;
@@ -123,6 +126,53 @@ static bool flush(Assign *a, RnError **err)
     return ok && rn_buf_append(&a->batch_len, &len, sizeof len, err);
 }
 
+/* Row i's block of input `name` (x: the batch's blocks), NULL when the
+ * fusion has no such input. */
+static const float *input_row(const Assign *a, float *const *x, const char *name, size_t i)
+{
+    for (size_t j = 0; j < rn_fusion_input_count(a->fusion); j++)
+        if (strcmp(rn_fusion_input_name(a->fusion, j), name) == 0)
+            return x[j] + i * rn_fusion_input_dim(a->fusion, j);
+    return NULL;
+}
+
+/* The region view: each row's kept region, as the run found its rows'
+ * (view.c): the one its words name, else the nearest of its modality's. */
+static bool batch_regions(const Assign *a, float *const *x, const RnMatrix *X, int32_t *region,
+                          RnError **err)
+{
+    const RuView *v = &a->view;
+    size_t words = rn_embed_anatomy_regions() + 1;
+    for (size_t j = 0; j < rn_fusion_input_count(a->fusion); j++) {
+        const char *name = rn_fusion_input_name(a->fusion, j);
+        if ((strcmp(name, "meta-anatomy") == 0 || strcmp(name, "text-anatomy") == 0) &&
+            rn_fusion_input_dim(a->fusion, j) != words) {
+            rn_error_set(err, RN_ERROR_INVALID, "%s has %zu columns, not %zu", name,
+                         rn_fusion_input_dim(a->fusion, j), words);
+            return false;
+        }
+    }
+    double *row = rn_calloc(v->d + 1, sizeof *row, err);
+    bool ok = row != NULL;
+    for (size_t i = 0; ok && i < X->rows; i++) {
+        const Item *it = &a->items[i];
+        region[i] = ru_view_region(v, ru_anatomy_region(input_row(a, x, "meta-anatomy", i),
+                                                        input_row(a, x, "text-anatomy", i),
+                                                        it->region));
+        if (region[i] >= 0)
+            continue;
+        int32_t m = -1;
+        for (size_t g = 0; g < v->n_modalities; g++)
+            if (strcmp(v->modalities[g], it->modality) == 0)
+                m = (int32_t)g;
+        for (size_t c = 0; c < v->d; c++)
+            row[c] = rn_matrix_at(X, i, c);
+        region[i] = ru_view_adopt(v, m, row);
+    }
+    free(row);
+    return ok;
+}
+
 /* Embeds, fuses and predicts the batch; appends new rows to a->out. */
 static bool label_batch(Assign *a, RnError **err)
 {
@@ -140,7 +190,7 @@ static bool label_batch(Assign *a, RnError **err)
     float *x[RN_FUSION_MAX_INPUTS] = {0};
     RnFusionInput in[RN_FUSION_MAX_INPUTS];
     float *fused = rn_malloc(n * rn_fusion_dim(a->fusion) * sizeof *fused + 1, err);
-    int32_t labels[BATCH];
+    int32_t labels[BATCH], region[BATCH];
     double dist[BATCH];
     bool ok = fused != NULL;
     for (size_t j = 0; ok && j < ni; j++) {
@@ -154,8 +204,12 @@ static bool label_batch(Assign *a, RnError **err)
     }
     RnMatrix X = {.data = fused, .rows = n, .cols = rn_fusion_dim(a->fusion),
                   .dtype = RN_DTYPE_F32};
-    ok = ok && rn_fusion_transform(a->fusion, in, ni, fused, NULL, err) &&
-         rn_cluster_model_predict(a->cluster, &X, a->pool, labels, dist, NULL, err);
+    ok = ok && rn_fusion_transform(a->fusion, in, ni, fused, NULL, err);
+    if (ok && a->view.view == RN_RUN_VIEW_REGION)
+        ok = batch_regions(a, x, &X, region, err) &&
+             ru_view_predict(&a->view, a->cluster, &X, region, a->pool, labels, dist, err);
+    else
+        ok = ok && rn_cluster_model_predict(a->cluster, &X, a->pool, labels, dist, NULL, err);
     for (size_t i = 0; ok && i < n; i++) {
         Item *it = &a->items[i];
         if (it->known >= 0) {
@@ -313,6 +367,7 @@ bool rn_assign(const char *ws, const RnAssignOptions *o, RnAssignSummary *summar
         rn_embed_model_free(a.embed[i]);
     rn_fusion_model_free(a.fusion);
     rn_cluster_model_close(a.cluster);
+    ru_view_free(&a.view);
     ru_novelty_free(&a.novelty);
     rn_run_results_close(a.res);
     rn_buf_free(&a.out);

@@ -1,5 +1,6 @@
 /* The cluster step of `radnet run`: k-means on the fused rows (within the
- * Modality values, else the paper's settings), per-row distance, silhouette
+ * groups of the run's view, view.c: the Modality values or the regions;
+ * else the paper's settings), per-row distance, silhouette
  * and outlier flag, per-cluster dominant Modality / region and outlier
  * threshold (contract: run.h). */
 #include "run_internal.h"
@@ -9,9 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The input whose strongest region subgroups the k split (run_subgroups). */
-#define RUN_ANATOMY_INPUT "meta-anatomy"
 
 /* Restarts of each modality's k-means: the seeds agree more than with the
  * paper's 10, and the fits within modalities are cheaper than one over all
@@ -28,10 +26,11 @@ static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
     rn_json_kv_uint(w, "k", r->o->k);
     rn_json_kv_uint(w, "seed", r->o->seed);
     rn_json_kv_string(w, "algo", "kmeans");
-    /* k-means within modalities, k split by (Modality, anatomy region)
-     * pairs, 30 restarts (ru_cluster_options) */
-    rn_json_kv_string(w, "groups", "modality");
-    rn_json_kv_string(w, "group_share", "pairs:anatomy");
+    /* k-means within Modality or region groups, k split by (Modality,
+     * region) pairs, the region read from the tags, then the report, then
+     * the header; 30 restarts (ru_cluster_options) */
+    rn_json_kv_string(w, "view", rn_run_view_name(r->o->view));
+    rn_json_kv_string(w, "group_share", "pairs:tags,report,header");
     rn_json_kv_int(w, "restarts", RUN_GROUP_RESTARTS);
     /* outliers: the version of the outlier rule (2: cluster-scaled centre
      * distance and pixel novelty), so a workspace made before redoes it */
@@ -83,74 +82,21 @@ static bool commit_sweep(RuRun *r, const RnKSweep *sw, int64_t run, const char *
     return ok;
 }
 
-/* Ids of the distinct values of v[0..n) (label order) into *ids, *k. */
-static bool encode(char **v, size_t n, int32_t **ids, size_t *k, RnError **err)
-{
-    RnEvalLabels g = {0};
-    if (!rn_eval_labels_encode(v, NULL, n, &g, err))
-        return false;
-    *ids = g.ids;
-    *k = g.k;
-    g.ids = NULL;
-    rn_eval_labels_free(&g);
-    return true;
-}
-
-/* The region the row's descriptive tags name most strongly (the
- * meta-anatomy input's strongest column; its last column 0: a body-part word
- * was read), else its header region: ids of the header regions first, then
- * one per anatomy column. The §5 header region is the reference label, but
- * as the k split's subgroup it is the weaker one: BodyPartExamined wrong or
- * in a local spelling, descriptions the §5 regexes do not read, while the
- * lexicon reads them (region homogeneity at k = 50 +0.013 to +0.065 on
- * four archives, never lower; bench/RESULTS.md, "Next: split k by the
- * anatomy block"). Without that input (a study's choice), the header
- * region. Every rank reads the same committed file. */
-static bool run_subgroups(RuRun *r, RnError **err)
-{
-    if (!encode(r->region, r->n, &r->subgroup, &r->n_subgroups, err))
-        return false;
-    bool fused = false;
-    for (size_t i = 0; i < r->sum->n_inputs; i++)
-        fused |= strcmp(r->sum->inputs[i], RUN_ANATOMY_INPUT) == 0;
-    if (!fused)
-        return true;
-    char *path = rn_store_artifact_path(r->s, "embeddings/" RUN_ANATOMY_INPUT ".npy", err);
-    RnMatrixFile f = {0};
-    bool ok = path && rn_matrix_file_open(path, RN_DTYPE_F32, true, &f, err);
-    free(path);
-    if (ok && (f.m.rows != r->n || f.m.cols < 2)) {
-        rn_error_set(err, RN_ERROR_INVALID, "%s has %zu x %zu values for %zu rows",
-                     RUN_ANATOMY_INPUT, f.m.rows, f.m.cols, r->n);
-        ok = false;
-    }
-    size_t words = ok ? f.m.cols - 1 : 0; /* the last column: no word */
-    for (size_t i = 0; ok && i < r->n; i++) {
-        if (rn_matrix_at(&f.m, i, words) != 0)
-            continue;
-        size_t best = 0;
-        for (size_t c = 1; c < words; c++)
-            if (rn_matrix_at(&f.m, i, c) > rn_matrix_at(&f.m, i, best))
-                best = c;
-        r->subgroup[i] = (int32_t)(r->n_subgroups + best);
-    }
-    if (ok)
-        r->n_subgroups += words;
-    rn_matrix_file_close(&f);
-    return ok;
-}
-
-/* Why within modalities: the fused rows never mix modalities (the Modality
- * tag's block keeps them apart), so a global k-means only decides how many
- * clusters each modality gets — and decides it differently from seed to
- * seed. Splitting k once settles that: the seeds agree more and no region
- * is lost (bench/RESULTS.md, "k-means within modalities"). Why by
- * (Modality, header region) pairs and not by rows: a modality's share of
- * the clusters should follow the anatomy it shows, not its volume — by
- * rows CT got 14 clusters for 9 regions and CR 9 for 20 (bench/RESULTS.md,
- * "Region inside modalities"); the region is run_subgroups' (the anatomy
- * words' region, else the header's). An image without either counts as a
- * region of its own ("" is a value like any other). */
+/* Why k-means within groups: the fused rows never mix modalities (the
+ * Modality tag's block keeps them apart), so a global k-means only decides
+ * how many clusters each modality gets — and decides it differently from
+ * seed to seed. Splitting k once settles that: the seeds agree more and no
+ * region is lost (bench/RESULTS.md, "k-means within modalities").
+ *
+ * The modality view: the groups are the Modality values, and k is split by
+ * (Modality, region) pairs, not by rows — a modality's share of the
+ * clusters should follow the anatomy it shows, not its volume (by rows CT
+ * got 14 clusters for 9 regions and CR 9 for 20; bench/RESULTS.md, "Region
+ * inside modalities"). An image without a region counts as a region of its
+ * own ("" is a value like any other).
+ *
+ * The region view: the groups are the kept regions and k is split by
+ * (region, Modality) pairs (view.c). */
 bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions *co,
                         RnError **err)
 {
@@ -158,18 +104,23 @@ bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions
     co->seed = seed;
     co->pool = r->pool;
     co->dist = r->o->dist;
-    if (r->group == NULL && !encode(r->modality, r->n, &r->group, &r->n_groups, err))
+    if (!ru_view_prepare(r, k, err))
         return false;
-    if (r->subgroup == NULL && !run_subgroups(r, err))
-        return false;
-    if (k >= r->n_groups) {
+    if (r->view.view == RN_RUN_VIEW_REGION) {
+        co->groups = r->view_group;
+        co->n_groups = r->view.n_regions;
+        co->subgroups = r->group;
+        co->n_subgroups = r->n_groups;
+    } else if (k >= r->n_groups) {
         co->groups = r->group;
         co->n_groups = r->n_groups;
         co->subgroups = r->subgroup;
         co->n_subgroups = r->n_subgroups;
-        co->group_share = RN_GROUP_SHARE_PAIRS;
-        co->kmeans.n_init = RUN_GROUP_RESTARTS;
+    } else {
+        return true;
     }
+    co->group_share = RN_GROUP_SHARE_PAIRS;
+    co->kmeans.n_init = RUN_GROUP_RESTARTS;
     return true;
 }
 
@@ -333,7 +284,7 @@ static bool fit_and_commit(RuRun *r, int64_t run, const char *params, RnError **
     }
     ru_progress(r, RN_STEP_CLUSTER, "pixel novelty", 0, 0);
     RuNovelty nov = {0};
-    RnBuf lab = RN_BUF_INIT, cl = RN_BUF_INIT, nj = RN_BUF_INIT;
+    RnBuf lab = RN_BUF_INIT, cl = RN_BUF_INIT, nj = RN_BUF_INIT, vj = RN_BUF_INIT;
     /* the other ranks score their share of the rows, then wait again (after
      * a failure inside, the ranks are out of step: the CLI ends the job) */
     bool told = ok && ru_ranks_tell(r, RU_RANKS_NOVELTY, err);
@@ -343,12 +294,15 @@ static bool fit_and_commit(RuRun *r, int64_t run, const char *params, RnError **
         r->ranks_waiting = ok;
     ok = ok && ru_novelty_json(&nov, &nj, err) &&
          cluster_table(r, nov.threshold, &cl, err) && labels_table(r, &lab, err) &&
+         ru_view_centres(r, err) && ru_view_json(&r->view, &vj, err) &&
          commit_model(r, m, run, params, err) &&
+         ru_put(r->s, RN_RUN_VIEW_MODEL, &vj, run, params, err) &&
          ru_put(r->s, RN_RUN_NOVELTY, &nj, run, params, err) &&
          ru_put(r->s, RN_RUN_LABELS, &lab, run, params, err) &&
          ru_put(r->s, RN_RUN_CLUSTERS, &cl, run, params, err);
     ru_novelty_free(&nov);
     rn_buf_free(&nj);
+    rn_buf_free(&vj);
     rn_buf_free(&lab);
     rn_buf_free(&cl);
     rn_cluster_model_close(m);
@@ -357,10 +311,11 @@ static bool fit_and_commit(RuRun *r, int64_t run, const char *params, RnError **
 
 static bool cluster_current(RuRun *r, const char *params, bool *same, RnError **err)
 {
-    const char *names[] = {RN_RUN_CLUSTER_MODEL, RN_RUN_NOVELTY, RN_RUN_LABELS,
-                           RN_RUN_CLUSTERS, r->o->k == 0 ? RN_RUN_CHOOSE_K : NULL};
+    const char *names[] = {RN_RUN_CLUSTER_MODEL, RN_RUN_VIEW_MODEL, RN_RUN_NOVELTY,
+                           RN_RUN_LABELS, RN_RUN_CLUSTERS,
+                           r->o->k == 0 ? RN_RUN_CHOOSE_K : NULL};
     *same = true;
-    for (size_t i = 0; i < 5 && names[i] && *same; i++)
+    for (size_t i = 0; i < sizeof names / sizeof *names && names[i] && *same; i++)
         if (!rn_store_artifact_current(r->s, names[i], params, same, err))
             return false;
     return true;

@@ -43,7 +43,7 @@ static bool encode_ints(const int32_t *labels, size_t n, RnEvalLabels *out, RnEr
 }
 
 /* k-means with the run's k on X over the ranks of r->o->dist; labels out.
- * As the cluster step does (within modalities) when `as_run`, else one
+ * As the cluster step does (within the view's groups) when `as_run`, else one
  * k-means of all rows at the paper's settings. */
 static bool fit_labels(RuRun *r, const RnMatrix *X, uint64_t seed, bool as_run,
                        int32_t *labels, RnError **err)
@@ -151,6 +151,7 @@ static void summary_json(const RnRunSummary *s, RnJsonWriter *w)
     rn_json_kv_double(w, "nmi_region", s->nmi_region);
     rn_json_kv_double(w, "silhouette", s->silhouette);
     rn_json_kv_uint(w, "outliers", s->outliers);
+    rn_json_kv_string(w, "view", rn_run_view_name(s->view));
     rn_json_end_object(w);
 }
 
@@ -252,6 +253,9 @@ static bool load_summary(RuRun *r, RnError **err)
     r->sum->silhouette = rn_json_type(doc, rn_json_get(doc, s, "silhouette")) == RN_JSON_NUMBER
                              ? rn_json_number(doc, rn_json_get(doc, s, "silhouette"))
                              : NAN;
+    const char *view = rn_json_str(doc, rn_json_get(doc, s, "view"), NULL);
+    if (view == NULL || !rn_run_view_parse(view, &r->sum->view))
+        r->sum->view = RN_RUN_VIEW_AUTO; /* unknown: an evaluation older than views */
     const char *in = rn_json_str(doc, rn_json_get(doc, b, "input"), NULL);
     if (in) {
         snprintf(r->sum->baseline, sizeof r->sum->baseline, "%s", in);

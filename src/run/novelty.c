@@ -321,7 +321,7 @@ void ru_novelty_free(RuNovelty *m)
 
 /* ---- models/novelty.json --------------------------------------------------------- */
 
-static void put_array(RnJsonWriter *w, const char *key, const double *x, size_t n)
+void ru_json_put_array(RnJsonWriter *w, const char *key, const double *x, size_t n)
 {
     rn_json_key(w, key);
     rn_json_begin_array(w);
@@ -342,17 +342,16 @@ bool ru_novelty_json(const RuNovelty *m, RnBuf *out, RnError **err)
     rn_json_kv_uint(w, "k", RU_NOVELTY_K);
     rn_json_kv_double(w, "threshold", m->threshold);
     rn_json_kv_uint(w, "reference_rows", m->m);
-    put_array(w, "mean", m->mean, RU_NOVELTY_DIM);
-    put_array(w, "scale", m->scale, RU_NOVELTY_DIM);
-    put_array(w, "reference", m->ref, m->m * RU_NOVELTY_DIM);
+    ru_json_put_array(w, "mean", m->mean, RU_NOVELTY_DIM);
+    ru_json_put_array(w, "scale", m->scale, RU_NOVELTY_DIM);
+    ru_json_put_array(w, "reference", m->ref, m->m * RU_NOVELTY_DIM);
     rn_json_end_object(w);
     bool ok = rn_json_finish(w, err);
     rn_json_close(w);
     return ok;
 }
 
-/* n finite numbers of array `key` into x; false when absent or another length. */
-static bool get_array(const RnJson *doc, RnJsonRef root, const char *key, double *x, size_t n)
+bool ru_json_get_array(const RnJson *doc, RnJsonRef root, const char *key, double *x, size_t n)
 {
     RnJsonRef a = rn_json_get(doc, root, key);
     if (rn_json_type(doc, a) != RN_JSON_ARRAY || rn_json_count(doc, a) != n)
@@ -366,7 +365,8 @@ static bool get_array(const RnJson *doc, RnJsonRef root, const char *key, double
     return true;
 }
 
-static bool get_uint(const RnJson *doc, RnJsonRef root, const char *key, double max, size_t *out)
+bool ru_json_get_uint(const RnJson *doc, RnJsonRef root, const char *key, double max,
+                      size_t *out)
 {
     RnJsonRef v = rn_json_get(doc, root, key);
     double x = rn_json_number(doc, v);
@@ -384,13 +384,13 @@ bool ru_novelty_parse(const char *text, size_t n, RuNovelty *m, RnError **err)
         return false;
     RnJsonRef root = rn_json_root(doc), thr = rn_json_get(doc, root, "threshold");
     size_t version = 0, size = 0, grid = 0, k = 0;
-    bool ok = get_uint(doc, root, "version", 1, &version) && version == 1 &&
-              get_uint(doc, root, "thumb_size", 1 << 16, &size) &&
-              get_uint(doc, root, "grid", 64, &grid) && grid == RU_NOVELTY_GRID &&
-              get_uint(doc, root, "k", 1e6, &k) && k == RU_NOVELTY_K &&
-              get_uint(doc, root, "reference_rows", RU_NOVELTY_REFERENCE, &m->m) &&
-              get_array(doc, root, "mean", m->mean, RU_NOVELTY_DIM) &&
-              get_array(doc, root, "scale", m->scale, RU_NOVELTY_DIM);
+    bool ok = ru_json_get_uint(doc, root, "version", 1, &version) && version == 1 &&
+              ru_json_get_uint(doc, root, "thumb_size", 1 << 16, &size) &&
+              ru_json_get_uint(doc, root, "grid", 64, &grid) && grid == RU_NOVELTY_GRID &&
+              ru_json_get_uint(doc, root, "k", 1e6, &k) && k == RU_NOVELTY_K &&
+              ru_json_get_uint(doc, root, "reference_rows", RU_NOVELTY_REFERENCE, &m->m) &&
+              ru_json_get_array(doc, root, "mean", m->mean, RU_NOVELTY_DIM) &&
+              ru_json_get_array(doc, root, "scale", m->scale, RU_NOVELTY_DIM);
     for (size_t t = 0; ok && t < RU_NOVELTY_DIM; t++)
         ok = m->scale[t] > 0;
     /* null: no image had a thumbnail (infinite threshold) */
@@ -398,7 +398,7 @@ bool ru_novelty_parse(const char *text, size_t n, RuNovelty *m, RnError **err)
     ok = ok && (rn_json_type(doc, thr) == RN_JSON_NUMBER || rn_json_type(doc, thr) == RN_JSON_NULL);
     m->thumb_size = (uint32_t)size;
     m->ref = ok ? rn_calloc(m->m * RU_NOVELTY_DIM + 1, sizeof *m->ref, err) : NULL;
-    ok = ok && m->ref && get_array(doc, root, "reference", m->ref, m->m * RU_NOVELTY_DIM);
+    ok = ok && m->ref && ru_json_get_array(doc, root, "reference", m->ref, m->m * RU_NOVELTY_DIM);
     if (!ok && err && !*err)
         rn_error_set(err, RN_ERROR_PARSE, "%s: not a novelty model this version wrote",
                      RN_RUN_NOVELTY);

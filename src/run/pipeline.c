@@ -217,8 +217,16 @@ static void run_free(RuRun *r)
     }
     free(r->modality);
     free(r->region);
+    for (size_t i = 0; r->modality_names && i < r->n_groups; i++)
+        free(r->modality_names[i]);
+    for (size_t i = 0; r->region_names && i < r->n_subgroups; i++)
+        free(r->region_names[i]);
+    free(r->modality_names);
+    free(r->region_names);
     free(r->group);
     free(r->subgroup);
+    free(r->view_group);
+    ru_view_free(&r->view);
     free(r->labels);
     free(r->dist);
     free(r->sil);
@@ -234,8 +242,8 @@ static void run_free(RuRun *r)
 static bool run_params(RuRun *r, RnBuf *out, RnError **err)
 {
     static const char *const names[] = {RN_STORE_ROWS, "embeddings/fused.npy",
-                                        RN_RUN_CLUSTER_MODEL, RN_RUN_NOVELTY, RN_RUN_LABELS,
-                                        RN_RUN_CLUSTERS, RN_RUN_EVALUATION};
+                                        RN_RUN_CLUSTER_MODEL, RN_RUN_VIEW_MODEL, RN_RUN_NOVELTY,
+                                        RN_RUN_LABELS, RN_RUN_CLUSTERS, RN_RUN_EVALUATION};
     RnJsonWriter *w = rn_json_open(out, 0, err);
     if (!w)
         return false;

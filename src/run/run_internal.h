@@ -37,6 +37,16 @@ bool ru_results_in_run(const RnRunResults *r, const char *sop_uid, int32_t *clus
 #define RU_MODEL_PARAMS_SIZE 40
 bool ru_model_params(RnStore *s, char out[RU_MODEL_PARAMS_SIZE], RnError **err);
 
+/* ---- JSON numbers (the run's JSON models) ----------------------------------- */
+
+/* Writes x[0..n) as array `key` of the object open in w. */
+void ru_json_put_array(RnJsonWriter *w, const char *key, const double *x, size_t n);
+/* n finite numbers of array `key` into x; false when absent or another length. */
+bool ru_json_get_array(const RnJson *doc, RnJsonRef root, const char *key, double *x, size_t n);
+/* A whole number in [0, max] under `key`; false otherwise. */
+bool ru_json_get_uint(const RnJson *doc, RnJsonRef root, const char *key, double max,
+                      size_t *out);
+
 /* ---- numbers ------------------------------------------------------------- */
 
 int ru_cmp_double(const void *a, const void *b);   /* qsort of doubles */
@@ -77,9 +87,65 @@ bool ru_novelty_parse(const char *text, size_t n, RuNovelty *m, RnError **err);
 bool ru_novelty_load(RnStore *s, RuNovelty *m, RnError **err);
 void ru_novelty_free(RuNovelty *m);
 
+/* ---- the view model (view.c, RN_RUN_VIEW_MODEL) ----------------------------- */
+
+/* What `assign` needs to put a new image where the run put its rows: the
+ * view (run.h, RnRunView) and, for the region view, the kept regions (the
+ * k-means groups, in group order), each centre's region, and the mean
+ * fused row of every (Modality, kept region) pair and of every kept region
+ * (a row without a kept region adopts the region of the nearest). */
+typedef struct RuRun RuRun;
+
+typedef struct RuView {
+    RnRunView view;             /* modality or region */
+    size_t d;                   /* fused columns (region view) */
+    size_t n_regions;
+    char **regions;             /* the kept regions, group order */
+    size_t n_modalities;
+    char **modalities;          /* the run's Modality values, id order */
+    double *pair_mean;          /* n_modalities × n_regions × d */
+    uint64_t *pair_rows;        /* rows behind each (0: the pair has none) */
+    double *region_mean;        /* n_regions × d */
+    uint64_t *region_rows;
+    size_t k;
+    int32_t *centre_region;     /* per centre: its region (-1: no row) */
+} RuView;
+
+/* The region a row's words name: the strongest column of the first block
+ * with a body-part word (meta, then text: the anatomy methods' blocks of
+ * rn_embed_anatomy_regions() + 1 columns, the last 1 without a word; each
+ * may be NULL), else its header region. */
+const char *ru_anatomy_region(const float *meta, const float *text, const char *header);
+/* The kept region named `name`, -1 when none. */
+int32_t ru_view_region(const RuView *v, const char *name);
+/* The region a row without a kept one adopts: the nearest pair mean of its
+ * modality (its id in v->modalities, -1 when the run had none such), else
+ * the nearest region mean; row: d fused values. */
+int32_t ru_view_adopt(const RuView *v, int32_t modality, const double *row);
+/* Nearest centre of m among those of region[i] for every row i of X
+ * (region view); labels and dist as rn_cluster_model_predict's. */
+bool ru_view_predict(const RuView *v, const RnClusterModel *m, const RnMatrix *X,
+                     const int32_t *region, RnPool *pool, int32_t *labels, double *dist,
+                     RnError **err);
+/* The run's side: the view of k clusters (RnRunOptions.view; auto:
+ * rn_run_view_auto over the archive's class counts) into r->view, and for
+ * the region view each row's kept region into r->view_group. Fills
+ * r->group, r->subgroup and r->sum->view on the way; a no-op when k is
+ * the last call's. Every rank reads the same committed inputs and gets the
+ * same bits. */
+bool ru_view_prepare(RuRun *r, size_t k, RnError **err);
+/* After the run's fit (r->labels): each centre's region. */
+bool ru_view_centres(RuRun *r, RnError **err);
+bool ru_view_json(const RuView *v, RnBuf *out, RnError **err);
+bool ru_view_parse(const char *text, size_t n, RuView *v, RnError **err);
+/* Reads the current RN_RUN_VIEW_MODEL artifact; none (a run made before
+ * views): the modality view. */
+bool ru_view_load(RnStore *s, RuView *v, RnError **err);
+void ru_view_free(RuView *v);
+
 /* ---- the run's working state (pipeline.c, steps.c) ---------------------- */
 
-typedef struct RuRun {
+struct RuRun {
     const char *ws;
     const RnRunOptions *o;
     RnRunSummary *sum;
@@ -92,13 +158,19 @@ typedef struct RuRun {
     char **modality, **region;  /* per row, from the catalogue */
     int32_t *group;             /* per row: its Modality's id (ru_cluster_options) */
     size_t n_groups;
-    int32_t *subgroup;          /* per row: its header region's id (same) */
+    int32_t *subgroup;          /* per row: its region's id (same, cluster.c) */
     size_t n_subgroups;
+    char **modality_names;      /* the groups' names, id order */
+    char **region_names;        /* the subgroups' names, id order */
+    int32_t no_region;          /* the subgroup id of "" (-1: none) */
+    size_t view_k;              /* the k the view below was chosen for (0: none) */
+    RuView view;
+    int32_t *view_group;        /* region view: per row its kept region */
     int32_t *labels;
     double *dist, *sil, *novelty;
     bool *outlier;
     bool ranks_waiting;         /* rank 0: the other ranks wait for a RuRanksMsg */
-} RuRun;
+};
 
 /* ---- over MPI ranks (pipeline.c) ------------------------------------------ */
 
@@ -126,12 +198,12 @@ bool ru_ranks_tell(RuRun *r, uint64_t status, RnError **err);
  * the same rows and gets the same bits. Fills r->labels, r->dist, r->k. */
 bool ru_cluster_fit(RuRun *r, RnKSweep *sweep, RnClusterModel **model, RnError **err);
 
-/* The run's k-means settings for k clusters and a seed: the paper's, and
- * with k at least the number of Modality values, k split among them by
- * their (Modality, header region) pairs and each modality clustered alone
- * (cluster.h, "k-means within groups", RN_GROUP_SHARE_PAIRS). Needs
- * r->modality and r->region; fills r->group and r->subgroup on the first
- * call. */
+/* The run's k-means settings for k clusters and a seed: the paper's,
+ * within the groups of the view (run.h, RnRunView) with k split by their
+ * (Modality, region) pairs (cluster.h, "k-means within groups",
+ * RN_GROUP_SHARE_PAIRS); the modality view with k below the Modality
+ * values: one k-means of all rows. Needs r->modality, r->region and
+ * r->fused; fills r->group, r->subgroup and the view (r->sum->view). */
 bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions *co,
                         RnError **err);
 

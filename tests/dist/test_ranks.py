@@ -232,7 +232,7 @@ def test_run(tmp):
         check(r.returncode == 0, f"run, {ranks} ranks: {r.returncode} {r.stderr}")
         if r.returncode != 0:
             continue
-        check(r.stdout.count(" images in 6 clusters.") == 1,
+        check(r.stdout.count(" images in 6 clusters, by ") == 1,
               f"run, {ranks} ranks: rank 0 alone prints the summary: {r.stdout[:300]}")
         outs[ranks] = run_results(ws)
         if ranks == 2:
@@ -268,6 +268,17 @@ def test_run(tmp):
         sweeps[ranks] = [open(os.path.join(ws, n), "rb").read() if r.returncode == 0 else None
                          for n in ("run/choose_k.json", "run/labels.csv", "models/cluster.rnc")]
     check(sweeps[1][0] is not None and sweeps[2] == sweeps[1], "run -k auto: 2 ranks differ")
+    # The region view: its groups, adopted rows and view model alike over ranks.
+    views = {}
+    for ranks in (1, 2):
+        ws = os.path.join(tmp, f"R{ranks}")
+        r = run([BIN, "--quiet", "run", "-w", ws, "-k", "8", "--view", "region", "-j", "1"],
+                ranks, timeout=600)
+        check(r.returncode == 0, f"run --view region, {ranks} ranks: {r.returncode} {r.stderr}")
+        views[ranks] = [open(os.path.join(ws, n), "rb").read() if r.returncode == 0 else None
+                        for n in ("models/view.json", "run/labels.csv", "models/cluster.rnc")]
+    check(views[1][0] is not None and b'"view":"region"' in views[1][0] and
+          views[2] == views[1], "run --view region: 2 ranks differ")
     # Rank 0 failing after the fit (its export) fails the job with its own error, at once.
     r = run([BIN, "--quiet", "run", "-w", os.path.join(tmp, "R2"), "-k", "6", "-j", "1",
              "--out", os.path.join(tmp, "no-such-dir", "labels.csv")], 2, timeout=120)

@@ -74,7 +74,7 @@ def check_outputs(ws, arch):
     check([int(e["Cluster"]) for e in export] == cl, "WS/labels.csv in row order")
     anatomy = np.load(f"{ws}/embeddings/meta-anatomy.npy")
     check(len(anatomy) == n and (anatomy[:, -1] == 0).any(), "anatomy words read")
-    check_within_modalities(export, clusters, anatomy)
+    check_view(ws, export, clusters)
     by_id = {e["id"]: e for e in export}
     check(len(by_id) == n and all(len(i) == 16 for i in by_id), "ids are 16-hex pseudonyms")
 
@@ -111,29 +111,68 @@ def split_pairs(pairs, k):
     return split_k(sizes, k, alloc)
 
 
-def check_within_modalities(export, clusters, anatomy):
-    """With k >= the Modality values, the run clusters each modality alone
-    with k split by (Modality, region) pairs, the region being the one the
-    tags' anatomy words name most strongly (meta-anatomy's strongest column,
-    first of ties; its last column 0 when a word was read), else the header
-    region: every cluster is one modality, and each modality has its share
-    of the clusters. export is in row order."""
+# src/embed/anatomy.c's regions, in its column order
+ANATOMY_REGIONS = [
+    "HEAD", "SKULL", "NECK", "CSPINE", "TSPINE", "LSPINE", "SPINE", "CHEST", "BREAST",
+    "ABDOMEN", "GITRACT", "URINARYTRACT", "PELVIS", "HIP", "SHOULDER", "CLAVICLE", "ARM",
+    "ELBOW", "WRIST", "HAND", "FINGER", "LEG", "KNEE", "ANKLE", "FOOT", "HEEL", "CAROTID",
+    "WHOLEBODY"]
+
+
+def run_regions(ws, export):
+    """The run's region of each row (export in row order): the one the tags'
+    anatomy words name most strongly (meta-anatomy's strongest column, first
+    of ties; its last column 0 when a word was read), else the report's
+    (text-anatomy), else the header's §5 region."""
+    out = []
+    blocks = [np.load(f"{ws}/embeddings/{b}.npy") for b in ("meta-anatomy", "text-anatomy")]
+    for i, e in enumerate(export):
+        words = [b[i] for b in blocks if b[i][-1] == 0]
+        out.append(ANATOMY_REGIONS[int(words[0][:-1].argmax())] if words else e["region"])
+    return out
+
+
+def check_view(ws, export, clusters, view="auto"):
+    """run.h's RnRunView: auto is region when modalities < k < 1.5 regions
+    (every value here holds >= 0.1 % of the rows), else modality. Modality: every cluster is one modality, each with its share
+    of k split by (Modality, region) pairs. Region: at most k regions, the
+    largest; no cluster holds rows of two of them (a row of another region
+    joins one of them)."""
+    regions = run_regions(ws, export)
+    k = len(clusters)
+    mods = {e["Modality"] for e in export}
+    counts = {}
+    for r in regions:
+        if r:
+            counts[r] = counts.get(r, 0) + 1
+    if view == "auto":
+        view = "region" if len(mods) < k and 2 * k < 3 * len(counts) else "modality"
+    ev = json.load(open(f"{ws}/run/evaluation.json"))
+    check(ev["summary"]["view"] == view, f"view {ev['summary']['view']}, want {view}")
+    if view == "region":
+        kept = sorted(counts, key=lambda r: (-counts[r], r))[:k]
+        held = {}
+        for r, e in zip(regions, export):
+            if r in kept:
+                held.setdefault(e["Cluster"], set()).add(r)
+        check(all(len(v) == 1 for v in held.values()),
+              f"region view: a cluster holds rows of one region, {held}")
+        check(len({min(v) for v in held.values()}) == len(kept), "region view: every kept region")
+        return
     sizes, pairs = {}, {}
-    for e, a in zip(export, anatomy):
+    for e, r in zip(export, regions):
         sizes[e["Modality"]] = sizes.get(e["Modality"], 0) + 1
-        # the run's subgroup ids: header regions first, then anatomy columns
-        region = (1, int(a[:-1].argmax())) if a[-1] == 0 else (0, e["region"])
-        p = (e["Modality"], region)
+        p = (e["Modality"], r)
         pairs[p] = pairs.get(p, 0) + 1
-    if int(K) < len(sizes):
-        check(False, f"the archive has {len(sizes)} modalities, more than k = {K}")
+    if k < len(sizes):
+        check(False, f"the archive has {len(sizes)} modalities, more than k = {k}")
         return
     check(all(float(c["modality_share"]) == 1 for c in clusters),
           "k-means within modalities: no cluster mixes modalities")
     got = {}
     for c in clusters:
         got[c["modality"]] = got.get(c["modality"], 0) + 1
-    want = split_pairs(pairs, int(K))
+    want = split_pairs(pairs, k)
     check(got == want, f"clusters per modality {got}, k split by pairs {want}")
 
 
@@ -304,6 +343,16 @@ def main():
         check("Steps redone: cluster evaluate report\n" in p.stdout, "-k 5: " + p.stdout)
         run("run", *args)
         check(digests(ref) == before, "back to k 12: the same outputs")
+        # either view when asked for; auto again gives the same outputs
+        for view in ("region", "modality"):
+            p = run("run", *args, "--view", view)
+            check(f"clusters, by {view} first" in p.stdout, f"--view {view}: " + p.stdout)
+            check(f"clusters follow first</th><td>{view}<" in
+                  open(f"{ref}/report/index.html", encoding="utf-8").read(), "the report's view")
+            check_view(ref, read_csv(f"{ref}/labels.csv"), read_csv(f"{ref}/run/clusters.csv"),
+                       view)
+        run("run", *args)
+        check(digests(ref) == before, "back to --view auto: the same outputs")
 
         # resume after kill -9 in each step gives the uninterrupted labels
         for line in KILL_AT:
