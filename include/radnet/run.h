@@ -17,9 +17,7 @@
  *                                  Modality values, or regions) with k
  *                                  split by (Modality, region) pairs
  *                                  (cluster.h, "k-means within groups",
- *                                  30 restarts each); the modality view
- *                                  with k below the Modality values: one
- *                                  k-means of all rows.
+ *                                  30 restarts each).
  *   models/view.json               what the clusters follow first (RnRunView):
  *                                  {"version": 1, "view": "modality"} or,
  *                                  for "region", also "regions" (the kept
@@ -149,7 +147,10 @@ typedef void (*RnRunProgress)(void *user, RnRunStep step, const char *what,
  * anatomy words name, else its report's, else its header's SPEC §5 region.
  *   modality: groups = the Modality values, k split by (Modality, region)
  *             pairs: one cluster per modality, then one per further pair,
- *             largest first; no cluster mixes modalities.
+ *             largest first; no cluster mixes modalities. With k below
+ *             their number: the k largest, one cluster each, a rarer
+ *             modality's rows joining the one of the nearest mean in the
+ *             fused space.
  *   region:   groups = the regions (at most k, the largest; a row without
  *             one, or of a rarer one, joins the region of the nearest
  *             (Modality, region) centre of its modality in the fused

@@ -88,8 +88,9 @@ static bool commit_sweep(RuRun *r, const RnKSweep *sw, int64_t run, const char *
  * seed to seed. Splitting k once settles that: the seeds agree more and no
  * region is lost (bench/RESULTS.md, "k-means within modalities").
  *
- * The modality view: the groups are the Modality values, and k is split by
- * (Modality, region) pairs, not by rows — a modality's share of the
+ * The modality view: the groups are the Modality values (with k below
+ * their number, the k largest and the others folded in, view.c), and k is
+ * split by (Modality, region) pairs, not by rows — a modality's share of the
  * clusters should follow the anatomy it shows, not its volume (by rows CT
  * got 14 clusters for 9 regions and CR 9 for 20; bench/RESULTS.md, "Region
  * inside modalities"). An image without a region counts as a region of its
@@ -111,13 +112,12 @@ bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions
         co->n_groups = r->view.n_regions;
         co->subgroups = r->group;
         co->n_subgroups = r->n_groups;
-    } else if (k >= r->n_groups) {
-        co->groups = r->group;
-        co->n_groups = r->n_groups;
+    } else {
+        /* k below the Modality values: the k largest, the others folded in */
+        co->groups = r->view_group ? r->view_group : r->group;
+        co->n_groups = r->view_group ? k : r->n_groups;
         co->subgroups = r->subgroup;
         co->n_subgroups = r->n_subgroups;
-    } else {
-        return true;
     }
     co->group_share = RN_GROUP_SHARE_PAIRS;
     co->kmeans.n_init = RUN_GROUP_RESTARTS;

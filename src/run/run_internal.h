@@ -165,7 +165,9 @@ struct RuRun {
     int32_t no_region;          /* the subgroup id of "" (-1: none) */
     size_t view_k;              /* the k the view below was chosen for (0: none) */
     RuView view;
-    int32_t *view_group;        /* region view: per row its kept region */
+    int32_t *view_group;        /* per row: its kept region (region view) or
+                                 * kept modality (modality view, k below the
+                                 * Modality values); else NULL */
     int32_t *labels;
     double *dist, *sil, *novelty;
     bool *outlier;
@@ -201,9 +203,8 @@ bool ru_cluster_fit(RuRun *r, RnKSweep *sweep, RnClusterModel **model, RnError *
 /* The run's k-means settings for k clusters and a seed: the paper's,
  * within the groups of the view (run.h, RnRunView) with k split by their
  * (Modality, region) pairs (cluster.h, "k-means within groups",
- * RN_GROUP_SHARE_PAIRS); the modality view with k below the Modality
- * values: one k-means of all rows. Needs r->modality, r->region and
- * r->fused; fills r->group, r->subgroup and the view (r->sum->view). */
+ * RN_GROUP_SHARE_PAIRS). Needs r->modality, r->region and r->fused; fills
+ * r->group, r->subgroup and the view (r->sum->view). */
 bool ru_cluster_options(RuRun *r, size_t k, uint64_t seed, RnClusterModelOptions *co,
                         RnError **err);
 

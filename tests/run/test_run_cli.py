@@ -176,6 +176,19 @@ def check_view(ws, export, clusters, view="auto"):
     check(got == want, f"clusters per modality {got}, k split by pairs {want}")
 
 
+def check_fewer_than_modalities(export, k):
+    """k below the Modality values: the k largest modalities one cluster
+    each, every other modality whole inside one of them."""
+    of, sizes = {}, {}
+    for e in export:
+        of.setdefault(e["Modality"], set()).add(e["Cluster"])
+        sizes[e["Modality"]] = sizes.get(e["Modality"], 0) + 1
+    check(len(sizes) > k, f"the archive has {len(sizes)} modalities, not more than k = {k}")
+    check(all(len(c) == 1 for c in of.values()), f"k = {k}: a modality split, {of}")
+    largest = sorted(sizes, key=lambda m: (-sizes[m], m))[:k]
+    check(len({min(of[m]) for m in largest}) == k, f"k = {k}: the largest modalities apart")
+
+
 def novelty_descriptors(thumbs, grid=4):
     """The pixel statistics of run.h's models/novelty.json, in numpy."""
     x = thumbs.astype(np.float64) / 255
@@ -339,8 +352,9 @@ def main():
         check("everything was up to date" in p.stdout, "rerun: " + p.stdout)
         check(digests(ref) == before, "rerun leaves every output byte-identical")
         # a changed k redoes cluster and evaluate only
-        p = run("run", *args[:-4], "-k", "5", "-j", "2")
-        check("Steps redone: cluster evaluate report\n" in p.stdout, "-k 5: " + p.stdout)
+        p = run("run", *args[:-4], "-k", "8", "-j", "2")
+        check("Steps redone: cluster evaluate report\n" in p.stdout, "-k 8: " + p.stdout)
+        check_fewer_than_modalities(read_csv(f"{ref}/labels.csv"), 8)
         run("run", *args)
         check(digests(ref) == before, "back to k 12: the same outputs")
         # either view when asked for; auto again gives the same outputs
