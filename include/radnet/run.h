@@ -144,7 +144,8 @@ typedef void (*RnRunProgress)(void *user, RnRunStep step, const char *what,
                               uint64_t done, uint64_t total);
 
 /* What k clusters follow first. A row's region is the one its tags'
- * anatomy words name, else its report's, else its header's SPEC §5 region.
+ * anatomy words name, else (modality view only) its report's, else its
+ * header's SPEC §5 region.
  *   modality: groups = the Modality values, k split by (Modality, region)
  *             pairs: one cluster per modality, then one per further pair,
  *             largest first; no cluster mixes modalities. With k below
@@ -153,7 +154,7 @@ typedef void (*RnRunProgress)(void *user, RnRunStep step, const char *what,
  *             fused space.
  *   region:   groups = the regions (at most k, the largest; a row without
  *             one, or of a rarer one, joins the region of the nearest
- *             (Modality, region) centre of its modality in the fused
+ *             (Modality, region) mean of its modality in the fused
  *             space), k split by (region, Modality) pairs the same way.
  *   auto:     rn_run_view_auto. */
 typedef enum RnRunView {

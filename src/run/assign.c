@@ -137,28 +137,26 @@ static const float *input_row(const Assign *a, float *const *x, const char *name
 }
 
 /* The region view: each row's kept region, as the run found its rows'
- * (view.c): the one its words name, else the nearest of its modality's. */
+ * (view.c): the one its tags or header name, else the nearest of its
+ * modality's. */
 static bool batch_regions(const Assign *a, float *const *x, const RnMatrix *X, int32_t *region,
                           RnError **err)
 {
     const RuView *v = &a->view;
     size_t words = rn_embed_anatomy_regions() + 1;
-    for (size_t j = 0; j < rn_fusion_input_count(a->fusion); j++) {
-        const char *name = rn_fusion_input_name(a->fusion, j);
-        if ((strcmp(name, "meta-anatomy") == 0 || strcmp(name, "text-anatomy") == 0) &&
+    for (size_t j = 0; j < rn_fusion_input_count(a->fusion); j++)
+        if (strcmp(rn_fusion_input_name(a->fusion, j), "meta-anatomy") == 0 &&
             rn_fusion_input_dim(a->fusion, j) != words) {
-            rn_error_set(err, RN_ERROR_INVALID, "%s has %zu columns, not %zu", name,
+            rn_error_set(err, RN_ERROR_INVALID, "meta-anatomy has %zu columns, not %zu",
                          rn_fusion_input_dim(a->fusion, j), words);
             return false;
         }
-    }
     double *row = rn_calloc(v->d + 1, sizeof *row, err);
     bool ok = row != NULL;
     for (size_t i = 0; ok && i < X->rows; i++) {
         const Item *it = &a->items[i];
         region[i] = ru_view_region(v, ru_anatomy_region(input_row(a, x, "meta-anatomy", i),
-                                                        input_row(a, x, "text-anatomy", i),
-                                                        it->region));
+                                                        NULL, it->region));
         if (region[i] >= 0)
             continue;
         int32_t m = -1;

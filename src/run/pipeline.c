@@ -225,6 +225,7 @@ static void run_free(RuRun *r)
     free(r->region_names);
     free(r->group);
     free(r->subgroup);
+    free(r->view_region);
     free(r->view_group);
     ru_view_free(&r->view);
     free(r->labels);

@@ -158,7 +158,8 @@ struct RuRun {
     char **modality, **region;  /* per row, from the catalogue */
     int32_t *group;             /* per row: its Modality's id (ru_cluster_options) */
     size_t n_groups;
-    int32_t *subgroup;          /* per row: its region's id (same, cluster.c) */
+    int32_t *subgroup;          /* per row: its region's id (view.c, run_regions) */
+    int32_t *view_region;       /* per row: its region without the report's (same) */
     size_t n_subgroups;
     char **modality_names;      /* the groups' names, id order */
     char **region_names;        /* the subgroups' names, id order */

@@ -236,24 +236,43 @@ static bool open_anatomy(RuRun *r, const char *input, RnMatrixFile *f, RnError *
     return ok;
 }
 
-/* The region of every row (ru_anatomy_region) as ids into r->subgroup. The
- * SPEC §5 header region is the reference label, but for splitting k it is
- * the weaker one: BodyPartExamined wrong or in a local spelling,
- * descriptions the §5 regexes do not read, while the lexicon reads them
- * (region homogeneity at k = 50 +0.013 to +0.065 on four archives, never
- * lower; bench/RESULTS.md, "Next: split k by the anatomy block"). */
+/* The region of every row (ru_anatomy_region), as ids of one name space:
+ * from the tags, the report, the header into r->subgroup (the modality
+ * view's split of k); from the tags, the header into r->view_region (the
+ * region view's groups). The SPEC §5 header region is the reference label,
+ * but for splitting k it is the weaker one: BodyPartExamined wrong or in a
+ * local spelling, descriptions the §5 regexes do not read, while the
+ * lexicon reads them (region homogeneity at k = 50 +0.013 to +0.065 on four
+ * archives, never lower; bench/RESULTS.md, "Next: split k by the anatomy
+ * block"). The report's strongest word names the true region of only
+ * 53–83 % of the rows it would serve (it names every organ it mentions),
+ * so in the region view, where a row's region is its cluster's, a row
+ * without a tag or header region adopts one from the fused space instead
+ * (bench/RESULTS.md, "Two views of k"). */
 static bool run_regions(RuRun *r, RnError **err)
 {
     RnMatrixFile f[2] = {0};
-    const char **est = rn_calloc(r->n + 1, sizeof *est, err);
+    const char **est = rn_calloc(2 * r->n + 1, sizeof *est, err);
+    int32_t *ids = NULL;
+    size_t k = 0;
     bool ok = est && open_anatomy(r, anatomy_inputs[0], &f[0], err) &&
               open_anatomy(r, anatomy_inputs[1], &f[1], err);
-    for (size_t i = 0; ok && i < r->n; i++)
-        est[i] = ru_anatomy_region(f[0].m.data ? rn_matrix_row(&f[0].m, i) : NULL,
-                                   f[1].m.data ? rn_matrix_row(&f[1].m, i) : NULL,
+    for (size_t i = 0; ok && i < r->n; i++) {
+        const float *tags = f[0].m.data ? rn_matrix_row(&f[0].m, i) : NULL;
+        est[i] = ru_anatomy_region(tags, f[1].m.data ? rn_matrix_row(&f[1].m, i) : NULL,
                                    r->region[i]);
-    ok = ok && encode((char *const *)est, r->n, &r->subgroup, &r->n_subgroups,
-                      &r->region_names, err);
+        est[r->n + i] = ru_anatomy_region(tags, NULL, r->region[i]);
+    }
+    ok = ok && encode((char *const *)est, 2 * r->n, &ids, &k, &r->region_names, err);
+    r->subgroup = ok ? rn_calloc(r->n + 1, sizeof *r->subgroup, err) : NULL;
+    r->view_region = r->subgroup ? rn_calloc(r->n + 1, sizeof *r->view_region, err) : NULL;
+    ok = ok && r->view_region;
+    if (ok) {
+        memcpy(r->subgroup, ids, r->n * sizeof *ids);
+        memcpy(r->view_region, ids + r->n, r->n * sizeof *ids);
+        r->n_subgroups = k;
+    }
+    free(ids);
     r->no_region = -1;
     for (size_t c = 0; ok && c < r->n_subgroups; c++)
         if (r->region_names[c][0] == '\0')
@@ -351,7 +370,7 @@ static bool region_view(RuRun *r, size_t k, RnError **err)
     r->view_group = rn_calloc(r->n + 1, sizeof *r->view_group, err);
     bool ok = count && rank && pick && row && r->view_group;
     if (ok) {
-        class_count(r->subgroup, r->n, r->n_subgroups, r->no_region, count);
+        class_count(r->view_region, r->n, r->n_subgroups, r->no_region, count);
         v->n_regions = keep_largest(count, r->n_subgroups, r->no_region,
                                     RUN_CLASS_MIN_SHARE * (double)r->n, k, rank);
         for (size_t c = 0; c < r->n_subgroups; c++)
@@ -365,7 +384,7 @@ static bool region_view(RuRun *r, size_t k, RnError **err)
              (v->modalities = copy_names(r->modality_names, NULL, r->n_groups, err)) != NULL;
     }
     for (size_t i = 0; ok && i < r->n; i++)
-        r->view_group[i] = rank[r->subgroup[i]];
+        r->view_group[i] = rank[r->view_region[i]];
     ok = ok && region_means(r, v, err);
     for (size_t i = 0; ok && i < r->n; i++) {
         if (r->view_group[i] >= 0)
@@ -440,7 +459,7 @@ bool ru_view_prepare(RuRun *r, size_t k, RnError **err)
     if (count == NULL)
         return false;
     size_t modalities = class_count(r->group, r->n, r->n_groups, -1, count);
-    size_t regions = class_count(r->subgroup, r->n, r->n_subgroups, r->no_region, count);
+    size_t regions = class_count(r->view_region, r->n, r->n_subgroups, r->no_region, count);
     free(count);
     RnRunView view = r->o->view != RN_RUN_VIEW_AUTO ? r->o->view
                                                     : rn_run_view_auto(k, modalities, regions);

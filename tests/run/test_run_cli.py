@@ -119,13 +119,14 @@ ANATOMY_REGIONS = [
     "WHOLEBODY"]
 
 
-def run_regions(ws, export):
+def run_regions(ws, export, report=True):
     """The run's region of each row (export in row order): the one the tags'
     anatomy words name most strongly (meta-anatomy's strongest column, first
     of ties; its last column 0 when a word was read), else the report's
-    (text-anatomy), else the header's §5 region."""
+    (text-anatomy; the modality view only), else the header's §5 region."""
     out = []
-    blocks = [np.load(f"{ws}/embeddings/{b}.npy") for b in ("meta-anatomy", "text-anatomy")]
+    blocks = [np.load(f"{ws}/embeddings/{b}.npy")
+              for b in ("meta-anatomy", "text-anatomy")[:2 if report else 1]]
     for i, e in enumerate(export):
         words = [b[i] for b in blocks if b[i][-1] == 0]
         out.append(ANATOMY_REGIONS[int(words[0][:-1].argmax())] if words else e["region"])
@@ -138,11 +139,11 @@ def check_view(ws, export, clusters, view="auto"):
     of k split by (Modality, region) pairs. Region: at most k regions, the
     largest; no cluster holds rows of two of them (a row of another region
     joins one of them)."""
-    regions = run_regions(ws, export)
+    regions, by_tags = run_regions(ws, export), run_regions(ws, export, report=False)
     k = len(clusters)
     mods = {e["Modality"] for e in export}
     counts = {}
-    for r in regions:
+    for r in by_tags:
         if r:
             counts[r] = counts.get(r, 0) + 1
     if view == "auto":
@@ -152,7 +153,7 @@ def check_view(ws, export, clusters, view="auto"):
     if view == "region":
         kept = sorted(counts, key=lambda r: (-counts[r], r))[:k]
         held = {}
-        for r, e in zip(regions, export):
+        for r, e in zip(by_tags, export):
             if r in kept:
                 held.setdefault(e["Cluster"], set()).add(r)
         check(all(len(v) == 1 for v in held.values()),
