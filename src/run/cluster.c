@@ -26,11 +26,14 @@ static bool cluster_params(RuRun *r, RnBuf *out, RnError **err)
     rn_json_kv_uint(w, "k", r->o->k);
     rn_json_kv_uint(w, "seed", r->o->seed);
     rn_json_kv_string(w, "algo", "kmeans");
-    /* k-means within Modality or region groups, k split by (Modality,
-     * region) pairs, the region read from the tags, then the report, then
-     * the header; 30 restarts (ru_cluster_options) */
+    /* k-means within the view's groups, k split by (Modality, region)
+     * pairs, 30 restarts (ru_cluster_options); the rules' version: where a
+     * row's region comes from in each view, and the fold of the rarer
+     * modalities below k (view.c) */
     rn_json_kv_string(w, "view", rn_run_view_name(r->o->view));
-    rn_json_kv_string(w, "group_share", "pairs:tags,report,header");
+    rn_json_kv_string(w, "group_share", "pairs");
+    rn_json_kv_string(w, "regions", "modality:tags,report,header;region:tags,header,adopt");
+    rn_json_kv_string(w, "below_modalities", "fold");
     rn_json_kv_int(w, "restarts", RUN_GROUP_RESTARTS);
     /* outliers: the version of the outlier rule (2: cluster-scaled centre
      * distance and pixel novelty), so a workspace made before redoes it */
