@@ -666,14 +666,14 @@ static uint32_t table_crc(uint32_t crc, const AnatomyWord *table, size_t n)
     return crc;
 }
 
-/* CRC-32 of the regions and of every entry of every table in table order
- * (both methods read the same checksum): a model saved under another
- * lexicon of the same size is refused too. */
 /* How the tags reach the tables (meta_anatomy.c): part of the checksum, so
  * models and embeddings of another reading are refused or redone like those
  * of other tables. */
 static const char tags_reading[] = "a line per tag, CamelCase split";
 
+/* CRC-32 of the tags' reading, the regions and every entry of every table
+ * in table order (both methods read the same checksum): a model saved
+ * under another lexicon of the same size is refused too. */
 static uint32_t lexicon_crc(void)
 {
     uint32_t crc = rn_crc32(0, tags_reading, sizeof tags_reading);

@@ -86,6 +86,14 @@ static bool load_models(Assign *a, RnError **err)
                      RN_RUN_CLUSTER_MODEL, RN_RUN_VIEW_MODEL);
         return false;
     }
+    /* the region view reads the tags' anatomy block (batch_regions) */
+    for (size_t j = 0; j < rn_fusion_input_count(a->fusion); j++)
+        if (strcmp(rn_fusion_input_name(a->fusion, j), "meta-anatomy") == 0 &&
+            rn_fusion_input_dim(a->fusion, j) != rn_embed_anatomy_regions() + 1) {
+            rn_error_set(err, RN_ERROR_INVALID, "meta-anatomy has %zu columns, not %zu",
+                         rn_fusion_input_dim(a->fusion, j), rn_embed_anatomy_regions() + 1);
+            return false;
+        }
     return true;
 }
 
@@ -143,14 +151,6 @@ static bool batch_regions(const Assign *a, float *const *x, const RnMatrix *X, i
                           RnError **err)
 {
     const RuView *v = &a->view;
-    size_t words = rn_embed_anatomy_regions() + 1;
-    for (size_t j = 0; j < rn_fusion_input_count(a->fusion); j++)
-        if (strcmp(rn_fusion_input_name(a->fusion, j), "meta-anatomy") == 0 &&
-            rn_fusion_input_dim(a->fusion, j) != words) {
-            rn_error_set(err, RN_ERROR_INVALID, "meta-anatomy has %zu columns, not %zu",
-                         rn_fusion_input_dim(a->fusion, j), words);
-            return false;
-        }
     double *row = rn_calloc(v->d + 1, sizeof *row, err);
     bool ok = row != NULL;
     for (size_t i = 0; ok && i < X->rows; i++) {

@@ -316,7 +316,27 @@ static size_t keep_largest(const size_t *count, size_t n_ids, int32_t skip, doub
     return kept;
 }
 
-/* v's means of the rows with a kept region (r->view_group >= 0). */
+/* The mean of X's rows in each of n groups (group[i] < 0: row i in none),
+ * summed in row order, into mean (n × X->cols, zeroed) and rows (n). */
+static void group_means(const RnMatrix *X, const int32_t *group, size_t n, double *mean,
+                        uint64_t *rows)
+{
+    size_t d = X->cols;
+    for (size_t i = 0; i < X->rows; i++) {
+        if (group[i] < 0)
+            continue;
+        size_t g = (size_t)group[i];
+        rows[g]++;
+        for (size_t c = 0; c < d; c++)
+            mean[g * d + c] += rn_matrix_at(X, i, c);
+    }
+    for (size_t g = 0; g < n; g++)
+        for (size_t c = 0; rows[g] && c < d; c++)
+            mean[g * d + c] /= (double)rows[g];
+}
+
+/* v's means of the rows with a kept region (r->view_group >= 0): per
+ * (Modality, kept region) pair and per kept region. */
 static bool region_means(RuRun *r, RuView *v, RnError **err)
 {
     size_t d = v->d, pairs = v->n_modalities * v->n_regions;
@@ -324,28 +344,18 @@ static bool region_means(RuRun *r, RuView *v, RnError **err)
     v->pair_rows = rn_calloc(pairs + 1, sizeof *v->pair_rows, err);
     v->region_mean = rn_calloc(v->n_regions * d + 1, sizeof *v->region_mean, err);
     v->region_rows = rn_calloc(v->n_regions + 1, sizeof *v->region_rows, err);
-    if (!v->pair_mean || !v->pair_rows || !v->region_mean || !v->region_rows)
-        return false;
-    for (size_t i = 0; i < r->n; i++) {
-        int32_t j = r->view_group[i];
-        if (j < 0)
-            continue;
-        size_t p = (size_t)r->group[i] * v->n_regions + (size_t)j;
-        v->pair_rows[p]++;
-        v->region_rows[j]++;
-        for (size_t c = 0; c < d; c++) {
-            double x = rn_matrix_at(&r->fused.m, i, c);
-            v->pair_mean[p * d + c] += x;
-            v->region_mean[(size_t)j * d + c] += x;
-        }
+    int32_t *pair = rn_calloc(r->n + 1, sizeof *pair, err);
+    bool ok = v->pair_mean && v->pair_rows && v->region_mean && v->region_rows && pair;
+    for (size_t i = 0; ok && i < r->n; i++)
+        pair[i] = r->view_group[i] < 0
+                      ? -1
+                      : r->group[i] * (int32_t)v->n_regions + r->view_group[i];
+    if (ok) {
+        group_means(&r->fused.m, pair, pairs, v->pair_mean, v->pair_rows);
+        group_means(&r->fused.m, r->view_group, v->n_regions, v->region_mean, v->region_rows);
     }
-    for (size_t p = 0; p < pairs; p++)
-        for (size_t c = 0; v->pair_rows[p] && c < d; c++)
-            v->pair_mean[p * d + c] /= (double)v->pair_rows[p];
-    for (size_t j = 0; j < v->n_regions; j++)
-        for (size_t c = 0; v->region_rows[j] && c < d; c++)
-            v->region_mean[j * d + c] /= (double)v->region_rows[j];
-    return true;
+    free(pair);
+    return ok;
 }
 
 static char **copy_names(char *const *src, const int32_t *pick, size_t n, RnError **err)
@@ -420,17 +430,10 @@ static bool fold_modalities(RuRun *r, size_t k, RnError **err)
         class_count(r->group, r->n, r->n_groups, -1, count);
         keep_largest(count, r->n_groups, -1, 1, k, rank);
     }
-    for (size_t i = 0; ok && i < r->n; i++) {
-        int32_t g = r->view_group[i] = rank[r->group[i]];
-        if (g < 0)
-            continue;
-        rows[g]++;
-        for (size_t c = 0; c < d; c++)
-            mean[(size_t)g * d + c] += rn_matrix_at(&r->fused.m, i, c);
-    }
-    for (size_t g = 0; ok && g < k; g++)
-        for (size_t c = 0; rows[g] && c < d; c++)
-            mean[g * d + c] /= (double)rows[g];
+    for (size_t i = 0; ok && i < r->n; i++)
+        r->view_group[i] = rank[r->group[i]];
+    if (ok)
+        group_means(&r->fused.m, r->view_group, k, mean, rows);
     for (size_t i = 0; ok && i < r->n; i++) {
         if (r->view_group[i] >= 0)
             continue;

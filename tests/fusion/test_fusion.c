@@ -596,21 +596,35 @@ static void gauss_solve(double *a, size_t n, double *b, size_t cols)
  * ridge solution over the rows of its group that have both (every row is a
  * reference, N < RN_FUSION_IMPUTE_REFS); row 8 (no pixels) the neighbours'
  * block, as every row does without the map; a model file round trip. */
+/* The same inputs fused with the map (lambda, neighbours k = 3; options
+ * *o) into out and with the neighbours alone into knn: *m and *k the two
+ * models. */
+static void fit_map_and_knn(const RnFusionInput *in, size_t n, const double *w, double lambda,
+                            RnFusionOptions *o, RnFusionModel **m, RnFusionModel **k,
+                            float *out, float *knn)
+{
+    *o = (RnFusionOptions){.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
+                           .impute_map = lambda};
+    RnFusionOptions plain = *o;
+    plain.impute_map = 0;
+    RnError *err = NULL;
+    *m = rn_fusion_fit(in, n, o, &err);
+    *k = rn_fusion_fit(in, n, &plain, &err);
+    CHECK(*m && *k && rn_fusion_transform(*m, in, n, out, NULL, &err) &&
+          rn_fusion_transform(*k, in, n, knn, NULL, &err));
+    rn_error_free(err);
+}
+
 static void test_impute_map(void)
 {
     RnFusionInput in[3];
     fill_map(in);
     double w[3] = {3, 1, 1.5}, lambda = 0.1;
-    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
-                         .impute_map = lambda};
-    RnFusionOptions plain = o;
-    plain.impute_map = 0;
     RnError *err = NULL;
-    RnFusionModel *m = rn_fusion_fit(in, 3, &o, &err);
-    RnFusionModel *k = rn_fusion_fit(in, 3, &plain, &err);
+    RnFusionOptions o;
+    RnFusionModel *m, *k;
     static float out[N * MD], knn[N * MD];
-    CHECK(m && k && rn_fusion_transform(m, in, 3, out, NULL, &err) &&
-          rn_fusion_transform(k, in, 3, knn, NULL, &err));
+    fit_map_and_knn(in, 3, w, lambda, &o, &m, &k, out, knn);
     CHECK(m && fabs(rn_fusion_model_impute_map(m) - lambda) < 1e-7);
     bool no_img[N] = {false}, no_y[N] = {false};
     no_img[8] = true;
@@ -778,16 +792,11 @@ static void two_pixels(double w_lbp)
     RnFusionInput in[4];
     fill_two_pixels(in);
     double w[4] = {3, 1, w_lbp, 1.5}, lambda = 0.1, wl = w_lbp > 0 ? w_lbp : 1;
-    RnFusionOptions o = {.scale = RN_FUSION_SCALE_L2, .weights = w, .impute = 3,
-                         .impute_map = lambda};
-    RnFusionOptions plain = o;
-    plain.impute_map = 0;
     RnError *err = NULL;
-    RnFusionModel *m = rn_fusion_fit(in, 4, &o, &err);
-    RnFusionModel *k = rn_fusion_fit(in, 4, &plain, &err);
+    RnFusionOptions o;
+    RnFusionModel *m, *k;
     static float out[N * MD2], knn[N * MD2];
-    CHECK(m && k && rn_fusion_transform(m, in, 4, out, NULL, &err) &&
-          rn_fusion_transform(k, in, 4, knn, NULL, &err));
+    fit_map_and_knn(in, 4, w, lambda, &o, &m, &k, out, knn);
     bool no_img[N] = {false}, no_lbp[N] = {false}, no_y[N] = {false};
     no_img[8] = no_lbp[8] = no_lbp[21] = true;
     no_y[4] = no_y[5] = no_y[8] = no_y[21] = no_y[22] = true;
